@@ -1,0 +1,6 @@
+//! Numeric kernels: plain functions over arrays, with rayon inside above a
+//! work threshold. Ops (in `crate::ops`) check shapes and call these.
+
+pub mod elementwise;
+pub mod matmul;
+pub mod parallel;

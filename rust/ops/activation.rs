@@ -1,0 +1,351 @@
+//! Keras's activations as ops: elementwise ones, and softmax / log_softmax
+//! along an axis. Definitions follow Keras 3 (`keras.activations`), e.g.
+//! hard_sigmoid is relu6(x + 3) / 6 and gelu is exact unless `approximate`.
+
+use super::{Attrs, Context, InputGrads, OpRef, Primitive};
+use crate::error::Result;
+use crate::kernels::elementwise::{map, zip2, zip3};
+use crate::kernels::parallel::worth_splitting;
+use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMut1, Axis, Zip};
+use std::sync::Arc;
+
+const SELU_ALPHA: f32 = 1.673_263_2;
+const SELU_SCALE: f32 = 1.050_701;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Relu {
+        negative_slope: f32,
+        max_value: Option<f32>,
+        threshold: f32,
+    },
+    Sigmoid,
+    Tanh,
+    Elu { alpha: f32 },
+    Selu,
+    Gelu { approximate: bool },
+    Silu,
+    Softplus,
+    Softsign,
+    LeakyRelu { negative_slope: f32 },
+    HardSigmoid,
+    Exponential,
+    Linear,
+}
+
+/// An elementwise activation.
+#[derive(Debug)]
+pub struct Activation {
+    name: &'static str,
+    kind: Kind,
+}
+
+/// Builds the activation op called `name`, or `None` if `name` is not one.
+pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
+    let (static_name, kind): (&'static str, Kind) = match name {
+        "relu" => {
+            attrs.check_known(name, &["negative_slope", "max_value", "threshold"])?;
+            (
+                "relu",
+                Kind::Relu {
+                    negative_slope: attrs.float(name, "negative_slope", 0.0)? as f32,
+                    max_value: attrs.opt_float(name, "max_value")?.map(|v| v as f32),
+                    threshold: attrs.float(name, "threshold", 0.0)? as f32,
+                },
+            )
+        }
+        "softmax" | "log_softmax" => {
+            attrs.check_known(name, &["axis"])?;
+            let axis = attrs.int(name, "axis", -1)?;
+            let log = name == "log_softmax";
+            return Ok(Some(Arc::new(Softmax { axis, log })));
+        }
+        "elu" => {
+            attrs.check_known(name, &["alpha"])?;
+            ("elu", Kind::Elu { alpha: attrs.float(name, "alpha", 1.0)? as f32 })
+        }
+        "gelu" => {
+            attrs.check_known(name, &["approximate"])?;
+            ("gelu", Kind::Gelu { approximate: attrs.bool(name, "approximate", false)? })
+        }
+        "leaky_relu" => {
+            attrs.check_known(name, &["negative_slope"])?;
+            (
+                "leaky_relu",
+                Kind::LeakyRelu { negative_slope: attrs.float(name, "negative_slope", 0.2)? as f32 },
+            )
+        }
+        _ => {
+            let (n, k) = match name {
+                "sigmoid" => ("sigmoid", Kind::Sigmoid),
+                "tanh" => ("tanh", Kind::Tanh),
+                "selu" => ("selu", Kind::Selu),
+                "silu" => ("silu", Kind::Silu),
+                "swish" => ("swish", Kind::Silu),
+                "softplus" => ("softplus", Kind::Softplus),
+                "softsign" => ("softsign", Kind::Softsign),
+                "hard_sigmoid" => ("hard_sigmoid", Kind::HardSigmoid),
+                "exponential" => ("exponential", Kind::Exponential),
+                "linear" => ("linear", Kind::Linear),
+                _ => return Ok(None),
+            };
+            attrs.check_known(name, &[])?;
+            (n, k)
+        }
+    };
+    Ok(Some(Arc::new(Activation { name: static_name, kind })))
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// erf to ~1e-7 absolute (Abramowitz & Stegun 7.1.26 refined in f64),
+/// enough for float32 gelu.
+fn erf(x: f32) -> f32 {
+    let x = x as f64;
+    let t = 1.0 / (1.0 + 0.5 * x.abs());
+    // Numerical Recipes' erfc Chebyshev fit: fractional error below 1.2e-7.
+    let poly = -x * x - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let erfc = t * poly.exp();
+    (if x >= 0.0 { 1.0 - erfc } else { erfc - 1.0 }) as f32
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const INV_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+
+impl Kind {
+    fn apply(self, x: f32) -> f32 {
+        match self {
+            Kind::Relu {
+                negative_slope,
+                max_value,
+                threshold,
+            } => {
+                let y = if x >= threshold { x } else { negative_slope * (x - threshold) };
+                match max_value {
+                    Some(m) if y > m => m,
+                    _ => y,
+                }
+            }
+            Kind::Sigmoid => sigmoid(x),
+            Kind::Tanh => x.tanh(),
+            Kind::Elu { alpha } => {
+                if x > 0.0 {
+                    x
+                } else {
+                    alpha * x.exp_m1()
+                }
+            }
+            Kind::Selu => {
+                SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() }
+            }
+            Kind::Gelu { approximate: false } => 0.5 * x * (1.0 + erf(x * INV_SQRT_2)),
+            Kind::Gelu { approximate: true } => {
+                0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh())
+            }
+            Kind::Silu => x * sigmoid(x),
+            Kind::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
+            Kind::Softsign => x / (1.0 + x.abs()),
+            Kind::LeakyRelu { negative_slope } => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    negative_slope * x
+                }
+            }
+            Kind::HardSigmoid => ((x + 3.0) / 6.0).clamp(0.0, 1.0),
+            Kind::Exponential => x.exp(),
+            Kind::Linear => x,
+        }
+    }
+
+    /// dy/dx at input `x` with output `y`.
+    fn derivative(self, x: f32, y: f32) -> f32 {
+        match self {
+            Kind::Relu {
+                negative_slope,
+                max_value,
+                threshold,
+            } => {
+                if let Some(m) = max_value {
+                    if y >= m && x >= threshold {
+                        return 0.0;
+                    }
+                }
+                if x >= threshold {
+                    1.0
+                } else {
+                    negative_slope
+                }
+            }
+            Kind::Sigmoid => y * (1.0 - y),
+            Kind::Tanh => 1.0 - y * y,
+            Kind::Elu { alpha } => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    alpha * x.exp()
+                }
+            }
+            Kind::Selu => {
+                if x > 0.0 {
+                    SELU_SCALE
+                } else {
+                    SELU_SCALE * SELU_ALPHA * x.exp()
+                }
+            }
+            Kind::Gelu { approximate: false } => {
+                0.5 * (1.0 + erf(x * INV_SQRT_2)) + x * INV_SQRT_2PI * (-0.5 * x * x).exp()
+            }
+            Kind::Gelu { approximate: true } => {
+                let inner = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+                let t = inner.tanh();
+                0.5 * (1.0 + t)
+                    + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x)
+            }
+            Kind::Silu => {
+                let s = sigmoid(x);
+                s * (1.0 + x * (1.0 - s))
+            }
+            Kind::Softplus => sigmoid(x),
+            Kind::Softsign => {
+                let d = 1.0 + x.abs();
+                1.0 / (d * d)
+            }
+            Kind::LeakyRelu { negative_slope } => {
+                if x >= 0.0 {
+                    1.0
+                } else {
+                    negative_slope
+                }
+            }
+            Kind::HardSigmoid => {
+                if x > -3.0 && x < 3.0 {
+                    1.0 / 6.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::Exponential => y,
+            Kind::Linear => 1.0,
+        }
+    }
+}
+
+impl Primitive for Activation {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity(self.name, inputs, 1)?;
+        let kind = self.kind;
+        Ok(Value::F32(map(inputs[0].f32(self.name)?, move |x| kind.apply(x))))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        expect_arity(self.name, inputs, 1)?;
+        let x = inputs[0].f32(self.name)?;
+        let kind = self.kind;
+        let g = zip3(x, output, grad, move |x, y, g| g * kind.derivative(x, y))
+            .ok_or_else(|| crate::error::Error::shape(self.name, "a gradient shaped like the output", "another shape"))?;
+        Ok(vec![Some(g)])
+    }
+}
+
+/// softmax or log_softmax along one axis, max-shifted for stability.
+#[derive(Debug)]
+pub struct Softmax {
+    axis: i64,
+    log: bool,
+}
+
+fn softmax_lane(mut lane: ArrayViewMut1<f32>, log: bool) {
+    let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let shift = if max.is_finite() { max } else { 0.0 };
+    if log {
+        let sum: f32 = lane.iter().map(|&v| (v - shift).exp()).sum();
+        let lse = sum.ln();
+        lane.mapv_inplace(|v| v - shift - lse);
+    } else {
+        lane.mapv_inplace(|v| (v - shift).exp());
+        let sum: f32 = lane.sum();
+        lane.mapv_inplace(|v| v / sum);
+    }
+}
+
+impl Primitive for Softmax {
+    fn name(&self) -> &'static str {
+        if self.log {
+            "log_softmax"
+        } else {
+            "softmax"
+        }
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let op = self.name();
+        expect_arity(op, inputs, 1)?;
+        let x = inputs[0].f32(op)?;
+        let axis = Axis(normalize_axis(op, self.axis, x.ndim())?);
+        let mut out = x.to_owned();
+        let log = self.log;
+        let lanes = Zip::from(out.lanes_mut(axis));
+        if worth_splitting(x.len()) {
+            lanes.par_for_each(|lane| softmax_lane(lane, log));
+        } else {
+            lanes.for_each(|lane| softmax_lane(lane, log));
+        }
+        Ok(Value::F32(out))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        let op = self.name();
+        expect_arity(op, inputs, 1)?;
+        let axis = Axis(normalize_axis(op, self.axis, output.ndim())?);
+        let shape = output.shape().to_vec();
+        let gx: ArrayD<f32> = if self.log {
+            // d log_softmax: g - softmax * sum(g)
+            let gsum = grad.sum_axis(axis).insert_axis(axis);
+            zip2(output, gsum.view(), &shape, |y, gs| y.exp() * gs)
+                .and_then(|sg| zip2(grad, sg.view(), &shape, |g, s| g - s))
+        } else {
+            // d softmax: y * (g - sum(g * y))
+            let gy = zip2(grad.view(), output.view(), &shape, |g, y| g * y);
+            gy.and_then(|gy| {
+                let dot = gy.sum_axis(axis).insert_axis(axis);
+                let centred = zip2(grad.view(), dot.view(), &shape, |g, d| g - d)?;
+                zip2(output.view(), centred.view(), &shape, |y, c| y * c)
+            })
+        }
+        .ok_or_else(|| crate::error::Error::shape(op, "a gradient shaped like the output", "another shape"))?;
+        Ok(vec![Some(gx)])
+    }
+}

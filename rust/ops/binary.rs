@@ -1,0 +1,97 @@
+//! add, sub, mul, div with numpy broadcasting.
+
+use super::broadcast::{broadcast_shape, reduce_to_shape};
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{Error, Result};
+use crate::kernels::elementwise::zip2;
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug)]
+pub struct Binary {
+    kind: Kind,
+}
+
+impl Binary {
+    pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
+        attrs.check_known(name, &[])?;
+        let kind = match name {
+            "add" => Kind::Add,
+            "sub" => Kind::Sub,
+            "mul" => Kind::Mul,
+            "div" => Kind::Div,
+            _ => return Err(Error::argument(name, "not a binary op")),
+        };
+        Ok(Self { kind })
+    }
+}
+
+fn apply(
+    op: &'static str,
+    a: ArrayViewD<f32>,
+    b: ArrayViewD<f32>,
+    f: impl Fn(f32, f32) -> f32 + Sync + Send,
+) -> Result<ArrayD<f32>> {
+    let shape = broadcast_shape(op, a.shape(), b.shape())?;
+    zip2(a, b, &shape, f).ok_or_else(|| Error::shape(op, "broadcastable operands", "operands that do not broadcast"))
+}
+
+impl Primitive for Binary {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Add => "add",
+            Kind::Sub => "sub",
+            Kind::Mul => "mul",
+            Kind::Div => "div",
+        }
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let op = self.name();
+        expect_arity(op, inputs, 2)?;
+        let (a, b) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
+        let out = match self.kind {
+            Kind::Add => apply(op, a, b, |x, y| x + y)?,
+            Kind::Sub => apply(op, a, b, |x, y| x - y)?,
+            Kind::Mul => apply(op, a, b, |x, y| x * y)?,
+            Kind::Div => apply(op, a, b, |x, y| x / y)?,
+        };
+        Ok(Value::F32(out))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        let op = self.name();
+        expect_arity(op, inputs, 2)?;
+        let (a, b) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
+        let (ga, gb) = match self.kind {
+            Kind::Add => (grad.to_owned(), grad.to_owned()),
+            Kind::Sub => (grad.to_owned(), grad.mapv(|g| -g)),
+            Kind::Mul => (apply(op, grad.view(), b.view(), |g, y| g * y)?, apply(op, grad.view(), a.view(), |g, x| g * x)?),
+            Kind::Div => {
+                let ga = apply(op, grad.view(), b.view(), |g, y| g / y)?;
+                // d(a/b)/db = -a / b^2, computed as -(g * a / b) / b to stay in range.
+                let gab = apply(op, grad.view(), a.view(), |g, x| g * x)?;
+                let gb = apply(op, gab.view(), b.view(), |ga, y| -ga / (y * y))?;
+                (ga, gb)
+            }
+        };
+        Ok(vec![
+            Some(reduce_to_shape(op, ga.view(), a.shape())?),
+            Some(reduce_to_shape(op, gb.view(), b.shape())?),
+        ])
+    }
+}

@@ -1,0 +1,177 @@
+//! matmul (batched, numpy broadcasting over batch dimensions) and bias_add.
+
+use super::broadcast::{broadcast_shape, reduce_to_shape};
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::elementwise::zip2;
+use crate::kernels::matmul::gemm_into;
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, Axis, Ix2, IxDyn};
+
+/// Swaps the last two axes of a view (a free transpose).
+fn t_last(a: ArrayViewD<f32>) -> ArrayViewD<f32> {
+    let mut a = a;
+    let r = a.ndim();
+    a.swap_axes(r - 2, r - 1);
+    a
+}
+
+/// `a @ b` over the last two axes, broadcasting the leading (batch) axes.
+pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Result<ArrayD<f32>> {
+    if a.ndim() < 2 || b.ndim() < 2 {
+        return Err(Error::shape(
+            op,
+            "operands of rank >= 2",
+            format!("{} and {}", fmt_shape(a.shape()), fmt_shape(b.shape())),
+        ));
+    }
+    let (m, k) = (a.shape()[a.ndim() - 2], a.shape()[a.ndim() - 1]);
+    let (k2, n) = (b.shape()[b.ndim() - 2], b.shape()[b.ndim() - 1]);
+    if k != k2 {
+        return Err(Error::shape(
+            op,
+            format!("the last axis of the first operand ({k}) to equal the second-to-last axis of the second"),
+            format!("{} and {}", fmt_shape(a.shape()), fmt_shape(b.shape())),
+        ));
+    }
+    // Fast path: a batch of rows against one matrix is a single GEMM.
+    if b.ndim() == 2 && a.is_standard_layout() {
+        let rows = a.len() / k.max(1);
+        let mut out_shape = a.shape().to_vec();
+        *out_shape.last_mut().unwrap_or(&mut 0) = n;
+        let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
+        if k == 0 {
+            return Ok(out);
+        }
+        let a2 = a.into_shape_with_order((rows, k)).map_err(|e| Error::shape(op, "a contiguous operand", e.to_string()))?;
+        let b2 = b.into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+        {
+            let c2 = out
+                .view_mut()
+                .into_shape_with_order((rows, n))
+                .map_err(|e| Error::shape(op, "a contiguous result", e.to_string()))?;
+            gemm_into(a2, b2, c2, false);
+        }
+        return Ok(out);
+    }
+    let batch_a = &a.shape()[..a.ndim() - 2];
+    let batch_b = &b.shape()[..b.ndim() - 2];
+    let batch = broadcast_shape(op, batch_a, batch_b)?;
+    let mut full_a = batch.clone();
+    full_a.extend([m, k]);
+    let mut full_b = batch.clone();
+    full_b.extend([k, n]);
+    let mut out_shape = batch.clone();
+    out_shape.extend([m, n]);
+    let av = a.broadcast(IxDyn(&full_a)).ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(a.shape())))?;
+    let bv = b.broadcast(IxDyn(&full_b)).ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(b.shape())))?;
+    let count: usize = batch.iter().product();
+    let av = av.into_shape_with_order(IxDyn(&[count, m, k])).ok();
+    let bv = bv.into_shape_with_order(IxDyn(&[count, k, n])).ok();
+    let mut out = ArrayD::<f32>::zeros(IxDyn(&[count, m, n]));
+    match (av, bv) {
+        (Some(av), Some(bv)) => {
+            for i in 0..count {
+                let ai = av.index_axis(Axis(0), i).into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+                let bi = bv.index_axis(Axis(0), i).into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+                let ci = out.index_axis_mut(Axis(0), i).into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+                gemm_into(ai, bi, ci, false);
+            }
+        }
+        // Broadcast views with zero strides cannot always be flattened; copy them.
+        _ => {
+            let a_own = a.broadcast(IxDyn(&full_a)).map(|v| v.to_owned());
+            let b_own = b.broadcast(IxDyn(&full_b)).map(|v| v.to_owned());
+            if let (Some(a_own), Some(b_own)) = (a_own, b_own) {
+                return batched_matmul(op, a_own.into_shape_with_order(IxDyn(&[count, m, k])).map_err(|e| Error::shape(op, "a batch", e.to_string()))?.view().into_dyn(), b_own.into_shape_with_order(IxDyn(&[count, k, n])).map_err(|e| Error::shape(op, "a batch", e.to_string()))?.view().into_dyn())
+                    .and_then(|r| r.into_shape_with_order(IxDyn(&out_shape)).map_err(|e| Error::shape(op, "a batch", e.to_string())));
+            }
+        }
+    }
+    out.into_shape_with_order(IxDyn(&out_shape)).map_err(|e| Error::shape(op, "a batch", e.to_string()))
+}
+
+#[derive(Debug)]
+pub struct MatMul;
+
+impl MatMul {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("matmul", &[])?;
+        Ok(MatMul)
+    }
+}
+
+impl Primitive for MatMul {
+    fn name(&self) -> &'static str {
+        "matmul"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("matmul", inputs, 2)?;
+        batched_matmul("matmul", inputs[0].f32("matmul")?, inputs[1].f32("matmul")?).map(Value::F32)
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        expect_arity("matmul", inputs, 2)?;
+        let (a, b) = (inputs[0].f32("matmul")?, inputs[1].f32("matmul")?);
+        let ga = batched_matmul("matmul", grad.view(), t_last(b.view()))?;
+        let gb = if b.ndim() == 2 && grad.is_standard_layout() && a.is_standard_layout() {
+            // Sum over every leading axis at once: one (k, rows) x (rows, n) GEMM.
+            let k = a.shape()[a.ndim() - 1];
+            let n = b.shape()[1];
+            let rows = a.len() / k.max(1);
+            let a2 = a.view().into_shape_with_order(IxDyn(&[rows, k])).map_err(|e| Error::shape("matmul", "a contiguous operand", e.to_string()))?;
+            let g2 = grad.into_shape_with_order(IxDyn(&[rows, n])).map_err(|e| Error::shape("matmul", "a contiguous gradient", e.to_string()))?;
+            batched_matmul("matmul", t_last(a2), g2)?
+        } else {
+            batched_matmul("matmul", t_last(a.view()), grad.view())?
+        };
+        Ok(vec![
+            Some(reduce_to_shape("matmul", ga.view(), a.shape())?),
+            Some(reduce_to_shape("matmul", gb.view(), b.shape())?),
+        ])
+    }
+}
+
+/// `bias_add(x, bias)`: adds a vector along the last axis.
+#[derive(Debug)]
+pub struct BiasAdd;
+
+impl BiasAdd {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("bias_add", &[])?;
+        Ok(BiasAdd)
+    }
+
+    fn check(x: &[usize], b: &[usize]) -> Result<()> {
+        if b.len() != 1 || x.is_empty() || x[x.len() - 1] != b[0] {
+            return Err(Error::shape(
+                "bias_add",
+                "a bias of shape (channels,) matching the input's last axis",
+                format!("input {} and bias {}", fmt_shape(x), fmt_shape(b)),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Primitive for BiasAdd {
+    fn name(&self) -> &'static str {
+        "bias_add"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("bias_add", inputs, 2)?;
+        let (x, b) = (inputs[0].f32("bias_add")?, inputs[1].f32("bias_add")?);
+        Self::check(x.shape(), b.shape())?;
+        zip2(x.view(), b.view(), x.shape(), |v, c| v + c)
+            .map(Value::F32)
+            .ok_or_else(|| Error::shape("bias_add", "a broadcastable bias", fmt_shape(b.shape())))
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        expect_arity("bias_add", inputs, 2)?;
+        let b = inputs[1].f32("bias_add")?;
+        Ok(vec![Some(grad.to_owned()), Some(reduce_to_shape("bias_add", grad, b.shape())?)])
+    }
+}

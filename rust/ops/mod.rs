@@ -1,0 +1,101 @@
+//! The closed set of primitive ops. Each op is a type implementing
+//! [`Primitive`]: a forward kernel and a backward rule (vector-Jacobian
+//! product). Autodiff, the graph executor and the eager tape are written once
+//! against this trait; a new op is one file plus one line in [`build`].
+
+pub mod attrs;
+pub mod padding;
+
+mod activation;
+mod binary;
+mod broadcast;
+mod linalg;
+mod reduce;
+mod shape;
+
+pub use attrs::{Attr, Attrs};
+
+use crate::error::{Error, Result};
+use crate::tensor::{Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD};
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// Per-run state an op may read: training mode and the seed of this step
+/// (dropout draws its mask from it, so a mask is a pure function of the seed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    pub training: bool,
+    pub seed: u64,
+}
+
+/// Gradients of an op's inputs; `None` where an input has no gradient
+/// (integer indices, labels).
+pub type InputGrads = Vec<Option<ArrayD<f32>>>;
+
+/// One primitive op.
+pub trait Primitive: Debug + Send + Sync {
+    /// The op's name, the same as `pykeras.ops.<name>`.
+    fn name(&self) -> &'static str;
+
+    /// Computes the output from the inputs.
+    fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value>;
+
+    /// Given the inputs, the forward output and the gradient of the loss with
+    /// respect to that output, returns the gradient for each input.
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        ctx: &Context,
+    ) -> Result<InputGrads>;
+}
+
+/// A shared handle to a primitive, as graphs and tapes store them.
+pub type OpRef = Arc<dyn Primitive>;
+
+/// Every op name `build` knows, for error messages and for the bindings.
+pub const OP_NAMES: &[&str] = &[
+    // binary, broadcasting
+    "add", "sub", "mul", "div",
+    // linear algebra
+    "matmul", "bias_add",
+    // activations
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "selu", "gelu", "silu", "swish",
+    "softplus", "softsign", "leaky_relu", "hard_sigmoid", "exponential", "linear",
+    // reductions
+    "sum", "mean", "max",
+    // shape
+    "reshape", "transpose", "concat", "slice", "pad",
+];
+
+/// Creates the op called `name` from its attributes.
+pub fn build(name: &str, attrs: &Attrs) -> Result<OpRef> {
+    if let Some(op) = activation::build(name, attrs)? {
+        return Ok(op);
+    }
+    let op: OpRef = match name {
+        "add" | "sub" | "mul" | "div" => Arc::new(binary::Binary::new(name, attrs)?),
+        "matmul" => Arc::new(linalg::MatMul::new(attrs)?),
+        "bias_add" => Arc::new(linalg::BiasAdd::new(attrs)?),
+        "sum" | "mean" | "max" => Arc::new(reduce::Reduce::new(name, attrs)?),
+        "reshape" => Arc::new(shape::Reshape::new(attrs)?),
+        "transpose" => Arc::new(shape::Transpose::new(attrs)?),
+        "concat" => Arc::new(shape::Concat::new(attrs)?),
+        "slice" => Arc::new(shape::Slice::new(attrs)?),
+        "pad" => Arc::new(shape::Pad::new(attrs)?),
+        _ => {
+            return Err(Error::argument(
+                name,
+                format!("unknown op. Known ops: [{}]", OP_NAMES.join(", ")),
+            ))
+        }
+    };
+    Ok(op)
+}
+
+/// Runs one op eagerly: build, then forward.
+pub fn run(name: &str, attrs: &Attrs, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
+    build(name, attrs)?.forward(inputs, ctx)
+}

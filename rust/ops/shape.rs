@@ -1,0 +1,341 @@
+//! Shape ops: reshape, transpose, concat, slice, pad. Their gradients move
+//! values back to where they came from.
+
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{fmt_shape, Error, Result};
+use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice as NdSlice};
+
+fn to_owned_shape(op: &str, a: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
+    let from = a.shape().to_vec();
+    a.to_owned()
+        .into_shape_with_order(IxDyn(shape))
+        .map_err(|_| Error::shape(op, format!("a tensor with {} elements", shape.iter().product::<usize>()), format!("shape {}", fmt_shape(&from))))
+}
+
+/// `reshape(x, shape)`; one dimension may be -1 and is inferred.
+#[derive(Debug)]
+pub struct Reshape {
+    shape: Vec<i64>,
+}
+
+impl Reshape {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("reshape", &["shape"])?;
+        let shape = attrs
+            .opt_ints("reshape", "shape")?
+            .ok_or_else(|| Error::argument("reshape", "the attribute 'shape' is required"))?;
+        if shape.iter().filter(|&&d| d == -1).count() > 1 || shape.iter().any(|&d| d < -1) {
+            return Err(Error::argument(
+                "reshape",
+                format!("shape may hold one -1 and otherwise non-negative sizes. Received: shape={shape:?}"),
+            ));
+        }
+        Ok(Self { shape })
+    }
+
+    fn target(&self, input: &[usize]) -> Result<Vec<usize>> {
+        let total: usize = input.iter().product();
+        let known: usize = self.shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
+        let mismatch = || {
+            Error::shape(
+                "reshape",
+                format!("an input whose size fits the target shape {:?}", self.shape),
+                format!("an input of shape {} ({} elements)", fmt_shape(input), total),
+            )
+        };
+        let shape: Vec<usize> = if self.shape.contains(&-1) {
+            if known == 0 || total % known != 0 {
+                return Err(mismatch());
+            }
+            self.shape.iter().map(|&d| if d == -1 { total / known } else { d as usize }).collect()
+        } else {
+            self.shape.iter().map(|&d| d as usize).collect()
+        };
+        if shape.iter().product::<usize>() != total {
+            return Err(mismatch());
+        }
+        Ok(shape)
+    }
+}
+
+impl Primitive for Reshape {
+    fn name(&self) -> &'static str {
+        "reshape"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("reshape", inputs, 1)?;
+        let x = inputs[0].f32("reshape")?;
+        let shape = self.target(x.shape())?;
+        Ok(Value::F32(to_owned_shape("reshape", x, &shape)?))
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        expect_arity("reshape", inputs, 1)?;
+        Ok(vec![Some(to_owned_shape("reshape", grad, inputs[0].shape())?)])
+    }
+}
+
+/// `transpose(x, axes)`; without axes the order is reversed, as in numpy.
+#[derive(Debug)]
+pub struct Transpose {
+    axes: Option<Vec<i64>>,
+}
+
+impl Transpose {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("transpose", &["axes"])?;
+        Ok(Self { axes: attrs.opt_ints("transpose", "axes")? })
+    }
+
+    fn perm(&self, rank: usize) -> Result<Vec<usize>> {
+        let perm: Vec<usize> = match &self.axes {
+            None => (0..rank).rev().collect(),
+            Some(a) => a.iter().map(|&v| normalize_axis("transpose", v, rank)).collect::<Result<_>>()?,
+        };
+        let mut seen = perm.clone();
+        seen.sort_unstable();
+        if seen != (0..rank).collect::<Vec<_>>() {
+            return Err(Error::argument(
+                "transpose",
+                format!("axes must be a permutation of 0..{rank}. Received: axes={:?}", self.axes),
+            ));
+        }
+        Ok(perm)
+    }
+}
+
+impl Primitive for Transpose {
+    fn name(&self) -> &'static str {
+        "transpose"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("transpose", inputs, 1)?;
+        let x = inputs[0].f32("transpose")?;
+        let perm = self.perm(x.ndim())?;
+        Ok(Value::F32(x.permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned()))
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        expect_arity("transpose", inputs, 1)?;
+        let perm = self.perm(inputs[0].shape().len())?;
+        let mut inverse = vec![0; perm.len()];
+        for (i, &p) in perm.iter().enumerate() {
+            inverse[p] = i;
+        }
+        Ok(vec![Some(grad.permuted_axes(IxDyn(&inverse)).as_standard_layout().into_owned())])
+    }
+}
+
+/// `concat([x, y, ...], axis)`.
+#[derive(Debug)]
+pub struct Concat {
+    axis: i64,
+}
+
+impl Concat {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("concat", &["axis"])?;
+        Ok(Self { axis: attrs.int("concat", "axis", 0)? })
+    }
+}
+
+impl Primitive for Concat {
+    fn name(&self) -> &'static str {
+        "concat"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.is_empty() {
+            return Err(Error::argument("concat", "expected at least one input. Received: 0 inputs"));
+        }
+        let views = inputs.iter().map(|v| v.f32("concat")).collect::<Result<Vec<_>>>()?;
+        let rank = views[0].ndim();
+        let axis = normalize_axis("concat", self.axis, rank)?;
+        for v in &views[1..] {
+            let same = v.ndim() == rank
+                && (0..rank).all(|i| i == axis || v.shape()[i] == views[0].shape()[i]);
+            if !same {
+                return Err(Error::shape(
+                    "concat",
+                    format!("inputs whose shapes match except on axis {axis}"),
+                    views.iter().map(|v| fmt_shape(v.shape())).collect::<Vec<_>>().join(", "),
+                ));
+            }
+        }
+        ndarray::concatenate(Axis(axis), &views)
+            .map(Value::F32)
+            .map_err(|e| Error::shape("concat", "concatenable inputs", e.to_string()))
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        let rank = grad.ndim();
+        let axis = normalize_axis("concat", self.axis, rank)?;
+        let mut start = 0usize;
+        let mut grads = Vec::with_capacity(inputs.len());
+        for v in inputs {
+            let len = v.shape()[axis];
+            let part = grad.slice_axis(Axis(axis), NdSlice::from(start..start + len));
+            grads.push(Some(part.to_owned()));
+            start += len;
+        }
+        Ok(grads)
+    }
+}
+
+/// `slice(x, start_indices, shape)`, as `keras.ops.slice`; a size of -1 runs
+/// to the end of that axis.
+#[derive(Debug)]
+pub struct Slice {
+    start: Vec<i64>,
+    size: Vec<i64>,
+}
+
+impl Slice {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("slice", &["start_indices", "shape"])?;
+        let start = attrs
+            .opt_ints("slice", "start_indices")?
+            .ok_or_else(|| Error::argument("slice", "the attribute 'start_indices' is required"))?;
+        let size = attrs
+            .opt_ints("slice", "shape")?
+            .ok_or_else(|| Error::argument("slice", "the attribute 'shape' is required"))?;
+        if start.len() != size.len() {
+            return Err(Error::argument(
+                "slice",
+                format!("start_indices and shape must have the same length. Received: start_indices={start:?}, shape={size:?}"),
+            ));
+        }
+        Ok(Self { start, size })
+    }
+
+    fn ranges(&self, shape: &[usize]) -> Result<Vec<(usize, usize)>> {
+        if shape.len() != self.start.len() {
+            return Err(Error::shape(
+                "slice",
+                format!("an input of rank {}", self.start.len()),
+                format!("an input of shape {}", fmt_shape(shape)),
+            ));
+        }
+        shape
+            .iter()
+            .zip(self.start.iter().zip(&self.size))
+            .map(|(&d, (&s, &n))| {
+                let len = if n == -1 { d as i64 - s } else { n };
+                if s < 0 || len < 0 || s + len > d as i64 {
+                    Err(Error::shape(
+                        "slice",
+                        format!("start_indices={:?} and shape={:?} inside the input", self.start, self.size),
+                        format!("an input of shape {}", fmt_shape(shape)),
+                    ))
+                } else {
+                    Ok((s as usize, (s + len) as usize))
+                }
+            })
+            .collect()
+    }
+}
+
+impl Primitive for Slice {
+    fn name(&self) -> &'static str {
+        "slice"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("slice", inputs, 1)?;
+        let x = inputs[0].f32("slice")?;
+        let ranges = self.ranges(x.shape())?;
+        let mut v = x.view();
+        for (axis, &(a, b)) in ranges.iter().enumerate() {
+            v.slice_axis_inplace(Axis(axis), NdSlice::from(a..b));
+        }
+        Ok(Value::F32(v.to_owned()))
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        expect_arity("slice", inputs, 1)?;
+        let shape = inputs[0].shape();
+        let ranges = self.ranges(shape)?;
+        let mut gx = ArrayD::<f32>::zeros(IxDyn(shape));
+        let mut v = gx.view_mut();
+        for (axis, &(a, b)) in ranges.iter().enumerate() {
+            v.slice_axis_inplace(Axis(axis), NdSlice::from(a..b));
+        }
+        v.assign(&grad);
+        Ok(vec![Some(gx)])
+    }
+}
+
+/// `pad(x, pad_width, constant_values)` with a constant, as `keras.ops.pad`.
+#[derive(Debug)]
+pub struct Pad {
+    widths: Vec<(usize, usize)>,
+    value: f32,
+}
+
+impl Pad {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("pad", &["pad_width", "constant_values"])?;
+        let lists = attrs
+            .opt_int_lists("pad", "pad_width")?
+            .ok_or_else(|| Error::argument("pad", "the attribute 'pad_width' is required"))?;
+        let widths = lists
+            .iter()
+            .map(|p| match p.as_slice() {
+                [a, b] if *a >= 0 && *b >= 0 => Ok((*a as usize, *b as usize)),
+                _ => Err(Error::argument(
+                    "pad",
+                    format!("pad_width must hold one (before, after) pair of non-negative ints per axis. Received: pad_width={lists:?}"),
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            widths,
+            value: attrs.float("pad", "constant_values", 0.0)? as f32,
+        })
+    }
+
+    fn check(&self, shape: &[usize]) -> Result<()> {
+        if shape.len() != self.widths.len() {
+            return Err(Error::shape(
+                "pad",
+                format!("an input of rank {} (one pad pair per axis)", self.widths.len()),
+                format!("an input of shape {}", fmt_shape(shape)),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Primitive for Pad {
+    fn name(&self) -> &'static str {
+        "pad"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("pad", inputs, 1)?;
+        let x = inputs[0].f32("pad")?;
+        self.check(x.shape())?;
+        let shape: Vec<usize> = x.shape().iter().zip(&self.widths).map(|(&d, &(a, b))| d + a + b).collect();
+        let mut out = ArrayD::from_elem(IxDyn(&shape), self.value);
+        let mut v = out.view_mut();
+        for (axis, (&d, &(a, _))) in x.shape().iter().zip(&self.widths).enumerate() {
+            v.slice_axis_inplace(Axis(axis), NdSlice::from(a..a + d));
+        }
+        v.assign(&x);
+        Ok(Value::F32(out))
+    }
+
+    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+        expect_arity("pad", inputs, 1)?;
+        let shape = inputs[0].shape();
+        self.check(shape)?;
+        let mut v = grad.view();
+        for (axis, (&d, &(a, _))) in shape.iter().zip(&self.widths).enumerate() {
+            v.slice_axis_inplace(Axis(axis), NdSlice::from(a..a + d));
+        }
+        Ok(vec![Some(v.to_owned())])
+    }
+}

@@ -1,0 +1,120 @@
+//! Values that flow through ops and graphs: float32 tensors for data and
+//! int64 tensors for labels and indices, both n-dimensional on ndarray.
+//!
+//! Ops read `ValueView`s (borrowed, so numpy arrays cross without a copy) and
+//! return owned `Value`s.
+
+use crate::error::{fmt_shape, Error, Result};
+use ndarray::{ArrayD, ArrayViewD};
+
+/// An owned tensor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    F32(ArrayD<f32>),
+    I64(ArrayD<i64>),
+}
+
+/// A borrowed tensor.
+#[derive(Debug, Clone)]
+pub enum ValueView<'a> {
+    F32(ArrayViewD<'a, f32>),
+    I64(ArrayViewD<'a, i64>),
+}
+
+impl Value {
+    pub fn view(&self) -> ValueView<'_> {
+        match self {
+            Value::F32(a) => ValueView::F32(a.view()),
+            Value::I64(a) => ValueView::I64(a.view()),
+        }
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Value::F32(a) => a.shape(),
+            Value::I64(a) => a.shape(),
+        }
+    }
+
+    /// The float32 array, or a DType error naming `op`.
+    pub fn into_f32(self, op: &str) -> Result<ArrayD<f32>> {
+        match self {
+            Value::F32(a) => Ok(a),
+            Value::I64(_) => Err(Error::dtype(op, "a float32 tensor", "int64")),
+        }
+    }
+}
+
+impl<'a> ValueView<'a> {
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            ValueView::F32(a) => a.shape(),
+            ValueView::I64(a) => a.shape(),
+        }
+    }
+
+    pub fn dtype_name(&self) -> &'static str {
+        match self {
+            ValueView::F32(_) => "float32",
+            ValueView::I64(_) => "int64",
+        }
+    }
+
+    /// The float32 view, or a DType error naming `op`.
+    pub fn f32(&self, op: &str) -> Result<ArrayViewD<'a, f32>> {
+        match self {
+            ValueView::F32(a) => Ok(a.clone()),
+            ValueView::I64(_) => Err(Error::dtype(op, "a float32 tensor", "int64")),
+        }
+    }
+
+    /// The int64 view, or a DType error naming `op`.
+    pub fn i64(&self, op: &str) -> Result<ArrayViewD<'a, i64>> {
+        match self {
+            ValueView::I64(a) => Ok(a.clone()),
+            ValueView::F32(_) => Err(Error::dtype(op, "an int64 tensor of indices", "float32")),
+        }
+    }
+
+    pub fn to_owned(&self) -> Value {
+        match self {
+            ValueView::F32(a) => Value::F32(a.to_owned()),
+            ValueView::I64(a) => Value::I64(a.to_owned()),
+        }
+    }
+}
+
+/// Checks that an op received exactly `n` inputs.
+pub fn expect_arity(op: &str, inputs: &[ValueView], n: usize) -> Result<()> {
+    if inputs.len() != n {
+        return Err(Error::argument(
+            op,
+            format!("expected {n} input(s). Received: {} input(s)", inputs.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the rank of one input.
+pub fn expect_rank(op: &str, what: &str, shape: &[usize], rank: usize) -> Result<()> {
+    if shape.len() != rank {
+        return Err(Error::shape(
+            op,
+            format!("{what} of rank {rank}"),
+            format!("{what} of shape {}", fmt_shape(shape)),
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves a possibly negative axis against a rank, naming `op` on failure.
+pub fn normalize_axis(op: &str, axis: i64, rank: usize) -> Result<usize> {
+    let r = rank as i64;
+    if axis < -r || axis >= r.max(1) && axis >= r {
+        return Err(Error::argument(
+            op,
+            format!("axis must be in [-{r}, {r}) for a tensor of rank {rank}. Received: axis={axis}"),
+        ));
+    }
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
