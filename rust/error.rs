@@ -83,15 +83,15 @@ impl fmt::Display for Error {
                 op,
                 expected,
                 received,
-            } => write!(
-                f,
-                "Op '{op}' expected {expected}. Received: {received}"
-            ),
+            } => write!(f, "Op '{op}' expected {expected}. Received: {received}"),
             Error::DType {
                 op,
                 expected,
                 received,
-            } => write!(f, "Op '{op}' expected {expected}. Received: dtype={received}"),
+            } => write!(
+                f,
+                "Op '{op}' expected {expected}. Received: dtype={received}"
+            ),
             Error::Index {
                 op,
                 index,

@@ -3,9 +3,13 @@
 //! `python/` behind the `python` feature, so `cargo test` needs no Python.
 
 pub mod error;
+pub mod graph;
 pub mod kernels;
 pub mod ops;
 pub mod tensor;
 
 pub use error::{Error, Result};
 pub use tensor::{Value, ValueView};
+
+#[cfg(feature = "python")]
+mod python;

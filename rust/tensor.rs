@@ -76,6 +76,15 @@ impl<'a> ValueView<'a> {
         }
     }
 
+    /// The same view with a shorter lifetime (views are invariant in their
+    /// lifetime, so this cannot be a plain coercion).
+    pub fn reborrow(&self) -> ValueView<'_> {
+        match self {
+            ValueView::F32(a) => ValueView::F32(a.view()),
+            ValueView::I64(a) => ValueView::I64(a.view()),
+        }
+    }
+
     pub fn to_owned(&self) -> Value {
         match self {
             ValueView::F32(a) => Value::F32(a.to_owned()),
@@ -113,8 +122,14 @@ pub fn normalize_axis(op: &str, axis: i64, rank: usize) -> Result<usize> {
     if axis < -r || axis >= r.max(1) && axis >= r {
         return Err(Error::argument(
             op,
-            format!("axis must be in [-{r}, {r}) for a tensor of rank {rank}. Received: axis={axis}"),
+            format!(
+                "axis must be in [-{r}, {r}) for a tensor of rank {rank}. Received: axis={axis}"
+            ),
         ));
     }
-    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+    Ok(if axis < 0 {
+        (axis + r) as usize
+    } else {
+        axis as usize
+    })
 }

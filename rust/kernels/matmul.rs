@@ -12,7 +12,12 @@ const PARALLEL_FLOPS: usize = 1 << 18;
 ///
 /// Shapes are the caller's contract: `a` is (m, k), `b` is (k, n), `c` is (m, n);
 /// the ops layer checks them and reports mismatches as errors.
-pub fn gemm_into(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>, accumulate: bool) {
+pub fn gemm_into(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) {
     let (m, k) = a.dim();
     let n = b.dim().1;
     debug_assert_eq!(b.dim().0, k);

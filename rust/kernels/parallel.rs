@@ -23,7 +23,12 @@ fn default_threads() -> usize {
         .map(|n| n.get())
         .unwrap_or(1);
     match std::env::var("PYKERAS_NUM_THREADS") {
-        Ok(v) => v.trim().parse::<usize>().ok().filter(|&n| n > 0).unwrap_or(cores),
+        Ok(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or(cores),
         Err(_) => cores,
     }
 }
@@ -34,7 +39,12 @@ fn build(n: usize) -> Result<Arc<ThreadPool>> {
         .thread_name(|i| format!("pykeras-{i}"))
         .build()
         .map(Arc::new)
-        .map_err(|e| Error::argument("set_num_threads", format!("could not start {n} threads: {e}")))
+        .map_err(|e| {
+            Error::argument(
+                "set_num_threads",
+                format!("could not start {n} threads: {e}"),
+            )
+        })
 }
 
 /// The current pool, created on first use.

@@ -22,13 +22,19 @@ enum Kind {
     },
     Sigmoid,
     Tanh,
-    Elu { alpha: f32 },
+    Elu {
+        alpha: f32,
+    },
     Selu,
-    Gelu { approximate: bool },
+    Gelu {
+        approximate: bool,
+    },
     Silu,
     Softplus,
     Softsign,
-    LeakyRelu { negative_slope: f32 },
+    LeakyRelu {
+        negative_slope: f32,
+    },
     HardSigmoid,
     Exponential,
     Linear,
@@ -63,17 +69,29 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
         }
         "elu" => {
             attrs.check_known(name, &["alpha"])?;
-            ("elu", Kind::Elu { alpha: attrs.float(name, "alpha", 1.0)? as f32 })
+            (
+                "elu",
+                Kind::Elu {
+                    alpha: attrs.float(name, "alpha", 1.0)? as f32,
+                },
+            )
         }
         "gelu" => {
             attrs.check_known(name, &["approximate"])?;
-            ("gelu", Kind::Gelu { approximate: attrs.bool(name, "approximate", false)? })
+            (
+                "gelu",
+                Kind::Gelu {
+                    approximate: attrs.bool(name, "approximate", false)?,
+                },
+            )
         }
         "leaky_relu" => {
             attrs.check_known(name, &["negative_slope"])?;
             (
                 "leaky_relu",
-                Kind::LeakyRelu { negative_slope: attrs.float(name, "negative_slope", 0.2)? as f32 },
+                Kind::LeakyRelu {
+                    negative_slope: attrs.float(name, "negative_slope", 0.2)? as f32,
+                },
             )
         }
         _ => {
@@ -94,7 +112,10 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
             (n, k)
         }
     };
-    Ok(Some(Arc::new(Activation { name: static_name, kind })))
+    Ok(Some(Arc::new(Activation {
+        name: static_name,
+        kind,
+    })))
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -136,7 +157,11 @@ impl Kind {
                 max_value,
                 threshold,
             } => {
-                let y = if x >= threshold { x } else { negative_slope * (x - threshold) };
+                let y = if x >= threshold {
+                    x
+                } else {
+                    negative_slope * (x - threshold)
+                };
                 match max_value {
                     Some(m) if y > m => m,
                     _ => y,
@@ -151,9 +176,7 @@ impl Kind {
                     alpha * x.exp_m1()
                 }
             }
-            Kind::Selu => {
-                SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() }
-            }
+            Kind::Selu => SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() },
             Kind::Gelu { approximate: false } => 0.5 * x * (1.0 + erf(x * INV_SQRT_2)),
             Kind::Gelu { approximate: true } => {
                 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh())
@@ -255,7 +278,9 @@ impl Primitive for Activation {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
         let kind = self.kind;
-        Ok(Value::F32(map(inputs[0].f32(self.name)?, move |x| kind.apply(x))))
+        Ok(Value::F32(map(inputs[0].f32(self.name)?, move |x| {
+            kind.apply(x)
+        })))
     }
 
     fn backward(
@@ -268,8 +293,14 @@ impl Primitive for Activation {
         expect_arity(self.name, inputs, 1)?;
         let x = inputs[0].f32(self.name)?;
         let kind = self.kind;
-        let g = zip3(x, output, grad, move |x, y, g| g * kind.derivative(x, y))
-            .ok_or_else(|| crate::error::Error::shape(self.name, "a gradient shaped like the output", "another shape"))?;
+        let g =
+            zip3(x, output, grad, move |x, y, g| g * kind.derivative(x, y)).ok_or_else(|| {
+                crate::error::Error::shape(
+                    self.name,
+                    "a gradient shaped like the output",
+                    "another shape",
+                )
+            })?;
         Ok(vec![Some(g)])
     }
 }
@@ -345,7 +376,9 @@ impl Primitive for Softmax {
                 zip2(output.view(), centred.view(), &shape, |y, c| y * c)
             })
         }
-        .ok_or_else(|| crate::error::Error::shape(op, "a gradient shaped like the output", "another shape"))?;
+        .ok_or_else(|| {
+            crate::error::Error::shape(op, "a gradient shaped like the output", "another shape")
+        })?;
         Ok(vec![Some(gx)])
     }
 }

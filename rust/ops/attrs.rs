@@ -62,7 +62,10 @@ impl Attrs {
     }
 
     fn kind_error(op: &str, key: &str, want: &str, got: &Attr) -> Error {
-        Error::argument(op, format!("attribute '{key}' must be {want}. Received: {key}={got:?}"))
+        Error::argument(
+            op,
+            format!("attribute '{key}' must be {want}. Received: {key}={got:?}"),
+        )
     }
 
     pub fn int(&self, op: &str, key: &str, default: i64) -> Result<i64> {
@@ -118,7 +121,12 @@ impl Attrs {
             None => Ok(None),
             Some(Attr::Ints(v)) => Ok(Some(v.clone())),
             Some(Attr::Int(v)) => Ok(Some(vec![*v])),
-            Some(other) => Err(Self::kind_error(op, key, "an integer or a list of integers", other)),
+            Some(other) => Err(Self::kind_error(
+                op,
+                key,
+                "an integer or a list of integers",
+                other,
+            )),
         }
     }
 
@@ -128,12 +136,12 @@ impl Attrs {
             None => return Ok(vec![default; n]),
             Some(v) if v.len() == 1 => vec![v[0]; n],
             Some(v) if v.len() == n => v,
-            Some(v) => {
-                return Err(Error::argument(
-                    op,
-                    format!("'{key}' must be an integer or a tuple of {n} integers. Received: {key}={v:?}"),
-                ))
-            }
+            Some(v) => return Err(Error::argument(
+                op,
+                format!(
+                    "'{key}' must be an integer or a tuple of {n} integers. Received: {key}={v:?}"
+                ),
+            )),
         };
         values
             .iter()

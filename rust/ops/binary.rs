@@ -41,7 +41,13 @@ fn apply(
     f: impl Fn(f32, f32) -> f32 + Sync + Send,
 ) -> Result<ArrayD<f32>> {
     let shape = broadcast_shape(op, a.shape(), b.shape())?;
-    zip2(a, b, &shape, f).ok_or_else(|| Error::shape(op, "broadcastable operands", "operands that do not broadcast"))
+    zip2(a, b, &shape, f).ok_or_else(|| {
+        Error::shape(
+            op,
+            "broadcastable operands",
+            "operands that do not broadcast",
+        )
+    })
 }
 
 impl Primitive for Binary {
@@ -80,7 +86,10 @@ impl Primitive for Binary {
         let (ga, gb) = match self.kind {
             Kind::Add => (grad.to_owned(), grad.to_owned()),
             Kind::Sub => (grad.to_owned(), grad.mapv(|g| -g)),
-            Kind::Mul => (apply(op, grad.view(), b.view(), |g, y| g * y)?, apply(op, grad.view(), a.view(), |g, x| g * x)?),
+            Kind::Mul => (
+                apply(op, grad.view(), b.view(), |g, y| g * y)?,
+                apply(op, grad.view(), a.view(), |g, x| g * x)?,
+            ),
             Kind::Div => {
                 let ga = apply(op, grad.view(), b.view(), |g, y| g / y)?;
                 // d(a/b)/db = -a / b^2, computed as -(g * a / b) / b to stay in range.

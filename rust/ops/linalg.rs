@@ -43,8 +43,12 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
         if k == 0 {
             return Ok(out);
         }
-        let a2 = a.into_shape_with_order((rows, k)).map_err(|e| Error::shape(op, "a contiguous operand", e.to_string()))?;
-        let b2 = b.into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+        let a2 = a
+            .into_shape_with_order((rows, k))
+            .map_err(|e| Error::shape(op, "a contiguous operand", e.to_string()))?;
+        let b2 = b
+            .into_dimensionality::<Ix2>()
+            .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
         {
             let c2 = out
                 .view_mut()
@@ -63,8 +67,12 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     full_b.extend([k, n]);
     let mut out_shape = batch.clone();
     out_shape.extend([m, n]);
-    let av = a.broadcast(IxDyn(&full_a)).ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(a.shape())))?;
-    let bv = b.broadcast(IxDyn(&full_b)).ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(b.shape())))?;
+    let av = a
+        .broadcast(IxDyn(&full_a))
+        .ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(a.shape())))?;
+    let bv = b
+        .broadcast(IxDyn(&full_b))
+        .ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(b.shape())))?;
     let count: usize = batch.iter().product();
     let av = av.into_shape_with_order(IxDyn(&[count, m, k])).ok();
     let bv = bv.into_shape_with_order(IxDyn(&[count, k, n])).ok();
@@ -72,9 +80,18 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     match (av, bv) {
         (Some(av), Some(bv)) => {
             for i in 0..count {
-                let ai = av.index_axis(Axis(0), i).into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-                let bi = bv.index_axis(Axis(0), i).into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-                let ci = out.index_axis_mut(Axis(0), i).into_dimensionality::<Ix2>().map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+                let ai = av
+                    .index_axis(Axis(0), i)
+                    .into_dimensionality::<Ix2>()
+                    .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+                let bi = bv
+                    .index_axis(Axis(0), i)
+                    .into_dimensionality::<Ix2>()
+                    .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
+                let ci = out
+                    .index_axis_mut(Axis(0), i)
+                    .into_dimensionality::<Ix2>()
+                    .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
                 gemm_into(ai, bi, ci, false);
             }
         }
@@ -83,12 +100,28 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
             let a_own = a.broadcast(IxDyn(&full_a)).map(|v| v.to_owned());
             let b_own = b.broadcast(IxDyn(&full_b)).map(|v| v.to_owned());
             if let (Some(a_own), Some(b_own)) = (a_own, b_own) {
-                return batched_matmul(op, a_own.into_shape_with_order(IxDyn(&[count, m, k])).map_err(|e| Error::shape(op, "a batch", e.to_string()))?.view().into_dyn(), b_own.into_shape_with_order(IxDyn(&[count, k, n])).map_err(|e| Error::shape(op, "a batch", e.to_string()))?.view().into_dyn())
-                    .and_then(|r| r.into_shape_with_order(IxDyn(&out_shape)).map_err(|e| Error::shape(op, "a batch", e.to_string())));
+                return batched_matmul(
+                    op,
+                    a_own
+                        .into_shape_with_order(IxDyn(&[count, m, k]))
+                        .map_err(|e| Error::shape(op, "a batch", e.to_string()))?
+                        .view()
+                        .into_dyn(),
+                    b_own
+                        .into_shape_with_order(IxDyn(&[count, k, n]))
+                        .map_err(|e| Error::shape(op, "a batch", e.to_string()))?
+                        .view()
+                        .into_dyn(),
+                )
+                .and_then(|r| {
+                    r.into_shape_with_order(IxDyn(&out_shape))
+                        .map_err(|e| Error::shape(op, "a batch", e.to_string()))
+                });
             }
         }
     }
-    out.into_shape_with_order(IxDyn(&out_shape)).map_err(|e| Error::shape(op, "a batch", e.to_string()))
+    out.into_shape_with_order(IxDyn(&out_shape))
+        .map_err(|e| Error::shape(op, "a batch", e.to_string()))
 }
 
 #[derive(Debug)]
@@ -111,7 +144,13 @@ impl Primitive for MatMul {
         batched_matmul("matmul", inputs[0].f32("matmul")?, inputs[1].f32("matmul")?).map(Value::F32)
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         expect_arity("matmul", inputs, 2)?;
         let (a, b) = (inputs[0].f32("matmul")?, inputs[1].f32("matmul")?);
         let ga = batched_matmul("matmul", grad.view(), t_last(b.view()))?;
@@ -120,8 +159,13 @@ impl Primitive for MatMul {
             let k = a.shape()[a.ndim() - 1];
             let n = b.shape()[1];
             let rows = a.len() / k.max(1);
-            let a2 = a.view().into_shape_with_order(IxDyn(&[rows, k])).map_err(|e| Error::shape("matmul", "a contiguous operand", e.to_string()))?;
-            let g2 = grad.into_shape_with_order(IxDyn(&[rows, n])).map_err(|e| Error::shape("matmul", "a contiguous gradient", e.to_string()))?;
+            let a2 = a
+                .view()
+                .into_shape_with_order(IxDyn(&[rows, k]))
+                .map_err(|e| Error::shape("matmul", "a contiguous operand", e.to_string()))?;
+            let g2 = grad
+                .into_shape_with_order(IxDyn(&[rows, n]))
+                .map_err(|e| Error::shape("matmul", "a contiguous gradient", e.to_string()))?;
             batched_matmul("matmul", t_last(a2), g2)?
         } else {
             batched_matmul("matmul", t_last(a.view()), grad.view())?
@@ -169,9 +213,18 @@ impl Primitive for BiasAdd {
             .ok_or_else(|| Error::shape("bias_add", "a broadcastable bias", fmt_shape(b.shape())))
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         expect_arity("bias_add", inputs, 2)?;
         let b = inputs[1].f32("bias_add")?;
-        Ok(vec![Some(grad.to_owned()), Some(reduce_to_shape("bias_add", grad, b.shape())?)])
+        Ok(vec![
+            Some(grad.to_owned()),
+            Some(reduce_to_shape("bias_add", grad, b.shape())?),
+        ])
     }
 }

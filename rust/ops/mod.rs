@@ -58,16 +58,40 @@ pub type OpRef = Arc<dyn Primitive>;
 /// Every op name `build` knows, for error messages and for the bindings.
 pub const OP_NAMES: &[&str] = &[
     // binary, broadcasting
-    "add", "sub", "mul", "div",
+    "add",
+    "sub",
+    "mul",
+    "div",
     // linear algebra
-    "matmul", "bias_add",
+    "matmul",
+    "bias_add",
     // activations
-    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "selu", "gelu", "silu", "swish",
-    "softplus", "softsign", "leaky_relu", "hard_sigmoid", "exponential", "linear",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "swish",
+    "softplus",
+    "softsign",
+    "leaky_relu",
+    "hard_sigmoid",
+    "exponential",
+    "linear",
     // reductions
-    "sum", "mean", "max",
+    "sum",
+    "mean",
+    "max",
     // shape
-    "reshape", "transpose", "concat", "slice", "pad",
+    "reshape",
+    "transpose",
+    "concat",
+    "slice",
+    "pad",
 ];
 
 /// Creates the op called `name` from its attributes.

@@ -50,7 +50,10 @@ impl Reduce {
         let before = axes.len();
         axes.dedup();
         if axes.len() != before {
-            return Err(Error::argument(op, format!("repeated axis. Received: axis={:?}", self.axes)));
+            return Err(Error::argument(
+                op,
+                format!("repeated axis. Received: axis={:?}", self.axes),
+            ));
         }
         Ok(axes)
     }
@@ -134,9 +137,9 @@ impl Primitive for Reduce {
                 .map_err(|e| Error::shape(op, "a gradient shaped like the output", e.to_string()))
         };
         let g = reshape(grad)?;
-        let g = g
-            .broadcast(IxDyn(x.shape()))
-            .ok_or_else(|| Error::shape(op, "a gradient shaped like the output", "another shape"))?;
+        let g = g.broadcast(IxDyn(x.shape())).ok_or_else(|| {
+            Error::shape(op, "a gradient shaped like the output", "another shape")
+        })?;
         let gx = match self.kind {
             Kind::Sum => g.to_owned(),
             Kind::Mean => {
@@ -148,10 +151,13 @@ impl Primitive for Reduce {
                 // The gradient goes to the elements equal to the max, split
                 // evenly among ties (as TensorFlow and JAX do).
                 let y = reshape(output)?;
-                let y = y
-                    .broadcast(IxDyn(x.shape()))
-                    .ok_or_else(|| Error::shape(op, "an output of the reduced shape", "another shape"))?;
-                let mask = ndarray::Zip::from(&x).and(&y).map_collect(|&v, &m| if v == m { 1.0f32 } else { 0.0 });
+                let y = y.broadcast(IxDyn(x.shape())).ok_or_else(|| {
+                    Error::shape(op, "an output of the reduced shape", "another shape")
+                })?;
+                let mask =
+                    ndarray::Zip::from(&x)
+                        .and(&y)
+                        .map_collect(|&v, &m| if v == m { 1.0f32 } else { 0.0 });
                 let mut counts = mask.clone();
                 for &a in axes.iter().rev() {
                     counts = counts.sum_axis(Axis(a));
@@ -159,9 +165,9 @@ impl Primitive for Reduce {
                 let counts = counts
                     .into_shape_with_order(IxDyn(&kept))
                     .map_err(|e| Error::shape(op, "a reshapeable count", e.to_string()))?;
-                let counts = counts
-                    .broadcast(IxDyn(x.shape()))
-                    .ok_or_else(|| Error::shape(op, "counts of the reduced shape", "another shape"))?;
+                let counts = counts.broadcast(IxDyn(x.shape())).ok_or_else(|| {
+                    Error::shape(op, "counts of the reduced shape", "another shape")
+                })?;
                 ndarray::Zip::from(&mask)
                     .and(&g)
                     .and(&counts)

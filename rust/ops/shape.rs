@@ -10,7 +10,13 @@ fn to_owned_shape(op: &str, a: ArrayViewD<f32>, shape: &[usize]) -> Result<Array
     let from = a.shape().to_vec();
     a.to_owned()
         .into_shape_with_order(IxDyn(shape))
-        .map_err(|_| Error::shape(op, format!("a tensor with {} elements", shape.iter().product::<usize>()), format!("shape {}", fmt_shape(&from))))
+        .map_err(|_| {
+            Error::shape(
+                op,
+                format!("a tensor with {} elements", shape.iter().product::<usize>()),
+                format!("shape {}", fmt_shape(&from)),
+            )
+        })
 }
 
 /// `reshape(x, shape)`; one dimension may be -1 and is inferred.
@@ -36,19 +42,31 @@ impl Reshape {
 
     fn target(&self, input: &[usize]) -> Result<Vec<usize>> {
         let total: usize = input.iter().product();
-        let known: usize = self.shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
+        let known: usize = self
+            .shape
+            .iter()
+            .filter(|&&d| d >= 0)
+            .map(|&d| d as usize)
+            .product();
         let mismatch = || {
             Error::shape(
                 "reshape",
                 format!("an input whose size fits the target shape {:?}", self.shape),
-                format!("an input of shape {} ({} elements)", fmt_shape(input), total),
+                format!(
+                    "an input of shape {} ({} elements)",
+                    fmt_shape(input),
+                    total
+                ),
             )
         };
         let shape: Vec<usize> = if self.shape.contains(&-1) {
             if known == 0 || total % known != 0 {
                 return Err(mismatch());
             }
-            self.shape.iter().map(|&d| if d == -1 { total / known } else { d as usize }).collect()
+            self.shape
+                .iter()
+                .map(|&d| if d == -1 { total / known } else { d as usize })
+                .collect()
         } else {
             self.shape.iter().map(|&d| d as usize).collect()
         };
@@ -71,9 +89,19 @@ impl Primitive for Reshape {
         Ok(Value::F32(to_owned_shape("reshape", x, &shape)?))
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         expect_arity("reshape", inputs, 1)?;
-        Ok(vec![Some(to_owned_shape("reshape", grad, inputs[0].shape())?)])
+        Ok(vec![Some(to_owned_shape(
+            "reshape",
+            grad,
+            inputs[0].shape(),
+        )?)])
     }
 }
 
@@ -86,20 +114,28 @@ pub struct Transpose {
 impl Transpose {
     pub fn new(attrs: &Attrs) -> Result<Self> {
         attrs.check_known("transpose", &["axes"])?;
-        Ok(Self { axes: attrs.opt_ints("transpose", "axes")? })
+        Ok(Self {
+            axes: attrs.opt_ints("transpose", "axes")?,
+        })
     }
 
     fn perm(&self, rank: usize) -> Result<Vec<usize>> {
         let perm: Vec<usize> = match &self.axes {
             None => (0..rank).rev().collect(),
-            Some(a) => a.iter().map(|&v| normalize_axis("transpose", v, rank)).collect::<Result<_>>()?,
+            Some(a) => a
+                .iter()
+                .map(|&v| normalize_axis("transpose", v, rank))
+                .collect::<Result<_>>()?,
         };
         let mut seen = perm.clone();
         seen.sort_unstable();
         if seen != (0..rank).collect::<Vec<_>>() {
             return Err(Error::argument(
                 "transpose",
-                format!("axes must be a permutation of 0..{rank}. Received: axes={:?}", self.axes),
+                format!(
+                    "axes must be a permutation of 0..{rank}. Received: axes={:?}",
+                    self.axes
+                ),
             ));
         }
         Ok(perm)
@@ -115,17 +151,31 @@ impl Primitive for Transpose {
         expect_arity("transpose", inputs, 1)?;
         let x = inputs[0].f32("transpose")?;
         let perm = self.perm(x.ndim())?;
-        Ok(Value::F32(x.permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned()))
+        Ok(Value::F32(
+            x.permuted_axes(IxDyn(&perm))
+                .as_standard_layout()
+                .into_owned(),
+        ))
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         expect_arity("transpose", inputs, 1)?;
         let perm = self.perm(inputs[0].shape().len())?;
         let mut inverse = vec![0; perm.len()];
         for (i, &p) in perm.iter().enumerate() {
             inverse[p] = i;
         }
-        Ok(vec![Some(grad.permuted_axes(IxDyn(&inverse)).as_standard_layout().into_owned())])
+        Ok(vec![Some(
+            grad.permuted_axes(IxDyn(&inverse))
+                .as_standard_layout()
+                .into_owned(),
+        )])
     }
 }
 
@@ -138,7 +188,9 @@ pub struct Concat {
 impl Concat {
     pub fn new(attrs: &Attrs) -> Result<Self> {
         attrs.check_known("concat", &["axis"])?;
-        Ok(Self { axis: attrs.int("concat", "axis", 0)? })
+        Ok(Self {
+            axis: attrs.int("concat", "axis", 0)?,
+        })
     }
 }
 
@@ -149,9 +201,15 @@ impl Primitive for Concat {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         if inputs.is_empty() {
-            return Err(Error::argument("concat", "expected at least one input. Received: 0 inputs"));
+            return Err(Error::argument(
+                "concat",
+                "expected at least one input. Received: 0 inputs",
+            ));
         }
-        let views = inputs.iter().map(|v| v.f32("concat")).collect::<Result<Vec<_>>>()?;
+        let views = inputs
+            .iter()
+            .map(|v| v.f32("concat"))
+            .collect::<Result<Vec<_>>>()?;
         let rank = views[0].ndim();
         let axis = normalize_axis("concat", self.axis, rank)?;
         for v in &views[1..] {
@@ -161,7 +219,11 @@ impl Primitive for Concat {
                 return Err(Error::shape(
                     "concat",
                     format!("inputs whose shapes match except on axis {axis}"),
-                    views.iter().map(|v| fmt_shape(v.shape())).collect::<Vec<_>>().join(", "),
+                    views
+                        .iter()
+                        .map(|v| fmt_shape(v.shape()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ));
             }
         }
@@ -170,7 +232,13 @@ impl Primitive for Concat {
             .map_err(|e| Error::shape("concat", "concatenable inputs", e.to_string()))
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         let rank = grad.ndim();
         let axis = normalize_axis("concat", self.axis, rank)?;
         let mut start = 0usize;
@@ -227,7 +295,10 @@ impl Slice {
                 if s < 0 || len < 0 || s + len > d as i64 {
                     Err(Error::shape(
                         "slice",
-                        format!("start_indices={:?} and shape={:?} inside the input", self.start, self.size),
+                        format!(
+                            "start_indices={:?} and shape={:?} inside the input",
+                            self.start, self.size
+                        ),
                         format!("an input of shape {}", fmt_shape(shape)),
                     ))
                 } else {
@@ -254,7 +325,13 @@ impl Primitive for Slice {
         Ok(Value::F32(v.to_owned()))
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         expect_arity("slice", inputs, 1)?;
         let shape = inputs[0].shape();
         let ranges = self.ranges(shape)?;
@@ -301,7 +378,10 @@ impl Pad {
         if shape.len() != self.widths.len() {
             return Err(Error::shape(
                 "pad",
-                format!("an input of rank {} (one pad pair per axis)", self.widths.len()),
+                format!(
+                    "an input of rank {} (one pad pair per axis)",
+                    self.widths.len()
+                ),
                 format!("an input of shape {}", fmt_shape(shape)),
             ));
         }
@@ -318,7 +398,12 @@ impl Primitive for Pad {
         expect_arity("pad", inputs, 1)?;
         let x = inputs[0].f32("pad")?;
         self.check(x.shape())?;
-        let shape: Vec<usize> = x.shape().iter().zip(&self.widths).map(|(&d, &(a, b))| d + a + b).collect();
+        let shape: Vec<usize> = x
+            .shape()
+            .iter()
+            .zip(&self.widths)
+            .map(|(&d, &(a, b))| d + a + b)
+            .collect();
         let mut out = ArrayD::from_elem(IxDyn(&shape), self.value);
         let mut v = out.view_mut();
         for (axis, (&d, &(a, _))) in x.shape().iter().zip(&self.widths).enumerate() {
@@ -328,7 +413,13 @@ impl Primitive for Pad {
         Ok(Value::F32(out))
     }
 
-    fn backward(&self, inputs: &[ValueView], _o: ArrayViewD<f32>, grad: ArrayViewD<f32>, _c: &Context) -> Result<InputGrads> {
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _c: &Context,
+    ) -> Result<InputGrads> {
         expect_arity("pad", inputs, 1)?;
         let shape = inputs[0].shape();
         self.check(shape)?;

@@ -1,0 +1,59 @@
+"""The dtype rules for data entering the Rust core.
+
+- float32 arrays pass through untouched, whatever their layout (no copy).
+- Other real floats (float16, float64), integers and bools become float32;
+  float64 values beyond float32's range become +-inf, as with numpy's astype.
+- Where an op needs indices (embedding ids, sparse labels), integer arrays
+  become int64, and float arrays are accepted only if every value is whole.
+- Object, string, bytes, complex, datetime and structured arrays are refused
+  with a `DTypeError` (a `TypeError`) that names the dtype.
+"""
+
+import numpy as np
+
+from pykeras.errors import DTypeError
+
+_REFUSED_KINDS = {
+    "O": "object",
+    "U": "string",
+    "S": "bytes",
+    "V": "structured",
+    "c": "complex",
+    "M": "datetime",
+    "m": "timedelta",
+}
+
+
+def _refuse(arr, what, expected):
+    raise DTypeError(
+        f"{what} expected {expected}. Received: dtype={arr.dtype} "
+        f"({_REFUSED_KINDS.get(arr.dtype.kind, 'unsupported')}). "
+        "Convert it to numbers first, e.g. with np.asarray(x, dtype='float32')."
+    )
+
+
+def to_float32(x, what="input"):
+    """Returns `x` as a float32 numpy array, following the module's rules."""
+    arr = np.asarray(x)
+    if arr.dtype == np.float32:
+        return arr
+    if arr.dtype.kind in "fiub":
+        return arr.astype(np.float32)
+    _refuse(arr, what, "a numeric array (float, int or bool)")
+
+
+def to_index(x, what="indices"):
+    """Returns `x` as an int64 numpy array of indices."""
+    arr = np.asarray(x)
+    if arr.dtype == np.int64:
+        return arr
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        if arr.size and not np.all(np.isfinite(arr) & (arr == np.floor(arr))):
+            raise ValueError(
+                f"{what} expected whole numbers (class or token ids). "
+                f"Received: a {arr.dtype} array with fractional or non-finite values."
+            )
+        return arr.astype(np.int64)
+    _refuse(arr, what, "an integer array")

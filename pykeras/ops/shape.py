@@ -1,0 +1,38 @@
+"""Shape ops: reshape, transpose, concatenate, slice, pad."""
+
+from pykeras.ops._dispatch import run
+
+
+def reshape(x, newshape):
+    """Gives `x` a new shape with the same number of elements; one -1 is inferred."""
+    if isinstance(newshape, int):
+        newshape = [newshape]
+    return run("reshape", [x], shape=[int(d) for d in newshape])
+
+
+def transpose(x, axes=None):
+    """Permutes the axes of `x`; reverses them when `axes` is None."""
+    return run("transpose", [x], axes=None if axes is None else [int(a) for a in axes])
+
+
+def concatenate(xs, axis=0):
+    """Joins a list of tensors along `axis`."""
+    return run("concat", list(xs), axis=int(axis))
+
+
+def slice(x, start_indices, shape):  # noqa: A001 - Keras's name
+    """The block of `x` starting at `start_indices` with size `shape` (-1: to the end)."""
+    return run(
+        "slice", [x], start_indices=[int(i) for i in start_indices], shape=[int(s) for s in shape]
+    )
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """Pads `x` with a constant; `pad_width` holds a (before, after) pair per axis."""
+    if mode != "constant":
+        raise ValueError(f"pad supports mode='constant' only. Received: mode={mode!r}")
+    pairs = [[int(a), int(b)] for a, b in pad_width]
+    return run("pad", [x], pad_width=pairs, constant_values=constant_values)
+
+
+concat = concatenate

@@ -1,0 +1,219 @@
+//! Running a plan: forward over the needed nodes, then (for training) the
+//! reverse sweep that applies each op's backward rule.
+//!
+//! Fed inputs and variables are borrowed, never copied; only op results are
+//! owned, and a forward-only plan frees each as soon as its last reader ran.
+
+use super::graph::{Graph, NodeId, NodeKind};
+use super::plan::Plan;
+use crate::error::{fmt_shape, Error, Result};
+use crate::ops::Context;
+use crate::tensor::{Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
+
+enum Slot<'a> {
+    Empty,
+    Borrowed(ValueView<'a>),
+    Owned(Value),
+}
+
+/// The values of one run, indexed by node id.
+pub struct Values<'a> {
+    slots: Vec<Slot<'a>>,
+}
+
+impl<'a> Values<'a> {
+    pub fn new(len: usize) -> Self {
+        Self {
+            slots: (0..len).map(|_| Slot::Empty).collect(),
+        }
+    }
+
+    pub fn get(&self, id: NodeId) -> Result<ValueView<'_>> {
+        match self.slots.get(id) {
+            Some(Slot::Borrowed(v)) => Ok(v.reborrow()),
+            Some(Slot::Owned(v)) => Ok(v.view()),
+            _ => Err(Error::graph(format!(
+                "the value of node {id} is not available"
+            ))),
+        }
+    }
+
+    /// Moves a value out (copying it if it was borrowed).
+    pub fn take(&mut self, id: NodeId) -> Result<Value> {
+        match self
+            .slots
+            .get_mut(id)
+            .map(|s| std::mem::replace(s, Slot::Empty))
+        {
+            Some(Slot::Owned(v)) => Ok(v),
+            Some(Slot::Borrowed(v)) => Ok(v.to_owned()),
+            _ => Err(Error::graph(format!(
+                "the value of node {id} is not available"
+            ))),
+        }
+    }
+
+    pub fn set(&mut self, id: NodeId, value: Value) {
+        if id >= self.slots.len() {
+            self.slots.resize_with(id + 1, || Slot::Empty);
+        }
+        self.slots[id] = Slot::Owned(value);
+    }
+
+    fn borrow(&mut self, id: NodeId, value: ValueView<'a>) {
+        if id >= self.slots.len() {
+            self.slots.resize_with(id + 1, || Slot::Empty);
+        }
+        self.slots[id] = Slot::Borrowed(value);
+    }
+
+    fn release(&mut self, id: NodeId) {
+        if let Some(s) = self.slots.get_mut(id) {
+            *s = Slot::Empty;
+        }
+    }
+}
+
+/// Runs the forward pass of `plan`. `feeds` pairs input node ids with values.
+pub fn forward<'a>(
+    graph: &'a Graph,
+    plan: &Plan,
+    feeds: &[(NodeId, ValueView<'a>)],
+    ctx: &Context,
+) -> Result<Values<'a>> {
+    let mut values = Values::new(graph.len());
+    for (id, v) in feeds {
+        match graph.node(*id)?.kind {
+            NodeKind::Input { .. } => values.borrow(*id, v.clone()),
+            _ => {
+                return Err(Error::graph(format!(
+                    "node {id} is fed but is not an input"
+                )))
+            }
+        }
+    }
+    for (step, &id) in plan.order.iter().enumerate() {
+        match &graph.node(id)?.kind {
+            NodeKind::Input { name } => {
+                if values.get(id).is_err() {
+                    return Err(Error::graph(format!(
+                        "input '{name}' (node {id}) is needed but was not fed"
+                    )));
+                }
+            }
+            NodeKind::Variable { value, .. } => values.borrow(id, ValueView::F32(value.view())),
+            NodeKind::Constant(v) => values.borrow(id, v.view()),
+            NodeKind::Op { op, inputs } => {
+                let out = {
+                    let args = inputs
+                        .iter()
+                        .map(|&i| values.get(i))
+                        .collect::<Result<Vec<_>>>()?;
+                    op.forward(&args, ctx)?
+                };
+                values.set(id, out);
+            }
+        }
+        for &done in &plan.release[step] {
+            values.release(done);
+        }
+    }
+    Ok(values)
+}
+
+fn accumulate(slot: &mut Option<ArrayD<f32>>, g: ArrayD<f32>, op: &str) -> Result<()> {
+    match slot {
+        None => *slot = Some(g),
+        Some(acc) => {
+            if acc.shape() != g.shape() {
+                return Err(Error::shape(
+                    op,
+                    format!("a gradient of shape {}", fmt_shape(acc.shape())),
+                    format!("shape {}", fmt_shape(g.shape())),
+                ));
+            }
+            Zip::from(acc).and(&g).for_each(|a, &b| *a += b);
+        }
+    }
+    Ok(())
+}
+
+/// Reverse-mode sweep: the gradient of `target` (seeded with `seed`, or ones)
+/// with respect to each node of `wrt`. `values` must come from a forward run
+/// of `plan` that kept every value. Nodes `target` does not depend on get zeros.
+pub fn backward(
+    graph: &Graph,
+    plan: &Plan,
+    values: &Values,
+    target: NodeId,
+    seed: Option<ArrayViewD<f32>>,
+    wrt: &[NodeId],
+    ctx: &Context,
+) -> Result<Vec<ArrayD<f32>>> {
+    let target_value = values.get(target)?.f32("gradient")?;
+    let seed = match seed {
+        Some(s) => {
+            if s.shape() != target_value.shape() {
+                return Err(Error::shape(
+                    "gradient",
+                    format!(
+                        "an output gradient of shape {}",
+                        fmt_shape(target_value.shape())
+                    ),
+                    format!("shape {}", fmt_shape(s.shape())),
+                ));
+            }
+            s.to_owned()
+        }
+        None => ArrayD::ones(IxDyn(target_value.shape())),
+    };
+    let mut needs = vec![false; graph.len()];
+    for &w in wrt {
+        graph.node(w)?;
+        needs[w] = true;
+    }
+    for &id in &plan.order {
+        if let NodeKind::Op { inputs, .. } = &graph.node(id)?.kind {
+            if inputs.iter().any(|&i| needs[i]) {
+                needs[id] = true;
+            }
+        }
+    }
+    let mut grads: Vec<Option<ArrayD<f32>>> = vec![None; graph.len()];
+    grads[target] = Some(seed);
+    for &id in plan.order.iter().rev() {
+        if !needs[id] || id > target {
+            continue;
+        }
+        let NodeKind::Op { op, inputs } = &graph.node(id)?.kind else {
+            continue;
+        };
+        let Some(g) = (if wrt.contains(&id) {
+            grads[id].clone()
+        } else {
+            grads[id].take()
+        }) else {
+            continue;
+        };
+        let args = inputs
+            .iter()
+            .map(|&i| values.get(i))
+            .collect::<Result<Vec<_>>>()?;
+        let out = values.get(id)?.f32(op.name())?;
+        let input_grads = op.backward(&args, out, g.view(), ctx)?;
+        for (&i, gi) in inputs.iter().zip(input_grads) {
+            if let (true, Some(gi)) = (needs[i], gi) {
+                accumulate(&mut grads[i], gi, op.name())?;
+            }
+        }
+    }
+    wrt.iter()
+        .map(|&w| {
+            Ok(match grads[w].take() {
+                Some(g) => g,
+                None => ArrayD::zeros(IxDyn(values.get(w)?.shape())),
+            })
+        })
+        .collect()
+}

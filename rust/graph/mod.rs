@@ -1,0 +1,13 @@
+//! Graphs of primitive ops: built once (from Python), planned, then run
+//! forward and backward. The eager [`Tape`] records the same nodes while
+//! computing them at once, so both paths share one autodiff.
+
+mod executor;
+mod graph;
+mod plan;
+mod tape;
+
+pub use executor::{backward, forward, Values};
+pub use graph::{Graph, Node, NodeId, NodeKind};
+pub use plan::Plan;
+pub use tape::Tape;

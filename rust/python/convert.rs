@@ -1,0 +1,120 @@
+//! Crossing the boundary: numpy arrays in (borrowed, no copy), numpy arrays
+//! out (the Rust buffer handed over, no copy), and op attributes from dicts.
+
+use super::errors::DTypeError;
+use crate::ops::{Attr, Attrs};
+use crate::tensor::{Value, ValueView};
+use numpy::{IntoPyArray, PyReadonlyArrayDyn};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+/// A numpy array held for the duration of a call.
+pub enum Held<'py> {
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    I64(PyReadonlyArrayDyn<'py, i64>),
+}
+
+impl<'py> Held<'py> {
+    /// Accepts float32 or int64 arrays only; `pykeras` converts other dtypes
+    /// by its stated rules before calling in, so anything else is a bug or a
+    /// direct call, refused with the dtype named.
+    pub fn extract(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Self> {
+        if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, f32>>() {
+            return Ok(Held::F32(a));
+        }
+        if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, i64>>() {
+            return Ok(Held::I64(a));
+        }
+        let dtype = obj
+            .getattr("dtype")
+            .and_then(|d| d.str().map(|s| s.to_string()))
+            .unwrap_or_else(|_| {
+                obj.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            });
+        Err(DTypeError::new_err(format!(
+            "{what} must be a numpy array of dtype float32 or int64. Received: dtype={dtype}"
+        )))
+    }
+
+    pub fn view(&self) -> ValueView<'_> {
+        match self {
+            Held::F32(a) => ValueView::F32(a.as_array()),
+            Held::I64(a) => ValueView::I64(a.as_array()),
+        }
+    }
+}
+
+pub fn value_to_py(py: Python<'_>, v: Value) -> Py<PyAny> {
+    match v {
+        Value::F32(a) => a.into_pyarray(py).into_any().unbind(),
+        Value::I64(a) => a.into_pyarray(py).into_any().unbind(),
+    }
+}
+
+fn ints(seq: &Bound<'_, PyAny>) -> Option<Vec<i64>> {
+    let items: Vec<Bound<'_, PyAny>> = seq.try_iter().ok()?.collect::<PyResult<_>>().ok()?;
+    items
+        .iter()
+        .map(|x| {
+            if x.is_instance_of::<PyBool>() {
+                None
+            } else {
+                x.extract::<i64>().ok()
+            }
+        })
+        .collect()
+}
+
+fn attr_from_py(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Attr> {
+    if v.is_none() {
+        return Ok(Attr::None);
+    }
+    if v.is_instance_of::<PyBool>() {
+        return Ok(Attr::Bool(v.extract()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return Ok(Attr::Int(v.extract()?));
+    }
+    if v.is_instance_of::<PyFloat>() {
+        return Ok(Attr::Float(v.extract()?));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(Attr::Str(v.extract()?));
+    }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        if let Some(list) = ints(v) {
+            return Ok(Attr::Ints(list));
+        }
+        let items: Vec<Bound<'_, PyAny>> = v.try_iter()?.collect::<PyResult<_>>()?;
+        if let Some(lists) = items.iter().map(ints).collect::<Option<Vec<_>>>() {
+            return Ok(Attr::IntLists(lists));
+        }
+    }
+    // numpy integer and float scalars
+    if let Ok(i) = v.extract::<i64>() {
+        return Ok(Attr::Int(i));
+    }
+    if let Ok(f) = v.extract::<f64>() {
+        return Ok(Attr::Float(f));
+    }
+    Err(PyTypeError::new_err(format!(
+        "attribute '{key}' must be None, a bool, int, float, str, or a (nested) list of ints. Received: {key}={}",
+        v.repr().map(|r| r.to_string()).unwrap_or_default()
+    )))
+}
+
+pub fn attrs_from_py(dict: Option<&Bound<'_, PyDict>>) -> PyResult<Attrs> {
+    let mut attrs = Attrs::new();
+    if let Some(d) = dict {
+        for (k, v) in d.iter() {
+            let key: String = k.extract()?;
+            let a = attr_from_py(&key, &v)?;
+            attrs.insert(&key, a);
+        }
+    }
+    Ok(attrs)
+}

@@ -1,0 +1,221 @@
+//! `pykeras._core.Graph` and `pykeras._core.Tape`: the graph executor and the
+//! eager tape, seen from Python.
+
+use super::compute;
+use super::convert::{attrs_from_py, value_to_py, Held};
+use super::errors::to_py;
+use crate::graph::{backward, forward, Graph, NodeId, Plan, Tape};
+use crate::ops::{self, Context};
+use crate::tensor::{Value, ValueView};
+use numpy::{IntoPyArray, PyReadonlyArrayDyn};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// A graph of ops, built once and run many times.
+#[pyclass(module = "pykeras._core", name = "Graph")]
+pub struct PyGraph {
+    graph: Graph,
+}
+
+fn hold_feeds<'py>(feeds: &Bound<'py, PyDict>) -> PyResult<Vec<(NodeId, Held<'py>)>> {
+    feeds
+        .iter()
+        .map(|(k, v)| {
+            let id: NodeId = k.extract()?;
+            Ok((
+                id,
+                Held::extract(&v, &format!("the value fed to node {id}"))?,
+            ))
+        })
+        .collect()
+}
+
+#[pymethods]
+impl PyGraph {
+    #[new]
+    fn new() -> Self {
+        Self {
+            graph: Graph::new(),
+        }
+    }
+
+    /// Adds an input fed at run time; returns its node id.
+    #[pyo3(signature = (name="input"))]
+    fn input(&mut self, name: &str) -> NodeId {
+        self.graph.input(name)
+    }
+
+    /// Adds a variable owned by the graph (a copy of `value`).
+    #[pyo3(signature = (value, trainable=true, name="variable"))]
+    fn variable(
+        &mut self,
+        value: PyReadonlyArrayDyn<'_, f32>,
+        trainable: bool,
+        name: &str,
+    ) -> NodeId {
+        self.graph
+            .variable(value.as_array().to_owned(), trainable, name)
+    }
+
+    /// Adds a constant (a copy of `value`).
+    fn constant(&mut self, value: Bound<'_, PyAny>) -> PyResult<NodeId> {
+        let held = Held::extract(&value, "a constant")?;
+        Ok(self.graph.constant(held.view().to_owned()))
+    }
+
+    /// Adds op `name` over existing nodes; returns its node id.
+    #[pyo3(signature = (name, inputs, attrs=None))]
+    fn op(
+        &mut self,
+        name: &str,
+        inputs: Vec<NodeId>,
+        attrs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<NodeId> {
+        let attrs = attrs_from_py(attrs)?;
+        let op = ops::build(name, &attrs).map_err(to_py)?;
+        self.graph.op(op, &inputs).map_err(to_py)
+    }
+
+    fn __len__(&self) -> usize {
+        self.graph.len()
+    }
+
+    fn get_variable<'py>(&self, py: Python<'py>, id: NodeId) -> PyResult<Py<PyAny>> {
+        let v = self.graph.variable_value(id).map_err(to_py)?;
+        Ok(v.clone().into_pyarray(py).into_any().unbind())
+    }
+
+    fn set_variable(&mut self, id: NodeId, value: PyReadonlyArrayDyn<'_, f32>) -> PyResult<()> {
+        self.graph
+            .set_variable(id, value.as_array().to_owned())
+            .map_err(to_py)
+    }
+
+    /// Runs the graph forward and returns the requested outputs.
+    #[pyo3(signature = (feeds, outputs, training=false, seed=0))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        feeds: &Bound<'_, PyDict>,
+        outputs: Vec<NodeId>,
+        training: bool,
+        seed: u64,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let held = hold_feeds(feeds)?;
+        let feed_views: Vec<(NodeId, ValueView)> =
+            held.iter().map(|(i, h)| (*i, h.view())).collect();
+        let ctx = Context { training, seed };
+        let graph = &self.graph;
+        let outs = compute(py, || {
+            let plan = Plan::new(graph, &outputs, false)?;
+            let mut values = forward(graph, &plan, &feed_views, &ctx)?;
+            outputs
+                .iter()
+                .map(|&o| values.take(o))
+                .collect::<crate::Result<Vec<Value>>>()
+        })?;
+        Ok(outs.into_iter().map(|v| value_to_py(py, v)).collect())
+    }
+
+    /// Forward, then the gradient of `target` with respect to `wrt`.
+    /// Returns `(target_value, [gradients])`.
+    #[pyo3(signature = (feeds, target, wrt, grad=None, training=false, seed=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn gradients(
+        &self,
+        py: Python<'_>,
+        feeds: &Bound<'_, PyDict>,
+        target: NodeId,
+        wrt: Vec<NodeId>,
+        grad: Option<Bound<'_, PyAny>>,
+        training: bool,
+        seed: u64,
+    ) -> PyResult<(Py<PyAny>, Vec<Py<PyAny>>)> {
+        let held = hold_feeds(feeds)?;
+        let feed_views: Vec<(NodeId, ValueView)> =
+            held.iter().map(|(i, h)| (*i, h.view())).collect();
+        let grad = grad.map(|g| Held::extract(&g, "grad")).transpose()?;
+        let gview = grad.as_ref().map(|g| g.view());
+        let ctx = Context { training, seed };
+        let graph = &self.graph;
+        let (value, grads) = compute(py, || {
+            let plan = Plan::new(graph, &[target], true)?;
+            let values = forward(graph, &plan, &feed_views, &ctx)?;
+            let seed = gview.as_ref().map(|g| g.f32("gradient")).transpose()?;
+            let grads = backward(graph, &plan, &values, target, seed, &wrt, &ctx)?;
+            Ok((values.get(target)?.to_owned(), grads))
+        })?;
+        Ok((
+            value_to_py(py, value),
+            grads
+                .into_iter()
+                .map(|g| value_to_py(py, Value::F32(g)))
+                .collect(),
+        ))
+    }
+}
+
+/// The eager path: ops run as they are recorded; gradients come afterwards.
+#[pyclass(module = "pykeras._core", name = "Tape")]
+pub struct PyTape {
+    tape: Tape,
+}
+
+#[pymethods]
+impl PyTape {
+    #[new]
+    #[pyo3(signature = (training=false, seed=0))]
+    fn new(training: bool, seed: u64) -> Self {
+        Self {
+            tape: Tape::new(Context { training, seed }),
+        }
+    }
+
+    /// Records a leaf value (copied); returns its id.
+    fn leaf(&mut self, value: Bound<'_, PyAny>) -> PyResult<NodeId> {
+        let held = Held::extract(&value, "a leaf")?;
+        Ok(self.tape.leaf(held.view().to_owned()))
+    }
+
+    /// Runs op `name` on recorded values now; returns the new id.
+    #[pyo3(signature = (name, inputs, attrs=None))]
+    fn op(
+        &mut self,
+        py: Python<'_>,
+        name: &str,
+        inputs: Vec<NodeId>,
+        attrs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<NodeId> {
+        let attrs = attrs_from_py(attrs)?;
+        let op = ops::build(name, &attrs).map_err(to_py)?;
+        let tape = &mut self.tape;
+        compute(py, || tape.apply(op, &inputs))
+    }
+
+    fn value(&self, py: Python<'_>, id: NodeId) -> PyResult<Py<PyAny>> {
+        let v = self.tape.value(id).map_err(to_py)?.to_owned();
+        Ok(value_to_py(py, v))
+    }
+
+    /// Gradients of `target` with respect to the ids in `wrt`.
+    #[pyo3(signature = (target, wrt, grad=None))]
+    fn gradient(
+        &self,
+        py: Python<'_>,
+        target: NodeId,
+        wrt: Vec<NodeId>,
+        grad: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let grad = grad.map(|g| Held::extract(&g, "grad")).transpose()?;
+        let gview = grad.as_ref().map(|g| g.view());
+        let tape = &self.tape;
+        let grads = compute(py, || {
+            let seed = gview.as_ref().map(|g| g.f32("gradient")).transpose()?;
+            tape.gradient(target, seed, &wrt)
+        })?;
+        Ok(grads
+            .into_iter()
+            .map(|g| value_to_py(py, Value::F32(g)))
+            .collect())
+    }
+}

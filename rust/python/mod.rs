@@ -1,0 +1,111 @@
+//! The native module `pykeras._core`. Only this folder knows about Python;
+//! every call converts its arguments, releases the GIL, runs the core inside
+//! pykeras's thread pool, and maps errors to pykeras's exception classes.
+
+mod convert;
+mod errors;
+mod graph;
+
+use crate::kernels::parallel;
+use crate::ops::{self, Context};
+use convert::{attrs_from_py, value_to_py, Held};
+use errors::to_py;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// Runs a core computation with the GIL released, inside the thread pool.
+pub(crate) fn compute<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> crate::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(|| parallel::run(f).and_then(|r| r))
+        .map_err(to_py)
+}
+
+fn hold_all<'py>(inputs: &[Bound<'py, PyAny>]) -> PyResult<Vec<Held<'py>>> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| Held::extract(a, &format!("input {i}")))
+        .collect()
+}
+
+/// Runs one op eagerly: `op(name, inputs, attrs=None, training=False, seed=0)`.
+#[pyfunction]
+#[pyo3(signature = (name, inputs, attrs=None, training=false, seed=0))]
+fn op(
+    py: Python<'_>,
+    name: &str,
+    inputs: Vec<Bound<'_, PyAny>>,
+    attrs: Option<&Bound<'_, PyDict>>,
+    training: bool,
+    seed: u64,
+) -> PyResult<Py<PyAny>> {
+    let attrs = attrs_from_py(attrs)?;
+    let held = hold_all(&inputs)?;
+    let views: Vec<_> = held.iter().map(|h| h.view()).collect();
+    let ctx = Context { training, seed };
+    let out = compute(py, || ops::run(name, &attrs, &views, &ctx))?;
+    Ok(value_to_py(py, out))
+}
+
+/// Forward then backward of one op: returns the input gradients for the
+/// output gradient `grad` (None for inputs without a gradient).
+#[pyfunction]
+#[pyo3(signature = (name, inputs, grad, attrs=None, training=false, seed=0))]
+fn op_grad(
+    py: Python<'_>,
+    name: &str,
+    inputs: Vec<Bound<'_, PyAny>>,
+    grad: Bound<'_, PyAny>,
+    attrs: Option<&Bound<'_, PyDict>>,
+    training: bool,
+    seed: u64,
+) -> PyResult<Vec<Option<Py<PyAny>>>> {
+    let attrs = attrs_from_py(attrs)?;
+    let held = hold_all(&inputs)?;
+    let grad = Held::extract(&grad, "grad")?;
+    let views: Vec<_> = held.iter().map(|h| h.view()).collect();
+    let gview = grad.view();
+    let ctx = Context { training, seed };
+    let grads = compute(py, || {
+        let op = ops::build(name, &attrs)?;
+        let out = op.forward(&views, &ctx)?.into_f32(name)?;
+        op.backward(&views, out.view(), gview.f32(name)?, &ctx)
+    })?;
+    Ok(grads
+        .into_iter()
+        .map(|g| g.map(|a| value_to_py(py, crate::Value::F32(a))))
+        .collect())
+}
+
+/// Sets the number of threads kernels use (also read from PYKERAS_NUM_THREADS).
+#[pyfunction]
+fn set_num_threads(n: usize) -> PyResult<()> {
+    parallel::set_num_threads(n).map_err(to_py)
+}
+
+/// The number of threads kernels use.
+#[pyfunction]
+fn get_num_threads() -> PyResult<usize> {
+    parallel::num_threads().map_err(to_py)
+}
+
+/// The names of every primitive op.
+#[pyfunction]
+fn op_names() -> Vec<&'static str> {
+    ops::OP_NAMES.to_vec()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(op, m)?)?;
+    m.add_function(wrap_pyfunction!(op_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(op_names, m)?)?;
+    m.add_class::<graph::PyGraph>()?;
+    m.add_class::<graph::PyTape>()?;
+    errors::register(m)?;
+    Ok(())
+}
