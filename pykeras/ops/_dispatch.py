@@ -19,7 +19,9 @@ def run(name, inputs, index_inputs=(), training=False, seed=0, **attrs):
         A numpy array.
     """
     arrays = [
-        to_index(x, f"{name} input {i}") if i in index_inputs else to_float32(x, f"{name} input {i}")
+        to_index(x, f"{name} input {i}")
+        if i in index_inputs
+        else to_float32(x, f"{name} input {i}")
         for i, x in enumerate(inputs)
     ]
     attrs = {k: v for k, v in attrs.items() if v is not None}

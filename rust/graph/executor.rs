@@ -4,7 +4,7 @@
 //! Fed inputs and variables are borrowed, never copied; only op results are
 //! owned, and a forward-only plan frees each as soon as its last reader ran.
 
-use super::graph::{Graph, NodeId, NodeKind};
+use super::node::{Graph, NodeId, NodeKind};
 use super::plan::Plan;
 use crate::error::{fmt_shape, Error, Result};
 use crate::ops::Context;

@@ -3,11 +3,11 @@
 //! computing them at once, so both paths share one autodiff.
 
 mod executor;
-mod graph;
+mod node;
 mod plan;
 mod tape;
 
 pub use executor::{backward, forward, Values};
-pub use graph::{Graph, Node, NodeId, NodeKind};
+pub use node::{Graph, Node, NodeId, NodeKind};
 pub use plan::Plan;
 pub use tape::Tape;

@@ -1,7 +1,7 @@
 //! Planning: which nodes a run needs, in what order, and when each value can
 //! be freed so its buffer goes back to the allocator as early as possible.
 
-use super::graph::{Graph, NodeId, NodeKind};
+use super::node::{Graph, NodeId, NodeKind};
 use crate::error::Result;
 
 /// The execution plan for a set of requested outputs.

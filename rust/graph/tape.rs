@@ -2,7 +2,7 @@
 //! (a graph whose every value is kept) serves for gradients afterwards.
 
 use super::executor::{backward, Values};
-use super::graph::{Graph, NodeId};
+use super::node::{Graph, NodeId};
 use super::plan::Plan;
 use crate::error::Result;
 use crate::ops::{Context, OpRef};

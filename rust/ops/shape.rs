@@ -60,7 +60,7 @@ impl Reshape {
             )
         };
         let shape: Vec<usize> = if self.shape.contains(&-1) {
-            if known == 0 || total % known != 0 {
+            if known == 0 || !total.is_multiple_of(known) {
                 return Err(mismatch());
             }
             self.shape

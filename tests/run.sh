@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need from the project's own files,
+# then runs the linters, the Rust tests and the Python tests.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+echo "== install pykeras with its test extras"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore ".[test,examples]"
+
+echo "== rustfmt"
+cargo fmt --check
+echo "== clippy"
+cargo clippy --quiet --all-targets --features python -- -D warnings
+echo "== ruff"
+python3 -m ruff check pykeras tests benches examples
+python3 -m ruff format --check pykeras tests benches examples
+
+echo "== cargo test"
+cargo test --quiet
+
+echo "== pytest"
+# Run from tests/ so the installed package is imported, not the source folder
+# (which has no compiled _core).
+cd "$root/tests"
+python3 -m pytest python -q -p no:cacheprovider
