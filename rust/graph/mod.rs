@@ -11,3 +11,6 @@ pub use executor::{backward, forward, Values};
 pub use node::{Graph, Node, NodeId, NodeKind};
 pub use plan::Plan;
 pub use tape::Tape;
+
+#[cfg(test)]
+mod tests;

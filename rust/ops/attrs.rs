@@ -136,12 +136,14 @@ impl Attrs {
             None => return Ok(vec![default; n]),
             Some(v) if v.len() == 1 => vec![v[0]; n],
             Some(v) if v.len() == n => v,
-            Some(v) => return Err(Error::argument(
-                op,
-                format!(
+            Some(v) => {
+                return Err(Error::argument(
+                    op,
+                    format!(
                     "'{key}' must be an integer or a tuple of {n} integers. Received: {key}={v:?}"
                 ),
-            )),
+                ))
+            }
         };
         values
             .iter()

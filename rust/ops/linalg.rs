@@ -6,7 +6,7 @@ use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::elementwise::zip2;
 use crate::kernels::matmul::gemm_into;
 use crate::tensor::{expect_arity, Value, ValueView};
-use ndarray::{ArrayD, ArrayViewD, Axis, Ix2, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 
 /// Swaps the last two axes of a view (a free transpose).
 fn t_last(a: ArrayViewD<f32>) -> ArrayViewD<f32> {
@@ -73,55 +73,27 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     let bv = b
         .broadcast(IxDyn(&full_b))
         .ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(b.shape())))?;
-    let count: usize = batch.iter().product();
-    let av = av.into_shape_with_order(IxDyn(&[count, m, k])).ok();
-    let bv = bv.into_shape_with_order(IxDyn(&[count, k, n])).ok();
-    let mut out = ArrayD::<f32>::zeros(IxDyn(&[count, m, n]));
-    match (av, bv) {
-        (Some(av), Some(bv)) => {
-            for i in 0..count {
-                let ai = av
-                    .index_axis(Axis(0), i)
-                    .into_dimensionality::<Ix2>()
-                    .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-                let bi = bv
-                    .index_axis(Axis(0), i)
-                    .into_dimensionality::<Ix2>()
-                    .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-                let ci = out
-                    .index_axis_mut(Axis(0), i)
-                    .into_dimensionality::<Ix2>()
-                    .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-                gemm_into(ai, bi, ci, false);
-            }
+    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
+    // Walk the batch index by index; each operand stays a strided view, so
+    // transposed or broadcast operands are read in place without a copy.
+    for idx in ndarray::indices(IxDyn(&batch)) {
+        let mut ai = av.view();
+        let mut bi = bv.view();
+        let mut ci = out.view_mut();
+        for &i in idx.slice() {
+            ai = ai.index_axis_move(Axis(0), i);
+            bi = bi.index_axis_move(Axis(0), i);
+            ci = ci.index_axis_move(Axis(0), i);
         }
-        // Broadcast views with zero strides cannot always be flattened; copy them.
-        _ => {
-            let a_own = a.broadcast(IxDyn(&full_a)).map(|v| v.to_owned());
-            let b_own = b.broadcast(IxDyn(&full_b)).map(|v| v.to_owned());
-            if let (Some(a_own), Some(b_own)) = (a_own, b_own) {
-                return batched_matmul(
-                    op,
-                    a_own
-                        .into_shape_with_order(IxDyn(&[count, m, k]))
-                        .map_err(|e| Error::shape(op, "a batch", e.to_string()))?
-                        .view()
-                        .into_dyn(),
-                    b_own
-                        .into_shape_with_order(IxDyn(&[count, k, n]))
-                        .map_err(|e| Error::shape(op, "a batch", e.to_string()))?
-                        .view()
-                        .into_dyn(),
-                )
-                .and_then(|r| {
-                    r.into_shape_with_order(IxDyn(&out_shape))
-                        .map_err(|e| Error::shape(op, "a batch", e.to_string()))
-                });
-            }
-        }
+        let as_matrix = |e: ndarray::ShapeError| Error::shape(op, "a matrix", e.to_string());
+        gemm_into(
+            ai.into_dimensionality::<Ix2>().map_err(as_matrix)?,
+            bi.into_dimensionality::<Ix2>().map_err(as_matrix)?,
+            ci.into_dimensionality::<Ix2>().map_err(as_matrix)?,
+            false,
+        );
     }
-    out.into_shape_with_order(IxDyn(&out_shape))
-        .map_err(|e| Error::shape(op, "a batch", e.to_string()))
+    Ok(out)
 }
 
 #[derive(Debug)]
