@@ -18,8 +18,25 @@ pub(crate) fn compute<T: Send>(
     py: Python<'_>,
     f: impl FnOnce() -> crate::Result<T> + Send,
 ) -> PyResult<T> {
-    py.detach(|| parallel::run(f).and_then(|r| r))
-        .map_err(to_py)
+    // The core returns `Result` everywhere; this unwind guard is the last line
+    // of defence, so a bug surfaces as a pykeras exception that says so,
+    // never as an abort or a bare `PanicException`.
+    py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parallel::run(f).and_then(|r| r)
+        }))
+        .unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(crate::Error::graph(format!(
+                "internal error in pykeras's core (please report it): {what}"
+            )))
+        })
+    })
+    .map_err(to_py)
 }
 
 fn hold_all<'py>(inputs: &[Bound<'py, PyAny>]) -> PyResult<Vec<Held<'py>>> {
