@@ -6,6 +6,7 @@
 
 use super::node::{Graph, NodeId, NodeKind};
 use super::plan::Plan;
+use super::store::Store;
 use crate::error::{fmt_shape, Error, Result};
 use crate::ops::Context;
 use crate::tensor::{Value, ValueView};
@@ -75,17 +76,19 @@ impl<'a> Values<'a> {
     }
 }
 
-/// Runs the forward pass of `plan`. `feeds` pairs input node ids with values.
+/// Runs the forward pass of `plan`. `feeds` pairs input node ids with values;
+/// variables are read from `store` (held locked by the caller for the run).
 pub fn forward<'a>(
     graph: &'a Graph,
+    store: &'a Store,
     plan: &Plan,
-    feeds: &[(NodeId, ValueView<'a>)],
+    feeds: &'a [(NodeId, ValueView<'_>)],
     ctx: &Context,
 ) -> Result<Values<'a>> {
     let mut values = Values::new(graph.len());
     for (id, v) in feeds {
         match graph.node(*id)?.kind {
-            NodeKind::Input { .. } => values.borrow(*id, v.clone()),
+            NodeKind::Input { .. } => values.borrow(*id, v.reborrow()),
             _ => {
                 return Err(Error::graph(format!(
                     "node {id} is fed but is not an input"
@@ -102,7 +105,9 @@ pub fn forward<'a>(
                     )));
                 }
             }
-            NodeKind::Variable { value, .. } => values.borrow(id, ValueView::F32(value.view())),
+            NodeKind::Variable { var, .. } => {
+                values.borrow(id, ValueView::F32(store.get(*var)?.view()))
+            }
             NodeKind::Constant(v) => values.borrow(id, v.view()),
             NodeKind::Op { op, inputs } => {
                 let out = {

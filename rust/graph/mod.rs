@@ -5,6 +5,7 @@
 mod executor;
 mod node;
 mod plan;
+pub mod store;
 mod tape;
 
 pub use executor::{backward, forward, Values};

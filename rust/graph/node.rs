@@ -1,7 +1,8 @@
 //! The graph: a list of nodes in creation order. A node's inputs always exist
 //! before it, so creation order is a topological order.
 
-use crate::error::{fmt_shape, Error, Result};
+use super::store::{self, VarId};
+use crate::error::{Error, Result};
 use crate::ops::OpRef;
 use crate::tensor::Value;
 use ndarray::ArrayD;
@@ -12,9 +13,9 @@ pub type NodeId = usize;
 pub enum NodeKind {
     /// A value fed at run time (a model input, labels, sample weights).
     Input { name: String },
-    /// A value the graph owns and that training updates (a weight).
+    /// A weight, living in the variable store (shared with other graphs).
     Variable {
-        value: ArrayD<f32>,
+        var: VarId,
         trainable: bool,
         name: String,
     },
@@ -29,9 +30,24 @@ pub struct Node {
     pub kind: NodeKind,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Graph {
     nodes: Vec<Node>,
+    /// Store variables this graph created itself, freed with it.
+    owned: Vec<VarId>,
+}
+
+impl Drop for Graph {
+    fn drop(&mut self) {
+        if self.owned.is_empty() {
+            return;
+        }
+        if let Ok(mut s) = store::write() {
+            for &v in &self.owned {
+                s.remove(v);
+            }
+        }
+    }
 }
 
 impl Graph {
@@ -71,12 +87,25 @@ impl Graph {
         })
     }
 
-    pub fn variable(&mut self, value: ArrayD<f32>, trainable: bool, name: &str) -> NodeId {
+    /// Adds a node reading store variable `var`.
+    pub fn variable(&mut self, var: VarId, trainable: bool, name: &str) -> NodeId {
         self.push(NodeKind::Variable {
-            value,
+            var,
             trainable,
             name: name.to_string(),
         })
+    }
+
+    /// Puts `value` in the store as a new variable and adds a node reading it.
+    pub fn new_variable(
+        &mut self,
+        value: ArrayD<f32>,
+        trainable: bool,
+        name: &str,
+    ) -> Result<NodeId> {
+        let var = store::write()?.insert(value);
+        self.owned.push(var);
+        Ok(self.variable(var, trainable, name))
     }
 
     pub fn constant(&mut self, value: Value) -> NodeId {
@@ -100,44 +129,18 @@ impl Graph {
         }))
     }
 
-    /// The value of a variable.
-    pub fn variable_value(&self, id: NodeId) -> Result<&ArrayD<f32>> {
+    /// The store id behind variable node `id`.
+    pub fn var_id(&self, id: NodeId) -> Result<VarId> {
         match &self.node(id)?.kind {
-            NodeKind::Variable { value, .. } => Ok(value),
+            NodeKind::Variable { var, .. } => Ok(*var),
             _ => Err(Error::graph(format!("node {id} is not a variable"))),
         }
     }
 
-    /// Replaces a variable's value; the new value must have the same shape.
-    pub fn set_variable(&mut self, id: NodeId, new: ArrayD<f32>) -> Result<()> {
-        let count = self.nodes.len();
-        match self.nodes.get_mut(id).map(|n| &mut n.kind) {
-            Some(NodeKind::Variable { value, name, .. }) => {
-                if value.shape() != new.shape() {
-                    return Err(Error::shape(
-                        "set_variable",
-                        format!(
-                            "a value of shape {} for variable '{name}'",
-                            fmt_shape(value.shape())
-                        ),
-                        format!("shape {}", fmt_shape(new.shape())),
-                    ));
-                }
-                *value = new;
-                Ok(())
-            }
-            Some(_) => Err(Error::graph(format!("node {id} is not a variable"))),
-            None => Err(Error::graph(format!(
-                "no node with id {id}; the graph has {count} nodes"
-            ))),
-        }
-    }
-
-    /// Mutable access to a variable's value, for in-place optimizer updates.
-    pub fn variable_mut(&mut self, id: NodeId) -> Result<&mut ArrayD<f32>> {
-        match self.nodes.get_mut(id).map(|n| &mut n.kind) {
-            Some(NodeKind::Variable { value, .. }) => Ok(value),
-            _ => Err(Error::graph(format!("node {id} is not a variable"))),
-        }
+    /// The variable nodes of the graph, trainable ones only if `trainable_only`.
+    pub fn variables(&self, trainable_only: bool) -> Vec<NodeId> {
+        (0..self.nodes.len())
+            .filter(|&i| matches!(&self.nodes[i].kind, NodeKind::Variable { trainable, .. } if *trainable || !trainable_only))
+            .collect()
     }
 }

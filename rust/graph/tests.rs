@@ -13,8 +13,12 @@ fn arr(shape: &[usize], f: impl Fn(usize) -> f32) -> ArrayD<f32> {
 
 fn mlp(graph: &mut Graph) -> (NodeId, NodeId, NodeId, NodeId) {
     let x = graph.input("x");
-    let w = graph.variable(arr(&[3, 2], |i| (i as f32 - 2.5) * 0.3), true, "w");
-    let b = graph.variable(arr(&[2], |i| i as f32 * 0.1), true, "b");
+    let w = graph
+        .new_variable(arr(&[3, 2], |i| (i as f32 - 2.5) * 0.3), true, "w")
+        .unwrap();
+    let b = graph
+        .new_variable(arr(&[2], |i| i as f32 * 0.1), true, "b")
+        .unwrap();
     let h = graph
         .op(build("matmul", &Attrs::new()).unwrap(), &[x, w])
         .unwrap();
@@ -32,13 +36,9 @@ fn mlp(graph: &mut Graph) -> (NodeId, NodeId, NodeId, NodeId) {
 
 fn loss_at(graph: &Graph, x: NodeId, xv: &ArrayD<f32>, loss: NodeId) -> f32 {
     let plan = Plan::new(graph, &[loss], false).unwrap();
-    let mut values = forward(
-        graph,
-        &plan,
-        &[(x, ValueView::F32(xv.view()))],
-        &Context::default(),
-    )
-    .unwrap();
+    let feeds = [(x, ValueView::F32(xv.view()))];
+    let vars = store::read().unwrap();
+    let mut values = forward(graph, &vars, &plan, &feeds, &Context::default()).unwrap();
     values.take(loss).unwrap().into_f32("t").unwrap().sum()
 }
 
@@ -49,21 +49,26 @@ fn gradients_match_finite_differences() {
     let xv = arr(&[4, 3], |i| ((i * 7) % 5) as f32 * 0.2 - 0.4);
     let plan = Plan::new(&graph, &[loss], true).unwrap();
     let ctx = Context::default();
-    let values = forward(&graph, &plan, &[(x, ValueView::F32(xv.view()))], &ctx).unwrap();
-    let grads = backward(&graph, &plan, &values, loss, None, &[w, b, x], &ctx).unwrap();
+    let grads = {
+        let feeds = [(x, ValueView::F32(xv.view()))];
+        let vars = store::read().unwrap();
+        let values = forward(&graph, &vars, &plan, &feeds, &ctx).unwrap();
+        backward(&graph, &plan, &values, loss, None, &[w, b, x], &ctx).unwrap()
+    };
     for (k, &id) in [w, b].iter().enumerate() {
-        let base = graph.variable_value(id).unwrap().clone();
+        let var = graph.var_id(id).unwrap();
+        let base = store::read().unwrap().get(var).unwrap().clone();
         for i in 0..base.len() {
             let eps = 1e-2f32;
             let mut plus = base.clone();
             plus.as_slice_mut().unwrap()[i] += eps;
             let mut minus = base.clone();
             minus.as_slice_mut().unwrap()[i] -= eps;
-            let mut g2 = graph.clone();
-            g2.set_variable(id, plus).unwrap();
-            let lp = loss_at(&g2, x, &xv, loss);
-            g2.set_variable(id, minus).unwrap();
-            let lm = loss_at(&g2, x, &xv, loss);
+            store::write().unwrap().set(var, plus, "p").unwrap();
+            let lp = loss_at(&graph, x, &xv, loss);
+            store::write().unwrap().set(var, minus, "p").unwrap();
+            let lm = loss_at(&graph, x, &xv, loss);
+            store::write().unwrap().set(var, base.clone(), "p").unwrap();
             let fd = (lp - lm) / (2.0 * eps);
             let an = grads[k].as_slice().unwrap()[i];
             assert!(
@@ -82,12 +87,17 @@ fn tape_matches_graph() {
     let xv = arr(&[4, 3], |i| i as f32 * 0.05);
     let plan = Plan::new(&graph, &[loss], true).unwrap();
     let ctx = Context::default();
-    let values = forward(&graph, &plan, &[(x, ValueView::F32(xv.view()))], &ctx).unwrap();
+    let feeds = [(x, ValueView::F32(xv.view()))];
+    let vars = store::read().unwrap();
+    let values = forward(&graph, &vars, &plan, &feeds, &ctx).unwrap();
     let graph_grads = backward(&graph, &plan, &values, loss, None, &[w], &ctx).unwrap();
+    let w_value = vars.get(graph.var_id(w).unwrap()).unwrap().clone();
+    drop(values);
+    drop(vars);
 
     let mut tape = Tape::new(ctx);
     let tx = tape.leaf(Value::F32(xv.clone()));
-    let tw = tape.leaf(Value::F32(graph.variable_value(w).unwrap().clone()));
+    let tw = tape.leaf(Value::F32(w_value));
     let tb = tape.leaf(Value::F32(arr(&[2], |i| i as f32 * 0.1)));
     let h = tape
         .apply(build("matmul", &Attrs::new()).unwrap(), &[tx, tw])
@@ -111,13 +121,9 @@ fn forward_only_plans_free_intermediates() {
     let (x, _w, _b, loss) = mlp(&mut graph);
     let plan = Plan::new(&graph, &[loss], false).unwrap();
     let xv = arr(&[2, 3], |i| i as f32);
-    let values = forward(
-        &graph,
-        &plan,
-        &[(x, ValueView::F32(xv.view()))],
-        &Context::default(),
-    )
-    .unwrap();
+    let feeds = [(x, ValueView::F32(xv.view()))];
+    let vars = store::read().unwrap();
+    let values = forward(&graph, &vars, &plan, &feeds, &Context::default()).unwrap();
     assert!(values.get(loss).is_ok());
     // The matmul result (node 3) was released after bias_add read it.
     assert!(values.get(3).is_err());
@@ -128,10 +134,23 @@ fn missing_feed_names_the_input() {
     let mut graph = Graph::new();
     let (_x, _w, _b, loss) = mlp(&mut graph);
     let plan = Plan::new(&graph, &[loss], false).unwrap();
-    let err = forward(&graph, &plan, &[], &Context::default())
+    let vars = store::read().unwrap();
+    let err = forward(&graph, &vars, &plan, &[], &Context::default())
         .err()
         .unwrap();
     assert!(err.to_string().contains("input 'x'"), "{err}");
+}
+
+#[test]
+fn dropping_a_graph_frees_its_variables() {
+    let var = {
+        let mut graph = Graph::new();
+        let node = graph
+            .new_variable(arr(&[2], |i| i as f32), true, "v")
+            .unwrap();
+        graph.var_id(node).unwrap()
+    };
+    assert!(store::read().unwrap().get(var).is_err());
 }
 
 #[test]

@@ -4,7 +4,8 @@
 use super::compute;
 use super::convert::{attrs_from_py, value_to_py, Held};
 use super::errors::to_py;
-use crate::graph::{backward, forward, Graph, NodeId, Plan, Tape};
+use super::variable::PyVariable;
+use crate::graph::{backward, forward, store, Graph, NodeId, Plan, Tape};
 use crate::ops::{self, Context};
 use crate::tensor::{Value, ValueView};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
@@ -45,16 +46,22 @@ impl PyGraph {
         self.graph.input(name)
     }
 
-    /// Adds a variable owned by the graph (a copy of `value`).
+    /// Adds a variable node. `value` is a `Variable` (shared, not copied) or
+    /// an array (copied into a new variable that lives as long as the graph).
     #[pyo3(signature = (value, trainable=true, name="variable"))]
     fn variable(
         &mut self,
-        value: PyReadonlyArrayDyn<'_, f32>,
+        value: Bound<'_, PyAny>,
         trainable: bool,
         name: &str,
-    ) -> NodeId {
+    ) -> PyResult<NodeId> {
+        if let Ok(var) = value.cast::<PyVariable>() {
+            return Ok(self.graph.variable(var.borrow().var_id(), trainable, name));
+        }
+        let array: PyReadonlyArrayDyn<'_, f32> = value.extract()?;
         self.graph
-            .variable(value.as_array().to_owned(), trainable, name)
+            .new_variable(array.as_array().to_owned(), trainable, name)
+            .map_err(to_py)
     }
 
     /// Adds a constant (a copy of `value`).
@@ -80,15 +87,28 @@ impl PyGraph {
         self.graph.len()
     }
 
-    fn get_variable<'py>(&self, py: Python<'py>, id: NodeId) -> PyResult<Py<PyAny>> {
-        let v = self.graph.variable_value(id).map_err(to_py)?;
-        Ok(v.clone().into_pyarray(py).into_any().unbind())
+    /// The current value of variable node `id` (a copy).
+    fn get_variable(&self, py: Python<'_>, id: NodeId) -> PyResult<Py<PyAny>> {
+        let var = self.graph.var_id(id).map_err(to_py)?;
+        let value = store::read()
+            .and_then(|s| s.get(var).cloned())
+            .map_err(to_py)?;
+        Ok(value.into_pyarray(py).into_any().unbind())
     }
 
+    /// Assigns variable node `id`; the shape must not change.
     fn set_variable(&mut self, id: NodeId, value: PyReadonlyArrayDyn<'_, f32>) -> PyResult<()> {
-        self.graph
-            .set_variable(id, value.as_array().to_owned())
+        let var = self.graph.var_id(id).map_err(to_py)?;
+        let name = format!("node {id}");
+        store::write()
+            .and_then(|mut s| s.set(var, value.as_array().to_owned(), &name))
             .map_err(to_py)
+    }
+
+    /// Node ids of the graph's variables (trainable ones only if asked).
+    #[pyo3(signature = (trainable_only=false))]
+    fn variables(&self, trainable_only: bool) -> Vec<NodeId> {
+        self.graph.variables(trainable_only)
     }
 
     /// Runs the graph forward and returns the requested outputs.
@@ -108,7 +128,8 @@ impl PyGraph {
         let graph = &self.graph;
         let outs = compute(py, || {
             let plan = Plan::new(graph, &outputs, false)?;
-            let mut values = forward(graph, &plan, &feed_views, &ctx)?;
+            let vars = store::read()?;
+            let mut values = forward(graph, &vars, &plan, &feed_views, &ctx)?;
             outputs
                 .iter()
                 .map(|&o| values.take(o))
@@ -140,7 +161,8 @@ impl PyGraph {
         let graph = &self.graph;
         let (value, grads) = compute(py, || {
             let plan = Plan::new(graph, &[target], true)?;
-            let values = forward(graph, &plan, &feed_views, &ctx)?;
+            let vars = store::read()?;
+            let values = forward(graph, &vars, &plan, &feed_views, &ctx)?;
             let seed = gview.as_ref().map(|g| g.f32("gradient")).transpose()?;
             let grads = backward(graph, &plan, &values, target, seed, &wrt, &ctx)?;
             Ok((values.get(target)?.to_owned(), grads))

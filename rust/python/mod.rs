@@ -5,6 +5,7 @@
 mod convert;
 mod errors;
 mod graph;
+mod variable;
 
 use crate::kernels::parallel;
 use crate::ops::{self, Context};
@@ -123,6 +124,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(op_names, m)?)?;
     m.add_class::<graph::PyGraph>()?;
     m.add_class::<graph::PyTape>()?;
+    m.add_class::<variable::PyVariable>()?;
     errors::register(m)?;
     Ok(())
 }
