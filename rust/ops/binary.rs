@@ -1,4 +1,4 @@
-//! add, sub, mul, div with numpy broadcasting.
+//! add, sub, mul, div, maximum, minimum with numpy broadcasting.
 
 use super::broadcast::{broadcast_shape, reduce_to_shape};
 use super::{Attrs, Context, InputGrads, Primitive};
@@ -13,6 +13,8 @@ enum Kind {
     Sub,
     Mul,
     Div,
+    Maximum,
+    Minimum,
 }
 
 #[derive(Debug)]
@@ -28,6 +30,8 @@ impl Binary {
             "sub" => Kind::Sub,
             "mul" => Kind::Mul,
             "div" => Kind::Div,
+            "maximum" => Kind::Maximum,
+            "minimum" => Kind::Minimum,
             _ => return Err(Error::argument(name, "not a binary op")),
         };
         Ok(Self { kind })
@@ -57,6 +61,8 @@ impl Primitive for Binary {
             Kind::Sub => "sub",
             Kind::Mul => "mul",
             Kind::Div => "div",
+            Kind::Maximum => "maximum",
+            Kind::Minimum => "minimum",
         }
     }
 
@@ -69,6 +75,8 @@ impl Primitive for Binary {
             Kind::Sub => apply(op, a, b, |x, y| x - y)?,
             Kind::Mul => apply(op, a, b, |x, y| x * y)?,
             Kind::Div => apply(op, a, b, |x, y| x / y)?,
+            Kind::Maximum => apply(op, a, b, f32::max)?,
+            Kind::Minimum => apply(op, a, b, f32::min)?,
         };
         Ok(Value::F32(out))
     }
@@ -95,6 +103,35 @@ impl Primitive for Binary {
                 // d(a/b)/db = -a / b^2, computed as -(g * a / b) / b to stay in range.
                 let gab = apply(op, grad.view(), a.view(), |g, x| g * x)?;
                 let gb = apply(op, gab.view(), b.view(), |ga, y| -ga / (y * y))?;
+                (ga, gb)
+            }
+            Kind::Maximum | Kind::Minimum => {
+                // The gradient goes to the selected operand; ties split it
+                // evenly, the convention that keeps the rule symmetric.
+                let pick_a = if self.kind == Kind::Maximum {
+                    |x: f32, y: f32| {
+                        if x > y {
+                            1.0
+                        } else if x == y {
+                            0.5
+                        } else {
+                            0.0
+                        }
+                    }
+                } else {
+                    |x: f32, y: f32| {
+                        if x < y {
+                            1.0
+                        } else if x == y {
+                            0.5
+                        } else {
+                            0.0
+                        }
+                    }
+                };
+                let share = apply(op, a.view(), b.view(), pick_a)?;
+                let ga = apply(op, grad.view(), share.view(), |g, s| g * s)?;
+                let gb = apply(op, grad.view(), share.view(), |g, s| g * (1.0 - s))?;
                 (ga, gb)
             }
         };

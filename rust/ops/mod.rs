@@ -10,6 +10,7 @@ mod activation;
 mod binary;
 mod broadcast;
 mod linalg;
+mod math;
 mod reduce;
 mod shape;
 
@@ -82,6 +83,13 @@ pub const OP_NAMES: &[&str] = &[
     "hard_sigmoid",
     "exponential",
     "linear",
+    // elementwise math
+    "sqrt",
+    "square",
+    "log",
+    "abs",
+    "neg",
+    "clip",
     // reductions
     "sum",
     "mean",
@@ -100,8 +108,13 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<OpRef> {
         return Ok(op);
     }
     let op: OpRef = match name {
-        "add" | "sub" | "mul" | "div" => Arc::new(binary::Binary::new(name, attrs)?),
+        "add" | "sub" | "mul" | "div" | "maximum" | "minimum" => {
+            Arc::new(binary::Binary::new(name, attrs)?)
+        }
         "matmul" => Arc::new(linalg::MatMul::new(attrs)?),
+        "sqrt" | "square" | "log" | "abs" | "neg" | "clip" => {
+            Arc::new(math::Unary::new(name, attrs)?)
+        }
         "bias_add" => Arc::new(linalg::BiasAdd::new(attrs)?),
         "sum" | "mean" | "max" => Arc::new(reduce::Reduce::new(name, attrs)?),
         "reshape" => Arc::new(shape::Reshape::new(attrs)?),
