@@ -3,9 +3,45 @@
 `import pykeras as keras` and write the Keras code you know.
 """
 
-from pykeras import config, errors, ops
+from pykeras import (
+    activations,
+    backend,
+    config,
+    constraints,
+    errors,
+    initializers,
+    layers,
+    models,
+    ops,
+    random,
+    regularizers,
+    utils,
+)
 from pykeras.config import get_num_threads, set_num_threads
+from pykeras.layers import Input, InputLayer, Layer
+from pykeras.models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["config", "errors", "ops", "get_num_threads", "set_num_threads", "__version__"]
+__all__ = [
+    "Input",
+    "InputLayer",
+    "Layer",
+    "Model",
+    "Sequential",
+    "__version__",
+    "activations",
+    "backend",
+    "constraints",
+    "initializers",
+    "random",
+    "regularizers",
+    "config",
+    "errors",
+    "get_num_threads",
+    "layers",
+    "models",
+    "ops",
+    "set_num_threads",
+    "utils",
+]

@@ -5,6 +5,15 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+echo "== install Graphviz (plot_model's renderer) if missing"
+if ! command -v dot >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+  else
+    echo "Graphviz's dot is missing and cannot be installed here; plot_model tests will fail." >&2
+  fi
+fi
+
 echo "== install pykeras with its test extras"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore ".[test,examples]"
 

@@ -6,15 +6,23 @@ returns a numpy array.
 """
 
 from pykeras.ops.math import (
+    abs,
     add,
     bias_add,
+    clip,
     div,
     divide,
+    log,
     matmul,
     max,
+    maximum,
     mean,
+    minimum,
     mul,
     multiply,
+    negative,
+    sqrt,
+    square,
     sub,
     subtract,
     sum,
@@ -40,6 +48,12 @@ from pykeras.ops.nn import (
 from pykeras.ops.shape import concat, concatenate, pad, reshape, slice, transpose
 
 __all__ = [
+    "abs",
+    "clip",
+    "log",
+    "negative",
+    "sqrt",
+    "square",
     "add",
     "bias_add",
     "concat",
@@ -55,7 +69,9 @@ __all__ = [
     "log_softmax",
     "matmul",
     "max",
+    "maximum",
     "mean",
+    "minimum",
     "mul",
     "multiply",
     "pad",

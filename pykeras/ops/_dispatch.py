@@ -1,28 +1,46 @@
-"""Runs a primitive op of the Rust core on array-like inputs."""
+"""Runs a primitive op of the Rust core in one of three ways.
+
+- On arrays (numpy, lists, scalars, `Variable`s): eagerly, returning numpy.
+- On `GraphTensor`s (a model being lowered to Rust): adds a graph node.
+- On symbolic `KerasTensor`s (a model being defined): records an op layer,
+  so `x + y` or `ops.concatenate([a, b])` work inside Functional models.
+"""
 
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
 
 
-def run(name, inputs, index_inputs=(), training=False, seed=0, **attrs):
-    """Converts `inputs` by pykeras's dtype rules and runs op `name` eagerly.
+def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs):
+    """Runs op `name` on `inputs`.
 
     Args:
         name: the primitive op's name (see `pykeras._core.op_names()`).
-        inputs: array-likes, in the op's order.
+        inputs: the op's inputs, in order.
         index_inputs: positions of inputs that hold indices (int64).
-        training: training mode (dropout, batch_norm).
-        seed: the step seed dropout draws its mask from.
+        training_mode: training mode for eager runs (dropout, batch_norm).
+        step_seed: the step seed dropout draws its mask from, for eager runs.
         **attrs: the op's attributes; `None` values are left out.
 
     Returns:
-        A numpy array.
+        A numpy array, a `GraphTensor` or a `KerasTensor`, following the inputs.
     """
-    arrays = [
-        to_index(x, f"{name} input {i}")
-        if i in index_inputs
-        else to_float32(x, f"{name} input {i}")
-        for i, x in enumerate(inputs)
-    ]
+    from pykeras.backend.variable import Variable
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.tracing import find_tracer
+
     attrs = {k: v for k, v in attrs.items() if v is not None}
-    return _core.op(name, arrays, attrs, training, seed)
+    if any(isinstance(x, KerasTensor) for x in inputs):
+        from pykeras.layers.op_layer import OpLayer
+
+        layer = OpLayer(name, inputs, index_inputs, attrs)
+        return layer([x for x in inputs if isinstance(x, KerasTensor)])
+    tracer = find_tracer(inputs)
+    if tracer is not None:
+        return tracer.op(name, inputs, index_inputs, attrs)
+    arrays = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Variable):
+            x = x.numpy()
+        convert = to_index if i in index_inputs else to_float32
+        arrays.append(convert(x, f"{name} input {i}"))
+    return _core.op(name, arrays, attrs, training_mode, step_seed)

@@ -23,6 +23,46 @@ def divide(x1, x2):
     return run("div", [x1, x2])
 
 
+def maximum(x1, x2):
+    """Elementwise maximum with numpy broadcasting."""
+    return run("maximum", [x1, x2])
+
+
+def minimum(x1, x2):
+    """Elementwise minimum with numpy broadcasting."""
+    return run("minimum", [x1, x2])
+
+
+def sqrt(x):
+    """Elementwise square root."""
+    return run("sqrt", [x])
+
+
+def square(x):
+    """Elementwise square."""
+    return run("square", [x])
+
+
+def log(x):
+    """Elementwise natural logarithm."""
+    return run("log", [x])
+
+
+def abs(x):  # noqa: A001 - Keras's name
+    """Elementwise absolute value."""
+    return run("abs", [x])
+
+
+def negative(x):
+    """Elementwise negation."""
+    return run("neg", [x])
+
+
+def clip(x, x_min, x_max):
+    """Clips values to `[x_min, x_max]`."""
+    return run("clip", [x], min=float(x_min), max=float(x_max))
+
+
 def matmul(x1, x2):
     """Matrix product over the last two axes, broadcasting leading axes.
 

@@ -63,6 +63,8 @@ pub const OP_NAMES: &[&str] = &[
     "sub",
     "mul",
     "div",
+    "maximum",
+    "minimum",
     // linear algebra
     "matmul",
     "bias_add",
@@ -135,4 +137,20 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<OpRef> {
 /// Runs one op eagerly: build, then forward.
 pub fn run(name: &str, attrs: &Attrs, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
     build(name, attrs)?.forward(inputs, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every listed name is known to `build` (it may still want attributes).
+    #[test]
+    fn every_listed_op_is_buildable() {
+        for name in OP_NAMES {
+            if let Err(e) = build(name, &Attrs::new()) {
+                assert!(!e.to_string().contains("unknown op"), "{name}: {e}");
+            }
+        }
+        assert!(build("nope", &Attrs::new()).is_err());
+    }
 }

@@ -1,0 +1,105 @@
+"""pykeras.constraints: projections applied to weights after each update."""
+
+import numpy as np
+
+from pykeras.initializers.initializer import lookup, serialize_object
+
+_EPSILON = 1e-7
+
+
+class Constraint:
+    """Base class: `constraint(w)` returns the projected weights."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _norms(w, axis):
+    return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
+
+
+class MaxNorm(Constraint):
+    """Caps the norm of the weights along `axis` at `max_value`."""
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = max_value
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w, np.float32)
+        norms = _norms(w, self.axis)
+        desired = np.clip(norms, 0, self.max_value)
+        return (w * (desired / (_EPSILON + norms))).astype(np.float32)
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    """Sets negative weights to 0."""
+
+    def __call__(self, w):
+        w = np.asarray(w, np.float32)
+        return w * (w >= 0)
+
+
+class UnitNorm(Constraint):
+    """Scales the weights along `axis` to norm 1."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w, np.float32)
+        return (w / (_EPSILON + _norms(w, self.axis))).astype(np.float32)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    """Moves the norm along `axis` into [min_value, max_value] at speed `rate`."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        w = np.asarray(w, np.float32)
+        norms = _norms(w, self.axis)
+        desired = self.rate * np.clip(norms, self.min_value, self.max_value)
+        desired += (1 - self.rate) * norms
+        return (w * (desired / (_EPSILON + norms))).astype(np.float32)
+
+    def get_config(self):
+        return {
+            "min_value": self.min_value,
+            "max_value": self.max_value,
+            "rate": self.rate,
+            "axis": self.axis,
+        }
+
+
+_TABLE = {
+    "Constraint": Constraint, "MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm,
+    "MinMaxNorm": MinMaxNorm, "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+    "min_max_norm": MinMaxNorm,
+}  # fmt: skip
+
+
+def get(identifier):
+    """A constraint from a name, a config dict, an instance or a callable (None stays None)."""
+    return lookup(identifier, _TABLE, Constraint, "constraint")
+
+
+def serialize(constraint):
+    return serialize_object(constraint, "keras.constraints")
+
+
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "serialize"]

@@ -1,0 +1,62 @@
+"""A traced model ready to run: a Rust graph plus where its inputs and
+outputs are, and how to pack the outputs back into the model's structure."""
+
+import numpy as np
+
+from pykeras.engine.tracing import GraphTensor
+from pykeras.engine.tree import flatten, pack_like
+
+
+class Executor:
+    """Runs a traced forward pass.
+
+    Args:
+        tracer: the `Tracer` that built the graph (it keeps the variables alive).
+        graph_inputs: the `GraphTensor`s fed with the model's flat inputs.
+        outputs: the traced outputs (a structure of `GraphTensor`s).
+    """
+
+    def __init__(self, tracer, graph_inputs, outputs):
+        self.tracer = tracer
+        self.graph = tracer.graph
+        self.input_ids = [g.node for g in graph_inputs]
+        self.structure = outputs
+        flat = flatten(outputs)
+        for t in flat:
+            if not isinstance(t, GraphTensor):
+                raise TypeError(
+                    "A model's call() must return tensors computed from its inputs. "
+                    f"Received an output of type {type(t).__name__}."
+                )
+        self.output_ids = [t.node for t in flat]
+
+    def run(self, flat_inputs, training=False, seed=0):
+        """Runs one batch; returns the outputs in the model's structure."""
+        outs = self.graph.run(
+            dict(zip(self.input_ids, flat_inputs)), self.output_ids, training, seed
+        )
+        return pack_like(self.structure, outs)
+
+    def run_batched(self, flat_inputs, batch_size):
+        """Runs all samples in batches of `batch_size`; returns concatenated outputs."""
+        counts = {len(a) if np.ndim(a) else 1 for a in flat_inputs}
+        if len(counts) > 1:
+            raise ValueError(
+                "All inputs must have the same number of samples. "
+                f"Received: sample counts {[len(a) for a in flat_inputs]}"
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(
+                f"batch_size must be a positive int. Received: batch_size={batch_size!r}"
+            )
+        n = counts.pop() if counts else 0
+        parts = [[] for _ in self.output_ids]
+        for start in range(0, n, batch_size):
+            batch = [a[start : start + batch_size] for a in flat_inputs]
+            outs = self.graph.run(dict(zip(self.input_ids, batch)), self.output_ids, False, 0)
+            for part, out in zip(parts, outs):
+                part.append(out)
+        if n == 0:
+            outs = self.graph.run(dict(zip(self.input_ids, flat_inputs)), self.output_ids, False, 0)
+            return pack_like(self.structure, outs)
+        return pack_like(self.structure, [np.concatenate(p, axis=0) for p in parts])

@@ -1,0 +1,101 @@
+"""Symbolic tensors: a shape and a dtype, and the layer call that made them."""
+
+
+class KerasTensor:
+    """A placeholder for a tensor in a model being defined.
+
+    `Input(shape=...)` makes one; calling a layer on one records the call and
+    returns new ones. They carry no values.
+
+    Args:
+        shape: a tuple of ints, with None for unknown sizes (the batch).
+        dtype: the element type's name.
+        name: an optional name.
+    """
+
+    def __init__(self, shape, dtype="float32", name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.name = name
+        # (layer, node_index, tensor_index): where this tensor came from.
+        self._keras_history = None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        src = ""
+        if self._keras_history is not None:
+            src = f", created by layer '{self._keras_history[0].name}'"
+        name = f", name={self.name}" if self.name else ""
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{name}{src}>"
+
+    # Arithmetic on symbolic tensors records op layers, as in Keras.
+    def __add__(self, other):
+        from pykeras import ops
+
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        from pykeras import ops
+
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        from pykeras import ops
+
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        from pykeras import ops
+
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        from pykeras import ops
+
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        from pykeras import ops
+
+        return ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        from pykeras import ops
+
+        return ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        from pykeras import ops
+
+        return ops.divide(other, self)
+
+    def __matmul__(self, other):
+        from pykeras import ops
+
+        return ops.matmul(self, other)
+
+    def __neg__(self):
+        from pykeras import ops
+
+        return ops.multiply(self, -1.0)
+
+    def __bool__(self):
+        raise TypeError(
+            "A symbolic KerasTensor has no value, so it cannot be used as a Python bool "
+            "(in `if` or `while`). Use the tensor in layers or ops, or run the model eagerly "
+            "(`run_eagerly=True`) for control flow that depends on values."
+        )
+
+    def __iter__(self):
+        raise TypeError(
+            f"A symbolic KerasTensor cannot be iterated over. Received: a tensor of shape "
+            f"{self.shape}."
+        )
+
+
+def is_keras_tensor(x):
+    """Whether `x` is a symbolic `KerasTensor`."""
+    return isinstance(x, KerasTensor)

@@ -1,0 +1,50 @@
+"""Nodes: one call of a layer on symbolic tensors, as a Functional model records it."""
+
+import itertools
+
+from pykeras.engine.tree import flatten
+
+# Creation order is a topological order (a node's inputs exist before it), so
+# a global counter orders any subgraph without a sort by dependencies.
+_node_ids = itertools.count()
+
+
+class Node:
+    """Records that `layer` was called on `args`/`kwargs` and produced `outputs`.
+
+    Args:
+        layer: the layer called.
+        args: the positional arguments, as passed (tensors nested in lists or dicts).
+        kwargs: the keyword arguments, as passed.
+        outputs: the output structure (a KerasTensor or a list of them).
+    """
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.id = next(_node_ids)
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten((args, kwargs)) if _is_kt(t)]
+        self.output_tensors = flatten(outputs)
+        node_index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, t in enumerate(self.output_tensors):
+            t._keras_history = (layer, node_index, i)
+
+    @property
+    def parent_nodes(self):
+        """The nodes that made this node's inputs."""
+        parents = []
+        for t in self.input_tensors:
+            layer, node_index, _ = t._keras_history
+            node = layer._inbound_nodes[node_index]
+            if node not in parents:
+                parents.append(node)
+        return parents
+
+
+def _is_kt(x):
+    from pykeras.engine.keras_tensor import KerasTensor
+
+    return isinstance(x, KerasTensor)

@@ -1,0 +1,157 @@
+"""Lowering a model to one Rust graph.
+
+A `Tracer` holds a `_core.Graph` being built. Running a model's layers on
+`GraphTensor`s (instead of arrays) makes every `pykeras.ops` call add a node
+instead of computing: the model's whole forward pass becomes one graph that
+Rust plans once and runs many times with no Python per layer.
+"""
+
+import numpy as np
+
+from pykeras import _core
+from pykeras._convert import to_float32, to_index
+
+
+class GraphTensor:
+    """A value inside a graph being traced.
+
+    Args:
+        tracer: the `Tracer` building the graph.
+        node: the graph node id.
+        shape: the static shape where known (None entries are unknown), or None.
+    """
+
+    def __init__(self, tracer, node, shape=None):
+        self.tracer = tracer
+        self.node = node
+        self.shape = None if shape is None else tuple(shape)
+
+    @property
+    def ndim(self):
+        return None if self.shape is None else len(self.shape)
+
+    def __repr__(self):
+        return f"<GraphTensor node={self.node} shape={self.shape}>"
+
+    def __add__(self, other):
+        from pykeras import ops
+
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        from pykeras import ops
+
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        from pykeras import ops
+
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        from pykeras import ops
+
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        from pykeras import ops
+
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        from pykeras import ops
+
+        return ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        from pykeras import ops
+
+        return ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        from pykeras import ops
+
+        return ops.divide(other, self)
+
+    def __matmul__(self, other):
+        from pykeras import ops
+
+        return ops.matmul(self, other)
+
+    def __neg__(self):
+        from pykeras import ops
+
+        return ops.multiply(self, -1.0)
+
+
+# Ops whose output keeps the shape of their first input.
+_SHAPE_PRESERVING = {
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "selu", "gelu", "silu",
+    "swish", "softplus", "softsign", "leaky_relu", "hard_sigmoid", "exponential", "linear",
+    "bias_add", "dropout", "batch_norm", "layer_norm",
+}  # fmt: skip
+
+
+class Tracer:
+    """Builds a `_core.Graph` from op calls on `GraphTensor`s.
+
+    Args:
+        training: whether the graph is traced for training (dropout on,
+            batch statistics in batch normalization).
+    """
+
+    def __init__(self, training=False):
+        self.graph = _core.Graph()
+        self.training = training
+        self._variables = {}
+
+    def input(self, name, shape):
+        return GraphTensor(self, self.graph.input(name), shape)
+
+    def _variable_node(self, variable):
+        key = id(variable)
+        if key not in self._variables:
+            self._variables[key] = (
+                self.graph.variable(variable.handle, variable.trainable, variable.path),
+                variable,
+            )
+        return self._variables[key][0]
+
+    def node_for(self, x, index=False, what="input"):
+        """The node id for `x`: a graph tensor, a variable or a constant."""
+        from pykeras.backend.variable import Variable
+
+        if isinstance(x, GraphTensor):
+            if x.tracer is not self:
+                raise ValueError(
+                    f"{what} belongs to another traced graph; tensors of two models being "
+                    "traced at once cannot be mixed."
+                )
+            return x.node
+        if isinstance(x, Variable):
+            return self._variable_node(x)
+        array = to_index(x, what) if index else to_float32(x, what)
+        return self.graph.constant(np.ascontiguousarray(array))
+
+    def variables(self):
+        """The pykeras `Variable`s the graph reads, with their node ids."""
+        return [(node, var) for node, var in self._variables.values()]
+
+    def op(self, name, inputs, index_inputs, attrs):
+        nodes = [
+            self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
+        ]
+        node = self.graph.op(name, nodes, attrs)
+        shape = None
+        first = inputs[0] if inputs else None
+        if name in _SHAPE_PRESERVING and isinstance(first, GraphTensor):
+            shape = first.shape
+        return GraphTensor(self, node, shape)
+
+
+def find_tracer(values):
+    """The tracer of the first `GraphTensor` among `values`, or None."""
+    for v in values:
+        if isinstance(v, GraphTensor):
+            return v.tracer
+    return None

@@ -1,0 +1,175 @@
+"""Random initializers, with Keras 3's formulas and defaults."""
+
+import math
+
+import numpy as np
+
+from pykeras import random
+from pykeras.initializers.initializer import Initializer
+
+
+def compute_fans(shape):
+    """(fan_in, fan_out) as Keras computes them, conv kernels included."""
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class RandomInitializer(Initializer):
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def _rng(self):
+        # A seeded initializer repeats its values on every call, as in Keras 3.
+        return random.make_rng(self.seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+def _truncated_normal(rng, mean, stddev, shape):
+    """Normal values redrawn until within two standard deviations."""
+    out = rng.normal(0.0, 1.0, size=shape)
+    bad = np.abs(out) > 2
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
+        bad = np.abs(out) > 2
+    return (mean + stddev * out).astype(np.float32)
+
+
+class RandomUniform(RandomInitializer):
+    """Uniform in [minval, maxval)."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def __call__(self, shape, dtype=None):
+        return self._rng().uniform(self.minval, self.maxval, size=tuple(shape)).astype(np.float32)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class RandomNormal(RandomInitializer):
+    """Normal with `mean` and `stddev`."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, dtype=None):
+        return self._rng().normal(self.mean, self.stddev, size=tuple(shape)).astype(np.float32)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class TruncatedNormal(RandomNormal):
+    """Normal with `mean` and `stddev`, values beyond 2 stddev redrawn."""
+
+    def __call__(self, shape, dtype=None):
+        return _truncated_normal(self._rng(), self.mean, self.stddev, tuple(shape))
+
+
+class VarianceScaling(RandomInitializer):
+    """Scales its distribution to the kernel's fan: `scale / fan` is the variance.
+
+    Args:
+        scale: positive float.
+        mode: "fan_in", "fan_out" or "fan_avg".
+        distribution: "truncated_normal", "untruncated_normal" or "uniform".
+        seed: optional int.
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if scale <= 0:
+            raise ValueError(f"VarianceScaling expected scale > 0. Received: scale={scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(
+                f"VarianceScaling expected mode 'fan_in', 'fan_out' or 'fan_avg'. "
+                f"Received: mode={mode!r}"
+            )
+        distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError(
+                "VarianceScaling expected distribution 'truncated_normal', 'untruncated_normal' "
+                f"or 'uniform'. Received: distribution={distribution!r}"
+            )
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        fan_in, fan_out = compute_fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
+        scale = self.scale / max(1.0, fan[self.mode])
+        rng = self._rng()
+        if self.distribution == "truncated_normal":
+            # 0.8796... is the stddev of a unit normal truncated to [-2, 2].
+            return _truncated_normal(rng, 0.0, math.sqrt(scale) / 0.87962566103423978, shape)
+        if self.distribution == "untruncated_normal":
+            return rng.normal(0.0, math.sqrt(scale), size=shape).astype(np.float32)
+        limit = math.sqrt(3.0 * scale)
+        return rng.uniform(-limit, limit, size=shape).astype(np.float32)
+
+    def get_config(self):
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
+
+
+def _preset(name, scale, mode, distribution, doc):
+    def __init__(self, seed=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
+                                            "__doc__": doc})  # fmt: skip
+
+
+GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform", "Glorot (Xavier) uniform.")
+GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal", "Glorot normal.")
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "He uniform.")
+HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal", "He normal.")
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "LeCun uniform.")
+LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal", "LeCun normal.")
+
+
+class Orthogonal(RandomInitializer):
+    """A (semi-)orthogonal matrix times `gain`, from the QR of a normal matrix."""
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(
+                f"Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}"
+            )
+        rows = math.prod(shape[:-1])
+        cols = shape[-1]
+        a = self._rng().normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q[:rows, :cols]).reshape(shape).astype(np.float32)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}

@@ -1,0 +1,23 @@
+"""Conv1D: temporal convolution over `(batch, steps, channels)` inputs."""
+
+from pykeras.layers.convolutional.base_conv import BaseConv
+
+
+class Conv1D(BaseConv):
+    """1D convolution layer (e.g. temporal convolution).
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: an int or a 1-tuple, the window length.
+        strides: an int or a 1-tuple (default 1).
+        padding: "valid" (default) or "same".
+        dilation_rate: an int or a 1-tuple (default 1).
+        activation, use_bias, *_initializer, *_regularizer, *_constraint: as in Dense.
+
+    Example:
+
+    >>> Conv1D(4, 3)(np.ones((2, 10, 3))).shape
+    (2, 8, 4)
+    """
+
+    rank = 1

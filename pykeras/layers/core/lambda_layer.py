@@ -1,0 +1,53 @@
+"""Lambda: wraps a Python function as a layer."""
+
+import inspect
+
+from pykeras.layers.layer import Layer
+
+
+class Lambda(Layer):
+    """Wraps an expression of `pykeras.ops` as a layer.
+
+    Args:
+        function: a callable of the inputs (plus `arguments`).
+        output_shape: optional; the output shape, or a function of the input
+            shape. Without it the shape is found by running the function.
+        arguments: optional dict of keyword arguments passed to `function`.
+
+    Example:
+
+    >>> Lambda(lambda x: x * 2)(np.ones((1, 2)))
+    array([[2., 2.]], dtype=float32)
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(
+                f"Layer '{self.name}' expected `function` to be callable. "
+                f"Received: function={function!r}"
+            )
+        self.function = function
+        self._output_shape = output_shape
+        self.arguments = dict(arguments or {})
+        self._takes_training = "training" in inspect.signature(function).parameters
+        self.built = True
+
+    def call(self, inputs, training=None):
+        kwargs = dict(self.arguments)
+        if self._takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        return (input_shape[0],) + tuple(self._output_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        name = getattr(self.function, "__name__", "<lambda>")
+        config.update({"function": name, "arguments": self.arguments})
+        return config

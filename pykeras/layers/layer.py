@@ -1,0 +1,463 @@
+"""The Layer base class: Keras's contract.
+
+`__init__` stores the configuration, `build(input_shape)` creates the weights
+with `add_weight`, `call(...)` computes with `pykeras.ops`, and
+`compute_output_shape` / `get_config` describe it. `__call__` does the rest:
+symbolic calls on `KerasTensor`s record a node (Functional models), calls on
+`GraphTensor`s lower the layer into a Rust graph, and calls on arrays run it
+eagerly.
+"""
+
+import difflib
+import inspect
+
+import numpy as np
+
+from pykeras._convert import to_float32
+from pykeras.backend.naming import to_snake_case, unique_name
+from pykeras.backend.variable import Variable
+from pykeras.engine import call_context
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.node import Node
+from pykeras.engine.shape_probe import probe_output_shapes
+from pykeras.engine.tracing import GraphTensor
+from pykeras.engine.tree import ShapeTuple, flatten, map_structure
+
+# Keyword arguments every layer accepts besides its own (Keras 2 spellings
+# included: `input_dim` and `input_shape` on the first layer of a Sequential).
+_BASE_KWARGS = (
+    "name",
+    "dtype",
+    "trainable",
+    "input_shape",
+    "input_dim",
+    "batch_input_shape",
+    "batch_size",
+    "autocast",
+    "activity_regularizer",
+)
+
+# Attributes the engine itself sets; never scanned for sublayers.
+_ENGINE_ATTRS = frozenset(
+    {
+        "_inbound_nodes",
+        "_own_weights",
+        "_layer_cache",
+        "input_spec",
+        "_nodes",
+        "_inputs_struct",
+        "_outputs_struct",
+        "_executors",
+        "_functional",
+        "_seq_layers",
+    }
+)
+
+
+def _unknown_kwarg_error(layer_cls, key):
+    """A TypeError naming the unknown argument and the close match, if any."""
+    params = set(_BASE_KWARGS)
+    for klass in inspect.getmro(layer_cls):
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            params.update(
+                p.name
+                for p in inspect.signature(init).parameters.values()
+                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"
+            )
+    hint = difflib.get_close_matches(key, sorted(params), n=1)
+    suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+    return TypeError(
+        f"{layer_cls.__name__}.__init__() got an unexpected keyword argument '{key}'."
+        f"{suggestion} Received: {key}=..."
+    )
+
+
+def _shape_of(x):
+    if isinstance(x, (KerasTensor, GraphTensor)):
+        return x.shape
+    return tuple(np.shape(x))
+
+
+class Layer:
+    """Base class of every layer.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: the layer's name; by default the snake-case class name made
+            unique (`dense`, `dense_1`, ...).
+        dtype: the layer's compute dtype; pykeras computes in float32.
+        input_shape: (first layer of a Sequential) the shape of one sample.
+        input_dim: (Keras 2 style) the same, for 1-D samples.
+        batch_size: the fixed batch size of that input, if any.
+    """
+
+    def __init__(
+        self,
+        *,
+        trainable=True,
+        name=None,
+        dtype=None,
+        activity_regularizer=None,
+        autocast=True,
+        **kwargs,
+    ):
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        for key in kwargs:
+            raise _unknown_kwarg_error(type(self), key)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Layer names must be strings. Received: name={name!r}")
+        if dtype not in (None, "float32") and getattr(dtype, "name", None) != "float32":
+            dtype_name = getattr(dtype, "name", dtype)
+            if dtype_name not in ("float32", "float64", "mixed_float16"):
+                raise TypeError(
+                    f"Layer '{name or type(self).__name__}' expected dtype='float32'. "
+                    f"Received: dtype={dtype!r}"
+                )
+        self._inbound_nodes = []
+        self._own_weights = []
+        self.input_spec = None
+        self._name = name or unique_name(to_snake_case(type(self).__name__))
+        self.trainable = trainable
+        self.dtype = "float32"
+        self.activity_regularizer = activity_regularizer
+        self.built = False
+        self._build_shapes_dict = None
+        self._batch_input_shape = None
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            self._batch_input_shape = (batch_size,) + shape
+        elif input_dim is not None:
+            self._batch_input_shape = (batch_size, int(input_dim))
+
+    @property
+    def name(self):
+        """The layer's name (Keras code sometimes sets `_name` directly; that works too)."""
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self._name = value
+
+    # ----------------------------------------------------------- weights
+
+    def add_weight(
+        self,
+        shape=None,
+        initializer="glorot_uniform",
+        dtype=None,
+        trainable=True,
+        regularizer=None,
+        constraint=None,
+        name=None,
+    ):
+        """Creates a weight of this layer.
+
+        Args:
+            shape: the weight's shape (a tuple of ints).
+            initializer: an initializer name, object or callable.
+            dtype: ignored beyond float32.
+            trainable: whether training updates it.
+            regularizer: an optional regularizer (name or object).
+            constraint: an optional constraint (name or object).
+            name: the weight's short name (`kernel`, `bias`, ...).
+
+        Returns:
+            The new `Variable`.
+        """
+        from pykeras import constraints, initializers, regularizers
+
+        shape = tuple(int(d) for d in (shape or ()))
+        name = name or f"variable_{len(self._own_weights)}"
+        init = initializers.get(initializer)
+        value = init(shape, dtype="float32") if callable(init) else init
+        variable = Variable(
+            value,
+            name=name,
+            path=f"{self.name}/{name}",
+            trainable=trainable,
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint),
+        )
+        self._own_weights.append(variable)
+        return variable
+
+    def _sublayers(self):
+        """Layers held as attributes (also inside lists, tuples and dicts), in order."""
+        found = []
+        for key, value in self.__dict__.items():
+            if key in _ENGINE_ATTRS:
+                continue
+            for leaf in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
+                if isinstance(leaf, Layer) and leaf is not self and leaf not in found:
+                    found.append(leaf)
+        return found
+
+    def _all_weights(self):
+        own_trainable = [w for w in self._own_weights if w.trainable]
+        own_frozen = [w for w in self._own_weights if not w.trainable]
+        weights = own_trainable + own_frozen
+        for layer in self._sublayers():
+            for w in layer.weights:
+                if not any(w is v for v in weights):
+                    weights.append(w)
+        return weights
+
+    @property
+    def weights(self):
+        """Every weight: this layer's (trainable first), then its sublayers'."""
+        return self._all_weights()
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        for layer in self._sublayers():
+            own += [w for w in layer.trainable_weights if not any(w is v for v in own)]
+        return own
+
+    @property
+    def non_trainable_weights(self):
+        trainable = self.trainable_weights
+        return [w for w in self.weights if not any(w is v for v in trainable)]
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    def get_weights(self):
+        """The weights' values, as a list of numpy arrays."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from a list of arrays shaped as `get_weights()` returns."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} weights, but received "
+                f"{len(weights)} weights. Expected shapes: {[w.shape for w in own]}"
+            )
+        for variable, value in zip(own, weights):
+            shape = tuple(np.shape(value))
+            if shape != variable.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight shape {variable.shape} is not compatible with "
+                    f"provided weight shape {shape} (weight '{variable.path}')."
+                )
+        for variable, value in zip(own, weights):
+            variable.assign(value)
+
+    def count_params(self):
+        """The number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # ------------------------------------------------------------ contract
+
+    def build(self, input_shape):
+        """Creates the layer's weights for inputs of `input_shape`."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation; override it."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape`; by default found by probing `call`."""
+        specs = map_structure(
+            lambda s: ShapeTuple((tuple(s), "float32")), _shape_struct(input_shape)
+        )
+        return probe_output_shapes(lambda x: self._eager_call_probe(x), specs)
+
+    def _eager_call_probe(self, inputs):
+        with call_context.training_scope(False):
+            return self._call_with_training(inputs, (), {}, training=False)
+
+    def get_config(self):
+        """The layer's constructor arguments, as a JSON-serializable dict."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Creates a layer from its `get_config()` dict."""
+        return cls(**config)
+
+    # ------------------------------------------------------------- calling
+
+    def _check_input_spec(self, inputs):
+        if self.input_spec is None:
+            return
+        specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
+        tensors = flatten(inputs)
+        for spec, tensor in zip(specs, tensors):
+            if spec is not None:
+                spec.check(self.name, _shape_of(tensor))
+
+    def _maybe_build(self, inputs):
+        if self.built:
+            return
+        shapes = map_structure(_shape_of, inputs)
+        self.build(shapes)
+        self.built = True
+        self._build_shapes_dict = shapes
+
+    def _call_accepts(self, name):
+        try:
+            params = inspect.signature(self.call).parameters
+        except (TypeError, ValueError):
+            return False
+        return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+    def _call_with_training(self, inputs, args, kwargs, training):
+        if self._call_accepts("training") and "training" not in kwargs:
+            kwargs = dict(kwargs, training=training)
+        with call_context.training_scope(training):
+            return self.call(inputs, *args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            if "inputs" not in kwargs:
+                raise ValueError(
+                    f"Layer '{self.name}' was called without inputs. Call it on a tensor, "
+                    "e.g. `layer(x)`."
+                )
+            args = (kwargs.pop("inputs"),)
+        inputs, rest = args[0], args[1:]
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = call_context.current_training()
+        leaves = flatten(inputs)
+        if any(isinstance(x, KerasTensor) for x in leaves):
+            return self._symbolic_call(inputs, rest, kwargs, training)
+        if any(isinstance(x, GraphTensor) for x in leaves):
+            return self._graph_call(inputs, rest, kwargs, bool(training))
+        return self._eager_call(inputs, rest, kwargs, bool(training))
+
+    def _graph_call(self, inputs, args, kwargs, training):
+        self._check_input_spec(inputs)
+        self._maybe_build(inputs)
+        outputs = self._call_with_training(inputs, args, kwargs, training)
+        # Ops inside `call` do not all know their output shapes; the layer does,
+        # so later layers (Flatten, Reshape) see static shapes.
+        in_shapes = map_structure(_shape_leaf, inputs)
+        if all(s is not None for s in flatten(in_shapes)):
+            out_tensors = flatten(outputs)
+            if any(isinstance(t, GraphTensor) and t.shape is None for t in out_tensors):
+                shapes = flatten(_shape_struct(self.compute_output_shape(in_shapes)))
+                for t, shape in zip(out_tensors, shapes):
+                    if isinstance(t, GraphTensor) and t.shape is None:
+                        t.shape = tuple(shape)
+        return outputs
+
+    def _eager_call(self, inputs, args, kwargs, training):
+        from pykeras.backend.variable import Variable as _Variable
+
+        def convert(x):
+            if isinstance(x, (_Variable, str)) or x is None:
+                return x
+            return to_float32(x, f"the input of layer '{self.name}'")
+
+        inputs = map_structure(convert, inputs)
+        self._check_input_spec(inputs)
+        self._maybe_build(inputs)
+        return self._call_with_training(inputs, args, kwargs, training)
+
+    def _symbolic_call(self, inputs, args, kwargs, training):
+        self._check_input_spec(inputs)
+        self._maybe_build(inputs)
+        shapes = map_structure(_shape_of, inputs)
+        out_shapes = self.compute_output_shape(shapes)
+        outputs = _make_outputs(out_shapes)
+        call_kwargs = dict(kwargs)
+        if training is not None:
+            call_kwargs["training"] = training
+        Node(self, (inputs,) + tuple(args), call_kwargs, outputs)
+        return outputs
+
+    # ------------------------------------------------------ functional API
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no defined {what}."
+            )
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self):
+        """The input tensor(s) of the layer's first call."""
+        node = self._first_node("input")
+        tensors = node.input_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def output(self):
+        """The output tensor(s) of the layer's first call."""
+        node = self._first_node("output")
+        return node.outputs
+
+    @property
+    def input_shape(self):
+        inp = self.input
+        return [t.shape for t in inp] if isinstance(inp, list) else inp.shape
+
+    @property
+    def output_shape(self):
+        out = self.output
+        return [t.shape for t in out] if isinstance(out, (list, tuple)) else out.shape
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shape_leaf(x):
+    """A tensor's shape as one leaf for the structure walkers (None if unknown)."""
+    shape = _shape_of(x)
+    return None if shape is None else ShapeTuple(shape)
+
+
+def _is_shape(x):
+    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def _shape_struct(input_shape):
+    """Marks every shape in `input_shape` (a shape, or a list/dict of them) as a leaf."""
+    if _is_shape(input_shape):
+        return ShapeTuple(tuple(input_shape))
+    if isinstance(input_shape, (list, tuple)):
+        return [_shape_struct(s) for s in input_shape]
+    if isinstance(input_shape, dict):
+        return {k: _shape_struct(v) for k, v in input_shape.items()}
+    return input_shape
+
+
+def _make_outputs(out_shapes):
+    if _is_shape(out_shapes) and (isinstance(out_shapes, tuple) or out_shapes):
+        return KerasTensor(tuple(out_shapes))
+    if isinstance(out_shapes, (list, tuple)):
+        return [_make_outputs(s) for s in out_shapes]
+    if isinstance(out_shapes, dict):
+        return {k: _make_outputs(v) for k, v in out_shapes.items()}
+    raise TypeError(f"compute_output_shape returned an unexpected value: {out_shapes!r}")

@@ -1,0 +1,88 @@
+"""Dot: the dot product of two inputs along given axes."""
+
+from pykeras import ops
+from pykeras.errors import ShapeError
+from pykeras.layers.merging.base_merge import Merge
+
+
+class Dot(Merge):
+    """Computes the dot product between samples of two inputs.
+
+    For inputs of shapes `(batch, n)` and `(batch, n)` with `axes=1` the
+    output is `(batch, 1)`; for `(batch, a, n)` and `(batch, b, n)` with
+    `axes=2` it is `(batch, a, b)`.
+
+    Args:
+        axes: an int or a pair of ints, the axis of each input to contract.
+        normalize: whether to L2-normalise the inputs along those axes first
+            (the result is then the cosine similarity).
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes = axes
+        self.normalize = normalize
+
+    def _pair(self, shapes):
+        if not isinstance(shapes, (list, tuple)) or len(shapes) != 2:
+            raise ValueError(
+                f"Layer '{self.name}' (Dot) should be called on exactly 2 inputs. "
+                f"Received: {shapes}"
+            )
+        a, b = shapes
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        axes = tuple(ax % len(s) for ax, s in zip(axes, (a, b)))
+        if len(a) != len(b) or len(a) not in (2, 3) or 0 in axes:
+            raise ShapeError(
+                f"Layer '{self.name}' (Dot) supports two inputs of rank 2 or 3 contracted on a "
+                f"non-batch axis. Received: input shapes {tuple(a)}, {tuple(b)}, "
+                f"axes={self.axes}"
+            )
+        if a[axes[0]] is not None and b[axes[1]] is not None and a[axes[0]] != b[axes[1]]:
+            raise ShapeError(
+                f"Layer '{self.name}' (Dot) expected the contracted axes to have the same size. "
+                f"Received: input shapes {tuple(a)}, {tuple(b)} and axes={self.axes}"
+            )
+        return a, b, axes
+
+    def build(self, input_shape):
+        self._pair(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        a, b, axes = self._pair(input_shape)
+        if len(a) == 2:
+            return (a[0], 1)
+        keep_a = [d for i, d in enumerate(a) if i not in (0, axes[0])]
+        keep_b = [d for i, d in enumerate(b) if i not in (0, axes[1])]
+        return (a[0], *keep_a, *keep_b)
+
+    def call(self, inputs):
+        a, b = inputs
+        shapes = [tuple(a.shape), tuple(b.shape)]
+        _, _, axes = self._pair(shapes)
+        if self.normalize:
+            a = _normalize(a, axes[0])
+            b = _normalize(b, axes[1])
+        if len(shapes[0]) == 2:
+            return ops.sum(ops.multiply(a, b), axis=1, keepdims=True)
+        # Rank 3: move each contracted axis into matmul position.
+        a = a if axes[0] == 2 else ops.transpose(a, (0, 2, 1))
+        b = b if axes[1] == 1 else ops.transpose(b, (0, 2, 1))
+        return ops.matmul(a, b)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
+def _normalize(x, axis):
+    """x / max(||x||, 1e-12) along `axis`, as Keras's l2_normalize."""
+    squares = ops.sum(ops.multiply(x, x), axis=axis, keepdims=True)
+    norm = ops.maximum(squares, 1e-24)
+    return ops.divide(x, _sqrt(norm))
+
+
+def _sqrt(x):
+    return ops.sqrt(x)

@@ -1,0 +1,19 @@
+"""Minimum: elementwise minimum of a list of inputs."""
+
+from pykeras import ops
+from pykeras.layers.merging.base_merge import Merge
+
+
+class Minimum(Merge):
+    """Elementwise minimum of a list of inputs.
+
+    The inputs must have the same shape, or shapes that broadcast.
+
+    Example:
+
+    >>> Minimum()([np.ones((2, 3)), np.ones((2, 3))]).shape
+    (2, 3)
+    """
+
+    def _merge_two(self, a, b):
+        return ops.minimum(a, b)

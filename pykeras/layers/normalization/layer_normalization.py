@@ -1,0 +1,118 @@
+"""LayerNormalization: normalises each sample over its feature axes."""
+
+import numpy as np
+
+from pykeras import constraints, initializers, regularizers
+from pykeras.layers.layer import Layer
+from pykeras.ops._dispatch import run
+
+
+class LayerNormalization(Layer):
+    """Normalises each sample to zero mean and unit variance over `axis`,
+    then scales by `gamma` and shifts by `beta`.
+
+    Args:
+        axis: an int or a list of ints, the axes to normalise (default -1).
+        epsilon: added to the variance (default 1e-3).
+        center: whether to add `beta`.
+        scale: whether to multiply by `gamma`.
+        beta_initializer, gamma_initializer, beta_regularizer,
+        gamma_regularizer, beta_constraint, gamma_constraint: as usual.
+
+    Example:
+
+    >>> LayerNormalization()(np.array([[1.0, 3.0]])).round(3)
+    array([[-0.999,  0.999]], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        kwargs.pop("rms_scaling", None)
+        super().__init__(**kwargs)
+        self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else int(axis)
+        self.epsilon = float(epsilon)
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _axes(self, rank):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        for a in axes:
+            if not -rank <= a < rank:
+                raise ValueError(
+                    f"Layer '{self.name}' got axis={self.axis}, out of range for inputs of rank "
+                    f"{rank}."
+                )
+        return sorted(a % rank for a in axes)
+
+    def build(self, input_shape):
+        axes = self._axes(len(input_shape))
+        shape = tuple(input_shape[a] for a in axes)
+        if any(d is None for d in shape):
+            raise ValueError(
+                f"Layer '{self.name}' needs known sizes on the normalised axes. "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
+        self._param_shape = shape
+        self.gamma = None
+        self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                name="gamma",
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                name="beta",
+            )
+        self.built = True
+
+    def call(self, inputs):
+        gamma = self.gamma if self.scale else np.ones(self._param_shape, np.float32)
+        beta = self.beta if self.center else np.zeros(self._param_shape, np.float32)
+        return run("layer_norm", [inputs, gamma, beta], axis=self.axis, epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "axis": self.axis,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            }
+        )
+        return config

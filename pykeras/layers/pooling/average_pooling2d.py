@@ -1,0 +1,21 @@
+"""AveragePooling2D: the average over windows of each image."""
+
+from pykeras.layers.pooling.base_pooling import BasePooling
+
+
+class AveragePooling2D(BasePooling):
+    """Average pooling for 2D channels-last inputs.
+
+    Args:
+        pool_size: an int or a pair, the window size (default 2).
+        strides: the step between windows (default: pool_size).
+        padding: "valid" (default) or "same".
+
+    Example:
+
+    >>> AveragePooling2D(2)(np.ones((1, 28, 28, 32))).shape
+    (1, 14, 14, 32)
+    """
+
+    rank = 2
+    mode = "avg"

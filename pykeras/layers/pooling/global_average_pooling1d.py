@@ -1,0 +1,19 @@
+"""GlobalAveragePooling1D: the average over every step of each channel."""
+
+from pykeras.layers.pooling.base_global_pooling import BaseGlobalPooling
+
+
+class GlobalAveragePooling1D(BaseGlobalPooling):
+    """Global average pooling for 1D channels-last inputs.
+
+    Args:
+        keepdims: keep the pooled axes with size 1 (default False).
+
+    Example:
+
+    >>> GlobalAveragePooling1D()(np.ones((2, 10, 3))).shape
+    (2, 3)
+    """
+
+    rank = 1
+    mode = "avg"

@@ -1,0 +1,70 @@
+"""Dropout: zeroes a random fraction of its input while training."""
+
+import itertools
+
+from pykeras.layers.layer import Layer
+from pykeras.ops._dispatch import run
+
+# Eager calls draw a fresh mask each time from this counter; traced graphs get
+# their step seed from the training loop instead.
+_eager_steps = itertools.count(1)
+
+
+class Dropout(Layer):
+    """Applies dropout: while training, each input unit is set to 0 with
+    probability `rate`, and the others are scaled by `1 / (1 - rate)`.
+
+    Args:
+        rate: float in [0, 1), the fraction of units to drop.
+        noise_shape: not supported beyond None (the full input shape).
+        seed: int, makes the masks repeatable.
+
+    Example:
+
+    >>> layer = Dropout(0.5, seed=1)
+    >>> layer(np.ones((2, 2)), training=False)
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(
+                f"Layer '{self.name}' received an invalid value for `rate`, expected a float "
+                f"in the range [0, 1). Received: rate={rate!r}"
+            )
+        if noise_shape is not None:
+            raise ValueError(
+                f"Layer '{self.name}' does not support `noise_shape` yet. "
+                f"Received: noise_shape={noise_shape!r}"
+            )
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+        if seed is None:
+            from pykeras import random
+
+            seed = int(random.make_rng().integers(0, 2**31 - 1))
+        self._op_seed = int(seed)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        return run(
+            "dropout",
+            [inputs],
+            training_mode=True,
+            step_seed=next(_eager_steps),
+            rate=self.rate,
+            seed=self._op_seed,
+        )
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
+        return config

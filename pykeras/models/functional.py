@@ -1,0 +1,194 @@
+"""Functional models: a graph of layer calls from `Input`s to outputs."""
+
+from collections import Counter
+
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.tree import flatten, map_structure, pack_like
+from pykeras.layers.input_layer import InputLayer
+from pykeras.layers.layer import Layer
+from pykeras.models.model import Model
+
+
+class Functional(Model):
+    """A model defined by calling layers on symbolic tensors.
+
+    Args:
+        inputs: a `KerasTensor` from `Input()`, or a list or dict of them.
+        outputs: a `KerasTensor`, or a list or dict of them.
+        name: the model's name.
+
+    Example:
+
+    >>> inputs = Input(shape=(3,), name="x")
+    >>> features = Dense(8, activation="relu")(inputs)
+    >>> outputs = Dense(2, activation="softmax")(features)
+    >>> model = Model(inputs=inputs, outputs=outputs)
+    """
+
+    def __init__(self, inputs, outputs, name=None, **kwargs):
+        Layer.__init__(
+            self,
+            name=name,
+            trainable=kwargs.pop("trainable", True),
+            dtype=kwargs.pop("dtype", None),
+            **kwargs,
+        )
+        self._executors = {}
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._flat_inputs = flatten(inputs)
+        self._flat_outputs = flatten(outputs)
+        for what, tensors in (("inputs", self._flat_inputs), ("outputs", self._flat_outputs)):
+            for t in tensors:
+                if not isinstance(t, KerasTensor) or t._keras_history is None:
+                    raise TypeError(
+                        f"Model '{self.name}' expected {what} to be symbolic tensors (from "
+                        f"`keras.Input` and layer calls). Received: {t!r}"
+                    )
+        self._nodes = self._discover_nodes()
+        self._check_unique_names()
+        self.built = True
+
+    def _discover_nodes(self):
+        """The nodes between the inputs and the outputs, in creation (topological) order."""
+        input_ids = {id(t) for t in self._flat_inputs}
+        seen = {}
+        stack = list(self._flat_outputs)
+        while stack:
+            tensor = stack.pop()
+            if id(tensor) in input_ids:
+                continue
+            layer, node_index, _ = tensor._keras_history
+            node = layer._inbound_nodes[node_index]
+            if node.id in seen:
+                continue
+            if isinstance(layer, InputLayer):
+                raise ValueError(
+                    f"Graph disconnected: model '{self.name}' cannot obtain the value of "
+                    f"tensor {tensor} from its inputs. The input '{layer.name}' it depends on "
+                    "was not passed in `inputs`."
+                )
+            seen[node.id] = node
+            stack.extend(node.input_tensors)
+        input_nodes = []
+        for t in self._flat_inputs:
+            layer, node_index, _ = t._keras_history
+            node = layer._inbound_nodes[node_index]
+            if node not in input_nodes:
+                input_nodes.append(node)
+        return input_nodes + sorted(seen.values(), key=lambda n: n.id)
+
+    def _check_unique_names(self):
+        counts = Counter(layer.name for layer in self.layers)
+        for name, count in counts.items():
+            if count > 1:
+                raise ValueError(
+                    f'The name "{name}" is used {count} times in the model. All layer names '
+                    "should be unique."
+                )
+
+    @property
+    def layers(self):
+        layers = []
+        for node in self._nodes:
+            if node.layer not in layers:
+                layers.append(node.layer)
+        return layers
+
+    def _sublayers(self):
+        return self.layers
+
+    @property
+    def inputs(self):
+        """The model's input tensors, as a list."""
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self):
+        """The model's output tensors, as a list."""
+        return list(self._flat_outputs)
+
+    @property
+    def input_names(self):
+        return [t._keras_history[0].name for t in self._flat_inputs]
+
+    @property
+    def output_names(self):
+        return [t._keras_history[0].name for t in self._flat_outputs]
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        shapes = map_structure(lambda t: t.shape, self._inputs_struct)
+        return shapes
+
+    @property
+    def output_shape(self):
+        return map_structure(lambda t: t.shape, self._outputs_struct)
+
+    # ------------------------------------------------------------ running
+
+    def _standardize(self, inputs):
+        """The user's inputs as a flat list in the order of `self.inputs`."""
+        if isinstance(self._inputs_struct, dict):
+            names = list(self._inputs_struct.keys())
+        else:
+            names = self.input_names
+        if isinstance(inputs, dict):
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}' expected inputs keyed by the input names {names}. "
+                    f"Missing: {missing}. Received keys: {list(inputs.keys())}"
+                )
+            return [inputs[n] for n in names]
+        flat = [inputs] if not isinstance(inputs, (list, tuple)) else flatten(inputs)
+        if len(flat) != len(names):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(names)} input(s) ({names}), but it received "
+                f"{len(flat)} input tensors."
+            )
+        return flat
+
+    def _flatten_data(self, x):
+        return self._inputs_struct, self._standardize(x)
+
+    def _input_dtypes(self, count):
+        return [t.dtype for t in self._flat_inputs]
+
+    def _run_graph(self, flat_inputs, training=None):
+        """Calls every layer of the graph in order on `flat_inputs` (arrays,
+        graph tensors or symbolic tensors) and returns the outputs."""
+        values = {id(t): v for t, v in zip(self._flat_inputs, flat_inputs)}
+
+        def lookup(x):
+            return values[id(x)] if isinstance(x, KerasTensor) else x
+
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer) and not node.input_tensors:
+                continue
+            args = map_structure(lookup, node.args)
+            kwargs = map_structure(lookup, node.kwargs)
+            if training is not None and "training" not in kwargs:
+                kwargs["training"] = training
+            outputs = node.layer(*args, **kwargs)
+            for t, v in zip(node.output_tensors, flatten(outputs)):
+                values[id(t)] = v
+        return pack_like(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
+
+    def call(self, inputs, training=None):
+        return self._run_graph(self._standardize(inputs), training)
+
+    def build(self, input_shape):
+        self.built = True

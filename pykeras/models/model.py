@@ -1,0 +1,251 @@
+"""Model: a layer with the model verbs (predict, summary, ...).
+
+`Model(inputs, outputs)` makes a Functional model; `class M(Model)` with a
+`call()` makes a subclassed one. Either way, running it on arrays lowers the
+whole forward pass once into a Rust graph (per training mode and input
+signature) and then runs that graph: no Python per layer.
+"""
+
+import numpy as np
+
+from pykeras._convert import to_float32, to_index
+from pykeras.engine import call_context
+from pykeras.engine.executor import Executor
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.node import Node
+from pykeras.engine.tracing import Tracer
+from pykeras.engine.tree import flatten, map_structure, pack_like
+from pykeras.layers.layer import Layer, _make_outputs, _shape_of
+
+
+class Model(Layer):
+    """A model groups layers into an object with training and inference features.
+
+    Functional: `Model(inputs, outputs, name=None)`.
+    Subclassing: create layers in `__init__` and define `call(inputs, training=None)`.
+
+    Example:
+
+    >>> inputs = Input(shape=(3,))
+    >>> outputs = Dense(2)(inputs)
+    >>> model = Model(inputs, outputs)
+    >>> model.predict(np.ones((4, 3)), verbose=0).shape
+    (4, 2)
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "outputs" in kwargs or "inputs" in kwargs):
+            from pykeras.models.functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise TypeError(
+                f"{type(self).__name__} is a subclassed model; pass inputs and outputs to "
+                "`keras.Model(inputs, outputs)` directly for a Functional model."
+            )
+        super().__init__(
+            name=kwargs.pop("name", None),
+            trainable=kwargs.pop("trainable", True),
+            dtype=kwargs.pop("dtype", None),
+            **kwargs,
+        )
+        self._executors = {}
+
+    # ------------------------------------------------------------ structure
+
+    @property
+    def layers(self):
+        """The model's layers, in order."""
+        return self._sublayers()
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in `model.layers`.
+
+        Args:
+            name: the layer's name.
+            index: its position in `model.layers`.
+        """
+        if index is not None and name is not None:
+            raise ValueError(
+                "Provide only one of `name` or `index` to get_layer. "
+                f"Received: name={name!r}, index={index!r}"
+            )
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"Model '{self.name}' has {len(layers)} layers, so index {index} is out of "
+                    "range."
+                )
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}."
+            )
+        raise ValueError("Provide either a layer `name` or an `index` to get_layer.")
+
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
+        """Prints a table of the model's layers, shapes and parameter counts."""
+        from pykeras.utils.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+        )
+
+    # ------------------------------------------------------------ building
+
+    def build(self, input_shape):
+        """Creates the weights of a subclassed model for inputs of `input_shape`."""
+        if self.built:
+            return
+        inputs = map_structure(lambda s: KerasTensor(s), _shapes(input_shape))
+        with call_context.training_scope(False):
+            self._call_with_training(inputs, (), {}, training=False)
+        self.built = True
+        self._build_shapes_dict = input_shape
+
+    def _maybe_build(self, inputs):
+        if self.built:
+            return
+        self.build(map_structure(_shape_of, inputs))
+
+    def _symbolic_call(self, inputs, args, kwargs, training):
+        self._maybe_build(inputs)
+        with call_context.training_scope(training):
+            inner = self._call_with_training(inputs, args, dict(kwargs), training)
+        outputs = _make_outputs(map_structure(lambda t: t.shape, inner))
+        call_kwargs = dict(kwargs)
+        if training is not None:
+            call_kwargs["training"] = training
+        Node(self, (inputs,) + tuple(args), call_kwargs, outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        inputs = map_structure(lambda s: KerasTensor(s), _shapes(input_shape))
+        outputs = self._call_with_training(inputs, (), {}, training=False)
+        return map_structure(lambda t: t.shape, outputs)
+
+    # ------------------------------------------------------------ inference
+
+    def _input_specs(self, flat_arrays):
+        """(name, shape, dtype) for each flat input, from the data's shapes."""
+        return [
+            (f"input_{i}", (None,) + tuple(np.shape(a)[1:]), _dtype_kind(a))
+            for i, a in enumerate(flat_arrays)
+        ]
+
+    def _flatten_data(self, x):
+        """Model inputs as given by the user -> (structure, flat list of arrays)."""
+        return x, flatten(x)
+
+    def _trace(self, input_specs, structure, training):
+        """Lowers the forward pass to a Rust graph for inputs shaped `input_specs`."""
+        tracer = Tracer(training=training)
+        graph_inputs = [tracer.input(name, shape) for name, shape, _ in input_specs]
+        packed = pack_like(structure, graph_inputs)
+        with call_context.training_scope(training):
+            outputs = self._call_with_training(packed, (), {}, training)
+        return Executor(tracer, graph_inputs, outputs)
+
+    def _input_dtypes(self, count):
+        """The dtype each flat input is converted to (float32 unless declared)."""
+        return ["float32"] * count
+
+    def _executor(self, x, training):
+        structure, flat = self._flatten_data(x)
+        dtypes = self._input_dtypes(len(flat))
+        flat = [_convert_input(a, d, self.name) for a, d in zip(flat, dtypes)]
+        specs = self._input_specs(flat)
+        key = (bool(training), tuple((s, d) for _, s, d in specs), _structure_key(structure))
+        executor = self._executors.get(key)
+        if executor is None:
+            if not self.built:
+                self._maybe_build(pack_like(structure, [KerasTensor(s, d) for _, s, d in specs]))
+            executor = self._trace(specs, structure, bool(training))
+            self._executors[key] = executor
+        return executor, flat
+
+    def _eager_call(self, inputs, args, kwargs, training):
+        if args or kwargs:
+            return super()._eager_call(inputs, args, kwargs, training)
+        executor, flat = self._executor(inputs, training)
+        return executor.run(flat, training=training)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Runs the model on `x` batch by batch and returns the outputs as numpy arrays.
+
+        Args:
+            x: the inputs: an array, a list of arrays, or a dict keyed by input name.
+            batch_size: samples per batch (default 32).
+            verbose: accepted for Keras compatibility.
+            steps: accepted for Keras compatibility; all of `x` is used.
+            callbacks: accepted for Keras compatibility.
+
+        Returns:
+            A numpy array, or a list of them for a model with several outputs.
+        """
+        executor, flat = self._executor(x, training=False)
+        return executor.run_batched(flat, batch_size or 32)
+
+    def predict_on_batch(self, x):
+        """Runs the model on one batch and returns numpy arrays."""
+        executor, flat = self._executor(x, training=False)
+        return executor.run(flat, training=False)
+
+    def _invalidate(self):
+        """Forgets traced graphs (the model's structure changed)."""
+        self._executors = {}
+
+
+def _dtype_kind(a):
+    return "int64" if a.dtype == np.int64 else "float32"
+
+
+def _convert_input(a, dtype, model_name):
+    """Converts a model input to the dtype its Input declares (ids stay integers)."""
+    what = f"the input of model '{model_name}'"
+    if "int" in str(dtype):
+        return to_index(a, what)
+    return to_float32(a, what)
+
+
+def _structure_key(structure):
+    if isinstance(structure, dict):
+        return ("dict", tuple(structure.keys()))
+    if isinstance(structure, (list, tuple)):
+        return (type(structure).__name__, tuple(_structure_key(s) for s in structure))
+    return "leaf"
+
+
+def _shapes(input_shape):
+    """Shape tuples (possibly nested in lists/dicts) as KerasTensor-ready tuples."""
+    if isinstance(input_shape, (list, tuple)) and all(
+        d is None or isinstance(d, int) for d in input_shape
+    ):
+        from pykeras.engine.tree import ShapeTuple
+
+        return ShapeTuple(tuple(input_shape))
+    if isinstance(input_shape, (list, tuple)):
+        return [_shapes(s) for s in input_shape]
+    if isinstance(input_shape, dict):
+        return {k: _shapes(v) for k, v in input_shape.items()}
+    raise TypeError(f"Expected a shape tuple or a list/dict of them. Received: {input_shape!r}")

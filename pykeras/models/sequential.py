@@ -1,0 +1,164 @@
+"""Sequential: a plain stack of layers, one input and one output each."""
+
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.layers.input_layer import InputLayer
+from pykeras.layers.layer import Layer
+from pykeras.models.functional import Functional
+from pykeras.models.model import Model
+
+
+class Sequential(Model):
+    """Groups a linear stack of layers into a model.
+
+    Args:
+        layers: optional list of layers to add.
+        trainable: whether the model's weights are trainable.
+        name: the model's name.
+
+    The input shape comes from an `Input` as the first entry, from
+    `input_shape=` / `input_dim=` on the first layer, from `build(input_shape)`,
+    or from the first data the model sees.
+
+    Example:
+
+    >>> model = Sequential([Input(shape=(3,)), Dense(64, activation="relu"), Dense(10)])
+    >>> model.count_params()
+    906
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(name=name, trainable=trainable)
+        self._seq_layers = []
+        self._functional = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._rebuild()
+
+    @property
+    def layers(self):
+        """The model's layers, without its InputLayer (as Keras shows them)."""
+        return [layer for layer in self._seq_layers if not isinstance(layer, InputLayer)]
+
+    def _sublayers(self):
+        return self.layers
+
+    def add(self, layer, rebuild=True):
+        """Adds a layer on top of the stack.
+
+        Args:
+            layer: a layer, or a tensor from `keras.Input` (which sets the input shape).
+        """
+        if isinstance(layer, KerasTensor) and layer._keras_history is not None:
+            origin = layer._keras_history[0]
+            if isinstance(origin, InputLayer):
+                layer = origin
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                "Only instances of `keras.Layer` can be added to a Sequential model. "
+                f"Received: {layer!r} (of type {type(layer).__name__})"
+            )
+        if isinstance(layer, InputLayer) and self._seq_layers:
+            raise ValueError(
+                f"Sequential model '{self.name}' already has layers; an Input can only be "
+                "its first entry."
+            )
+        for existing in self._seq_layers:
+            if existing.name == layer.name:
+                raise ValueError(
+                    f"All layers added to a Sequential model should have unique names. Name "
+                    f'"{layer.name}" is already the name of a layer in this model. Update the '
+                    "`name` argument to pass a unique name."
+                )
+        self._seq_layers.append(layer)
+        if rebuild:
+            self._rebuild()
+
+    def pop(self, rebuild=True):
+        """Removes the last layer and returns it."""
+        if not self.layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._seq_layers.pop()
+        if rebuild:
+            self._rebuild()
+        return layer
+
+    def _input_layer(self):
+        if not self._seq_layers:
+            return None
+        first = self._seq_layers[0]
+        if isinstance(first, InputLayer):
+            return first
+        if first._batch_input_shape is not None:
+            # Keras 2 style `input_shape=` / `input_dim=` on the first layer.
+            layer = InputLayer(batch_shape=first._batch_input_shape)
+            self._seq_layers.insert(0, layer)
+            return layer
+        return None
+
+    def _rebuild(self):
+        """Connects the stack into a Functional graph once the input shape is known."""
+        self._invalidate()
+        self._functional = None
+        self.built = False
+        input_layer = self._input_layer()
+        if input_layer is None or not self.layers:
+            return
+        x = input_layer.output_tensor
+        for layer in self.layers:
+            x = layer(x)
+        self._functional = Functional(input_layer.output_tensor, x, name=self.name)
+        self.built = True
+
+    def build(self, input_shape=None):
+        """Creates the weights for inputs of `input_shape` (batch axis included)."""
+        if self._functional is not None:
+            return
+        if input_shape is None:
+            raise ValueError(
+                f"Sequential model '{self.name}' needs an input shape to build; pass "
+                "`input_shape` (e.g. `(None, 3)`) or add an Input first."
+            )
+        self._seq_layers.insert(0, InputLayer(batch_shape=tuple(input_shape)))
+        self._rebuild()
+
+    def _maybe_build(self, inputs):
+        if self._functional is None:
+            from pykeras.layers.layer import _shape_of
+
+            self.build(_shape_of(inputs))
+
+    def call(self, inputs, training=None):
+        if self._functional is None:
+            self._maybe_build(inputs)
+        if self._functional is None:
+            raise ValueError(f"Sequential model '{self.name}' has no layers to call.")
+        return self._functional.call(inputs, training=training)
+
+    def _flatten_data(self, x):
+        if isinstance(x, (list, tuple)) and len(x) == 1:
+            x = x[0]
+        return x, [x]
+
+    @property
+    def inputs(self):
+        return self._functional.inputs if self._functional else None
+
+    @property
+    def outputs(self):
+        return self._functional.outputs if self._functional else None
+
+    @property
+    def input(self):
+        return self._functional.input if self._functional else super().input
+
+    @property
+    def output(self):
+        return self._functional.output if self._functional else super().output
+
+    @property
+    def input_shape(self):
+        return self._functional.input_shape if self._functional else None
+
+    @property
+    def output_shape(self):
+        return self._functional.output_shape if self._functional else None

@@ -1,0 +1,18 @@
+"""Random seeds: one global stream, reseeded by `pykeras.utils.set_random_seed`,
+from which initializers and dropout layers without their own seed draw."""
+
+import numpy as np
+
+_global = {"rng": np.random.default_rng()}
+
+
+def set_seed(seed):
+    """Reseeds the global stream so that later draws repeat exactly."""
+    _global["rng"] = np.random.default_rng(int(seed))
+
+
+def make_rng(seed=None):
+    """A numpy Generator: seeded by `seed` if given, else drawn from the global stream."""
+    if seed is not None:
+        return np.random.default_rng(int(seed))
+    return np.random.default_rng(_global["rng"].integers(0, 2**63 - 1))
