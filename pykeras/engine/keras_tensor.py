@@ -82,6 +82,15 @@ class KerasTensor:
 
         return ops.multiply(self, -1.0)
 
+    def _compare(self, other):
+        raise TypeError(
+            "Symbolic tensors cannot be compared with <, >, <= or >= to steer Python control "
+            "flow: they have no values while a model is being built. For control flow that "
+            "depends on values, run the model eagerly: set `model.run_eagerly = True`."
+        )
+
+    __lt__ = __gt__ = __le__ = __ge__ = _compare
+
     def __bool__(self):
         raise TypeError(
             "A symbolic KerasTensor has no value, so it cannot be used as a Python bool "

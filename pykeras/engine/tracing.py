@@ -33,6 +33,23 @@ class GraphTensor:
     def __repr__(self):
         return f"<GraphTensor node={self.node} shape={self.shape}>"
 
+    def _compare(self, other):
+        raise TypeError(
+            "A model's call() compared tensors with <, >, <= or >= while being compiled into a "
+            "graph, where tensors have no values yet. For control flow that depends on values, "
+            "run the model eagerly: set `model.run_eagerly = True`."
+        )
+
+    __lt__ = __gt__ = __le__ = __ge__ = _compare
+
+    def __bool__(self):
+        raise TypeError(
+            "A model's call() used a tensor as a Python bool (in `if` or `while`) while being "
+            "compiled into a graph, where tensors have no values yet. For control flow that "
+            "depends on values, run the model eagerly: set `model.run_eagerly = True` (or pass "
+            "`run_eagerly=True` to compile())."
+        )
+
     def __add__(self, other):
         from pykeras import ops
 

@@ -371,15 +371,16 @@ class Layer:
                         t.shape = tuple(shape)
         return outputs
 
-    def _eager_call(self, inputs, args, kwargs, training):
-        from pykeras.backend.variable import Variable as _Variable
-
+    def _convert_eager_inputs(self, inputs):
         def convert(x):
-            if isinstance(x, (_Variable, str)) or x is None:
+            if isinstance(x, (Variable, str)) or x is None:
                 return x
             return to_float32(x, f"the input of layer '{self.name}'")
 
-        inputs = map_structure(convert, inputs)
+        return map_structure(convert, inputs)
+
+    def _eager_call(self, inputs, args, kwargs, training):
+        inputs = self._convert_eager_inputs(inputs)
         self._check_input_spec(inputs)
         self._maybe_build(inputs)
         return self._call_with_training(inputs, args, kwargs, training)

@@ -34,6 +34,7 @@ class Functional(Model):
             **kwargs,
         )
         self._executors = {}
+        self.run_eagerly = False
         if isinstance(inputs, tuple):
             inputs = list(inputs)
         if isinstance(outputs, tuple):

@@ -53,6 +53,7 @@ class Model(Layer):
             **kwargs,
         )
         self._executors = {}
+        self.run_eagerly = False
 
     # ------------------------------------------------------------ structure
 
@@ -185,7 +186,14 @@ class Model(Layer):
         return executor, flat
 
     def _eager_call(self, inputs, args, kwargs, training):
-        if args or kwargs:
+        if getattr(self, "run_eagerly", False) and not self.built:
+            # Op by op with Python in between (control flow on values): the
+            # sublayers build on this first real call, not in a symbolic pass.
+            inputs = self._convert_eager_inputs(inputs)
+            outputs = self._call_with_training(inputs, args, kwargs, training)
+            self.built = True
+            return outputs
+        if args or kwargs or getattr(self, "run_eagerly", False):
             return super()._eager_call(inputs, args, kwargs, training)
         executor, flat = self._executor(inputs, training)
         return executor.run(flat, training=training)
@@ -203,8 +211,18 @@ class Model(Layer):
         Returns:
             A numpy array, or a list of them for a model with several outputs.
         """
+        if getattr(self, "run_eagerly", False):
+            return self._predict_eagerly(x, batch_size or 32)
         executor, flat = self._executor(x, training=False)
         return executor.run_batched(flat, batch_size or 32)
+
+    def _predict_eagerly(self, x, batch_size):
+        structure, flat = self._flatten_data(x)
+        n = len(flat[0])
+        outputs = [self(pack_like(structure, [a[i : i + batch_size] for a in flat]))
+                   for i in range(0, n, batch_size)]  # fmt: skip
+        columns = zip(*(flatten(o) for o in outputs))
+        return pack_like(outputs[0], [np.concatenate(c, axis=0) for c in columns])
 
     def predict_on_batch(self, x):
         """Runs the model on one batch and returns numpy arrays."""

@@ -238,3 +238,36 @@ def test_model_as_layer_and_shared_layer():
     kernel, bias = shared.get_weights()
     np.testing.assert_allclose(out_a, mid @ kernel + bias, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out_b, xb @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+class ValueDependent(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(2, kernel_initializer="ones")
+
+    def call(self, x):
+        y = self.dense(x)
+        if keras.ops.sum(y) > 0:  # needs values: eager only
+            return y
+        return -y
+
+
+def test_value_dependent_control_flow_needs_run_eagerly():
+    model = ValueDependent()
+    x = np.ones((1, 3), np.float32)
+    with pytest.raises(TypeError, match="run_eagerly"):
+        model(x)
+    model = ValueDependent()
+    model.run_eagerly = True
+    np.testing.assert_allclose(model(x), [[3.0, 3.0]])
+    np.testing.assert_allclose(model(-x), [[3.0, 3.0]])
+    np.testing.assert_allclose(model.predict(np.ones((5, 3)), batch_size=2), np.full((5, 2), 3.0))
+
+
+def test_one_sample_call_reuses_the_traced_graph():
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3)])
+    model(np.ones((1, 4)))
+    executors = dict(model._executors)
+    model(np.zeros((1, 4)))
+    model(np.zeros((7, 4)))
+    assert model._executors == executors
