@@ -9,10 +9,14 @@ pub mod padding;
 mod activation;
 mod binary;
 mod broadcast;
+mod dropout;
+mod embedding;
 mod linalg;
 mod math;
+mod norm;
 mod reduce;
 mod shape;
+mod xent;
 
 pub use attrs::{Attr, Attrs};
 
@@ -96,6 +100,12 @@ pub const OP_NAMES: &[&str] = &[
     "sum",
     "mean",
     "max",
+    // neural-network ops
+    "dropout",
+    "embedding",
+    "batch_norm",
+    "layer_norm",
+    "softmax_cross_entropy",
     // shape
     "reshape",
     "transpose",
@@ -119,6 +129,11 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<OpRef> {
         }
         "bias_add" => Arc::new(linalg::BiasAdd::new(attrs)?),
         "sum" | "mean" | "max" => Arc::new(reduce::Reduce::new(name, attrs)?),
+        "dropout" => Arc::new(dropout::Dropout::new(attrs)?),
+        "embedding" => Arc::new(embedding::Embedding::new(attrs)?),
+        "batch_norm" => Arc::new(norm::BatchNorm::new(attrs)?),
+        "layer_norm" => Arc::new(norm::LayerNorm::new(attrs)?),
+        "softmax_cross_entropy" => Arc::new(xent::SoftmaxCrossEntropy::new(attrs)?),
         "reshape" => Arc::new(shape::Reshape::new(attrs)?),
         "transpose" => Arc::new(shape::Transpose::new(attrs)?),
         "concat" => Arc::new(shape::Concat::new(attrs)?),

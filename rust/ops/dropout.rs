@@ -1,0 +1,91 @@
+//! Inverted dropout: while training, each element is kept with probability
+//! 1 - rate and scaled by 1 / (1 - rate); at inference it is the identity.
+
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{Error, Result};
+use crate::kernels::parallel::worth_splitting;
+use crate::kernels::random::uniform;
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use rayon::prelude::*;
+
+#[derive(Debug)]
+pub struct Dropout {
+    rate: f32,
+    seed: u64,
+}
+
+impl Dropout {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("dropout", &["rate", "seed"])?;
+        let rate = attrs.float("dropout", "rate", 0.5)?;
+        if !(0.0..1.0).contains(&rate) {
+            return Err(Error::argument(
+                "dropout",
+                format!("rate must be in [0, 1). Received: rate={rate}"),
+            ));
+        }
+        Ok(Self {
+            rate: rate as f32,
+            seed: attrs.int("dropout", "seed", 0)? as u64,
+        })
+    }
+
+    fn active(&self, ctx: &Context) -> bool {
+        ctx.training && self.rate > 0.0
+    }
+
+    /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step seed).
+    fn apply(&self, values: ArrayViewD<f32>, ctx: &Context) -> Result<ArrayD<f32>> {
+        let (rate, seed, step) = (self.rate, self.seed, ctx.seed);
+        let scale = 1.0 / (1.0 - rate);
+        let standard = values.as_standard_layout();
+        let flat_in = standard
+            .as_slice()
+            .ok_or_else(|| Error::shape("dropout", "a contiguous tensor", "a strided view"))?;
+        let keep = |i: usize| {
+            if uniform(seed, step, i as u64) >= rate {
+                flat_in[i] * scale
+            } else {
+                0.0
+            }
+        };
+        let out: Vec<f32> = if worth_splitting(flat_in.len()) {
+            (0..flat_in.len()).into_par_iter().map(keep).collect()
+        } else {
+            (0..flat_in.len()).map(keep).collect()
+        };
+        ArrayD::from_shape_vec(IxDyn(values.shape()), out)
+            .map_err(|e| Error::shape("dropout", "a consistent shape", e.to_string()))
+    }
+}
+
+impl Primitive for Dropout {
+    fn name(&self) -> &'static str {
+        "dropout"
+    }
+
+    fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
+        expect_arity("dropout", inputs, 1)?;
+        let x = inputs[0].f32("dropout")?;
+        if !self.active(ctx) {
+            return Ok(Value::F32(x.to_owned()));
+        }
+        Ok(Value::F32(self.apply(x, ctx)?))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        ctx: &Context,
+    ) -> Result<InputGrads> {
+        expect_arity("dropout", inputs, 1)?;
+        if !self.active(ctx) {
+            return Ok(vec![Some(grad.to_owned())]);
+        }
+        // The same mask, recomputed from the seeds: d(x*m*s)/dx = m*s.
+        Ok(vec![Some(self.apply(grad, ctx)?)])
+    }
+}

@@ -1,0 +1,110 @@
+//! Embedding lookup: rows of a table gathered by integer ids; the gradient
+//! scatter-adds back into the table in id order (deterministic).
+
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{fmt_shape, Error, Result};
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, Axis, Ix2, IxDyn};
+
+#[derive(Debug)]
+pub struct Embedding;
+
+impl Embedding {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("embedding", &[])?;
+        Ok(Embedding)
+    }
+}
+
+/// The ids as usize, checked against the vocabulary size. Whole-valued float
+/// ids are accepted too, since model inputs often arrive as float32.
+fn ids(indices: &ValueView, vocab: usize) -> Result<Vec<usize>> {
+    let check = |v: i64| {
+        if v < 0 || v as usize >= vocab {
+            Err(Error::index("embedding", v, vocab, "index"))
+        } else {
+            Ok(v as usize)
+        }
+    };
+    match indices {
+        ValueView::I64(a) => a.iter().map(|&v| check(v)).collect(),
+        ValueView::F32(a) => a
+            .iter()
+            .map(|&v| {
+                if v.fract() != 0.0 || !v.is_finite() {
+                    Err(Error::dtype(
+                        "embedding",
+                        "whole-number ids",
+                        format!("float32 with the value {v}"),
+                    ))
+                } else {
+                    check(v as i64)
+                }
+            })
+            .collect(),
+    }
+}
+
+fn table_of<'a>(inputs: &[ValueView<'a>]) -> Result<ndarray::ArrayView2<'a, f32>> {
+    let table = inputs[1].f32("embedding")?;
+    let shape = table.shape().to_vec();
+    table.into_dimensionality::<Ix2>().map_err(|_| {
+        Error::shape(
+            "embedding",
+            "a table of shape (input_dim, output_dim)",
+            format!("a table of shape {}", fmt_shape(&shape)),
+        )
+    })
+}
+
+impl Primitive for Embedding {
+    fn name(&self) -> &'static str {
+        "embedding"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        expect_arity("embedding", inputs, 2)?;
+        let table = table_of(inputs)?;
+        let (vocab, dim) = table.dim();
+        let ids = ids(&inputs[0], vocab)?;
+        let mut shape = inputs[0].shape().to_vec();
+        shape.push(dim);
+        let mut out = Vec::with_capacity(ids.len() * dim);
+        for &i in &ids {
+            out.extend(table.row(i).iter());
+        }
+        ArrayD::from_shape_vec(IxDyn(&shape), out)
+            .map(Value::F32)
+            .map_err(|e| Error::shape("embedding", "a consistent output", e.to_string()))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        expect_arity("embedding", inputs, 2)?;
+        let table = table_of(inputs)?;
+        let (vocab, dim) = table.dim();
+        let ids = ids(&inputs[0], vocab)?;
+        let g = grad
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((ids.len(), dim))
+            .map_err(|e| {
+                Error::shape(
+                    "embedding",
+                    "a gradient shaped like the output",
+                    e.to_string(),
+                )
+            })?;
+        let mut gt = ndarray::Array2::<f32>::zeros((vocab, dim));
+        for (row, &i) in ids.iter().enumerate() {
+            let mut target = gt.index_axis_mut(Axis(0), i);
+            target += &g.row(row);
+        }
+        Ok(vec![None, Some(gt.into_dyn())])
+    }
+}

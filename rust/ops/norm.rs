@@ -1,0 +1,269 @@
+//! batch_norm and layer_norm. Both move the axes they treat to the end and
+//! work on a (rows, features) matrix: batch_norm reduces down the rows (per
+//! channel), layer_norm along each row (per sample). Sums run in a fixed order.
+
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{fmt_shape, Error, Result};
+use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
+use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn};
+
+/// `x` with `last` axes moved to the end, as a (rows, features) matrix, plus
+/// the permutation used (to undo it).
+fn to_rows(op: &str, x: &ArrayViewD<f32>, last: &[usize]) -> Result<(Array2<f32>, Vec<usize>)> {
+    let mut perm: Vec<usize> = (0..x.ndim()).filter(|a| !last.contains(a)).collect();
+    perm.extend_from_slice(last);
+    let features: usize = last.iter().map(|&a| x.shape()[a]).product();
+    let rows = x.len().checked_div(features).unwrap_or(0);
+    let moved = x.view().permuted_axes(IxDyn(&perm));
+    let m = moved
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((rows, features))
+        .map_err(|e| Error::shape(op, "a reshapeable input", e.to_string()))?;
+    Ok((m, perm))
+}
+
+/// Undoes `to_rows`: back to `shape` in the original axis order.
+fn from_rows(op: &str, m: Array2<f32>, shape: &[usize], perm: &[usize]) -> Result<ArrayD<f32>> {
+    let moved_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
+    let moved = m
+        .into_shape_with_order(IxDyn(&moved_shape))
+        .map_err(|e| Error::shape(op, "a reshapeable result", e.to_string()))?;
+    let mut inverse = vec![0; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inverse[p] = i;
+    }
+    Ok(moved
+        .permuted_axes(IxDyn(&inverse))
+        .as_standard_layout()
+        .into_owned())
+}
+
+fn vector<'a>(op: &str, what: &str, v: &ValueView<'a>, len: usize) -> Result<ArrayView1<'a, f32>> {
+    let a = v.f32(op)?;
+    if a.len() != len {
+        return Err(Error::shape(
+            op,
+            format!("{what} with {len} values (one per normalised feature)"),
+            format!("{what} of shape {}", fmt_shape(a.shape())),
+        ));
+    }
+    a.into_shape_with_order(len)
+        .map_err(|e| Error::shape(op, format!("a flat {what}"), e.to_string()))
+}
+
+fn column_sum(m: &Array2<f32>) -> Array1<f32> {
+    let mut acc = Array1::<f32>::zeros(m.ncols());
+    for row in m.rows() {
+        acc += &row;
+    }
+    acc
+}
+
+#[derive(Debug)]
+pub struct BatchNorm {
+    axis: i64,
+    epsilon: f32,
+    training: Option<bool>,
+}
+
+impl BatchNorm {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("batch_norm", &["axis", "epsilon", "training"])?;
+        Ok(Self {
+            axis: attrs.int("batch_norm", "axis", -1)?,
+            epsilon: attrs.float("batch_norm", "epsilon", 1e-3)? as f32,
+            training: attrs.opt_bool("batch_norm", "training")?,
+        })
+    }
+
+    fn training(&self, ctx: &Context) -> bool {
+        self.training.unwrap_or(ctx.training)
+    }
+
+    /// (x as rows, permutation, gamma, beta, mean, variance) for this call.
+    #[allow(clippy::type_complexity)]
+    fn prepare<'a>(
+        &self,
+        inputs: &[ValueView<'a>],
+        training: bool,
+    ) -> Result<(
+        Array2<f32>,
+        Vec<usize>,
+        ArrayView1<'a, f32>,
+        ArrayView1<'a, f32>,
+        Array1<f32>,
+        Array1<f32>,
+    )> {
+        let op = "batch_norm";
+        expect_arity(op, inputs, 5)?;
+        let x = inputs[0].f32(op)?;
+        let axis = normalize_axis(op, self.axis, x.ndim())?;
+        let c = x.shape()[axis];
+        let (m, perm) = to_rows(op, &x, &[axis])?;
+        let gamma = vector(op, "gamma", &inputs[1], c)?;
+        let beta = vector(op, "beta", &inputs[2], c)?;
+        let (mean, var) = if training {
+            let rows = m.nrows().max(1) as f32;
+            let mean = column_sum(&m) / rows;
+            let centred = &m - &mean;
+            let var = column_sum(&(&centred * &centred)) / rows;
+            (mean, var)
+        } else {
+            (
+                vector(op, "moving_mean", &inputs[3], c)?.to_owned(),
+                vector(op, "moving_variance", &inputs[4], c)?.to_owned(),
+            )
+        };
+        Ok((m, perm, gamma, beta, mean, var))
+    }
+}
+
+impl Primitive for BatchNorm {
+    fn name(&self) -> &'static str {
+        "batch_norm"
+    }
+
+    fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
+        let (m, perm, gamma, beta, mean, var) = self.prepare(inputs, self.training(ctx))?;
+        let inv = var.mapv(|v| 1.0 / (v + self.epsilon).sqrt());
+        let scale = &inv * &gamma;
+        let y = (&m - &mean) * &scale + beta;
+        from_rows("batch_norm", y, inputs[0].shape(), &perm).map(Value::F32)
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        ctx: &Context,
+    ) -> Result<InputGrads> {
+        let training = self.training(ctx);
+        let (m, perm, gamma, _beta, mean, var) = self.prepare(inputs, training)?;
+        let axis = perm[perm.len() - 1];
+        let (g, _) = to_rows("batch_norm", &grad, &[axis])?;
+        let inv = var.mapv(|v| 1.0 / (v + self.epsilon).sqrt());
+        let xhat = (&m - &mean) * &inv;
+        let dbeta = column_sum(&g);
+        let dgamma = column_sum(&(&g * &xhat));
+        let shape = inputs[0].shape();
+        if training {
+            let rows = m.nrows().max(1) as f32;
+            // dx = gamma * inv / N * (N g - sum(g) - xhat * sum(g xhat))
+            let dx = (&g * rows - &dbeta - &xhat * &dgamma) * &(&inv * &gamma / rows);
+            return Ok(vec![
+                Some(from_rows("batch_norm", dx, shape, &perm)?),
+                Some(dgamma.into_dyn()),
+                Some(dbeta.into_dyn()),
+                None,
+                None,
+            ]);
+        }
+        let scale = &inv * &gamma;
+        let dx = &g * &scale;
+        let dmean = -&dbeta * &scale;
+        let centred_g = column_sum(&(&g * &(&m - &mean)));
+        let dvar = centred_g * gamma * &var.mapv(|v| -0.5 * (v + self.epsilon).powf(-1.5));
+        Ok(vec![
+            Some(from_rows("batch_norm", dx, shape, &perm)?),
+            Some(dgamma.into_dyn()),
+            Some(dbeta.into_dyn()),
+            Some(dmean.into_dyn()),
+            Some(dvar.into_dyn()),
+        ])
+    }
+}
+
+#[derive(Debug)]
+pub struct LayerNorm {
+    axes: Vec<i64>,
+    epsilon: f32,
+}
+
+impl LayerNorm {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known("layer_norm", &["axis", "epsilon"])?;
+        Ok(Self {
+            axes: attrs
+                .opt_ints("layer_norm", "axis")?
+                .unwrap_or_else(|| vec![-1]),
+            epsilon: attrs.float("layer_norm", "epsilon", 1e-3)? as f32,
+        })
+    }
+
+    fn axes(&self, rank: usize) -> Result<Vec<usize>> {
+        let mut axes = self
+            .axes
+            .iter()
+            .map(|&a| normalize_axis("layer_norm", a, rank))
+            .collect::<Result<Vec<_>>>()?;
+        axes.sort_unstable();
+        axes.dedup();
+        Ok(axes)
+    }
+
+    /// Per-row statistics: (xhat, inv_std) for a (rows, features) matrix.
+    fn normalise(&self, m: &Array2<f32>) -> (Array2<f32>, Array1<f32>) {
+        let k = m.ncols().max(1) as f32;
+        let mean = m.sum_axis(Axis(1)) / k;
+        let centred = m - &mean.view().insert_axis(Axis(1));
+        let var = (&centred * &centred).sum_axis(Axis(1)) / k;
+        let inv = var.mapv(|v| 1.0 / (v + self.epsilon).sqrt());
+        let xhat = &centred * &inv.view().insert_axis(Axis(1));
+        (xhat, inv)
+    }
+}
+
+impl Primitive for LayerNorm {
+    fn name(&self) -> &'static str {
+        "layer_norm"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let op = "layer_norm";
+        expect_arity(op, inputs, 3)?;
+        let x = inputs[0].f32(op)?;
+        let axes = self.axes(x.ndim())?;
+        let (m, perm) = to_rows(op, &x, &axes)?;
+        let gamma = vector(op, "gamma", &inputs[1], m.ncols())?;
+        let beta = vector(op, "beta", &inputs[2], m.ncols())?;
+        let (xhat, _) = self.normalise(&m);
+        let y = xhat * gamma + beta;
+        from_rows(op, y, x.shape(), &perm).map(Value::F32)
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        let op = "layer_norm";
+        expect_arity(op, inputs, 3)?;
+        let x = inputs[0].f32(op)?;
+        let axes = self.axes(x.ndim())?;
+        let (m, perm) = to_rows(op, &x, &axes)?;
+        let (g, _) = to_rows(op, &grad, &axes)?;
+        let gamma = vector(op, "gamma", &inputs[1], m.ncols())?;
+        let (xhat, inv) = self.normalise(&m);
+        let k = m.ncols().max(1) as f32;
+        let dxhat = &g * &gamma;
+        let sum_d = dxhat.sum_axis(Axis(1)).insert_axis(Axis(1));
+        let sum_dx = (&dxhat * &xhat).sum_axis(Axis(1)).insert_axis(Axis(1));
+        let dx = (&dxhat * k - &sum_d - &xhat * &sum_dx) * &(inv / k).insert_axis(Axis(1));
+        let pshape = inputs[1].shape().to_vec();
+        let dgamma = column_sum(&(&g * &xhat))
+            .into_shape_with_order(IxDyn(&pshape))
+            .map_err(|e| Error::shape(op, "gamma-shaped gradient", e.to_string()))?;
+        let dbeta = column_sum(&g)
+            .into_shape_with_order(IxDyn(inputs[2].shape()))
+            .map_err(|e| Error::shape(op, "beta-shaped gradient", e.to_string()))?;
+        Ok(vec![
+            Some(from_rows(op, dx, x.shape(), &perm)?),
+            Some(dgamma),
+            Some(dbeta),
+        ])
+    }
+}

@@ -1,0 +1,188 @@
+//! Fused softmax cross-entropy on logits: per-sample
+//! `-sum(labels * log_softmax(logits))`, with labels either class ids
+//! (int64, sparse) or probabilities (float32, dense, e.g. one-hot).
+//! Fusing keeps it stable (log-sum-exp) and makes the gradient simply
+//! `softmax - labels`.
+
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{fmt_shape, Error, Result};
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, IxDyn};
+
+#[derive(Debug)]
+pub struct SoftmaxCrossEntropy;
+
+const OP: &str = "softmax_cross_entropy";
+
+impl SoftmaxCrossEntropy {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        attrs.check_known(OP, &["axis"])?;
+        let axis = attrs.int(OP, "axis", -1)?;
+        if axis != -1 {
+            return Err(Error::argument(
+                OP,
+                format!("only the last axis holds the classes. Received: axis={axis}"),
+            ));
+        }
+        Ok(SoftmaxCrossEntropy)
+    }
+}
+
+enum Labels {
+    Sparse(Vec<usize>),
+    Dense(Array2<f32>),
+}
+
+/// Logits as (rows, classes), and the labels checked against them.
+fn prepare(inputs: &[ValueView]) -> Result<(Array2<f32>, Labels, Vec<usize>)> {
+    expect_arity(OP, inputs, 2)?;
+    let logits = inputs[0].f32(OP)?;
+    if logits.ndim() == 0 {
+        return Err(Error::shape(
+            OP,
+            "logits of rank >= 1 (classes last)",
+            "a scalar",
+        ));
+    }
+    let classes = logits.shape()[logits.ndim() - 1];
+    let batch_shape = logits.shape()[..logits.ndim() - 1].to_vec();
+    let rows: usize = batch_shape.iter().product();
+    let m = logits
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((rows, classes))
+        .map_err(|e| Error::shape(OP, "reshapeable logits", e.to_string()))?;
+    let labels = match &inputs[1] {
+        ValueView::I64(ids) => {
+            if ids.shape() != batch_shape.as_slice() {
+                return Err(Error::shape(
+                    OP,
+                    format!(
+                        "class ids of shape {} (the logits' shape without the class axis)",
+                        fmt_shape(&batch_shape)
+                    ),
+                    format!("ids of shape {}", fmt_shape(ids.shape())),
+                ));
+            }
+            let ids = ids
+                .iter()
+                .map(|&v| {
+                    if v < 0 || v as usize >= classes {
+                        Err(Error::index(OP, v, classes, "label"))
+                    } else {
+                        Ok(v as usize)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Labels::Sparse(ids)
+        }
+        ValueView::F32(p) => {
+            if p.shape() != logits.shape() {
+                return Err(Error::shape(
+                    OP,
+                    format!(
+                        "labels shaped like the logits {}",
+                        fmt_shape(logits.shape())
+                    ),
+                    format!("labels of shape {}", fmt_shape(p.shape())),
+                ));
+            }
+            let p = p
+                .as_standard_layout()
+                .into_owned()
+                .into_shape_with_order((rows, classes))
+                .map_err(|e| Error::shape(OP, "reshapeable labels", e.to_string()))?;
+            Labels::Dense(p)
+        }
+    };
+    Ok((m, labels, batch_shape))
+}
+
+/// log_softmax of each row, max-shifted.
+fn log_softmax(m: ArrayView2<f32>) -> Array2<f32> {
+    let mut out = m.to_owned();
+    for mut row in out.rows_mut() {
+        let max = row.fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        let shift = if max.is_finite() { max } else { 0.0 };
+        let lse = row.iter().map(|&v| (v - shift).exp()).sum::<f32>().ln() + shift;
+        row.mapv_inplace(|v| v - lse);
+    }
+    out
+}
+
+impl Primitive for SoftmaxCrossEntropy {
+    fn name(&self) -> &'static str {
+        OP
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let (m, labels, batch_shape) = prepare(inputs)?;
+        let logp = log_softmax(m.view());
+        let loss: Vec<f32> = match &labels {
+            Labels::Sparse(ids) => ids
+                .iter()
+                .enumerate()
+                .map(|(r, &c)| -logp[[r, c]])
+                .collect(),
+            Labels::Dense(p) => logp
+                .rows()
+                .into_iter()
+                .zip(p.rows())
+                .map(|(lr, pr)| -lr.iter().zip(pr.iter()).map(|(&l, &q)| l * q).sum::<f32>())
+                .collect(),
+        };
+        ArrayD::from_shape_vec(IxDyn(&batch_shape), loss)
+            .map(Value::F32)
+            .map_err(|e| Error::shape(OP, "a consistent loss shape", e.to_string()))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        let (m, labels, _) = prepare(inputs)?;
+        let logp = log_softmax(m.view());
+        let g: Vec<f32> = grad.iter().copied().collect();
+        if g.len() != m.nrows() {
+            return Err(Error::shape(
+                OP,
+                "one gradient per sample",
+                format!("{} values", g.len()),
+            ));
+        }
+        let mut dlogits = logp.mapv(f32::exp);
+        let dlabels = match &labels {
+            Labels::Sparse(ids) => {
+                for (r, &c) in ids.iter().enumerate() {
+                    dlogits[[r, c]] -= 1.0;
+                }
+                None
+            }
+            Labels::Dense(p) => {
+                // d/dlogits = softmax * sum(p) - p (sum(p) is 1 for proper labels).
+                for ((mut row, pr), _) in dlogits.rows_mut().into_iter().zip(p.rows()).zip(0..) {
+                    let total: f32 = pr.sum();
+                    row.zip_mut_with(&pr, |d, &q| *d = *d * total - q);
+                }
+                let mut dl = -&logp;
+                for (mut row, &gr) in dl.rows_mut().into_iter().zip(&g) {
+                    row *= gr;
+                }
+                Some(
+                    dl.into_shape_with_order(IxDyn(inputs[1].shape()))
+                        .map_err(|e| Error::shape(OP, "label-shaped gradient", e.to_string()))?,
+                )
+            }
+        };
+        for (mut row, &gr) in dlogits.rows_mut().into_iter().zip(&g) {
+            row *= gr;
+        }
+        let dlogits = dlogits
+            .into_shape_with_order(IxDyn(inputs[0].shape()))
+            .map_err(|e| Error::shape(OP, "logit-shaped gradient", e.to_string()))?;
+        Ok(vec![Some(dlogits), dlabels])
+    }
+}
