@@ -6,7 +6,9 @@ pub mod error;
 pub mod graph;
 pub mod kernels;
 pub mod ops;
+pub mod optim;
 pub mod tensor;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use tensor::{Value, ValueView};

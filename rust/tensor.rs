@@ -133,3 +133,33 @@ pub fn normalize_axis(op: &str, axis: i64, rank: usize) -> Result<usize> {
         axis as usize
     })
 }
+
+/// Class ids or table indices as usize, each checked to lie in `[0, bound)`.
+/// Whole-valued float32 ids are accepted too, since labels and model inputs
+/// often arrive as floats.
+pub fn class_ids(op: &str, ids: &ValueView, bound: usize) -> Result<Vec<usize>> {
+    let check = |v: i64| {
+        if v < 0 || v as usize >= bound {
+            Err(Error::index(op, v, bound, "index"))
+        } else {
+            Ok(v as usize)
+        }
+    };
+    match ids {
+        ValueView::I64(a) => a.iter().map(|&v| check(v)).collect(),
+        ValueView::F32(a) => a
+            .iter()
+            .map(|&v| {
+                if v.fract() != 0.0 || !v.is_finite() {
+                    Err(Error::dtype(
+                        op,
+                        "whole-number ids",
+                        format!("float32 with the value {v}"),
+                    ))
+                } else {
+                    check(v as i64)
+                }
+            })
+            .collect(),
+    }
+}

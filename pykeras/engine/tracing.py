@@ -121,6 +121,8 @@ class Tracer:
         self.graph = _core.Graph()
         self.training = training
         self._variables = {}
+        # (variable node, value node) pairs assigned after each training step.
+        self.updates = []
 
     def input(self, name, shape):
         return GraphTensor(self, self.graph.input(name), shape)
@@ -150,6 +152,15 @@ class Tracer:
         array = to_index(x, what) if index else to_float32(x, what)
         return self.graph.constant(np.ascontiguousarray(array))
 
+    def variable_tensor(self, variable):
+        """`variable` as a tensor of this graph (ops on it then add nodes instead
+        of computing on its current value)."""
+        return GraphTensor(self, self._variable_node(variable), variable.shape)
+
+    def add_update(self, variable, value):
+        """Assigns `value` (a tensor of this graph) to `variable` after each step."""
+        self.updates.append((self._variable_node(variable), self.node_for(value, what="an update")))
+
     def variables(self):
         """The pykeras `Variable`s the graph reads, with their node ids."""
         return [(node, var) for node, var in self._variables.values()]
@@ -166,9 +177,33 @@ class Tracer:
         return GraphTensor(self, node, shape)
 
 
+_ACTIVE = []
+
+
+class active_tracer:
+    """While tracing, ops on variables alone (no graph tensor among the
+    inputs, e.g. `ops.exp(self.log_scale)`) must become graph nodes too, or
+    they would be frozen into constants and get no gradient."""
+
+    def __init__(self, tracer):
+        self.tracer = tracer
+
+    def __enter__(self):
+        _ACTIVE.append(self.tracer)
+        return self.tracer
+
+    def __exit__(self, *exc):
+        _ACTIVE.pop()
+
+
 def find_tracer(values):
-    """The tracer of the first `GraphTensor` among `values`, or None."""
+    """The tracer of the first `GraphTensor` among `values`; else, if a
+    variable is among them while a trace is active, that trace; else None."""
+    from pykeras.backend.variable import Variable
+
     for v in values:
         if isinstance(v, GraphTensor):
             return v.tracer
+    if _ACTIVE and any(isinstance(v, Variable) for v in values):
+        return _ACTIVE[-1]
     return None

@@ -13,12 +13,13 @@ from pykeras.engine import call_context
 from pykeras.engine.executor import Executor
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
-from pykeras.engine.tracing import Tracer
+from pykeras.engine.tracing import Tracer, active_tracer
 from pykeras.engine.tree import flatten, map_structure, pack_like
 from pykeras.layers.layer import Layer, _make_outputs, _shape_of
+from pykeras.trainers.trainer import Trainer
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A model groups layers into an object with training and inference features.
 
     Functional: `Model(inputs, outputs, name=None)`.
@@ -110,6 +111,7 @@ class Model(Layer):
             print_fn=print_fn,
             expand_nested=expand_nested,
             show_trainable=show_trainable,
+            **({} if layer_range is None else {"layer_range": layer_range}),
         )
 
     # ------------------------------------------------------------ building
@@ -163,7 +165,7 @@ class Model(Layer):
         tracer = Tracer(training=training)
         graph_inputs = [tracer.input(name, shape) for name, shape, _ in input_specs]
         packed = pack_like(structure, graph_inputs)
-        with call_context.training_scope(training):
+        with call_context.training_scope(training), active_tracer(tracer):
             outputs = self._call_with_training(packed, (), {}, training)
         return Executor(tracer, graph_inputs, outputs)
 

@@ -5,6 +5,24 @@ Each function takes array-likes, converts them by pykeras's dtype rules
 returns a numpy array.
 """
 
+from pykeras.ops.compare import (
+    argmax,
+    equal,
+    greater,
+    greater_equal,
+    in_top_k,
+    less,
+    less_equal,
+    not_equal,
+    one_hot,
+    where,
+)
+from pykeras.ops.losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    log_sigmoid,
+    sparse_categorical_crossentropy,
+)
 from pykeras.ops.math import (
     abs,
     add,
@@ -48,6 +66,20 @@ from pykeras.ops.nn import (
 from pykeras.ops.shape import concat, concatenate, pad, reshape, slice, transpose
 
 __all__ = [
+    "argmax",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "equal",
+    "greater",
+    "greater_equal",
+    "in_top_k",
+    "less",
+    "less_equal",
+    "log_sigmoid",
+    "not_equal",
+    "one_hot",
+    "sparse_categorical_crossentropy",
+    "where",
     "abs",
     "clip",
     "log",

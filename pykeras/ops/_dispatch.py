@@ -44,3 +44,17 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs
         convert = to_index if i in index_inputs else to_float32
         arrays.append(convert(x, f"{name} input {i}"))
     return _core.op(name, arrays, attrs, training_mode, step_seed)
+
+
+def integer_positions(inputs, positions):
+    """Those of `positions` whose input is an integer array: labels and ids
+    stay int64 instead of being converted to float32."""
+    import numpy as np
+
+    found = []
+    for i in positions:
+        x = inputs[i]
+        if isinstance(x, (np.ndarray, np.generic, int)) and not isinstance(x, bool):
+            if np.asarray(x).dtype.kind in "iu":
+                found.append(i)
+    return tuple(found)

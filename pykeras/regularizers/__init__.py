@@ -1,18 +1,14 @@
 """pykeras.regularizers: weight penalties added to the loss during training."""
 
-import numpy as np
-
 from pykeras.initializers.initializer import lookup, serialize_object
 
 
 class Regularizer:
-    """Base class: `regularizer(x)` is the penalty; `gradient(x)` its derivative."""
+    """Base class: `regularizer(x)` is the penalty, built from `pykeras.ops` so
+    that training adds it to the loss graph and differentiates it there."""
 
     def __call__(self, x):
         return 0.0
-
-    def gradient(self, x):
-        return np.zeros_like(np.asarray(x, np.float32))
 
     def get_config(self):
         return {}
@@ -30,12 +26,14 @@ class L1L2(Regularizer):
         self.l2 = float(l2)
 
     def __call__(self, x):
-        x = np.asarray(x, np.float64)
-        return float(self.l1 * np.abs(x).sum() + self.l2 * np.square(x).sum())
+        from pykeras import ops
 
-    def gradient(self, x):
-        x = np.asarray(x, np.float32)
-        return (self.l1 * np.sign(x) + 2.0 * self.l2 * x).astype(np.float32)
+        penalty = 0.0
+        if self.l1:
+            penalty = penalty + ops.multiply(self.l1, ops.sum(ops.abs(x)))
+        if self.l2:
+            penalty = penalty + ops.multiply(self.l2, ops.sum(ops.square(x)))
+        return penalty
 
     def get_config(self):
         return {"l1": self.l1, "l2": self.l2}

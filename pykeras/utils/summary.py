@@ -1,114 +1,310 @@
-"""`model.summary()`: Keras's table of layers, output shapes and parameter counts."""
+"""`model.summary()`: Keras 3's table of layers, output shapes and parameter counts.
+
+Keras 3 draws the table with `rich`. pykeras does not depend on rich, so the
+parts of rich's table layout that the summary uses (fixed column widths shrunk
+evenly to fit, word wrapping, `…` for words too long for their column, header
+cells aligned to the bottom) are reproduced here: the text printed is the same
+as Keras 3.15's, character for character.
+"""
 
 import math
+import re
+import shutil
 
 from pykeras.layers.input_layer import InputLayer
 
 
-def readable_size(num_bytes):
-    """`3712` -> `"3.62 KB"`, as Keras prints parameter memory."""
-    units = ["B", "KB", "MB", "GB", "TB"]
-    size = float(num_bytes)
-    unit = 0
-    while size >= 1024 and unit < len(units) - 1:
-        size /= 1024
-        unit += 1
-    return f"{size:.2f} {units[unit]}"
-
-
-def _fmt_shape(shape):
-    if shape is None:
-        return "?"
-    if isinstance(shape, list):
-        return ", ".join(_fmt_shape(s) for s in shape)
-    if isinstance(shape, dict):
-        return "{" + ", ".join(f"{k}: {_fmt_shape(v)}" for k, v in shape.items()) + "}"
-    return (
-        "("
-        + ", ".join("None" if d is None else str(d) for d in shape)
-        + (",)" if len(shape) == 1 else ")")
-    )
-
-
-def _node_shape(node):
-    from pykeras.engine.tree import map_structure
-
-    return map_structure(lambda t: t.shape, node.outputs)
-
-
-def _count(weights):
+def count_params(weights):
+    """The number of scalars in `weights`."""
     return int(sum(math.prod(w.shape) for w in weights))
 
 
-def _is_sequential_like(model):
-    from pykeras.models.functional import Functional
-    from pykeras.models.sequential import Sequential
+def _dtype_bits(dtype):
+    name = str(getattr(dtype, "name", dtype) or "float32")
+    if name == "bool":
+        return 1
+    digits = re.search(r"(\d+)$", name)
+    return int(digits.group(1)) if digits else 32
 
-    if isinstance(model, Sequential) or not isinstance(model, Functional):
-        return True
-    for node in model._nodes:
-        if len(node.input_tensors) > 1 or len(node.output_tensors) > 1:
+
+def weight_memory_size(weights):
+    """The bytes `weights` take (each counted once), from their dtypes."""
+    unique = {id(w): w for w in weights}.values()
+    bits = sum(math.prod(w.shape) * _dtype_bits(getattr(w, "dtype", None)) for w in unique)
+    return bits / 8
+
+
+def readable_memory_size(num_bytes):
+    """`3712` -> `"3.62 KB"`, as Keras prints parameter memory (binary units)."""
+    units = ["B", "KB", "MB", "GB", "TB", "PB"]
+    for unit in units:
+        if num_bytes / 1024 < 1:
+            return f"{num_bytes:.2f} {unit}"
+        num_bytes /= 1024
+    return f"{num_bytes:.2f} {units[-1]}"
+
+
+readable_size = readable_memory_size
+
+
+# ------------------------------------------------------------------ the graph
+
+
+def _is_input_node(node):
+    return isinstance(node.layer, InputLayer) and not node.input_tensors
+
+
+def functional_graph(model):
+    """`(nodes_by_depth, layers)` of a Functional model, as Keras's `map_graph`
+    computes them: depth 0 at the outputs, layers ordered by decreasing depth
+    and then by when a depth-first walk from the outputs first meets them."""
+    input_ids = {id(t) for t in model.inputs}
+    finished, order, first_seen = set(), [], {}
+    for output in model.outputs:
+        stack = [(False, output)]
+        while stack:
+            leaving, item = stack.pop()
+            if leaving:
+                finished.add(id(item))
+                order.append(item)
+                continue
+            layer, node_index, _ = item._keras_history
+            node = layer._inbound_nodes[node_index]
+            if id(node) in finished:
+                continue
+            is_input = _is_input_node(node)
+            if not is_input and id(item) in input_ids:
+                # A declared input made by another layer: that layer is outside the model.
+                finished.add(id(node))
+                continue
+            first_seen.setdefault(id(layer), (len(first_seen), layer))
+            stack.append((True, node))
+            if not is_input:
+                stack.extend((False, t) for t in reversed(node.input_tensors))
+    in_graph = {id(node) for node in order}
+    node_depth, layer_depth = {}, {}
+    by_id = {id(node): node for node in order}
+    for node in reversed(order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for tensor in model.inputs:
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(layer) not in layer_depth and _is_input_node(node):
+            # An input no output depends on still belongs to the model.
+            layer_depth[id(layer)] = 0
+            first_seen[id(layer)] = (-1, layer)
+            node_depth[id(node)] = 0
+            by_id[id(node)] = node
+    nodes_by_depth = {}
+    for node_id, depth in node_depth.items():
+        nodes_by_depth.setdefault(depth, []).append(by_id[node_id])
+    ranked = sorted(first_seen.values(), key=lambda p: (-layer_depth[id(p[1])], p[0]))
+    return nodes_by_depth, [layer for _, layer in ranked]
+
+
+def _layers_of(model):
+    """A model's layers in Keras's order (Functional models by depth)."""
+    from pykeras.models.functional import Functional
+
+    if isinstance(model, Functional):
+        return functional_graph(model)[1]
+    return list(model.layers)
+
+
+def _is_sequential_like(nodes_by_depth, layers):
+    """Keras's test: one node per depth, one input per node, no shared layer."""
+    nodes = []
+    for same_depth in nodes_by_depth.values():
+        if len(same_depth) > 1 or (len(same_depth) == 1 and len(same_depth[0].input_tensors) > 1):
             return False
-    consumers = {}
-    for node in model._nodes:
-        for t in node.input_tensors:
-            consumers[id(t)] = consumers.get(id(t), 0) + 1
-    return all(c <= 1 for c in consumers.values()) and len(model.inputs) == 1
+        nodes += same_depth
+    node_ids = {id(n) for n in nodes}
+    return all(sum(id(n) in node_ids for n in layer._inbound_nodes) <= 1 for layer in layers)
 
 
-def _rows(model, sequential_like, show_trainable, expand_nested, depth=0):
-    """One row per layer: [name (type), shape, params, (connected), (trainable)]."""
-    from pykeras.models.functional import Functional
-    from pykeras.models.model import Model
-    from pykeras.models.sequential import Sequential
+# ------------------------------------------------------------------ the cells
 
-    rows = []
-    if isinstance(model, Sequential) and model._functional is not None:
-        graph, layers = model._functional, model.layers
-    elif isinstance(model, Functional):
-        graph, layers = model, model.layers
+
+def _format_shape(shape):
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def format_layer_shape(layer):
+    """The output shape of the layer's last call, as Keras prints it."""
+    from pykeras.engine.tree import flatten
+
+    if layer._inbound_nodes:
+        shapes = [_format_shape(t.shape) for t in layer._inbound_nodes[-1].output_tensors]
+    elif layer.built and layer._build_shapes_dict is not None:
+        from pykeras.engine.tree import ShapeTuple, map_structure
+
+        try:
+            out = layer.compute_output_shape(layer._build_shapes_dict)
+        except Exception:  # noqa: BLE001 - a layer that cannot say prints "?", as in Keras
+            return "?"
+        if isinstance(out, tuple) and all(d is None or isinstance(d, int) for d in out):
+            out = ShapeTuple(out)
+        shapes = flatten(map_structure(lambda s: _format_shape(s), out))
     else:
-        graph, layers = None, model.layers
-    node_of = {}
-    if graph is not None:
-        for node in graph._nodes:
-            node_of.setdefault(id(node.layer), node)
-    prefix = "   " * depth
-    for layer in layers:
-        node = node_of.get(id(layer))
-        if node is None and layer._inbound_nodes:
-            node = layer._inbound_nodes[-1]
-        shape = _fmt_shape(_node_shape(node)) if node is not None else "?"
-        if isinstance(layer, InputLayer):
-            shape = _fmt_shape(layer.batch_shape)
-        params = str(_count(layer.weights)) if layer.built else "0 (unbuilt)"
-        row = [f"{prefix}{layer.name} ({type(layer).__name__})", shape, params]
-        if not sequential_like:
-            connected = []
-            if node is not None:
-                for t in node.input_tensors:
-                    src, node_index, tensor_index = t._keras_history
-                    connected.append(f"{src.name}[{node_index}][{tensor_index}]")
-            row.append(connected or ["-"])
-        if show_trainable:
-            row.append("Y" if layer.trainable else "N")
-        rows.append(row)
-        if expand_nested and isinstance(layer, Model):
-            rows.extend(_rows(layer, sequential_like, show_trainable, True, depth + 1))
-    return rows
+        return "?"
+    if len(shapes) == 1:
+        return shapes[0]
+    return str(shapes).replace("'", "")
 
 
-def _cell_lines(cell, width):
-    """Splits a cell into lines that fit `width` (lists give one line per item)."""
-    items = cell if isinstance(cell, list) else [cell]
+def _connections(layer, relevant_nodes):
+    """`"a[0][0], b[0][0]"`: the tensors each call of `layer` in the model took."""
+    connections = []
+    for node in layer._inbound_nodes:
+        if relevant_nodes and id(node) not in relevant_nodes:
+            continue  # a call outside this model
+        for t in node.input_tensors:
+            source, node_index, tensor_index = t._keras_history
+            connections.append(f"{source.name}[{node_index}][{tensor_index}]")
+    return ", ".join(connections) or "-"
+
+
+def get_layer_index_bound_by_layer_name(layers, layer_range=None):
+    """`[first, last + 1]`: the slice of `layers` from the first layer whose name
+    matches `layer_range[0]` to the last one matching `layer_range[1]` (both are
+    regular expressions, matched at the start of the name)."""
+    if layer_range is None:
+        return [0, len(layers)]
+    if len(layer_range) != 2:
+        raise ValueError(
+            "layer_range must be a list or tuple of length 2. Received: "
+            f"layer_range = {layer_range} of length {len(layer_range)}"
+        )
+    if not isinstance(layer_range[0], str) or not isinstance(layer_range[1], str):
+        raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
+    lower = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    upper = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not lower or not upper:
+        raise ValueError(
+            "Passed layer_names do not match the layer names in the model. "
+            f"Received: {layer_range}"
+        )
+    if min(lower) > max(upper):
+        return [min(upper), max(lower) + 1]
+    return [min(lower), max(upper) + 1]
+
+
+# ------------------------------------------------------------------ the table (as rich draws it)
+
+
+def _ratio_reduce(total, maximums, values):
+    """rich's `ratio_reduce` with equal ratios: takes `total` off `values` evenly."""
+    ratios = [1 if m else 0 for m in maximums]
+    total_ratio = sum(ratios)
+    if not total_ratio:
+        return list(values)
+    result = []
+    for ratio, maximum, value in zip(ratios, maximums, values):
+        if ratio and total_ratio > 0:
+            distributed = min(maximum, round(ratio * total / total_ratio))
+            result.append(value - distributed)
+            total -= distributed
+            total_ratio -= ratio
+        else:
+            result.append(value)
+    return result
+
+
+def _table_widths(column_widths, line_length):
+    """Each column's width with its padding, once the table fits `line_length`."""
+    budget = line_length - (len(column_widths) + 1)  # the vertical rules
+    widths = [min(w + 2, budget) for w in column_widths]
+    if sum(widths) > budget:
+        widths = _ratio_reduce(sum(widths) - budget, widths, widths)
+        widths = [w if w >= 1 else 0 for w in widths]
+    return widths
+
+
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _line_breaks(text, width):
+    """Where rich breaks `text` to fit `width`: between words; a word longer than
+    the column gets a line of its own (and is cut with `…` later)."""
+    breaks, offset, position = [], 0, 0
+    match = _WORD.match(text, position)
+    while match is not None:
+        start, end = match.span()
+        word = match.group(0)
+        word_length = len(word.rstrip())
+        if width - offset >= word_length:
+            offset += len(word)
+        elif word_length > width:
+            if start:
+                breaks.append(start)
+            offset = len(word)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+        match = _WORD.match(text, end)
+    return breaks
+
+
+def _truncate(line, width):
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+
+
+def _wrap(text, width, justify):
+    """The lines of one cell, each exactly `width` wide."""
     lines = []
-    for item in items:
-        text = str(item)
-        while len(text) > width > 0:
-            lines.append(text[:width])
-            text = text[width:]
-        lines.append(text)
+    for paragraph in str(text).split("\n"):
+        cuts = [0] + _line_breaks(paragraph, width) + [len(paragraph)]
+        for a, b in zip(cuts, cuts[1:]):
+            line = paragraph[a:b]
+            if len(line) > width:  # drop trailing spaces beyond the width
+                trailing = len(line) - len(line.rstrip())
+                line = line[: len(line) - min(trailing, len(line) - width)]
+            if justify == "left":
+                line = _truncate(line, width).ljust(width)
+            elif justify == "right":
+                line = _truncate(line.rstrip(), width).rjust(width)
+            else:
+                line = _truncate(line.rstrip(), width)
+                line = " " * ((width - len(line)) // 2) + line
+                line = line.ljust(width)
+            lines.append(line)
     return lines
+
+
+def _render_row(cells, widths, alignment, border, bottom_align=False):
+    columns = [_wrap(c, max(w - 2, 0), a) for c, w, a in zip(cells, widths, alignment)]
+    height = max(1, *(len(c) for c in columns))
+    for i, column in enumerate(columns):
+        blank = [" " * max(widths[i] - 2, 0)] * (height - len(column))
+        columns[i] = blank + column if bottom_align else column + blank
+    return [
+        border + border.join(f" {col[line]} "[: w] for col, w in zip(columns, widths)) + border
+        for line in range(height)
+    ]
+
+
+def _rule(widths, left, mid, right, fill):
+    return left + mid.join(fill * w for w in widths) + right
+
+
+def _table(header, alignment, widths, rows):
+    lines = [_rule(widths, "┏", "┳", "┓", "━")]
+    lines += _render_row(header, widths, alignment, "┃", bottom_align=True)
+    lines.append(_rule(widths, "┡", "╇", "┩", "━"))
+    for i, row in enumerate(rows):
+        if i:
+            lines.append(_rule(widths, "├", "┼", "┤", "─"))
+        lines += _render_row(row, widths, alignment, "│")
+    lines.append(_rule(widths, "└", "┴", "┘", "─"))
+    return lines
+
+
+# ------------------------------------------------------------------ summary
 
 
 def print_summary(
@@ -118,75 +314,115 @@ def print_summary(
     print_fn=None,
     expand_nested=False,
     show_trainable=False,
+    layer_range=None,
 ):
-    """Prints a summary of `model` (see `Model.summary`).
+    """Prints a summary of `model` (see `Model.summary`), exactly as Keras 3 does.
 
     Args:
         model: the model.
-        line_length: total width of the table.
-        positions: the right edge of each column, as fractions of
-            `line_length` (all <= 1) or as absolute character positions.
-        print_fn: called with each line; defaults to `print`.
-        expand_nested: also list the layers of nested models.
+        line_length: the table's width. Defaults to 88 (108 with a
+            "Connected to" column, 12 more with `show_trainable`), but at most
+            the terminal's width minus 4.
+        positions: the right edge of each column as fractions of `line_length`
+            (character positions, as Keras 2 took them, are accepted too).
+        print_fn: called once with the whole summary; defaults to printing it.
+        expand_nested: also list the layers of nested models, under their model.
         show_trainable: add a column saying whether each layer is trainable.
+        layer_range: `[first, last]`: list only the layers from the first one
+            whose name matches `first` to the last one matching `last` (both
+            are regular expressions).
     """
-    print_fn = print_fn or print
-    sequential_like = _is_sequential_like(model)
-    headers = ["Layer (type)", "Output Shape", "Param #"]
+    from pykeras.models.functional import Functional
+    from pykeras.models.sequential import Sequential
+
+    relevant_nodes = set()
+    if isinstance(model, Functional) and not isinstance(model, Sequential):
+        nodes_by_depth, layers = functional_graph(model)
+        sequential_like = _is_sequential_like(nodes_by_depth, layers)
+        relevant_nodes = {id(n) for same in nodes_by_depth.values() for n in same}
+    else:
+        # Sequential and subclassed models are listed as a plain stack of layers.
+        layers = list(model.layers)
+        sequential_like = True
+
+    header = ["Layer (type)", "Output Shape", "Param #"]
+    alignment = ["left", "left", "right"]
     if sequential_like:
-        line_length = line_length or 88
-        positions = positions or [0.45, 0.80, 1.0]
+        default_line_length = 88
+        default_positions = [0.45, 0.80, 1.0]
     else:
-        line_length = line_length or 108
-        positions = positions or [0.3, 0.56, 0.70, 1.0]
-        headers.append("Connected to")
+        default_line_length = 108
+        default_positions = [0.3, 0.56, 0.74, 1.0]
+        header.append("Connected to")
+        alignment.append("left")
     if show_trainable:
-        line_length += 11
-        positions = [p * (line_length - 11) / line_length for p in positions] + [1.0]
-        headers.append("Trainable")
-    if len(positions) != len(headers):
+        default_line_length += 12
+    default_line_length = min(default_line_length, shutil.get_terminal_size().columns - 4)
+    line_length = line_length or default_line_length
+    if positions and positions[-1] > 1:
+        positions = [p / line_length for p in positions]  # character positions (Keras 2)
+    positions = list(positions or default_positions)
+    if show_trainable:
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header.append("Trainable")
+        alignment.append("center")
+    if len(positions) != len(header):
         raise ValueError(
-            f"summary expected {len(headers)} column positions. Received: positions={positions}"
+            f"summary expected {len(header) - show_trainable} column positions "
+            f"(for {header[: len(header) - show_trainable]}). Received: positions={positions}"
         )
-    if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
-    widths = [b - a - 1 for a, b in zip([0] + positions[:-1], positions)]
-    widths = [max(w, 4) for w in widths]
-    numeric = {2}
+    column_widths, current = [], 0
+    for pos in positions:
+        width = int(pos * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        column_widths.append(width)
+        current += width
 
-    def render(cells, left, sep, right):
-        columns = [_cell_lines(c, w - 2) for c, w in zip(cells, widths)]
-        height = max(len(c) for c in columns)
-        out = []
-        for i in range(height):
-            parts = []
-            for j, (col, w) in enumerate(zip(columns, widths)):
-                text = col[i] if i < len(col) else ""
-                parts.append(" " + (text.rjust(w - 2) if j in numeric else text.ljust(w - 2)) + " ")
-            out.append(left + sep.join(parts) + right)
-        return out
+    def layer_fields(layer, prefix):
+        name = f"{prefix}{layer.name} ({type(layer).__name__})"
+        if not layer.built:
+            params = "0 (unbuilt)"
+        else:
+            params = f"{count_params(layer.weights):,}"
+        fields = [name, format_layer_shape(layer), params]
+        if not sequential_like:
+            fields.append(_connections(layer, relevant_nodes))
+        if show_trainable:
+            fields.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        return fields
 
-    def rule(left, mid, right, fill):
-        return left + mid.join(fill * w for w in widths) + right
+    def layer_rows(layer, level=0):
+        rows = [layer_fields(layer, "   " * level + "└ " if level else "")]
+        if expand_nested and getattr(layer, "layers", None):
+            for sublayer in _layers_of(layer):
+                rows += layer_rows(sublayer, level + 1)
+        return rows
 
-    rows = _rows(model, sequential_like, show_trainable, expand_nested)
-    print_fn(f'Model: "{model.name}"')
-    print_fn(rule("┏", "┳", "┓", "━"))
-    for line in render(headers, "┃", "┃", "┃"):
-        print_fn(line)
-    print_fn(rule("┡", "╇", "┩", "━"))
-    for i, row in enumerate(rows):
-        for line in render(row, "│", "│", "│"):
-            print_fn(line)
-        if i < len(rows) - 1:
-            print_fn(rule("├", "┼", "┤", "─"))
-    print_fn(rule("└", "┴", "┘", "─"))
-    if model.built:
-        trainable = _count(model.trainable_weights)
-        total = _count(model.weights)
-        frozen = total - trainable
+    first, last = get_layer_index_bound_by_layer_name(layers, layer_range)
+    rows = [row for layer in layers[first:last] for row in layer_rows(layer)]
+
+    trainable = model.trainable_weights
+    frozen = model.non_trainable_weights
+    totals = [
+        ("Total", count_params(trainable) + count_params(frozen),
+         weight_memory_size(trainable) + weight_memory_size(frozen)),
+        ("Trainable", count_params(trainable), weight_memory_size(trainable)),
+        ("Non-trainable", count_params(frozen), weight_memory_size(frozen)),
+    ]  # fmt: skip
+    optimizer = getattr(model, "optimizer", None)
+    if getattr(model, "compiled", False) and optimizer and getattr(optimizer, "built", False):
+        variables = optimizer.variables
+        count, size = count_params(variables), weight_memory_size(variables)
+        totals[0] = ("Total", totals[0][1] + count, totals[0][2] + size)
+        totals.append(("Optimizer", count, size))
+
+    widths = _table_widths(column_widths, line_length)
+    lines = [f'Model: "{model.name}"'] + _table(header, alignment, widths, rows)
+    lines += [f" {what} params: {count:,} ({readable_memory_size(size)})"
+              for what, count, size in totals]  # fmt: skip
+    text = "\n".join(lines) + "\n"
+    if print_fn is None:
+        print(text, end="")
     else:
-        trainable = total = frozen = 0
-    print_fn(f" Total params: {total} ({readable_size(total * 4)})")
-    print_fn(f" Trainable params: {trainable} ({readable_size(trainable * 4)})")
-    print_fn(f" Non-trainable params: {frozen} ({readable_size(frozen * 4)})")
+        print_fn(text)

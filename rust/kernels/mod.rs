@@ -2,6 +2,9 @@
 //! work threshold. Ops (in `crate::ops`) check shapes and call these.
 
 pub mod elementwise;
+pub mod im2col;
 pub mod matmul;
 pub mod parallel;
+pub mod pool;
 pub mod random;
+pub mod window;

@@ -54,6 +54,24 @@ fn apply(
     })
 }
 
+/// `max` that propagates NaN as numpy does (`f32::max` would drop it).
+fn nan_max(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        f32::NAN
+    } else {
+        x.max(y)
+    }
+}
+
+/// `min` that propagates NaN as numpy does.
+fn nan_min(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        f32::NAN
+    } else {
+        x.min(y)
+    }
+}
+
 impl Primitive for Binary {
     fn name(&self) -> &'static str {
         match self.kind {
@@ -75,8 +93,8 @@ impl Primitive for Binary {
             Kind::Sub => apply(op, a, b, |x, y| x - y)?,
             Kind::Mul => apply(op, a, b, |x, y| x * y)?,
             Kind::Div => apply(op, a, b, |x, y| x / y)?,
-            Kind::Maximum => apply(op, a, b, f32::max)?,
-            Kind::Minimum => apply(op, a, b, f32::min)?,
+            Kind::Maximum => apply(op, a, b, nan_max)?,
+            Kind::Minimum => apply(op, a, b, nan_min)?,
         };
         Ok(Value::F32(out))
     }

@@ -13,11 +13,13 @@ use rayon::prelude::*;
 pub struct Dropout {
     rate: f32,
     seed: u64,
+    /// An explicit `training=` from the layer call; otherwise the run's mode.
+    training: Option<bool>,
 }
 
 impl Dropout {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("dropout", &["rate", "seed"])?;
+        attrs.check_known("dropout", &["rate", "seed", "training"])?;
         let rate = attrs.float("dropout", "rate", 0.5)?;
         if !(0.0..1.0).contains(&rate) {
             return Err(Error::argument(
@@ -28,11 +30,12 @@ impl Dropout {
         Ok(Self {
             rate: rate as f32,
             seed: attrs.int("dropout", "seed", 0)? as u64,
+            training: attrs.opt_bool("dropout", "training")?,
         })
     }
 
     fn active(&self, ctx: &Context) -> bool {
-        ctx.training && self.rate > 0.0
+        self.training.unwrap_or(ctx.training) && self.rate > 0.0
     }
 
     /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step seed).

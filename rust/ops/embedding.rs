@@ -3,7 +3,7 @@
 
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
-use crate::tensor::{expect_arity, Value, ValueView};
+use crate::tensor::{class_ids, expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, Ix2, IxDyn};
 
 #[derive(Debug)]
@@ -13,35 +13,6 @@ impl Embedding {
     pub fn new(attrs: &Attrs) -> Result<Self> {
         attrs.check_known("embedding", &[])?;
         Ok(Embedding)
-    }
-}
-
-/// The ids as usize, checked against the vocabulary size. Whole-valued float
-/// ids are accepted too, since model inputs often arrive as float32.
-fn ids(indices: &ValueView, vocab: usize) -> Result<Vec<usize>> {
-    let check = |v: i64| {
-        if v < 0 || v as usize >= vocab {
-            Err(Error::index("embedding", v, vocab, "index"))
-        } else {
-            Ok(v as usize)
-        }
-    };
-    match indices {
-        ValueView::I64(a) => a.iter().map(|&v| check(v)).collect(),
-        ValueView::F32(a) => a
-            .iter()
-            .map(|&v| {
-                if v.fract() != 0.0 || !v.is_finite() {
-                    Err(Error::dtype(
-                        "embedding",
-                        "whole-number ids",
-                        format!("float32 with the value {v}"),
-                    ))
-                } else {
-                    check(v as i64)
-                }
-            })
-            .collect(),
     }
 }
 
@@ -66,7 +37,7 @@ impl Primitive for Embedding {
         expect_arity("embedding", inputs, 2)?;
         let table = table_of(inputs)?;
         let (vocab, dim) = table.dim();
-        let ids = ids(&inputs[0], vocab)?;
+        let ids = class_ids("embedding", &inputs[0], vocab)?;
         let mut shape = inputs[0].shape().to_vec();
         shape.push(dim);
         let mut out = Vec::with_capacity(ids.len() * dim);
@@ -88,7 +59,7 @@ impl Primitive for Embedding {
         expect_arity("embedding", inputs, 2)?;
         let table = table_of(inputs)?;
         let (vocab, dim) = table.dim();
-        let ids = ids(&inputs[0], vocab)?;
+        let ids = class_ids("embedding", &inputs[0], vocab)?;
         let g = grad
             .as_standard_layout()
             .into_owned()

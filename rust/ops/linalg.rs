@@ -130,7 +130,8 @@ impl Primitive for MatMul {
             // Sum over every leading axis at once: one (k, rows) x (rows, n) GEMM.
             let k = a.shape()[a.ndim() - 1];
             let n = b.shape()[1];
-            let rows = a.len() / k.max(1);
+            // Not a.len() / k: an empty inner axis (k = 0) still has rows.
+            let rows: usize = a.shape()[..a.ndim() - 1].iter().product();
             let a2 = a
                 .view()
                 .into_shape_with_order(IxDyn(&[rows, k]))

@@ -9,13 +9,19 @@ pub mod padding;
 mod activation;
 mod binary;
 mod broadcast;
+mod compare;
+mod conv;
 mod dropout;
 mod embedding;
+mod global_pool;
 mod linalg;
 mod math;
 mod norm;
+mod pool;
 mod reduce;
+mod select;
 mod shape;
+mod where_op;
 mod xent;
 
 pub use attrs::{Attr, Attrs};
@@ -106,6 +112,28 @@ pub const OP_NAMES: &[&str] = &[
     "batch_norm",
     "layer_norm",
     "softmax_cross_entropy",
+    // convolution and pooling (channels-last)
+    "conv1d",
+    "conv2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "global_avg_pool1d",
+    "global_avg_pool2d",
+    "global_max_pool1d",
+    "global_max_pool2d",
+    // comparisons and selection (metrics, label handling; no gradient to masks)
+    "equal",
+    "not_equal",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "where",
+    "argmax",
+    "one_hot",
+    "in_top_k",
     // shape
     "reshape",
     "transpose",
@@ -134,6 +162,20 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<OpRef> {
         "batch_norm" => Arc::new(norm::BatchNorm::new(attrs)?),
         "layer_norm" => Arc::new(norm::LayerNorm::new(attrs)?),
         "softmax_cross_entropy" => Arc::new(xent::SoftmaxCrossEntropy::new(attrs)?),
+        "conv1d" | "conv2d" => Arc::new(conv::Conv::new(name, attrs)?),
+        "max_pool1d" | "max_pool2d" | "avg_pool1d" | "avg_pool2d" => {
+            Arc::new(pool::Pool::new(name, attrs)?)
+        }
+        "global_avg_pool1d" | "global_avg_pool2d" | "global_max_pool1d" | "global_max_pool2d" => {
+            Arc::new(global_pool::GlobalPool::new(name, attrs)?)
+        }
+        "equal" | "not_equal" | "greater" | "greater_equal" | "less" | "less_equal" => {
+            Arc::new(compare::Compare::new(name, attrs)?)
+        }
+        "where" => Arc::new(where_op::Where::new(attrs)?),
+        "argmax" => Arc::new(select::ArgMax::new(attrs)?),
+        "one_hot" => Arc::new(select::OneHot::new(attrs)?),
+        "in_top_k" => Arc::new(select::InTopK::new(attrs)?),
         "reshape" => Arc::new(shape::Reshape::new(attrs)?),
         "transpose" => Arc::new(shape::Transpose::new(attrs)?),
         "concat" => Arc::new(shape::Concat::new(attrs)?),

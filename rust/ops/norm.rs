@@ -5,7 +5,7 @@
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
-use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Axis, IxDyn};
 
 /// `x` with `last` axes moved to the end, as a (rows, features) matrix, plus
 /// the permutation used (to undo it).
@@ -39,7 +39,9 @@ fn from_rows(op: &str, m: Array2<f32>, shape: &[usize], perm: &[usize]) -> Resul
         .into_owned())
 }
 
-fn vector<'a>(op: &str, what: &str, v: &ValueView<'a>, len: usize) -> Result<ArrayView1<'a, f32>> {
+/// A parameter vector (gamma, beta, moving statistics), copied so strided
+/// views (e.g. `params[::2]`) work like contiguous ones.
+fn vector(op: &str, what: &str, v: &ValueView, len: usize) -> Result<Array1<f32>> {
     let a = v.f32(op)?;
     if a.len() != len {
         return Err(Error::shape(
@@ -48,8 +50,7 @@ fn vector<'a>(op: &str, what: &str, v: &ValueView<'a>, len: usize) -> Result<Arr
             format!("{what} of shape {}", fmt_shape(a.shape())),
         ));
     }
-    a.into_shape_with_order(len)
-        .map_err(|e| Error::shape(op, format!("a flat {what}"), e.to_string()))
+    Ok(a.iter().copied().collect())
 }
 
 fn column_sum(m: &Array2<f32>) -> Array1<f32> {
@@ -90,8 +91,8 @@ impl BatchNorm {
     ) -> Result<(
         Array2<f32>,
         Vec<usize>,
-        ArrayView1<'a, f32>,
-        ArrayView1<'a, f32>,
+        Array1<f32>,
+        Array1<f32>,
         Array1<f32>,
         Array1<f32>,
     )> {
@@ -111,8 +112,8 @@ impl BatchNorm {
             (mean, var)
         } else {
             (
-                vector(op, "moving_mean", &inputs[3], c)?.to_owned(),
-                vector(op, "moving_variance", &inputs[4], c)?.to_owned(),
+                vector(op, "moving_mean", &inputs[3], c)?,
+                vector(op, "moving_variance", &inputs[4], c)?,
             )
         };
         Ok((m, perm, gamma, beta, mean, var))

@@ -11,11 +11,24 @@ use crate::tensor::{Value, ValueView};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::Arc;
 
 /// A graph of ops, built once and run many times.
 #[pyclass(module = "pykeras._core", name = "Graph")]
 pub struct PyGraph {
-    graph: Graph,
+    /// Shared with the trainers built on it; it can only grow while unshared.
+    pub(crate) graph: Arc<Graph>,
+}
+
+impl PyGraph {
+    /// The graph for adding nodes; refused once a trainer shares it.
+    fn graph_mut(&mut self) -> PyResult<&mut Graph> {
+        Arc::get_mut(&mut self.graph).ok_or_else(|| {
+            to_py(crate::Error::graph(
+                "this graph is used by a trainer and can no longer change",
+            ))
+        })
+    }
 }
 
 fn hold_feeds<'py>(feeds: &Bound<'py, PyDict>) -> PyResult<Vec<(NodeId, Held<'py>)>> {
@@ -36,14 +49,14 @@ impl PyGraph {
     #[new]
     fn new() -> Self {
         Self {
-            graph: Graph::new(),
+            graph: Arc::new(Graph::new()),
         }
     }
 
     /// Adds an input fed at run time; returns its node id.
     #[pyo3(signature = (name="input"))]
-    fn input(&mut self, name: &str) -> NodeId {
-        self.graph.input(name)
+    fn input(&mut self, name: &str) -> PyResult<NodeId> {
+        Ok(self.graph_mut()?.input(name))
     }
 
     /// Adds a variable node. `value` is a `Variable` (shared, not copied) or
@@ -56,10 +69,11 @@ impl PyGraph {
         name: &str,
     ) -> PyResult<NodeId> {
         if let Ok(var) = value.cast::<PyVariable>() {
-            return Ok(self.graph.variable(var.borrow().var_id(), trainable, name));
+            let id = var.borrow().var_id();
+            return Ok(self.graph_mut()?.variable(id, trainable, name));
         }
         let array: PyReadonlyArrayDyn<'_, f32> = value.extract()?;
-        self.graph
+        self.graph_mut()?
             .new_variable(array.as_array().to_owned(), trainable, name)
             .map_err(to_py)
     }
@@ -67,7 +81,7 @@ impl PyGraph {
     /// Adds a constant (a copy of `value`).
     fn constant(&mut self, value: Bound<'_, PyAny>) -> PyResult<NodeId> {
         let held = Held::extract(&value, "a constant")?;
-        Ok(self.graph.constant(held.view().to_owned()))
+        Ok(self.graph_mut()?.constant(held.view().to_owned()))
     }
 
     /// Adds op `name` over existing nodes; returns its node id.
@@ -80,7 +94,7 @@ impl PyGraph {
     ) -> PyResult<NodeId> {
         let attrs = attrs_from_py(attrs)?;
         let op = ops::build(name, &attrs).map_err(to_py)?;
-        self.graph.op(op, &inputs).map_err(to_py)
+        self.graph_mut()?.op(op, &inputs).map_err(to_py)
     }
 
     fn __len__(&self) -> usize {
@@ -125,7 +139,7 @@ impl PyGraph {
         let feed_views: Vec<(NodeId, ValueView)> =
             held.iter().map(|(i, h)| (*i, h.view())).collect();
         let ctx = Context { training, seed };
-        let graph = &self.graph;
+        let graph = &*self.graph;
         let outs = compute(py, || {
             let plan = Plan::new(graph, &outputs, false)?;
             let vars = store::read()?;
@@ -158,7 +172,7 @@ impl PyGraph {
         let grad = grad.map(|g| Held::extract(&g, "grad")).transpose()?;
         let gview = grad.as_ref().map(|g| g.view());
         let ctx = Context { training, seed };
-        let graph = &self.graph;
+        let graph = &*self.graph;
         let (value, grads) = compute(py, || {
             let plan = Plan::new(graph, &[target], true)?;
             let vars = store::read()?;

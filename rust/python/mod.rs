@@ -5,6 +5,8 @@
 mod convert;
 mod errors;
 mod graph;
+mod optimizer;
+mod trainer;
 mod variable;
 
 use crate::kernels::parallel;
@@ -89,7 +91,20 @@ fn op_grad(
     let grads = compute(py, || {
         let op = ops::build(name, &attrs)?;
         let out = op.forward(&views, &ctx)?.into_f32(name)?;
-        op.backward(&views, out.view(), gview.f32(name)?, &ctx)
+        let g = gview.f32(name)?;
+        // Backward rules may assume the gradient is shaped like the output
+        // (the graph and the tape guarantee it); a direct call is checked here.
+        if g.shape() != out.shape() {
+            return Err(crate::Error::shape(
+                name,
+                format!(
+                    "an output gradient of shape {}",
+                    crate::error::fmt_shape(out.shape())
+                ),
+                format!("shape {}", crate::error::fmt_shape(g.shape())),
+            ));
+        }
+        op.backward(&views, out.view(), g, &ctx)
     })?;
     Ok(grads
         .into_iter()
@@ -125,6 +140,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<graph::PyGraph>()?;
     m.add_class::<graph::PyTape>()?;
     m.add_class::<variable::PyVariable>()?;
+    m.add_class::<optimizer::PyOptimizer>()?;
+    m.add_class::<trainer::PyTrainStep>()?;
     errors::register(m)?;
     Ok(())
 }

@@ -21,12 +21,21 @@ class Softmax(Layer):
         self.axis = int(axis)
         self.built = True
 
+    def _check_axis(self, shape):
+        if shape is not None and not -len(shape) <= self.axis < len(shape):
+            raise ValueError(
+                f"Layer '{self.name}' got axis={self.axis}, out of range for inputs of rank "
+                f"{len(shape)}. Received: input_shape={tuple(shape)}"
+            )
+
     def call(self, inputs, mask=None):
         if mask is not None:
             raise ValueError(f"Layer '{self.name}' does not support masks yet.")
+        self._check_axis(getattr(inputs, "shape", None))
         return run("softmax", [inputs], axis=self.axis)
 
     def compute_output_shape(self, input_shape):
+        self._check_axis(input_shape)
         return tuple(input_shape)
 
     def get_config(self):

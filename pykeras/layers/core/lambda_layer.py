@@ -51,3 +51,21 @@ class Lambda(Layer):
         name = getattr(self.function, "__name__", "<lambda>")
         config.update({"function": name, "arguments": self.arguments})
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the layer; the config must hold the function itself.
+
+        A config from `get_config()` names the function but does not carry its
+        code (running stored Python code is unsafe; Keras refuses it by
+        default too), so put the callable back under `"function"` first.
+        """
+        function = config.get("function")
+        if not callable(function):
+            raise ValueError(
+                f"Lambda layer '{config.get('name')}' cannot be rebuilt from its config alone: "
+                f"its function is stored by name only (function={function!r}), not as code. "
+                "Pass the callable itself: `config['function'] = fn`, then "
+                "`Lambda.from_config(config)`."
+            )
+        return cls(**config)

@@ -31,7 +31,12 @@ class Concatenate(Merge):
                 f"Layer '{self.name}' (Concatenate) expected inputs of the same rank. "
                 f"Received: input shapes {[tuple(s) for s in shapes]}"
             )
-        axis = self.axis % rank if rank else 0
+        if not -rank <= self.axis < rank:
+            raise ShapeError(
+                f"Layer '{self.name}' (Concatenate) got axis={self.axis}, out of range for "
+                f"inputs of rank {rank}. Received: input shapes {[tuple(s) for s in shapes]}"
+            )
+        axis = self.axis % rank
         out = []
         for i in range(rank):
             dims = [s[i] for s in shapes]

@@ -31,6 +31,11 @@ class Dot(Merge):
             )
         a, b = shapes
         axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        if len(axes) != 2 or any(not -len(s) <= ax < len(s) for ax, s in zip(axes, (a, b))):
+            raise ShapeError(
+                f"Layer '{self.name}' (Dot) got axes={self.axes}, out of range for inputs of "
+                f"shapes {tuple(a)}, {tuple(b)}."
+            )
         axes = tuple(ax % len(s) for ax, s in zip(axes, (a, b)))
         if len(a) != len(b) or len(a) not in (2, 3) or 0 in axes:
             raise ShapeError(

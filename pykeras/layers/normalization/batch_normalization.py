@@ -4,6 +4,7 @@
 import numpy as np
 
 from pykeras import constraints, initializers, regularizers
+from pykeras.engine.tracing import GraphTensor
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
 
@@ -110,6 +111,8 @@ class BatchNormalization(Layer):
         training = bool(training) and self.trainable
         if training and isinstance(inputs, np.ndarray):
             self._update_moving_stats(inputs)
+        elif training and isinstance(inputs, GraphTensor):
+            self._graph_moving_stats(inputs)
         return run(
             "batch_norm",
             [inputs, gamma, beta, self.moving_mean, self.moving_variance],
@@ -126,6 +129,21 @@ class BatchNormalization(Layer):
         m = self.momentum
         self.moving_mean.assign(self.moving_mean.numpy() * m + mean * (1 - m))
         self.moving_variance.assign(self.moving_variance.numpy() * m + var * (1 - m))
+
+    def _graph_moving_stats(self, x):
+        """Training graph: the moving averages take this batch's statistics after each step."""
+        from pykeras import ops
+
+        axes = tuple(i for i in range(len(x.shape)) if i != self.axis % len(x.shape))
+        mean = ops.mean(x, axis=axes, keepdims=True)
+        variance = ops.mean(ops.square(ops.subtract(x, mean)), axis=axes)
+        mean = ops.reshape(mean, [self._channels])
+        m = self.momentum
+        tracer = x.tracer
+        for variable, batch_value in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            moving = tracer.variable_tensor(variable)
+            updated = ops.add(ops.multiply(moving, m), ops.multiply(batch_value, 1 - m))
+            tracer.add_update(variable, updated)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -39,8 +39,14 @@ class LayerNormalization(Layer):
         gamma_constraint=None,
         **kwargs,
     ):
-        kwargs.pop("rms_scaling", None)
+        rms_scaling = kwargs.pop("rms_scaling", False)
         super().__init__(**kwargs)
+        if rms_scaling:
+            # Ignoring it would silently compute a different function.
+            raise ValueError(
+                f"Layer '{self.name}' does not support rms_scaling=True yet. "
+                f"Received: rms_scaling={rms_scaling!r}"
+            )
         self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else int(axis)
         self.epsilon = float(epsilon)
         self.center = center

@@ -59,6 +59,8 @@ class Dropout(Layer):
             step_seed=next(_eager_steps),
             rate=self.rate,
             seed=self._op_seed,
+            # Explicit, so `layer(x, training=True)` drops out even in a graph run for inference.
+            training=True,
         )
 
     def compute_output_shape(self, input_shape):

@@ -52,5 +52,5 @@ class Flatten(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["data_format"] = self.data_format
+        config["data_format"] = "channels_last"
         return config

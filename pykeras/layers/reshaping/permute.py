@@ -1,6 +1,7 @@
 """Permute: reorders the non-batch axes."""
 
 from pykeras import ops
+from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
 
 
@@ -25,14 +26,9 @@ class Permute(Layer):
                 f"(the batch axis 0 is never moved). Received: dims={dims}"
             )
         self.dims = dims
-        self.built = True
-
-    def build(self, input_shape):
-        if len(input_shape) != len(self.dims) + 1:
-            raise ValueError(
-                f"Layer '{self.name}' expected inputs of rank {len(self.dims) + 1}. "
-                f"Received: input_shape={tuple(input_shape)}"
-            )
+        # Checked on every call (the layer has no weights, so it is built at
+        # once and `build` would never see a later input's rank).
+        self.input_spec = InputSpec(ndim=len(dims) + 1)
         self.built = True
 
     def compute_output_shape(self, input_shape):

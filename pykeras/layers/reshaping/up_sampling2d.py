@@ -56,6 +56,10 @@ class UpSampling2D(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            {"size": list(self.size), "data_format": None, "interpolation": self.interpolation}
+            {
+                "size": list(self.size),
+                "data_format": "channels_last",
+                "interpolation": self.interpolation,
+            }
         )
         return config

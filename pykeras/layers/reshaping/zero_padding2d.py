@@ -65,5 +65,5 @@ class ZeroPadding2D(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"padding": [list(p) for p in self.padding], "data_format": None})
+        config.update({"padding": [list(p) for p in self.padding], "data_format": "channels_last"})
         return config

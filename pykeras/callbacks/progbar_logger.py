@@ -1,0 +1,102 @@
+"""ProgbarLogger: the progress bar and per-epoch line that `fit` prints."""
+
+from pykeras.callbacks.callback import Callback
+from pykeras.utils.progbar import Progbar
+
+
+class ProgbarLogger(Callback):
+    """Callback that prints metrics to stdout.
+
+    `fit`, `evaluate` and `predict` add one when `verbose` is not 0. It reads
+    `verbose`, `epochs` and `steps` from `params`. With `verbose=1` it draws a
+    bar updated at each `on_*_batch_end` call (batch indices may jump by more
+    than one); with `verbose=2` it prints one line per epoch. Validation inside
+    `fit` is silent.
+
+    Example:
+
+    >>> model.fit(x, y, epochs=2, verbose=1)
+    Epoch 1/2
+    32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.7312
+    Epoch 2/2
+    32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.6204
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.seen = 0
+        self.progbar = None
+        self.target = None
+        self.verbose = 1
+        self.epochs = 1
+        self._called_in_fit = False
+
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def on_train_begin(self, logs=None):
+        # Within `fit`, validation runs the test hooks: keep them silent.
+        self._called_in_fit = True
+
+    def on_test_begin(self, logs=None):
+        if not self._called_in_fit:
+            self._reset_progbar()
+
+    def on_predict_begin(self, logs=None):
+        self._reset_progbar()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._reset_progbar()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update_progbar(batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._called_in_fit:
+            self._update_progbar(batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        # Predictions are not metrics: show progress only.
+        self._update_progbar(batch, None)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finalize_progbar(logs)
+
+    def on_test_end(self, logs=None):
+        if not self._called_in_fit:
+            self._finalize_progbar(logs)
+
+    def on_predict_end(self, logs=None):
+        self._finalize_progbar(logs)
+
+    def _reset_progbar(self):
+        self.seen = 0
+        self.progbar = Progbar(
+            target=self.target,
+            verbose=self.verbose,
+            unit_name="step",
+            # The logs already hold running averages: show them as they are.
+            stateless_metrics=set(),
+        )
+
+    def _update_progbar(self, batch, logs=None):
+        if self.progbar is None:
+            self._reset_progbar()
+        self.seen = batch + 1  # batch indices are 0-based
+        if self.verbose == 1:
+            self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def _finalize_progbar(self, logs):
+        if self.progbar is None:
+            self._reset_progbar()
+        if self.target is None:
+            # Unknown length (e.g. a generator): the steps seen are the target.
+            self.target = self.seen
+            self.progbar.target = self.target
+        self.progbar.update(self.target, list((logs or {}).items()), finalize=True)

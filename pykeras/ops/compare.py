@@ -1,0 +1,62 @@
+"""Comparisons and selection. Comparisons give float32 0/1 masks (they mix
+into arithmetic, as metrics need); integer labels may be either operand."""
+
+from pykeras.ops._dispatch import integer_positions, run
+
+
+def _compare(name, x1, x2):
+    inputs = [x1, x2]
+    return run(name, inputs, integer_positions(inputs, (0, 1)))
+
+
+def equal(x1, x2):
+    """`x1 == x2` elementwise, as float32 0/1, with broadcasting."""
+    return _compare("equal", x1, x2)
+
+
+def not_equal(x1, x2):
+    """`x1 != x2` elementwise, as float32 0/1, with broadcasting."""
+    return _compare("not_equal", x1, x2)
+
+
+def greater(x1, x2):
+    """`x1 > x2` elementwise, as float32 0/1, with broadcasting."""
+    return _compare("greater", x1, x2)
+
+
+def greater_equal(x1, x2):
+    """`x1 >= x2` elementwise, as float32 0/1, with broadcasting."""
+    return _compare("greater_equal", x1, x2)
+
+
+def less(x1, x2):
+    """`x1 < x2` elementwise, as float32 0/1, with broadcasting."""
+    return _compare("less", x1, x2)
+
+
+def less_equal(x1, x2):
+    """`x1 <= x2` elementwise, as float32 0/1, with broadcasting."""
+    return _compare("less_equal", x1, x2)
+
+
+def where(condition, x1, x2):
+    """`x1` where `condition` is nonzero, else `x2` (broadcasting all three)."""
+    inputs = [condition, x1, x2]
+    return run("where", inputs, integer_positions(inputs, (0,)))
+
+
+def argmax(x, axis=-1):
+    """Index of the first largest value along `axis` (as float32)."""
+    return run("argmax", [x], axis=axis)
+
+
+def one_hot(x, num_classes):
+    """Class ids `x` as one-hot float32 rows of length `num_classes`."""
+    inputs = [x]
+    return run("one_hot", inputs, integer_positions(inputs, (0,)), num_classes=int(num_classes))
+
+
+def in_top_k(targets, predictions, k):
+    """1.0 where the target class is among the `k` largest predictions."""
+    inputs = [targets, predictions]
+    return run("in_top_k", inputs, integer_positions(inputs, (0,)), k=int(k))

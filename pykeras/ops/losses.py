@@ -1,0 +1,75 @@
+"""Cross-entropies as Keras 3 computes them: probabilities are renormalised
+and clipped to [epsilon, 1 - epsilon] with epsilon = 1e-7; logits go through
+log_softmax / log_sigmoid, so large logits stay finite."""
+
+from pykeras.ops._dispatch import integer_positions, run
+from pykeras.ops.compare import one_hot
+from pykeras.ops.math import clip, log, multiply, negative, subtract, sum
+from pykeras.ops.nn import log_softmax, softplus
+
+EPSILON = 1e-7
+
+
+def _shape(x):
+    import numpy as np
+
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
+def _log_probabilities(output, from_logits, axis):
+    if from_logits:
+        return log_softmax(output, axis=axis)
+    output = output / sum(output, axis=axis, keepdims=True)
+    return log(clip(output, EPSILON, 1.0 - EPSILON))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample `-sum(target * log(p))` over `axis` (target: probabilities)."""
+    return negative(sum(multiply(target, _log_probabilities(output, from_logits, axis)), axis))
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample cross-entropy with integer class ids as the target."""
+    output_shape = _shape(output)
+    target = _class_ids(target, len(output_shape))
+    if from_logits and axis in (-1, len(output_shape) - 1):
+        # The fused op: log-sum-exp and gradient softmax - one_hot in one pass.
+        inputs = [output, target]
+        return run("softmax_cross_entropy", inputs, integer_positions(inputs, (1,)))
+    classes = output_shape[axis]
+    hot = one_hot(target, classes)
+    return negative(sum(multiply(hot, _log_probabilities(output, from_logits, axis)), axis))
+
+
+def _class_ids(target, output_rank):
+    """Array targets as int64 class ids without a trailing axis of 1 (graph
+    targets arrive prepared by the trainer)."""
+    import numpy as np
+
+    from pykeras._convert import to_index
+
+    if not isinstance(target, (np.ndarray, list, tuple, int, np.generic)):
+        return target
+    ids = to_index(target, "sparse_categorical_crossentropy target")
+    if ids.ndim == output_rank and ids.shape[-1] == 1:
+        ids = ids.reshape(ids.shape[:-1])
+    return ids
+
+
+def log_sigmoid(x):
+    """`log(sigmoid(x))`, computed as `-softplus(-x)` to stay finite."""
+    return negative(softplus(negative(x)))
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary cross-entropy."""
+    if from_logits:
+        return subtract(
+            negative(multiply(target, log_sigmoid(output))),
+            multiply(subtract(1.0, target), log_sigmoid(negative(output))),
+        )
+    output = clip(output, EPSILON, 1.0 - EPSILON)
+    positive = multiply(target, log(output))
+    negative_part = multiply(subtract(1.0, target), log(subtract(1.0, output)))
+    return negative(positive + negative_part)

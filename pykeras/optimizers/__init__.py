@@ -1,0 +1,125 @@
+"""pykeras.optimizers: Keras 3's optimizers, with their state and arithmetic in Rust.
+
+`get("adam")`, `get({"class_name": "SGD", "config": {...}})` and
+`get(Adam(...))` all resolve to an optimizer instance.
+"""
+
+import difflib
+
+from pykeras.optimizers import schedules
+from pykeras.optimizers.adadelta import Adadelta
+from pykeras.optimizers.adagrad import Adagrad
+from pykeras.optimizers.adam import Adam
+from pykeras.optimizers.adamax import Adamax
+from pykeras.optimizers.adamw import AdamW
+from pykeras.optimizers.lion import Lion
+from pykeras.optimizers.nadam import Nadam
+from pykeras.optimizers.optimizer import Optimizer
+from pykeras.optimizers.rmsprop import RMSprop
+from pykeras.optimizers.sgd import SGD
+
+ALL_OBJECTS = (Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, RMSprop, SGD)
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
+
+# Keras optimizers pykeras does not implement yet, to say so rather than "unknown".
+_NOT_YET = ("adafactor", "ftrl", "lamb", "muon", "lossscaleoptimizer", "schedulefreeadamw")
+
+
+def serialize(optimizer):
+    """An optimizer's config in Keras 3's serialized form.
+
+    Args:
+        optimizer: an `Optimizer` instance.
+
+    Returns:
+        `{"module", "class_name", "config", "registered_name"}`.
+    """
+    return {
+        "module": "keras.optimizers",
+        "class_name": type(optimizer).__name__,
+        "config": optimizer.get_config(),
+        "registered_name": None,
+    }
+
+
+def _lookup(name, custom_objects):
+    custom = custom_objects or {}
+    if name in custom:
+        return custom[name]
+    cls = ALL_OBJECTS_DICT.get(str(name).lower())
+    if cls is not None:
+        return cls
+    known = sorted(cls.__name__ for cls in ALL_OBJECTS)
+    if str(name).lower() in _NOT_YET:
+        raise ValueError(
+            f"The Keras optimizer '{name}' is not implemented in pykeras yet. "
+            f"Available optimizers: {known}"
+        )
+    hint = difflib.get_close_matches(str(name).lower(), sorted(ALL_OBJECTS_DICT), n=1)
+    suggestion = f" Did you mean '{ALL_OBJECTS_DICT[hint[0]].__name__}'?" if hint else ""
+    raise ValueError(f"Unknown optimizer: '{name}'.{suggestion} Known optimizers: {known}")
+
+
+def deserialize(config, custom_objects=None):
+    """The optimizer a serialized config describes (names are case-insensitive).
+
+    Args:
+        config: `{"class_name": ..., "config": {...}}`.
+        custom_objects: a dict of names to custom optimizer classes.
+
+    Returns:
+        An `Optimizer` instance.
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "A serialized optimizer is a dict with 'class_name' and 'config' keys. "
+            f"Received: config={config!r}"
+        )
+    cls = _lookup(config["class_name"], custom_objects)
+    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+
+
+def get(identifier):
+    """Resolves an optimizer identifier.
+
+    Args:
+        identifier: an optimizer name (`"adam"`), a serialized config dict,
+            an `Optimizer` instance (returned as is), or None.
+
+    Returns:
+        An `Optimizer` instance, or None for None.
+
+    Example:
+
+    >>> pykeras.optimizers.get("sgd").get_config()["learning_rate"]
+    0.009999999776482582
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = deserialize({"class_name": identifier, "config": {}})
+    else:
+        obj = identifier
+    if isinstance(obj, Optimizer):
+        return obj
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+
+
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Lion",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

@@ -1,0 +1,62 @@
+"""The Adagrad optimizer."""
+
+from pykeras.optimizers.arguments import LR_0_001
+from pykeras.optimizers.optimizer import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-parameter learning rates from the sum of squared gradients.
+
+    `accumulator += g^2`, `w -= lr * g / sqrt(accumulator + epsilon)`.
+
+    Args:
+        learning_rate: a float or a `LearningRateSchedule`. Defaults to 0.001.
+        initial_accumulator_value: starting value of the accumulators. Defaults to 0.1.
+        epsilon: added under the root. Defaults to 1e-7.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+        name: as for every optimizer (see `Optimizer`).
+
+    Example:
+
+    >>> opt = pykeras.optimizers.Adagrad(learning_rate=0.001)
+    >>> opt.apply_gradients([(grad, variable)])
+    """
+
+    _rule = "adagrad"
+    _rule_keys = ("initial_accumulator_value", "epsilon")
+
+    def __init__(
+        self,
+        learning_rate=LR_0_001,
+        initial_accumulator_value=0.1,
+        epsilon=1e-7,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
+            **kwargs,
+        )
+        self.initial_accumulator_value = initial_accumulator_value
+        self.epsilon = epsilon
+        self._finish_init()

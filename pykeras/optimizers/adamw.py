@@ -1,0 +1,69 @@
+"""The AdamW optimizer."""
+
+from pykeras.optimizers.adam import Adam
+from pykeras.optimizers.arguments import LR_0_001
+
+
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Before each Adam update, `w -= w * weight_decay * learning_rate`.
+
+    Args:
+        learning_rate: a float or a `LearningRateSchedule`. Defaults to 0.001.
+        weight_decay: the decay rate; required. Defaults to 0.004.
+        beta_1: decay rate of the first moment. Defaults to 0.9.
+        beta_2: decay rate of the second moment. Defaults to 0.999.
+        epsilon: added to the denominator. Defaults to 1e-7.
+        amsgrad: whether to use the AMSGrad variant. Defaults to False.
+        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+        name: as for every optimizer (see `Optimizer`).
+
+    Example:
+
+    >>> opt = pykeras.optimizers.AdamW(learning_rate=0.001, weight_decay=0.01)
+    >>> opt.apply_gradients([(grad, variable)])
+    """
+
+    _rule = "adamw"
+
+    def __init__(
+        self,
+        learning_rate=LR_0_001,
+        weight_decay=0.004,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
+            **kwargs,
+        )

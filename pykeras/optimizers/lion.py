@@ -1,0 +1,69 @@
+"""The Lion optimizer."""
+
+from pykeras.optimizers.arguments import LR_0_001
+from pykeras.optimizers.optimizer import Optimizer
+
+
+class Lion(Optimizer):
+    """Lion: steps by the sign of an interpolated momentum (Chen et al., 2023).
+
+    `w -= lr * sign(beta_1 * m + (1 - beta_1) * g)`, then
+    `m = beta_2 * m + (1 - beta_2) * g`. Use a learning rate 3-10x smaller
+    than for AdamW.
+
+    Args:
+        learning_rate: a float or a `LearningRateSchedule`. Defaults to 0.001.
+        beta_1: interpolation between momentum and gradient. Defaults to 0.9.
+        beta_2: decay rate of the momentum. Defaults to 0.99.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+        name: as for every optimizer (see `Optimizer`).
+
+    Example:
+
+    >>> opt = pykeras.optimizers.Lion(learning_rate=0.001)
+    >>> opt.apply_gradients([(grad, variable)])
+    """
+
+    _rule = "lion"
+    _rule_keys = ("beta_1", "beta_2")
+
+    def __init__(
+        self,
+        learning_rate=LR_0_001,
+        beta_1=0.9,
+        beta_2=0.99,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
+            **kwargs,
+        )
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(
+                "Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
+                f"degenerates to SignSGD. Received: beta_1={beta_1}."
+            )
+        self._finish_init()

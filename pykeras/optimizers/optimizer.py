@@ -1,0 +1,540 @@
+"""The Optimizer base class: Keras 3's optimizer API over a Rust optimizer.
+
+The state (step count, learning rate, per-variable slots) and the update
+arithmetic live in `pykeras._core.Optimizer`; this class holds the Keras-facing
+config, checks arguments as Keras does, and maps pykeras Variables to the
+store ids the native optimizer updates in place.
+"""
+
+import warnings
+
+import numpy as np
+
+from pykeras import _core
+from pykeras.backend.naming import to_snake_case, unique_name
+from pykeras.optimizers.arguments import (
+    Float,
+    Int,
+    OptimizerVariable,
+    check_kwargs,
+    learning_rate_value,
+)
+from pykeras.optimizers.schedules.learning_rate_schedule import (
+    LearningRateSchedule,
+    native_form,
+)
+from pykeras.optimizers.schedules.learning_rate_schedule import (
+    serialize as serialize_schedule,
+)
+
+_BASE_KEYS = (
+    "weight_decay",
+    "clipnorm",
+    "global_clipnorm",
+    "clipvalue",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+)
+
+
+class Optimizer:
+    """Base class of Keras optimizers.
+
+    Subclasses set `_rule` (the native rule's name), `_rule_keys` (their
+    hyperparameters, stored as attributes of the same name) and call
+    `super().__init__`.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking
+            no arguments.
+        weight_decay: if set, `w -= w * weight_decay * learning_rate` before
+            each update.
+        clipnorm: if set, each gradient is clipped to this norm.
+        clipvalue: if set, each gradient element is clipped to `[-v, v]`.
+        global_clipnorm: if set, all gradients are scaled together so that
+            their global norm is at most this value.
+        use_ema: exponential moving average of the weights (not supported yet).
+        ema_momentum: momentum of that average.
+        ema_overwrite_frequency: how often the average overwrites the weights.
+        loss_scale_factor: gradients are divided by it before the update.
+        gradient_accumulation_steps: accumulation of gradients over steps
+            (not supported yet).
+        name: the optimizer's name; by default the snake-cased class name,
+            made unique (`adam`, `adam_1`, ...).
+
+    Example:
+
+    >>> opt = pykeras.optimizers.Adam(learning_rate=0.01)
+    >>> opt.apply_gradients([(grad, variable)])
+    """
+
+    _rule = None
+    _rule_keys = ()
+
+    def __init__(
+        self,
+        learning_rate,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        learning_rate = check_kwargs(type(self), kwargs, learning_rate)
+        self._core = None
+        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
+        self.clipvalue = clipvalue
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._check_base_args()
+
+        # A schedule or callable lives here; a float lives in the native optimizer.
+        self._learning_rate = None
+        if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
+            self._learning_rate = learning_rate
+        else:
+            learning_rate = learning_rate_value(learning_rate)
+        self._initial_learning_rate = learning_rate
+        self.built = False
+        self._trainable_variables = []
+        self._variable_index = {}
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+
+    def _check_base_args(self):
+        steps = self.gradient_accumulation_steps
+        if steps:
+            if not steps >= 2:
+                raise ValueError(
+                    "`gradient_accumulation_steps` must be an integer >= 2. "
+                    f"Received: gradient_accumulation_steps={steps}"
+                )
+            raise NotImplementedError(
+                "pykeras optimizers do not support `gradient_accumulation_steps` yet. "
+                f"Received: gradient_accumulation_steps={steps}"
+            )
+        if self.use_ema:
+            if self.ema_momentum > 1 or self.ema_momentum < 0:
+                raise ValueError(
+                    "`ema_momentum` must be in the range [0, 1]. "
+                    f"Received: ema_momentum={self.ema_momentum}"
+                )
+            raise NotImplementedError(
+                "pykeras optimizers do not support `use_ema=True` (an exponential moving "
+                "average of the weights) yet. Received: use_ema=True"
+            )
+        given = [a is not None for a in (self.clipnorm, self.clipvalue, self.global_clipnorm)]
+        if sum(given) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
+                f"global_clipnorm={self.global_clipnorm}"
+            )
+
+    def _finish_init(self):
+        """Called last by subclass constructors: makes the native optimizer
+        now, so that a bad argument fails at construction as in Keras."""
+        self._native_core  # noqa: B018
+
+    # -- the native optimizer -------------------------------------------------
+
+    def _native_config(self):
+        """The config the native optimizer is made from: `get_config()` with a
+        built-in schedule serialized and a Python-evaluated rate as a float."""
+        config = {key: getattr(self, key) for key in _BASE_KEYS + tuple(self._rule_keys)}
+        lr = self._learning_rate
+        if lr is None:
+            config["learning_rate"] = self._initial_learning_rate
+        elif native_form(lr) is not None:
+            class_name, schedule_config = native_form(lr)
+            config["learning_rate"] = {"class_name": class_name, "config": schedule_config}
+        else:
+            # A custom schedule or callable: Python sets the rate before each step.
+            config["learning_rate"] = 0.0
+        return config
+
+    @property
+    def _native_core(self):
+        if self._core is None:
+            self._core = _core.Optimizer(self._rule, self._native_config())
+        return self._core
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        # Changing a hyperparameter remakes the native optimizer, keeping its state.
+        if name in _BASE_KEYS or name in type(self)._rule_keys:
+            if self.__dict__.get("_core") is not None:
+                self._remake_native()
+
+    def _remake_native(self):
+        old = self._core
+        self._core = None
+        try:
+            new = self._native_core
+        except Exception:
+            self._core = old
+            raise
+        new.iterations = old.iterations
+        if self._learning_rate is None:
+            new.learning_rate = old.learning_rate
+        if self.built:
+            ids = self._var_ids(self._trainable_variables)
+            new.build(ids)
+            values = [a for _, a in old.variables(ids)]
+            try:
+                new.set_variables(ids, values)
+            except ValueError as e:
+                self._core = old
+                raise ValueError(
+                    f"This change alters the state layout of optimizer '{self.name}', which is "
+                    "already built; create a new optimizer instead."
+                ) from e
+        new.exclude_from_weight_decay(sorted(self._excluded_native_ids()))
+        self._core = new
+
+    def _native(self, var_list):
+        """The `_core.Optimizer` for training `var_list`, built once.
+
+        The trainer runs steps on it directly. A custom schedule or a callable
+        learning rate needs Python at every step, so it is refused here.
+        """
+        if self._learning_rate is not None and native_form(self._learning_rate) is None:
+            raise NotImplementedError(
+                f"Optimizer '{self.name}' has a learning rate computed in Python "
+                f"({self._learning_rate!r}), which pykeras's training loop cannot evaluate. "
+                "Use a float or one of pykeras.optimizers.schedules' built-in schedules."
+            )
+        if not self.built:
+            self.build(var_list)
+        else:
+            self._check_variables_are_known(var_list)
+        return self._native_core
+
+    @staticmethod
+    def _var_ids(variables):
+        return [_handle_of(v).id for v in variables]
+
+    def _excluded_native_ids(self):
+        ids = set()
+        for v in self._trainable_variables:
+            if id(v) in self._exclude_ids:
+                ids.add(_handle_of(v).id)
+            elif self._exclude_pattern is not None and self._exclude_pattern.search(v.name):
+                ids.add(_handle_of(v).id)
+        return ids
+
+    # -- Keras API ------------------------------------------------------------
+
+    @property
+    def iterations(self):
+        """Steps taken so far (an int that also answers `.numpy()`)."""
+        return Int(self._native_core.iterations)
+
+    @property
+    def learning_rate(self):
+        """The learning rate of the next step, as a float."""
+        lr = self._learning_rate
+        if lr is None or native_form(lr) is not None:
+            return Float(self._native_core.learning_rate)
+        if isinstance(lr, LearningRateSchedule):
+            return Float(float(np.asarray(lr(self._native_core.iterations))))
+        return Float(float(np.asarray(lr())))
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate):
+        core = self._native_core
+        if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
+            self._learning_rate = learning_rate
+            form = native_form(learning_rate)
+            if form is not None:
+                core.set_schedule(*form)
+            return
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not "
+                "settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
+        value = learning_rate_value(learning_rate)
+        if self._learning_rate is not None:
+            # Replacing a callable by a float: a fresh native rate, state kept.
+            self._learning_rate = None
+            self._initial_learning_rate = value
+            self._remake_native()
+        self._native_core.learning_rate = value
+
+    def build(self, var_list):
+        """Creates the optimizer state for `var_list` (once; later calls do nothing)."""
+        if self.built:
+            return
+        var_list = list(var_list)
+        self._trainable_variables = var_list
+        self._variable_index = {id(v): i for i, v in enumerate(var_list)}
+        core = self._native_core
+        core.build(self._var_ids(var_list))
+        core.exclude_from_weight_decay(sorted(self._excluded_native_ids()))
+        self.built = True
+
+    def _check_variables_are_known(self, variables):
+        for v in variables:
+            if id(v) not in self._variable_index:
+                raise ValueError(
+                    f"Unknown variable: {v}. This optimizer can only be called for the "
+                    "variables it was originally built with. When working with a new set of "
+                    "variables, you should recreate a new optimizer instance."
+                )
+
+    def apply_gradients(self, grads_and_vars):
+        """Applies one step of gradients to variables.
+
+        Args:
+            grads_and_vars: a list of `(gradient, variable)` pairs; a `None`
+                gradient skips its variable (with a warning).
+
+        Returns:
+            The number of steps taken so far.
+        """
+        grads_and_vars = list(grads_and_vars)
+        if not grads_and_vars:
+            return self.iterations
+        grads, variables = zip(*grads_and_vars)
+        self.apply(grads, variables)
+        return self.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Updates variables from `grads` (in the order of `trainable_variables`,
+        or of the variables the optimizer was built with)."""
+        grads = list(grads)
+        if len(grads) == 0:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
+                    "first."
+                )
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(
+                    "When passing `grads` as a list of gradient tensors, the gradients must "
+                    f"match `optimizer.variables` one-to-one. Received a list of {len(grads)} "
+                    f"gradients, but the optimizer is tracking {len(self._trainable_variables)} "
+                    "trainable variables."
+                )
+            trainable_variables = self._trainable_variables
+        else:
+            trainable_variables = list(trainable_variables)
+            if not self.built:
+                self.build(trainable_variables)
+            self._check_variables_are_known(trainable_variables)
+
+        kept = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
+        if not kept:
+            raise ValueError("No gradients provided for any variable.")
+        missing = [v for g, v in zip(grads, trainable_variables) if g is None]
+        if missing:
+            warnings.warn(
+                "Gradients do not exist for variables "
+                f"{[getattr(v, 'path', getattr(v, 'name', v)) for v in missing]} when "
+                "minimizing the loss. If using `model.compile()`, did you forget to provide a "
+                "`loss` argument?",
+                stacklevel=2,
+            )
+        core = self._native_core
+        lr = self._learning_rate
+        if lr is not None and native_form(lr) is None:
+            core.learning_rate = float(self.learning_rate)
+        arrays = [np.asarray(g, dtype=np.float32, order="C") for g, _ in kept]
+        core.apply(self._var_ids([v for _, v in kept]), arrays)
+        for _, v in kept:
+            constraint = getattr(v, "constraint", None)
+            if constraint is not None:
+                v.assign(constraint(v.numpy()))
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Keeps weight decay off `var_list`, and off variables whose name
+        contains any of `var_names`. Call it before the optimizer is built."""
+        import re
+
+        if self.built:
+            raise ValueError(
+                "`exclude_from_weight_decay()` can only be configured before the optimizer "
+                "is built."
+            )
+        self._exclude_ids = {id(v) for v in var_list} if var_list else set()
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def scale_loss(self, loss):
+        """The loss times `loss_scale_factor`, if one is set."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
+    def finalize_variable_values(self, var_list):
+        """Keras's end-of-training hook (it applies EMA weights; without EMA, nothing)."""
+
+    # -- state ----------------------------------------------------------------
+
+    def _state(self):
+        ids = self._var_ids(self._trainable_variables) if self.built else []
+        return self._native_core.variables(ids)
+
+    def _variable_values(self):
+        values = [np.asarray(a) for _, a in self._state()]
+        values[0] = np.asarray(self._native_core.iterations, dtype=np.int64)
+        return values
+
+    @property
+    def variables(self):
+        """The optimizer state in Keras's order: iteration, learning rate (for
+        a float rate), then the slots of each variable, as live views."""
+        state = self._state()
+        per_slot_var = self._slot_owners(state)
+        out = []
+        for i, (slot, value) in enumerate(state):
+            owner = per_slot_var[i]
+            if i == 0:
+                name, dtype = "iteration", "int64"
+            elif owner is None:
+                name = "variable" if slot == "u_product" else slot
+                dtype = "float32"
+            else:
+                base = str(getattr(owner, "path", getattr(owner, "name", "variable")))
+                name, dtype = f"{base.replace('/', '_')}_{slot}", "float32"
+            path = f"{self.name}/{name}"
+            out.append(OptimizerVariable(self, i, name, path, tuple(value.shape), dtype))
+        return out
+
+    def _slot_owners(self, state):
+        """For each state entry, the model variable it belongs to (or None)."""
+        owners = [None] * len(state)
+        if not self.built:
+            return owners
+        position = 2 if self._learning_rate is None else 1
+        for group in self._native_core.slot_groups():
+            for variable in self._trainable_variables:
+                for _ in group:
+                    owners[position] = variable
+                    position += 1
+        return owners
+
+    def _assign_variable(self, index, value):
+        values = [np.asarray(a, dtype=np.float32) for _, a in self._state()]
+        if index == 0:
+            self._native_core.iterations = int(np.asarray(value))
+            return
+        values[index] = np.asarray(value, dtype=np.float32, order="C")
+        values[0] = np.asarray(self._native_core.iterations, dtype=np.float32)
+        self._set_state(values)
+        self._native_core.iterations = int(np.asarray(values[0]))
+
+    def _set_state(self, values):
+        ids = self._var_ids(self._trainable_variables) if self.built else []
+        iterations = int(np.asarray(values[0]))
+        arrays = [np.asarray(v, dtype=np.float32, order="C") for v in values]
+        self._native_core.set_variables(ids, arrays)
+        # The native list carries the count as float32; set it exactly.
+        self._native_core.iterations = iterations
+
+    def set_weights(self, weights):
+        """Sets the optimizer state from a list of arrays in `variables` order."""
+        if not self.built:
+            raise ValueError(
+                "You are calling `set_weights()` on an optimizer that has not yet been built. "
+                "Please call `optimizer.build(trainable_variables)` to create the optimizer "
+                "weights before calling `set_weights()`."
+            )
+        self._set_state(list(weights))
+
+    def get_weights(self):
+        """The optimizer state as a list of arrays in `variables` order."""
+        return self._variable_values()
+
+    def save_own_variables(self, store):
+        """Writes the state into `store` under keys "0", "1", ... (Keras's format)."""
+        for i, value in enumerate(self._variable_values()):
+            store[str(i)] = value
+
+    def load_own_variables(self, store):
+        """Reads state written by `save_own_variables`."""
+        count = len(self._state())
+        if len(store.keys()) != count:
+            msg = (
+                f"Skipping variable loading for optimizer '{self.name}', because it has "
+                f"{count} variables whereas the saved optimizer has {len(store.keys())} "
+                "variables. "
+            )
+            if not self.built:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        self._set_state([np.asarray(store[str(i)]) for i in range(count)])
+
+    # -- config ---------------------------------------------------------------
+
+    def get_config(self):
+        """The optimizer's config, with Keras 3's keys and values."""
+        lr = self._learning_rate
+        if lr is None:
+            learning_rate = float(np.float32(self._native_core.learning_rate))
+        elif isinstance(lr, LearningRateSchedule):
+            learning_rate = serialize_schedule(lr)
+        else:
+            learning_rate = lr
+        config = {
+            "name": self.name,
+            "learning_rate": learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+        config.update({key: getattr(self, key) for key in self._rule_keys})
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The optimizer `get_config()` describes (without its state)."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            from pykeras.optimizers.schedules import deserialize
+
+            config["learning_rate"] = deserialize(
+                config["learning_rate"], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, iterations={int(self.iterations)}>"
+
+
+def _handle_of(variable):
+    """The `_core.Variable` behind a pykeras Variable (or the handle itself)."""
+    handle = getattr(variable, "handle", variable)
+    if not hasattr(handle, "id"):
+        raise TypeError(
+            "Optimizers update pykeras Variables (e.g. `layer.kernel`, `model.weights`). "
+            f"Received: {variable!r}"
+        )
+    return handle

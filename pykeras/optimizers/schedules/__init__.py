@@ -1,0 +1,61 @@
+"""pykeras.optimizers.schedules: learning rate schedules, by Keras's names."""
+
+import difflib
+
+from pykeras.optimizers.schedules.cosine_decay import CosineDecay
+from pykeras.optimizers.schedules.exponential_decay import ExponentialDecay
+from pykeras.optimizers.schedules.inverse_time_decay import InverseTimeDecay
+from pykeras.optimizers.schedules.learning_rate_schedule import (
+    LearningRateSchedule,
+    serialize,
+)
+from pykeras.optimizers.schedules.piecewise_constant_decay import PiecewiseConstantDecay
+
+ALL_OBJECTS = {
+    cls.__name__: cls
+    for cls in (
+        CosineDecay,
+        ExponentialDecay,
+        InverseTimeDecay,
+        LearningRateSchedule,
+        PiecewiseConstantDecay,
+    )
+}
+
+
+def deserialize(config, custom_objects=None):
+    """The schedule a `serialize` dict (`{"class_name", "config"}`) describes.
+
+    Args:
+        config: the serialized schedule.
+        custom_objects: a dict of names to custom schedule classes.
+
+    Returns:
+        A `LearningRateSchedule`.
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "A serialized schedule is a dict with 'class_name' and 'config' keys. "
+            f"Received: config={config!r}"
+        )
+    name = config["class_name"]
+    table = {**ALL_OBJECTS, **(custom_objects or {})}
+    cls = table.get(name)
+    if cls is None:
+        hint = difflib.get_close_matches(str(name), sorted(table), n=1)
+        suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+        raise ValueError(
+            f"Unknown decay: '{name}'.{suggestion} Known schedules: {sorted(ALL_OBJECTS)}"
+        )
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+__all__ = [
+    "CosineDecay",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LearningRateSchedule",
+    "PiecewiseConstantDecay",
+    "deserialize",
+    "serialize",
+]

@@ -1,0 +1,48 @@
+"""The ExponentialDecay schedule."""
+
+from pykeras.optimizers.schedules.learning_rate_schedule import (
+    NativeSchedule,
+    check_decay_steps,
+)
+
+
+class ExponentialDecay(NativeSchedule):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: a positive number of steps per decay by `decay_rate`.
+        decay_rate: the decay factor.
+        staircase: if True, `step / decay_steps` is floored (decay in steps).
+        name: the schedule's name.
+
+    Example:
+
+    >>> schedule = ExponentialDecay(0.1, decay_steps=1000, decay_rate=0.96)
+    >>> opt = pykeras.optimizers.SGD(learning_rate=schedule)
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        decay_rate,
+        staircase=False,
+        name="ExponentialDecay",
+    ):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        check_decay_steps(decay_steps)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }

@@ -1,0 +1,1 @@
+"""Training: compile, fit, evaluate and the data plumbing around the Rust loop."""

@@ -1,0 +1,224 @@
+//! Max and average pooling over channels-last (N, H, W, C) tensors, windowed
+//! and global. Forward passes split over output rows, backward passes over
+//! images (windows overlap, so one image's gradient is summed by one task);
+//! every sum runs in a fixed order, so results do not depend on the thread count.
+//!
+//! Padded cells take no part: they never win a max and an average divides by
+//! the number of real cells only (as TensorFlow and Keras do).
+
+use super::window::{for_each_chunk, Geometry};
+
+/// Whether `v` replaces `best` as the running max: strictly greater, so the
+/// first maximum wins ties; a NaN wins once and then stays (NaN propagates).
+/// Forward and backward use this one rule, so the gradient goes exactly
+/// where the forward value came from.
+/// Written with non-short-circuit operators and used through selects, so
+/// the channel loops compile to branch-free vector code.
+#[inline(always)]
+fn beats(v: f32, best: f32) -> bool {
+    (v > best) | (v.is_nan() & !best.is_nan())
+}
+
+/// Calls `f(offset)` with the flat offset (in H*W*C units, channel 0) of
+/// every real cell of output pixel (oy, ox)'s window, in row-major order.
+#[inline]
+fn each_cell(g: &Geometry, oy: usize, ox: usize, mut f: impl FnMut(usize)) -> usize {
+    let (ys, xs) = (g.h.valid_taps(oy), g.w.valid_taps(ox));
+    for ky in ys.clone() {
+        let row = g.h.source(oy, ky) * g.w.input;
+        for kx in xs.clone() {
+            f((row + g.w.source(ox, kx)) * g.channels);
+        }
+    }
+    ys.len() * xs.len()
+}
+
+/// Pooled output (N, Ho, Wo, C) of contiguous `x`, flat.
+fn pool_forward(
+    g: &Geometry,
+    x: &[f32],
+    pixel: impl Fn(&[f32], usize, usize, &mut [f32]) + Send + Sync,
+) -> Vec<f32> {
+    let (c, oh, ow, img_len) = (g.channels, g.h.output, g.w.output, g.image_len());
+    let mut y = vec![0.0f32; g.batch * oh * ow * c];
+    let work = y.len() * g.taps();
+    for_each_chunk(&mut y, ow * c, work, |i, line| {
+        let (b, oy) = (i / oh, i % oh);
+        let img = &x[b * img_len..(b + 1) * img_len];
+        for (ox, dst) in line.chunks_exact_mut(c).enumerate() {
+            pixel(img, oy, ox, dst);
+        }
+    });
+    y
+}
+
+/// Per-task scratch of one value and one index per channel.
+struct Scratch {
+    values: Vec<f32>,
+    index: Vec<usize>,
+}
+
+/// Input gradient (N, H, W, C) from `grad` (N, Ho, Wo, C), one task per image.
+fn pool_backward(
+    g: &Geometry,
+    grad: &[f32],
+    pixel: impl Fn(&mut Scratch, usize, usize, usize, &[f32], &mut [f32]) + Send + Sync,
+) -> Vec<f32> {
+    let (c, pixels) = (g.channels, g.out_pixels());
+    let mut dx = vec![0.0f32; g.batch * g.image_len()];
+    if c == 0 {
+        return dx;
+    }
+    let work = grad.len() * g.taps();
+    for_each_chunk(&mut dx, g.image_len(), work, |b, img_dx| {
+        let gy = &grad[b * pixels * c..(b + 1) * pixels * c];
+        let mut scratch = Scratch {
+            values: vec![0.0; c],
+            index: vec![0; c],
+        };
+        for (p, gp) in gy.chunks_exact(c).enumerate() {
+            pixel(&mut scratch, b, p / g.w.output, p % g.w.output, gp, img_dx);
+        }
+    });
+    dx
+}
+
+pub fn max_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
+    let c = g.channels;
+    pool_forward(g, x, |img, oy, ox, dst| {
+        let mut first = true;
+        each_cell(g, oy, ox, |at| {
+            let src = &img[at..at + c];
+            if first {
+                dst.copy_from_slice(src);
+                first = false;
+            } else {
+                for (d, &s) in dst.iter_mut().zip(src) {
+                    *d = if beats(s, *d) { s } else { *d };
+                }
+            }
+        });
+    })
+}
+
+/// The gradient goes to each window's (first) argmax, per channel.
+pub fn max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
+    let (c, img_len) = (g.channels, g.image_len());
+    pool_backward(g, grad, |scratch, b, oy, ox, gp, img_dx| {
+        let img = &x[b * img_len..(b + 1) * img_len];
+        let (best, arg) = (&mut scratch.values[..c], &mut scratch.index[..c]);
+        let mut first = true;
+        // `arg` holds the winning cell's offset; the channel is added at the end.
+        each_cell(g, oy, ox, |at| {
+            let src = &img[at..at + c];
+            if first {
+                best.copy_from_slice(src);
+                arg.fill(at);
+                first = false;
+                return;
+            }
+            for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
+                let take = beats(v, *b);
+                *b = if take { v } else { *b };
+                *a = if take { at } else { *a };
+            }
+        });
+        if !first {
+            for (ch, (&at, &d)) in arg.iter().zip(gp).enumerate() {
+                img_dx[at + ch] += d;
+            }
+        }
+    })
+}
+
+pub fn avg_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
+    let c = g.channels;
+    pool_forward(g, x, |img, oy, ox, dst| {
+        let count = each_cell(g, oy, ox, |at| {
+            for (d, s) in dst.iter_mut().zip(&img[at..at + c]) {
+                *d += s;
+            }
+        });
+        let n = count.max(1) as f32;
+        dst.iter_mut().for_each(|d| *d /= n);
+    })
+}
+
+pub fn avg_pool_backward(g: &Geometry, grad: &[f32]) -> Vec<f32> {
+    let (ys, xs) = (g.h, g.w);
+    pool_backward(g, grad, |scratch, _, oy, ox, gp, img_dx| {
+        let n = (ys.valid_taps(oy).len() * xs.valid_taps(ox).len()).max(1) as f32;
+        let share = &mut scratch.values;
+        for (s, d) in share.iter_mut().zip(gp) {
+            *s = d / n;
+        }
+        each_cell(g, oy, ox, |at| {
+            for (d, s) in img_dx[at..].iter_mut().zip(share.iter()) {
+                *d += s;
+            }
+        });
+    })
+}
+
+/// Global pooling of contiguous `x` seen as (N, S, C) to (N, C): the max
+/// (`max = true`) or the mean over the S positions, summed in order.
+pub fn global_pool_forward(x: &[f32], batch: usize, s: usize, c: usize, max: bool) -> Vec<f32> {
+    let mut y = vec![0.0f32; batch * c];
+    for_each_chunk(&mut y, c, x.len(), |b, dst| {
+        let img = &x[b * s * c..(b + 1) * s * c];
+        for (p, src) in img.chunks_exact(c).enumerate() {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                if !max {
+                    *d += v;
+                } else if p == 0 || beats(v, *d) {
+                    *d = v;
+                }
+            }
+        }
+        if !max {
+            let n = s.max(1) as f32;
+            dst.iter_mut().for_each(|d| *d /= n);
+        }
+    });
+    y
+}
+
+/// Gradient of `global_pool_forward` for `grad` (N, C): spread evenly over
+/// the positions (mean) or given to each channel's first argmax (max).
+pub fn global_pool_backward(
+    x: &[f32],
+    grad: &[f32],
+    batch: usize,
+    s: usize,
+    c: usize,
+    max: bool,
+) -> Vec<f32> {
+    let mut dx = vec![0.0f32; batch * s * c];
+    for_each_chunk(&mut dx, s * c, x.len(), |b, img_dx| {
+        let gb = &grad[b * c..(b + 1) * c];
+        if !max {
+            let n = s.max(1) as f32;
+            for row in img_dx.chunks_exact_mut(c) {
+                for (d, &gv) in row.iter_mut().zip(gb) {
+                    *d = gv / n;
+                }
+            }
+            return;
+        }
+        let img = &x[b * s * c..(b + 1) * s * c];
+        let mut best = vec![0.0f32; c];
+        let mut arg = vec![0usize; c];
+        for (p, src) in img.chunks_exact(c).enumerate() {
+            for ch in 0..c {
+                if p == 0 || beats(src[ch], best[ch]) {
+                    best[ch] = src[ch];
+                    arg[ch] = p * c + ch;
+                }
+            }
+        }
+        for (&i, &gv) in arg.iter().zip(gb) {
+            img_dx[i] = gv;
+        }
+    });
+    dx
+}

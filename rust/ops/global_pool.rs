@@ -1,0 +1,178 @@
+//! global_avg_pool1d/2d and global_max_pool1d/2d: one value per channel of a
+//! channels-last input, (N, C) or, with `keepdims`, (N, 1, C) / (N, 1, 1, C).
+
+use super::conv::{contiguous, expect_grad_shape, rank_error, to_array};
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::pool::{global_pool_backward, global_pool_forward};
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::ArrayViewD;
+
+#[derive(Debug)]
+pub struct GlobalPool {
+    name: &'static str,
+    rank: usize,
+    max: bool,
+    keepdims: bool,
+}
+
+impl GlobalPool {
+    pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
+        let (name, rank, max) = match name {
+            "global_avg_pool1d" => ("global_avg_pool1d", 1, false),
+            "global_avg_pool2d" => ("global_avg_pool2d", 2, false),
+            "global_max_pool1d" => ("global_max_pool1d", 1, true),
+            "global_max_pool2d" => ("global_max_pool2d", 2, true),
+            _ => return Err(Error::argument(name, "not a global pooling op")),
+        };
+        attrs.check_known(name, &["keepdims"])?;
+        Ok(Self {
+            name,
+            rank,
+            max,
+            keepdims: attrs.bool(name, "keepdims", false)?,
+        })
+    }
+
+    /// (N, positions, C) after checking the rank and that there is
+    /// something to pool over.
+    fn dims(&self, x: &[usize]) -> Result<(usize, usize, usize)> {
+        let layout = if self.rank == 1 {
+            "(batch, length, channels)"
+        } else {
+            "(batch, height, width, channels)"
+        };
+        if x.len() != self.rank + 2 {
+            return Err(rank_error(self.name, "an input", self.rank, layout, x));
+        }
+        let positions: usize = x[1..=self.rank].iter().product();
+        if positions == 0 {
+            return Err(Error::shape(
+                self.name,
+                "non-empty spatial axes (pooling over nothing is undefined)",
+                format!("an input of shape {}", fmt_shape(x)),
+            ));
+        }
+        Ok((x[0], positions, x[self.rank + 1]))
+    }
+
+    fn output_shape(&self, n: usize, c: usize) -> Vec<usize> {
+        if self.keepdims {
+            let mut s = vec![n];
+            s.extend(std::iter::repeat_n(1, self.rank));
+            s.push(c);
+            s
+        } else {
+            vec![n, c]
+        }
+    }
+}
+
+impl Primitive for GlobalPool {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let op = self.name;
+        expect_arity(op, inputs, 1)?;
+        let x = inputs[0].f32(op)?;
+        let (n, s, c) = self.dims(x.shape())?;
+        let y = global_pool_forward(&contiguous(&x), n, s, c, self.max);
+        to_array(op, &self.output_shape(n, c), y).map(Value::F32)
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        let op = self.name;
+        expect_arity(op, inputs, 1)?;
+        let x = inputs[0].f32(op)?;
+        let (n, s, c) = self.dims(x.shape())?;
+        expect_grad_shape(op, grad.shape(), &self.output_shape(n, c))?;
+        let dx = global_pool_backward(&contiguous(&x), &contiguous(&grad), n, s, c, self.max);
+        Ok(vec![Some(to_array(op, x.shape(), dx)?)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::conv::tests::{bwd, check_grads, data, fwd};
+    use super::super::{build, Attr, Attrs};
+    use crate::error::Error;
+    use ndarray::{ArrayD, Axis, IxDyn};
+
+    fn keep(k: bool) -> Attrs {
+        Attrs::new().with("keepdims", Attr::Bool(k))
+    }
+
+    #[test]
+    fn values_shapes_and_gradients() {
+        let x = ArrayD::from_shape_vec(
+            IxDyn(&[1, 2, 2, 2]),
+            vec![1.0, -1.0, 3.0, -2.0, 3.0, -3.0, 0.0, -1.0],
+        )
+        .expect("shape");
+        let op = build("global_max_pool2d", &Attrs::new()).expect("build");
+        let y = fwd(&op, std::slice::from_ref(&x)).expect("fwd");
+        assert_eq!(y.shape(), &[1, 2]);
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), vec![3.0, -1.0]);
+        // Ties: the first max (position 1 of channel 0) takes the gradient.
+        let g = bwd(
+            &op,
+            std::slice::from_ref(&x),
+            &ArrayD::from_elem(IxDyn(&[1, 2]), 1.0),
+        );
+        assert_eq!(
+            g[0].iter().copied().collect::<Vec<_>>(),
+            vec![0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        );
+        let op = build("global_avg_pool2d", &keep(true)).expect("build");
+        let y = fwd(&op, std::slice::from_ref(&x)).expect("fwd");
+        assert_eq!(y.shape(), &[1, 1, 1, 2]);
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), vec![1.75, -1.75]);
+        let g = bwd(&op, &[x], &ArrayD::from_elem(IxDyn(&[1, 1, 1, 2]), 2.0));
+        assert!(g[0].iter().all(|&v| v == 0.5));
+        let op = build("global_avg_pool1d", &keep(true)).expect("build");
+        let x1 = data(&[3, 5, 4], 1);
+        let y = fwd(&op, std::slice::from_ref(&x1)).expect("fwd");
+        assert_eq!(y.shape(), &[3, 1, 4]);
+        let want = x1.mean_axis(Axis(1)).expect("mean");
+        assert!(y.iter().zip(want.iter()).all(|(a, b)| (a - b).abs() < 1e-6));
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        for name in ["global_avg_pool1d", "global_max_pool1d"] {
+            check_grads(name, &keep(false), &[data(&[2, 5, 3], 2)], 1e-2);
+        }
+        for name in ["global_avg_pool2d", "global_max_pool2d"] {
+            check_grads(name, &keep(true), &[data(&[2, 3, 4, 3], 3)], 1e-2);
+        }
+    }
+
+    #[test]
+    fn empty_batch_and_errors() {
+        let op = build("global_max_pool2d", &Attrs::new()).expect("build");
+        let x = ArrayD::zeros(IxDyn(&[0, 3, 3, 4]));
+        let y = fwd(&op, std::slice::from_ref(&x)).expect("fwd");
+        assert_eq!(y.shape(), &[0, 4]);
+        assert_eq!(bwd(&op, &[x], &y)[0].shape(), &[0, 3, 3, 4]);
+        let e = fwd(&op, &[data(&[2, 3, 4], 0)]).unwrap_err();
+        assert!(
+            matches!(e, Error::Shape { .. }) && e.to_string().contains("rank 4"),
+            "{e}"
+        );
+        let e = fwd(&op, &[ArrayD::zeros(IxDyn(&[2, 0, 3, 4]))]).unwrap_err();
+        assert!(e.to_string().contains("non-empty"), "{e}");
+        let bad = Attrs::new().with("axis", Attr::Int(1));
+        assert!(matches!(
+            build("global_avg_pool1d", &bad),
+            Err(Error::Argument { .. })
+        ));
+    }
+}

@@ -1,0 +1,56 @@
+//! Adadelta, as Keras 3's `Adadelta.update_step`.
+
+use super::{slot_mismatch, zip_update, Rule, Step};
+use crate::error::Result;
+use crate::ops::Attrs;
+
+pub(crate) const KEYS: &[&str] = &["rho", "epsilon"];
+
+#[derive(Debug)]
+pub(crate) struct Adadelta {
+    rho: f64,
+    epsilon: f64,
+}
+
+impl Adadelta {
+    pub fn from_attrs(config: &Attrs) -> Result<Self> {
+        let op = "Adadelta";
+        Ok(Self {
+            rho: config.float(op, "rho", 0.95)?,
+            epsilon: config.float(op, "epsilon", 1e-7)?,
+        })
+    }
+}
+
+impl Rule for Adadelta {
+    fn class_name(&self) -> &'static str {
+        "Adadelta"
+    }
+
+    fn slot_groups(&self) -> Vec<Vec<&'static str>> {
+        vec![vec!["accumulated_grad", "accumulated_delta_var"]]
+    }
+
+    fn update(
+        &self,
+        step: &Step,
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        let lr = step.lr;
+        let rho = self.rho as f32;
+        let one_minus_rho = (1.0 - self.rho) as f32;
+        let eps = self.epsilon as f32;
+        let [acc_grad, acc_delta] = slots else {
+            return Err(slot_mismatch("Adadelta", slots.len()));
+        };
+        zip_update(var, grad, [acc_grad, acc_delta], |w, g, [ag, ad]| {
+            *ag = rho * *ag + one_minus_rho * (g * g);
+            let delta = -(((*ad + eps).sqrt() * g) / (*ag + eps).sqrt());
+            *ad = rho * *ad + one_minus_rho * (delta * delta);
+            *w += lr * delta;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! Adagrad, as Keras 3's `Adagrad.update_step`.
+
+use super::{slot_mismatch, zip_update, Rule, Step};
+use crate::error::Result;
+use crate::ops::Attrs;
+
+pub(crate) const KEYS: &[&str] = &["initial_accumulator_value", "epsilon"];
+
+#[derive(Debug)]
+pub(crate) struct Adagrad {
+    initial_accumulator_value: f64,
+    epsilon: f64,
+}
+
+impl Adagrad {
+    pub fn from_attrs(config: &Attrs) -> Result<Self> {
+        let op = "Adagrad";
+        Ok(Self {
+            initial_accumulator_value: config.float(op, "initial_accumulator_value", 0.1)?,
+            epsilon: config.float(op, "epsilon", 1e-7)?,
+        })
+    }
+}
+
+impl Rule for Adagrad {
+    fn class_name(&self) -> &'static str {
+        "Adagrad"
+    }
+
+    fn slot_groups(&self) -> Vec<Vec<&'static str>> {
+        vec![vec!["accumulator"]]
+    }
+
+    fn slot_init(&self, _slot: &str) -> f32 {
+        self.initial_accumulator_value as f32
+    }
+
+    fn update(
+        &self,
+        step: &Step,
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        let lr = step.lr;
+        let eps = self.epsilon as f32;
+        let [acc] = slots else {
+            return Err(slot_mismatch("Adagrad", slots.len()));
+        };
+        zip_update(var, grad, [acc], |w, g, [acc]| {
+            *acc += g * g;
+            *w -= (lr * g) / (*acc + eps).sqrt();
+        });
+        Ok(())
+    }
+}

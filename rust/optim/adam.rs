@@ -1,0 +1,91 @@
+//! Adam (and AMSGrad), as Keras 3's `Adam.update_step`.
+
+use super::{slot_mismatch, zip_update, Rule, Step};
+use crate::error::Result;
+use crate::ops::Attrs;
+
+pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2", "epsilon", "amsgrad"];
+
+#[derive(Debug)]
+pub(crate) struct Adam {
+    pub(crate) class_name: &'static str,
+    beta_1: f64,
+    beta_2: f64,
+    epsilon: f64,
+    amsgrad: bool,
+}
+
+impl Adam {
+    pub fn from_attrs(config: &Attrs) -> Result<Self> {
+        Self::named("Adam", config)
+    }
+
+    pub fn named(class_name: &'static str, config: &Attrs) -> Result<Self> {
+        Ok(Self {
+            class_name,
+            beta_1: config.float(class_name, "beta_1", 0.9)?,
+            beta_2: config.float(class_name, "beta_2", 0.999)?,
+            epsilon: config.float(class_name, "epsilon", 1e-7)?,
+            amsgrad: config.bool(class_name, "amsgrad", false)?,
+        })
+    }
+}
+
+impl Rule for Adam {
+    fn class_name(&self) -> &'static str {
+        self.class_name
+    }
+
+    fn default_weight_decay(&self) -> Option<f64> {
+        (self.class_name == "AdamW").then_some(super::adamw::DEFAULT_WEIGHT_DECAY)
+    }
+
+    fn slot_groups(&self) -> Vec<Vec<&'static str>> {
+        let mut groups = vec![vec!["momentum", "velocity"]];
+        if self.amsgrad {
+            groups.push(vec!["velocity_hat"]);
+        }
+        groups
+    }
+
+    fn update(
+        &self,
+        step: &Step,
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        let t = step.local_step();
+        let beta_1_power = (self.beta_1 as f32).powf(t);
+        let beta_2_power = (self.beta_2 as f32).powf(t);
+        let alpha = step.lr * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power);
+        // Keras writes `1 - self.beta_1` on Python floats: double, then float32.
+        let one_minus_b1 = (1.0 - self.beta_1) as f32;
+        let one_minus_b2 = (1.0 - self.beta_2) as f32;
+        let eps = self.epsilon as f32;
+        match slots {
+            [m, v] => zip_update(var, grad, [m, v], |w, g, [m, v]| {
+                *m += (g - *m) * one_minus_b1;
+                *v += (g * g - *v) * one_minus_b2;
+                *w -= (*m * alpha) / (v.sqrt() + eps);
+            }),
+            [m, v, v_hat] => zip_update(var, grad, [m, v, v_hat], |w, g, [m, v, v_hat]| {
+                *m += (g - *m) * one_minus_b1;
+                *v += (g * g - *v) * one_minus_b2;
+                *v_hat = max_nan(*v_hat, *v);
+                *w -= (*m * alpha) / (v_hat.sqrt() + eps);
+            }),
+            _ => return Err(slot_mismatch(self.class_name, slots.len())),
+        }
+        Ok(())
+    }
+}
+
+/// NaN-propagating maximum, like `jnp.maximum`.
+pub(crate) fn max_nan(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else {
+        a.max(b)
+    }
+}

@@ -1,0 +1,77 @@
+//! The elementwise loops every update rule runs: over a variable, its gradient
+//! and its slots together, split into fixed chunks across threads for large
+//! variables. Each element is computed alone, so results are bit-identical
+//! whatever the thread count.
+
+use crate::kernels::parallel::worth_splitting;
+use ndarray::ArrayD;
+use rayon::prelude::*;
+
+/// Elements per work chunk when a variable is split across threads. Fixed, so
+/// reductions over chunks add up in the same order on any number of threads.
+pub(crate) const CHUNK: usize = 1 << 14;
+
+/// Runs `f` on every element of `var` with the matching gradient and slot
+/// elements. Large variables are split into chunks across threads; each
+/// element is computed alone, so the result never depends on the thread count.
+pub(crate) fn zip_update<const N: usize>(
+    var: &mut [f32],
+    grad: &[f32],
+    slots: [&mut [f32]; N],
+    f: impl Fn(&mut f32, f32, [&mut f32; N]) + Sync,
+) {
+    let run = |v: &mut [f32], g: &[f32], mut s: [&mut [f32]; N]| {
+        for (i, (w, &gi)) in v.iter_mut().zip(g).enumerate() {
+            f(w, gi, s.each_mut().map(|x| &mut x[i]));
+        }
+    };
+    if !worth_splitting(var.len()) {
+        run(var, grad, slots);
+        return;
+    }
+    let mut slot_chunks = slots.map(|s| s.chunks_mut(CHUNK));
+    let work: Vec<_> = var
+        .chunks_mut(CHUNK)
+        .zip(grad.chunks(CHUNK))
+        .map(|(v, g)| {
+            let s = slot_chunks
+                .each_mut()
+                .map(|it| it.next().unwrap_or_default());
+            (v, g, s)
+        })
+        .collect();
+    work.into_par_iter().for_each(|(v, g, s)| run(v, g, s));
+}
+
+/// `f` applied to every element of `x` in place, split like [`zip_update`].
+pub(crate) fn map_inplace(x: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
+    if worth_splitting(x.len()) {
+        x.par_chunks_mut(CHUNK)
+            .for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
+    } else {
+        x.iter_mut().for_each(|v| *v = f(*v));
+    }
+}
+
+/// A variable's elements as one slice in logical order, making it contiguous
+/// first if it is not (store values normally are).
+pub(crate) fn flat_mut(a: &mut ArrayD<f32>) -> &mut [f32] {
+    if a.as_slice().is_none() {
+        *a = a.as_standard_layout().into_owned();
+    }
+    a.as_slice_mut().unwrap_or_default()
+}
+
+pub(crate) fn into_flat(a: ArrayD<f32>) -> Vec<f32> {
+    if !a.is_standard_layout() {
+        return a.iter().copied().collect();
+    }
+    let n = a.len();
+    match a.into_raw_vec_and_offset() {
+        (v, Some(0) | None) if v.len() == n => v,
+        (v, off) => {
+            let start = off.unwrap_or(0);
+            v[start..start + n].to_vec()
+        }
+    }
+}

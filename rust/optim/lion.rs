@@ -1,0 +1,74 @@
+//! Lion, as Keras 3's `Lion.update_step`: the sign of an interpolated
+//! momentum, then the momentum update with the second beta.
+
+use super::{slot_mismatch, zip_update, Rule, Step};
+use crate::error::{Error, Result};
+use crate::ops::Attrs;
+
+pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2"];
+
+#[derive(Debug)]
+pub(crate) struct Lion {
+    beta_1: f64,
+    beta_2: f64,
+}
+
+impl Lion {
+    pub fn from_attrs(config: &Attrs) -> Result<Self> {
+        let op = "Lion";
+        let beta_1 = config.float(op, "beta_1", 0.9)?;
+        if beta_1 <= 0.0 || beta_1 > 1.0 {
+            return Err(Error::argument(
+                op,
+                format!(
+                    "'beta_1' must be in the (0, 1] range; otherwise the optimizer degenerates \
+                     to SignSGD. Received: beta_1={beta_1}"
+                ),
+            ));
+        }
+        Ok(Self {
+            beta_1,
+            beta_2: config.float(op, "beta_2", 0.99)?,
+        })
+    }
+}
+
+/// `jnp.sign`: zero stays zero and NaN stays NaN (unlike `f32::signum`).
+fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
+}
+
+impl Rule for Lion {
+    fn class_name(&self) -> &'static str {
+        "Lion"
+    }
+
+    fn slot_groups(&self) -> Vec<Vec<&'static str>> {
+        vec![vec!["momentum"]]
+    }
+
+    fn update(
+        &self,
+        step: &Step,
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        let lr = step.lr;
+        let (b1, b2) = (self.beta_1 as f32, self.beta_2 as f32);
+        let [m] = slots else {
+            return Err(slot_mismatch("Lion", slots.len()));
+        };
+        zip_update(var, grad, [m], |w, g, [m]| {
+            *w -= lr * sign(*m * b1 + g * (1.0 - b1));
+            *m = *m * b2 + g * (1.0 - b2);
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! `pykeras._core.Optimizer`: a Keras optimizer whose state and arithmetic
+//! live in Rust. `pykeras.optimizers` wraps it; trainers take `inner` directly.
+
+use super::compute;
+use super::convert::attrs_from_py;
+use super::errors::to_py;
+use crate::graph::store::{self, VarId};
+use crate::ops::Attrs;
+use crate::optim::{LearningRate, Optimizer, Schedule, SCHEDULE_KEY};
+use numpy::{IntoPyArray, PyReadonlyArrayDyn};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyTuple};
+
+#[pyclass(name = "Optimizer", module = "pykeras._core")]
+pub struct PyOptimizer {
+    pub(crate) inner: Optimizer,
+}
+
+/// Lists of non-integer numbers have no attribute kind; they travel as a
+/// comma-separated string, which `Schedule::from_attrs` reads back exactly
+/// (Python's `repr` of a float round-trips through Rust's parser).
+fn flat_value<'py>(py: Python<'py>, v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        let items: Vec<Bound<'py, PyAny>> = v.try_iter()?.collect::<PyResult<_>>()?;
+        let all_ints = items
+            .iter()
+            .all(|x| !x.is_instance_of::<PyBool>() && x.extract::<i64>().is_ok());
+        if !all_ints {
+            let nums = items
+                .iter()
+                .map(|x| x.extract::<f64>().map(|f| format!("{f:?}")))
+                .collect::<PyResult<Vec<_>>>()?;
+            return Ok(nums.join(",").into_pyobject(py)?.into_any());
+        }
+    }
+    Ok(v.clone())
+}
+
+/// A schedule's Keras config dict, its keys prefixed, added to `out`.
+fn flatten_schedule<'py>(
+    py: Python<'py>,
+    class_name: &str,
+    config: &Bound<'py, PyDict>,
+    prefix: &str,
+    out: &Bound<'py, PyDict>,
+) -> PyResult<()> {
+    if !prefix.is_empty() {
+        out.set_item(prefix, class_name)?;
+    }
+    for (k, v) in config.iter() {
+        let key: String = k.extract()?;
+        let key = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
+        out.set_item(key, flat_value(py, &v)?)?;
+    }
+    Ok(())
+}
+
+/// Reads `{"class_name": ..., "config": {...}}`, the form Keras serializes a
+/// schedule in.
+fn schedule_parts<'py>(d: &Bound<'py, PyDict>) -> PyResult<(String, Bound<'py, PyDict>)> {
+    let class_name: String = d
+        .get_item("class_name")?
+        .ok_or_else(|| PyTypeError::new_err("a schedule dict needs a 'class_name' key"))?
+        .extract()?;
+    let config = d
+        .get_item("config")?
+        .ok_or_else(|| PyTypeError::new_err("a schedule dict needs a 'config' key"))?
+        .cast_into::<PyDict>()?;
+    Ok((class_name, config))
+}
+
+/// The optimizer config as attributes, a nested schedule flattened under
+/// `learning_rate_schedule.`.
+fn optimizer_attrs(py: Python<'_>, config: &Bound<'_, PyDict>) -> PyResult<Attrs> {
+    let flat = PyDict::new(py);
+    for (k, v) in config.iter() {
+        let key: String = k.extract()?;
+        if key == "learning_rate" {
+            if let Ok(d) = v.cast::<PyDict>() {
+                let (class_name, sub) = schedule_parts(d)?;
+                flatten_schedule(py, &class_name, &sub, SCHEDULE_KEY, &flat)?;
+                continue;
+            }
+        }
+        flat.set_item(key, v)?;
+    }
+    attrs_from_py(Some(&flat))
+}
+
+fn var_ids(ids: &[i64]) -> PyResult<Vec<VarId>> {
+    ids.iter()
+        .map(|&i| {
+            usize::try_from(i).map_err(|_| {
+                PyTypeError::new_err(format!("variable ids are non-negative. Received: {i}"))
+            })
+        })
+        .collect()
+}
+
+fn arrays(list: Vec<PyReadonlyArrayDyn<'_, f32>>) -> Vec<ndarray::ArrayD<f32>> {
+    list.iter().map(|a| a.as_array().to_owned()).collect()
+}
+
+#[pymethods]
+impl PyOptimizer {
+    /// `Optimizer(name, config)`: `name` as `"adam"`, `config` as Keras's
+    /// `get_config()` (a schedule nested as `{"class_name", "config"}`).
+    #[new]
+    fn new(py: Python<'_>, name: &str, config: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let attrs = optimizer_attrs(py, config)?;
+        let inner = Optimizer::new(name, &attrs).map_err(to_py)?;
+        Ok(Self { inner })
+    }
+
+    /// Creates slots for these variables (ids of `_core.Variable`s).
+    fn build(&mut self, var_ids: Vec<i64>) -> PyResult<()> {
+        let ids = self::var_ids(&var_ids)?;
+        let store = store::read().map_err(to_py)?;
+        self.inner.build(&store, &ids).map_err(to_py)
+    }
+
+    /// One optimizer step: `grads[i]` (float32 arrays) updates variable `var_ids[i]`.
+    fn apply(
+        &mut self,
+        py: Python<'_>,
+        var_ids: Vec<i64>,
+        grads: Vec<PyReadonlyArrayDyn<'_, f32>>,
+    ) -> PyResult<()> {
+        let ids = self::var_ids(&var_ids)?;
+        let grads = arrays(grads);
+        let inner = &mut self.inner;
+        compute(py, move || {
+            let mut store = store::write()?;
+            inner.apply(&mut store, &ids, grads)
+        })
+    }
+
+    #[getter]
+    fn iterations(&self) -> u64 {
+        self.inner.iterations()
+    }
+
+    #[setter]
+    fn set_iterations(&mut self, n: u64) {
+        self.inner.set_iterations(n);
+    }
+
+    /// The learning rate of the next step.
+    #[getter]
+    fn learning_rate(&self) -> f32 {
+        self.inner.learning_rate()
+    }
+
+    #[setter]
+    fn set_learning_rate(&mut self, lr: f32) -> PyResult<()> {
+        self.inner.set_learning_rate(lr).map_err(to_py)
+    }
+
+    /// Whether a schedule drives the learning rate.
+    #[getter]
+    fn has_schedule(&self) -> bool {
+        matches!(self.inner.learning_rate_config(), LearningRate::Schedule(_))
+    }
+
+    /// Replaces the learning rate by a schedule: `set_schedule(class_name, config)`.
+    fn set_schedule(&mut self, class_name: &str, config: &Bound<'_, PyDict>) -> PyResult<()> {
+        let schedule = schedule_from(config.py(), class_name, config)?;
+        self.inner
+            .set_learning_rate_schedule(LearningRate::Schedule(schedule));
+        Ok(())
+    }
+
+    /// Keeps weight decay off these variables.
+    fn exclude_from_weight_decay(&mut self, var_ids: Vec<i64>) -> PyResult<()> {
+        let ids = self::var_ids(&var_ids)?;
+        self.inner.exclude_from_weight_decay(&ids);
+        Ok(())
+    }
+
+    /// The state as `[(name, array)]` in Keras's `optimizer.variables` order.
+    fn variables(&self, py: Python<'_>, var_ids: Vec<i64>) -> PyResult<Vec<(String, Py<PyAny>)>> {
+        let ids = self::var_ids(&var_ids)?;
+        Ok(self
+            .inner
+            .variables(&ids)
+            .into_iter()
+            .map(|(n, a)| (n, a.into_pyarray(py).into_any().unbind()))
+            .collect())
+    }
+
+    /// The slot names per group, as `variables` lists them: each group's
+    /// slots for the first variable, then for the next, and so on.
+    fn slot_groups(&self) -> Vec<Vec<&'static str>> {
+        self.inner.slot_groups()
+    }
+
+    /// Restores the state listed by `variables(var_ids)`.
+    fn set_variables(
+        &mut self,
+        var_ids: Vec<i64>,
+        values: Vec<PyReadonlyArrayDyn<'_, f32>>,
+    ) -> PyResult<()> {
+        let ids = self::var_ids(&var_ids)?;
+        self.inner
+            .set_variables(&ids, arrays(values))
+            .map_err(to_py)
+    }
+
+    /// The value of a built-in schedule at `step`, computed as the optimizer
+    /// computes it: `schedule_value("CosineDecay", config, step)`.
+    #[staticmethod]
+    fn schedule_value(class_name: &str, config: &Bound<'_, PyDict>, step: f64) -> PyResult<f32> {
+        Ok(schedule_from(config.py(), class_name, config)?.value(step))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<_core.Optimizer {} iterations={}>",
+            self.inner.class_name(),
+            self.inner.iterations()
+        )
+    }
+}
+
+fn schedule_from(
+    py: Python<'_>,
+    class_name: &str,
+    config: &Bound<'_, PyDict>,
+) -> PyResult<Schedule> {
+    let flat = PyDict::new(py);
+    flatten_schedule(py, class_name, config, "", &flat)?;
+    let attrs = attrs_from_py(Some(&flat))?;
+    let known = Schedule::keys(class_name).map_err(to_py)?;
+    attrs.check_known(class_name, known).map_err(to_py)?;
+    Schedule::from_attrs(class_name, &attrs, "").map_err(to_py)
+}

@@ -1,0 +1,37 @@
+//! Gathering a batch: the rows of a whole data array picked by index, copied
+//! into one contiguous array (the op kernels want contiguous inputs).
+
+use crate::error::{Error, Result};
+use crate::tensor::{Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
+
+fn gather<T: Copy>(a: &ArrayViewD<T>, rows: &[usize]) -> Result<ArrayD<T>> {
+    let n = a.shape().first().copied().unwrap_or(0);
+    if let Some(&bad) = rows.iter().find(|&&r| r >= n) {
+        return Err(Error::index("batch", bad as i64, n, "row"));
+    }
+    let mut shape = a.shape().to_vec();
+    shape[0] = rows.len();
+    // Consecutive rows of a contiguous array are one slice copy.
+    if let Some(flat) = a.as_slice() {
+        let width: usize = a.shape()[1..].iter().product();
+        let mut out = Vec::with_capacity(rows.len() * width);
+        for &r in rows {
+            out.extend_from_slice(&flat[r * width..(r + 1) * width]);
+        }
+        return ArrayD::from_shape_vec(IxDyn(&shape), out)
+            .map_err(|e| Error::shape("batch", "a consistent batch", e.to_string()));
+    }
+    Ok(a.select(Axis(0), rows))
+}
+
+/// The rows `rows` of `data` (along axis 0).
+pub fn gather_rows(data: &ValueView, rows: &[usize]) -> Result<Value> {
+    if data.shape().is_empty() {
+        return Err(Error::shape("batch", "data with a sample axis", "a scalar"));
+    }
+    Ok(match data {
+        ValueView::F32(a) => Value::F32(gather(a, rows)?),
+        ValueView::I64(a) => Value::I64(gather(a, rows)?),
+    })
+}

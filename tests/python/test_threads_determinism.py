@@ -1,0 +1,182 @@
+"""Results are bit-identical whatever the thread count: kernels split work
+over independent outputs only, never over a reduction. Each case is run
+forward and backward with 1, 2 and 3 threads and compared exactly. Sizes
+are above the parallel threshold so the work is really split."""
+
+import zlib
+
+import numpy as np
+import pykeras._core as C
+import pytest
+
+THREADS = [1, 2, 3]
+
+
+@pytest.fixture
+def restore_threads():
+    before = C.get_num_threads()
+    yield
+    C.set_num_threads(before)
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def _f32(rng, shape, low=-1.0, high=1.0):
+    return rng.uniform(low, high, size=shape).astype(np.float32)
+
+
+def _case(name):
+    """(inputs, attrs, training, seed) for op `name`, large enough to split."""
+    rng = _rng(zlib.crc32(name.encode()))
+    if name == "matmul":
+        return [_f32(rng, (300, 500)), _f32(rng, (500, 200))], None, False, 0
+    if name == "matmul_batched":
+        return [_f32(rng, (4, 120, 90)), np.swapaxes(_f32(rng, (4, 70, 90)), 1, 2)], None, False, 0
+    if name == "matmul_rows":
+        return [_f32(rng, (8, 64, 256)), _f32(rng, (256, 128))], None, False, 0
+    if name.partition(":")[0] in ("sum", "mean", "max"):
+        _, _, axis = name.partition(":")
+        attrs = None if axis == "" else {"axis": [int(a) for a in axis.split(",")]}
+        return [_f32(rng, (64, 256, 130))], attrs, False, 0
+    if name == "softmax_cross_entropy":
+        logits = _f32(rng, (4096, 100), -5, 5)
+        return [logits, rng.integers(0, 100, size=4096).astype(np.int64)], None, False, 0
+    if name == "softmax_cross_entropy_dense":
+        logits = _f32(rng, (2048, 100), -5, 5)
+        p = rng.dirichlet(np.ones(100), size=2048).astype(np.float32)
+        return [logits, p], None, False, 0
+    if name == "softmax":
+        return [_f32(rng, (512, 300), -5, 5)], {"axis": -1}, False, 0
+    if name == "batch_norm":
+        x = _f32(rng, (128, 16, 16, 32), -2, 3)
+        c = 32
+        params = [
+            _f32(rng, (c,), 0.5, 2),
+            _f32(rng, (c,)),
+            _f32(rng, (c,)),
+            _f32(rng, (c,), 0.5, 2),
+        ]
+        return [x, *params], {"axis": -1}, True, 0
+    if name == "batch_norm_axis1":
+        x = _f32(rng, (64, 24, 20, 20))
+        c = 24
+        params = [
+            _f32(rng, (c,), 0.5, 2),
+            _f32(rng, (c,)),
+            _f32(rng, (c,)),
+            _f32(rng, (c,), 0.5, 2),
+        ]
+        return [x, *params], {"axis": 1}, True, 0
+    if name == "layer_norm":
+        x = _f32(rng, (256, 64, 40))
+        return [x, _f32(rng, (40,)), _f32(rng, (40,))], {"axis": -1}, False, 0
+    if name == "dropout":
+        return [_f32(rng, (512, 1024))], {"rate": 0.3, "seed": 17}, True, 12345
+    if name == "embedding":
+        ids = rng.integers(0, 500, size=(256, 64)).astype(np.int64)
+        return [ids, _f32(rng, (500, 64))], None, False, 0
+    if name == "add":
+        return [_f32(rng, (256, 512)), _f32(rng, (512,))], None, False, 0
+    if name == "gelu":
+        return [_f32(rng, (512, 512), -4, 4)], {"approximate": False}, False, 0
+    if name == "conv2d":
+        x = _f32(rng, (8, 32, 32, 16))
+        k = _f32(rng, (3, 3, 16, 32))
+        return [x, k], {"padding": "same", "strides": [1, 1]}, False, 0
+    if name == "conv2d_strided":
+        x = _f32(rng, (6, 33, 31, 8))
+        k = _f32(rng, (5, 3, 8, 16))
+        return [x, k], {"padding": "valid", "strides": [2, 1], "dilation_rate": [1, 2]}, False, 0
+    if name == "conv1d":
+        x = _f32(rng, (16, 500, 12))
+        k = _f32(rng, (7, 12, 24))
+        return [x, k], {"padding": "same", "dilation_rate": 2}, False, 0
+    if name in ("max_pool2d", "avg_pool2d"):
+        x = _f32(rng, (16, 40, 40, 16))
+        return [x], {"pool_size": 3, "strides": 2, "padding": "same"}, False, 0
+    if name in ("global_avg_pool2d", "global_max_pool2d"):
+        return [_f32(rng, (32, 30, 30, 16))], None, False, 0
+    raise KeyError(name)
+
+
+CASES = [
+    "matmul",
+    "matmul_batched",
+    "matmul_rows",
+    "sum",
+    "sum:0",
+    "sum:1",
+    "sum:2",
+    "sum:0,2",
+    "mean",
+    "mean:0",
+    "mean:1,2",
+    "max:0",
+    "max:2",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_dense",
+    "softmax",
+    "batch_norm",
+    "batch_norm_axis1",
+    "layer_norm",
+    "dropout",
+    "embedding",
+    "add",
+    "gelu",
+    "conv2d",
+    "conv2d_strided",
+    "conv1d",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+    "global_max_pool2d",
+]
+
+
+def _op_name(case):
+    name = case.partition(":")[0]
+    for suffix in ("_batched", "_rows", "_dense", "_axis1", "_strided"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bit_identical_across_thread_counts(case, restore_threads):
+    name = _op_name(case)
+    inputs, attrs, training, seed = _case(case)
+    results = []
+    for n in THREADS:
+        C.set_num_threads(n)
+        assert C.get_num_threads() == n
+        out = C.op(name, inputs, attrs, training=training, seed=seed)
+        g = _f32(_rng(1), out.shape)
+        grads = C.op_grad(name, inputs, g, attrs, training=training, seed=seed)
+        results.append((out, grads))
+    out0, grads0 = results[0]
+    assert np.all(np.isfinite(out0))
+    for n, (out, grads) in zip(THREADS[1:], results[1:]):
+        assert out.tobytes() == out0.tobytes(), f"{case}: output differs with {n} threads"
+        for i, (a, b) in enumerate(zip(grads0, grads)):
+            if a is None:
+                assert b is None
+                continue
+            assert a.tobytes() == b.tobytes(), f"{case}: gradient {i} differs with {n} threads"
+
+
+def test_dropout_mask_is_the_same_for_every_thread_count(restore_threads):
+    x = np.ones((1 << 20,), np.float32)
+    masks = []
+    for n in THREADS:
+        C.set_num_threads(n)
+        masks.append(C.op("dropout", [x], {"rate": 0.5, "seed": 3}, training=True, seed=9))
+    for m in masks[1:]:
+        np.testing.assert_array_equal(m, masks[0])
+
+
+def test_set_num_threads_rejects_zero(restore_threads):
+    from pykeras.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError):
+        C.set_num_threads(0)
