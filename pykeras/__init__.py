@@ -20,6 +20,7 @@ from pykeras import (
     optimizers,
     random,
     regularizers,
+    saving,
     utils,
 )
 from pykeras.config import get_num_threads, set_num_threads
@@ -52,6 +53,7 @@ __all__ = [
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "set_num_threads",
     "utils",
 ]

@@ -36,8 +36,33 @@ class OpLayer(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"op_name": self.op_name, "attrs": self.attrs})
+        config.update(
+            {
+                "op_name": self.op_name,
+                # Operands in order: None where an input tensor goes, else the constant.
+                "template": [None if slot else c for slot, c in zip(self._slots, self._constants)],
+                "slots": list(self._slots),
+                "index_inputs": list(self.index_inputs),
+                "attrs": self.attrs,
+            }
+        )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        slots = config.pop("slots", None)
+        template = config.pop("template", None)
+        if slots is None or template is None or len(slots) != len(template):
+            raise ValueError(
+                f"The config of op layer '{config.get('name')}' lacks its operands "
+                "('template' and 'slots'), so the op cannot be rebuilt."
+            )
+        operands = [KerasTensor(()) if slot else c for slot, c in zip(slots, template)]
+        op_name = config.pop("op_name")
+        index_inputs = config.pop("index_inputs", ())
+        attrs = config.pop("attrs", None) or {}
+        return cls(op_name, operands, index_inputs, attrs, **config)
 
 
 def _op_layer_name(op_name):

@@ -1,6 +1,7 @@
 """Functional models: a graph of layer calls from `Input`s to outputs."""
 
 from collections import Counter
+from types import SimpleNamespace
 
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten, map_structure, pack_like
@@ -94,11 +95,13 @@ class Functional(Model):
 
     @property
     def layers(self):
-        layers = []
-        for node in self._nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
-        return layers
+        """The model's layers in Keras's order (deepest first), which fixes the order of
+        `weights` and where each layer's weights go in saved files."""
+        if getattr(self, "_layer_order", None) is None:
+            # Held in a namespace so attribute scans for sublayers do not see a list.
+            order = _keras_layer_order(self._flat_inputs, self._flat_outputs)
+            self._layer_order = SimpleNamespace(layers=order)
+        return list(self._layer_order.layers)
 
     def _sublayers(self):
         return self.layers
@@ -193,3 +196,62 @@ class Functional(Model):
 
     def build(self, input_shape):
         self.built = True
+
+    # ------------------------------------------------------------ config
+
+    def get_config(self):
+        """Keras 3's Functional config: `name`, `trainable`, `layers` (each with its
+        `inbound_nodes`), `input_layers` and `output_layers`."""
+        from pykeras.saving import functional_config
+
+        return functional_config.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a Functional model from a Keras 3, tf.keras 2 or pykeras config."""
+        from pykeras.saving import functional_config
+
+        return functional_config.from_config(cls, dict(config), custom_objects)
+
+
+def _keras_layer_order(inputs, outputs):
+    """The layers between `inputs` and `outputs` ordered as Keras orders them: by
+    decreasing depth from the outputs, ties by first visit in a depth-first walk
+    from the outputs. Keras 3 (`ops.function.map_graph`) and tf.keras 2 both use
+    this order for `model.layers`, `model.weights` and their weight files, so
+    keeping it makes files and `get_weights()` lists line up with Keras's."""
+    input_ids = {id(t) for t in inputs}
+    finished, ordered, first_visit = set(), [], {}
+
+    def visit(tensor):
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if node.id in finished:
+            return
+        if node.input_tensors and id(tensor) in input_ids:
+            finished.add(node.id)
+            return
+        first_visit.setdefault(layer, len(first_visit))
+        if node.input_tensors:
+            for t in node.input_tensors:
+                visit(t)
+        finished.add(node.id)
+        ordered.append(node)
+
+    for t in outputs:
+        visit(t)
+    in_graph = {node.id for node in ordered}
+    node_depth, layer_depth = {}, {}
+    for node in reversed(ordered):
+        depth = max(node_depth.setdefault(node.id, 0), layer_depth.get(node.layer, 0))
+        layer_depth[node.layer] = depth
+        node_depth[node.id] = depth
+        for parent in node.parent_nodes:
+            if parent.id in in_graph:
+                node_depth[parent.id] = max(depth + 1, node_depth.get(parent.id, 0))
+    for t in inputs:
+        layer = t._keras_history[0]
+        if layer not in layer_depth:
+            layer_depth[layer] = 0
+            first_visit[layer] = -1
+    return sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_visit[layer]))

@@ -16,10 +16,11 @@ from pykeras.engine.node import Node
 from pykeras.engine.tracing import Tracer, active_tracer
 from pykeras.engine.tree import flatten, map_structure, pack_like
 from pykeras.layers.layer import Layer, _make_outputs, _shape_of
+from pykeras.saving.model_saving import ModelSaving
 from pykeras.trainers.trainer import Trainer
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, ModelSaving, Layer):
     """A model groups layers into an object with training and inference features.
 
     Functional: `Model(inputs, outputs, name=None)`.

@@ -139,6 +139,51 @@ class Sequential(Model):
             x = x[0]
         return x, [x]
 
+    # ------------------------------------------------------------ config
+
+    def get_config(self):
+        """Keras 3's Sequential config: `name`, `trainable`, `dtype`, `layers` (the
+        InputLayer first, when the input shape is known) and `build_input_shape`."""
+        from pykeras.saving.functional_config import layer_entry
+
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": self.dtype,
+            "layers": [layer_entry(layer) for layer in self._seq_layers],
+        }
+        if self._functional is not None and isinstance(self._seq_layers[0], InputLayer):
+            config["build_input_shape"] = list(self._seq_layers[0].batch_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a Sequential model from a Keras 3, tf.keras 2 or pykeras config
+        (tf.keras 2's first layer may carry `batch_input_shape`)."""
+        from pykeras.saving.object_registration import CustomObjectScope
+        from pykeras.saving.serialization_lib import deserialize_keras_object
+
+        if isinstance(config, list):
+            # Keras 1 and early Keras 2 stored a Sequential as its list of layers.
+            config = {"layers": config}
+        if not isinstance(config.get("layers"), list):
+            raise ValueError(
+                "A Sequential model config must be a dict with a 'layers' list. "
+                f"Received: config={config!r}"
+            )
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        with CustomObjectScope(custom_objects or {}):
+            for layer_config in config["layers"]:
+                layer = deserialize_keras_object(
+                    layer_config, custom_objects=custom_objects, kinds=("layers", "models")
+                )
+                model.add(layer, rebuild=False)
+        model._rebuild()
+        build_input_shape = config.get("build_input_shape")
+        if model._functional is None and isinstance(build_input_shape, (list, tuple)):
+            model.build(tuple(build_input_shape))
+        return model
+
     @property
     def inputs(self):
         return self._functional.inputs if self._functional else None

@@ -91,6 +91,12 @@ def resolve_losses(loss, loss_weights, output_names):
     """One `LossEntry` (or None) per output."""
     if loss is None:
         return [None] * len(output_names)
+    # Unknown names first: `["mean_squared_loss,categorical_crossentropy"]` is
+    # better told as a bad name than as a list of the wrong length.
+    entries = loss.values() if isinstance(loss, dict) else loss
+    for entry in entries if isinstance(loss, (list, tuple, dict)) else [loss]:
+        if isinstance(entry, str) and not _is_alias(entry):
+            losses_module.get(entry)
     per_output = _per_output(loss, output_names, "losses")
     if isinstance(loss, (list, tuple)) and len(output_names) == 1:
         if len(loss) != 1:

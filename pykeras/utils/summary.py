@@ -145,7 +145,7 @@ def format_layer_shape(layer):
 
         try:
             out = layer.compute_output_shape(layer._build_shapes_dict)
-        except Exception:  # noqa: BLE001 - a layer that cannot say prints "?", as in Keras
+        except Exception:  # a layer that cannot tell prints "?", as in Keras
             return "?"
         if isinstance(out, tuple) and all(d is None or isinstance(d, int) for d in out):
             out = ShapeTuple(out)
@@ -186,8 +186,7 @@ def get_layer_index_bound_by_layer_name(layers, layer_range=None):
     upper = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
     if not lower or not upper:
         raise ValueError(
-            "Passed layer_names do not match the layer names in the model. "
-            f"Received: {layer_range}"
+            f"Passed layer_names do not match the layer names in the model. Received: {layer_range}"
         )
     if min(lower) > max(upper):
         return [min(upper), max(lower) + 1]
@@ -215,13 +214,31 @@ def _ratio_reduce(total, maximums, values):
     return result
 
 
+def _ratio_distribute(total, ratios):
+    """rich's `ratio_distribute`: splits `total` in proportion to `ratios`, rounding up."""
+    total_ratio = sum(ratios)
+    parts = []
+    for ratio in ratios:
+        part = math.ceil(ratio * total / total_ratio) if total_ratio > 0 else total
+        parts.append(part)
+        total_ratio -= ratio
+        total -= part
+    return parts
+
+
 def _table_widths(column_widths, line_length):
-    """Each column's width with its padding, once the table fits `line_length`."""
+    """Each column's width with its padding, once the table is `line_length` wide:
+    shrunk evenly when the columns are too wide, grown in proportion when they
+    are too narrow (rich's table with a fixed `width`)."""
     budget = line_length - (len(column_widths) + 1)  # the vertical rules
     widths = [min(w + 2, budget) for w in column_widths]
     if sum(widths) > budget:
         widths = _ratio_reduce(sum(widths) - budget, widths, widths)
         widths = [w if w >= 1 else 0 for w in widths]
+    if 0 < sum(widths) < budget:
+        widths = [
+            w + extra for w, extra in zip(widths, _ratio_distribute(budget - sum(widths), widths))
+        ]
     return widths
 
 
@@ -255,7 +272,9 @@ def _truncate(line, width):
 
 
 def _wrap(text, width, justify):
-    """The lines of one cell, each exactly `width` wide."""
+    """The lines of one cell, each exactly `width` wide (none in a column too narrow)."""
+    if width < 1:
+        return []
     lines = []
     for paragraph in str(text).split("\n"):
         cuts = [0] + _line_breaks(paragraph, width) + [len(paragraph)]
@@ -283,7 +302,7 @@ def _render_row(cells, widths, alignment, border, bottom_align=False):
         blank = [" " * max(widths[i] - 2, 0)] * (height - len(column))
         columns[i] = blank + column if bottom_align else column + blank
     return [
-        border + border.join(f" {col[line]} "[: w] for col, w in zip(columns, widths)) + border
+        border + border.join(f" {col[line]} "[:w] for col, w in zip(columns, widths)) + border
         for line in range(height)
     ]
 
@@ -359,6 +378,7 @@ def print_summary(
         default_line_length += 12
     default_line_length = min(default_line_length, shutil.get_terminal_size().columns - 4)
     line_length = line_length or default_line_length
+    given_positions = positions
     if positions and positions[-1] > 1:
         positions = [p / line_length for p in positions]  # character positions (Keras 2)
     positions = list(positions or default_positions)
@@ -369,7 +389,7 @@ def print_summary(
     if len(positions) != len(header):
         raise ValueError(
             f"summary expected {len(header) - show_trainable} column positions "
-            f"(for {header[: len(header) - show_trainable]}). Received: positions={positions}"
+            f"(for {header[: len(header) - show_trainable]}). Received: positions={given_positions}"
         )
     column_widths, current = [], 0
     for pos in positions:

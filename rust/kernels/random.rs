@@ -9,12 +9,22 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A uniform float in [0, 1) for element `index` of stream `stream` under `seed`.
-pub fn uniform(seed: u64, stream: u64, index: u64) -> f32 {
-    let key = mix(seed ^ mix(stream.wrapping_add(0x9e37_79b9_7f4a_7c15)));
+/// The key of stream `stream` under `seed` (computed once per tensor).
+pub fn stream_key(seed: u64, stream: u64) -> u64 {
+    mix(seed ^ mix(stream.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// A uniform float in [0, 1) for element `index` of the stream with `key`.
+#[inline]
+pub fn uniform_keyed(key: u64, index: u64) -> f32 {
     let bits = mix(key ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     // The top 24 bits give every float32 in [0, 1) with spacing 2^-24.
     (bits >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
+}
+
+/// A uniform float in [0, 1) for element `index` of stream `stream` under `seed`.
+pub fn uniform(seed: u64, stream: u64, index: u64) -> f32 {
+    uniform_keyed(stream_key(seed, stream), index)
 }
 
 #[cfg(test)]

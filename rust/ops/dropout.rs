@@ -4,7 +4,7 @@
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::parallel::worth_splitting;
-use crate::kernels::random::uniform;
+use crate::kernels::random::{stream_key, uniform_keyed};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
@@ -40,28 +40,40 @@ impl Dropout {
 
     /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step seed).
     fn apply(&self, values: ArrayViewD<f32>, ctx: &Context) -> Result<ArrayD<f32>> {
-        let (rate, seed, step) = (self.rate, self.seed, ctx.seed);
+        let (rate, key) = (self.rate, stream_key(self.seed, ctx.seed));
         let scale = 1.0 / (1.0 - rate);
         let standard = values.as_standard_layout();
         let flat_in = standard
             .as_slice()
             .ok_or_else(|| Error::shape("dropout", "a contiguous tensor", "a strided view"))?;
-        let keep = |i: usize| {
-            if uniform(seed, step, i as u64) >= rate {
-                flat_in[i] * scale
-            } else {
-                0.0
+        let mut out = vec![0.0f32; flat_in.len()];
+        // Each element depends on its index only, so chunks can run on any
+        // thread in any order and give the same mask.
+        let fill = |(chunk, (dst, src)): (usize, (&mut [f32], &[f32]))| {
+            let first = (chunk * CHUNK) as u64;
+            for (i, (d, &x)) in dst.iter_mut().zip(src).enumerate() {
+                let keep = uniform_keyed(key, first + i as u64) >= rate;
+                *d = if keep { x * scale } else { 0.0 };
             }
         };
-        let out: Vec<f32> = if worth_splitting(flat_in.len()) {
-            (0..flat_in.len()).into_par_iter().map(keep).collect()
+        if worth_splitting(flat_in.len()) {
+            out.par_chunks_mut(CHUNK)
+                .zip(flat_in.par_chunks(CHUNK))
+                .enumerate()
+                .for_each(fill);
         } else {
-            (0..flat_in.len()).map(keep).collect()
-        };
+            out.chunks_mut(CHUNK)
+                .zip(flat_in.chunks(CHUNK))
+                .enumerate()
+                .for_each(fill);
+        }
         ArrayD::from_shape_vec(IxDyn(values.shape()), out)
             .map_err(|e| Error::shape("dropout", "a consistent shape", e.to_string()))
     }
 }
+
+/// Elements per parallel task.
+const CHUNK: usize = 16 * 1024;
 
 impl Primitive for Dropout {
     fn name(&self) -> &'static str {

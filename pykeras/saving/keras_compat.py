@@ -1,0 +1,103 @@
+"""Config keys that Keras 3 or tf.keras 2 write and pykeras's constructors do not take.
+
+Each key is dropped when it holds the value that means "feature off" (so a
+file that does not use the feature loads), and refused with a clear error
+otherwise: silently ignoring, say, `renorm=True` would change the model.
+"""
+
+_ANY = object()
+
+# class name (or "*" for every layer) -> {key: value meaning "off" (or _ANY: always ignorable)}.
+_IGNORED_WHEN_OFF = {
+    "*": {
+        # Keras 3.x quantization and LoRA knobs on Dense / Embedding / EinsumDense.
+        "quantization_config": None,
+        "lora_rank": None,
+        "lora_alpha": None,
+    },
+    "InputLayer": {"optional": False, "sparse": False, "ragged": False},
+    "BatchNormalization": {"renorm": False, "renorm_clipping": None, "renorm_momentum": _ANY},
+    "LayerNormalization": {"rms_scaling": False},
+    # Keras 2's Lambda kept how its function was stored; pykeras reads the function itself.
+    "Lambda": {
+        "module": _ANY,
+        "function_type": _ANY,
+        "output_shape_type": _ANY,
+        "output_shape_module": _ANY,
+    },
+    # Keras 2 optimizers (`tf.keras.optimizers` 2.11+ and the legacy ones).
+    "optimizer": {"is_legacy_optimizer": _ANY, "jit_compile": _ANY, "decay": 0.0},
+    # Variance-scaling initializers in Keras 3.1x record the axes they used for fans.
+    "initializer": {"input_axes": None, "output_axes": None},
+}
+
+# Keras 2 reductions named "auto" what Keras 3 calls "sum_over_batch_size".
+_REDUCTION_RENAMES = {"auto": "sum_over_batch_size", "sum_over_batch_size": "sum_over_batch_size"}
+
+# Layers whose `axis` is one int: Keras 2 stored it as a one-element list after build.
+_INT_AXIS_LAYERS = ("BatchNormalization",)
+
+
+def _group_of(kind):
+    return {"optimizers": "optimizer", "initializers": "initializer"}.get(kind)
+
+
+def clean_config(class_name, kind, config, owner=None):
+    """A copy of `config` with the ignorable Keras-only keys removed.
+
+    Args:
+        class_name: the class the config belongs to.
+        kind: its family in the registry ("layers", "optimizers", ...).
+        config: the inner config dict.
+        owner: how to name the object in errors (default: its class name).
+
+    Raises:
+        ValueError: a Keras feature pykeras lacks is switched on in the config.
+    """
+    config = dict(config)
+    config.pop("shared_object_id", None)
+    tables = [_IGNORED_WHEN_OFF.get(class_name, {})]
+    if kind in ("layers", "models"):
+        tables.append(_IGNORED_WHEN_OFF["*"])
+    group = _group_of(kind)
+    if group is not None:
+        tables.append(_IGNORED_WHEN_OFF[group])
+    for table in tables:
+        for key, off in table.items():
+            if key not in config:
+                continue
+            value = config[key]
+            if off is _ANY or value == off or (off is None and value in ({}, [])):
+                del config[key]
+                continue
+            if class_name == "BatchNormalization" and not config.get("renorm"):
+                del config[key]
+                continue
+            name = owner or config.get("name") or class_name
+            raise ValueError(
+                f"'{name}' ({class_name}) uses `{key}={value!r}`, a Keras feature pykeras does "
+                f"not implement; pykeras can only load it with `{key}={off!r}`."
+            )
+    if kind in ("losses", "metrics") and config.get("reduction") in _REDUCTION_RENAMES:
+        config["reduction"] = _REDUCTION_RENAMES[config["reduction"]]
+    if class_name in _INT_AXIS_LAYERS:
+        axis = config.get("axis")
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:
+            config["axis"] = int(axis[0])
+    if "dtype" in config:
+        config["dtype"] = dtype_name(config["dtype"], owner or config.get("name") or class_name)
+    return config
+
+
+def dtype_name(dtype, owner):
+    """A dtype or a serialized `DTypePolicy` (Keras 3) / `Policy` (Keras 2) as its name."""
+    if isinstance(dtype, dict):
+        inner = dtype.get("config") or {}
+        class_name = dtype.get("class_name", "")
+        if "Quantized" in class_name or str(inner.get("name", "")).startswith(("int8", "int4")):
+            raise ValueError(
+                f"'{owner}' uses the quantized dtype policy {inner.get('name')!r}, which "
+                "pykeras does not implement."
+            )
+        return inner.get("name")
+    return dtype

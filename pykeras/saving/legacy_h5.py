@@ -1,0 +1,380 @@
+"""The legacy HDF5 formats of tf.keras 2 (and Keras 3's `model.save("x.h5")`).
+
+Weights (`save_weights("w.h5")` in tf.keras 2, and the `model_weights`
+group of a whole-model file): the root carries `layer_names`, `backend` and
+`keras_version` attributes; one group per layer carries `weight_names`
+(`dense/kernel:0` in tf.keras 2, `dense/kernel` in Keras 3) and the datasets
+at those names. Weights are matched to layers in order, or by layer name.
+
+Whole model (`model.save("m.h5")`): root attributes `model_config` (JSON,
+`{"class_name": "Functional" | "Sequential", "config": ...}`) and
+`training_config`, plus `model_weights` and `optimizer_weights` groups.
+"""
+
+import json
+import warnings
+
+import numpy as np
+
+from pykeras.saving import file_format, state_paths
+from pykeras.saving.atomic import atomic_path
+from pykeras.saving.h5_safety import (
+    open_h5,
+    read_attr_list,
+    read_attr_str,
+    safe_dataset,
+    safe_group,
+)
+from pykeras.saving.serialization_lib import (
+    SafeModeScope,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+
+# Weights files carry this Keras version so readers treat them as Keras 3 files.
+KERAS_FORMAT_VERSION = "3.0.0"
+BACKEND_NAME = "pykeras"
+# HDF5 object headers hold at most this many bytes; bigger attributes are chunked.
+_HEADER_LIMIT = 64512
+
+
+def legacy_weights(layer):
+    """A layer's weights in the legacy order: trainable ones, then the rest."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def is_legacy_weights(h5file):
+    """Whether an open HDF5 file holds legacy weights (at its root or in `model_weights`)."""
+    return (
+        "layer_names" in h5file.attrs
+        or "layer_names0" in h5file.attrs
+        or ("model_weights" in h5file)
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write_attr_list(group, name, values):
+    """A list of names as an attribute, split into `name0`, `name1`, ... when it would
+    overflow an HDF5 object header (as Keras does)."""
+    encoded = [v.encode("utf8") for v in values]
+    data = np.asarray(encoded) if encoded else np.asarray([])
+    chunks = 1
+    while chunks < max(len(values), 1) and any(
+        c.nbytes > _HEADER_LIMIT for c in np.array_split(data, chunks)
+    ):
+        chunks += 1
+    if chunks == 1:
+        # A list (not an array) makes h5py store variable-length strings, as Keras 3 does.
+        group.attrs[name] = encoded if encoded else data
+    else:
+        for i, chunk in enumerate(np.array_split(data, chunks)):
+            group.attrs[f"{name}{i}"] = chunk
+
+
+def _write_subset(group, weights):
+    names = [str(w.path) for w in weights]
+    _write_attr_list(group, "weight_names", names)
+    for name, w in zip(names, weights):
+        group.create_dataset(name, data=np.asarray(w.numpy()))
+
+
+def save_weights(model, group):
+    """Writes `model`'s weights in the legacy layout into the open h5py group."""
+    layers = model.layers
+    _write_attr_list(group, "layer_names", [layer.name for layer in layers])
+    group.attrs["backend"] = BACKEND_NAME.encode("utf8")
+    group.attrs["keras_version"] = KERAS_FORMAT_VERSION.encode("utf8")
+    # Sorted so that no group name is created after one it prefixes (as Keras does).
+    for layer in sorted(layers, key=lambda layer: layer.name):
+        _write_subset(group.create_group(layer.name), legacy_weights(layer))
+    _write_subset(group.create_group("top_level_model_weights"), state_paths.own_variables(model))
+
+
+def _legacy_entry(entry):
+    """A Keras 3 layer entry as Keras 3's legacy writer gives it: no module,
+    registered name as class name for registered classes, no build config."""
+    class_name = entry["class_name"]
+    registered = entry.get("registered_name")
+    if registered and ">" in str(registered):
+        class_name = registered
+    out = {"class_name": class_name, "config": dict(entry["config"])}
+    if isinstance(out["config"].get("layers"), list):
+        out["config"]["layers"] = [_legacy_layer(d) for d in out["config"]["layers"]]
+    return out
+
+
+def _legacy_layer(data):
+    if str(data.get("module", "")).startswith(("keras.src.ops.", "pykeras.")):
+        # Ops on symbolic tensors and pykeras-only layers keep their module: without it
+        # no reader can tell `Relu` the op from a layer (Keras 3 then reads the entry with
+        # its new-style deserializer, which knows the op).
+        out = {k: data[k] for k in ("module", "class_name", "config", "registered_name")}
+    else:
+        out = _legacy_entry(data)
+    for key in ("name", "inbound_nodes"):
+        if key in data:
+            out[key] = data[key]
+    return out
+
+
+def model_config(model):
+    """`model_config` as Keras 3's legacy `.h5` writer stores it."""
+    from pykeras.models.functional import Functional
+    from pykeras.models.sequential import Sequential
+
+    if not isinstance(model, (Functional, Sequential)):
+        raise ValueError(
+            f"Model '{model.name}' is a subclassed model; the legacy `.h5` format can only hold "
+            "Functional and Sequential models. Save it as `.keras` instead."
+        )
+    return _legacy_entry(serialize_keras_object(model))
+
+
+def _legacy_value(value):
+    """Losses and metrics for `training_config`: names stay names, objects become
+    `{"class_name", "config"}`, functions their names."""
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        if value["class_name"] == "function":
+            return value["config"]
+        return _legacy_entry(value)
+    if isinstance(value, list):
+        return [_legacy_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _legacy_value(v) for k, v in value.items()}
+    return value
+
+
+def training_config(model):
+    compile_config = model.get_compile_config()
+    if compile_config is None:
+        return None
+    config = {k: _legacy_value(v) for k, v in compile_config.items() if k != "optimizer"}
+    optimizer = compile_config["optimizer"]
+    config["optimizer_config"] = {
+        "class_name": _legacy_entry(optimizer)["class_name"],
+        "config": optimizer["config"],
+    }
+    return config
+
+
+def save_model(model, filepath, include_optimizer=True):
+    """Writes `model` as a legacy whole-model `.h5` file (atomically)."""
+    import h5py
+
+    config = model_config(model)
+    train = training_config(model) if include_optimizer else None
+    with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["keras_version"] = KERAS_FORMAT_VERSION
+        f.attrs["backend"] = BACKEND_NAME
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        if train is not None:
+            f.attrs["training_config"] = json.dumps(train).encode("utf8")
+        save_weights(model, f.create_group("model_weights"))
+        optimizer = getattr(model, "__dict__", {}).get("optimizer")
+        if train is not None and optimizer is not None:
+            variables = optimizer.variables
+            group = f.create_group("optimizer_weights")
+            names = [v.path for v in variables]
+            _write_attr_list(group, "weight_names", names)
+            for name, value in zip(names, optimizer.get_weights()):
+                group.create_dataset(name, data=np.asarray(value))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_subset(group):
+    names = read_attr_list(group, "weight_names")
+    return [np.asarray(safe_dataset(group, name)[()]) for name in names]
+
+
+def _assign(layer, variables, values, what, filepath, skip_mismatch):
+    """Assigns `values` to `variables`; shape mismatches raise, or warn and skip."""
+    for variable, value in zip(variables, values):
+        if tuple(value.shape) != tuple(variable.shape):
+            message = (
+                f"Shape mismatch in {what} for weight {variable.path}: the model expects shape "
+                f"{variable.shape}, '{filepath}' holds shape {tuple(value.shape)}."
+            )
+            if skip_mismatch:
+                warnings.warn(f"Skipping loading weights: {message}", stacklevel=4)
+                continue
+            raise ValueError(message)
+        variable.assign(value)
+
+
+def load_weights(model, group, filepath, by_name=False, skip_mismatch=False):
+    """Assigns legacy-layout weights from the open h5py `group` to `model`.
+
+    Args:
+        by_name: match layers by name (layers missing from the file keep their
+            weights) instead of by order.
+        skip_mismatch: with `by_name`, skip (with a warning) layers whose weight
+            count or shapes differ instead of raising.
+    """
+    layer_names = read_attr_list(group, "layer_names")
+    if by_name:
+        _load_by_name(model, group, layer_names, filepath, skip_mismatch)
+        return
+    saved = []
+    for name in layer_names:
+        values = _read_subset(safe_group(group, name))
+        if values:
+            saved.append((name, values))
+    layers = [layer for layer in model.layers if legacy_weights(layer)]
+    if len(saved) != len(layers):
+        raise ValueError(
+            f"Layer count mismatch when loading weights from '{filepath}': the model has "
+            f"{len(layers)} layers with weights ({[layer.name for layer in layers]}), the file "
+            f"has {len(saved)} ({[name for name, _ in saved]}). Load with `by_name=True` to match "
+            "layers by name."
+        )
+    for k, (layer, (name, values)) in enumerate(zip(layers, saved)):
+        variables = legacy_weights(layer)
+        if len(values) != len(variables):
+            raise ValueError(
+                f"Weight count mismatch for layer #{k} (named '{layer.name}' in the model, "
+                f"'{name}' in '{filepath}'): the layer expects {len(variables)} weight(s), the "
+                f"file holds {len(values)}."
+            )
+        what = f"layer #{k} (named '{layer.name}')"
+        _assign(layer, variables, values, what, filepath, skip_mismatch)
+    _load_top_level(model, group, filepath, skip_mismatch)
+
+
+def _load_by_name(model, group, layer_names, filepath, skip_mismatch):
+    index = {}
+    for layer in model.layers:
+        index.setdefault(layer.name, []).append(layer)
+    for k, name in enumerate(layer_names):
+        values = _read_subset(safe_group(group, name))
+        for layer in index.get(name, []):
+            variables = legacy_weights(layer)
+            if len(values) != len(variables):
+                message = (
+                    f"Weight count mismatch for layer #{k} (named '{layer.name}'): the layer "
+                    f"expects {len(variables)} weight(s), '{filepath}' holds {len(values)}."
+                )
+                if skip_mismatch:
+                    warnings.warn(f"Skipping loading weights: {message}", stacklevel=3)
+                    continue
+                raise ValueError(message)
+            what = f"layer #{k} (named '{layer.name}')"
+            _assign(layer, variables, values, what, filepath, skip_mismatch)
+    _load_top_level(model, group, filepath, skip_mismatch)
+
+
+def _load_top_level(model, group, filepath, skip_mismatch):
+    if "top_level_model_weights" not in group:
+        return
+    values = _read_subset(safe_group(group, "top_level_model_weights"))
+    variables = state_paths.own_variables(model)
+    if len(values) != len(variables):
+        message = (
+            f"Weight count mismatch for the top-level weights of model '{model.name}': it has "
+            f"{len(variables)}, '{filepath}' holds {len(values)}."
+        )
+        if skip_mismatch:
+            warnings.warn(f"Skipping loading weights: {message}", stacklevel=3)
+            return
+        raise ValueError(message)
+    _assign(model, variables, values, "the top-level model", filepath, skip_mismatch)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuilds the model in a legacy whole-model `.h5` file, with its weights and
+    (when `compile`) its compile settings and, for Keras 3 / pykeras files, optimizer state."""
+    with open_h5(filepath) as f:
+        raw = read_attr_str(f, "model_config")
+        if raw is None:
+            raise ValueError(
+                f"No model config found in '{filepath}': it holds weights only. Build the model "
+                "in code and call `model.load_weights(filepath)`."
+            )
+        try:
+            config = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"The model_config of '{filepath}' is not valid JSON: {e}") from e
+        with SafeModeScope(safe_mode):
+            model = file_format.config_errors_name_file(
+                filepath,
+                deserialize_keras_object,
+                config,
+                custom_objects=custom_objects,
+                kinds=("models", "layers"),
+            )
+        if "model_weights" not in f:
+            raise ValueError(f"'{filepath}' has a model config but no `model_weights` group.")
+        load_weights(model, safe_group(f, "model_weights"), filepath)
+        if compile:
+            _compile_from_file(model, f, filepath, custom_objects)
+    return model
+
+
+def _deserialize_nested(value, kinds, custom_objects):
+    if isinstance(value, dict) and "class_name" in value:
+        return deserialize_keras_object(value, custom_objects=custom_objects, kinds=kinds)
+    if isinstance(value, list):
+        return [_deserialize_nested(v, kinds, custom_objects) for v in value]
+    if isinstance(value, dict):
+        return {k: _deserialize_nested(v, kinds, custom_objects) for k, v in value.items()}
+    return value
+
+
+def _compile_from_file(model, f, filepath, custom_objects):
+    raw = read_attr_str(f, "training_config")
+    if raw is None:
+        return  # saved uncompiled: so it loads
+    try:
+        config = json.loads(raw)
+        optimizer_config = dict(config["optimizer_config"])
+        # tf.keras 2.11+ registered its optimizers as "Custom>Adam" and the like.
+        optimizer_config["class_name"] = str(optimizer_config["class_name"]).split(">")[-1]
+        optimizer = deserialize_keras_object(
+            optimizer_config, custom_objects=custom_objects, kinds=("optimizers",)
+        )
+        model.compile(
+            optimizer=optimizer,
+            loss=_deserialize_nested(config.get("loss"), ("losses",), custom_objects),
+            metrics=_deserialize_nested(config.get("metrics"), ("metrics",), custom_objects),
+            weighted_metrics=_deserialize_nested(
+                config.get("weighted_metrics"), ("metrics",), custom_objects
+            ),
+            loss_weights=config.get("loss_weights"),
+        )
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
+        warnings.warn(
+            f"The training configuration of '{filepath}' could not be restored ({e}); the model "
+            "was loaded *without* compiling. Compile it manually, or load with compile=False.",
+            stacklevel=3,
+        )
+        return
+    if "optimizer_weights" in f:
+        _load_optimizer_weights(model, f, filepath)
+
+
+def _load_optimizer_weights(model, f, filepath):
+    version = read_attr_str(f, "keras_version") or "1"
+    if not version.startswith("3"):
+        # tf.keras 2 optimizers order their slots differently (all momentums, then
+        # all velocities); loading them by position would scramble the state.
+        warnings.warn(
+            f"The optimizer state in '{filepath}' was written by Keras {version}, whose layout "
+            "pykeras does not map; training restarts with a fresh optimizer state.",
+            stacklevel=4,
+        )
+        return
+    group = safe_group(f, "optimizer_weights")
+    values = _read_subset(group)
+    optimizer = model.optimizer
+    try:
+        optimizer.build(model.trainable_weights)
+        optimizer.set_weights(values)
+    except ValueError as e:
+        warnings.warn(
+            f"Could not restore the optimizer state in '{filepath}' ({e}); training restarts "
+            "with a fresh optimizer state.",
+            stacklevel=4,
+        )

@@ -1,0 +1,155 @@
+"""The saving verbs of `Model`: save, save_weights, load_weights, to_json, to_yaml,
+compile and build configs, and `from_config`."""
+
+_COMPILE_KEYS = (
+    "optimizer",
+    "loss",
+    "loss_weights",
+    "metrics",
+    "weighted_metrics",
+    "run_eagerly",
+    "steps_per_execution",
+    "jit_compile",
+)
+
+
+class ModelSaving:
+    """Mixin giving `Model` Keras's saving API (see `pykeras.saving`)."""
+
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+        """Saves the model to a `.keras` archive (or a legacy `.h5` file).
+
+        Args:
+            filepath: a path ending in `.keras` or `.h5`.
+            overwrite: replace an existing file.
+            include_optimizer: also save the optimizer's state, so training resumes.
+            save_format: `"keras"` or `"h5"`, overriding the extension.
+
+        Example:
+
+        >>> model.save("model.keras")
+        """
+        from pykeras.saving.saving_api import save_model
+
+        save_model(self, filepath, overwrite, include_optimizer, save_format, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None, **kwargs):
+        """Saves the weights to HDF5 (Keras 3's layout for `*.weights.h5`, tf.keras 2's
+        for other `*.h5` names).
+
+        Example:
+
+        >>> model.save_weights("model.weights.h5")
+        """
+        from pykeras.saving.saving_api import save_weights
+
+        kwargs.pop("options", None)
+        if kwargs:
+            raise TypeError(f"save_weights() got unexpected keyword arguments: {sorted(kwargs)}")
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Loads weights from a `.weights.h5`, legacy `.h5` or `.keras` file.
+
+        Args:
+            filepath: the file; its layout is read from its content.
+            skip_mismatch: skip, with a warning, weights whose count or shape
+                does not match instead of raising.
+            by_name: (legacy `.h5` only) match layers by name instead of order.
+        """
+        from pykeras.saving.saving_api import load_weights
+
+        kwargs.pop("options", None)
+        if kwargs:
+            raise TypeError(f"load_weights() got unexpected keyword arguments: {sorted(kwargs)}")
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The model's architecture as JSON (Keras 3's serialized form)."""
+        from pykeras.saving.json_yaml import to_json
+
+        return to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """The model's architecture as YAML (a Keras 2 verb; read back with
+        `model_from_yaml`, which uses a safe loader)."""
+        from pykeras.saving.json_yaml import to_yaml
+
+        return to_yaml(self, **kwargs)
+
+    # ------------------------------------------------------------- configs
+
+    def get_compile_config(self):
+        """What `compile()` was given, serialized (None if the model is not compiled)."""
+        from pykeras.saving.serialization_lib import serialize_keras_object
+
+        if not getattr(self, "compiled", False):
+            return None
+        args = getattr(self, "_compile_args", {})
+        config = {
+            "optimizer": self.optimizer,
+            "loss": args.get("loss"),
+            "loss_weights": args.get("loss_weights"),
+            "metrics": args.get("metrics"),
+            "weighted_metrics": args.get("weighted_metrics"),
+            "run_eagerly": bool(getattr(self, "run_eagerly", False)),
+            "steps_per_execution": getattr(self, "steps_per_execution", 1),
+        }
+        return serialize_keras_object(config)
+
+    def compile_from_config(self, config):
+        """Compiles the model from `get_compile_config()`'s output and creates the
+        optimizer's state, so that saved optimizer state can be loaded into it."""
+        from pykeras.saving.serialization_lib import deserialize_keras_object
+
+        config = deserialize_keras_object(config)
+        self.compile(**{k: v for k, v in config.items() if k in _COMPILE_KEYS})
+        if self.built and getattr(self, "optimizer", None) is not None:
+            self.optimizer.build(self.trainable_weights)
+
+    def get_build_config(self):
+        """`{"input_shape": ...}` for a built subclassed model or Sequential, else None."""
+        from pykeras.models.functional import Functional
+        from pykeras.models.sequential import Sequential
+
+        if isinstance(self, Functional) or not self.built:
+            return None
+        if isinstance(self, Sequential):
+            shape = self.input_shape
+        else:
+            shape = getattr(self, "_build_shapes_dict", None)
+        return None if shape is None else {"input_shape": shape}
+
+    def build_from_config(self, config):
+        """Builds the model for the `input_shape` recorded by `get_build_config`."""
+        from pykeras.saving.serialization_lib import _shape_tuples
+
+        shape = (config or {}).get("input_shape")
+        if shape is not None and not self.built:
+            self.build(_shape_tuples(shape))
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config: a Functional or Sequential config (Keras 3 or tf.keras 2)
+        when called on `Model`, else `cls(**config)` for a subclassed model."""
+        from pykeras.models.functional import Functional
+        from pykeras.models.model import Model
+        from pykeras.models.sequential import Sequential
+        from pykeras.saving import functional_config
+
+        config = dict(config)
+        if all(k in config for k in ("layers", "input_layers", "output_layers")) and (
+            cls is Model or issubclass(cls, Functional)
+        ):
+            target = Functional if cls is Model else cls
+            return functional_config.from_config(target, config, custom_objects)
+        if cls is Model and "layers" in config:
+            return Sequential.from_config(config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                f"Unable to revive model '{cls.__name__}' from its config ({e}). When overriding "
+                "`get_config()`, make sure the config holds every argument of the constructor, "
+                f"or define a `from_config(cls, config)` class method. Received: config={config}"
+            ) from e

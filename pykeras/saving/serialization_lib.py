@@ -1,0 +1,494 @@
+"""Objects to configs and back, in Keras 3's format.
+
+A serialized object is `{"module", "class_name", "config", "registered_name"}`
+(plus `build_config` / `compile_config` for layers and models), exactly as
+Keras 3 writes it, so configs move between pykeras and Keras both ways.
+Reading also accepts tf.keras 2's configs (no `module` key, `Functional` or
+`Model` class names, `keras.engine...` paths).
+
+Deserializing resolves names only against pykeras's registry and the user's
+custom objects (see `registry`); it never imports a module named in a config.
+"""
+
+import threading
+import types
+
+import numpy as np
+
+from pykeras.saving import function_serialization as fn_lib
+from pykeras.saving import keras_compat, keras_ops, object_registration, registry
+
+_local = threading.local()
+
+# Where pykeras's built-in classes live in Keras's public namespace.
+_PUBLIC_MODULES = {
+    "layers": "keras.layers",
+    "initializers": "keras.initializers",
+    "regularizers": "keras.regularizers",
+    "constraints": "keras.constraints",
+    "optimizers": "keras.optimizers",
+    "schedules": "keras.optimizers.schedules",
+    "losses": "keras.losses",
+    "metrics": "keras.metrics",
+}
+# Models as Keras 3 names them (module, registered_name).
+_MODEL_LOCATIONS = {
+    "Functional": ("keras.src.models.functional", "Functional"),
+    "Sequential": ("keras", None),
+    "Model": ("keras", None),
+}
+_DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
+# pykeras classes Keras has no counterpart of: written under pykeras's own module.
+_PYKERAS_ONLY = ("OpLayer",)
+
+
+class SafeModeScope:
+    """Sets whether deserialization may run code stored in a config (lambdas).
+
+    Args:
+        safe_mode: True (the default) refuses stored bytecode; False allows it.
+
+    Example:
+
+    >>> with SafeModeScope(False):  # only for configs you trust like your own code
+    ...     model = pykeras.models.model_from_json(trusted_json)
+    """
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = safe_mode
+        self._backup = None
+
+    def __enter__(self):
+        self._backup = getattr(_local, "safe_mode", None)
+        _local.safe_mode = self.safe_mode
+        return self
+
+    def __exit__(self, *exc):
+        _local.safe_mode = self._backup
+
+
+def in_safe_mode():
+    """The safe mode of the innermost `SafeModeScope`, or None outside any."""
+    return getattr(_local, "safe_mode", None)
+
+
+class TensorReference:
+    """A `__keras_tensor__` entry of a config: the output of a layer call a node uses.
+
+    Args:
+        shape: the tensor's shape.
+        dtype: its dtype.
+        history: `[layer_name, node_index, tensor_index]`.
+    """
+
+    def __init__(self, shape, dtype, history):
+        self.shape = None if shape is None else tuple(shape)
+        self.dtype = dtype
+        self.history = history
+
+    def __repr__(self):
+        return f"<TensorReference {self.history}>"
+
+
+# ---------------------------------------------------------------- serializing
+
+
+def serialize_keras_object(obj):
+    """The config dict (or plain value) that describes `obj`, in Keras 3's format.
+
+    Args:
+        obj: a layer, model, optimizer, loss, metric, initializer, regularizer,
+            constraint, function, or a plain value / list / dict of them.
+
+    Returns:
+        A JSON-serializable structure; `deserialize_keras_object` rebuilds `obj`.
+
+    Example:
+
+    >>> serialize_keras_object(pykeras.initializers.Zeros())["class_name"]
+    'Zeros'
+    """
+    from pykeras.backend.variable import Variable
+    from pykeras.engine.keras_tensor import KerasTensor
+
+    if obj is None:
+        return obj
+    for plain in (bool, int, float, str):
+        if isinstance(obj, plain):
+            # Subclasses (an optimizer's `Float`, numpy's bool_) as the plain type,
+            # so that JSON and YAML's safe dumper take them.
+            return plain(obj)
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, Variable):
+        obj = obj.numpy()
+    if isinstance(obj, np.ndarray):
+        if obj.ndim == 0:
+            return obj.item()
+        return {
+            "class_name": "__numpy__",
+            "config": {"value": obj.tolist(), "dtype": str(obj.dtype)},
+        }
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, slice):
+        parts = {k: serialize_keras_object(getattr(obj, k)) for k in ("start", "stop", "step")}
+        return {"class_name": "__slice__", "config": parts}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(obj, KerasTensor):
+        history = obj._keras_history
+        if history is not None:
+            history = [history[0].name, history[1], history[2]]
+        config = {"shape": list(obj.shape), "dtype": obj.dtype, "keras_history": history}
+        return {"class_name": "__keras_tensor__", "config": config}
+    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
+        if fn_lib.is_lambda(obj):
+            return {"class_name": "__lambda__", "config": {"value": list(fn_lib.dump_lambda(obj))}}
+        return fn_lib.serialize_function(obj)
+    if hasattr(obj, "get_config"):
+        return _serialize_object(obj)
+    raise TypeError(
+        f"Cannot serialize {obj!r}: objects of type {type(obj).__name__} have no "
+        "`get_config()`. Give the class `get_config` / `from_config` methods."
+    )
+
+
+def _location(cls):
+    """`(module, registered_name)` under which `cls` is written."""
+    if object_registration.is_registered(cls):
+        return cls.__module__, object_registration.get_registered_name(cls)
+    kind = registry.kind_of(cls)
+    if cls.__name__ in _PYKERAS_ONLY:
+        return f"pykeras.{kind}", None
+    if kind == "models" and cls.__name__ in _MODEL_LOCATIONS:
+        return _MODEL_LOCATIONS[cls.__name__]
+    if kind in _PUBLIC_MODULES:
+        return _PUBLIC_MODULES[kind], None
+    # An unregistered user class: loading needs it in `custom_objects`.
+    return cls.__module__, cls.__name__
+
+
+def _serialize_object(obj):
+    from pykeras.layers.layer import Layer
+
+    config = obj.get_config()
+    for hook in _SERIALIZE_HOOKS:
+        config = hook(obj, config)
+    module, registered_name = _location(type(obj))
+    result = {
+        "module": module,
+        "class_name": type(obj).__name__,
+        "config": serialize_keras_object(config),
+        "registered_name": registered_name,
+    }
+    if isinstance(obj, Layer):
+        build_config = get_build_config(obj)
+        if build_config is not None:
+            result["build_config"] = serialize_keras_object(build_config)
+    get_compile_config = getattr(obj, "get_compile_config", None)
+    if callable(get_compile_config):
+        compile_config = get_compile_config()
+        if compile_config is not None:
+            result["compile_config"] = serialize_keras_object(compile_config)
+    return result
+
+
+def get_build_config(layer):
+    """`{"input_shape": ...}` for a built layer (or the layer's own `get_build_config`)."""
+    own = getattr(layer, "get_build_config", None)
+    if callable(own):
+        return own()
+    shapes = getattr(layer, "_build_shapes_dict", None)
+    if not layer.built or shapes is None:
+        return None
+    return {"input_shape": _shape_lists(shapes)}
+
+
+def _shape_lists(shapes):
+    if isinstance(shapes, dict):
+        return {k: _shape_lists(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return [_shape_lists(s) for s in shapes]
+    return shapes
+
+
+def _lambda_config(obj, config):
+    """Lambda layers: the function as Keras stores it (a reference, or bytecode for a lambda)."""
+    from pykeras.layers.core.lambda_layer import Lambda
+
+    if not isinstance(obj, Lambda):
+        return config
+    config = dict(config)
+    config["function"] = _function_config(obj.function)
+    output_shape = getattr(obj, "_output_shape", None)
+    if callable(output_shape):
+        config["output_shape"] = _function_config(output_shape)
+    elif output_shape is not None:
+        config["output_shape"] = list(output_shape)
+    return config
+
+
+def _function_config(fn):
+    if fn_lib.is_lambda(fn):
+        code, defaults, closure = fn_lib.dump_lambda(fn)
+        inner = {"code": code, "defaults": defaults, "closure": closure}
+        return {"class_name": "__lambda__", "config": serialize_keras_object(inner)}
+    return fn_lib.serialize_function(fn)
+
+
+def _user_functions(obj, config):
+    """Attributes holding the user's functions (a custom `activation`, ...) that the
+    object's own `get_config` wrote as a bare name: written as references instead,
+    so that loading resolves them through the registry or `custom_objects`."""
+    replaced = None
+    for key, value in config.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            fn = getattr(obj, key, None)
+        except Exception:  # a property that cannot be computed here is not a function
+            continue
+        if isinstance(fn, types.FunctionType) and fn.__name__ == value:
+            if registry.kind_of(fn) is None and not fn_lib.is_lambda(fn):
+                replaced = dict(config) if replaced is None else replaced
+                replaced[key] = fn_lib.serialize_function(fn)
+    return config if replaced is None else replaced
+
+
+_SERIALIZE_HOOKS = [_lambda_config, _user_functions]
+
+
+# -------------------------------------------------------------- deserializing
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Rebuilds the object a config from `serialize_keras_object` (or Keras) describes.
+
+    Args:
+        config: the serialized object (dict), or a plain value / list.
+        custom_objects: a dict of names to the user's classes and functions.
+        safe_mode: refuse Python bytecode stored in the config (lambdas).
+            An enclosing `SafeModeScope` takes precedence, as in Keras.
+
+    Returns:
+        The object.
+
+    Raises:
+        ValueError: the config names a class or function outside pykeras's
+            registry and the user's custom objects, or stores bytecode in safe mode.
+
+    Example:
+
+    >>> layer = deserialize_keras_object(serialize_keras_object(Dense(2)))
+    >>> type(layer).__name__
+    'Dense'
+    """
+    scoped = in_safe_mode()
+    safe_mode = scoped if scoped is not None else safe_mode
+    kinds = kwargs.pop("kinds", None)
+    return _Deserializer(custom_objects or {}, safe_mode).run(config, kinds)
+
+
+class _Deserializer:
+    def __init__(self, custom_objects, safe_mode):
+        self.custom_objects = custom_objects
+        self.safe_mode = safe_mode
+
+    def run(self, config, kinds=None):
+        if config is None or isinstance(config, (bool, int, float)):
+            return config
+        if isinstance(config, str):
+            return self._named(config)
+        if isinstance(config, (list, tuple)):
+            return [self.run(x) for x in config]
+        if not isinstance(config, dict):
+            raise TypeError(f"Could not parse config: {config!r}")
+        if "class_name" not in config or "config" not in config:
+            return {k: v if k == "name" else self.run(v) for k, v in config.items()}
+        special = self._special(config)
+        if special is not _NOT_SPECIAL:
+            return special
+        return self._object(config, kinds)
+
+    def _special(self, config):
+        class_name = config["class_name"]
+        inner = config["config"] if config["config"] is not None else {}
+        if class_name == "__keras_tensor__":
+            return TensorReference(
+                inner.get("shape"), inner.get("dtype"), inner.get("keras_history")
+            )
+        if class_name in ("__numpy__", "__tensor__"):
+            return np.array(inner["value"], dtype=inner.get("dtype"))
+        if class_name == "__bytes__":
+            return inner["value"].encode("utf-8")
+        if class_name == "__ellipsis__":
+            return Ellipsis
+        if class_name == "__slice__":
+            return slice(*(self.run(inner.get(k)) for k in ("start", "stop", "step")))
+        if class_name == "__lambda__":
+            return _load_lambda_config(inner, self.safe_mode, "a lambda in the config")
+        if class_name == "__typespec__":
+            raise ValueError("TensorFlow TypeSpecs in configs are not supported by pykeras.")
+        if class_name == "function":
+            return fn_lib.deserialize_function(config, self.custom_objects)
+        if class_name in _DTYPE_POLICIES:
+            return keras_compat.dtype_name(config, "a dtype policy")
+        return _NOT_SPECIAL
+
+    def _resolve(self, config, kinds):
+        class_name = config["class_name"]
+        module = config.get("module")
+        registered_name = config.get("registered_name")
+        cls = object_registration.lookup_custom([registered_name, class_name], self.custom_objects)
+        if cls is None and (module is None or registry.is_keras_module(module)):
+            cls = registry.lookup(class_name, module, None if module else kinds)
+        if cls is None:
+            if class_name in ("TFOpLambda", "SlicingOpLambda"):
+                raise ValueError(
+                    f"The config holds a tf.keras '{class_name}' layer (a raw TensorFlow op "
+                    "applied to a Keras tensor), which pykeras cannot rebuild. Replace the op "
+                    "with a Keras layer or a `Lambda` in the original model."
+                )
+            raise registry.refusal(class_name, module)
+        return cls
+
+    def _object(self, config, kinds):
+        from pykeras.layers.core.lambda_layer import Lambda
+        from pykeras.layers.layer import Layer
+        from pykeras.models.model import Model
+
+        module = config.get("module")
+        if module and registry.kinds_for_module(module) == ("ops",):
+            # An op Keras 3 applied to symbolic tensors (`x * 2.0`) in a Functional model.
+            return keras_ops.op_from_config(config["class_name"], config["config"] or {}, module)
+        cls = self._resolve(config, kinds)
+        if not isinstance(cls, type):
+            return cls  # a function registered or passed under a class name
+        class_name = config["class_name"]
+        inner = dict(config["config"] or {})
+        kind = registry.kind_of(cls)
+        if kind is None and issubclass(cls, Layer):
+            kind = "models" if issubclass(cls, Model) else "layers"
+        if issubclass(cls, Lambda):
+            inner = self._lambda_inner(inner)
+        inner = keras_compat.clean_config(cls.__name__, kind, inner)
+        if not issubclass(cls, Model):
+            # Layers and objects take nested objects as instances (initializers,
+            # regularizers, schedules, ...); models rebuild their layers themselves.
+            inner = {k: v if k == "name" else self._nested(v) for k, v in inner.items()}
+        if not hasattr(cls, "from_config"):
+            raise TypeError(
+                f"Cannot rebuild '{class_name}': the class has no `from_config()` method."
+            )
+        scope = object_registration.CustomObjectScope(self.custom_objects)
+        with scope, SafeModeScope(self.safe_mode):
+            try:
+                instance = cls.from_config(inner)
+            except TypeError as e:
+                raise TypeError(
+                    f"{class_name} could not be rebuilt from its config: {e}. Make sure "
+                    "`get_config()` returns every argument of the constructor, or define "
+                    f"`from_config(cls, config)`. Config: {inner}"
+                ) from e
+            build_config = config.get("build_config")
+            if build_config and isinstance(instance, Layer) and not instance.built:
+                build_from_config(instance, build_config)
+            compile_config = config.get("compile_config")
+            if compile_config and hasattr(instance, "compile_from_config"):
+                instance.compile_from_config(compile_config)
+        return instance
+
+    def _nested(self, value):
+        if isinstance(value, dict) and "class_name" in value and "config" in value:
+            return self.run(value)
+        if isinstance(value, list):
+            return [self._nested(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._nested(v) for k, v in value.items()}
+        if isinstance(value, str):
+            return self._named(value)
+        return value
+
+    def _named(self, value):
+        """A string naming one of the user's objects (a custom activation, loss, ...)
+        is that object, as in Keras; any other string stays a string."""
+        found = object_registration.lookup_custom([value], self.custom_objects)
+        return value if found is None else found
+
+    def _lambda_inner(self, inner):
+        owner = f"Lambda layer '{inner.get('name')}'"
+        function = inner.get("function")
+        if inner.get("function_type") == "lambda" and isinstance(function, (list, tuple)):
+            code, defaults, closure = (list(function) + [None, None])[:3]
+            inner["function"] = fn_lib.load_lambda(code, defaults, closure, self.safe_mode, owner)
+        elif isinstance(function, dict) and function.get("class_name") == "__lambda__":
+            inner["function"] = _load_lambda_config(function["config"], self.safe_mode, owner)
+        elif isinstance(function, (dict, str)):
+            inner["function"] = fn_lib.deserialize_function(function, self.custom_objects, owner)
+        output_shape = inner.get("output_shape")
+        if inner.get("output_shape_type") == "lambda" and isinstance(output_shape, list):
+            code, defaults, closure = (list(output_shape) + [None, None])[:3]
+            inner["output_shape"] = fn_lib.load_lambda(
+                code, defaults, closure, self.safe_mode, owner
+            )
+        elif isinstance(output_shape, dict) and output_shape.get("class_name") == "__lambda__":
+            inner["output_shape"] = _load_lambda_config(
+                output_shape["config"], self.safe_mode, owner
+            )
+        elif isinstance(output_shape, dict):
+            inner["output_shape"] = fn_lib.deserialize_function(
+                output_shape, self.custom_objects, owner
+            )
+        elif isinstance(output_shape, list):
+            inner["output_shape"] = tuple(output_shape)
+        if "arguments" in inner:
+            inner["arguments"] = self.run(inner["arguments"] or {})
+        inner.pop("mask", None)
+        return inner
+
+
+_NOT_SPECIAL = object()
+
+
+def _load_lambda_config(inner, safe_mode, owner):
+    if "value" in inner:
+        code, defaults, closure = (list(inner["value"]) + [None, None])[:3]
+    else:
+        code, defaults, closure = inner.get("code"), inner.get("defaults"), inner.get("closure")
+    return fn_lib.load_lambda(code, defaults, closure, safe_mode, owner)
+
+
+def build_from_config(layer, build_config):
+    """Creates a layer's weights from its `build_config` (`{"input_shape": ...}`)."""
+    own = getattr(layer, "build_from_config", None)
+    if callable(own):
+        own(build_config)
+        return
+    if "input_shape" in build_config:
+        shape = _shape_tuples(build_config["input_shape"])
+    elif "shapes_dict" in build_config:
+        shapes = list(build_config["shapes_dict"].values())
+        shape = _shape_tuples(shapes[0] if len(shapes) == 1 else shapes)
+    else:
+        return
+    if shape is None:
+        return
+    layer.build(shape)
+    layer.built = True
+    layer._build_shapes_dict = shape
+
+
+def _shape_tuples(value):
+    """JSON shapes back to tuples: `[None, 3]` -> `(None, 3)`; lists of shapes stay lists."""
+    if isinstance(value, dict):
+        return {k: _shape_tuples(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if all(d is None or isinstance(d, int) for d in value):
+            return tuple(value)
+        return [_shape_tuples(v) for v in value]
+    return value
