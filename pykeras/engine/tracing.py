@@ -109,6 +109,41 @@ _SHAPE_PRESERVING = {
 }  # fmt: skip
 
 
+# Elementwise ops whose output has the inputs' broadcast shape.
+_BROADCASTING = {
+    "add", "sub", "mul", "div", "maximum", "minimum", "where", "equal", "not_equal",
+    "greater", "greater_equal", "less", "less_equal",
+}  # fmt: skip
+
+
+def _static_shape(x):
+    """The static shape of an op input (None dims unknown), or None if unknown."""
+    if isinstance(x, GraphTensor):
+        return x.shape
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
+def _broadcast_shapes(shapes):
+    """numpy broadcasting over shapes with unknown (None) dims; None if undecidable."""
+    if any(s is None for s in shapes):
+        return None
+    rank = max(len(s) for s in shapes)
+    out = []
+    for axis in range(rank):
+        dims = {s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0}
+        dims.discard(1)
+        if not dims:
+            out.append(1)
+        elif len(dims) == 1:
+            out.append(dims.pop())
+        elif None in dims and len(dims) == 2:
+            out.append(next(d for d in dims if d is not None))
+        else:
+            return None
+    return tuple(out)
+
+
 class Tracer:
     """Builds a `_core.Graph` from op calls on `GraphTensor`s.
 
@@ -174,6 +209,8 @@ class Tracer:
         first = inputs[0] if inputs else None
         if name in _SHAPE_PRESERVING and isinstance(first, GraphTensor):
             shape = first.shape
+        elif name in _BROADCASTING:
+            shape = _broadcast_shapes([_static_shape(x) for x in inputs])
         return GraphTensor(self, node, shape)
 
 

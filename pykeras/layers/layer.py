@@ -187,6 +187,21 @@ class Layer:
         self._own_weights.append(variable)
         return variable
 
+    @property
+    def trainable(self):
+        """Whether training updates this layer's weights (and its sublayers')."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        # As in Keras, freezing a model freezes every layer inside it, so the
+        # sublayers report (and summary shows) the frozen state too.
+        # The first assignment comes from __init__, before any sublayer exists.
+        propagate = "_trainable" in self.__dict__
+        self._trainable = bool(value)
+        for layer in self._sublayers() if propagate else []:
+            layer.trainable = value
+
     def _sublayers(self):
         """Layers held as attributes (also inside lists, tuples and dicts), in order."""
         found = []

@@ -205,15 +205,24 @@ class Model(Trainer, ModelSaving, Layer):
         """Runs the model on `x` batch by batch and returns the outputs as numpy arrays.
 
         Args:
-            x: the inputs: an array, a list of arrays, or a dict keyed by input name.
+            x: the inputs: an array, a list of arrays, a dict keyed by input
+                name, or a generator / `PyDataset` of input batches.
             batch_size: samples per batch (default 32).
             verbose: accepted for Keras compatibility.
-            steps: accepted for Keras compatibility; all of `x` is used.
+            steps: with a generator, the number of batches to draw.
             callbacks: accepted for Keras compatibility.
 
         Returns:
             A numpy array, or a list of them for a model with several outputs.
         """
+        from pykeras.trainers.trainer import _is_batch_source, iterate_batches
+
+        if _is_batch_source(x):
+            outputs = [self.predict_on_batch(bx) for bx, _, _ in iterate_batches(x, steps)]
+            if not outputs:
+                raise ValueError("predict() received a generator that yielded no batches.")
+            columns = zip(*(flatten(o) for o in outputs))
+            return pack_like(outputs[0], [np.concatenate(c, axis=0) for c in columns])
         if getattr(self, "run_eagerly", False):
             return self._predict_eagerly(x, batch_size or 32)
         executor, flat = self._executor(x, training=False)

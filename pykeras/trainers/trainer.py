@@ -194,9 +194,11 @@ class Trainer:
             np.ascontiguousarray(_convert_input(a, d, self.name)) for a, d in zip(flat_x, dtypes)
         ]
         specs = self._input_specs(flat_x)
-        if not self.built:
+        if not self.built and self.run_eagerly:
+            self(pack_like(structure, [a[:1] for a in flat_x]))  # builds op by op
+        elif not self.built:
             self._maybe_build(pack_like(structure, [KerasTensor(s, d) for _, s, d in specs]))
-        output_shapes = self._flat_output_shapes(structure, specs)
+        output_shapes = self._flat_output_shapes(structure, specs, flat_x)
         names = self._output_names(len(output_shapes))
         losses = resolve_losses(
             self._compile_args["loss"], self._compile_args["loss_weights"], names
@@ -245,15 +247,22 @@ class Trainer:
             structure, flat_x, specs, output_shapes, names, losses, targets, weights, count
         )
 
-    def _flat_output_shapes(self, structure, specs):
+    def _flat_output_shapes(self, structure, specs, flat_x=None):
         functional = self if hasattr(self, "_flat_outputs") else getattr(self, "_functional", None)
         if functional is not None and getattr(functional, "_flat_outputs", None):
             return [tuple(t.shape) for t in functional._flat_outputs]
         from pykeras.engine import call_context
 
         ins = pack_like(structure, [KerasTensor(s, d) for _, s, d in specs])
-        with call_context.training_scope(False):
-            outs = self._call_with_training(ins, (), {}, False)
+        try:
+            with call_context.training_scope(False):
+                outs = self._call_with_training(ins, (), {}, False)
+        except TypeError as error:
+            if not (self.run_eagerly and "run_eagerly" in str(error)):
+                raise
+            # call() branches on values: learn the output shapes from one sample.
+            outs = self(pack_like(structure, [a[:1] for a in flat_x]))
+            return [(None,) + tuple(np.shape(o))[1:] for o in flatten(outs)]
         return [tuple(t.shape) for t in flatten(outs)]
 
     # ------------------------------------------------------------ steps
@@ -299,6 +308,24 @@ class Trainer:
             prepared.weights is not None,
         )
         step = self._steps.get(key)
+        if step is None and self.run_eagerly:
+            # Training always runs the traced step: Python code in call() runs
+            # once, at trace time. Control flow on tensor values cannot be
+            # traced, and training op by op is not available yet.
+            try:
+                step = build_step(self, prepared.structure, prepared.specs, target_specs,
+                                  prepared.weights is not None, prepared.losses, metrics,
+                                  prepared.output_shapes, training)  # fmt: skip
+            except TypeError as error:
+                if "run_eagerly" not in str(error):
+                    raise
+                raise NotImplementedError(
+                    f"Model '{self.name}' branches on tensor values in call(), which pykeras "
+                    "can run eagerly for inference (predict, model(x)) but cannot train yet: "
+                    "fit/evaluate trace call() into one graph. Rewrite the branch with "
+                    "pykeras.ops.where, or keep the value-dependent part outside the model."
+                ) from error
+            self._steps[key] = step
         if step is None:
             step = build_step(
                 self,
@@ -452,11 +479,6 @@ class Trainer:
                 epochs = kwargs.pop("nb_epoch")
             _check_kwargs("fit", kwargs, _FIT_ARGS)
         self._assert_compiled("fit")
-        if self.run_eagerly:
-            raise NotImplementedError(
-                "fit with run_eagerly=True is not supported yet by pykeras; compile without "
-                "run_eagerly to train in the Rust graph."
-            )
         verbose = _resolve_verbose(verbose)
         if _is_batch_source(x):
             return self._fit_batches(
@@ -691,9 +713,9 @@ class Trainer:
         self._assert_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
         if _is_batch_source(x):
-            raise NotImplementedError(
-                "evaluate() over generators is not supported yet by pykeras; pass arrays."
-            )
+            logs = self._evaluate_batches(x, steps)
+            self._last_logs_keys = list(logs.keys())
+            return _format(logs, return_dict)
         batch_size = _check_batch_size(batch_size)
         prepared = self._prepare(x, y, sample_weight, None)
         total = math.ceil(prepared.count / batch_size)
@@ -706,6 +728,21 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+    def _evaluate_batches(self, source, steps):
+        """evaluate() over a generator or PyDataset: one Rust call per batch."""
+        tracker, step, logs = None, None, {}
+        for bx, by, bsw in iterate_batches(source, steps):
+            prepared = self._prepare(bx, by, bsw, None)
+            step = self._step(prepared, training=False)
+            if tracker is None:
+                tracker = self._new_tracker(step)
+            rows, widths = self._run(step, prepared, False, None, max(prepared.count, 1), 0, 1, 0)
+            self._accumulate(tracker, step, rows, widths)
+            logs = self._logs(tracker, step)
+        if tracker is None:
+            raise ValueError("evaluate() received a generator that yielded no batches.")
+        return logs
 
     # ------------------------------------------------------------ one batch
 
@@ -790,6 +827,23 @@ def _is_batch_source(x):
     if isinstance(x, PyDataset):
         return True
     return hasattr(x, "__next__") and hasattr(x, "__iter__")
+
+
+def iterate_batches(source, steps=None):
+    """(x, y, sample_weight) batches of a generator or PyDataset, `steps` of them at most."""
+    is_dataset = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+    total = len(source) if is_dataset else None
+    if steps is not None:
+        total = int(steps) if total is None else min(total, int(steps))
+    iterator = None if is_dataset else iter(source)
+    index = 0
+    while total is None or index < total:
+        try:
+            batch = source[index] if is_dataset else next(iterator)
+        except (StopIteration, IndexError):
+            return
+        yield data_utils.unpack_batch(batch)
+        index += 1
 
 
 def _unpack_validation(validation_data):

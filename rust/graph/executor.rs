@@ -206,7 +206,8 @@ pub fn backward(
             .map(|&i| values.get(i))
             .collect::<Result<Vec<_>>>()?;
         let out = values.get(id)?.f32(op.name())?;
-        let input_grads = op.backward(&args, out, g.view(), ctx)?;
+        let needed: Vec<bool> = inputs.iter().map(|&i| needs[i]).collect();
+        let input_grads = op.backward_needed(&args, out, g.view(), ctx, &needed)?;
         for (&i, gi) in inputs.iter().zip(input_grads) {
             if let (true, Some(gi)) = (needs[i], gi) {
                 accumulate(&mut grads[i], gi, op.name())?;

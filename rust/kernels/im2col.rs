@@ -178,7 +178,8 @@ fn forward_chunked(
 }
 
 /// Backward convolution: gradients for `x` and `kernel` (flat, same layouts)
-/// from `grad` (N, Ho, Wo, Cout), all contiguous.
+/// from `grad` (N, Ho, Wo, Cout), all contiguous. Without `need_dx` the input
+/// gradient is skipped (the first layer's data needs none) and comes back empty.
 pub fn conv2d_backward(
     op: &str,
     g: &Geometry,
@@ -186,10 +187,12 @@ pub fn conv2d_backward(
     kernel: &[f32],
     cout: usize,
     grad: &[f32],
+    need_dx: bool,
 ) -> Result<(Vec<f32>, Vec<f32>)> {
-    backward_chunked(op, g, x, kernel, cout, grad, CHUNK_FLOATS)
+    backward_chunked(op, g, x, kernel, cout, grad, CHUNK_FLOATS, need_dx)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn backward_chunked(
     op: &str,
     g: &Geometry,
@@ -198,22 +201,34 @@ fn backward_chunked(
     cout: usize,
     grad: &[f32],
     budget: usize,
+    need_dx: bool,
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
-    let mut dx = vec![0.0f32; g.batch * img_len];
+    let mut dx = if need_dx {
+        vec![0.0f32; g.batch * img_len]
+    } else {
+        Vec::new()
+    };
     let mut dk = vec![0.0f32; width * cout];
     let w = matrix(op, kernel, width, cout)?;
     if is_pointwise(g) {
         let rows = g.batch * pixels;
         let gy = matrix(op, grad, rows, cout)?;
-        gemm_into(gy, w.t(), matrix_mut(op, &mut dx, rows, width)?, false);
+        if need_dx {
+            gemm_into(gy, w.t(), matrix_mut(op, &mut dx, rows, width)?, false);
+        }
         let a = matrix(op, x, rows, width)?;
         gemm_into(a.t(), gy, matrix_mut(op, &mut dk, width, cout)?, false);
         return Ok((dx, dk));
     }
     let per = images_per_chunk(g, budget);
     let buffer = per.min(g.batch) * pixels * width;
-    let (mut cols, mut dcols) = (vec![0.0f32; buffer], vec![0.0f32; buffer]);
+    let mut cols = vec![0.0f32; buffer];
+    let mut dcols = if need_dx {
+        vec![0.0f32; buffer]
+    } else {
+        Vec::new()
+    };
     for (chunk, start) in (0..g.batch).step_by(per).enumerate() {
         let imgs = per.min(g.batch - start);
         let rows = imgs * pixels;
@@ -232,6 +247,9 @@ fn backward_chunked(
             matrix_mut(op, &mut dk, width, cout)?,
             chunk > 0,
         );
+        if !need_dx {
+            continue;
+        }
         // dX = col2im(dY · K^T).
         let dcols = &mut dcols[..rows * width];
         gemm_into(gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
@@ -277,13 +295,14 @@ mod tests {
         let k = values(g.taps() * g.channels * cout, 2);
         let gy = values(g.batch * g.out_pixels() * cout, 3);
         let one = forward_chunked("t", &g, &x, &k, cout, usize::MAX).expect("forward");
-        let (dx1, dk1) = backward_chunked("t", &g, &x, &k, cout, &gy, usize::MAX).expect("bwd");
+        let (dx1, dk1) =
+            backward_chunked("t", &g, &x, &k, cout, &gy, usize::MAX, true).expect("bwd");
         for budget in [1, 100, 200] {
             assert_eq!(
                 forward_chunked("t", &g, &x, &k, cout, budget).expect("fwd"),
                 one
             );
-            let (dx, dk) = backward_chunked("t", &g, &x, &k, cout, &gy, budget).expect("bwd");
+            let (dx, dk) = backward_chunked("t", &g, &x, &k, cout, &gy, budget, true).expect("bwd");
             assert_eq!(dx, dx1);
             for (a, b) in dk.iter().zip(&dk1) {
                 assert!((a - b).abs() < 1e-4, "{a} vs {b}");

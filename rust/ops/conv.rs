@@ -203,11 +203,23 @@ impl Primitive for Conv {
     fn backward(
         &self,
         inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        ctx: &Context,
+    ) -> Result<InputGrads> {
+        self.backward_needed(inputs, output, grad, ctx, &[true, true])
+    }
+
+    fn backward_needed(
+        &self,
+        inputs: &[ValueView],
         _output: ArrayViewD<f32>,
         grad: ArrayViewD<f32>,
         _ctx: &Context,
+        needed: &[bool],
     ) -> Result<InputGrads> {
         let op = self.name;
+        let need_dx = needed.first() != Some(&false);
         expect_arity(op, inputs, 2)?;
         let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let (g, cout) = self.geometry(x.shape(), k.shape())?;
@@ -219,11 +231,14 @@ impl Primitive for Conv {
             &contiguous(&k),
             cout,
             &contiguous(&grad),
+            need_dx,
         )?;
-        Ok(vec![
-            Some(to_array(op, x.shape(), dx)?),
-            Some(to_array(op, k.shape(), dk)?),
-        ])
+        let dx = if need_dx {
+            Some(to_array(op, x.shape(), dx)?)
+        } else {
+            None
+        };
+        Ok(vec![dx, Some(to_array(op, k.shape(), dk)?)])
     }
 }
 

@@ -119,13 +119,36 @@ impl Primitive for MatMul {
     fn backward(
         &self,
         inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        ctx: &Context,
+    ) -> Result<InputGrads> {
+        self.backward_needed(inputs, output, grad, ctx, &[true, true])
+    }
+
+    fn backward_needed(
+        &self,
+        inputs: &[ValueView],
         _o: ArrayViewD<f32>,
         grad: ArrayViewD<f32>,
         _c: &Context,
+        needed: &[bool],
     ) -> Result<InputGrads> {
         expect_arity("matmul", inputs, 2)?;
         let (a, b) = (inputs[0].f32("matmul")?, inputs[1].f32("matmul")?);
-        let ga = batched_matmul("matmul", grad.view(), t_last(b.view()))?;
+        let (need_a, need_b) = (
+            needed.first() != Some(&false),
+            needed.get(1) != Some(&false),
+        );
+        let ga = if need_a {
+            let ga = batched_matmul("matmul", grad.view(), t_last(b.view()))?;
+            Some(reduce_to_shape("matmul", ga.view(), a.shape())?)
+        } else {
+            None
+        };
+        if !need_b {
+            return Ok(vec![ga, None]);
+        }
         let gb = if b.ndim() == 2 && grad.is_standard_layout() && a.is_standard_layout() {
             // Sum over every leading axis at once: one (k, rows) x (rows, n) GEMM.
             let k = a.shape()[a.ndim() - 1];
@@ -144,7 +167,7 @@ impl Primitive for MatMul {
             batched_matmul("matmul", t_last(a.view()), grad.view())?
         };
         Ok(vec![
-            Some(reduce_to_shape("matmul", ga.view(), a.shape())?),
+            ga,
             Some(reduce_to_shape("matmul", gb.view(), b.shape())?),
         ])
     }

@@ -61,6 +61,21 @@ pub trait Primitive: Debug + Send + Sync {
         grad: ArrayViewD<f32>,
         ctx: &Context,
     ) -> Result<InputGrads>;
+
+    /// `backward` for the inputs marked in `needed` only; the others may come
+    /// back as `None`. Ops whose input gradients are costly override it, so a
+    /// first layer never computes the gradient of the data it is fed.
+    fn backward_needed(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads> {
+        let _ = needed;
+        self.backward(inputs, output, grad, ctx)
+    }
 }
 
 /// A shared handle to a primitive, as graphs and tapes store them.

@@ -132,7 +132,9 @@ impl Primitive for Reduce {
         let axes = self.axes(x.ndim())?;
         let kept = Self::kept_shape(x.shape(), &axes);
         let reshape = |a: ArrayViewD<f32>| -> Result<ArrayD<f32>> {
-            a.to_owned()
+            // Row-major first: the gradient may arrive in another memory order.
+            a.as_standard_layout()
+                .into_owned()
                 .into_shape_with_order(IxDyn(&kept))
                 .map_err(|e| Error::shape(op, "a gradient shaped like the output", e.to_string()))
         };

@@ -8,7 +8,10 @@ use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice as NdSlice};
 
 fn to_owned_shape(op: &str, a: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
     let from = a.shape().to_vec();
-    a.to_owned()
+    // Row-major order first: an owned copy keeps a view's memory order (a
+    // column-major concat result, say), which a row-major reshape refuses.
+    a.as_standard_layout()
+        .into_owned()
         .into_shape_with_order(IxDyn(shape))
         .map_err(|_| {
             Error::shape(
@@ -227,9 +230,15 @@ impl Primitive for Concat {
                 ));
             }
         }
-        ndarray::concatenate(Axis(axis), &views)
-            .map(Value::F32)
-            .map_err(|e| Error::shape("concat", "concatenable inputs", e.to_string()))
+        let joined = ndarray::concatenate(Axis(axis), &views)
+            .map_err(|e| Error::shape("concat", "concatenable inputs", e.to_string()))?;
+        // ndarray lays the result out with the joined axis outermost; later
+        // kernels want row-major buffers.
+        Ok(Value::F32(if joined.is_standard_layout() {
+            joined
+        } else {
+            joined.as_standard_layout().into_owned()
+        }))
     }
 
     fn backward(

@@ -116,6 +116,16 @@ def test_generators_and_pydatasets_train():
 
     history = model.fit(generate(), epochs=2, steps_per_epoch=4, verbose=0)
     assert int(model.optimizer.iterations) == 16
+    # evaluate and predict take the same sources.
+    logs = model.evaluate(dataset, verbose=0, return_dict=True)
+    expected = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    assert model.evaluate(generate(), steps=4, verbose=0)[0] == pytest.approx(expected["loss"])
+    np.testing.assert_allclose(
+        model.predict(Batches(), verbose=0), model.predict(x, verbose=0), rtol=1e-6
+    )
+    only_x = (x[i * 16 : (i + 1) * 16] for i in range(4))
+    assert model.predict(only_x, verbose=0).shape == (64, 3)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(generate(), epochs=2, verbose=0)
 
@@ -322,3 +332,29 @@ def test_progress_bar_and_epoch_lines(capsys):
     model.fit(x, y, epochs=1, batch_size=16, verbose=2)
     line = capsys.readouterr().out.splitlines()[-1]
     assert line.startswith("4/4 - ") and "loss:" in line
+
+
+def test_run_eagerly_models_train_through_the_traced_step():
+    x, y = _data(32)
+    model = _classifier()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+    class Branchy(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3)
+
+        def call(self, inputs):
+            if keras.ops.sum(inputs) > 0:  # value-dependent: only eager can run it
+                return self.dense(inputs)
+            return self.dense(-inputs)
+
+    for predict_first in (True, False):
+        branchy = Branchy()
+        branchy.compile(optimizer="adam", loss="mse", run_eagerly=True)
+        if predict_first:
+            assert branchy.predict(x, verbose=0).shape == (32, 3)
+        with pytest.raises(NotImplementedError, match="branches on tensor values"):
+            branchy.fit(x, np.zeros((32, 3)), verbose=0)

@@ -271,3 +271,39 @@ def test_one_sample_call_reuses_the_traced_graph():
     model(np.zeros((1, 4)))
     model(np.zeros((7, 4)))
     assert model._executors == executors
+
+
+def test_freezing_a_model_freezes_its_layers():
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="inner_dense")])
+    outer = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(1)])
+    outer.trainable = False
+    assert not inner.trainable and not inner.layers[0].trainable
+    assert outer.trainable_weights == [] and len(outer.non_trainable_weights) == 4
+    outer.trainable = True
+    assert inner.layers[0].trainable and len(outer.trainable_weights) == 4
+
+
+def test_products_of_layer_outputs_keep_static_shapes_in_subclassed_models():
+    class Gated(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = keras.layers.Dense(4)
+            self.b = keras.layers.Dense(4)
+            self.out = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.a(x) * self.b(x))
+
+    model = Gated()
+    x = np.ones((3, 5), np.float32)
+    assert model.predict(x, verbose=0).shape == (3, 2)
+
+
+def test_repeat_vector_after_concatenate_runs_in_the_graph():
+    i = keras.Input((3,))
+    j = keras.Input((2,))
+    joined = keras.layers.Concatenate()([i, j])
+    model = keras.Model([i, j], keras.layers.RepeatVector(4)(joined))
+    a, b = np.arange(6, dtype=np.float32).reshape(2, 3), np.ones((2, 2), np.float32)
+    out = model.predict([a, b], verbose=0)
+    np.testing.assert_array_equal(out, np.repeat(np.concatenate([a, b], 1)[:, None], 4, axis=1))

@@ -184,6 +184,37 @@ def test_seed_002_model_attributes_and_config():
     pykeras.utils.print_summary(model)
 
 
+def test_seed_002_config_json_yaml_and_weights_files(tmp_path):
+    model = Sequential()
+    model.add(Dense(units=64, activation="relu", input_dim=100))
+    model.add(Dense(units=64, activation="softmax"))
+    x = np.random.default_rng(0).random((4, 100)).astype("float32")
+    expected = model.predict(x, verbose=0)
+
+    config = model.get_config()
+    rebuilt = Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_allclose(rebuilt.predict(x, verbose=0), expected, rtol=1e-6)
+    model = Sequential.from_config(config)
+    assert len(model.layers) == 2
+
+    from pykeras.models import model_from_json, model_from_yaml
+
+    json_string = rebuilt.to_json()
+    assert len(model_from_json(json_string).layers) == 2
+    yaml_string = rebuilt.to_yaml()
+    assert len(model_from_yaml(yaml_string).layers) == 2
+
+    path = str(tmp_path / "weights.h5")
+    rebuilt.save_weights(path)
+    fresh = Model.from_config(config)
+    fresh.load_weights(path, by_name=False)
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-6)
+    fresh = Model.from_config(config)
+    fresh.load_weights(path, by_name=True)
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-6)
+
+
 # ---------------------------------------------------------------- seed 003
 
 
@@ -257,7 +288,9 @@ def test_seed_003_multi_input_multi_output(tmp_path):
     np.testing.assert_allclose(outs[0], priority_preds, rtol=1e-6)
 
 
-def test_seed_003_early_stopping_on_val_accuracy():
+def test_seed_003_early_stopping_on_val_accuracy(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
     def get_mnist_model():
         inputs = keras.Input(shape=(28 * 28,))
         features = layers.Dense(512, activation="relu")(inputs)
@@ -265,7 +298,12 @@ def test_seed_003_early_stopping_on_val_accuracy():
         outputs = layers.Dense(10, activation="softmax")(features)
         return keras.Model(inputs, outputs)
 
-    callbacks_list = [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2)]
+    callbacks_list = [
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2),
+        keras.callbacks.ModelCheckpoint(
+            filepath="checkpoint_path.keras", monitor="val_loss", save_best_only=True
+        ),
+    ]
     model = get_mnist_model()
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])  # fmt: skip
@@ -274,6 +312,10 @@ def test_seed_003_early_stopping_on_val_accuracy():
                         validation_data=(x[192:].reshape(-1, 784), y[192:]), verbose=0)  # fmt: skip
     assert "val_accuracy" in history.history
     assert len(history.history["loss"]) <= 10
+    model = keras.models.load_model("checkpoint_path.keras")
+    best = int(np.argmin(history.history["val_loss"]))
+    loss, _ = model.evaluate(x[192:].reshape(-1, 784), y[192:], verbose=0)
+    assert loss == pytest.approx(history.history["val_loss"][best], rel=1e-5)
 
 
 # ---------------------------------------------------------------- seed 004
