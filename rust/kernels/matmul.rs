@@ -5,8 +5,10 @@
 use gemm::Parallelism;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// Multiply-adds below which one thread is faster than several.
-const PARALLEL_FLOPS: usize = 1 << 18;
+/// Multiply-adds below which one thread is faster than several: a
+/// one-sample Dense (1 x 784 x 512) takes ~10 µs alone, less than handing
+/// half of it to a sleeping pool thread.
+const PARALLEL_FLOPS: usize = 1 << 20;
 
 /// `c = a · b` (or `c += a · b` when `accumulate`).
 ///

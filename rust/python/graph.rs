@@ -1,10 +1,10 @@
 //! `pykeras._core.Graph` and `pykeras._core.Tape`: the graph executor and the
 //! eager tape, seen from Python.
 
-use super::compute;
 use super::convert::{attrs_from_py, value_to_py, Held};
 use super::errors::to_py;
 use super::variable::PyVariable;
+use super::{compute, compute_sized};
 use crate::graph::{backward, forward, store, Graph, NodeId, Plan, Tape};
 use crate::ops::{self, Context};
 use crate::tensor::{Value, ValueView};
@@ -140,7 +140,11 @@ impl PyGraph {
             held.iter().map(|(i, h)| (*i, h.view())).collect();
         let ctx = Context { training, seed };
         let graph = &*self.graph;
-        let outs = compute(py, || {
+        let work = feed_views
+            .iter()
+            .map(|(_, v)| v.shape().iter().product::<usize>())
+            .sum();
+        let outs = compute_sized(py, work, || {
             let plan = Plan::new(graph, &outputs, false)?;
             let vars = store::read()?;
             let mut values = forward(graph, &vars, &plan, &feed_views, &ctx)?;

@@ -21,12 +21,22 @@ pub(crate) fn compute<T: Send>(
     py: Python<'_>,
     f: impl FnOnce() -> crate::Result<T> + Send,
 ) -> PyResult<T> {
+    compute_sized(py, usize::MAX, f)
+}
+
+/// [`compute`] for a call whose inputs hold `work` elements (small calls may
+/// stay on the calling thread; see `parallel::run_sized`).
+pub(crate) fn compute_sized<T: Send>(
+    py: Python<'_>,
+    work: usize,
+    f: impl FnOnce() -> crate::Result<T> + Send,
+) -> PyResult<T> {
     // The core returns `Result` everywhere; this unwind guard is the last line
     // of defence, so a bug surfaces as a pykeras exception that says so,
     // never as an abort or a bare `PanicException`.
     py.detach(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parallel::run(f).and_then(|r| r)
+            parallel::run_sized(work, f).and_then(|r| r)
         }))
         .unwrap_or_else(|payload| {
             let what = payload
@@ -65,7 +75,11 @@ fn op(
     let held = hold_all(&inputs)?;
     let views: Vec<_> = held.iter().map(|h| h.view()).collect();
     let ctx = Context { training, seed };
-    let out = compute(py, || ops::run(name, &attrs, &views, &ctx))?;
+    let work = views
+        .iter()
+        .map(|v| v.shape().iter().product::<usize>())
+        .sum();
+    let out = compute_sized(py, work, || ops::run(name, &attrs, &views, &ctx))?;
     Ok(value_to_py(py, out))
 }
 
