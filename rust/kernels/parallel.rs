@@ -118,7 +118,9 @@ pub fn set_num_threads(n: usize) -> Result<()> {
     }
     let new = match global_threads().get() {
         Some(Some(size)) if *size == n => Pool::Global(n),
-        _ => Pool::Own(build(n)?),
+        Some(_) => Pool::Own(build(n)?),
+        // Set before any work: this size becomes the global pool's.
+        None => first_pool(n)?,
     };
     let mut guard = slot()
         .write()
