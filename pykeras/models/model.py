@@ -215,9 +215,9 @@ class Model(Trainer, ModelSaving, Layer):
         Returns:
             A numpy array, or a list of them for a model with several outputs.
         """
-        from pykeras.trainers.trainer import _is_batch_source, iterate_batches
+        from pykeras.trainers.arguments import is_batch_source, iterate_batches
 
-        if _is_batch_source(x):
+        if is_batch_source(x):
             outputs = [self.predict_on_batch(bx) for bx, _, _ in iterate_batches(x, steps)]
             if not outputs:
                 raise ValueError("predict() received a generator that yielded no batches.")

@@ -80,6 +80,15 @@ def clean_config(class_name, kind, config, owner=None):
             )
     if kind in ("losses", "metrics") and config.get("reduction") in _REDUCTION_RENAMES:
         config["reduction"] = _REDUCTION_RENAMES[config["reduction"]]
+    if (
+        kind == "losses"
+        and class_name != "LossFunctionWrapper"
+        and isinstance(config.get("fn"), str)
+    ):
+        # tf.keras 2.15's built-in loss classes (LossFunctionWrapper subclasses) also
+        # record the name of the function they wrap (`"fn": "sparse_categorical_
+        # crossentropy"`); the class itself fixes that function, so the key is redundant.
+        del config["fn"]
     if class_name in _INT_AXIS_LAYERS:
         axis = config.get("axis")
         if isinstance(axis, (list, tuple)) and len(axis) == 1:
