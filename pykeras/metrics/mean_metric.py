@@ -76,3 +76,17 @@ class MeanMetricWrapper(Mean):
         config = super().get_config()
         config.update(self._fn_kwargs)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        fn = config.get("fn")
+        if cls is MeanMetricWrapper and isinstance(fn, str):
+            # tf.keras 2.15 stores the wrapped function by name in `training_config`
+            # (`{"name": "accuracy", "fn": "sparse_categorical_accuracy"}`); Keras 3
+            # writes a function config, which deserialization has already resolved.
+            from pykeras.metrics import _FUNCTIONS
+
+            if fn not in _FUNCTIONS:
+                raise ValueError(f"MeanMetricWrapper wraps an unknown metric function {fn!r}.")
+            config = {**config, "fn": _FUNCTIONS[fn]}
+        return super().from_config(config)

@@ -16,6 +16,12 @@ class tf:  # noqa: N801 - stands in for `import tensorflow as tf` (tf.keras.*)
     keras = pykeras
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    # Weight initialisation and shuffling repeat, so the learning checks cannot flake.
+    keras.utils.set_random_seed(0)
+
+
 def _mnist_like(n=128, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.random((n, 28, 28)).astype("float32")
