@@ -52,11 +52,12 @@ pub(crate) fn compute_sized<T: Send>(
     .map_err(to_py)
 }
 
-fn hold_all<'py>(inputs: &[Bound<'py, PyAny>]) -> PyResult<Vec<Held<'py>>> {
+/// Borrows each array of `inputs`; a conversion error names it "`what` i".
+pub(crate) fn hold_all<'py>(inputs: &[Bound<'py, PyAny>], what: &str) -> PyResult<Vec<Held<'py>>> {
     inputs
         .iter()
         .enumerate()
-        .map(|(i, a)| Held::extract(a, &format!("input {i}")))
+        .map(|(i, a)| Held::extract(a, &format!("{what} {i}")))
         .collect()
 }
 
@@ -72,7 +73,7 @@ fn op(
     seed: u64,
 ) -> PyResult<Py<PyAny>> {
     let attrs = attrs_from_py(attrs)?;
-    let held = hold_all(&inputs)?;
+    let held = hold_all(&inputs, "input")?;
     let views: Vec<_> = held.iter().map(|h| h.view()).collect();
     let ctx = Context { training, seed };
     let work = views
@@ -97,7 +98,7 @@ fn op_grad(
     seed: u64,
 ) -> PyResult<Vec<Option<Py<PyAny>>>> {
     let attrs = attrs_from_py(attrs)?;
-    let held = hold_all(&inputs)?;
+    let held = hold_all(&inputs, "input")?;
     let grad = Held::extract(&grad, "grad")?;
     let views: Vec<_> = held.iter().map(|h| h.view()).collect();
     let gview = grad.view();

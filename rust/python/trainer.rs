@@ -2,11 +2,10 @@
 //! call runs many steps with the GIL released and returns one row per step,
 //! `[batch_size, loss, report values...]`, with the width of each report.
 
-use super::compute;
-use super::convert::Held;
 use super::errors::to_py;
 use super::graph::PyGraph;
 use super::optimizer::PyOptimizer;
+use super::{compute, hold_all};
 use crate::graph::{Graph, NodeId, Plan};
 use crate::tensor::ValueView;
 use crate::train::{run_steps, run_test_steps, Batches, StepGraph, StepRecord};
@@ -50,13 +49,6 @@ fn order_of(order: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
         .map(|&i| {
             usize::try_from(i).map_err(|_| to_py(Error::index("batch", i, usize::MAX, "row order")))
         })
-        .collect()
-}
-
-fn hold<'py>(data: &[Bound<'py, PyAny>]) -> PyResult<Vec<Held<'py>>> {
-    data.iter()
-        .enumerate()
-        .map(|(i, a)| Held::extract(a, &format!("data array {i}")))
         .collect()
 }
 
@@ -118,7 +110,7 @@ impl PyTrainStep {
         if batch_size == 0 {
             return Err(to_py(Error::argument("fit", "batch_size must be positive")));
         }
-        let held = hold(&data)?;
+        let held = hold_all(&data, "data array")?;
         let views: Vec<ValueView> = held.iter().map(|h| h.view()).collect();
         let order = order_of(&order)?;
         if self.train_plan.is_none() {
@@ -171,7 +163,7 @@ impl PyTrainStep {
                 "batch_size must be positive",
             )));
         }
-        let held = hold(&data)?;
+        let held = hold_all(&data, "data array")?;
         let views: Vec<ValueView> = held.iter().map(|h| h.view()).collect();
         let rows = views
             .first()
