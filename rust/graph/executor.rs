@@ -207,7 +207,7 @@ pub fn backward(
             .collect::<Result<Vec<_>>>()?;
         let out = values.get(id)?.f32(op.name())?;
         let needed: Vec<bool> = inputs.iter().map(|&i| needs[i]).collect();
-        let input_grads = op.backward_needed(&args, out, g.view(), ctx, &needed)?;
+        let input_grads = op.backward_owned(&args, out, g, ctx, &needed)?;
         for (&i, gi) in inputs.iter().zip(input_grads) {
             if let (true, Some(gi)) = (needs[i], gi) {
                 accumulate(&mut grads[i], gi, op.name())?;

@@ -1,9 +1,20 @@
 //! float32 GEMM through the `gemm` crate: packed, cache-blocked SIMD
 //! micro-kernels with rayon threading. Strides are passed through, so
 //! transposed operands (as in the backward pass) cost no copy.
+//!
+//! Threads split the output into one block of rows or columns each, and
+//! each block is one single-threaded `gemm` call. The crate's own rayon mode
+//! scaled 1.2x on two threads for the shapes of a Dense layer at batch 128
+//! (OpenBLAS: 1.95x); whole blocks scale ~1.6-1.9x. Every output element is
+//! still one dot product accumulated in the same order (the crate's K
+//! blocking depends on k only), so results are identical on any number of
+//! threads, provided every block stays in the crate's regime for the whole
+//! product: it picks a different K blocking when both sides are at most 64,
+//! a dot-product kernel when the output has at most 256 elements, and a
+//! GEMV for a single row or column. Blocks are kept clear of all three.
 
 use gemm::Parallelism;
-use ndarray::{ArrayView2, ArrayViewMut2};
+use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
 /// Multiply-adds below which one thread is faster than several: a
 /// one-sample Dense (1 x 784 x 512) takes ~10 µs alone, less than handing
@@ -34,11 +45,75 @@ pub fn gemm_into(
         return;
     }
     let threads = rayon::current_num_threads();
-    let parallelism = if m * n * k >= PARALLEL_FLOPS && threads > 1 {
-        Parallelism::Rayon(threads)
+    if m * n * k >= PARALLEL_FLOPS && threads > 1 {
+        split_gemm(a, b, c, accumulate, threads);
     } else {
-        Parallelism::None
+        gemm_serial(a, b, c, accumulate);
+    }
+}
+
+/// Rows or columns of a block are a multiple of this (the micro-kernel's
+/// 16-float height), so blocks do not end in ragged micro-tiles.
+const BLOCK_ALIGN: usize = 16;
+
+/// The gemm crate's small-problem thresholds (gemm-common 0.19, gemm.rs):
+/// both sides at most 64 change the K blocking, at most 256 outputs switch
+/// to dot-product kernels. A block must stay above both, like the whole.
+const SMALL_SIDE: usize = 64;
+const SMALL_OUTPUT: usize = 256;
+
+/// Whether a block of `len` along the split axis (`other` along the other)
+/// is computed in the same regime as a large product.
+fn block_keeps_regime(len: usize, other: usize) -> bool {
+    len > SMALL_SIDE && len * other > SMALL_OUTPUT && other > 1
+}
+
+/// `gemm_into` on `parts` threads: the longer of C's two axes is cut into
+/// `parts` aligned blocks, each computed alone (the other operand is
+/// packed once per block, the cheaper of the two to repeat).
+fn split_gemm(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    c: ArrayViewMut2<f32>,
+    accumulate: bool,
+    parts: usize,
+) {
+    let (m, n) = c.dim();
+    let by_rows = m >= n;
+    let len = if by_rows { m } else { n };
+    let other = if by_rows { n } else { m };
+    let cut = (len / parts).div_ceil(BLOCK_ALIGN) * BLOCK_ALIGN;
+    if parts < 2
+        || cut >= len
+        || !block_keeps_regime(cut, other)
+        || !block_keeps_regime(len - cut, other)
+    {
+        return gemm_serial(a, b, c, accumulate);
+    }
+    let axis = Axis(if by_rows { 0 } else { 1 });
+    let (c_head, c_tail) = c.split_at(axis, cut);
+    let (a_head, a_tail, b_head, b_tail) = if by_rows {
+        let (ah, at) = a.split_at(Axis(0), cut);
+        (ah, at, b, b)
+    } else {
+        let (bh, bt) = b.split_at(Axis(1), cut);
+        (a, a, bh, bt)
     };
+    rayon::join(
+        || gemm_serial(a_head, b_head, c_head, accumulate),
+        || split_gemm(a_tail, b_tail, c_tail, accumulate, parts - 1),
+    );
+}
+
+/// One single-threaded `gemm` call.
+fn gemm_serial(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) {
+    let (m, k) = a.dim();
+    let n = b.dim().1;
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
     let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
@@ -65,7 +140,7 @@ pub fn gemm_into(
             false,
             false,
             false,
-            parallelism,
+            Parallelism::None,
         );
     }
 }
@@ -94,6 +169,36 @@ mod tests {
         assert_eq!(c2, c);
         gemm_into(a.view(), b.view(), c2.view_mut(), true);
         assert_eq!(c2, &c * 2.0);
+    }
+
+    #[test]
+    fn split_blocks_give_the_serial_result_bit_for_bit() {
+        // Shapes around the block alignment, both split axes, transposed
+        // operands and accumulation: every split must equal one serial call.
+        let shapes = [
+            (128, 784, 512),
+            (784, 128, 512),
+            (300, 77, 35),
+            (33, 64, 100),
+            (17, 5, 1000),
+            (72, 16000, 16),
+            (1000, 600, 3),
+            (130, 40, 2),
+        ];
+        for &(m, k, n) in &shapes {
+            let a =
+                Array2::from_shape_fn((k, m), |(i, j)| ((i * 31 + j * 17) % 97) as f32 / 7.0 - 6.5);
+            let b = Array2::from_shape_fn((k, n), |(i, j)| {
+                ((i * 13 + j * 29) % 89) as f32 / 11.0 - 4.0
+            });
+            let mut serial = Array2::from_elem((m, n), 0.5f32);
+            gemm_serial(a.t(), b.view(), serial.view_mut(), true);
+            for parts in 2..=5 {
+                let mut split = Array2::from_elem((m, n), 0.5f32);
+                split_gemm(a.t(), b.view(), split.view_mut(), true, parts);
+                assert_eq!(split, serial, "m={m} k={k} n={n} parts={parts}");
+            }
+        }
     }
 
     #[test]

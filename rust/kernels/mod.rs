@@ -1,6 +1,7 @@
 //! Numeric kernels: plain functions over arrays, with rayon inside above a
 //! work threshold. Ops (in `crate::ops`) check shapes and call these.
 
+pub mod buffer;
 pub mod elementwise;
 pub mod im2col;
 pub mod matmul;

@@ -1,6 +1,6 @@
 //! add, sub, mul, div, maximum, minimum with numpy broadcasting.
 
-use super::broadcast::{broadcast_shape, reduce_to_shape};
+use super::broadcast::{broadcast_shape, reduce_owned, reduce_to_shape};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::zip2;
@@ -110,8 +110,18 @@ impl Primitive for Binary {
         expect_arity(op, inputs, 2)?;
         let (a, b) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let (ga, gb) = match self.kind {
-            Kind::Add => (grad.to_owned(), grad.to_owned()),
-            Kind::Sub => (grad.to_owned(), grad.mapv(|g| -g)),
+            Kind::Add => {
+                return Ok(vec![
+                    Some(reduce_to_shape(op, grad.view(), a.shape())?),
+                    Some(reduce_to_shape(op, grad, b.shape())?),
+                ])
+            }
+            Kind::Sub => {
+                return Ok(vec![
+                    Some(reduce_to_shape(op, grad.view(), a.shape())?),
+                    Some(reduce_owned(op, grad.mapv(|g| -g), b.shape())?),
+                ])
+            }
             Kind::Mul => (
                 apply(op, grad.view(), b.view(), |g, y| g * y)?,
                 apply(op, grad.view(), a.view(), |g, x| g * x)?,
@@ -154,8 +164,8 @@ impl Primitive for Binary {
             }
         };
         Ok(vec![
-            Some(reduce_to_shape(op, ga.view(), a.shape())?),
-            Some(reduce_to_shape(op, gb.view(), b.shape())?),
+            Some(reduce_owned(op, ga, a.shape())?),
+            Some(reduce_owned(op, gb, b.shape())?),
         ])
     }
 }

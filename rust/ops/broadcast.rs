@@ -2,7 +2,7 @@
 //! for gradients (summing a gradient back down to an operand's shape).
 
 use crate::error::{fmt_shape, Error, Result};
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, Axis, CowArray, IxDyn};
 
 /// The broadcast shape of `a` and `b`, or a Shape error naming `op`.
 pub fn broadcast_shape(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
@@ -39,6 +39,19 @@ pub fn reduce_to_shape(op: &str, grad: ArrayViewD<f32>, shape: &[usize]) -> Resu
     if grad.shape() == shape {
         return Ok(grad.to_owned());
     }
+    reduce_view(op, grad, shape)
+}
+
+/// [`reduce_to_shape`] for a gradient the caller owns: returned as it is
+/// (no copy) when it already has the operand's shape.
+pub fn reduce_owned(op: &str, grad: ArrayD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
+    if grad.shape() == shape {
+        return Ok(grad);
+    }
+    reduce_view(op, grad.view(), shape)
+}
+
+fn reduce_view(op: &str, grad: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
     if grad.ndim() < shape.len() {
         return Err(Error::shape(
             op,
@@ -47,23 +60,26 @@ pub fn reduce_to_shape(op: &str, grad: ArrayViewD<f32>, shape: &[usize]) -> Resu
         ));
     }
     let extra = grad.ndim() - shape.len();
-    let mut g = grad.to_owned();
+    // Summing reads the view directly; only the (smaller) sums are owned.
+    let mut g = CowArray::from(grad);
     for _ in 0..extra {
-        g = g.sum_axis(Axis(0));
+        g = g.sum_axis(Axis(0)).into();
     }
     for (axis, &d) in shape.iter().enumerate() {
         if d == 1 && g.shape()[axis] != 1 {
-            g = g.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+            g = g.sum_axis(Axis(axis)).insert_axis(Axis(axis)).into();
         }
     }
     let got = g.shape().to_vec();
-    g.into_shape_with_order(IxDyn(shape)).map_err(|_| {
-        Error::shape(
-            op,
-            format!("a gradient that reduces to {}", fmt_shape(shape)),
-            format!("a gradient reduced to {}", fmt_shape(&got)),
-        )
-    })
+    g.into_owned()
+        .into_shape_with_order(IxDyn(shape))
+        .map_err(|_| {
+            Error::shape(
+                op,
+                format!("a gradient that reduces to {}", fmt_shape(shape)),
+                format!("a gradient reduced to {}", fmt_shape(&got)),
+            )
+        })
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::parallel::worth_splitting;
-use crate::kernels::random::{stream_key, uniform_keyed};
+use crate::kernels::random::{dropout_in_place, Stream, BLOCK};
 use crate::tensor::{expect_arity, Value, ValueView};
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
 #[derive(Debug)]
@@ -40,39 +40,36 @@ impl Dropout {
 
     /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step seed).
     fn apply(&self, values: ArrayViewD<f32>, ctx: &Context) -> Result<ArrayD<f32>> {
-        let (rate, key) = (self.rate, stream_key(self.seed, ctx.seed));
+        self.apply_owned(values.as_standard_layout().into_owned(), ctx)
+    }
+
+    /// [`Self::apply`] in `values`' own buffer.
+    fn apply_owned(&self, mut values: ArrayD<f32>, ctx: &Context) -> Result<ArrayD<f32>> {
+        if !values.is_standard_layout() {
+            values = values.as_standard_layout().into_owned();
+        }
+        let (rate, stream) = (self.rate, Stream::new(self.seed, ctx.seed));
         let scale = 1.0 / (1.0 - rate);
-        let standard = values.as_standard_layout();
-        let flat_in = standard
-            .as_slice()
+        let flat = values
+            .as_slice_mut()
             .ok_or_else(|| Error::shape("dropout", "a contiguous tensor", "a strided view"))?;
-        let mut out = vec![0.0f32; flat_in.len()];
         // Each element depends on its index only, so chunks can run on any
         // thread in any order and give the same mask.
-        let fill = |(chunk, (dst, src)): (usize, (&mut [f32], &[f32]))| {
+        let fill = |(chunk, data): (usize, &mut [f32])| {
             let first = (chunk * CHUNK) as u64;
-            for (i, (d, &x)) in dst.iter_mut().zip(src).enumerate() {
-                let keep = uniform_keyed(key, first + i as u64) >= rate;
-                *d = if keep { x * scale } else { 0.0 };
-            }
+            dropout_in_place(stream.block(first / BLOCK), first as u32, rate, scale, data);
         };
-        if worth_splitting(flat_in.len()) {
-            out.par_chunks_mut(CHUNK)
-                .zip(flat_in.par_chunks(CHUNK))
-                .enumerate()
-                .for_each(fill);
+        if worth_splitting(flat.len()) {
+            flat.par_chunks_mut(CHUNK).enumerate().for_each(fill);
         } else {
-            out.chunks_mut(CHUNK)
-                .zip(flat_in.chunks(CHUNK))
-                .enumerate()
-                .for_each(fill);
+            flat.chunks_mut(CHUNK).enumerate().for_each(fill);
         }
-        ArrayD::from_shape_vec(IxDyn(values.shape()), out)
-            .map_err(|e| Error::shape("dropout", "a consistent shape", e.to_string()))
+        Ok(values)
     }
 }
 
-/// Elements per parallel task.
+/// Elements per parallel task (a power of two, so no chunk straddles a
+/// generator block).
 const CHUNK: usize = 16 * 1024;
 
 impl Primitive for Dropout {
@@ -102,5 +99,20 @@ impl Primitive for Dropout {
         }
         // The same mask, recomputed from the seeds: d(x*m*s)/dx = m*s.
         Ok(vec![Some(self.apply(grad, ctx)?)])
+    }
+
+    fn backward_owned(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        grad: ArrayD<f32>,
+        ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads> {
+        expect_arity("dropout", inputs, 1)?;
+        if !self.active(ctx) {
+            return Ok(vec![Some(grad)]);
+        }
+        Ok(vec![Some(self.apply_owned(grad, ctx)?)])
     }
 }

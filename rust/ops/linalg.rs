@@ -1,9 +1,10 @@
 //! matmul (batched, numpy broadcasting over batch dimensions) and bias_add.
 
-use super::broadcast::{broadcast_shape, reduce_to_shape};
+use super::broadcast::{broadcast_shape, reduce_owned};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
-use crate::kernels::elementwise::zip2;
+use crate::kernels::buffer::filled;
+use crate::kernels::elementwise::{column_sums, rows_plus};
 use crate::kernels::matmul::gemm_into;
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
@@ -39,9 +40,8 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
         let rows = a.len() / k.max(1);
         let mut out_shape = a.shape().to_vec();
         *out_shape.last_mut().unwrap_or(&mut 0) = n;
-        let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
         if k == 0 {
-            return Ok(out);
+            return Ok(ArrayD::<f32>::zeros(IxDyn(&out_shape)));
         }
         let a2 = a
             .into_shape_with_order((rows, k))
@@ -49,14 +49,12 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
         let b2 = b
             .into_dimensionality::<Ix2>()
             .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-        {
-            let c2 = out
-                .view_mut()
-                .into_shape_with_order((rows, n))
-                .map_err(|e| Error::shape(op, "a contiguous result", e.to_string()))?;
-            gemm_into(a2, b2, c2, false);
-        }
-        return Ok(out);
+        // Every element is written by the GEMM, so the result is not zeroed first.
+        return Ok(filled(&out_shape, |c| {
+            if let Ok(c2) = c.into_shape_with_order((rows, n)) {
+                gemm_into(a2, b2, c2, false);
+            }
+        }));
     }
     let batch_a = &a.shape()[..a.ndim() - 2];
     let batch_b = &b.shape()[..b.ndim() - 2];
@@ -73,6 +71,9 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     let bv = b
         .broadcast(IxDyn(&full_b))
         .ok_or_else(|| Error::shape(op, "broadcastable batch axes", fmt_shape(b.shape())))?;
+    if k == 0 || out_shape.contains(&0) {
+        return Ok(ArrayD::<f32>::zeros(IxDyn(&out_shape)));
+    }
     let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
     // Walk the batch index by index; each operand stays a strided view, so
     // transposed or broadcast operands are read in place without a copy.
@@ -142,7 +143,7 @@ impl Primitive for MatMul {
         );
         let ga = if need_a {
             let ga = batched_matmul("matmul", grad.view(), t_last(b.view()))?;
-            Some(reduce_to_shape("matmul", ga.view(), a.shape())?)
+            Some(reduce_owned("matmul", ga, a.shape())?)
         } else {
             None
         };
@@ -166,10 +167,7 @@ impl Primitive for MatMul {
         } else {
             batched_matmul("matmul", t_last(a.view()), grad.view())?
         };
-        Ok(vec![
-            ga,
-            Some(reduce_to_shape("matmul", gb.view(), b.shape())?),
-        ])
+        Ok(vec![ga, Some(reduce_owned("matmul", gb, b.shape())?)])
     }
 }
 
@@ -204,23 +202,55 @@ impl Primitive for BiasAdd {
         expect_arity("bias_add", inputs, 2)?;
         let (x, b) = (inputs[0].f32("bias_add")?, inputs[1].f32("bias_add")?);
         Self::check(x.shape(), b.shape())?;
-        zip2(x.view(), b.view(), x.shape(), |v, c| v + c)
-            .map(Value::F32)
-            .ok_or_else(|| Error::shape("bias_add", "a broadcastable bias", fmt_shape(b.shape())))
+        let (x, b) = (x.as_standard_layout(), b.as_standard_layout());
+        let (Some(xs), Some(bs)) = (x.as_slice(), b.as_slice()) else {
+            return Err(Error::shape(
+                "bias_add",
+                "contiguous operands",
+                "strided views",
+            ));
+        };
+        Ok(Value::F32(filled(x.shape(), |out| {
+            if let Some(out) = out.into_slice() {
+                rows_plus(xs, bs, out);
+            }
+        })))
     }
 
     fn backward(
         &self,
         inputs: &[ValueView],
-        _o: ArrayViewD<f32>,
+        output: ArrayViewD<f32>,
         grad: ArrayViewD<f32>,
+        ctx: &Context,
+    ) -> Result<InputGrads> {
+        self.backward_owned(inputs, output, grad.to_owned(), ctx, &[true, true])
+    }
+
+    fn backward_owned(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayD<f32>,
         _c: &Context,
+        needed: &[bool],
     ) -> Result<InputGrads> {
         expect_arity("bias_add", inputs, 2)?;
         let b = inputs[1].f32("bias_add")?;
-        Ok(vec![
-            Some(grad.to_owned()),
-            Some(reduce_to_shape("bias_add", grad, b.shape())?),
-        ])
+        Self::check(grad.shape(), b.shape())?;
+        let grad = if grad.is_standard_layout() {
+            grad
+        } else {
+            grad.as_standard_layout().into_owned()
+        };
+        let db = grad
+            .as_slice()
+            .map(|g| column_sums(g, b.len()))
+            .ok_or_else(|| Error::shape("bias_add", "a contiguous gradient", "a strided one"))?;
+        let db = ArrayD::from_shape_vec(IxDyn(b.shape()), db)
+            .map_err(|e| Error::shape("bias_add", "a bias-shaped gradient", e.to_string()))?;
+        // The input's gradient is the output's: handed on, not copied.
+        let dx = (needed.first() != Some(&false)).then_some(grad);
+        Ok(vec![dx, Some(db)])
     }
 }

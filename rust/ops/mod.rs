@@ -76,6 +76,21 @@ pub trait Primitive: Debug + Send + Sync {
         let _ = needed;
         self.backward(inputs, output, grad, ctx)
     }
+
+    /// `backward_needed` with the output gradient handed over by value. Ops
+    /// whose input gradient is the output gradient itself (bias_add,
+    /// reshape) or a pointwise function of it (activations, dropout) reuse
+    /// its buffer instead of allocating and copying a new one.
+    fn backward_owned(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayD<f32>,
+        ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads> {
+        self.backward_needed(inputs, output, grad.view(), ctx, needed)
+    }
 }
 
 /// A shared handle to a primitive, as graphs and tapes store them.

@@ -106,6 +106,26 @@ impl Primitive for Reshape {
             inputs[0].shape(),
         )?)])
     }
+
+    fn backward_owned(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f32>,
+        grad: ArrayD<f32>,
+        _c: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads> {
+        expect_arity("reshape", inputs, 1)?;
+        let shape = inputs[0].shape();
+        if grad.is_standard_layout() && grad.len() == shape.iter().product::<usize>() {
+            // Same elements in the same order: a new shape over the same buffer.
+            if let Ok(g) = grad.into_shape_with_order(IxDyn(shape)) {
+                return Ok(vec![Some(g)]);
+            }
+            return Err(Error::shape("reshape", "a reshapeable gradient", "another"));
+        }
+        Ok(vec![Some(to_owned_shape("reshape", grad.view(), shape)?)])
+    }
 }
 
 /// `transpose(x, axes)`; without axes the order is reversed, as in numpy.

@@ -2,7 +2,7 @@
 //! numpy broadcasting over all three. The gradient goes to the operand that
 //! was picked; the condition gets none.
 
-use super::broadcast::{broadcast_shape, reduce_to_shape};
+use super::broadcast::{broadcast_shape, reduce_owned};
 use super::compare::as_f64;
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
@@ -71,8 +71,8 @@ impl Primitive for Where {
         let gy = Zip::from(&grad).and(&m).map_collect(|&g, &c| g * (1.0 - c));
         Ok(vec![
             None,
-            Some(reduce_to_shape(OP, gx.view(), inputs[1].shape())?),
-            Some(reduce_to_shape(OP, gy.view(), inputs[2].shape())?),
+            Some(reduce_owned(OP, gx, inputs[1].shape())?),
+            Some(reduce_owned(OP, gy, inputs[2].shape())?),
         ])
     }
 }
