@@ -12,6 +12,7 @@
 //! stay bounded (~`CHUNK_FLOATS`); the chunk size depends on shapes only, and
 //! chunks are summed in order, so results do not depend on the thread count.
 
+use super::buffer::{filled_vec, with_scratch};
 use super::matmul::gemm_into;
 use super::window::{for_each_chunk, Geometry};
 use crate::error::{Error, Result};
@@ -78,13 +79,30 @@ fn fill_row(g: &Geometry, img: &[f32], oy: usize, ox: usize, row: &mut [f32]) {
         let ix0 = g.w.source(ox, xs.start);
         if g.w.dilation == 1 {
             // Neighbouring taps are neighbouring cells: one copy per kernel row.
-            dst[xs.start * c..xs.end * c].copy_from_slice(&line[ix0 * c..(ix0 + xs.len()) * c]);
+            copy_short(
+                &mut dst[xs.start * c..xs.end * c],
+                &line[ix0 * c..(ix0 + xs.len()) * c],
+            );
         } else {
             for (j, kx) in xs.clone().enumerate() {
                 let ix = ix0 + j * g.w.dilation;
                 dst[kx * c..(kx + 1) * c].copy_from_slice(&line[ix * c..(ix + 1) * c]);
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)`, with an inline loop for the few floats of a
+/// kernel row over one or two channels (a memcpy call per 3 floats was most
+/// of a first conv layer's im2col).
+#[inline]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    if dst.len() <= 16 {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s;
+        }
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
@@ -151,30 +169,48 @@ fn forward_chunked(
     cout: usize,
     budget: usize,
 ) -> Result<Vec<f32>> {
+    let pixels = g.out_pixels();
+    let mut result = Ok(());
+    // Every element of y is a GEMM result, so it is not zero-filled first.
+    let y = filled_vec(g.batch * pixels * cout, |y| {
+        result = forward_into(op, g, x, kernel, cout, budget, y);
+    });
+    result.map(|()| y)
+}
+
+fn forward_into(
+    op: &str,
+    g: &Geometry,
+    x: &[f32],
+    kernel: &[f32],
+    cout: usize,
+    budget: usize,
+    y: &mut [f32],
+) -> Result<()> {
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
-    let mut y = vec![0.0f32; g.batch * pixels * cout];
     let w = matrix(op, kernel, width, cout)?;
     if is_pointwise(g) {
         let a = matrix(op, x, g.batch * pixels, width)?;
-        gemm_into(a, w, matrix_mut(op, &mut y, g.batch * pixels, cout)?, false);
-        return Ok(y);
+        gemm_into(a, w, matrix_mut(op, y, g.batch * pixels, cout)?, false);
+        return Ok(());
     }
     let per = images_per_chunk(g, budget);
-    let mut cols = vec![0.0f32; per.min(g.batch) * pixels * width];
-    for start in (0..g.batch).step_by(per) {
-        let imgs = per.min(g.batch - start);
-        let rows = imgs * pixels;
-        let cols = &mut cols[..rows * width];
-        im2col(g, &x[start * img_len..(start + imgs) * img_len], cols);
-        let out = &mut y[start * pixels * cout..(start + imgs) * pixels * cout];
-        gemm_into(
-            matrix(op, cols, rows, width)?,
-            w,
-            matrix_mut(op, out, rows, cout)?,
-            false,
-        );
-    }
-    Ok(y)
+    with_scratch(per.min(g.batch) * pixels * width, |cols| {
+        for start in (0..g.batch).step_by(per) {
+            let imgs = per.min(g.batch - start);
+            let rows = imgs * pixels;
+            let cols = &mut cols[..rows * width];
+            im2col(g, &x[start * img_len..(start + imgs) * img_len], cols);
+            let out = &mut y[start * pixels * cout..(start + imgs) * pixels * cout];
+            gemm_into(
+                matrix(op, cols, rows, width)?,
+                w,
+                matrix_mut(op, out, rows, cout)?,
+                false,
+            );
+        }
+        Ok(())
+    })
 }
 
 /// Backward convolution: gradients for `x` and `kernel` (flat, same layouts)
@@ -223,38 +259,37 @@ fn backward_chunked(
     }
     let per = images_per_chunk(g, budget);
     let buffer = per.min(g.batch) * pixels * width;
-    let mut cols = vec![0.0f32; buffer];
-    let mut dcols = if need_dx {
-        vec![0.0f32; buffer]
-    } else {
-        Vec::new()
-    };
-    for (chunk, start) in (0..g.batch).step_by(per).enumerate() {
-        let imgs = per.min(g.batch - start);
-        let rows = imgs * pixels;
-        let gy = matrix(
-            op,
-            &grad[start * pixels * cout..][..rows * cout],
-            rows,
-            cout,
-        )?;
-        // dK += cols^T · dY, chunks summed in batch order.
-        let cols = &mut cols[..rows * width];
-        im2col(g, &x[start * img_len..][..imgs * img_len], cols);
-        gemm_into(
-            matrix(op, cols, rows, width)?.t(),
-            gy,
-            matrix_mut(op, &mut dk, width, cout)?,
-            chunk > 0,
-        );
-        if !need_dx {
-            continue;
-        }
-        // dX = col2im(dY · K^T).
-        let dcols = &mut dcols[..rows * width];
-        gemm_into(gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
-        col2im(g, dcols, &mut dx[start * img_len..][..imgs * img_len]);
-    }
+    with_scratch(buffer, |cols| {
+        with_scratch(if need_dx { buffer } else { 0 }, |dcols| {
+            for (chunk, start) in (0..g.batch).step_by(per).enumerate() {
+                let imgs = per.min(g.batch - start);
+                let rows = imgs * pixels;
+                let gy = matrix(
+                    op,
+                    &grad[start * pixels * cout..][..rows * cout],
+                    rows,
+                    cout,
+                )?;
+                // dK += cols^T · dY, chunks summed in batch order.
+                let cols = &mut cols[..rows * width];
+                im2col(g, &x[start * img_len..][..imgs * img_len], cols);
+                gemm_into(
+                    matrix(op, cols, rows, width)?.t(),
+                    gy,
+                    matrix_mut(op, &mut dk, width, cout)?,
+                    chunk > 0,
+                );
+                if !need_dx {
+                    continue;
+                }
+                // dX = col2im(dY · K^T).
+                let dcols = &mut dcols[..rows * width];
+                gemm_into(gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
+                col2im(g, dcols, &mut dx[start * img_len..][..imgs * img_len]);
+            }
+            Ok::<(), Error>(())
+        })
+    })?;
     Ok((dx, dk))
 }
 

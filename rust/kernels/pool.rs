@@ -6,7 +6,8 @@
 //! Padded cells take no part: they never win a max and an average divides by
 //! the number of real cells only (as TensorFlow and Keras do).
 
-use super::window::{for_each_chunk, Geometry};
+use super::buffer::filled_vec;
+use super::window::{for_each_chunk, AxisWindow, Geometry};
 
 /// Whether `v` replaces `best` as the running max: strictly greater, so the
 /// first maximum wins ties; a NaN wins once and then stays (NaN propagates).
@@ -101,8 +102,82 @@ pub fn max_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
     })
 }
 
+/// Whether windows along `a` tile it exactly: stride = kernel, no padding,
+/// no dilation, no cells left over (a 2x2 pool on an even size).
+fn tiles(a: &AxisWindow) -> bool {
+    a.stride == a.kernel && a.dilation == 1 && a.pad_before == 0 && a.output * a.kernel == a.input
+}
+
+/// One output pixel of a tiling max pool's backward pass: finds each
+/// channel's first argmax among the window's cells (row-major, the rule of
+/// `beats`) and writes every cell of the window: the gradient to the winner,
+/// zero to the others. Branch-free over channels, so it vectorises.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+#[allow(clippy::too_many_arguments)]
+fn tiled_pixel_backward(
+    band: &[f32],
+    band_dx: &mut [f32],
+    gp: &[f32],
+    best: &mut [f32],
+    arg: &mut [u32],
+    ox: usize,
+    (kh, kw, row_len): (usize, usize, usize),
+    c: usize,
+) {
+    let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
+    best.copy_from_slice(&band[cell(0, 0)..][..c]);
+    arg.fill(0);
+    for n in 1..kh * kw {
+        let src = &band[cell(n / kw, n % kw)..][..c];
+        for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
+            let take = beats(v, *b);
+            *b = if take { v } else { *b };
+            *a = if take { n as u32 } else { *a };
+        }
+    }
+    for n in 0..kh * kw {
+        let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
+        for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
+            // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
+            *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+        }
+    }
+}
+
+/// Max-pool backward when windows tile the input (see [`tiles`]): every
+/// input cell is in exactly one window, so each is written once, with no
+/// zero fill and no scatter. One task per output row.
+fn tiled_max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
+    let (c, ow) = (g.channels, g.w.output);
+    let (kh, kw, row_len) = (g.h.kernel, g.w.kernel, g.w.input * c);
+    let band_len = kh * row_len;
+    filled_vec(g.batch * g.image_len(), |dx| {
+        for_each_chunk(dx, band_len, x.len(), |i, band_dx| {
+            let band = &x[i * band_len..][..band_len];
+            let gy = &grad[i * ow * c..][..ow * c];
+            let (mut best, mut arg) = (vec![0.0f32; c], vec![0u32; c]);
+            for ox in 0..ow {
+                let gp = &gy[ox * c..][..c];
+                tiled_pixel_backward(
+                    band,
+                    band_dx,
+                    gp,
+                    &mut best,
+                    &mut arg,
+                    ox,
+                    (kh, kw, row_len),
+                    c,
+                );
+            }
+        })
+    })
+}
+
 /// The gradient goes to each window's (first) argmax, per channel.
 pub fn max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
+    if tiles(&g.h) && tiles(&g.w) && g.channels > 0 && g.h.output * g.w.output > 0 {
+        return tiled_max_pool_backward(g, x, grad);
+    }
     let (c, img_len) = (g.channels, g.image_len());
     pool_backward(g, grad, |scratch, b, oy, ox, gp, img_dx| {
         let img = &x[b * img_len..(b + 1) * img_len];
