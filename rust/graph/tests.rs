@@ -154,7 +154,10 @@ fn dropping_a_graph_frees_its_variables() {
     // hold this id, but never with this graph's distinctive value.
     let store = store::read().unwrap();
     if let Ok(value) = store.get(var) {
-        assert!(value.iter().all(|&v| v < 12_345.0), "variable {var} was not freed");
+        assert!(
+            value.iter().all(|&v| v < 12_345.0),
+            "variable {var} was not freed"
+        );
     }
 }
 
