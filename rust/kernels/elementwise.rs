@@ -184,17 +184,65 @@ pub fn rows_plus(x: &[f32], v: &[f32], out: &mut [f32]) {
     }
 }
 
-/// Sums of the columns of the row-major matrix `g` with `cols` columns,
-/// accumulated row after row from zero (the order `sum_axis(Axis(0))` uses).
+/// Elements per block of [`column_sums`].
+const SUM_BLOCK: usize = 1 << 16;
+
+/// Sums of the columns of the row-major matrix `g` with `cols` columns.
+/// Rows are summed in order within fixed blocks of about `SUM_BLOCK`
+/// elements, and the block sums in order after them: the blocks depend on
+/// the shape only, so the result does not depend on the thread count, and
+/// a matrix of one block is summed row after row from zero (the order
+/// `sum_axis(Axis(0))` uses).
 pub fn column_sums(g: &[f32], cols: usize) -> Vec<f32> {
-    let mut acc = vec![0.0f32; cols];
     if cols == 0 {
-        return acc;
+        return Vec::new();
     }
-    for row in g.chunks(cols) {
-        for (a, &x) in acc.iter_mut().zip(row) {
-            *a += x;
+    let rows_per_block = (SUM_BLOCK / cols).max(1);
+    let block_sum = |block: &[f32]| {
+        let mut acc = vec![0.0f32; cols];
+        for row in block.chunks(cols) {
+            for (a, &x) in acc.iter_mut().zip(row) {
+                *a += x;
+            }
+        }
+        acc
+    };
+    let blocks: Vec<Vec<f32>> = if worth_splitting(g.len()) {
+        g.par_chunks(rows_per_block * cols).map(block_sum).collect()
+    } else {
+        g.chunks(rows_per_block * cols).map(block_sum).collect()
+    };
+    let mut blocks = blocks.into_iter();
+    let mut total = blocks.next().unwrap_or_else(|| vec![0.0; cols]);
+    for b in blocks {
+        for (t, x) in total.iter_mut().zip(b) {
+            *t += x;
         }
     }
-    acc
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_sums_are_exact_on_integers_and_thread_independent() {
+        let cols = 32;
+        let g: Vec<f32> = (0..cols * 10_000).map(|i| (i % 7) as f32).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| column_sums(&g, cols))
+        };
+        let one = run(1);
+        assert_eq!(run(2), one);
+        for (j, &s) in one.iter().enumerate() {
+            let exact: f32 = (0..10_000).map(|r| ((r * cols + j) % 7) as f32).sum();
+            assert_eq!(s, exact);
+        }
+        assert_eq!(column_sums(&[], 3), vec![0.0; 3]);
+    }
 }

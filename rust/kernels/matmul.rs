@@ -15,6 +15,7 @@
 
 use gemm::Parallelism;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
 
 /// Multiply-adds below which one thread is faster than several: a
 /// one-sample Dense (1 x 784 x 512) takes ~10 µs alone, less than handing
@@ -44,11 +45,53 @@ pub fn gemm_into(
         }
         return;
     }
+    if m * n <= DEEP_MAX_OUTPUT && k >= 2 * DEEP_BLOCK {
+        return deep_gemm(a, b, c, accumulate);
+    }
     let threads = rayon::current_num_threads();
     if m * n * k >= PARALLEL_FLOPS && threads > 1 {
         split_gemm(a, b, c, accumulate, threads);
     } else {
         gemm_serial(a, b, c, accumulate);
+    }
+}
+
+/// Products with at most this many outputs and a long inner axis (a first
+/// convolution's kernel gradient: 9 x 32 outputs over 100k pixels) have too
+/// few rows and columns to share out, so their inner axis is cut instead.
+const DEEP_MAX_OUTPUT: usize = 64 * 64;
+
+/// Inner-axis block of [`deep_gemm`]: fixed, so the summation order (and
+/// the result) depends on the shapes only, never on the thread count.
+const DEEP_BLOCK: usize = 8192;
+
+/// `c (+)= a · b` as a sum of partial products over fixed blocks of the
+/// inner axis, computed in parallel and added in block order.
+fn deep_gemm(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>, accumulate: bool) {
+    let (m, k) = a.dim();
+    let n = b.dim().1;
+    let blocks: Vec<usize> = (0..k).step_by(DEEP_BLOCK).collect();
+    let partial = |&start: &usize| {
+        let len = DEEP_BLOCK.min(k - start);
+        let mut p = ndarray::Array2::<f32>::zeros((m, n));
+        gemm_serial(
+            a.slice(ndarray::s![.., start..start + len]),
+            b.slice(ndarray::s![start..start + len, ..]),
+            p.view_mut(),
+            false,
+        );
+        p
+    };
+    let partials: Vec<_> = if rayon::current_num_threads() > 1 {
+        blocks.par_iter().map(partial).collect()
+    } else {
+        blocks.iter().map(partial).collect()
+    };
+    if !accumulate {
+        c.fill(0.0);
+    }
+    for p in &partials {
+        c += p;
     }
 }
 
@@ -58,14 +101,21 @@ const BLOCK_ALIGN: usize = 16;
 
 /// The gemm crate's small-problem thresholds (gemm-common 0.19, gemm.rs):
 /// both sides at most 64 change the K blocking, at most 256 outputs switch
-/// to dot-product kernels. A block must stay above both, like the whole.
+/// to dot-product kernels, one row or column to a GEMV.
 const SMALL_SIDE: usize = 64;
 const SMALL_OUTPUT: usize = 256;
 
-/// Whether a block of `len` along the split axis (`other` along the other)
-/// is computed in the same regime as a large product.
-fn block_keeps_regime(len: usize, other: usize) -> bool {
-    len > SMALL_SIDE && len * other > SMALL_OUTPUT && other > 1
+/// Which of the gemm crate's code paths an (m, n) output takes.
+fn regime(m: usize, n: usize) -> u8 {
+    if m <= 1 || n <= 1 {
+        0
+    } else if m * n <= SMALL_OUTPUT {
+        1
+    } else if m <= SMALL_SIDE && n <= SMALL_SIDE {
+        2
+    } else {
+        3
+    }
 }
 
 /// `gemm_into` on `parts` threads: the longer of C's two axes is cut into
@@ -83,11 +133,9 @@ fn split_gemm(
     let len = if by_rows { m } else { n };
     let other = if by_rows { n } else { m };
     let cut = (len / parts).div_ceil(BLOCK_ALIGN) * BLOCK_ALIGN;
-    if parts < 2
-        || cut >= len
-        || !block_keeps_regime(cut, other)
-        || !block_keeps_regime(len - cut, other)
-    {
+    // Each block must take the crate's code path for the whole product.
+    let whole = regime(len, other);
+    if parts < 2 || cut >= len || regime(cut, other) != whole || regime(len - cut, other) != whole {
         return gemm_serial(a, b, c, accumulate);
     }
     let axis = Axis(if by_rows { 0 } else { 1 });
@@ -184,6 +232,8 @@ mod tests {
             (72, 16000, 16),
             (1000, 600, 3),
             (130, 40, 2),
+            (128, 300, 100),
+            (64, 1000, 64),
         ];
         for &(m, k, n) in &shapes {
             let a =
@@ -198,6 +248,29 @@ mod tests {
                 split_gemm(a.t(), b.view(), split.view_mut(), true, parts);
                 assert_eq!(split, serial, "m={m} k={k} n={n} parts={parts}");
             }
+        }
+    }
+
+    #[test]
+    fn deep_products_match_naive_and_ignore_thread_count() {
+        let (m, k, n) = (9, 3 * DEEP_BLOCK + 77, 32);
+        let a = Array2::from_shape_fn((k, m), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 4.0 - 1.0);
+        let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 / 8.0 - 0.5);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut c = Array2::from_elem((m, n), 1.0f32);
+            pool.install(|| gemm_into(a.t(), b.view(), c.view_mut(), true));
+            c
+        };
+        let one = run(1);
+        assert_eq!(run(2), one);
+        assert_eq!(run(3), one);
+        let exact = naive(&a.t().to_owned(), &b) + 1.0;
+        for (x, y) in one.iter().zip(&exact) {
+            assert!((x - y).abs() <= 1e-3 * y.abs().max(1.0), "{x} vs {y}");
         }
     }
 

@@ -86,6 +86,23 @@ pub fn dropout_in_place(block: Block, offset: u32, rate: f32, scale: f32, data: 
     }
 }
 
+/// [`dropout_in_place`] of `src` into `dst` (the forward pass, which must
+/// keep its input).
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+pub fn dropout_into(
+    block: Block,
+    offset: u32,
+    rate: f32,
+    scale: f32,
+    src: &[f32],
+    dst: &mut [f32],
+) {
+    for (i, (d, &x)) in dst.iter_mut().zip(src).enumerate() {
+        let keep = block.uniform(offset.wrapping_add(i as u32)) >= rate;
+        *d = f32::from_bits((x * scale).to_bits() & (keep as u32).wrapping_neg());
+    }
+}
+
 /// A uniform float in [0, 1) for element `index` of stream `stream` under `seed`.
 pub fn uniform(seed: u64, stream: u64, index: u64) -> f32 {
     Stream::new(seed, stream).uniform(index)

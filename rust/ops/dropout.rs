@@ -3,8 +3,9 @@
 
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
+use crate::kernels::buffer::filled;
 use crate::kernels::parallel::worth_splitting;
-use crate::kernels::random::{dropout_in_place, Stream, BLOCK};
+use crate::kernels::random::{dropout_in_place, dropout_into, Stream, BLOCK};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
@@ -40,7 +41,27 @@ impl Dropout {
 
     /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step seed).
     fn apply(&self, values: ArrayViewD<f32>, ctx: &Context) -> Result<ArrayD<f32>> {
-        self.apply_owned(values.as_standard_layout().into_owned(), ctx)
+        let Some(src) = values.as_slice() else {
+            return self.apply_owned(values.as_standard_layout().into_owned(), ctx);
+        };
+        let (rate, stream) = (self.rate, Stream::new(self.seed, ctx.seed));
+        let scale = 1.0 / (1.0 - rate);
+        // Read from the input and write each output element once (no copy first).
+        Ok(filled(values.shape(), |out| {
+            if let Some(dst) = out.into_slice() {
+                let fill = |(chunk, d): (usize, &mut [f32])| {
+                    let first = chunk * CHUNK;
+                    let s = &src[first..first + d.len()];
+                    let block = stream.block(first as u64 / BLOCK);
+                    dropout_into(block, first as u32, rate, scale, s, d);
+                };
+                if worth_splitting(dst.len()) {
+                    dst.par_chunks_mut(CHUNK).enumerate().for_each(fill);
+                } else {
+                    dst.chunks_mut(CHUNK).enumerate().for_each(fill);
+                }
+            }
+        }))
     }
 
     /// [`Self::apply`] in `values`' own buffer.

@@ -74,27 +74,42 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     if k == 0 || out_shape.contains(&0) {
         return Ok(ArrayD::<f32>::zeros(IxDyn(&out_shape)));
     }
-    let mut out = ArrayD::<f32>::zeros(IxDyn(&out_shape));
-    // Walk the batch index by index; each operand stays a strided view, so
-    // transposed or broadcast operands are read in place without a copy.
-    for idx in ndarray::indices(IxDyn(&batch)) {
-        let mut ai = av.view();
-        let mut bi = bv.view();
-        let mut ci = out.view_mut();
-        for &i in idx.slice() {
-            ai = ai.index_axis_move(Axis(0), i);
-            bi = bi.index_axis_move(Axis(0), i);
-            ci = ci.index_axis_move(Axis(0), i);
+    // Each batch index's GEMM writes its whole (m, n) block (k > 0 here), so
+    // the result is not zero-filled first.
+    let mut failure = None;
+    let out = filled(&out_shape, |mut out| {
+        // Walk the batch index by index; each operand stays a strided view, so
+        // transposed or broadcast operands are read in place without a copy.
+        for idx in ndarray::indices(IxDyn(&batch)) {
+            let mut ai = av.view();
+            let mut bi = bv.view();
+            let mut ci = out.view_mut();
+            for &i in idx.slice() {
+                ai = ai.index_axis_move(Axis(0), i);
+                bi = bi.index_axis_move(Axis(0), i);
+                ci = ci.index_axis_move(Axis(0), i);
+            }
+            match (
+                ai.into_dimensionality::<Ix2>(),
+                bi.into_dimensionality::<Ix2>(),
+                ci.into_dimensionality::<Ix2>(),
+            ) {
+                (Ok(a2), Ok(b2), Ok(c2)) => gemm_into(a2, b2, c2, false),
+                _ => {
+                    failure = Some(Error::shape(
+                        op,
+                        "matrices in the last two axes",
+                        "another rank",
+                    ));
+                    return;
+                }
+            }
         }
-        let as_matrix = |e: ndarray::ShapeError| Error::shape(op, "a matrix", e.to_string());
-        gemm_into(
-            ai.into_dimensionality::<Ix2>().map_err(as_matrix)?,
-            bi.into_dimensionality::<Ix2>().map_err(as_matrix)?,
-            ci.into_dimensionality::<Ix2>().map_err(as_matrix)?,
-            false,
-        );
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    Ok(out)
 }
 
 #[derive(Debug)]
