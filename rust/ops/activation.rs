@@ -4,7 +4,7 @@
 
 use super::{Attrs, Context, InputGrads, OpRef, Primitive};
 use crate::error::Result;
-use crate::kernels::elementwise::{map, update3, zip2, zip3};
+use crate::kernels::elementwise::{map, update3, zip2};
 use crate::kernels::parallel::worth_splitting;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMut1, Axis, Zip};
@@ -329,20 +329,9 @@ impl Primitive for Activation {
         inputs: &[ValueView],
         output: ArrayViewD<f32>,
         grad: ArrayViewD<f32>,
-        _ctx: &Context,
+        ctx: &Context,
     ) -> Result<InputGrads> {
-        expect_arity(self.name, inputs, 1)?;
-        let x = inputs[0].f32(self.name)?;
-        let g = with_kind!(self.kind, |k| zip3(x, output, grad, move |x, y, g| g * k
-            .derivative(x, y)))
-        .ok_or_else(|| {
-            crate::error::Error::shape(
-                self.name,
-                "a gradient shaped like the output",
-                "another shape",
-            )
-        })?;
-        Ok(vec![Some(g)])
+        self.backward_owned(inputs, output, grad.to_owned(), ctx, &[true])
     }
 
     fn backward_owned(
