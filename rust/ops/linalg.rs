@@ -101,9 +101,13 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
                         "matrices in the last two axes",
                         "another rank",
                     ));
-                    return;
+                    break;
                 }
             }
+        }
+        if failure.is_some() {
+            // Unreachable by construction; still, leave nothing unwritten.
+            out.fill(0.0);
         }
     });
     match failure {
