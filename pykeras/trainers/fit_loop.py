@@ -110,21 +110,10 @@ class FitLoop:
         steps = math.ceil(prepared.count / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
-        callbacks = CallbackList(
-            callbacks,
-            add_history=True,
-            add_progbar=verbose != 0,
-            model=self,
-            verbose=verbose,
-            epochs=epochs,
-            steps=steps,
-        )
+        callbacks, rng, seed = self._begin_fit(callbacks, verbose, epochs, steps)
         per_batch = callbacks.needs_batch_hooks("train") or bool(step.constrained)
         live_bar = verbose == 1
-        self.stop_training = False
         self._nan_reported = False
-        rng = pykeras_random.make_rng()
-        seed = int(rng.integers(0, 2**63 - 1))
         logs = {}
         callbacks.on_train_begin()
         initial_epoch = initial_epoch_of(callbacks, initial_epoch)
@@ -165,6 +154,21 @@ class FitLoop:
         callbacks.on_train_end(logs)
         return self.history
 
+    def _begin_fit(self, callbacks, verbose, epochs, steps):
+        """The callback list, random generator and step seed of one fit() call."""
+        callbacks = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+        self.stop_training = False
+        rng = pykeras_random.make_rng()
+        return callbacks, rng, int(rng.integers(0, 2**63 - 1))
+
     def _fit_batches(
         self,
         source,
@@ -186,18 +190,7 @@ class FitLoop:
         steps = len(source) if is_dataset else steps_per_epoch
         if steps_per_epoch is not None:
             steps = int(steps_per_epoch)
-        callbacks = CallbackList(
-            callbacks,
-            add_history=True,
-            add_progbar=verbose != 0,
-            model=self,
-            verbose=verbose,
-            epochs=epochs,
-            steps=steps,
-        )
-        self.stop_training = False
-        rng = pykeras_random.make_rng()
-        seed = int(rng.integers(0, 2**63 - 1))
+        callbacks, _, seed = self._begin_fit(callbacks, verbose, epochs, steps)
         iterator = None if is_dataset else iter(source)
         logs = {}
         callbacks.on_train_begin()
