@@ -109,7 +109,10 @@ pub fn forward<'a>(
                 values.borrow(id, ValueView::F32(store.get(*var)?.view()))
             }
             NodeKind::Constant(v) => values.borrow(id, v.view()),
-            NodeKind::Op { op, inputs } => {
+            NodeKind::Op { .. } => {
+                let (op, inputs) = plan
+                    .op(graph, id)?
+                    .ok_or_else(|| Error::graph(format!("node {id} has no op to run")))?;
                 let out = {
                     let args = inputs
                         .iter()
@@ -179,7 +182,7 @@ pub fn backward(
         needs[w] = true;
     }
     for &id in &plan.order {
-        if let NodeKind::Op { inputs, .. } = &graph.node(id)?.kind {
+        if let Some((_, inputs)) = plan.op(graph, id)? {
             if inputs.iter().any(|&i| needs[i]) {
                 needs[id] = true;
             }
@@ -191,7 +194,7 @@ pub fn backward(
         if !needs[id] || id > target {
             continue;
         }
-        let NodeKind::Op { op, inputs } = &graph.node(id)?.kind else {
+        let Some((op, inputs)) = plan.op(graph, id)? else {
             continue;
         };
         let Some(g) = (if wrt.contains(&id) {

@@ -3,6 +3,7 @@
 //! computing them at once, so both paths share one autodiff.
 
 mod executor;
+mod fuse;
 mod node;
 mod plan;
 pub mod store;

@@ -1,8 +1,10 @@
 //! Planning: which nodes a run needs, in what order, and when each value can
 //! be freed so its buffer goes back to the allocator as early as possible.
 
+use super::fuse::{fuse, Replacements};
 use super::node::{Graph, NodeId, NodeKind};
 use crate::error::Result;
+use crate::ops::OpRef;
 
 /// The execution plan for a set of requested outputs.
 #[derive(Debug, Clone)]
@@ -13,12 +15,52 @@ pub struct Plan {
     /// Empty when values are kept for a backward pass.
     pub release: Vec<Vec<NodeId>>,
     pub outputs: Vec<NodeId>,
+    /// Fused steps: the op and inputs run at a node instead of the graph's.
+    replaced: Replacements,
 }
 
 impl Plan {
     /// Plans a run producing `outputs`. With `keep_all`, nothing is released
     /// (the backward pass reads every forward value).
     pub fn new(graph: &Graph, outputs: &[NodeId], keep_all: bool) -> Result<Self> {
+        Self::build(graph, outputs, keep_all, None)
+    }
+
+    /// Like [`Plan::new`], with linear ops fused with the bias_add and
+    /// activation after them (`graph::fuse`). The outputs and the nodes in
+    /// `keep` (gradient targets) keep their values.
+    pub fn fused(
+        graph: &Graph,
+        outputs: &[NodeId],
+        keep_all: bool,
+        keep: &[NodeId],
+    ) -> Result<Self> {
+        let mut kept = outputs.to_vec();
+        kept.extend_from_slice(keep);
+        Self::build(graph, outputs, keep_all, Some(&kept))
+    }
+
+    /// The op and inputs the plan runs at `id` (`None` for non-op nodes).
+    pub fn op<'a>(
+        &'a self,
+        graph: &'a Graph,
+        id: NodeId,
+    ) -> Result<Option<(&'a OpRef, &'a [NodeId])>> {
+        if let Some((op, inputs)) = self.replaced.get(&id) {
+            return Ok(Some((op, inputs)));
+        }
+        Ok(match &graph.node(id)?.kind {
+            NodeKind::Op { op, inputs } => Some((op, inputs)),
+            _ => None,
+        })
+    }
+
+    fn build(
+        graph: &Graph,
+        outputs: &[NodeId],
+        keep_all: bool,
+        fuse_keeping: Option<&[NodeId]>,
+    ) -> Result<Self> {
         let mut needed = vec![false; graph.len()];
         let mut stack: Vec<NodeId> = Vec::new();
         for &o in outputs {
@@ -35,29 +77,34 @@ impl Plan {
             }
         }
         let order: Vec<NodeId> = (0..graph.len()).filter(|&i| needed[i]).collect();
-        let mut release = vec![Vec::new(); order.len()];
+        let (order, replaced) = match fuse_keeping {
+            Some(keep) => fuse(graph, &order, keep)?,
+            None => (order, Replacements::new()),
+        };
+        let mut plan = Plan {
+            release: vec![Vec::new(); order.len()],
+            order,
+            outputs: outputs.to_vec(),
+            replaced,
+        };
         if !keep_all {
             let mut last_use = vec![None; graph.len()];
-            for (step, &id) in order.iter().enumerate() {
-                if let NodeKind::Op { inputs, .. } = &graph.node(id)?.kind {
+            for (step, &id) in plan.order.iter().enumerate() {
+                if let Some((_, inputs)) = plan.op(graph, id)? {
                     for &i in inputs {
                         last_use[i] = Some(step);
                     }
                 }
             }
-            for &id in &order {
+            for &id in &plan.order {
                 if outputs.contains(&id) {
                     continue;
                 }
                 if let Some(step) = last_use[id] {
-                    release[step].push(id);
+                    plan.release[step].push(id);
                 }
             }
         }
-        Ok(Plan {
-            order,
-            release,
-            outputs: outputs.to_vec(),
-        })
+        Ok(plan)
     }
 }

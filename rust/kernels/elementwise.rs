@@ -184,6 +184,60 @@ pub fn rows_plus(x: &[f32], v: &[f32], out: &mut [f32]) {
     }
 }
 
+/// `y = f(y)` in place.
+pub fn map_in_place(y: &mut [f32], f: impl Fn(f32) -> f32 + Sync + Send) {
+    for_chunks(y, |_, d| map_in_place_slice(d, &f));
+}
+
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+fn map_in_place_slice<F: Fn(f32) -> f32>(y: &mut [f32], f: &F) {
+    for v in y.iter_mut() {
+        *v = f(*v);
+    }
+}
+
+/// `g = f(g, y)` in place; `y` has `g`'s length.
+pub fn scale_in_place(g: &mut [f32], y: &[f32], f: impl Fn(f32, f32) -> f32 + Sync + Send) {
+    for_chunks(g, |at, d| {
+        let n = d.len();
+        update2_slice(d, &y[at..at + n], &f)
+    });
+}
+
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+fn update2_slice<F: Fn(f32, f32) -> f32>(g: &mut [f32], y: &[f32], f: &F) {
+    for (d, &y) in g.iter_mut().zip(y) {
+        *d = f(*d, y);
+    }
+}
+
+/// `f(y + v)` in place for each row of the row-major matrix `y` (`v.len()`
+/// columns): a bias and an activation in one pass over the output.
+pub fn rows_plus_map_in_place(y: &mut [f32], v: &[f32], f: impl Fn(f32) -> f32 + Sync + Send) {
+    let cols = v.len().max(1);
+    if worth_splitting(y.len()) {
+        let rows_per_task = (1 << 14) / cols + 1;
+        y.par_chunks_mut(rows_per_task * cols)
+            .for_each(|block| rows_plus_map_slice(block, v, &f));
+    } else {
+        rows_plus_map_slice(y, v, &f);
+    }
+}
+
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+fn rows_plus_map_slice<F: Fn(f32) -> f32>(y: &mut [f32], v: &[f32], f: &F) {
+    for row in y.chunks_mut(v.len().max(1)) {
+        for (o, &b) in row.iter_mut().zip(v) {
+            *o = f(*o + b);
+        }
+    }
+}
+
+/// `y + v` for each row of the row-major matrix `y` (`v.len()` columns), in place.
+pub fn rows_plus_in_place(y: &mut [f32], v: &[f32]) {
+    rows_plus_map_in_place(y, v, |x| x);
+}
+
 /// Elements per block of [`column_sums`].
 const SUM_BLOCK: usize = 1 << 16;
 
@@ -197,24 +251,60 @@ pub fn column_sums(g: &[f32], cols: usize) -> Vec<f32> {
     if cols == 0 {
         return Vec::new();
     }
-    let rows_per_block = (SUM_BLOCK / cols).max(1);
-    let block_sum = |block: &[f32]| {
-        let mut acc = vec![0.0f32; cols];
-        for row in block.chunks(cols) {
-            for (a, &x) in acc.iter_mut().zip(row) {
-                *a += x;
-            }
-        }
-        acc
-    };
-    let blocks: Vec<Vec<f32>> = if worth_splitting(g.len()) {
-        g.par_chunks(rows_per_block * cols).map(block_sum).collect()
+    let block = (SUM_BLOCK / cols).max(1) * cols;
+    let sums: Vec<Vec<f32>> = if worth_splitting(g.len()) {
+        g.par_chunks(block).map(|b| block_sum(b, cols)).collect()
     } else {
-        g.chunks(rows_per_block * cols).map(block_sum).collect()
+        g.chunks(block).map(|b| block_sum(b, cols)).collect()
     };
-    let mut blocks = blocks.into_iter();
-    let mut total = blocks.next().unwrap_or_else(|| vec![0.0; cols]);
-    for b in blocks {
+    combine_block_sums(sums, cols)
+}
+
+/// `g = f(g, y)` in place, and the column sums of the new `g`, in one trip
+/// through memory: each block is updated, then summed while still in cache,
+/// in the same blocks and order as [`column_sums`], so the sums are equal
+/// to `column_sums` of the updated `g`.
+pub fn scaled_column_sums(
+    g: &mut [f32],
+    y: &[f32],
+    cols: usize,
+    f: impl Fn(f32, f32) -> f32 + Sync + Send,
+) -> Vec<f32> {
+    if cols == 0 {
+        return Vec::new();
+    }
+    let block = (SUM_BLOCK / cols).max(1) * cols;
+    let one = |(gb, yb): (&mut [f32], &[f32])| {
+        update2_slice(gb, yb, &f);
+        block_sum(gb, cols)
+    };
+    let sums: Vec<Vec<f32>> = if worth_splitting(g.len()) {
+        g.par_chunks_mut(block)
+            .zip(y.par_chunks(block))
+            .map(one)
+            .collect()
+    } else {
+        g.chunks_mut(block).zip(y.chunks(block)).map(one).collect()
+    };
+    combine_block_sums(sums, cols)
+}
+
+/// Column sums of one block, rows in order from zero.
+fn block_sum(block: &[f32], cols: usize) -> Vec<f32> {
+    let mut acc = vec![0.0f32; cols];
+    for row in block.chunks(cols) {
+        for (a, &x) in acc.iter_mut().zip(row) {
+            *a += x;
+        }
+    }
+    acc
+}
+
+/// The blocks' sums added in order.
+fn combine_block_sums(sums: Vec<Vec<f32>>, cols: usize) -> Vec<f32> {
+    let mut sums = sums.into_iter();
+    let mut total = sums.next().unwrap_or_else(|| vec![0.0; cols]);
+    for b in sums {
         for (t, x) in total.iter_mut().zip(b) {
             *t += x;
         }
@@ -244,5 +334,45 @@ mod tests {
             assert_eq!(s, exact);
         }
         assert_eq!(column_sums(&[], 3), vec![0.0; 3]);
+    }
+
+    /// Scaling and summing in one pass equals scaling, then `column_sums`,
+    /// bit for bit, on one thread or two.
+    #[test]
+    fn scaled_column_sums_match_the_two_pass_result() {
+        let cols = 24;
+        let rows = 9_000;
+        let g0: Vec<f32> = (0..cols * rows)
+            .map(|i| ((i * 37) % 101) as f32 * 0.013 - 0.6)
+            .collect();
+        let y: Vec<f32> = (0..cols * rows)
+            .map(|i| ((i * 11) % 13) as f32 * 0.07)
+            .collect();
+        let f = |g: f32, y: f32| g * y * (1.0 - y);
+        let scaled: Vec<f32> = g0.iter().zip(&y).map(|(&g, &y)| f(g, y)).collect();
+        let want = column_sums(&scaled, cols);
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut g = g0.clone();
+            let sums = pool.install(|| scaled_column_sums(&mut g, &y, cols, f));
+            assert_eq!(g, scaled);
+            assert_eq!(sums, want);
+        }
+    }
+
+    #[test]
+    fn rows_plus_map_in_place_adds_the_bias_then_maps() {
+        let v = [1.0f32, -2.0, 0.5];
+        let mut y: Vec<f32> = (0..3 * 40_000).map(|i| (i % 5) as f32 - 2.0).collect();
+        let want: Vec<f32> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (x + v[i % 3]).max(0.0))
+            .collect();
+        rows_plus_map_in_place(&mut y, &v, |x| x.max(0.0));
+        assert_eq!(y, want);
     }
 }

@@ -13,6 +13,7 @@
 
 use crate::error::{Error, Result};
 use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// Elements of work below which a kernel runs sequentially.
@@ -150,12 +151,117 @@ pub fn run_sized<R: Send>(work: usize, f: impl FnOnce() -> R + Send) -> Result<R
     Ok(match pool()? {
         Pool::Global(_) if work < INLINE_WORK => f(),
         // `join` from outside the pool runs its closures on a pool thread.
-        Pool::Global(_) => rayon::join(f, || ()).0,
-        Pool::Own(p) => p.install(f),
+        Pool::Global(_) => rayon::join(|| keep_warm(f), || ()).0,
+        Pool::Own(p) => p.install(|| keep_warm(f)),
     })
+}
+
+/// Runs `f` on the current pool thread while the pool's other threads poll
+/// for work instead of sleeping.
+///
+/// A rayon thread that finds no work soon sleeps, and on a virtual machine
+/// waking it takes 100-200 µs (measured here: the stolen half of a `join`
+/// started that late after 50 µs of serial work). A training step runs a
+/// dozen parallel regions of 0.1-1 ms separated by serial work, so sleeping
+/// threads cost a large share of the second thread's gain. OpenMP runtimes
+/// and OpenBLAS spin-wait for the same reason. The pollers stop when `f`
+/// returns (or unwinds), so no thread spins outside a call into the core.
+fn keep_warm<R>(f: impl FnOnce() -> R) -> R {
+    let Some(caller) = rayon::current_thread_index() else {
+        return f();
+    };
+    if rayon::current_num_threads() < 2 {
+        return f();
+    }
+    let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
+    let flag = Arc::clone(&stop.0);
+    rayon::spawn_broadcast(move |ctx| {
+        // The caller's own copy returns at once: polling there would block
+        // the thread that has to set `stop`.
+        if ctx.index() == caller {
+            return;
+        }
+        POLLERS.fetch_add(1, Ordering::SeqCst);
+        while !flag.load(Ordering::Relaxed) {
+            if let Some(rayon::Yield::Idle) | None = rayon::yield_now() {
+                std::hint::spin_loop();
+            }
+        }
+        POLLERS.fetch_sub(1, Ordering::SeqCst);
+    });
+    f()
+}
+
+/// Pool threads polling for work right now (all pools).
+static POLLERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the pollers' stop flag when the call ends, even by unwinding.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Whether work of `elements` should be split across threads.
 pub fn worth_splitting(elements: usize) -> bool {
     elements >= PARALLEL_THRESHOLD && rayon::current_num_threads() > 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn pollers_stop_within(limit: Duration) -> bool {
+        let start = Instant::now();
+        while POLLERS.load(Ordering::SeqCst) > 0 {
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    }
+
+    /// The other threads poll while the call runs (a stolen half of a join
+    /// runs on them), and stop when it returns or unwinds.
+    #[test]
+    fn keep_warm_polls_only_during_the_call() {
+        let pool = build(3).unwrap();
+        let (sum, saw_pollers) = pool.install(|| {
+            keep_warm(|| {
+                let start = Instant::now();
+                while POLLERS.load(Ordering::SeqCst) < 2 && start.elapsed() < Duration::from_secs(5)
+                {
+                    std::hint::spin_loop();
+                }
+                let saw = POLLERS.load(Ordering::SeqCst);
+                let (a, b) = rayon::join(
+                    || (0..1000u64).sum::<u64>(),
+                    || (1000..2000u64).sum::<u64>(),
+                );
+                (a + b, saw)
+            })
+        });
+        assert_eq!(sum, (0..2000u64).sum::<u64>());
+        assert_eq!(saw_pollers, 2);
+        assert!(pollers_stop_within(Duration::from_secs(5)));
+
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| keep_warm(|| -> u8 { panic!("boom") }))
+        }));
+        assert!(unwound.is_err());
+        assert!(pollers_stop_within(Duration::from_secs(5)));
+        // The pool still works after a call that unwound.
+        assert_eq!(pool.install(|| rayon::join(|| 1, || 2)), (1, 2));
+    }
+
+    /// One thread has no one to keep warm; outside a pool nothing is spawned.
+    #[test]
+    fn keep_warm_is_a_plain_call_without_other_threads() {
+        assert_eq!(keep_warm(|| 7), 7);
+        assert_eq!(build(1).unwrap().install(|| keep_warm(|| 8)), 8);
+    }
 }

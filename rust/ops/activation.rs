@@ -2,9 +2,12 @@
 //! along an axis. Definitions follow Keras 3 (`keras.activations`), e.g.
 //! hard_sigmoid is relu6(x + 3) / 6 and gelu is exact unless `approximate`.
 
-use super::{Attrs, Context, InputGrads, OpRef, Primitive};
+use super::{Attrs, Context, Fusion, InputGrads, OpRef, Primitive};
 use crate::error::Result;
-use crate::kernels::elementwise::{map, update3, zip2};
+use crate::kernels::elementwise::{
+    column_sums, map, map_in_place, rows_plus_map_in_place, scale_in_place, scaled_column_sums,
+    update3, zip2,
+};
 use crate::kernels::parallel::worth_splitting;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMut1, Axis, Zip};
@@ -250,7 +253,10 @@ impl Kind {
                         return 0.0;
                     }
                 }
-                if x >= threshold {
+                // At the kink itself JAX, TensorFlow and PyTorch give relu
+                // (no slope) a zero derivative; a fused Dense, which keeps
+                // only the output, must agree: y > 0 exactly when x > 0.
+                if x > threshold || (x == threshold && negative_slope != 0.0) {
                     1.0
                 } else {
                     negative_slope
@@ -310,9 +316,102 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// Whether the derivative is a function of the output alone.
+    fn has_output_derivative(self) -> bool {
+        self == PLAIN_RELU
+            || matches!(
+                self,
+                Kind::Sigmoid | Kind::Tanh | Kind::Exponential | Kind::Linear
+            )
+    }
+
+    /// The derivative from the output alone, for the kinds
+    /// `has_output_derivative` accepts; equal to `derivative(x, y)` wherever
+    /// `y = apply(x)`.
+    #[inline(always)]
+    fn output_derivative(self, y: f32) -> f32 {
+        match self {
+            Kind::Relu { .. } => {
+                if y > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::Sigmoid => y * (1.0 - y),
+            Kind::Tanh => 1.0 - y * y,
+            Kind::Exponential => y,
+            _ => 1.0,
+        }
+    }
+}
+
+/// An activation a fused op can apply in place: its derivative depends on
+/// the output only, so the pre-activation never has to be kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutputActivation {
+    name: &'static str,
+    kind: Kind,
+}
+
+impl OutputActivation {
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// `y = act(y + bias)` over the rows of `y` (`bias.len()` columns), in place.
+    pub fn apply_rows(&self, y: &mut [f32], bias: Option<&[f32]>) {
+        match (self.kind, bias) {
+            (Kind::Linear, Some(b)) => rows_plus_map_in_place(y, b, |v| v),
+            (Kind::Linear, None) => {}
+            (kind, Some(b)) => {
+                with_kind!(kind, |k| rows_plus_map_in_place(y, b, move |v| k.apply(v)))
+            }
+            (kind, None) => with_kind!(kind, |k| map_in_place(y, move |v| k.apply(v))),
+        }
+    }
+
+    /// `g *= act'(y)` in place; with `columns`, also returns the column sums
+    /// of the scaled `g` (the bias gradient), summed as `column_sums` would.
+    pub fn scale_grad(&self, g: &mut [f32], y: &[f32], columns: Option<usize>) -> Option<Vec<f32>> {
+        match (self.kind, columns) {
+            (Kind::Linear, c) => c.map(|c| column_sums(g, c)),
+            (kind, Some(c)) => Some(with_kind!(kind, |k| scaled_column_sums(
+                g,
+                y,
+                c,
+                move |g, y| g * k.output_derivative(y)
+            ))),
+            (kind, None) => {
+                with_kind!(kind, |k| scale_in_place(g, y, move |g, y| g * k
+                    .output_derivative(y)));
+                None
+            }
+        }
+    }
+}
+
+impl Activation {
+    /// This activation as a fusable epilogue, if its derivative needs only its output.
+    pub fn as_output_activation(&self) -> Option<OutputActivation> {
+        self.kind
+            .has_output_derivative()
+            .then_some(OutputActivation {
+                name: self.name,
+                kind: self.kind,
+            })
+    }
+}
+
 impl Primitive for Activation {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn fusion(&self) -> Fusion {
+        self.as_output_activation()
+            .map_or(Fusion::None, Fusion::Activation)
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {

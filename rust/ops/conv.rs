@@ -6,7 +6,7 @@
 //! kernels, and the Keras layers refuse it themselves before reaching here.
 
 use super::padding::{window_output, Padding};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::im2col::{conv2d_backward, conv2d_forward};
 use crate::kernels::window::{AxisWindow, Geometry};
@@ -189,6 +189,10 @@ impl Conv {
 impl Primitive for Conv {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn fusion(&self) -> Fusion {
+        Fusion::Linear
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {

@@ -1,7 +1,7 @@
 //! matmul (batched, numpy broadcasting over batch dimensions) and bias_add.
 
 use super::broadcast::{broadcast_shape, reduce_owned};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::buffer::filled;
 use crate::kernels::elementwise::{column_sums, rows_plus};
@@ -131,6 +131,10 @@ impl Primitive for MatMul {
         "matmul"
     }
 
+    fn fusion(&self) -> Fusion {
+        Fusion::Linear
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("matmul", inputs, 2)?;
         batched_matmul("matmul", inputs[0].f32("matmul")?, inputs[1].f32("matmul")?).map(Value::F32)
@@ -200,7 +204,7 @@ impl BiasAdd {
         Ok(BiasAdd)
     }
 
-    fn check(x: &[usize], b: &[usize]) -> Result<()> {
+    pub(super) fn check(x: &[usize], b: &[usize]) -> Result<()> {
         if b.len() != 1 || x.is_empty() || x[x.len() - 1] != b[0] {
             return Err(Error::shape(
                 "bias_add",
@@ -215,6 +219,10 @@ impl BiasAdd {
 impl Primitive for BiasAdd {
     fn name(&self) -> &'static str {
         "bias_add"
+    }
+
+    fn fusion(&self) -> Fusion {
+        Fusion::Bias
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {

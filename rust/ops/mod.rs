@@ -13,6 +13,7 @@ mod compare;
 mod conv;
 mod dropout;
 mod embedding;
+mod fused;
 mod global_pool;
 mod linalg;
 mod math;
@@ -25,6 +26,7 @@ mod where_op;
 mod xent;
 
 pub use attrs::{Attr, Attrs};
+pub use fused::{FusedLinear, Fusion};
 
 use crate::error::{Error, Result};
 use crate::tensor::{Value, ValueView};
@@ -90,6 +92,11 @@ pub trait Primitive: Debug + Send + Sync {
         needed: &[bool],
     ) -> Result<InputGrads> {
         self.backward_needed(inputs, output, grad.view(), ctx, needed)
+    }
+
+    /// How the planner may fuse this op with its neighbours (`graph::fuse`).
+    fn fusion(&self) -> Fusion {
+        Fusion::None
     }
 }
 

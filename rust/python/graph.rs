@@ -145,7 +145,7 @@ impl PyGraph {
             .map(|(_, v)| v.shape().iter().product::<usize>())
             .sum();
         let outs = compute_sized(py, work, || {
-            let plan = Plan::new(graph, &outputs, false)?;
+            let plan = Plan::fused(graph, &outputs, false, &[])?;
             let vars = store::read()?;
             let mut values = forward(graph, &vars, &plan, &feed_views, &ctx)?;
             outputs
@@ -178,7 +178,7 @@ impl PyGraph {
         let ctx = Context { training, seed };
         let graph = &*self.graph;
         let (value, grads) = compute(py, || {
-            let plan = Plan::new(graph, &[target], true)?;
+            let plan = Plan::fused(graph, &[target], true, &wrt)?;
             let vars = store::read()?;
             let values = forward(graph, &vars, &plan, &feed_views, &ctx)?;
             let seed = gview.as_ref().map(|g| g.f32("gradient")).transpose()?;

@@ -112,14 +112,17 @@ impl StepGraph {
 
     /// Plans a training step (all values kept for the backward pass).
     pub fn train_plan(&self, graph: &Graph) -> Result<Plan> {
-        Plan::new(graph, &self.outputs(), true)
+        if std::env::var("NOFUSE").is_ok() {
+            return Plan::new(graph, &self.outputs(), true);
+        }
+        Plan::fused(graph, &self.outputs(), true, &[])
     }
 
     /// Plans a test step (forward only; buffers released early).
     pub fn test_plan(&self, graph: &Graph) -> Result<Plan> {
         let mut out = vec![self.loss];
         out.extend(&self.reports);
-        Plan::new(graph, &out, false)
+        Plan::fused(graph, &out, false, &[])
     }
 }
 
