@@ -153,8 +153,8 @@ fn split_gemm(
     );
 }
 
-/// One single-threaded `gemm` call.
-fn gemm_serial(
+/// One single-threaded `gemm` call (for callers that split work themselves).
+pub fn gemm_serial(
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,
