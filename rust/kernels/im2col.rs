@@ -479,11 +479,9 @@ mod tests {
             .collect()
     }
 
-    /// Tasks of any size compute what one big chunk does, up to the order
-    /// of float additions (dK sums task shares; GEMMs of other heights may
-    /// block differently).
-    #[test]
-    fn tasks_match_one_big_chunk() {
+    /// 7 images of 6x5x3, a 3x2 kernel to 4 channels, stride (1, 2), and
+    /// values for x, the kernel and dY drawn from `seed`.
+    fn small_case(seed: usize) -> (Geometry, usize, Vec<f32>, Vec<f32>, Vec<f32>) {
         let g = Geometry {
             batch: 7,
             channels: 3,
@@ -491,9 +489,18 @@ mod tests {
             w: axis(5, 2, 2, 0, 3),
         };
         let cout = 4;
-        let x = values(g.batch * g.image_len(), 4);
-        let k = values(g.taps() * g.channels * cout, 5);
-        let gy = values(g.batch * g.out_pixels() * cout, 6);
+        let x = values(g.batch * g.image_len(), seed);
+        let k = values(g.taps() * g.channels * cout, seed + 1);
+        let gy = values(g.batch * g.out_pixels() * cout, seed + 2);
+        (g, cout, x, k, gy)
+    }
+
+    /// Tasks of any size compute what one big chunk does, up to the order
+    /// of float additions (dK sums task shares; GEMMs of other heights may
+    /// block differently).
+    #[test]
+    fn tasks_match_one_big_chunk() {
+        let (g, cout, x, k, gy) = small_case(4);
         let y1 = forward_chunked("t", &g, &x, &k, cout, usize::MAX).expect("forward");
         let (dx1, dk1) =
             backward_chunked("t", &g, &x, &k, cout, &gy, usize::MAX, true).expect("bwd");
@@ -519,16 +526,7 @@ mod tests {
     /// chunk sums are added in.
     #[test]
     fn chunked_matches_single_chunk() {
-        let g = Geometry {
-            batch: 7,
-            channels: 3,
-            h: axis(6, 3, 1, 1, 6),
-            w: axis(5, 2, 2, 0, 3),
-        };
-        let cout = 4;
-        let x = values(g.batch * g.image_len(), 1);
-        let k = values(g.taps() * g.channels * cout, 2);
-        let gy = values(g.batch * g.out_pixels() * cout, 3);
+        let (g, cout, x, k, gy) = small_case(1);
         let one = forward_chunked("t", &g, &x, &k, cout, usize::MAX).expect("forward");
         let (dx1, dk1) =
             backward_chunked("t", &g, &x, &k, cout, &gy, usize::MAX, true).expect("bwd");
