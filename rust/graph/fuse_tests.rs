@@ -177,3 +177,32 @@ fn a_forward_only_fused_plan_frees_and_returns_the_same_values() {
     }
     assert_eq!(outs[0], outs[1]);
 }
+
+#[test]
+fn a_bias_of_the_wrong_length_is_refused_as_unfused() {
+    let mut graph = Graph::new();
+    let x = graph.input("x");
+    let w = graph
+        .new_variable(arr(&[3, 4], |i| noise(i, 1)), true, "w")
+        .unwrap();
+    let b = graph
+        .new_variable(arr(&[3], |i| noise(i, 2)), true, "b")
+        .unwrap();
+    let h = op(&mut graph, "matmul", &[x, w]);
+    let h = op(&mut graph, "bias_add", &[h, b]);
+    let h = op(&mut graph, "relu", &[h]);
+    let xv = arr(&[2, 3], |i| noise(i, 3));
+    let feeds = [(x, ValueView::F32(xv.view()))];
+    let vars = store::read().unwrap();
+    let ctx = Context::default();
+    for plan in [
+        Plan::new(&graph, &[h], false),
+        Plan::fused(&graph, &[h], false, &[]),
+    ] {
+        let err = forward(&graph, &vars, &plan.unwrap(), &feeds, &ctx)
+            .err()
+            .unwrap();
+        let msg = err.to_string();
+        assert!(msg.contains("bias_add") && msg.contains("(3,)"), "{msg}");
+    }
+}

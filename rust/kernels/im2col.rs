@@ -196,18 +196,30 @@ fn images_per_task(g: &Geometry, cout: usize) -> Option<usize> {
     (!empty && per_image <= TASK_FLOATS).then(|| (TASK_FLOATS / per_image).clamp(1, g.batch.max(1)))
 }
 
+/// A pass over whole output rows run right after they are computed (a fused
+/// bias and activation), while they are still in cache.
+pub type RowsEpilogue<'a> = Option<&'a (dyn Fn(&mut [f32]) + Sync)>;
+
 /// Forward convolution: `x` (N, H, W, Cin) and `kernel` (kh, kw, Cin, Cout),
-/// both contiguous, to (N, Ho, Wo, Cout) as a flat vector.
+/// both contiguous, to (N, Ho, Wo, Cout) as a flat vector, with `epilogue`
+/// applied to every row of it.
 pub fn conv2d_forward(
     op: &str,
     g: &Geometry,
     x: &[f32],
     kernel: &[f32],
     cout: usize,
+    epilogue: RowsEpilogue,
 ) -> Result<Vec<f32>> {
     match images_per_task(g, cout) {
-        Some(per) if !is_pointwise(g) => forward_tasks(op, g, x, kernel, cout, per),
-        _ => forward_chunked(op, g, x, kernel, cout, CHUNK_FLOATS),
+        Some(per) if !is_pointwise(g) => forward_tasks(op, g, x, kernel, cout, per, epilogue),
+        _ => {
+            let mut y = forward_chunked(op, g, x, kernel, cout, CHUNK_FLOATS)?;
+            if let Some(e) = epilogue {
+                e(&mut y);
+            }
+            Ok(y)
+        }
     }
 }
 
@@ -220,6 +232,7 @@ fn forward_tasks(
     kernel: &[f32],
     cout: usize,
     per: usize,
+    epilogue: RowsEpilogue,
 ) -> Result<Vec<f32>> {
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
     let w = matrix(op, kernel, width, cout)?;
@@ -230,8 +243,12 @@ fn forward_tasks(
             im2col_serial(g, &x[i * per * img_len..][..imgs * img_len], cols);
             let c = matrix_mut(op, out, rows, cout)?;
             gemm_serial(matrix(op, cols, rows, width)?, w, c, false);
-            Ok(())
-        })
+            Ok::<(), Error>(())
+        })?;
+        if let Some(e) = epilogue {
+            e(out);
+        }
+        Ok(())
     };
     let mut result = Ok(());
     // Every element of y is a GEMM result, so it is not zero-filled first.
@@ -508,10 +525,11 @@ mod tests {
             a.len() == b.len() && a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-4)
         };
         for per in [1, 2, 3, 7] {
-            assert!(close(
-                &forward_tasks("t", &g, &x, &k, cout, per).expect("fwd"),
-                &y1
-            ));
+            let y = forward_tasks("t", &g, &x, &k, cout, per, None).expect("fwd");
+            assert!(close(&y, &y1));
+            let add_one = |rows: &mut [f32]| rows.iter_mut().for_each(|v| *v += 1.0);
+            let shifted = forward_tasks("t", &g, &x, &k, cout, per, Some(&add_one)).expect("fwd");
+            assert!(shifted.iter().zip(&y).all(|(s, y)| *s == y + 1.0));
             let (dx, dk) = backward_tasks("t", &g, &x, &k, cout, &gy, per, true).expect("bwd");
             assert!(close(&dx, &dx1) && close(&dk, &dk1), "per {per}");
             let (no_dx, dk_only) =

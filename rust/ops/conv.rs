@@ -8,7 +8,7 @@
 use super::padding::{window_output, Padding};
 use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
-use crate::kernels::im2col::{conv2d_backward, conv2d_forward};
+use crate::kernels::im2col::{conv2d_backward, conv2d_forward, RowsEpilogue};
 use crate::kernels::window::{AxisWindow, Geometry};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -153,6 +153,17 @@ impl Conv {
         })
     }
 
+    /// The forward pass, with `epilogue` run over each block of output rows
+    /// as soon as it is computed.
+    fn forward_rows(&self, inputs: &[ValueView], epilogue: RowsEpilogue) -> Result<Value> {
+        let op = self.name;
+        expect_arity(op, inputs, 2)?;
+        let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
+        let (g, cout) = self.geometry(x.shape(), k.shape())?;
+        let y = conv2d_forward(op, &g, &contiguous(&x), &contiguous(&k), cout, epilogue)?;
+        to_array(op, &output_shape(&g, self.rank, cout), y).map(Value::F32)
+    }
+
     /// (geometry, Cout) after checking x and kernel against each other.
     fn geometry(&self, x: &[usize], k: &[usize]) -> Result<(Geometry, usize)> {
         let op = self.name;
@@ -196,12 +207,16 @@ impl Primitive for Conv {
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
-        let op = self.name;
-        expect_arity(op, inputs, 2)?;
-        let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
-        let (g, cout) = self.geometry(x.shape(), k.shape())?;
-        let y = conv2d_forward(op, &g, &contiguous(&x), &contiguous(&k), cout)?;
-        to_array(op, &output_shape(&g, self.rank, cout), y).map(Value::F32)
+        self.forward_rows(inputs, None)
+    }
+
+    fn forward_with_epilogue(
+        &self,
+        inputs: &[ValueView],
+        _ctx: &Context,
+        epilogue: &(dyn Fn(&mut [f32]) + Sync),
+    ) -> Result<Value> {
+        self.forward_rows(inputs, Some(epilogue))
     }
 
     fn backward(

@@ -15,7 +15,7 @@ use super::activation::OutputActivation;
 use super::linalg::BiasAdd;
 use super::{Context, InputGrads, OpRef, Primitive};
 use crate::error::{Error, Result};
-use crate::kernels::elementwise::column_sums;
+use crate::kernels::elementwise::{column_sums, rows_plus_in_place};
 use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
@@ -84,27 +84,37 @@ impl Primitive for FusedLinear {
 
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
         let n = self.linear_arity(inputs.len())?;
-        let Value::F32(y) = self.linear.forward(&inputs[..n], ctx)? else {
-            return Err(Error::graph(format!(
-                "fused {}: the linear op returned a non-float result",
-                self.name()
-            )));
+        let bias = match &inputs[n..] {
+            [b] => {
+                let b = b.f32("bias_add")?;
+                if b.ndim() != 1 {
+                    return Err(Error::shape(
+                        "bias_add",
+                        "a bias of shape (channels,)",
+                        crate::error::fmt_shape(b.shape()),
+                    ));
+                }
+                Some(b.to_slice().ok_or_else(|| {
+                    Error::shape("bias_add", "a contiguous bias", "a strided one")
+                })?)
+            }
+            _ => None,
         };
-        let bias = self.bias_of(inputs, y.shape())?;
-        let mut y = if y.is_standard_layout() {
-            y
-        } else {
-            y.as_standard_layout().into_owned()
-        };
-        let Some(data) = y.as_slice_mut() else {
-            return Err(Error::graph("fused output not contiguous"));
-        };
-        match (self.activation, bias) {
-            (Some(act), bias) => act.apply_rows(data, bias),
-            (None, Some(b)) => crate::kernels::elementwise::rows_plus_in_place(data, b),
+        // The rows' width is checked once the output's shape is known, below.
+        let width = bias.map(|b| b.len());
+        let epilogue = |rows: &mut [f32]| match (self.activation, bias) {
+            (Some(act), bias) => act.apply_rows(rows, bias),
+            (None, Some(b)) => rows_plus_in_place(rows, b),
             (None, None) => {}
+        };
+        let y = self
+            .linear
+            .forward_with_epilogue(&inputs[..n], ctx, &epilogue)?;
+        if let (Some(w), Value::F32(y)) = (width, &y) {
+            // A mismatched bias was added along the wrong rows: refuse the result.
+            BiasAdd::check(y.shape(), &[w])?;
         }
-        Ok(Value::F32(y))
+        Ok(y)
     }
 
     fn backward(

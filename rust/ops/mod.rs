@@ -94,6 +94,32 @@ pub trait Primitive: Debug + Send + Sync {
         self.backward_needed(inputs, output, grad.view(), ctx, needed)
     }
 
+    /// `forward`, then `epilogue` over the (row-major, contiguous) result.
+    /// Ops that compute their output in blocks override it to run the
+    /// epilogue on each block while it is still in cache.
+    fn forward_with_epilogue(
+        &self,
+        inputs: &[ValueView],
+        ctx: &Context,
+        epilogue: &(dyn Fn(&mut [f32]) + Sync),
+    ) -> Result<Value> {
+        let y = match self.forward(inputs, ctx)? {
+            Value::F32(y) if y.is_standard_layout() => y,
+            Value::F32(y) => y.as_standard_layout().into_owned(),
+            _ => {
+                return Err(Error::graph(format!(
+                    "{}: an epilogue needs a float32 result",
+                    self.name()
+                )))
+            }
+        };
+        let mut y = y;
+        if let Some(data) = y.as_slice_mut() {
+            epilogue(data);
+        }
+        Ok(Value::F32(y))
+    }
+
     /// How the planner may fuse this op with its neighbours (`graph::fuse`).
     fn fusion(&self) -> Fusion {
         Fusion::None
