@@ -1,5 +1,6 @@
 """Results are bit-identical whatever the thread count: kernels split work
-over independent outputs only, never over a reduction. Each case is run
+over independent outputs, or over shape-fixed blocks of a reduction added
+in order. Each case is run
 forward and backward with 1, 2 and 3 threads and compared exactly. Sizes
 are above the parallel threshold so the work is really split."""
 
@@ -180,3 +181,65 @@ def test_set_num_threads_rejects_zero(restore_threads):
 
     with pytest.raises(InvalidArgumentError):
         C.set_num_threads(0)
+
+
+def _train_cnn(seed):
+    """A small CNN (fused conv+bias+relu, conv tasks) trained two epochs."""
+    import pykeras as keras
+
+    layers = keras.layers
+    rng = np.random.default_rng(seed)
+    x = rng.random((96, 12, 12, 1), dtype=np.float32)
+    y = rng.integers(0, 4, size=96)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(12, 12, 1)),
+            layers.Conv2D(
+                8,
+                3,
+                padding="same",
+                activation="relu",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+            ),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(
+                4,
+                activation="softmax",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1),
+            ),
+        ]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    return history.history["loss"], [w.copy() for w in model.get_weights()]
+
+
+def test_fits_from_several_python_threads_finish_and_match(restore_threads):
+    """Pool threads poll for work while a call runs; calls from several
+    Python threads at once must still all finish, with the results they
+    give alone."""
+    import threading
+
+    C.set_num_threads(2)
+    alone = [_train_cnn(seed) for seed in range(4)]
+    results = [None] * 4
+    errors = []
+
+    def work(i):
+        try:
+            results[i] = _train_cnn(i)
+        except BaseException as e:  # reported below, with the thread's index
+            errors.append((i, e))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a concurrent fit did not finish"
+    assert not errors, errors
+    for (loss_a, w_a), (loss_b, w_b) in zip(alone, results):
+        assert loss_a == loss_b
+        for a, b in zip(w_a, w_b):
+            assert a.tobytes() == b.tobytes()
