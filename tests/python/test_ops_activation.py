@@ -174,6 +174,17 @@ def test_relu_saturated_and_thresholded_have_zero_gradient():
     np.testing.assert_array_equal(g, [0.0, 0.0, 1.0, 0.0])
 
 
+def test_relu_gradient_at_zero_is_zero_as_in_keras_jax_and_pytorch():
+    # jax.nn.relu, keras.activations.relu (JAX backend) and torch.relu all
+    # give 0 at exactly 0 (checked against the installed oracles).
+    x = np.array([-1.0, 0.0, 1.0], np.float32)
+    (g,) = C.op_grad("relu", [x], np.ones(3, np.float32))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 1.0])
+    # With a slope, the kink belongs to the positive side (jax leaky_relu).
+    (g,) = C.op_grad("leaky_relu", [x], np.ones(3, np.float32), {"negative_slope": 0.2})
+    np.testing.assert_allclose(g, [0.2, 1.0, 1.0])
+
+
 def test_large_inputs_stay_finite():
     x = np.array([-100.0, -30.0, 30.0, 88.0], np.float32)
     for name in ["sigmoid", "tanh", "softplus", "silu", "softsign", "gelu", "elu", "selu"]:
