@@ -300,8 +300,10 @@ fn block_sum(block: &[f32], cols: usize) -> Vec<f32> {
     acc
 }
 
-/// The blocks' sums added in order.
-fn combine_block_sums(sums: Vec<Vec<f32>>, cols: usize) -> Vec<f32> {
+/// Equal-length partial results added in order, from the first (an empty
+/// list gives `len` zeros): a reduction split in fixed blocks, summed the
+/// same way on any thread count.
+pub fn combine_block_sums(sums: Vec<Vec<f32>>, cols: usize) -> Vec<f32> {
     let mut sums = sums.into_iter();
     let mut total = sums.next().unwrap_or_else(|| vec![0.0; cols]);
     for b in sums {

@@ -17,6 +17,7 @@
 //! depend on the thread count.
 
 use super::buffer::{filled_vec, with_scratch};
+use super::elementwise::combine_block_sums;
 use super::matmul::{gemm_into, gemm_serial};
 use super::parallel::worth_splitting;
 use super::window::{for_each_chunk, Geometry};
@@ -399,14 +400,7 @@ fn backward_tasks(
             .map(task)
             .collect::<Result<_>>()?
     };
-    let mut shares = shares.into_iter();
-    let mut dk = shares.next().unwrap_or_else(|| vec![0.0; width * cout]);
-    for share in shares {
-        for (t, s) in dk.iter_mut().zip(share) {
-            *t += s;
-        }
-    }
-    Ok((dx, dk))
+    Ok((dx, combine_block_sums(shares, width * cout)))
 }
 
 #[allow(clippy::too_many_arguments)]

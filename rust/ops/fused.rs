@@ -59,17 +59,19 @@ impl FusedLinear {
         })
     }
 
-    /// The bias as a slice, checked against the output's channels.
-    fn bias_of<'a>(
-        &self,
-        inputs: &'a [ValueView],
-        out_shape: &[usize],
-    ) -> Result<Option<&'a [f32]>> {
-        if !self.bias {
+    /// The bias input as a contiguous vector, when the step has one.
+    fn bias_of<'a>(&self, inputs: &'a [ValueView]) -> Result<Option<&'a [f32]>> {
+        let Some(b) = inputs.last().filter(|_| self.bias) else {
             return Ok(None);
+        };
+        let b = b.f32("bias_add")?;
+        if b.ndim() != 1 {
+            return Err(Error::shape(
+                "bias_add",
+                "a bias of shape (channels,)",
+                crate::error::fmt_shape(b.shape()),
+            ));
         }
-        let b = inputs[inputs.len() - 1].f32("bias_add")?;
-        BiasAdd::check(out_shape, b.shape())?;
         b.to_slice()
             .map(Some)
             .ok_or_else(|| Error::shape("bias_add", "a contiguous bias", "a strided one"))
@@ -84,22 +86,7 @@ impl Primitive for FusedLinear {
 
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
         let n = self.linear_arity(inputs.len())?;
-        let bias = match &inputs[n..] {
-            [b] => {
-                let b = b.f32("bias_add")?;
-                if b.ndim() != 1 {
-                    return Err(Error::shape(
-                        "bias_add",
-                        "a bias of shape (channels,)",
-                        crate::error::fmt_shape(b.shape()),
-                    ));
-                }
-                Some(b.to_slice().ok_or_else(|| {
-                    Error::shape("bias_add", "a contiguous bias", "a strided one")
-                })?)
-            }
-            _ => None,
-        };
+        let bias = self.bias_of(inputs)?;
         // The rows' width is checked once the output's shape is known, below.
         let width = bias.map(|b| b.len());
         let epilogue = |rows: &mut [f32]| match (self.activation, bias) {
@@ -144,7 +131,10 @@ impl Primitive for FusedLinear {
                 crate::error::fmt_shape(grad.shape()),
             ));
         }
-        let bias = self.bias_of(inputs, output.shape())?;
+        let bias = self.bias_of(inputs)?;
+        if let Some(b) = bias {
+            BiasAdd::check(output.shape(), &[b.len()])?;
+        }
         let mut grad = if grad.is_standard_layout() {
             grad
         } else {
