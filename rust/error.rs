@@ -34,6 +34,8 @@ pub enum Error {
     Argument { op: String, message: String },
     /// A graph is used wrongly: unknown node, missing feed, no gradient path.
     Graph { message: String },
+    /// The caller asked a running call to stop (Ctrl-C); see `kernels::cancel`.
+    Interrupted,
 }
 
 impl Error {
@@ -103,6 +105,7 @@ impl fmt::Display for Error {
             ),
             Error::Argument { op, message } => write!(f, "Op '{op}': {message}"),
             Error::Graph { message } => write!(f, "Graph error: {message}"),
+            Error::Interrupted => write!(f, "Interrupted: the call was asked to stop"),
         }
     }
 }

@@ -32,4 +32,4 @@ echo "== pytest"
 # Run from tests/ so the installed package is imported, not the source folder
 # (which has no compiled _core).
 cd "$root/tests"
-python3 -m pytest python -q -p no:cacheprovider
+python3 -m pytest python -q -p no:cacheprovider --timeout=300 --timeout-method=thread

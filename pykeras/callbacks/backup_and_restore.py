@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sys
 
 import numpy as np
 
@@ -173,5 +174,9 @@ class BackupAndRestore(Callback):
         os.replace(tmp_path, self._training_metadata_path)
 
     def on_train_end(self, logs=None):
+        if sys.exc_info()[1] is not None:
+            # fit() is ending on an exception (Ctrl-C, an error in a callback
+            # or the data): keep the backup, so the next fit() resumes.
+            return
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)

@@ -114,9 +114,29 @@ class FitLoop:
         per_batch = callbacks.needs_batch_hooks("train") or bool(step.constrained)
         live_bar = verbose == 1
         self._nan_reported = False
-        logs = {}
         callbacks.on_train_begin()
         initial_epoch = initial_epoch_of(callbacks, initial_epoch)
+        try:
+            logs = self._fit_epochs(
+                callbacks, prepared, val_prepared, step, rng, seed, initial_epoch, epochs,
+                steps, batch_size, shuffle, per_batch, live_bar, validation_batch_size,
+                validation_steps, validation_freq,
+            )  # fmt: skip
+        except BaseException:
+            # Ctrl-C, or an error in a callback: callbacks still close their
+            # files and progress bars, then the exception propagates.
+            callbacks.on_train_end(self._fit_logs)
+            raise
+        callbacks.on_train_end(logs)
+        return self.history
+
+    def _fit_epochs(
+        self, callbacks, prepared, val_prepared, step, rng, seed, initial_epoch, epochs, steps,
+        batch_size, shuffle, per_batch, live_bar, validation_batch_size, validation_steps,
+        validation_freq,
+    ):  # fmt: skip
+        """The epochs of `fit` over arrays; returns the last epoch's logs."""
+        logs = self._fit_logs = {}
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
             order = rng.permutation(prepared.count) if shuffle else np.arange(prepared.count)
@@ -133,7 +153,7 @@ class FitLoop:
                 elapsed = time.perf_counter() - started
                 self._accumulate(tracker, step, rows, widths)
                 done += max(len(rows), 1)
-                logs = self._logs(tracker, step)
+                logs = self._fit_logs = self._logs(tracker, step)
                 callbacks.on_train_batch_end(done - 1, logs)
                 if len(rows) < n or self.stop_training:
                     break
@@ -148,11 +168,10 @@ class FitLoop:
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
+            logs = self._fit_logs = epoch_logs
             if self.stop_training:
                 break
-        callbacks.on_train_end(logs)
-        return self.history
+        return logs
 
     def _begin_fit(self, callbacks, verbose, epochs, steps):
         """The callback list, random generator and step seed of one fit() call."""
@@ -192,9 +211,26 @@ class FitLoop:
             steps = int(steps_per_epoch)
         callbacks, _, seed = self._begin_fit(callbacks, verbose, epochs, steps)
         iterator = None if is_dataset else iter(source)
-        logs = {}
         callbacks.on_train_begin()
-        for epoch in range(initial_epoch_of(callbacks, initial_epoch), epochs):
+        first = initial_epoch_of(callbacks, initial_epoch)
+        try:
+            logs = self._fit_batch_epochs(
+                callbacks, source, iterator, is_dataset, steps, seed, first, epochs,
+                validation_data, validation_freq,
+            )  # fmt: skip
+        except BaseException:
+            callbacks.on_train_end(self._fit_logs)
+            raise
+        callbacks.on_train_end(logs)
+        return self.history
+
+    def _fit_batch_epochs(
+        self, callbacks, source, iterator, is_dataset, steps, seed, first_epoch, epochs,
+        validation_data, validation_freq,
+    ):  # fmt: skip
+        """The epochs of `fit` over a batch source; returns the last epoch's logs."""
+        logs = self._fit_logs = {}
+        for epoch in range(first_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
             tracker = None
             step = None
@@ -215,7 +251,7 @@ class FitLoop:
                     step, prepared, True, order, max(prepared.count, 1), 0, 1, seed
                 )
                 self._accumulate(tracker, step, rows, widths)
-                logs = self._logs(tracker, step)
+                logs = self._fit_logs = self._logs(tracker, step)
                 callbacks.on_train_batch_end(index, logs)
                 index += 1
                 if self.stop_training or len(rows) == 0:
@@ -230,8 +266,7 @@ class FitLoop:
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
+            logs = self._fit_logs = epoch_logs
             if self.stop_training:
                 break
-        callbacks.on_train_end(logs)
-        return self.history
+        return logs

@@ -1,6 +1,7 @@
 """Running compiled steps: building them once per data signature, calling
 the Rust loop, and turning its per-step rows into running losses and metrics."""
 
+import threading
 import warnings
 
 import numpy as np
@@ -103,6 +104,13 @@ class StepRunner:
     # ------------------------------------------------------------ epochs
 
     def _run(self, step, prepared, training, order, batch_size, first, steps, seed):
+        # Calls on one model from several threads take turns: a step and the
+        # optimizer are updated in place by each call. Other models run
+        # alongside (each call has its own pool in the core).
+        with self.__dict__.setdefault("_core_call_lock", threading.RLock()):
+            return self._run_locked(step, prepared, training, order, batch_size, first, steps, seed)
+
+    def _run_locked(self, step, prepared, training, order, batch_size, first, steps, seed):
         data = list(prepared.x) + [t for t in prepared.targets if t is not None]
         if prepared.weights is not None:
             data += [

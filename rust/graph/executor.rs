@@ -8,6 +8,7 @@ use super::node::{Graph, NodeId, NodeKind};
 use super::plan::Plan;
 use super::store::Store;
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::cancel;
 use crate::ops::Context;
 use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
@@ -97,6 +98,8 @@ pub fn forward<'a>(
         }
     }
     for (step, &id) in plan.order.iter().enumerate() {
+        // Between ops, so Ctrl-C stops a long batch too.
+        cancel::check()?;
         match &graph.node(id)?.kind {
             NodeKind::Input { name } => {
                 if values.get(id).is_err() {
@@ -194,6 +197,7 @@ pub fn backward(
         if !needs[id] || id > target {
             continue;
         }
+        cancel::check()?;
         let Some((op, inputs)) = plan.op(graph, id)? else {
             continue;
         };

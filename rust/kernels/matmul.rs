@@ -48,7 +48,7 @@ pub fn gemm_into(
     if m * n <= DEEP_MAX_OUTPUT && k >= 2 * DEEP_BLOCK {
         return deep_gemm(a, b, c, accumulate);
     }
-    let threads = rayon::current_num_threads();
+    let threads = super::parallel::threads_here();
     if m * n * k >= PARALLEL_FLOPS && threads > 1 {
         split_gemm(a, b, c, accumulate, threads);
     } else {
@@ -82,7 +82,7 @@ fn deep_gemm(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>, 
         );
         p
     };
-    let partials: Vec<_> = if rayon::current_num_threads() > 1 {
+    let partials: Vec<_> = if super::parallel::threads_here() > 1 {
         blocks.par_iter().map(partial).collect()
     } else {
         blocks.iter().map(partial).collect()

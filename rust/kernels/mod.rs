@@ -2,6 +2,7 @@
 //! work threshold. Ops (in `crate::ops`) check shapes and call these.
 
 pub mod buffer;
+pub mod cancel;
 pub mod elementwise;
 pub mod im2col;
 pub mod matmul;

@@ -1,65 +1,75 @@
-//! The thread pool every kernel runs in, and the work threshold below which a
+//! The thread pools every kernel runs in, and the work threshold below which a
 //! kernel stays on one thread (spawning costs more than it buys on small work).
 //!
-//! The pool is sized by `PYKERAS_NUM_THREADS` (default: all cores) and can be
-//! replaced at run time by `set_num_threads`. Kernels split work only over
-//! independent output elements, never over a reduction, so results are
-//! bit-identical whatever the thread count.
+//! Pools hold `PYKERAS_NUM_THREADS` threads (default: all cores), changeable
+//! at run time by `set_num_threads`. Kernels split work over independent
+//! output elements, or over reduction blocks fixed by the shapes and added in
+//! order, so results are bit-identical whatever the thread count.
 //!
-//! The first pool is installed as rayon's global pool when that is still
-//! free: work then starts on the calling thread and only the kernels that
-//! split hand work to the pool. Moving every call onto a pool thread cost
-//! about 20 µs of wake-up per call, most of a one-sample `model(x)`.
+//! # Liveness
+//!
+//! Any number of Python threads may call into the core at once, so the
+//! scheme is built to be free of deadlock by construction:
+//!
+//! - **One call, one pool.** A call that splits work leases a pool for its
+//!   whole duration ([`Lease`]); a second call at the same time leases another
+//!   (made on demand, kept for reuse). Rayon lets a thread that waits inside
+//!   a `join` run any queued job on top of its stack; with a shared pool that
+//!   job could belong to another call and block (on the variable store's
+//!   lock, or spinning for its own call), and the waiting call could never
+//!   resume. A leased pool only ever holds jobs of its own call.
+//! - **No pool outside a call.** Small calls run on the calling thread, and
+//!   outside a leased pool [`worth_splitting`] and [`threads_here`] say no,
+//!   so no kernel reaches rayon's global pool, which is shared.
+//! - **Pollers end on their own.** While a call runs alone, its pool's other
+//!   threads poll for work instead of sleeping ([`keep_warm`]); each poller
+//!   stops when its call ends, as soon as another call is running, or after
+//!   [`POLL_IDLE_LIMIT`] without work, so no poller waits on anything that
+//!   could wait on it.
+//! - Locks (the variable store, the pool list) are plain mutexes taken by a
+//!   call's own threads: their holders never wait on another call's work.
 
+use super::cancel::{self, Token, Watch};
 use crate::error::{Error, Result};
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Elements of work below which a kernel runs sequentially.
 pub const PARALLEL_THRESHOLD: usize = 1 << 15;
 
-/// Where kernels run: rayon's global pool (entered from the calling thread),
-/// or a pool of pykeras's own (entered with `install`).
-#[derive(Clone)]
-pub enum Pool {
-    Global(usize),
-    Own(Arc<ThreadPool>),
+/// Feed sizes (elements) below which a call stays on the calling thread.
+pub const INLINE_WORK: usize = 1 << 16;
+
+/// A poller with no work for this long goes back to sleep: longer than the
+/// serial gaps of a training step (tens to hundreds of µs), short enough that
+/// a poller never holds up anything for long.
+const POLL_IDLE_LIMIT: Duration = Duration::from_millis(5);
+
+/// Idle pools kept for reuse; more concurrent calls than this make pools
+/// that are dropped when their call ends.
+const MAX_IDLE_POOLS: usize = 16;
+
+/// How often a watched call's caller looks for an interrupt.
+const WATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+struct Pools {
+    threads: usize,
+    idle: Vec<Arc<ThreadPool>>,
 }
 
-impl Pool {
-    pub fn current_num_threads(&self) -> usize {
-        match self {
-            Pool::Global(n) => *n,
-            Pool::Own(p) => p.current_num_threads(),
-        }
-    }
-}
-
-fn slot() -> &'static RwLock<Option<Pool>> {
-    static POOL: OnceLock<RwLock<Option<Pool>>> = OnceLock::new();
-    POOL.get_or_init(|| RwLock::new(None))
-}
-
-/// The size of rayon's global pool if pykeras built it, else None.
-fn global_threads() -> &'static OnceLock<Option<usize>> {
-    static GLOBAL: OnceLock<Option<usize>> = OnceLock::new();
-    &GLOBAL
-}
-
-fn first_pool(n: usize) -> Result<Pool> {
-    let global = global_threads().get_or_init(|| {
-        ThreadPoolBuilder::new()
-            .num_threads(n)
-            .thread_name(|i| format!("pykeras-{i}"))
-            .build_global()
-            .ok()
-            .map(|_| n)
-    });
-    match global {
-        Some(size) if *size == n => Ok(Pool::Global(n)),
-        _ => build(n).map(Pool::Own),
-    }
+fn pools() -> Result<MutexGuard<'static, Pools>> {
+    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
+    POOLS
+        .get_or_init(|| {
+            Mutex::new(Pools {
+                threads: default_threads(),
+                idle: Vec::new(),
+            })
+        })
+        .lock()
+        .map_err(|_| Error::graph("thread pool list lock poisoned"))
 }
 
 fn default_threads() -> usize {
@@ -91,25 +101,8 @@ fn build(n: usize) -> Result<Arc<ThreadPool>> {
         })
 }
 
-/// The current pool, created on first use.
-pub fn pool() -> Result<Pool> {
-    if let Ok(guard) = slot().read() {
-        if let Some(p) = guard.as_ref() {
-            return Ok(p.clone());
-        }
-    }
-    let mut guard = slot()
-        .write()
-        .map_err(|_| Error::graph("thread pool lock poisoned"))?;
-    if guard.is_none() {
-        *guard = Some(first_pool(default_threads())?);
-    }
-    guard
-        .clone()
-        .ok_or_else(|| Error::graph("thread pool missing after creation"))
-}
-
-/// Replaces the pool with one of `n` threads. Work already running keeps its pool.
+/// Sets the number of threads of every pool leased from now on. Calls
+/// already running keep their pool.
 pub fn set_num_threads(n: usize) -> Result<()> {
     if n == 0 {
         return Err(Error::argument(
@@ -117,43 +110,145 @@ pub fn set_num_threads(n: usize) -> Result<()> {
             "the number of threads must be at least 1. Received: 0",
         ));
     }
-    let new = match global_threads().get() {
-        Some(Some(size)) if *size == n => Pool::Global(n),
-        Some(_) => Pool::Own(build(n)?),
-        // Set before any work: this size becomes the global pool's.
-        None => first_pool(n)?,
-    };
-    let mut guard = slot()
-        .write()
-        .map_err(|_| Error::graph("thread pool lock poisoned"))?;
-    *guard = Some(new);
+    let mut pools = pools()?;
+    if pools.threads != n {
+        pools.threads = n;
+        pools.idle.clear();
+    }
     Ok(())
 }
 
-/// Number of threads of the current pool.
+/// Number of threads a call uses.
 pub fn num_threads() -> Result<usize> {
-    Ok(pool()?.current_num_threads())
+    Ok(pools()?.threads)
 }
 
-/// Feed sizes (elements) below which a call stays on the calling thread.
-pub const INLINE_WORK: usize = 1 << 16;
+/// Calls holding a pool right now.
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// Runs `f` inside the pool, so every rayon call in it uses pykeras's threads.
+/// A pool used by one call only, returned to the idle list when dropped.
+pub struct Lease {
+    pool: Option<Arc<ThreadPool>>,
+    threads: usize,
+}
+
+impl Lease {
+    /// An idle pool of the current size, or a new one.
+    pub fn take() -> Result<Self> {
+        let (idle, threads) = {
+            let mut pools = pools()?;
+            (pools.idle.pop(), pools.threads)
+        };
+        // A new pool's threads start outside the lock.
+        let pool = match idle {
+            Some(p) => p,
+            None => build(threads)?,
+        };
+        ACTIVE.fetch_add(1, Ordering::SeqCst);
+        Ok(Self {
+            pool: Some(pool),
+            threads,
+        })
+    }
+
+    fn pool(&self) -> &ThreadPool {
+        // `pool` is Some until drop.
+        self.pool
+            .as_deref()
+            .expect("a lease holds its pool until dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        ACTIVE.fetch_sub(1, Ordering::SeqCst);
+        if let (Some(pool), Ok(mut pools)) = (self.pool.take(), pools()) {
+            if pools.threads == self.threads && pools.idle.len() < MAX_IDLE_POOLS {
+                pools.idle.push(pool);
+            }
+        }
+    }
+}
+
+/// Runs `f` with the current number of threads: on the calling thread when
+/// it is small or there is one thread, else in a leased pool.
 pub fn run<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R> {
     run_sized(usize::MAX, f)
 }
 
 /// Like [`run`], for a call whose inputs hold `work` elements: small calls
-/// in the global pool run on the calling thread (no hand-off to wake a pool
-/// thread), large ones move onto a pool thread, where the kernels' splits
-/// are cheap.
+/// run on the calling thread (no hand-off to wake a pool thread, and every
+/// kernel serial), large ones in a pool leased for the call.
 pub fn run_sized<R: Send>(work: usize, f: impl FnOnce() -> R + Send) -> Result<R> {
-    Ok(match pool()? {
-        Pool::Global(_) if work < INLINE_WORK => f(),
-        // `join` from outside the pool runs its closures on a pool thread.
-        Pool::Global(_) => rayon::join(|| keep_warm(f), || ()).0,
-        Pool::Own(p) => p.install(|| keep_warm(f)),
-    })
+    run_watched(work, f, None)
+}
+
+/// Like [`run_sized`], and interruptible: while `f` runs in a pool, the
+/// calling thread asks `interrupted` every [`WATCH_INTERVAL`] (on the calling
+/// thread itself when `f` runs there, from [`cancel::check`]). Once it says
+/// yes, [`cancel::check`] fails inside `f` with [`Error::Interrupted`], so
+/// loops that call it stop at their next check.
+pub fn run_watched<R: Send>(
+    work: usize,
+    f: impl FnOnce() -> R + Send,
+    interrupted: Option<Watch>,
+) -> Result<R> {
+    // A nested call (from inside a kernel already in a pool) stays put.
+    if rayon::current_thread_index().is_some() {
+        return Ok(f());
+    }
+    let token = Token::new();
+    if work < INLINE_WORK || num_threads()? < 2 {
+        let _scope = cancel::enter(&token, interrupted, WATCH_INTERVAL);
+        return Ok(f());
+    }
+    let lease = Lease::take()?;
+    let done = Done::default();
+    let mut result = None;
+    lease.pool().in_place_scope(|scope| {
+        scope.spawn(|_| {
+            let _signal = DoneOnDrop(&done);
+            let _scope = cancel::enter(&token, None, WATCH_INTERVAL);
+            result = Some(keep_warm(f));
+        });
+        while !done.wait(WATCH_INTERVAL) {
+            if !token.is_cancelled() && interrupted.as_ref().is_some_and(|asks| asks()) {
+                token.cancel();
+            }
+        }
+    });
+    result.ok_or_else(|| Error::graph("a core call ended without a result"))
+}
+
+/// Set when a call's job ends, by returning or unwinding.
+#[derive(Default)]
+struct Done {
+    finished: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl Done {
+    /// Waits up to `limit`; true once the job has ended.
+    fn wait(&self, limit: Duration) -> bool {
+        let Ok(guard) = self.finished.lock() else {
+            return true;
+        };
+        match self.signal.wait_timeout_while(guard, limit, |f| !*f) {
+            Ok((finished, _)) => *finished,
+            Err(_) => true,
+        }
+    }
+}
+
+struct DoneOnDrop<'a>(&'a Done);
+
+impl Drop for DoneOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut finished) = self.0.finished.lock() {
+            *finished = true;
+        }
+        self.0.signal.notify_all();
+    }
 }
 
 /// Runs `f` on the current pool thread while the pool's other threads poll
@@ -164,13 +259,17 @@ pub fn run_sized<R: Send>(work: usize, f: impl FnOnce() -> R + Send) -> Result<R
 /// started that late after 50 µs of serial work). A training step runs a
 /// dozen parallel regions of 0.1-1 ms separated by serial work, so sleeping
 /// threads cost a large share of the second thread's gain. OpenMP runtimes
-/// and OpenBLAS spin-wait for the same reason. The pollers stop when `f`
-/// returns (or unwinds), so no thread spins outside a call into the core.
+/// and OpenBLAS spin-wait for the same reason.
+///
+/// Only a call running alone is kept warm: with several calls, spinning
+/// threads would take cores from the others. Each poller stops when `f`
+/// returns (or unwinds), when another call starts, or after
+/// [`POLL_IDLE_LIMIT`] without work; none waits on anything indefinitely.
 fn keep_warm<R>(f: impl FnOnce() -> R) -> R {
     let Some(caller) = rayon::current_thread_index() else {
         return f();
     };
-    if rayon::current_num_threads() < 2 {
+    if rayon::current_num_threads() < 2 || ACTIVE.load(Ordering::SeqCst) > 1 {
         return f();
     }
     let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
@@ -182,9 +281,17 @@ fn keep_warm<R>(f: impl FnOnce() -> R) -> R {
             return;
         }
         POLLERS.fetch_add(1, Ordering::SeqCst);
-        while !flag.load(Ordering::Relaxed) {
-            if let Some(rayon::Yield::Idle) | None = rayon::yield_now() {
-                std::hint::spin_loop();
+        POLLS_STARTED.fetch_add(1, Ordering::SeqCst);
+        let mut last_work = Instant::now();
+        while !flag.load(Ordering::Relaxed) && ACTIVE.load(Ordering::Relaxed) <= 1 {
+            match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => last_work = Instant::now(),
+                _ => {
+                    if last_work.elapsed() > POLL_IDLE_LIMIT {
+                        break;
+                    }
+                    std::hint::spin_loop();
+                }
             }
         }
         POLLERS.fetch_sub(1, Ordering::SeqCst);
@@ -195,6 +302,9 @@ fn keep_warm<R>(f: impl FnOnce() -> R) -> R {
 /// Pool threads polling for work right now (all pools).
 static POLLERS: AtomicUsize = AtomicUsize::new(0);
 
+/// Pollers started since the process began (for tests: how many a call had).
+static POLLS_STARTED: AtomicUsize = AtomicUsize::new(0);
+
 /// Sets the pollers' stop flag when the call ends, even by unwinding.
 struct StopOnDrop(Arc<AtomicBool>);
 
@@ -204,64 +314,21 @@ impl Drop for StopOnDrop {
     }
 }
 
+/// Threads a kernel may split over here: those of the leased pool it runs
+/// in, or 1 outside every pool (so nothing reaches rayon's shared global
+/// pool; see the module's liveness notes).
+pub fn threads_here() -> usize {
+    if rayon::current_thread_index().is_some() {
+        rayon::current_num_threads()
+    } else {
+        1
+    }
+}
+
 /// Whether work of `elements` should be split across threads.
 pub fn worth_splitting(elements: usize) -> bool {
-    elements >= PARALLEL_THRESHOLD && rayon::current_num_threads() > 1
+    elements >= PARALLEL_THRESHOLD && threads_here() > 1
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, Instant};
-
-    fn pollers_stop_within(limit: Duration) -> bool {
-        let start = Instant::now();
-        while POLLERS.load(Ordering::SeqCst) > 0 {
-            if start.elapsed() > limit {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        true
-    }
-
-    /// The other threads poll while the call runs (a stolen half of a join
-    /// runs on them), and stop when it returns or unwinds.
-    #[test]
-    fn keep_warm_polls_only_during_the_call() {
-        let pool = build(3).unwrap();
-        let (sum, saw_pollers) = pool.install(|| {
-            keep_warm(|| {
-                let start = Instant::now();
-                while POLLERS.load(Ordering::SeqCst) < 2 && start.elapsed() < Duration::from_secs(5)
-                {
-                    std::hint::spin_loop();
-                }
-                let saw = POLLERS.load(Ordering::SeqCst);
-                let (a, b) = rayon::join(
-                    || (0..1000u64).sum::<u64>(),
-                    || (1000..2000u64).sum::<u64>(),
-                );
-                (a + b, saw)
-            })
-        });
-        assert_eq!(sum, (0..2000u64).sum::<u64>());
-        assert_eq!(saw_pollers, 2);
-        assert!(pollers_stop_within(Duration::from_secs(5)));
-
-        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool.install(|| keep_warm(|| -> u8 { panic!("boom") }))
-        }));
-        assert!(unwound.is_err());
-        assert!(pollers_stop_within(Duration::from_secs(5)));
-        // The pool still works after a call that unwound.
-        assert_eq!(pool.install(|| rayon::join(|| 1, || 2)), (1, 2));
-    }
-
-    /// One thread has no one to keep warm; outside a pool nothing is spawned.
-    #[test]
-    fn keep_warm_is_a_plain_call_without_other_threads() {
-        assert_eq!(keep_warm(|| 7), 7);
-        assert_eq!(build(1).unwrap().install(|| keep_warm(|| 8)), 8);
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 create_exception!(
@@ -45,6 +45,7 @@ pub fn to_py(err: Error) -> PyErr {
         Error::Index { .. } => OutOfRangeError::new_err(msg),
         Error::Argument { .. } => InvalidArgumentError::new_err(msg),
         Error::Graph { .. } => GraphError::new_err(msg),
+        Error::Interrupted => PyKeyboardInterrupt::new_err(msg),
     }
 }
 

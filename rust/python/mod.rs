@@ -9,12 +9,13 @@ mod optimizer;
 mod trainer;
 mod variable;
 
-use crate::kernels::parallel;
+use crate::kernels::{cancel, parallel};
 use crate::ops::{self, Context};
 use convert::{attrs_from_py, value_to_py, Held};
 use errors::to_py;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::{Arc, Mutex};
 
 /// Runs a core computation with the GIL released, inside the thread pool.
 pub(crate) fn compute<T: Send>(
@@ -26,17 +27,35 @@ pub(crate) fn compute<T: Send>(
 
 /// [`compute`] for a call whose inputs hold `work` elements (small calls may
 /// stay on the calling thread; see `parallel::run_sized`).
+///
+/// While it runs, Python's signal handlers are run every 100 ms (they only
+/// run on the main thread, and only when something asks): when one raises,
+/// as Ctrl-C's does with `KeyboardInterrupt`, the call stops at its next
+/// check (see `kernels::cancel`) and that exception reaches the caller.
 pub(crate) fn compute_sized<T: Send>(
     py: Python<'_>,
     work: usize,
     f: impl FnOnce() -> crate::Result<T> + Send,
 ) -> PyResult<T> {
+    let raised: Arc<Mutex<Option<PyErr>>> = Arc::default();
+    let slot = Arc::clone(&raised);
+    let watch: cancel::Watch = Arc::new(move || {
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(err) => {
+                if let Ok(mut s) = slot.lock() {
+                    s.get_or_insert(err);
+                }
+                true
+            }
+        })
+    });
     // The core returns `Result` everywhere; this unwind guard is the last line
     // of defence, so a bug surfaces as a pykeras exception that says so,
     // never as an abort or a bare `PanicException`.
-    py.detach(|| {
+    let result = py.detach(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parallel::run_sized(work, f).and_then(|r| r)
+            parallel::run_watched(work, f, Some(watch)).and_then(|r| r)
         }))
         .unwrap_or_else(|payload| {
             let what = payload
@@ -48,8 +67,13 @@ pub(crate) fn compute_sized<T: Send>(
                 "internal error in pykeras's core (please report it): {what}"
             )))
         })
-    })
-    .map_err(to_py)
+    });
+    // A handler that raised consumed its signal: its exception goes to the
+    // caller even when the call finished before it could stop.
+    if let Some(err) = raised.lock().ok().and_then(|mut s| s.take()) {
+        return Err(err);
+    }
+    result.map_err(to_py)
 }
 
 /// Borrows each array of `inputs`; a conversion error names it "`what` i".

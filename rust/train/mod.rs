@@ -13,6 +13,7 @@ pub use batch::gather_rows;
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::{self, Store, VarId};
 use crate::graph::{backward, forward, Graph, NodeId, Plan};
+use crate::kernels::cancel;
 use crate::ops::Context;
 use crate::tensor::ValueView;
 use ndarray::ArrayD;
@@ -186,6 +187,10 @@ pub fn run_steps(
         .collect::<Result<_>>()?;
     let mut records = Vec::with_capacity(batches.steps);
     for k in 0..batches.steps {
+        // Steps stop only between an update and the next forward pass (and
+        // between the ops of a forward or backward pass): an interrupted run
+        // keeps the weights and optimizer state of its last whole step.
+        cancel::check()?;
         let rows = batches.rows(batches.first_step + k);
         if rows.is_empty() {
             break;
@@ -250,6 +255,7 @@ pub fn run_test_steps(
     let ctx = Context::default();
     let mut records = Vec::with_capacity(batches.steps);
     for k in 0..batches.steps {
+        cancel::check()?;
         let rows = batches.rows(batches.first_step + k);
         if rows.is_empty() {
             break;
