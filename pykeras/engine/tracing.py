@@ -101,49 +101,6 @@ class GraphTensor:
         return ops.multiply(self, -1.0)
 
 
-# Ops whose output keeps the shape of their first input.
-_SHAPE_PRESERVING = {
-    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "selu", "gelu", "silu",
-    "swish", "softplus", "softsign", "leaky_relu", "hard_sigmoid", "exponential", "linear",
-    "bias_add", "dropout", "batch_norm", "layer_norm",
-}  # fmt: skip
-
-
-# Elementwise ops whose output has the inputs' broadcast shape.
-_BROADCASTING = {
-    "add", "sub", "mul", "div", "maximum", "minimum", "where", "equal", "not_equal",
-    "greater", "greater_equal", "less", "less_equal",
-}  # fmt: skip
-
-
-def _static_shape(x):
-    """The static shape of an op input (None dims unknown), or None if unknown."""
-    if isinstance(x, GraphTensor):
-        return x.shape
-    shape = getattr(x, "shape", None)
-    return tuple(shape) if shape is not None else np.shape(x)
-
-
-def _broadcast_shapes(shapes):
-    """numpy broadcasting over shapes with unknown (None) dims; None if undecidable."""
-    if any(s is None for s in shapes):
-        return None
-    rank = max(len(s) for s in shapes)
-    out = []
-    for axis in range(rank):
-        dims = {s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0}
-        dims.discard(1)
-        if not dims:
-            out.append(1)
-        elif len(dims) == 1:
-            out.append(dims.pop())
-        elif None in dims and len(dims) == 2:
-            out.append(next(d for d in dims if d is not None))
-        else:
-            return None
-    return tuple(out)
-
-
 class Tracer:
     """Builds a `_core.Graph` from op calls on `GraphTensor`s.
 
@@ -159,8 +116,11 @@ class Tracer:
         # (variable node, value node) pairs assigned after each training step.
         self.updates = []
 
-    def input(self, name, shape):
-        return GraphTensor(self, self.graph.input(name), shape)
+    def input(self, name, shape, dtype="float32"):
+        """A graph input of `shape` (None for sizes known at run time only)."""
+        dtype = "int64" if "int" in str(dtype) else "float32"
+        shape = None if shape is None else tuple(shape)
+        return GraphTensor(self, self.graph.input(name, shape, dtype), shape)
 
     def _variable_node(self, variable):
         key = id(variable)
@@ -205,13 +165,9 @@ class Tracer:
             self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
         ]
         node = self.graph.op(name, nodes, attrs)
-        shape = None
-        first = inputs[0] if inputs else None
-        if name in _SHAPE_PRESERVING and isinstance(first, GraphTensor):
-            shape = first.shape
-        elif name in _BROADCASTING:
-            shape = _broadcast_shapes([_static_shape(x) for x in inputs])
-        return GraphTensor(self, node, shape)
+        # The op's own rule (in Rust) gives the shape; None if an input's is unknown.
+        spec = self.graph.spec(node)
+        return GraphTensor(self, node, None if spec is None else spec[0])
 
 
 _ACTIVE = []

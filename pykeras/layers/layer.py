@@ -16,10 +16,9 @@ import numpy as np
 from pykeras._convert import to_float32
 from pykeras.backend.naming import to_snake_case, unique_name
 from pykeras.backend.variable import Variable
-from pykeras.engine import call_context
+from pykeras.engine import call_context, symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
-from pykeras.engine.shape_probe import probe_output_shapes
 from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import ShapeTuple, flatten, map_structure
 
@@ -297,15 +296,31 @@ class Layer:
         return inputs
 
     def compute_output_shape(self, input_shape):
-        """The output shape for `input_shape`; by default found by probing `call`."""
-        specs = map_structure(
-            lambda s: ShapeTuple((tuple(s), "float32")), _shape_struct(input_shape)
-        )
-        return probe_output_shapes(lambda x: self._eager_call_probe(x), specs)
+        """The output shape for `input_shape`; by default found by calling
+        `call` on symbolic tensors, each op stating its output by its rule in
+        the core (nothing runs)."""
+        inputs = map_structure(lambda s: KerasTensor(tuple(s)), _shape_struct(input_shape))
+        return map_structure(lambda t: t.shape, self._spec_from_call(inputs, (), {}))
 
-    def _eager_call_probe(self, inputs):
-        with call_context.training_scope(False):
-            return self._call_with_training(inputs, (), {}, training=False)
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """The outputs as `KerasTensor`s (shape and dtype) for symbolic `inputs`.
+
+        A layer that overrides `compute_output_shape` is taken at its word
+        (outputs in the layer's dtype); otherwise `call` runs on the symbolic
+        tensors in shape-only mode.
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            out_shapes = self.compute_output_shape(map_structure(_shape_of, inputs))
+            return _make_outputs(out_shapes)
+        return self._spec_from_call(inputs, args, kwargs)
+
+    def _spec_from_call(self, inputs, args, kwargs):
+        """`call` on symbolic tensors in shape-only mode."""
+        with symbolic_scope.shapes_only(), call_context.training_scope(False):
+            kwargs = dict(kwargs)
+            if self._call_accepts("training"):
+                kwargs.setdefault("training", False)
+            return self.call(inputs, *args, **kwargs)
 
     def get_config(self):
         """The layer's constructor arguments, as a JSON-serializable dict."""
@@ -403,9 +418,11 @@ class Layer:
     def _symbolic_call(self, inputs, args, kwargs, training):
         self._check_input_spec(inputs)
         self._maybe_build(inputs)
-        shapes = map_structure(_shape_of, inputs)
-        out_shapes = self.compute_output_shape(shapes)
-        outputs = _make_outputs(out_shapes)
+        # Fresh tensors: those computed in shape-only mode carry no history.
+        outputs = map_structure(
+            lambda t: KerasTensor(t.shape, t.dtype),
+            self.compute_output_spec(inputs, *args, **kwargs),
+        )
         call_kwargs = dict(kwargs)
         if training is not None:
             call_kwargs["training"] = training

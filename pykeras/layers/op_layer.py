@@ -34,6 +34,20 @@ class OpLayer(Layer):
             self.op_name, operands, self.index_inputs, training_mode=bool(training), **self.attrs
         )
 
+    def compute_output_shape(self, input_shape):
+        shapes = [input_shape] if _is_shape(input_shape) else list(input_shape)
+        tensors = [KerasTensor(s) for s in shapes]
+        return self.compute_output_spec(tensors).shape
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """The output as a `KerasTensor`, by the op's rule in the core."""
+        from pykeras.ops._dispatch import output_spec
+
+        tensors = iter(inputs if isinstance(inputs, (list, tuple)) else [inputs])
+        operands = [next(tensors) if slot else c for slot, c in zip(self._slots, self._constants)]
+        shape, dtype = output_spec(self.op_name, operands, self.index_inputs, self.attrs)
+        return KerasTensor(shape, dtype)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -63,6 +77,10 @@ class OpLayer(Layer):
         index_inputs = config.pop("index_inputs", ())
         attrs = config.pop("attrs", None) or {}
         return cls(op_name, operands, index_inputs, attrs, **config)
+
+
+def _is_shape(x):
+    return isinstance(x, tuple) and all(d is None or isinstance(d, int) for d in x)
 
 
 def _op_layer_name(op_name):

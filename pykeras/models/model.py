@@ -164,7 +164,7 @@ class Model(Trainer, ModelSaving, Layer):
     def _trace(self, input_specs, structure, training):
         """Lowers the forward pass to a Rust graph for inputs shaped `input_specs`."""
         tracer = Tracer(training=training)
-        graph_inputs = [tracer.input(name, shape) for name, shape, _ in input_specs]
+        graph_inputs = [tracer.input(name, shape, dtype) for name, shape, dtype in input_specs]
         packed = pack_like(structure, graph_inputs)
         with call_context.training_scope(training), active_tracer(tracer):
             outputs = self._call_with_training(packed, (), {}, training)

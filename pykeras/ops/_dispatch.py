@@ -30,6 +30,11 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs
 
     attrs = {k: v for k, v in attrs.items() if v is not None}
     if any(isinstance(x, KerasTensor) for x in inputs):
+        from pykeras.engine import symbolic_scope
+
+        if symbolic_scope.active():
+            shape, dtype = output_spec(name, inputs, index_inputs, attrs)
+            return KerasTensor(shape, dtype)
         from pykeras.layers.op_layer import OpLayer
 
         layer = OpLayer(name, inputs, index_inputs, attrs)
@@ -44,6 +49,34 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs
         convert = to_index if i in index_inputs else to_float32
         arrays.append(convert(x, f"{name} input {i}"))
     return _core.op(name, arrays, attrs, training_mode, step_seed)
+
+
+def core_dtype(dtype):
+    """The core's element type for a dtype name: int64 for integers, else float32."""
+    return "int64" if "int" in str(dtype) else "float32"
+
+
+def input_spec(x, is_index):
+    """`(shape, dtype)` of one op input as the core sees it: symbolic tensors
+    by their spec, variables and constants by their value."""
+    from pykeras.backend.variable import Variable
+    from pykeras.engine.keras_tensor import KerasTensor
+
+    if isinstance(x, KerasTensor):
+        return tuple(x.shape), core_dtype(x.dtype)
+    if isinstance(x, Variable):
+        return tuple(x.shape), "float32"
+    import numpy as np
+
+    return tuple(np.shape(x)), "int64" if is_index else "float32"
+
+
+def output_spec(name, inputs, index_inputs, attrs):
+    """`(shape, dtype)` of op `name` on `inputs`, by the op's rule in the
+    core (nothing runs); a bad shape or attribute raises, naming the op."""
+    specs = [input_spec(x, i in index_inputs) for i, x in enumerate(inputs)]
+    shape, dtype = _core.op_output(name, specs, attrs)
+    return tuple(shape), dtype
 
 
 def integer_positions(inputs, positions):

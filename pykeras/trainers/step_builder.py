@@ -89,7 +89,7 @@ def _trace_step(
     output_shapes,
     training,
 ):
-    x_inputs = [tracer.input(name, shape) for name, shape, _ in x_specs]
+    x_inputs = [tracer.input(name, shape, dtype) for name, shape, dtype in x_specs]
     packed = pack_like(x_structure, x_inputs)
     with call_context.training_scope(training):
         outputs = model._call_with_training(packed, (), {}, training)
@@ -110,8 +110,8 @@ def _trace_step(
             targets.append(None)
             weights.append(None)
             continue
-        shape, _ = spec
-        y = tracer.input(f"y{i}", shape)
+        shape, dtype = spec
+        y = tracer.input(f"y{i}", shape, dtype)
         feeds.append(y)
         targets.append(y)
         if with_weights:

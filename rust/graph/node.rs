@@ -3,7 +3,7 @@
 
 use super::store::{self, VarId};
 use crate::error::{Error, Result};
-use crate::ops::OpRef;
+use crate::ops::{OpRef, TensorSpec};
 use crate::tensor::Value;
 use ndarray::ArrayD;
 
@@ -28,6 +28,10 @@ pub enum NodeKind {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
+    /// The node's shape and element type where known before running: given
+    /// for inputs, read from variables and constants, and derived for ops by
+    /// their `output_spec` rule.
+    pub spec: Option<TensorSpec>,
 }
 
 #[derive(Debug, Default)]
@@ -76,24 +80,43 @@ impl Graph {
         })
     }
 
-    fn push(&mut self, kind: NodeKind) -> NodeId {
-        self.nodes.push(Node { kind });
+    fn push(&mut self, kind: NodeKind, spec: Option<TensorSpec>) -> NodeId {
+        self.nodes.push(Node { kind, spec });
         self.nodes.len() - 1
     }
 
+    /// The spec of node `id`, if known.
+    pub fn spec(&self, id: NodeId) -> Result<Option<&TensorSpec>> {
+        Ok(self.node(id)?.spec.as_ref())
+    }
+
     pub fn input(&mut self, name: &str) -> NodeId {
-        self.push(NodeKind::Input {
-            name: name.to_string(),
-        })
+        self.input_with_spec(name, None)
+    }
+
+    /// An input whose shape (unknown sizes as None) and type are declared.
+    pub fn input_with_spec(&mut self, name: &str, spec: Option<TensorSpec>) -> NodeId {
+        self.push(
+            NodeKind::Input {
+                name: name.to_string(),
+            },
+            spec,
+        )
     }
 
     /// Adds a node reading store variable `var`.
     pub fn variable(&mut self, var: VarId, trainable: bool, name: &str) -> NodeId {
-        self.push(NodeKind::Variable {
-            var,
-            trainable,
-            name: name.to_string(),
-        })
+        let spec = store::read()
+            .ok()
+            .and_then(|s| s.get(var).ok().map(|v| TensorSpec::f32(v.shape())));
+        self.push(
+            NodeKind::Variable {
+                var,
+                trainable,
+                name: name.to_string(),
+            },
+            spec,
+        )
     }
 
     /// Puts `value` in the store as a new variable and adds a node reading it.
@@ -109,7 +132,8 @@ impl Graph {
     }
 
     pub fn constant(&mut self, value: Value) -> NodeId {
-        self.push(NodeKind::Constant(value))
+        let spec = TensorSpec::of_value(&value);
+        self.push(NodeKind::Constant(value), Some(spec))
     }
 
     /// Adds `op` over existing nodes.
@@ -123,10 +147,19 @@ impl Graph {
                 )));
             }
         }
-        Ok(self.push(NodeKind::Op {
-            op,
-            inputs: inputs.to_vec(),
-        }))
+        // Inputs of unknown spec (declared without one) leave the result
+        // unknown; otherwise the op's rule must accept them, so a bad shape
+        // fails here, while the model is built, not when it first runs.
+        let specs: Option<Vec<TensorSpec>> =
+            inputs.iter().map(|&i| self.nodes[i].spec.clone()).collect();
+        let spec = specs.map(|s| op.output_spec(&s)).transpose()?;
+        Ok(self.push(
+            NodeKind::Op {
+                op,
+                inputs: inputs.to_vec(),
+            },
+            spec,
+        ))
     }
 
     /// The store id behind variable node `id`.

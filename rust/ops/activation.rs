@@ -2,6 +2,7 @@
 //! along an axis. Definitions follow Keras 3 (`keras.activations`), e.g.
 //! hard_sigmoid is relu6(x + 3) / 6 and gelu is exact unless `approximate`.
 
+use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, Fusion, InputGrads, OpRef, Primitive};
 use crate::error::Result;
 use crate::kernels::elementwise::{
@@ -405,6 +406,10 @@ impl Activation {
 }
 
 impl Primitive for Activation {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec::same_float(self.name, inputs)
+    }
+
     fn name(&self) -> &'static str {
         self.name
     }
@@ -483,6 +488,12 @@ fn softmax_lane(mut lane: ArrayViewMut1<f32>, log: bool) {
 }
 
 impl Primitive for Softmax {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let out = spec::same_float(self.name(), inputs)?;
+        spec::axis_of(self.name(), self.axis, out.rank())?;
+        Ok(out)
+    }
+
     fn name(&self) -> &'static str {
         if self.log {
             "log_softmax"

@@ -1,6 +1,7 @@
 //! add, sub, mul, div, maximum, minimum with numpy broadcasting.
 
 use super::broadcast::{broadcast_shape, reduce_owned, reduce_to_shape};
+use super::spec::{self, broadcast_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::zip2;
@@ -73,6 +74,16 @@ fn nan_min(x: f32, y: f32) -> f32 {
 }
 
 impl Primitive for Binary {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = self.name();
+        spec::expect_arity(op, inputs, 2)?;
+        for x in inputs {
+            x.expect_dtype(op, "operands", DType::F32)?;
+        }
+        let shape = broadcast_dims(op, &inputs[0].shape, &inputs[1].shape)?;
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         match self.kind {
             Kind::Add => "add",

@@ -4,6 +4,7 @@
 //! constant, so no gradient flows through it.
 
 use super::broadcast::broadcast_shape;
+use super::spec::{self, broadcast_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -49,6 +50,14 @@ pub(crate) fn as_f64(v: &ValueView) -> ArrayD<f64> {
 }
 
 impl Primitive for Compare {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = self.name();
+        spec::expect_arity(op, inputs, 2)?;
+        // A 0/1 float32 mask: masks multiply losses and metrics directly.
+        let shape = broadcast_dims(op, &inputs[0].shape, &inputs[1].shape)?;
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         match self.kind {
             Kind::Equal => "equal",

@@ -6,6 +6,7 @@
 //! kernels, and the Keras layers refuse it themselves before reaching here.
 
 use super::padding::{window_output, Padding};
+use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
 use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::im2col::{conv2d_backward, conv2d_forward, RowsEpilogue};
@@ -94,6 +95,57 @@ pub(super) fn geometry(
 }
 
 /// The output shape of a windowed op, in the caller's rank.
+/// The output dims of a channels-last windowed op (convolution, pooling)
+/// on input dims `x` of a `rank`-d op, with unknown sizes kept unknown; the
+/// channels stay those of the input (a convolution replaces them).
+pub(super) fn windowed_dims(
+    op: &str,
+    x: &[Dim],
+    rank: usize,
+    window: [usize; 2],
+    strides: [usize; 2],
+    dilation: [usize; 2],
+    padding: Padding,
+) -> Result<Vec<Dim>> {
+    if x.len() != rank + 2 {
+        let layout = if rank == 1 {
+            "(batch, length, channels)"
+        } else {
+            "(batch, height, width, channels)"
+        };
+        return Err(Error::shape(
+            op,
+            format!("an input of rank {} {layout}", rank + 2),
+            format!("an input of shape {}", fmt_dims(x)),
+        ));
+    }
+    // Lifted as the kernels lift a 1-d op: a height of 1.
+    let spatial: Vec<Dim> = if rank == 1 {
+        vec![Some(1), x[1]]
+    } else {
+        vec![x[1], x[2]]
+    };
+    let mut out = vec![x[0]];
+    for axis in 2 - rank..2 {
+        let (k, s, d) = (window[axis], strides[axis], dilation[axis]);
+        let span = (k.max(1) - 1)
+            .checked_mul(d)
+            .and_then(|v| v.checked_add(1))
+            .ok_or_else(|| {
+                Error::argument(
+                    op,
+                    format!("the dilated window is too large. Received: kernel size {k}, dilation_rate {d}"),
+                )
+            })?;
+        out.push(match spatial[axis] {
+            Some(n) => Some(window_output(op, n, span, s, padding)?.0),
+            None => None,
+        });
+    }
+    out.push(x[rank + 1]);
+    Ok(out)
+}
+
 pub(super) fn output_shape(g: &Geometry, rank: usize, channels: usize) -> Vec<usize> {
     if rank == 1 {
         vec![g.batch, g.w.output, channels]
@@ -198,6 +250,57 @@ impl Conv {
 }
 
 impl Primitive for Conv {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = self.name;
+        spec::expect_arity(op, inputs, 2)?;
+        let (x, k) = (&inputs[0], &inputs[1]);
+        x.expect_dtype(op, "an input", DType::F32)?;
+        k.expect_dtype(op, "a kernel", DType::F32)?;
+        let rank = self.rank;
+        if k.rank() != rank + 2 {
+            let layout = if rank == 1 {
+                "(kernel_size, in_channels, out_channels)"
+            } else {
+                "(kernel_h, kernel_w, in_channels, out_channels)"
+            };
+            return Err(Error::shape(
+                op,
+                format!("a kernel of rank {} {layout}", rank + 2),
+                format!("a kernel of shape {}", fmt_dims(&k.shape)),
+            ));
+        }
+        if x.rank() == rank + 2 {
+            if let (Some(cin), Some(c)) = (k.shape[rank], x.shape[rank + 1]) {
+                if cin != c {
+                    return Err(Error::shape(
+                        op,
+                        "the kernel's in_channels (axis -2) to equal the input's channels (last axis)",
+                        format!("input {} and kernel {}", fmt_dims(&x.shape), fmt_dims(&k.shape)),
+                    ));
+                }
+            }
+        }
+        let sizes: Option<Vec<usize>> = k.shape[..rank].iter().copied().collect();
+        let Some(sizes) = sizes.filter(|s| !s.contains(&0)) else {
+            return Err(Error::shape(
+                op,
+                "a kernel with a known, positive spatial size",
+                format!("kernel {}", fmt_dims(&k.shape)),
+            ));
+        };
+        let mut shape = windowed_dims(
+            op,
+            &x.shape,
+            rank,
+            lift_pair(&sizes),
+            self.strides,
+            self.dilation,
+            self.padding,
+        )?;
+        *shape.last_mut().unwrap_or(&mut None) = k.shape[rank + 1];
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         self.name
     }

@@ -1,6 +1,7 @@
 //! Inverted dropout: while training, each element is kept with probability
 //! 1 - rate and scaled by 1 / (1 - rate); at inference it is the identity.
 
+use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::buffer::filled;
@@ -94,6 +95,10 @@ impl Dropout {
 const CHUNK: usize = 16 * 1024;
 
 impl Primitive for Dropout {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec::same_float("dropout", inputs)
+    }
+
     fn name(&self) -> &'static str {
         "dropout"
     }

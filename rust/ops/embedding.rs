@@ -1,6 +1,7 @@
 //! Embedding lookup: rows of a table gathered by integer ids; the gradient
 //! scatter-adds back into the table in id order (deterministic).
 
+use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{class_ids, expect_arity, Value, ValueView};
@@ -29,6 +30,23 @@ fn table_of<'a>(inputs: &[ValueView<'a>]) -> Result<ndarray::ArrayView2<'a, f32>
 }
 
 impl Primitive for Embedding {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "embedding";
+        spec::expect_arity(op, inputs, 2)?;
+        let table = &inputs[1];
+        table.expect_dtype(op, "a table", DType::F32)?;
+        if table.rank() != 2 {
+            return Err(Error::shape(
+                op,
+                "a table of shape (input_dim, output_dim)",
+                format!("a table of shape {}", fmt_dims(&table.shape)),
+            ));
+        }
+        let mut shape = inputs[0].shape.clone();
+        shape.push(table.shape[1]);
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "embedding"
     }

@@ -13,6 +13,7 @@
 
 use super::activation::OutputActivation;
 use super::linalg::BiasAdd;
+use super::spec::TensorSpec;
 use super::{Context, InputGrads, OpRef, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::{column_sums, rows_plus_in_place};
@@ -79,6 +80,13 @@ impl FusedLinear {
 }
 
 impl Primitive for FusedLinear {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        // The linear op's inputs come first; the bias, if any, is last and
+        // keeps the shape.
+        let n = inputs.len() - usize::from(self.bias && !inputs.is_empty());
+        self.linear.output_spec(&inputs[..n])
+    }
+
     /// The linear op's name, so errors name the op the user wrote.
     fn name(&self) -> &'static str {
         self.linear.name()

@@ -2,6 +2,7 @@
 //! channels-last input, (N, C) or, with `keepdims`, (N, 1, C) / (N, 1, 1, C).
 
 use super::conv::{contiguous, expect_grad_shape, rank_error, to_array};
+use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::pool::{global_pool_backward, global_pool_forward};
@@ -69,6 +70,29 @@ impl GlobalPool {
 }
 
 impl Primitive for GlobalPool {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float(self.name, inputs)?;
+        let layout = if self.rank == 1 {
+            "(batch, length, channels)"
+        } else {
+            "(batch, height, width, channels)"
+        };
+        if x.rank() != self.rank + 2 {
+            return Err(Error::shape(
+                self.name,
+                format!("an input of rank {} {layout}", self.rank + 2),
+                format!("an input of shape {}", fmt_dims(&x.shape)),
+            ));
+        }
+        let (n, c) = (x.shape[0], x.shape[self.rank + 1]);
+        let mut shape = vec![n];
+        if self.keepdims {
+            shape.extend(std::iter::repeat_n(Some(1), self.rank));
+        }
+        shape.push(c);
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         self.name
     }

@@ -1,6 +1,7 @@
 //! matmul (batched, numpy broadcasting over batch dimensions) and bias_add.
 
 use super::broadcast::{broadcast_shape, reduce_owned};
+use super::spec::{self, broadcast_dims, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::buffer::filled;
@@ -127,6 +128,34 @@ impl MatMul {
 }
 
 impl Primitive for MatMul {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "matmul";
+        spec::expect_arity(op, inputs, 2)?;
+        let (a, b) = (&inputs[0], &inputs[1]);
+        a.expect_dtype(op, "operands", DType::F32)?;
+        b.expect_dtype(op, "operands", DType::F32)?;
+        if a.rank() < 2 || b.rank() < 2 {
+            return Err(Error::shape(
+                op,
+                "operands of rank >= 2",
+                format!("{} and {}", fmt_dims(&a.shape), fmt_dims(&b.shape)),
+            ));
+        }
+        let (ra, rb) = (a.rank(), b.rank());
+        if let (Some(k), Some(k2)) = (a.shape[ra - 1], b.shape[rb - 2]) {
+            if k != k2 {
+                return Err(Error::shape(
+                    op,
+                    format!("the last axis of the first operand ({k}) to equal the second-to-last axis of the second"),
+                    format!("{} and {}", fmt_dims(&a.shape), fmt_dims(&b.shape)),
+                ));
+            }
+        }
+        let mut shape = broadcast_dims(op, &a.shape[..ra - 2], &b.shape[..rb - 2])?;
+        shape.extend([a.shape[ra - 2], b.shape[rb - 1]]);
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "matmul"
     }
@@ -217,6 +246,32 @@ impl BiasAdd {
 }
 
 impl Primitive for BiasAdd {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "bias_add";
+        spec::expect_arity(op, inputs, 2)?;
+        let (x, b) = (&inputs[0], &inputs[1]);
+        x.expect_dtype(op, "an input", DType::F32)?;
+        b.expect_dtype(op, "a bias", DType::F32)?;
+        let fits = b.rank() == 1
+            && x.rank() >= 1
+            && match (x.shape[x.rank() - 1], b.shape[0]) {
+                (Some(c), Some(n)) => c == n,
+                _ => true,
+            };
+        if !fits {
+            return Err(Error::shape(
+                op,
+                "a bias of shape (channels,) matching the input's last axis",
+                format!(
+                    "input {} and bias {}",
+                    fmt_dims(&x.shape),
+                    fmt_dims(&b.shape)
+                ),
+            ));
+        }
+        Ok(x.clone())
+    }
+
     fn name(&self) -> &'static str {
         "bias_add"
     }

@@ -1,6 +1,7 @@
 //! Elementwise math the losses, metrics and normalizations are built from:
 //! sqrt, square, log, abs, neg, and clip to a range.
 
+use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::{map, zip3};
@@ -94,6 +95,10 @@ impl Kind {
 }
 
 impl Primitive for Unary {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec::same_float(self.name, inputs)
+    }
+
     fn name(&self) -> &'static str {
         self.name
     }

@@ -5,6 +5,7 @@
 
 pub mod attrs;
 pub mod padding;
+pub mod spec;
 
 mod activation;
 mod binary;
@@ -27,6 +28,7 @@ mod xent;
 
 pub use attrs::{Attr, Attrs};
 pub use fused::{FusedLinear, Fusion};
+pub use spec::{DType, Dim, TensorSpec};
 
 use crate::error::{Error, Result};
 use crate::tensor::{Value, ValueView};
@@ -50,6 +52,11 @@ pub type InputGrads = Vec<Option<ArrayD<f32>>>;
 pub trait Primitive: Debug + Send + Sync {
     /// The op's name, the same as `pykeras.ops.<name>`.
     fn name(&self) -> &'static str;
+
+    /// The output's shape and element type for inputs like `inputs`, found
+    /// without running anything (unknown sizes stay unknown). Wrong shapes,
+    /// types or attributes fail here, naming the op, before any kernel runs.
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec>;
 
     /// Computes the output from the inputs.
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value>;
@@ -274,3 +281,6 @@ mod tests {
         assert!(build("nope", &Attrs::new()).is_err());
     }
 }
+
+#[cfg(test)]
+mod harness_tests;

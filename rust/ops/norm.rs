@@ -2,6 +2,7 @@
 //! work on a (rows, features) matrix: batch_norm reduces down the rows (per
 //! channel), layer_norm along each row (per sample). Sums run in a fixed order.
 
+use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
@@ -121,6 +122,19 @@ impl BatchNorm {
 }
 
 impl Primitive for BatchNorm {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "batch_norm";
+        spec::expect_arity(op, inputs, 5)?;
+        let x = &inputs[0];
+        x.expect_dtype(op, "an input", DType::F32)?;
+        let axis = spec::axis_of(op, self.axis, x.rank())?;
+        let names = ["gamma", "beta", "moving_mean", "moving_variance"];
+        for (v, name) in inputs[1..].iter().zip(names) {
+            spec::expect_values(op, name, v, x.shape[axis])?;
+        }
+        Ok(x.clone())
+    }
+
     fn name(&self) -> &'static str {
         "batch_norm"
     }
@@ -217,6 +231,18 @@ impl LayerNorm {
 }
 
 impl Primitive for LayerNorm {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "layer_norm";
+        spec::expect_arity(op, inputs, 3)?;
+        let x = &inputs[0];
+        x.expect_dtype(op, "an input", DType::F32)?;
+        let axes = self.axes(x.rank())?;
+        let features = spec::known_product(&axes.iter().map(|&a| x.shape[a]).collect::<Vec<_>>());
+        spec::expect_values(op, "gamma", &inputs[1], features)?;
+        spec::expect_values(op, "beta", &inputs[2], features)?;
+        Ok(x.clone())
+    }
+
     fn name(&self) -> &'static str {
         "layer_norm"
     }

@@ -3,8 +3,10 @@
 
 use super::conv::{
     contiguous, expect_grad_shape, geometry, lift_input, lift_pair, output_shape, to_array,
+    windowed_dims,
 };
 use super::padding::Padding;
+use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::pool::{
@@ -64,6 +66,20 @@ impl Pool {
 }
 
 impl Primitive for Pool {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float(self.name, inputs)?;
+        let shape = windowed_dims(
+            self.name,
+            &x.shape,
+            self.rank,
+            self.pool_size,
+            self.strides,
+            [1, 1],
+            self.padding,
+        )?;
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         self.name
     }

@@ -1,6 +1,7 @@
 //! sum, mean and max over axes. Each output element is reduced sequentially
 //! in index order, so results do not depend on the thread count.
 
+use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
@@ -69,6 +70,22 @@ impl Reduce {
 }
 
 impl Primitive for Reduce {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float(self.name(), inputs)?;
+        let axes = self.axes(x.rank())?;
+        let shape = x
+            .shape
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &d)| match (axes.contains(&i), self.keepdims) {
+                (false, _) => Some(d),
+                (true, true) => Some(Some(1)),
+                (true, false) => None,
+            })
+            .collect();
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         match self.kind {
             Kind::Sum => "sum",

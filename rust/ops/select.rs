@@ -2,6 +2,7 @@
 //! losses are made of. Their outputs are float32 (indices and 0/1 flags are
 //! exact in float32 for any realistic class count) and carry no gradient.
 
+use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{class_ids, expect_arity, normalize_axis, Value, ValueView};
@@ -23,6 +24,19 @@ impl ArgMax {
 }
 
 impl Primitive for ArgMax {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "argmax";
+        spec::expect_arity(op, inputs, 1)?;
+        let x = &inputs[0];
+        x.expect_dtype(op, "an input", DType::F32)?;
+        let axis = spec::axis_of(op, self.axis, x.rank())?;
+        let mut shape = x.shape.clone();
+        shape.remove(axis);
+        // Indices as float32, as the kernel returns them (metrics compare
+        // them with float labels).
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "argmax"
     }
@@ -90,6 +104,13 @@ impl OneHot {
 }
 
 impl Primitive for OneHot {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec::expect_arity("one_hot", inputs, 1)?;
+        let mut shape = inputs[0].shape.clone();
+        shape.push(Some(self.num_classes));
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "one_hot"
     }
@@ -145,6 +166,34 @@ impl InTopK {
 }
 
 impl Primitive for InTopK {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "in_top_k";
+        spec::expect_arity(op, inputs, 2)?;
+        let (targets, preds) = (&inputs[0], &inputs[1]);
+        preds.expect_dtype(op, "predictions", DType::F32)?;
+        let fits = preds.rank() == 2
+            && targets.rank() == 1
+            && match (targets.shape[0], preds.shape[0]) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+        if !fits {
+            return Err(Error::shape(
+                op,
+                "targets of shape (batch,) and predictions of shape (batch, classes)",
+                format!(
+                    "targets {} and predictions {}",
+                    fmt_dims(&targets.shape),
+                    fmt_dims(&preds.shape)
+                ),
+            ));
+        }
+        Ok(TensorSpec::new(
+            vec![targets.shape[0].or(preds.shape[0])],
+            DType::F32,
+        ))
+    }
+
     fn name(&self) -> &'static str {
         "in_top_k"
     }

@@ -1,6 +1,7 @@
 //! Shape ops: reshape, transpose, concat, slice, pad. Their gradients move
 //! values back to where they came from.
 
+use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
@@ -81,6 +82,19 @@ impl Reshape {
 }
 
 impl Primitive for Reshape {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float("reshape", inputs)?;
+        let shape = match spec::known_product(&x.shape) {
+            Some(total) => self.target(&[total])?.into_iter().map(Some).collect(),
+            None => self
+                .shape
+                .iter()
+                .map(|&d| usize::try_from(d).ok())
+                .collect(),
+        };
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "reshape"
     }
@@ -166,6 +180,15 @@ impl Transpose {
 }
 
 impl Primitive for Transpose {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float("transpose", inputs)?;
+        let perm = self.perm(x.rank())?;
+        Ok(TensorSpec::new(
+            perm.iter().map(|&p| x.shape[p]).collect(),
+            DType::F32,
+        ))
+    }
+
     fn name(&self) -> &'static str {
         "transpose"
     }
@@ -218,6 +241,46 @@ impl Concat {
 }
 
 impl Primitive for Concat {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "concat";
+        let Some(first) = inputs.first() else {
+            return Err(Error::argument(
+                op,
+                "expected at least one input. Received: 0 inputs",
+            ));
+        };
+        for x in inputs {
+            x.expect_dtype(op, "inputs", DType::F32)?;
+        }
+        let rank = first.rank();
+        let axis = spec::axis_of(op, self.axis, rank)?;
+        let mut shape = first.shape.clone();
+        for x in &inputs[1..] {
+            let same = x.rank() == rank
+                && (0..rank)
+                    .all(|i| i == axis || spec::dims_compatible(&[x.shape[i]], &[shape[i]]));
+            if !same {
+                return Err(Error::shape(
+                    op,
+                    format!("inputs whose shapes match except on axis {axis}"),
+                    inputs
+                        .iter()
+                        .map(|v| fmt_dims(&v.shape))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ));
+            }
+            for (i, d) in shape.iter_mut().enumerate() {
+                *d = if i == axis {
+                    d.zip(x.shape[i]).map(|(a, b)| a + b)
+                } else {
+                    d.or(x.shape[i])
+                };
+            }
+        }
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "concat"
     }
@@ -339,6 +402,34 @@ impl Slice {
 }
 
 impl Primitive for Slice {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float("slice", inputs)?;
+        if x.rank() != self.start.len() {
+            return Err(Error::shape(
+                "slice",
+                format!("an input of rank {}", self.start.len()),
+                format!("an input of shape {}", fmt_dims(&x.shape)),
+            ));
+        }
+        if let Some(known) = x.shape.iter().copied().collect::<Option<Vec<usize>>>() {
+            let ranges = self.ranges(&known)?;
+            return Ok(TensorSpec::f32(
+                &ranges.iter().map(|(a, b)| b - a).collect::<Vec<_>>(),
+            ));
+        }
+        let shape = x
+            .shape
+            .iter()
+            .zip(self.start.iter().zip(&self.size))
+            .map(|(&d, (&s, &n))| match (n, d) {
+                (-1, Some(d)) => usize::try_from(d as i64 - s).ok(),
+                (-1, None) => None,
+                (n, _) => usize::try_from(n).ok(),
+            })
+            .collect();
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "slice"
     }
@@ -419,6 +510,27 @@ impl Pad {
 }
 
 impl Primitive for Pad {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let x = spec::same_float("pad", inputs)?;
+        if x.rank() != self.widths.len() {
+            return Err(Error::shape(
+                "pad",
+                format!(
+                    "an input of rank {} (one pad pair per axis)",
+                    self.widths.len()
+                ),
+                format!("an input of shape {}", fmt_dims(&x.shape)),
+            ));
+        }
+        let shape = x
+            .shape
+            .iter()
+            .zip(&self.widths)
+            .map(|(d, &(a, b))| d.map(|d| d + a + b))
+            .collect();
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         "pad"
     }

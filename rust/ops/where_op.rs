@@ -4,6 +4,7 @@
 
 use super::broadcast::{broadcast_shape, reduce_owned};
 use super::compare::as_f64;
+use super::spec::{self, broadcast_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -40,6 +41,15 @@ fn broadcast<'b>(x: &'b ArrayViewD<'_, f32>, shape: &[usize]) -> Result<ArrayVie
 }
 
 impl Primitive for Where {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec::expect_arity(OP, inputs, 3)?;
+        inputs[1].expect_dtype(OP, "x", DType::F32)?;
+        inputs[2].expect_dtype(OP, "y", DType::F32)?;
+        let s = broadcast_dims(OP, &inputs[0].shape, &inputs[1].shape)?;
+        let shape = broadcast_dims(OP, &s, &inputs[2].shape)?;
+        Ok(TensorSpec::new(shape, DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         OP
     }

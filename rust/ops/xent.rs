@@ -4,6 +4,7 @@
 //! Fusing keeps it stable (log-sum-exp) and makes the gradient simply
 //! `softmax - labels`.
 
+use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -111,6 +112,31 @@ fn log_softmax(m: ArrayView2<f32>) -> Array2<f32> {
 }
 
 impl Primitive for SoftmaxCrossEntropy {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec::expect_arity(OP, inputs, 2)?;
+        let (logits, labels) = (&inputs[0], &inputs[1]);
+        logits.expect_dtype(OP, "logits", DType::F32)?;
+        logits.expect_min_rank(OP, "logits", 1)?;
+        let batch = &logits.shape[..logits.rank() - 1];
+        let fits = match labels.dtype {
+            DType::I64 => spec::dims_compatible(&labels.shape, batch),
+            DType::F32 => spec::dims_compatible(&labels.shape, &logits.shape),
+        };
+        if !fits {
+            return Err(Error::shape(
+                OP,
+                "integer labels shaped like the logits without their last axis, or float labels shaped like the logits",
+                format!(
+                    "logits {} and {} labels {}",
+                    fmt_dims(&logits.shape),
+                    labels.dtype.name(),
+                    fmt_dims(&labels.shape)
+                ),
+            ));
+        }
+        Ok(TensorSpec::new(batch.to_vec(), DType::F32))
+    }
+
     fn name(&self) -> &'static str {
         OP
     }

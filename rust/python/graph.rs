@@ -6,7 +6,7 @@ use super::errors::to_py;
 use super::variable::PyVariable;
 use super::{compute, compute_sized};
 use crate::graph::{backward, forward, store, Graph, NodeId, Plan, Tape};
-use crate::ops::{self, Context};
+use crate::ops::{self, Context, DType, Dim, TensorSpec};
 use crate::tensor::{Value, ValueView};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
@@ -53,10 +53,26 @@ impl PyGraph {
         }
     }
 
-    /// Adds an input fed at run time; returns its node id.
-    #[pyo3(signature = (name="input"))]
-    fn input(&mut self, name: &str) -> PyResult<NodeId> {
-        Ok(self.graph_mut()?.input(name))
+    /// Adds an input fed at run time; returns its node id. With `shape`
+    /// (None for sizes known only at run time) the ops over it know their
+    /// output shapes while the graph is built.
+    #[pyo3(signature = (name="input", shape=None, dtype="float32"))]
+    fn input(&mut self, name: &str, shape: Option<Vec<Dim>>, dtype: &str) -> PyResult<NodeId> {
+        let spec = shape
+            .map(|s| DType::parse(name, dtype).map(|d| TensorSpec::new(s, d)))
+            .transpose()
+            .map_err(to_py)?;
+        Ok(self.graph_mut()?.input_with_spec(name, spec))
+    }
+
+    /// `(shape, dtype)` of node `id`, with None for sizes known only at run
+    /// time, or None when the node's spec is unknown.
+    fn spec(&self, id: NodeId) -> PyResult<Option<(Vec<Dim>, &'static str)>> {
+        Ok(self
+            .graph
+            .spec(id)
+            .map_err(to_py)?
+            .map(|s| (s.shape.clone(), s.dtype.name())))
     }
 
     /// Adds a variable node. `value` is a `Variable` (shared, not copied) or

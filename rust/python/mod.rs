@@ -10,7 +10,7 @@ mod trainer;
 mod variable;
 
 use crate::kernels::{cancel, parallel};
-use crate::ops::{self, Context};
+use crate::ops::{self, Context, DType, Dim, TensorSpec};
 use convert::{attrs_from_py, value_to_py, Held};
 use errors::to_py;
 use pyo3::prelude::*;
@@ -163,6 +163,28 @@ fn get_num_threads() -> PyResult<usize> {
     parallel::num_threads().map_err(to_py)
 }
 
+/// `(shape, dtype)` of op `name`'s output for inputs of `specs` (each a
+/// `(shape, dtype)` pair, None for sizes known only at run time), by the op's
+/// own rule: nothing runs. Bad shapes, types or attributes raise here.
+#[pyfunction]
+#[pyo3(signature = (name, specs, attrs=None))]
+fn op_output(
+    name: &str,
+    specs: Vec<(Vec<Dim>, String)>,
+    attrs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Vec<Dim>, &'static str)> {
+    let attrs = attrs_from_py(attrs)?;
+    let specs = specs
+        .into_iter()
+        .map(|(shape, dtype)| DType::parse(name, &dtype).map(|d| TensorSpec::new(shape, d)))
+        .collect::<crate::Result<Vec<_>>>()
+        .map_err(to_py)?;
+    let out = ops::build(name, &attrs)
+        .and_then(|op| op.output_spec(&specs))
+        .map_err(to_py)?;
+    Ok((out.shape, out.dtype.name()))
+}
+
 /// The names of every primitive op.
 #[pyfunction]
 fn op_names() -> Vec<&'static str> {
@@ -176,6 +198,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(op_names, m)?)?;
+    m.add_function(wrap_pyfunction!(op_output, m)?)?;
     m.add_class::<graph::PyGraph>()?;
     m.add_class::<graph::PyTape>()?;
     m.add_class::<variable::PyVariable>()?;
