@@ -21,6 +21,7 @@ from pykeras import (
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from pykeras.config import get_num_threads, set_num_threads
@@ -55,5 +56,6 @@ __all__ = [
     "regularizers",
     "saving",
     "set_num_threads",
+    "tree",
     "utils",
 ]

@@ -13,6 +13,16 @@ from pykeras.layers.core.lambda_layer import Lambda
 from pykeras.layers.input_layer import Input, InputLayer
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
+from pykeras.layers.merge_functions import (
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from pykeras.layers.merging.add import Add
 from pykeras.layers.merging.average import Average
 from pykeras.layers.merging.concatenate import Concatenate
@@ -101,4 +111,12 @@ __all__ = [
     "Subtract",
     "UpSampling2D",
     "ZeroPadding2D",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]

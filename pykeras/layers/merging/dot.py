@@ -24,10 +24,15 @@ class Dot(Merge):
         self.normalize = normalize
 
     def _pair(self, shapes):
-        if not isinstance(shapes, (list, tuple)) or len(shapes) != 2:
+        # A single tensor's shape is a tuple of ints: refuse it here, not with a TypeError below.
+        if (
+            not isinstance(shapes, (list, tuple))
+            or len(shapes) != 2
+            or not all(isinstance(s, (list, tuple)) for s in shapes)
+        ):
             raise ValueError(
-                f"Layer '{self.name}' (Dot) should be called on exactly 2 inputs. "
-                f"Received: {shapes}"
+                f"Layer '{self.name}' (Dot) should be called on a list of exactly 2 inputs. "
+                f"Received: input_shape={shapes}"
             )
         a, b = shapes
         axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
