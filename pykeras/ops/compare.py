@@ -3,6 +3,19 @@ into arithmetic, as metrics need); integer labels may be either operand."""
 
 from pykeras.ops._dispatch import integer_positions, run
 
+__all__ = [
+    "argmax",
+    "equal",
+    "greater",
+    "greater_equal",
+    "in_top_k",
+    "less",
+    "less_equal",
+    "not_equal",
+    "one_hot",
+    "where",
+]
+
 
 def _compare(name, x1, x2):
     inputs = [x1, x2]

@@ -7,6 +7,13 @@ from pykeras.ops.compare import one_hot
 from pykeras.ops.math import clip, log, multiply, negative, subtract, sum
 from pykeras.ops.nn import log_softmax, softplus
 
+__all__ = [
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "log_sigmoid",
+    "sparse_categorical_crossentropy",
+]
+
 EPSILON = 1e-7
 
 

@@ -2,6 +2,29 @@
 
 from pykeras.ops._dispatch import run
 
+__all__ = [
+    "abs",
+    "add",
+    "bias_add",
+    "clip",
+    "div",
+    "divide",
+    "log",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "minimum",
+    "mul",
+    "multiply",
+    "negative",
+    "sqrt",
+    "square",
+    "sub",
+    "subtract",
+    "sum",
+]
+
 
 def add(x1, x2):
     """Elementwise `x1 + x2` with numpy broadcasting."""

@@ -3,6 +3,25 @@ embedding, normalization and the fused softmax cross-entropy."""
 
 from pykeras.ops._dispatch import run
 
+__all__ = [
+    "elu",
+    "exponential",
+    "gelu",
+    "hard_sigmoid",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "relu",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+]
+
 
 def relu(x):
     """max(x, 0)."""

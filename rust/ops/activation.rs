@@ -2,6 +2,7 @@
 //! along an axis. Definitions follow Keras 3 (`keras.activations`), e.g.
 //! hard_sigmoid is relu6(x + 3) / 6 and gelu is exact unless `approximate`.
 
+use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, Fusion, InputGrads, OpRef, Primitive};
 use crate::error::Result;
@@ -55,7 +56,6 @@ pub struct Activation {
 pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
     let (static_name, kind): (&'static str, Kind) = match name {
         "relu" => {
-            attrs.check_known(name, &["negative_slope", "max_value", "threshold"])?;
             (
                 "relu",
                 Kind::Relu {
@@ -66,13 +66,11 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
             )
         }
         "softmax" | "log_softmax" => {
-            attrs.check_known(name, &["axis"])?;
             let axis = attrs.int(name, "axis", -1)?;
             let log = name == "log_softmax";
             return Ok(Some(Arc::new(Softmax { axis, log })));
         }
         "elu" => {
-            attrs.check_known(name, &["alpha"])?;
             (
                 "elu",
                 Kind::Elu {
@@ -81,7 +79,6 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
             )
         }
         "gelu" => {
-            attrs.check_known(name, &["approximate"])?;
             (
                 "gelu",
                 Kind::Gelu {
@@ -90,7 +87,6 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
             )
         }
         "leaky_relu" => {
-            attrs.check_known(name, &["negative_slope"])?;
             (
                 "leaky_relu",
                 Kind::LeakyRelu {
@@ -112,7 +108,6 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
                 "linear" => ("linear", Kind::Linear),
                 _ => return Ok(None),
             };
-            attrs.check_known(name, &[])?;
             (n, k)
         }
     };
@@ -549,3 +544,167 @@ impl Primitive for Softmax {
         Ok(vec![Some(gx)])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "relu",
+        doc: "max(x, 0), with an optional negative slope, cap and threshold",
+        inputs: &["x"],
+        attrs: &[("negative_slope", Lit::Float(0.0)), ("max_value", Lit::None), ("threshold", Lit::Float(0.0))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "sigmoid",
+        doc: "1 / (1 + exp(-x))",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "tanh",
+        doc: "hyperbolic tangent",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "elu",
+        doc: "x if x > 0 else alpha * (exp(x) - 1)",
+        inputs: &["x"],
+        attrs: &[("alpha", Lit::Float(1.0))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "selu",
+        doc: "scaled exponential linear unit",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "gelu",
+        doc: "Gaussian error linear unit (exact, or the tanh approximation)",
+        inputs: &["x"],
+        attrs: &[("approximate", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "silu",
+        doc: "x * sigmoid(x)",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "swish",
+        doc: "x * sigmoid(x) (silu)",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "softplus",
+        doc: "log(1 + exp(x))",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "softsign",
+        doc: "x / (1 + |x|)",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "leaky_relu",
+        doc: "x if x > 0 else negative_slope * x",
+        inputs: &["x"],
+        attrs: &[("negative_slope", Lit::Float(0.2))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "hard_sigmoid",
+        doc: "relu6(x + 3) / 6",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "exponential",
+        doc: "exp(x)",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "linear",
+        doc: "x",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "softmax",
+        doc: "exp(x) / sum(exp(x)) along an axis",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::Int(-1))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[("axis", Lit::Int(1))], &[Sample::F32(&[3, 4, 2])]),
+    },
+    OpInfo {
+        name: "log_softmax",
+        doc: "log(softmax(x)) along an axis",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::Int(-1))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| build(n, a)?.ok_or_else(|| crate::Error::argument(n, "not an activation")),
+        example: (&[("axis", Lit::Int(1))], &[Sample::F32(&[3, 4, 2])]),
+    },
+];

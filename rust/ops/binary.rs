@@ -1,8 +1,10 @@
 //! add, sub, mul, div, maximum, minimum with numpy broadcasting.
 
+use super::registry::{OpInfo, Sample};
+use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned, reduce_to_shape};
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::zip2;
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -24,8 +26,7 @@ pub struct Binary {
 }
 
 impl Binary {
-    pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
-        attrs.check_known(name, &[])?;
+    pub fn new(name: &str) -> Result<Self> {
         let kind = match name {
             "add" => Kind::Add,
             "sub" => Kind::Sub,
@@ -180,3 +181,67 @@ impl Primitive for Binary {
         ])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "add",
+        doc: "x1 + x2, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+    OpInfo {
+        name: "sub",
+        doc: "x1 - x2, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+    OpInfo {
+        name: "mul",
+        doc: "x1 * x2, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+    OpInfo {
+        name: "div",
+        doc: "x1 / x2, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::Positive(&[3, 1])]),
+    },
+    OpInfo {
+        name: "maximum",
+        doc: "elementwise maximum (NaN propagates), broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+    OpInfo {
+        name: "minimum",
+        doc: "elementwise minimum (NaN propagates), broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+];

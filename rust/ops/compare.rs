@@ -3,9 +3,11 @@
 //! into arithmetic. Either operand may be int64 (labels). A mask is piecewise
 //! constant, so no gradient flows through it.
 
+use super::registry::{OpInfo, Sample};
+use std::sync::Arc;
 use super::broadcast::broadcast_shape;
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
@@ -26,8 +28,7 @@ pub struct Compare {
 }
 
 impl Compare {
-    pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
-        attrs.check_known(name, &[])?;
+    pub fn new(name: &str) -> Result<Self> {
         let kind = match name {
             "equal" => Kind::Equal,
             "not_equal" => Kind::NotEqual,
@@ -109,6 +110,71 @@ impl Primitive for Compare {
     }
 }
 
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "equal",
+        doc: "x1 == x2 as a 0/1 float mask, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32, int64",
+        differentiable: false,
+        build: |n, _| Ok(Arc::new(Compare::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[1, 4])]),
+    },
+    OpInfo {
+        name: "not_equal",
+        doc: "x1 != x2 as a 0/1 float mask, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32, int64",
+        differentiable: false,
+        build: |n, _| Ok(Arc::new(Compare::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[1, 4])]),
+    },
+    OpInfo {
+        name: "greater",
+        doc: "x1 > x2 as a 0/1 float mask, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32, int64",
+        differentiable: false,
+        build: |n, _| Ok(Arc::new(Compare::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[1, 4])]),
+    },
+    OpInfo {
+        name: "greater_equal",
+        doc: "x1 >= x2 as a 0/1 float mask, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32, int64",
+        differentiable: false,
+        build: |n, _| Ok(Arc::new(Compare::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[1, 4])]),
+    },
+    OpInfo {
+        name: "less",
+        doc: "x1 < x2 as a 0/1 float mask, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32, int64",
+        differentiable: false,
+        build: |n, _| Ok(Arc::new(Compare::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[1, 4])]),
+    },
+    OpInfo {
+        name: "less_equal",
+        doc: "x1 <= x2 as a 0/1 float mask, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32, int64",
+        differentiable: false,
+        build: |n, _| Ok(Arc::new(Compare::new(n)?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[1, 4])]),
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,7 +184,7 @@ mod tests {
     fn compares_floats_with_int_labels_and_broadcasts() {
         let a = arr1(&[0.0f32, 1.0, 2.0]).into_dyn();
         let b = ndarray::arr0(1i64).into_dyn();
-        let eq = Compare::new("equal", &Attrs::new()).unwrap();
+        let eq = Compare::new("equal").unwrap();
         let out = eq
             .forward(
                 &[ValueView::F32(a.view()), ValueView::I64(b.view())],
@@ -126,7 +192,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, Value::F32(arr1(&[0.0, 1.0, 0.0]).into_dyn()));
-        let gt = Compare::new("greater", &Attrs::new()).unwrap();
+        let gt = Compare::new("greater").unwrap();
         let out = gt
             .forward(
                 &[ValueView::F32(a.view()), ValueView::I64(b.view())],
@@ -140,7 +206,7 @@ mod tests {
     fn refuses_shapes_that_do_not_broadcast() {
         let a = ArrayD::<f32>::zeros(IxDyn(&[2, 3]));
         let b = ArrayD::<f32>::zeros(IxDyn(&[4]));
-        let op = Compare::new("less", &Attrs::new()).unwrap();
+        let op = Compare::new("less").unwrap();
         assert!(op
             .forward(
                 &[ValueView::F32(a.view()), ValueView::F32(b.view())],

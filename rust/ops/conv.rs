@@ -5,6 +5,8 @@
 //! well defined (PyTorch allows it); TensorFlow's refusal is a limit of its
 //! kernels, and the Keras layers refuse it themselves before reaching here.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::padding::{window_output, Padding};
 use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
 use super::{Attrs, Context, Fusion, InputGrads, Primitive};
@@ -195,7 +197,6 @@ impl Conv {
             "conv2d" => ("conv2d", 2),
             _ => return Err(Error::argument(name, "not a convolution")),
         };
-        attrs.check_known(name, &["strides", "padding", "dilation_rate"])?;
         Ok(Self {
             name,
             rank,
@@ -363,6 +364,31 @@ impl Primitive for Conv {
         Ok(vec![dx, Some(to_array(op, k.shape(), dk)?)])
     }
 }
+
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "conv1d",
+        doc: "1-d convolution, channels last, kernel (size, in, out)",
+        inputs: &["inputs", "kernel"],
+        attrs: &[("strides", Lit::None), ("padding", Lit::Str("valid")), ("dilation_rate", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Conv::new(n, a)?)),
+        example: (&[("padding", Lit::Str("same"))], &[Sample::F32(&[2, 5, 3]), Sample::F32(&[3, 3, 4])]),
+    },
+    OpInfo {
+        name: "conv2d",
+        doc: "2-d convolution, channels last, kernel (h, w, in, out)",
+        inputs: &["inputs", "kernel"],
+        attrs: &[("strides", Lit::None), ("padding", Lit::Str("valid")), ("dilation_rate", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Conv::new(n, a)?)),
+        example: (&[("strides", Lit::Ints(&[2, 1]))], &[Sample::F32(&[2, 5, 4, 2]), Sample::F32(&[3, 2, 2, 3])]),
+    },
+];
 
 #[cfg(test)]
 #[path = "conv_tests.rs"]

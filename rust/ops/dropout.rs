@@ -1,6 +1,8 @@
 //! Inverted dropout: while training, each element is kept with probability
 //! 1 - rate and scaled by 1 / (1 - rate); at inference it is the identity.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
@@ -21,7 +23,6 @@ pub struct Dropout {
 
 impl Dropout {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("dropout", &["rate", "seed", "training"])?;
         let rate = attrs.float("dropout", "rate", 0.5)?;
         if !(0.0..1.0).contains(&rate) {
             return Err(Error::argument(
@@ -142,3 +143,17 @@ impl Primitive for Dropout {
         Ok(vec![Some(self.apply_owned(grad, ctx)?)])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "dropout",
+        doc: "zeroes a fraction `rate` of x (seeded mask) and scales the rest by 1 / (1 - rate) when training",
+        inputs: &["x"],
+        attrs: &[("rate", Lit::Float(0.5)), ("seed", Lit::Int(0)), ("training", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(Dropout::new(a)?)),
+        example: (&[("rate", Lit::Float(0.5))], &[Sample::F32(&[3, 4])]),
+    },
+];

@@ -1,8 +1,10 @@
 //! Embedding lookup: rows of a table gathered by integer ids; the gradient
 //! scatter-adds back into the table in id order (deterministic).
 
+use super::registry::{OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{class_ids, expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, Ix2, IxDyn};
@@ -11,8 +13,7 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Ix2, IxDyn};
 pub struct Embedding;
 
 impl Embedding {
-    pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("embedding", &[])?;
+    pub fn new() -> Result<Self> {
         Ok(Embedding)
     }
 }
@@ -97,3 +98,17 @@ impl Primitive for Embedding {
         Ok(vec![None, Some(gt.into_dyn())])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "embedding",
+        doc: "rows of a table (input_dim, output_dim) at integer ids",
+        inputs: &["ids", "table"],
+        attrs: &[],
+        dtypes: "int64 ids, float32 table",
+        differentiable: true,
+        build: |_, _| Ok(Arc::new(Embedding::new()?)),
+        example: (&[], &[Sample::Ids(&[0, 2, 1, 2], &[2, 2]), Sample::F32(&[3, 5])]),
+    },
+];

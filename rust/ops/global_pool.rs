@@ -1,6 +1,8 @@
 //! global_avg_pool1d/2d and global_max_pool1d/2d: one value per channel of a
 //! channels-last input, (N, C) or, with `keepdims`, (N, 1, C) / (N, 1, 1, C).
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::conv::{contiguous, expect_grad_shape, rank_error, to_array};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
@@ -26,7 +28,6 @@ impl GlobalPool {
             "global_max_pool2d" => ("global_max_pool2d", 2, true),
             _ => return Err(Error::argument(name, "not a global pooling op")),
         };
-        attrs.check_known(name, &["keepdims"])?;
         Ok(Self {
             name,
             rank,
@@ -122,6 +123,51 @@ impl Primitive for GlobalPool {
         Ok(vec![Some(to_array(op, x.shape(), dx)?)])
     }
 }
+
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "global_avg_pool1d",
+        doc: "mean over the length axis, channels last",
+        inputs: &["inputs"],
+        attrs: &[("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(GlobalPool::new(n, a)?)),
+        example: (&[], &[Sample::F32(&[2, 5, 3])]),
+    },
+    OpInfo {
+        name: "global_avg_pool2d",
+        doc: "mean over the spatial axes, channels last",
+        inputs: &["inputs"],
+        attrs: &[("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(GlobalPool::new(n, a)?)),
+        example: (&[("keepdims", Lit::Bool(true))], &[Sample::F32(&[2, 3, 4, 3])]),
+    },
+    OpInfo {
+        name: "global_max_pool1d",
+        doc: "max over the length axis, channels last",
+        inputs: &["inputs"],
+        attrs: &[("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(GlobalPool::new(n, a)?)),
+        example: (&[], &[Sample::F32(&[2, 5, 3])]),
+    },
+    OpInfo {
+        name: "global_max_pool2d",
+        doc: "max over the spatial axes, channels last",
+        inputs: &["inputs"],
+        attrs: &[("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(GlobalPool::new(n, a)?)),
+        example: (&[("keepdims", Lit::Bool(true))], &[Sample::F32(&[2, 3, 4, 3])]),
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! its kernel produces (also with the batch size unknown), and its backward
 //! rule agrees with finite differences of its forward pass.
 
-use super::{build, Attr, Attrs, Context, TensorSpec, OP_NAMES};
+use super::{build, op_names, registry, Attrs, Context, TensorSpec};
 use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayD, IxDyn};
 
@@ -44,105 +44,18 @@ impl Lcg {
             .collect();
         ArrayD::from_shape_vec(IxDyn(shape), values).expect("shape")
     }
-
-    fn positive(&mut self, shape: &[usize]) -> ArrayD<f32> {
-        self.array(shape).mapv(|v| v.abs() + 0.5)
-    }
 }
 
-fn ints(v: &[i64]) -> Attr {
-    Attr::Ints(v.to_vec())
-}
-
-fn ids(values: &[i64], shape: &[usize]) -> Value {
-    Value::I64(ArrayD::from_shape_vec(IxDyn(shape), values.to_vec()).expect("ids"))
-}
-
-/// Attributes and inputs exercising op `name`.
+/// Op `name`'s own example (its `OpInfo`), made concrete.
 fn case(name: &str, g: &mut Lcg) -> (Attrs, Vec<Value>) {
-    let f = |g: &mut Lcg, s: &[usize]| Value::F32(g.array(s));
-    let a = Attrs::new();
-    match name {
-        "add" | "sub" | "mul" | "maximum" | "minimum" => (a, vec![f(g, &[3, 4]), f(g, &[4])]),
-        "div" => (a, vec![f(g, &[3, 4]), Value::F32(g.positive(&[3, 1]))]),
-        "matmul" => (a, vec![f(g, &[2, 3, 4]), f(g, &[4, 5])]),
-        "bias_add" => (a, vec![f(g, &[3, 4]), f(g, &[4])]),
-        "sqrt" | "log" => (a, vec![Value::F32(g.positive(&[3, 4]))]),
-        "clip" => (
-            a.with("min", Attr::Float(-0.5))
-                .with("max", Attr::Float(0.5)),
-            vec![f(g, &[3, 4])],
-        ),
-        "softmax" | "log_softmax" => (a.with("axis", Attr::Int(1)), vec![f(g, &[3, 4, 2])]),
-        "sum" | "mean" | "max" => (
-            a.with("axis", ints(&[1]))
-                .with("keepdims", Attr::Bool(false)),
-            vec![f(g, &[3, 4, 2])],
-        ),
-        "dropout" => (a.with("rate", Attr::Float(0.5)), vec![f(g, &[3, 4])]),
-        "embedding" => (a, vec![ids(&[0, 2, 1, 2], &[2, 2]), f(g, &[3, 5])]),
-        "batch_norm" => (
-            a,
-            vec![
-                f(g, &[4, 3]),
-                f(g, &[3]),
-                f(g, &[3]),
-                f(g, &[3]),
-                Value::F32(g.positive(&[3])),
-            ],
-        ),
-        "layer_norm" => (a, vec![f(g, &[4, 3]), f(g, &[3]), f(g, &[3])]),
-        "softmax_cross_entropy" => (a, vec![f(g, &[4, 3]), ids(&[0, 2, 1, 1], &[4])]),
-        "conv1d" => (
-            a.with("padding", Attr::Str("same".into())),
-            vec![f(g, &[2, 5, 3]), f(g, &[3, 3, 4])],
-        ),
-        "conv2d" => (
-            a.with("strides", ints(&[2, 1])),
-            vec![f(g, &[2, 5, 4, 2]), f(g, &[3, 2, 2, 3])],
-        ),
-        "max_pool1d" | "avg_pool1d" => (a.with("pool_size", ints(&[2])), vec![f(g, &[2, 6, 3])]),
-        "max_pool2d" | "avg_pool2d" => (
-            a.with("pool_size", ints(&[2, 2]))
-                .with("padding", Attr::Str("same".into())),
-            vec![f(g, &[2, 5, 4, 3])],
-        ),
-        "global_avg_pool1d" | "global_max_pool1d" => (a, vec![f(g, &[2, 5, 3])]),
-        "global_avg_pool2d" | "global_max_pool2d" => (
-            a.with("keepdims", Attr::Bool(true)),
-            vec![f(g, &[2, 3, 4, 3])],
-        ),
-        "equal" | "not_equal" | "greater" | "greater_equal" | "less" | "less_equal" => {
-            (a, vec![f(g, &[3, 4]), f(g, &[1, 4])])
-        }
-        "where" => (a, vec![f(g, &[3, 1]), f(g, &[3, 4]), f(g, &[4])]),
-        "argmax" => (a.with("axis", Attr::Int(0)), vec![f(g, &[3, 4])]),
-        "one_hot" => (
-            a.with("num_classes", Attr::Int(4)),
-            vec![ids(&[0, 3, 1], &[3])],
-        ),
-        "in_top_k" => (
-            a.with("k", Attr::Int(2)),
-            vec![ids(&[0, 3, 1], &[3]), f(g, &[3, 4])],
-        ),
-        "reshape" => (a.with("shape", ints(&[-1, 6])), vec![f(g, &[3, 4])]),
-        "transpose" => (a.with("axes", ints(&[2, 0, 1])), vec![f(g, &[2, 3, 4])]),
-        "concat" => (
-            a.with("axis", Attr::Int(1)),
-            vec![f(g, &[2, 3]), f(g, &[2, 2])],
-        ),
-        "slice" => (
-            a.with("start_indices", ints(&[1, 0]))
-                .with("shape", ints(&[2, -1])),
-            vec![f(g, &[4, 3])],
-        ),
-        "pad" => (
-            a.with("pad_width", Attr::IntLists(vec![vec![1, 0], vec![0, 2]])),
-            vec![f(g, &[2, 3])],
-        ),
-        // Activations (and anything else of one float input).
-        _ => (a, vec![f(g, &[3, 4])]),
-    }
+    let info = registry::info(name).expect("registered");
+    let inputs = info
+        .example
+        .1
+        .iter()
+        .map(|s| s.value(&mut |shape| g.array(shape)))
+        .collect();
+    (info.example_attrs(), inputs)
 }
 
 fn spec_with_unknown_batch(spec: &TensorSpec) -> TensorSpec {
@@ -156,7 +69,7 @@ fn spec_with_unknown_batch(spec: &TensorSpec) -> TensorSpec {
 #[test]
 fn every_op_states_the_output_its_kernel_produces() {
     let mut g = Lcg(7);
-    for &name in OP_NAMES {
+    for name in op_names() {
         let (attrs, inputs) = case(name, &mut g);
         let op = build(name, &attrs).unwrap_or_else(|e| panic!("{name}: {e}"));
         let views: Vec<ValueView> = inputs.iter().map(Value::view).collect();
@@ -178,19 +91,6 @@ fn every_op_states_the_output_its_kernel_produces() {
     }
 }
 
-/// Ops whose output does not vary smoothly with their float inputs.
-const NOT_DIFFERENTIABLE: &[&str] = &[
-    "equal",
-    "not_equal",
-    "greater",
-    "greater_equal",
-    "less",
-    "less_equal",
-    "argmax",
-    "one_hot",
-    "in_top_k",
-];
-
 #[test]
 fn every_op_backward_matches_finite_differences() {
     let mut g = Lcg(11);
@@ -199,8 +99,8 @@ fn every_op_backward_matches_finite_differences() {
         training: true,
         seed: 3,
     };
-    for &name in OP_NAMES {
-        if NOT_DIFFERENTIABLE.contains(&name) {
+    for name in op_names() {
+        if !registry::info(name).expect("registered").differentiable {
             continue;
         }
         let (attrs, inputs) = case(name, &mut g);
@@ -246,5 +146,29 @@ fn every_op_backward_matches_finite_differences() {
                 );
             }
         }
+    }
+}
+
+/// Building an op with no attributes and with its declared defaults gives
+/// the same op: the defaults in the table are the ones the op uses.
+#[test]
+fn declared_defaults_are_the_ops_own() {
+    for info in registry::all() {
+        let mut defaults = Attrs::new();
+        for (k, v) in info.attrs {
+            defaults.insert(k, v.to_attr());
+        }
+        let (Ok(bare), Ok(declared)) =
+            (build(info.name, &Attrs::new()), build(info.name, &defaults))
+        else {
+            // Ops with a required attribute (reshape's shape) build from neither.
+            continue;
+        };
+        assert_eq!(
+            format!("{bare:?}"),
+            format!("{declared:?}"),
+            "{}",
+            info.name
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! matmul (batched, numpy broadcasting over batch dimensions) and bias_add.
 
+use super::registry::{OpInfo, Sample};
+use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned};
 use super::spec::{self, broadcast_dims, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, Fusion, InputGrads, Primitive};
+use super::{Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::buffer::filled;
 use crate::kernels::elementwise::{column_sums, rows_plus};
@@ -121,8 +123,7 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
 pub struct MatMul;
 
 impl MatMul {
-    pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("matmul", &[])?;
+    pub fn new() -> Result<Self> {
         Ok(MatMul)
     }
 }
@@ -228,8 +229,7 @@ impl Primitive for MatMul {
 pub struct BiasAdd;
 
 impl BiasAdd {
-    pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("bias_add", &[])?;
+    pub fn new() -> Result<Self> {
         Ok(BiasAdd)
     }
 
@@ -336,3 +336,27 @@ impl Primitive for BiasAdd {
         Ok(vec![dx, Some(db)])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "matmul",
+        doc: "matrix product over the last two axes, batch axes broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, _| Ok(Arc::new(MatMul::new()?)),
+        example: (&[], &[Sample::F32(&[2, 3, 4]), Sample::F32(&[4, 5])]),
+    },
+    OpInfo {
+        name: "bias_add",
+        doc: "x + bias along the last axis",
+        inputs: &["x", "bias"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, _| Ok(Arc::new(BiasAdd::new()?)),
+        example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+];

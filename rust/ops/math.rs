@@ -1,6 +1,8 @@
 //! Elementwise math the losses, metrics and normalizations are built from:
 //! sqrt, square, log, abs, neg, and clip to a range.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
@@ -28,7 +30,6 @@ impl Unary {
     pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
         let (name, kind) = match name {
             "clip" => {
-                attrs.check_known(name, &["min", "max"])?;
                 let min = attrs.float(name, "min", f64::NEG_INFINITY)? as f32;
                 let max = attrs.float(name, "max", f64::INFINITY)? as f32;
                 if min > max {
@@ -40,7 +41,6 @@ impl Unary {
                 ("clip", Kind::Clip { min, max })
             }
             _ => {
-                attrs.check_known(name, &[])?;
                 match name {
                     "sqrt" => ("sqrt", Kind::Sqrt),
                     "square" => ("square", Kind::Square),
@@ -133,3 +133,67 @@ impl Primitive for Unary {
         Ok(vec![Some(g)])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "sqrt",
+        doc: "square root",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Unary::new(n, a)?)),
+        example: (&[], &[Sample::Positive(&[3, 4])]),
+    },
+    OpInfo {
+        name: "square",
+        doc: "x * x",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Unary::new(n, a)?)),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "log",
+        doc: "natural logarithm",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Unary::new(n, a)?)),
+        example: (&[], &[Sample::Positive(&[3, 4])]),
+    },
+    OpInfo {
+        name: "abs",
+        doc: "absolute value",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Unary::new(n, a)?)),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "neg",
+        doc: "-x",
+        inputs: &["x"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Unary::new(n, a)?)),
+        example: (&[], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "clip",
+        doc: "x limited to [min, max]",
+        inputs: &["x"],
+        attrs: &[("min", Lit::None), ("max", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Unary::new(n, a)?)),
+        example: (&[("min", Lit::Float(-0.5)), ("max", Lit::Float(0.5))], &[Sample::F32(&[3, 4])]),
+    },
+];

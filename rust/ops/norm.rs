@@ -2,6 +2,8 @@
 //! work on a (rows, features) matrix: batch_norm reduces down the rows (per
 //! channel), layer_norm along each row (per sample). Sums run in a fixed order.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
@@ -71,7 +73,6 @@ pub struct BatchNorm {
 
 impl BatchNorm {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("batch_norm", &["axis", "epsilon", "training"])?;
         Ok(Self {
             axis: attrs.int("batch_norm", "axis", -1)?,
             epsilon: attrs.float("batch_norm", "epsilon", 1e-3)? as f32,
@@ -198,7 +199,6 @@ pub struct LayerNorm {
 
 impl LayerNorm {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("layer_norm", &["axis", "epsilon"])?;
         Ok(Self {
             axes: attrs
                 .opt_ints("layer_norm", "axis")?
@@ -294,3 +294,27 @@ impl Primitive for LayerNorm {
         ])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "batch_norm",
+        doc: "normalises x along `axis` by batch statistics (training) or moving ones",
+        inputs: &["x", "gamma", "beta", "moving_mean", "moving_variance"],
+        attrs: &[("axis", Lit::Int(-1)), ("epsilon", Lit::Float(1e-3)), ("training", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(BatchNorm::new(a)?)),
+        example: (&[], &[Sample::F32(&[4, 3]), Sample::F32(&[3]), Sample::F32(&[3]), Sample::F32(&[3]), Sample::Positive(&[3])]),
+    },
+    OpInfo {
+        name: "layer_norm",
+        doc: "normalises x over `axis` per sample, then scales and shifts",
+        inputs: &["x", "gamma", "beta"],
+        attrs: &[("axis", Lit::Ints(&[-1])), ("epsilon", Lit::Float(1e-3))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(LayerNorm::new(a)?)),
+        example: (&[], &[Sample::F32(&[4, 3]), Sample::F32(&[3]), Sample::F32(&[3])]),
+    },
+];

@@ -1,6 +1,8 @@
 //! max_pool1d/2d and avg_pool1d/2d over channels-last inputs. 1-D pools run
 //! as 2-D ones with a height of 1 (`kernels::pool`).
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::conv::{
     contiguous, expect_grad_shape, geometry, lift_input, lift_pair, output_shape, to_array,
     windowed_dims,
@@ -35,7 +37,6 @@ impl Pool {
             "avg_pool2d" => ("avg_pool2d", 2, false),
             _ => return Err(Error::argument(name, "not a pooling op")),
         };
-        attrs.check_known(name, &["pool_size", "strides", "padding"])?;
         let pool_size = attrs.spatial(name, "pool_size", rank, 2)?;
         // Keras: strides default to the pool size.
         let strides = match attrs.opt_ints(name, "strides")? {
@@ -119,6 +120,51 @@ impl Primitive for Pool {
         Ok(vec![Some(to_array(op, x.shape(), dx)?)])
     }
 }
+
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "max_pool1d",
+        doc: "max over windows of the length axis, channels last",
+        inputs: &["inputs"],
+        attrs: &[("pool_size", Lit::None), ("strides", Lit::None), ("padding", Lit::Str("valid"))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Pool::new(n, a)?)),
+        example: (&[("pool_size", Lit::Ints(&[2]))], &[Sample::F32(&[2, 6, 3])]),
+    },
+    OpInfo {
+        name: "max_pool2d",
+        doc: "max over spatial windows, channels last",
+        inputs: &["inputs"],
+        attrs: &[("pool_size", Lit::None), ("strides", Lit::None), ("padding", Lit::Str("valid"))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Pool::new(n, a)?)),
+        example: (&[("pool_size", Lit::Ints(&[2, 2])), ("padding", Lit::Str("same"))], &[Sample::F32(&[2, 5, 4, 3])]),
+    },
+    OpInfo {
+        name: "avg_pool1d",
+        doc: "mean over windows of the length axis, channels last",
+        inputs: &["inputs"],
+        attrs: &[("pool_size", Lit::None), ("strides", Lit::None), ("padding", Lit::Str("valid"))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Pool::new(n, a)?)),
+        example: (&[("pool_size", Lit::Ints(&[2]))], &[Sample::F32(&[2, 6, 3])]),
+    },
+    OpInfo {
+        name: "avg_pool2d",
+        doc: "mean over spatial windows, channels last",
+        inputs: &["inputs"],
+        attrs: &[("pool_size", Lit::None), ("strides", Lit::None), ("padding", Lit::Str("valid"))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Pool::new(n, a)?)),
+        example: (&[("pool_size", Lit::Ints(&[2, 2])), ("padding", Lit::Str("same"))], &[Sample::F32(&[2, 5, 4, 3])]),
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
 //! sum, mean and max over axes. Each output element is reduced sequentially
 //! in index order, so results do not depend on the thread count.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
@@ -23,7 +25,6 @@ pub struct Reduce {
 
 impl Reduce {
     pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
-        attrs.check_known(name, &["axis", "keepdims"])?;
         let kind = match name {
             "sum" => Kind::Sum,
             "mean" => Kind::Mean,
@@ -196,3 +197,37 @@ impl Primitive for Reduce {
         Ok(vec![Some(gx)])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "sum",
+        doc: "sum over axes (all by default)",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::None), ("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Reduce::new(n, a)?)),
+        example: (&[("axis", Lit::Ints(&[1]))], &[Sample::F32(&[3, 4, 2])]),
+    },
+    OpInfo {
+        name: "mean",
+        doc: "mean over axes (all by default)",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::None), ("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Reduce::new(n, a)?)),
+        example: (&[("axis", Lit::Ints(&[1]))], &[Sample::F32(&[3, 4, 2])]),
+    },
+    OpInfo {
+        name: "max",
+        doc: "maximum over axes (all by default)",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::None), ("keepdims", Lit::Bool(false))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, a| Ok(Arc::new(Reduce::new(n, a)?)),
+        example: (&[("axis", Lit::Ints(&[1]))], &[Sample::F32(&[3, 4, 2])]),
+    },
+];

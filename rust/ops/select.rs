@@ -2,6 +2,8 @@
 //! losses are made of. Their outputs are float32 (indices and 0/1 flags are
 //! exact in float32 for any realistic class count) and carry no gradient.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
@@ -16,7 +18,6 @@ pub struct ArgMax {
 
 impl ArgMax {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("argmax", &["axis"])?;
         Ok(Self {
             axis: attrs.int("argmax", "axis", -1)?,
         })
@@ -89,7 +90,6 @@ pub struct OneHot {
 
 impl OneHot {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("one_hot", &["num_classes"])?;
         let n = attrs.int("one_hot", "num_classes", 0)?;
         if n < 1 {
             return Err(Error::argument(
@@ -153,7 +153,6 @@ pub struct InTopK {
 
 impl InTopK {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("in_top_k", &["k"])?;
         let k = attrs.int("in_top_k", "k", 5)?;
         if k < 1 {
             return Err(Error::argument(
@@ -246,6 +245,41 @@ impl Primitive for InTopK {
         Ok(vec![None, None])
     }
 }
+
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "argmax",
+        doc: "index of the largest value along an axis (float32 indices)",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::Int(-1))],
+        dtypes: "float32",
+        differentiable: false,
+        build: |_, a| Ok(Arc::new(ArgMax::new(a)?)),
+        example: (&[("axis", Lit::Int(0))], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "one_hot",
+        doc: "0/1 rows with a one at each id",
+        inputs: &["ids"],
+        attrs: &[("num_classes", Lit::None)],
+        dtypes: "int64 or whole float32 ids",
+        differentiable: false,
+        build: |_, a| Ok(Arc::new(OneHot::new(a)?)),
+        example: (&[("num_classes", Lit::Int(4))], &[Sample::Ids(&[0, 3, 1], &[3])]),
+    },
+    OpInfo {
+        name: "in_top_k",
+        doc: "1 where the target's prediction is among the k largest",
+        inputs: &["targets", "predictions"],
+        attrs: &[("k", Lit::Int(5))],
+        dtypes: "int64 or whole float32 targets, float32 predictions",
+        differentiable: false,
+        build: |_, a| Ok(Arc::new(InTopK::new(a)?)),
+        example: (&[("k", Lit::Int(2))], &[Sample::Ids(&[0, 3, 1], &[3]), Sample::F32(&[3, 4])]),
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
 //! Shape ops: reshape, transpose, concat, slice, pad. Their gradients move
 //! values back to where they came from.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
@@ -31,7 +33,6 @@ pub struct Reshape {
 
 impl Reshape {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("reshape", &["shape"])?;
         let shape = attrs
             .opt_ints("reshape", "shape")?
             .ok_or_else(|| Error::argument("reshape", "the attribute 'shape' is required"))?;
@@ -150,7 +151,6 @@ pub struct Transpose {
 
 impl Transpose {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("transpose", &["axes"])?;
         Ok(Self {
             axes: attrs.opt_ints("transpose", "axes")?,
         })
@@ -233,7 +233,6 @@ pub struct Concat {
 
 impl Concat {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("concat", &["axis"])?;
         Ok(Self {
             axis: attrs.int("concat", "axis", 0)?,
         })
@@ -355,7 +354,6 @@ pub struct Slice {
 
 impl Slice {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("slice", &["start_indices", "shape"])?;
         let start = attrs
             .opt_ints("slice", "start_indices")?
             .ok_or_else(|| Error::argument("slice", "the attribute 'start_indices' is required"))?;
@@ -474,7 +472,6 @@ pub struct Pad {
 
 impl Pad {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known("pad", &["pad_width", "constant_values"])?;
         let lists = attrs
             .opt_int_lists("pad", "pad_width")?
             .ok_or_else(|| Error::argument("pad", "the attribute 'pad_width' is required"))?;
@@ -571,3 +568,57 @@ impl Primitive for Pad {
         Ok(vec![Some(v.to_owned())])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "reshape",
+        doc: "the same values in a new shape (one size may be -1)",
+        inputs: &["x"],
+        attrs: &[("shape", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(Reshape::new(a)?)),
+        example: (&[("shape", Lit::Ints(&[-1, 6]))], &[Sample::F32(&[3, 4])]),
+    },
+    OpInfo {
+        name: "transpose",
+        doc: "axes permuted (reversed by default)",
+        inputs: &["x"],
+        attrs: &[("axes", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(Transpose::new(a)?)),
+        example: (&[("axes", Lit::Ints(&[2, 0, 1]))], &[Sample::F32(&[2, 3, 4])]),
+    },
+    OpInfo {
+        name: "concat",
+        doc: "inputs joined along an axis",
+        inputs: &["xs..."],
+        attrs: &[("axis", Lit::Int(0))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(Concat::new(a)?)),
+        example: (&[("axis", Lit::Int(1))], &[Sample::F32(&[2, 3]), Sample::F32(&[2, 2])]),
+    },
+    OpInfo {
+        name: "slice",
+        doc: "a block of x at start_indices of the given shape (-1: to the end)",
+        inputs: &["x"],
+        attrs: &[("start_indices", Lit::None), ("shape", Lit::None)],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(Slice::new(a)?)),
+        example: (&[("start_indices", Lit::Ints(&[1, 0])), ("shape", Lit::Ints(&[2, -1]))], &[Sample::F32(&[4, 3])]),
+    },
+    OpInfo {
+        name: "pad",
+        doc: "x padded with a constant",
+        inputs: &["x"],
+        attrs: &[("pad_width", Lit::None), ("constant_values", Lit::Float(0.0))],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(Pad::new(a)?)),
+        example: (&[("pad_width", Lit::IntLists(&[&[1, 0], &[0, 2]]))], &[Sample::F32(&[2, 3])]),
+    },
+];

@@ -2,10 +2,12 @@
 //! numpy broadcasting over all three. The gradient goes to the operand that
 //! was picked; the condition gets none.
 
+use super::registry::{OpInfo, Sample};
+use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned};
 use super::compare::as_f64;
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
@@ -16,8 +18,7 @@ pub struct Where;
 const OP: &str = "where";
 
 impl Where {
-    pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known(OP, &[])?;
+    pub fn new() -> Result<Self> {
         Ok(Where)
     }
 }
@@ -86,3 +87,17 @@ impl Primitive for Where {
         ])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "where",
+        doc: "x1 where the condition is non-zero, else x2, broadcasting",
+        inputs: &["condition", "x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |_, _| Ok(Arc::new(Where::new()?)),
+        example: (&[], &[Sample::F32(&[3, 1]), Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+];

@@ -4,6 +4,8 @@
 //! Fusing keeps it stable (log-sum-exp) and makes the gradient simply
 //! `softmax - labels`.
 
+use super::registry::{Lit, OpInfo, Sample};
+use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
@@ -17,7 +19,6 @@ const OP: &str = "softmax_cross_entropy";
 
 impl SoftmaxCrossEntropy {
     pub fn new(attrs: &Attrs) -> Result<Self> {
-        attrs.check_known(OP, &["axis"])?;
         let axis = attrs.int(OP, "axis", -1)?;
         if axis != -1 {
             return Err(Error::argument(
@@ -212,3 +213,17 @@ impl Primitive for SoftmaxCrossEntropy {
         Ok(vec![Some(dlogits), dlabels])
     }
 }
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[
+    OpInfo {
+        name: "softmax_cross_entropy",
+        doc: "cross-entropy of softmax(logits) against int labels or a distribution, per row",
+        inputs: &["logits", "labels"],
+        attrs: &[("axis", Lit::Int(-1))],
+        dtypes: "float32 logits, int64 or float32 labels",
+        differentiable: true,
+        build: |_, a| Ok(Arc::new(SoftmaxCrossEntropy::new(a)?)),
+        example: (&[], &[Sample::F32(&[4, 3]), Sample::Ids(&[0, 2, 1, 1], &[4])]),
+    },
+];

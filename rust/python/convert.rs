@@ -118,3 +118,16 @@ pub fn attrs_from_py(dict: Option<&Bound<'_, PyDict>>) -> PyResult<Attrs> {
     }
     Ok(attrs)
 }
+
+/// An attribute value as the Python value that would set it.
+pub fn attr_to_py<'py>(py: Python<'py>, a: &Attr) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match a {
+        Attr::None => py.None().into_bound(py),
+        Attr::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+        Attr::Int(i) => i.into_pyobject(py)?.into_any(),
+        Attr::Float(f) => f.into_pyobject(py)?.into_any(),
+        Attr::Str(s) => s.into_pyobject(py)?.into_any(),
+        Attr::Ints(v) => v.clone().into_pyobject(py)?.into_any(),
+        Attr::IntLists(v) => v.clone().into_pyobject(py)?.into_any(),
+    })
+}

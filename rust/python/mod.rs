@@ -11,7 +11,7 @@ mod variable;
 
 use crate::kernels::{cancel, parallel};
 use crate::ops::{self, Context, DType, Dim, TensorSpec};
-use convert::{attrs_from_py, value_to_py, Held};
+use convert::{attr_to_py, attrs_from_py, value_to_py, Held};
 use errors::to_py;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -188,7 +188,31 @@ fn op_output(
 /// The names of every primitive op.
 #[pyfunction]
 fn op_names() -> Vec<&'static str> {
-    ops::OP_NAMES.to_vec()
+    ops::op_names()
+}
+
+/// Every primitive op as declared in its module: a dict with `name`, `doc`,
+/// `inputs` (a name ending in `...` takes any number), `attrs` (name ->
+/// default, None where there is none), `dtypes` and `differentiable`.
+#[pyfunction]
+fn op_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    ops::registry::all()
+        .into_iter()
+        .map(|info| {
+            let d = PyDict::new(py);
+            d.set_item("name", info.name)?;
+            d.set_item("doc", info.doc)?;
+            d.set_item("inputs", info.inputs.to_vec())?;
+            let attrs = PyDict::new(py);
+            for (k, v) in info.attrs {
+                attrs.set_item(k, attr_to_py(py, &v.to_attr())?)?;
+            }
+            d.set_item("attrs", attrs)?;
+            d.set_item("dtypes", info.dtypes)?;
+            d.set_item("differentiable", info.differentiable)?;
+            Ok(d)
+        })
+        .collect()
 }
 
 #[pymodule]
@@ -199,6 +223,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(op_names, m)?)?;
     m.add_function(wrap_pyfunction!(op_output, m)?)?;
+    m.add_function(wrap_pyfunction!(op_specs, m)?)?;
     m.add_class::<graph::PyGraph>()?;
     m.add_class::<graph::PyTape>()?;
     m.add_class::<variable::PyVariable>()?;

@@ -90,3 +90,26 @@ def test_traced_tensors_know_their_shapes():
     out = model.predict(np.ones((2, 3), np.float32), verbose=0)
     assert out.shape == (2, 5)
     assert (None, 1, 5) in seen
+
+
+def test_op_specs_list_every_op_with_its_declaration():
+    specs = {s["name"]: s for s in _core.op_specs()}
+    assert set(specs) == set(_core.op_names())
+    relu = specs["relu"]
+    assert relu["inputs"] == ["x"]
+    assert relu["attrs"] == {"negative_slope": 0.0, "max_value": None, "threshold": 0.0}
+    assert relu["differentiable"]
+    assert specs["concat"]["inputs"] == ["xs..."]
+    assert not specs["argmax"]["differentiable"]
+    for spec in specs.values():
+        assert spec["doc"] and spec["dtypes"]
+
+
+def test_undeclared_attributes_are_refused_naming_the_op():
+    with pytest.raises(ValueError, match="'relu'.*unknown attribute 'slope'"):
+        _core.op("relu", [np.ones(2, np.float32)], {"slope": 0.1})
+
+
+def test_ops_shape_is_a_function():
+    assert ops.shape(np.zeros((2, 3))) == (2, 3)
+    assert ops.shape(keras.Input(shape=(4, 5))) == (None, 4, 5)

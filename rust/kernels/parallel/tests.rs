@@ -46,7 +46,9 @@ fn keep_warm_polls_only_during_the_call() {
         })
     });
     assert_eq!(sum, (0..2000u64).sum::<u64>());
-    assert_eq!(saw_pollers, 2);
+    // At least the two other threads (a stale poller of an earlier call
+    // may start late and stop at once).
+    assert!(saw_pollers >= 2, "{saw_pollers}");
     assert!(pollers_stop_within(Duration::from_secs(5)));
 
     let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -1,6 +1,44 @@
-"""Shape ops: reshape, transpose, concatenate, slice, pad."""
+"""Shape ops: shape, reshape, transpose, concatenate, slice, pad."""
+
+import numpy as np
 
 from pykeras.ops._dispatch import run
+
+__all__ = [
+    "concat",
+    "concatenate",
+    "pad",
+    "reshape",
+    "shape",
+    "slice",
+    "transpose",
+]
+
+
+def shape(x):
+    """The shape of `x` as a tuple: ints, and None for sizes known only at
+    run time (the batch of a symbolic or traced tensor).
+
+    Args:
+        x: a tensor, an array, a `Variable` or a symbolic tensor.
+
+    Returns:
+        A tuple of ints (and None where unknown).
+
+    Example:
+
+    >>> pykeras.ops.shape(np.zeros((2, 3)))
+    (2, 3)
+    """
+    known = getattr(x, "shape", None)
+    if known is None and hasattr(x, "tracer"):
+        raise ValueError(
+            "ops.shape: this traced tensor's shape is unknown (an input was declared "
+            f"without one). Received: {x!r}"
+        )
+    if known is None:
+        known = np.shape(x)
+    return tuple(None if d is None else int(d) for d in known)
 
 
 def reshape(x, newshape):
