@@ -1,6 +1,9 @@
 """Symbolic tensors: a shape and a dtype, and the layer call that made them."""
 
+from pykeras.engine.tensor_operators import install
 
+
+@install
 class KerasTensor:
     """A placeholder for a tensor in a model being defined.
 
@@ -30,66 +33,6 @@ class KerasTensor:
             src = f", created by layer '{self._keras_history[0].name}'"
         name = f", name={self.name}" if self.name else ""
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{name}{src}>"
-
-    # Arithmetic on symbolic tensors records op layers, as in Keras.
-    def __add__(self, other):
-        from pykeras import ops
-
-        return ops.add(self, other)
-
-    def __radd__(self, other):
-        from pykeras import ops
-
-        return ops.add(other, self)
-
-    def __sub__(self, other):
-        from pykeras import ops
-
-        return ops.subtract(self, other)
-
-    def __rsub__(self, other):
-        from pykeras import ops
-
-        return ops.subtract(other, self)
-
-    def __mul__(self, other):
-        from pykeras import ops
-
-        return ops.multiply(self, other)
-
-    def __rmul__(self, other):
-        from pykeras import ops
-
-        return ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        from pykeras import ops
-
-        return ops.divide(self, other)
-
-    def __rtruediv__(self, other):
-        from pykeras import ops
-
-        return ops.divide(other, self)
-
-    def __matmul__(self, other):
-        from pykeras import ops
-
-        return ops.matmul(self, other)
-
-    def __neg__(self):
-        from pykeras import ops
-
-        return ops.multiply(self, -1.0)
-
-    def _compare(self, other):
-        raise TypeError(
-            "Symbolic tensors cannot be compared with <, >, <= or >= to steer Python control "
-            "flow: they have no values while a model is being built. For control flow that "
-            "depends on values, run the model eagerly: set `model.run_eagerly = True`."
-        )
-
-    __lt__ = __gt__ = __le__ = __ge__ = _compare
 
     def __bool__(self):
         raise TypeError(

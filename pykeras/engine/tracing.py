@@ -10,8 +10,10 @@ import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
+from pykeras.engine.tensor_operators import install
 
 
+@install
 class GraphTensor:
     """A value inside a graph being traced.
 
@@ -33,15 +35,6 @@ class GraphTensor:
     def __repr__(self):
         return f"<GraphTensor node={self.node} shape={self.shape}>"
 
-    def _compare(self, other):
-        raise TypeError(
-            "A model's call() compared tensors with <, >, <= or >= while being compiled into a "
-            "graph, where tensors have no values yet. For control flow that depends on values, "
-            "run the model eagerly: set `model.run_eagerly = True`."
-        )
-
-    __lt__ = __gt__ = __le__ = __ge__ = _compare
-
     def __bool__(self):
         raise TypeError(
             "A model's call() used a tensor as a Python bool (in `if` or `while`) while being "
@@ -49,56 +42,6 @@ class GraphTensor:
             "depends on values, run the model eagerly: set `model.run_eagerly = True` (or pass "
             "`run_eagerly=True` to compile())."
         )
-
-    def __add__(self, other):
-        from pykeras import ops
-
-        return ops.add(self, other)
-
-    def __radd__(self, other):
-        from pykeras import ops
-
-        return ops.add(other, self)
-
-    def __sub__(self, other):
-        from pykeras import ops
-
-        return ops.subtract(self, other)
-
-    def __rsub__(self, other):
-        from pykeras import ops
-
-        return ops.subtract(other, self)
-
-    def __mul__(self, other):
-        from pykeras import ops
-
-        return ops.multiply(self, other)
-
-    def __rmul__(self, other):
-        from pykeras import ops
-
-        return ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        from pykeras import ops
-
-        return ops.divide(self, other)
-
-    def __rtruediv__(self, other):
-        from pykeras import ops
-
-        return ops.divide(other, self)
-
-    def __matmul__(self, other):
-        from pykeras import ops
-
-        return ops.matmul(self, other)
-
-    def __neg__(self):
-        from pykeras import ops
-
-        return ops.multiply(self, -1.0)
 
 
 class Tracer:

@@ -2,6 +2,7 @@
 into arithmetic, as metrics need); integer labels may be either operand."""
 
 from pykeras.ops._dispatch import integer_positions, run
+from pykeras.ops.math import maximum, multiply
 
 __all__ = [
     "argmax",
@@ -11,6 +12,10 @@ __all__ = [
     "in_top_k",
     "less",
     "less_equal",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
     "not_equal",
     "one_hot",
     "where",
@@ -73,3 +78,28 @@ def in_top_k(targets, predictions, k):
     """1.0 where the target class is among the `k` largest predictions."""
     inputs = [targets, predictions]
     return run("in_top_k", inputs, integer_positions(inputs, (0,)), k=int(k))
+
+
+def _truth(x):
+    """1 where `x` is non-zero, else 0 (masks are 0/1 float32)."""
+    return not_equal(x, 0.0)
+
+
+def logical_and(x1, x2):
+    """Elementwise logical AND of the truth values of `x1` and `x2` (a 0/1 mask)."""
+    return multiply(_truth(x1), _truth(x2))
+
+
+def logical_or(x1, x2):
+    """Elementwise logical OR of the truth values of `x1` and `x2` (a 0/1 mask)."""
+    return maximum(_truth(x1), _truth(x2))
+
+
+def logical_xor(x1, x2):
+    """Elementwise logical XOR of the truth values of `x1` and `x2` (a 0/1 mask)."""
+    return not_equal(_truth(x1), _truth(x2))
+
+
+def logical_not(x):
+    """Elementwise logical NOT of the truth value of `x` (a 0/1 mask)."""
+    return equal(x, 0.0)

@@ -3,6 +3,32 @@
 from pykeras.ops._dispatch import run
 
 __all__ = [
+    "exp",
+    "expm1",
+    "log1p",
+    "log2",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arcsinh",
+    "reciprocal",
+    "rsqrt",
+    "floor",
+    "ceil",
+    "sign",
+    "absolute",
+    "exp2",
+    "power",
+    "round",
+    "floor_divide",
+    "mod",
+    "true_divide",
     "abs",
     "add",
     "bias_add",
@@ -126,3 +152,101 @@ def max(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
 sub = subtract
 mul = multiply
 div = divide
+
+
+def _unary(name, doc):
+    def op(x):
+        return run(name, [x])
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"""Elementwise {doc}.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A float32 tensor shaped like `x`.
+    """
+    return op
+
+
+exp = _unary("exp", "e to the power `x`")
+expm1 = _unary("expm1", "`exp(x) - 1`, accurate near 0")
+log1p = _unary("log1p", "`log(1 + x)`, accurate near 0")
+log2 = _unary("log2", "base-2 logarithm")
+log10 = _unary("log10", "base-10 logarithm")
+sin = _unary("sin", "sine")
+cos = _unary("cos", "cosine")
+tan = _unary("tan", "tangent")
+sinh = _unary("sinh", "hyperbolic sine")
+cosh = _unary("cosh", "hyperbolic cosine")
+arcsin = _unary("arcsin", "inverse sine")
+arccos = _unary("arccos", "inverse cosine")
+arctan = _unary("arctan", "inverse tangent")
+arcsinh = _unary("arcsinh", "inverse hyperbolic sine")
+reciprocal = _unary("reciprocal", "`1 / x`")
+rsqrt = _unary("rsqrt", "`1 / sqrt(x)`")
+floor = _unary("floor", "largest integer not above `x` (no gradient)")
+ceil = _unary("ceil", "smallest integer not below `x` (no gradient)")
+sign = _unary("sign", "sign: -1, 0 or 1 (no gradient)")
+absolute = abs
+
+
+def exp2(x):
+    """Elementwise `2 ** x`."""
+    return run("pow", [2.0, x])
+
+
+def power(x1, x2):
+    """Elementwise `x1 ** x2`, broadcasting.
+
+    Args:
+        x1: the bases.
+        x2: the exponents.
+
+    Returns:
+        A float32 tensor of the broadcast shape. Small whole exponents given
+        as Python numbers become multiplications (exact, and defined for
+        negative bases).
+    """
+    if isinstance(x2, (int, float)) and not isinstance(x2, bool):
+        if x2 == 1:
+            return multiply(x1, 1.0)
+        if x2 == 2:
+            return square(x1)
+        if x2 == 3:
+            return multiply(square(x1), x1)
+        if x2 == 0.5:
+            return sqrt(x1)
+    return run("pow", [x1, x2])
+
+
+def round(x, decimals=0):
+    """Rounds to `decimals` places, ties to even as NumPy (no gradient).
+
+    Args:
+        x: input tensor.
+        decimals: number of decimal places.
+
+    Returns:
+        A float32 tensor shaped like `x`.
+    """
+    if decimals == 0:
+        return run("round", [x])
+    scale = 10.0 ** int(decimals)
+    return divide(run("round", [multiply(x, scale)]), scale)
+
+
+def floor_divide(x1, x2):
+    """Elementwise `floor(x1 / x2)`, broadcasting (no gradient)."""
+    return floor(divide(x1, x2))
+
+
+def mod(x1, x2):
+    """Elementwise remainder with the sign of `x2`, as NumPy's `mod`."""
+    return subtract(x1, multiply(floor_divide(x1, x2), x2))
+
+
+def true_divide(x1, x2):
+    """Elementwise `x1 / x2` (an alias of `divide`)."""
+    return divide(x1, x2)

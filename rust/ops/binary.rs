@@ -18,6 +18,7 @@ enum Kind {
     Div,
     Maximum,
     Minimum,
+    Pow,
 }
 
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl Binary {
             "div" => Kind::Div,
             "maximum" => Kind::Maximum,
             "minimum" => Kind::Minimum,
+            "pow" => Kind::Pow,
             _ => return Err(Error::argument(name, "not a binary op")),
         };
         Ok(Self { kind })
@@ -93,6 +95,7 @@ impl Primitive for Binary {
             Kind::Div => "div",
             Kind::Maximum => "maximum",
             Kind::Minimum => "minimum",
+            Kind::Pow => "pow",
         }
     }
 
@@ -107,6 +110,7 @@ impl Primitive for Binary {
             Kind::Div => apply(op, a, b, |x, y| x / y)?,
             Kind::Maximum => apply(op, a, b, nan_max)?,
             Kind::Minimum => apply(op, a, b, nan_min)?,
+            Kind::Pow => apply(op, a, b, f32::powf)?,
         };
         Ok(Value::F32(out))
     }
@@ -144,6 +148,28 @@ impl Primitive for Binary {
                 let gab = apply(op, grad.view(), a.view(), |g, x| g * x)?;
                 let gb = apply(op, gab.view(), b.view(), |ga, y| -ga / (y * y))?;
                 (ga, gb)
+            }
+            Kind::Pow => {
+                // d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y ln x, taken as 0
+                // where x <= 0 (as JAX's where the log is undefined).
+                let gx = apply(op, a.view(), b.view(), |x, y| {
+                    if y == 0.0 {
+                        0.0
+                    } else {
+                        y * x.powf(y - 1.0)
+                    }
+                })?;
+                let gy = apply(op, a.view(), b.view(), |x, y| {
+                    if x > 0.0 {
+                        x.powf(y) * x.ln()
+                    } else {
+                        0.0
+                    }
+                })?;
+                (
+                    apply(op, grad.view(), gx.view(), |g, d| g * d)?,
+                    apply(op, grad.view(), gy.view(), |g, d| g * d)?,
+                )
             }
             Kind::Maximum | Kind::Minimum => {
                 // The gradient goes to the selected operand; ties split it
@@ -243,5 +269,15 @@ pub(super) const OPS: &[OpInfo] = &[
         differentiable: true,
         build: |n, _| Ok(Arc::new(Binary::new(n)?)),
         example: (&[], &[Sample::F32(&[3, 4]), Sample::F32(&[4])]),
+    },
+    OpInfo {
+        name: "pow",
+        doc: "x1 to the power x2, broadcasting",
+        inputs: &["x1", "x2"],
+        attrs: &[],
+        dtypes: "float32",
+        differentiable: true,
+        build: |n, _| Ok(Arc::new(Binary::new(n)?)),
+        example: (&[], &[Sample::Positive(&[3, 4]), Sample::F32(&[4])]),
     },
 ];

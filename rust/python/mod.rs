@@ -10,6 +10,7 @@ mod trainer;
 mod variable;
 
 use crate::kernels::{cancel, parallel};
+use crate::ops::registry::Sample;
 use crate::ops::{self, Context, DType, Dim, TensorSpec};
 use convert::{attr_to_py, attrs_from_py, value_to_py, Held};
 use errors::to_py;
@@ -193,7 +194,9 @@ fn op_names() -> Vec<&'static str> {
 
 /// Every primitive op as declared in its module: a dict with `name`, `doc`,
 /// `inputs` (a name ending in `...` takes any number), `attrs` (name ->
-/// default, None where there is none), `dtypes` and `differentiable`.
+/// default, None where there is none), `dtypes`, `differentiable` and
+/// `example`: `(attrs, [(kind, shape, ids)])` with kind "float32",
+/// "positive" (float32 > 0) or "ids" (int64 `ids` of `shape`).
 #[pyfunction]
 fn op_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
     ops::registry::all()
@@ -210,6 +213,21 @@ fn op_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
             d.set_item("attrs", attrs)?;
             d.set_item("dtypes", info.dtypes)?;
             d.set_item("differentiable", info.differentiable)?;
+            let example_attrs = PyDict::new(py);
+            for (k, v) in info.example.0 {
+                example_attrs.set_item(k, attr_to_py(py, &v.to_attr())?)?;
+            }
+            let samples: Vec<(&str, Vec<usize>, Vec<i64>)> = info
+                .example
+                .1
+                .iter()
+                .map(|s| match s {
+                    Sample::F32(shape) => ("float32", shape.to_vec(), vec![]),
+                    Sample::Positive(shape) => ("positive", shape.to_vec(), vec![]),
+                    Sample::Ids(ids, shape) => ("ids", shape.to_vec(), ids.to_vec()),
+                })
+                .collect();
+            d.set_item("example", (example_attrs, samples))?;
             Ok(d)
         })
         .collect()

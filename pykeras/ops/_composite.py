@@ -1,0 +1,198 @@
+"""Helpers for the composite ops (`creation.py`, `arrays.py`): ops written in
+Python from the core's primitives, so they run eagerly, in Functional models
+and in traced graphs alike, and get their gradients from the primitives'.
+
+- Static shapes, with None for a size known only at run time (the batch).
+- Reshapes that write the one unknown size as -1, and refuse two.
+- Checks that raise the core's exception classes, naming the op in the
+  core's words: "Op 'expand_dims': axis must be in [-3, 3) ... Received: ...".
+- `rearrange`: the eager path that keeps integer and bool arrays exact.
+"""
+
+import numpy as np
+
+from pykeras._convert import to_float32
+from pykeras.errors import InvalidArgumentError, ShapeError
+from pykeras.ops._dispatch import run
+
+# float32 holds every integer up to 2**24 exactly: element positions below
+# this bound survive a trip through the core.
+EXACT_POSITIONS = 2**24
+
+
+def is_symbolic(x):
+    """Whether `x` is a symbolic `KerasTensor` or a traced `GraphTensor`."""
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.tracing import GraphTensor
+
+    return isinstance(x, (KerasTensor, GraphTensor))
+
+
+def any_symbolic(values):
+    """Whether any of `values` is symbolic, or a variable inside a trace (ops
+    on it must become graph nodes, not constants)."""
+    from pykeras.engine.tracing import find_tracer
+
+    return any(is_symbolic(v) for v in values) or find_tracer(list(values)) is not None
+
+
+def shape_of(op, x):
+    """The static shape of `x`: ints, and None where a size is unknown."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        if hasattr(x, "tracer"):
+            raise ShapeError(
+                f"Op '{op}' needs the rank of its input, and this traced tensor's shape is "
+                f"unknown (an input was declared without one). Received: {x!r}"
+            )
+        shape = np.shape(x)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def dims_text(shape):
+    """A shape as Keras prints it: `(None, 3)`."""
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_int(op, name, value, low=None):
+    """`value` as an int (Python or NumPy integer), at least `low` if given."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"Op '{op}': {name} must be an int. Received: {name}={value!r}")
+    if low is not None and value < low:
+        raise InvalidArgumentError(
+            f"Op '{op}': {name} must be at least {low}. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def int_list(op, name, value, low=None):
+    """An int or a sequence of ints as a list of ints."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    return [check_int(op, name, v, low) for v in values]
+
+
+def axis_of(op, axis, ndim, name="axis"):
+    """`axis` in [-ndim, ndim), as a non-negative int."""
+    axis = check_int(op, name, axis)
+    if not -ndim <= axis < ndim:
+        raise InvalidArgumentError(
+            f"Op '{op}': {name} must be in [-{ndim}, {ndim}) for a tensor of rank {ndim}. "
+            f"Received: {name}={axis}"
+        )
+    return axis % ndim
+
+
+def axes_of(op, axis, ndim, name="axis"):
+    """An int or a sequence of distinct ints, each in [-ndim, ndim), as a list."""
+    axes = [axis_of(op, a, ndim, name) for a in int_list(op, name, axis)]
+    if len(set(axes)) != len(axes):
+        raise InvalidArgumentError(
+            f"Op '{op}': {name} must not repeat an axis. Received: {name}={axis!r}"
+        )
+    return axes
+
+
+def static_size(op, shape, axis, what="axis"):
+    """The size of `shape[axis]`, which the op needs to know before run time."""
+    if shape[axis] is None:
+        raise ShapeError(
+            f"Op '{op}' needs the size of {what} {axis}, which is unknown until run time "
+            f"(the batch size of a symbolic tensor). Received: a tensor of shape "
+            f"{dims_text(shape)}"
+        )
+    return shape[axis]
+
+
+def reshape(op, x, dims, shape=None):
+    """`x` reshaped to `dims`, where None marks the one size known at run time
+    only (written -1); returns `x` itself when nothing changes."""
+    dims = [None if d is None else int(d) for d in dims]
+    if shape is not None and list(shape) == dims:
+        return x
+    if sum(d is None for d in dims) > 1:
+        raise ShapeError(
+            f"Op '{op}' can reshape a tensor with at most one size unknown until run time; "
+            f"the result would have shape {dims_text(dims)}. Received: a tensor of shape "
+            f"{dims_text(shape if shape is not None else shape_of(op, x))}"
+        )
+    return run("reshape", [x], shape=[-1 if d is None else d for d in dims])
+
+
+def transpose(x, perm):
+    """`x` with its axes permuted; `x` itself for the identity."""
+    perm = [int(p) for p in perm]
+    if perm == list(range(len(perm))):
+        return x
+    return run("transpose", [x], axes=perm)
+
+
+def concat(op, tensors, axis):
+    """`tensors` joined along `axis` (already non-negative), after checking
+    ranks and the other sizes so that a mismatch names `op`."""
+    shapes = [shape_of(op, t) for t in tensors]
+    first = shapes[0]
+    for s in shapes[1:]:
+        same = len(s) == len(first) and all(
+            a is None or b is None or a == b for i, (a, b) in enumerate(zip(first, s)) if i != axis
+        )
+        if not same:
+            raise ShapeError(
+                f"Op '{op}' expected tensors of the same rank whose sizes match except along "
+                f"axis {axis}. Received: shapes " + ", ".join(dims_text(t) for t in shapes)
+            )
+    if len(tensors) == 1:
+        return tensors[0]
+    return run("concat", list(tensors), axis=int(axis))
+
+
+def zeros(dims):
+    """A float32 zero constant; adding it broadcasts without changing values
+    (inf and NaN included), and its gradient sums the copies."""
+    return np.zeros(dims, np.float32)
+
+
+def result_dtype(arrays):
+    """The dtype of an eager result built from `arrays`' elements: bool and
+    integer arrays keep theirs (NumPy's promotion), anything else is float32,
+    the core's type."""
+    if arrays and all(a.dtype.kind in "biu" for a in arrays):
+        return np.result_type(*arrays)
+    return np.dtype(np.float32)
+
+
+def rearrange(fn, tensors, *args):
+    """`fn(*tensors, *args)`, where `fn` moves, copies or zeroes elements.
+
+    Symbolic tensors (or variables in a trace) go straight through. Eagerly,
+    float arrays are run as float32; integer and bool arrays run as their
+    elements' 1-based positions (exact in float32), which then pick the
+    original values, so they come back exact and with their dtype, as in
+    Keras (0 picks the zero that tril, triu and the like fill in).
+    """
+    from pykeras.backend.variable import Variable
+
+    if any_symbolic(tensors):
+        return fn(*tensors, *args)
+    arrays = [t.numpy() if isinstance(t, Variable) else np.asarray(t) for t in tensors]
+    dtype = result_dtype(arrays)
+    total = int(sum(a.size for a in arrays))
+    if dtype.kind == "f":
+        return fn(*[to_float32(a) for a in arrays], *args)
+    if total >= EXACT_POSITIONS:
+        # Too many elements to number exactly: carry the values instead
+        # (exact for integers below 2**24 in magnitude).
+        return _map(lambda r: r.astype(dtype), fn(*[to_float32(a) for a in arrays], *args))
+    positions, start = [], 1
+    for a in arrays:
+        positions.append(np.arange(start, start + a.size, dtype=np.float32).reshape(a.shape))
+        start += a.size
+    values = np.concatenate([np.zeros(1, dtype)] + [a.astype(dtype).ravel() for a in arrays])
+    return _map(lambda r: values[np.asarray(r).astype(np.int64)], fn(*positions, *args))
+
+
+def _map(f, out):
+    if isinstance(out, (list, tuple)):
+        return [f(o) for o in out]
+    return f(out)

@@ -1,0 +1,908 @@
+"""Array manipulation ops, as `keras.ops` has them: adding and removing
+axes, stacking, splitting, tiling, repeating, flipping, rolling,
+broadcasting, gathering, and masking to triangles.
+
+Each is a composite of the core's primitives (reshape, transpose, concat,
+slice, embedding, one_hot, where, add), so it runs eagerly, in Functional
+models and in traced graphs, with gradients from the primitives' rules:
+gathers go through `embedding`, whose backward pass scatter-adds.
+
+On symbolic and traced tensors at most one size may be unknown (the batch);
+an op that needs a size it cannot know before run time (flipping or rolling
+the batch axis, say) raises a `ShapeError` naming itself. Eagerly, bool and
+integer arrays keep their dtype and exact values; anything else gives
+float32, the core's type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pykeras._convert import to_index
+from pykeras.errors import InvalidArgumentError, OutOfRangeError, ShapeError
+from pykeras.ops import _composite as C
+from pykeras.ops._dispatch import run
+
+__all__ = [
+    "append",
+    "broadcast_to",
+    "expand_dims",
+    "flip",
+    "hstack",
+    "moveaxis",
+    "ravel",
+    "repeat",
+    "roll",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "take",
+    "take_along_axis",
+    "tile",
+    "tril",
+    "triu",
+    "vstack",
+]
+
+# ---------------------------------------------------------------- axes and shapes
+
+
+def expand_dims(x: Any, axis: int | Sequence[int]) -> Any:
+    """Expand the shape of a tensor.
+
+    Insert new axes of size 1 at the `axis` positions of the result.
+
+    Args:
+        x: Input tensor.
+        axis: Position (or positions) in the expanded axes where the new
+            axes are placed; negative values count from the end.
+
+    Returns:
+        Output tensor with the number of dimensions increased.
+
+    Example:
+
+    >>> keras.ops.expand_dims(np.ones((3, 4)), axis=(0, -1)).shape
+    (1, 3, 4, 1)
+    """
+    return C.rearrange(_expand_dims, [x], axis)
+
+
+def _expand_dims(x, axis):
+    shape = C.shape_of("expand_dims", x)
+    ndim = len(shape) + len(C.int_list("expand_dims", "axis", axis))
+    axes = C.axes_of("expand_dims", axis, ndim)
+    sizes = iter(shape)
+    return C.reshape(
+        "expand_dims", x, [1 if i in axes else next(sizes) for i in range(ndim)], shape
+    )
+
+
+def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Any:
+    """Remove axes of length one from `x`.
+
+    Args:
+        x: Input tensor.
+        axis: The axis or axes to remove, each of size 1; by default every
+            axis of size 1 (sizes unknown until run time are kept).
+
+    Returns:
+        The input tensor with the axes of length 1 removed.
+
+    Example:
+
+    >>> keras.ops.squeeze(np.ones((1, 3, 1))).shape
+    (3,)
+    """
+    return C.rearrange(_squeeze, [x], axis)
+
+
+def _squeeze(x, axis):
+    shape = C.shape_of("squeeze", x)
+    if axis is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    else:
+        axes = C.axes_of("squeeze", axis, len(shape))
+        for a in axes:
+            if shape[a] != 1:
+                raise ShapeError(
+                    f"Op 'squeeze' can only remove axes of size 1; axis {a} has size "
+                    f"{shape[a]}. Received: axis={axis!r} for a tensor of shape "
+                    f"{C.dims_text(shape)}"
+                )
+    return C.reshape("squeeze", x, [d for i, d in enumerate(shape) if i not in axes], shape)
+
+
+def ravel(x: Any) -> Any:
+    """Return a contiguous flattened tensor.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A 1-D tensor with the elements of `x` in row-major order.
+
+    Example:
+
+    >>> keras.ops.ravel(np.array([[1, 2], [3, 4]]))
+    array([1, 2, 3, 4])
+    """
+    return C.rearrange(_ravel, [x], "ravel")
+
+
+def _ravel(x, op="ravel"):
+    shape = C.shape_of(op, x)
+    size = None if None in shape else int(np.prod(shape, dtype=np.int64))
+    return C.reshape(op, x, [size], shape)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """Interchange two axes of a tensor.
+
+    Args:
+        x: Input tensor.
+        axis1: First axis.
+        axis2: Second axis.
+
+    Returns:
+        A tensor with the two axes swapped.
+
+    Example:
+
+    >>> keras.ops.swapaxes(np.ones((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
+    return C.rearrange(_swapaxes, [x], axis1, axis2)
+
+
+def _swapaxes(x, axis1, axis2):
+    ndim = len(C.shape_of("swapaxes", x))
+    a = C.axis_of("swapaxes", axis1, ndim, "axis1")
+    b = C.axis_of("swapaxes", axis2, ndim, "axis2")
+    perm = list(range(ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return C.transpose(x, perm)
+
+
+def moveaxis(x: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:
+    """Move axes of a tensor to new positions.
+
+    Other axes remain in their original order.
+
+    Args:
+        x: Tensor whose axes should be reordered.
+        source: Original positions of the axes to move. These must be unique.
+        destination: Destination positions for each of the original axes.
+            These must also be unique.
+
+    Returns:
+        Tensor with moved axes.
+
+    Example:
+
+    >>> keras.ops.moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    return C.rearrange(_moveaxis, [x], source, destination)
+
+
+def _moveaxis(x, source, destination):
+    ndim = len(C.shape_of("moveaxis", x))
+    src = C.axes_of("moveaxis", source, ndim, "source")
+    dst = C.axes_of("moveaxis", destination, ndim, "destination")
+    if len(src) != len(dst):
+        raise InvalidArgumentError(
+            "Op 'moveaxis' expected as many destination axes as source axes. "
+            f"Received: source={source!r}, destination={destination!r}"
+        )
+    order = [i for i in range(ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return C.transpose(x, order)
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
+    """Broadcast a tensor to a new shape.
+
+    Args:
+        x: The tensor to broadcast.
+        shape: The shape of the desired tensor. A single integer `i` is
+            interpreted as `(i,)`.
+
+    Returns:
+        A tensor with the desired shape.
+
+    Example:
+
+    >>> keras.ops.broadcast_to(np.array([1, 2, 3]), (2, 3))
+    array([[1, 2, 3],
+           [1, 2, 3]])
+    """
+    return C.rearrange(_broadcast_to, [x], shape)
+
+
+def _broadcast_to(x, shape):
+    if C.is_symbolic(shape):
+        raise InvalidArgumentError(
+            f"Op 'broadcast_to' needs a shape of concrete ints. Received: shape={shape!r}"
+        )
+    target = C.int_list("broadcast_to", "shape", shape, low=0)
+    have = C.shape_of("broadcast_to", x)
+    padded = [1] * (len(target) - len(have)) + list(have)
+    if len(have) > len(target) or any(
+        d is not None and d not in (1, t) for d, t in zip(padded, target)
+    ):
+        raise ShapeError(
+            f"Op 'broadcast_to' cannot broadcast a tensor of shape {C.dims_text(have)} to "
+            f"shape {C.dims_text(target)}: each size must be 1 or the target's. "
+            f"Received: shape={shape!r}"
+        )
+    if padded == target:
+        return C.reshape("broadcast_to", x, target, have)
+    # One small zero constant per broadcast axis: adding it copies x along
+    # that axis, and its gradient sums the copies.
+    for i, (d, t) in enumerate(zip(padded, target)):
+        if d != t:
+            x = run("add", [x, C.zeros([t if j == i else 1 for j in range(len(target))])])
+    return C.reshape("broadcast_to", x, target, C.shape_of("broadcast_to", x))
+
+
+# ---------------------------------------------------------------- joining and splitting
+
+
+def _tensor_list(op, xs):
+    if C.is_symbolic(xs) or not isinstance(xs, (list, tuple, np.ndarray)):
+        raise InvalidArgumentError(
+            f"Op '{op}' expected a list or tuple of tensors. Received: {xs!r}"
+        )
+    xs = list(xs)
+    if not xs:
+        raise InvalidArgumentError(f"Op '{op}' needs at least one tensor. Received: []")
+    return xs
+
+
+def stack(x: Sequence[Any], axis: int = 0) -> Any:
+    """Join a sequence of tensors along a new axis.
+
+    Args:
+        x: A sequence of tensors, all of the same shape.
+        axis: Axis of the result along which to stack. Defaults to `0`.
+
+    Returns:
+        The stacked tensor, one rank above the inputs.
+
+    Example:
+
+    >>> keras.ops.stack([np.ones(3), np.zeros(3)], axis=1).shape
+    (3, 2)
+    """
+    tensors = _tensor_list("stack", x)
+    return C.rearrange(lambda *ts: _stack(ts, axis), tensors)
+
+
+def _stack(tensors, axis):
+    shapes = [C.shape_of("stack", t) for t in tensors]
+    first = shapes[0]
+    for s in shapes[1:]:
+        if len(s) != len(first) or any(
+            a is not None and b is not None and a != b for a, b in zip(first, s)
+        ):
+            raise ShapeError(
+                "Op 'stack' expected tensors of the same shape. Received: shapes "
+                + ", ".join(C.dims_text(t) for t in shapes)
+            )
+    axis = C.axis_of("stack", axis, len(first) + 1)
+    return C.concat("stack", [_expand_dims(t, axis) for t in tensors], axis)
+
+
+def hstack(xs: Sequence[Any]) -> Any:
+    """Stack tensors in sequence horizontally (column wise).
+
+    This is concatenation along the first axis for 1-D tensors, and along
+    the second axis for all other tensors (scalars become 1-D).
+
+    Args:
+        xs: Sequence of tensors.
+
+    Returns:
+        The tensor formed by stacking the given tensors.
+
+    Example:
+
+    >>> keras.ops.hstack([np.ones((2, 1)), np.zeros((2, 3))]).shape
+    (2, 4)
+    """
+    tensors = _tensor_list("hstack", xs)
+    return C.rearrange(lambda *ts: _hstack(ts), tensors)
+
+
+def _hstack(tensors):
+    tensors = [_at_least(t, 1, "hstack") for t in tensors]
+    axis = 0 if len(C.shape_of("hstack", tensors[0])) == 1 else 1
+    return C.concat("hstack", tensors, axis)
+
+
+def vstack(xs: Sequence[Any]) -> Any:
+    """Stack tensors in sequence vertically (row wise).
+
+    This is concatenation along the first axis after 1-D tensors of shape
+    `(N,)` have been reshaped to `(1, N)` (and scalars to `(1, 1)`).
+
+    Args:
+        xs: Sequence of tensors.
+
+    Returns:
+        The tensor formed by stacking the given tensors.
+
+    Example:
+
+    >>> keras.ops.vstack([np.ones(3), np.zeros(3)]).shape
+    (2, 3)
+    """
+    tensors = _tensor_list("vstack", xs)
+    return C.rearrange(
+        lambda *ts: C.concat("vstack", [_at_least(t, 2, "vstack") for t in ts], 0), tensors
+    )
+
+
+def _at_least(x, rank, op):
+    shape = C.shape_of(op, x)
+    if len(shape) >= rank:
+        return x
+    return C.reshape(op, x, [1] * (rank - len(shape)) + list(shape), shape)
+
+
+def append(x1: Any, x2: Any, axis: int | None = None) -> Any:
+    """Append tensor `x2` to the end of tensor `x1`.
+
+    Args:
+        x1: First input tensor.
+        x2: Second input tensor.
+        axis: Axis along which tensor `x2` is appended to tensor `x1`. If
+            `None`, both tensors are flattened before use.
+
+    Returns:
+        A tensor with the values of `x2` appended to `x1`.
+
+    Example:
+
+    >>> keras.ops.append(np.array([1, 2]), np.array([[3], [4]]))
+    array([1, 2, 3, 4])
+    """
+    return C.rearrange(_append, [x1, x2], axis)
+
+
+def _append(x1, x2, axis):
+    if axis is None:
+        return C.concat("append", [_ravel(x1, "append"), _ravel(x2, "append")], 0)
+    axis = C.axis_of("append", axis, len(C.shape_of("append", x1)))
+    return C.concat("append", [x1, x2], axis)
+
+
+def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """Split a tensor into chunks.
+
+    Args:
+        x: Input tensor.
+        indices_or_sections: If an integer, N, the tensor is split into N
+            equal sections along `axis` (which must divide evenly). If a
+            list of sorted integers, the entries are the indices along
+            `axis` where the tensor is split.
+        axis: Axis along which to split. Defaults to `0`.
+
+    Returns:
+        A list of tensors.
+
+    Example:
+
+    >>> [p.shape for p in keras.ops.split(np.ones((6, 2)), [1, 4])]
+    [(1, 2), (3, 2), (2, 2)]
+    """
+    return C.rearrange(_split, [x], indices_or_sections, axis)
+
+
+def _split(x, indices_or_sections, axis):
+    shape = C.shape_of("split", x)
+    if not shape:
+        raise ShapeError("Op 'split' expected a tensor of rank >= 1. Received: a scalar")
+    axis = C.axis_of("split", axis, len(shape))
+    n = C.static_size("split", shape, axis)
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = C.check_int("split", "indices_or_sections", indices_or_sections, low=1)
+        if n % sections:
+            raise ShapeError(
+                f"Op 'split' cannot split axis {axis} of size {n} into {sections} equal "
+                f"sections. Received: indices_or_sections={sections} for a tensor of shape "
+                f"{C.dims_text(shape)}"
+            )
+        bounds = [n // sections * i for i in range(1, sections)]
+    else:
+        bounds = C.int_list("split", "indices_or_sections", indices_or_sections)
+    edges = [0, *bounds, n]
+    pieces = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        # NumPy's pieces are x[a:b] along the axis, with Python's slicing rules.
+        start, stop, _ = slice(a, b).indices(n)
+        starts = [start if i == axis else 0 for i in range(len(shape))]
+        sizes = [max(stop - start, 0) if i == axis else -1 for i in range(len(shape))]
+        pieces.append(run("slice", [x], start_indices=starts, shape=sizes))
+    return pieces
+
+
+# ---------------------------------------------------------------- copying and reordering
+
+
+def tile(x: Any, repeats: int | Sequence[int]) -> Any:
+    """Repeat `x` the number of times given by `repeats`.
+
+    If `repeats` has length `d`, the result will have dimension of
+    `max(d, x.ndim)`. If `x.ndim < d`, `x` is promoted to be d-dimensional
+    by prepending new axes. If `x.ndim > d`, `repeats` is promoted to
+    `x.ndim` by prepending 1's to it.
+
+    Args:
+        x: Input tensor.
+        repeats: The number of repetitions of `x` along each axis.
+
+    Returns:
+        The tiled output tensor.
+
+    Example:
+
+    >>> keras.ops.tile(np.array([1, 2]), (2, 2))
+    array([[1, 2, 1, 2],
+           [1, 2, 1, 2]])
+    """
+    return C.rearrange(_tile, [x], repeats)
+
+
+def _tile(x, repeats):
+    if C.is_symbolic(repeats):
+        raise InvalidArgumentError(f"Op 'tile' needs concrete repeats. Received: {repeats!r}")
+    reps = C.int_list("tile", "repeats", repeats, low=0)
+    have = C.shape_of("tile", x)
+    rank = max(len(have), len(reps))
+    shape = [1] * (rank - len(have)) + list(have)
+    reps = [1] * (rank - len(reps)) + reps
+    # Each tiled axis s becomes (1, s), broadcast against zeros of (r, 1) to
+    # (r, s), then merged to r * s: r copies of the whole axis one after another.
+    split_shape, zero_shape, out = [], [], []
+    for r, s in zip(reps, shape):
+        if r != 1:
+            split_shape.append(1)
+            zero_shape.append(r)
+        split_shape.append(s)
+        zero_shape.append(1)
+        out.append(0 if r == 0 else (None if s is None else r * s))
+    x = C.reshape("tile", x, split_shape, have)
+    if any(r != 1 for r in reps):
+        x = run("add", [x, C.zeros(zero_shape)])
+    return C.reshape("tile", x, out, C.shape_of("tile", x))
+
+
+def repeat(x: Any, repeats: int | Sequence[int], axis: int | None = None) -> Any:
+    """Repeat each element of a tensor after themselves.
+
+    Args:
+        x: Input tensor.
+        repeats: The number of repetitions for each element: an int, or one
+            int per element along `axis`.
+        axis: The axis along which to repeat values. By default, the
+            flattened input is used and a flat tensor is returned.
+
+    Returns:
+        Output tensor, the same shape as `x` except along `axis`.
+
+    Example:
+
+    >>> keras.ops.repeat(np.array([[1, 2], [3, 4]]), 2, axis=1)
+    array([[1, 1, 2, 2],
+           [3, 3, 4, 4]])
+    """
+    return C.rearrange(_repeat, [x], repeats, axis)
+
+
+def _repeat(x, repeats, axis):
+    if C.is_symbolic(repeats):
+        raise InvalidArgumentError(f"Op 'repeat' needs concrete repeats. Received: {repeats!r}")
+    reps = C.int_list("repeat", "repeats", repeats, low=0)
+    if axis is None:
+        x, axis = _ravel(x, "repeat"), 0
+    shape = C.shape_of("repeat", x)
+    if not shape:
+        x, shape = C.reshape("repeat", x, [1], shape), (1,)
+    axis = C.axis_of("repeat", axis, len(shape))
+    if len(reps) != 1:
+        n = C.static_size("repeat", shape, axis)
+        if len(reps) != n:
+            raise ShapeError(
+                f"Op 'repeat' expected one repeat count per element along axis {axis} "
+                f"({n}), or a single one. Received: {len(reps)} repeat counts"
+            )
+        return _gather("repeat", x, np.repeat(np.arange(n), reps), axis)
+    r = reps[0]
+    if r == 1:
+        return x
+    # (..., s, ...) -> (..., s, 1, ...) + zeros(r) -> (..., s, r, ...) -> (..., s * r, ...)
+    after = [*shape[: axis + 1], 1, *shape[axis + 1 :]]
+    zero_shape = [r if i == axis + 1 else 1 for i in range(len(after))]
+    x = run("add", [C.reshape("repeat", x, after, shape), C.zeros(zero_shape)])
+    size = 0 if r == 0 else (None if shape[axis] is None else shape[axis] * r)
+    out = [size if i == axis else d for i, d in enumerate(shape)]
+    return C.reshape("repeat", x, out, C.shape_of("repeat", x))
+
+
+def flip(x: Any, axis: int | Sequence[int] | None = None) -> Any:
+    """Reverse the order of elements in the tensor along the given axis.
+
+    The shape of the tensor is preserved, but the elements are reordered.
+
+    Args:
+        x: Input tensor.
+        axis: Axis or axes along which to flip the tensor. The default,
+            `axis=None`, will flip over all of the axes of the input tensor.
+
+    Returns:
+        Output tensor with entries of `axis` reversed.
+
+    Example:
+
+    >>> keras.ops.flip(np.array([[1, 2], [3, 4]]), axis=1)
+    array([[2, 1],
+           [4, 3]])
+    """
+    return C.rearrange(_flip, [x], axis)
+
+
+def _flip(x, axis):
+    shape = C.shape_of("flip", x)
+    axes = range(len(shape)) if axis is None else C.axes_of("flip", axis, len(shape))
+    for a in axes:
+        n = C.static_size("flip", shape, a)
+        if n > 1:
+            x = _gather("flip", x, np.arange(n - 1, -1, -1), a)
+    return x
+
+
+def roll(x: Any, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Any:
+    """Roll tensor elements along a given axis.
+
+    Elements that roll beyond the last position are re-introduced at the
+    first.
+
+    Args:
+        x: Input tensor.
+        shift: The number of places by which elements are shifted; with a
+            tuple, `axis` must be a tuple of the same size (or an int, which
+            each shift rolls in turn).
+        axis: The axis along which elements are shifted. By default, the
+            tensor is flattened before shifting, after which the original
+            shape is restored.
+
+    Returns:
+        Output tensor.
+
+    Example:
+
+    >>> keras.ops.roll(np.array([1, 2, 3, 4]), 1)
+    array([4, 1, 2, 3])
+    """
+    return C.rearrange(_roll, [x], shift, axis)
+
+
+def _roll(x, shift, axis):
+    shape = C.shape_of("roll", x)
+    shifts = C.int_list("roll", "shift", shift)
+    if axis is None:
+        flat = _ravel(x, "roll")
+        rolled = _roll_axis(flat, sum(shifts), 0, C.shape_of("roll", flat))
+        return C.reshape("roll", rolled, shape, C.shape_of("roll", rolled))
+    axes = [C.axis_of("roll", a, len(shape)) for a in C.int_list("roll", "axis", axis)]
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    elif len(axes) == 1:
+        axes = axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise InvalidArgumentError(
+            "Op 'roll' expected as many shifts as axes (or one of either). "
+            f"Received: shift={shift!r}, axis={axis!r}"
+        )
+    totals = {}
+    for s, a in zip(shifts, axes):
+        totals[a] = totals.get(a, 0) + s
+    for a, s in totals.items():
+        x = _roll_axis(x, s, a, shape)
+    return x
+
+
+def _roll_axis(x, s, axis, shape):
+    n = C.static_size("roll", shape, axis)
+    s = s % n if n else 0
+    if s == 0:
+        return x
+    rank = len(shape)
+
+    def part(start, size):
+        starts = [start if i == axis else 0 for i in range(rank)]
+        sizes = [size if i == axis else -1 for i in range(rank)]
+        return run("slice", [x], start_indices=starts, shape=sizes)
+
+    return run("concat", [part(n - s, s), part(0, n - s)], axis=axis)
+
+
+# ---------------------------------------------------------------- gathering
+
+
+def take(x: Any, indices: Any, axis: int | None = None) -> Any:
+    """Take elements from a tensor along an axis.
+
+    Args:
+        x: Source tensor.
+        indices: The indices of the values to extract (an int, a list, an
+            integer array or an integer symbolic tensor); negative indices
+            count from the end when they are not symbolic.
+        axis: The axis over which to select values. By default, the
+            flattened input tensor is used.
+
+    Returns:
+        The corresponding tensor of values: the shape of `x` with `axis`
+        replaced by the shape of `indices`.
+
+    Example:
+
+    >>> keras.ops.take(np.array([[1, 2], [3, 4]]), [1, 0, 1], axis=1)
+    array([[2, 1, 2],
+           [4, 3, 4]])
+    """
+    if C.any_symbolic([indices]):
+        return _take(x, indices, axis)
+    return C.rearrange(_take, [x], indices, axis)
+
+
+def _take(x, indices, axis):
+    if axis is None:
+        x, axis = _ravel(x, "take"), 0
+    shape = C.shape_of("take", x)
+    if not shape:
+        raise ShapeError(
+            "Op 'take' expected a tensor of rank >= 1 when axis is given. "
+            f"Received: axis={axis}, a scalar tensor"
+        )
+    axis = C.axis_of("take", axis, len(shape))
+    if not C.is_symbolic(indices):
+        indices = _checked_indices("take", indices, shape[axis], axis)
+    return _gather("take", x, indices, axis)
+
+
+def _checked_indices(op, indices, n, axis):
+    """Constant indices as int64, negative ones counted from the end."""
+    ids = to_index(indices, f"{op} indices")
+    if not ids.size:
+        return ids
+    if n is None:
+        if (ids < 0).any():
+            raise OutOfRangeError(
+                f"Op '{op}' cannot count negative indices from the end of axis {axis}, whose "
+                f"size is unknown until run time. Received: indices with min {ids.min()}"
+            )
+        return ids
+    bad = (ids < -n) | (ids >= n)
+    if bad.any():
+        raise OutOfRangeError(
+            f"Op '{op}' expected every index in [-{n}, {n}) for axis {axis} of size {n}. "
+            f"Received: index={ids[bad].flat[0]}"
+        )
+    return np.where(ids < 0, ids + n, ids)
+
+
+def _gather(op, x, ids, axis):
+    """x's slices along `axis` at `ids` (valid, non-negative), in the place of
+    that axis: the axis moved to the front, the rest flattened into rows of a
+    table, rows picked by the embedding primitive (which scatter-adds back)."""
+    shape = C.shape_of(op, x)
+    ids_shape = C.shape_of(op, ids)
+    rest = [d for i, d in enumerate(shape) if i != axis]
+    width = None if None in rest else int(np.prod(rest, dtype=np.int64))
+    table = C.transpose(x, [axis] + [i for i in range(len(shape)) if i != axis])
+    table = C.reshape(op, table, [shape[axis], width], C.shape_of(op, table))
+    rows = run("embedding", [ids, table], index_inputs=(0,))
+    rows = C.reshape(op, rows, [*ids_shape, *rest], C.shape_of(op, rows))
+    k = len(ids_shape)
+    perm = [k + i for i in range(axis)] + list(range(k)) + [k + i for i in range(axis, len(rest))]
+    return C.transpose(rows, perm)
+
+
+def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Any:
+    """Select values from `x` at the 1-D `indices` along the given axis.
+
+    Args:
+        x: Source tensor.
+        indices: The indices of the values to extract: a tensor of the same
+            rank as `x` that broadcasts against it except along `axis`.
+        axis: The axis over which to select values. By default, the
+            flattened input tensor is used (and `indices` must be 1-D).
+
+    Returns:
+        The corresponding tensor of values.
+
+    Example:
+
+    >>> x = np.array([[10, 30, 20], [60, 40, 50]])
+    >>> keras.ops.take_along_axis(x, np.array([[0], [2]]), axis=1)
+    array([[10],
+           [50]])
+    """
+    if C.any_symbolic([indices]):
+        return _take_along_axis(x, indices, axis)
+    return C.rearrange(_take_along_axis, [x], indices, axis)
+
+
+def _take_along_axis(x, indices, axis):
+    op = "take_along_axis"
+    if axis is None:
+        x, axis = _ravel(x, op), 0
+    shape = C.shape_of(op, x)
+    symbolic = C.is_symbolic(indices)
+    if not symbolic:
+        indices = to_index(indices, f"{op} indices")
+    ids_shape = C.shape_of(op, indices)
+    if len(ids_shape) != len(shape):
+        raise ShapeError(
+            f"Op '{op}' expected indices of the same rank as x ({len(shape)}). Received: "
+            f"indices of shape {C.dims_text(ids_shape)} for x of shape {C.dims_text(shape)}"
+        )
+    axis = C.axis_of(op, axis, len(shape))
+    n = C.static_size(op, shape, axis)
+    out = [
+        ids_shape[axis] if i == axis else _broadcast_dim(op, a, b, shape, ids_shape)
+        for i, (a, b) in enumerate(zip(shape, ids_shape))
+    ]
+    if not symbolic:
+        indices = _checked_indices(op, indices, n, axis)
+        unknown = [i for i, d in enumerate(shape) if d is None]
+        if not unknown or (len(unknown) == 1 and ids_shape[unknown[0]] == 1):
+            return _gather_along(x, indices, axis, shape, out, unknown)
+    return _select_along(x, indices, axis, shape, n)
+
+
+def _broadcast_dim(op, a, b, shape, ids_shape):
+    if a == b or b == 1:
+        return a
+    if a == 1:
+        return b
+    if a is None or b is None:
+        return a if b is None else b
+    raise ShapeError(
+        f"Op '{op}' expected indices that broadcast against x except along the axis. "
+        f"Received: indices of shape {C.dims_text(ids_shape)} for x of shape "
+        f"{C.dims_text(shape)}"
+    )
+
+
+def _gather_along(x, indices, axis, shape, out, unknown):
+    """take_along_axis for constant indices: flat positions computed in
+    NumPy, picked by one embedding from x's elements (its one unknown axis,
+    along which the indices do not vary, moved last and kept as columns)."""
+    op = "take_along_axis"
+    known = [i for i in range(len(shape)) if i not in unknown]
+    sizes = [shape[i] for i in known]
+    out_known = [out[i] for i in known]
+    ids = np.broadcast_to(indices.reshape([indices.shape[i] for i in known]), out_known)
+    coords = []
+    for j, i in enumerate(known):
+        if i == axis:
+            coords.append(ids)
+        elif sizes[j] == 1:
+            coords.append(np.zeros(out_known, np.int64))
+        else:
+            along = np.arange(out_known[j]).reshape(
+                [-1 if jj == j else 1 for jj in range(len(known))]
+            )
+            coords.append(np.broadcast_to(along, out_known))
+    if np.prod(out_known, dtype=np.int64) == 0:
+        flat = np.zeros(out_known, np.int64)
+    else:
+        flat = np.ravel_multi_index(coords, sizes)
+    columns = None if unknown else 1
+    table = C.transpose(x, known + unknown)
+    table = C.reshape(
+        op, table, [int(np.prod(sizes, dtype=np.int64)), columns], C.shape_of(op, table)
+    )
+    picked = run("embedding", [flat, table], index_inputs=(0,))
+    if not unknown:
+        return C.reshape(op, picked, out_known, C.shape_of(op, picked))
+    u = unknown[0]
+    return C.transpose(
+        picked, [len(known) if i == u else known.index(i) for i in range(len(shape))]
+    )
+
+
+def _select_along(x, indices, axis, shape, n):
+    """take_along_axis for symbolic indices: one_hot(indices) selects x's
+    values along the axis (moved last) with `where`, and a sum keeps them."""
+    op = "take_along_axis"
+    if n == 0:
+        # No valid index exists; a zero row keeps one_hot's size positive.
+        pads = [[0, 1] if i == axis else [0, 0] for i in range(len(shape))]
+        x = run("pad", [x], pad_width=pads)
+        shape = tuple(1 if i == axis else d for i, d in enumerate(shape))
+        n = 1
+    hot = run("one_hot", [indices], index_inputs=(0,), num_classes=n)
+    rest = [i for i in range(len(shape)) if i != axis]
+    last = C.transpose(x, rest + [axis])
+    dims = [shape[i] for i in rest]
+    last = C.reshape(op, last, [*dims[:axis], 1, *dims[axis:], n], C.shape_of(op, last))
+    # where, not a product: inf or NaN elsewhere in x must not leak in.
+    picked = run("where", [hot, last, np.float32(0.0)])
+    return run("sum", [picked], axis=[len(shape)])
+
+
+# ---------------------------------------------------------------- triangles
+
+
+def tril(x: Any, k: int = 0) -> Any:
+    """Return lower triangle of a tensor.
+
+    For tensors with `ndim` exceeding 2, `tril` will apply to the final two
+    axes.
+
+    Args:
+        x: Input tensor, of rank >= 2.
+        k: Diagonal above which to zero elements. Defaults to `0`, the main
+            diagonal. `k < 0` is below it, and `k > 0` is above it.
+
+    Returns:
+        Lower triangle of `x`, of same shape and data type as `x`.
+
+    Example:
+
+    >>> keras.ops.tril(np.ones((3, 3)), k=-1)
+    array([[0., 0., 0.],
+           [1., 0., 0.],
+           [1., 1., 0.]], dtype=float32)
+    """
+    return C.rearrange(_triangle, [x], k, "tril")
+
+
+def triu(x: Any, k: int = 0) -> Any:
+    """Return upper triangle of a tensor.
+
+    For tensors with `ndim` exceeding 2, `triu` will apply to the final two
+    axes.
+
+    Args:
+        x: Input tensor, of rank >= 2.
+        k: Diagonal below which to zero elements. Defaults to `0`, the main
+            diagonal. `k < 0` is below it, and `k > 0` is above it.
+
+    Returns:
+        Upper triangle of `x`, of same shape and data type as `x`.
+
+    Example:
+
+    >>> keras.ops.triu(np.ones((3, 3)), k=1)
+    array([[0., 1., 1.],
+           [0., 0., 1.],
+           [0., 0., 0.]], dtype=float32)
+    """
+    return C.rearrange(_triangle, [x], k, "triu")
+
+
+def _triangle(x, k, op):
+    shape = C.shape_of(op, x)
+    if len(shape) < 2:
+        raise ShapeError(
+            f"Op '{op}' expected a tensor of rank >= 2. Received: a tensor of shape "
+            f"{C.dims_text(shape)}"
+        )
+    k = C.check_int(op, "k", k)
+    rows = C.static_size(op, shape, len(shape) - 2)
+    cols = C.static_size(op, shape, len(shape) - 1)
+    lower = np.tri(rows, cols, k, dtype=np.float32)
+    mask = lower if op == "tril" else 1.0 - np.tri(rows, cols, k - 1, dtype=np.float32)
+    # where, not a product: inf and NaN outside the triangle become 0 too.
+    return run("where", [mask, x, np.float32(0.0)])
