@@ -27,6 +27,19 @@ class Node:
         self.outputs = outputs
         self.input_tensors = [t for t in flatten((args, kwargs)) if _is_kt(t)]
         self.output_tensors = flatten(outputs)
+        # Only an InputLayer's node has no input tensors; a graph a Functional
+        # model can use starts there.
+        self.from_input = not self.input_tensors or any(_from_input(t) for t in self.input_tensors)
+        self.recorded = self.from_input or not layer._inbound_nodes
+        if not self.recorded:
+            # A call on tensors that descend from no Input is a shape probe:
+            # fit, evaluate, train_on_batch and compute_output_shape each run a
+            # subclassed model's call() on fresh KerasTensors. Keeping every
+            # probe's node grew each sublayer by a node (and its tensors and op
+            # layers) per call, ~6 KB per fit() of a 3-layer model, forever.
+            # The first call is still kept: it gives `layer.input`/`output`
+            # after `build()`, as in Keras.
+            return
         node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for i, t in enumerate(self.output_tensors):
@@ -42,6 +55,15 @@ class Node:
             if node not in parents:
                 parents.append(node)
         return parents
+
+
+def _from_input(tensor):
+    """Whether `tensor` was computed from an `Input` through recorded layer calls."""
+    history = tensor._keras_history
+    if history is None:
+        return False
+    layer, node_index, _ = history
+    return layer._inbound_nodes[node_index].from_input
 
 
 def _is_kt(x):
