@@ -86,9 +86,7 @@ def get_item(x, key):
     rank = len(x.shape)
     used = sum(1 for k in key if k is not None and k is not Ellipsis)
     if used > rank:
-        raise IndexError(
-            f"Too many indices for a tensor of rank {rank}. Received: key={key!r}"
-        )
+        raise IndexError(f"Too many indices for a tensor of rank {rank}. Received: key={key!r}")
     if sum(1 for k in key if k is Ellipsis) > 1:
         raise IndexError(f"An index can only have a single ellipsis. Received: key={key!r}")
     expanded = []
@@ -114,9 +112,7 @@ def get_item(x, key):
             if k < 0:
                 k += _static_size(x, axis, "a negative index")
             if dim is not None and not 0 <= k < dim:
-                raise IndexError(
-                    f"Index {k} is out of bounds for axis {axis} with size {dim}."
-                )
+                raise IndexError(f"Index {k} is out of bounds for axis {axis} with size {dim}.")
             starts.append(k)
             sizes.append(1)
             out_shape.append(("drop",))
