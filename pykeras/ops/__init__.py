@@ -7,9 +7,10 @@ returns a numpy array.
 
 # Each family module lists its public functions in `__all__`; a new op's
 # function is added there and nowhere else (docs/adding-an-op.md).
-from pykeras.ops import arrays, compare, creation, losses, math, nn, reshaping
+from pykeras.ops import arrays, compare, core, creation, losses, math, nn, reshaping
 from pykeras.ops.arrays import *  # noqa: F403
 from pykeras.ops.compare import *  # noqa: F403
+from pykeras.ops.core import *  # noqa: F403
 from pykeras.ops.creation import *  # noqa: F403
 from pykeras.ops.losses import *  # noqa: F403
 from pykeras.ops.math import *  # noqa: F403
@@ -19,6 +20,7 @@ from pykeras.ops.reshaping import *  # noqa: F403
 __all__ = [
     *arrays.__all__,
     *compare.__all__,
+    *core.__all__,
     *creation.__all__,
     *losses.__all__,
     *math.__all__,

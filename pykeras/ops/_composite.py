@@ -70,7 +70,14 @@ def int_list(op, name, value, low=None):
     if isinstance(value, np.ndarray):
         value = value.tolist()
     values = list(value) if isinstance(value, (list, tuple)) else [value]
-    return [check_int(op, name, v, low) for v in values]
+    try:
+        return [check_int(op, name, v, low) for v in values]
+    except InvalidArgumentError:
+        bound = "" if low is None else f" (each at least {low})"
+        raise InvalidArgumentError(
+            f"Op '{op}': {name} must be an int or a sequence of ints{bound}. "
+            f"Received: {name}={value!r}"
+        ) from None
 
 
 def axis_of(op, axis, ndim, name="axis"):
@@ -118,6 +125,13 @@ def reshape(op, x, dims, shape=None):
             f"{dims_text(shape if shape is not None else shape_of(op, x))}"
         )
     return run("reshape", [x], shape=[-1 if d is None else d for d in dims])
+
+
+def flatten(op, x):
+    """`x` as a 1-D tensor (row-major)."""
+    shape = shape_of(op, x)
+    size = None if None in shape else int(np.prod(shape, dtype=np.int64))
+    return reshape(op, x, [size], shape)
 
 
 def transpose(x, perm):
@@ -189,7 +203,7 @@ def rearrange(fn, tensors, *args):
         positions.append(np.arange(start, start + a.size, dtype=np.float32).reshape(a.shape))
         start += a.size
     values = np.concatenate([np.zeros(1, dtype)] + [a.astype(dtype).ravel() for a in arrays])
-    return _map(lambda r: values[np.asarray(r).astype(np.int64)], fn(*positions, *args))
+    return _map(lambda r: np.asarray(values[np.asarray(r).astype(np.int64)]), fn(*positions, *args))
 
 
 def _map(f, out):

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from pykeras._convert import to_index
-from pykeras.errors import InvalidArgumentError, OutOfRangeError, ShapeError
+from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops import _gather as G
 from pykeras.ops._dispatch import run
 
 __all__ = [
@@ -109,10 +109,10 @@ def _squeeze(x, axis):
         axes = C.axes_of("squeeze", axis, len(shape))
         for a in axes:
             if shape[a] != 1:
+                size = "a size unknown until run time" if shape[a] is None else f"size {shape[a]}"
                 raise ShapeError(
-                    f"Op 'squeeze' can only remove axes of size 1; axis {a} has size "
-                    f"{shape[a]}. Received: axis={axis!r} for a tensor of shape "
-                    f"{C.dims_text(shape)}"
+                    f"Op 'squeeze' can only remove axes of size 1; axis {a} has {size}. "
+                    f"Received: axis={axis!r} for a tensor of shape {C.dims_text(shape)}"
                 )
     return C.reshape("squeeze", x, [d for i, d in enumerate(shape) if i not in axes], shape)
 
@@ -131,13 +131,7 @@ def ravel(x: Any) -> Any:
     >>> keras.ops.ravel(np.array([[1, 2], [3, 4]]))
     array([1, 2, 3, 4])
     """
-    return C.rearrange(_ravel, [x], "ravel")
-
-
-def _ravel(x, op="ravel"):
-    shape = C.shape_of(op, x)
-    size = None if None in shape else int(np.prod(shape, dtype=np.int64))
-    return C.reshape(op, x, [size], shape)
+    return C.rearrange(lambda t: C.flatten("ravel", t), [x])
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
@@ -378,7 +372,7 @@ def append(x1: Any, x2: Any, axis: int | None = None) -> Any:
 
 def _append(x1, x2, axis):
     if axis is None:
-        return C.concat("append", [_ravel(x1, "append"), _ravel(x2, "append")], 0)
+        return C.concat("append", [C.flatten("append", x1), C.flatten("append", x2)], 0)
     axis = C.axis_of("append", axis, len(C.shape_of("append", x1)))
     return C.concat("append", [x1, x2], axis)
 
@@ -511,7 +505,7 @@ def _repeat(x, repeats, axis):
         raise InvalidArgumentError(f"Op 'repeat' needs concrete repeats. Received: {repeats!r}")
     reps = C.int_list("repeat", "repeats", repeats, low=0)
     if axis is None:
-        x, axis = _ravel(x, "repeat"), 0
+        x, axis = C.flatten("repeat", x), 0
     shape = C.shape_of("repeat", x)
     if not shape:
         x, shape = C.reshape("repeat", x, [1], shape), (1,)
@@ -523,7 +517,7 @@ def _repeat(x, repeats, axis):
                 f"Op 'repeat' expected one repeat count per element along axis {axis} "
                 f"({n}), or a single one. Received: {len(reps)} repeat counts"
             )
-        return _gather("repeat", x, np.repeat(np.arange(n), reps), axis)
+        return G.gather("repeat", x, np.repeat(np.arange(n), reps), axis)
     r = reps[0]
     if r == 1:
         return x
@@ -564,7 +558,7 @@ def _flip(x, axis):
     for a in axes:
         n = C.static_size("flip", shape, a)
         if n > 1:
-            x = _gather("flip", x, np.arange(n - 1, -1, -1), a)
+            x = G.gather("flip", x, np.arange(n - 1, -1, -1), a)
     return x
 
 
@@ -598,7 +592,7 @@ def _roll(x, shift, axis):
     shape = C.shape_of("roll", x)
     shifts = C.int_list("roll", "shift", shift)
     if axis is None:
-        flat = _ravel(x, "roll")
+        flat = C.flatten("roll", x)
         rolled = _roll_axis(flat, sum(shifts), 0, C.shape_of("roll", flat))
         return C.reshape("roll", rolled, shape, C.shape_of("roll", rolled))
     axes = [C.axis_of("roll", a, len(shape)) for a in C.int_list("roll", "axis", axis)]
@@ -659,61 +653,8 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Any:
            [4, 3, 4]])
     """
     if C.any_symbolic([indices]):
-        return _take(x, indices, axis)
-    return C.rearrange(_take, [x], indices, axis)
-
-
-def _take(x, indices, axis):
-    if axis is None:
-        x, axis = _ravel(x, "take"), 0
-    shape = C.shape_of("take", x)
-    if not shape:
-        raise ShapeError(
-            "Op 'take' expected a tensor of rank >= 1 when axis is given. "
-            f"Received: axis={axis}, a scalar tensor"
-        )
-    axis = C.axis_of("take", axis, len(shape))
-    if not C.is_symbolic(indices):
-        indices = _checked_indices("take", indices, shape[axis], axis)
-    return _gather("take", x, indices, axis)
-
-
-def _checked_indices(op, indices, n, axis):
-    """Constant indices as int64, negative ones counted from the end."""
-    ids = to_index(indices, f"{op} indices")
-    if not ids.size:
-        return ids
-    if n is None:
-        if (ids < 0).any():
-            raise OutOfRangeError(
-                f"Op '{op}' cannot count negative indices from the end of axis {axis}, whose "
-                f"size is unknown until run time. Received: indices with min {ids.min()}"
-            )
-        return ids
-    bad = (ids < -n) | (ids >= n)
-    if bad.any():
-        raise OutOfRangeError(
-            f"Op '{op}' expected every index in [-{n}, {n}) for axis {axis} of size {n}. "
-            f"Received: index={ids[bad].flat[0]}"
-        )
-    return np.where(ids < 0, ids + n, ids)
-
-
-def _gather(op, x, ids, axis):
-    """x's slices along `axis` at `ids` (valid, non-negative), in the place of
-    that axis: the axis moved to the front, the rest flattened into rows of a
-    table, rows picked by the embedding primitive (which scatter-adds back)."""
-    shape = C.shape_of(op, x)
-    ids_shape = C.shape_of(op, ids)
-    rest = [d for i, d in enumerate(shape) if i != axis]
-    width = None if None in rest else int(np.prod(rest, dtype=np.int64))
-    table = C.transpose(x, [axis] + [i for i in range(len(shape)) if i != axis])
-    table = C.reshape(op, table, [shape[axis], width], C.shape_of(op, table))
-    rows = run("embedding", [ids, table], index_inputs=(0,))
-    rows = C.reshape(op, rows, [*ids_shape, *rest], C.shape_of(op, rows))
-    k = len(ids_shape)
-    perm = [k + i for i in range(axis)] + list(range(k)) + [k + i for i in range(axis, len(rest))]
-    return C.transpose(rows, perm)
+        return G.take(x, indices, axis)
+    return C.rearrange(G.take, [x], indices, axis)
 
 
 def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Any:
@@ -737,108 +678,8 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Any:
            [50]])
     """
     if C.any_symbolic([indices]):
-        return _take_along_axis(x, indices, axis)
-    return C.rearrange(_take_along_axis, [x], indices, axis)
-
-
-def _take_along_axis(x, indices, axis):
-    op = "take_along_axis"
-    if axis is None:
-        x, axis = _ravel(x, op), 0
-    shape = C.shape_of(op, x)
-    symbolic = C.is_symbolic(indices)
-    if not symbolic:
-        indices = to_index(indices, f"{op} indices")
-    ids_shape = C.shape_of(op, indices)
-    if len(ids_shape) != len(shape):
-        raise ShapeError(
-            f"Op '{op}' expected indices of the same rank as x ({len(shape)}). Received: "
-            f"indices of shape {C.dims_text(ids_shape)} for x of shape {C.dims_text(shape)}"
-        )
-    axis = C.axis_of(op, axis, len(shape))
-    n = C.static_size(op, shape, axis)
-    out = [
-        ids_shape[axis] if i == axis else _broadcast_dim(op, a, b, shape, ids_shape)
-        for i, (a, b) in enumerate(zip(shape, ids_shape))
-    ]
-    if not symbolic:
-        indices = _checked_indices(op, indices, n, axis)
-        unknown = [i for i, d in enumerate(shape) if d is None]
-        if not unknown or (len(unknown) == 1 and ids_shape[unknown[0]] == 1):
-            return _gather_along(x, indices, axis, shape, out, unknown)
-    return _select_along(x, indices, axis, shape, n)
-
-
-def _broadcast_dim(op, a, b, shape, ids_shape):
-    if a == b or b == 1:
-        return a
-    if a == 1:
-        return b
-    if a is None or b is None:
-        return a if b is None else b
-    raise ShapeError(
-        f"Op '{op}' expected indices that broadcast against x except along the axis. "
-        f"Received: indices of shape {C.dims_text(ids_shape)} for x of shape "
-        f"{C.dims_text(shape)}"
-    )
-
-
-def _gather_along(x, indices, axis, shape, out, unknown):
-    """take_along_axis for constant indices: flat positions computed in
-    NumPy, picked by one embedding from x's elements (its one unknown axis,
-    along which the indices do not vary, moved last and kept as columns)."""
-    op = "take_along_axis"
-    known = [i for i in range(len(shape)) if i not in unknown]
-    sizes = [shape[i] for i in known]
-    out_known = [out[i] for i in known]
-    ids = np.broadcast_to(indices.reshape([indices.shape[i] for i in known]), out_known)
-    coords = []
-    for j, i in enumerate(known):
-        if i == axis:
-            coords.append(ids)
-        elif sizes[j] == 1:
-            coords.append(np.zeros(out_known, np.int64))
-        else:
-            along = np.arange(out_known[j]).reshape(
-                [-1 if jj == j else 1 for jj in range(len(known))]
-            )
-            coords.append(np.broadcast_to(along, out_known))
-    if np.prod(out_known, dtype=np.int64) == 0:
-        flat = np.zeros(out_known, np.int64)
-    else:
-        flat = np.ravel_multi_index(coords, sizes)
-    columns = None if unknown else 1
-    table = C.transpose(x, known + unknown)
-    table = C.reshape(
-        op, table, [int(np.prod(sizes, dtype=np.int64)), columns], C.shape_of(op, table)
-    )
-    picked = run("embedding", [flat, table], index_inputs=(0,))
-    if not unknown:
-        return C.reshape(op, picked, out_known, C.shape_of(op, picked))
-    u = unknown[0]
-    return C.transpose(
-        picked, [len(known) if i == u else known.index(i) for i in range(len(shape))]
-    )
-
-
-def _select_along(x, indices, axis, shape, n):
-    """take_along_axis for symbolic indices: one_hot(indices) selects x's
-    values along the axis (moved last) with `where`, and a sum keeps them."""
-    op = "take_along_axis"
-    if n == 0:
-        # No valid index exists; a zero row keeps one_hot's size positive.
-        pads = [[0, 1] if i == axis else [0, 0] for i in range(len(shape))]
-        x = run("pad", [x], pad_width=pads)
-        shape = tuple(1 if i == axis else d for i, d in enumerate(shape))
-        n = 1
-    hot = run("one_hot", [indices], index_inputs=(0,), num_classes=n)
-    rest = [i for i in range(len(shape)) if i != axis]
-    last = C.transpose(x, rest + [axis])
-    dims = [shape[i] for i in rest]
-    last = C.reshape(op, last, [*dims[:axis], 1, *dims[axis:], n], C.shape_of(op, last))
-    # where, not a product: inf or NaN elsewhere in x must not leak in.
-    picked = run("where", [hot, last, np.float32(0.0)])
-    return run("sum", [picked], axis=[len(shape)])
+        return G.take_along_axis(x, indices, axis)
+    return C.rearrange(G.take_along_axis, [x], indices, axis)
 
 
 # ---------------------------------------------------------------- triangles

@@ -130,7 +130,11 @@ fn op_grad(
     let ctx = Context { training, seed };
     let grads = compute(py, || {
         let op = ops::build(name, &attrs)?;
-        let out = op.forward(&views, &ctx)?.into_f32(name)?;
+        let out = match op.forward(&views, &ctx)? {
+            crate::Value::F32(out) => out,
+            // An integer result (a cast to int64) passes no gradient back.
+            crate::Value::I64(_) => return Ok(vec![None; views.len()]),
+        };
         let g = gview.f32(name)?;
         // Backward rules may assume the gradient is shaped like the output
         // (the graph and the tape guarantee it); a direct call is checked here.

@@ -1,0 +1,115 @@
+"""Core ops: dtype casts, gradient stops and conversions between tensors
+and NumPy arrays."""
+
+import numpy as np
+
+from pykeras.ops._dispatch import run
+
+__all__ = [
+    "cast",
+    "convert_to_numpy",
+    "convert_to_tensor",
+    "stop_gradient",
+]
+
+
+def _is_symbolic(x):
+    """Whether `x` is a symbolic or traced tensor (no value yet)."""
+    return hasattr(x, "_keras_history") or hasattr(x, "tracer")
+
+
+def _dtype_name(dtype):
+    """A dtype's name: NumPy dtypes and type names alike ("float32")."""
+    if dtype == "bfloat16":
+        return "bfloat16"
+    return getattr(dtype, "name", None) or np.dtype(dtype).name
+
+
+def cast(x, dtype):
+    """Casts a tensor to `dtype`.
+
+    Eagerly the result has exactly `dtype` (floats to integers truncate
+    toward zero, as NumPy). Inside models, float types compute as float32
+    and integer types as int64.
+
+    Args:
+        x: a tensor, array, `Variable` or Python number.
+        dtype: the target type's name (`"float32"`, `"int32"`, `"bool"`, ...).
+
+    Returns:
+        `x` as `dtype`.
+
+    Example:
+
+    >>> pykeras.ops.cast(np.array([1.7, -1.7]), "int32")
+    array([ 1, -1], dtype=int32)
+    """
+    name = _dtype_name(dtype)
+    if _is_symbolic(x):
+        return run("cast", [x], dtype=name)
+    if hasattr(x, "numpy"):
+        x = x.numpy()
+    if name == "bfloat16":
+        raise ValueError("cast: bfloat16 is not available here. Received: dtype='bfloat16'")
+    return np.asarray(x).astype(name)
+
+
+def stop_gradient(variable):
+    """`variable` unchanged, with no gradient flowing back through it.
+
+    Args:
+        variable: a tensor.
+
+    Returns:
+        The same values.
+    """
+    if _is_symbolic(variable):
+        return run("stop_gradient", [variable])
+    if hasattr(variable, "numpy"):
+        return variable.numpy()
+    return np.asarray(variable)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """`x` as a tensor (eagerly, a NumPy array), cast to `dtype` if given.
+
+    Args:
+        x: an array-like, `Variable` or tensor.
+        dtype: an optional type name.
+        sparse: accepted for Keras compatibility; sparse tensors are dense here.
+        ragged: accepted for Keras compatibility; must be falsy.
+
+    Returns:
+        A NumPy array (or the symbolic tensor itself).
+    """
+    if ragged:
+        raise ValueError(
+            "convert_to_tensor: ragged tensors are not supported. Received: ragged=True"
+        )
+    if _is_symbolic(x):
+        return x if dtype is None else cast(x, dtype)
+    if hasattr(x, "numpy"):
+        x = x.numpy()
+    array = np.asarray(x)
+    if dtype is not None:
+        return array.astype(_dtype_name(dtype))
+    if array.dtype == np.float64 and not isinstance(x, np.ndarray):
+        # Python floats become float32, Keras's floatx.
+        return array.astype(np.float32)
+    return array
+
+
+def convert_to_numpy(x):
+    """`x` as a NumPy array.
+
+    Raises:
+        ValueError: for a symbolic tensor, which has no value.
+    """
+    if _is_symbolic(x):
+        raise ValueError(
+            "convert_to_numpy: a symbolic tensor has no value while a model is built. "
+            f"Received: {x!r}"
+        )
+    if hasattr(x, "numpy"):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
