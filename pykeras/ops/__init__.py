@@ -7,7 +7,18 @@ returns a numpy array.
 
 # Each family module lists its public functions in `__all__`; a new op's
 # function is added there and nowhere else (docs/adding-an-op.md).
-from pykeras.ops import arrays, compare, core, creation, losses, math, nn, reshaping
+from pykeras.ops import (
+    arrays,
+    compare,
+    core,
+    creation,
+    losses,
+    math,
+    nn,
+    nn_composite,
+    reductions,
+    reshaping,
+)
 from pykeras.ops.arrays import *  # noqa: F403
 from pykeras.ops.compare import *  # noqa: F403
 from pykeras.ops.core import *  # noqa: F403
@@ -15,6 +26,8 @@ from pykeras.ops.creation import *  # noqa: F403
 from pykeras.ops.losses import *  # noqa: F403
 from pykeras.ops.math import *  # noqa: F403
 from pykeras.ops.nn import *  # noqa: F403
+from pykeras.ops.nn_composite import *  # noqa: F403
+from pykeras.ops.reductions import *  # noqa: F403
 from pykeras.ops.reshaping import *  # noqa: F403
 
 __all__ = [
@@ -25,5 +38,7 @@ __all__ = [
     *losses.__all__,
     *math.__all__,
     *nn.__all__,
+    *nn_composite.__all__,
+    *reductions.__all__,
     *reshaping.__all__,
 ]
