@@ -15,7 +15,9 @@ from pykeras.ops import (
     losses,
     math,
     nn,
+    nn_attention,
     nn_composite,
+    nn_spatial,
     reductions,
     reshaping,
 )
@@ -26,7 +28,9 @@ from pykeras.ops.creation import *  # noqa: F403
 from pykeras.ops.losses import *  # noqa: F403
 from pykeras.ops.math import *  # noqa: F403
 from pykeras.ops.nn import *  # noqa: F403
+from pykeras.ops.nn_attention import *  # noqa: F403
 from pykeras.ops.nn_composite import *  # noqa: F403
+from pykeras.ops.nn_spatial import *  # noqa: F403
 from pykeras.ops.reductions import *  # noqa: F403
 from pykeras.ops.reshaping import *  # noqa: F403
 
@@ -38,7 +42,13 @@ __all__ = [
     *losses.__all__,
     *math.__all__,
     *nn.__all__,
+    *nn_attention.__all__,
     *nn_composite.__all__,
+    *nn_spatial.__all__,
     *reductions.__all__,
     *reshaping.__all__,
 ]
+
+# `keras.ops.numpy`'s namespace, a submodule only (not star-imported): the
+# family modules' absolute `import numpy as np` still gets NumPy.
+from pykeras.ops import numpy  # noqa: E402, F401
