@@ -7,6 +7,10 @@ Each is a subclass of the builtin a Keras user already catches:
 - `OutOfRangeError` (`ValueError`): an index or label was outside its range.
 - `InvalidArgumentError` (`ValueError`): an op argument was missing or wrong.
 - `GraphError` (`ValueError`): a graph was built or run wrongly.
+- `FileFormatError` (`ValueError`): a saved model or weights file, or model
+  JSON / YAML text, cannot be read: truncated, corrupt, of another format, or
+  describing something pykeras cannot build. The message names the file (or the
+  text), what was expected and what was found.
 """
 
 from pykeras._core import (
@@ -17,8 +21,29 @@ from pykeras._core import (
     ShapeError,
 )
 
+
+class FileFormatError(ValueError):
+    """A saved model or weights file, or model JSON / YAML text, that cannot be read.
+
+    Raised by `load_model`, `load_weights`, `model_from_json`, `model_from_yaml`
+    and `model_from_config` for content that is truncated, corrupt, of another
+    format, or that describes something pykeras cannot build; the message names
+    the file, what was expected, and ends with what was received. A missing file
+    is a `FileNotFoundError` instead.
+
+    Example:
+
+    >>> try:
+    ...     pykeras.models.load_model("damaged.keras")
+    ... except pykeras.errors.FileFormatError as e:
+    ...     print(e)
+    'damaged.keras' is truncated or corrupt: cannot read its config.json (Bad CRC-32 ...).
+    """
+
+
 __all__ = [
     "DTypeError",
+    "FileFormatError",
     "GraphError",
     "InvalidArgumentError",
     "OutOfRangeError",

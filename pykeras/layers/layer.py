@@ -14,6 +14,7 @@ import inspect
 import numpy as np
 
 from pykeras._convert import to_float32
+from pykeras.backend import weight_limits
 from pykeras.backend.naming import to_snake_case, unique_name
 from pykeras.backend.variable import Variable
 from pykeras.engine import call_context, symbolic_scope
@@ -173,6 +174,8 @@ class Layer:
 
         shape = tuple(int(d) for d in (shape or ()))
         name = name or f"variable_{len(self._own_weights)}"
+        # While a file is loaded its config sets these sizes: check before allocating.
+        weight_limits.charge(shape, f"{self.name}/{name}")
         init = initializers.get(initializer)
         value = init(shape, dtype="float32") if callable(init) else init
         variable = Variable(

@@ -9,7 +9,10 @@ Keras 3 and tf.keras 2 read and write.
   how user classes and functions become loadable.
 
 Loading never runs code from a file unless asked (`safe_mode=False` for
-Lambda bytecode) and never imports modules a file names.
+Lambda bytecode) and never imports modules a file names. A damaged file, or
+JSON / YAML that is not a model config, is refused with a
+`pykeras.errors.FileFormatError` (a `ValueError`) that names the file and what
+is wrong with it; `benches/fuzz_loaders.py` checks that on 100,000 damaged files.
 """
 
 from pykeras.saving.json_yaml import model_from_config, model_from_json, model_from_yaml

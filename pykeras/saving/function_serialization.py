@@ -15,6 +15,7 @@ import marshal
 import types
 import warnings
 
+from pykeras.errors import FileFormatError
 from pykeras.saving import object_registration, registry
 
 # Families whose functions a reference may name (Keras 3's `BUILTIN_MODULES` that hold
@@ -98,8 +99,12 @@ def deserialize_function(config, custom_objects=None, owner="a config"):
     name = config.get("config")
     registered = config.get("registered_name")
     module = config.get("module")
-    if not isinstance(name, str):
-        raise ValueError(f"Cannot read the function reference {config!r} in {owner}.")
+    names_ok = all(v is None or isinstance(v, str) for v in (registered, module))
+    if not isinstance(name, str) or not names_ok:
+        raise FileFormatError(
+            f"Cannot read the function reference in {owner}: expected a function name and "
+            f"string or null 'module' and 'registered_name'. Received: {config!r:.200}"
+        )
     explicit = registered if registered not in (None, "function") else None
     found = object_registration.lookup_custom([explicit, name], custom_objects)
     if found is not None:

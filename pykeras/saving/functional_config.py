@@ -16,7 +16,8 @@ model's calls.
 """
 
 from pykeras.engine.keras_tensor import KerasTensor
-from pykeras.saving import keras_ops, serialization_lib
+from pykeras.errors import FileFormatError
+from pykeras.saving import config_checks, keras_ops, serialization_lib
 from pykeras.saving.object_registration import CustomObjectScope
 
 
@@ -142,6 +143,8 @@ def from_config(cls, config, custom_objects=None):
         raise ValueError(
             f"A Functional model config needs a 'layers' list. Received keys: {sorted(config)}"
         )
+    for data in layer_datas:
+        _check_layer_entry(data)
     # tf.keras 2 wrote calls as lists; Keras 3 (also in its legacy .h5) as dicts.
     legacy = any(isinstance(n, list) for d in layer_datas for n in d.get("inbound_nodes") or [])
     created = {}
@@ -172,7 +175,38 @@ def from_config(cls, config, custom_objects=None):
     kwargs = {}
     if config.get("trainable") is not None:
         kwargs["trainable"] = config["trainable"]
-    return cls(inputs=inputs, outputs=outputs, name=config.get("name"), **kwargs)
+    name = config.get("name")
+    if name is not None and not isinstance(name, str):
+        raise FileFormatError(
+            f"A Functional model config's 'name' must be a string. Received: {name!r:.100}"
+        )
+    return cls(inputs=inputs, outputs=outputs, name=name, **kwargs)
+
+
+def _check_layer_entry(data):
+    """A layer entry of a Functional config: a dict with a string name (if any) and
+    a list of calls."""
+    if not isinstance(data, dict):
+        raise FileFormatError(
+            f"Each entry of a Functional model config's 'layers' must be a dict. Received: "
+            f"{data!r:.200}"
+        )
+    if "name" in data and not isinstance(data["name"], str):
+        raise FileFormatError(
+            f"A layer entry's 'name' must be a string. Received: name={data['name']!r:.100}"
+        )
+    nodes = data.get("inbound_nodes")
+    if nodes is not None and not isinstance(nodes, list):
+        raise FileFormatError(
+            f"The 'inbound_nodes' of layer '{data.get('name')}' must be a list of calls. "
+            f"Received: {nodes!r:.200}"
+        )
+    for node in nodes or []:
+        if node and not isinstance(node, (list, dict)):
+            raise FileFormatError(
+                f"A call in the 'inbound_nodes' of layer '{data.get('name')}' must be a list "
+                f"(tf.keras 2) or a dict (Keras 3). Received: {node!r:.200}"
+            )
 
 
 def _process_nodes(pending, created, legacy, custom_objects):
@@ -188,7 +222,14 @@ def _process_nodes(pending, created, legacy, custom_objects):
                     args, kwargs = _node_arguments(node_data, created, legacy, custom_objects)
                 except _NotReady:
                     break
-                layer(*args, **_supported_kwargs(layer, kwargs))
+                try:
+                    layer(*args, **_supported_kwargs(layer, kwargs))
+                except config_checks.CONFIG_FAULTS as e:
+                    raise FileFormatError(
+                        f"Layer '{layer.name}' cannot be called on the inputs the model config "
+                        f"gives it ({type(e).__name__}: {e}). Received: args={args!r:.200}, "
+                        f"kwargs={kwargs!r:.200}"
+                    ) from e
                 done += 1
             if done:
                 progressed = True
@@ -227,16 +268,24 @@ def _node_arguments(node_data, created, legacy, custom_objects):
                 raise ValueError(f"Cannot read the node entry {entry!r} of the model config.")
             tensors.append(_tensor_of(created, entry[0], entry[1], entry[2], legacy, in_node=True))
             if len(entry) == 4:
+                if not isinstance(entry[3] or {}, dict):
+                    raise FileFormatError(
+                        f"The call arguments in the node entry {entry!r:.200} of the model "
+                        "config must be a dict."
+                    )
                 kwargs = serialization_lib.deserialize_keras_object(
                     entry[3] or {}, custom_objects=custom_objects
                 )
         return [tensors[0] if len(tensors) == 1 else tensors], dict(kwargs)
-    args = serialization_lib.deserialize_keras_object(
-        node_data.get("args", []), custom_objects=custom_objects
-    )
-    kwargs = serialization_lib.deserialize_keras_object(
-        node_data.get("kwargs", {}), custom_objects=custom_objects
-    )
+    args = node_data.get("args", [])
+    kwargs = node_data.get("kwargs", {})
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise FileFormatError(
+            "A call in the model config must have a list 'args' and a dict 'kwargs'. "
+            f"Received: {node_data!r:.200}"
+        )
+    args = serialization_lib.deserialize_keras_object(args, custom_objects=custom_objects)
+    kwargs = serialization_lib.deserialize_keras_object(kwargs, custom_objects=custom_objects)
 
     def revive(x):
         if isinstance(x, serialization_lib.TensorReference):
@@ -255,6 +304,15 @@ def _node_arguments(node_data, created, legacy, custom_objects):
 
 
 def _tensor_of(created, layer_name, node_index, tensor_index, legacy, strict=False, in_node=False):
+    indices_ok = all(
+        isinstance(i, int) and not isinstance(i, bool) for i in (node_index, tensor_index)
+    )
+    if not isinstance(layer_name, str) or not indices_ok:
+        raise FileFormatError(
+            "A tensor reference of the model config must be [layer_name, node_index, "
+            f"tensor_index] (a string and two ints). Received: "
+            f"{[layer_name, node_index, tensor_index]!r:.200}"
+        )
     layer = created.get(layer_name)
     if layer is None:
         raise ValueError(

@@ -6,32 +6,59 @@ each `vars` group carries the object's name as an attribute. Variables are
 numbered in the object's own order (trainable first), as Keras numbers them.
 """
 
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pykeras.errors import FileFormatError
 from pykeras.saving import state_paths
-from pykeras.saving.h5_safety import safe_dataset, safe_group
+from pykeras.saving.h5_safety import (
+    dataset_at,
+    group_at,
+    has,
+    member_count,
+    member_names,
+    read_array,
+    shape_of,
+)
+
+if TYPE_CHECKING:
+    import h5py
+
+    from pykeras.layers.layer import Layer
 
 
 class _VarsStore:
     """The `vars` group of one object, as the dict-like store Keras's
     `save_own_variables` / `load_own_variables` methods take."""
 
-    def __init__(self, group):
-        self._group = group if group is not None else {}
+    def __init__(self, group, filepath=None):
+        self._group = group
+        self._filepath = filepath
 
     def keys(self):
-        return list(self._group.keys())
+        return [] if self._group is None else member_names(self._group, self._filepath)
 
     def __len__(self):
-        return len(self._group)
+        return 0 if self._group is None else member_count(self._group, self._filepath)
 
     def __contains__(self, key):
-        return key in self._group
+        return self._group is not None and has(self._group, key, self._filepath)
+
+    def _dataset(self, key):
+        if self._group is None:
+            raise KeyError(key)
+        return dataset_at(self._group, key, self._filepath)
+
+    def shape(self, key):
+        """The stored shape of variable `key`, without reading it."""
+        return shape_of(self._dataset(key), self._filepath)
 
     def __getitem__(self, key):
-        return np.asarray(safe_dataset(self._group, key)[()])
+        return read_array(self._dataset(key), self._filepath)
 
     def __setitem__(self, key, value):
         value = np.asarray(value)
@@ -54,35 +81,42 @@ def save_weights(model, h5file, include_optimizer=True):
             store[str(i)] = variable.numpy()
 
 
-def _vars_group(h5file, path):
+def _vars_group(h5file, path, filepath):
     """The `vars` group at `path`, or None; also where Keras 2.13 put layers."""
     for candidate in (path, path.replace("layers", "_layer_checkpoint_dependencies", 1)):
         full = f"{candidate}/vars" if candidate else "vars"
-        if full in h5file:
-            return safe_group(h5file, full)
+        if has(h5file, full, filepath):
+            return group_at(h5file, full, filepath)
         if not candidate:
             break
     return None
 
 
-def has_optimizer_state(h5file):
-    group = _vars_group(h5file, "optimizer")
-    return group is not None and len(group) > 2
+def has_optimizer_state(h5file: h5py.File, filepath: str) -> bool:
+    group = _vars_group(h5file, "optimizer", filepath)
+    return group is not None and member_count(group, filepath) > 2
 
 
-def load_weights(model, h5file, filepath, skip_mismatch=False, include_optimizer=True):
+def load_weights(
+    model: Layer,
+    h5file: h5py.File,
+    filepath: str,
+    skip_mismatch: bool = False,
+    include_optimizer: bool = True,
+) -> None:
     """Assigns the weights stored in `h5file` (Keras 3 layout) to `model`.
 
     Raises:
-        ValueError: naming the layer, the file and what did not match, unless
-            `skip_mismatch`, in which case each skipped object is reported by a warning.
+        FileFormatError: (a `ValueError`) naming the layer, the file and what did
+            not match, unless `skip_mismatch`, in which case each skipped object is
+            reported by a warning.
     """
     from pykeras.optimizers.optimizer import Optimizer
 
-    _maybe_build_optimizer(model, h5file, include_optimizer)
+    _maybe_build_optimizer(model, h5file, filepath, include_optimizer)
     failures = []
     for path, obj in state_paths.walk(model, include_optimizer):
-        store = _VarsStore(_vars_group(h5file, path))
+        store = _VarsStore(_vars_group(h5file, path, filepath), filepath)
         try:
             custom = getattr(obj, "load_own_variables", None)
             if isinstance(obj, Optimizer):
@@ -90,6 +124,7 @@ def load_weights(model, h5file, filepath, skip_mismatch=False, include_optimizer
                     # Saved before any step (iteration and learning rate only): the
                     # fresh state is that state, and the learning rate is in the config.
                     continue
+                _check_optimizer_store(obj, store, path)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     obj.load_own_variables(store)
@@ -102,7 +137,7 @@ def load_weights(model, h5file, filepath, skip_mismatch=False, include_optimizer
         except (ValueError, KeyError) as e:
             message = f"Cannot load the weights of '{filepath}' into the model: {e}"
             if not skip_mismatch:
-                raise ValueError(message) from e
+                raise FileFormatError(message) from e
             failures.append(message)
     for message in failures:
         warnings.warn(f"Skipped: {message}", stacklevel=2)
@@ -116,22 +151,45 @@ def _load_layer(layer, store, path):
             f"Layer '{layer.name}' expected {len(variables)} variables, but the file holds "
             f"{len(store)} at {where}. Expected: {[v.name for v in variables]}"
         )
-    values = [store[str(i)] for i in range(len(variables))]
-    for variable, value in zip(variables, values):
-        if tuple(value.shape) != tuple(variable.shape):
+    # Shapes first: a dataset is read only once it is known to fit its variable.
+    for i, variable in enumerate(variables):
+        shape = store.shape(str(i))
+        if shape != tuple(variable.shape):
             raise ValueError(
                 f"Layer '{layer.name}' weight '{variable.name}' has shape {variable.shape}, but "
-                f"the file holds shape {tuple(value.shape)} at {where}."
+                f"the file holds shape {shape} at {where}."
             )
-    for variable, value in zip(variables, values):
-        variable.assign(value)
+    for i, variable in enumerate(variables):
+        variable.assign(store[str(i)])
 
 
-def _maybe_build_optimizer(model, h5file, include_optimizer):
+def _check_optimizer_store(optimizer, store, path):
+    """When the counts match (else the optimizer skips the state with a warning),
+    every stored array must have its slot's shape, and the step count must be a
+    count: checked before the optimizer reads them."""
+    expected = [tuple(np.shape(w)) for w in optimizer.get_weights()]
+    if len(store) != len(expected):
+        return
+    for i, shape in enumerate(expected):
+        stored = store.shape(str(i))
+        if stored != shape:
+            raise ValueError(
+                f"Optimizer '{optimizer.name}' variable #{i} has shape {shape}, but the file "
+                f"holds shape {stored} at '{path}/vars'."
+            )
+    iterations = store["0"]
+    if not (np.isfinite(iterations).all() and 0 <= iterations.min() < 2**62):
+        raise ValueError(
+            f"Optimizer '{optimizer.name}' step count at '{path}/vars/0' must be a "
+            f"non-negative integer. Received: {iterations!r:.80}"
+        )
+
+
+def _maybe_build_optimizer(model, h5file, filepath, include_optimizer):
     """Creates the optimizer's slots before loading them, so that training resumes
     where it stopped (Keras skips the state of an optimizer not built yet)."""
     optimizer = getattr(model, "__dict__", {}).get("optimizer")
     if not include_optimizer or optimizer is None or getattr(optimizer, "built", True):
         return
-    if model.built and has_optimizer_state(h5file):
+    if model.built and has_optimizer_state(h5file, filepath):
         optimizer.build(model.trainable_weights)

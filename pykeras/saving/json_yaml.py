@@ -8,9 +8,18 @@ its `to_yaml` wrote for shapes) reads as a plain list: no Python object is
 built from a tag.
 """
 
-import json
+from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
+
+from pykeras.backend import weight_limits
+from pykeras.errors import FileFormatError
+from pykeras.saving import config_checks
 from pykeras.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+
+if TYPE_CHECKING:
+    from pykeras.layers.layer import Layer
 
 
 def to_json(model, **kwargs):
@@ -18,7 +27,7 @@ def to_json(model, **kwargs):
     return json.dumps(serialize_keras_object(model), **kwargs)
 
 
-def model_from_config(config, custom_objects=None):
+def model_from_config(config: dict, custom_objects: dict | None = None) -> Layer:
     """Builds a model (or layer) from its serialized config dict (Keras 3 or tf.keras 2 form).
 
     Args:
@@ -29,6 +38,11 @@ def model_from_config(config, custom_objects=None):
     Returns:
         The model (uncompiled unless the config holds a `compile_config`).
 
+    Raises:
+        TypeError: `config` is not a dict.
+        FileFormatError: (a `ValueError`) the config is malformed or describes
+            something pykeras cannot build.
+
     Example:
 
     >>> clone = model_from_config(serialize_keras_object(model))
@@ -38,28 +52,35 @@ def model_from_config(config, custom_objects=None):
             "`model_from_config` expects a dict with 'class_name' and 'config' keys. "
             f"Received: {type(config).__name__}"
         )
-    if "class_name" not in config or "config" not in config:
-        raise ValueError(
-            "A model config is a dict with 'class_name' and 'config' keys. "
-            f"Received keys: {sorted(config)}"
+    return _model_from_tree(config, custom_objects, "The model config")
+
+
+def _model_from_tree(config, custom_objects, source):
+    if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
+        raise FileFormatError(
+            f"{source} must be a dict with 'class_name' and 'config' keys. Received: "
+            + (f"keys {sorted(config)}" if isinstance(config, dict) else type(config).__name__)
         )
-    return deserialize_keras_object(
-        config, custom_objects=custom_objects, kinds=("models", "layers")
-    )
+    # No weights come with a config: the model it describes may create only so many.
+    with weight_limits.WeightLimit(weight_limits.CONFIG_ONLY_VALUES, source):
+        return deserialize_keras_object(
+            config, custom_objects=custom_objects, kinds=("models", "layers")
+        )
 
 
-def model_from_json(json_string, custom_objects=None):
+def model_from_json(json_string: str | bytes, custom_objects: dict | None = None) -> Layer:
     """Builds a model from the JSON text `model.to_json()` (pykeras, Keras 3 or tf.keras 2) made.
 
     Example:
 
     >>> clone = model_from_json(model.to_json())
     """
-    try:
-        config = json.loads(json_string)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"The model JSON is not valid JSON: {e}") from e
-    return model_from_config(config, custom_objects=custom_objects)
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError(
+            f"`model_from_json` expects JSON text. Received: {type(json_string).__name__}"
+        )
+    config = config_checks.parse_json(json_string, "The model JSON")
+    return _model_from_tree(config, custom_objects, "The model JSON")
 
 
 def _safe_loader():
@@ -82,7 +103,7 @@ def to_yaml(model, **kwargs):
     return yaml.safe_dump(serialize_keras_object(model), **kwargs)
 
 
-def model_from_yaml(yaml_string, custom_objects=None):
+def model_from_yaml(yaml_string: str | bytes, custom_objects: dict | None = None) -> Layer:
     """Builds a model from YAML text (`model.to_yaml()` of pykeras or tf.keras 2).
 
     Only plain YAML is read (safe loader): a document with Python object tags
@@ -94,8 +115,21 @@ def model_from_yaml(yaml_string, custom_objects=None):
     """
     import yaml
 
+    if not isinstance(yaml_string, (str, bytes, bytearray)):
+        raise TypeError(
+            f"`model_from_yaml` expects YAML text. Received: {type(yaml_string).__name__}"
+        )
     try:
         config = yaml.load(yaml_string, Loader=_safe_loader())  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as e:
-        raise ValueError(f"The model YAML cannot be read safely: {e}") from e
-    return model_from_config(config, custom_objects=custom_objects)
+        raise FileFormatError(f"The model YAML cannot be read safely: {e}") from e
+    except RecursionError as e:
+        raise FileFormatError(
+            "The model YAML is nested too deeply to be a model config (at most "
+            f"{config_checks.MAX_DEPTH} levels are expected)."
+        ) from e
+    except (ValueError, TypeError, OverflowError) as e:
+        # The safe loader's own constructors (timestamps, floats, binary) on bad values.
+        raise FileFormatError(f"The model YAML cannot be read: {e}") from e
+    config = config_checks.check_config(config, "The model YAML")
+    return _model_from_tree(config, custom_objects, "The model YAML")

@@ -5,6 +5,8 @@ file that does not use the feature loads), and refused with a clear error
 otherwise: silently ignoring, say, `renorm=True` would change the model.
 """
 
+from pykeras.errors import FileFormatError
+
 _ANY = object()
 
 # class name (or "*" for every layer) -> {key: value meaning "off" (or _ANY: always ignorable)}.
@@ -103,10 +105,16 @@ def dtype_name(dtype, owner):
     if isinstance(dtype, dict):
         inner = dtype.get("config") or {}
         class_name = dtype.get("class_name", "")
-        if "Quantized" in class_name or str(inner.get("name", "")).startswith(("int8", "int4")):
+        name = inner.get("name") if isinstance(inner, dict) else inner
+        if not isinstance(class_name, str) or not (name is None or isinstance(name, str)):
+            raise FileFormatError(
+                f"'{owner}' has a malformed dtype policy: expected {{'class_name': ..., "
+                f"'config': {{'name': <dtype name>}}}}. Received: {dtype!r:.200}"
+            )
+        if "Quantized" in class_name or str(name or "").startswith(("int8", "int4")):
             raise ValueError(
-                f"'{owner}' uses the quantized dtype policy {inner.get('name')!r}, which "
+                f"'{owner}' uses the quantized dtype policy {name!r}, which "
                 "pykeras does not implement."
             )
-        return inner.get("name")
+        return name
     return dtype

@@ -8,17 +8,28 @@
   weights layout (see `h5_weights`).
 """
 
+from __future__ import annotations
+
 import datetime
 import io
 import json
+import lzma
+import struct
 import zipfile
 import zlib
+from typing import TYPE_CHECKING
 
 import h5py
 
-from pykeras.saving import file_format, h5_weights
+from pykeras.backend.weight_limits import WeightLimit
+from pykeras.errors import FileFormatError
+from pykeras.saving import config_checks, file_format, h5_weights
 from pykeras.saving.atomic import atomic_path
+from pykeras.saving.h5_safety import open_h5, stored_values
 from pykeras.saving.serialization_lib import SafeModeScope, deserialize_keras_object
+
+if TYPE_CHECKING:
+    from pykeras.layers.layer import Layer
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -29,6 +40,25 @@ KERAS_FORMAT_VERSION = "3.0.0"
 # A member that inflates over 1000x past 1 GiB is a zip bomb, not a model.
 _BOMB_BYTES = 1 << 30
 _BOMB_RATIO = 1000
+# What zipfile raises on a damaged archive or member, besides BadZipFile: truncated
+# data (EOFError), bad deflate, bzip2 or lzma streams (zlib.error, OSError,
+# LZMAError), header fields past the end (struct.error), unknown compression
+# methods (NotImplementedError), encrypted members (RuntimeError), and names
+# that are not text (UnicodeDecodeError, a ValueError).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+# Weights a model rebuilt from a file may have beyond what the file stores (a
+# model that needs more cannot load its weights anyway).
+_WEIGHT_SLACK = 1 << 16
 
 
 def save_model(model, filepath, include_optimizer=True):
@@ -56,62 +86,69 @@ def save_model(model, filepath, include_optimizer=True):
 def _open(filepath):
     try:
         return zipfile.ZipFile(filepath, "r")
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        if isinstance(e, FileNotFoundError):
-            raise
-        raise ValueError(f"'{filepath}' is not a readable `.keras` zip archive: {e}") from e
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except _ZIP_ERRORS as e:
+        raise FileFormatError(f"'{filepath}' is not a readable `.keras` zip archive: {e}") from e
 
 
 def _read(zf, name, filepath):
     if name not in zf.namelist():
         found = sorted(zf.namelist())
-        raise ValueError(
+        raise FileFormatError(
             f"'{filepath}' is not a `.keras` model archive: it has no {name} (it holds {found})."
         )
     info = zf.getinfo(name)
     if info.file_size > _BOMB_BYTES and info.file_size > _BOMB_RATIO * max(info.compress_size, 1):
-        raise ValueError(f"Refusing '{filepath}': its {name} inflates {info.file_size} bytes.")
+        raise FileFormatError(
+            f"Refusing '{filepath}': its {name} inflates to {info.file_size} bytes from "
+            f"{info.compress_size}."
+        )
     try:
         return zf.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
-        raise ValueError(
+    except _ZIP_ERRORS as e:
+        raise FileFormatError(
             f"'{filepath}' is truncated or corrupt: cannot read its {name} ({e})."
         ) from e
 
 
-def read_config(filepath):
+def read_config(filepath: str) -> dict:
     """The parsed `config.json` of the archive."""
     with _open(filepath) as zf:
         raw = _read(zf, CONFIG_FILENAME, filepath)
-    try:
-        config = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"The config.json of '{filepath}' is not valid JSON: {e}") from e
+    source = f"The config.json of '{filepath}'"
+    config = config_checks.parse_json(raw, source)
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"The config.json of '{filepath}' does not describe a model.")
+        raise FileFormatError(
+            f"{source} does not describe a model: expected a dict with 'class_name' and "
+            f"'config'. Received: {type(config).__name__}"
+        )
     return config
 
 
-def open_weights(filepath):
+def open_weights(filepath: str) -> h5py.File:
     """The archive's `model.weights.h5`, opened read-only from memory."""
     with _open(filepath) as zf:
         raw = _read(zf, WEIGHTS_FILENAME, filepath)
-    try:
-        return h5py.File(io.BytesIO(raw), "r")
-    except OSError as e:
-        raise ValueError(f"The {WEIGHTS_FILENAME} inside '{filepath}' is corrupt: {e}") from e
+    return open_h5(filepath, data=raw)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(
+    filepath: str,
+    custom_objects: dict | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Layer:
     """Rebuilds the model in the `.keras` archive `filepath`, with its weights (and, when
     `compile`, its compile settings and optimizer state)."""
     config = read_config(filepath)
     if not compile:
         config.pop("compile_config", None)
-    with SafeModeScope(safe_mode):
-        model = file_format.config_errors_name_file(
-            filepath, deserialize_keras_object, config, custom_objects=custom_objects
-        )
     with open_weights(filepath) as f:
+        limit = stored_values(f, filepath) + _WEIGHT_SLACK
+        with SafeModeScope(safe_mode), WeightLimit(limit, f"'{filepath}'"):
+            model = file_format.config_errors_name_file(
+                filepath, deserialize_keras_object, config, custom_objects=custom_objects
+            )
         h5_weights.load_weights(model, f, filepath, include_optimizer=compile)
     return model

@@ -11,25 +11,40 @@ Whole model (`model.save("m.h5")`): root attributes `model_config` (JSON,
 `training_config`, plus `model_weights` and `optimizer_weights` groups.
 """
 
+from __future__ import annotations
+
 import json
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pykeras.saving import file_format, state_paths
+from pykeras.backend.weight_limits import WeightLimit
+from pykeras.errors import FileFormatError
+from pykeras.saving import config_checks, file_format, state_paths
 from pykeras.saving.atomic import atomic_path
 from pykeras.saving.h5_safety import (
+    dataset_at,
+    group_at,
+    h5py_errors,
+    has,
     open_h5,
+    read_array,
     read_attr_list,
     read_attr_str,
-    safe_dataset,
-    safe_group,
+    shape_of,
+    stored_values,
 )
 from pykeras.saving.serialization_lib import (
     SafeModeScope,
     deserialize_keras_object,
     serialize_keras_object,
 )
+
+if TYPE_CHECKING:
+    import h5py
+
+    from pykeras.layers.layer import Layer
 
 # Weights files carry this Keras version so readers treat them as Keras 3 files.
 KERAS_FORMAT_VERSION = "3.0.0"
@@ -43,13 +58,11 @@ def legacy_weights(layer):
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def is_legacy_weights(h5file):
+def is_legacy_weights(h5file: h5py.File, filepath: str) -> bool:
     """Whether an open HDF5 file holds legacy weights (at its root or in `model_weights`)."""
-    return (
-        "layer_names" in h5file.attrs
-        or "layer_names0" in h5file.attrs
-        or ("model_weights" in h5file)
-    )
+    with h5py_errors(filepath, "the attributes of the root group"):
+        names = "layer_names" in h5file.attrs or "layer_names0" in h5file.attrs
+    return names or has(h5file, "model_weights", filepath)
 
 
 # ---------------------------------------------------------------- writing
@@ -185,27 +198,36 @@ def save_model(model, filepath, include_optimizer=True):
 # ---------------------------------------------------------------- reading
 
 
-def _read_subset(group):
-    names = read_attr_list(group, "weight_names")
-    return [np.asarray(safe_dataset(group, name)[()]) for name in names]
+def _read_subset(group, filepath):
+    """The datasets (checked, not read) that `group`'s `weight_names` list."""
+    names = read_attr_list(group, "weight_names", filepath)
+    return [dataset_at(group, name, filepath) for name in names]
 
 
-def _assign(layer, variables, values, what, filepath, skip_mismatch):
-    """Assigns `values` to `variables`; shape mismatches raise, or warn and skip."""
-    for variable, value in zip(variables, values):
-        if tuple(value.shape) != tuple(variable.shape):
+def _assign(layer, variables, datasets, what, filepath, skip_mismatch):
+    """Assigns the `datasets` to `variables`; shape mismatches raise, or warn and skip.
+    Each dataset is read only once its shape is known to match."""
+    for variable, dataset in zip(variables, datasets):
+        shape = shape_of(dataset, filepath)
+        if shape != tuple(variable.shape):
             message = (
                 f"Shape mismatch in {what} for weight {variable.path}: the model expects shape "
-                f"{variable.shape}, '{filepath}' holds shape {tuple(value.shape)}."
+                f"{variable.shape}, '{filepath}' holds shape {shape}."
             )
             if skip_mismatch:
                 warnings.warn(f"Skipping loading weights: {message}", stacklevel=4)
                 continue
-            raise ValueError(message)
-        variable.assign(value)
+            raise FileFormatError(message)
+        variable.assign(read_array(dataset, filepath))
 
 
-def load_weights(model, group, filepath, by_name=False, skip_mismatch=False):
+def load_weights(
+    model: Layer,
+    group: h5py.Group,
+    filepath: str,
+    by_name: bool = False,
+    skip_mismatch: bool = False,
+) -> None:
     """Assigns legacy-layout weights from the open h5py `group` to `model`.
 
     Args:
@@ -214,33 +236,33 @@ def load_weights(model, group, filepath, by_name=False, skip_mismatch=False):
         skip_mismatch: with `by_name`, skip (with a warning) layers whose weight
             count or shapes differ instead of raising.
     """
-    layer_names = read_attr_list(group, "layer_names")
+    layer_names = read_attr_list(group, "layer_names", filepath)
     if by_name:
         _load_by_name(model, group, layer_names, filepath, skip_mismatch)
         return
     saved = []
     for name in layer_names:
-        values = _read_subset(safe_group(group, name))
-        if values:
-            saved.append((name, values))
+        datasets = _read_subset(group_at(group, name, filepath), filepath)
+        if datasets:
+            saved.append((name, datasets))
     layers = [layer for layer in model.layers if legacy_weights(layer)]
     if len(saved) != len(layers):
-        raise ValueError(
+        raise FileFormatError(
             f"Layer count mismatch when loading weights from '{filepath}': the model has "
             f"{len(layers)} layers with weights ({[layer.name for layer in layers]}), the file "
             f"has {len(saved)} ({[name for name, _ in saved]}). Load with `by_name=True` to match "
             "layers by name."
         )
-    for k, (layer, (name, values)) in enumerate(zip(layers, saved)):
+    for k, (layer, (name, datasets)) in enumerate(zip(layers, saved)):
         variables = legacy_weights(layer)
-        if len(values) != len(variables):
-            raise ValueError(
+        if len(datasets) != len(variables):
+            raise FileFormatError(
                 f"Weight count mismatch for layer #{k} (named '{layer.name}' in the model, "
                 f"'{name}' in '{filepath}'): the layer expects {len(variables)} weight(s), the "
-                f"file holds {len(values)}."
+                f"file holds {len(datasets)}."
             )
         what = f"layer #{k} (named '{layer.name}')"
-        _assign(layer, variables, values, what, filepath, skip_mismatch)
+        _assign(layer, variables, datasets, what, filepath, skip_mismatch)
     _load_top_level(model, group, filepath, skip_mismatch)
 
 
@@ -249,55 +271,72 @@ def _load_by_name(model, group, layer_names, filepath, skip_mismatch):
     for layer in model.layers:
         index.setdefault(layer.name, []).append(layer)
     for k, name in enumerate(layer_names):
-        values = _read_subset(safe_group(group, name))
+        datasets = _read_subset(group_at(group, name, filepath), filepath)
         for layer in index.get(name, []):
             variables = legacy_weights(layer)
-            if len(values) != len(variables):
+            if len(datasets) != len(variables):
                 message = (
                     f"Weight count mismatch for layer #{k} (named '{layer.name}'): the layer "
-                    f"expects {len(variables)} weight(s), '{filepath}' holds {len(values)}."
+                    f"expects {len(variables)} weight(s), '{filepath}' holds {len(datasets)}."
                 )
                 if skip_mismatch:
                     warnings.warn(f"Skipping loading weights: {message}", stacklevel=3)
                     continue
-                raise ValueError(message)
+                raise FileFormatError(message)
             what = f"layer #{k} (named '{layer.name}')"
-            _assign(layer, variables, values, what, filepath, skip_mismatch)
+            _assign(layer, variables, datasets, what, filepath, skip_mismatch)
     _load_top_level(model, group, filepath, skip_mismatch)
 
 
 def _load_top_level(model, group, filepath, skip_mismatch):
-    if "top_level_model_weights" not in group:
+    if not has(group, "top_level_model_weights", filepath):
         return
-    values = _read_subset(safe_group(group, "top_level_model_weights"))
+    datasets = _read_subset(group_at(group, "top_level_model_weights", filepath), filepath)
     variables = state_paths.own_variables(model)
-    if len(values) != len(variables):
+    if len(datasets) != len(variables):
         message = (
             f"Weight count mismatch for the top-level weights of model '{model.name}': it has "
-            f"{len(variables)}, '{filepath}' holds {len(values)}."
+            f"{len(variables)}, '{filepath}' holds {len(datasets)}."
         )
         if skip_mismatch:
             warnings.warn(f"Skipping loading weights: {message}", stacklevel=3)
             return
-        raise ValueError(message)
-    _assign(model, variables, values, "the top-level model", filepath, skip_mismatch)
+        raise FileFormatError(message)
+    _assign(model, variables, datasets, "the top-level model", filepath, skip_mismatch)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+# Weights a model rebuilt from a file may have beyond what the file stores (a
+# model that needs more cannot load its weights anyway).
+_WEIGHT_SLACK = 1 << 16
+
+
+def load_model(
+    filepath: str,
+    custom_objects: dict | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Layer:
     """Rebuilds the model in a legacy whole-model `.h5` file, with its weights and
     (when `compile`) its compile settings and, for Keras 3 / pykeras files, optimizer state."""
     with open_h5(filepath) as f:
-        raw = read_attr_str(f, "model_config")
+        raw = read_attr_str(f, "model_config", filepath)
         if raw is None:
-            raise ValueError(
+            raise FileFormatError(
                 f"No model config found in '{filepath}': it holds weights only. Build the model "
                 "in code and call `model.load_weights(filepath)`."
             )
-        try:
-            config = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"The model_config of '{filepath}' is not valid JSON: {e}") from e
-        with SafeModeScope(safe_mode):
+        source = f"The model_config of '{filepath}'"
+        config = config_checks.parse_json(raw, source)
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise FileFormatError(
+                f"{source} does not describe a model: expected a dict with 'class_name' and "
+                f"'config'. Received: {type(config).__name__}"
+            )
+        if not has(f, "model_weights", filepath):
+            raise FileFormatError(f"'{filepath}' has a model config but no `model_weights` group.")
+        weights = group_at(f, "model_weights", filepath)
+        limit = stored_values(weights, filepath) + _WEIGHT_SLACK
+        with SafeModeScope(safe_mode), WeightLimit(limit, f"'{filepath}'"):
             model = file_format.config_errors_name_file(
                 filepath,
                 deserialize_keras_object,
@@ -305,9 +344,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 custom_objects=custom_objects,
                 kinds=("models", "layers"),
             )
-        if "model_weights" not in f:
-            raise ValueError(f"'{filepath}' has a model config but no `model_weights` group.")
-        load_weights(model, safe_group(f, "model_weights"), filepath)
+        load_weights(model, weights, filepath)
         if compile:
             _compile_from_file(model, f, filepath, custom_objects)
     return model
@@ -324,12 +361,18 @@ def _deserialize_nested(value, kinds, custom_objects):
 
 
 def _compile_from_file(model, f, filepath, custom_objects):
-    raw = read_attr_str(f, "training_config")
-    if raw is None:
-        return  # saved uncompiled: so it loads
     try:
-        config = json.loads(raw)
-        optimizer_config = dict(config["optimizer_config"])
+        raw = read_attr_str(f, "training_config", filepath)
+        if raw is None:
+            return  # saved uncompiled: so it loads
+        config = config_checks.parse_json(raw, f"The training_config of '{filepath}'")
+        optimizer_config = config.get("optimizer_config") if isinstance(config, dict) else None
+        if not isinstance(optimizer_config, dict) or "class_name" not in optimizer_config:
+            raise FileFormatError(
+                "expected a dict with an 'optimizer_config' holding a 'class_name'. "
+                f"Received: {config!r:.200}"
+            )
+        optimizer_config = dict(optimizer_config)
         # tf.keras 2.11+ registered its optimizers as "Custom>Adam" and the like.
         optimizer_config["class_name"] = str(optimizer_config["class_name"]).split(">")[-1]
         optimizer = deserialize_keras_object(
@@ -344,19 +387,19 @@ def _compile_from_file(model, f, filepath, custom_objects):
             ),
             loss_weights=config.get("loss_weights"),
         )
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
+    except (ValueError, TypeError, *config_checks.CONFIG_FAULTS) as e:
         warnings.warn(
             f"The training configuration of '{filepath}' could not be restored ({e}); the model "
             "was loaded *without* compiling. Compile it manually, or load with compile=False.",
             stacklevel=3,
         )
         return
-    if "optimizer_weights" in f:
+    if has(f, "optimizer_weights", filepath):
         _load_optimizer_weights(model, f, filepath)
 
 
 def _load_optimizer_weights(model, f, filepath):
-    version = read_attr_str(f, "keras_version") or "1"
+    version = read_attr_str(f, "keras_version", filepath) or "1"
     if not version.startswith("3"):
         # tf.keras 2 optimizers order their slots differently (all momentums, then
         # all velocities); loading them by position would scramble the state.
@@ -366,11 +409,19 @@ def _load_optimizer_weights(model, f, filepath):
             stacklevel=4,
         )
         return
-    group = safe_group(f, "optimizer_weights")
-    values = _read_subset(group)
     optimizer = model.optimizer
     try:
+        datasets = _read_subset(group_at(f, "optimizer_weights", filepath), filepath)
         optimizer.build(model.trainable_weights)
+        expected = [tuple(np.shape(w)) for w in optimizer.get_weights()]
+        stored = [shape_of(d, filepath) for d in datasets]
+        if stored != expected:
+            raise ValueError(
+                f"the optimizer has variables of shapes {expected}, the file holds {stored}"
+            )
+        values = [read_array(d, filepath) for d in datasets]
+        if values and not (np.isfinite(values[0]).all() and 0 <= values[0].min() < 2**62):
+            raise ValueError(f"the step count is not a count: {values[0]!r:.80}")
         optimizer.set_weights(values)
     except ValueError as e:
         warnings.warn(

@@ -122,11 +122,14 @@ class ModelSaving:
 
     def build_from_config(self, config):
         """Builds the model for the `input_shape` recorded by `get_build_config`."""
+        from pykeras.saving.config_checks import check_shapes
         from pykeras.saving.serialization_lib import _shape_tuples
 
         shape = (config or {}).get("input_shape")
         if shape is not None and not self.built:
-            self.build(_shape_tuples(shape))
+            shape = _shape_tuples(shape)
+            check_shapes(shape, f"The build config of model '{self.name}'")
+            self.build(shape)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -10,7 +10,7 @@ import os
 
 from pykeras.saving import file_format, h5_weights, keras_zip, legacy_h5
 from pykeras.saving.atomic import atomic_path, check_overwrite
-from pykeras.saving.h5_safety import open_h5
+from pykeras.saving.h5_safety import group_at, has, open_h5
 
 _LEGACY_SUFFIXES = (".h5", ".hdf5")
 
@@ -83,8 +83,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is empty, truncated, corrupt or of another format,
-            or names classes outside pykeras and `custom_objects`.
+        FileFormatError: (a `ValueError`) the file is empty, truncated, corrupt
+            or of another format, or describes something pykeras cannot build.
+        ValueError: the file names classes outside pykeras and `custom_objects`,
+            or stores bytecode in safe mode.
 
     Example:
 
@@ -156,8 +158,10 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
         by_name: (legacy layout only) match layers by name instead of by order.
 
     Raises:
-        ValueError: a count or shape mismatch (naming the layer and the file), or
-            a file that is empty, truncated, corrupt or of another format.
+        FileNotFoundError: no such file.
+        FileFormatError: (a `ValueError`) a count or shape mismatch (naming the
+            layer and the file), or a file that is empty, truncated, corrupt or
+            of another format.
 
     Example:
 
@@ -172,8 +176,10 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
             h5_weights.load_weights(model, f, filepath, skip_mismatch)
         return
     with open_h5(filepath) as f:
-        if legacy_h5.is_legacy_weights(f):
-            group = f["model_weights"] if "model_weights" in f else f
+        if legacy_h5.is_legacy_weights(f, filepath):
+            group = f
+            if has(f, "model_weights", filepath):
+                group = group_at(f, "model_weights", filepath)
             legacy_h5.load_weights(model, group, filepath, by_name, skip_mismatch)
         elif by_name:
             raise ValueError(

@@ -15,6 +15,8 @@ import types
 
 import numpy as np
 
+from pykeras.errors import FileFormatError
+from pykeras.saving import config_checks as checks
 from pykeras.saving import function_serialization as fn_lib
 from pykeras.saving import keras_compat, keras_ops, object_registration, registry
 
@@ -310,6 +312,7 @@ class _Deserializer:
             raise TypeError(f"Could not parse config: {config!r}")
         if "class_name" not in config or "config" not in config:
             return {k: v if k == "name" else self.run(v) for k, v in config.items()}
+        checks.check_names(config)
         special = self._special(config)
         if special is not _NOT_SPECIAL:
             return special
@@ -317,27 +320,47 @@ class _Deserializer:
 
     def _special(self, config):
         class_name = config["class_name"]
-        inner = config["config"] if config["config"] is not None else {}
-        if class_name == "__keras_tensor__":
-            return TensorReference(
-                inner.get("shape"), inner.get("dtype"), inner.get("keras_history")
-            )
-        if class_name in ("__numpy__", "__tensor__"):
-            return np.array(inner["value"], dtype=inner.get("dtype"))
-        if class_name == "__bytes__":
-            return inner["value"].encode("utf-8")
-        if class_name == "__ellipsis__":
-            return Ellipsis
-        if class_name == "__slice__":
-            return slice(*(self.run(inner.get(k)) for k in ("start", "stop", "step")))
-        if class_name == "__lambda__":
-            return _load_lambda_config(inner, self.safe_mode, "a lambda in the config")
-        if class_name == "__typespec__":
-            raise ValueError("TensorFlow TypeSpecs in configs are not supported by pykeras.")
         if class_name == "function":
             return fn_lib.deserialize_function(config, self.custom_objects)
         if class_name in _DTYPE_POLICIES:
             return keras_compat.dtype_name(config, "a dtype policy")
+        if not class_name.startswith("__"):
+            return _NOT_SPECIAL
+        inner = checks.inner_dict(config)
+        if class_name == "__keras_tensor__":
+            shape, history = inner.get("shape"), inner.get("keras_history")
+            if not (shape is None or isinstance(shape, (list, tuple))):
+                raise checks.malformed(class_name, "'shape' to be a list", shape)
+            if not (history is None or (isinstance(history, (list, tuple)) and len(history) == 3)):
+                raise checks.malformed(
+                    class_name,
+                    "'keras_history' to be [layer_name, node_index, tensor_index]",
+                    history,
+                )
+            return TensorReference(shape, inner.get("dtype"), history)
+        if class_name in ("__numpy__", "__tensor__"):
+            if "value" not in inner:
+                raise checks.malformed(class_name, "a 'value'", inner)
+            return np.array(
+                inner["value"], dtype=checks.plain_dtype(inner.get("dtype"), class_name)
+            )
+        if class_name == "__bytes__":
+            if not isinstance(inner.get("value"), str):
+                raise checks.malformed(class_name, "a string 'value'", inner.get("value"))
+            return inner["value"].encode("utf-8")
+        if class_name == "__ellipsis__":
+            return Ellipsis
+        if class_name == "__slice__":
+            parts = [self.run(inner.get(k)) for k in ("start", "stop", "step")]
+            if not all(
+                p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts
+            ):
+                raise checks.malformed(class_name, "int or null 'start', 'stop' and 'step'", inner)
+            return slice(*parts)
+        if class_name == "__lambda__":
+            return _load_lambda_config(inner, self.safe_mode, "a lambda in the config")
+        if class_name == "__typespec__":
+            raise ValueError("TensorFlow TypeSpecs in configs are not supported by pykeras.")
         return _NOT_SPECIAL
 
     def _resolve(self, config, kinds):
@@ -363,20 +386,23 @@ class _Deserializer:
         from pykeras.models.model import Model
 
         module = config.get("module")
+        class_name = config["class_name"]
+        inner = checks.inner_dict(config)
         if module and registry.kinds_for_module(module) == ("ops",):
             # An op Keras 3 applied to symbolic tensors (`x * 2.0`) in a Functional model.
-            return keras_ops.op_from_config(config["class_name"], config["config"] or {}, module)
+            return keras_ops.op_from_config(class_name, inner, module)
         cls = self._resolve(config, kinds)
         if not isinstance(cls, type):
             return cls  # a function registered or passed under a class name
-        class_name = config["class_name"]
-        inner = dict(config["config"] or {})
         kind = registry.kind_of(cls)
         if kind is None and issubclass(cls, Layer):
             kind = "models" if issubclass(cls, Model) else "layers"
         if issubclass(cls, Lambda):
             inner = self._lambda_inner(inner)
         inner = keras_compat.clean_config(cls.__name__, kind, inner)
+        for key in checks.SHAPE_KEYS:
+            if key in inner and inner[key] is not None:
+                checks.check_shape(inner[key], f"{class_name} `{key}`")
         if not issubclass(cls, Model):
             # Layers and objects take nested objects as instances (initializers,
             # regularizers, schedules, ...); models rebuild their layers themselves.
@@ -385,6 +411,10 @@ class _Deserializer:
             raise TypeError(
                 f"Cannot rebuild '{class_name}': the class has no `from_config()` method."
             )
+        build_config, compile_config = config.get("build_config"), config.get("compile_config")
+        for key, value in (("build_config", build_config), ("compile_config", compile_config)):
+            if value is not None and not isinstance(value, dict):
+                raise checks.malformed(class_name, f"'{key}' to be a dict", value)
         scope = object_registration.CustomObjectScope(self.custom_objects)
         with scope, SafeModeScope(self.safe_mode):
             try:
@@ -395,12 +425,15 @@ class _Deserializer:
                     "`get_config()` returns every argument of the constructor, or define "
                     f"`from_config(cls, config)`. Config: {inner}"
                 ) from e
-            build_config = config.get("build_config")
-            if build_config and isinstance(instance, Layer) and not instance.built:
-                build_from_config(instance, build_config)
-            compile_config = config.get("compile_config")
-            if compile_config and hasattr(instance, "compile_from_config"):
-                instance.compile_from_config(compile_config)
+            except checks.CONFIG_FAULTS as e:
+                raise checks.unbuildable(class_name, "rebuilt from its config", e, inner) from e
+            try:
+                if build_config and isinstance(instance, Layer) and not instance.built:
+                    build_from_config(instance, build_config)
+                if compile_config and hasattr(instance, "compile_from_config"):
+                    instance.compile_from_config(compile_config)
+            except checks.CONFIG_FAULTS as e:
+                raise checks.unbuildable(class_name, "built or compiled", e, config) from e
         return instance
 
     def _nested(self, value):
@@ -427,7 +460,7 @@ class _Deserializer:
             code, defaults, closure = (list(function) + [None, None])[:3]
             inner["function"] = fn_lib.load_lambda(code, defaults, closure, self.safe_mode, owner)
         elif isinstance(function, dict) and function.get("class_name") == "__lambda__":
-            inner["function"] = _load_lambda_config(function["config"], self.safe_mode, owner)
+            inner["function"] = _load_lambda_config(function.get("config"), self.safe_mode, owner)
         elif isinstance(function, (dict, str)):
             inner["function"] = fn_lib.deserialize_function(function, self.custom_objects, owner)
         output_shape = inner.get("output_shape")
@@ -438,7 +471,7 @@ class _Deserializer:
             )
         elif isinstance(output_shape, dict) and output_shape.get("class_name") == "__lambda__":
             inner["output_shape"] = _load_lambda_config(
-                output_shape["config"], self.safe_mode, owner
+                output_shape.get("config"), self.safe_mode, owner
             )
         elif isinstance(output_shape, dict):
             inner["output_shape"] = fn_lib.deserialize_function(
@@ -456,8 +489,13 @@ _NOT_SPECIAL = object()
 
 
 def _load_lambda_config(inner, safe_mode, owner):
+    if not isinstance(inner, dict):
+        raise checks.malformed("__lambda__", "a dict 'config'", inner)
     if "value" in inner:
-        code, defaults, closure = (list(inner["value"]) + [None, None])[:3]
+        value = inner["value"]
+        if not isinstance(value, (list, tuple)):
+            raise checks.malformed("__lambda__", "'value' to be [code, defaults, closure]", value)
+        code, defaults, closure = (list(value) + [None, None])[:3]
     else:
         code, defaults, closure = inner.get("code"), inner.get("defaults"), inner.get("closure")
     return fn_lib.load_lambda(code, defaults, closure, safe_mode, owner)
@@ -472,12 +510,19 @@ def build_from_config(layer, build_config):
     if "input_shape" in build_config:
         shape = _shape_tuples(build_config["input_shape"])
     elif "shapes_dict" in build_config:
-        shapes = list(build_config["shapes_dict"].values())
+        shapes_dict = build_config["shapes_dict"]
+        if not isinstance(shapes_dict, dict) or not shapes_dict:
+            raise FileFormatError(
+                f"The build config of layer '{layer.name}' needs a non-empty dict 'shapes_dict'. "
+                f"Received: {shapes_dict!r:.200}"
+            )
+        shapes = list(shapes_dict.values())
         shape = _shape_tuples(shapes[0] if len(shapes) == 1 else shapes)
     else:
         return
     if shape is None:
         return
+    checks.check_shapes(shape, f"The build config of layer '{layer.name}'")
     layer.build(shape)
     layer.built = True
     layer._build_shapes_dict = shape
