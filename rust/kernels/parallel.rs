@@ -128,7 +128,7 @@ static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// A pool used by one call only, returned to the idle list when dropped.
 pub struct Lease {
-    pool: Option<Arc<ThreadPool>>,
+    pool: Arc<ThreadPool>,
     threads: usize,
 }
 
@@ -145,26 +145,20 @@ impl Lease {
             None => build(threads)?,
         };
         ACTIVE.fetch_add(1, Ordering::SeqCst);
-        Ok(Self {
-            pool: Some(pool),
-            threads,
-        })
+        Ok(Self { pool, threads })
     }
 
     fn pool(&self) -> &ThreadPool {
-        // `pool` is Some until drop.
-        self.pool
-            .as_deref()
-            .expect("a lease holds its pool until dropped")
+        &self.pool
     }
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
         ACTIVE.fetch_sub(1, Ordering::SeqCst);
-        if let (Some(pool), Ok(mut pools)) = (self.pool.take(), pools()) {
+        if let Ok(mut pools) = pools() {
             if pools.threads == self.threads && pools.idle.len() < MAX_IDLE_POOLS {
-                pools.idle.push(pool);
+                pools.idle.push(Arc::clone(&self.pool));
             }
         }
     }

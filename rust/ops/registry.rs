@@ -87,6 +87,28 @@ pub struct OpInfo {
 }
 
 impl OpInfo {
+    /// An op without attributes (most elementwise ops): the table entry in
+    /// one line.
+    pub const fn plain(
+        name: &'static str,
+        doc: &'static str,
+        inputs: &'static [&'static str],
+        differentiable: bool,
+        build: fn(&str, &Attrs) -> Result<OpRef>,
+        example: &'static [Sample],
+    ) -> Self {
+        Self {
+            name,
+            doc,
+            inputs,
+            attrs: &[],
+            dtypes: "float32",
+            differentiable,
+            build,
+            example: (&[], example),
+        }
+    }
+
     pub fn attr_names(&self) -> Vec<&'static str> {
         self.attrs.iter().map(|(k, _)| *k).collect()
     }
