@@ -219,6 +219,8 @@ class Ramp(keras.Model):
 
 @pytest.mark.parametrize("log", [False, True])
 def test_linspace_of_tensors_in_a_traced_model_trains(log):
+    # Seeded: with 10 ** x, an unlucky start made SGD overflow (loss inf).
+    keras.utils.set_random_seed(1)
     model = Ramp(log=log)
     x = rng_for(0).uniform(-1, 1, (32, 3)).astype(np.float32)
     out = model.predict(x, verbose=0)
@@ -235,7 +237,7 @@ def test_linspace_of_tensors_in_a_traced_model_trains(log):
     if log:
         target = 10.0**target
     before = [w.numpy().copy() for w in model.weights]
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01 if log else 0.1), loss="mse")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.002 if log else 0.1), loss="mse")
     history = model.fit(x, target, epochs=8, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert all(not np.array_equal(b, w.numpy()) for b, w in zip(before, model.weights))
