@@ -7,8 +7,8 @@ forever, allocates without bound or corrupts its own memory, in C, where no
 Python signal or exception reaches it (found by benches/fuzz_loaders.py):
 
 - a global heap collection (`GCOL`, where variable-length strings such as
-  `layer_names` and `model_config` live) whose objects do not tile it: an
-  object of size 0 makes the parser stand still;
+  `layer_names` and `model_config` live, and the mappings of virtual datasets)
+  whose objects do not tile it: an object of size 0 makes the parser stand still;
 - an attribute whose variable-length strings claim more bytes than their heap
   objects hold (the library allocates the claimed size, up to 4 GiB a string,
   before it compares), or more values than the attribute stores;
@@ -17,6 +17,9 @@ Python signal or exception reaches it (found by benches/fuzz_loaders.py):
 - a version-1 B-tree node (`TREE`, which indexes group members and dataset
   chunks) at an absurd level, after which a later lookup can crash the process,
   or whose children lead back up the tree, which would overflow its stack;
+- a datatype (of an attribute or a dataset) whose variable-length kind, string
+  padding or character set is none the format defines: the library takes the
+  number as is and later jumps through a table it does not have (a crash);
 - object header continuations that loop.
 
 `check` walks the file the way the library does, from the superblock's root
@@ -44,8 +47,11 @@ _SUPERBLOCK_OFFSETS = (0,) + tuple(512 << i for i in range(20))
 _FREE_LIST_END = 1  # how the library marks the end of a local heap's free list
 _MAX_TREE_LEVEL = 64
 # Object header messages read here.
-_LINK, _LAYOUT, _ATTRIBUTE, _CONTINUATION, _SYMBOL_TABLE = 0x06, 0x08, 0x0C, 0x10, 0x11
-_VARIABLE_LENGTH = 9  # datatype class
+_DATATYPE, _LINK, _LAYOUT, _ATTRIBUTE = 0x03, 0x06, 0x08, 0x0C
+_CONTINUATION, _SYMBOL_TABLE = 0x10, 0x11
+# Datatype classes checked here.
+_STRING, _ENUM, _VARIABLE_LENGTH, _ARRAY = 3, 8, 9, 10
+_MAX_RANK = 32
 _GROUP_NODES, _CHUNK_NODES = 0, 1  # B-tree node types
 
 
@@ -199,6 +205,8 @@ class _Walker:
                     self._group(self._address(body), self._address(body + self.offset_size))
                 elif kind == _ATTRIBUTE and not flags & 0x02:  # 0x02: shared elsewhere
                     self._attribute(body, body + length, at)
+                elif kind == _DATATYPE and not flags & 0x02:
+                    self._datatype(body, body + length, at)
                 elif kind == _LAYOUT:
                     self._layout(body, body + length)
                 elif kind == _LINK:
@@ -207,10 +215,16 @@ class _Walker:
 
     def _layout(self, at, end):
         # Version 3, chunked (class 2): rank + 1 (1), B-tree address, chunk sizes.
-        if end - at < 3 + self.offset_size or self.data[at] != 3 or self.data[at + 1] != 2:
+        # Version 4, virtual (class 3): the mapping's global heap collection and
+        # object index, which the library reads as soon as the dataset is opened.
+        if end - at < 3 + self.offset_size:
             return
-        dimensions = self.data[at + 2]
-        self._visit(self._btree_node, self._address(at + 3), None, _CHUNK_NODES, dimensions)
+        version, kind = self.data[at], self.data[at + 1]
+        if version == 3 and kind == 2:
+            dimensions = self.data[at + 2]
+            self._visit(self._btree_node, self._address(at + 3), None, _CHUNK_NODES, dimensions)
+        elif version >= 4 and kind == 3:
+            self._global_heap(self._address(at + 2))
 
     def _link(self, at, end):
         # Version 1, flags (1), [type (1)], [creation order (8)], [charset (1)], name
@@ -244,6 +258,7 @@ class _Walker:
         datatype, dataspace, data = fields[1], fields[2], p
         if data > end:
             return  # fields overrunning the message: the library refuses it
+        self._datatype(datatype, dataspace, header)
         count = self._elements(dataspace)
         item = self._uint(datatype + 4, 4)
         if count is None or item is None:
@@ -273,6 +288,34 @@ class _Walker:
                     f"has a variable-length value of {length} items whose heap object "
                     f"holds {stored} bytes",
                 )
+
+    def _datatype(self, at, end, header, depth=0):
+        # Class (low 4 bits) and version (high 4 bits), 3 bytes of class flags, size
+        # (4); then the class's properties, which for variable-length, enumerated and
+        # array types include their base type.
+        if depth > 8 or at + 8 > end:
+            return
+        kind, version = self.data[at] & 0x0F, self.data[at] >> 4
+        flags, more = self.data[at + 1], self.data[at + 2]
+        base = None
+        if kind == _STRING:
+            if flags & 0x0F > 2 or flags >> 4 > 1:
+                self._refuse("datatype", header, f"has a string padding or character set {flags}")
+        elif kind == _VARIABLE_LENGTH:
+            # A sequence (0) or a string (1, with padding and character set).
+            if flags & 0x0F > 1 or (flags & 0x0F == 1 and (flags >> 4 > 2 or more & 0x0F > 1)):
+                self._refuse("datatype", header, f"has a variable-length kind {flags & 0x0F}")
+            base = at + 8
+        elif kind == _ENUM:
+            base = at + 8
+        elif kind == _ARRAY:
+            rank = self.data[at + 8] if at + 9 <= end else 0
+            if rank > _MAX_RANK:
+                self._refuse("datatype", header, f"has an array of rank {rank}")
+            # Version 2: rank, 3 reserved bytes, sizes and permutations; version 3: rank, sizes.
+            base = at + 9 + (3 + 8 * rank if version < 3 else 4 * rank)
+        if base is not None:
+            self._datatype(base, end, header, depth + 1)
 
     def _elements(self, at):
         """How many values the dataspace message at `at` describes, or None."""
