@@ -53,7 +53,25 @@ from fuzz_mutators import FORMATS, MODELS  # noqa: E402
 
 MARKER = fuzz_configs.MARKER
 
-ALLOWED = (ValueError, TypeError, OSError)
+
+def allowed_errors() -> tuple:
+    """What a damaged file may raise: pykeras's own error classes (subclasses of
+    ValueError and TypeError), and FileNotFoundError for a file that is not there.
+    (pykeras is imported late: the supervisor never loads it.)"""
+    from pykeras import errors
+
+    return (
+        errors.FileFormatError,
+        errors.ConfigTypeError,
+        errors.ShapeError,
+        errors.DTypeError,
+        errors.InvalidArgumentError,
+        errors.OutOfRangeError,
+        errors.GraphError,
+        FileNotFoundError,
+    )
+
+
 # Outcomes that fail the run.
 FAILURES = ("disallowed", "unclear", "hang", "died", "executed", "memory")
 # A case whose load grows the process by more than this has let the file decide
@@ -272,7 +290,7 @@ def judge(error: BaseException, filename: str | None) -> str:
     """The outcome of a load that raised `error`: "error" for an allowed error whose
     message says what went wrong (and names `filename`, for files), else the kind
     of failure."""
-    if not isinstance(error, ALLOWED):
+    if not isinstance(error, allowed_errors()):
         return "disallowed"
     message = str(error)
     if not message.strip() or (filename is not None and filename not in message):

@@ -11,6 +11,8 @@ Each is a subclass of the builtin a Keras user already catches:
   JSON / YAML text, cannot be read: truncated, corrupt, of another format, or
   describing something pykeras cannot build. The message names the file (or the
   text), what was expected and what was found.
+- `ConfigTypeError` (`TypeError`): a saved model's config, in a file or text,
+  gives a class an argument of a type it cannot take or one it does not have.
 """
 
 from pykeras._core import (
@@ -20,6 +22,12 @@ from pykeras._core import (
     OutOfRangeError,
     ShapeError,
 )
+
+
+class ConfigTypeError(TypeError):
+    """A saved model's config (a file's, or JSON / YAML text) that gives a class an
+    argument of the wrong type or one it does not take; the message names the file
+    or text and the class."""
 
 
 class FileFormatError(ValueError):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import h5py
 
-from pykeras.errors import FileFormatError
+from pykeras.errors import ConfigTypeError, FileFormatError
 
 if TYPE_CHECKING:
     from pykeras.layers.layer import Layer
@@ -75,7 +75,7 @@ def config_errors_name_file(filepath: str, fn: Callable, *args, **kwargs) -> Lay
     except ValueError as e:
         raise FileFormatError(f"Cannot load the model in '{filepath}': {e}") from e
     except TypeError as e:
-        raise TypeError(f"Cannot load the model in '{filepath}': {e}") from e
+        raise ConfigTypeError(f"Cannot load the model in '{filepath}': {e}") from e
     if not isinstance(model, Layer):
         raise FileFormatError(
             f"The model config in '{filepath}' describes a {type(model).__name__}, not a model. "

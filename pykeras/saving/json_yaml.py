@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pykeras.backend import weight_limits
-from pykeras.errors import FileFormatError
+from pykeras.errors import ConfigTypeError, FileFormatError
 from pykeras.saving import config_checks
 from pykeras.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 
@@ -62,10 +62,19 @@ def _model_from_tree(config, custom_objects, source):
             + (f"keys {sorted(config)}" if isinstance(config, dict) else type(config).__name__)
         )
     # No weights come with a config: the model it describes may create only so many.
-    with weight_limits.WeightLimit(weight_limits.CONFIG_ONLY_VALUES, source):
-        return deserialize_keras_object(
-            config, custom_objects=custom_objects, kinds=("models", "layers")
-        )
+    try:
+        with weight_limits.WeightLimit(weight_limits.CONFIG_ONLY_VALUES, source):
+            return deserialize_keras_object(
+                config, custom_objects=custom_objects, kinds=("models", "layers")
+            )
+    except (ValueError, TypeError) as e:
+        # pykeras's own classes pass as they are; a builtin one from deep inside a
+        # class's constructor becomes the loader's, which says where it came from.
+        if type(e) is ValueError:
+            raise FileFormatError(f"{source} cannot be built: {e}") from e
+        if type(e) is TypeError:
+            raise ConfigTypeError(f"{source} cannot be built: {e}") from e
+        raise
 
 
 def model_from_json(json_string: str | bytes, custom_objects: dict | None = None) -> Layer:
