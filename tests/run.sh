@@ -28,8 +28,11 @@ python3 -m ruff format --check pykeras tests benches examples
 echo "== cargo test"
 cargo test --quiet
 
-echo "== pytest"
 # Run from tests/ so the installed package is imported, not the source folder
 # (which has no compiled _core).
 cd "$root/tests"
+echo "== _core's type stubs against the compiled module (mypy stubtest)"
+python3 -m mypy.stubtest --ignore-disjoint-bases pykeras._core
+
+echo "== pytest"
 python3 -m pytest python -q -p no:cacheprovider --timeout=300 --timeout-method=thread

@@ -1,8 +1,13 @@
 """Automatic names, as Keras gives them: `dense`, `dense_1`, `dense_2`, ..."""
 
+import contextlib
 import re
 
 _counts = {}
+# Names automatic naming skips while a saved model is rebuilt: its layers keep the
+# names in its file, and layers made on the way (the parts of a composite op) must
+# not take one of them first.
+_reserved = set()
 
 
 def to_snake_case(name):
@@ -13,9 +18,23 @@ def to_snake_case(name):
 
 def unique_name(base):
     """The next free name for `base`: `base`, then `base_1`, `base_2`, ..."""
-    count = _counts.get(base, 0)
-    _counts[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
+    while True:
+        count = _counts.get(base, 0)
+        _counts[base] = count + 1
+        name = base if count == 0 else f"{base}_{count}"
+        if name not in _reserved:
+            return name
+
+
+@contextlib.contextmanager
+def reserved(names):
+    """Within the block, `unique_name` gives none of `names`."""
+    added = set(names) - _reserved
+    _reserved.update(added)
+    try:
+        yield
+    finally:
+        _reserved.difference_update(added)
 
 
 def reset_names():

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from pykeras import random
 from pykeras.initializers.initializer import Initializer
+from pykeras.random import _stream as random
 
 
 def compute_fans(shape):

@@ -5,7 +5,6 @@ from pykeras.ops._dispatch import integer_positions, run
 from pykeras.ops.math import maximum, multiply
 
 __all__ = [
-    "argmax",
     "equal",
     "greater",
     "greater_equal",
@@ -61,11 +60,6 @@ def where(condition, x1, x2):
     """`x1` where `condition` is nonzero, else `x2` (broadcasting all three)."""
     inputs = [condition, x1, x2]
     return run("where", inputs, integer_positions(inputs, (0,)))
-
-
-def argmax(x, axis=-1):
-    """Index of the first largest value along `axis` (as float32)."""
-    return run("argmax", [x], axis=axis)
 
 
 def one_hot(x, num_classes):

@@ -144,9 +144,13 @@ def mean(x, axis=None, keepdims=False):
     return run("mean", [x], axis=_axis(axis), keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
-    """Maximum over `axis` (an int, a tuple, or None for all axes)."""
-    return run("max", [x], axis=_axis(axis), keepdims=keepdims)
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+    """Maximum over `axis` (an int, a tuple, or None for all axes), and at
+    least `initial` when it is given."""
+    out = run("max", [x], axis=_axis(axis), keepdims=keepdims)
+    if initial is not None:
+        out = run("maximum", [out, float(initial)])
+    return out
 
 
 sub = subtract

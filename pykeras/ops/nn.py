@@ -3,8 +3,8 @@ embedding, normalization and the fused softmax cross-entropy.
 
 This module is also `keras.ops.nn`'s namespace: its `__all__` holds every
 name of `keras.ops.nn` that pykeras implements, the ones defined here and
-those re-exported from `nn_composite`, `nn_spatial` and `losses` (the same
-objects as `pykeras.ops.<name>`).
+those re-exported from `nn_composite`, `nn_spatial`, `_nn_resample`, `ctc`,
+`patches` and `losses` (the same objects as `pykeras.ops.<name>`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy as np
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import integer_positions, run
+from pykeras.ops._nn_resample import adaptive_average_pool, adaptive_max_pool, conv_transpose
+from pykeras.ops.ctc import ctc_decode, ctc_loss
 from pykeras.ops.nn_attention import dot_product_attention
 from pykeras.ops.nn_composite import (
     celu,
@@ -31,6 +33,7 @@ from pykeras.ops.nn_composite import (
     soft_shrink,
     sparse_plus,
     sparse_sigmoid,
+    sparsemax,
     squareplus,
     tanh_shrink,
     threshold,
@@ -44,6 +47,7 @@ from pykeras.ops.nn_spatial import (
     separable_conv,
     space_to_depth,
 )
+from pykeras.ops.patches import fold, unfold
 
 # `losses` imports this module (log_softmax, softplus), so its functions are
 # looked up on first use (`__getattr__` below) rather than imported here.
@@ -55,15 +59,21 @@ _FROM_LOSSES = (
 )
 
 __all__ = [
+    "adaptive_average_pool",
+    "adaptive_max_pool",
     "average_pool",
     "batch_normalization",
     "celu",
     "conv",
+    "conv_transpose",
+    "ctc_decode",
+    "ctc_loss",
     "depth_to_space",
     "depthwise_conv",
     "dot_product_attention",
     "elu",
     "exponential",
+    "fold",
     "gelu",
     "glu",
     "hard_shrink",
@@ -95,11 +105,13 @@ __all__ = [
     "space_to_depth",
     "sparse_plus",
     "sparse_sigmoid",
+    "sparsemax",
     "squareplus",
     "swish",
     "tanh",
     "tanh_shrink",
     "threshold",
+    "unfold",
     *_FROM_LOSSES,
 ]
 

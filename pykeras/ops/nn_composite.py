@@ -33,6 +33,7 @@ __all__ = [
     "soft_shrink",
     "sparse_plus",
     "sparse_sigmoid",
+    "sparsemax",
     "squareplus",
     "tanh_shrink",
     "threshold",
@@ -384,6 +385,67 @@ def sparse_sigmoid(x: Any) -> Any:
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
     return run("mul", [run("clip", [run("add", [x, 1.0])], min=0.0, max=2.0), 0.5])
+
+
+def sparsemax(x: Any, axis: int = -1) -> Any:
+    """Sparsemax activation function.
+
+    For each batch `i`, and class `j`,
+    sparsemax activation function is defined as:
+
+    `sparsemax(x)[i, j] = max(x[i, j] - τ(x[i, :]), 0).`
+
+    τ is Keras 3's threshold (the same in all its backends): with the
+    elements sorted in decreasing order `z_(1) >= z_(2) >= ...`, `k` the
+    largest `r` with `1 + r * z_(r) > z_(1) + ... + z_(r)`, and `cumsum`
+    the running sums, `τ = (cumsum_1 + ... + cumsum_k - 1) / k`. (The
+    sparsemax paper's τ uses `cumsum_k` alone; the two agree when one
+    element is kept, and Keras's outputs need not sum to 1 otherwise.)
+
+    Found without sorting: `c_j` and `s_j`, the count and sum of the
+    elements `>= x_j`, decide the support (`1 + c_j * x_j > s_j`), and a
+    kept element of rank `i` weighs `k - i + 1` in the sum of running sums
+    (tied elements share their ranks' mean weight). Pairwise comparisons
+    take O(n^2) memory along `axis`, whose size must be known before run
+    time. The gradient flows through `x - τ` where it is positive.
+
+    Args:
+        x: Input tensor.
+        axis: `int`, axis along which the sparsemax operation is applied.
+
+    Returns:
+        A tensor, output of sparsemax transformation. Has the same type and
+        shape as `x`.
+
+    Example:
+
+    >>> keras.ops.sparsemax(np.array([-1.0, 0.0, 1.0]))
+    array([0., 0., 1.], dtype=float32)
+    """
+    op = "sparsemax"
+    shape = C.shape_of(op, x)
+    if not shape:
+        raise ShapeError(f"Op '{op}' expected a tensor of rank >= 1. Received: x.shape=()")
+    a = C.axis_of(op, axis, len(shape))
+    n = C.static_size(op, shape, a)
+    perm = [*(i for i in range(len(shape)) if i != a), a]
+    z = C.transpose(x, perm)
+    lead = [shape[i] for i in perm[:-1]]
+    row = C.reshape(op, z, [*lead, 1, n])  # z_i along the last axis
+    col = C.reshape(op, z, [*lead, n, 1])  # z_j along the one before
+    above = run("greater_equal", [row, col])  # [..., j, i] = z_i >= z_j
+    count = run("sum", [above], axis=[-1])
+    total = run("sum", [run("mul", [above, row])], axis=[-1])
+    margin = run("sub", [run("add", [run("mul", [count, z]), 1.0]), total])
+    support = run("greater", [margin, 0.0])
+    k = run("sum", [support], axis=[-1], keepdims=True)
+    # Weight k - rank + 1, ranks of a tie group averaged: k - c + (g + 1) / 2.
+    ties = run("sum", [run("equal", [row, col])], axis=[-1])
+    weight = run("add", [run("sub", [k, count]), run("mul", [run("add", [ties, 1.0]), 0.5])])
+    kept = run("sum", [run("mul", [run("mul", [support, weight]), z])], axis=[-1], keepdims=True)
+    tau = run("div", [run("sub", [kept, 1.0]), k])
+    out = run("maximum", [run("sub", [z, tau]), 0.0])
+    return C.transpose(out, list(np.argsort(perm)))
 
 
 def moments(

@@ -37,6 +37,7 @@ __all__ = [
     "amax",
     "amin",
     "any",
+    "argmax",
     "argmin",
     "average",
     "count_nonzero",
@@ -212,6 +213,30 @@ def amax(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _finish(run("max", [x], axis=axes, keepdims=bool(keepdims)), x, "keep")
 
 
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Returns the indices of the maximum values along an axis.
+
+    Ties give the first index, as NumPy's.
+
+    Args:
+        x: Input tensor.
+        axis: By default, the index is into the flattened tensor, otherwise
+            along the specified axis.
+        keepdims: If this is set to `True`, the axes which are reduced are
+            left in the result as dimensions with size one.
+
+    Returns:
+        Tensor of indices: int32 eagerly (as Keras), float32 inside models
+        (exact positions below 2**24).
+
+    Example:
+
+    >>> keras.ops.argmax(np.array([[3, 1, 2], [0, 5, 0]]), axis=1)
+    array([0, 1], dtype=int32)
+    """
+    return _arg_extreme("argmax", x, axis, keepdims)
+
+
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
     """Returns the indices of the minimum values along an axis.
 
@@ -233,18 +258,24 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
     >>> keras.ops.argmin(np.array([[3, 1, 2], [0, 5, 0]]), axis=1)
     array([1, 0], dtype=int32)
     """
-    shape = C.shape_of("argmin", x)
+    return _arg_extreme("argmin", x, axis, keepdims)
+
+
+def _arg_extreme(op, x, axis, keepdims):
+    """argmax (or argmin, as the argmax of -x) by the core's `argmax` primitive."""
+    shape = C.shape_of(op, x)
+    source = x if op == "argmax" else _neg(x)
     if axis is None:
-        _nonempty("argmin", shape, None)
-        out = run("argmax", [_neg(C.flatten("argmin", x))], axis=0)
+        _nonempty(op, shape, None)
+        out = run("argmax", [C.flatten(op, source)], axis=0)
         if keepdims:
-            out = C.reshape("argmin", out, [1] * len(shape), ())
+            out = C.reshape(op, out, [1] * len(shape), ())
     else:
-        a = C.axis_of("argmin", axis, len(shape))
-        _nonempty("argmin", shape, [a])
-        out = run("argmax", [_neg(x)], axis=a)
+        a = C.axis_of(op, axis, len(shape))
+        _nonempty(op, shape, [a])
+        out = run("argmax", [source], axis=a)
         if keepdims:
-            out = C.reshape("argmin", out, _out_dims(shape, [a], True))
+            out = C.reshape(op, out, _out_dims(shape, [a], True))
     return _finish(out, x, "int32")
 
 
@@ -613,7 +644,7 @@ def norm(x: Any, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> 
     This function is able to return one of eight different matrix norms, or
     one of an infinite number of vector norms (described below), depending
     on the value of the `ord` parameter. Matrix orders 2, -2 and `"nuc"`
-    need singular values, which the core does not compute: they raise.
+    come from the singular values (`svd`).
 
     Args:
         x: Input tensor.
@@ -707,11 +738,12 @@ def _matrix_norm(x, ord, axes, keepdims, shape):
     rows, cols = axes
     if ord is None or ord == "fro":
         return _l2(x, axes, keepdims)
-    if isinstance(ord, str) or ord in _SVD_ORDERS or isinstance(ord, bool):
+    if not isinstance(ord, bool) and ord in _SVD_ORDERS:
+        return _singular_value_norm(x, ord, axes, keepdims, shape)
+    if isinstance(ord, (str, bool)):
         raise InvalidArgumentError(
-            "Op 'norm' supports the matrix orders None, 'fro', 1, -1, inf and -inf; "
-            "2, -2 and 'nuc' need singular values, which are not available. "
-            f"Received: ord={ord!r}"
+            "Op 'norm' supports the matrix orders None, 'fro', 'nuc', 1, -1, 2, -2, inf "
+            f"and -inf. Received: ord={ord!r}"
         )
     if ord in (1, -1):
         inner, outer = rows, cols
@@ -729,3 +761,22 @@ def _matrix_norm(x, ord, axes, keepdims, shape):
         out = _neg(run("max", [_neg(sums)], axis=[outer], keepdims=True))
     dims = _out_dims(shape, sorted(axes), bool(keepdims))
     return C.reshape("norm", out, dims, _out_dims(shape, sorted(axes), True))
+
+
+def _singular_value_norm(x, ord, axes, keepdims, shape):
+    """Matrix norms of the singular values: the largest (2), the smallest (-2) or
+    their sum ("nuc"), from the `svd_packed` primitive (differentiable)."""
+    rows, cols = axes
+    _nonempty("norm", shape, [rows, cols])
+    others = [i for i in range(len(shape)) if i not in axes]
+    moved = C.transpose(x, others + [rows, cols])
+    values = run("svd_packed", [moved], full_matrices=False, compute_uv=False)
+    if ord == "nuc":
+        out = run("sum", [values], axis=[-1])
+    elif ord == 2:
+        out = run("max", [values], axis=[-1])
+    else:
+        out = _neg(run("max", [_neg(values)], axis=[-1]))
+    if keepdims:
+        out = C.reshape("norm", out, _out_dims(shape, sorted(axes), True))
+    return out

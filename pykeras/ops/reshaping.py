@@ -58,10 +58,13 @@ def concatenate(xs, axis=0):
     return run("concat", list(xs), axis=int(axis))
 
 
-def slice(x, start_indices, shape):  # noqa: A001 - Keras's name
-    """The block of `x` starting at `start_indices` with size `shape` (-1: to the end)."""
+def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
+    """The block of `inputs` starting at `start_indices` with size `shape` (-1: to the end)."""
     return run(
-        "slice", [x], start_indices=[int(i) for i in start_indices], shape=[int(s) for s in shape]
+        "slice",
+        [inputs],
+        start_indices=[int(i) for i in start_indices],
+        shape=[int(s) for s in shape],
     )
 
 

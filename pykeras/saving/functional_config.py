@@ -15,6 +15,7 @@ Node indices count only the calls that belong to the model; see
 model's calls.
 """
 
+from pykeras.backend import naming
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.errors import FileFormatError
 from pykeras.saving import config_checks, keras_ops, serialization_lib
@@ -161,7 +162,8 @@ def from_config(cls, config, custom_objects=None):
             name = data.get("name", layer.name)
             created[name] = layer
             pending.append((layer, list(data.get("inbound_nodes") or [])))
-        _process_nodes(pending, created, legacy, custom_objects)
+        with naming.reserved(created):
+            _process_nodes(pending, created, legacy, custom_objects)
 
     def tensor(triple):
         return _tensor_of(created, triple[0], triple[1], triple[2], legacy, strict=True)

@@ -1,13 +1,22 @@
 """Ops applied to symbolic tensors (`x * 2.0`, `keras.ops.relu(x)`) inside Functional
 models, in Keras 3's config form.
 
-Keras 3 records such a call as an operation of `keras.src.ops.numpy` or
-`keras.src.ops.nn` (`{"module": "keras.src.ops.numpy", "class_name":
-"Multiply", "config": {"name": "multiply"}}`, called on `[tensor, 2.0]`);
-pykeras records an `OpLayer` holding the primitive op. This table maps the
-two for the ops both have, so such models move both ways; other pykeras op
-layers are written as pykeras `OpLayer`s (which Keras cannot read).
+Keras 3 records such a call as an operation of `keras.src.ops.numpy` (or `.nn`,
+`.math`, `.core`, `.linalg`, `.image`): `{"module": "keras.src.ops.numpy",
+"class_name": "Multiply", "config": {"name": "multiply"}}`, called on `[tensor,
+2.0]`; pykeras records an `OpLayer` holding the primitive op.
+
+- Reading: Keras names each op class after its function (`ExpandDims` is
+  `keras.ops.expand_dims`), so a class is applied by calling the `pykeras.ops`
+  function of that name with the class's config as keyword arguments; every
+  `keras.ops` function pykeras has is read this way.
+- Writing: `TO_KERAS` maps the primitives that have a Keras op class; other
+  pykeras op layers are written as pykeras `OpLayer`s (which Keras cannot read).
 """
+
+import importlib
+import inspect
+import re
 
 # pykeras primitive op -> (Keras module, Keras class, the op attributes Keras takes as
 # constructor arguments under the same names).
@@ -43,40 +52,6 @@ TO_KERAS = {
     "leaky_relu": (_NN, "LeakyRelu", ("negative_slope",)),
 }
 
-# Keras op class -> the `pykeras.ops` function that records the same op.
-FROM_KERAS = {
-    "Add": "add",
-    "Subtract": "subtract",
-    "Multiply": "multiply",
-    "Divide": "divide",
-    "TrueDivide": "divide",
-    "Matmul": "matmul",
-    "Maximum": "maximum",
-    "Minimum": "minimum",
-    "Tanh": "tanh",
-    "Sqrt": "sqrt",
-    "Square": "square",
-    "Absolute": "abs",
-    "Abs": "abs",
-    "Negative": "negative",
-    "Log": "log",
-    "Exp": "exponential",
-    "Mean": "mean",
-    "Sum": "sum",
-    "Max": "max",
-    "Relu": "relu",
-    "Sigmoid": "sigmoid",
-    "Softplus": "softplus",
-    "Selu": "selu",
-    "Silu": "silu",
-    "Swish": "silu",
-    "Softmax": "softmax",
-    "LogSoftmax": "log_softmax",
-    "Elu": "elu",
-    "Gelu": "gelu",
-    "LeakyRelu": "leaky_relu",
-}
-
 
 def keras_form(layer):
     """`(module, class_name, config)` Keras 3 uses for this pykeras op layer, or None."""
@@ -101,13 +76,11 @@ class OpCall:
     which records an `OpLayer`; `_inbound_nodes` lists those calls so that later
     nodes can refer to them as Keras does (`["multiply", 0, 0]`)."""
 
-    def __init__(self, class_name, config):
-        from pykeras import ops
-
+    def __init__(self, class_name, config, fn):
         config = dict(config)
-        self.name = config.pop("name", None) or class_name.lower()
+        self.name = config.pop("name", None) or snake_case(class_name)
         self.class_name = class_name
-        self._fn = getattr(ops, FROM_KERAS[class_name])
+        self._fn = fn
         self._kwargs = config
         self._inbound_nodes = []
 
@@ -116,7 +89,12 @@ class OpCall:
 
     def __call__(self, *args, **kwargs):
         try:
-            out = self._fn(*args, **self._kwargs, **kwargs)
+            if self.class_name == "GetItem" and len(args) == 2 and isinstance(args[1], list):
+                # A key of several parts (`x[:, None]`) is a tuple, which JSON keeps
+                # as a list.
+                args = (args[0], tuple(args[1]))
+            positional, named = _arrange(self._fn, self._kwargs, args)
+            out = self._fn(*positional, **named, **kwargs)
         except TypeError as e:
             raise ValueError(
                 f"Cannot apply the Keras op '{self.name}' ({self.class_name}) with arguments "
@@ -129,11 +107,64 @@ class OpCall:
         return out
 
 
+def _arrange(fn, config, args):
+    """The positional and keyword arguments of `fn` for a Keras op call: the op's
+    config gives some parameters by name (its constructor's), and the tensors it was
+    called on fill the others in order. A configured parameter that comes before a
+    called one (`einsum(subscripts, *operands)`) is passed by position."""
+    config, args = dict(config), list(args)
+    positional = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            positional.extend(args)
+            args = []
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            if p.name in config and (args or p.kind is p.POSITIONAL_ONLY):
+                positional.append(config.pop(p.name))
+            elif p.name not in config and args:
+                positional.append(args.pop(0))
+            else:
+                break
+        else:
+            break
+    if args:
+        raise TypeError(f"{len(args)} more tensor argument(s) than {fn.__name__} takes")
+    return positional, config
+
+
+# Keras modules whose op classes pykeras reads, and the pykeras namespace of each.
+_KERAS_OP_MODULES = {
+    "keras.src.ops.numpy": "pykeras.ops",
+    "keras.src.ops.nn": "pykeras.ops",
+    "keras.src.ops.math": "pykeras.ops",
+    "keras.src.ops.core": "pykeras.ops",
+    "keras.src.ops.linalg": "pykeras.ops.linalg",
+    "keras.src.ops.image": "pykeras.ops.image",
+}
+
+
+def snake_case(class_name):
+    """`ExpandDims` -> `expand_dims`, `Log1p` -> `log1p`, `Arctan2` -> `arctan2`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
+
+
+def op_function(class_name, module):
+    """The pykeras function for Keras op class `class_name` of `module`, or None."""
+    namespace = _KERAS_OP_MODULES.get(module)
+    if namespace is None:
+        return None
+    # Keras names each op class after its function: `ExpandDims` is `expand_dims`.
+    fn = getattr(importlib.import_module(namespace), snake_case(class_name), None)
+    return fn if callable(fn) else None
+
+
 def op_from_config(class_name, config, module):
     """The `OpCall` for a Keras op entry, or a refusal for ops pykeras lacks."""
-    if class_name not in FROM_KERAS:
+    fn = op_function(class_name, module)
+    if fn is None:
         raise ValueError(
             f"The config applies the Keras op '{class_name}' (from '{module}') to a symbolic "
-            f"tensor; pykeras maps only these ops: {sorted(FROM_KERAS)}."
+            f"tensor, and pykeras has no such op (looked for "
+            f"'{snake_case(class_name)}' in {_KERAS_OP_MODULES.get(module, 'no namespace')})."
         )
-    return OpCall(class_name, config)
+    return OpCall(class_name, config, fn)

@@ -8,6 +8,7 @@ at the content, so a renamed file still loads.
 
 import os
 
+from pykeras.errors import FileFormatError
 from pykeras.saving import file_format, h5_weights, keras_zip, legacy_h5
 from pykeras.saving.atomic import atomic_path, check_overwrite
 from pykeras.saving.h5_safety import group_at, has, open_h5
@@ -182,7 +183,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
                 group = group_at(f, "model_weights", filepath)
             legacy_h5.load_weights(model, group, filepath, by_name, skip_mismatch)
         elif by_name:
-            raise ValueError(
+            raise FileFormatError(
                 f"`by_name=True` needs a legacy `.h5` weights file; '{filepath}' has Keras 3's "
                 "layout, which matches weights by position in the model."
             )

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from pykeras import random as pykeras_random
 from pykeras.callbacks import CallbackList
+from pykeras.random import _stream as pykeras_random
 from pykeras.trainers.arguments import (
     check_batch_size,
     check_kwargs,

@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from pykeras import random as pykeras_random
 from pykeras.callbacks import CallbackList
+from pykeras.random import _stream as pykeras_random
 from pykeras.trainers import data as data_utils
 from pykeras.trainers.arguments import (
     FIT_ARGS,

@@ -4,7 +4,7 @@ import random as python_random
 
 import numpy as np
 
-from pykeras import random as pykeras_random
+from pykeras.random import _stream as pykeras_random
 
 
 def set_random_seed(seed):

@@ -3,33 +3,55 @@
 //! with jemalloc's recycled pages every `zeros` was a memset, 3.6% of an MLP
 //! training step (callgrind) for bytes written again at once.
 
+use crate::error::Result;
 use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 use std::cell::RefCell;
 
 /// An array of `shape` whose elements are all written by `fill` before it is
-/// returned. `fill` must write every element and never read one.
-pub fn filled(shape: &[usize], fill: impl FnOnce(ArrayViewMutD<f32>)) -> ArrayD<f32> {
+/// returned; `Err` from `fill` is passed on and the buffer freed unread.
+///
+/// # Safety
+///
+/// When `fill` returns `Ok`, it must have written every element of the view
+/// (it must never read one before writing it). Returning `Err` or panicking
+/// part-way is always sound: the buffer is then dropped as uninitialised
+/// memory, never read.
+pub unsafe fn try_filled(
+    shape: &[usize],
+    fill: impl FnOnce(ArrayViewMutD<f32>) -> Result<()>,
+) -> Result<ArrayD<f32>> {
     let mut out = ArrayD::<f32>::uninit(IxDyn(shape));
-    // SAFETY: the view covers exactly the allocation of `out` (standard
-    // layout, same shape); f32 has no invalid bit patterns, and `fill`
-    // writes every element, so `assume_init` sees initialised memory.
+    // SAFETY: `uninit` allocates in standard layout, so a view of `shape` over
+    // its pointer covers exactly its elements, and `out` is not touched while
+    // the view lives. MaybeUninit<f32> and f32 have the same layout. Only on
+    // `Ok` is the array declared initialised, which the caller's contract
+    // (every element written) makes true.
     unsafe {
         let view = ArrayViewMutD::from_shape_ptr(IxDyn(shape), out.as_mut_ptr() as *mut f32);
-        fill(view);
-        out.assume_init()
+        fill(view)?;
+        Ok(out.assume_init())
     }
 }
 
-/// A vector of `len` floats, every one written by `fill` (see [`filled`]).
-pub fn filled_vec(len: usize, fill: impl FnOnce(&mut [f32])) -> Vec<f32> {
+/// A vector of `len` floats, every one written by `fill` (see [`try_filled`]).
+///
+/// # Safety
+///
+/// As for [`try_filled`]: on `Ok`, `fill` has written all `len` elements.
+pub unsafe fn try_filled_vec(
+    len: usize,
+    fill: impl FnOnce(&mut [f32]) -> Result<()>,
+) -> Result<Vec<f32>> {
     let mut out: Vec<f32> = Vec::with_capacity(len);
-    // SAFETY: the capacity is `len`; `fill` writes every element before the
-    // length is set, and f32 has no invalid bit patterns.
+    // SAFETY: the capacity is at least `len` and the slice is the vector's
+    // spare capacity, not yet part of its contents; the length is set only on
+    // `Ok`, after the caller's contract says every element was written (a
+    // failure leaves the length 0, so nothing unwritten is ever read).
     unsafe {
-        fill(std::slice::from_raw_parts_mut(out.as_mut_ptr(), len));
+        fill(std::slice::from_raw_parts_mut(out.as_mut_ptr(), len))?;
         out.set_len(len);
     }
-    out
+    Ok(out)
 }
 
 thread_local! {
@@ -76,19 +98,41 @@ mod tests {
 
     #[test]
     fn filled_returns_what_fill_wrote() {
-        let a = filled(&[2, 3], |mut v| {
-            for (i, x) in v.iter_mut().enumerate() {
-                *x = i as f32;
-            }
-        });
+        // SAFETY (all three): each fill writes every element.
+        let a = unsafe {
+            try_filled(&[2, 3], |mut v| {
+                for (i, x) in v.iter_mut().enumerate() {
+                    *x = i as f32;
+                }
+                Ok(())
+            })
+        }
+        .unwrap();
         assert_eq!(a.shape(), &[2, 3]);
         assert_eq!(
             a.iter().copied().collect::<Vec<_>>(),
             vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
         );
-        let v = filled_vec(4, |s| s.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]));
-        assert_eq!(v, vec![1.0, 2.0, 3.0, 4.0]);
-        assert!(filled(&[0, 5], |_| {}).is_empty());
+        let v = unsafe {
+            try_filled_vec(4, |s| {
+                s.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
+                Ok(())
+            })
+        };
+        assert_eq!(v.unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+        assert!(unsafe { try_filled(&[0, 5], |_| Ok(())) }
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_failed_fill_is_passed_on_unread() {
+        use crate::error::Error;
+        // SAFETY: the fills fail, so no element is ever declared written.
+        let err = unsafe { try_filled(&[1000], |_| Err(Error::argument("t", "failed"))) };
+        assert!(err.is_err());
+        let err = unsafe { try_filled_vec(1000, |_| Err(Error::argument("t", "failed"))) };
+        assert!(err.is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! arrays called the closure once per element instead (a relu's backward
 //! was 13% of a CNN training step). Other layouts fall back to `Zip`.
 
-use super::buffer::filled;
+use super::buffer::try_filled_vec;
 use super::parallel::worth_splitting;
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use rayon::prelude::*;
@@ -49,6 +49,25 @@ fn update3_slice<F: Fn(f32, f32, f32) -> f32>(g: &mut [f32], a: &[f32], b: &[f32
     }
 }
 
+/// An array of `shape` whose every element `kernel` writes, given the output
+/// as chunks that tile it (each with its offset), without zero-filling it
+/// first. `kernel` must write every element of each chunk it is given: the
+/// slice loops above do, zipping the chunk with input slices of the same
+/// length, which the callers take from operands of exactly `shape`.
+fn fresh(shape: &[usize], kernel: impl Fn(usize, &mut [f32]) + Sync) -> Option<ArrayD<f32>> {
+    let len = shape.iter().product();
+    // SAFETY: `for_chunks` hands `kernel` chunks that tile the whole buffer,
+    // and `kernel` writes every element of each (the contract above, kept by
+    // the three callers, whose inputs have exactly `len` elements).
+    let data = unsafe {
+        try_filled_vec(len, |dst| {
+            for_chunks(dst, kernel);
+            Ok(())
+        })
+    };
+    ArrayD::from_shape_vec(IxDyn(shape), data.ok()?).ok()
+}
+
 /// Runs `body(offset, dst_chunk)` over `dst` in fixed chunks, on several
 /// threads when it is large.
 fn for_chunks(dst: &mut [f32], body: impl Fn(usize, &mut [f32]) + Sync) {
@@ -64,11 +83,9 @@ fn for_chunks(dst: &mut [f32], body: impl Fn(usize, &mut [f32]) + Sync) {
 /// `f` applied to every element of `x`.
 pub fn map(x: ArrayViewD<f32>, f: impl Fn(f32) -> f32 + Sync + Send) -> ArrayD<f32> {
     if let Some(src) = x.as_slice() {
-        return filled(x.shape(), |out| {
-            if let Some(dst) = out.into_slice() {
-                for_chunks(dst, |at, d| map_slice(&src[at..at + d.len()], d, &f));
-            }
-        });
+        if let Some(y) = fresh(x.shape(), |at, d| map_slice(&src[at..at + d.len()], d, &f)) {
+            return y;
+        }
     }
     if worth_splitting(x.len()) {
         Zip::from(&x).par_map_collect(|&v| f(v))
@@ -87,14 +104,10 @@ pub fn zip2(
 ) -> Option<ArrayD<f32>> {
     if a.shape() == shape && b.shape() == shape {
         if let (Some(x), Some(y)) = (a.as_slice(), b.as_slice()) {
-            return Some(filled(shape, |out| {
-                if let Some(dst) = out.into_slice() {
-                    for_chunks(dst, |at, d| {
-                        let n = d.len();
-                        zip2_slice(&x[at..at + n], &y[at..at + n], d, &f)
-                    });
-                }
-            }));
+            return fresh(shape, |at, d| {
+                let n = d.len();
+                zip2_slice(&x[at..at + n], &y[at..at + n], d, &f)
+            });
         }
     }
     let a = a.broadcast(IxDyn(shape))?;
@@ -118,14 +131,10 @@ pub fn zip3(
         return None;
     }
     if let (Some(x), Some(y), Some(z)) = (a.as_slice(), b.as_slice(), c.as_slice()) {
-        return Some(filled(a.shape(), |out| {
-            if let Some(dst) = out.into_slice() {
-                for_chunks(dst, |at, d| {
-                    let n = d.len();
-                    zip3_slice(&x[at..at + n], &y[at..at + n], &z[at..at + n], d, &f)
-                });
-            }
-        }));
+        return fresh(a.shape(), |at, d| {
+            let n = d.len();
+            zip3_slice(&x[at..at + n], &y[at..at + n], &z[at..at + n], d, &f)
+        });
     }
     let zip = Zip::from(&a).and(&b).and(&c);
     Some(if worth_splitting(a.len()) {

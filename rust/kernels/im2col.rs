@@ -16,7 +16,7 @@
 //! threads. Either way the cuts depend on shapes only, so results do not
 //! depend on the thread count.
 
-use super::buffer::{filled_vec, with_scratch};
+use super::buffer::{try_filled_vec, with_scratch};
 use super::elementwise::combine_block_sums;
 use super::matmul::{gemm_into, gemm_serial};
 use super::parallel::worth_splitting;
@@ -251,17 +251,19 @@ fn forward_tasks(
         }
         Ok(())
     };
-    let mut result = Ok(());
-    // Every element of y is a GEMM result, so it is not zero-filled first.
-    let y = filled_vec(g.batch * pixels * cout, |y| {
-        let step = per * pixels * cout;
-        result = if worth_splitting(y.len() * width) {
-            y.par_chunks_mut(step).enumerate().try_for_each(task)
-        } else {
-            y.chunks_mut(step).enumerate().try_for_each(task)
-        };
-    });
-    result.map(|()| y)
+    // SAFETY: the chunks of `step` elements tile y, and each task's GEMM
+    // writes its whole chunk (all its images' pixels x cout) or fails, which
+    // fails the whole fill.
+    unsafe {
+        try_filled_vec(g.batch * pixels * cout, |y| {
+            let step = per * pixels * cout;
+            if worth_splitting(y.len() * width) {
+                y.par_chunks_mut(step).enumerate().try_for_each(task)
+            } else {
+                y.chunks_mut(step).enumerate().try_for_each(task)
+            }
+        })
+    }
 }
 
 fn forward_chunked(
@@ -273,12 +275,13 @@ fn forward_chunked(
     budget: usize,
 ) -> Result<Vec<f32>> {
     let pixels = g.out_pixels();
-    let mut result = Ok(());
-    // Every element of y is a GEMM result, so it is not zero-filled first.
-    let y = filled_vec(g.batch * pixels * cout, |y| {
-        result = forward_into(op, g, x, kernel, cout, budget, y);
-    });
-    result.map(|()| y)
+    // SAFETY: `forward_into` writes every element of y (each a GEMM result)
+    // or returns an error.
+    unsafe {
+        try_filled_vec(g.batch * pixels * cout, |y| {
+            forward_into(op, g, x, kernel, cout, budget, y)
+        })
+    }
 }
 
 fn forward_into(

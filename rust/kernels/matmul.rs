@@ -25,7 +25,10 @@ const PARALLEL_FLOPS: usize = 1 << 20;
 /// `c = a · b` (or `c += a · b` when `accumulate`).
 ///
 /// Shapes are the caller's contract: `a` is (m, k), `b` is (k, n), `c` is (m, n);
-/// the ops layer checks them and reports mismatches as errors.
+/// the ops layer checks them and reports mismatches as errors. A mismatch that
+/// got past it is a bug in pykeras: [`gemm_serial`], where the unsafe call is,
+/// refuses it with a panic (in release builds too) rather than read or write
+/// out of bounds.
 pub fn gemm_into(
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
@@ -34,8 +37,7 @@ pub fn gemm_into(
 ) {
     let (m, k) = a.dim();
     let n = b.dim().1;
-    debug_assert_eq!(b.dim().0, k);
-    debug_assert_eq!(c.dim(), (m, n));
+    assert_shapes(a.dim(), b.dim(), c.dim());
     if m == 0 || n == 0 {
         return;
     }
@@ -153,7 +155,17 @@ fn split_gemm(
     );
 }
 
+/// Panics unless `a` is (m, k), `b` is (k, n) and `c` is (m, n): the bounds
+/// `gemm_serial`'s unsafe call relies on. Three comparisons per product.
+fn assert_shapes((m, k): (usize, usize), (kb, n): (usize, usize), c: (usize, usize)) {
+    assert!(
+        kb == k && c == (m, n),
+        "gemm: operands ({m}, {k}) x ({kb}, {n}) into {c:?} do not fit (a bug in the caller)"
+    );
+}
+
 /// One single-threaded `gemm` call (for callers that split work themselves).
+/// Shapes as for [`gemm_into`], checked here.
 pub fn gemm_serial(
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
@@ -165,9 +177,19 @@ pub fn gemm_serial(
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
     let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
+    assert_shapes((m, k), b.dim(), c.dim());
+    if k == 0 {
+        // Nothing to multiply: the product is zero (written, so callers that
+        // rely on every element of `c` being set can).
+        if !accumulate {
+            c.fill(0.0);
+        }
+        return;
+    }
     // SAFETY: the pointers and strides come from live ndarray views whose
-    // dimensions are (m, k), (k, n) and (m, n), so every index gemm touches is
-    // inside those views; `c` is borrowed mutably and cannot alias `a` or `b`.
+    // dimensions are (m, k), (k, n) and (m, n) (asserted above, in release
+    // builds too), so every index gemm touches is inside those views; `c` is
+    // borrowed mutably and cannot alias `a` or `b`.
     unsafe {
         gemm::gemm(
             m,

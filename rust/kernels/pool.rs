@@ -6,7 +6,7 @@
 //! Padded cells take no part: they never win a max and an average divides by
 //! the number of real cells only (as TensorFlow and Keras do).
 
-use super::buffer::filled_vec;
+use super::buffer::try_filled_vec;
 use super::window::{for_each_chunk, AxisWindow, Geometry};
 
 /// Whether `v` replaces `best` as the running max: strictly greater, so the
@@ -151,31 +151,45 @@ fn tiled_max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
     let (c, ow) = (g.channels, g.w.output);
     let (kh, kw, row_len) = (g.h.kernel, g.w.kernel, g.w.input * c);
     let band_len = kh * row_len;
-    filled_vec(g.batch * g.image_len(), |dx| {
-        for_each_chunk(dx, band_len, x.len(), |i, band_dx| {
-            let band = &x[i * band_len..][..band_len];
-            let gy = &grad[i * ow * c..][..ow * c];
-            let (mut best, mut arg) = (vec![0.0f32; c], vec![0u32; c]);
-            for ox in 0..ow {
-                let gp = &gy[ox * c..][..c];
-                tiled_pixel_backward(
-                    band,
-                    band_dx,
-                    gp,
-                    &mut best,
-                    &mut arg,
-                    ox,
-                    (kh, kw, row_len),
-                    c,
-                );
-            }
+    // SAFETY: the windows tile the image (`tiles`, checked by the caller with
+    // the buffer lengths), so the bands of kh rows tile dx and each band's
+    // pixels write every cell of their windows: all of dx. Slicing x or grad
+    // beyond their lengths panics (bounds-checked), which frees dx unread.
+    let dx = unsafe {
+        try_filled_vec(g.batch * g.image_len(), |dx| {
+            for_each_chunk(dx, band_len, x.len(), |i, band_dx| {
+                let band = &x[i * band_len..][..band_len];
+                let gy = &grad[i * ow * c..][..ow * c];
+                let (mut best, mut arg) = (vec![0.0f32; c], vec![0u32; c]);
+                for ox in 0..ow {
+                    let gp = &gy[ox * c..][..c];
+                    tiled_pixel_backward(
+                        band,
+                        band_dx,
+                        gp,
+                        &mut best,
+                        &mut arg,
+                        ox,
+                        (kh, kw, row_len),
+                        c,
+                    );
+                }
+            });
+            Ok(())
         })
-    })
+    };
+    // The fill above never fails.
+    dx.unwrap_or_default()
 }
 
 /// The gradient goes to each window's (first) argmax, per channel.
 pub fn max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
-    if tiles(&g.h) && tiles(&g.w) && g.channels > 0 && g.h.output * g.w.output > 0 {
+    if tiles(&g.h)
+        && tiles(&g.w)
+        && g.channels > 0
+        && g.h.output * g.w.output > 0
+        && x.len() == g.batch * g.image_len()
+    {
         return tiled_max_pool_backward(g, x, grad);
     }
     let (c, img_len) = (g.channels, g.image_len());

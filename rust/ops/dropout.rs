@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::spec::{self, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
-use crate::kernels::buffer::filled;
+use crate::kernels::buffer::try_filled;
 use crate::kernels::parallel::worth_splitting;
 use crate::kernels::random::{dropout_in_place, dropout_into, Stream, BLOCK};
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -49,8 +49,14 @@ impl Dropout {
         let (rate, stream) = (self.rate, Stream::new(self.seed, ctx.seed));
         let scale = 1.0 / (1.0 - rate);
         // Read from the input and write each output element once (no copy first).
-        Ok(filled(values.shape(), |out| {
-            if let Some(dst) = out.into_slice() {
+        // SAFETY: the chunks tile the whole output, and `dropout_into` writes
+        // every element of its chunk (kept or zeroed); a non-contiguous view
+        // (impossible for a fresh array) is an error, never a partial fill.
+        unsafe {
+            try_filled(values.shape(), |out| {
+                let dst = out
+                    .into_slice()
+                    .ok_or_else(|| Error::argument("dropout", "output buffer not contiguous"))?;
                 let fill = |(chunk, d): (usize, &mut [f32])| {
                     let first = chunk * CHUNK;
                     let s = &src[first..first + d.len()];
@@ -62,8 +68,9 @@ impl Dropout {
                 } else {
                     dst.chunks_mut(CHUNK).enumerate().for_each(fill);
                 }
-            }
-        }))
+                Ok(())
+            })
+        }
     }
 
     /// [`Self::apply`] in `values`' own buffer.

@@ -6,7 +6,7 @@ use super::broadcast::{broadcast_shape, reduce_owned};
 use super::spec::{self, broadcast_dims, fmt_dims, DType, TensorSpec};
 use super::{Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
-use crate::kernels::buffer::filled;
+use crate::kernels::buffer::try_filled;
 use crate::kernels::elementwise::{column_sums, rows_plus};
 use crate::kernels::matmul::gemm_into;
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -52,12 +52,17 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
         let b2 = b
             .into_dimensionality::<Ix2>()
             .map_err(|e| Error::shape(op, "a matrix", e.to_string()))?;
-        // Every element is written by the GEMM, so the result is not zeroed first.
-        return Ok(filled(&out_shape, |c| {
-            if let Ok(c2) = c.into_shape_with_order((rows, n)) {
+        // SAFETY: the GEMM writes all rows x n elements (k > 0 here), which
+        // are all of the output; a failed reshape is an error, not a partial fill.
+        return unsafe {
+            try_filled(&out_shape, |c| {
+                let c2 = c
+                    .into_shape_with_order((rows, n))
+                    .map_err(|e| Error::shape(op, "a contiguous result", e.to_string()))?;
                 gemm_into(a2, b2, c2, false);
-            }
-        }));
+                Ok(())
+            })
+        };
     }
     let batch_a = &a.shape()[..a.ndim() - 2];
     let batch_b = &b.shape()[..b.ndim() - 2];
@@ -77,10 +82,11 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     if k == 0 || out_shape.contains(&0) {
         return Ok(ArrayD::<f32>::zeros(IxDyn(&out_shape)));
     }
-    // Each batch index's GEMM writes its whole (m, n) block (k > 0 here), so
-    // the result is not zero-filled first.
-    let mut failure = None;
-    let out = filled(&out_shape, |mut out| {
+    // SAFETY: the batch indices cover every (m, n) block of the output and
+    // each block's GEMM writes all of it (k > 0 here); any failure returns
+    // early as an error, never a partial fill.
+    unsafe {
+        try_filled(&out_shape, |mut out| {
         // Walk the batch index by index; each operand stays a strided view, so
         // transposed or broadcast operands are read in place without a copy.
         for idx in ndarray::indices(IxDyn(&batch)) {
@@ -99,23 +105,16 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
             ) {
                 (Ok(a2), Ok(b2), Ok(c2)) => gemm_into(a2, b2, c2, false),
                 _ => {
-                    failure = Some(Error::shape(
+                    return Err(Error::shape(
                         op,
                         "matrices in the last two axes",
                         "another rank",
-                    ));
-                    break;
+                    ))
                 }
             }
         }
-        if failure.is_some() {
-            // Unreachable by construction; still, leave nothing unwritten.
-            out.fill(0.0);
-        }
-    });
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(out),
+        Ok(())
+    })
     }
 }
 
@@ -292,11 +291,22 @@ impl Primitive for BiasAdd {
                 "strided views",
             ));
         };
-        Ok(Value::F32(filled(x.shape(), |out| {
-            if let Some(out) = out.into_slice() {
+        // SAFETY: `rows_plus` writes out[i] = x[i] + b[i % len(b)] for every i
+        // when the lengths agree (checked here, in release builds too, beside
+        // `check` above); anything else is an error before a write.
+        let out = unsafe {
+            try_filled(x.shape(), |out| {
+                let out = out
+                    .into_slice()
+                    .ok_or_else(|| Error::argument("bias_add", "output buffer not contiguous"))?;
+                if out.len() != xs.len() || (!xs.is_empty() && (bs.is_empty() || xs.len() % bs.len() != 0)) {
+                    return Err(Error::shape("bias_add", "a bias as long as the last axis", fmt_shape(b.shape())));
+                }
                 rows_plus(xs, bs, out);
-            }
-        })))
+                Ok(())
+            })
+        }?;
+        Ok(Value::F32(out))
     }
 
     fn backward(

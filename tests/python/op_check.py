@@ -22,11 +22,11 @@ Each test file declares the ops it covers in a module-level `OPS` set;
 import os
 
 import numpy as np
-import pykeras._core as C
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import pykeras._core as C
 from pykeras.errors import (
     DTypeError,
     GraphError,

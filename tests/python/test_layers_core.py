@@ -350,10 +350,10 @@ def test_two_dense_layers_with_the_same_seeded_initializer_match():
 
 
 def test_global_seed_makes_unseeded_initializers_repeat():
-    keras.random.set_seed(123)
+    keras.utils.set_random_seed(123)
     a = layers.Dense(4)
     a.build((None, 3))
-    keras.random.set_seed(123)
+    keras.utils.set_random_seed(123)
     b = layers.Dense(4)
     b.build((None, 3))
     np.testing.assert_array_equal(a.kernel.numpy(), b.kernel.numpy())

@@ -7,8 +7,9 @@ are above the parallel threshold so the work is really split."""
 import zlib
 
 import numpy as np
-import pykeras._core as C
 import pytest
+
+import pykeras._core as C
 
 THREADS = [1, 2, 3]
 

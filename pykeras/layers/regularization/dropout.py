@@ -43,7 +43,7 @@ class Dropout(Layer):
         self.noise_shape = noise_shape
         self.seed = seed
         if seed is None:
-            from pykeras import random
+            from pykeras.random import _stream as random
 
             seed = int(random.make_rng().integers(0, 2**31 - 1))
         self._op_seed = int(seed)

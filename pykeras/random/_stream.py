@@ -1,5 +1,6 @@
-"""Random seeds: one global stream, reseeded by `pykeras.utils.set_random_seed`,
-from which initializers and dropout layers without their own seed draw."""
+"""The global random stream (internal): reseeded by
+`pykeras.utils.set_random_seed`; initializers, dropout layers, `fit`'s
+shuffling and unseeded `keras.random` draws take their seeds from it."""
 
 import numpy as np
 
@@ -16,3 +17,8 @@ def make_rng(seed=None):
     if seed is not None:
         return np.random.default_rng(int(seed))
     return np.random.default_rng(_global["rng"].integers(0, 2**63 - 1))
+
+
+def next_seed():
+    """A fresh 63-bit seed from the global stream."""
+    return int(_global["rng"].integers(0, 2**63 - 1))

@@ -1,0 +1,186 @@
+"""Type stubs for `pykeras._core`, the Rust extension module (rust/python/).
+
+Node ids are ints; shapes use None for a size known only at run time; element
+types are the core's names ("float32", "int64"). Arrays are NumPy arrays:
+float32, or int64 for index inputs.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any, final
+
+import numpy as np
+import numpy.typing as npt
+
+_Array = npt.NDArray[Any]
+_F32 = npt.NDArray[np.float32]
+_Shape = list[int | None]
+_Attrs = Mapping[str, Any]
+
+__all__ = [
+    "op",
+    "op_grad",
+    "set_num_threads",
+    "get_num_threads",
+    "op_names",
+    "op_output",
+    "op_specs",
+    "Graph",
+    "Tape",
+    "Variable",
+    "Optimizer",
+    "TrainStep",
+    "ShapeError",
+    "DTypeError",
+    "OutOfRangeError",
+    "InvalidArgumentError",
+    "GraphError",
+]
+
+class ShapeError(ValueError): ...
+class DTypeError(TypeError): ...
+class OutOfRangeError(ValueError): ...
+class InvalidArgumentError(ValueError): ...
+class GraphError(ValueError): ...
+
+def op(
+    name: str,
+    inputs: Sequence[_Array],
+    attrs: _Attrs | None = None,
+    training: bool = False,
+    seed: int = 0,
+) -> _Array:
+    """Runs primitive op `name` eagerly on `inputs`."""
+
+def op_grad(
+    name: str,
+    inputs: Sequence[_Array],
+    grad: _Array,
+    attrs: _Attrs | None = None,
+    training: bool = False,
+    seed: int = 0,
+) -> list[_Array | None]:
+    """The gradients of op `name` for each input, given the output's gradient
+    (None for an input without one)."""
+
+def op_output(
+    name: str, specs: Sequence[tuple[Sequence[int | None], str]], attrs: _Attrs | None = None
+) -> tuple[_Shape, str]:
+    """The output (shape, dtype) of op `name` for inputs of these specs, by the
+    op's rule (no kernel runs)."""
+
+def op_names() -> list[str]:
+    """The names of every primitive op."""
+
+def op_specs() -> list[dict[str, Any]]:
+    """Every op's declaration: name, doc, inputs, attrs with defaults, dtypes,
+    differentiable, example."""
+
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+
+@final
+class Variable:
+    """A float32 tensor in the core's variable store."""
+
+    def __new__(cls, value: _F32) -> Variable: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def shape(self) -> list[int]: ...
+    def numpy(self) -> _F32: ...
+    def assign(self, value: _F32, name: str = "variable") -> None: ...
+
+@final
+class Graph:
+    """A dataflow graph of primitive ops, built node by node."""
+
+    def __new__(cls) -> Graph: ...
+    def __len__(self) -> int: ...
+    def input(
+        self, name: str = "input", shape: Sequence[int | None] | None = None, dtype: str = "float32"
+    ) -> int: ...
+    def spec(self, id: int) -> tuple[_Shape, str] | None: ...
+    def variable(
+        self, value: Variable | _F32, trainable: bool = True, name: str = "variable"
+    ) -> int: ...
+    def constant(self, value: _Array) -> int: ...
+    def op(self, name: str, inputs: Sequence[int], attrs: _Attrs | None = None) -> int: ...
+    def get_variable(self, id: int) -> _F32: ...
+    def set_variable(self, id: int, value: _F32) -> None: ...
+    def variables(self, trainable_only: bool = False) -> list[int]: ...
+    def run(
+        self,
+        feeds: Mapping[int, _Array],
+        outputs: Sequence[int],
+        training: bool = False,
+        seed: int = 0,
+    ) -> list[_Array]: ...
+    def gradients(
+        self,
+        feeds: Mapping[int, _Array],
+        target: int,
+        wrt: Sequence[int],
+        grad: _Array | None = None,
+        training: bool = False,
+        seed: int = 0,
+    ) -> tuple[_Array, list[_Array]]: ...
+
+@final
+class Tape:
+    """Eager ops recorded for a reverse pass."""
+
+    def __new__(cls, training: bool = False, seed: int = 0) -> Tape: ...
+    def leaf(self, value: _Array) -> int: ...
+    def op(self, name: str, inputs: Sequence[int], attrs: _Attrs | None = None) -> int: ...
+    def value(self, id: int) -> _Array: ...
+    def gradient(
+        self, target: int, wrt: Sequence[int], grad: _Array | None = None
+    ) -> list[_Array]: ...
+
+@final
+class Optimizer:
+    """An optimizer's update rule and slot variables, run in Rust."""
+
+    def __new__(cls, name: str, config: Mapping[str, Any]) -> Optimizer: ...
+    iterations: int
+    learning_rate: float
+    @property
+    def has_schedule(self) -> bool: ...
+    def build(self, var_ids: Sequence[int]) -> None: ...
+    def apply(self, var_ids: Sequence[int], grads: Sequence[_F32]) -> None: ...
+    def set_schedule(self, class_name: str, config: Mapping[str, Any]) -> None: ...
+    def exclude_from_weight_decay(self, var_ids: Sequence[int]) -> None: ...
+    def variables(self, var_ids: Sequence[int]) -> list[tuple[str, _F32]]: ...
+    def slot_groups(self) -> list[list[str]]: ...
+    def set_variables(self, var_ids: Sequence[int], values: Sequence[_F32]) -> None: ...
+    @staticmethod
+    def schedule_value(class_name: str, config: Mapping[str, Any], step: float) -> float: ...
+
+@final
+class TrainStep:
+    """A compiled training and test step over a graph."""
+
+    def __new__(
+        cls,
+        graph: Graph,
+        inputs: Sequence[int],
+        loss: int,
+        reports: Sequence[int],
+        trainable: Sequence[int],
+        updates: Sequence[tuple[int, int]],
+    ) -> TrainStep: ...
+    def train(
+        self,
+        data: Sequence[_Array],
+        order: npt.NDArray[np.int64],
+        batch_size: int,
+        first_step: int,
+        steps: int,
+        seed: int,
+        global_step: int,
+        stop_on_nan: bool,
+        optimizer: Optimizer,
+    ) -> tuple[_Array, list[int]]: ...
+    def test(
+        self, data: Sequence[_Array], batch_size: int, first_step: int, steps: int
+    ) -> tuple[_Array, list[int]]: ...

@@ -1,0 +1,201 @@
+"""How a `keras.random` call reaches the core: the seed (None, int or
+`SeedGenerator`) turned into the primitives' seed input and attributes, and
+the call run eagerly, recorded symbolically or added to a traced graph."""
+
+import numpy as np
+
+from pykeras.errors import InvalidArgumentError, ShapeError
+from pykeras.random import _stream
+from pykeras.random.seed_generator import _SEED_MASK, SeedGenerator
+
+_ZERO_STATE = np.zeros(2, np.float32)
+
+
+def active_tracer(tensors=()):
+    """The graph being traced: that of a traced tensor among `tensors`, else
+    the model trace in progress (random ops with only a shape and a seed
+    have no tensor input to find it by), else None."""
+    from pykeras.engine import tracing
+
+    for t in tensors:
+        if isinstance(t, tracing.GraphTensor):
+            return t.tracer
+    # The trace stack of `tracing.active_tracer`; read-only here.
+    return tracing._ACTIVE[-1] if tracing._ACTIVE else None
+
+
+def is_symbolic(tensors):
+    from pykeras.engine.keras_tensor import KerasTensor
+
+    return any(isinstance(t, KerasTensor) for t in tensors)
+
+
+def shapes_only():
+    from pykeras.engine import symbolic_scope
+
+    return symbolic_scope.active()
+
+
+def seed_inputs(op, seed, tensors=()):
+    """The primitive's seed input and seed attributes for `seed`.
+
+    - A `SeedGenerator`: eagerly its state, which then advances; in a traced
+      graph its state variable, advanced after each step (draw k of a step
+      uses `[seed, counter + k]`, as Keras's k-th `next()` would).
+    - An int: always the same draw, as in Keras.
+    - None: a seed from the global stream (`set_random_seed` makes it
+      repeat); in a graph the step seed is mixed in, so each step differs.
+
+    Returns:
+        `(seed input, {"seed": int, "step": bool})`.
+    """
+    from pykeras.ops._dispatch import run
+
+    tracer = active_tracer(tensors)
+    symbolic = tracer is None and is_symbolic(tensors)
+    if isinstance(seed, SeedGenerator):
+        attrs = {"seed": seed.seed_attr, "step": False}
+        if tracer is not None:
+            k = seed.traced_draw(tracer)
+            state = tracer.variable_tensor(seed.state)
+            drawn = state if k == 0 else run("add", [state, np.array([0, k], np.float32)])
+            # Updates apply in order after the step: the last one (k + 1 draws) wins.
+            tracer.add_update(seed.state, run("add", [state, np.array([0, k + 1], np.float32)]))
+            return drawn, attrs
+        if symbolic and shapes_only():
+            return seed.state.numpy(), attrs
+        # A recorded op layer keeps this state; the step seed then varies it per step.
+        return seed.next(), {**attrs, "step": symbolic}
+    if seed is None:
+        return _ZERO_STATE, {"seed": _stream.next_seed(), "step": tracer is not None or symbolic}
+    if isinstance(seed, int):
+        return _ZERO_STATE, {"seed": int(seed) & _SEED_MASK, "step": False}
+    raise InvalidArgumentError(
+        f"Op '{op}': Argument `seed` must be either an integer or an instance of "
+        f"`SeedGenerator`. Received: seed={seed!r} (of type {type(seed)})"
+    )
+
+
+def shape_arg(op, shape):
+    """`shape` as a tuple of ints, None where a size is known at run time only."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise InvalidArgumentError(
+            f"Op '{op}': shape must be an int or a sequence of ints. Received: shape={shape!r}"
+        ) from None
+    out = []
+    for d in dims:
+        if d is None:
+            out.append(None)
+            continue
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise ShapeError(
+                f"Op '{op}': shape sizes must be ints >= 0 (or None for the batch). "
+                f"Received: shape={shape!r}"
+            )
+        out.append(int(d))
+    return tuple(out)
+
+
+def batch_tensor(op, tracer, dims):
+    """A tensor of `tracer`'s graph whose first size is the batch: traced
+    inputs have an unknown batch only, so the unknown sizes of a traced
+    shape (`ops.shape(x)`) are the batch size."""
+    from pykeras.engine.tracing import GraphTensor
+
+    for node in range(len(tracer.graph)):
+        spec = tracer.graph.spec(node)
+        if spec is not None and spec[0] and spec[0][0] is None:
+            return GraphTensor(tracer, node, spec[0])
+    raise ShapeError(
+        f"Op '{op}': shape {dims} has unknown sizes and the traced graph has no tensor with "
+        "an unknown batch size to take them from."
+    )
+
+
+def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
+    """A shaped draw of `primitive` (`like`: a tensor whose first size is the
+    batch, for unknown sizes). Eagerly a float32 (int64 for randint) array;
+    else a symbolic or traced tensor."""
+    from pykeras.engine.keras_tensor import KerasTensor
+
+    dims = shape_arg(op, shape)
+    tensors = [] if like is None else [like]
+    tracer = active_tracer(tensors)
+    if tracer is None and shapes_only():
+        return KerasTensor(dims, core_dtype)
+    unknown = any(d is None for d in dims)
+    if tracer is None and unknown and not is_symbolic(tensors):
+        raise ShapeError(
+            f"Op '{op}' needs a fully known shape when it runs eagerly. Received: shape={shape!r}"
+        )
+    inputs = []
+    if unknown:
+        inputs = [like if like is not None else batch_tensor(op, tracer, dims)]
+    state, seed_attrs = seed_inputs(op, seed, tensors)
+    sizes = [-1 if d is None else d for d in dims]
+    return call(primitive, [state, *inputs], tracer, shape=sizes, **seed_attrs, **attrs)
+
+
+def call(primitive, inputs, tracer, **attrs):
+    """Runs `primitive`, as a node of `tracer`'s graph when one is being
+    traced even if no input is a traced tensor (a draw from a constant seed
+    must stay a node, or an unseeded draw would freeze into a constant)."""
+    from pykeras.ops._dispatch import run
+
+    if tracer is not None:
+        return tracer.op(primitive, inputs, (), attrs)
+    return run(primitive, inputs, **attrs)
+
+
+def numpy_rng(op, seed):
+    """An eager NumPy Generator seeded from one draw of `seed` (the
+    array-parameter paths of gamma, beta and binomial)."""
+    state, attrs = seed_inputs(op, seed)
+    words = [attrs["seed"], *np.asarray(state, np.float64).astype(np.int64).tolist()]
+    return np.random.default_rng([w & _SEED_MASK for w in words])
+
+
+def in_graph(tensors=()):
+    """Whether a call with these tensor inputs builds a graph or a symbolic tensor."""
+    return active_tracer(tensors) is not None or shapes_only() or is_symbolic(tensors)
+
+
+def out_dtype(op, dtype, default, kind):
+    """The NumPy dtype of an eager result. `kind`: "f" floats, "i" integers.
+    As Keras on JAX (without x64), 64-bit requests give 32-bit results."""
+    if dtype is None:
+        return np.dtype(default)
+    name = getattr(dtype, "name", dtype)
+    try:
+        resolved = np.dtype(str(name))
+    except TypeError:
+        resolved = None
+    ok = resolved is not None and (resolved.kind == "f" if kind == "f" else resolved.kind in "iu")
+    if not ok:
+        want = "a floating point" if kind == "f" else "an integer"
+        raise InvalidArgumentError(
+            f"`keras.random.{op}` requires {want} `dtype`. Received: dtype={dtype!r}"
+        )
+    return {"float64": np.dtype("float32"), "int64": np.dtype("int32")}.get(resolved.name, resolved)
+
+
+def finish(result, dtype):
+    """Eager results take the requested dtype; symbolic ones stay the core's."""
+    if isinstance(result, np.ndarray):
+        return result.astype(dtype, copy=False)
+    return result
+
+
+def scalar(value):
+    """`value` as a Python float if it is a number (or 0-d array), else None."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
+        return float(value)
+    return None
