@@ -24,13 +24,17 @@ from pykeras import (
     tree,
     utils,
 )
+from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
+from pykeras.engine.tape import GradientTape
 from pykeras.layers import Input, InputLayer, Layer
 from pykeras.models import Model, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradientTape",
+    "Variable",
     "Input",
     "InputLayer",
     "Layer",

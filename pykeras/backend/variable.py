@@ -1,38 +1,89 @@
-"""Variables: the weights of layers.
+"""Variables: the weights of layers and the state of metrics.
 
 A `Variable` is a handle to a slot of the Rust variable store; every graph
 that uses it reads that slot, so models sharing a layer share its weights.
+
+Assigning works in all three places a value can come from:
+
+- eagerly (arrays, or tensors of a recording `GradientTape`), the slot is
+  written at once;
+- inside a traced step (a `call` or `update_state` lowered into a training
+  graph), the assignment becomes a state update of the graph, applied by the
+  Rust loop after every step, and later reads in the same step see the new
+  value, as they would eagerly.
 """
 
 import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32
+from pykeras.engine.tensor_operators import install
 from pykeras.errors import ShapeError
 
 
+@install
 class Variable:
-    """A named, mutable float32 tensor that layers own.
+    """A named, mutable float32 tensor that layers and metrics own.
 
     Args:
-        value: the initial value (array-like).
-        name: the variable's short name, e.g. `"kernel"`.
-        path: the full name, e.g. `"dense/kernel"`.
+        initializer: the initial value (array-like), or an initializer (name,
+            object or callable taking `shape` and `dtype`) with `shape`.
+        shape: the shape, when `initializer` is an initializer.
+        dtype: accepted for Keras compatibility; pykeras stores float32.
         trainable: whether training updates it.
+        name: the variable's short name, e.g. `"kernel"`.
+        path: the full name, e.g. `"dense/kernel"` (default: `name`).
         regularizer: an optional regularizer whose penalty training adds.
         constraint: an optional projection applied after each update.
 
     Example:
 
-    >>> v = Variable(np.zeros((2, 3)), name="kernel", path="dense/kernel")
-    >>> v.shape
-    (2, 3)
+    >>> v = keras.Variable(np.zeros((2, 3)), name="kernel")
+    >>> v.assign_add(np.ones((2, 3)))
+    >>> v.numpy().sum()
+    6.0
     """
 
+    # Makes `ndarray * variable` call `Variable.__rmul__` (an op that a trace
+    # or a tape records) rather than numpy's own multiplication.
+    __array_priority__ = 100
+
     def __init__(
-        self, value, name="variable", path=None, trainable=True, regularizer=None, constraint=None
+        self,
+        initializer=None,
+        shape=None,
+        dtype=None,
+        trainable=True,
+        name="variable",
+        path=None,
+        regularizer=None,
+        constraint=None,
+        *,
+        value=None,
+        **kwargs,
     ):
-        array = np.ascontiguousarray(to_float32(value, f"variable '{name}'"))
+        for key in kwargs:
+            if key not in ("autocast", "aggregation", "synchronization"):
+                raise TypeError(
+                    f"Variable() got an unexpected keyword argument '{key}'. Received: {key}=..."
+                )
+        if value is not None:
+            initializer = value
+        if initializer is None:
+            raise ValueError(
+                f"Variable '{name}' needs an initial value. Received: initializer=None"
+            )
+        if shape is not None and (isinstance(initializer, str) or callable(initializer)):
+            from pykeras import initializers
+
+            init = initializers.get(initializer)
+            shape = tuple(int(d) for d in shape)
+            initializer = init(shape, dtype="float32")
+        if isinstance(initializer, Variable):
+            initializer = initializer.numpy()
+        raw = to_float32(np.asarray(initializer), f"variable '{name}'")
+        # ascontiguousarray makes a 0-d array 1-d; a scalar variable keeps shape ().
+        array = np.ascontiguousarray(raw).reshape(np.shape(raw))
         self._handle = _core.Variable(array)
         self._shape = tuple(array.shape)
         self.name = name
@@ -43,7 +94,12 @@ class Variable:
 
     @property
     def shape(self):
+        """The shape, a tuple of ints."""
         return self._shape
+
+    @property
+    def ndim(self):
+        return len(self._shape)
 
     @property
     def dtype(self):
@@ -60,21 +116,72 @@ class Variable:
 
     @property
     def value(self):
+        """The current value: an array eagerly, the graph's tensor in a trace."""
+        from pykeras.engine.tracing import current_trace
+
+        tracer = current_trace()
+        if tracer is not None:
+            return tracer.read(self)
         return self.numpy()
 
+    # ------------------------------------------------------------ assigning
+
     def assign(self, value):
-        """Replaces the value; the shape must stay the same."""
-        array = np.ascontiguousarray(to_float32(value, f"variable '{self.path}'"))
+        """Replaces the value; the shape must stay the same.
+
+        Args:
+            value: an array, or a tensor of a traced step (then the update
+                happens after each step of the compiled loop).
+
+        Returns:
+            The variable.
+        """
+        from pykeras.engine.keras_tensor import KerasTensor
+        from pykeras.engine.tracing import tracer_of_update
+
+        if isinstance(value, KerasTensor):
+            # A symbolic (shape-only) call of a layer assigns nothing.
+            return self
+        tracer = tracer_of_update(self, value)
+        if tracer is not None:
+            tracer.assign(self, value)
+            return self
+        raw = to_float32(np.asarray(value), f"variable '{self.path}'")
+        array = np.ascontiguousarray(raw).reshape(np.shape(raw))
         if tuple(array.shape) != self._shape:
-            raise ShapeError(
-                f"Variable '{self.path}' has shape {self._shape} and cannot be assigned a value "
-                f"of another shape. Received: value.shape={tuple(array.shape)}"
-            )
+            if array.size == int(np.prod(self._shape)) and array.size == 1:
+                array = array.reshape(self._shape)
+            else:
+                raise ShapeError(
+                    f"Variable '{self.path}' has shape {self._shape} and cannot be assigned a "
+                    f"value of another shape. Received: value.shape={tuple(array.shape)}"
+                )
         self._handle.assign(array, self.path)
+        return self
+
+    def assign_add(self, value):
+        """Adds `value` to the variable (in the graph, inside a traced step)."""
+        from pykeras import ops
+
+        return self.assign(ops.add(self, value))
+
+    def assign_sub(self, value):
+        """Subtracts `value` from the variable (in the graph, inside a traced step)."""
+        from pykeras import ops
+
+        return self.assign(ops.subtract(self, value))
+
+    # ------------------------------------------------------------ numpy face
 
     def __array__(self, dtype=None, copy=None):
         value = self.numpy()
         return value if dtype is None else value.astype(dtype)
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
 
     def __len__(self):
         return self._shape[0] if self._shape else 0

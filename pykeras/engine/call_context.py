@@ -24,3 +24,16 @@ class training_scope:
 
     def __exit__(self, *exc):
         _state.stack.pop()
+
+
+class outer_call:
+    """Counts nested layer calls; `with outer_call() as outermost:` tells a
+    layer whether its call is the outermost one (which starts afresh)."""
+
+    def __enter__(self):
+        depth = getattr(_state, "depth", 0)
+        _state.depth = depth + 1
+        return depth == 0
+
+    def __exit__(self, *exc):
+        _state.depth -= 1

@@ -29,13 +29,18 @@ class Executor:
                     f"Received an output of type {type(t).__name__}."
                 )
         self.output_ids = [t.node for t in flat]
+        # Losses `add_loss` added in call(), computed with the outputs.
+        self.loss_ids = [tracer.node_for(v, what="an added loss") for v in flatten(tracer.losses)]
+        self.last_losses = []
 
     def run(self, flat_inputs, training=False, seed=0):
         """Runs one batch; returns the outputs in the model's structure."""
         outs = self.graph.run(
-            dict(zip(self.input_ids, flat_inputs)), self.output_ids, training, seed
+            dict(zip(self.input_ids, flat_inputs)), self.output_ids + self.loss_ids, training, seed
         )
-        return pack_like(self.structure, outs)
+        count = len(self.output_ids)
+        self.last_losses = outs[count:]
+        return pack_like(self.structure, outs[:count])
 
     def run_batched(self, flat_inputs, batch_size):
         """Runs all samples in batches of `batch_size`; returns concatenated outputs."""

@@ -23,6 +23,9 @@ class GraphTensor:
         shape: the static shape where known (None entries are unknown), or None.
     """
 
+    # `ndarray + tensor` defers to the tensor's reflected operator.
+    __array_priority__ = 100
+
     def __init__(self, tracer, node, shape=None):
         self.tracer = tracer
         self.node = node
@@ -34,6 +37,15 @@ class GraphTensor:
 
     def __repr__(self):
         return f"<GraphTensor node={self.node} shape={self.shape}>"
+
+    # Traced code stands for code on real tensors, where `==` compares
+    # elementwise (`ops.cast(y_true == y_pred, "float32")` in a metric).
+    def __eq__(self, other):
+        from pykeras import ops
+
+        return ops.equal(self, other)
+
+    __hash__ = object.__hash__
 
     def __bool__(self):
         raise TypeError(
@@ -58,6 +70,14 @@ class Tracer:
         self._variables = {}
         # (variable node, value node) pairs assigned after each training step.
         self.updates = []
+        # Variables assigned in this trace (`Variable.assign*`): id -> the
+        # node of the new value, which later reads in the same step see.
+        self._assigned = {}
+        # Losses added by layers (`add_loss`) while this graph was traced.
+        self.losses = []
+        # What a traced custom step recorded (gradients, optimizer updates,
+        # metric states); see `pykeras.engine.step_trace`.
+        self.step = None
 
     def input(self, name, shape, dtype="float32"):
         """A graph input of `shape` (None for sizes known at run time only)."""
@@ -78,7 +98,15 @@ class Tracer:
         """The node id for `x`: a graph tensor, a variable or a constant."""
         from pykeras.backend.variable import Variable
 
-        if isinstance(x, GraphTensor):
+        if (
+            isinstance(x, GraphTensor)
+            and x.tracer is not self
+            and hasattr(x.tracer, "as_constant_in_trace")
+        ):
+            # A tensor of an eager tape (a constant here), or a pending gradient.
+            x.tracer.as_constant_in_trace(x)
+            x = np.asarray(x)
+        elif isinstance(x, GraphTensor):
             if x.tracer is not self:
                 raise ValueError(
                     f"{what} belongs to another traced graph; tensors of two models being "
@@ -86,9 +114,11 @@ class Tracer:
                 )
             return x.node
         if isinstance(x, Variable):
-            return self._variable_node(x)
+            assigned = self._assigned.get(id(x))
+            return assigned if assigned is not None else self._variable_node(x)
         array = to_index(x, what) if index else to_float32(x, what)
-        return self.graph.constant(np.ascontiguousarray(array))
+        # ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps shape ().
+        return self.graph.constant(np.ascontiguousarray(array).reshape(np.shape(array)))
 
     def variable_tensor(self, variable):
         """`variable` as a tensor of this graph (ops on it then add nodes instead
@@ -99,9 +129,38 @@ class Tracer:
         """Assigns `value` (a tensor of this graph) to `variable` after each step."""
         self.updates.append((self._variable_node(variable), self.node_for(value, what="an update")))
 
+    def read(self, variable):
+        """`variable`'s value at this point of the step (after its assignments)."""
+        return GraphTensor(self, self.node_for(variable), variable.shape)
+
+    def assign(self, variable, value):
+        """`variable.assign(value)` inside the trace: a state update after each
+        step, seen by later reads of this step."""
+        node = self.node_for(value, what=f"the value assigned to variable '{variable.path}'")
+        spec = self.graph.spec(node)
+        if spec is not None and None not in spec[0] and tuple(spec[0]) != variable.shape:
+            if int(np.prod(spec[0])) == 1 and int(np.prod(variable.shape)) == 1:
+                node = self.graph.op("reshape", [node], {"shape": list(variable.shape)})
+            else:
+                from pykeras.errors import ShapeError
+
+                raise ShapeError(
+                    f"Variable '{variable.path}' has shape {variable.shape} and cannot be "
+                    f"assigned a value of another shape. Received: value.shape={tuple(spec[0])}"
+                )
+        self.updates = [(v, n) for v, n in self.updates if v != self._variable_node(variable)]
+        self.updates.append((self._variable_node(variable), node))
+        self._assigned[id(variable)] = node
+        # The Variable must outlive the graph's use of its id.
+        self._variables.setdefault(("assigned", id(variable)), (None, variable))
+
     def variables(self):
         """The pykeras `Variable`s the graph reads, with their node ids."""
-        return [(node, var) for node, var in self._variables.values()]
+        return [(node, var) for node, var in self._variables.values() if node is not None]
+
+    def watches(self, x):
+        """Graph traces watch no arrays (tapes do)."""
+        return False
 
     def op(self, name, inputs, index_inputs, attrs):
         nodes = [
@@ -134,12 +193,29 @@ class active_tracer:
 
 def find_tracer(values):
     """The tracer of the first `GraphTensor` among `values`; else, if a
-    variable is among them while a trace is active, that trace; else None."""
+    variable (or an array a tape watches) is among them while a trace or a
+    tape is active, that one; else None."""
     from pykeras.backend.variable import Variable
 
     for v in values:
         if isinstance(v, GraphTensor):
             return v.tracer
-    if _ACTIVE and any(isinstance(v, Variable) for v in values):
-        return _ACTIVE[-1]
+    if _ACTIVE:
+        top = _ACTIVE[-1]
+        if any(isinstance(v, Variable) or top.watches(v) for v in values):
+            return top
     return None
+
+
+def current_trace():
+    """The graph `Tracer` being built on this thread, if any (not a tape)."""
+    return _ACTIVE[-1] if _ACTIVE and isinstance(_ACTIVE[-1], Tracer) else None
+
+
+def tracer_of_update(variable, value):
+    """The graph tracer an assignment of `value` to `variable` belongs to:
+    that of a traced tensor `value`, else the active trace; None eagerly
+    (tape tensors included: a tape records no assignments)."""
+    if isinstance(value, GraphTensor):
+        return value.tracer if isinstance(value.tracer, Tracer) else None
+    return current_trace()

@@ -48,6 +48,7 @@ from pykeras.layers.reshaping.repeat_vector import RepeatVector
 from pykeras.layers.reshaping.reshape import Reshape
 from pykeras.layers.reshaping.up_sampling2d import UpSampling2D
 from pykeras.layers.reshaping.zero_padding2d import ZeroPadding2D
+from pykeras.layers.serialization import deserialize, serialize
 
 # Keras's alternative names.
 AvgPool1D = AveragePooling1D
@@ -114,9 +115,11 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]

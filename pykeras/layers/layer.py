@@ -8,7 +8,6 @@ symbolic calls on `KerasTensor`s record a node (Functional models), calls on
 eagerly.
 """
 
-import difflib
 import inspect
 
 import numpy as np
@@ -20,22 +19,18 @@ from pykeras.backend.variable import Variable
 from pykeras.engine import call_context, symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
-from pykeras.engine.tracing import GraphTensor
-from pykeras.engine.tree import ShapeTuple, flatten, map_structure
-
-# Keyword arguments every layer accepts besides its own (Keras 2 spellings
-# included: `input_dim` and `input_shape` on the first layer of a Sequential).
-_BASE_KWARGS = (
-    "name",
-    "dtype",
-    "trainable",
-    "input_shape",
-    "input_dim",
-    "batch_input_shape",
-    "batch_size",
-    "autocast",
-    "activity_regularizer",
+from pykeras.engine.tape import TapeTracer, recording
+from pykeras.engine.tracing import GraphTensor, current_trace
+from pykeras.engine.tree import flatten, map_structure
+from pykeras.layers.layer_utils import (
+    _all_sublayers,
+    _batch_size,
+    _make_outputs,
+    _regularizer,
+    _shape_struct,
+    _unknown_kwarg_error,
 )
+from pykeras.layers.layer_utils import _shape_leaf as _shape_leaf_of
 
 # Attributes the engine itself sets; never scanned for sublayers.
 _ENGINE_ATTRS = frozenset(
@@ -50,27 +45,9 @@ _ENGINE_ATTRS = frozenset(
         "_executors",
         "_functional",
         "_seq_layers",
+        "_losses",
     }
 )
-
-
-def _unknown_kwarg_error(layer_cls, key):
-    """A TypeError naming the unknown argument and the close match, if any."""
-    params = set(_BASE_KWARGS)
-    for klass in inspect.getmro(layer_cls):
-        init = klass.__dict__.get("__init__")
-        if init is not None:
-            params.update(
-                p.name
-                for p in inspect.signature(init).parameters.values()
-                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"
-            )
-    hint = difflib.get_close_matches(key, sorted(params), n=1)
-    suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-    return TypeError(
-        f"{layer_cls.__name__}.__init__() got an unexpected keyword argument '{key}'."
-        f"{suggestion} Received: {key}=..."
-    )
 
 
 def _shape_of(x):
@@ -123,7 +100,8 @@ class Layer:
         self._name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable
         self.dtype = "float32"
-        self.activity_regularizer = activity_regularizer
+        self.activity_regularizer = _regularizer(activity_regularizer)
+        self._losses = []
         self.built = False
         self._build_shapes_dict = None
         self._batch_input_shape = None
@@ -188,6 +166,90 @@ class Layer:
         )
         self._own_weights.append(variable)
         return variable
+
+    def add_variable(
+        self,
+        shape,
+        initializer,
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        name=None,
+    ):
+        """Creates a variable of this layer (Keras's spelling of `add_weight`).
+
+        Args:
+            shape: the variable's shape.
+            initializer: an initializer name, object or callable.
+            dtype: ignored beyond float32.
+            trainable: whether training updates it.
+            autocast: accepted for Keras compatibility.
+            regularizer: an optional regularizer.
+            constraint: an optional constraint.
+            name: the variable's short name.
+
+        Returns:
+            The new `Variable`.
+        """
+        return self.add_weight(
+            shape=shape,
+            initializer=initializer,
+            dtype=dtype,
+            trainable=trainable,
+            regularizer=regularizer,
+            constraint=constraint,
+            name=name,
+        )
+
+    # ------------------------------------------------------------ losses
+
+    def add_loss(self, loss):
+        """Adds a loss (a scalar tensor) that training minimizes with the compiled loss.
+
+        Call it in `call()`: eagerly the value is kept in `layer.losses`
+        until the next call; inside a traced training step it is added to
+        that step's loss; in a symbolic (Functional) call it is ignored, as
+        in Keras, since the model's real calls add it again.
+
+        Args:
+            loss: a scalar tensor or number (or a list of them).
+        """
+        for value in flatten(loss):
+            if isinstance(value, KerasTensor):
+                continue
+            tracer = getattr(value, "tracer", None) if isinstance(value, GraphTensor) else None
+            if tracer is None:
+                tracer = current_trace()
+            if tracer is not None and not isinstance(tracer, TapeTracer):
+                tracer.losses.append(value)
+            else:
+                self._losses.append(value)
+
+    @property
+    def losses(self):
+        """The losses added by the last call (`add_loss`, activity
+        regularizers), then the weight regularizers' penalties, of this layer
+        and its sublayers."""
+        tracer = current_trace()
+        if tracer is not None:
+            # Inside a traced step: the losses its calls added so far.
+            found = list(tracer.losses)
+        else:
+            found = []
+            for layer in [self] + _all_sublayers(self):
+                found.extend(layer.__dict__.get("_losses", []))
+        for v in self.weights:
+            regularizer = getattr(v, "regularizer", None)
+            if regularizer is not None:
+                found.append(regularizer(v))
+        return found
+
+    def _clear_losses(self):
+        for layer in [self] + _all_sublayers(self):
+            if "_losses" in layer.__dict__:
+                layer._losses = []
 
     @property
     def trainable(self):
@@ -337,6 +399,42 @@ class Layer:
         """Creates a layer from its `get_config()` dict."""
         return cls(**config)
 
+    # ------------------------------------------------------------- saving hooks
+
+    def save_own_variables(self, store):
+        """Writes the layer's own variables (trainable first) into `store` as
+        `store["0"]`, `store["1"]`, ...; called by `model.save()` and `save_weights`.
+
+        Override it (with `load_own_variables`) to save other state, as in Keras.
+
+        Args:
+            store: the dict-like store of this layer in the weights file.
+        """
+        own = [w for w in self._own_weights if w.trainable]
+        own += [w for w in self._own_weights if not w.trainable]
+        for i, variable in enumerate(own):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Assigns the variables `save_own_variables` wrote; called on loading.
+
+        Args:
+            store: the dict-like store of this layer in the weights file.
+
+        Raises:
+            ValueError: the store holds another number of variables.
+        """
+        own = [w for w in self._own_weights if w.trainable]
+        own += [w for w in self._own_weights if not w.trainable]
+        if len(store.keys()) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables, but received "
+                f"{len(store.keys())} variables during loading. Expected: "
+                f"{[v.name for v in own]}"
+            )
+        for i, variable in enumerate(own):
+            variable.assign(store[str(i)])
+
     # ------------------------------------------------------------- calling
 
     def _check_input_spec(self, inputs):
@@ -381,12 +479,35 @@ class Layer:
         training = kwargs.pop("training", None)
         if training is None:
             training = call_context.current_training()
-        leaves = flatten(inputs)
+        leaves = flatten((inputs, rest, kwargs))
         if any(isinstance(x, KerasTensor) for x in leaves):
             return self._symbolic_call(inputs, rest, kwargs, training)
-        if any(isinstance(x, GraphTensor) for x in leaves):
-            return self._graph_call(inputs, rest, kwargs, bool(training))
-        return self._eager_call(inputs, rest, kwargs, bool(training))
+        with call_context.outer_call() as outermost:
+            if outermost:
+                # Losses are those of the latest call, as in Keras.
+                self._clear_losses()
+            if any(isinstance(x, GraphTensor) for x in leaves):
+                outputs = self._graph_call(inputs, rest, kwargs, bool(training))
+            else:
+                outputs = self._eager_call(inputs, rest, kwargs, bool(training))
+            self._add_activity_loss(outputs)
+        return outputs
+
+    def _add_activity_loss(self, outputs):
+        if self.activity_regularizer is None:
+            return
+        from pykeras import ops
+
+        for out in flatten(outputs):
+            if out is None or isinstance(out, str):
+                continue
+            penalty = self.activity_regularizer(out)
+            shape = _shape_of(out)
+            if shape:
+                # Keras 3 divides by the batch size, so the strength does not
+                # depend on it.
+                penalty = ops.divide(penalty, _batch_size(out, shape))
+            self.add_loss(penalty)
 
     def _graph_call(self, inputs, args, kwargs, training):
         self._check_input_spec(inputs)
@@ -394,7 +515,7 @@ class Layer:
         outputs = self._call_with_training(inputs, args, kwargs, training)
         # Ops inside `call` do not all know their output shapes; the layer does,
         # so later layers (Flatten, Reshape) see static shapes.
-        in_shapes = map_structure(_shape_leaf, inputs)
+        in_shapes = map_structure(lambda x: _shape_leaf_of(x, _shape_of), inputs)
         if all(s is not None for s in flatten(in_shapes)):
             out_tensors = flatten(outputs)
             if any(isinstance(t, GraphTensor) and t.shape is None for t in out_tensors):
@@ -405,8 +526,12 @@ class Layer:
         return outputs
 
     def _convert_eager_inputs(self, inputs):
+        tape = recording()
+
         def convert(x):
             if isinstance(x, (Variable, str)) or x is None:
+                return x
+            if tape is not None and tape.watches(x):
                 return x
             return to_float32(x, f"the input of layer '{self.name}'")
 
@@ -466,34 +591,3 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _shape_leaf(x):
-    """A tensor's shape as one leaf for the structure walkers (None if unknown)."""
-    shape = _shape_of(x)
-    return None if shape is None else ShapeTuple(shape)
-
-
-def _is_shape(x):
-    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
-
-
-def _shape_struct(input_shape):
-    """Marks every shape in `input_shape` (a shape, or a list/dict of them) as a leaf."""
-    if _is_shape(input_shape):
-        return ShapeTuple(tuple(input_shape))
-    if isinstance(input_shape, (list, tuple)):
-        return [_shape_struct(s) for s in input_shape]
-    if isinstance(input_shape, dict):
-        return {k: _shape_struct(v) for k, v in input_shape.items()}
-    return input_shape
-
-
-def _make_outputs(out_shapes):
-    if _is_shape(out_shapes) and (isinstance(out_shapes, tuple) or out_shapes):
-        return KerasTensor(tuple(out_shapes))
-    if isinstance(out_shapes, (list, tuple)):
-        return [_make_outputs(s) for s in out_shapes]
-    if isinstance(out_shapes, dict):
-        return {k: _make_outputs(v) for k, v in out_shapes.items()}
-    raise TypeError(f"compute_output_shape returned an unexpected value: {out_shapes!r}")

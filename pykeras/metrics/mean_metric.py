@@ -74,6 +74,10 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self):
         config = super().get_config()
+        if type(self) is MeanMetricWrapper:
+            # As Keras 3 writes it: the wrapped function is part of the config (the
+            # subclasses fix their function themselves and do not take `fn`).
+            config["fn"] = self._fn
         config.update(self._fn_kwargs)
         return config
 

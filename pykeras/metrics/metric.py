@@ -1,15 +1,23 @@
 """The Metric base class.
 
-A pykeras metric is a set of state arrays that batches add to. Each metric
-says what one batch adds (`batch_state`, built from `pykeras.ops`, so the
-trainer computes it inside the Rust training graph) and how the summed
-states become the result (`result_from`, in numpy). `update_state`,
-`result` and `reset_state` give Keras's streaming API on top.
+Two kinds of metrics share it:
+
+- Keras's own kind: a subclass creates state with `add_variable` (or
+  `add_weight`) and overrides `update_state`, `result` and, if needed,
+  `reset_state`. Inside a compiled step, `update_state`'s `assign_add`s
+  become state updates of the Rust graph, applied after every step.
+- pykeras's built-in metrics say what one batch adds to each state
+  (`batch_state`, built from `pykeras.ops`, so the trainer computes it in
+  the training graph) and how the summed states become the result
+  (`result_from`, in numpy); the trainer sums the states in float64.
 """
 
 import numpy as np
 
 from pykeras.backend.naming import to_snake_case
+from pykeras.backend.variable import Variable
+from pykeras.engine.tracing import GraphTensor, current_trace
+from pykeras.engine.tree import flatten
 
 
 class Metric:
@@ -18,30 +26,92 @@ class Metric:
     Args:
         name: the metric's name (the key in logs and History).
         dtype: accepted for Keras compatibility; pykeras computes in float32.
+
+    Example:
+
+    ```python
+    class CategoricalTruePositives(keras.metrics.Metric):
+        def __init__(self, name="categorical_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_pred = ops.reshape(ops.argmax(y_pred, axis=1), (-1, 1))
+            values = ops.cast(ops.cast(y_true, "int32") == ops.cast(y_pred, "int32"), "float32")
+            self.true_positives.assign_add(ops.sum(values))
+
+        def result(self):
+            return self.true_positives.value
+    ```
     """
 
     def __init__(self, name=None, dtype=None):
         self.name = name or to_snake_case(type(self).__name__)
         self.dtype = dtype
         self._states = None
+        self._variables = []
+        self._initial_values = []
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
-        """What one batch adds to each state: a list of tensors."""
-        raise NotImplementedError
+    # ------------------------------------------------------------ state
 
-    def result_from(self, states):
-        """The metric's value from summed `states` (numpy float64 arrays)."""
-        raise NotImplementedError
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """Creates a state variable of this metric.
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Adds one batch (eagerly, on arrays)."""
-        contributions = [
-            np.asarray(s, np.float64) for s in self.batch_state(y_true, y_pred, sample_weight)
-        ]
-        if self._states is None:
-            self._states = contributions
-        else:
-            self._states = [a + b for a, b in zip(self._states, contributions)]
+        Args:
+            shape: the variable's shape.
+            initializer: an initializer name, object or callable.
+            dtype: accepted for Keras compatibility (float32).
+            aggregation: accepted for Keras compatibility.
+            name: the variable's name.
+
+        Returns:
+            The new (non-trainable) `Variable`.
+        """
+        from pykeras import initializers
+
+        name = name or f"variable_{len(self._variables)}"
+        shape = tuple(int(d) for d in (shape or ()))
+        init = initializers.get(initializer)
+        value = np.asarray(init(shape, dtype="float32") if callable(init) else init, np.float32)
+        variable = Variable(
+            value.reshape(shape), trainable=False, name=name, path=f"{self.name}/{name}"
+        )
+        self._variables.append(variable)
+        self._initial_values.append(value.reshape(shape).copy())
+        return variable
+
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """Creates a state variable (Keras's older spelling of `add_variable`)."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        """The metric's state variables."""
+        return list(self._variables)
+
+    def _sums_batch_states(self):
+        return hasattr(self, "batch_state")
+
+    # ------------------------------------------------------------ Keras API
+
+    def update_state(self, *args, **kwargs):
+        """Adds one batch: eagerly on arrays, or into a traced step's graph."""
+        if not self._sums_batch_states():
+            raise TypeError(
+                f"Metric '{self.name}' ({type(self).__name__}) must override `update_state()` "
+                "to update the variables made with `add_variable()`."
+            )
+        y_true = args[0] if args else kwargs.get("y_true")
+        y_pred = args[1] if len(args) > 1 else kwargs.get("y_pred")
+        sample_weight = args[2] if len(args) > 2 else kwargs.get("sample_weight")
+        contributions = self.batch_state(y_true, y_pred, sample_weight)
+        tracer = _graph_tracer(contributions)
+        if tracer is not None:
+            from pykeras.engine.step_trace import recorder_of
+
+            recorder_of(tracer).report(self, contributions)
+            return
+        self.add_states(contributions)
 
     def add_states(self, states):
         """Adds already-computed batch states (the trainer's path)."""
@@ -52,17 +122,33 @@ class Metric:
             self._states = [a + b for a, b in zip(self._states, states)]
 
     def result(self):
-        """The current value, as a Python float."""
+        """The current value: a Python float for the built-in metrics."""
+        if not self._sums_batch_states():
+            raise TypeError(
+                f"Metric '{self.name}' ({type(self).__name__}) must override `result()` to "
+                "compute its value from its variables."
+            )
+        if current_trace() is not None:
+            from pykeras.engine.step_trace import MetricResult
+
+            # Known once the compiled loop has run the step.
+            return MetricResult(self)
         if self._states is None:
             return 0.0
         return float(self.result_from(self._states))
 
     def reset_state(self):
-        """Forgets every batch seen."""
+        """Forgets every batch seen (variables go back to their initial values)."""
         self._states = None
+        for variable, value in zip(self._variables, self._initial_values):
+            variable.assign(value)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        self.update_state(y_true, y_pred, sample_weight)
+    def reset_states(self):
+        """Keras 2's name of `reset_state`."""
+        self.reset_state()
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
         return self.result()
 
     def get_config(self):
@@ -74,6 +160,18 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _graph_tracer(values):
+    """The graph tracer of traced `values` (or the active trace), else None."""
+    for v in flatten(values):
+        if (
+            isinstance(v, GraphTensor)
+            and hasattr(v.tracer, "graph")
+            and v.tracer is current_trace()
+        ):
+            return v.tracer
+    return current_trace()
 
 
 def divide_no_nan(a, b):

@@ -1,5 +1,7 @@
-"""pykeras.models: Model, Sequential and the Functional API, and loading them from files."""
+"""pykeras.models: Model, Sequential and the Functional API, `clone_model`, and loading
+models from files."""
 
+from pykeras.models.cloning import clone_model
 from pykeras.models.functional import Functional
 from pykeras.models.model import Model
 from pykeras.models.sequential import Sequential
@@ -10,6 +12,7 @@ __all__ = [
     "Functional",
     "Model",
     "Sequential",
+    "clone_model",
     "load_model",
     "model_from_config",
     "model_from_json",

@@ -3,6 +3,9 @@
 from collections import Counter
 from types import SimpleNamespace
 
+import numpy as np
+
+from pykeras import ops
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten, map_structure, pack_like
 from pykeras.layers.input_layer import InputLayer
@@ -156,14 +159,28 @@ class Functional(Model):
                     f"Model '{self.name}' expected inputs keyed by the input names {names}. "
                     f"Missing: {missing}. Received keys: {list(inputs.keys())}"
                 )
-            return [inputs[n] for n in names]
+            return self._adjust_input_ranks([inputs[n] for n in names])
         flat = [inputs] if not isinstance(inputs, (list, tuple)) else flatten(inputs)
         if len(flat) != len(names):
             raise ValueError(
                 f"Model '{self.name}' expects {len(names)} input(s) ({names}), but it received "
                 f"{len(flat)} input tensors."
             )
-        return flat
+        return self._adjust_input_ranks(flat)
+
+    def _adjust_input_ranks(self, flat):
+        """As Keras 3 does: an input one rank short of its `Input`, whose last dimension
+        is 1, gets that axis (`(N, 28, 28)` data into `Input((28, 28, 1))`); one with an
+        extra last axis of 1 loses it. Other shapes are left to the layers' checks."""
+        adjusted = []
+        for x, ref in zip(flat, self._flat_inputs):
+            shape = getattr(x, "shape", None)
+            if shape is not None and len(shape) == len(ref.shape) - 1 and ref.shape[-1] == 1:
+                x = x[..., None] if isinstance(x, np.ndarray) else ops.expand_dims(x, -1)
+            elif shape is not None and len(shape) == len(ref.shape) + 1 and shape[-1] == 1:
+                x = x[..., 0] if isinstance(x, np.ndarray) else ops.squeeze(x, -1)
+            adjusted.append(x)
+        return adjusted
 
     def _flatten_data(self, x):
         return self._inputs_struct, self._standardize(x)

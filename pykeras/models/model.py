@@ -13,6 +13,7 @@ from pykeras.engine import call_context
 from pykeras.engine.executor import Executor
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
+from pykeras.engine.tape import recording
 from pykeras.engine.tracing import Tracer, active_tracer
 from pykeras.engine.tree import flatten, map_structure, pack_like
 from pykeras.layers.layer import Layer, _make_outputs, _shape_of
@@ -36,10 +37,16 @@ class Model(Trainer, ModelSaving, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "outputs" in kwargs or "inputs" in kwargs):
+        if _functional_arguments(args, kwargs):
             from pykeras.models.functional import Functional
 
-            return object.__new__(Functional)
+            if cls is Model:
+                return object.__new__(Functional)
+            if not issubclass(cls, Functional):
+                # `class CustomModel(keras.Model)` built as `CustomModel(inputs,
+                # outputs)`, as the Keras guides do: a Functional model with
+                # the subclass's methods (train_step, ...) first.
+                return object.__new__(_functional_subclass(cls, Functional))
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -189,6 +196,9 @@ class Model(Trainer, ModelSaving, Layer):
         return executor, flat
 
     def _eager_call(self, inputs, args, kwargs, training):
+        if recording() is not None:
+            # Under a GradientTape: layer by layer, so the tape sees each op.
+            return Layer._eager_call(self, inputs, args, kwargs, training)
         if getattr(self, "run_eagerly", False) and not self.built:
             # Op by op with Python in between (control flow on values): the
             # sublayers build on this first real call, not in a symbolic pass.
@@ -199,7 +209,10 @@ class Model(Trainer, ModelSaving, Layer):
         if args or kwargs or getattr(self, "run_eagerly", False):
             return super()._eager_call(inputs, args, kwargs, training)
         executor, flat = self._executor(inputs, training)
-        return executor.run(flat, training=training)
+        outputs = executor.run(flat, training=training)
+        # `model.losses` after a call holds that call's added losses, as in Keras.
+        self._losses = list(executor.last_losses)
+        return outputs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Runs the model on `x` batch by batch and returns the outputs as numpy arrays.
@@ -244,6 +257,29 @@ class Model(Trainer, ModelSaving, Layer):
     def _invalidate(self):
         """Forgets traced graphs (the model's structure changed)."""
         self._executors = {}
+
+
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def _functional_arguments(args, kwargs):
+    """Whether a Model is being made from symbolic inputs and outputs."""
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    if inputs is None or outputs is None:
+        return False
+    leaves = flatten([inputs, outputs])
+    return bool(leaves) and all(isinstance(t, KerasTensor) for t in leaves)
+
+
+def _functional_subclass(cls, functional):
+    """`cls` mixed with Functional (made once per class), keeping `cls`'s name."""
+    made = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, functional), {"__module__": cls.__module__})
+        made.__qualname__ = cls.__qualname__
+        _FUNCTIONAL_SUBCLASSES[cls] = made
+    return made
 
 
 def _dtype_kind(a):

@@ -137,6 +137,9 @@ class Sequential(Model):
     def _flatten_data(self, x):
         if isinstance(x, (list, tuple)) and len(x) == 1:
             x = x[0]
+        if self._functional is not None:
+            # Data one rank short of the Input (or one longer) adjusted as Keras does.
+            return x, self._functional._adjust_input_ranks([x])
         return x, [x]
 
     # ------------------------------------------------------------ config

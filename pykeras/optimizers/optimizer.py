@@ -12,6 +12,9 @@ import numpy as np
 
 from pykeras import _core
 from pykeras.backend.naming import to_snake_case, unique_name
+from pykeras.engine.step_trace import recorder_of
+from pykeras.engine.tracing import current_trace
+from pykeras.errors import ShapeError
 from pykeras.optimizers.arguments import (
     Float,
     Int,
@@ -323,6 +326,14 @@ class Optimizer:
         grads = list(grads)
         if len(grads) == 0:
             return
+        tracer = current_trace()
+        if tracer is not None:
+            # Inside a traced train_step: the compiled loop applies the update.
+            variables = (
+                self._trainable_variables if trainable_variables is None else trainable_variables
+            )
+            recorder_of(tracer).apply(self, grads, list(variables))
+            return
         if trainable_variables is None:
             if not self.built:
                 raise ValueError(
@@ -356,11 +367,18 @@ class Optimizer:
                 "`loss` argument?",
                 stacklevel=2,
             )
+        arrays = [np.asarray(g, dtype=np.float32, order="C") for g, _ in kept]
+        for array, (_, v) in zip(arrays, kept):
+            # Checked for all before any update: nothing is half-applied.
+            if tuple(array.shape) != tuple(v.shape):
+                raise ShapeError(
+                    f"Optimizer '{self.name}' received a gradient of shape {tuple(array.shape)} "
+                    f"for variable '{getattr(v, 'path', v)}' of shape {tuple(v.shape)}."
+                )
         core = self._native_core
         lr = self._learning_rate
         if lr is not None and native_form(lr) is None:
             core.learning_rate = float(self.learning_rate)
-        arrays = [np.asarray(g, dtype=np.float32, order="C") for g, _ in kept]
         core.apply(self._var_ids([v for _, v in kept]), arrays)
         for _, v in kept:
             constraint = getattr(v, "constraint", None)

@@ -70,6 +70,11 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1=l1, l2=l2)
 
 
+# Keras's lower-case aliases: `keras.regularizers.l2(0.01)` is an `L2`.
+l1 = L1
+l2 = L2
+
+
 def get(identifier):
     """A regularizer from a name, a config dict, an instance or a callable (None stays None)."""
     return lookup(identifier, _TABLE, Regularizer, "regularizer")
@@ -79,4 +84,4 @@ def serialize(regularizer):
     return serialize_object(regularizer, "keras.regularizers")
 
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1_l2", "serialize"]
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"]

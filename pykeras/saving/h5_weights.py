@@ -61,8 +61,9 @@ class _VarsStore:
         return read_array(self._dataset(key), self._filepath)
 
     def __setitem__(self, key, value):
-        value = np.asarray(value)
-        self._group.create_dataset(key, data=value)
+        if hasattr(value, "numpy"):
+            value = value.numpy()  # a Variable, as Keras's default hook stores them
+        self._group.create_dataset(key, data=np.asarray(value))
 
 
 def save_weights(model, h5file, include_optimizer=True):
@@ -73,12 +74,24 @@ def save_weights(model, h5file, include_optimizer=True):
         if isinstance(name, str):
             group.attrs["name"] = name
         store = _VarsStore(group)
-        custom = getattr(obj, "save_own_variables", None)
-        if callable(custom):
+        custom = _own_hook(obj, "save_own_variables")
+        if custom is not None:
             custom(store)
             continue
         for i, variable in enumerate(state_paths.own_variables(obj)):
             store[str(i)] = variable.numpy()
+
+
+def _own_hook(obj, name):
+    """`obj`'s bound `name` method when its class defines one other than the default
+    of `Layer` (which does what this module does, with less precise errors), else None.
+    Keras 3 calls these hooks on every object with state when saving and loading."""
+    from pykeras.layers.layer import Layer
+
+    method = getattr(type(obj), name, None)
+    if not callable(method) or method is getattr(Layer, name, None):
+        return None
+    return getattr(obj, name)
 
 
 def _vars_group(h5file, path, filepath):
@@ -118,7 +131,7 @@ def load_weights(
     for path, obj in state_paths.walk(model, include_optimizer):
         store = _VarsStore(_vars_group(h5file, path, filepath), filepath)
         try:
-            custom = getattr(obj, "load_own_variables", None)
+            custom = _own_hook(obj, "load_own_variables")
             if isinstance(obj, Optimizer):
                 if len(store) <= 2 < len(obj.variables):
                     # Saved before any step (iteration and learning rate only): the

@@ -6,6 +6,7 @@
   `registered_name`, `build_config`, `compile_config`).
 - `model.weights.h5`: every layer's and the optimizer's state, in Keras 3's
   weights layout (see `h5_weights`).
+- `assets/...`: files layers write with `save_assets` (see `assets`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import h5py
 
 from pykeras.backend.weight_limits import WeightLimit
 from pykeras.errors import FileFormatError
-from pykeras.saving import config_checks, file_format, h5_weights
+from pykeras.saving import assets, config_checks, file_format, h5_weights
 from pykeras.saving.atomic import atomic_path
 from pykeras.saving.h5_safety import open_h5, stored_values
 from pykeras.saving.serialization_lib import SafeModeScope, deserialize_keras_object
@@ -81,6 +82,7 @@ def save_model(model, filepath, include_optimizer=True):
             zf.writestr(METADATA_FILENAME, json.dumps(metadata))
             zf.writestr(CONFIG_FILENAME, json.dumps(config))
             zf.writestr(WEIGHTS_FILENAME, weights.getvalue())
+            assets.save_assets(model, zf, include_optimizer=include_optimizer)
 
 
 def _open(filepath):
@@ -151,4 +153,6 @@ def load_model(
                 filepath, deserialize_keras_object, config, custom_objects=custom_objects
             )
         h5_weights.load_weights(model, f, filepath, include_optimizer=compile)
+    with _open(filepath) as zf:
+        assets.load_assets(model, zf, filepath, include_optimizer=compile)
     return model

@@ -309,6 +309,10 @@ class _Deserializer:
         if isinstance(config, (list, tuple)):
             return [self.run(x) for x in config]
         if not isinstance(config, dict):
+            if hasattr(config, "get_config") or callable(config):
+                # Already an object (nested objects of a config reach a user's
+                # `from_config` rebuilt), so `from_config` written for Keras works too.
+                return config
             raise TypeError(f"Could not parse config: {config!r}")
         if "class_name" not in config or "config" not in config:
             return {k: v if k == "name" else self.run(v) for k, v in config.items()}
@@ -403,9 +407,11 @@ class _Deserializer:
         for key in checks.SHAPE_KEYS:
             if key in inner and inner[key] is not None:
                 checks.check_shape(inner[key], f"{class_name} `{key}`")
-        if not issubclass(cls, Model):
-            # Layers and objects take nested objects as instances (initializers,
-            # regularizers, schedules, ...); models rebuild their layers themselves.
+        if not (issubclass(cls, Model) and _is_graph_config(cls, inner)):
+            # Layers, subclassed models and other objects take nested objects as
+            # instances (layers, initializers, regularizers, schedules, ...), so their
+            # `from_config` works as `cls(**config)`; Functional and Sequential
+            # configs list layers that the model rebuilds itself.
             inner = {k: v if k == "name" else self._nested(v) for k, v in inner.items()}
         if not hasattr(cls, "from_config"):
             raise TypeError(
@@ -486,6 +492,17 @@ class _Deserializer:
 
 
 _NOT_SPECIAL = object()
+
+
+def _is_graph_config(cls, inner):
+    """Whether a model config is a Functional or Sequential one (layers listed by config)."""
+    from pykeras.models.functional import Functional
+    from pykeras.models.model import Model
+    from pykeras.models.sequential import Sequential
+
+    if cls is Model or issubclass(cls, (Functional, Sequential)):
+        return True
+    return isinstance(inner.get("layers"), list) and "input_layers" in inner
 
 
 def _load_lambda_config(inner, safe_mode, owner):

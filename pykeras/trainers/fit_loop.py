@@ -58,7 +58,8 @@ class FitLoop:
             verbose: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
             callbacks: a list of `keras.callbacks.Callback`.
             validation_split: the last fraction of the data held out for validation.
-            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)`.
+            validation_data: `(x_val, y_val)`, `(x_val, y_val, sample_weight_val)`,
+                or a `PyDataset` / generator of such batches.
             shuffle: shuffle the samples before each epoch.
             class_weight: `{class: weight}` to weight the loss by target class.
             sample_weight: per-sample loss weights.
@@ -87,6 +88,7 @@ class FitLoop:
                 initial_epoch,
                 steps_per_epoch,
                 validation_freq,
+                validation_steps,
             )
         batch_size = check_batch_size(batch_size)
         if validation_split and validation_data is None:
@@ -100,9 +102,8 @@ class FitLoop:
             prepared = self._prepare(x, y, sample_weight, class_weight)
             val_prepared = None
             if validation_data is not None:
-                vx, vy, vsw = unpack_validation(validation_data)
-                val_prepared = self._prepare(vx, vy, vsw, None)
-        if all(t is None for t in prepared.targets):
+                val_prepared = self._validation_source(validation_data)
+        if all(t is None for t in prepared.targets) and self._compile_args["loss"] is not None:
             raise ValueError(
                 f"Model '{self.name}' cannot be trained without targets: pass `y` to fit()."
             )
@@ -163,7 +164,7 @@ class FitLoop:
             self._last_logs_keys = list(logs.keys())
             epoch_logs = dict(logs)
             if val_prepared is not None and should_validate(epoch, validation_freq):
-                val_logs = self._evaluate_prepared(
+                val_logs = self._validate(
                     val_prepared, validation_batch_size or batch_size, callbacks, validation_steps
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -198,6 +199,7 @@ class FitLoop:
         initial_epoch,
         steps_per_epoch,
         validation_freq,
+        validation_steps=None,
     ):
         """fit() over a generator or PyDataset: one Rust call per batch."""
         is_dataset = hasattr(source, "__getitem__") and hasattr(source, "__len__")
@@ -216,7 +218,7 @@ class FitLoop:
         try:
             logs = self._fit_batch_epochs(
                 callbacks, source, iterator, is_dataset, steps, seed, first, epochs,
-                validation_data, validation_freq,
+                validation_data, validation_freq, validation_steps,
             )  # fmt: skip
         except BaseException:
             callbacks.on_train_end(self._fit_logs)
@@ -226,7 +228,7 @@ class FitLoop:
 
     def _fit_batch_epochs(
         self, callbacks, source, iterator, is_dataset, steps, seed, first_epoch, epochs,
-        validation_data, validation_freq,
+        validation_data, validation_freq, validation_steps=None,
     ):  # fmt: skip
         """The epochs of `fit` over a batch source; returns the last epoch's logs."""
         logs = self._fit_logs = {}
@@ -260,9 +262,8 @@ class FitLoop:
                 source.on_epoch_end()
             epoch_logs = dict(logs)
             if validation_data is not None and should_validate(epoch, validation_freq):
-                vx, vy, vsw = unpack_validation(validation_data)
-                val_logs = self._evaluate_prepared(
-                    self._prepare(vx, vy, vsw, None), 32, callbacks, None
+                val_logs = self._validate(
+                    self._validation_source(validation_data), 32, callbacks, validation_steps
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
@@ -270,3 +271,18 @@ class FitLoop:
             if self.stop_training:
                 break
         return logs
+
+    def _validation_source(self, validation_data):
+        """`validation_data` as `_validate` takes it: a `PyDataset` or generator as it
+        is, `(x, y[, sample_weight])` arrays checked and converted once."""
+        if is_batch_source(validation_data):
+            return validation_data
+        vx, vy, vsw = unpack_validation(validation_data)
+        return self._prepare(vx, vy, vsw, None)
+
+    def _validate(self, validation, batch_size, callbacks, steps):
+        """The validation logs of one epoch, over prepared arrays or (as Keras 3 takes
+        them) a `PyDataset` or generator, `steps` batches at most."""
+        if is_batch_source(validation):
+            return self._evaluate_batches(validation, steps)
+        return self._evaluate_prepared(validation, batch_size, callbacks, steps)

@@ -6,7 +6,7 @@ metric states are built with `pykeras.ops` on the traced outputs, and the
 result is handed to `_core.TrainStep`, which runs it batch after batch.
 """
 
-from pykeras import _core
+from pykeras import _core, ops
 from pykeras.engine import call_context
 from pykeras.engine.tracing import GraphTensor, Tracer, active_tracer
 from pykeras.engine.tree import flatten, pack_like
@@ -137,10 +137,17 @@ def _trace_step(
             if regularizer is not None:
                 penalty = _graph_tensor(tracer, regularizer(tracer.variable_tensor(v)))
                 total = penalty if total is None else total + penalty
+        for added in tracer.losses:
+            # `add_loss` in call() (activity regularizers included).
+            added = _graph_tensor(tracer, added)
+            if added.shape not in ((), None):
+                added = _graph_tensor(tracer, ops.sum(added))
+            total = added if total is None else total + added
         if total is None:
             raise ValueError(
-                f"Model '{model.name}' has no loss to train on: compile() it with a `loss`, and "
-                "pass targets `y` for the outputs that have one."
+                f"Model '{model.name}' has no loss to train on: compile() it with a `loss` and "
+                "pass targets `y` for the outputs that have one, or add losses in the model "
+                "with `self.add_loss(...)`."
             )
         logged_losses = []
         if len(output_losses) > 1:
@@ -153,9 +160,25 @@ def _trace_step(
                 continue
             for metric in output_metrics:
                 sw = weights[i] if getattr(metric, "_weighted", False) else None
+                if not metric._sums_batch_states():
+                    # A Keras-style metric: its assign_adds become step updates.
+                    metric.update_state(targets[i], flat_outputs[i], sw)
+                    flat_metrics.append(metric)
+                    state_counts.append(0)
+                    continue
                 states = metric.batch_state(targets[i], flat_outputs[i], sw)
                 nodes = [_graph_tensor(tracer, s).node for s in states]
                 reports.extend(nodes)
+                flat_metrics.append(metric)
+                state_counts.append(len(nodes))
+
+        # Metrics updated inside call() (an endpoint layer's own metric).
+        if tracer.step is not None:
+            for metric, states in tracer.step.reports:
+                nodes = [_graph_tensor(tracer, st).node for st in states]
+                reports.extend(nodes)
+                if not hasattr(metric, "_log_name"):
+                    metric._log_name = metric.name
                 flat_metrics.append(metric)
                 state_counts.append(len(nodes))
 
@@ -165,7 +188,7 @@ def _trace_step(
             trainable.append(tracer._variable_node(v))
             if getattr(v, "constraint", None) is not None:
                 constrained.append(v)
-    updates = list(getattr(tracer, "updates", [])) if training else []
+    updates = list(tracer.updates)
     native = _core.TrainStep(
         tracer.graph, [f.node for f in feeds], total.node, reports, trainable, updates
     )

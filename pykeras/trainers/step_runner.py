@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from pykeras.trainers import custom_step
 from pykeras.trainers.compile_config import resolve_metric, resolve_metric_identifiers
 from pykeras.trainers.step_builder import build_step
 
@@ -56,6 +57,9 @@ class StepRunner:
             prepared.weights is not None,
         )
         step = self._steps.get(key)
+        if step is None and custom_step.overrides_steps(self, training):
+            step = custom_step.build_custom_step(self, prepared, training)
+            self._steps[key] = step
         if step is None and self.run_eagerly:
             # Training always runs the traced step: Python code in call() runs
             # once, at trace time. Control flow on tensor values cannot be
@@ -89,18 +93,6 @@ class StepRunner:
             self._steps[key] = step
         return step
 
-    @property
-    def metrics(self):
-        """The compiled metric objects (after the first fit/evaluate)."""
-        if not self._metric_objects:
-            return []
-        return [m for entries in self._metric_objects for m in entries]
-
-    @property
-    def metrics_names(self):
-        """The keys of the logs: "loss", then each output's loss and metric."""
-        return list(self._last_logs_keys) if getattr(self, "_last_logs_keys", None) else ["loss"]
-
     # ------------------------------------------------------------ epochs
 
     def _run(self, step, prepared, training, order, batch_size, first, steps, seed):
@@ -111,6 +103,10 @@ class StepRunner:
             return self._run_locked(step, prepared, training, order, batch_size, first, steps, seed)
 
     def _run_locked(self, step, prepared, training, order, batch_size, first, steps, seed):
+        if isinstance(step, custom_step.CustomStep):
+            return custom_step.run_custom(
+                self, step, prepared, training, order, batch_size, first, steps, seed
+            )
         data = list(prepared.x) + [t for t in prepared.targets if t is not None]
         if prepared.weights is not None:
             data += [
@@ -142,6 +138,9 @@ class StepRunner:
 
     def _accumulate(self, tracker, step, rows, widths):
         """Adds step rows to the running loss and metric states."""
+        if isinstance(step, custom_step.CustomStep):
+            custom_step.accumulate_custom(tracker, step, rows, widths)
+            return
         if len(rows) == 0:
             return
         sizes = rows[:, 0]
@@ -155,7 +154,12 @@ class StepRunner:
             tracker[name][1] += float(np.sum(sizes))
             col += widths[report]
             report += 1
+        loss_tracker = self.__dict__.get("_loss_tracker")
+        if loss_tracker is not None:
+            loss_tracker.add_states([np.sum(rows[:, 1] * sizes), np.sum(sizes)])
         for metric, count in zip(step.metrics, step.state_counts):
+            if count == 0:
+                continue  # a metric with variables: updated inside the step
             states = []
             for _ in range(count):
                 w = widths[report]
@@ -167,6 +171,8 @@ class StepRunner:
             metric.add_states(states)
 
     def _logs(self, tracker, step):
+        if isinstance(step, custom_step.CustomStep):
+            return custom_step.custom_logs(tracker, step)
         logs = {}
         count = tracker["count"]
         logs["loss"] = tracker["loss_sum"] / count if count else float("nan")
@@ -175,10 +181,22 @@ class StepRunner:
             logs[name] = total / n if n else float("nan")
         for metric in step.metrics:
             value = metric.result()
-            logs[metric._log_name] = value
+            logs[metric._log_name] = value if isinstance(value, float) else _scalar(value)
         return logs
 
     def _new_tracker(self, step):
+        if isinstance(step, custom_step.CustomStep):
+            self.reset_metrics()
+            return {"count": 0}
         for metric in step.metrics:
             metric.reset_state()
+        loss_tracker = self.__dict__.get("_loss_tracker")
+        if loss_tracker is not None:
+            loss_tracker.reset_state()
         return {"loss_sum": 0.0, "count": 0.0}
+
+
+def _scalar(value):
+    """A metric result as a float (a custom metric may return an array)."""
+    array = np.asarray(value, dtype=np.float64)
+    return float(array.reshape(-1)[0]) if array.size == 1 else array

@@ -17,6 +17,7 @@ import numpy as np
 from pykeras import optimizers as optimizers_module
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten, pack_like
+from pykeras.metrics.mean_metric import Mean
 from pykeras.trainers import data as data_utils
 from pykeras.trainers.arguments import COMPILE_ARGS, check_kwargs
 from pykeras.trainers.compile_config import resolve_losses, resolve_metric_identifiers
@@ -24,9 +25,10 @@ from pykeras.trainers.evaluation import Evaluation
 from pykeras.trainers.fit_loop import FitLoop
 from pykeras.trainers.prepared import PreparedData
 from pykeras.trainers.step_runner import StepRunner
+from pykeras.trainers.steps import StepMethods
 
 
-class Trainer(FitLoop, Evaluation, StepRunner):
+class Trainer(FitLoop, Evaluation, StepRunner, StepMethods):
     """Mixin that gives `Model` Keras's training API."""
 
     compiled = False
@@ -99,6 +101,7 @@ class Trainer(FitLoop, Evaluation, StepRunner):
         self.stop_training = False
         self._steps = {}
         self._metric_objects = None
+        self._loss_tracker = Mean(name="loss")
         self._global_step = 0
         self._nan_reported = False
 

@@ -103,11 +103,14 @@ impl StepGraph {
         Ok(())
     }
 
-    /// Every node a training step must compute.
+    /// Every node a training step must compute. The trainable variables
+    /// are among them: the backward pass reads each one's value (for its
+    /// shape at least) even when the loss does not depend on it.
     fn outputs(&self) -> Vec<NodeId> {
         let mut out = vec![self.loss];
         out.extend(&self.reports);
         out.extend(self.updates.iter().map(|(_, value)| *value));
+        out.extend(&self.trainable);
         out
     }
 
@@ -119,11 +122,30 @@ impl StepGraph {
         Plan::fused(graph, &self.outputs(), true, &[])
     }
 
-    /// Plans a test step (forward only; buffers released early).
+    /// Plans a test step (forward only; buffers released early). State
+    /// updates are computed too: a metric's variables advance in test steps.
     pub fn test_plan(&self, graph: &Graph) -> Result<Plan> {
         let mut out = vec![self.loss];
         out.extend(&self.reports);
+        out.extend(self.updates.iter().map(|(_, value)| *value));
         Plan::fused(graph, &out, false, &[])
+    }
+
+    /// The state updates of a step, read from its values.
+    fn updates_of(
+        &self,
+        graph: &Graph,
+        values: &crate::graph::Values,
+    ) -> Result<Vec<(VarId, ArrayD<f32>)>> {
+        self.updates
+            .iter()
+            .map(|&(var, value)| {
+                Ok((
+                    graph.var_id(var)?,
+                    values.get(value)?.f32("state update")?.to_owned(),
+                ))
+            })
+            .collect()
     }
 }
 
@@ -213,16 +235,7 @@ pub fn run_steps(
             let vars = store::read()?;
             let values = forward(graph, &vars, plan, &feeds, &ctx)?;
             let grads = backward(graph, plan, &values, step.loss, None, &step.trainable, &ctx)?;
-            let updates = step
-                .updates
-                .iter()
-                .map(|&(var, value)| {
-                    Ok((
-                        graph.var_id(var)?,
-                        values.get(value)?.f32("state update")?.to_owned(),
-                    ))
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let updates = step.updates_of(graph, &values)?;
             (grads, updates, record(&values, step, rows.len())?)
         };
         let finite = rec.loss.is_finite();
@@ -270,9 +283,21 @@ pub fn run_test_steps(
             .zip(&batch)
             .map(|(&id, v)| (id, v.view()))
             .collect();
-        let vars = store::read()?;
-        let values = forward(graph, &vars, plan, &feeds, &ctx)?;
-        records.push(record(&values, step, rows.len())?);
+        let (rec, updates) = {
+            let vars = store::read()?;
+            let values = forward(graph, &vars, plan, &feeds, &ctx)?;
+            (
+                record(&values, step, rows.len())?,
+                step.updates_of(graph, &values)?,
+            )
+        };
+        if !updates.is_empty() {
+            let mut vars = store::write()?;
+            for (var, value) in updates {
+                vars.set(var, value, "state update")?;
+            }
+        }
+        records.push(rec);
     }
     Ok(records)
 }

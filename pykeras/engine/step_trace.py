@@ -1,0 +1,131 @@
+"""What a traced custom step records besides graph nodes.
+
+A `train_step` override runs once on graph tensors. Inside it,
+`GradientTape.gradient` returns `PendingGradient`s (the Rust loop computes
+them), `optimizer.apply` names the variables the loop updates, and metrics
+add their per-batch states as reports of the step. `StepRecorder` collects
+these; `pykeras.trainers.custom_step` turns them into a `_core.TrainStep`.
+A step the loop cannot run as one graph (gradients used in further ops,
+several optimizers) raises `EagerStepRequired`, and runs op by op instead.
+"""
+
+from pykeras.engine.tracing import GraphTensor
+from pykeras.engine.tree import flatten
+
+
+class EagerStepRequired(Exception):
+    """A traced step needs Python between its parts; it runs eagerly instead."""
+
+
+class PendingGradient(GraphTensor):
+    """The gradient of a traced loss for one variable, computed by the loop.
+
+    It can be handed to `optimizer.apply`/`apply_gradients`; any other use
+    needs its value in the graph, so the step then runs eagerly.
+    """
+
+    def __init__(self, tracer, request, variable):
+        super().__init__(tracer, None, variable.shape)
+        self.request = request
+        self.variable = variable
+
+    def as_constant_in_trace(self, x):
+        raise EagerStepRequired("a gradient is used in an op before the optimizer applies it")
+
+
+class _PendingTracer:
+    """The `tracer` of a pending gradient: its node does not exist in the graph."""
+
+    def __init__(self, tracer):
+        self.graph_tracer = tracer
+
+    def as_constant_in_trace(self, x):
+        raise EagerStepRequired("a gradient is used in an op before the optimizer applies it")
+
+    def watches(self, x):
+        return False
+
+    def op(self, name, inputs, index_inputs, attrs):
+        raise EagerStepRequired(f"a gradient is used in op '{name}' before the update")
+
+    def node_for(self, x, index=False, what="input"):
+        raise EagerStepRequired(f"a gradient is used as {what} before the update")
+
+
+class GradientRequest:
+    """`tape.gradient(target, variables)` inside a traced step."""
+
+    def __init__(self, target, variables):
+        self.target = target
+        self.variables = variables
+
+
+class MetricResult:
+    """`metric.result()` of a state-summing metric inside a traced step: the
+    value exists only once the loop has run, so the log reads it then."""
+
+    def __init__(self, metric):
+        self.metric = metric
+
+    def resolve(self):
+        return self.metric.result()
+
+
+class StepRecorder:
+    """Gradient requests, optimizer updates and metric reports of one traced step."""
+
+    def __init__(self, tracer):
+        self.tracer = tracer
+        self.requests = []
+        self.applies = []
+        # (metric, [graph tensors]): per-batch states summed by the trainer.
+        self.reports = []
+
+    def gradients(self, target, sources):
+        """Pending gradients of `target` (graph tensors, summed) for `sources`."""
+        from pykeras import ops
+        from pykeras.backend.variable import Variable
+
+        targets = [t for t in flatten(target) if isinstance(t, GraphTensor)]
+        if not targets:
+            return [None for _ in flatten(sources)]
+        total = targets[0]
+        for t in targets[1:]:
+            total = ops.add(total, t)
+        if total.shape not in ((), None):
+            total = ops.sum(total)
+        variables = flatten(sources)
+        for v in variables:
+            if not isinstance(v, Variable):
+                raise EagerStepRequired("a gradient with respect to a tensor, not a variable")
+        request = GradientRequest(total, variables)
+        self.requests.append(request)
+        pending_tracer = _PendingTracer(self.tracer)
+        grads = []
+        for v in variables:
+            g = PendingGradient(pending_tracer, request, v)
+            grads.append(g)
+        return grads
+
+    def apply(self, optimizer, grads, variables):
+        """`optimizer.apply(grads, variables)` inside the traced step."""
+        pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        requests = {id(g.request) for g, _ in pairs if isinstance(g, PendingGradient)}
+        if len(requests) != 1 or any(
+            not isinstance(g, PendingGradient) or g.variable is not v for g, v in pairs
+        ):
+            raise EagerStepRequired("the optimizer applies gradients changed after the tape")
+        if self.applies:
+            raise EagerStepRequired("several optimizer updates in one step")
+        self.applies.append((optimizer, pairs[0][0].request, [v for _, v in pairs]))
+
+    def report(self, metric, states):
+        """Adds a metric's per-batch states to the step's reports."""
+        self.reports.append((metric, list(states)))
+
+
+def recorder_of(tracer):
+    """The tracer's step recorder, made on first use."""
+    if tracer.step is None:
+        tracer.step = StepRecorder(tracer)
+    return tracer.step

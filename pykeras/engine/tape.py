@@ -1,0 +1,345 @@
+"""`GradientTape`: gradients of eager computations, as `tf.GradientTape` gives them.
+
+While a tape records, every op that touches a variable, a watched array or
+a tensor the tape made runs at once in the Rust core's eager tape
+(`_core.Tape`) and returns a `TapeTensor` (a value that also knows how it
+was made). `tape.gradient(loss, variables)` then runs the backward rules of
+the recorded ops. Inside a traced custom `train_step` the same tape records
+nothing: its gradients are computed by the compiled training loop.
+"""
+
+import numpy as np
+
+from pykeras import _core
+from pykeras._convert import to_float32, to_index
+from pykeras.engine import tracing
+from pykeras.engine.tracing import GraphTensor, Tracer
+from pykeras.engine.tree import flatten, pack_like
+
+
+class TapeTensor(GraphTensor):
+    """A value computed while a `GradientTape` records.
+
+    It behaves as a numpy array (`numpy()`, `np.asarray`, `float()`,
+    indexing, Python operators) and ops on it are recorded too.
+    """
+
+    def __init__(self, tracer, node, value):
+        super().__init__(tracer, node, np.shape(value))
+        self._value = value
+
+    @property
+    def dtype(self):
+        return "int64" if self._value.dtype.kind in "iu" else str(self._value.dtype)
+
+    def numpy(self):
+        """The value, as a numpy array."""
+        return self._value
+
+    def __array__(self, dtype=None, copy=None):
+        return self._value if dtype is None else self._value.astype(dtype)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __len__(self):
+        return len(self._value)
+
+    def item(self):
+        return self._value.item()
+
+    def __repr__(self):
+        return f"<TapeTensor shape={self.shape}, value={np.array2string(self._value, threshold=6)}>"
+
+
+class _TapeGraph:
+    """What `tracer.graph` offers to code that inspects a trace."""
+
+    def __init__(self, specs):
+        self._specs = specs
+
+    def spec(self, node):
+        return self._specs.get(node)
+
+    def __len__(self):
+        return 0
+
+
+class TapeTracer:
+    """The recording of one (outermost) `GradientTape`: runs ops now, keeps them."""
+
+    training = False
+
+    def __init__(self, seed=0):
+        self.tape = _core.Tape(training=False, seed=seed)
+        self._specs = {}
+        self.graph = _TapeGraph(self._specs)
+        self._inputs = {}
+        self._variable_leaves = {}
+        self._watched = {}
+        self.updates = []
+        self.losses = []
+        self.step = None
+
+    # ----------------------------------------------------------- leaves
+
+    def watches(self, x):
+        return id(x) in self._watched and self._watched[id(x)][1] is x
+
+    def watch(self, x):
+        from pykeras.backend.variable import Variable
+
+        if isinstance(x, Variable):
+            self.variable_node(x)
+        elif isinstance(x, GraphTensor) and x.tracer is self:
+            return
+        elif x is not None and not self.watches(x):
+            self._watched[id(x)] = (self.tape.leaf(to_float32(x, "a watched tensor")), x)
+
+    def variable_node(self, variable):
+        """The leaf holding `variable`'s value (recorded at its first use)."""
+        entry = self._variable_leaves.get(id(variable))
+        if entry is None:
+            entry = (self.tape.leaf(variable.numpy()), variable)
+            self._variable_leaves[id(variable)] = entry
+            self._specs[entry[0]] = (variable.shape, "float32")
+        return entry[0]
+
+    def node_for(self, x, index=False, what="input"):
+        from pykeras.backend.variable import Variable
+
+        if isinstance(x, GraphTensor) and x.tracer is self:
+            return x.node
+        if isinstance(x, Variable):
+            return self.variable_node(x)
+        if self.watches(x):
+            return self._watched[id(x)][0]
+        array = to_index(np.asarray(x), what) if index else to_float32(np.asarray(x), what)
+        return self.tape.leaf(np.ascontiguousarray(array).reshape(np.shape(array)))
+
+    def as_constant_in_trace(self, x):
+        """A tape tensor used in a graph trace is a constant there."""
+
+    # ----------------------------------------------------------- ops
+
+    def op(self, name, inputs, index_inputs, attrs):
+        nodes = [
+            self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
+        ]
+        node = self.tape.op(name, nodes, attrs)
+        self._inputs[node] = nodes
+        return self._tensor(node)
+
+    def _tensor(self, node):
+        value = np.asarray(self.tape.value(node))
+        self._specs[node] = (tuple(value.shape), "int64" if value.dtype.kind in "iu" else "float32")
+        return TapeTensor(self, node, value)
+
+    def variable_tensor(self, variable):
+        return self._tensor(self.variable_node(variable))
+
+    def read(self, variable):
+        return self.variable_tensor(variable)
+
+    def add_update(self, variable, value):
+        """State updates (moving averages, seed counters) apply at once, as eagerly."""
+        variable.assign(np.asarray(value))
+
+    def assign(self, variable, value):
+        variable.assign(np.asarray(value))
+
+    # ----------------------------------------------------------- gradients
+
+    def _reaches(self, target, nodes):
+        """Which of `nodes` `target` depends on through recorded ops."""
+        wanted, seen, stack = set(nodes), set(), [target]
+        found = set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in wanted:
+                found.add(n)
+            stack.extend(self._inputs.get(n, ()))
+        return found
+
+    def gradients(self, target, nodes, seed=None):
+        """Gradients of `target` for `nodes`; None where it does not depend on one."""
+        connected = self._reaches(target, nodes)
+        wrt = [n for n in nodes if n in connected]
+        if not wrt:
+            return [None] * len(nodes)
+        args = (
+            (target, wrt) if seed is None else (target, wrt, to_float32(seed, "output_gradients"))
+        )
+        grads = dict(zip(wrt, self.tape.gradient(*args)))
+        return [grads.get(n) for n in nodes]
+
+
+def recording():
+    """The tape recording on this thread, if any."""
+    top = tracing._ACTIVE[-1] if tracing._ACTIVE else None
+    return top if isinstance(top, TapeTracer) else None
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, as `tf.GradientTape`.
+
+    Args:
+        persistent: whether `gradient` may be called more than once.
+        watch_accessed_variables: accepted for compatibility; variables are
+            always watched when used.
+
+    Example:
+
+    >>> with keras.GradientTape() as tape:
+    ...     logits = model(x, training=True)
+    ...     loss = loss_fn(y, logits)
+    >>> grads = tape.gradient(loss, model.trainable_weights)
+    >>> optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = bool(persistent)
+        self.watch_accessed_variables = watch_accessed_variables
+        self._recording = None
+        self._trace = None
+        self._pushed = False
+        self._used = False
+
+    def __enter__(self):
+        top = tracing._ACTIVE[-1] if tracing._ACTIVE else None
+        if isinstance(top, Tracer):
+            # Inside a traced step: the compiled loop differentiates.
+            self._trace = top
+        elif isinstance(top, TapeTracer):
+            # Nested tapes share the recording of the outermost one.
+            self._recording = top
+        else:
+            from pykeras.random import _stream
+
+            self._recording = TapeTracer(seed=_stream.next_seed())
+            tracing._ACTIVE.append(self._recording)
+            self._pushed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self._pushed:
+            for i in range(len(tracing._ACTIVE) - 1, -1, -1):
+                if tracing._ACTIVE[i] is self._recording:
+                    del tracing._ACTIVE[i]
+                    break
+            self._pushed = False
+
+    def watch(self, tensor):
+        """Makes gradients with respect to `tensor` (arrays, tensors, variables) available."""
+        if self._recording is None:
+            return
+        for leaf in flatten(tensor):
+            self._recording.watch(leaf)
+
+    def watched_variables(self):
+        """The variables the tape has seen."""
+        if self._recording is None:
+            return ()
+        return tuple(v for _, v in self._recording._variable_leaves.values())
+
+    def reset(self):
+        """Forgets everything recorded so far."""
+        if self._recording is not None and self._pushed:
+            self.__exit__()
+            self.__enter__()
+
+    def stop_recording(self):
+        """A context in which ops are not recorded."""
+        return _Paused(self._recording)
+
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+        """The gradients of `target` with respect to `sources`.
+
+        Args:
+            target: a tensor (or a list of them, whose gradients add up).
+            sources: a variable or tensor, or a list or dict of them.
+            output_gradients: the gradient of `target` to start from (default ones).
+            unconnected_gradients: "none" (None for sources `target` does not
+                depend on) or "zero".
+
+        Returns:
+            The gradients in the structure of `sources`: numpy arrays, or
+            None for a source the target does not depend on.
+
+        Raises:
+            RuntimeError: on a second call of a non-persistent tape.
+        """
+        if self._used and not self.persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of "
+                "gradients (or jacobians). Create the tape with `GradientTape(persistent=True)` "
+                "to call `gradient()` more than once."
+            )
+        self._used = True
+        if self._trace is not None:
+            from pykeras.engine.step_trace import recorder_of
+
+            grads = recorder_of(self._trace).gradients(target, sources)
+            return pack_like(sources, grads)
+        flat_sources = flatten(sources)
+        if self._recording is None:
+            grads = [None] * len(flat_sources)
+        else:
+            grads = self._eager_gradients(target, flat_sources, output_gradients)
+        if unconnected_gradients == "zero":
+            grads = [
+                np.zeros(np.shape(s), np.float32) if g is None else g
+                for g, s in zip(grads, flat_sources)
+            ]
+        return pack_like(sources, grads)
+
+    def _eager_gradients(self, target, flat_sources, output_gradients):
+        from pykeras.backend.variable import Variable
+
+        rec = self._recording
+        nodes = []
+        for s in flat_sources:
+            if isinstance(s, Variable):
+                entry = rec._variable_leaves.get(id(s))
+                nodes.append(None if entry is None else entry[0])
+            elif isinstance(s, GraphTensor) and s.tracer is rec:
+                nodes.append(s.node)
+            elif rec.watches(s):
+                nodes.append(rec._watched[id(s)][0])
+            else:
+                nodes.append(None)
+        known = [n for n in nodes if n is not None]
+        totals = {}
+        targets = flatten(target)
+        seeds = flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
+        for t, seed in zip(targets, seeds):
+            if not (isinstance(t, GraphTensor) and t.tracer is rec) or not known:
+                continue
+            for n, g in zip(known, rec.gradients(t.node, known, seed)):
+                if g is not None:
+                    totals[n] = g if n not in totals else totals[n] + g
+        return [None if n is None else totals.get(n) for n in nodes]
+
+
+class _Paused:
+    def __init__(self, recording):
+        self.recording = recording
+        self.index = None
+
+    def __enter__(self):
+        if self.recording is not None and self.recording in tracing._ACTIVE:
+            self.index = tracing._ACTIVE.index(self.recording)
+            tracing._ACTIVE.pop(self.index)
+
+    def __exit__(self, *exc):
+        if self.index is not None:
+            tracing._ACTIVE.insert(self.index, self.recording)

@@ -1,0 +1,66 @@
+"""`keras.layers.serialize` / `deserialize`: a layer to its config and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pykeras.layers.layer import Layer
+
+# Configs are the saving package's business; these two are the layers
+# namespace's doors to it, as in Keras (`keras.layers.serialize`).
+from pykeras.saving import serialization_lib
+
+
+def serialize(layer: Layer) -> dict[str, Any]:
+    """Returns the config of `layer` in Keras 3's serialized form.
+
+    Args:
+        layer: a layer (or model) instance.
+
+    Returns:
+        `{"module", "class_name", "config", "registered_name"}` (plus
+        `build_config` for a built layer); `deserialize` rebuilds the layer.
+
+    Example:
+
+    >>> layer = keras.layers.Dense(3, activation="relu")
+    >>> config = keras.layers.serialize(layer)
+    >>> new_layer = keras.layers.deserialize(config)
+    """
+    return serialization_lib.serialize_keras_object(layer)
+
+
+def deserialize(
+    config: dict[str, Any] | Layer, custom_objects: dict[str, Any] | None = None
+) -> Layer:
+    """Rebuilds a layer (or model) from the config `serialize` returned.
+
+    Args:
+        config: the serialized layer, Keras 3's or tf.keras 2's form; a layer
+            instance is returned as it is (so that a `from_config` written for
+            Keras works whether or not its nested layers are already rebuilt).
+        custom_objects: a dict of names to the user's classes and functions.
+
+    Returns:
+        The layer.
+
+    Raises:
+        ValueError: the config names a class outside pykeras's layers and the
+            user's custom objects.
+
+    Example:
+
+    >>> config = keras.layers.serialize(keras.layers.Dense(3))
+    >>> keras.layers.deserialize(config).units
+    3
+    """
+    if isinstance(config, Layer):
+        return config
+    if not isinstance(config, dict):
+        raise TypeError(
+            "keras.layers.deserialize expects a layer config dict (from "
+            f"`keras.layers.serialize`). Received: {type(config).__name__} {config!r:.200}"
+        )
+    return serialization_lib.deserialize_keras_object(
+        config, custom_objects=custom_objects, kinds=("layers", "models")
+    )
