@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn filled_returns_what_fill_wrote() {
-        // SAFETY (all three): each fill writes every element.
+        // SAFETY: the fill writes all six elements.
         let a = unsafe {
             try_filled(&[2, 3], |mut v| {
                 for (i, x) in v.iter_mut().enumerate() {
@@ -113,6 +113,7 @@ mod tests {
             a.iter().copied().collect::<Vec<_>>(),
             vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
         );
+        // SAFETY: the fill writes all four elements.
         let v = unsafe {
             try_filled_vec(4, |s| {
                 s.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
@@ -120,9 +121,9 @@ mod tests {
             })
         };
         assert_eq!(v.unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-        assert!(unsafe { try_filled(&[0, 5], |_| Ok(())) }
-            .unwrap()
-            .is_empty());
+        // SAFETY: an empty array has no element to write.
+        let empty = unsafe { try_filled(&[0, 5], |_| Ok(())) };
+        assert!(empty.unwrap().is_empty());
     }
 
     #[test]
@@ -131,6 +132,7 @@ mod tests {
         // SAFETY: the fills fail, so no element is ever declared written.
         let err = unsafe { try_filled(&[1000], |_| Err(Error::argument("t", "failed"))) };
         assert!(err.is_err());
+        // SAFETY: as above.
         let err = unsafe { try_filled_vec(1000, |_| Err(Error::argument("t", "failed"))) };
         assert!(err.is_err());
     }
