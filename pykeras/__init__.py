@@ -5,6 +5,7 @@
 
 from pykeras import (
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -18,6 +19,7 @@ from pykeras import (
     models,
     ops,
     optimizers,
+    preprocessing,
     random,
     regularizers,
     saving,
@@ -27,13 +29,29 @@ from pykeras import (
 from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
 from pykeras.engine.tape import GradientTape
+from pykeras.initializers import Initializer
 from pykeras.layers import Input, InputLayer, Layer
+from pykeras.losses import Loss
+from pykeras.metrics import Metric
 from pykeras.models import Model, Sequential
+from pykeras.optimizers import Optimizer
+from pykeras.regularizers import Regularizer
 
 __version__ = "0.1.0"
 
+
+def version():
+    """pykeras's version string (Keras's `keras.version()`)."""
+    return __version__
+
+
 __all__ = [
     "GradientTape",
+    "Initializer",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "Regularizer",
     "Variable",
     "Input",
     "InputLayer",
@@ -42,6 +60,7 @@ __all__ = [
     "Sequential",
     "__version__",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",
@@ -56,10 +75,12 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "regularizers",
     "saving",
     "set_num_threads",
     "tree",
     "utils",
+    "version",
 ]

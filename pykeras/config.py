@@ -1,6 +1,23 @@
-"""Global settings: the number of threads the Rust kernels use."""
+"""pykeras.config: global settings, with the names and behaviour of `keras.config`.
+
+Besides Keras's settings (`floatx`, `epsilon`, `image_data_format`, unsafe
+deserialization, interactive logging, the fit caps `max_epochs` and
+`max_steps_per_epoch`, flash attention), pykeras adds `set_num_threads` /
+`get_num_threads`: how many threads its Rust kernels use.
+"""
+
+import os
 
 from pykeras import _core
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_MAX_EPOCHS = None
+_MAX_STEPS_PER_EPOCH = None
+_FLASH_ATTENTION = None
+# The computing backend: pykeras's own Rust core, whatever KERAS_BACKEND says.
+_BACKEND = "pykeras"
 
 
 def set_num_threads(n):
@@ -29,3 +46,250 @@ def set_num_threads(n):
 def get_num_threads():
     """Returns how many threads pykeras's kernels run on."""
     return _core.get_num_threads()
+
+
+def floatx():
+    """The default float dtype, as a string (`"float32"`).
+
+    pykeras computes in float32, so this is always `"float32"`.
+    """
+    return _FLOATX
+
+
+def set_floatx(value):
+    """Sets the default float dtype.
+
+    pykeras's core computes in float32 only, so `"float32"` is the one value it
+    accepts; Keras's other names (`"float16"`, `"bfloat16"`, `"float64"`) are
+    refused with a ValueError rather than silently ignored.
+
+    Args:
+        value: `"float32"`.
+    """
+    global _FLOATX
+    accepted = {"bfloat16", "float16", "float32", "float64"}
+    if value not in accepted:
+        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {accepted}")
+    if value != "float32":
+        raise ValueError(
+            f"pykeras computes in float32 only; set_floatx({value!r}) cannot be honoured. "
+            "Received: value=" + repr(value)
+        )
+    _FLOATX = str(value)
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (default `1e-7`)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """Sets the fuzz factor used in numeric expressions.
+
+    Args:
+        value: a float.
+
+    Example:
+
+    >>> pykeras.config.set_epsilon(1e-5)
+    >>> pykeras.config.epsilon()
+    1e-05
+    """
+    global _EPSILON
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"set_epsilon expected a float. Received: value={value!r}")
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    """The default image data format: `"channels_last"` or `"channels_first"`."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    """Sets the default image data format.
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`.
+    """
+    global _IMAGE_DATA_FORMAT
+    accepted = {"channels_last", "channels_first"}
+    if data_format not in accepted:
+        raise ValueError(
+            f"Unknown `data_format`: {data_format}. Expected one of {sorted(accepted)}"
+        )
+    _IMAGE_DATA_FORMAT = str(data_format)
+
+
+def standardize_data_format(data_format):
+    """`data_format`, or the global default for None, checked."""
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in {"channels_first", "channels_last"}:
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format}"
+        )
+    return data_format
+
+
+def backend():
+    """The name of the computing backend: `"pykeras"` (its Rust core)."""
+    return _BACKEND
+
+
+def set_backend(backend):
+    """Keras switches between its backends here; pykeras has a single one.
+
+    Args:
+        backend: `"pykeras"`; any other name raises a ValueError.
+    """
+    if backend != _BACKEND:
+        raise ValueError(
+            f"pykeras runs on its own Rust backend only; it cannot switch to {backend!r}. "
+            "Use Keras itself for the 'jax', 'tensorflow', 'torch' or 'numpy' backends."
+        )
+
+
+def is_nnx_enabled():
+    """Whether Flax NNX integration is on: never, as pykeras does not run on JAX."""
+    return False
+
+
+def enable_unsafe_deserialization():
+    """Lets deserialization run code stored in configs (Lambda bytecode),
+    everywhere from now on, as `safe_mode=False` does for one call.
+
+    Only do this for files you trust as you would trust your own code.
+    """
+    from pykeras.saving import serialization_lib
+
+    serialization_lib.set_global_safe_mode(False)
+
+
+def enable_interactive_logging():
+    """Progress bars and `model.summary()` print to stdout (the default)."""
+    # Imported here: pykeras.utils imports pykeras.backend, which imports this module.
+    from pykeras.utils import io_utils
+
+    io_utils.set_interactive_logging(True)
+
+
+def disable_interactive_logging():
+    """Progress messages go to Python's `logging` (logger "pykeras") instead of stdout."""
+    from pykeras.utils import io_utils
+
+    io_utils.set_interactive_logging(False)
+
+
+def is_interactive_logging_enabled():
+    """Whether progress messages print to stdout (True) or go to `logging` (False)."""
+    from pykeras.utils import io_utils
+
+    return io_utils.interactive_logging()
+
+
+def max_epochs():
+    """The cap on `fit`'s `epochs` (None: no cap); `KERAS_MAX_EPOCHS` sets it too."""
+    if _MAX_EPOCHS is not None:
+        return _MAX_EPOCHS
+    return _env_int("KERAS_MAX_EPOCHS")
+
+
+def set_max_epochs(max_epochs):
+    """Caps the number of epochs any `fit` runs (None removes the cap).
+
+    Args:
+        max_epochs: a positive int or None.
+    """
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = _positive_or_none("max_epochs", max_epochs)
+
+
+def max_steps_per_epoch():
+    """The cap on steps per epoch (None: no cap); `KERAS_MAX_STEPS_PER_EPOCH` sets it too."""
+    if _MAX_STEPS_PER_EPOCH is not None:
+        return _MAX_STEPS_PER_EPOCH
+    return _env_int("KERAS_MAX_STEPS_PER_EPOCH")
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the number of steps of every epoch of `fit` (None removes the cap).
+
+    Args:
+        max_steps_per_epoch: a positive int or None.
+    """
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = _positive_or_none("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def capped_fit_lengths(epochs, steps_per_epoch):
+    """`(epochs, steps_per_epoch)` of a `fit` call after the global caps."""
+    cap = max_epochs()
+    if cap is not None:
+        epochs = min(epochs, cap)
+    cap = max_steps_per_epoch()
+    if cap is not None:
+        steps_per_epoch = cap if steps_per_epoch is None else min(steps_per_epoch, cap)
+    return epochs, steps_per_epoch
+
+
+def enable_flash_attention():
+    """Records that flash attention is wanted (`is_flash_attention_enabled()`).
+
+    pykeras has no flash-attention kernel: `ops.dot_product_attention` runs its
+    one exact kernel and refuses an explicit `flash_attention=True`.
+    """
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = True
+
+
+def disable_flash_attention():
+    """Records that flash attention is not wanted (pykeras never uses it)."""
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = False
+
+
+def is_flash_attention_enabled():
+    """True or False as last set, or None (the default: not specified)."""
+    return _FLASH_ATTENTION
+
+
+def _env_int(name):
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+def _positive_or_none(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int or None. Received: {name}={value!r}")
+    return value
+
+
+__all__ = [
+    "backend",
+    "disable_flash_attention",
+    "disable_interactive_logging",
+    "enable_flash_attention",
+    "enable_interactive_logging",
+    "enable_unsafe_deserialization",
+    "epsilon",
+    "floatx",
+    "get_num_threads",
+    "image_data_format",
+    "is_flash_attention_enabled",
+    "is_interactive_logging_enabled",
+    "is_nnx_enabled",
+    "max_epochs",
+    "max_steps_per_epoch",
+    "set_backend",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "set_max_epochs",
+    "set_max_steps_per_epoch",
+    "set_num_threads",
+]

@@ -94,14 +94,90 @@ def linear(x):
     return x
 
 
+def mish(x):
+    """x * tanh(softplus(x)) (Misra, 2019)."""
+    return ops.multiply(x, ops.tanh(ops.softplus(x)))
+
+
+def celu(x, alpha=1.0):
+    """x if x >= 0 else alpha * (exp(x / alpha) - 1)."""
+    return ops.celu(x, alpha=alpha)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: `a * sigmoid(b)` of the halves `a`, `b` of `x` along `axis`."""
+    return ops.glu(x, axis=axis)
+
+
+def hard_silu(x):
+    """x * relu6(x + 3) / 6."""
+    return ops.hard_silu(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """-1 if x < -1, 1 if x > 1, x otherwise."""
+    return ops.hard_tanh(x)
+
+
+def hard_shrink(x, threshold=0.5):
+    """x if |x| > threshold, else 0."""
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold if x > threshold, x + threshold if x < -threshold, else 0."""
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    return ops.tanh_shrink(x)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)), computed stably."""
+    return ops.log_sigmoid(x)
+
+
+def sparse_plus(x):
+    """0 if x <= -1, x if x >= 1, (x + 1)**2 / 4 otherwise."""
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x):
+    """0 if x <= -1, 1 if x >= 1, (x + 1) / 2 otherwise."""
+    return ops.sparse_sigmoid(x)
+
+
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of `x` onto the probability simplex along `axis`."""
+    return ops.sparsemax(x, axis=axis)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2."""
+    return ops.squareplus(x, b=b)
+
+
+def threshold(x, threshold, default_value):
+    """x if x > threshold, else `default_value`."""
+    return ops.threshold(x, threshold, default_value)
+
+
 _BY_NAME = {
     f.__name__: f
     for f in (
         relu, relu6, sigmoid, tanh, softmax, log_softmax, elu, selu, gelu, silu, softplus,
-        softsign, leaky_relu, hard_sigmoid, exponential, linear,
+        softsign, leaky_relu, hard_sigmoid, exponential, linear, mish, celu, glu, hard_silu,
+        hard_tanh, hard_shrink, soft_shrink, tanh_shrink, log_sigmoid, sparse_plus,
+        sparse_sigmoid, sparsemax, squareplus, threshold,
     )
 }  # fmt: skip
 _BY_NAME["swish"] = silu
+_BY_NAME["hard_swish"] = hard_silu
 
 
 def get(identifier):
@@ -144,4 +220,19 @@ def serialize(activation):
     return name
 
 
-__all__ = sorted(_BY_NAME) + ["get", "serialize"]
+def deserialize(config, custom_objects=None):
+    """An activation function from its serialized form (a name or a config dict).
+
+    Args:
+        config: a name such as "relu", or `{"class_name": ..., "config": ...}`.
+        custom_objects: optional `{name: function}` searched first.
+    """
+    name = config
+    if isinstance(config, dict):
+        name = config.get("config", {}).get("name", config.get("class_name"))
+    if custom_objects and isinstance(name, str) and name in custom_objects:
+        return custom_objects[name]
+    return get(config)
+
+
+__all__ = sorted(_BY_NAME) + ["deserialize", "get", "serialize"]

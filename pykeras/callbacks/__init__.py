@@ -12,6 +12,9 @@ from pykeras.callbacks.model_checkpoint import ModelCheckpoint
 from pykeras.callbacks.monitor_callback import MonitorCallback
 from pykeras.callbacks.progbar_logger import ProgbarLogger
 from pykeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from pykeras.callbacks.remote_monitor import RemoteMonitor
+from pykeras.callbacks.swap_ema_weights import SwapEMAWeights
+from pykeras.callbacks.tensorboard import TensorBoard
 from pykeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -27,5 +30,8 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
+    "SwapEMAWeights",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

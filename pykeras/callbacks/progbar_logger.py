@@ -1,6 +1,7 @@
 """ProgbarLogger: the progress bar and per-epoch line that `fit` prints."""
 
 from pykeras.callbacks.callback import Callback
+from pykeras.utils.io_utils import print_msg
 from pykeras.utils.progbar import Progbar
 
 
@@ -52,7 +53,7 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._reset_progbar()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._update_progbar(batch, logs)

@@ -93,13 +93,49 @@ _TABLE = {
 }  # fmt: skip
 
 
+# Keras's lower-case aliases: `keras.constraints.max_norm(2.0)` is a `MaxNorm`.
+max_norm = MaxNorm
+min_max_norm = MinMaxNorm
+non_neg = NonNeg
+unit_norm = UnitNorm
+
+
 def get(identifier):
-    """A constraint from a name, a config dict, an instance or a callable (None stays None)."""
+    """A constraint from a name, a config dict, an instance or a callable (None stays None).
+
+    Args:
+        identifier: `"max_norm"`, `{"class_name": "MaxNorm", "config": {...}}`,
+            a `Constraint`, a callable, or None.
+    """
     return lookup(identifier, _TABLE, Constraint, "constraint")
 
 
 def serialize(constraint):
+    """Keras 3's config dict for `constraint` (None stays None)."""
     return serialize_object(constraint, "keras.constraints")
 
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "serialize"]
+def deserialize(config, custom_objects=None):
+    """The constraint a `serialize` dict describes.
+
+    Args:
+        config: `{"class_name": ..., "config": {...}}` (or a name).
+        custom_objects: a dict of names to custom constraint classes.
+    """
+    return lookup(config, {**_TABLE, **(custom_objects or {})}, Constraint, "constraint")
+
+
+__all__ = [
+    "Constraint",
+    "MaxNorm",
+    "MinMaxNorm",
+    "NonNeg",
+    "UnitNorm",
+    "deserialize",
+    "get",
+    "max_norm",
+    "min_max_norm",
+    "non_neg",
+    "serialize",
+    "unit_norm",
+]

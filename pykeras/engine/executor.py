@@ -32,14 +32,28 @@ class Executor:
         # Losses `add_loss` added in call(), computed with the outputs.
         self.loss_ids = [tracer.node_for(v, what="an added loss") for v in flatten(tracer.losses)]
         self.last_losses = []
+        # Assignments made by the call itself (a stateful RNN's states) apply
+        # after each run, in inference too, as in Keras.
+        by_node = {node: var for node, var in tracer._variables.values() if var is not None}
+        self.state_updates = [(by_node[v], n) for v, n in tracer.updates if v in by_node]
+
+    def _fetch(self, wanted):
+        """`wanted` plus the state updates' nodes not in it (the graph hands
+        each fetched value out once)."""
+        return wanted + [n for _, n in self.state_updates if n not in wanted]
+
+    def _apply_states(self, fetched, outs):
+        values = dict(zip(fetched, outs))
+        for variable, node in self.state_updates:
+            variable.assign(values[node])
 
     def run(self, flat_inputs, training=False, seed=0):
         """Runs one batch; returns the outputs in the model's structure."""
-        outs = self.graph.run(
-            dict(zip(self.input_ids, flat_inputs)), self.output_ids + self.loss_ids, training, seed
-        )
-        count = len(self.output_ids)
-        self.last_losses = outs[count:]
+        fetched = self._fetch(self.output_ids + self.loss_ids)
+        outs = self.graph.run(dict(zip(self.input_ids, flat_inputs)), fetched, training, seed)
+        count, losses = len(self.output_ids), len(self.loss_ids)
+        self.last_losses = outs[count : count + losses]
+        self._apply_states(fetched, outs)
         return pack_like(self.structure, outs[:count])
 
     def run_batched(self, flat_inputs, batch_size):
@@ -58,7 +72,9 @@ class Executor:
         parts = [[] for _ in self.output_ids]
         for start in range(0, n, batch_size):
             batch = [a[start : start + batch_size] for a in flat_inputs]
-            outs = self.graph.run(dict(zip(self.input_ids, batch)), self.output_ids, False, 0)
+            fetched = self._fetch(list(self.output_ids))
+            outs = self.graph.run(dict(zip(self.input_ids, batch)), fetched, False, 0)
+            self._apply_states(fetched, outs)
             for part, out in zip(parts, outs):
                 part.append(out)
         if n == 0:

@@ -26,10 +26,15 @@ class GraphTensor:
     # `ndarray + tensor` defers to the tensor's reflected operator.
     __array_priority__ = 100
 
-    def __init__(self, tracer, node, shape=None):
+    def __init__(self, tracer, node, shape=None, dtype=None):
         self.tracer = tracer
         self.node = node
         self.shape = None if shape is None else tuple(shape)
+        # Keras's dtype of the value (`keras.backend.result_type`); the core
+        # holds it as float32 or int64 (see `pykeras.ops._dtype_rules`).
+        if not isinstance(getattr(type(self), "dtype", None), property):
+            # (A tape's tensors report their value's dtype themselves.)
+            self.dtype = dtype or _core_dtype_of(tracer, node)
 
     @property
     def ndim(self):
@@ -80,10 +85,13 @@ class Tracer:
         self.step = None
 
     def input(self, name, shape, dtype="float32"):
-        """A graph input of `shape` (None for sizes known at run time only)."""
-        dtype = "int64" if "int" in str(dtype) else "float32"
+        """A graph input of `shape` (None for sizes known at run time only):
+        int64 in the core for integer dtypes, else float32; the tensor
+        reports `dtype` itself."""
+        logical = _logical_name(dtype)
+        core = "int64" if "int" in logical else "float32"
         shape = None if shape is None else tuple(shape)
-        return GraphTensor(self, self.graph.input(name, shape, dtype), shape)
+        return GraphTensor(self, self.graph.input(name, shape, core), shape, logical)
 
     def _variable_node(self, variable):
         key = id(variable)
@@ -162,14 +170,57 @@ class Tracer:
         """Graph traces watch no arrays (tapes do)."""
         return False
 
-    def op(self, name, inputs, index_inputs, attrs):
+    def op(self, name, inputs, index_inputs, attrs, dtype=None):
+        """Adds op `name` on `inputs`; `dtype` overrides the result's
+        logical dtype (else `_dtype_rules.result_dtype`)."""
+        from pykeras.errors import DTypeError
+        from pykeras.ops._dtype_rules import result_dtype
+
         nodes = [
             self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
         ]
-        node = self.graph.op(name, nodes, attrs)
+        try:
+            node = self.graph.op(name, nodes, attrs)
+        except DTypeError:
+            # Integer and bool values meet a float op (or float values an
+            # index input): cast at the boundary, as Keras's promotion does.
+            cast = self._coerced(nodes, index_inputs)
+            if cast == nodes:
+                raise
+            node = self.graph.op(name, cast, attrs)
         # The op's own rule (in Rust) gives the shape; None if an input's is unknown.
         spec = self.graph.spec(node)
-        return GraphTensor(self, node, None if spec is None else spec[0])
+        core = "float32" if spec is None else spec[1]
+        logical = dtype or result_dtype(name, inputs, index_inputs, core)
+        return GraphTensor(self, node, None if spec is None else spec[0], logical)
+
+    def _coerced(self, nodes, index_inputs):
+        """`nodes` with int64 data inputs cast to float32 and float32 index
+        inputs cast to int64."""
+        out = []
+        for i, node in enumerate(nodes):
+            spec = self.graph.spec(node)
+            core = None if spec is None else spec[1]
+            want = "int64" if i in index_inputs else "float32"
+            if core is not None and core != want:
+                node = self.graph.op("cast", [node], {"dtype": want})
+            out.append(node)
+        return out
+
+
+def _core_dtype_of(tracer, node):
+    spec = tracer.graph.spec(node) if hasattr(tracer, "graph") else None
+    return "float32" if spec is None or spec[1] != "int64" else "int32"
+
+
+def _logical_name(dtype):
+    """A dtype's Keras name ("float32" for None or one Keras does not know)."""
+    from pykeras.backend.dtypes import standardize_dtype
+
+    try:
+        return standardize_dtype(getattr(dtype, "name", dtype) if dtype is not None else None)
+    except (ValueError, TypeError):
+        return "float32"
 
 
 _ACTIVE = []

@@ -16,10 +16,11 @@ from pykeras.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
+from pykeras.initializers.stft import STFT
 
 _CLASSES = [
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal,
-    LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal,
+    LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, STFT, TruncatedNormal,
     VarianceScaling, Zeros,
 ]  # fmt: skip
 _TABLE = {cls.__name__: cls for cls in _CLASSES}
@@ -46,12 +47,47 @@ _TABLE.update(
         "one": Ones,
         "IdentityInitializer": Identity,
         "OrthogonalInitializer": Orthogonal,
+        "STFTInitializer": STFT,
+        "stft": STFT,
     }
 )
 
+# Keras's other public names of the same classes: `keras.initializers.he_normal`
+# is `HeNormal`, so `he_normal(seed=1)` makes one.
+IdentityInitializer = identity = Identity
+OrthogonalInitializer = orthogonal = Orthogonal
+STFTInitializer = stft = STFT
+constant = Constant
+glorot_normal = GlorotNormal
+glorot_uniform = GlorotUniform
+he_normal = HeNormal
+he_uniform = HeUniform
+lecun_normal = LecunNormal
+lecun_uniform = LecunUniform
+ones = Ones
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+zeros = Zeros
+_ALIASES = [
+    "IdentityInitializer", "OrthogonalInitializer", "STFTInitializer", "constant",
+    "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
+    "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "stft",
+    "truncated_normal", "variance_scaling", "zeros",
+]  # fmt: skip
+
 
 def get(identifier):
-    """An initializer from a name, a config dict, an instance, a class or a callable."""
+    """An initializer from a name, a config dict, an instance, a class or a callable.
+
+    Args:
+        identifier: `"he_normal"`, `{"class_name": "HeNormal", "config": {...}}`,
+            an `Initializer`, a class, a callable, or None.
+
+    Returns:
+        An initializer (or the callable, or None).
+    """
     return lookup(identifier, _TABLE, Initializer, "initializer")
 
 
@@ -62,14 +98,24 @@ def serialize(initializer):
     return serialize_object(initializer, "keras.initializers")
 
 
-def deserialize(config):
-    return get(config)
+def deserialize(config, custom_objects=None):
+    """The initializer a `serialize` dict describes.
+
+    Args:
+        config: `{"class_name": ..., "config": {...}}` (or a name).
+        custom_objects: a dict of names to custom initializer classes.
+    """
+    return lookup(config, {**_TABLE, **(custom_objects or {})}, Initializer, "initializer")
 
 
-__all__ = [cls.__name__ for cls in _CLASSES] + [
-    "Initializer",
-    "compute_fans",
-    "deserialize",
-    "get",
-    "serialize",
-]
+__all__ = (
+    [cls.__name__ for cls in _CLASSES]
+    + _ALIASES
+    + [
+        "Initializer",
+        "compute_fans",
+        "deserialize",
+        "get",
+        "serialize",
+    ]
+)

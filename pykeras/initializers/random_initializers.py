@@ -8,9 +8,18 @@ from pykeras.initializers.initializer import Initializer
 from pykeras.random import _stream as random
 
 
-def compute_fans(shape):
-    """(fan_in, fan_out) as Keras computes them, conv kernels included."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """(fan_in, fan_out) as Keras computes them, conv kernels included.
+
+    With both `input_axes` and `output_axes` given, the fans are the products
+    of those axes' sizes.
+    """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return (
+            int(math.prod(shape[a] for a in input_axes)),
+            int(math.prod(shape[a] for a in output_axes)),
+        )
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -86,10 +95,23 @@ class VarianceScaling(RandomInitializer):
         mode: "fan_in", "fan_out" or "fan_avg".
         distribution: "truncated_normal", "untruncated_normal" or "uniform".
         seed: optional int.
+        input_axes: optional list of the axes whose sizes make the fan-in.
+        output_axes: optional list of the axes whose sizes make the fan-out
+            (both or neither: with one alone, Keras's default fans are used).
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(
+        self,
+        scale=1.0,
+        mode="fan_in",
+        distribution="truncated_normal",
+        seed=None,
+        input_axes=None,
+        output_axes=None,
+    ):
         super().__init__(seed)
+        self.input_axes = input_axes
+        self.output_axes = output_axes
         if scale <= 0:
             raise ValueError(f"VarianceScaling expected scale > 0. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -109,7 +131,7 @@ class VarianceScaling(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
         scale = self.scale / max(1.0, fan[self.mode])
         rng = self._rng()
@@ -127,15 +149,17 @@ class VarianceScaling(RandomInitializer):
             "mode": self.mode,
             "distribution": self.distribution,
             "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
 def _preset(name, scale, mode, distribution, doc):
-    def __init__(self, seed=None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
                                             "__doc__": doc})  # fmt: skip

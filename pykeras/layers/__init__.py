@@ -123,3 +123,24 @@ __all__ = [
     "serialize",
     "subtract",
 ]
+
+# The vision layers (issue 18): convolution family, 3-D pooling, reshaping,
+# noise and preprocessing, listed in their own module.
+from pykeras.layers import _vision  # noqa: E402
+from pykeras.layers._vision import *  # noqa: E402, F403
+
+__all__ += _vision.__all__
+
+# The transformer layers (issue 17): attention, EinsumDense, normalizations,
+# PReLU, listed in their own module.
+from pykeras.layers import _attention  # noqa: E402
+from pykeras.layers._attention import *  # noqa: E402, F403
+
+__all__ += _attention.__all__
+
+# Recurrent layers and masking (pykeras/layers/rnn, core/masking.py).
+from pykeras.layers.core.masking import Masking  # noqa: E402
+from pykeras.layers.rnn import *  # noqa: E402, F403
+from pykeras.layers.rnn import __all__ as _rnn_all  # noqa: E402
+
+__all__ += ["Masking"] + _rnn_all

@@ -19,11 +19,11 @@ from pykeras.backend.variable import Variable
 from pykeras.engine import call_context, symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
-from pykeras.engine.tape import TapeTracer, recording
-from pykeras.engine.tracing import GraphTensor, current_trace
+from pykeras.engine.tape import recording
+from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import flatten, map_structure
+from pykeras.layers import auto_config, layer_losses, masking_support, own_variables
 from pykeras.layers.layer_utils import (
-    _all_sublayers,
     _batch_size,
     _make_outputs,
     _regularizer,
@@ -68,6 +68,14 @@ class Layer:
         input_dim: (Keras 2 style) the same, for 1-D samples.
         batch_size: the fixed batch size of that input, if any.
     """
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # Keras 3 saves the plain constructor arguments of a subclass that has
+        # no get_config of its own (layers/auto_config.py).
+        if cls.get_config is Layer.get_config:
+            instance._auto_config = auto_config.capture(cls, args, kwargs)
+        return instance
 
     def __init__(
         self,
@@ -216,40 +224,17 @@ class Layer:
         Args:
             loss: a scalar tensor or number (or a list of them).
         """
-        for value in flatten(loss):
-            if isinstance(value, KerasTensor):
-                continue
-            tracer = getattr(value, "tracer", None) if isinstance(value, GraphTensor) else None
-            if tracer is None:
-                tracer = current_trace()
-            if tracer is not None and not isinstance(tracer, TapeTracer):
-                tracer.losses.append(value)
-            else:
-                self._losses.append(value)
+        layer_losses.add_losses(self, loss)
 
     @property
     def losses(self):
         """The losses added by the last call (`add_loss`, activity
         regularizers), then the weight regularizers' penalties, of this layer
         and its sublayers."""
-        tracer = current_trace()
-        if tracer is not None:
-            # Inside a traced step: the losses its calls added so far.
-            found = list(tracer.losses)
-        else:
-            found = []
-            for layer in [self] + _all_sublayers(self):
-                found.extend(layer.__dict__.get("_losses", []))
-        for v in self.weights:
-            regularizer = getattr(v, "regularizer", None)
-            if regularizer is not None:
-                found.append(regularizer(v))
-        return found
+        return layer_losses.collected_losses(self)
 
     def _clear_losses(self):
-        for layer in [self] + _all_sublayers(self):
-            if "_losses" in layer.__dict__:
-                layer._losses = []
+        layer_losses.clear_losses(self)
 
     @property
     def trainable(self):
@@ -360,6 +345,24 @@ class Layer:
         """The layer's computation; override it."""
         return inputs
 
+    @property
+    def supports_masking(self):
+        """Whether the layer attaches `compute_mask`'s mask to its outputs (by
+        default: whether it overrides `compute_mask`), as in Keras."""
+        value = self.__dict__.get("_supports_masking")
+        if value is None:
+            return type(self).compute_mask is not Layer.compute_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs for `inputs` and their mask: by default the
+        input's mask, unchanged (see `supports_masking`)."""
+        return previous_mask
+
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`; by default found by calling
         `call` on symbolic tensors, each op stating its output by its rule in
@@ -392,6 +395,8 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).get_config is Layer.get_config:
+            auto_config.merge(self, config)
         return config
 
     @classmethod
@@ -410,10 +415,7 @@ class Layer:
         Args:
             store: the dict-like store of this layer in the weights file.
         """
-        own = [w for w in self._own_weights if w.trainable]
-        own += [w for w in self._own_weights if not w.trainable]
-        for i, variable in enumerate(own):
-            store[str(i)] = variable.numpy()
+        own_variables.save(self, store)
 
     def load_own_variables(self, store):
         """Assigns the variables `save_own_variables` wrote; called on loading.
@@ -424,16 +426,7 @@ class Layer:
         Raises:
             ValueError: the store holds another number of variables.
         """
-        own = [w for w in self._own_weights if w.trainable]
-        own += [w for w in self._own_weights if not w.trainable]
-        if len(store.keys()) != len(own):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(own)} variables, but received "
-                f"{len(store.keys())} variables during loading. Expected: "
-                f"{[v.name for v in own]}"
-            )
-        for i, variable in enumerate(own):
-            variable.assign(store[str(i)])
+        own_variables.load(self, store)
 
     # ------------------------------------------------------------- calling
 
@@ -480,8 +473,11 @@ class Layer:
         if training is None:
             training = call_context.current_training()
         leaves = flatten((inputs, rest, kwargs))
-        if any(isinstance(x, KerasTensor) for x in leaves):
-            return self._symbolic_call(inputs, rest, kwargs, training)
+        symbolic = any(isinstance(x, KerasTensor) for x in leaves)
+        kwargs, previous_mask = masking_support.mask_arguments(self, inputs, kwargs, symbolic)
+        if symbolic:
+            outputs = self._symbolic_call(inputs, rest, kwargs, training)
+            return masking_support.attach_masks(self, inputs, outputs, previous_mask)
         with call_context.outer_call() as outermost:
             if outermost:
                 # Losses are those of the latest call, as in Keras.
@@ -491,7 +487,7 @@ class Layer:
             else:
                 outputs = self._eager_call(inputs, rest, kwargs, bool(training))
             self._add_activity_loss(outputs)
-        return outputs
+        return masking_support.attach_masks(self, inputs, outputs, previous_mask)
 
     def _add_activity_loss(self, outputs):
         if self.activity_regularizer is None:
@@ -551,7 +547,7 @@ class Layer:
             lambda t: KerasTensor(t.shape, t.dtype),
             self.compute_output_spec(inputs, *args, **kwargs),
         )
-        call_kwargs = dict(kwargs)
+        call_kwargs = masking_support.node_kwargs(dict(kwargs))
         if training is not None:
             call_kwargs["training"] = training
         Node(self, (inputs,) + tuple(args), call_kwargs, outputs)

@@ -22,8 +22,17 @@ from pykeras.losses.classes import (
     MeanSquaredError,
     MeanSquaredLogarithmicError,
     Poisson,
-    SparseCategoricalCrossentropy,
     SquaredHinge,
+)
+from pykeras.losses.classes_extra import (
+    CTC,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    Circle,
+    Dice,
+    SparseCategoricalCrossentropy,
+    Tversky,
 )
 from pykeras.losses.functions import (
     KLD,
@@ -54,6 +63,15 @@ from pykeras.losses.functions import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from pykeras.losses.functions_extra import (
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    circle,
+    ctc,
+    dice,
+    tversky,
+)
 from pykeras.losses.loss import Loss, reduce_weighted_values  # noqa: F401 - public API
 
 _CLASSES = {
@@ -76,6 +94,13 @@ _CLASSES = {
         SquaredHinge,
         CategoricalHinge,
         CosineSimilarity,
+        BinaryFocalCrossentropy,
+        CategoricalFocalCrossentropy,
+        CategoricalGeneralizedCrossEntropy,
+        Dice,
+        Tversky,
+        Circle,
+        CTC,
     )
 }
 
@@ -108,6 +133,13 @@ _FUNCTIONS = {
     "squared_hinge": squared_hinge,
     "categorical_hinge": categorical_hinge,
     "cosine_similarity": cosine_similarity,
+    "binary_focal_crossentropy": binary_focal_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
+    "categorical_generalized_cross_entropy": categorical_generalized_cross_entropy,
+    "dice": dice,
+    "tversky": tversky,
+    "circle": circle,
+    "ctc": ctc,
 }
 
 
@@ -159,11 +191,21 @@ def serialize(loss):
     raise ValueError(f"Cannot serialize loss {loss!r}: it is not a pykeras loss.")
 
 
-def deserialize(config):
-    """A loss from `serialize`'s output."""
+def deserialize(name, custom_objects=None):
+    """A loss from `serialize`'s output (a name or a config dict).
+
+    Args:
+        name: the serialized loss.
+        custom_objects: `{name: class or function}` for user-defined losses.
+    """
+    config = name
     if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]
         return get(config)
     name = config.get("class_name")
+    if custom_objects and name in custom_objects:
+        return custom_objects[name].from_config(config.get("config") or {})
     cls = _CLASSES.get(name)
     if cls is None:
         if name in _FUNCTIONS:

@@ -1,11 +1,25 @@
-"""Loss classes: a loss function with its options, plus name and reduction."""
+"""Loss classes: a loss function with its options, plus name and reduction.
+
+Each class mirrors its Keras 3 namesake: the same constructor arguments in
+the same order with the same defaults, and the same `get_config()` keys
+(pykeras also keeps `delta` and `axis` in Huber's and CosineSimilarity's
+configs, which Keras drops, so that they survive a save and load).
+"""
 
 from pykeras.losses import functions
 from pykeras.losses.loss import Loss
 
 
 class LossFunctionWrapper(Loss):
-    """Wraps a function `fn(y_true, y_pred, **kwargs)` as a `Loss`."""
+    """Wraps a function `fn(y_true, y_pred, **kwargs)` as a `Loss`.
+
+    Args:
+        fn: the per-sample loss function.
+        reduction: see `Loss`.
+        name: the loss's name.
+        dtype: accepted for Keras compatibility.
+        **kwargs: passed on to `fn`.
+    """
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
@@ -17,117 +31,357 @@ class LossFunctionWrapper(Loss):
 
     def get_config(self):
         config = super().get_config()
+        if type(self) is LossFunctionWrapper:
+            config["fn"] = self.fn
         config.update(self._fn_kwargs)
         return config
 
+    def __repr__(self):
+        fn = getattr(self.fn, "__name__", self.fn)
+        return f"<{type(self).__name__}({fn}, kwargs={self._fn_kwargs})>"
 
-def _wrapper(fn, default_name, options=()):
-    """A Loss class for `fn` whose constructor takes `options` (name, default)."""
-    option_names = [name for name, _ in options]
+
+class MeanSquaredError(LossFunctionWrapper):
+    """Mean of squares of errors between labels and predictions.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "mean_squared_error").
+        dtype: accepted for Keras compatibility.
+    """
 
     def __init__(
-        self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None, **kwargs
+        self,
+        reduction="sum_over_batch_size",
+        name="mean_squared_error",
+        dtype=None,
     ):
-        values = dict(options)
-        if len(args) > len(option_names):
-            raise TypeError(
-                f"{type(self).__name__} takes at most {len(option_names)} positional "
-                f"arguments ({option_names}). Received {len(args)}."
-            )
-        values.update(zip(option_names, args))
-        for key, value in kwargs.items():
-            if key not in values:
-                import difflib
-
-                hint = difflib.get_close_matches(key, option_names + ["reduction", "name"], n=1)
-                suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected keyword argument '{key}'."
-                    + suggestion
-                )
-            values[key] = value
-        LossFunctionWrapper.__init__(
-            self, fn, reduction=reduction, name=name, dtype=dtype, **values
+        super().__init__(
+            functions.mean_squared_error,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
         )
 
-    def from_config(cls, config):
-        return cls(**config)
 
-    return {
-        "__init__": __init__,
-        "from_config": classmethod(from_config),
-        "__doc__": f"The `{default_name}` loss as a class (see `pykeras.losses.{fn.__name__}`).",
-    }
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean of absolute differences between labels and predictions.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "mean_absolute_error").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="mean_absolute_error",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.mean_absolute_error,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
 
-MeanSquaredError = type(
-    "MeanSquaredError",
-    (LossFunctionWrapper,),
-    _wrapper(functions.mean_squared_error, "mean_squared_error"),
-)
-MeanAbsoluteError = type(
-    "MeanAbsoluteError",
-    (LossFunctionWrapper,),
-    _wrapper(functions.mean_absolute_error, "mean_absolute_error"),
-)
-MeanAbsolutePercentageError = type(
-    "MeanAbsolutePercentageError",
-    (LossFunctionWrapper,),
-    _wrapper(functions.mean_absolute_percentage_error, "mean_absolute_percentage_error"),
-)
-MeanSquaredLogarithmicError = type(
-    "MeanSquaredLogarithmicError",
-    (LossFunctionWrapper,),
-    _wrapper(functions.mean_squared_logarithmic_error, "mean_squared_logarithmic_error"),
-)
-Huber = type(
-    "Huber",
-    (LossFunctionWrapper,),
-    _wrapper(functions.huber, "huber_loss", [("delta", 1.0)]),
-)
-LogCosh = type("LogCosh", (LossFunctionWrapper,), _wrapper(functions.log_cosh, "log_cosh"))
-BinaryCrossentropy = type(
-    "BinaryCrossentropy",
-    (LossFunctionWrapper,),
-    _wrapper(
-        functions.binary_crossentropy,
-        "binary_crossentropy",
-        [("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)],
-    ),
-)
-CategoricalCrossentropy = type(
-    "CategoricalCrossentropy",
-    (LossFunctionWrapper,),
-    _wrapper(
-        functions.categorical_crossentropy,
-        "categorical_crossentropy",
-        [("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)],
-    ),
-)
-SparseCategoricalCrossentropy = type(
-    "SparseCategoricalCrossentropy",
-    (LossFunctionWrapper,),
-    _wrapper(
-        functions.sparse_categorical_crossentropy,
-        "sparse_categorical_crossentropy",
-        [("from_logits", False), ("ignore_class", None)],
-    ),
-)
-KLDivergence = type(
-    "KLDivergence", (LossFunctionWrapper,), _wrapper(functions.kl_divergence, "kl_divergence")
-)
-Poisson = type("Poisson", (LossFunctionWrapper,), _wrapper(functions.poisson, "poisson"))
-Hinge = type("Hinge", (LossFunctionWrapper,), _wrapper(functions.hinge, "hinge"))
-SquaredHinge = type(
-    "SquaredHinge", (LossFunctionWrapper,), _wrapper(functions.squared_hinge, "squared_hinge")
-)
-CategoricalHinge = type(
-    "CategoricalHinge",
-    (LossFunctionWrapper,),
-    _wrapper(functions.categorical_hinge, "categorical_hinge"),
-)
-CosineSimilarity = type(
-    "CosineSimilarity",
-    (LossFunctionWrapper,),
-    _wrapper(functions.cosine_similarity, "cosine_similarity", [("axis", -1)]),
-)
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute percentage error between labels and predictions.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "mean_absolute_percentage_error").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="mean_absolute_percentage_error",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.mean_absolute_percentage_error,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """Mean squared logarithmic error between labels and predictions.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "mean_squared_logarithmic_error").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="mean_squared_logarithmic_error",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.mean_squared_logarithmic_error,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity between labels and predictions along `axis`.
+
+    Args:
+        axis: see `pykeras.losses.cosine_similarity` (default -1).
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "cosine_similarity").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="cosine_similarity",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.cosine_similarity,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            axis=axis,
+        )
+
+
+class Huber(LossFunctionWrapper):
+    """Huber loss: quadratic for errors up to `delta`, linear beyond.
+
+    Args:
+        delta: see `pykeras.losses.huber` (default 1.0).
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "huber_loss").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        delta=1.0,
+        reduction="sum_over_batch_size",
+        name="huber_loss",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.huber,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            delta=delta,
+        )
+
+
+class LogCosh(LossFunctionWrapper):
+    """Logarithm of the hyperbolic cosine of the prediction error.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "log_cosh").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="log_cosh",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.log_cosh,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class Hinge(LossFunctionWrapper):
+    """Hinge loss (0/1 labels are mapped to -1/1).
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "hinge").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="hinge",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.hinge,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class SquaredHinge(LossFunctionWrapper):
+    """Squared hinge loss (0/1 labels are mapped to -1/1).
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "squared_hinge").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="squared_hinge",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.squared_hinge,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """Categorical hinge loss between one-hot labels and predictions.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "categorical_hinge").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="categorical_hinge",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.categorical_hinge,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class KLDivergence(LossFunctionWrapper):
+    """Kullback-Leibler divergence between labels and predictions.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "kl_divergence").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="kl_divergence",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.kl_divergence,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class Poisson(LossFunctionWrapper):
+    """Poisson loss: `y_pred - y_true * log(y_pred)`.
+
+    Args:
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "poisson").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        reduction="sum_over_batch_size",
+        name="poisson",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.poisson,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between binary labels and predicted probabilities (or logits).
+
+    Args:
+        from_logits: see `pykeras.losses.binary_crossentropy` (default False).
+        label_smoothing: see `pykeras.losses.binary_crossentropy` (default 0.0).
+        axis: see `pykeras.losses.binary_crossentropy` (default -1).
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "binary_crossentropy").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="binary_crossentropy",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.binary_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between one-hot labels and predicted class probabilities.
+
+    Args:
+        from_logits: see `pykeras.losses.categorical_crossentropy` (default False).
+        label_smoothing: see `pykeras.losses.categorical_crossentropy` (default 0.0).
+        axis: see `pykeras.losses.categorical_crossentropy` (default -1).
+        reduction: see `Loss` (default "sum_over_batch_size").
+        name: the loss's name (default "categorical_crossentropy").
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_crossentropy",
+        dtype=None,
+    ):
+        super().__init__(
+            functions.categorical_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )

@@ -87,13 +87,38 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """Cross-entropy with integer class ids as targets."""
-    if ignore_class is not None:
-        raise NotImplementedError(
-            "sparse_categorical_crossentropy: ignore_class is not supported yet by pykeras."
-        )
+    """Cross-entropy with integer class ids as targets.
+
+    Args:
+        y_true: integer class ids (a trailing axis of 1 is dropped).
+        y_pred: class probabilities (or logits, with `from_logits=True`).
+        from_logits: whether `y_pred` holds logits.
+        ignore_class: a class id whose entries contribute 0 (a "void" class in
+            segmentation maps); the `SparseCategoricalCrossentropy` class then
+            also leaves them out of the mean.
+        axis: the class axis of `y_pred`.
+    """
     y_pred = as_tensor(y_pred, "y_pred")
-    return ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    y_true = as_tensor(y_true, "y_true")
+    true_shape, pred_shape = shape_of(y_true), shape_of(y_pred)
+    if len(true_shape) == len(pred_shape) and true_shape[axis] == 1:
+        y_true = ops.squeeze(y_true, axis=axis)
+    if ignore_class is None:
+        return ops.sparse_categorical_crossentropy(
+            y_true, y_pred, from_logits=from_logits, axis=axis
+        )
+    valid = ignore_class_mask(y_true, ignore_class)
+    y_true = ops.where(valid, y_true, 0.0)
+    # Ignored entries get a uniform prediction (Keras puts 0, which divides 0 by 0
+    # in the probability normalization); their loss is masked to 0 below anyway.
+    y_pred = ops.where(ops.expand_dims(valid, axis), y_pred, 1.0)
+    res = ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    return ops.where(valid, res, 0.0)
+
+
+def ignore_class_mask(y_true, ignore_class):
+    """Where integer targets are not `ignore_class` (a trailing axis of 1 dropped)."""
+    return ops.not_equal(y_true, float(ignore_class))
 
 
 def kl_divergence(y_true, y_pred):
@@ -114,8 +139,7 @@ def poisson(y_true, y_pred):
 
 def _hinge_labels(y_true):
     """Labels that are all 0 or 1 become -1 or 1 (the hinge losses' convention)."""
-    zero_or_one = ops.add(ops.equal(y_true, 0.0), ops.equal(y_true, 1.0))
-    is_binary = ops.negative(ops.max(ops.negative(zero_or_one)))
+    is_binary = ops.all(ops.logical_or(ops.equal(y_true, 0.0), ops.equal(y_true, 1.0)))
     return ops.where(is_binary, ops.subtract(ops.multiply(y_true, 2.0), 1.0), y_true)
 
 

@@ -1,8 +1,10 @@
 """The Loss base class: per-sample values, then sample weights and reduction."""
 
+import numpy as np
+
 from pykeras import ops
 from pykeras.backend.naming import to_snake_case
-from pykeras.losses._shapes import as_tensor, same_rank
+from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -29,11 +31,25 @@ class Loss:
         self.dtype = dtype
 
     def call(self, y_true, y_pred):
-        raise NotImplementedError
+        """Per-sample loss values; subclasses override it."""
+        raise TypeError(
+            f"Loss '{self.name}' ({type(self).__name__}) must override `call(y_true, y_pred)` "
+            "to return the per-sample loss values."
+        )
+
+    def loss_mask(self, y_true, y_pred, values):
+        """Which loss values count (None: all), as Keras's mask on the values.
+
+        Keras attaches a mask to a loss function's output (the ignored class of
+        SparseCategoricalCrossentropy, Circle's zero terms); pykeras's losses say
+        it here, and the reduction then averages over the entries that count.
+        """
+        return None
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)
-        return reduce_weighted_values(values, sample_weight, self.reduction)
+        mask = self.loss_mask(y_true, y_pred, values)
+        return reduce_weighted_values(values, sample_weight, mask=mask, reduction=self.reduction)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
@@ -43,17 +59,48 @@ class Loss:
         return cls(**config)
 
 
-def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    """Weights per-sample `values` and reduces them as Keras does."""
+def reduce_weighted_values(
+    values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None
+):
+    """Weights per-sample `values` and reduces them as Keras does.
+
+    Args:
+        values: the per-sample loss values.
+        sample_weight: optional weights, broadcast against `values`.
+        mask: optional 0/1 (or boolean) tensor shaped like `values`: entries
+            that count. With "sum_over_batch_size" the result is the mean over
+            the entries that count.
+        reduction: "sum_over_batch_size", "mean", "sum",
+            "mean_with_sample_weight" or "none"/None.
+        dtype: accepted for Keras compatibility.
+    """
+    if mask is not None:
+        sample_weight = _merge_mask(sample_weight, mask, reduction)
     if sample_weight is not None:
         sample_weight = as_tensor(sample_weight, "sample_weight")
         values, sample_weight = same_rank(values, sample_weight)
         values = ops.multiply(values, sample_weight)
-    if reduction in (None, "none"):
+    if reduction in (None, "none") or tuple(shape_of(values)) in ((), (0,)):
         return values
     total = ops.sum(values)
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return ops.divide(total, ops.maximum(ops.sum(sample_weight), 1e-38))
+        return ops.divide_no_nan(total, ops.sum(sample_weight))
     return ops.mean(values)
+
+
+def _merge_mask(sample_weight, mask, reduction):
+    """The mask folded into the sample weights (Keras's `apply_mask`): under a
+    mean, entries that count weigh `total / valid` so the mean is theirs."""
+    mask = ops.cast(mask, "float32")
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = float(np.prod(shape_of(mask))) if None not in shape_of(mask) else None
+        if total is None:
+            total = ops.sum(ops.add(ops.multiply(mask, 0.0), 1.0))
+        mask = ops.multiply(mask, ops.divide_no_nan(total, ops.sum(mask)))
+    if sample_weight is None:
+        return mask
+    sample_weight = as_tensor(sample_weight, "sample_weight")
+    mask, sample_weight = same_rank(mask, sample_weight)
+    return ops.multiply(sample_weight, mask)

@@ -5,7 +5,9 @@ import difflib
 from pykeras.backend.naming import to_snake_case
 from pykeras.losses import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
     huber,
@@ -33,9 +35,27 @@ from pykeras.metrics.accuracy import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
-from pykeras.metrics.confusion import AUC, Precision, Recall
+from pykeras.metrics.auc import AUC
+from pykeras.metrics.confusion import (
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from pykeras.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from pykeras.metrics.f_score import F1Score, FBetaScore
+from pykeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from pykeras.metrics.mean_metric import Mean, MeanMetricWrapper
 from pykeras.metrics.metric import Metric
+from pykeras.metrics.r2_score import R2Score
+from pykeras.metrics.reduction import Sum
 from pykeras.metrics.regression import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -52,6 +72,12 @@ from pykeras.metrics.regression import (
     RootMeanSquaredError,
     SparseCategoricalCrossentropy,
     SquaredHinge,
+)
+from pykeras.metrics.sensitivity import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 )
 
 _CLASSES = {
@@ -84,6 +110,25 @@ _CLASSES = {
         Hinge,
         SquaredHinge,
         CategoricalHinge,
+        Sum,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+        PrecisionAtRecall,
+        RecallAtPrecision,
+        SensitivityAtSpecificity,
+        SpecificityAtSensitivity,
+        F1Score,
+        FBetaScore,
+        IoU,
+        BinaryIoU,
+        MeanIoU,
+        OneHotIoU,
+        OneHotMeanIoU,
+        R2Score,
+        PearsonCorrelation,
+        ConcordanceCorrelation,
     )
 }
 
@@ -114,12 +159,16 @@ _FUNCTIONS = {
     "log_cosh": log_cosh,
     "logcosh": log_cosh,
     "huber": huber,
+    "binary_focal_crossentropy": binary_focal_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
+    "pearson_correlation": pearson_correlation,
+    "concordance_correlation": concordance_correlation,
 }
 
 _SNAKE_CLASSES = {
     to_snake_case(name): cls
     for name, cls in _CLASSES.items()
-    if name not in ("Metric", "Mean", "MeanMetricWrapper")
+    if name not in ("Metric", "Mean", "MeanMetricWrapper", "Sum")
 }
 _SNAKE_CLASSES["auc"] = AUC
 # Keras 3's short aliases name metric classes too.
@@ -178,9 +227,20 @@ def serialize(metric):
     }
 
 
-def deserialize(config):
-    """A metric from `serialize`'s output."""
+def deserialize(config, custom_objects=None):
+    """A metric from `serialize`'s output.
+
+    Args:
+        config: the serialized metric (a config dict, or a function's name).
+        custom_objects: `{name: class or function}` for user-defined metrics.
+    """
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]
+        return get(config)
     name = config.get("class_name")
+    if custom_objects and name in custom_objects:
+        return custom_objects[name].from_config(config.get("config") or {})
     cls = _CLASSES.get(name)
     if cls is None:
         raise ValueError(f"Unknown metric: '{name}'. Known metrics: {sorted(_CLASSES)}")

@@ -51,10 +51,17 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return ops.in_top_k(ops.argmax(y_true, axis=-1), as_tensor(y_pred, "y_pred"), k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1 where the integer target is among the k largest predictions."""
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1 where the integer target is among the k largest predictions.
+
+    With `from_sorted_ids=True`, `y_pred` holds class ids sorted by score (as
+    `ops.top_k` returns them) and the target must be among its first `k`.
+    """
     y_pred = as_tensor(y_pred, "y_pred")
     y_true = _squeezed_ids(as_tensor(y_true, "y_true"), y_pred)
+    if from_sorted_ids:
+        top = ops.take(y_pred, list(range(min(k, shape_of(y_pred)[-1]))), axis=-1)
+        return ops.any(ops.equal(ops.expand_dims(y_true, -1), top), axis=-1)
     return ops.in_top_k(y_true, y_pred, k)
 
 
@@ -96,5 +103,10 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer target is among the top `k` predictions."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+    def __init__(
+        self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False
+    ):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        if from_sorted_ids:
+            # Kept out of the config when False, as Keras writes it.
+            self._fn_kwargs["from_sorted_ids"] = True

@@ -133,9 +133,19 @@ class Metric:
 
             # Known once the compiled loop has run the step.
             return MetricResult(self)
-        if self._states is None:
-            return 0.0
-        return float(self.result_from(self._states))
+        states = self._states
+        if states is None:
+            states = self._empty_states()
+            if states is None:
+                return 0.0
+        value = np.asarray(self.result_from([np.asarray(s, np.float64) for s in states]))
+        # One value per threshold or class (Precision at several thresholds,
+        # F1Score without averaging) is an array, as in Keras.
+        return float(value) if value.ndim == 0 else value.astype(np.float32)
+
+    def _empty_states(self):
+        """The states before any batch (None: the result is then 0.0)."""
+        return None
 
     def reset_state(self):
         """Forgets every batch seen (variables go back to their initial values)."""

@@ -1,4 +1,5 @@
-"""Regression metrics, and the losses usable as metrics."""
+"""Regression metrics, and the losses usable as metrics: the mean over
+samples of a per-sample function, each class with Keras 3's constructor."""
 
 import numpy as np
 
@@ -8,74 +9,232 @@ from pykeras.metrics.mean_metric import MeanMetricWrapper, weighted_sum_and_coun
 from pykeras.metrics.metric import divide_no_nan
 
 
-def _wrapper_class(class_name, fn, default_name, options=()):
-    option_names = [name for name, _ in options]
-
-    def __init__(self, name=default_name, dtype=None, **kwargs):
-        values = dict(options)
-        for key, value in kwargs.items():
-            if key not in values:
-                raise TypeError(
-                    f"{class_name} got an unexpected keyword argument '{key}'. "
-                    f"Its options are: {option_names + ['name', 'dtype']}"
-                )
-            values[key] = value
-        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **values)
-
-    doc = f"The mean of `{fn.__name__}` over samples, as a streaming metric."
-    return type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc})
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Cosine similarity of `y_true` and `y_pred` along `axis` (1: aligned)."""
+    return ops.negative(losses.cosine_similarity(y_true, y_pred, axis))
 
 
-MeanSquaredError = _wrapper_class(
-    "MeanSquaredError", losses.mean_squared_error, "mean_squared_error"
-)
-MeanAbsoluteError = _wrapper_class(
-    "MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error"
-)
-MeanAbsolutePercentageError = _wrapper_class(
-    "MeanAbsolutePercentageError",
-    losses.mean_absolute_percentage_error,
-    "mean_absolute_percentage_error",
-)
-MeanSquaredLogarithmicError = _wrapper_class(
-    "MeanSquaredLogarithmicError",
-    losses.mean_squared_logarithmic_error,
-    "mean_squared_logarithmic_error",
-)
-LogCoshError = _wrapper_class("LogCoshError", losses.log_cosh, "logcosh")
-CosineSimilarity = _wrapper_class(
-    "CosineSimilarity",
-    lambda t, p, axis=-1: ops.negative(losses.cosine_similarity(t, p, axis)),
-    "cosine_similarity",
-    [("axis", -1)],
-)
-BinaryCrossentropy = _wrapper_class(
-    "BinaryCrossentropy",
-    losses.binary_crossentropy,
-    "binary_crossentropy",
-    [("from_logits", False), ("label_smoothing", 0.0)],
-)
-CategoricalCrossentropy = _wrapper_class(
-    "CategoricalCrossentropy",
-    losses.categorical_crossentropy,
-    "categorical_crossentropy",
-    [("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)],
-)
-SparseCategoricalCrossentropy = _wrapper_class(
-    "SparseCategoricalCrossentropy",
-    losses.sparse_categorical_crossentropy,
-    "sparse_categorical_crossentropy",
-    [("from_logits", False), ("axis", -1)],
-)
-KLDivergence = _wrapper_class("KLDivergence", losses.kl_divergence, "kl_divergence")
-Poisson = _wrapper_class("Poisson", losses.poisson, "poisson")
-Hinge = _wrapper_class("Hinge", losses.hinge, "hinge")
-SquaredHinge = _wrapper_class("SquaredHinge", losses.squared_hinge, "squared_hinge")
-CategoricalHinge = _wrapper_class("CategoricalHinge", losses.categorical_hinge, "categorical_hinge")
+class MeanSquaredError(MeanMetricWrapper):
+    """The mean over samples of `mean_squared_error`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    """The mean over samples of `mean_absolute_error`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
+
+
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """The mean over samples of `mean_absolute_percentage_error`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
+class MeanSquaredLogarithmicError(MeanMetricWrapper):
+    """The mean over samples of `mean_squared_logarithmic_error`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
+
+
+class LogCoshError(MeanMetricWrapper):
+    """The mean over samples of `log_cosh`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(losses.log_cosh, name=name, dtype=dtype)
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """The mean over samples of `cosine_similarity`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+        axis: passed on to `cosine_similarity` (default -1).
+    """
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+
+
+class BinaryCrossentropy(MeanMetricWrapper):
+    """The mean over samples of `binary_crossentropy`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+        from_logits: passed on to `binary_crossentropy` (default False).
+        label_smoothing: passed on to `binary_crossentropy` (default 0).
+    """
+
+    def __init__(
+        self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0
+    ):
+        super().__init__(
+            losses.binary_crossentropy,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+        )
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """The mean over samples of `categorical_crossentropy`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+        from_logits: passed on to `categorical_crossentropy` (default False).
+        label_smoothing: passed on to `categorical_crossentropy` (default 0).
+        axis: passed on to `categorical_crossentropy` (default -1).
+    """
+
+    def __init__(
+        self,
+        name="categorical_crossentropy",
+        dtype=None,
+        from_logits=False,
+        label_smoothing=0,
+        axis=-1,
+    ):
+        super().__init__(
+            losses.categorical_crossentropy,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
+class KLDivergence(MeanMetricWrapper):
+    """The mean over samples of `kl_divergence`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(losses.kl_divergence, name=name, dtype=dtype)
+
+
+class Poisson(MeanMetricWrapper):
+    """The mean over samples of `poisson`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="poisson", dtype=None):
+        super().__init__(losses.poisson, name=name, dtype=dtype)
+
+
+class Hinge(MeanMetricWrapper):
+    """The mean over samples of `hinge`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="hinge", dtype=None):
+        super().__init__(losses.hinge, name=name, dtype=dtype)
+
+
+class SquaredHinge(MeanMetricWrapper):
+    """The mean over samples of `squared_hinge`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="squared_hinge", dtype=None):
+        super().__init__(losses.squared_hinge, name=name, dtype=dtype)
+
+
+class CategoricalHinge(MeanMetricWrapper):
+    """The mean over samples of `categorical_hinge`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
+
+    def __init__(self, name="categorical_hinge", dtype=None):
+        super().__init__(losses.categorical_hinge, name=name, dtype=dtype)
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """The mean over samples of `sparse_categorical_crossentropy`.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+        from_logits: whether predictions are logits.
+        ignore_class: a class id whose entries add 0 to the loss values (they
+            still count in the mean, as in Keras's metric).
+        axis: the class axis.
+    """
+
+    def __init__(
+        self,
+        name="sparse_categorical_crossentropy",
+        dtype=None,
+        from_logits=False,
+        ignore_class=None,
+        axis=-1,
+    ):
+        super().__init__(
+            losses.sparse_categorical_crossentropy,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            axis=axis,
+        )
 
 
 class RootMeanSquaredError(MeanMetricWrapper):
-    """`sqrt(mean(square(y_true - y_pred)))` over every value seen."""
+    """`sqrt(mean(square(y_true - y_pred)))` over every value seen.
+
+    Args:
+        name: the metric's name.
+        dtype: accepted for Keras compatibility.
+    """
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)

@@ -188,6 +188,17 @@ class Functional(Model):
     def _input_dtypes(self, count):
         return [t.dtype for t in self._flat_inputs]
 
+    def _input_specs(self, flat_arrays):
+        specs = super()._input_specs(flat_arrays)
+        if len(specs) != len(self._flat_inputs):
+            return specs
+        # Traced tensors report the dtype each Input declares (int32 ids,
+        # bool masks), as Keras's do; the core still holds int64 or float32.
+        return [
+            (name, shape, t.dtype if "int" in str(t.dtype) or t.dtype == "bool" else dtype)
+            for (name, shape, dtype), t in zip(specs, self._flat_inputs)
+        ]
+
     def _run_graph(self, flat_inputs, training=None):
         """Calls every layer of the graph in order on `flat_inputs` (arrays,
         graph tensors or symbolic tensors) and returns the outputs."""

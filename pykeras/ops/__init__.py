@@ -24,6 +24,7 @@ from pykeras.ops import (
     nn_attention,
     nn_composite,
     nn_spatial,
+    norms,
     numeric,
     patches,
     predicates,
@@ -54,6 +55,7 @@ from pykeras.ops.nn import *  # noqa: F403
 from pykeras.ops.nn_attention import *  # noqa: F403
 from pykeras.ops.nn_composite import *  # noqa: F403
 from pykeras.ops.nn_spatial import *  # noqa: F403
+from pykeras.ops.norms import *  # noqa: F403
 from pykeras.ops.numeric import *  # noqa: F403
 from pykeras.ops.patches import *  # noqa: F403
 from pykeras.ops.predicates import *  # noqa: F403
@@ -85,6 +87,7 @@ __all__ = [
     *nn_attention.__all__,
     *nn_composite.__all__,
     *nn_spatial.__all__,
+    *norms.__all__,
     *numeric.__all__,
     *patches.__all__,
     *products.__all__,

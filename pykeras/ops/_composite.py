@@ -168,12 +168,14 @@ def zeros(dims):
 
 
 def result_dtype(arrays):
-    """The dtype of an eager result built from `arrays`' elements: bool and
-    integer arrays keep theirs (NumPy's promotion), anything else is float32,
-    the core's type."""
-    if arrays and all(a.dtype.kind in "biu" for a in arrays):
-        return np.result_type(*arrays)
-    return np.dtype(np.float32)
+    """The dtype of an eager result built from `arrays`' elements: their
+    promoted dtype (NumPy's rules on these arrays), except float64, which
+    the core computes as float32 and so returns as float32 (as Keras on JAX
+    does)."""
+    if not arrays:
+        return np.dtype(np.float32)
+    dtype = np.result_type(*arrays)
+    return np.dtype(np.float32) if dtype == np.float64 else dtype
 
 
 def rearrange(fn, tensors, *args):
@@ -193,6 +195,10 @@ def rearrange(fn, tensors, *args):
     dtype = result_dtype(arrays)
     total = int(sum(a.size for a in arrays))
     if dtype.kind == "f":
+        # Other float types compute in float32 and come back in their type.
+        out = fn(*[to_float32(a) for a in arrays], *args)
+        return out if dtype == np.float32 else _map(lambda r: np.asarray(r).astype(dtype), out)
+    if dtype.kind not in "biu":
         return fn(*[to_float32(a) for a in arrays], *args)
     if total >= EXACT_POSITIONS:
         # Too many elements to number exactly: carry the values instead

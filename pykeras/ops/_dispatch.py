@@ -10,7 +10,7 @@ from pykeras import _core
 from pykeras._convert import to_float32, to_index
 
 
-def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs):
+def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, keras_dtype=None, **attrs):
     """Runs op `name` on `inputs`.
 
     Args:
@@ -19,6 +19,8 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs
         index_inputs: positions of inputs that hold indices (int64).
         training_mode: training mode for eager runs (dropout, batch_norm).
         step_seed: the step seed dropout draws its mask from, for eager runs.
+        keras_dtype: the symbolic result's Keras dtype, where the op's rule
+            (`_dtype_rules`) does not give it (creation ops).
         **attrs: the op's attributes; `None` values are left out.
 
     Returns:
@@ -33,14 +35,19 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs
         from pykeras.engine import symbolic_scope
 
         if symbolic_scope.active():
-            shape, dtype = output_spec(name, inputs, index_inputs, attrs)
+            shape, dtype = output_spec(name, inputs, index_inputs, attrs, keras_dtype)
             return KerasTensor(shape, dtype)
         from pykeras.layers.op_layer import OpLayer
 
         layer = OpLayer(name, inputs, index_inputs, attrs)
-        return layer([x for x in inputs if isinstance(x, KerasTensor)])
+        out = layer([x for x in inputs if isinstance(x, KerasTensor)])
+        if keras_dtype is not None:
+            out.dtype = keras_dtype
+        return out
     tracer = find_tracer(inputs)
     if tracer is not None:
+        if keras_dtype is not None and hasattr(tracer, "graph"):
+            return tracer.op(name, inputs, index_inputs, attrs, dtype=keras_dtype)
         return tracer.op(name, inputs, index_inputs, attrs)
     arrays = []
     for i, x in enumerate(inputs):
@@ -48,6 +55,9 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, **attrs
             x = x.numpy()
         convert = to_index if i in index_inputs else to_float32
         arrays.append(convert(x, f"{name} input {i}"))
+    # Eager results stay the core's float32 (int64 for index ops): the
+    # composite ops build on that, and restore Keras's dtype themselves
+    # where an integer or bool result is exact (`_composite.rearrange`).
     return _core.op(name, arrays, attrs, training_mode, step_seed)
 
 
@@ -64,6 +74,9 @@ def input_spec(x, is_index):
 
     if isinstance(x, KerasTensor):
         return tuple(x.shape), core_dtype(x.dtype)
+    if hasattr(x, "tracer") and hasattr(x.tracer, "graph"):
+        spec = x.tracer.graph.spec(x.node)
+        return tuple(x.shape or ()), "float32" if spec is None else spec[1]
     if isinstance(x, Variable):
         return tuple(x.shape), "float32"
     import numpy as np
@@ -71,12 +84,28 @@ def input_spec(x, is_index):
     return tuple(np.shape(x)), "int64" if is_index else "float32"
 
 
-def output_spec(name, inputs, index_inputs, attrs):
+def output_spec(name, inputs, index_inputs, attrs, dtype=None):
     """`(shape, dtype)` of op `name` on `inputs`, by the op's rule in the
-    core (nothing runs); a bad shape or attribute raises, naming the op."""
+    core (nothing runs); a bad shape or attribute raises, naming the op.
+
+    The dtype is Keras's (`_dtype_rules.result_dtype`, or `dtype` if given):
+    integer and bool inputs of a float op are cast at its boundary, as a
+    traced graph does (`Tracer.op`)."""
+    from pykeras.errors import DTypeError
+    from pykeras.ops._dtype_rules import result_dtype
+
     specs = [input_spec(x, i in index_inputs) for i, x in enumerate(inputs)]
-    shape, dtype = _core.op_output(name, specs, attrs)
-    return tuple(shape), dtype
+    try:
+        shape, core = _core.op_output(name, specs, attrs)
+    except DTypeError:
+        cast = [
+            (shape, "int64" if i in index_inputs else "float32")
+            for i, (shape, _) in enumerate(specs)
+        ]
+        if cast == specs:
+            raise
+        shape, core = _core.op_output(name, cast, attrs)
+    return tuple(shape), dtype or result_dtype(name, inputs, index_inputs, core)
 
 
 def integer_positions(inputs, positions):

@@ -216,6 +216,11 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
     array([[1, 2, 3],
            [1, 2, 3]])
     """
+    from pykeras.ops import _dynamic
+
+    if _dynamic.has_size_tensor(shape):
+        # Sizes known at run time only (`ops.shape(x)[0]`).
+        return _dynamic.broadcast("broadcast_to", x, shape)
     return C.rearrange(_broadcast_to, [x], shape)
 
 
@@ -451,6 +456,11 @@ def tile(x: Any, repeats: int | Sequence[int]) -> Any:
     array([[1, 2, 1, 2],
            [1, 2, 1, 2]])
     """
+    from pykeras.ops import _dynamic
+
+    if _dynamic.has_size_tensor(repeats):
+        # Repeats known at run time only (`ops.shape(x)[0]`).
+        return _dynamic.tile(x, repeats)
     return C.rearrange(_tile, [x], repeats)
 
 

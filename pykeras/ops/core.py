@@ -25,12 +25,29 @@ def _dtype_name(dtype):
     return getattr(dtype, "name", None) or np.dtype(dtype).name
 
 
+def _in_trace(x):
+    """Whether `x` (a variable, say) must become a node of a graph being traced."""
+    from pykeras.engine.tracing import find_tracer
+
+    return find_tracer([x]) is not None
+
+
+def _keras_name(name):
+    from pykeras.backend.dtypes import standardize_dtype
+
+    try:
+        return standardize_dtype(name)
+    except ValueError:
+        return name
+
+
 def cast(x, dtype):
     """Casts a tensor to `dtype`.
 
     Eagerly the result has exactly `dtype` (floats to integers truncate
-    toward zero, as NumPy). Inside models, float types compute as float32
-    and integer types as int64.
+    toward zero, as NumPy). Inside models the result reports `dtype`
+    (`.dtype`) and computes as float32 for float types and as int64 for
+    integer types; a cast to bool is `x != 0`.
 
     Args:
         x: a tensor, array, `Variable` or Python number.
@@ -45,8 +62,12 @@ def cast(x, dtype):
     array([ 1, -1], dtype=int32)
     """
     name = _dtype_name(dtype)
-    if _is_symbolic(x):
-        return run("cast", [x], dtype=name)
+    if _is_symbolic(x) or _in_trace(x):
+        keras_name = _keras_name(name)
+        if keras_name == "bool":
+            # Any non-zero value is True (truncation would make 0.5 False).
+            return run("not_equal", [x, 0.0], keras_dtype="bool")
+        return run("cast", [x], dtype=name, keras_dtype=keras_name)
     if hasattr(x, "numpy"):
         x = x.numpy()
     if name == "bfloat16":

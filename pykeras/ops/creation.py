@@ -17,6 +17,7 @@ import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops import _dynamic
 from pykeras.ops._dispatch import run
 
 __all__ = [
@@ -50,6 +51,17 @@ def _dtype(op, dtype, default="float32"):
         ) from None
 
 
+def _sized(op, shape, value, dtype):
+    """A tensor of `value` whose shape holds sizes known at run time only
+    (scalar tensors from `ops.shape`), or None for a shape of ints."""
+    if not _dynamic.has_size_tensor(shape) and not _dynamic.is_size_tensor(shape):
+        return None
+    name = _dtype(op, dtype).name if dtype is not None else None
+    from pykeras.backend.dtypes import standardize_dtype
+
+    return _dynamic.broadcast(op, np.float32(value), shape, dtype=standardize_dtype(name))
+
+
 def _shape(op, shape):
     if C.is_symbolic(shape):
         raise InvalidArgumentError(
@@ -70,7 +82,9 @@ def ones(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     """Return a new tensor of given shape and type, filled with ones.
 
     Args:
-        shape: Shape of the new tensor (an int or a sequence of ints).
+        shape: Shape of the new tensor (an int or a sequence of ints);
+            inside a layer's call or a traced model, a size may be a scalar
+            tensor from `ops.shape(x)` (the batch, known at run time only).
         dtype: Desired data type of the tensor; float32 by default.
 
     Returns:
@@ -82,6 +96,9 @@ def ones(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     array([[1., 1., 1.],
            [1., 1., 1.]], dtype=float32)
     """
+    sized = _sized("ones", shape, 1.0, dtype)
+    if sized is not None:
+        return sized
     return np.ones(_shape("ones", shape), _dtype("ones", dtype))
 
 
@@ -89,7 +106,9 @@ def zeros(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     """Return a new tensor of given shape and type, filled with zeros.
 
     Args:
-        shape: Shape of the new tensor (an int or a sequence of ints).
+        shape: Shape of the new tensor (an int or a sequence of ints);
+            inside a layer's call or a traced model, a size may be a scalar
+            tensor from `ops.shape(x)` (the batch, known at run time only).
         dtype: Desired data type of the tensor; float32 by default.
 
     Returns:
@@ -100,6 +119,9 @@ def zeros(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     >>> keras.ops.zeros(3)
     array([0., 0., 0.], dtype=float32)
     """
+    sized = _sized("zeros", shape, 0.0, dtype)
+    if sized is not None:
+        return sized
     return np.zeros(_shape("zeros", shape), _dtype("zeros", dtype))
 
 
@@ -110,7 +132,9 @@ def empty(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     on leftover memory.
 
     Args:
-        shape: Shape of the new tensor (an int or a sequence of ints).
+        shape: Shape of the new tensor (an int or a sequence of ints);
+            inside a layer's call or a traced model, a size may be a scalar
+            tensor from `ops.shape(x)` (the batch, known at run time only).
         dtype: Desired data type of the tensor; float32 by default.
 
     Returns:
@@ -121,6 +145,9 @@ def empty(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     >>> keras.ops.empty((2, 2)).shape
     (2, 2)
     """
+    sized = _sized("empty", shape, 0.0, dtype)
+    if sized is not None:
+        return sized
     return np.zeros(_shape("empty", shape), _dtype("empty", dtype))
 
 
@@ -128,7 +155,9 @@ def full(shape: int | Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
     """Return a new tensor of given shape and type, filled with `fill_value`.
 
     Args:
-        shape: Shape of the new tensor (an int or a sequence of ints).
+        shape: Shape of the new tensor (an int or a sequence of ints);
+            inside a layer's call or a traced model, a size may be a scalar
+            tensor from `ops.shape(x)` (the batch, known at run time only).
         fill_value: Fill value: a number, or a tensor that broadcasts to
             `shape`.
         dtype: Desired data type of the tensor; float32 by default (also for
@@ -144,6 +173,11 @@ def full(shape: int | Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
     array([[7., 7.],
            [7., 7.]], dtype=float32)
     """
+    if _dynamic.has_size_tensor(shape) or _dynamic.is_size_tensor(shape):
+        from pykeras.backend.dtypes import standardize_dtype
+
+        name = _dtype("full", dtype).name if dtype is not None else None
+        return _dynamic.broadcast("full", fill_value, shape, dtype=standardize_dtype(name))
     shape = _shape("full", shape)
     if C.any_symbolic([fill_value]):
         from pykeras.ops.arrays import broadcast_to
@@ -290,12 +324,17 @@ def arange(
     >>> keras.ops.arange(0.0, 1.0, 0.25)
     array([0.  , 0.25, 0.5 , 0.75], dtype=float32)
     """
-    for name, value in (("start", start), ("stop", stop), ("step", step)):
-        _no_tensor("arange", name, value)
     if stop is None:
         start, stop = 0, start
     if step is None:
         step = 1
+    if _dynamic.is_size_tensor(stop):
+        # A size known at run time only (`ops.arange(ops.shape(x)[0])`).
+        whole = all(isinstance(v, (int, np.integer)) for v in (start, step))
+        name = _dtype("arange", dtype).name if dtype is not None else None
+        return _dynamic.arange(start, stop, step, name or ("int32" if whole else "float32"))
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        _no_tensor("arange", name, value)
     if np.ndim(start) or np.ndim(stop) or np.ndim(step):
         raise InvalidArgumentError(
             "Op 'arange' expected numbers for start, stop and step. "

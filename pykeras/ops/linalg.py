@@ -32,7 +32,7 @@ from pykeras.ops._linalg_factor import (
     matrix_rank,
     pinv,
 )
-from pykeras.ops.reductions import norm
+from pykeras.ops.norms import norm
 
 __all__ = [
     "cholesky",

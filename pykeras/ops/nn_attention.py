@@ -15,6 +15,29 @@ from pykeras.ops._dispatch import integer_positions, run
 __all__ = ["dot_product_attention"]
 
 
+def _fused(query, key, value, shapes, bias, mask, scale, is_causal, soft_cap):
+    """The fused primitive (rust/ops/attention.rs: one pass per head, no
+    transposes, probabilities recomputed in the backward pass) where it
+    applies: no bias or soft cap, and a mask, if any, whose last two axes are
+    the full (query, key) lengths. None elsewhere (the composite runs)."""
+    if bias is not None or soft_cap is not None:
+        return None
+    inputs = [query, key, value]
+    if mask is not None:
+        mask_shape = C.shape_of("dot_product_attention", mask)
+        full = (shapes[0][1], shapes[1][1])
+        if len(mask_shape) > 4 or len(mask_shape) < 2 or tuple(mask_shape[-2:]) != full:
+            return None
+        if None in full:
+            return None
+        from pykeras.ops.core import cast
+
+        dims = [1] * (4 - len(mask_shape)) + list(mask_shape)
+        mask = C.reshape("dot_product_attention", cast(mask, "float32"), dims)
+        inputs.append(mask)
+    return run("dot_product_attention", inputs, scale=scale, is_causal=bool(is_causal))
+
+
 def dot_product_attention(
     query: Any,
     key: Any,
@@ -84,6 +107,9 @@ def dot_product_attention(
         )
     depth = C.static_size(op, shapes[0], 3)
     scale = 1.0 / float(np.sqrt(depth)) if scale is None else float(scale)
+    fused = _fused(query, key, value, shapes, bias, mask, scale, is_causal, attn_logits_soft_cap)
+    if fused is not None:
+        return fused
     # (B, N, T, H) @ (B, N, H, S) -> logits (B, N, T, S).
     q = C.transpose(query, [0, 2, 1, 3])
     k = C.transpose(key, [0, 2, 3, 1])

@@ -17,6 +17,7 @@ import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops import norms
 from pykeras.ops import reductions as R
 from pykeras.ops._dispatch import run
 
@@ -521,7 +522,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
         # As Keras: x * min(rsqrt(sum(x**2)), 1 / epsilon).
         squares = run("sum", [run("square", [x])], axis=_axes("normalize", x, axis), keepdims=True)
         return run("mul", [x, run("minimum", [run("rsqrt", [squares]), 1.0 / eps])])
-    norm = R.norm(x, ord=order, axis=axis, keepdims=True)
+    norm = norms.norm(x, ord=order, axis=axis, keepdims=True)
     return run("div", [x, run("maximum", [norm, eps])])
 
 

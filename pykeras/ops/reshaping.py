@@ -16,20 +16,31 @@ __all__ = [
 
 
 def shape(x):
-    """The shape of `x` as a tuple: ints, and None for sizes known only at
-    run time (the batch of a symbolic or traced tensor).
+    """The shape of `x` as a tuple: a Python int for each size known before
+    run time, and for a size known only at run time (the batch):
+
+    - inside a traced model, or a layer's `call` while a model is built, a
+      scalar int32 tensor holding the size when the step runs, which
+      `ops.ones((batch, 1))`, `ops.reshape(x, (batch, -1))`,
+      `ops.arange(batch)`, `keras.random.normal((batch, d))`, arithmetic
+      and `ops.cast` accept (as Keras's TensorFlow backend gives);
+    - on a Functional model's symbolic tensor, None (as Keras).
 
     Args:
         x: a tensor, an array, a `Variable` or a symbolic tensor.
 
     Returns:
-        A tuple of ints (and None where unknown).
+        A tuple of ints (and scalar tensors or None where unknown).
 
     Example:
 
     >>> pykeras.ops.shape(np.zeros((2, 3)))
     (2, 3)
     """
+    from pykeras.engine import symbolic_scope
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.ops import _dynamic
+
     known = getattr(x, "shape", None)
     if known is None and hasattr(x, "tracer"):
         raise ValueError(
@@ -38,13 +49,26 @@ def shape(x):
         )
     if known is None:
         known = np.shape(x)
-    return tuple(None if d is None else int(d) for d in known)
+    dims = tuple(None if d is None else int(d) for d in known)
+    if None not in dims:
+        return dims
+    in_graph = hasattr(x, "tracer") and hasattr(x.tracer, "graph")
+    in_call = isinstance(x, KerasTensor) and symbolic_scope.active()
+    if not (in_graph or in_call):
+        return dims
+    return tuple(_dynamic.dim(x, i) if d is None else d for i, d in enumerate(dims))
 
 
 def reshape(x, newshape):
-    """Gives `x` a new shape with the same number of elements; one -1 is inferred."""
-    if isinstance(newshape, int):
+    """Gives `x` a new shape with the same number of elements; one -1 is
+    inferred. Sizes may be scalar tensors from `ops.shape` (sizes known at
+    run time only), as in `ops.reshape(x, (batch, -1))`."""
+    from pykeras.ops import _dynamic
+
+    if isinstance(newshape, int) or _dynamic.is_size_tensor(newshape):
         newshape = [newshape]
+    if _dynamic.has_size_tensor(newshape):
+        return _dynamic.reshape(x, newshape)
     return run("reshape", [x], shape=[int(d) for d in newshape])
 
 

@@ -8,21 +8,39 @@ import difflib
 
 from pykeras.optimizers import schedules
 from pykeras.optimizers.adadelta import Adadelta
+from pykeras.optimizers.adafactor import Adafactor
 from pykeras.optimizers.adagrad import Adagrad
 from pykeras.optimizers.adam import Adam
 from pykeras.optimizers.adamax import Adamax
 from pykeras.optimizers.adamw import AdamW
+from pykeras.optimizers.ftrl import Ftrl
+from pykeras.optimizers.lamb import Lamb
 from pykeras.optimizers.lion import Lion
+from pykeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from pykeras.optimizers.nadam import Nadam
 from pykeras.optimizers.optimizer import Optimizer
 from pykeras.optimizers.rmsprop import RMSprop
 from pykeras.optimizers.sgd import SGD
 
-ALL_OBJECTS = (Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, RMSprop, SGD)
+ALL_OBJECTS = (
+    Adadelta,
+    Adafactor,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Ftrl,
+    Lamb,
+    Lion,
+    LossScaleOptimizer,
+    Nadam,
+    RMSprop,
+    SGD,
+)
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 # Keras optimizers pykeras does not implement yet, to say so rather than "unknown".
-_NOT_YET = ("adafactor", "ftrl", "lamb", "muon", "lossscaleoptimizer", "schedulefreeadamw")
+_NOT_YET = ("muon", "schedulefreeadamw", "multioptimizer")
 
 
 def serialize(optimizer):
@@ -110,11 +128,15 @@ def get(identifier):
 __all__ = [
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
     "Lion",
+    "LossScaleOptimizer",
     "Nadam",
     "Optimizer",
     "RMSprop",

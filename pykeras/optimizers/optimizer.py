@@ -59,12 +59,15 @@ class Optimizer:
         clipvalue: if set, each gradient element is clipped to `[-v, v]`.
         global_clipnorm: if set, all gradients are scaled together so that
             their global norm is at most this value.
-        use_ema: exponential moving average of the weights (not supported yet).
+        use_ema: keep an exponential moving average of the weights, which
+            replaces them at the end of `fit` (`finalize_variable_values`).
         ema_momentum: momentum of that average.
-        ema_overwrite_frequency: how often the average overwrites the weights.
+        ema_overwrite_frequency: every how many steps the average overwrites
+            the weights (None: only at the end).
         loss_scale_factor: gradients are divided by it before the update.
-        gradient_accumulation_steps: accumulation of gradients over steps
-            (not supported yet).
+        gradient_accumulation_steps: if an int >= 2, gradients are summed over
+            that many calls and the variables updated with their mean once per
+            that many; `iterations` counts those updates.
         name: the optimizer's name; by default the snake-cased class name,
             made unique (`adam`, `adam_1`, ...).
 
@@ -76,6 +79,8 @@ class Optimizer:
 
     _rule = None
     _rule_keys = ()
+    # Slots Keras names after the variable alone (not `{path}_{slot}`).
+    _slots_named_by_variable = ()
 
     def __init__(
         self,
@@ -127,20 +132,18 @@ class Optimizer:
                     "`gradient_accumulation_steps` must be an integer >= 2. "
                     f"Received: gradient_accumulation_steps={steps}"
                 )
-            raise NotImplementedError(
-                "pykeras optimizers do not support `gradient_accumulation_steps` yet. "
-                f"Received: gradient_accumulation_steps={steps}"
-            )
         if self.use_ema:
             if self.ema_momentum > 1 or self.ema_momentum < 0:
                 raise ValueError(
                     "`ema_momentum` must be in the range [0, 1]. "
                     f"Received: ema_momentum={self.ema_momentum}"
                 )
-            raise NotImplementedError(
-                "pykeras optimizers do not support `use_ema=True` (an exponential moving "
-                "average of the weights) yet. Received: use_ema=True"
-            )
+            frequency = self.ema_overwrite_frequency
+            if frequency and (not isinstance(frequency, int) or frequency < 1):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                    f"Received: ema_overwrite_frequency={frequency}"
+                )
         given = [a is not None for a in (self.clipnorm, self.clipvalue, self.global_clipnorm)]
         if sum(given) > 1:
             raise ValueError(
@@ -245,8 +248,9 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """Steps taken so far (an int that also answers `.numpy()`)."""
-        return Int(self._native_core.iterations)
+        """Updates made so far (an int that also answers `.numpy()`); with
+        gradient accumulation, calls divided by `gradient_accumulation_steps`."""
+        return Int(self._native_core.iterations // (self.gradient_accumulation_steps or 1))
 
     @property
     def learning_rate(self):
@@ -405,7 +409,27 @@ class Optimizer:
         return loss
 
     def finalize_variable_values(self, var_list):
-        """Keras's end-of-training hook (it applies EMA weights; without EMA, nothing)."""
+        """Keras's end-of-training hook: with `use_ema`, the weights take their
+        moving averages; without, nothing."""
+        if self.use_ema and self.built:
+            averages = self._moving_averages()
+            for v in var_list:
+                if id(v) in averages:
+                    v.assign(averages[id(v)])
+
+    def _moving_averages(self):
+        """`{id(variable): its EMA}` from the native state (with `use_ema`)."""
+        return {key: value for key, (_, value) in self._average_entries().items()}
+
+    def _average_entries(self):
+        """`{id(variable): (state index, EMA value)}` (with `use_ema`)."""
+        state = self._state()
+        owners = self._slot_owners(state)
+        return {
+            id(owner): (i, np.asarray(value))
+            for i, ((slot, value), owner) in enumerate(zip(state, owners))
+            if slot == "average" and owner is not None
+        }
 
     # -- state ----------------------------------------------------------------
 
@@ -432,6 +456,9 @@ class Optimizer:
             elif owner is None:
                 name = "variable" if slot == "u_product" else slot
                 dtype = "float32"
+            elif slot in self._slots_named_by_variable:
+                # Keras's `add_variable(name=variable.name)` (Adafactor's r and c).
+                name, dtype = str(getattr(owner, "name", "variable")), "float32"
             else:
                 base = str(getattr(owner, "path", getattr(owner, "name", "variable")))
                 name, dtype = f"{base.replace('/', '_')}_{slot}", "float32"
@@ -447,9 +474,11 @@ class Optimizer:
         position = 2 if self._learning_rate is None else 1
         for group in self._native_core.slot_groups():
             for variable in self._trainable_variables:
-                for _ in group:
-                    owners[position] = variable
-                    position += 1
+                for slot in group:
+                    # A slot the rule keeps not for this variable is not listed.
+                    if position < len(state) and state[position][0] == slot:
+                        owners[position] = variable
+                        position += 1
         return owners
 
     def _assign_variable(self, index, value):

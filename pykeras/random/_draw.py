@@ -86,10 +86,14 @@ def shape_arg(op, shape):
         raise InvalidArgumentError(
             f"Op '{op}': shape must be an int or a sequence of ints. Received: shape={shape!r}"
         ) from None
+    from pykeras.ops._dynamic import is_size_tensor
+
     out = []
     for d in dims:
-        if d is None:
-            out.append(None)
+        if d is None or is_size_tensor(d):
+            # A size known at run time only: None, or a scalar tensor from
+            # `ops.shape(x)` (`normal((batch, dim))` in a sampling layer).
+            out.append(d)
             continue
         if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
             raise ShapeError(
@@ -121,12 +125,21 @@ def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
     batch, for unknown sizes). Eagerly a float32 (int64 for randint) array;
     else a symbolic or traced tensor."""
     from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.ops._dynamic import is_size_tensor
 
     dims = shape_arg(op, shape)
+    sized = [d for d in dims if is_size_tensor(d)]
     tensors = [] if like is None else [like]
-    tracer = active_tracer(tensors)
-    if tracer is None and shapes_only():
-        return KerasTensor(dims, core_dtype)
+    tracer = active_tracer(tensors + sized)
+    if tracer is None and (shapes_only() or is_symbolic(sized)):
+        if sized and not shapes_only():
+            raise ShapeError(
+                f"Op '{op}' takes size tensors inside a layer's call or a traced model only. "
+                f"Received: shape={shape!r}"
+            )
+        return KerasTensor(tuple(None if is_size_tensor(d) else d for d in dims), core_dtype)
+    if sized:
+        return _sized_draw(op, primitive, dims, seed, tracer, core_dtype, attrs)
     unknown = any(d is None for d in dims)
     if tracer is None and unknown and not is_symbolic(tensors):
         raise ShapeError(
@@ -138,6 +151,29 @@ def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
     state, seed_attrs = seed_inputs(op, seed, tensors)
     sizes = [-1 if d is None else d for d in dims]
     return call(primitive, [state, *inputs], tracer, shape=sizes, **seed_attrs, **attrs)
+
+
+def _sized_draw(op, primitive, dims, seed, tracer, core_dtype, attrs):
+    """A draw whose shape holds scalar size tensors: drawn as one row of
+    the total size (a `like` tensor of that length gives it), then reshaped."""
+    from pykeras.ops import _dynamic
+    from pykeras.ops._dispatch import run
+
+    if any(d is None for d in dims):
+        raise ShapeError(
+            f"Op '{op}': shape holds both None and size tensors; give every unknown size as a "
+            f"tensor (`ops.shape(x)[0]`). Received: shape={dims}"
+        )
+    total = 1
+    for d in dims:
+        total = total * (run("cast", [d], dtype="float32") if _dynamic.is_size_tensor(d) else d)
+    like = _dynamic.broadcast(op, np.float32(0.0), [total])
+    state, seed_attrs = seed_inputs(op, seed, [like])
+    flat = call(primitive, [state, like], tracer, shape=[-1], **seed_attrs, **attrs)
+    if core_dtype == "int64":
+        flat = run("cast", [flat], dtype="float32")
+    out = _dynamic.reshape(flat, list(dims))
+    return run("cast", [out], dtype="int64") if core_dtype == "int64" else out
 
 
 def call(primitive, inputs, tracer, **attrs):

@@ -1,5 +1,9 @@
 """pykeras.regularizers: weight penalties added to the loss during training."""
 
+import math
+
+import numpy as np
+
 from pykeras.initializers.initializer import lookup, serialize_object
 
 
@@ -59,9 +63,77 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Encourages the rows (or columns) of a 2D weight to be orthogonal.
+
+    The penalty is `factor * 0.5 * sum(|p_ij|) / (n * (n - 1) / 2)` over the
+    off-diagonal entries `p_ij` of the Gram matrix of the L2-normalized rows
+    (`mode="rows"`) or columns (`mode="columns"`), `n` of them.
+
+    Args:
+        factor: a non-negative float, the penalty's weight.
+        mode: `"rows"` or `"columns"`.
+
+    Example:
+
+    >>> reg = pykeras.regularizers.OrthogonalRegularizer(factor=0.01)
+    >>> layer = pykeras.layers.Dense(4, kernel_regularizer=reg)
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        # Keras keeps the factor as a float32 tensor: its config reads it back so.
+        self.factor = float(np.float32(_non_negative(factor, "factor")))
+        if mode not in {"rows", "columns"}:
+            raise ValueError(
+                'Invalid value for argument `mode`. Expected one of {"rows", "columns"}. '
+                f"Received: mode={mode}"
+            )
+        self.mode = mode
+
+    def __call__(self, x):
+        from pykeras import ops
+
+        shape = tuple(x.shape)
+        if len(shape) != 2:
+            raise ValueError(
+                f"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={shape}"
+            )
+        if self.mode == "rows":
+            x = ops.normalize(x, axis=1)
+            product = ops.matmul(x, ops.transpose(x))
+            size = shape[0]
+        else:
+            x = ops.normalize(x, axis=0)
+            product = ops.matmul(ops.transpose(x), x)
+            size = shape[1]
+        off_diagonal = ops.multiply(product, 1.0 - ops.eye(size))
+        num_pairs = size * (size - 1.0) / 2.0
+        total = ops.sum(ops.absolute(off_diagonal))
+        return ops.divide(ops.multiply(self.factor * 0.5, total), num_pairs)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+def _non_negative(value, name):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (float, int))
+        or math.isinf(value)
+        or math.isnan(value)
+        or value < 0
+    ):
+        raise ValueError(
+            f"Invalid value for argument {name}: expected a non-negative float."
+            f"Received: {name}={value}"
+        )
+    return float(value)
+
+
 _TABLE = {
     "Regularizer": Regularizer, "L1L2": L1L2, "L1": L1, "L2": L2,
-    "l1_l2": L1L2, "l1": L1, "l2": L2,
+    "OrthogonalRegularizer": OrthogonalRegularizer,
+    "l1_l2": L1L2, "l1": L1, "l2": L2, "orthogonal_regularizer": OrthogonalRegularizer,
 }  # fmt: skip
 
 
@@ -73,15 +145,45 @@ def l1_l2(l1=0.01, l2=0.01):
 # Keras's lower-case aliases: `keras.regularizers.l2(0.01)` is an `L2`.
 l1 = L1
 l2 = L2
+orthogonal_regularizer = OrthogonalRegularizer
 
 
 def get(identifier):
-    """A regularizer from a name, a config dict, an instance or a callable (None stays None)."""
+    """A regularizer from a name, a config dict, an instance or a callable (None stays None).
+
+    Args:
+        identifier: `"l2"`, `{"class_name": "L2", "config": {...}}`, a
+            `Regularizer`, a callable, or None.
+    """
     return lookup(identifier, _TABLE, Regularizer, "regularizer")
 
 
 def serialize(regularizer):
+    """Keras 3's config dict for `regularizer` (None stays None)."""
     return serialize_object(regularizer, "keras.regularizers")
 
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"]
+def deserialize(config, custom_objects=None):
+    """The regularizer a `serialize` dict describes.
+
+    Args:
+        config: `{"class_name": ..., "config": {...}}` (or a name).
+        custom_objects: a dict of names to custom regularizer classes.
+    """
+    return lookup(config, {**_TABLE, **(custom_objects or {})}, Regularizer, "regularizer")
+
+
+__all__ = [
+    "L1",
+    "L1L2",
+    "L2",
+    "OrthogonalRegularizer",
+    "Regularizer",
+    "deserialize",
+    "get",
+    "l1",
+    "l1_l2",
+    "l2",
+    "orthogonal_regularizer",
+    "serialize",
+]

@@ -69,9 +69,21 @@ class SafeModeScope:
         _local.safe_mode = self._backup
 
 
+# Set by `pykeras.config.enable_unsafe_deserialization()`: the safe mode outside any scope.
+_global_safe_mode = None
+
+
+def set_global_safe_mode(safe_mode):
+    """The safe mode in force outside any `SafeModeScope` (None: each call's own)."""
+    global _global_safe_mode
+    _global_safe_mode = safe_mode
+
+
 def in_safe_mode():
-    """The safe mode of the innermost `SafeModeScope`, or None outside any."""
-    return getattr(_local, "safe_mode", None)
+    """The safe mode of the innermost `SafeModeScope`, else the global one
+    (`enable_unsafe_deserialization`), else None."""
+    scoped = getattr(_local, "safe_mode", None)
+    return _global_safe_mode if scoped is None else scoped
 
 
 class TensorReference:
@@ -184,7 +196,9 @@ def _serialize_object(obj):
     module, registered_name = _location(type(obj))
     result = {
         "module": module,
-        "class_name": type(obj).__name__,
+        # A class Keras exports under another name (GroupedQueryAttention is
+        # keras.layers.GroupQueryAttention) is written under that name.
+        "class_name": vars(type(obj)).get("_keras_export_name", type(obj).__name__),
         "config": serialize_keras_object(config),
         "registered_name": registered_name,
     }

@@ -78,6 +78,10 @@ class FitLoop:
             check_kwargs("fit", kwargs, FIT_ARGS)
         self._assert_compiled("fit")
         verbose = resolve_verbose(verbose)
+        # `keras.config.set_max_epochs` / `set_max_steps_per_epoch` cap every fit.
+        from pykeras.config import capped_fit_lengths
+
+        epochs, steps_per_epoch = capped_fit_lengths(epochs, steps_per_epoch)
         if is_batch_source(x):
             return self._fit_batches(
                 x,
@@ -128,6 +132,8 @@ class FitLoop:
             # files and progress bars, then the exception propagates.
             callbacks.on_train_end(self._fit_logs)
             raise
+        if epochs > 0:  # as Keras: with use_ema, the weights take their averages
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callbacks.on_train_end(logs)
         return self.history
 
@@ -223,6 +229,8 @@ class FitLoop:
         except BaseException:
             callbacks.on_train_end(self._fit_logs)
             raise
+        if epochs > 0:  # as Keras: with use_ema, the weights take their averages
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callbacks.on_train_end(logs)
         return self.history
 

@@ -12,6 +12,7 @@ from pykeras import ops
 from pykeras.engine.tape import GradientTape
 from pykeras.engine.tracing import current_trace
 from pykeras.engine.tree import flatten
+from pykeras.layers.layer_utils import _all_sublayers
 from pykeras.metrics.metric import Metric
 
 
@@ -185,6 +186,4 @@ class StepMethods:
 
 
 def _nested_layers(model):
-    from pykeras.layers.layer import _all_sublayers
-
     return _all_sublayers(model)

@@ -234,6 +234,14 @@ def _format_time(time_per_unit, unit_name):
 
 
 def _write(message):
+    from pykeras.utils import io_utils
+
+    if not io_utils.interactive_logging():
+        # Non-interactive: whole lines to `logging`, no carriage-return redraws.
+        text = message.replace("\r", "").replace("\b", "").strip("\n")
+        if text.strip():
+            io_utils.print_msg(text)
+        return
     # Looked up at call time so redirected or captured stdout is honoured.
     try:
         sys.stdout.write(message)

@@ -443,6 +443,8 @@ def print_summary(
               for what, count, size in totals]  # fmt: skip
     text = "\n".join(lines) + "\n"
     if print_fn is None:
-        print(text, end="")
+        from pykeras.utils.io_utils import print_msg
+
+        print_msg(text, line_break=False)
     else:
         print_fn(text)

@@ -66,6 +66,10 @@ fn spec_with_unknown_batch(spec: &TensorSpec) -> TensorSpec {
     s
 }
 
+/// Ops whose output sizes come from their inputs' values (sizes known at
+/// run time only, in `dynamic`): their rule leaves those sizes unknown.
+const SIZED_BY_VALUES: &[&str] = &["arange_dynamic", "broadcast_dynamic", "reshape_dynamic"];
+
 #[test]
 fn every_op_states_the_output_its_kernel_produces() {
     let mut g = Lcg(7);
@@ -80,7 +84,12 @@ fn every_op_states_the_output_its_kernel_produces() {
         let stated = op
             .output_spec(&specs)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(stated, TensorSpec::of_value(&out), "{name}");
+        if SIZED_BY_VALUES.contains(&name) {
+            // Sizes read from input values are unknown to the rule.
+            assert!(stated.admits(&out.view()), "{name}: {stated:?}");
+        } else {
+            assert_eq!(stated, TensorSpec::of_value(&out), "{name}");
+        }
         // With the batch size unknown, the rule still fits the result.
         let mut unknown = specs.clone();
         unknown[0] = spec_with_unknown_batch(&specs[0]);

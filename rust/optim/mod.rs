@@ -11,25 +11,33 @@
 //! tensor, e.g. Adam's `1 - beta_1`, so results agree to the last bit or two.
 
 mod adadelta;
+mod adafactor;
 mod adagrad;
 mod adam;
 mod adamax;
 mod adamw;
+mod base;
 mod clip;
 mod elementwise;
+mod ftrl;
+mod lamb;
 mod lion;
 mod nadam;
+mod registry;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
+mod state;
 
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::{Store, VarId};
 use crate::ops::Attrs;
+use base::Ema;
 use clip::Clip;
 use elementwise::{flat_mut, into_flat};
 pub(crate) use elementwise::{map_inplace, zip_update, CHUNK};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
+use registry::rule_from;
 use std::collections::{HashMap, HashSet};
 
 pub use schedule::Schedule;
@@ -46,6 +54,9 @@ pub(crate) struct Step {
     pub lr: f32,
     /// Steps taken before this one (Keras's `optimizer.iterations`).
     pub iterations: u64,
+    /// Whether a schedule gives the rate (Adafactor's `relative_step` only
+    /// applies to a constant rate).
+    pub scheduled: bool,
 }
 
 impl Step {
@@ -90,6 +101,25 @@ pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
     /// Work done once per step before the variables are updated.
     fn begin_step(&mut self, _step: &Step) {}
 
+    /// The shape of a slot of a variable of shape `var_shape`, or None when
+    /// Keras keeps no such slot for it (it is then empty and not listed).
+    fn slot_shape(&self, _slot: &str, var_shape: &[usize]) -> Option<Vec<usize>> {
+        Some(var_shape.to_vec())
+    }
+
+    /// Updates one variable of shape `shape` (rules whose slots are not the
+    /// variable's shape override this; the others implement `update`).
+    fn update_shaped(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        self.update(step, var, grad, slots)
+    }
+
     /// Updates one variable; `slots` follow `slot_groups` flattened.
     fn update(
         &self,
@@ -114,11 +144,13 @@ pub enum LearningRate {
     Schedule(Schedule),
 }
 
-/// Optimizer state of one variable.
+/// Optimizer state of one variable: the base slots (EMA average, gradient
+/// accumulator) first, then the rule's, each with its shape (None: not kept).
 #[derive(Debug, Clone)]
 struct VarState {
     shape: Vec<usize>,
     slots: Vec<Vec<f32>>,
+    slot_shapes: Vec<Option<Vec<usize>>>,
 }
 
 /// The config keys every optimizer takes (Keras's `BaseOptimizer.get_config`).
@@ -139,7 +171,18 @@ const COMMON_KEYS: &[&str] = &[
 
 /// The optimizer names `Optimizer::new` knows.
 pub const OPTIMIZER_NAMES: &[&str] = &[
-    "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion",
+    "sgd",
+    "adam",
+    "adamw",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "adamax",
+    "nadam",
+    "lion",
+    "ftrl",
+    "lamb",
+    "adafactor",
 ];
 
 /// One Keras optimizer: shared settings, one update rule and its state.
@@ -151,48 +194,13 @@ pub struct Optimizer {
     weight_decay: Option<f64>,
     loss_scale_factor: Option<f64>,
     rule: Box<dyn Rule>,
+    ema: Option<Ema>,
+    accumulation_steps: Option<u64>,
     state: HashMap<VarId, VarState>,
     no_decay: HashSet<VarId>,
     /// Whether `build` or `apply` ran: Keras creates global state (Nadam's
     /// `u_product`) at build time, so it is listed from then on.
     built: bool,
-}
-
-fn rule_from(name: &str, config: &Attrs) -> Result<(Box<dyn Rule>, &'static [&'static str])> {
-    let key: String = name
-        .chars()
-        .filter(|c| *c != '_')
-        .collect::<String>()
-        .to_lowercase();
-    Ok(match key.as_str() {
-        "sgd" => (Box::new(sgd::Sgd::from_attrs(config)?), sgd::KEYS),
-        "adam" => (Box::new(adam::Adam::from_attrs(config)?), adam::KEYS),
-        "adamw" => (Box::new(adamw::adamw_from_attrs(config)?), adam::KEYS),
-        "rmsprop" => (
-            Box::new(rmsprop::RmsProp::from_attrs(config)?),
-            rmsprop::KEYS,
-        ),
-        "adagrad" => (
-            Box::new(adagrad::Adagrad::from_attrs(config)?),
-            adagrad::KEYS,
-        ),
-        "adadelta" => (
-            Box::new(adadelta::Adadelta::from_attrs(config)?),
-            adadelta::KEYS,
-        ),
-        "adamax" => (Box::new(adamax::Adamax::from_attrs(config)?), adamax::KEYS),
-        "nadam" => (Box::new(nadam::Nadam::from_attrs(config)?), nadam::KEYS),
-        "lion" => (Box::new(lion::Lion::from_attrs(config)?), lion::KEYS),
-        _ => {
-            return Err(Error::argument(
-                "optimizer",
-                format!(
-                    "unknown optimizer '{name}'. Known optimizers: [{}]",
-                    OPTIMIZER_NAMES.join(", ")
-                ),
-            ))
-        }
-    })
 }
 
 /// A float config value that must be positive when given.
@@ -211,7 +219,7 @@ impl Optimizer {
     /// from a Keras `get_config()` dict as attributes. `learning_rate` is a
     /// float; for a schedule, omit it and give `learning_rate_schedule` (the
     /// class name) plus `learning_rate_schedule.<key>` for each of its config
-    /// keys. EMA and gradient accumulation are refused, not ignored.
+    /// keys.
     pub fn new(name: &str, config: &Attrs) -> Result<Self> {
         let (rule, rule_keys) = rule_from(name, config)?;
         let op = rule.class_name();
@@ -228,18 +236,8 @@ impl Optimizer {
         let known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
         config.check_known(op, &known)?;
 
-        if config.bool(op, "use_ema", false)? {
-            return Err(Error::argument(
-                op,
-                "use_ema=True (an exponential moving average of the weights) is not supported yet",
-            ));
-        }
-        if config.opt_int(op, "gradient_accumulation_steps")?.is_some() {
-            return Err(Error::argument(
-                op,
-                "gradient_accumulation_steps is not supported yet; leave it None",
-            ));
-        }
+        let ema = Ema::from_attrs(op, config)?;
+        let accumulation_steps = base::accumulation_steps(op, config)?;
         let lr = if schedule_name.is_empty() {
             let v = config.float(op, "learning_rate", rule.default_learning_rate())?;
             LearningRate::Constant(v as f32)
@@ -270,6 +268,8 @@ impl Optimizer {
             weight_decay,
             loss_scale_factor,
             rule,
+            ema,
+            accumulation_steps,
             state: HashMap::new(),
             no_decay: HashSet::new(),
             built: false,
@@ -284,7 +284,27 @@ impl Optimizer {
     /// The per-variable slot names in the groups [`Optimizer::variables`]
     /// lists them by (each group variable by variable).
     pub fn slot_groups(&self) -> Vec<Vec<&'static str>> {
-        self.rule.slot_groups()
+        // Keras's base `build` adds these before the rule's own slots.
+        let mut groups = Vec::new();
+        if self.ema.is_some() {
+            groups.push(vec!["average"]);
+        }
+        if self.accumulation_steps.is_some() {
+            groups.push(vec!["gradient_accumulator"]);
+        }
+        groups.extend(self.rule.slot_groups());
+        groups
+    }
+
+    /// Slots kept by the optimizer itself, before the rule's.
+    fn base_slot_count(&self) -> usize {
+        usize::from(self.ema.is_some()) + usize::from(self.accumulation_steps.is_some())
+    }
+
+    /// Keras's public `iterations`: completed updates, i.e. the steps taken
+    /// divided by `gradient_accumulation_steps` when accumulating.
+    pub fn public_iterations(&self) -> u64 {
+        self.iterations / self.accumulation_steps.unwrap_or(1)
     }
 
     /// Steps taken so far.
@@ -300,6 +320,8 @@ impl Optimizer {
     pub fn learning_rate(&self) -> f32 {
         match &self.lr {
             LearningRate::Constant(v) => *v,
+            // Keras evaluates schedules at the raw step count, even when
+            // accumulating gradients.
             LearningRate::Schedule(s) => s.value(self.iterations as f64),
         }
     }
@@ -360,19 +382,31 @@ impl Optimizer {
             }
             return Ok(());
         }
-        let n: usize = shape.iter().product();
-        let slots = self
-            .rule
-            .slot_groups()
-            .iter()
-            .flatten()
-            .map(|name| vec![self.rule.slot_init(name); n])
-            .collect();
+        let base = self.base_slot_count();
+        let mut slots = Vec::new();
+        let mut slot_shapes = Vec::new();
+        for (k, name) in self.slot_groups().iter().flatten().enumerate() {
+            let slot_shape = if k < base {
+                Some(shape.to_vec())
+            } else {
+                self.rule.slot_shape(name, shape)
+            };
+            let n = slot_shape.as_ref().map_or(0, |s| s.iter().product());
+            // Base slots (average, accumulator) start at zero, as Keras's do.
+            let init = if k < base {
+                0.0
+            } else {
+                self.rule.slot_init(name)
+            };
+            slots.push(vec![init; n]);
+            slot_shapes.push(slot_shape);
+        }
         self.state.insert(
             id,
             VarState {
                 shape: shape.to_vec(),
                 slots,
+                slot_shapes,
             },
         );
         Ok(())
@@ -428,11 +462,62 @@ impl Optimizer {
             let s = scale as f32;
             flat.iter_mut().for_each(|g| map_inplace(g, |x| x / s));
         }
-        self.clip.apply(&mut flat);
+        self.built = true;
+        let base = self.base_slot_count();
+        // With accumulation, only every `steps`-th call updates (with the mean
+        // gradient); the others add into the accumulators.
+        let update_now = match self.accumulation_steps {
+            None => true,
+            Some(steps) => {
+                let acc_slot = base - 1;
+                let is_update = (self.iterations + 1).is_multiple_of(steps);
+                for (&id, g) in vars.iter().zip(flat.iter_mut()) {
+                    let st = self
+                        .state
+                        .get_mut(&id)
+                        .ok_or_else(|| slot_mismatch(op, 0))?;
+                    if is_update {
+                        base::take_mean(&mut st.slots[acc_slot], g, steps);
+                    } else {
+                        base::accumulate(&mut st.slots[acc_slot], g);
+                    }
+                }
+                is_update
+            }
+        };
+        if update_now {
+            self.update_variables(store, vars, flat)?;
+        }
+        if let Some(ema) = self.ema {
+            let public = self.public_iterations();
+            let overwrite = ema.overwrites(public);
+            // Keras averages every trainable variable the optimizer was built on.
+            for (&id, st) in self.state.iter_mut() {
+                let var = flat_mut(store.get_mut(id)?);
+                ema.update(public, &mut st.slots[0], var);
+                if overwrite {
+                    var.copy_from_slice(&st.slots[0]);
+                }
+            }
+        }
+        self.iterations += 1;
+        Ok(())
+    }
 
+    /// Clipping, weight decay and the rule's update of every variable.
+    fn update_variables(
+        &mut self,
+        store: &mut Store,
+        vars: &[VarId],
+        mut flat: Vec<Vec<f32>>,
+    ) -> Result<()> {
+        let op = self.rule.class_name();
+        let base = self.base_slot_count();
+        self.clip.apply(&mut flat);
         let step = Step {
             lr: self.learning_rate(),
-            iterations: self.iterations,
+            iterations: self.public_iterations(),
+            scheduled: matches!(self.lr, LearningRate::Schedule(_)),
         };
         if let Some(wd) = self.weight_decay {
             let wd = wd as f32;
@@ -442,8 +527,6 @@ impl Optimizer {
                 map_inplace(var, |w| w - w * wd * lr);
             }
         }
-
-        self.built = true;
         self.rule.begin_step(&step);
         for (&id, g) in vars.iter().zip(&flat) {
             let st = self
@@ -451,117 +534,9 @@ impl Optimizer {
                 .get_mut(&id)
                 .ok_or_else(|| slot_mismatch(op, 0))?;
             let var = flat_mut(store.get_mut(id)?);
-            self.rule.update(&step, var, g, &mut st.slots)?;
+            self.rule
+                .update_shaped(&step, &st.shape, var, g, &mut st.slots[base..])?;
         }
-        self.iterations += 1;
-        Ok(())
-    }
-
-    /// The optimizer's state in Keras's `optimizer.variables` order:
-    /// `iteration`, `learning_rate` (constant rates only), the slots group by
-    /// group and within a group variable by variable, then global scalars
-    /// (Nadam's `u_product`). Slot entries are named by the slot alone
-    /// (`"momentum"`); Keras names them `{variable.path with / as _}_{slot}`.
-    /// Variables never built or applied to are skipped.
-    pub fn variables(&self, vars: &[VarId]) -> Vec<(String, ArrayD<f32>)> {
-        let scalar = |v: f32| ArrayD::from_elem(IxDyn(&[]), v);
-        let mut out = vec![("iteration".to_string(), scalar(self.iterations as f32))];
-        if let LearningRate::Constant(v) = self.lr {
-            out.push(("learning_rate".to_string(), scalar(v)));
-        }
-        let groups = self.rule.slot_groups();
-        let mut offset = 0;
-        for group in &groups {
-            for &id in vars {
-                let Some(st) = self.state.get(&id) else {
-                    continue;
-                };
-                for (k, name) in group.iter().enumerate() {
-                    let data = st.slots[offset + k].clone();
-                    let arr = ArrayD::from_shape_vec(IxDyn(&st.shape), data)
-                        .unwrap_or_else(|_| ArrayD::zeros(IxDyn(&st.shape)));
-                    out.push((name.to_string(), arr));
-                }
-            }
-            offset += group.len();
-        }
-        if self.built {
-            for (name, v) in self.rule.globals() {
-                out.push((name.to_string(), scalar(v)));
-            }
-        }
-        out
-    }
-
-    /// Restores state saved by [`Optimizer::variables`] for the same `vars`
-    /// (which must have been built or applied to).
-    pub fn set_variables(&mut self, vars: &[VarId], values: Vec<ArrayD<f32>>) -> Result<()> {
-        let op = self.rule.class_name();
-        let expected = self.variables(vars);
-        if expected.len() != values.len() {
-            return Err(Error::argument(
-                op,
-                format!(
-                    "expected {} optimizer variables ({}). Received: {} values",
-                    expected.len(),
-                    expected
-                        .iter()
-                        .map(|(n, _)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    values.len()
-                ),
-            ));
-        }
-        for (i, ((name, want), got)) in expected.iter().zip(&values).enumerate() {
-            if want.shape() != got.shape() {
-                return Err(Error::shape(
-                    op,
-                    format!(
-                        "optimizer variable {i} ('{name}') of shape {}",
-                        fmt_shape(want.shape())
-                    ),
-                    format!("shape {}", fmt_shape(got.shape())),
-                ));
-            }
-        }
-        let mut values = values.into_iter();
-        let next_scalar = |values: &mut std::vec::IntoIter<ArrayD<f32>>| {
-            values
-                .next()
-                .and_then(|a| a.iter().next().copied())
-                .unwrap_or(0.0)
-        };
-        let it = next_scalar(&mut values);
-        if !(it.is_finite() && it >= 0.0) {
-            return Err(Error::argument(
-                op,
-                format!("the iteration count must be a non-negative integer. Received: {it}"),
-            ));
-        }
-        self.iterations = it.round() as u64;
-        if let LearningRate::Constant(v) = &mut self.lr {
-            *v = next_scalar(&mut values);
-        }
-        let groups = self.rule.slot_groups();
-        let mut offset = 0;
-        for group in &groups {
-            for &id in vars {
-                let Some(st) = self.state.get_mut(&id) else {
-                    continue;
-                };
-                for k in 0..group.len() {
-                    if let Some(a) = values.next() {
-                        st.slots[offset + k] = into_flat(a);
-                    }
-                }
-            }
-            offset += group.len();
-        }
-        let globals: Vec<f32> = values
-            .map(|a| a.iter().next().copied().unwrap_or(0.0))
-            .collect();
-        self.rule.set_globals(&globals);
         Ok(())
     }
 }
@@ -587,3 +562,5 @@ pub(crate) fn float_in(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_more;

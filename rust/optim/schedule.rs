@@ -30,6 +30,20 @@ pub enum Schedule {
         decay_rate: f64,
         staircase: bool,
     },
+    PolynomialDecay {
+        initial_learning_rate: f64,
+        decay_steps: f64,
+        end_learning_rate: f64,
+        power: f64,
+        cycle: bool,
+    },
+    CosineDecayRestarts {
+        initial_learning_rate: f64,
+        first_decay_steps: f64,
+        t_mul: f64,
+        m_mul: f64,
+        alpha: f64,
+    },
 }
 
 /// The schedule class names [`Schedule::from_attrs`] knows.
@@ -38,6 +52,8 @@ pub const SCHEDULE_NAMES: &[&str] = &[
     "PiecewiseConstantDecay",
     "CosineDecay",
     "InverseTimeDecay",
+    "PolynomialDecay",
+    "CosineDecayRestarts",
 ];
 
 fn key(prefix: &str, k: &str) -> String {
@@ -111,6 +127,22 @@ impl Schedule {
                 "warmup_target",
                 "warmup_steps",
             ],
+            "PolynomialDecay" => &[
+                "initial_learning_rate",
+                "decay_steps",
+                "end_learning_rate",
+                "power",
+                "cycle",
+                "name",
+            ],
+            "CosineDecayRestarts" => &[
+                "initial_learning_rate",
+                "first_decay_steps",
+                "t_mul",
+                "m_mul",
+                "alpha",
+                "name",
+            ],
             _ => {
                 return Err(Error::argument(
                     "learning_rate_schedule",
@@ -169,6 +201,20 @@ impl Schedule {
                 }
                 Schedule::PiecewiseConstantDecay { boundaries, values }
             }
+            "PolynomialDecay" => Schedule::PolynomialDecay {
+                initial_learning_rate: required(op, config, &k("initial_learning_rate"))?,
+                decay_steps: positive_steps(op, config, &k("decay_steps"))?,
+                end_learning_rate: config.float(op, &k("end_learning_rate"), 0.0001)?,
+                power: config.float(op, &k("power"), 1.0)?,
+                cycle: config.bool(op, &k("cycle"), false)?,
+            },
+            "CosineDecayRestarts" => Schedule::CosineDecayRestarts {
+                initial_learning_rate: required(op, config, &k("initial_learning_rate"))?,
+                first_decay_steps: positive_steps(op, config, &k("first_decay_steps"))?,
+                t_mul: config.float(op, &k("t_mul"), 2.0)?,
+                m_mul: config.float(op, &k("m_mul"), 1.0)?,
+                alpha: config.float(op, &k("alpha"), 0.0)?,
+            },
             _ => Schedule::CosineDecay {
                 initial_learning_rate: required(op, config, &k("initial_learning_rate"))?,
                 decay_steps: positive_steps(op, config, &k("decay_steps"))?,
@@ -212,6 +258,53 @@ impl Schedule {
                 // integer step, comparing with the float boundary is the same.
                 let i = boundaries.iter().take_while(|&&b| step > b).count();
                 values[i] as f32
+            }
+            Schedule::PolynomialDecay {
+                initial_learning_rate,
+                decay_steps,
+                end_learning_rate,
+                power,
+                cycle,
+            } => {
+                // Keras's float32 graph: every operand is cast to float32 first.
+                let init = *initial_learning_rate as f32;
+                let end = *end_learning_rate as f32;
+                let mut ds = *decay_steps as f32;
+                let mut step = s;
+                if *cycle {
+                    let multiplier = if step == 0.0 { 1.0 } else { (step / ds).ceil() };
+                    ds *= multiplier;
+                } else {
+                    step = step.min(ds);
+                }
+                let p = step / ds;
+                (init - end) * (1.0 - p).powf(*power as f32) + end
+            }
+            Schedule::CosineDecayRestarts {
+                initial_learning_rate,
+                first_decay_steps,
+                t_mul,
+                m_mul,
+                alpha,
+            } => {
+                let init = *initial_learning_rate as f32;
+                let t_mul = *t_mul as f32;
+                let alpha = *alpha as f32;
+                let mut fraction = s / *first_decay_steps as f32;
+                let i_restart = if t_mul == 1.0 {
+                    let i = fraction.floor();
+                    fraction -= i;
+                    i
+                } else {
+                    // Restart i starts after sum_{j<i} t_mul^j = (1 - t^i) / (1 - t) periods.
+                    let i = ((1.0 - fraction * (1.0 - t_mul)).ln() / t_mul.ln()).floor();
+                    let sum_r = (1.0 - t_mul.powf(i)) / (1.0 - t_mul);
+                    fraction = (fraction - sum_r) / t_mul.powf(i);
+                    i
+                };
+                let m_fac = (*m_mul as f32).powf(i_restart);
+                let cosine = 0.5 * m_fac * (1.0 + (std::f32::consts::PI * fraction).cos());
+                init * ((1.0 - alpha) * cosine + alpha)
             }
             Schedule::CosineDecay {
                 initial_learning_rate,

@@ -270,8 +270,11 @@ fn unknown_names_and_keys_are_refused_by_name() {
     assert!(err.to_string().contains("adam, adamw"), "{err}");
     let err = Optimizer::new("adam", &Attrs::new().with("beta1", Attr::Float(0.9))).unwrap_err();
     assert!(err.to_string().contains("'beta1'"), "{err}");
-    let err = Optimizer::new("adam", &Attrs::new().with("use_ema", Attr::Bool(true))).unwrap_err();
-    assert!(err.to_string().contains("use_ema"), "{err}");
+    let bad_ema = Attrs::new()
+        .with("use_ema", Attr::Bool(true))
+        .with("ema_momentum", Attr::Float(1.5));
+    let err = Optimizer::new("adam", &bad_ema).unwrap_err();
+    assert!(err.to_string().contains("ema_momentum"), "{err}");
 }
 
 #[test]

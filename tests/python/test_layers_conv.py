@@ -262,7 +262,7 @@ def test_filters_must_be_positive(cls, filters):
         ({"kernel_size": 3, "strides": 0}, "strides"),
         ({"kernel_size": 3, "dilation_rate": (1, 0)}, "dilation_rate"),
         ({"kernel_size": 3, "padding": "full"}, "padding"),
-        ({"kernel_size": 3, "data_format": "channels_first"}, "channels_last"),
+        ({"kernel_size": 3, "data_format": "channels_middle"}, "data_format"),
         ({"kernel_size": 3, "strides": 2, "dilation_rate": 2}, "dilation_rate"),
     ],
 )

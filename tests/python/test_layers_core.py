@@ -219,7 +219,7 @@ def test_dense_initializers_regularizers_constraints_by_name():
     assert config["kernel_initializer"] == {
         "module": "keras.initializers",
         "class_name": "HeNormal",
-        "config": {"seed": None},
+        "config": {"seed": None, "input_axes": None, "output_axes": None},
         "registered_name": None,
     }
     assert config["kernel_regularizer"] == {

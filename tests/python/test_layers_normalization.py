@@ -248,10 +248,16 @@ def test_layer_norm_config_defaults_match_keras():
     assert config["center"] is True and config["scale"] is True
 
 
-def test_layer_norm_rms_scaling_is_not_silently_ignored():
-    assert layers.LayerNormalization(rms_scaling=False).get_config()["axis"] == -1
-    with pytest.raises(ValueError, match="rms_scaling"):
-        layers.LayerNormalization(rms_scaling=True, name="ln_rms")
+def test_layer_norm_rms_scaling_divides_by_the_standard_deviation_as_keras():
+    # Keras's deprecated rms_scaling: x / sqrt(var + eps) * gamma, no beta (its
+    # Keras 3 outputs are in test_layers_normalization_more.py).
+    assert layers.LayerNormalization(rms_scaling=False).get_config()["rms_scaling"] is False
+    with pytest.warns(UserWarning, match="deprecated"):
+        layer = layers.LayerNormalization(rms_scaling=True, name="ln_rms")
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    expected = x / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(layer(x), expected, rtol=1e-5, atol=1e-6)
+    assert [w.name for w in layer.weights] == ["gamma"]
 
 
 def test_layer_norm_errors():

@@ -222,7 +222,7 @@ def test_wrong_rank_names_layer_expected_and_received(cls, expected, shape):
         ({"pool_size": (2, 2, 2)}, "pool_size"),
         ({"strides": 0}, "strides"),
         ({"padding": "causal"}, "padding"),
-        ({"data_format": "channels_first"}, "channels_last"),
+        ({"data_format": "channels_middle"}, "data_format"),
     ],
 )
 def test_pooling_invalid_arguments(kwargs, arg):

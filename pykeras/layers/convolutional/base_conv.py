@@ -1,24 +1,27 @@
-"""The base of Conv1D and Conv2D: channels-last convolution, bias, activation."""
+"""The base of Conv1D, Conv2D and Conv3D: convolution, bias, activation."""
 
 from pykeras import activations, constraints, initializers, regularizers
+from pykeras.layers.convolutional import _conv_nd
+from pykeras.layers.convolutional._conv_args import (
+    check_channels,
+    check_fits,
+    conv_output_length,
+    data_format_arg,
+    join_shape,
+    padding_arg,
+    split_shape,
+    window_args,
+)
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
-from pykeras.layers.validation import int_tuple, positive_int
+from pykeras.layers.validation import positive_int
 from pykeras.ops._dispatch import run
 
-
-def conv_output_length(length, kernel, stride, dilation, padding):
-    """One spatial output size, as Keras computes it (None stays None)."""
-    if length is None:
-        return None
-    window = (kernel - 1) * dilation + 1
-    if padding == "same":
-        return -(-length // stride)
-    return max(0, (length - window) // stride + 1)
+__all__ = ["BaseConv", "conv_output_length"]
 
 
 class BaseConv(Layer):
-    """N-D convolution over channels-last inputs (N = 1 or 2)."""
+    """N-D convolution (N = 1, 2 or 3), channels last or first, with groups."""
 
     rank = None
 
@@ -43,32 +46,16 @@ class BaseConv(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        n = self.rank
         self.filters = positive_int(filters, "filters", self.name)
-        self.kernel_size = int_tuple(kernel_size, n, "kernel_size", self.name)
-        self.strides = int_tuple(strides, n, "strides", self.name)
-        self.dilation_rate = int_tuple(dilation_rate, n, "dilation_rate", self.name)
-        padding = str(padding).lower()
-        if padding not in ("valid", "same"):
+        window_args(self, self.rank, kernel_size, strides, dilation_rate)
+        self.padding = padding_arg(padding, self.name, allow_causal=self.rank == 1)
+        self.data_format = data_format_arg(data_format, self.name)
+        self.groups = positive_int(groups, "groups", self.name)
+        if self.filters % self.groups:
             raise ValueError(
-                f"Layer '{self.name}' expected padding 'valid' or 'same'. "
-                f"Received: padding={padding!r}"
+                f"Layer '{self.name}': the number of filters must be evenly divisible by the "
+                f"number of groups. Received: groups={groups}, filters={filters}"
             )
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"Layer '{self.name}': strides > 1 together with dilation_rate > 1 is not "
-                f"supported. Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
-            )
-        if data_format not in (None, "channels_last"):
-            raise ValueError(
-                f"Layer '{self.name}' supports data_format='channels_last' only. "
-                f"Received: data_format={data_format!r}"
-            )
-        if groups != 1:
-            raise ValueError(f"Layer '{self.name}' supports groups=1 only. Received: {groups}")
-        self.padding = padding
-        self.data_format = data_format
-        self.groups = groups
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -77,17 +64,21 @@ class BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=n + 2)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def build(self, input_shape):
-        channels = input_shape[-1]
-        if channels is None:
+        _, _, channels = split_shape(input_shape, self.data_format)
+        check_channels(self, channels, input_shape)
+        if channels % self.groups:
             raise ValueError(
-                f"Layer '{self.name}' needs a known channel dimension (the last axis). "
-                f"Received: input_shape={tuple(input_shape)}"
+                f"Layer '{self.name}': the number of input channels must be evenly divisible "
+                f"by the number of groups. Received groups={self.groups}, but the input has "
+                f"{channels} channels (full input shape is {tuple(input_shape)})."
             )
+        windows = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
+        check_fits(self, input_shape, windows, self.padding)
         self.kernel = self.add_weight(
-            shape=self.kernel_size + (channels, self.filters),
+            shape=self.kernel_size + (channels // self.groups, self.filters),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
@@ -102,29 +93,27 @@ class BaseConv(Layer):
                 constraint=self.bias_constraint,
                 name="bias",
             )
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
+        axis = 1 if self.data_format == "channels_first" else -1
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        spatial = [
+        batch, spatial, _ = split_shape(input_shape, self.data_format)
+        out = [
             conv_output_length(length, k, s, d, self.padding)
-            for length, k, s, d in zip(
-                input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate
-            )
+            for length, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
         ]
-        return (input_shape[0], *spatial, self.filters)
+        return join_shape(batch, out, self.filters, self.data_format)
 
     def call(self, inputs):
-        x = run(
-            f"conv{self.rank}d",
-            [inputs, self.kernel],
-            strides=list(self.strides),
-            padding=self.padding,
-            dilation_rate=list(self.dilation_rate),
+        x = _conv_nd.to_channels_last(inputs, self.rank, self.data_format)
+        x = _conv_nd.conv(
+            x, self.kernel, self.strides, self.padding, self.dilation_rate, self.groups
         )
         if self.use_bias:
             x = run("bias_add", [x, self.bias])
-        return self.activation(x)
+        # After the transpose back: an activation over an axis (softmax) sees Keras's axes.
+        return self.activation(_conv_nd.from_channels_last(x, self.rank, self.data_format))
 
     def get_config(self):
         config = super().get_config()
@@ -134,7 +123,7 @@ class BaseConv(Layer):
                 "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides),
                 "padding": self.padding,
-                "data_format": "channels_last",
+                "data_format": self.data_format,
                 "dilation_rate": list(self.dilation_rate),
                 "groups": self.groups,
                 "activation": activations.serialize(self.activation),

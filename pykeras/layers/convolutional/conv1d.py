@@ -10,7 +10,9 @@ class Conv1D(BaseConv):
         filters: the number of output channels.
         kernel_size: an int or a 1-tuple, the window length.
         strides: an int or a 1-tuple (default 1).
-        padding: "valid" (default) or "same".
+        padding: "valid" (default), "same" or "causal" (output t sees inputs up to t).
+        data_format: "channels_last" (default) or "channels_first".
+        groups: split the channels into this many independent convolutions.
         dilation_rate: an int or a 1-tuple (default 1).
         activation, use_bias, *_initializer, *_regularizer, *_constraint: as in Dense.
 

@@ -10,7 +10,9 @@ class Conv2D(BaseConv):
         filters: the number of output channels.
         kernel_size: an int or a pair, the window height and width.
         strides: an int or a pair (default 1).
-        padding: "valid" (default) or "same".
+        padding: "valid" (default), "same".
+        data_format: "channels_last" (default) or "channels_first".
+        groups: split the channels into this many independent convolutions.
         dilation_rate: an int or a pair (default 1).
         activation, use_bias, *_initializer, *_regularizer, *_constraint: as in Dense.
 

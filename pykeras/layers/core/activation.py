@@ -16,6 +16,9 @@ class Activation(Layer):
     array([0., 2.], dtype=float32)
     """
 
+    # Passes a Keras mask on unchanged, as in Keras.
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

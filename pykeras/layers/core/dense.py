@@ -31,6 +31,9 @@ class Dense(Layer):
     (2, 4)
     """
 
+    # Passes a Keras mask on unchanged, as in Keras.
+    supports_masking = True
+
     def __init__(
         self,
         units,

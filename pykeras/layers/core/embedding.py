@@ -1,6 +1,6 @@
 """Embedding: turns integer ids into dense vectors."""
 
-from pykeras import constraints, initializers, regularizers
+from pykeras import constraints, initializers, ops, regularizers
 from pykeras.layers.layer import Layer
 from pykeras.layers.validation import positive_int
 from pykeras.ops._dispatch import run
@@ -15,7 +15,9 @@ class Embedding(Layer):
         embeddings_initializer: initializer of the table (default "uniform").
         embeddings_regularizer: optional regularizer of the table.
         embeddings_constraint: optional constraint on the table.
-        mask_zero: not supported beyond False.
+        mask_zero: whether id 0 is padding: the layer then attaches a mask
+            (`ids != 0`) to its output, which recurrent layers and other
+            mask-aware layers downstream use to skip those steps.
         input_length: accepted for Keras 2 code; ignored.
 
     Input shape: `(batch, ...)` of ids. Output shape: `(batch, ..., output_dim)`.
@@ -40,9 +42,8 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = positive_int(input_dim, "input_dim", self.name)
         self.output_dim = positive_int(output_dim, "output_dim", self.name)
-        if mask_zero:
-            raise ValueError(f"Layer '{self.name}' does not support mask_zero=True yet.")
-        self.mask_zero = mask_zero
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         self.input_length = input_length
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
@@ -68,6 +69,11 @@ class Embedding(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
 
     def get_config(self):
         config = super().get_config()

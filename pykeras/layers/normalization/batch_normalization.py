@@ -28,6 +28,9 @@ class BatchNormalization(Layer):
             optional regularizers and constraints.
     """
 
+    # Passes a Keras mask on unchanged, as in Keras.
+    supports_masking = True
+
     def __init__(
         self,
         axis=-1,

@@ -1,8 +1,10 @@
 """LayerNormalization: normalises each sample over its feature axes."""
 
+import warnings
+
 import numpy as np
 
-from pykeras import constraints, initializers, regularizers
+from pykeras import constraints, initializers, ops, regularizers
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
 
@@ -18,12 +20,19 @@ class LayerNormalization(Layer):
         scale: whether to multiply by `gamma`.
         beta_initializer, gamma_initializer, beta_regularizer,
         gamma_regularizer, beta_constraint, gamma_constraint: as usual.
+        rms_scaling: (deprecated in Keras, kept for its files) divide by
+            `sqrt(variance + epsilon)` without centering, then multiply by
+            `gamma`; there is no `beta`. `RMSNormalization` is the true RMS
+            normalization.
 
     Example:
 
     >>> LayerNormalization()(np.array([[1.0, 3.0]])).round(3)
     array([[-0.999,  0.999]], dtype=float32)
     """
+
+    # Passes a Keras mask on unchanged, as in Keras.
+    supports_masking = True
 
     def __init__(
         self,
@@ -39,13 +48,20 @@ class LayerNormalization(Layer):
         gamma_constraint=None,
         **kwargs,
     ):
-        rms_scaling = kwargs.pop("rms_scaling", False)
+        rms_scaling = bool(kwargs.pop("rms_scaling", False))
         super().__init__(**kwargs)
         if rms_scaling:
-            # Ignoring it would silently compute a different function.
-            raise ValueError(
-                f"Layer '{self.name}' does not support rms_scaling=True yet. "
-                f"Received: rms_scaling={rms_scaling!r}"
+            warnings.warn(
+                "You passed `rms_scaling=True`, which is deprecated. This argument scales the "
+                "input by the variance, not the root mean square. To use RMS Normalization, "
+                "use `keras.layers.RMSNormalization` instead.",
+                stacklevel=2,
+            )
+        self.rms_scaling = rms_scaling
+        if not isinstance(axis, (int, list, tuple)) or isinstance(axis, bool):
+            raise TypeError(
+                f"Layer '{self.name}' expected an int or a list/tuple of ints for the argument "
+                f"'axis'. Received: axis={axis!r}"
             )
         self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else int(axis)
         self.epsilon = float(epsilon)
@@ -77,9 +93,10 @@ class LayerNormalization(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         self._param_shape = shape
+        self._rank = len(input_shape)
         self.gamma = None
         self.beta = None
-        if self.scale:
+        if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(
                 shape=shape,
                 initializer=self.gamma_initializer,
@@ -87,7 +104,7 @@ class LayerNormalization(Layer):
                 constraint=self.gamma_constraint,
                 name="gamma",
             )
-        if self.center:
+        if self.center and not self.rms_scaling:
             self.beta = self.add_weight(
                 shape=shape,
                 initializer=self.beta_initializer,
@@ -98,11 +115,26 @@ class LayerNormalization(Layer):
         self.built = True
 
     def call(self, inputs):
+        if self.rms_scaling:
+            axes = self._axes(self._rank)
+            variance = ops.var(inputs, axis=axes, keepdims=True)
+            out = ops.multiply(inputs, ops.rsqrt(ops.add(variance, self.epsilon)))
+            return ops.multiply(out, self._broadcast(self.gamma, self._rank))
         gamma = self.gamma if self.scale else np.ones(self._param_shape, np.float32)
         beta = self.beta if self.center else np.zeros(self._param_shape, np.float32)
         return run("layer_norm", [inputs, gamma, beta], axis=self.axis, epsilon=self.epsilon)
 
+    def _broadcast(self, weight, rank):
+        axes = self._axes(rank)
+        if axes == [rank - 1]:
+            return weight
+        shape = [1] * rank
+        for a, size in zip(axes, self._param_shape):
+            shape[a] = size
+        return ops.reshape(weight, shape)
+
     def compute_output_shape(self, input_shape):
+        self._axes(len(input_shape))
         return tuple(input_shape)
 
     def get_config(self):
@@ -113,6 +145,7 @@ class LayerNormalization(Layer):
                 "epsilon": self.epsilon,
                 "center": self.center,
                 "scale": self.scale,
+                "rms_scaling": self.rms_scaling,
                 "beta_initializer": initializers.serialize(self.beta_initializer),
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),

@@ -10,6 +10,7 @@ class AveragePooling1D(BasePooling):
         pool_size: an int or a 1-tuple, the window size (default 2).
         strides: the step between windows (default: pool_size).
         padding: "valid" (default) or "same".
+        data_format: "channels_last" (default) or "channels_first".
 
     Example:
 

@@ -1,37 +1,52 @@
 """The base of the global pooling layers: one value per channel."""
 
+from pykeras.layers.convolutional import _conv_nd
+from pykeras.layers.convolutional._conv_args import data_format_arg
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
 
 
 class BaseGlobalPooling(Layer):
-    """Max or average over all spatial axes of channels-last inputs."""
+    """Max or average over all spatial axes, channels last or first."""
 
     rank = None
     mode = None
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(
-                f"Layer '{self.name}' supports data_format='channels_last' only. "
-                f"Received: data_format={data_format!r}"
-            )
-        self.data_format = data_format
+        self.data_format = data_format_arg(data_format, self.name)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        if self.keepdims:
-            return (input_shape[0],) + (1,) * self.rank + (input_shape[-1],)
-        return (input_shape[0], input_shape[-1])
+        channels_first = self.data_format == "channels_first"
+        channels = input_shape[1] if channels_first else input_shape[-1]
+        if not self.keepdims:
+            return (input_shape[0], channels)
+        ones = (1,) * self.rank
+        return (
+            (input_shape[0], channels, *ones)
+            if channels_first
+            else (input_shape[0], *ones, channels)
+        )
 
     def call(self, inputs):
-        return run(f"global_{self.mode}_pool{self.rank}d", [inputs], keepdims=self.keepdims)
+        n = self.rank
+        if n == 3:
+            # No 3-D primitive: a plain reduction over the spatial axes.
+            first = self.data_format == "channels_first"
+            axes = [2, 3, 4] if first else [1, 2, 3]
+            op = "mean" if self.mode == "avg" else "max"
+            return run(op, [inputs], axis=axes, keepdims=self.keepdims)
+        x = _conv_nd.to_channels_last(inputs, n, self.data_format)
+        x = run(f"global_{self.mode}_pool{n}d", [x], keepdims=self.keepdims)
+        if self.keepdims:
+            return _conv_nd.from_channels_last(x, n, self.data_format)
+        return x
 
     def get_config(self):
         config = super().get_config()
-        config.update({"data_format": "channels_last", "keepdims": self.keepdims})
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
         return config

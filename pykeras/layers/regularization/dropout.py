@@ -16,7 +16,9 @@ class Dropout(Layer):
 
     Args:
         rate: float in [0, 1), the fraction of units to drop.
-        noise_shape: not supported beyond None (the full input shape).
+        noise_shape: the shape of the binary mask, broadcast against the
+            inputs (None entries take the inputs' size): `(batch, 1, features)`
+            drops the same features at every timestep. Default: the inputs' shape.
         seed: int, makes the masks repeatable.
 
     Example:
@@ -27,6 +29,9 @@ class Dropout(Layer):
            [1., 1.]], dtype=float32)
     """
 
+    # Passes a Keras mask on unchanged, as in Keras.
+    supports_masking = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
@@ -34,24 +39,31 @@ class Dropout(Layer):
                 f"Layer '{self.name}' received an invalid value for `rate`, expected a float "
                 f"in the range [0, 1). Received: rate={rate!r}"
             )
-        if noise_shape is not None:
-            raise ValueError(
-                f"Layer '{self.name}' does not support `noise_shape` yet. "
-                f"Received: noise_shape={noise_shape!r}"
-            )
         self.rate = float(rate)
-        self.noise_shape = noise_shape
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         if seed is None:
             from pykeras.random import _stream as random
 
             seed = int(random.make_rng().integers(0, 2**31 - 1))
         self._op_seed = int(seed)
+        if self.noise_shape is not None:
+            from pykeras.random.seed_generator import SeedGenerator
+
+            self._seed_generator = SeedGenerator(self._op_seed)
         self.built = True
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
+        if self.noise_shape is not None:
+            # A broadcast mask: drawn from this layer's SeedGenerator, so
+            # each compiled step draws a new one.
+            from pykeras import random
+
+            return random.dropout(
+                inputs, self.rate, noise_shape=self.noise_shape, seed=self._seed_generator
+            )
         return run(
             "dropout",
             [inputs],
@@ -68,5 +80,6 @@ class Dropout(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
+        noise = None if self.noise_shape is None else list(self.noise_shape)
+        config.update({"rate": self.rate, "noise_shape": noise, "seed": self.seed})
         return config

@@ -1,20 +1,27 @@
-"""UpSampling2D: repeats rows and columns of images (nearest neighbour)."""
-
-import numpy as np
+"""UpSampling2D: enlarges images by repeating (nearest) or interpolating rows and columns."""
 
 from pykeras import ops
+from pykeras.layers.convolutional import _conv_nd
+from pykeras.layers.convolutional._conv_args import data_format_arg
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
+from pykeras.layers.reshaping._spatial import repeat_axes, scaled, spatial_axes
 from pykeras.layers.validation import int_tuple
+
+_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 
 
 class UpSampling2D(Layer):
-    """Repeats each row `size[0]` times and each column `size[1]` times.
+    """Upsampling layer for 2D inputs.
+
+    "nearest" repeats each row `size[0]` times and each column `size[1]`
+    times; the other interpolations resize with `ops.image.resize`, as Keras.
 
     Args:
         size: an int or a pair of ints, the upsampling factors.
-        data_format: only "channels_last" is supported.
-        interpolation: only "nearest" is supported.
+        data_format: "channels_last" (default) or "channels_first".
+        interpolation: "nearest" (default), "bilinear", "bicubic",
+            "lanczos3" or "lanczos5".
 
     Example:
 
@@ -24,41 +31,39 @@ class UpSampling2D(Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last") or interpolation != "nearest":
+        if interpolation not in _INTERPOLATIONS:
             raise ValueError(
-                f"Layer '{self.name}' supports data_format='channels_last' and "
-                f"interpolation='nearest' only. Received: data_format={data_format!r}, "
-                f"interpolation={interpolation!r}"
+                f"Layer '{self.name}': `interpolation` must be one of {_INTERPOLATIONS}. "
+                f"Received: interpolation={interpolation!r}"
             )
         self.size = int_tuple(size, 2, "size", self.name)
-        self.data_format = data_format
+        self.data_format = data_format_arg(data_format, self.name)
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        h, w = input_shape[1], input_shape[2]
-        return (
-            input_shape[0],
-            None if h is None else h * self.size[0],
-            None if w is None else w * self.size[1],
-            input_shape[3],
-        )
+        return scaled(input_shape, spatial_axes(2, self.data_format), self.size)
 
     def call(self, inputs):
-        _, h, w, c = inputs.shape
-        sh, sw = self.size
-        x = ops.reshape(inputs, (-1, h, 1, w, 1, c))
-        # Broadcasting against ones repeats; the gradient sums over the copies.
-        x = ops.multiply(x, np.ones((1, 1, sh, 1, sw, 1), np.float32))
-        return ops.reshape(x, (-1, h * sh, w * sw, c))
+        if self.interpolation == "nearest":
+            return repeat_axes(inputs, list(self.size), spatial_axes(2, self.data_format))
+        x = _conv_nd.to_channels_last(inputs, 2, self.data_format)
+        _, h, w, _ = x.shape
+        x = ops.image.resize(
+            x,
+            (h * self.size[0], w * self.size[1]),
+            interpolation=self.interpolation,
+            data_format="channels_last",
+        )
+        return _conv_nd.from_channels_last(x, 2, self.data_format)
 
     def get_config(self):
         config = super().get_config()
         config.update(
             {
                 "size": list(self.size),
-                "data_format": "channels_last",
+                "data_format": self.data_format,
                 "interpolation": self.interpolation,
             }
         )

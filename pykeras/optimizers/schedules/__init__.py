@@ -3,6 +3,7 @@
 import difflib
 
 from pykeras.optimizers.schedules.cosine_decay import CosineDecay
+from pykeras.optimizers.schedules.cosine_decay_restarts import CosineDecayRestarts
 from pykeras.optimizers.schedules.exponential_decay import ExponentialDecay
 from pykeras.optimizers.schedules.inverse_time_decay import InverseTimeDecay
 from pykeras.optimizers.schedules.learning_rate_schedule import (
@@ -10,15 +11,18 @@ from pykeras.optimizers.schedules.learning_rate_schedule import (
     serialize,
 )
 from pykeras.optimizers.schedules.piecewise_constant_decay import PiecewiseConstantDecay
+from pykeras.optimizers.schedules.polynomial_decay import PolynomialDecay
 
 ALL_OBJECTS = {
     cls.__name__: cls
     for cls in (
         CosineDecay,
+        CosineDecayRestarts,
         ExponentialDecay,
         InverseTimeDecay,
         LearningRateSchedule,
         PiecewiseConstantDecay,
+        PolynomialDecay,
     )
 }
 
@@ -52,10 +56,12 @@ def deserialize(config, custom_objects=None):
 
 __all__ = [
     "CosineDecay",
+    "CosineDecayRestarts",
     "ExponentialDecay",
     "InverseTimeDecay",
     "LearningRateSchedule",
     "PiecewiseConstantDecay",
+    "PolynomialDecay",
     "deserialize",
     "serialize",
 ]

@@ -1,0 +1,103 @@
+"""Argument checks and shape rules shared by the convolution layers, with
+Keras 3's rules and messages naming the layer."""
+
+from pykeras.layers.validation import int_tuple
+
+
+def conv_output_length(length, kernel, stride, dilation, padding):
+    """One spatial output size, as Keras computes it (None stays None)."""
+    if length is None:
+        return None
+    window = (kernel - 1) * dilation + 1
+    if padding == "same" or padding == "causal":
+        return -(-length // stride)
+    return max(0, (length - window) // stride + 1)
+
+
+def transpose_output_length(length, kernel, stride, dilation, padding, output_padding):
+    """One spatial output size of a transposed convolution: that of the
+    padding Keras's JAX backend applies (`lax.conv_transpose`)."""
+    if length is None:
+        return None
+    from pykeras.ops._nn_resample import _transpose_pads
+
+    window = (kernel - 1) * dilation + 1
+    left, right = _transpose_pads(kernel, stride, dilation, padding, output_padding)
+    return (length - 1) * stride + 1 + left + right - window + 1
+
+
+def data_format_arg(value, layer_name):
+    """`value` checked: None (Keras's default, channels last) or one of the two formats."""
+    if value is None:
+        from pykeras.ops._image_common import default_data_format
+
+        return default_data_format()
+    text = str(value).lower()
+    if text not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"Layer '{layer_name}': the `data_format` argument must be one of "
+            f"{{'channels_first', 'channels_last'}}. Received: data_format={value!r}"
+        )
+    return text
+
+
+def padding_arg(value, layer_name, allow_causal=False):
+    text = str(value).lower()
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if text not in allowed:
+        raise ValueError(
+            f"Layer '{layer_name}': the `padding` argument must be one of {allowed}. "
+            f"Received: padding={value!r}"
+        )
+    return text
+
+
+def window_args(layer, rank, kernel_size, strides, dilation_rate):
+    """Sets kernel_size, strides and dilation_rate on `layer`, checked as Keras does."""
+    layer.kernel_size = int_tuple(kernel_size, rank, "kernel_size", layer.name)
+    layer.strides = int_tuple(strides, rank, "strides", layer.name)
+    layer.dilation_rate = int_tuple(dilation_rate, rank, "dilation_rate", layer.name)
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(
+            f"Layer '{layer.name}': `strides > 1` not supported in conjunction with "
+            f"`dilation_rate > 1`. Received: strides={layer.strides} and "
+            f"dilation_rate={layer.dilation_rate}"
+        )
+
+
+def split_shape(input_shape, data_format):
+    """(batch, spatial sizes, channels) of a batched input shape."""
+    shape = tuple(input_shape)
+    if data_format == "channels_first":
+        return shape[0], list(shape[2:]), shape[1]
+    return shape[0], list(shape[1:-1]), shape[-1]
+
+
+def join_shape(batch, spatial, channels, data_format):
+    if data_format == "channels_first":
+        return (batch, channels, *spatial)
+    return (batch, *spatial, channels)
+
+
+def check_channels(layer, channels, input_shape):
+    if channels is None:
+        raise ValueError(
+            f"Layer '{layer.name}' needs a known channel dimension "
+            f"({'axis 1' if layer.data_format == 'channels_first' else 'the last axis'}). "
+            f"Received: input_shape={tuple(input_shape)}"
+        )
+
+
+def check_fits(layer, input_shape, windows, padding):
+    """Raises when a kernel is larger than an unpadded input (a 0-sized output)."""
+    _, spatial, _ = split_shape(input_shape, layer.data_format)
+    if padding != "valid":
+        return
+    for size, window in zip(spatial, windows):
+        if size is not None and size < window:
+            raise ValueError(
+                f"Layer '{layer.name}': the kernel window (size {window} with dilation) is "
+                f"larger than the input along a spatial axis with padding='valid', which "
+                f"would give an empty output. Received: input_shape={tuple(input_shape)}, "
+                f"kernel_size={layer.kernel_size}, dilation_rate={layer.dilation_rate}"
+            )

@@ -1,0 +1,146 @@
+"""The base of SeparableConv1D and SeparableConv2D."""
+
+from pykeras import activations, constraints, initializers, regularizers
+from pykeras.layers.convolutional import _conv_nd
+from pykeras.layers.convolutional._conv_args import (
+    check_channels,
+    check_fits,
+    conv_output_length,
+    data_format_arg,
+    join_shape,
+    padding_arg,
+    split_shape,
+    window_args,
+)
+from pykeras.layers.input_spec import InputSpec
+from pykeras.layers.layer import Layer
+from pykeras.layers.validation import positive_int
+from pykeras.ops._dispatch import run
+
+
+class BaseSeparableConv(Layer):
+    """A depthwise convolution (`depthwise_kernel`, shape `kernel_size +
+    (in_channels, depth_multiplier)`) then a pointwise one
+    (`pointwise_kernel`, shape `(1,) * rank + (in_channels * depth_multiplier,
+    filters)`), then the bias and activation, as Keras."""
+
+    rank = None
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        depth_multiplier=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = positive_int(filters, "filters", self.name)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", self.name)
+        window_args(self, self.rank, kernel_size, strides, dilation_rate)
+        self.padding = padding_arg(padding, self.name)
+        self.data_format = data_format_arg(data_format, self.name)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def build(self, input_shape):
+        _, _, channels = split_shape(input_shape, self.data_format)
+        check_channels(self, channels, input_shape)
+        windows = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
+        check_fits(self, input_shape, windows, self.padding)
+        self.depthwise_kernel = self.add_weight(
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+            name="depthwise_kernel",
+        )
+        self.pointwise_kernel = self.add_weight(
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+            name="pointwise_kernel",
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+        axis = 1 if self.data_format == "channels_first" else -1
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        batch, spatial, _ = split_shape(input_shape, self.data_format)
+        out = [
+            conv_output_length(length, k, s, d, self.padding)
+            for length, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
+        ]
+        return join_shape(batch, out, self.filters, self.data_format)
+
+    def call(self, inputs):
+        n = self.rank
+        x = _conv_nd.to_channels_last(inputs, n, self.data_format)
+        x = _conv_nd.depthwise(
+            x, self.depthwise_kernel, self.strides, self.padding, self.dilation_rate
+        )
+        x = _conv_nd.conv(x, self.pointwise_kernel, [1] * n, "valid", [1] * n)
+        if self.use_bias:
+            x = run("bias_add", [x, self.bias])
+        return self.activation(_conv_nd.from_channels_last(x, n, self.data_format))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "depth_multiplier": self.depth_multiplier,
+                "filters": self.filters,
+                "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides),
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": list(self.dilation_rate),
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+                "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+            }
+        )
+        return config

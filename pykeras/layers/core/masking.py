@@ -1,0 +1,43 @@
+"""Masking: skips the time steps whose features all equal `mask_value`."""
+
+from pykeras import ops
+from pykeras.layers.layer import Layer
+
+
+class Masking(Layer):
+    """Masks a sequence by using a mask value to skip timesteps.
+
+    For each timestep of the input (axis 1), if every value of its features
+    equals `mask_value`, the timestep is masked (skipped) in every layer
+    downstream that supports masking; its values are set to 0.
+
+    Args:
+        mask_value: the value that marks padding (default 0.0).
+
+    Example:
+
+    >>> x = np.array([[[1.0], [0.0], [2.0]]])
+    >>> Masking()(x)._keras_mask
+    array([[ True, False,  True]])
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.any(ops.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        boolean_mask = ops.any(ops.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return ops.multiply(inputs, ops.cast(boolean_mask, "float32"))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config

@@ -1,0 +1,22 @@
+"""MaxPooling3D: the max over windows of each volume."""
+
+from pykeras.layers.pooling.base_pooling import BasePooling
+
+
+class MaxPooling3D(BasePooling):
+    """Max pooling for 3D (spatial or spatio-temporal) data.
+
+    Args:
+        pool_size: an int or a 3-tuple, the window size (default 2).
+        strides: the step between windows (default: pool_size).
+        padding: "valid" (default) or "same".
+        data_format: "channels_last" (default) or "channels_first".
+
+    Example:
+
+    >>> MaxPooling3D(2)(np.ones((1, 4, 4, 4, 3))).shape
+    (1, 2, 2, 2, 3)
+    """
+
+    rank = 3
+    mode = "max"

@@ -1,0 +1,36 @@
+"""UpSampling1D: repeats each step of a sequence."""
+
+from pykeras.layers.input_spec import InputSpec
+from pykeras.layers.layer import Layer
+from pykeras.layers.reshaping._spatial import repeat_axes, scaled
+from pykeras.layers.validation import positive_int
+
+
+class UpSampling1D(Layer):
+    """Upsampling layer for 1D inputs: repeats each temporal step `size` times.
+
+    Args:
+        size: int, the upsampling factor (default 2).
+
+    Example:
+
+    >>> UpSampling1D(2)(np.ones((2, 3, 4))).shape
+    (2, 6, 4)
+    """
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = positive_int(size, "size", self.name)
+        self.input_spec = InputSpec(ndim=3)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return scaled(input_shape, [1], [self.size])
+
+    def call(self, inputs):
+        return repeat_axes(inputs, [self.size], [1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size})
+        return config

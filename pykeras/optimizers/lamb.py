@@ -1,0 +1,66 @@
+"""The Lamb optimizer."""
+
+from pykeras.optimizers.arguments import LR_0_001
+from pykeras.optimizers.optimizer import Optimizer
+
+
+class Lamb(Optimizer):
+    """LAMB: Adam's direction with a per-variable trust ratio (You et al., 2019).
+
+    Follows Keras 3: `m += (g - m) * (1 - beta_1)`, `v += (g^2 - v) * (1 -
+    beta_2)`, `u = (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + epsilon)`,
+    then `w -= r * lr * u` with `r = ||w|| / ||u||` (1 if either norm is 0).
+
+    Args:
+        learning_rate: a float or a `LearningRateSchedule`. Defaults to 0.001.
+        beta_1: decay rate of the first moment. Defaults to 0.9.
+        beta_2: decay rate of the second moment. Defaults to 0.999.
+        epsilon: added to the denominator. Defaults to 1e-7.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+        name: as for every optimizer (see `Optimizer`).
+
+    Example:
+
+    >>> opt = pykeras.optimizers.Lamb(learning_rate=0.001)
+    """
+
+    _rule = "lamb"
+    _rule_keys = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(
+        self,
+        learning_rate=LR_0_001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name="lamb",
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
+            **kwargs,
+        )
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self._finish_init()

@@ -1,0 +1,259 @@
+//! The LSTM recurrence as one primitive (see `recurrent` for the shared
+//! design): Keras's gate order i, f, c, o in `4 * units` columns; the
+//! output holds the carried `[h, c]` of every step and its gates.
+
+use super::recurrent::{
+    batch_chunks, gather_step, into_value, load, mm, prev_state, rows, run_jobs, scatter_step,
+    slice, spec_rule, split_rows, view2, weight_grad, Act, Dims,
+};
+use super::registry::{Lit, OpInfo, Sample};
+use super::spec::TensorSpec;
+use super::{Attrs, Context, InputGrads, Primitive};
+use crate::error::Result;
+use crate::tensor::{Value, ValueView};
+use ndarray::{ArrayView2, ArrayViewD};
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct LstmScan {
+    go_backwards: bool,
+    activation: Act,
+    recurrent_activation: Act,
+}
+
+const LSTM: &str = "lstm_scan";
+
+/// Values per unit and step in the output: h, c, then the gates i, f, c, o
+/// (kept so the backward pass does not recompute them).
+const W: usize = 6;
+
+/// A block's rows of the backward pass's results, written in place: dxp,
+/// h_prev per step (time order), and dh, dc (running, then dh0, dc0).
+type Grads<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32], &'a mut [f32]);
+
+impl LstmScan {
+    /// Pre-activations (4H: i, f, c, o) of one row turned into the gates, in place.
+    #[inline]
+    fn activate(&self, zr: &mut [f32], h: usize) {
+        let ra = self.recurrent_activation;
+        ra.apply(&mut zr[..2 * h]);
+        self.activation.apply(&mut zr[2 * h..3 * h]);
+        ra.apply(&mut zr[3 * h..]);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn forward_rows(
+        &self,
+        xs: &[f32],
+        h0: &[f32],
+        c0: &[f32],
+        u: ArrayView2<f32>,
+        ms: &[f32],
+        d: Dims,
+        out: &mut [f32],
+    ) {
+        let (b, h) = (d.b, d.h);
+        let (mut hp, mut cp) = (h0.to_vec(), c0.to_vec());
+        let mut z = vec![0f32; b * 4 * h];
+        for s in 0..d.t {
+            let tt = d.time(s, self.go_backwards);
+            gather_step(xs, d, 4 * h, tt, &mut z);
+            mm(&hp, b, h, u, &mut z, true);
+            for bi in 0..b {
+                if ms[bi * d.t + tt] > 0.5 {
+                    let zr = &mut z[bi * 4 * h..(bi + 1) * 4 * h];
+                    self.activate(zr, h);
+                    let cr = &mut cp[bi * h..(bi + 1) * h];
+                    for j in 0..h {
+                        cr[j] = zr[h + j] * cr[j] + zr[j] * zr[2 * h + j];
+                    }
+                    let hr = &mut hp[bi * h..(bi + 1) * h];
+                    hr.copy_from_slice(cr);
+                    self.activation.apply(hr);
+                    for j in 0..h {
+                        hr[j] *= zr[3 * h + j];
+                    }
+                    // The gates, for the backward pass (zero at masked steps).
+                    let at = (bi * d.t + s) * W * h + 2 * h;
+                    out[at..at + 4 * h].copy_from_slice(zr);
+                }
+            }
+            scatter_step(&hp, d, h, W * h, 0, s, out);
+            scatter_step(&cp, d, h, W * h, h, s, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn backward_rows(
+        &self,
+
+        h0: &[f32],
+        c0: &[f32],
+        u: ArrayView2<f32>,
+        ms: &[f32],
+        os: &[f32],
+        gs: &[f32],
+        d: Dims,
+        (dxp, hprev_all, dh, dc): Grads,
+    ) {
+        let (b, h, t) = (d.b, d.h, d.t);
+        let (act, ra) = (self.activation, self.recurrent_activation);
+        let (mut hp, mut cp) = (vec![0f32; b * h], vec![0f32; b * h]);
+        let mut dz = vec![0f32; b * 4 * h];
+        // act(c) of each step (the gates come from the forward's output).
+        let mut ac = vec![0f32; b * h];
+        for s in (0..t).rev() {
+            let tt = d.time(s, self.go_backwards);
+            prev_state(os, h0, d, W, 0, s, &mut hp);
+            prev_state(os, c0, d, W, h, s, &mut cp);
+            for bi in 0..b {
+                let at = (bi * t + s) * W * h + h;
+                ac[bi * h..(bi + 1) * h].copy_from_slice(&os[at..at + h]);
+            }
+            act.apply(&mut ac);
+            for bi in 0..b {
+                let keep = ms[bi * t + tt] > 0.5;
+                let go = (bi * t + s) * W * h;
+                let zr = &os[go + 2 * h..go + 6 * h];
+                let gz = &gs[go + 2 * h..go + 6 * h];
+                let dzr = &mut dz[bi * 4 * h..(bi + 1) * 4 * h];
+                for j in 0..h {
+                    let k = bi * h + j;
+                    let dh_t = dh[k] + gs[go + j];
+                    let mut dc_t = dc[k] + gs[go + h + j];
+                    if !keep {
+                        // A masked step passes the state (and its gradient) through.
+                        dh[k] = dh_t;
+                        dc[k] = dc_t;
+                        for q in 0..4 {
+                            dzr[q * h + j] = 0.0;
+                        }
+                        continue;
+                    }
+                    let (i, f, gg, o) = (zr[j], zr[h + j], zr[2 * h + j], zr[3 * h + j]);
+                    let a = ac[k];
+                    dc_t += dh_t * o * act.df(a);
+                    // Gradients reaching the gate outputs themselves add in.
+                    dzr[j] = (dc_t * gg + gz[j]) * ra.df(i);
+                    dzr[h + j] = (dc_t * cp[k] + gz[h + j]) * ra.df(f);
+                    dzr[2 * h + j] = (dc_t * i + gz[2 * h + j]) * act.df(gg);
+                    dzr[3 * h + j] = (dh_t * a + gz[3 * h + j]) * ra.df(o);
+                    dc[k] = dc_t * f;
+                    dh[k] = 0.0;
+                }
+            }
+            mm(&dz, b, 4 * h, u.t(), dh, true);
+            scatter_step(&dz, d, 4 * h, 4 * h, 0, tt, dxp);
+            scatter_step(&hp, d, h, h, 0, tt, hprev_all);
+        }
+    }
+}
+
+impl Primitive for LstmScan {
+    fn name(&self) -> &'static str {
+        LSTM
+    }
+
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        spec_rule(LSTM, inputs, 5, 4, W)
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let (v, d) = load(LSTM, inputs, 5, 2, 4)?;
+        let (xs, h0, c0, ms) = (slice(&v[0]), slice(&v[1]), slice(&v[2]), slice(&v[4]));
+        let u = view2(&v[3])?;
+        let (t, h) = (d.t, d.h);
+        let chunks = batch_chunks(d.b, t * 4 * h * h);
+        let mut out = vec![0f32; d.b * t * W * h];
+        let jobs: Vec<_> = chunks
+            .iter()
+            .copied()
+            .zip(split_rows(&mut out, &chunks, t * W * h))
+            .collect();
+        run_jobs(jobs, |((r0, r1), o)| {
+            let dc = Dims { b: r1 - r0, t, h };
+            let r = |x, w| rows(x, r0, r1, w);
+            self.forward_rows(r(xs, t * 4 * h), r(h0, h), r(c0, h), u, r(ms, t), dc, o)
+        });
+        Ok(Value::F32(into_value(&[d.b, t, W * h], out, LSTM)?))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        let (v, d) = load(LSTM, inputs, 5, 2, 4)?;
+        let (h0, c0, ms) = (slice(&v[1]), slice(&v[2]), slice(&v[4]));
+        let u = view2(&v[3])?;
+        let (out, g) = (output.as_standard_layout(), grad.as_standard_layout());
+        let (os, gs) = (slice(&out), slice(&g));
+        let (t, h) = (d.t, d.h);
+        let chunks = batch_chunks(d.b, t * 4 * h * h);
+        let mut dxp = vec![0f32; d.b * t * 4 * h];
+        let mut hprev = vec![0f32; d.b * t * h];
+        let (mut dh, mut dc) = (vec![0f32; d.b * h], vec![0f32; d.b * h]);
+        let jobs: Vec<_> = chunks
+            .iter()
+            .copied()
+            .zip(split_rows(&mut dxp, &chunks, t * 4 * h))
+            .zip(split_rows(&mut hprev, &chunks, t * h))
+            .zip(split_rows(&mut dh, &chunks, h))
+            .zip(split_rows(&mut dc, &chunks, h))
+            .collect();
+        run_jobs(jobs, |((((rr, a), bb), c), e)| {
+            let (r0, r1) = rr;
+            let dims = Dims { b: r1 - r0, t, h };
+            let r = |x, w| rows(x, r0, r1, w);
+            let (ox, gx) = (r(os, t * W * h), r(gs, t * W * h));
+            self.backward_rows(r(h0, h), r(c0, h), u, r(ms, t), ox, gx, dims, (a, bb, c, e))
+        });
+        let du = weight_grad(&hprev, &dxp, d.b * t, h, 4 * h)?;
+        Ok(vec![
+            Some(into_value(&[d.b, t, 4 * h], dxp, LSTM)?),
+            Some(into_value(&[d.b, h], dh, LSTM)?),
+            Some(into_value(&[d.b, h], dc, LSTM)?),
+            Some(into_value(&[h, 4 * h], du, LSTM)?),
+            None,
+        ])
+    }
+}
+
+fn build_lstm(_: &str, a: &Attrs) -> Result<Arc<dyn Primitive>> {
+    Ok(Arc::new(LstmScan {
+        go_backwards: a.bool(LSTM, "go_backwards", false)?,
+        activation: Act::parse(LSTM, "activation", &a.string(LSTM, "activation", "tanh")?)?,
+        recurrent_activation: Act::parse(
+            LSTM,
+            "recurrent_activation",
+            &a.string(LSTM, "recurrent_activation", "sigmoid")?,
+        )?,
+    }))
+}
+
+/// The ops of this module (see `registry`).
+pub(super) const OPS: &[OpInfo] = &[OpInfo {
+    name: "lstm_scan",
+    doc: "an LSTM recurrence over projected inputs xp (B, T, 4H): carried [h, c] and gates [i, f, c, o] per step",
+    inputs: &["xp", "h0", "c0", "recurrent_kernel", "mask"],
+    attrs: &[
+        ("go_backwards", Lit::Bool(false)),
+        ("activation", Lit::Str("tanh")),
+        ("recurrent_activation", Lit::Str("sigmoid")),
+    ],
+    dtypes: "float32",
+    differentiable: true,
+    build: build_lstm,
+    example: (
+        &[("go_backwards", Lit::Bool(true))],
+        &[
+            Sample::F32(&[2, 3, 8]),
+            Sample::F32(&[2, 2]),
+            Sample::F32(&[2, 2]),
+            Sample::F32(&[2, 8]),
+            Sample::F32(&[2, 3]),
+        ],
+    ),
+}];

@@ -1,0 +1,155 @@
+//! Adafactor, as Keras 3's `Adafactor.update_step`: second moments kept as
+//! row and column factors (`r`, `c`) for variables of rank >= 2, a full
+//! `velocity` otherwise, and updates scaled by the variable's RMS.
+
+use super::clip::sum_squares;
+use super::{slot_mismatch, zip_update, Rule, Step};
+use crate::error::{Error, Result};
+use crate::ops::Attrs;
+
+pub(crate) const KEYS: &[&str] = &[
+    "beta_2_decay",
+    "epsilon_1",
+    "epsilon_2",
+    "clip_threshold",
+    "relative_step",
+];
+
+#[derive(Debug)]
+pub(crate) struct Adafactor {
+    beta_2_decay: f64,
+    epsilon_1: f64,
+    epsilon_2: f64,
+    clip_threshold: f64,
+    relative_step: bool,
+}
+
+impl Adafactor {
+    pub fn from_attrs(config: &Attrs) -> Result<Self> {
+        let op = "Adafactor";
+        Ok(Self {
+            beta_2_decay: config.float(op, "beta_2_decay", -0.8)?,
+            epsilon_1: config.float(op, "epsilon_1", 1e-30)?,
+            epsilon_2: config.float(op, "epsilon_2", 1e-3)?,
+            clip_threshold: config.float(op, "clip_threshold", 1.0)?,
+            relative_step: config.bool(op, "relative_step", true)?,
+        })
+    }
+}
+
+/// Root mean square, accumulated in double over fixed chunks (threaded for
+/// large arrays, the same on any thread count).
+fn rms(x: &[f32]) -> f32 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    (sum_squares(x) / x.len() as f32).sqrt()
+}
+
+/// `(batch, rows, cols)` of a shape of rank >= 2.
+fn factored_dims(shape: &[usize]) -> (usize, usize, usize) {
+    let rank = shape.len();
+    let batch = shape[..rank - 2].iter().product();
+    (batch, shape[rank - 2], shape[rank - 1])
+}
+
+impl Rule for Adafactor {
+    fn class_name(&self) -> &'static str {
+        "Adafactor"
+    }
+
+    fn slot_groups(&self) -> Vec<Vec<&'static str>> {
+        // Keras creates r, c and velocity variable by variable.
+        vec![vec!["r", "c", "velocity"]]
+    }
+
+    fn slot_shape(&self, slot: &str, shape: &[usize]) -> Option<Vec<usize>> {
+        let rank = shape.len();
+        match slot {
+            // Rank < 2: Keras keeps r and c as scalar zeros it never reads.
+            "r" | "c" if rank < 2 => Some(Vec::new()),
+            "r" => Some(shape[..rank - 1].to_vec()),
+            "c" => {
+                let mut s = shape[..rank - 2].to_vec();
+                s.push(shape[rank - 1]);
+                Some(s)
+            }
+            _ => Some(shape.to_vec()),
+        }
+    }
+
+    fn update(&self, _: &Step, _: &mut [f32], _: &[f32], slots: &mut [Vec<f32>]) -> Result<()> {
+        Err(slot_mismatch("Adafactor", slots.len()))
+    }
+
+    fn update_shaped(
+        &self,
+        step: &Step,
+        shape: &[usize],
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        let [r, c, v] = slots else {
+            return Err(slot_mismatch("Adafactor", slots.len()));
+        };
+        let t = step.local_step();
+        let inv_sqrt_t = 1.0 / t.sqrt();
+        let mut lr = step.lr;
+        if !step.scheduled && self.relative_step {
+            lr = lr.min(inv_sqrt_t);
+        }
+        let rho_t = lr.min(inv_sqrt_t);
+        let alpha_t = (self.epsilon_2 as f32).max(rms(var)) * rho_t;
+        let eps_1 = self.epsilon_1 as f32;
+        let beta_2_t = 1.0 - t.powf(self.beta_2_decay as f32);
+        let keep = 1.0 - beta_2_t;
+        let rgs = |g: f32| g * g + eps_1;
+        if shape.len() >= 2 {
+            let (batch, rows, cols) = factored_dims(shape);
+            if r.len() != batch * rows || c.len() != batch * cols || v.len() != var.len() {
+                return Err(Error::graph(
+                    "internal error in optimizer 'Adafactor': slot sizes do not match the \
+                     variable (please report it)",
+                ));
+            }
+            for b in 0..batch {
+                let block = &grad[b * rows * cols..(b + 1) * rows * cols];
+                for i in 0..rows {
+                    let row = &block[i * cols..(i + 1) * cols];
+                    let mean = row.iter().map(|&g| rgs(g) as f64).sum::<f64>() / cols as f64;
+                    let ri = &mut r[b * rows + i];
+                    *ri = beta_2_t * *ri + keep * mean as f32;
+                }
+                let mut col_sums = vec![0f64; cols];
+                for i in 0..rows {
+                    for (j, &g) in block[i * cols..(i + 1) * cols].iter().enumerate() {
+                        col_sums[j] += rgs(g) as f64;
+                    }
+                }
+                for (j, sum) in col_sums.iter().enumerate() {
+                    let cj = &mut c[b * cols + j];
+                    *cj = beta_2_t * *cj + keep * (sum / rows as f64) as f32;
+                }
+                let r_block = &r[b * rows..(b + 1) * rows];
+                let r_mean = (r_block.iter().map(|&x| x as f64).sum::<f64>() / rows as f64) as f32;
+                for i in 0..rows {
+                    let scale = r_block[i] / r_mean;
+                    for j in 0..cols {
+                        v[b * rows * cols + i * cols + j] = scale * c[b * cols + j];
+                    }
+                }
+            }
+        } else {
+            for (vi, &g) in v.iter_mut().zip(grad) {
+                *vi = beta_2_t * *vi + keep * rgs(g);
+            }
+        }
+        // u = g / sqrt(v), clipped by its RMS, then the step.
+        let mut u = grad.to_vec();
+        zip_update(&mut u, v, [], |u, vi, []| *u /= vi.sqrt());
+        let denom = 1f32.max(rms(&u) / self.clip_threshold as f32);
+        zip_update(var, &u, [], |w, ui, []| *w -= alpha_t * (ui / denom));
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! The optimizer's state as Keras lists it (`optimizer.variables`), and its restore.
+
+use super::elementwise::into_flat;
+use super::{LearningRate, Optimizer};
+use crate::error::{fmt_shape, Error, Result};
+use crate::graph::store::VarId;
+use ndarray::{ArrayD, IxDyn};
+
+impl Optimizer {
+    /// The optimizer's state in Keras's `optimizer.variables` order:
+    /// `iteration`, `learning_rate` (constant rates only), the slots group by
+    /// group and within a group variable by variable, then global scalars
+    /// (Nadam's `u_product`). Slot entries are named by the slot alone
+    /// (`"momentum"`); Keras names them `{variable.path with / as _}_{slot}`.
+    /// Variables never built or applied to are skipped.
+    pub fn variables(&self, vars: &[VarId]) -> Vec<(String, ArrayD<f32>)> {
+        let scalar = |v: f32| ArrayD::from_elem(IxDyn(&[]), v);
+        let mut out = vec![("iteration".to_string(), scalar(self.iterations as f32))];
+        if let LearningRate::Constant(v) = self.lr {
+            out.push(("learning_rate".to_string(), scalar(v)));
+        }
+        let groups = self.slot_groups();
+        let mut offset = 0;
+        for group in &groups {
+            for &id in vars {
+                let Some(st) = self.state.get(&id) else {
+                    continue;
+                };
+                for (k, name) in group.iter().enumerate() {
+                    let Some(shape) = &st.slot_shapes[offset + k] else {
+                        continue; // a slot Keras does not keep for this variable
+                    };
+                    let data = st.slots[offset + k].clone();
+                    let arr = ArrayD::from_shape_vec(IxDyn(shape), data)
+                        .unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)));
+                    out.push((name.to_string(), arr));
+                }
+            }
+            offset += group.len();
+        }
+        if self.built {
+            for (name, v) in self.rule.globals() {
+                out.push((name.to_string(), scalar(v)));
+            }
+        }
+        out
+    }
+
+    /// Restores state saved by [`Optimizer::variables`] for the same `vars`
+    /// (which must have been built or applied to).
+    pub fn set_variables(&mut self, vars: &[VarId], values: Vec<ArrayD<f32>>) -> Result<()> {
+        let op = self.rule.class_name();
+        let expected = self.variables(vars);
+        if expected.len() != values.len() {
+            return Err(Error::argument(
+                op,
+                format!(
+                    "expected {} optimizer variables ({}). Received: {} values",
+                    expected.len(),
+                    expected
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    values.len()
+                ),
+            ));
+        }
+        for (i, ((name, want), got)) in expected.iter().zip(&values).enumerate() {
+            if want.shape() != got.shape() {
+                return Err(Error::shape(
+                    op,
+                    format!(
+                        "optimizer variable {i} ('{name}') of shape {}",
+                        fmt_shape(want.shape())
+                    ),
+                    format!("shape {}", fmt_shape(got.shape())),
+                ));
+            }
+        }
+        let mut values = values.into_iter();
+        let next_scalar = |values: &mut std::vec::IntoIter<ArrayD<f32>>| {
+            values
+                .next()
+                .and_then(|a| a.iter().next().copied())
+                .unwrap_or(0.0)
+        };
+        let it = next_scalar(&mut values);
+        if !(it.is_finite() && it >= 0.0) {
+            return Err(Error::argument(
+                op,
+                format!("the iteration count must be a non-negative integer. Received: {it}"),
+            ));
+        }
+        self.iterations = it.round() as u64;
+        if let LearningRate::Constant(v) = &mut self.lr {
+            *v = next_scalar(&mut values);
+        }
+        let groups = self.slot_groups();
+        let mut offset = 0;
+        for group in &groups {
+            for &id in vars {
+                let Some(st) = self.state.get_mut(&id) else {
+                    continue;
+                };
+                for k in 0..group.len() {
+                    if st.slot_shapes[offset + k].is_none() {
+                        continue;
+                    }
+                    if let Some(a) = values.next() {
+                        st.slots[offset + k] = into_flat(a);
+                    }
+                }
+            }
+            offset += group.len();
+        }
+        let globals: Vec<f32> = values
+            .map(|a| a.iter().next().copied().unwrap_or(0.0))
+            .collect();
+        self.rule.set_globals(&globals);
+        Ok(())
+    }
+}
