@@ -40,9 +40,13 @@ class Executor:
     def _fetch(self, wanted):
         """`wanted` plus the state updates' nodes not in it (the graph hands
         each fetched value out once)."""
+        if not self.state_updates:  # the usual model: one call pays nothing here
+            return wanted
         return wanted + [n for _, n in self.state_updates if n not in wanted]
 
     def _apply_states(self, fetched, outs):
+        if not self.state_updates:
+            return
         values = dict(zip(fetched, outs))
         for variable, node in self.state_updates:
             variable.assign(values[node])

@@ -363,6 +363,9 @@ class Layer:
         input's mask, unchanged (see `supports_masking`)."""
         return previous_mask
 
+    # Lets a call with no mask skip mask handling unless a subclass computes one.
+    compute_mask.is_default = True
+
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`; by default found by calling
         `call` on symbolic tensors, each op stating its output by its rule in
@@ -472,7 +475,9 @@ class Layer:
         training = kwargs.pop("training", None)
         if training is None:
             training = call_context.current_training()
-        leaves = flatten((inputs, rest, kwargs))
+        # One array and nothing else (the usual eager call) needs no flattening.
+        plain = type(inputs) is np.ndarray and not rest and not kwargs
+        leaves = (inputs,) if plain else flatten((inputs, rest, kwargs))
         symbolic = any(isinstance(x, KerasTensor) for x in leaves)
         kwargs, previous_mask = masking_support.mask_arguments(self, inputs, kwargs, symbolic)
         if symbolic:

@@ -14,6 +14,8 @@ masks move along with the values.
 
 import inspect
 
+import numpy as np
+
 from pykeras.engine import symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.masking import get_keras_mask, set_keras_mask
@@ -29,6 +31,8 @@ def _call_takes_mask(layer):
 
 
 def _input_masks(inputs):
+    if type(inputs) is np.ndarray:  # the usual eager call: a plain array has no mask
+        return None
     masks = map_structure(get_keras_mask, inputs)
     return None if all(m is None for m in flatten(masks)) else masks
 
@@ -67,10 +71,10 @@ def attach_masks(layer, inputs, outputs, previous_mask):
     become `MaskedArray` views)."""
     if not layer.supports_masking:
         return outputs
+    if previous_mask is None and getattr(type(layer).compute_mask, "is_default", False):
+        return outputs
     flat = flatten(outputs)
     if flat and all(get_keras_mask(x) is not None for x in flat):
-        return outputs
-    if previous_mask is None and type(layer).compute_mask is _base_compute_mask():
         return outputs
     if any(isinstance(x, KerasTensor) for x in flat):
         with symbolic_scope.shapes_only():
@@ -87,9 +91,3 @@ def attach_masks(layer, inputs, outputs, previous_mask):
         for x, m in zip(flat, flat_masks)
     ]
     return pack_like(outputs, new)
-
-
-def _base_compute_mask():
-    from pykeras.layers.layer import Layer
-
-    return Layer.compute_mask
