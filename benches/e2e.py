@@ -123,7 +123,16 @@ def machine_description():
         pass
     if "model name" in fields:
         flags = fields.get("flags", "").split()
-        simd = [name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512")) if flag in flags]
+        simd = [
+            name
+            for flag, name in (
+                ("avx2", "AVX2"),
+                ("avx512f", "AVX-512"),
+                ("avx512_bf16", "AVX512-BF16"),
+                ("amx_tile", "AMX"),
+            )
+            if flag in flags
+        ]
         extra = [f"family {fields.get('cpu family', '?')} model {fields.get('model', '?')}"]
         extra += simd + (["virtual machine"] if "hypervisor" in flags else [])
         cpu = f"{fields['model name']} ({', '.join(extra)})"

@@ -153,7 +153,12 @@ class KerasRunner:
         if self.name == "pykeras":
             import pykeras
 
-            return {"pykeras": getattr(pykeras, "__version__", "?")}
+            info = pykeras.config.cpu_info()
+            paths = "/".join(info["available_isas"])
+            return {
+                "pykeras": getattr(pykeras, "__version__", "?"),
+                "ISA path": f"{info['isa']} (of {paths})",
+            }
         import jax
 
         return {"keras": self.keras.__version__, "jax": jax.__version__}

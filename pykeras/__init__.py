@@ -3,6 +3,8 @@
 `import pykeras as keras` and write the Keras code you know.
 """
 
+import sys as _sys
+
 from pykeras import (
     activations,
     applications,
@@ -26,6 +28,7 @@ from pykeras import (
     tree,
     utils,
 )
+from pykeras._version import __version__
 from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
 from pykeras.engine.tape import GradientTape
@@ -36,8 +39,10 @@ from pykeras.metrics import Metric
 from pykeras.models import Model, Sequential
 from pykeras.optimizers import Optimizer
 from pykeras.regularizers import Regularizer
+from pykeras.saving import function_serialization as _function_serialization
 
-__version__ = "0.1.0"
+# Lambdas loaded from configs see this package as `keras` and `pykeras`.
+_function_serialization.set_lambda_package(_sys.modules[__name__])
 
 
 def version():

@@ -24,6 +24,10 @@ __all__ = [
     "op_names",
     "op_output",
     "op_specs",
+    "get_isa",
+    "set_isa",
+    "available_isas",
+    "cpu_features",
     "Graph",
     "Tape",
     "Variable",
@@ -74,6 +78,18 @@ def op_names() -> list[str]:
 def op_specs() -> list[dict[str, Any]]:
     """Every op's declaration: name, doc, inputs, attrs with defaults, dtypes,
     differentiable, example."""
+
+def get_isa() -> str:
+    """The instruction-set path kernels run on: "baseline", "avx2" or "avx512"."""
+
+def set_isa(name: str) -> None:
+    """Sets the instruction-set path by name; a path the CPU lacks is an error."""
+
+def available_isas() -> list[str]:
+    """The paths this CPU can run, lowest first."""
+
+def cpu_features() -> list[tuple[str, bool]]:
+    """`(feature, present)` for each CPU feature that bears on the kernels."""
 
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...

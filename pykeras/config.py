@@ -3,12 +3,14 @@
 Besides Keras's settings (`floatx`, `epsilon`, `image_data_format`, unsafe
 deserialization, interactive logging, the fit caps `max_epochs` and
 `max_steps_per_epoch`, flash attention), pykeras adds `set_num_threads` /
-`get_num_threads`: how many threads its Rust kernels use.
+`get_num_threads`: how many threads its Rust kernels use, and `cpu_info` /
+`get_isa` / `set_isa`: the CPU and the instruction-set path its kernels take.
 """
 
 import os
 
 from pykeras import _core
+from pykeras.config_cpu import cpu_info, get_isa, set_isa
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -18,6 +20,11 @@ _MAX_STEPS_PER_EPOCH = None
 _FLASH_ATTENTION = None
 # The computing backend: pykeras's own Rust core, whatever KERAS_BACKEND says.
 _BACKEND = "pykeras"
+# Whether progress messages print to stdout (`pykeras.utils.io_utils` reads it).
+_INTERACTIVE_LOGGING = True
+# Deserialization's safe mode outside any `SafeModeScope` (None: each call's
+# own `safe_mode`); `pykeras.saving.serialization_lib` reads it.
+_GLOBAL_SAFE_MODE = None
 
 
 def set_num_threads(n):
@@ -163,31 +170,35 @@ def enable_unsafe_deserialization():
 
     Only do this for files you trust as you would trust your own code.
     """
-    from pykeras.saving import serialization_lib
+    set_global_safe_mode(False)
 
-    serialization_lib.set_global_safe_mode(False)
+
+def global_safe_mode():
+    """The safe mode in force outside any `SafeModeScope` (None: each call's own)."""
+    return _GLOBAL_SAFE_MODE
+
+
+def set_global_safe_mode(safe_mode):
+    """Sets `global_safe_mode()` (`enable_unsafe_deserialization` sets False)."""
+    global _GLOBAL_SAFE_MODE
+    _GLOBAL_SAFE_MODE = safe_mode
 
 
 def enable_interactive_logging():
     """Progress bars and `model.summary()` print to stdout (the default)."""
-    # Imported here: pykeras.utils imports pykeras.backend, which imports this module.
-    from pykeras.utils import io_utils
-
-    io_utils.set_interactive_logging(True)
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = True
 
 
 def disable_interactive_logging():
     """Progress messages go to Python's `logging` (logger "pykeras") instead of stdout."""
-    from pykeras.utils import io_utils
-
-    io_utils.set_interactive_logging(False)
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = False
 
 
 def is_interactive_logging_enabled():
     """Whether progress messages print to stdout (True) or go to `logging` (False)."""
-    from pykeras.utils import io_utils
-
-    return io_utils.interactive_logging()
+    return _INTERACTIVE_LOGGING
 
 
 def max_epochs():
@@ -271,6 +282,7 @@ def _positive_or_none(name, value):
 
 __all__ = [
     "backend",
+    "cpu_info",
     "disable_flash_attention",
     "disable_interactive_logging",
     "enable_flash_attention",
@@ -278,6 +290,7 @@ __all__ = [
     "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
+    "get_isa",
     "get_num_threads",
     "image_data_format",
     "is_flash_attention_enabled",
@@ -289,6 +302,7 @@ __all__ = [
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",
+    "set_isa",
     "set_max_epochs",
     "set_max_steps_per_epoch",
     "set_num_threads",

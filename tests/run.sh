@@ -24,6 +24,14 @@ cargo clippy --quiet --all-targets --features python -- -D warnings
 echo "== ruff"
 python3 -m ruff check pykeras tests benches examples
 python3 -m ruff format --check pykeras tests benches examples
+echo "== import layering (import-linter)"
+# From the repository root, so that the source tree is checked (lint-imports puts
+# the current directory first on the path; it reads files, imports nothing).
+if python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  lint-imports --no-cache
+else
+  echo "import-linter needs Python 3.10+; layering not checked on $(python3 -V)"
+fi
 
 echo "== cargo test"
 cargo test --quiet
@@ -36,3 +44,10 @@ python3 -m mypy.stubtest --ignore-disjoint-bases pykeras._core
 
 echo "== pytest"
 python3 -m pytest python -q -p no:cacheprovider --timeout=300 --timeout-method=thread
+
+# Every instruction-set path below the CPU's widest, forced as a user would
+# force it (PYKERAS_ISA), passes the whole suite too.
+for isa in $(python3 -c "from pykeras import _core; print(' '.join(_core.available_isas()[:-1]))"); do
+  echo "== pytest on the forced ${isa} path (PYKERAS_ISA=${isa})"
+  PYKERAS_ISA="$isa" python3 -m pytest python -q -p no:cacheprovider --timeout=300 --timeout-method=thread
+done

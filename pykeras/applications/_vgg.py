@@ -2,6 +2,8 @@
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.models import Model
+from pykeras.ops._image_common import default_data_format
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
 _HASHES = {
@@ -13,9 +15,6 @@ _HASHES = {
 def build_vgg(depths, include_top, weights, input_tensor, input_shape, pooling, classes,
               classifier_activation, name, weights_name):  # fmt: skip
     """A VGG network with `depths[i]` 3x3 convolutions in block `i + 1`."""
-    from pykeras.models import Model
-    from pykeras.ops._image_common import default_data_format
-
     U.check_weights_arg(weights, include_top, classes)
     input_shape = U.obtain_input_shape(
         input_shape, 224, 32, default_data_format(), include_top, weights

@@ -3,6 +3,8 @@ with Keras's layer names; preprocessing "torch"."""
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.models import Model
+from pykeras.ops._image_common import default_data_format
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
 # blocks -> (name, top hash, no-top hash), Keras's files.
@@ -54,9 +56,6 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
              pooling=None, classes=1000, classifier_activation="softmax",
              name="densenet"):  # fmt: skip
     """A DenseNet with `blocks[i]` convolution blocks in dense block `i`."""
-    from pykeras.models import Model
-    from pykeras.ops._image_common import default_data_format
-
     if default_data_format() == "channels_first":
         raise ValueError(
             "DenseNet does not support the `channels_first` image data format. Switch to "

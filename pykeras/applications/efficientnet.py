@@ -8,6 +8,8 @@ import math
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.models import Model
+from pykeras.ops._image_common import default_data_format
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 WEIGHTS_HASHES = {
@@ -93,9 +95,6 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  classes=1000, classifier_activation="softmax",
                  weights_name=None):  # fmt: skip
     """An EfficientNet of the given width and depth scaling."""
-    from pykeras.models import Model
-    from pykeras.ops._image_common import default_data_format
-
     if default_data_format() == "channels_first":
         raise ValueError("pykeras's EfficientNet supports the channels_last data format only.")
     blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args

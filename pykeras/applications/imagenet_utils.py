@@ -9,10 +9,16 @@ without network access the fetch fails with an error naming the file.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from typing import Any
 
 import numpy as np
+
+from pykeras import activations, layers, ops
+from pykeras.ops._image_common import default_data_format
+from pykeras.utils import get_source_inputs, is_keras_tensor
+from pykeras.utils.file_utils import get_file
 
 CLASS_INDEX = None
 CLASS_INDEX_PATH = (
@@ -29,8 +35,6 @@ def fetch_weights(file_name: str, origin: str, file_hash: str | None = None) -> 
     Raises:
         OSError: the file is not cached and cannot be downloaded.
     """
-    from pykeras.utils.file_utils import get_file
-
     try:
         return get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
     except Exception as exc:
@@ -42,8 +46,6 @@ def fetch_weights(file_name: str, origin: str, file_hash: str | None = None) -> 
 
 
 def check_weights_arg(weights: Any, include_top: bool, classes: int) -> None:
-    import os
-
     if not (weights in {"imagenet", None} or os.path.exists(str(weights))):
         raise ValueError(
             "The `weights` argument should be either `None` (random initialization), "
@@ -70,9 +72,6 @@ def preprocess_input(x: Any, data_format: str | None = None, mode: str = "caffe"
     Returns:
         The preprocessed images (float32; a NumPy input is not modified).
     """
-    from pykeras import ops
-    from pykeras.ops._image_common import default_data_format
-
     if mode not in {"caffe", "tf", "torch"}:
         raise ValueError(
             "Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}"
@@ -191,8 +190,6 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
 
 def correct_pad(inputs, kernel_size):
     """Zero-padding for a 2D convolution with downsampling, as Keras's."""
-    from pykeras.ops._image_common import default_data_format
-
     img_dim = 2 if default_data_format() == "channels_first" else 1
     input_size = inputs.shape[img_dim : img_dim + 2]
     if isinstance(kernel_size, int):
@@ -205,8 +202,6 @@ def correct_pad(inputs, kernel_size):
 def validate_activation(classifier_activation, weights):
     if weights is None:
         return
-    from pykeras import activations
-
     if classifier_activation not in {"softmax", None} and activations.get(
         classifier_activation
     ) is not activations.get("softmax"):
@@ -219,12 +214,8 @@ def validate_activation(classifier_activation, weights):
 
 def model_input(input_tensor, input_shape):
     """The model's input: a new `Input`, or the given Keras tensor."""
-    from pykeras import layers
-
     if input_tensor is None:
         return layers.Input(shape=input_shape)
-    from pykeras.utils import is_keras_tensor
-
     if not is_keras_tensor(input_tensor):
         raise ValueError(
             f"`input_tensor` must be a Keras tensor (from `keras.Input`). "
@@ -236,6 +227,4 @@ def model_input(input_tensor, input_shape):
 def source_inputs(input_tensor, img_input):
     if input_tensor is None:
         return img_input
-    from pykeras.utils import get_source_inputs
-
     return get_source_inputs(input_tensor)

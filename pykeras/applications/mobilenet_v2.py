@@ -5,6 +5,8 @@ import warnings
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.models import Model
+from pykeras.ops._image_common import default_data_format
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 _SIZES = (96, 128, 160, 192, 224)
@@ -91,9 +93,6 @@ def MobileNetV2(
     >>> model.count_params()
     3538984
     """
-    from pykeras.models import Model
-    from pykeras.ops._image_common import default_data_format
-
     U.check_weights_arg(weights, include_top, classes)
     first = default_data_format() == "channels_first"
     source = input_shape

@@ -3,6 +3,8 @@ Keras's layer names, and the ImageNet preprocessing ("caffe")."""
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.models import Model
+from pykeras.ops._image_common import default_data_format
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
 WEIGHTS_HASHES = {
@@ -16,8 +18,6 @@ WEIGHTS_HASHES = {
 
 
 def _bn_axis():
-    from pykeras.ops._image_common import default_data_format
-
     return 3 if default_data_format() == "channels_last" else 1
 
 
@@ -25,9 +25,6 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
            input_shape=None, pooling=None, classes=1000, classifier_activation="softmax",
            name="resnet", weights_name=None):  # fmt: skip
     """A ResNet or ResNetV2 from its stack of residual blocks (`stack_fn`)."""
-    from pykeras.models import Model
-    from pykeras.ops._image_common import default_data_format
-
     U.check_weights_arg(weights, include_top, classes)
     input_shape = U.obtain_input_shape(
         input_shape, 224, 32, default_data_format(), include_top, weights

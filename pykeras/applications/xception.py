@@ -4,6 +4,8 @@ names, as in Keras); preprocessing "tf"."""
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.models import Model
+from pykeras.ops._image_common import default_data_format
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
 _HASHES = ("0a58e3b7378bc2990ea3b43d5981f1f6", "b0042744bf5b25fce3cb969f33bebb97")
@@ -61,9 +63,6 @@ def Xception(
     Returns:
         A Model instance (22,910,480 parameters with the top).
     """
-    from pykeras.models import Model
-    from pykeras.ops._image_common import default_data_format
-
     U.check_weights_arg(weights, include_top, classes)
     input_shape = U.obtain_input_shape(
         input_shape, 299, 71, default_data_format(), include_top, weights

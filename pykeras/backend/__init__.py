@@ -2,6 +2,7 @@
 `keras.backend` shares with `keras.config`."""
 
 import collections
+import gc
 
 from pykeras.backend.dtypes import (
     is_float_dtype,
@@ -53,8 +54,6 @@ def clear_session(free_memory=True):
     reset_names()
     _uids.clear()
     if free_memory:
-        import gc
-
         gc.collect()
 
 

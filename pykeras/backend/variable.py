@@ -17,12 +17,25 @@ import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32
-from pykeras.engine.tensor_operators import install
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.tensor_operators import install, ops_api
+from pykeras.engine.tracing import current_trace, tracer_of_update
+from pykeras.engine.variable_base import VariableBase
 from pykeras.errors import ShapeError
+
+# `pykeras.initializers.get`: initializers sit layers above variables (they
+# draw from `pykeras.random`), so they set it when imported.
+_GET_INITIALIZER = None
+
+
+def set_initializer_lookup(get):
+    """Called once by `pykeras.initializers` with its `get`."""
+    global _GET_INITIALIZER
+    _GET_INITIALIZER = get
 
 
 @install
-class Variable:
+class Variable(VariableBase):
     """A named, mutable float32 tensor that layers and metrics own.
 
     Args:
@@ -74,9 +87,7 @@ class Variable:
                 f"Variable '{name}' needs an initial value. Received: initializer=None"
             )
         if shape is not None and (isinstance(initializer, str) or callable(initializer)):
-            from pykeras import initializers
-
-            init = initializers.get(initializer)
+            init = _GET_INITIALIZER(initializer)
             shape = tuple(int(d) for d in shape)
             initializer = init(shape, dtype="float32")
         if isinstance(initializer, Variable):
@@ -117,8 +128,6 @@ class Variable:
     @property
     def value(self):
         """The current value: an array eagerly, the graph's tensor in a trace."""
-        from pykeras.engine.tracing import current_trace
-
         tracer = current_trace()
         if tracer is not None:
             return tracer.read(self)
@@ -136,9 +145,6 @@ class Variable:
         Returns:
             The variable.
         """
-        from pykeras.engine.keras_tensor import KerasTensor
-        from pykeras.engine.tracing import tracer_of_update
-
         if isinstance(value, KerasTensor):
             # A symbolic (shape-only) call of a layer assigns nothing.
             return self
@@ -161,15 +167,11 @@ class Variable:
 
     def assign_add(self, value):
         """Adds `value` to the variable (in the graph, inside a traced step)."""
-        from pykeras import ops
-
-        return self.assign(ops.add(self, value))
+        return self.assign(ops_api().add(self, value))
 
     def assign_sub(self, value):
         """Subtracts `value` from the variable (in the graph, inside a traced step)."""
-        from pykeras import ops
-
-        return self.assign(ops.subtract(self, value))
+        return self.assign(ops_api().subtract(self, value))
 
     # ------------------------------------------------------------ numpy face
 

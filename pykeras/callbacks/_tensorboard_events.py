@@ -15,6 +15,8 @@ import numpy as np
 
 
 def _tensorboard():
+    # tensorboard is an optional dependency (the `tensorboard` extra): imported
+    # on first use, so pykeras imports without it.
     try:
         from tensorboard.compat.proto import event_pb2, summary_pb2
         from tensorboard.plugins.histogram import summary_v2 as histogram

@@ -2,6 +2,7 @@
 
 import itertools
 
+from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten
 
 # Creation order is a topological order (a node's inputs exist before it), so
@@ -67,6 +68,4 @@ def _from_input(tensor):
 
 
 def _is_kt(x):
-    from pykeras.engine.keras_tensor import KerasTensor
-
     return isinstance(x, KerasTensor)

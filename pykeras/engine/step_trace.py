@@ -9,8 +9,10 @@ A step the loop cannot run as one graph (gradients used in further ops,
 several optimizers) raises `EagerStepRequired`, and runs op by op instead.
 """
 
+from pykeras.engine.tensor_operators import ops_api
 from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import flatten
+from pykeras.engine.variable_base import VariableBase
 
 
 class EagerStepRequired(Exception):
@@ -83,20 +85,17 @@ class StepRecorder:
 
     def gradients(self, target, sources):
         """Pending gradients of `target` (graph tensors, summed) for `sources`."""
-        from pykeras import ops
-        from pykeras.backend.variable import Variable
-
         targets = [t for t in flatten(target) if isinstance(t, GraphTensor)]
         if not targets:
             return [None for _ in flatten(sources)]
         total = targets[0]
         for t in targets[1:]:
-            total = ops.add(total, t)
+            total = ops_api().add(total, t)
         if total.shape not in ((), None):
-            total = ops.sum(total)
+            total = ops_api().sum(total)
         variables = flatten(sources)
         for v in variables:
-            if not isinstance(v, Variable):
+            if not isinstance(v, VariableBase):
                 raise EagerStepRequired("a gradient with respect to a tensor, not a variable")
         request = GradientRequest(total, variables)
         self.requests.append(request)

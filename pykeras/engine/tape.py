@@ -12,9 +12,11 @@ import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
-from pykeras.engine import tracing
+from pykeras.engine import random_stream, tracing
+from pykeras.engine.step_trace import recorder_of
 from pykeras.engine.tracing import GraphTensor, Tracer
 from pykeras.engine.tree import flatten, pack_like
+from pykeras.engine.variable_base import VariableBase
 
 
 class TapeTensor(GraphTensor):
@@ -93,9 +95,7 @@ class TapeTracer:
         return id(x) in self._watched and self._watched[id(x)][1] is x
 
     def watch(self, x):
-        from pykeras.backend.variable import Variable
-
-        if isinstance(x, Variable):
+        if isinstance(x, VariableBase):
             self.variable_node(x)
         elif isinstance(x, GraphTensor) and x.tracer is self:
             return
@@ -112,11 +112,9 @@ class TapeTracer:
         return entry[0]
 
     def node_for(self, x, index=False, what="input"):
-        from pykeras.backend.variable import Variable
-
         if isinstance(x, GraphTensor) and x.tracer is self:
             return x.node
-        if isinstance(x, Variable):
+        if isinstance(x, VariableBase):
             return self.variable_node(x)
         if self.watches(x):
             return self._watched[id(x)][0]
@@ -223,9 +221,7 @@ class GradientTape:
             # Nested tapes share the recording of the outermost one.
             self._recording = top
         else:
-            from pykeras.random import _stream
-
-            self._recording = TapeTracer(seed=_stream.next_seed())
+            self._recording = TapeTracer(seed=random_stream.next_seed())
             tracing._ACTIVE.append(self._recording)
             self._pushed = True
         return self
@@ -286,8 +282,6 @@ class GradientTape:
             )
         self._used = True
         if self._trace is not None:
-            from pykeras.engine.step_trace import recorder_of
-
             grads = recorder_of(self._trace).gradients(target, sources)
             return pack_like(sources, grads)
         flat_sources = flatten(sources)
@@ -303,12 +297,10 @@ class GradientTape:
         return pack_like(sources, grads)
 
     def _eager_gradients(self, target, flat_sources, output_gradients):
-        from pykeras.backend.variable import Variable
-
         rec = self._recording
         nodes = []
         for s in flat_sources:
-            if isinstance(s, Variable):
+            if isinstance(s, VariableBase):
                 entry = rec._variable_leaves.get(id(s))
                 nodes.append(None if entry is None else entry[0])
             elif isinstance(s, GraphTensor) and s.tracer is rec:

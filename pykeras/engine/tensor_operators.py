@@ -11,17 +11,29 @@ models (graph nodes) and in shape-only evaluation.
 
 import numpy as np
 
+# `pykeras.ops` dispatches on the engine's tensors, so it sits a layer above
+# the engine (docs/layering.md); the engine reaches it through these slots,
+# which pykeras.ops fills when it is imported. pykeras/__init__.py imports
+# pykeras.ops before anything can make a tensor, so they are always set.
+_OPS = None
+_RUN = None
 
-def _ops():
-    # pykeras.ops imports the engine lazily too: imported on first use.
-    from pykeras import ops
 
-    return ops
+def bind_ops(namespace, run):
+    """Called once by `pykeras.ops`: the namespace the operators forward to
+    and its primitive runner (`pykeras.ops._dispatch.run`)."""
+    global _OPS, _RUN
+    _OPS, _RUN = namespace, run
+
+
+def ops_api():
+    """The `pykeras.ops` namespace (for the engine, which sits below it)."""
+    return _OPS
 
 
 def _binary(name, reflected=False):
     def method(self, other):
-        fn = getattr(_ops(), name)
+        fn = getattr(ops_api(), name)
         return fn(other, self) if reflected else fn(self, other)
 
     method.__name__ = name
@@ -53,10 +65,10 @@ def install(cls):
         ("ne", "not_equal"),
     ]:
         setattr(cls, f"__{dunder}__", _binary(name))
-    cls.__neg__ = lambda self: _ops().negative(self)
+    cls.__neg__ = lambda self: ops_api().negative(self)
     cls.__pos__ = lambda self: self
-    cls.__abs__ = lambda self: _ops().abs(self)
-    cls.__invert__ = lambda self: _ops().logical_not(self)
+    cls.__abs__ = lambda self: ops_api().abs(self)
+    cls.__invert__ = lambda self: ops_api().logical_not(self)
     cls.__getitem__ = get_item
     # `__ne__` without `__eq__` would make instances unhashable otherwise.
     cls.__hash__ = object.__hash__
@@ -80,7 +92,7 @@ def get_item(x, key):
         A tensor of the indexed shape (as NumPy's basic and advanced indexing
         along one axis).
     """
-    ops = _ops()
+    ops = ops_api()
     if not isinstance(key, tuple):
         key = (key,)
     rank = len(x.shape)
@@ -179,7 +191,7 @@ def get_item(x, key):
 def _take(x, index, axis):
     """`x` at positions `index` of `axis`: a gather of rows (the embedding
     primitive, whose gradient scatters back)."""
-    ops = _ops()
+    ops = ops_api()
     rank = len(x.shape)
     perm = [axis] + [a for a in range(rank) if a != axis]
     moved = ops.transpose(x, perm) if axis else x
@@ -192,9 +204,7 @@ def _take(x, index, axis):
         )
     width = int(np.prod(rest)) if rest else 1
     table = ops.reshape(moved, [-1, width])
-    from pykeras.ops._dispatch import run
-
-    rows = run("embedding", [index, table], index_inputs=(0,))
+    rows = _RUN("embedding", [index, table], index_inputs=(0,))
     out = ops.reshape(rows, [len(index)] + rest)
     if not axis:
         return out

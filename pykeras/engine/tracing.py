@@ -10,7 +10,20 @@ import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
-from pykeras.engine.tensor_operators import install
+from pykeras.engine.dtypes import standardize_dtype
+from pykeras.engine.tensor_operators import install, ops_api
+from pykeras.engine.variable_base import VariableBase
+from pykeras.errors import DTypeError, ShapeError
+
+# The Keras dtype of an op's result (`pykeras.ops._dtype_rules.result_dtype`):
+# the op table lives with the ops, a layer above, which sets it when imported.
+_RESULT_DTYPE = None
+
+
+def set_result_dtype_rule(rule):
+    """Called once by `pykeras.ops._dtype_rules` with its `result_dtype`."""
+    global _RESULT_DTYPE
+    _RESULT_DTYPE = rule
 
 
 @install
@@ -46,9 +59,7 @@ class GraphTensor:
     # Traced code stands for code on real tensors, where `==` compares
     # elementwise (`ops.cast(y_true == y_pred, "float32")` in a metric).
     def __eq__(self, other):
-        from pykeras import ops
-
-        return ops.equal(self, other)
+        return ops_api().equal(self, other)
 
     __hash__ = object.__hash__
 
@@ -104,8 +115,6 @@ class Tracer:
 
     def node_for(self, x, index=False, what="input"):
         """The node id for `x`: a graph tensor, a variable or a constant."""
-        from pykeras.backend.variable import Variable
-
         if (
             isinstance(x, GraphTensor)
             and x.tracer is not self
@@ -121,7 +130,7 @@ class Tracer:
                     "traced at once cannot be mixed."
                 )
             return x.node
-        if isinstance(x, Variable):
+        if isinstance(x, VariableBase):
             assigned = self._assigned.get(id(x))
             return assigned if assigned is not None else self._variable_node(x)
         array = to_index(x, what) if index else to_float32(x, what)
@@ -150,8 +159,6 @@ class Tracer:
             if int(np.prod(spec[0])) == 1 and int(np.prod(variable.shape)) == 1:
                 node = self.graph.op("reshape", [node], {"shape": list(variable.shape)})
             else:
-                from pykeras.errors import ShapeError
-
                 raise ShapeError(
                     f"Variable '{variable.path}' has shape {variable.shape} and cannot be "
                     f"assigned a value of another shape. Received: value.shape={tuple(spec[0])}"
@@ -173,9 +180,6 @@ class Tracer:
     def op(self, name, inputs, index_inputs, attrs, dtype=None):
         """Adds op `name` on `inputs`; `dtype` overrides the result's
         logical dtype (else `_dtype_rules.result_dtype`)."""
-        from pykeras.errors import DTypeError
-        from pykeras.ops._dtype_rules import result_dtype
-
         nodes = [
             self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
         ]
@@ -191,7 +195,7 @@ class Tracer:
         # The op's own rule (in Rust) gives the shape; None if an input's is unknown.
         spec = self.graph.spec(node)
         core = "float32" if spec is None else spec[1]
-        logical = dtype or result_dtype(name, inputs, index_inputs, core)
+        logical = dtype or _RESULT_DTYPE(name, inputs, index_inputs, core)
         return GraphTensor(self, node, None if spec is None else spec[0], logical)
 
     def _coerced(self, nodes, index_inputs):
@@ -215,8 +219,6 @@ def _core_dtype_of(tracer, node):
 
 def _logical_name(dtype):
     """A dtype's Keras name ("float32" for None or one Keras does not know)."""
-    from pykeras.backend.dtypes import standardize_dtype
-
     try:
         return standardize_dtype(getattr(dtype, "name", dtype) if dtype is not None else None)
     except (ValueError, TypeError):
@@ -246,14 +248,12 @@ def find_tracer(values):
     """The tracer of the first `GraphTensor` among `values`; else, if a
     variable (or an array a tape watches) is among them while a trace or a
     tape is active, that one; else None."""
-    from pykeras.backend.variable import Variable
-
     for v in values:
         if isinstance(v, GraphTensor):
             return v.tracer
     if _ACTIVE:
         top = _ACTIVE[-1]
-        if any(isinstance(v, Variable) or top.watches(v) for v in values):
+        if any(isinstance(v, VariableBase) or top.watches(v) for v in values):
             return top
     return None
 

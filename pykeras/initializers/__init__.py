@@ -1,5 +1,6 @@
 """pykeras.initializers: how weights start, with Keras's names and defaults."""
 
+from pykeras.backend import variable as _variable
 from pykeras.initializers.constant import Constant, Identity, Ones, Zeros
 from pykeras.initializers.initializer import Initializer, lookup, serialize_object
 from pykeras.initializers.random_initializers import (
@@ -119,3 +120,7 @@ __all__ = (
         "serialize",
     ]
 )
+
+# `Variable(initializer="...", shape=...)` (variables sit below initializers)
+# resolves initializer names through this.
+_variable.set_initializer_lookup(get)

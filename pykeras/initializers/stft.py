@@ -7,7 +7,7 @@ from pykeras.initializers.initializer import Initializer
 
 def _get_window(window, length, periodic):
     try:
-        import scipy.signal
+        import scipy.signal  # optional dependency: only named windows need it
     except ImportError as e:  # scipy provides the window functions, as in Keras
         raise ImportError(
             "The STFT initializer needs SciPy for named windows (`pip install scipy`), "

@@ -12,6 +12,7 @@ import inspect
 
 import numpy as np
 
+from pykeras import constraints, initializers, ops, regularizers
 from pykeras._convert import to_float32
 from pykeras.backend import weight_limits
 from pykeras.backend.naming import to_snake_case, unique_name
@@ -156,8 +157,6 @@ class Layer:
         Returns:
             The new `Variable`.
         """
-        from pykeras import constraints, initializers, regularizers
-
         shape = tuple(int(d) for d in (shape or ()))
         name = name or f"variable_{len(self._own_weights)}"
         # While a file is loaded its config sets these sizes: check before allocating.
@@ -497,8 +496,6 @@ class Layer:
     def _add_activity_loss(self, outputs):
         if self.activity_regularizer is None:
             return
-        from pykeras import ops
-
         for out in flatten(outputs):
             if out is None or isinstance(out, str):
                 continue

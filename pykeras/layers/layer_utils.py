@@ -4,6 +4,7 @@ regularizers and the batch size an activity penalty is divided by."""
 import difflib
 import inspect
 
+from pykeras import ops, regularizers
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import ShapeTuple
 
@@ -46,8 +47,6 @@ def _batch_size(x, shape):
     the batch is known at run time only)."""
     if shape[0] is not None:
         return float(shape[0])
-    from pykeras import ops
-
     column = x
     for _ in range(len(shape) - 1):
         column = column[..., 0]
@@ -57,8 +56,6 @@ def _batch_size(x, shape):
 def _regularizer(identifier):
     if identifier is None:
         return None
-    from pykeras import regularizers
-
     return regularizers.get(identifier)
 
 

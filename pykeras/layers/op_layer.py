@@ -1,8 +1,11 @@
 """Op layers: the layer a Functional model records when an op (`x + y`,
 `ops.concatenate`, ...) is applied directly to symbolic tensors."""
 
+from pykeras.backend.naming import unique_name
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.layers.layer import Layer
+from pykeras.ops import _dispatch
+from pykeras.ops._dispatch import output_spec, run
 
 
 class OpLayer(Layer):
@@ -26,8 +29,6 @@ class OpLayer(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        from pykeras.ops._dispatch import run
-
         tensors = iter(inputs)
         operands = [next(tensors) if slot else c for slot, c in zip(self._slots, self._constants)]
         return run(
@@ -41,8 +42,6 @@ class OpLayer(Layer):
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         """The output as a `KerasTensor`, by the op's rule in the core."""
-        from pykeras.ops._dispatch import output_spec
-
         tensors = iter(inputs if isinstance(inputs, (list, tuple)) else [inputs])
         operands = [next(tensors) if slot else c for slot, c in zip(self._slots, self._constants)]
         shape, dtype = output_spec(self.op_name, operands, self.index_inputs, self.attrs)
@@ -84,6 +83,14 @@ def _is_shape(x):
 
 
 def _op_layer_name(op_name):
-    from pykeras.backend.naming import unique_name
-
     return unique_name(op_name)
+
+
+def _record(op_name, inputs, index_inputs, attrs):
+    """An op applied to symbolic tensors, recorded as an `OpLayer` call."""
+    layer = OpLayer(op_name, inputs, index_inputs, attrs)
+    return layer([x for x in inputs if isinstance(x, KerasTensor)])
+
+
+# `pykeras.ops` (a layer below) records symbolic ops through this.
+_dispatch.set_op_layer_recorder(_record)

@@ -6,9 +6,30 @@ from typing import Any
 
 from pykeras.layers.layer import Layer
 
-# Configs are the saving package's business; these two are the layers
-# namespace's doors to it, as in Keras (`keras.layers.serialize`).
-from pykeras.saving import serialization_lib
+# Configs are the saving package's business, a layer above layers: it sets
+# its `serialize_keras_object` / `deserialize_keras_object` here when
+# imported. `serialize` / `deserialize` are the layers namespace's doors to
+# them, as in Keras (`keras.layers.serialize`), and layers that hold layers
+# (`Bidirectional`, `TimeDistributed`, `RNN`'s cells) write and read their
+# nested layers through `serialize_object` / `deserialize_object`.
+_SERIALIZE = None
+_DESERIALIZE = None
+
+
+def set_serialization(serialize_keras_object, deserialize_keras_object):
+    """Called once by `pykeras.saving.serialization_lib`."""
+    global _SERIALIZE, _DESERIALIZE
+    _SERIALIZE, _DESERIALIZE = serialize_keras_object, deserialize_keras_object
+
+
+def serialize_object(obj):
+    """`pykeras.saving.serialize_keras_object(obj)`."""
+    return _SERIALIZE(obj)
+
+
+def deserialize_object(config, custom_objects=None, **kwargs):
+    """`pykeras.saving.deserialize_keras_object(config, custom_objects, **kwargs)`."""
+    return _DESERIALIZE(config, custom_objects=custom_objects, **kwargs)
 
 
 def serialize(layer: Layer) -> dict[str, Any]:
@@ -27,7 +48,7 @@ def serialize(layer: Layer) -> dict[str, Any]:
     >>> config = keras.layers.serialize(layer)
     >>> new_layer = keras.layers.deserialize(config)
     """
-    return serialization_lib.serialize_keras_object(layer)
+    return _SERIALIZE(layer)
 
 
 def deserialize(
@@ -61,6 +82,4 @@ def deserialize(
             "keras.layers.deserialize expects a layer config dict (from "
             f"`keras.layers.serialize`). Received: {type(config).__name__} {config!r:.200}"
         )
-    return serialization_lib.deserialize_keras_object(
-        config, custom_objects=custom_objects, kinds=("layers", "models")
-    )
+    return _DESERIALIZE(config, custom_objects=custom_objects, kinds=("layers", "models"))

@@ -4,6 +4,7 @@
 
 import numpy as np
 
+from pykeras import ops
 from pykeras._convert import to_float32
 
 
@@ -22,16 +23,12 @@ def as_tensor(x, what):
 
 
 def _expand(x):
-    from pykeras import ops
-
     if isinstance(x, np.ndarray):
         return x[..., None]
     return ops.reshape(x, [-1 if d is None else d for d in shape_of(x)] + [1])
 
 
 def _squeeze(x):
-    from pykeras import ops
-
     if isinstance(x, np.ndarray):
         return x[..., 0]
     return ops.reshape(x, [-1 if d is None else d for d in shape_of(x)[:-1]])

@@ -21,6 +21,7 @@ from pykeras.losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from pykeras.metrics import mean_metric
 from pykeras.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -164,6 +165,8 @@ _FUNCTIONS = {
     "pearson_correlation": pearson_correlation,
     "concordance_correlation": concordance_correlation,
 }
+# `MeanMetricWrapper.from_config` reads tf.keras 2's functions by name from it.
+mean_metric._FUNCTIONS.update(_FUNCTIONS)
 
 _SNAKE_CLASSES = {
     to_snake_case(name): cls

@@ -4,6 +4,11 @@ from pykeras import ops
 from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 from pykeras.metrics.metric import Metric, divide_no_nan
 
+# Metric functions by name (tf.keras 2 stores a wrapped function by name): the
+# modules that define them build on this one, so `pykeras.metrics` fills the
+# table when imported.
+_FUNCTIONS = {}
+
 
 def per_sample(values):
     """Values reduced to one per sample (mean over the axes after the first)."""
@@ -88,8 +93,6 @@ class MeanMetricWrapper(Mean):
             # tf.keras 2.15 stores the wrapped function by name in `training_config`
             # (`{"name": "accuracy", "fn": "sparse_categorical_accuracy"}`); Keras 3
             # writes a function config, which deserialization has already resolved.
-            from pykeras.metrics import _FUNCTIONS
-
             if fn not in _FUNCTIONS:
                 raise ValueError(f"MeanMetricWrapper wraps an unknown metric function {fn!r}.")
             config = {**config, "fn": _FUNCTIONS[fn]}

@@ -14,8 +14,10 @@ Two kinds of metrics share it:
 
 import numpy as np
 
+from pykeras import initializers
 from pykeras.backend.naming import to_snake_case
 from pykeras.backend.variable import Variable
+from pykeras.engine.step_trace import MetricResult, recorder_of
 from pykeras.engine.tracing import GraphTensor, current_trace
 from pykeras.engine.tree import flatten
 
@@ -67,8 +69,6 @@ class Metric:
         Returns:
             The new (non-trainable) `Variable`.
         """
-        from pykeras import initializers
-
         name = name or f"variable_{len(self._variables)}"
         shape = tuple(int(d) for d in (shape or ()))
         init = initializers.get(initializer)
@@ -107,8 +107,6 @@ class Metric:
         contributions = self.batch_state(y_true, y_pred, sample_weight)
         tracer = _graph_tracer(contributions)
         if tracer is not None:
-            from pykeras.engine.step_trace import recorder_of
-
             recorder_of(tracer).report(self, contributions)
             return
         self.add_states(contributions)
@@ -129,8 +127,6 @@ class Metric:
                 "compute its value from its variables."
             )
         if current_trace() is not None:
-            from pykeras.engine.step_trace import MetricResult
-
             # Known once the compiled loop has run the step.
             return MetricResult(self)
         states = self._states

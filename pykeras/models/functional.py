@@ -10,7 +10,9 @@ from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten, map_structure, pack_like
 from pykeras.layers.input_layer import InputLayer
 from pykeras.layers.layer import Layer
+from pykeras.models import model as model_module
 from pykeras.models.model import Model
+from pykeras.saving import functional_config
 
 
 class Functional(Model):
@@ -230,16 +232,15 @@ class Functional(Model):
     def get_config(self):
         """Keras 3's Functional config: `name`, `trainable`, `layers` (each with its
         `inbound_nodes`), `input_layers` and `output_layers`."""
-        from pykeras.saving import functional_config
-
         return functional_config.get_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a Functional model from a Keras 3, tf.keras 2 or pykeras config."""
-        from pykeras.saving import functional_config
-
         return functional_config.from_config(cls, dict(config), custom_objects)
+
+
+model_module.set_functional_class(Functional)
 
 
 def _keras_layer_order(inputs, outputs):

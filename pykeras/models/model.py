@@ -8,17 +8,30 @@ signature) and then runs that graph: no Python per layer.
 
 import numpy as np
 
-from pykeras._convert import to_float32, to_index
 from pykeras.engine import call_context
 from pykeras.engine.executor import Executor
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
 from pykeras.engine.tape import recording
 from pykeras.engine.tracing import Tracer, active_tracer
-from pykeras.engine.tree import flatten, map_structure, pack_like
+from pykeras.engine.tree import ShapeTuple, flatten, map_structure, pack_like
 from pykeras.layers.layer import Layer, _make_outputs, _shape_of
 from pykeras.saving.model_saving import ModelSaving
+from pykeras.trainers.arguments import is_batch_source, iterate_batches
+from pykeras.trainers.data import convert_input
 from pykeras.trainers.trainer import Trainer
+from pykeras.utils.summary import print_summary
+
+# `Functional`, which `Model(inputs, outputs)` builds: it subclasses `Model`,
+# so `pykeras.models.functional` sets it when imported (pykeras.models
+# imports both).
+_FUNCTIONAL = None
+
+
+def set_functional_class(functional):
+    """Called once by `pykeras.models.functional` with `Functional`."""
+    global _FUNCTIONAL
+    _FUNCTIONAL = functional
 
 
 class Model(Trainer, ModelSaving, Layer):
@@ -38,15 +51,13 @@ class Model(Trainer, ModelSaving, Layer):
 
     def __new__(cls, *args, **kwargs):
         if _functional_arguments(args, kwargs):
-            from pykeras.models.functional import Functional
-
             if cls is Model:
-                return object.__new__(Functional)
-            if not issubclass(cls, Functional):
+                return object.__new__(_FUNCTIONAL)
+            if not issubclass(cls, _FUNCTIONAL):
                 # `class CustomModel(keras.Model)` built as `CustomModel(inputs,
                 # outputs)`, as the Keras guides do: a Functional model with
                 # the subclass's methods (train_step, ...) first.
-                return object.__new__(_functional_subclass(cls, Functional))
+                return object.__new__(_functional_subclass(cls, _FUNCTIONAL))
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -110,8 +121,6 @@ class Model(Trainer, ModelSaving, Layer):
         layer_range=None,
     ):
         """Prints a table of the model's layers, shapes and parameter counts."""
-        from pykeras.utils.summary import print_summary
-
         print_summary(
             self,
             line_length=line_length,
@@ -184,7 +193,7 @@ class Model(Trainer, ModelSaving, Layer):
     def _executor(self, x, training):
         structure, flat = self._flatten_data(x)
         dtypes = self._input_dtypes(len(flat))
-        flat = [_convert_input(a, d, self.name) for a, d in zip(flat, dtypes)]
+        flat = [convert_input(a, d, self.name) for a, d in zip(flat, dtypes)]
         specs = self._input_specs(flat)
         key = (bool(training), tuple((s, d) for _, s, d in specs), _structure_key(structure))
         executor = self._executors.get(key)
@@ -228,8 +237,6 @@ class Model(Trainer, ModelSaving, Layer):
         Returns:
             A numpy array, or a list of them for a model with several outputs.
         """
-        from pykeras.trainers.arguments import is_batch_source, iterate_batches
-
         if is_batch_source(x):
             outputs = [self.predict_on_batch(bx) for bx, _, _ in iterate_batches(x, steps)]
             if not outputs:
@@ -286,14 +293,6 @@ def _dtype_kind(a):
     return "int64" if a.dtype == np.int64 else "float32"
 
 
-def _convert_input(a, dtype, model_name):
-    """Converts a model input to the dtype its Input declares (ids stay integers)."""
-    what = f"the input of model '{model_name}'"
-    if "int" in str(dtype):
-        return to_index(a, what)
-    return to_float32(a, what)
-
-
 def _structure_key(structure):
     if isinstance(structure, dict):
         return ("dict", tuple(structure.keys()))
@@ -307,8 +306,6 @@ def _shapes(input_shape):
     if isinstance(input_shape, (list, tuple)) and all(
         d is None or isinstance(d, int) for d in input_shape
     ):
-        from pykeras.engine.tree import ShapeTuple
-
         return ShapeTuple(tuple(input_shape))
     if isinstance(input_shape, (list, tuple)):
         return [_shapes(s) for s in input_shape]

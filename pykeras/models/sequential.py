@@ -2,9 +2,12 @@
 
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.layers.input_layer import InputLayer
-from pykeras.layers.layer import Layer
+from pykeras.layers.layer import Layer, _shape_of
 from pykeras.models.functional import Functional
 from pykeras.models.model import Model
+from pykeras.saving.functional_config import layer_entry
+from pykeras.saving.object_registration import CustomObjectScope
+from pykeras.saving.serialization_lib import deserialize_keras_object
 
 
 class Sequential(Model):
@@ -123,8 +126,6 @@ class Sequential(Model):
 
     def _maybe_build(self, inputs):
         if self._functional is None:
-            from pykeras.layers.layer import _shape_of
-
             self.build(_shape_of(inputs))
 
     def call(self, inputs, training=None):
@@ -147,8 +148,6 @@ class Sequential(Model):
     def get_config(self):
         """Keras 3's Sequential config: `name`, `trainable`, `dtype`, `layers` (the
         InputLayer first, when the input shape is known) and `build_input_shape`."""
-        from pykeras.saving.functional_config import layer_entry
-
         config = {
             "name": self.name,
             "trainable": self.trainable,
@@ -163,9 +162,6 @@ class Sequential(Model):
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a Sequential model from a Keras 3, tf.keras 2 or pykeras config
         (tf.keras 2's first layer may carry `batch_input_shape`)."""
-        from pykeras.saving.object_registration import CustomObjectScope
-        from pykeras.saving.serialization_lib import deserialize_keras_object
-
         if isinstance(config, list):
             # Keras 1 and early Keras 2 stored a Sequential as its list of layers.
             config = {"layers": config}

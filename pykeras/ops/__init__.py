@@ -5,9 +5,14 @@ Each function takes array-likes, converts them by pykeras's dtype rules
 returns a numpy array.
 """
 
+import sys as _sys
+
+from pykeras.engine import tensor_operators as _tensor_operators
+
 # Each family module lists its public functions in `__all__`; a new op's
 # function is added there and nowhere else (docs/adding-an-op.md).
 from pykeras.ops import (
+    _dispatch,
     arrays,
     bitwise,
     compare,
@@ -106,3 +111,7 @@ __all__ = [
 # `keras.ops.numpy`'s and `keras.ops.image`'s namespaces, submodules only (not
 # star-imported): the family modules' absolute `import numpy as np` still gets NumPy.
 from pykeras.ops import image, numpy  # noqa: E402, F401
+
+# Tensor operators (`x + y`, `x[i]`) and variables' `assign_add` in the engine,
+# a layer below, forward to this namespace.
+_tensor_operators.bind_ops(_sys.modules[__name__], _dispatch.run)

@@ -12,6 +12,9 @@ and in traced graphs alike, and get their gradients from the primitives'.
 import numpy as np
 
 from pykeras._convert import to_float32
+from pykeras.backend.variable import Variable
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.tracing import GraphTensor, find_tracer
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops._dispatch import run
 
@@ -22,17 +25,12 @@ EXACT_POSITIONS = 2**24
 
 def is_symbolic(x):
     """Whether `x` is a symbolic `KerasTensor` or a traced `GraphTensor`."""
-    from pykeras.engine.keras_tensor import KerasTensor
-    from pykeras.engine.tracing import GraphTensor
-
     return isinstance(x, (KerasTensor, GraphTensor))
 
 
 def any_symbolic(values):
     """Whether any of `values` is symbolic, or a variable inside a trace (ops
     on it must become graph nodes, not constants)."""
-    from pykeras.engine.tracing import find_tracer
-
     return any(is_symbolic(v) for v in values) or find_tracer(list(values)) is not None
 
 
@@ -187,8 +185,6 @@ def rearrange(fn, tensors, *args):
     original values, so they come back exact and with their dtype, as in
     Keras (0 picks the zero that tril, triu and the like fill in).
     """
-    from pykeras.backend.variable import Variable
-
     if any_symbolic(tensors):
         return fn(*tensors, *args)
     arrays = [t.numpy() if isinstance(t, Variable) else np.asarray(t) for t in tensors]

@@ -11,9 +11,12 @@ through the primitives' backward rules and saves like any other model.
 import numpy as np
 
 from pykeras import tree
+from pykeras.backend.variable import Variable
+from pykeras.engine.tracing import _ACTIVE
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+from pykeras.ops.arrays import expand_dims
 
 
 class StructureError(InvalidArgumentError, TypeError):
@@ -43,16 +46,12 @@ def check_callable(op, name, fn):
 
 
 def _tracing():
-    from pykeras.engine.tracing import _ACTIVE
-
     return bool(_ACTIVE)
 
 
 def is_symbolic_leaf(x):
     """Whether ops on `x` build a graph rather than compute: a symbolic or
     traced tensor, or a `Variable` while a model is being traced."""
-    from pykeras.backend.variable import Variable
-
     return C.is_symbolic(x) or (isinstance(x, Variable) and _tracing())
 
 
@@ -66,8 +65,6 @@ def as_value(x):
     numbers become 0-d arrays (int32, float32 or bool, JAX's types for them),
     variables outside a trace their current value; tensors, arrays and
     `None` are left as they are."""
-    from pykeras.backend.variable import Variable
-
     if x is None or C.is_symbolic(x):
         return x
     if isinstance(x, Variable):
@@ -95,8 +92,6 @@ def as_values(structure):
 def leaf_shape(x):
     """The static shape of a leaf (None entries unknown), or None when it
     is not known at all (a traced tensor of unknown shape)."""
-    from pykeras.backend.variable import Variable
-
     if x is None:
         return None
     if isinstance(x, Variable):
@@ -166,8 +161,6 @@ def static_int(op, name, value, low=None):
 
 def scalar_truth(op, name, value):
     """A predicate's truth value known now, as a Python bool (a scalar only)."""
-    from pykeras.backend.variable import Variable
-
     if isinstance(value, Variable):
         value = value.numpy()
     array = np.asarray(value)
@@ -239,9 +232,6 @@ def leading_size(op, structure, name):
 
 def _graph_tensor(x):
     """A variable inside a trace as a graph tensor (indexing it then adds nodes)."""
-    from pykeras.backend.variable import Variable
-    from pykeras.engine.tracing import _ACTIVE
-
     if isinstance(x, Variable):
         return _ACTIVE[-1].variable_tensor(x)
     return x
@@ -292,8 +282,6 @@ def stack(op, steps, template=None):
         if leaves[0] is None:
             return None
         if any(is_symbolic_leaf(v) for v in leaves):
-            from pykeras.ops.arrays import expand_dims
-
             return C.concat(op, [expand_dims(_graph_tensor(v), 0) for v in leaves], 0)
         return np.stack([np.asarray(as_value(v)) for v in leaves])
 

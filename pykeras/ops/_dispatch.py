@@ -6,8 +6,28 @@
   so `x + y` or `ops.concatenate([a, b])` work inside Functional models.
 """
 
+import numpy as np
+
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
+from pykeras.backend.variable import Variable
+from pykeras.engine import symbolic_scope
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.tracing import find_tracer
+from pykeras.errors import DTypeError
+from pykeras.ops._dtype_rules import result_dtype
+
+# Records an op on symbolic tensors as an op layer of the Functional model
+# being defined: `pykeras.layers.op_layer` (layers sit above ops) sets it
+# when imported.
+_RECORD_OP_LAYER = None
+
+
+def set_op_layer_recorder(record):
+    """Called once by `pykeras.layers.op_layer` with `record(name, inputs,
+    index_inputs, attrs)`, which returns the op layer's output."""
+    global _RECORD_OP_LAYER
+    _RECORD_OP_LAYER = record
 
 
 def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, keras_dtype=None, **attrs):
@@ -26,21 +46,12 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, keras_d
     Returns:
         A numpy array, a `GraphTensor` or a `KerasTensor`, following the inputs.
     """
-    from pykeras.backend.variable import Variable
-    from pykeras.engine.keras_tensor import KerasTensor
-    from pykeras.engine.tracing import find_tracer
-
     attrs = {k: v for k, v in attrs.items() if v is not None}
     if any(isinstance(x, KerasTensor) for x in inputs):
-        from pykeras.engine import symbolic_scope
-
         if symbolic_scope.active():
             shape, dtype = output_spec(name, inputs, index_inputs, attrs, keras_dtype)
             return KerasTensor(shape, dtype)
-        from pykeras.layers.op_layer import OpLayer
-
-        layer = OpLayer(name, inputs, index_inputs, attrs)
-        out = layer([x for x in inputs if isinstance(x, KerasTensor)])
+        out = _RECORD_OP_LAYER(name, inputs, index_inputs, attrs)
         if keras_dtype is not None:
             out.dtype = keras_dtype
         return out
@@ -69,9 +80,6 @@ def core_dtype(dtype):
 def input_spec(x, is_index):
     """`(shape, dtype)` of one op input as the core sees it: symbolic tensors
     by their spec, variables and constants by their value."""
-    from pykeras.backend.variable import Variable
-    from pykeras.engine.keras_tensor import KerasTensor
-
     if isinstance(x, KerasTensor):
         return tuple(x.shape), core_dtype(x.dtype)
     if hasattr(x, "tracer") and hasattr(x.tracer, "graph"):
@@ -79,8 +87,6 @@ def input_spec(x, is_index):
         return tuple(x.shape or ()), "float32" if spec is None else spec[1]
     if isinstance(x, Variable):
         return tuple(x.shape), "float32"
-    import numpy as np
-
     return tuple(np.shape(x)), "int64" if is_index else "float32"
 
 
@@ -91,9 +97,6 @@ def output_spec(name, inputs, index_inputs, attrs, dtype=None):
     The dtype is Keras's (`_dtype_rules.result_dtype`, or `dtype` if given):
     integer and bool inputs of a float op are cast at its boundary, as a
     traced graph does (`Tracer.op`)."""
-    from pykeras.errors import DTypeError
-    from pykeras.ops._dtype_rules import result_dtype
-
     specs = [input_spec(x, i in index_inputs) for i, x in enumerate(inputs)]
     try:
         shape, core = _core.op_output(name, specs, attrs)
@@ -111,8 +114,6 @@ def output_spec(name, inputs, index_inputs, attrs, dtype=None):
 def integer_positions(inputs, positions):
     """Those of `positions` whose input is an integer array: labels and ids
     stay int64 instead of being converted to float32."""
-    import numpy as np
-
     found = []
     for i in positions:
         x = inputs[i]

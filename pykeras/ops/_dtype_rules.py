@@ -33,6 +33,10 @@ backends' answer; JAX without x64 narrows it to int32).
 
 import numpy as np
 
+from pykeras.backend.dtypes import result_type, standardize_dtype
+from pykeras.backend.variable import Variable
+from pykeras.engine import tracing
+
 # Two or more inputs: `result_type` of them; one: its dtype.
 PROMOTE = {
     "add",
@@ -125,8 +129,6 @@ _NARROW = {"float64": "float32", "complex128": "complex64"}
 
 def dtype_of(x):
     """The logical dtype of one op input, or a Python type for a weak number."""
-    from pykeras.backend.variable import Variable
-
     if isinstance(x, bool):
         return "bool"
     if isinstance(x, int):
@@ -143,8 +145,6 @@ def dtype_of(x):
 
 
 def _standard(dtype):
-    from pykeras.backend.dtypes import standardize_dtype
-
     try:
         return standardize_dtype(dtype)
     except ValueError:
@@ -154,8 +154,6 @@ def _standard(dtype):
 def result_dtype(name, inputs, index_inputs=(), core_dtype="float32"):
     """The logical dtype of op `name`'s result on `inputs` (as a symbolic
     Keras op reports it: a single input's 64-bit type is kept)."""
-    from pykeras.backend.dtypes import result_type
-
     data = [dtype_of(x) for i, x in enumerate(inputs) if i not in index_inputs]
     if name == "where" and len(data) == 3:
         data = data[1:]
@@ -198,3 +196,7 @@ def eager_dtype(logical):
 def is_float(dtype):
     """Whether a logical dtype name is a float type."""
     return "float" in str(dtype)
+
+
+# The graph tracer (in the engine, below ops) types its nodes by this table.
+tracing.set_result_dtype_rule(result_dtype)

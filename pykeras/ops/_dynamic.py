@@ -10,15 +10,15 @@ sizes: they lower to the core's `broadcast_dynamic`, `reshape_dynamic` and
 
 import numpy as np
 
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.tracing import GraphTensor
 from pykeras.errors import InvalidArgumentError, ShapeError
+from pykeras.ops._composite import shape_of
 from pykeras.ops._dispatch import run
 
 
 def is_size_tensor(d):
     """Whether `d` is a symbolic or traced scalar (a size known at run time)."""
-    from pykeras.engine.keras_tensor import KerasTensor
-    from pykeras.engine.tracing import GraphTensor
-
     return isinstance(d, (KerasTensor, GraphTensor)) and tuple(d.shape or ()) == ()
 
 
@@ -83,8 +83,6 @@ def reshape(x, shape):
     size may be -1. Where the one size `x` does not know is sized by a plain
     `ops.shape` tensor, the -1 is taken as `x`'s known part, so
     `reshape(x, (batch, -1))` keeps its last size static (checked when run)."""
-    from pykeras.ops._composite import shape_of
-
     sizes, sized, tensors = split("reshape", shape, infer=True)
     have = shape_of("reshape", x)
     free = [i for i, d in enumerate(sizes) if d == -1 and i not in sized]
@@ -123,8 +121,6 @@ def _size(d):
 def tile(x, repeats):
     """`tile` whose repeats hold scalar tensors: each tiled axis of size s
     becomes (1, s), is broadcast to (r, s) and merged to r * s."""
-    from pykeras.ops._composite import shape_of
-
     reps = list(repeats)
     for r in reps:
         if not is_size_tensor(r) and (

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops import _gather as G
@@ -259,8 +260,6 @@ def eager_dtype(values):
     """The dtype Keras gives a product of `values`: float32 when any is a
     float (or a variable), else the integer arrays' promoted type (Python
     ints are weak: int32 alone), else bool."""
-    from pykeras.backend.variable import Variable
-
     arrays, weak = [], set()
     for v in values:
         if isinstance(v, Variable):

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from pykeras import config
+from pykeras.backend.variable import Variable
 from pykeras.errors import DTypeError, InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
@@ -37,8 +39,6 @@ def default_data_format() -> str:
     """`keras.config.image_data_format()` where pykeras has it, else Keras's
     default, channels last."""
     try:
-        from pykeras import config
-
         getter = getattr(config, "image_data_format", None)
         if getter is not None:
             return str(getter())
@@ -93,8 +93,6 @@ def pair(op: str, name: str, value: Any, low: int | None = 1) -> list[int]:
 def constant(op: str, name: str, value: Any) -> np.ndarray:
     """A constant argument as float64, refusing a symbolic tensor: the op
     computes from it in NumPy before building anything."""
-    from pykeras.backend.variable import Variable
-
     if C.any_symbolic([value]):
         raise InvalidArgumentError(
             f"Op '{op}' needs {name} as a constant (a NumPy array, list or number): it "
@@ -125,8 +123,6 @@ def choice(op: str, name: str, value: Any, options) -> Any:
 def eager_input(op: str, x: Any):
     """`(x, dtype)`: an eager array as NumPy with its dtype, or `(x, None)`
     for symbolic tensors (whose results stay the core's float32)."""
-    from pykeras.backend.variable import Variable
-
     if C.any_symbolic([x]):
         return x, None
     if isinstance(x, Variable):

@@ -33,6 +33,20 @@ from pykeras.ops._dispatch import run
 from pykeras.ops._image_coords import symbolic_map
 
 FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+# `elastic_transform` draws its field from a `seed` as `keras.random` does:
+# `pykeras.random` (a layer above ops) sets its `SeedGenerator` class and
+# `numpy_rng(op, seed)` here when imported.
+_SEED_GENERATOR = None
+_NUMPY_RNG = None
+
+
+def set_seed_support(seed_generator_class, numpy_rng):
+    """Called once by `pykeras.random` (see `_SEED_GENERATOR`)."""
+    global _SEED_GENERATOR, _NUMPY_RNG
+    _SEED_GENERATOR, _NUMPY_RNG = seed_generator_class, numpy_rng
+
+
 INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
 
 
@@ -436,9 +450,12 @@ def elastic_transform(
     ha, wa, _ = I.hw_axes(shape, fmt)
     h, w = I.known(op, shape, ha, "height"), I.known(op, shape, wa, "width")
     if C.any_symbolic([images]):
-        from pykeras.random.seed_generator import SeedGenerator
-
-        if isinstance(seed, SeedGenerator) or seed is None or len(shape) == 4 and shape[0] is None:
+        if (
+            isinstance(seed, _SEED_GENERATOR)
+            or seed is None
+            or len(shape) == 4
+            and shape[0] is None
+        ):
             raise InvalidArgumentError(
                 f"Op '{op}' draws its displacement field before run time, so on symbolic "
                 f"images it needs a known batch size and an int seed (the same deformation "
@@ -446,9 +463,7 @@ def elastic_transform(
                 f"{C.dims_text(shape)}, seed={seed!r}"
             )
     n = shape[0] if len(shape) == 4 else 1
-    from pykeras.random._draw import numpy_rng
-
-    rng = numpy_rng(op, seed)
+    rng = _NUMPY_RNG(op, seed)
     size = int(6 * sigma_) | 1
     taps = K.gaussian_taps(size, sigma_)
     rows_m = K.correlation_matrix(h, taps, "same")

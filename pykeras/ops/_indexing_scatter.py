@@ -14,9 +14,11 @@
 import numpy as np
 
 from pykeras._convert import to_index
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, OutOfRangeError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+from pykeras.ops.arrays import broadcast_to
 
 REDUCTIONS = (None, "add", "max", "min", "mul")
 
@@ -36,8 +38,6 @@ def check_reduction(op, reduction):
 def is_eager_integer(*values):
     """Whether every value is eager and the first is an integer or bool
     array: those are updated exactly in NumPy (integers have no gradient)."""
-    from pykeras.backend.variable import Variable
-
     if C.any_symbolic(values):
         return False
     first = values[0].numpy() if isinstance(values[0], Variable) else np.asarray(values[0])
@@ -45,8 +45,6 @@ def is_eager_integer(*values):
 
 
 def eager_array(x):
-    from pykeras.backend.variable import Variable
-
     return x.numpy() if isinstance(x, Variable) else np.asarray(x)
 
 
@@ -204,8 +202,6 @@ def update_rows_symbolic(op, inputs, indices, updates, reduction):
 def expected_updates(op, updates, batch, shape, k):
     """`updates` broadcast to `batch + shape[k:]`, the shape the indices
     call for (a scalar update fills every indexed place)."""
-    from pykeras.ops.arrays import broadcast_to
-
     want = [*batch, *shape[k:]]
     have = C.shape_of(op, updates)
     if list(have) == want:

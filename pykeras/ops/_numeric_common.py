@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 
@@ -28,8 +29,6 @@ def is_python_number(x: Any) -> bool:
 
 def eager_array(x: Any) -> np.ndarray:
     """`x` as a NumPy array (variables hold float32)."""
-    from pykeras.backend.variable import Variable
-
     if isinstance(x, Variable):
         return x.numpy()
     return np.asarray(x)

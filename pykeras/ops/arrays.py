@@ -23,6 +23,7 @@ import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops import _dynamic
 from pykeras.ops import _gather as G
 from pykeras.ops._dispatch import run
 
@@ -216,8 +217,6 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
     array([[1, 2, 3],
            [1, 2, 3]])
     """
-    from pykeras.ops import _dynamic
-
     if _dynamic.has_size_tensor(shape):
         # Sizes known at run time only (`ops.shape(x)[0]`).
         return _dynamic.broadcast("broadcast_to", x, shape)
@@ -456,8 +455,6 @@ def tile(x: Any, repeats: int | Sequence[int]) -> Any:
     array([[1, 2, 1, 2],
            [1, 2, 1, 2]])
     """
-    from pykeras.ops import _dynamic
-
     if _dynamic.has_size_tensor(repeats):
         # Repeats known at run time only (`ops.shape(x)[0]`).
         return _dynamic.tile(x, repeats)

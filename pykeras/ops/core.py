@@ -3,6 +3,8 @@ and NumPy arrays."""
 
 import numpy as np
 
+from pykeras.backend.dtypes import standardize_dtype
+from pykeras.engine.tracing import find_tracer
 from pykeras.ops._dispatch import run
 
 __all__ = [
@@ -27,14 +29,10 @@ def _dtype_name(dtype):
 
 def _in_trace(x):
     """Whether `x` (a variable, say) must become a node of a graph being traced."""
-    from pykeras.engine.tracing import find_tracer
-
     return find_tracer([x]) is not None
 
 
 def _keras_name(name):
-    from pykeras.backend.dtypes import standardize_dtype
-
     try:
         return standardize_dtype(name)
     except ValueError:

@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.dtypes import standardize_dtype
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops import _dynamic
 from pykeras.ops._dispatch import run
+from pykeras.ops.arrays import broadcast_to, expand_dims
 
 __all__ = [
     "arange",
@@ -57,8 +60,6 @@ def _sized(op, shape, value, dtype):
     if not _dynamic.has_size_tensor(shape) and not _dynamic.is_size_tensor(shape):
         return None
     name = _dtype(op, dtype).name if dtype is not None else None
-    from pykeras.backend.dtypes import standardize_dtype
-
     return _dynamic.broadcast(op, np.float32(value), shape, dtype=standardize_dtype(name))
 
 
@@ -174,14 +175,10 @@ def full(shape: int | Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
            [7., 7.]], dtype=float32)
     """
     if _dynamic.has_size_tensor(shape) or _dynamic.is_size_tensor(shape):
-        from pykeras.backend.dtypes import standardize_dtype
-
         name = _dtype("full", dtype).name if dtype is not None else None
         return _dynamic.broadcast("full", fill_value, shape, dtype=standardize_dtype(name))
     shape = _shape("full", shape)
     if C.any_symbolic([fill_value]):
-        from pykeras.ops.arrays import broadcast_to
-
         return broadcast_to(fill_value, shape)
     value = np.asarray(fill_value)
     try:
@@ -204,11 +201,7 @@ def _like(op, x, fill_value, dtype):
         # would turn inf and NaN into NaN), and gives x no gradient.
         return run("where", [x, fill_value, fill_value])
     if C.any_symbolic([fill_value]):
-        from pykeras.ops.arrays import broadcast_to
-
         return broadcast_to(fill_value, C.shape_of(op, x))
-    from pykeras.backend.variable import Variable
-
     array = x.numpy() if isinstance(x, Variable) else np.asarray(x)
     if dtype is None:
         dtype = C.result_dtype([array])
@@ -535,8 +528,6 @@ def _symbolic_linspace(op, start, stop, num, endpoint, retstep, dtype, axis):
         raise InvalidArgumentError(
             f"Op '{op}' on symbolic tensors gives float32 samples only. Received: dtype={dtype!r}"
         )
-    from pykeras.ops.arrays import expand_dims
-
     shapes = [C.shape_of(op, v) for v in (start, stop)]
     rank = max(len(s) for s in shapes)
     axis = C.axis_of(op, axis, rank + 1)
@@ -563,6 +554,4 @@ def _as_rank(x, rank):
     shape = C.shape_of("linspace", x)
     if len(shape) == rank:
         return x
-    from pykeras.ops.arrays import expand_dims
-
     return expand_dims(x, list(range(rank - len(shape))))

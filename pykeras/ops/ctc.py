@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops._ctc_beam import beam_search
 from pykeras.ops._dispatch import run
 
 __all__ = ["ctc_decode", "ctc_loss"]
@@ -32,8 +34,6 @@ def _as_float(x: Any) -> Any:
     """Integer labels or lengths as float32 (exact below 2**24)."""
     if C.any_symbolic([x]):
         return run("cast", [x], dtype="float32")
-    from pykeras.backend.variable import Variable
-
     return np.asarray(x.numpy() if isinstance(x, Variable) else x, np.float32)
 
 
@@ -247,8 +247,6 @@ def ctc_decode(
                 f"Received: mask_index={mask_index!r}"
             )
     if strategy == "beam_search":
-        from pykeras.ops._ctc_beam import beam_search
-
         width = C.check_int(op, "beam_width", beam_width, low=1)
         paths = C.check_int(op, "top_paths", top_paths, low=1)
         if C.any_symbolic([inputs, sequence_lengths]):
@@ -271,8 +269,6 @@ def ctc_decode(
 
 
 def _eager(x: Any) -> np.ndarray:
-    from pykeras.backend.variable import Variable
-
     return np.asarray(x.numpy() if isinstance(x, Variable) else x)
 
 

@@ -2,10 +2,12 @@
 and clipped to [epsilon, 1 - epsilon] with epsilon = 1e-7; logits go through
 log_softmax / log_sigmoid, so large logits stay finite."""
 
+import numpy as np
+
+from pykeras._convert import to_index
 from pykeras.ops._dispatch import integer_positions, run
 from pykeras.ops.compare import one_hot
 from pykeras.ops.math import clip, log, multiply, negative, subtract, sum
-from pykeras.ops.nn import log_softmax, softplus
 
 __all__ = [
     "binary_crossentropy",
@@ -18,15 +20,13 @@ EPSILON = 1e-7
 
 
 def _shape(x):
-    import numpy as np
-
     shape = getattr(x, "shape", None)
     return tuple(shape) if shape is not None else np.shape(x)
 
 
 def _log_probabilities(output, from_logits, axis):
     if from_logits:
-        return log_softmax(output, axis=axis)
+        return run("log_softmax", [output], axis=axis)  # ops.nn.log_softmax
     output = output / sum(output, axis=axis, keepdims=True)
     return log(clip(output, EPSILON, 1.0 - EPSILON))
 
@@ -52,10 +52,6 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def _class_ids(target, output_rank):
     """Array targets as int64 class ids without a trailing axis of 1 (graph
     targets arrive prepared by the trainer)."""
-    import numpy as np
-
-    from pykeras._convert import to_index
-
     if not isinstance(target, (np.ndarray, list, tuple, int, np.generic)):
         return target
     ids = to_index(target, "sparse_categorical_crossentropy target")
@@ -66,7 +62,7 @@ def _class_ids(target, output_rank):
 
 def log_sigmoid(x):
     """`log(sigmoid(x))`, computed as `-softplus(-x)` to stay finite."""
-    return negative(softplus(negative(x)))
+    return negative(run("softplus", [negative(x)]))  # -ops.nn.softplus(-x)
 
 
 def binary_crossentropy(target, output, from_logits=False):

@@ -14,11 +14,18 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import integer_positions, run
 from pykeras.ops._nn_resample import adaptive_average_pool, adaptive_max_pool, conv_transpose
 from pykeras.ops.ctc import ctc_decode, ctc_loss
+from pykeras.ops.losses import (  # noqa: F401 (in `__all__` through _FROM_LOSSES)
+    binary_crossentropy,
+    categorical_crossentropy,
+    log_sigmoid,
+    sparse_categorical_crossentropy,
+)
 from pykeras.ops.nn_attention import dot_product_attention
 from pykeras.ops.nn_composite import (
     celu,
@@ -49,8 +56,7 @@ from pykeras.ops.nn_spatial import (
 )
 from pykeras.ops.patches import fold, unfold
 
-# `losses` imports this module (log_softmax, softplus), so its functions are
-# looked up on first use (`__getattr__` below) rather than imported here.
+# The cross-entropies live in `losses` (the same objects as `ops.nn.<name>`).
 _FROM_LOSSES = (
     "binary_crossentropy",
     "categorical_crossentropy",
@@ -117,18 +123,6 @@ __all__ = [
 
 # Keras's `backend.epsilon()`, the default of the normalizations.
 EPSILON = 1e-7
-
-
-def __getattr__(name):
-    if name in _FROM_LOSSES:
-        from pykeras.ops import losses
-
-        return getattr(losses, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_FROM_LOSSES))
 
 
 def relu(x):
@@ -213,8 +207,6 @@ def linear(x):
 
 
 def _eager_ids(x):
-    from pykeras.backend.variable import Variable
-
     return np.asarray(x.numpy() if isinstance(x, Variable) else x)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import integer_positions, run
+from pykeras.ops.core import cast
 
 __all__ = ["dot_product_attention"]
 
@@ -30,8 +31,6 @@ def _fused(query, key, value, shapes, bias, mask, scale, is_causal, soft_cap):
             return None
         if None in full:
             return None
-        from pykeras.ops.core import cast
-
         dims = [1] * (4 - len(mask_shape)) + list(mask_shape)
         mask = C.reshape("dot_product_attention", cast(mask, "float32"), dims)
         inputs.append(mask)

@@ -28,6 +28,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
@@ -86,8 +87,6 @@ def _nonempty(op, shape, axes):
 
 def _input_dtype(x):
     """The dtype an eager input arrives with (variables are float32)."""
-    from pykeras.backend.variable import Variable
-
     if isinstance(x, Variable):
         return np.dtype(np.float32)
     return np.asarray(x).dtype

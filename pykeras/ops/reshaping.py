@@ -2,6 +2,9 @@
 
 import numpy as np
 
+from pykeras.engine import symbolic_scope
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.ops import _dynamic
 from pykeras.ops._dispatch import run
 
 __all__ = [
@@ -37,10 +40,6 @@ def shape(x):
     >>> pykeras.ops.shape(np.zeros((2, 3)))
     (2, 3)
     """
-    from pykeras.engine import symbolic_scope
-    from pykeras.engine.keras_tensor import KerasTensor
-    from pykeras.ops import _dynamic
-
     known = getattr(x, "shape", None)
     if known is None and hasattr(x, "tracer"):
         raise ValueError(
@@ -63,8 +62,6 @@ def reshape(x, newshape):
     """Gives `x` a new shape with the same number of elements; one -1 is
     inferred. Sizes may be scalar tensors from `ops.shape` (sizes known at
     run time only), as in `ops.reshape(x, (batch, -1))`."""
-    from pykeras.ops import _dynamic
-
     if isinstance(newshape, int) or _dynamic.is_size_tensor(newshape):
         newshape = [newshape]
     if _dynamic.has_size_tensor(newshape):

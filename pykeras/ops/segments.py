@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from pykeras._convert import to_index
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
@@ -53,8 +54,6 @@ def _identity(op, dtype):
 
 
 def _eager(x):
-    from pykeras.backend.variable import Variable
-
     return x.numpy() if isinstance(x, Variable) else np.asarray(x)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
@@ -30,8 +31,6 @@ __all__ = ["argpartition", "argsort", "sort", "top_k"]
 
 def _eager_array(x):
     """The eager input as NumPy (variables by their value)."""
-    from pykeras.backend.variable import Variable
-
     return x.numpy() if isinstance(x, Variable) else np.asarray(x)
 
 

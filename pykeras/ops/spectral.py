@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
@@ -328,8 +329,6 @@ def _window(op: str, window: Any, sequence_length: int, fft_length: int) -> np.n
                 f"Op '{op}' needs the window's values before run time (a constant array). "
                 f"Received: window={window!r}"
             )
-        from pykeras.backend.variable import Variable
-
         win = np.asarray(window.numpy() if isinstance(window, Variable) else window, np.float64)
         if win.shape != (sequence_length,):
             raise ShapeError(

@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.backend.variable import Variable
+from pykeras.engine.tracing import GraphTensor
 from pykeras.errors import DTypeError, InvalidArgumentError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+from pykeras.ops.core import _dtype_name, cast
 
 __all__ = [
     "angle",
@@ -39,8 +42,6 @@ __all__ = [
 def _value(x):
     """An eager value as a NumPy array (Python data with Keras's default
     types: int32 integers, float32 floats)."""
-    from pykeras.backend.variable import Variable
-
     if isinstance(x, Variable):
         return x.numpy()
     if isinstance(x, (np.ndarray, np.generic)):
@@ -158,8 +159,6 @@ def is_tensor(x: Any) -> bool:
     >>> keras.ops.is_tensor(np.ones(2)), keras.ops.is_tensor([1.0])
     (True, False)
     """
-    from pykeras.engine.tracing import GraphTensor
-
     return isinstance(x, (np.ndarray, GraphTensor))
 
 
@@ -262,13 +261,9 @@ def array(x: Any, dtype: Any = None) -> Any:
     array([1, 2, 3], dtype=int32)
     """
     if C.any_symbolic([x]):
-        from pykeras.ops.core import cast
-
         return x if dtype is None else cast(x, dtype)
     a = _value(x)
     if dtype is not None:
-        from pykeras.ops.core import _dtype_name
-
         return np.array(a, dtype=_dtype_name(dtype), copy=True)
     return np.array(a, copy=True)
 

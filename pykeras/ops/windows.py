@@ -18,6 +18,8 @@ import numpy as np
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+from pykeras.ops.arrays import expand_dims
+from pykeras.ops.creation import linspace
 
 __all__ = ["bartlett", "blackman", "geomspace", "hamming", "hanning", "kaiser"]
 
@@ -228,9 +230,6 @@ def _dtype(op, dtype):
 def _symbolic_geomspace(start, stop, num, endpoint, dtype, axis):
     """`sign(start) * exp(linspace(log|start|, log|stop|))` from primitives,
     NaN where the signs differ or an end is 0."""
-    from pykeras.ops.arrays import expand_dims
-    from pykeras.ops.creation import linspace
-
     op = "geomspace"
     if dtype is not None and _dtype(op, dtype).kind != "f":
         raise InvalidArgumentError(

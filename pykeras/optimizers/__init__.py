@@ -6,7 +6,7 @@
 
 import difflib
 
-from pykeras.optimizers import schedules
+from pykeras.optimizers import loss_scale_optimizer, schedules
 from pykeras.optimizers.adadelta import Adadelta
 from pykeras.optimizers.adafactor import Adafactor
 from pykeras.optimizers.adagrad import Adagrad
@@ -124,6 +124,9 @@ def get(identifier):
         return obj
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
 
+
+# `LossScaleOptimizer`'s config holds its inner optimizer.
+loss_scale_optimizer.set_serialization(serialize, deserialize)
 
 __all__ = [
     "SGD",

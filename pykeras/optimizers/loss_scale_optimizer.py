@@ -4,6 +4,18 @@ import numpy as np
 
 from pykeras.optimizers.optimizer import Optimizer
 
+# `pykeras.optimizers.serialize` / `deserialize`: they know every optimizer,
+# this one included, so `pykeras.optimizers` sets them when imported.
+_SERIALIZE = None
+_DESERIALIZE = None
+
+
+def set_serialization(serialize, deserialize):
+    """Called once by `pykeras.optimizers`."""
+    global _SERIALIZE, _DESERIALIZE
+    _SERIALIZE, _DESERIALIZE = serialize, deserialize
+
+
 _BASE_DEFAULTS = {
     "weight_decay": None,
     "clipnorm": None,
@@ -155,19 +167,15 @@ class LossScaleOptimizer(Optimizer):
     # -- config ---------------------------------------------------------------
 
     def get_config(self):
-        from pykeras.optimizers import serialize
-
         return {
             "name": self.name,
-            "inner_optimizer": serialize(self.inner_optimizer),
+            "inner_optimizer": _SERIALIZE(self.inner_optimizer),
             "initial_scale": self.initial_scale,
             "dynamic_growth_steps": self.dynamic_growth_steps,
         }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from pykeras.optimizers import deserialize
-
         config = dict(config)
         inner = config.pop("inner_optimizer", None)
         if inner is None:
@@ -176,7 +184,7 @@ class LossScaleOptimizer(Optimizer):
                 f"Received: config={config!r}"
             )
         if isinstance(inner, dict):
-            inner = deserialize(inner, custom_objects=custom_objects)
+            inner = _DESERIALIZE(inner, custom_objects=custom_objects)
         return cls(inner, **config)
 
     def __repr__(self):

@@ -6,6 +6,7 @@ config, checks arguments as Keras does, and maps pykeras Variables to the
 store ids the native optimizer updates in place.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -15,6 +16,7 @@ from pykeras.backend.naming import to_snake_case, unique_name
 from pykeras.engine.step_trace import recorder_of
 from pykeras.engine.tracing import current_trace
 from pykeras.errors import ShapeError
+from pykeras.optimizers import schedules
 from pykeras.optimizers.arguments import (
     Float,
     Int,
@@ -392,8 +394,6 @@ class Optimizer:
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Keeps weight decay off `var_list`, and off variables whose name
         contains any of `var_names`. Call it before the optimizer is built."""
-        import re
-
         if self.built:
             raise ValueError(
                 "`exclude_from_weight_decay()` can only be configured before the optimizer "
@@ -565,9 +565,7 @@ class Optimizer:
         """The optimizer `get_config()` describes (without its state)."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            from pykeras.optimizers.schedules import deserialize
-
-            config["learning_rate"] = deserialize(
+            config["learning_rate"] = schedules.deserialize(
                 config["learning_rate"], custom_objects=custom_objects
             )
         return cls(**config)

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
+from pykeras.ops._composite import axis_of, shape_of
+from pykeras.ops._dispatch import run
 from pykeras.random import _draw
 from pykeras.random._parametric import beta, binomial, gamma
 from pykeras.random.seed_generator import SeedGenerator
@@ -37,8 +39,6 @@ _SEED_DOC = """seed: None, an int or a `keras.random.SeedGenerator` (see the mod
 
 def _affine(z, scale, shift):
     """`z * scale + shift` for tensor parameters (eager, symbolic or traced)."""
-    from pykeras.ops._dispatch import run
-
     return run("add", [run("mul", [z, scale]), shift])
 
 
@@ -98,8 +98,6 @@ def uniform(shape: Any, minval: Any = 0.0, maxval: Any = 1.0, dtype: Any = None,
         # An empty range gives minval everywhere, as JAX's uniform does.
         u = _affine(_draw.draw("uniform", "random_uniform", shape, seed), 0.0, lo)
     else:
-        from pykeras.ops._dispatch import run
-
         width = run("sub", [maxval, minval])
         u = _affine(_draw.draw("uniform", "random_uniform", shape, seed), width, minval)
     return _draw.finish(u, out_dtype)
@@ -194,8 +192,6 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     >>> keras.random.categorical(logits, 5, seed=1).shape
     (2, 5)
     """
-    from pykeras.ops._composite import shape_of
-
     out_dtype = _draw.out_dtype("categorical", dtype, "int32", "i")
     if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
         raise InvalidArgumentError(
@@ -240,9 +236,6 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     >>> sorted(set(np.round(x, 4).tolist()))
     [0.0, 1.3333]
     """
-    from pykeras.ops._composite import shape_of
-    from pykeras.ops._dispatch import run
-
     r = _draw.scalar(rate)
     if r is None or not 0.0 <= r <= 1.0:
         raise InvalidArgumentError(
@@ -295,8 +288,6 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None):
     >>> sorted(keras.random.shuffle(np.arange(5), seed=1).tolist())
     [0, 1, 2, 3, 4]
     """
-    from pykeras.ops._composite import axis_of, shape_of
-
     graph = _draw.in_graph([x])
     if not graph:
         x = np.asarray(x)
@@ -309,8 +300,6 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None):
         return _draw.call(
             "random_shuffle", [state, x], _draw.active_tracer([x]), axis=axis, **attrs
         )
-    from pykeras.ops._dispatch import run
-
     # Shuffle positions, then move x's own elements: every dtype stays exact.
     shape = [1] * len(dims)
     shape[axis] = dims[axis]

@@ -4,7 +4,13 @@ the call run eagerly, recorded symbolically or added to a traced graph."""
 
 import numpy as np
 
+from pykeras.engine import symbolic_scope, tracing
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.tracing import GraphTensor
 from pykeras.errors import InvalidArgumentError, ShapeError
+from pykeras.ops import _dynamic, _image_sample
+from pykeras.ops._dispatch import run
+from pykeras.ops._dynamic import is_size_tensor
 from pykeras.random import _stream
 from pykeras.random.seed_generator import _SEED_MASK, SeedGenerator
 
@@ -15,8 +21,6 @@ def active_tracer(tensors=()):
     """The graph being traced: that of a traced tensor among `tensors`, else
     the model trace in progress (random ops with only a shape and a seed
     have no tensor input to find it by), else None."""
-    from pykeras.engine import tracing
-
     for t in tensors:
         if isinstance(t, tracing.GraphTensor):
             return t.tracer
@@ -25,14 +29,10 @@ def active_tracer(tensors=()):
 
 
 def is_symbolic(tensors):
-    from pykeras.engine.keras_tensor import KerasTensor
-
     return any(isinstance(t, KerasTensor) for t in tensors)
 
 
 def shapes_only():
-    from pykeras.engine import symbolic_scope
-
     return symbolic_scope.active()
 
 
@@ -49,8 +49,6 @@ def seed_inputs(op, seed, tensors=()):
     Returns:
         `(seed input, {"seed": int, "step": bool})`.
     """
-    from pykeras.ops._dispatch import run
-
     tracer = active_tracer(tensors)
     symbolic = tracer is None and is_symbolic(tensors)
     if isinstance(seed, SeedGenerator):
@@ -86,8 +84,6 @@ def shape_arg(op, shape):
         raise InvalidArgumentError(
             f"Op '{op}': shape must be an int or a sequence of ints. Received: shape={shape!r}"
         ) from None
-    from pykeras.ops._dynamic import is_size_tensor
-
     out = []
     for d in dims:
         if d is None or is_size_tensor(d):
@@ -108,8 +104,6 @@ def batch_tensor(op, tracer, dims):
     """A tensor of `tracer`'s graph whose first size is the batch: traced
     inputs have an unknown batch only, so the unknown sizes of a traced
     shape (`ops.shape(x)`) are the batch size."""
-    from pykeras.engine.tracing import GraphTensor
-
     for node in range(len(tracer.graph)):
         spec = tracer.graph.spec(node)
         if spec is not None and spec[0] and spec[0][0] is None:
@@ -124,9 +118,6 @@ def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
     """A shaped draw of `primitive` (`like`: a tensor whose first size is the
     batch, for unknown sizes). Eagerly a float32 (int64 for randint) array;
     else a symbolic or traced tensor."""
-    from pykeras.engine.keras_tensor import KerasTensor
-    from pykeras.ops._dynamic import is_size_tensor
-
     dims = shape_arg(op, shape)
     sized = [d for d in dims if is_size_tensor(d)]
     tensors = [] if like is None else [like]
@@ -156,9 +147,6 @@ def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
 def _sized_draw(op, primitive, dims, seed, tracer, core_dtype, attrs):
     """A draw whose shape holds scalar size tensors: drawn as one row of
     the total size (a `like` tensor of that length gives it), then reshaped."""
-    from pykeras.ops import _dynamic
-    from pykeras.ops._dispatch import run
-
     if any(d is None for d in dims):
         raise ShapeError(
             f"Op '{op}': shape holds both None and size tensors; give every unknown size as a "
@@ -180,8 +168,6 @@ def call(primitive, inputs, tracer, **attrs):
     """Runs `primitive`, as a node of `tracer`'s graph when one is being
     traced even if no input is a traced tensor (a draw from a constant seed
     must stay a node, or an unseeded draw would freeze into a constant)."""
-    from pykeras.ops._dispatch import run
-
     if tracer is not None:
         return tracer.op(primitive, inputs, (), attrs)
     return run(primitive, inputs, **attrs)
@@ -235,3 +221,7 @@ def scalar(value):
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
         return float(value)
     return None
+
+
+# `ops.image.elastic_transform` (ops sit below random) draws through these.
+_image_sample.set_seed_support(SeedGenerator, numpy_rng)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from pykeras.errors import InvalidArgumentError
+from pykeras.ops._dispatch import run
 from pykeras.random import _draw
 
 # Beta's second gamma draw: another key from the same seed.
@@ -86,8 +87,6 @@ def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None)
     >>> bool(((0 <= x) & (x <= 1)).all())
     True
     """
-    from pykeras.ops._dispatch import run
-
     out_dtype = _draw.out_dtype("beta", dtype, "float32", "f")
     a, b = _positive("beta", "alpha", alpha), _positive("beta", "beta", beta)
     if a is not None and b is not None:

@@ -1,24 +1,6 @@
-"""The global random stream (internal): reseeded by
-`pykeras.utils.set_random_seed`; initializers, dropout layers, `fit`'s
-shuffling and unseeded `keras.random` draws take their seeds from it."""
+"""The global random stream (internal): see `pykeras.engine.random_stream`,
+where it lives so that `GradientTape` (in the engine) can seed its steps."""
 
-import numpy as np
+from pykeras.engine.random_stream import _global, make_rng, next_seed, set_seed
 
-_global = {"rng": np.random.default_rng()}
-
-
-def set_seed(seed):
-    """Reseeds the global stream so that later draws repeat exactly."""
-    _global["rng"] = np.random.default_rng(int(seed))
-
-
-def make_rng(seed=None):
-    """A numpy Generator: seeded by `seed` if given, else drawn from the global stream."""
-    if seed is not None:
-        return np.random.default_rng(int(seed))
-    return np.random.default_rng(_global["rng"].integers(0, 2**63 - 1))
-
-
-def next_seed():
-    """A fresh 63-bit seed from the global stream."""
-    return int(_global["rng"].integers(0, 2**63 - 1))
+__all__ = ["_global", "make_rng", "next_seed", "set_seed"]

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from pykeras import ops
 from pykeras.initializers.initializer import lookup, serialize_object
 
 
@@ -30,8 +31,6 @@ class L1L2(Regularizer):
         self.l2 = float(l2)
 
     def __call__(self, x):
-        from pykeras import ops
-
         penalty = 0.0
         if self.l1:
             penalty = penalty + ops.multiply(self.l1, ops.sum(ops.abs(x)))
@@ -91,8 +90,6 @@ class OrthogonalRegularizer(Regularizer):
         self.mode = mode
 
     def __call__(self, x):
-        from pykeras import ops
-
         shape = tuple(x.shape)
         if len(shape) != 2:
             raise ValueError(

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import h5py
 
 from pykeras.errors import ConfigTypeError, FileFormatError
-
-if TYPE_CHECKING:
-    from pykeras.layers.layer import Layer
+from pykeras.layers.layer import Layer
+from pykeras.saving.config_checks import CONFIG_FAULTS
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
@@ -63,9 +61,6 @@ def config_errors_name_file(filepath: str, fn: Callable, *args, **kwargs) -> Lay
     """Runs `fn`, which builds the model in the config of `filepath`; the errors a
     config it cannot use raises name `filepath`, and so does a config that
     describes something other than a model or layer (a function, an array)."""
-    from pykeras.layers.layer import Layer
-    from pykeras.saving.config_checks import CONFIG_FAULTS
-
     try:
         model = fn(*args, **kwargs)
     except CONFIG_FAULTS as e:

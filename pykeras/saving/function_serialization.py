@@ -15,8 +15,22 @@ import marshal
 import types
 import warnings
 
+import numpy
+
+from pykeras import ops
 from pykeras.errors import FileFormatError
 from pykeras.saving import object_registration, registry
+
+# The `pykeras` package, which loaded lambdas see as `keras` and `pykeras`:
+# pykeras/__init__.py, the top of every layer, sets it once it is imported.
+_PACKAGE = None
+
+
+def set_lambda_package(package):
+    """Called once by pykeras/__init__.py with the `pykeras` module."""
+    global _PACKAGE
+    _PACKAGE = package
+
 
 # Families whose functions a reference may name (Keras 3's `BUILTIN_MODULES` that hold
 # functions pykeras has).
@@ -79,13 +93,9 @@ def load_lambda(code, defaults=None, closure=None, safe_mode=True, owner="a Lamb
     cells = None
     if closure is not None:
         cells = tuple(types.CellType(value) for value in closure)
-    import numpy
-
-    import pykeras
-    from pykeras import ops
-
     # Globals the usual Keras lambdas reach for (`keras.ops.x`, `ops.x`, `np.x`).
-    globs = {"__builtins__": builtins, "keras": pykeras, "pykeras": pykeras, "ops": ops}
+    package = _PACKAGE
+    globs = {"__builtins__": builtins, "keras": package, "pykeras": package, "ops": ops}
     globs["np"] = numpy
     defaults = tuple(defaults) if defaults is not None else None
     return types.FunctionType(fn_code, globs, fn_code.co_name, defaults, cells)

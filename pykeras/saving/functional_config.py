@@ -18,7 +18,8 @@ model's calls.
 from pykeras.backend import naming
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.errors import FileFormatError
-from pykeras.saving import config_checks, keras_ops, serialization_lib
+from pykeras.layers.input_layer import InputLayer
+from pykeras.saving import config_checks, keras_ops, registry, serialization_lib
 from pykeras.saving.object_registration import CustomObjectScope
 
 
@@ -34,12 +35,10 @@ def _construction_offset(layer, legacy, in_node=False):
     node, yet still counts a Functional model's calls from 1 in `input_layers`
     / `output_layers` (and from 0 inside `inbound_nodes`).
     """
-    from pykeras.models.functional import Functional
-    from pykeras.models.model import Model
-
+    models = registry.models()
     if legacy:
-        return 1 if isinstance(layer, Model) else 0
-    return 0 if in_node else (1 if isinstance(layer, Functional) else 0)
+        return 1 if isinstance(layer, models.Model) else 0
+    return 0 if in_node else (1 if isinstance(layer, models.Functional) else 0)
 
 
 # ------------------------------------------------------------------ writing
@@ -118,8 +117,6 @@ def layer_entry(layer, strip_input_shapes=True):
     Keras 3 layers do not take `batch_input_shape` (the model's InputLayer
     holds the shape), so it is left out of every layer but the InputLayer.
     """
-    from pykeras.layers.input_layer import InputLayer
-
     entry = serialization_lib.serialize_keras_object(layer)
     if strip_input_shapes and not isinstance(layer, InputLayer):
         entry["config"].pop("batch_input_shape", None)

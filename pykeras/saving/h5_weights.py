@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pykeras.errors import FileFormatError
+from pykeras.layers.layer import Layer
+from pykeras.optimizers.optimizer import Optimizer
 from pykeras.saving import state_paths
 from pykeras.saving.h5_safety import (
     dataset_at,
@@ -27,8 +29,6 @@ from pykeras.saving.h5_safety import (
 
 if TYPE_CHECKING:
     import h5py
-
-    from pykeras.layers.layer import Layer
 
 
 class _VarsStore:
@@ -86,8 +86,6 @@ def _own_hook(obj, name):
     """`obj`'s bound `name` method when its class defines one other than the default
     of `Layer` (which does what this module does, with less precise errors), else None.
     Keras 3 calls these hooks on every object with state when saving and loading."""
-    from pykeras.layers.layer import Layer
-
     method = getattr(type(obj), name, None)
     if not callable(method) or method is getattr(Layer, name, None):
         return None
@@ -124,8 +122,6 @@ def load_weights(
             not match, unless `skip_mismatch`, in which case each skipped object is
             reported by a warning.
     """
-    from pykeras.optimizers.optimizer import Optimizer
-
     _maybe_build_optimizer(model, h5file, filepath, include_optimizer)
     failures = []
     for path, obj in state_paths.walk(model, include_optimizer):

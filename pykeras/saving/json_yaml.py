@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import yaml
+
 from pykeras.backend import weight_limits
 from pykeras.errors import ConfigTypeError, FileFormatError
 from pykeras.saving import config_checks
@@ -93,8 +95,6 @@ def model_from_json(json_string: str | bytes, custom_objects: dict | None = None
 
 
 def _safe_loader():
-    import yaml
-
     class _Loader(yaml.SafeLoader):
         """SafeLoader that reads Keras 2's `!!python/tuple` as a list."""
 
@@ -107,8 +107,6 @@ def _safe_loader():
 
 def to_yaml(model, **kwargs):
     """The model's serialized config as YAML text (kwargs go to `yaml.safe_dump`)."""
-    import yaml
-
     return yaml.safe_dump(serialize_keras_object(model), **kwargs)
 
 
@@ -122,8 +120,6 @@ def model_from_yaml(yaml_string: str | bytes, custom_objects: dict | None = None
 
     >>> clone = model_from_yaml(model.to_yaml())
     """
-    import yaml
-
     if not isinstance(yaml_string, (str, bytes, bytearray)):
         raise TypeError(
             f"`model_from_yaml` expects YAML text. Received: {type(yaml_string).__name__}"

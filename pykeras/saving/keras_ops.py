@@ -18,6 +18,8 @@ import importlib
 import inspect
 import re
 
+from pykeras.layers.op_layer import OpLayer
+
 # pykeras primitive op -> (Keras module, Keras class, the op attributes Keras takes as
 # constructor arguments under the same names).
 _NUMPY = "keras.src.ops.numpy"
@@ -55,8 +57,6 @@ TO_KERAS = {
 
 def keras_form(layer):
     """`(module, class_name, config)` Keras 3 uses for this pykeras op layer, or None."""
-    from pykeras.layers.op_layer import OpLayer
-
     if not isinstance(layer, OpLayer) or layer.op_name not in TO_KERAS or layer.index_inputs:
         return None
     module, class_name, arg_names = TO_KERAS[layer.op_name]

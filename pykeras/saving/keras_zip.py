@@ -22,12 +22,17 @@ from typing import TYPE_CHECKING
 
 import h5py
 
+from pykeras._version import __version__
 from pykeras.backend.weight_limits import WeightLimit
 from pykeras.errors import FileFormatError
 from pykeras.saving import assets, config_checks, file_format, h5_weights
 from pykeras.saving.atomic import atomic_path
 from pykeras.saving.h5_safety import open_h5, stored_values
-from pykeras.saving.serialization_lib import SafeModeScope, deserialize_keras_object
+from pykeras.saving.serialization_lib import (
+    SafeModeScope,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 
 if TYPE_CHECKING:
     from pykeras.layers.layer import Layer
@@ -64,9 +69,6 @@ _WEIGHT_SLACK = 1 << 16
 
 def save_model(model, filepath, include_optimizer=True):
     """Writes `model` to the `.keras` archive `filepath` (atomically)."""
-    from pykeras import __version__
-    from pykeras.saving.serialization_lib import serialize_keras_object
-
     config = serialize_keras_object(model)
     metadata = {
         "keras_version": KERAS_FORMAT_VERSION,

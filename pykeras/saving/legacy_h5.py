@@ -17,11 +17,12 @@ import json
 import warnings
 from typing import TYPE_CHECKING
 
+import h5py
 import numpy as np
 
 from pykeras.backend.weight_limits import WeightLimit
 from pykeras.errors import FileFormatError
-from pykeras.saving import config_checks, file_format, state_paths
+from pykeras.saving import config_checks, file_format, registry, state_paths
 from pykeras.saving.atomic import atomic_path
 from pykeras.saving.h5_safety import (
     dataset_at,
@@ -134,10 +135,8 @@ def _legacy_layer(data):
 
 def model_config(model):
     """`model_config` as Keras 3's legacy `.h5` writer stores it."""
-    from pykeras.models.functional import Functional
-    from pykeras.models.sequential import Sequential
-
-    if not isinstance(model, (Functional, Sequential)):
+    models = registry.models()
+    if not isinstance(model, (models.Functional, models.Sequential)):
         raise ValueError(
             f"Model '{model.name}' is a subclassed model; the legacy `.h5` format can only hold "
             "Functional and Sequential models. Save it as `.keras` instead."
@@ -174,8 +173,6 @@ def training_config(model):
 
 def save_model(model, filepath, include_optimizer=True):
     """Writes `model` as a legacy whole-model `.h5` file (atomically)."""
-    import h5py
-
     config = model_config(model)
     train = training_config(model) if include_optimizer else None
     with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:

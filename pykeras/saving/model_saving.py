@@ -1,6 +1,16 @@
 """The saving verbs of `Model`: save, save_weights, load_weights, to_json, to_yaml,
 compile and build configs, and `from_config`."""
 
+from pykeras.saving import functional_config, registry
+from pykeras.saving.config_checks import check_shapes
+from pykeras.saving.json_yaml import to_json, to_yaml
+from pykeras.saving.saving_api import load_weights, save_model, save_weights
+from pykeras.saving.serialization_lib import (
+    _shape_tuples,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+
 _COMPILE_KEYS = (
     "optimizer",
     "loss",
@@ -29,8 +39,6 @@ class ModelSaving:
 
         >>> model.save("model.keras")
         """
-        from pykeras.saving.saving_api import save_model
-
         save_model(self, filepath, overwrite, include_optimizer, save_format, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, **kwargs):
@@ -41,8 +49,6 @@ class ModelSaving:
 
         >>> model.save_weights("model.weights.h5")
         """
-        from pykeras.saving.saving_api import save_weights
-
         kwargs.pop("options", None)
         if kwargs:
             raise TypeError(f"save_weights() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -57,8 +63,6 @@ class ModelSaving:
                 does not match instead of raising.
             by_name: (legacy `.h5` only) match layers by name instead of order.
         """
-        from pykeras.saving.saving_api import load_weights
-
         kwargs.pop("options", None)
         if kwargs:
             raise TypeError(f"load_weights() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -66,23 +70,17 @@ class ModelSaving:
 
     def to_json(self, **kwargs):
         """The model's architecture as JSON (Keras 3's serialized form)."""
-        from pykeras.saving.json_yaml import to_json
-
         return to_json(self, **kwargs)
 
     def to_yaml(self, **kwargs):
         """The model's architecture as YAML (a Keras 2 verb; read back with
         `model_from_yaml`, which uses a safe loader)."""
-        from pykeras.saving.json_yaml import to_yaml
-
         return to_yaml(self, **kwargs)
 
     # ------------------------------------------------------------- configs
 
     def get_compile_config(self):
         """What `compile()` was given, serialized (None if the model is not compiled)."""
-        from pykeras.saving.serialization_lib import serialize_keras_object
-
         if not getattr(self, "compiled", False):
             return None
         args = getattr(self, "_compile_args", {})
@@ -100,8 +98,6 @@ class ModelSaving:
     def compile_from_config(self, config):
         """Compiles the model from `get_compile_config()`'s output and creates the
         optimizer's state, so that saved optimizer state can be loaded into it."""
-        from pykeras.saving.serialization_lib import deserialize_keras_object
-
         config = deserialize_keras_object(config)
         self.compile(**{k: v for k, v in config.items() if k in _COMPILE_KEYS})
         if self.built and getattr(self, "optimizer", None) is not None:
@@ -109,12 +105,10 @@ class ModelSaving:
 
     def get_build_config(self):
         """`{"input_shape": ...}` for a built subclassed model or Sequential, else None."""
-        from pykeras.models.functional import Functional
-        from pykeras.models.sequential import Sequential
-
-        if isinstance(self, Functional) or not self.built:
+        models = registry.models()
+        if isinstance(self, models.Functional) or not self.built:
             return None
-        if isinstance(self, Sequential):
+        if isinstance(self, models.Sequential):
             shape = self.input_shape
         else:
             shape = getattr(self, "_build_shapes_dict", None)
@@ -122,9 +116,6 @@ class ModelSaving:
 
     def build_from_config(self, config):
         """Builds the model for the `input_shape` recorded by `get_build_config`."""
-        from pykeras.saving.config_checks import check_shapes
-        from pykeras.saving.serialization_lib import _shape_tuples
-
         shape = (config or {}).get("input_shape")
         if shape is not None and not self.built:
             shape = _shape_tuples(shape)
@@ -135,19 +126,15 @@ class ModelSaving:
     def from_config(cls, config, custom_objects=None):
         """A model from its config: a Functional or Sequential config (Keras 3 or tf.keras 2)
         when called on `Model`, else `cls(**config)` for a subclassed model."""
-        from pykeras.models.functional import Functional
-        from pykeras.models.model import Model
-        from pykeras.models.sequential import Sequential
-        from pykeras.saving import functional_config
-
+        models = registry.models()
         config = dict(config)
         if all(k in config for k in ("layers", "input_layers", "output_layers")) and (
-            cls is Model or issubclass(cls, Functional)
+            cls is models.Model or issubclass(cls, models.Functional)
         ):
-            target = Functional if cls is Model else cls
+            target = models.Functional if cls is models.Model else cls
             return functional_config.from_config(target, config, custom_objects)
-        if cls is Model and "layers" in config:
-            return Sequential.from_config(config, custom_objects)
+        if cls is models.Model and "layers" in config:
+            return models.Sequential.from_config(config, custom_objects)
         try:
             return cls(**config)
         except TypeError as e:

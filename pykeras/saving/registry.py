@@ -11,6 +11,19 @@ reach `os.system` or any other code outside this table.
 import difflib
 import types
 
+from pykeras import (
+    activations,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+)
+from pykeras.layers.op_layer import OpLayer
+from pykeras.optimizers import schedules
+
 # Module prefixes of the Keras distributions whose configs pykeras reads.
 _KERAS_PACKAGES = (
     "keras",
@@ -53,6 +66,22 @@ _ALL_KINDS = (
 
 _tables = None
 
+# `pykeras.models`: it sits above saving (a `Model` saves itself through
+# saving), so it registers itself here when imported. Saving builds its
+# Functional and Sequential models from configs and tells the kinds apart.
+_models = None
+
+
+def register_models(module):
+    """Called once by `pykeras.models` with itself."""
+    global _models
+    _models = module
+
+
+def models():
+    """The `pykeras.models` module (`Model`, `Functional`, `Sequential`)."""
+    return _models
+
 
 def _public(module):
     names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
@@ -82,23 +111,9 @@ def tables():
     global _tables
     if _tables is not None:
         return _tables
-    from pykeras import (
-        activations,
-        constraints,
-        initializers,
-        layers,
-        losses,
-        metrics,
-        models,
-        optimizers,
-        regularizers,
-    )
-    from pykeras.layers.op_layer import OpLayer
-    from pykeras.optimizers import schedules
-
     layer_table = _classes(layers, layers.Layer)
     layer_table["OpLayer"] = OpLayer
-    model_table = _classes(models, models.Model)
+    model_table = _classes(_models, _models.Model)
     _tables = {
         "layers": layer_table,
         "models": model_table,

@@ -8,6 +8,8 @@ at the content, so a renamed file still loads.
 
 import os
 
+import h5py
+
 from pykeras.errors import FileFormatError
 from pykeras.saving import file_format, h5_weights, keras_zip, legacy_h5
 from pykeras.saving.atomic import atomic_path, check_overwrite
@@ -132,8 +134,6 @@ def save_weights(model, filepath, overwrite=True, save_format=None):
 
     >>> save_weights(model, "model.weights.h5")
     """
-    import h5py
-
     filepath = os.fspath(filepath)
     _check_built(model, "saving")
     fmt = _weights_format(filepath, save_format)

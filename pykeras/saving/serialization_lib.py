@@ -15,7 +15,13 @@ import types
 
 import numpy as np
 
+from pykeras import config
+from pykeras.backend.variable import Variable
+from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.errors import FileFormatError
+from pykeras.layers import serialization as layer_serialization
+from pykeras.layers.core.lambda_layer import Lambda
+from pykeras.layers.layer import Layer
 from pykeras.saving import config_checks as checks
 from pykeras.saving import function_serialization as fn_lib
 from pykeras.saving import keras_compat, keras_ops, object_registration, registry
@@ -69,21 +75,17 @@ class SafeModeScope:
         _local.safe_mode = self._backup
 
 
-# Set by `pykeras.config.enable_unsafe_deserialization()`: the safe mode outside any scope.
-_global_safe_mode = None
-
-
 def set_global_safe_mode(safe_mode):
-    """The safe mode in force outside any `SafeModeScope` (None: each call's own)."""
-    global _global_safe_mode
-    _global_safe_mode = safe_mode
+    """The safe mode in force outside any `SafeModeScope` (None: each call's own);
+    kept in `pykeras.config`, which `enable_unsafe_deserialization()` sets."""
+    config.set_global_safe_mode(safe_mode)
 
 
 def in_safe_mode():
     """The safe mode of the innermost `SafeModeScope`, else the global one
     (`enable_unsafe_deserialization`), else None."""
     scoped = getattr(_local, "safe_mode", None)
-    return _global_safe_mode if scoped is None else scoped
+    return config.global_safe_mode() if scoped is None else scoped
 
 
 class TensorReference:
@@ -122,9 +124,6 @@ def serialize_keras_object(obj):
     >>> serialize_keras_object(pykeras.initializers.Zeros())["class_name"]
     'Zeros'
     """
-    from pykeras.backend.variable import Variable
-    from pykeras.engine.keras_tensor import KerasTensor
-
     if obj is None:
         return obj
     for plain in (bool, int, float, str):
@@ -188,8 +187,6 @@ def _location(cls):
 
 
 def _serialize_object(obj):
-    from pykeras.layers.layer import Layer
-
     config = obj.get_config()
     for hook in _SERIALIZE_HOOKS:
         config = hook(obj, config)
@@ -235,8 +232,6 @@ def _shape_lists(shapes):
 
 def _lambda_config(obj, config):
     """Lambda layers: the function as Keras stores it (a reference, or bytecode for a lambda)."""
-    from pykeras.layers.core.lambda_layer import Lambda
-
     if not isinstance(obj, Lambda):
         return config
     config = dict(config)
@@ -399,9 +394,7 @@ class _Deserializer:
         return cls
 
     def _object(self, config, kinds):
-        from pykeras.layers.core.lambda_layer import Lambda
-        from pykeras.layers.layer import Layer
-        from pykeras.models.model import Model
+        model_class = registry.models().Model
 
         module = config.get("module")
         class_name = config["class_name"]
@@ -414,14 +407,14 @@ class _Deserializer:
             return cls  # a function registered or passed under a class name
         kind = registry.kind_of(cls)
         if kind is None and issubclass(cls, Layer):
-            kind = "models" if issubclass(cls, Model) else "layers"
+            kind = "models" if issubclass(cls, model_class) else "layers"
         if issubclass(cls, Lambda):
             inner = self._lambda_inner(inner)
         inner = keras_compat.clean_config(cls.__name__, kind, inner)
         for key in checks.SHAPE_KEYS:
             if key in inner and inner[key] is not None:
                 checks.check_shape(inner[key], f"{class_name} `{key}`")
-        if not (issubclass(cls, Model) and _is_graph_config(cls, inner)):
+        if not (issubclass(cls, model_class) and _is_graph_config(cls, inner)):
             # Layers, subclassed models and other objects take nested objects as
             # instances (layers, initializers, regularizers, schedules, ...), so their
             # `from_config` works as `cls(**config)`; Functional and Sequential
@@ -510,11 +503,8 @@ _NOT_SPECIAL = object()
 
 def _is_graph_config(cls, inner):
     """Whether a model config is a Functional or Sequential one (layers listed by config)."""
-    from pykeras.models.functional import Functional
-    from pykeras.models.model import Model
-    from pykeras.models.sequential import Sequential
-
-    if cls is Model or issubclass(cls, (Functional, Sequential)):
+    models = registry.models()
+    if cls is models.Model or issubclass(cls, (models.Functional, models.Sequential)):
         return True
     return isinstance(inner.get("layers"), list) and "input_layers" in inner
 
@@ -568,3 +558,8 @@ def _shape_tuples(value):
             return tuple(value)
         return [_shape_tuples(v) for v in value]
     return value
+
+
+# Layers that hold layers (and `keras.layers.serialize`) write and read them
+# through these; layers sit below saving.
+layer_serialization.set_serialization(serialize_keras_object, deserialize_keras_object)

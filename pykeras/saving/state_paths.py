@@ -9,6 +9,9 @@ pairs, so both libraries find the same weights at the same place.
 """
 
 from pykeras.backend.naming import to_snake_case
+from pykeras.layers.layer import Layer
+from pykeras.optimizers.optimizer import Optimizer
+from pykeras.saving import registry
 
 # Attributes the engine keeps for itself: never part of the saved state.
 _ENGINE_ATTRS = frozenset(
@@ -35,9 +38,6 @@ _ENGINE_ATTRS = frozenset(
 
 
 def _is_saveable(obj):
-    from pykeras.layers.layer import Layer
-    from pykeras.optimizers.optimizer import Optimizer
-
     return isinstance(obj, (Layer, Optimizer))
 
 
@@ -58,12 +58,10 @@ def _name_key(name):
 
 def _children(obj, include_optimizer):
     """`(attribute, value)` pairs in Keras's visiting order."""
-    from pykeras.models.functional import Functional
-    from pykeras.models.model import Model
-    from pykeras.models.sequential import Sequential
-
+    models = registry.models()
+    graph_models = (models.Functional, models.Sequential)
     children = []
-    if isinstance(obj, (Functional, Sequential)):
+    if isinstance(obj, graph_models):
         # Keras visits the model's layers first for these two.
         children.append(("layers", obj.layers))
     attrs = {
@@ -71,11 +69,11 @@ def _children(obj, include_optimizer):
         for name, value in vars(obj).items()
         if name not in _ENGINE_ATTRS and _holds_saveables(value)
     }
-    if isinstance(obj, Model) and not isinstance(obj, (Functional, Sequential)):
+    if isinstance(obj, models.Model) and not isinstance(obj, graph_models):
         # `layers` is a public property of Keras models, visited in name order.
         attrs.setdefault("layers", obj.layers)
     optimizer = getattr(obj, "__dict__", {}).get("optimizer")
-    if include_optimizer and isinstance(obj, Model) and _is_saveable(optimizer):
+    if include_optimizer and isinstance(obj, models.Model) and _is_saveable(optimizer):
         attrs["optimizer"] = optimizer
     children.extend(sorted(attrs.items(), key=lambda item: _name_key(item[0])))
     return children
@@ -97,8 +95,6 @@ def _walk(obj, path, visited, include_optimizer):
         return
     yield path, obj
     visited.add(id(obj))
-    from pykeras.optimizers.optimizer import Optimizer
-
     if isinstance(obj, Optimizer):
         return
     for name, child in _children(obj, include_optimizer):

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 
 from pykeras.trainers import data as data_utils
+from pykeras.utils.data_utils import PyDataset
 
 COMPILE_ARGS = (
     "optimizer",
@@ -74,8 +75,6 @@ def check_batch_size(batch_size):
 
 
 def is_batch_source(x):
-    from pykeras.utils.data_utils import PyDataset
-
     if isinstance(x, PyDataset):
         return True
     return hasattr(x, "__next__") and hasattr(x, "__iter__")

@@ -17,14 +17,13 @@ from pykeras.engine import call_context
 from pykeras.engine.step_trace import EagerStepRequired, MetricResult, recorder_of
 from pykeras.engine.tracing import GraphTensor, Tracer, active_tracer
 from pykeras.engine.tree import pack_like
+from pykeras.trainers.steps import StepMethods
 
 STEP_METHODS = ("train_step", "test_step", "compute_loss", "compute_metrics")
 
 
 def overrides_steps(model, training):
     """Whether `model` overrides a step method `fit`/`evaluate` would run."""
-    from pykeras.trainers.steps import StepMethods
-
     names = ("train_step" if training else "test_step", "compute_loss", "compute_metrics")
     return any(getattr(type(model), n) is not getattr(StepMethods, n) for n in names)
 

@@ -9,6 +9,14 @@ import numpy as np
 from pykeras._convert import to_float32, to_index
 
 
+def convert_input(a, dtype, model_name):
+    """Converts a model input to the dtype its Input declares (ids stay integers)."""
+    what = f"the input of model '{model_name}'"
+    if "int" in str(dtype):
+        return to_index(a, what)
+    return to_float32(a, what)
+
+
 def is_array_like(x):
     return isinstance(x, (np.ndarray, list, tuple, dict, int, float)) or hasattr(x, "__array__")
 

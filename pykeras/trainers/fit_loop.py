@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from pykeras.callbacks import CallbackList
+from pykeras.config import capped_fit_lengths
 from pykeras.random import _stream as pykeras_random
 from pykeras.trainers import data as data_utils
 from pykeras.trainers.arguments import (
@@ -79,8 +80,6 @@ class FitLoop:
         self._assert_compiled("fit")
         verbose = resolve_verbose(verbose)
         # `keras.config.set_max_epochs` / `set_max_steps_per_epoch` cap every fit.
-        from pykeras.config import capped_fit_lengths
-
         epochs, steps_per_epoch = capped_fit_lengths(epochs, steps_per_epoch)
         if is_batch_source(x):
             return self._fit_batches(

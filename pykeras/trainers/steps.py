@@ -14,6 +14,7 @@ from pykeras.engine.tracing import current_trace
 from pykeras.engine.tree import flatten
 from pykeras.layers.layer_utils import _all_sublayers
 from pykeras.metrics.metric import Metric
+from pykeras.trainers.compile_config import resolve_losses
 
 
 def unpack_x_y_sample_weight(data):
@@ -171,8 +172,6 @@ class StepMethods:
 
     def _compiled_loss_entries(self):
         """One `LossEntry` (or None) per output, from `compile()`."""
-        from pykeras.trainers.compile_config import resolve_losses
-
         args = getattr(self, "_compile_args", None)
         if not args or args.get("loss") is None:
             return None

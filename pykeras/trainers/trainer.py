@@ -15,6 +15,7 @@ import difflib
 import numpy as np
 
 from pykeras import optimizers as optimizers_module
+from pykeras.engine import call_context
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten, pack_like
 from pykeras.metrics.mean_metric import Mean
@@ -140,10 +141,9 @@ class Trainer(FitLoop, Evaluation, StepRunner, StepMethods):
             raise ValueError("fit/evaluate need input data `x`. Received: x=None")
         structure, flat_x = self._flatten_data(x)
         dtypes = self._input_dtypes(len(flat_x))
-        from pykeras.models.model import _convert_input
-
         flat_x = [
-            np.ascontiguousarray(_convert_input(a, d, self.name)) for a, d in zip(flat_x, dtypes)
+            np.ascontiguousarray(data_utils.convert_input(a, d, self.name))
+            for a, d in zip(flat_x, dtypes)
         ]
         specs = self._input_specs(flat_x)
         if not self.built and self.run_eagerly:
@@ -203,8 +203,6 @@ class Trainer(FitLoop, Evaluation, StepRunner, StepMethods):
         functional = self if hasattr(self, "_flat_outputs") else getattr(self, "_functional", None)
         if functional is not None and getattr(functional, "_flat_outputs", None):
             return [tuple(t.shape) for t in functional._flat_outputs]
-        from pykeras.engine import call_context
-
         ins = pack_like(structure, [KerasTensor(s, d) for _, s, d in specs])
         try:
             with call_context.training_scope(False):

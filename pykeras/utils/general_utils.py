@@ -1,7 +1,11 @@
 """Small public helpers of `keras.utils`: `normalize`, `Config`,
 `get_source_inputs` and the `(x, y, sample_weight)` packing functions."""
 
+import json
+
 import numpy as np
+
+from pykeras import ops
 
 
 def normalize(x, axis=-1, order=2):
@@ -28,8 +32,6 @@ def normalize(x, axis=-1, order=2):
         norm[norm == 0] = 1
         axis = axis or -1  # as in Keras, axis 0 is treated as -1 here
         return x / np.expand_dims(norm, axis)
-    from pykeras import ops
-
     return ops.normalize(x, axis=axis, order=order)
 
 
@@ -211,8 +213,6 @@ class Config:
 
     def to_json(self):
         """The entries as a JSON string."""
-        import json
-
         return json.dumps(self._config)
 
     def __repr__(self):

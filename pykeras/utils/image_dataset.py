@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from pykeras import ops
+from pykeras.ops._image_common import default_data_format
 from pykeras.utils.data_utils import PyDataset
+from pykeras.utils.image_utils import img_to_array, load_img
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
@@ -107,9 +110,6 @@ class ImageDirectoryDataset(PyDataset):
         return -(-len(self.file_paths) // self.batch_size)
 
     def _load(self, path):
-        from pykeras import ops
-        from pykeras.utils.image_utils import img_to_array, load_img
-
         img = img_to_array(load_img(path, color_mode=self.color_mode), "channels_last")
         if img.shape[:2] != self.image_size:
             img = np.asarray(
@@ -254,8 +254,6 @@ def image_dataset_from_directory(
         )
     if image_size is None or len(tuple(image_size)) != 2:
         raise ValueError(f"`image_size` must be a pair (height, width). Received: {image_size}")
-    from pykeras.ops._image_common import default_data_format
-
     data_format = data_format or default_data_format()
     directory = os.fspath(directory)
     paths, ids, class_names = index_directory(

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from pykeras import ops
 from pykeras.errors import FileFormatError
+from pykeras.ops._image_common import default_data_format
 
 _PIL_INTERPOLATION = {
     "nearest": "NEAREST",
@@ -30,7 +32,7 @@ _PIL_INTERPOLATION = {
 
 def _pil():
     try:
-        from PIL import Image
+        from PIL import Image  # optional dependency: the `image` extra
     except ImportError:  # pragma: no cover - Pillow is installed for the tests
         raise ImportError(
             "Could not import PIL.Image. The use of `load_img`, `save_img` and "
@@ -41,8 +43,6 @@ def _pil():
 
 def _data_format(data_format):
     if data_format is None:
-        from pykeras.ops._image_common import default_data_format
-
         data_format = default_data_format()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(
@@ -252,8 +252,6 @@ def smart_resize(
     Returns:
         The resized array.
     """
-    from pykeras import ops
-
     if len(size) != 2:
         raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
     return np.asarray(

@@ -4,28 +4,29 @@ Python's `logging` under the logger "pykeras", as Keras sends them to absl."""
 import logging
 import sys
 
-_INTERACTIVE = True
+from pykeras import config
+
+# The switch lives in pykeras.config (`enable_interactive_logging`, ...),
+# which pykeras.utils re-exports.
 
 
 def set_interactive_logging(enabled):
     """Turns interactive logging on (stdout) or off (`logging`)."""
-    global _INTERACTIVE
-    _INTERACTIVE = bool(enabled)
+    if enabled:
+        config.enable_interactive_logging()
+    else:
+        config.disable_interactive_logging()
 
 
 def interactive_logging():
     """Whether progress messages print to stdout."""
-    return _INTERACTIVE
-
-
-# The public switches (`enable_interactive_logging`, ...) live in
-# pykeras.config; pykeras.utils re-exports them.
+    return config.is_interactive_logging_enabled()
 
 
 def print_msg(message, line_break=True):
     """Prints `message` to stdout, or logs it at INFO level when interactive
     logging is off (the line break is then implied)."""
-    if _INTERACTIVE:
+    if config.is_interactive_logging_enabled():
         sys.stdout.write(message + ("\n" if line_break else ""))
         sys.stdout.flush()
     else:

@@ -5,6 +5,11 @@ import difflib
 import html
 import os
 
+import pydot
+
+from pykeras.saving import registry
+from pykeras.utils.summary import functional_graph
+
 _PLOT_ARGS = (
     "model",
     "to_file",
@@ -36,17 +41,6 @@ def _check_kwargs(function, kwargs, known):
             f"{function}() got an unexpected keyword argument '{key}'.{suggestion} "
             f"Unrecognized keyword arguments: {kwargs}"
         )
-
-
-def _import_pydot():
-    try:
-        import pydot
-    except ImportError as e:
-        raise ImportError(
-            "plot_model needs pydot: install it with `pip install pydot`, and Graphviz's `dot` "
-            "(e.g. `apt-get install graphviz` or `brew install graphviz`)."
-        ) from e
-    return pydot
 
 
 def _check_built(model):
@@ -167,12 +161,9 @@ def model_to_dot(
 
     A subclassed model is drawn as a single node, as Keras draws it.
     """
-    from pykeras.models.functional import Functional
-    from pykeras.models.sequential import Sequential
-    from pykeras.utils.summary import functional_graph
-
+    models = registry.models()
+    Functional, Sequential = models.Functional, models.Sequential
     _check_built(model)
-    pydot = _import_pydot()
     _check_kwargs("model_to_dot", kwargs, ("subgraph",) + _PLOT_ARGS[2:])
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"rankdir must be one of TB, LR, BT, RL. Received: rankdir={rankdir!r}")
@@ -291,7 +282,6 @@ def plot_model(
     _check_kwargs("plot_model", kwargs, _PLOT_ARGS)
     to_file = str(to_file)
     fmt = os.path.splitext(to_file)[1][1:].lower() or "png"
-    pydot = _import_pydot()
     if fmt not in pydot.Dot().formats:
         raise ValueError(
             f"plot_model writes the formats Graphviz knows ({', '.join(pydot.Dot().formats)}); "
@@ -320,7 +310,7 @@ def plot_model(
     if fmt not in ("png", "jpg", "jpeg", "jpe"):
         return None
     try:
-        from IPython import display
+        from IPython import display  # optional dependency: a notebook's display
     except ImportError:
         return None
     return display.Image(filename=to_file, format="png" if fmt == "png" else "jpeg")

@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from pykeras.utils import io_utils
+
 _BAR_CHAR = "━"
 
 
@@ -234,8 +236,6 @@ def _format_time(time_per_unit, unit_name):
 
 
 def _write(message):
-    from pykeras.utils import io_utils
-
     if not io_utils.interactive_logging():
         # Non-interactive: whole lines to `logging`, no carriage-return redraws.
         text = message.replace("\r", "").replace("\b", "").strip("\n")

@@ -11,7 +11,13 @@ import math
 import re
 import shutil
 
+from pykeras.engine.tree import ShapeTuple, flatten, map_structure
 from pykeras.layers.input_layer import InputLayer
+
+# The model classes come from the registry `pykeras.models` fills: models sit
+# above utils (a `Model` prints itself with `print_summary`).
+from pykeras.saving import registry
+from pykeras.utils.io_utils import print_msg
 
 
 def count_params(weights):
@@ -109,9 +115,7 @@ def functional_graph(model):
 
 def _layers_of(model):
     """A model's layers in Keras's order (Functional models by depth)."""
-    from pykeras.models.functional import Functional
-
-    if isinstance(model, Functional):
+    if isinstance(model, registry.models().Functional):
         return functional_graph(model)[1]
     return list(model.layers)
 
@@ -136,13 +140,9 @@ def _format_shape(shape):
 
 def format_layer_shape(layer):
     """The output shape of the layer's last call, as Keras prints it."""
-    from pykeras.engine.tree import flatten
-
     if layer._inbound_nodes:
         shapes = [_format_shape(t.shape) for t in layer._inbound_nodes[-1].output_tensors]
     elif layer.built and layer._build_shapes_dict is not None:
-        from pykeras.engine.tree import ShapeTuple, map_structure
-
         try:
             out = layer.compute_output_shape(layer._build_shapes_dict)
         except Exception:  # a layer that cannot tell prints "?", as in Keras
@@ -351,11 +351,9 @@ def print_summary(
             whose name matches `first` to the last one matching `last` (both
             are regular expressions).
     """
-    from pykeras.models.functional import Functional
-    from pykeras.models.sequential import Sequential
-
+    models = registry.models()
     relevant_nodes = set()
-    if isinstance(model, Functional) and not isinstance(model, Sequential):
+    if isinstance(model, models.Functional) and not isinstance(model, models.Sequential):
         nodes_by_depth, layers = functional_graph(model)
         sequential_like = _is_sequential_like(nodes_by_depth, layers)
         relevant_nodes = {id(n) for same in nodes_by_depth.values() for n in same}
@@ -443,8 +441,6 @@ def print_summary(
               for what, count, size in totals]  # fmt: skip
     text = "\n".join(lines) + "\n"
     if print_fn is None:
-        from pykeras.utils.io_utils import print_msg
-
         print_msg(text, line_break=False)
     else:
         print_fn(text)

@@ -3,7 +3,7 @@
 //! on its inputs only, so splitting never changes a result.
 //!
 //! Contiguous operands (the usual case) run as flat slice loops compiled for
-//! AVX2+FMA too and chosen at run time; ndarray's `Zip` over dynamic-rank
+//! each ISA level and chosen at run time (`isa::run`); ndarray's `Zip` over dynamic-rank
 //! arrays called the closure once per element instead (a relu's backward
 //! was 13% of a CNN training step). Other layouts fall back to `Zip`.
 
@@ -15,21 +15,22 @@ use rayon::prelude::*;
 /// Elements per parallel task in the slice loops.
 const CHUNK: usize = 1 << 14;
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn map_slice<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
-    for (d, &x) in dst.iter_mut().zip(src) {
-        *d = f(x);
-    }
+    super::isa::run(|| {
+        for (d, &x) in dst.iter_mut().zip(src) {
+            *d = f(x);
+        }
+    })
 }
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn zip2_slice<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
-    for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
-        *d = f(x, y);
-    }
+    super::isa::run(|| {
+        for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+            *d = f(x, y);
+        }
+    })
 }
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn zip3_slice<F: Fn(f32, f32, f32) -> f32>(
     a: &[f32],
     b: &[f32],
@@ -37,16 +38,19 @@ fn zip3_slice<F: Fn(f32, f32, f32) -> f32>(
     dst: &mut [f32],
     f: &F,
 ) {
-    for (((d, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
-        *d = f(x, y, z);
-    }
+    super::isa::run(|| {
+        for (((d, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
+            *d = f(x, y, z);
+        }
+    })
 }
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn update3_slice<F: Fn(f32, f32, f32) -> f32>(g: &mut [f32], a: &[f32], b: &[f32], f: &F) {
-    for ((d, &x), &y) in g.iter_mut().zip(a).zip(b) {
-        *d = f(*d, x, y);
-    }
+    super::isa::run(|| {
+        for ((d, &x), &y) in g.iter_mut().zip(a).zip(b) {
+            *d = f(*d, x, y);
+        }
+    })
 }
 
 /// An array of `shape` whose every element `kernel` writes, given the output
@@ -198,11 +202,12 @@ pub fn map_in_place(y: &mut [f32], f: impl Fn(f32) -> f32 + Sync + Send) {
     for_chunks(y, |_, d| map_in_place_slice(d, &f));
 }
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn map_in_place_slice<F: Fn(f32) -> f32>(y: &mut [f32], f: &F) {
-    for v in y.iter_mut() {
-        *v = f(*v);
-    }
+    super::isa::run(|| {
+        for v in y.iter_mut() {
+            *v = f(*v);
+        }
+    })
 }
 
 /// `g = f(g, y)` in place; `y` has `g`'s length.
@@ -213,11 +218,12 @@ pub fn scale_in_place(g: &mut [f32], y: &[f32], f: impl Fn(f32, f32) -> f32 + Sy
     });
 }
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn update2_slice<F: Fn(f32, f32) -> f32>(g: &mut [f32], y: &[f32], f: &F) {
-    for (d, &y) in g.iter_mut().zip(y) {
-        *d = f(*d, y);
-    }
+    super::isa::run(|| {
+        for (d, &y) in g.iter_mut().zip(y) {
+            *d = f(*d, y);
+        }
+    })
 }
 
 /// `f(y + v)` in place for each row of the row-major matrix `y` (`v.len()`
@@ -233,13 +239,14 @@ pub fn rows_plus_map_in_place(y: &mut [f32], v: &[f32], f: impl Fn(f32) -> f32 +
     }
 }
 
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn rows_plus_map_slice<F: Fn(f32) -> f32>(y: &mut [f32], v: &[f32], f: &F) {
-    for row in y.chunks_mut(v.len().max(1)) {
-        for (o, &b) in row.iter_mut().zip(v) {
-            *o = f(*o + b);
+    super::isa::run(|| {
+        for row in y.chunks_mut(v.len().max(1)) {
+            for (o, &b) in row.iter_mut().zip(v) {
+                *o = f(*o + b);
+            }
         }
-    }
+    })
 }
 
 /// `y + v` for each row of the row-major matrix `y` (`v.len()` columns), in place.

@@ -13,7 +13,9 @@
 //! a dot-product kernel when the output has at most 256 elements, and a
 //! GEMV for a single row or column. Blocks are kept clear of all three.
 
-use gemm::Parallelism;
+use super::isa::{self, Isa};
+use gemm_common::simd::MixedSimd;
+use gemm_common::Parallelism;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
@@ -132,14 +134,9 @@ fn split_gemm(
 ) {
     let (m, n) = c.dim();
     let by_rows = m >= n;
-    let len = if by_rows { m } else { n };
-    let other = if by_rows { n } else { m };
-    let cut = (len / parts).div_ceil(BLOCK_ALIGN) * BLOCK_ALIGN;
-    // Each block must take the crate's code path for the whole product.
-    let whole = regime(len, other);
-    if parts < 2 || cut >= len || regime(cut, other) != whole || regime(len - cut, other) != whole {
+    let Some(cut) = split_point(m, n, parts) else {
         return gemm_serial(a, b, c, accumulate);
-    }
+    };
     let axis = Axis(if by_rows { 0 } else { 1 });
     let (c_head, c_tail) = c.split_at(axis, cut);
     let (a_head, a_tail, b_head, b_tail) = if by_rows {
@@ -155,6 +152,25 @@ fn split_gemm(
     );
 }
 
+/// Where [`split_gemm`] cuts an (m, n) output into a first block and the
+/// rest (along its longer axis), or `None` when it cannot be cut so that
+/// every block takes the crate's code path for the whole product.
+fn split_point(m: usize, n: usize, parts: usize) -> Option<usize> {
+    let (len, other) = if m >= n { (m, n) } else { (n, m) };
+    let cut = (len / parts.max(1)).div_ceil(BLOCK_ALIGN) * BLOCK_ALIGN;
+    let whole = regime(len, other);
+    let fits =
+        parts >= 2 && cut < len && regime(cut, other) == whole && regime(len - cut, other) == whole;
+    fits.then_some(cut)
+}
+
+/// Whether [`gemm_into`] computes an (m, k) x (k, n) product on one thread
+/// however many the pool has: callers skip handing such calls to the pool.
+pub fn runs_on_one_thread(m: usize, k: usize, n: usize) -> bool {
+    let deep = m * n <= DEEP_MAX_OUTPUT && k >= 2 * DEEP_BLOCK;
+    !deep && (m * n * k < PARALLEL_FLOPS || split_point(m, n, 2).is_none())
+}
+
 /// Panics unless `a` is (m, k), `b` is (k, n) and `c` is (m, n): the bounds
 /// `gemm_serial`'s unsafe call relies on. Three comparisons per product.
 fn assert_shapes((m, k): (usize, usize), (kb, n): (usize, usize), c: (usize, usize)) {
@@ -167,6 +183,18 @@ fn assert_shapes((m, k): (usize, usize), (kb, n): (usize, usize), c: (usize, usi
 /// One single-threaded `gemm` call (for callers that split work themselves).
 /// Shapes as for [`gemm_into`], checked here.
 pub fn gemm_serial(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) {
+    gemm_serial_at(isa::level(), a, b, c, accumulate)
+}
+
+/// [`gemm_serial`] with the micro-kernels of `level`, which must not exceed
+/// the CPU's (checked: the kernels' SIMD token refuses to be made otherwise).
+fn gemm_serial_at(
+    level: Isa,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,
@@ -186,32 +214,188 @@ pub fn gemm_serial(
         }
         return;
     }
+    let layout = Layout {
+        m,
+        n,
+        k,
+        c_rs,
+        c_cs,
+        a_rs,
+        a_cs,
+        b_rs,
+        b_cs,
+        accumulate,
+    };
     // SAFETY: the pointers and strides come from live ndarray views whose
     // dimensions are (m, k), (k, n) and (m, n) (asserted above, in release
-    // builds too), so every index gemm touches is inside those views; `c` is
-    // borrowed mutably and cannot alias `a` or `b`.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            c_cs,
-            c_rs,
-            accumulate,
-            a.as_ptr(),
-            a_cs,
-            a_rs,
-            b.as_ptr(),
-            b_cs,
-            b_rs,
+    // builds too), so every index the kernel touches is inside those views;
+    // `c` is borrowed mutably and cannot alias `a` or `b`.
+    unsafe { packed_gemm(level, layout, c.as_mut_ptr(), a.as_ptr(), b.as_ptr()) }
+}
+
+/// Sizes and strides (in elements) of one product, as `packed_gemm` takes them.
+#[derive(Clone, Copy)]
+struct Layout {
+    m: usize,
+    n: usize,
+    k: usize,
+    c_rs: isize,
+    c_cs: isize,
+    a_rs: isize,
+    a_cs: isize,
+    b_rs: isize,
+    b_cs: isize,
+    accumulate: bool,
+}
+
+impl Layout {
+    /// The same product in the orientation the micro-kernels want, as the
+    /// gemm crate's front end arranges it: C column-major (else compute
+    /// Cᵀ = Bᵀ·Aᵀ), and positive strides along C's axes and along K (a
+    /// reversed axis is walked from its other end). Pointer moves stay
+    /// inside the matrices, to the element the reversed walk starts at.
+    fn oriented(
+        self,
+        c: *mut f32,
+        a: *const f32,
+        b: *const f32,
+    ) -> (Layout, *mut f32, *const f32, *const f32) {
+        let mut l = self;
+        let (mut c, mut a, mut b) = (c, a, b);
+        if l.c_cs.abs() < l.c_rs.abs() {
+            l = Layout {
+                m: self.n,
+                n: self.m,
+                c_rs: self.c_cs,
+                c_cs: self.c_rs,
+                a_rs: self.b_cs,
+                a_cs: self.b_rs,
+                b_rs: self.a_cs,
+                b_cs: self.a_rs,
+                ..self
+            };
+            std::mem::swap(&mut a, &mut b);
+        }
+        if l.c_rs < 0 && l.m > 0 {
+            c = c.wrapping_offset((l.m - 1) as isize * l.c_rs);
+            a = a.wrapping_offset((l.m - 1) as isize * l.a_rs);
+            l.c_rs = -l.c_rs;
+            l.a_rs = -l.a_rs;
+        }
+        if l.c_cs < 0 && l.n > 0 {
+            c = c.wrapping_offset((l.n - 1) as isize * l.c_cs);
+            b = b.wrapping_offset((l.n - 1) as isize * l.b_cs);
+            l.c_cs = -l.c_cs;
+            l.b_cs = -l.b_cs;
+        }
+        if l.a_cs < 0 && l.k > 0 {
+            a = a.wrapping_offset((l.k - 1) as isize * l.a_cs);
+            b = b.wrapping_offset((l.k - 1) as isize * l.b_rs);
+            l.a_cs = -l.a_cs;
+            l.b_rs = -l.b_rs;
+        }
+        (l, c, a, b)
+    }
+}
+
+/// One instantiation of the gemm crate's driver: `$simd` is its SIMD token
+/// type, `$kernels` the module of micro-kernels for it, `$lanes` their
+/// vector width in floats. The same as the crate's own dispatch builds,
+/// chosen here by pykeras's level instead of the crate's detection.
+macro_rules! packed_gemm_at {
+    ($simd:ty, $kernels:path, $lanes:expr, $l:expr, $c:expr, $a:expr, $b:expr) => {{
+        use $kernels as kernels;
+        let simd = <$simd as MixedSimd<f32, f32, f32, f32>>::try_new()
+            .expect("gemm: the CPU lacks the level's features (isa::level caps it)");
+        gemm_common::gemm::gemm_basic_generic::<
+            _,
+            f32,
+            $lanes,
+            { kernels::MR_DIV_N * $lanes },
+            { kernels::NR },
+            { kernels::MR_DIV_N },
+            { kernels::H_M },
+            { kernels::H_N },
+        >(
+            simd,
+            $l.m,
+            $l.n,
+            $l.k,
+            $c,
+            $l.c_cs,
+            $l.c_rs,
+            $l.accumulate,
+            $a,
+            $l.a_cs,
+            $l.a_rs,
+            $b,
+            $l.b_cs,
+            $l.b_rs,
             1.0,
             1.0,
             false,
             false,
+            false,
+            |x, y, z| x * y + z,
+            &kernels::UKR,
+            &kernels::H_UKR,
             false,
             Parallelism::None,
-        );
+        )
+    }};
+}
+
+/// `c (+)= a · b` single-threaded with the micro-kernels of `level`.
+///
+/// # Safety
+///
+/// `c`, `a` and `b` point to (m, n), (m, k) and (k, n) matrices with the
+/// strides in `l`, valid for the whole call, `c` not aliasing the others;
+/// `level` must not exceed what the CPU has (`isa::level()` never does).
+unsafe fn packed_gemm(level: Isa, l: Layout, c: *mut f32, a: *const f32, b: *const f32) {
+    let (l, c, a, b) = l.oriented(c, a, b);
+    #[cfg(target_arch = "x86_64")]
+    match level {
+        Isa::Avx512 => packed_gemm_at!(
+            gemm_common::simd::V4,
+            gemm_f32::microkernel::avx512f::f32,
+            16,
+            l,
+            c,
+            a,
+            b
+        ),
+        Isa::Avx2 => packed_gemm_at!(
+            gemm_common::simd::V3,
+            gemm_f32::microkernel::fma::f32,
+            8,
+            l,
+            c,
+            a,
+            b
+        ),
+        Isa::Baseline => packed_gemm_at!(
+            gemm_common::simd::Scalar,
+            gemm_f32::microkernel::scalar::f32,
+            1,
+            l,
+            c,
+            a,
+            b
+        ),
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = level;
+        packed_gemm_at!(
+            gemm_common::simd::Scalar,
+            gemm_f32::microkernel::scalar::f32,
+            1,
+            l,
+            c,
+            a,
+            b
+        )
     }
 }
 
@@ -294,6 +478,73 @@ mod tests {
         for (x, y) in one.iter().zip(&exact) {
             assert!((x - y).abs() <= 1e-3 * y.abs().max(1.0), "{x} vs {y}");
         }
+    }
+
+    #[test]
+    fn every_isa_level_matches_naive_on_every_layout() {
+        // Row- and column-major outputs, transposed and reversed operands
+        // (negative strides), accumulation, and the crate's small regimes.
+        let shapes = [
+            (1, 300, 7),
+            (5, 3, 1),
+            (9, 17, 13),
+            (64, 64, 64),
+            (130, 70, 33),
+        ];
+        for level in isa::available() {
+            for &(m, k, n) in &shapes {
+                let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+                let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.25);
+                let exact = naive(&a, &b);
+                let check = |c: &Array2<f32>, want: &Array2<f32>, what: &str| {
+                    for (x, y) in c.iter().zip(want) {
+                        assert!(
+                            (x - y).abs() <= 1e-4 * y.abs().max(1.0),
+                            "{level:?} {what} {m}x{k}x{n}"
+                        );
+                    }
+                };
+                let mut c = Array2::zeros((m, n));
+                gemm_serial_at(level, a.view(), b.view(), c.view_mut(), false);
+                check(&c, &exact, "plain");
+                let mut ct = Array2::<f32>::zeros((n, m));
+                gemm_serial_at(
+                    level,
+                    a.view(),
+                    b.view(),
+                    ct.view_mut().reversed_axes(),
+                    false,
+                );
+                check(&ct.t().to_owned(), &exact, "column-major output");
+                // Reversing A's rows and C's rows together gives the same C.
+                let a_rev = a.slice(ndarray::s![..;-1, ..]);
+                let mut c_rev = Array2::zeros((m, n));
+                gemm_serial_at(level, a_rev, b.view(), c_rev.view_mut(), false);
+                check(
+                    &c_rev.slice(ndarray::s![..;-1, ..]).to_owned(),
+                    &exact,
+                    "reversed rows",
+                );
+                // Reversing K in both operands leaves the product unchanged.
+                let mut c_k = Array2::from_elem((m, n), 1.0f32);
+                gemm_serial_at(
+                    level,
+                    a.slice(ndarray::s![.., ..;-1]),
+                    b.slice(ndarray::s![..;-1, ..]),
+                    c_k.view_mut(),
+                    true,
+                );
+                check(&c_k, &(&exact + 1.0), "reversed k, accumulated");
+            }
+        }
+    }
+
+    #[test]
+    fn one_thread_products_are_the_ones_gemm_into_keeps_serial() {
+        assert!(runs_on_one_thread(1, 784, 512));
+        assert!(runs_on_one_thread(128, 512, 10));
+        assert!(!runs_on_one_thread(128, 784, 512));
+        assert!(!runs_on_one_thread(9, 3 * DEEP_BLOCK, 32));
     }
 
     #[test]

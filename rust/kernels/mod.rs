@@ -4,7 +4,9 @@
 pub mod buffer;
 pub mod cancel;
 pub mod elementwise;
+pub mod fastmath;
 pub mod im2col;
+pub mod isa;
 pub mod matmul;
 pub mod parallel;
 pub mod pool;

@@ -112,7 +112,6 @@ fn tiles(a: &AxisWindow) -> bool {
 /// channel's first argmax among the window's cells (row-major, the rule of
 /// `beats`) and writes every cell of the window: the gradient to the winner,
 /// zero to the others. Branch-free over channels, so it vectorises.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 #[allow(clippy::too_many_arguments)]
 fn tiled_pixel_backward(
     band: &[f32],
@@ -124,24 +123,26 @@ fn tiled_pixel_backward(
     (kh, kw, row_len): (usize, usize, usize),
     c: usize,
 ) {
-    let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
-    best.copy_from_slice(&band[cell(0, 0)..][..c]);
-    arg.fill(0);
-    for n in 1..kh * kw {
-        let src = &band[cell(n / kw, n % kw)..][..c];
-        for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
-            let take = beats(v, *b);
-            *b = if take { v } else { *b };
-            *a = if take { n as u32 } else { *a };
+    super::isa::run(|| {
+        let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
+        best.copy_from_slice(&band[cell(0, 0)..][..c]);
+        arg.fill(0);
+        for n in 1..kh * kw {
+            let src = &band[cell(n / kw, n % kw)..][..c];
+            for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
+                let take = beats(v, *b);
+                *b = if take { v } else { *b };
+                *a = if take { n as u32 } else { *a };
+            }
         }
-    }
-    for n in 0..kh * kw {
-        let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
-        for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
-            // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
-            *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+        for n in 0..kh * kw {
+            let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
+            for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
+                // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
+                *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+            }
         }
-    }
+    })
 }
 
 /// Max-pool backward when windows tile the input (see [`tiles`]): every

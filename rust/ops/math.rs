@@ -97,6 +97,7 @@ impl Unary {
 }
 
 impl Kind {
+    #[inline(always)]
     fn apply(self, x: f32) -> f32 {
         match self {
             Kind::Sqrt => x.sqrt(),
@@ -105,7 +106,7 @@ impl Kind {
             Kind::Abs => x.abs(),
             Kind::Neg => -x,
             Kind::Clip { min, max } => x.clamp(min, max),
-            Kind::Exp => x.exp(),
+            Kind::Exp => crate::kernels::fastmath::exp(x),
             Kind::Expm1 => x.exp_m1(),
             Kind::Log1p => x.ln_1p(),
             Kind::Log2 => x.log2(),
@@ -186,10 +187,13 @@ impl Primitive for Unary {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
-        let kind = self.kind;
-        Ok(Value::F32(map(inputs[0].f32(self.name)?, move |x| {
-            kind.apply(x)
-        })))
+        let x = inputs[0].f32(self.name)?;
+        // exp gets a loop of its own (a constant kind): a closure over a
+        // runtime kind matches it per element, which does not vectorize.
+        Ok(Value::F32(match self.kind {
+            Kind::Exp => map(x, |v| Kind::Exp.apply(v)),
+            kind => map(x, move |v| kind.apply(v)),
+        }))
     }
 
     fn backward(

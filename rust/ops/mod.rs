@@ -47,6 +47,18 @@ pub trait Primitive: Debug + Send + Sync {
     /// types or attributes fail here, naming the op, before any kernel runs.
     fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec>;
 
+    /// Elements of work in one eager call on inputs of these shapes, which
+    /// decides whether the call hands off to the thread pool (see
+    /// `parallel::run_sized`). The default, the inputs' total size, suits
+    /// ops whose cost follows their data; ops whose kernel stays on one
+    /// thread for some shapes say 0 there, so the call skips the hand-off.
+    fn work(&self, input_shapes: &[&[usize]]) -> usize {
+        input_shapes
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum()
+    }
+
     /// Computes the output from the inputs.
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value>;
 

@@ -24,6 +24,7 @@ use super::registry::{OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::fastmath;
 use crate::kernels::matmul::{gemm_into, gemm_serial};
 use crate::kernels::parallel::threads_here;
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -63,25 +64,16 @@ impl Act {
     }
 
     /// The activation over a slice in place; one loop per activation, so it
-    /// vectorizes, 8 lanes wide where the CPU has AVX2 and FMA.
+    /// vectorizes, as wide as the ISA level in force (`kernels::isa`).
     pub fn apply(self, xs: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: `apply_avx2` only needs the avx2 and fma instructions,
-            // which the CPU was just checked to have; it touches `xs` through
-            // safe slice code alone.
-            unsafe { apply_avx2(self, xs) };
-            return;
-        }
-        self.apply_portable(xs);
+        crate::kernels::isa::run(|| self.apply_portable(xs))
     }
 
     #[inline(always)]
     fn apply_portable(self, xs: &mut [f32]) {
         match self {
-            Act::Tanh => xs.iter_mut().for_each(|x| *x = fast_tanh(*x)),
-            Act::Sigmoid => xs.iter_mut().for_each(|x| *x = fast_sigmoid(*x)),
+            Act::Tanh => xs.iter_mut().for_each(|x| *x = fastmath::tanh(*x)),
+            Act::Sigmoid => xs.iter_mut().for_each(|x| *x = fastmath::sigmoid(*x)),
             Act::HardSigmoid => xs
                 .iter_mut()
                 .for_each(|x| *x = (*x / 6.0 + 0.5).clamp(0.0, 1.0)),
@@ -115,48 +107,6 @@ impl Act {
             Act::Linear => 1.0,
         }
     }
-}
-
-/// `Act::apply` compiled for AVX2 + FMA (the crate's baseline is SSE2).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn apply_avx2(act: Act, xs: &mut [f32]) {
-    act.apply_portable(xs);
-}
-
-/// exp(x) to ~1e-7 relative error (Cephes' expf polynomial), branch-free so
-/// loops over it vectorize; libm's scalar expf and tanhf were most of a
-/// step's time.
-#[inline(always)]
-pub fn fast_exp(x: f32) -> f32 {
-    let x = x.clamp(-87.3, 88.3);
-    // Round to nearest by the 1.5 * 2^23 trick: plain adds, which vectorize
-    // on baseline x86-64 (`floor` is a libm call there, without SSE4.1).
-    const MAGIC: f32 = 12_582_912.0;
-    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
-    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
-    let y = p * r * r + r + 1.0;
-    // n is in [-126, 128]: 2^n built from its exponent bits.
-    let scale = f32::from_bits((((n as i32) + 127).clamp(1, 254) as u32) << 23);
-    y * scale
-}
-
-#[inline(always)]
-pub fn fast_sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + fast_exp(-x))
-}
-
-#[inline(always)]
-pub fn fast_tanh(x: f32) -> f32 {
-    // 1 - 2 / (1 + e^{2x}): no cancellation for large |x|, and an absolute
-    // error ~1e-7 near 0.
-    1.0 - 2.0 / (1.0 + fast_exp(2.0 * x))
 }
 
 /// Sizes of one call: batch, time steps, units.

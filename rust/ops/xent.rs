@@ -8,6 +8,7 @@ use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
+use crate::kernels::fastmath;
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, IxDyn};
@@ -103,12 +104,15 @@ fn prepare(inputs: &[ValueView]) -> Result<(Array2<f32>, Labels, Vec<usize>)> {
 /// log_softmax of each row, max-shifted.
 fn log_softmax(m: ArrayView2<f32>) -> Array2<f32> {
     let mut out = m.to_owned();
-    for mut row in out.rows_mut() {
-        let max = row.fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        let shift = if max.is_finite() { max } else { 0.0 };
-        let lse = row.iter().map(|&v| (v - shift).exp()).sum::<f32>().ln() + shift;
-        row.mapv_inplace(|v| v - lse);
-    }
+    crate::kernels::isa::run(|| {
+        for mut row in out.rows_mut() {
+            let max = row.fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            let shift = if max.is_finite() { max } else { 0.0 };
+            let sum = row.iter().map(|&v| fastmath::exp(v - shift)).sum::<f32>();
+            let lse = sum.ln() + shift;
+            row.mapv_inplace(|v| v - lse);
+        }
+    });
     out
 }
 

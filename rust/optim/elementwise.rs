@@ -39,29 +39,30 @@ pub(crate) fn zip_update<const N: usize>(
     work.into_par_iter().for_each(|(v, g, s)| run(v, g, s));
 }
 
-/// One chunk of [`zip_update`], compiled for AVX2+FMA too (chosen at run time):
+/// One chunk of [`zip_update`], compiled for each ISA level (`kernels::isa`):
 /// with unchecked indexing the loop vectorises, sqrt and division included.
 /// Rust never contracts `a * b + c` into an FMA, so every version computes
 /// bit-identical results.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn update_chunk<const N: usize, F: Fn(&mut f32, f32, [&mut f32; N])>(
     var: &mut [f32],
     grad: &[f32],
     mut slots: [&mut [f32]; N],
     f: &F,
 ) {
-    let n = var.len();
-    assert!(grad.len() == n && slots.iter().all(|s| s.len() == n));
-    for i in 0..n {
-        // SAFETY: every slice has length n (asserted above) and i < n.
-        unsafe {
-            f(
-                var.get_unchecked_mut(i),
-                *grad.get_unchecked(i),
-                slots.each_mut().map(|s| s.get_unchecked_mut(i)),
-            );
+    crate::kernels::isa::run(|| {
+        let n = var.len();
+        assert!(grad.len() == n && slots.iter().all(|s| s.len() == n));
+        for i in 0..n {
+            // SAFETY: every slice has length n (asserted above) and i < n.
+            unsafe {
+                f(
+                    var.get_unchecked_mut(i),
+                    *grad.get_unchecked(i),
+                    slots.each_mut().map(|s| s.get_unchecked_mut(i)),
+                );
+            }
         }
-    }
+    })
 }
 
 /// `f` applied to every element of `x` in place, split like [`zip_update`].

@@ -9,7 +9,7 @@ mod optimizer;
 mod trainer;
 mod variable;
 
-use crate::kernels::{cancel, parallel};
+use crate::kernels::{cancel, isa, parallel};
 use crate::ops::registry::Sample;
 use crate::ops::{self, Context, DType, Dim, TensorSpec};
 use convert::{attr_to_py, attrs_from_py, value_to_py, Held};
@@ -101,11 +101,10 @@ fn op(
     let held = hold_all(&inputs, "input")?;
     let views: Vec<_> = held.iter().map(|h| h.view()).collect();
     let ctx = Context { training, seed };
-    let work = views
-        .iter()
-        .map(|v| v.shape().iter().product::<usize>())
-        .sum();
-    let out = compute_sized(py, work, || ops::run(name, &attrs, &views, &ctx))?;
+    let primitive = ops::build(name, &attrs).map_err(to_py)?;
+    let shapes: Vec<&[usize]> = views.iter().map(|v| v.shape()).collect();
+    let work = primitive.work(&shapes);
+    let out = compute_sized(py, work, || primitive.forward(&views, &ctx))?;
     Ok(value_to_py(py, out))
 }
 
@@ -166,6 +165,30 @@ fn set_num_threads(n: usize) -> PyResult<()> {
 #[pyfunction]
 fn get_num_threads() -> PyResult<usize> {
     parallel::num_threads().map_err(to_py)
+}
+
+/// The instruction-set path kernels run on: "baseline", "avx2" or "avx512".
+#[pyfunction]
+fn get_isa() -> &'static str {
+    isa::level().name()
+}
+
+/// Sets the instruction-set path by name; a path the CPU lacks is an error.
+#[pyfunction]
+fn set_isa(name: &str) -> PyResult<()> {
+    isa::set_level(name).map(|_| ()).map_err(to_py)
+}
+
+/// The paths this CPU can run, lowest first.
+#[pyfunction]
+fn available_isas() -> Vec<&'static str> {
+    isa::available().into_iter().map(isa::Isa::name).collect()
+}
+
+/// `(feature, present)` for each CPU feature that bears on the kernels.
+#[pyfunction]
+fn cpu_features() -> Vec<(&'static str, bool)> {
+    isa::cpu_features()
 }
 
 /// `(shape, dtype)` of op `name`'s output for inputs of `specs` (each a
@@ -239,7 +262,14 @@ fn op_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // An unknown or unsupported PYKERAS_ISA fails the import, naming the
+    // CPU's features, rather than running on a path the user did not ask for.
+    isa::init_from_env().map_err(to_py)?;
     m.add_function(wrap_pyfunction!(op, m)?)?;
+    m.add_function(wrap_pyfunction!(get_isa, m)?)?;
+    m.add_function(wrap_pyfunction!(set_isa, m)?)?;
+    m.add_function(wrap_pyfunction!(available_isas, m)?)?;
+    m.add_function(wrap_pyfunction!(cpu_features, m)?)?;
     m.add_function(wrap_pyfunction!(op_grad, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pykeras import ops
+from pykeras.engine.masking import get_keras_mask
 from pykeras.errors import ShapeError
 
 # Keras's Softmax layer writes masked logits as this number, not -inf, so a
@@ -22,10 +23,6 @@ LARGE_NEGATIVE = -1e9
 
 def keras_mask(x: Any) -> Any:
     """The implicit mask a masking layer attached to `x`, or None."""
-    try:
-        from pykeras.engine.masking import get_keras_mask
-    except ImportError:  # an engine without mask propagation
-        return getattr(x, "_keras_mask", None)
     return get_keras_mask(x)
 
 

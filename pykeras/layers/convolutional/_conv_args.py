@@ -2,6 +2,8 @@
 Keras 3's rules and messages naming the layer."""
 
 from pykeras.layers.validation import int_tuple
+from pykeras.ops._image_common import default_data_format
+from pykeras.ops._nn_resample import _transpose_pads
 
 
 def conv_output_length(length, kernel, stride, dilation, padding):
@@ -19,8 +21,6 @@ def transpose_output_length(length, kernel, stride, dilation, padding, output_pa
     padding Keras's JAX backend applies (`lax.conv_transpose`)."""
     if length is None:
         return None
-    from pykeras.ops._nn_resample import _transpose_pads
-
     window = (kernel - 1) * dilation + 1
     left, right = _transpose_pads(kernel, stride, dilation, padding, output_padding)
     return (length - 1) * stride + 1 + left + right - window + 1
@@ -29,8 +29,6 @@ def transpose_output_length(length, kernel, stride, dilation, padding, output_pa
 def data_format_arg(value, layer_name):
     """`value` checked: None (Keras's default, channels last) or one of the two formats."""
     if value is None:
-        from pykeras.ops._image_common import default_data_format
-
         return default_data_format()
     text = str(value).lower()
     if text not in ("channels_last", "channels_first"):

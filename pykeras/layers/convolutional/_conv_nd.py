@@ -22,6 +22,7 @@ import itertools
 from pykeras import ops
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+from pykeras.ops._nn_resample import _flip_spatial, _pad_or_crop, _transpose_pads
 
 
 def _shape(x):
@@ -174,8 +175,6 @@ def conv_transpose(x, kernel, strides, padding, output_padding, dilation):
             output_padding=output_padding,
             dilation_rate=list(dilation),
         )
-    from pykeras.ops._nn_resample import _flip_spatial, _pad_or_crop, _transpose_pads
-
     spatial = list(_shape(x)[1:-1])
     channels = _shape(x)[-1]
     kshape = tuple(_shape(kernel))

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from pykeras import constraints, initializers, regularizers
+from pykeras import constraints, initializers, ops, regularizers
 from pykeras.engine.tracing import GraphTensor
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
@@ -135,8 +135,6 @@ class BatchNormalization(Layer):
 
     def _graph_moving_stats(self, x):
         """Training graph: the moving averages take this batch's statistics after each step."""
-        from pykeras import ops
-
         axes = tuple(i for i in range(len(x.shape)) if i != self.axis % len(x.shape))
         mean = ops.mean(x, axis=axes, keepdims=True)
         variance = ops.mean(ops.square(ops.subtract(x, mean)), axis=axes)

@@ -14,6 +14,7 @@ only at run time (inside a traced training step).
 
 import numpy as np
 
+from pykeras import ops
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 from pykeras.ops._image_coords import _fix, _nodes
@@ -78,8 +79,6 @@ def affine_matrix(angle, translate_x, translate_y, zoom_x, zoom_y, height, width
     """Keras's `(N, 8)` transform for rotations about the centre (radians),
     translations (pixels) and zooms about the centre, each `(N, 1)`; None
     for a part that is absent."""
-    from pykeras import ops
-
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
     if angle is not None:
         cos, sin = ops.cos(angle), ops.sin(angle)

@@ -1,6 +1,7 @@
 """The base of RandomRotation, RandomZoom and RandomTranslation: a random
 affine resampling of each image while training."""
 
+from pykeras import ops
 from pykeras.layers.preprocessing import _affine
 from pykeras.layers.preprocessing._random_base import BaseRandomLayer
 
@@ -29,8 +30,6 @@ class BaseAffineLayer(BaseRandomLayer):
         return restore(y)
 
     def _sizes(self, data):
-        from pykeras import ops
-
         shape = tuple(ops.shape(data))
         self._check_rank(shape)
         h, w = self._image_size(shape)

@@ -2,8 +2,11 @@
 
 import itertools
 
+from pykeras import random
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
+from pykeras.random import _stream
+from pykeras.random.seed_generator import SeedGenerator
 
 # Eager calls draw a fresh mask each time from this counter; traced graphs get
 # their step seed from the training loop instead.
@@ -43,13 +46,9 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         if seed is None:
-            from pykeras.random import _stream as random
-
-            seed = int(random.make_rng().integers(0, 2**31 - 1))
+            seed = int(_stream.make_rng().integers(0, 2**31 - 1))
         self._op_seed = int(seed)
         if self.noise_shape is not None:
-            from pykeras.random.seed_generator import SeedGenerator
-
             self._seed_generator = SeedGenerator(self._op_seed)
         self.built = True
 
@@ -59,8 +58,6 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             # A broadcast mask: drawn from this layer's SeedGenerator, so
             # each compiled step draws a new one.
-            from pykeras import random
-
             return random.dropout(
                 inputs, self.rate, noise_shape=self.noise_shape, seed=self._seed_generator
             )

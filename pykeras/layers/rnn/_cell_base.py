@@ -1,10 +1,13 @@
 """What the built-in cells share: units, activation, the three weights'
 initializers, regularizers and constraints, dropout rates and a seed."""
 
+import numpy as np
+
 from pykeras import activations, constraints, initializers, regularizers
 from pykeras.layers.layer import Layer
 from pykeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from pykeras.layers.validation import positive_int
+from pykeras.random import _stream as random
 
 
 def _rate(value, what, name):
@@ -55,8 +58,6 @@ class BaseCell(Layer, DropoutRNNCell):
         self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout", self.name)
         self.seed = seed
         if seed is None:
-            from pykeras.random import _stream as random
-
             seed = int(random.make_rng().integers(0, 2**31 - 1))
         self._op_seed = int(seed)
 
@@ -98,8 +99,6 @@ class BaseCell(Layer, DropoutRNNCell):
 
     def get_initial_state(self, batch_size=None):
         """Zero states, one `(batch_size, size)` array per state."""
-        import numpy as np
-
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
         return [np.zeros((batch_size, d), np.float32) for d in sizes]
 

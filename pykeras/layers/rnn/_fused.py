@@ -8,12 +8,19 @@ every step in processing order; `time_last` takes the final step, so all of
 this also works when the number of steps is only known at run time.
 """
 
+import numpy as np
+
 from pykeras import activations, ops
 from pykeras.ops._dispatch import run
 
 # Activations the kernels evaluate themselves; any other takes the
 # per-step path (a graph of ops, static number of steps).
 FUSED_ACTIVATIONS = frozenset({"tanh", "sigmoid", "hard_sigmoid", "relu", "linear"})
+
+# The fused kernel of each built-in cell class (exactly that class: a subclass
+# may change the step). Each cell's module adds its own: they build on `RNN`,
+# which reads this table.
+KERNELS = {}
 
 
 def activation_name(fn):
@@ -64,8 +71,6 @@ def lstm(cell, x, states, mask, go_backwards):
 
 def gru(cell, x, states, mask, go_backwards):
     """Runs a `GRUCell`'s recurrence; returns (outputs, [h])."""
-    import numpy as np
-
     units = cell.units
     input_bias, recurrent_bias = None, np.zeros((3 * units,), np.float32)
     if cell.use_bias:

@@ -4,17 +4,16 @@ merges their outputs."""
 from pykeras import ops
 from pykeras.layers.layer import Layer
 from pykeras.layers.rnn._fused import time_reverse
+from pykeras.layers.serialization import deserialize_object, serialize_object
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _recreate(layer, name, **overrides):
-    from pykeras.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
-
-    config = serialize_keras_object(layer)
+    config = serialize_object(layer)
     config["config"]["name"] = name
     config["config"].update(overrides)
-    return deserialize_keras_object(config, kinds=("layers",))
+    return deserialize_object(config, kinds=("layers",))
 
 
 def _strip(name, prefix):
@@ -183,25 +182,21 @@ class Bidirectional(Layer):
         return output_mask
 
     def get_config(self):
-        from pykeras.saving.serialization_lib import serialize_keras_object
-
         config = super().get_config()
         config["merge_mode"] = self.merge_mode
-        config["layer"] = serialize_keras_object(self.forward_layer)
-        config["backward_layer"] = serialize_keras_object(self.backward_layer)
+        config["layer"] = serialize_object(self.forward_layer)
+        config["backward_layer"] = serialize_object(self.backward_layer)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from pykeras.saving.serialization_lib import deserialize_keras_object
-
         config = dict(config)
-        config["layer"] = deserialize_keras_object(
+        config["layer"] = deserialize_object(
             config["layer"], custom_objects=custom_objects, kinds=("layers",)
         )
         backward = config.pop("backward_layer", None)
         if backward is not None:
-            config["backward_layer"] = deserialize_keras_object(
+            config["backward_layer"] = deserialize_object(
                 backward, custom_objects=custom_objects, kinds=("layers",)
             )
         return cls(**config)

@@ -3,6 +3,7 @@
 recurrent matmul and keeps a separate recurrent bias (bias shape (2, 3 * units))."""
 
 from pykeras import activations, ops
+from pykeras.layers.rnn import _fused
 from pykeras.layers.rnn._cell_base import BaseCell
 from pykeras.layers.rnn._layer_base import CellLayer
 
@@ -118,6 +119,9 @@ class GRUCell(BaseCell):
         config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         config["reset_after"] = self.reset_after
         return config
+
+
+_fused.KERNELS[GRUCell] = _fused.gru
 
 
 class GRU(CellLayer):

@@ -4,6 +4,7 @@ gate order i, f, c, o in one kernel of `4 * units` columns."""
 import numpy as np
 
 from pykeras import activations, ops
+from pykeras.layers.rnn import _fused
 from pykeras.layers.rnn._cell_base import BaseCell
 from pykeras.layers.rnn._layer_base import CellLayer
 
@@ -122,6 +123,9 @@ class LSTMCell(BaseCell):
         config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         config["unit_forget_bias"] = self.unit_forget_bias
         return config
+
+
+_fused.KERNELS[LSTMCell] = _fused.lstm
 
 
 class LSTM(CellLayer):

@@ -17,6 +17,8 @@ from pykeras.engine.tree import flatten, pack_like
 from pykeras.layers.layer import Layer
 from pykeras.layers.rnn import _fused
 from pykeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+from pykeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from pykeras.layers.serialization import deserialize_object, serialize_object
 
 
 def _is_nested(x):
@@ -79,8 +81,6 @@ class RNN(Layer):
         **kwargs,
     ):
         if isinstance(cell, (list, tuple)):
-            from pykeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
-
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
             raise ValueError(
@@ -255,12 +255,7 @@ class RNN(Layer):
         return ops.cast(mask, "float32")
 
     def _fused_kind(self, training):
-        from pykeras.layers.rnn.gru import GRUCell
-        from pykeras.layers.rnn.lstm import LSTMCell
-        from pykeras.layers.rnn.simple_rnn import SimpleRNNCell
-
-        kinds = {LSTMCell: _fused.lstm, GRUCell: _fused.gru, SimpleRNNCell: _fused.simple_rnn}
-        run = kinds.get(type(self.cell))
+        run = _fused.KERNELS.get(type(self.cell))
         if run is None or _fused.activation_name(self.cell.activation) is None:
             return None
         if hasattr(self.cell, "recurrent_activation") and (
@@ -370,8 +365,6 @@ class RNN(Layer):
     # ------------------------------------------------------------ config
 
     def get_config(self):
-        from pykeras.saving.serialization_lib import serialize_keras_object
-
         config = super().get_config()
         config.update(
             {
@@ -381,17 +374,15 @@ class RNN(Layer):
                 "stateful": self.stateful,
                 "unroll": self.unroll,
                 "zero_output_for_mask": self.zero_output_for_mask,
-                "cell": serialize_keras_object(self.cell),
+                "cell": serialize_object(self.cell),
             }
         )
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from pykeras.saving.serialization_lib import deserialize_keras_object
-
         config = dict(config)
-        cell = deserialize_keras_object(
+        cell = deserialize_object(
             config.pop("cell"), custom_objects=custom_objects, kinds=("layers",)
         )
         return cls(cell, **config)

@@ -1,6 +1,7 @@
 """SimpleRNN: the fully connected recurrence `h = activation(x W + h U + b)`."""
 
 from pykeras import ops
+from pykeras.layers.rnn import _fused
 from pykeras.layers.rnn._cell_base import BaseCell
 from pykeras.layers.rnn._layer_base import CellLayer
 
@@ -76,6 +77,9 @@ class SimpleRNNCell(BaseCell):
         output = self.activation(ops.add(h, ops.matmul(prev_output, self.recurrent_kernel)))
         new_state = [output] if isinstance(states, (list, tuple)) else output
         return output, new_state
+
+
+_fused.KERNELS[SimpleRNNCell] = _fused.simple_rnn
 
 
 class SimpleRNN(CellLayer):

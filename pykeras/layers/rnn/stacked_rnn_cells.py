@@ -3,6 +3,7 @@
 import numpy as np
 
 from pykeras.layers.layer import Layer
+from pykeras.layers.serialization import deserialize_object, serialize_object
 
 
 def _cell_output_size(cell):
@@ -89,19 +90,15 @@ class StackedRNNCells(Layer):
         self.built = True
 
     def get_config(self):
-        from pykeras.saving.serialization_lib import serialize_keras_object
-
         config = super().get_config()
-        config["cells"] = [serialize_keras_object(cell) for cell in self.cells]
+        config["cells"] = [serialize_object(cell) for cell in self.cells]
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from pykeras.saving.serialization_lib import deserialize_keras_object
-
         config = dict(config)
         cells = [
-            deserialize_keras_object(c, custom_objects=custom_objects, kinds=("layers",))
+            deserialize_object(c, custom_objects=custom_objects, kinds=("layers",))
             for c in config.pop("cells")
         ]
         return cls(cells, **config)

@@ -2,6 +2,7 @@
 
 from pykeras import ops
 from pykeras.layers.layer import Layer
+from pykeras.layers.serialization import deserialize_object, serialize_object
 
 
 class TimeDistributed(Layer):
@@ -88,18 +89,14 @@ class TimeDistributed(Layer):
         return ops.reshape(out, lead + out_inner)
 
     def get_config(self):
-        from pykeras.saving.serialization_lib import serialize_keras_object
-
         config = super().get_config()
-        config["layer"] = serialize_keras_object(self.layer)
+        config["layer"] = serialize_object(self.layer)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from pykeras.saving.serialization_lib import deserialize_keras_object
-
         config = dict(config)
-        config["layer"] = deserialize_keras_object(
+        config["layer"] = deserialize_object(
             config["layer"], custom_objects=custom_objects, kinds=("layers",)
         )
         return cls(**config)

@@ -1,0 +1,4 @@
+"""pykeras's version (`pykeras.__version__`), in the base layer so that any
+module can read it (a saved `.keras` archive records it)."""
+
+__version__ = "0.1.0"
