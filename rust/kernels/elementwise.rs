@@ -16,7 +16,7 @@ use rayon::prelude::*;
 const CHUNK: usize = 1 << 14;
 
 fn map_slice<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for (d, &x) in dst.iter_mut().zip(src) {
             *d = f(x);
         }
@@ -24,7 +24,7 @@ fn map_slice<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
 }
 
 fn zip2_slice<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
             *d = f(x, y);
         }
@@ -38,7 +38,7 @@ fn zip3_slice<F: Fn(f32, f32, f32) -> f32>(
     dst: &mut [f32],
     f: &F,
 ) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for (((d, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
             *d = f(x, y, z);
         }
@@ -46,7 +46,7 @@ fn zip3_slice<F: Fn(f32, f32, f32) -> f32>(
 }
 
 fn update3_slice<F: Fn(f32, f32, f32) -> f32>(g: &mut [f32], a: &[f32], b: &[f32], f: &F) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for ((d, &x), &y) in g.iter_mut().zip(a).zip(b) {
             *d = f(*d, x, y);
         }
@@ -203,7 +203,7 @@ pub fn map_in_place(y: &mut [f32], f: impl Fn(f32) -> f32 + Sync + Send) {
 }
 
 fn map_in_place_slice<F: Fn(f32) -> f32>(y: &mut [f32], f: &F) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for v in y.iter_mut() {
             *v = f(*v);
         }
@@ -219,7 +219,7 @@ pub fn scale_in_place(g: &mut [f32], y: &[f32], f: impl Fn(f32, f32) -> f32 + Sy
 }
 
 fn update2_slice<F: Fn(f32, f32) -> f32>(g: &mut [f32], y: &[f32], f: &F) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for (d, &y) in g.iter_mut().zip(y) {
             *d = f(*d, y);
         }
@@ -240,7 +240,7 @@ pub fn rows_plus_map_in_place(y: &mut [f32], v: &[f32], f: impl Fn(f32) -> f32 +
 }
 
 fn rows_plus_map_slice<F: Fn(f32) -> f32>(y: &mut [f32], v: &[f32], f: &F) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         for row in y.chunks_mut(v.len().max(1)) {
             for (o, &b) in row.iter_mut().zip(v) {
                 *o = f(*o + b);

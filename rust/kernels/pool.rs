@@ -123,7 +123,7 @@ fn tiled_pixel_backward(
     (kh, kw, row_len): (usize, usize, usize),
     c: usize,
 ) {
-    super::isa::run(|| {
+    super::isa::run(move || {
         let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
         best.copy_from_slice(&band[cell(0, 0)..][..c]);
         arg.fill(0);

@@ -104,8 +104,9 @@ fn prepare(inputs: &[ValueView]) -> Result<(Array2<f32>, Labels, Vec<usize>)> {
 /// log_softmax of each row, max-shifted.
 fn log_softmax(m: ArrayView2<f32>) -> Array2<f32> {
     let mut out = m.to_owned();
-    crate::kernels::isa::run(|| {
-        for mut row in out.rows_mut() {
+    let rows = &mut out;
+    crate::kernels::isa::run(move || {
+        for mut row in rows.rows_mut() {
             let max = row.fold(f32::NEG_INFINITY, |a, &b| a.max(b));
             let shift = if max.is_finite() { max } else { 0.0 };
             let sum = row.iter().map(|&v| fastmath::exp(v - shift)).sum::<f32>();

@@ -49,7 +49,7 @@ fn update_chunk<const N: usize, F: Fn(&mut f32, f32, [&mut f32; N])>(
     mut slots: [&mut [f32]; N],
     f: &F,
 ) {
-    crate::kernels::isa::run(|| {
+    crate::kernels::isa::run(move || {
         let n = var.len();
         assert!(grad.len() == n && slots.iter().all(|s| s.len() == n));
         for i in 0..n {
