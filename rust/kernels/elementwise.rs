@@ -16,19 +16,25 @@ use rayon::prelude::*;
 const CHUNK: usize = 1 << 14;
 
 fn map_slice<F: Fn(f32) -> f32>(src: &[f32], dst: &mut [f32], f: &F) {
-    super::isa::run(move || {
-        for (d, &x) in dst.iter_mut().zip(src) {
-            *d = f(x);
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for (d, &x) in dst.iter_mut().zip(src) {
+                *d = f(x);
+            }
+        },
+    )
 }
 
 fn zip2_slice<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], dst: &mut [f32], f: &F) {
-    super::isa::run(move || {
-        for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
-            *d = f(x, y);
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+                *d = f(x, y);
+            }
+        },
+    )
 }
 
 fn zip3_slice<F: Fn(f32, f32, f32) -> f32>(
@@ -38,19 +44,25 @@ fn zip3_slice<F: Fn(f32, f32, f32) -> f32>(
     dst: &mut [f32],
     f: &F,
 ) {
-    super::isa::run(move || {
-        for (((d, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
-            *d = f(x, y, z);
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for (((d, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
+                *d = f(x, y, z);
+            }
+        },
+    )
 }
 
 fn update3_slice<F: Fn(f32, f32, f32) -> f32>(g: &mut [f32], a: &[f32], b: &[f32], f: &F) {
-    super::isa::run(move || {
-        for ((d, &x), &y) in g.iter_mut().zip(a).zip(b) {
-            *d = f(*d, x, y);
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for ((d, &x), &y) in g.iter_mut().zip(a).zip(b) {
+                *d = f(*d, x, y);
+            }
+        },
+    )
 }
 
 /// An array of `shape` whose every element `kernel` writes, given the output
@@ -203,11 +215,14 @@ pub fn map_in_place(y: &mut [f32], f: impl Fn(f32) -> f32 + Sync + Send) {
 }
 
 fn map_in_place_slice<F: Fn(f32) -> f32>(y: &mut [f32], f: &F) {
-    super::isa::run(move || {
-        for v in y.iter_mut() {
-            *v = f(*v);
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for v in y.iter_mut() {
+                *v = f(*v);
+            }
+        },
+    )
 }
 
 /// `g = f(g, y)` in place; `y` has `g`'s length.
@@ -219,11 +234,14 @@ pub fn scale_in_place(g: &mut [f32], y: &[f32], f: impl Fn(f32, f32) -> f32 + Sy
 }
 
 fn update2_slice<F: Fn(f32, f32) -> f32>(g: &mut [f32], y: &[f32], f: &F) {
-    super::isa::run(move || {
-        for (d, &y) in g.iter_mut().zip(y) {
-            *d = f(*d, y);
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for (d, &y) in g.iter_mut().zip(y) {
+                *d = f(*d, y);
+            }
+        },
+    )
 }
 
 /// `f(y + v)` in place for each row of the row-major matrix `y` (`v.len()`
@@ -240,13 +258,16 @@ pub fn rows_plus_map_in_place(y: &mut [f32], v: &[f32], f: impl Fn(f32) -> f32 +
 }
 
 fn rows_plus_map_slice<F: Fn(f32) -> f32>(y: &mut [f32], v: &[f32], f: &F) {
-    super::isa::run(move || {
-        for row in y.chunks_mut(v.len().max(1)) {
-            for (o, &b) in row.iter_mut().zip(v) {
-                *o = f(*o + b);
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for row in y.chunks_mut(v.len().max(1)) {
+                for (o, &b) in row.iter_mut().zip(v) {
+                    *o = f(*o + b);
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// `y + v` for each row of the row-major matrix `y` (`v.len()` columns), in place.

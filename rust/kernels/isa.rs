@@ -204,7 +204,9 @@ fn parse_supported(name: &str, what: &str) -> Result<Isa> {
 /// inlined runs at the baseline. Make it a `move` closure: one that borrows
 /// the caller's locals reads them through a pointer the compiler cannot
 /// prove unaliased, so a loop indexing them reloads them every iteration
-/// and stays scalar (an RMSprop update ran 10x slower that way).
+/// and stays scalar (an RMSprop update ran 10x slower that way). Mark it
+/// `#[inline(always)]` too: LLVM left a max-pool backward's closure out of
+/// line (so at the baseline level) when it was only a hint.
 #[inline(always)]
 pub fn run<R>(kernel: impl FnOnce() -> R) -> R {
     run_at(level(), kernel)

@@ -123,26 +123,29 @@ fn tiled_pixel_backward(
     (kh, kw, row_len): (usize, usize, usize),
     c: usize,
 ) {
-    super::isa::run(move || {
-        let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
-        best.copy_from_slice(&band[cell(0, 0)..][..c]);
-        arg.fill(0);
-        for n in 1..kh * kw {
-            let src = &band[cell(n / kw, n % kw)..][..c];
-            for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
-                let take = beats(v, *b);
-                *b = if take { v } else { *b };
-                *a = if take { n as u32 } else { *a };
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
+            best.copy_from_slice(&band[cell(0, 0)..][..c]);
+            arg.fill(0);
+            for n in 1..kh * kw {
+                let src = &band[cell(n / kw, n % kw)..][..c];
+                for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
+                    let take = beats(v, *b);
+                    *b = if take { v } else { *b };
+                    *a = if take { n as u32 } else { *a };
+                }
             }
-        }
-        for n in 0..kh * kw {
-            let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
-            for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
-                // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
-                *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+            for n in 0..kh * kw {
+                let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
+                for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
+                    // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
+                    *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// Max-pool backward when windows tile the input (see [`tiles`]): every

@@ -77,14 +77,17 @@ impl Block {
 /// Inverted dropout in place: element `offset + i` of `block` is kept (and
 /// scaled by `scale`) when its draw is at least `rate`, else zeroed.
 pub fn dropout_in_place(block: Block, offset: u32, rate: f32, scale: f32, data: &mut [f32]) {
-    super::isa::run(move || {
-        for (i, x) in data.iter_mut().enumerate() {
-            let keep = block.uniform(offset.wrapping_add(i as u32)) >= rate;
-            // A bit mask instead of a branch: the keep/drop pattern is random, so
-            // a branch would be mispredicted half the time.
-            *x = f32::from_bits((*x * scale).to_bits() & (keep as u32).wrapping_neg());
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for (i, x) in data.iter_mut().enumerate() {
+                let keep = block.uniform(offset.wrapping_add(i as u32)) >= rate;
+                // A bit mask instead of a branch: the keep/drop pattern is random, so
+                // a branch would be mispredicted half the time.
+                *x = f32::from_bits((*x * scale).to_bits() & (keep as u32).wrapping_neg());
+            }
+        },
+    )
 }
 
 /// [`dropout_in_place`] of `src` into `dst` (the forward pass, which must
@@ -97,12 +100,15 @@ pub fn dropout_into(
     src: &[f32],
     dst: &mut [f32],
 ) {
-    super::isa::run(move || {
-        for (i, (d, &x)) in dst.iter_mut().zip(src).enumerate() {
-            let keep = block.uniform(offset.wrapping_add(i as u32)) >= rate;
-            *d = f32::from_bits((x * scale).to_bits() & (keep as u32).wrapping_neg());
-        }
-    })
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            for (i, (d, &x)) in dst.iter_mut().zip(src).enumerate() {
+                let keep = block.uniform(offset.wrapping_add(i as u32)) >= rate;
+                *d = f32::from_bits((x * scale).to_bits() & (keep as u32).wrapping_neg());
+            }
+        },
+    )
 }
 
 /// A uniform float in [0, 1) for element `index` of stream `stream` under `seed`.

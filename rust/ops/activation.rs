@@ -483,7 +483,8 @@ pub struct Softmax {
 }
 
 fn softmax_lane(mut lane: ArrayViewMut1<f32>, log: bool) {
-    crate::kernels::isa::run(move || {
+    crate::kernels::isa::run(#[inline(always)]
+    move || {
         let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let shift = if max.is_finite() { max } else { 0.0 };
         if log {

@@ -66,7 +66,8 @@ impl Act {
     /// The activation over a slice in place; one loop per activation, so it
     /// vectorizes, as wide as the ISA level in force (`kernels::isa`).
     pub fn apply(self, xs: &mut [f32]) {
-        crate::kernels::isa::run(move || self.apply_portable(xs))
+        crate::kernels::isa::run(#[inline(always)]
+        move || self.apply_portable(xs))
     }
 
     #[inline(always)]

@@ -105,7 +105,8 @@ fn prepare(inputs: &[ValueView]) -> Result<(Array2<f32>, Labels, Vec<usize>)> {
 fn log_softmax(m: ArrayView2<f32>) -> Array2<f32> {
     let mut out = m.to_owned();
     let rows = &mut out;
-    crate::kernels::isa::run(move || {
+    crate::kernels::isa::run(#[inline(always)]
+    move || {
         for mut row in rows.rows_mut() {
             let max = row.fold(f32::NEG_INFINITY, |a, &b| a.max(b));
             let shift = if max.is_finite() { max } else { 0.0 };

@@ -49,20 +49,23 @@ fn update_chunk<const N: usize, F: Fn(&mut f32, f32, [&mut f32; N])>(
     mut slots: [&mut [f32]; N],
     f: &F,
 ) {
-    crate::kernels::isa::run(move || {
-        let n = var.len();
-        assert!(grad.len() == n && slots.iter().all(|s| s.len() == n));
-        for i in 0..n {
-            // SAFETY: every slice has length n (asserted above) and i < n.
-            unsafe {
-                f(
-                    var.get_unchecked_mut(i),
-                    *grad.get_unchecked(i),
-                    slots.each_mut().map(|s| s.get_unchecked_mut(i)),
-                );
+    crate::kernels::isa::run(
+        #[inline(always)]
+        move || {
+            let n = var.len();
+            assert!(grad.len() == n && slots.iter().all(|s| s.len() == n));
+            for i in 0..n {
+                // SAFETY: every slice has length n (asserted above) and i < n.
+                unsafe {
+                    f(
+                        var.get_unchecked_mut(i),
+                        *grad.get_unchecked(i),
+                        slots.each_mut().map(|s| s.get_unchecked_mut(i)),
+                    );
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// `f` applied to every element of `x` in place, split like [`zip_update`].
