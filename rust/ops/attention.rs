@@ -105,6 +105,22 @@ impl DotProductAttention {
         gemm_serial(q, k.t(), p.view_mut(), false);
         let scale = self.scale;
         let masked = self.is_causal || mask.is_some();
+        // The row loops compiled for the CPU's widest path (kernels::isa).
+        crate::kernels::isa::run(
+            #[inline(always)]
+            move || self.softmax_rows(p, mask, scale, masked),
+        );
+    }
+
+    /// Scales, masks and normalizes each row of the logits `p` in place.
+    #[inline(always)]
+    fn softmax_rows(
+        &self,
+        p: &mut Array2<f32>,
+        mask: Option<ArrayView2<f32>>,
+        scale: f32,
+        masked: bool,
+    ) {
         for (i, mut row) in p.rows_mut().into_iter().enumerate() {
             let Some(row) = row.as_slice_mut() else {
                 continue; // p is a standard-layout buffer: its rows are slices
@@ -125,6 +141,36 @@ impl DotProductAttention {
             let sum: f32 = row.iter().sum();
             let inv = 1.0 / sum;
             row.iter_mut().for_each(|v| *v *= inv);
+        }
+    }
+
+    /// The gradient of the logits from the probabilities `p` and their
+    /// gradient `dp` (in place), row by row.
+    #[inline(always)]
+    fn logit_grads(
+        &self,
+        p: &Array2<f32>,
+        dp: &mut Array2<f32>,
+        mb: Option<ArrayView2<f32>>,
+        scale: f32,
+        masked: bool,
+    ) {
+        for (i, (prow, mut drow)) in p.rows().into_iter().zip(dp.rows_mut()).enumerate() {
+            let dot: f32 = prow.iter().zip(drow.iter()).map(|(a, b)| a * b).sum();
+            if masked {
+                for (j, (pv, dv)) in prow.iter().zip(drow.iter_mut()).enumerate() {
+                    *dv = if self.kept(&mb, i, j) {
+                        pv * (*dv - dot) * scale
+                    } else {
+                        0.0
+                    };
+                }
+            } else {
+                // Branch-free, so it vectorizes.
+                for (pv, dv) in prow.iter().zip(drow.iter_mut()) {
+                    *dv = pv * (*dv - dot) * scale;
+                }
+            }
         }
     }
 
@@ -316,23 +362,11 @@ impl Primitive for DotProductAttention {
                 gemm_serial(gb, vb.t(), dp.view_mut(), false);
                 // d logits = p * (dp - sum(dp * p)), zero where masked (the
                 // constant there takes no gradient), times the scale.
-                for (i, (prow, mut drow)) in p.rows().into_iter().zip(dp.rows_mut()).enumerate() {
-                    let dot: f32 = prow.iter().zip(drow.iter()).map(|(a, b)| a * b).sum();
-                    if masked {
-                        for (j, (pv, dv)) in prow.iter().zip(drow.iter_mut()).enumerate() {
-                            *dv = if self.kept(&mb, i, j) {
-                                pv * (*dv - dot) * scale
-                            } else {
-                                0.0
-                            };
-                        }
-                    } else {
-                        // Branch-free, so it vectorizes.
-                        for (pv, dv) in prow.iter().zip(drow.iter_mut()) {
-                            *dv = pv * (*dv - dot) * scale;
-                        }
-                    }
-                }
+                let (pr, dpr) = (&p, &mut dp);
+                crate::kernels::isa::run(
+                    #[inline(always)]
+                    move || self.logit_grads(pr, dpr, mb, scale, masked),
+                );
                 gemm_serial(dp.view(), kb, dqb.slice_mut(s![.., h, ..]), false);
                 gemm_serial(dp.t(), qb, dkb.slice_mut(s![.., h, ..]), false);
             }
