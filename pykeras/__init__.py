@@ -45,7 +45,7 @@ from pykeras.saving import function_serialization as _function_serialization
 _function_serialization.set_lambda_package(_sys.modules[__name__])
 
 
-def version():
+def version() -> str:
     """pykeras's version string (Keras's `keras.version()`)."""
     return __version__
 

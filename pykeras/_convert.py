@@ -9,6 +9,10 @@
   with a `DTypeError` (a `TypeError`) that names the dtype.
 """
 
+from __future__ import annotations
+
+from typing import NoReturn
+
 import numpy as np
 
 from pykeras.errors import DTypeError
@@ -24,7 +28,7 @@ _REFUSED_KINDS = {
 }
 
 
-def _refuse(arr, what, expected):
+def _refuse(arr: np.ndarray, what: str, expected: str) -> NoReturn:
     raise DTypeError(
         f"{what} expected {expected}. Received: dtype={arr.dtype} "
         f"({_REFUSED_KINDS.get(arr.dtype.kind, 'unsupported')}). "
@@ -32,7 +36,7 @@ def _refuse(arr, what, expected):
     )
 
 
-def to_float32(x, what="input"):
+def to_float32(x: object, what: str = "input") -> np.ndarray:
     """Returns `x` as a float32 numpy array, following the module's rules."""
     arr = np.asarray(x)
     if arr.dtype == np.float32:
@@ -42,7 +46,7 @@ def to_float32(x, what="input"):
     _refuse(arr, what, "a numeric array (float, int or bool)")
 
 
-def to_index(x, what="indices"):
+def to_index(x: object, what: str = "indices") -> np.ndarray:
     """Returns `x` as an int64 numpy array of indices."""
     arr = np.asarray(x)
     if arr.dtype == np.int64:

@@ -32,6 +32,8 @@ __all__ = [
     "Tape",
     "Variable",
     "Optimizer",
+    "OptimizerConfig",
+    "StepResults",
     "TrainStep",
     "ShapeError",
     "DTypeError",
@@ -154,10 +156,113 @@ class Tape:
     ) -> list[_Array]: ...
 
 @final
+class OptimizerConfig:
+    """An optimizer's hyper-parameters, typed (None: the rule's default).
+    A field of the wrong type raises `TypeError` naming it."""
+
+    def __new__(
+        cls,
+        kind: str,
+        *,
+        learning_rate: float | None = None,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool | None = None,
+        ema_momentum: float | None = None,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        beta_1: float | None = None,
+        beta_2: float | None = None,
+        epsilon: float | None = None,
+        amsgrad: bool | None = None,
+        momentum: float | None = None,
+        nesterov: bool | None = None,
+        rho: float | None = None,
+        centered: bool | None = None,
+        initial_accumulator_value: float | None = None,
+        learning_rate_power: float | None = None,
+        l1_regularization_strength: float | None = None,
+        l2_regularization_strength: float | None = None,
+        l2_shrinkage_regularization_strength: float | None = None,
+        beta: float | None = None,
+        beta_2_decay: float | None = None,
+        epsilon_1: float | None = None,
+        epsilon_2: float | None = None,
+        clip_threshold: float | None = None,
+        relative_step: bool | None = None,
+        schedule: tuple[str, Mapping[str, Any]] | None = None,
+    ) -> OptimizerConfig: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def learning_rate(self) -> float | None: ...
+    @property
+    def weight_decay(self) -> float | None: ...
+    @property
+    def clipnorm(self) -> float | None: ...
+    @property
+    def clipvalue(self) -> float | None: ...
+    @property
+    def global_clipnorm(self) -> float | None: ...
+    @property
+    def use_ema(self) -> bool | None: ...
+    @property
+    def ema_momentum(self) -> float | None: ...
+    @property
+    def ema_overwrite_frequency(self) -> int | None: ...
+    @property
+    def loss_scale_factor(self) -> float | None: ...
+    @property
+    def gradient_accumulation_steps(self) -> int | None: ...
+    @property
+    def beta_1(self) -> float | None: ...
+    @property
+    def beta_2(self) -> float | None: ...
+    @property
+    def epsilon(self) -> float | None: ...
+    @property
+    def amsgrad(self) -> bool | None: ...
+    @property
+    def momentum(self) -> float | None: ...
+    @property
+    def nesterov(self) -> bool | None: ...
+    @property
+    def rho(self) -> float | None: ...
+    @property
+    def centered(self) -> bool | None: ...
+    @property
+    def initial_accumulator_value(self) -> float | None: ...
+    @property
+    def learning_rate_power(self) -> float | None: ...
+    @property
+    def l1_regularization_strength(self) -> float | None: ...
+    @property
+    def l2_regularization_strength(self) -> float | None: ...
+    @property
+    def l2_shrinkage_regularization_strength(self) -> float | None: ...
+    @property
+    def beta(self) -> float | None: ...
+    @property
+    def beta_2_decay(self) -> float | None: ...
+    @property
+    def epsilon_1(self) -> float | None: ...
+    @property
+    def epsilon_2(self) -> float | None: ...
+    @property
+    def clip_threshold(self) -> float | None: ...
+    @property
+    def relative_step(self) -> bool | None: ...
+    @property
+    def schedule(self) -> str | None: ...
+
+@final
 class Optimizer:
     """An optimizer's update rule and slot variables, run in Rust."""
 
-    def __new__(cls, name: str, config: Mapping[str, Any]) -> Optimizer: ...
+    def __new__(cls, config: OptimizerConfig) -> Optimizer: ...
     iterations: int
     learning_rate: float
     @property
@@ -173,6 +278,23 @@ class Optimizer:
     def schedule_value(class_name: str, config: Mapping[str, Any], step: float) -> float: ...
 
 @final
+class StepResults:
+    """What one `TrainStep.train` / `test` call ran: float64 arrays with one
+    row per step, the report nodes grouped as the step was built."""
+
+    def __len__(self) -> int: ...
+    @property
+    def batch_sizes(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def loss(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def output_losses(self) -> list[npt.NDArray[np.float64]]: ...
+    @property
+    def metric_states(self) -> list[list[npt.NDArray[np.float64]]]: ...
+    @property
+    def logged(self) -> list[npt.NDArray[np.float64]]: ...
+
+@final
 class TrainStep:
     """A compiled training and test step over a graph."""
 
@@ -181,9 +303,12 @@ class TrainStep:
         graph: Graph,
         inputs: Sequence[int],
         loss: int,
-        reports: Sequence[int],
         trainable: Sequence[int],
         updates: Sequence[tuple[int, int]],
+        *,
+        output_losses: Sequence[int] = ...,
+        metric_states: Sequence[Sequence[int]] = ...,
+        logged: Sequence[int] = ...,
     ) -> TrainStep: ...
     def train(
         self,
@@ -196,7 +321,7 @@ class TrainStep:
         global_step: int,
         stop_on_nan: bool,
         optimizer: Optimizer,
-    ) -> tuple[_Array, list[int]]: ...
+    ) -> StepResults: ...
     def test(
         self, data: Sequence[_Array], batch_size: int, first_step: int, steps: int
-    ) -> tuple[_Array, list[int]]: ...
+    ) -> StepResults: ...

@@ -7,7 +7,10 @@ deserialization, interactive logging, the fit caps `max_epochs` and
 `get_isa` / `set_isa`: the CPU and the instruction-set path its kernels take.
 """
 
+from __future__ import annotations
+
 import os
+from typing import Any
 
 from pykeras import _core
 from pykeras.config_cpu import cpu_info, get_isa, set_isa
@@ -27,7 +30,7 @@ _INTERACTIVE_LOGGING = True
 _GLOBAL_SAFE_MODE = None
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Sets how many threads pykeras's kernels run on.
 
     The default is `PYKERAS_NUM_THREADS` if set, else every core. Results are
@@ -50,12 +53,12 @@ def set_num_threads(n):
     _core.set_num_threads(n)
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Returns how many threads pykeras's kernels run on."""
     return _core.get_num_threads()
 
 
-def floatx():
+def floatx() -> str:
     """The default float dtype, as a string (`"float32"`).
 
     pykeras computes in float32, so this is always `"float32"`.
@@ -63,7 +66,7 @@ def floatx():
     return _FLOATX
 
 
-def set_floatx(value):
+def set_floatx(value: Any) -> None:
     """Sets the default float dtype.
 
     pykeras's core computes in float32 only, so `"float32"` is the one value it
@@ -85,12 +88,12 @@ def set_floatx(value):
     _FLOATX = str(value)
 
 
-def epsilon():
+def epsilon() -> float:
     """The fuzz factor used in numeric expressions (default `1e-7`)."""
     return _EPSILON
 
 
-def set_epsilon(value):
+def set_epsilon(value: Any) -> None:
     """Sets the fuzz factor used in numeric expressions.
 
     Args:
@@ -108,12 +111,12 @@ def set_epsilon(value):
     _EPSILON = float(value)
 
 
-def image_data_format():
+def image_data_format() -> str:
     """The default image data format: `"channels_last"` or `"channels_first"`."""
     return _IMAGE_DATA_FORMAT
 
 
-def set_image_data_format(data_format):
+def set_image_data_format(data_format: str | None) -> None:
     """Sets the default image data format.
 
     Args:
@@ -128,7 +131,7 @@ def set_image_data_format(data_format):
     _IMAGE_DATA_FORMAT = str(data_format)
 
 
-def standardize_data_format(data_format):
+def standardize_data_format(data_format: str | None) -> str:
     """`data_format`, or the global default for None, checked."""
     if data_format is None:
         return image_data_format()
@@ -141,12 +144,12 @@ def standardize_data_format(data_format):
     return data_format
 
 
-def backend():
+def backend() -> str:
     """The name of the computing backend: `"pykeras"` (its Rust core)."""
     return _BACKEND
 
 
-def set_backend(backend):
+def set_backend(backend: str) -> None:
     """Keras switches between its backends here; pykeras has a single one.
 
     Args:
@@ -159,12 +162,12 @@ def set_backend(backend):
         )
 
 
-def is_nnx_enabled():
+def is_nnx_enabled() -> bool:
     """Whether Flax NNX integration is on: never, as pykeras does not run on JAX."""
     return False
 
 
-def enable_unsafe_deserialization():
+def enable_unsafe_deserialization() -> None:
     """Lets deserialization run code stored in configs (Lambda bytecode),
     everywhere from now on, as `safe_mode=False` does for one call.
 
@@ -173,42 +176,42 @@ def enable_unsafe_deserialization():
     set_global_safe_mode(False)
 
 
-def global_safe_mode():
+def global_safe_mode() -> bool | None:
     """The safe mode in force outside any `SafeModeScope` (None: each call's own)."""
     return _GLOBAL_SAFE_MODE
 
 
-def set_global_safe_mode(safe_mode):
+def set_global_safe_mode(safe_mode: bool | None) -> None:
     """Sets `global_safe_mode()` (`enable_unsafe_deserialization` sets False)."""
     global _GLOBAL_SAFE_MODE
     _GLOBAL_SAFE_MODE = safe_mode
 
 
-def enable_interactive_logging():
+def enable_interactive_logging() -> None:
     """Progress bars and `model.summary()` print to stdout (the default)."""
     global _INTERACTIVE_LOGGING
     _INTERACTIVE_LOGGING = True
 
 
-def disable_interactive_logging():
+def disable_interactive_logging() -> None:
     """Progress messages go to Python's `logging` (logger "pykeras") instead of stdout."""
     global _INTERACTIVE_LOGGING
     _INTERACTIVE_LOGGING = False
 
 
-def is_interactive_logging_enabled():
+def is_interactive_logging_enabled() -> bool:
     """Whether progress messages print to stdout (True) or go to `logging` (False)."""
     return _INTERACTIVE_LOGGING
 
 
-def max_epochs():
+def max_epochs() -> int | None:
     """The cap on `fit`'s `epochs` (None: no cap); `KERAS_MAX_EPOCHS` sets it too."""
     if _MAX_EPOCHS is not None:
         return _MAX_EPOCHS
     return _env_int("KERAS_MAX_EPOCHS")
 
 
-def set_max_epochs(max_epochs):
+def set_max_epochs(max_epochs: int | None) -> None:
     """Caps the number of epochs any `fit` runs (None removes the cap).
 
     Args:
@@ -218,14 +221,14 @@ def set_max_epochs(max_epochs):
     _MAX_EPOCHS = _positive_or_none("max_epochs", max_epochs)
 
 
-def max_steps_per_epoch():
+def max_steps_per_epoch() -> int | None:
     """The cap on steps per epoch (None: no cap); `KERAS_MAX_STEPS_PER_EPOCH` sets it too."""
     if _MAX_STEPS_PER_EPOCH is not None:
         return _MAX_STEPS_PER_EPOCH
     return _env_int("KERAS_MAX_STEPS_PER_EPOCH")
 
 
-def set_max_steps_per_epoch(max_steps_per_epoch):
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
     """Caps the number of steps of every epoch of `fit` (None removes the cap).
 
     Args:
@@ -235,7 +238,7 @@ def set_max_steps_per_epoch(max_steps_per_epoch):
     _MAX_STEPS_PER_EPOCH = _positive_or_none("max_steps_per_epoch", max_steps_per_epoch)
 
 
-def capped_fit_lengths(epochs, steps_per_epoch):
+def capped_fit_lengths(epochs: int, steps_per_epoch: int | None) -> tuple[int, int | None]:
     """`(epochs, steps_per_epoch)` of a `fit` call after the global caps."""
     cap = max_epochs()
     if cap is not None:
@@ -246,7 +249,7 @@ def capped_fit_lengths(epochs, steps_per_epoch):
     return epochs, steps_per_epoch
 
 
-def enable_flash_attention():
+def enable_flash_attention() -> None:
     """Records that flash attention is wanted (`is_flash_attention_enabled()`).
 
     pykeras has no flash-attention kernel: `ops.dot_product_attention` runs its
@@ -256,23 +259,23 @@ def enable_flash_attention():
     _FLASH_ATTENTION = True
 
 
-def disable_flash_attention():
+def disable_flash_attention() -> None:
     """Records that flash attention is not wanted (pykeras never uses it)."""
     global _FLASH_ATTENTION
     _FLASH_ATTENTION = False
 
 
-def is_flash_attention_enabled():
+def is_flash_attention_enabled() -> bool | None:
     """True or False as last set, or None (the default: not specified)."""
     return _FLASH_ATTENTION
 
 
-def _env_int(name):
+def _env_int(name: str) -> int | None:
     value = os.environ.get(name)
     return int(value) if value else None
 
 
-def _positive_or_none(name, value):
+def _positive_or_none(name: str, value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -15,6 +15,8 @@ Each is a subclass of the builtin a Keras user already catches:
   gives a class an argument of a type it cannot take or one it does not have.
 """
 
+from __future__ import annotations
+
 from pykeras._core import (
     DTypeError,
     GraphError,

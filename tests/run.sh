@@ -33,6 +33,11 @@ else
   echo "import-linter needs Python 3.10+; layering not checked on $(python3 -V)"
 fi
 
+echo "== mypy"
+# From the repository root: the source tree is checked ([tool.mypy] in
+# pyproject.toml), its compiled core through pykeras/_core.pyi.
+python3 -m mypy
+
 echo "== cargo test"
 cargo test --quiet
 

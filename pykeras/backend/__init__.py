@@ -1,6 +1,8 @@
 """pykeras.backend: variables, naming, dtypes, sessions and the global settings
 `keras.backend` shares with `keras.config`."""
 
+from __future__ import annotations
+
 import collections
 import gc
 
@@ -23,10 +25,10 @@ from pykeras.config import (
 )
 from pykeras.engine.keras_tensor import is_keras_tensor
 
-_uids = collections.defaultdict(int)
+_uids: collections.defaultdict[str, int] = collections.defaultdict(int)
 
 
-def get_uid(prefix=""):
+def get_uid(prefix: str = "") -> int:
     """The next integer id for `prefix`: 1, 2, ... (reset by `clear_session`).
 
     Args:
@@ -43,7 +45,7 @@ def get_uid(prefix=""):
     return _uids[prefix]
 
 
-def clear_session(free_memory=True):
+def clear_session(free_memory: bool = True) -> None:
     """Resets Keras's global state: automatic layer names (`dense`, `dense_1`,
     ...) and `get_uid` counters.
 

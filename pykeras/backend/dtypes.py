@@ -4,6 +4,8 @@ They live in `pykeras.engine.dtypes`, a layer below, because the graph tracer
 names the dtypes of its inputs too; `keras.backend` exports them from here.
 """
 
+from __future__ import annotations
+
 from pykeras.engine.dtypes import (
     ALLOWED_DTYPES,
     BOOL_TYPES,

@@ -13,29 +13,37 @@ Assigning works in all three places a value can come from:
   value, as they would eagerly.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32
 from pykeras.engine.keras_tensor import KerasTensor
-from pykeras.engine.tensor_operators import install, ops_api
+from pykeras.engine.tensor_operators import TensorOperators, install, ops_api
 from pykeras.engine.tracing import current_trace, tracer_of_update
 from pykeras.engine.variable_base import VariableBase
 from pykeras.errors import ShapeError
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, ShapeLike
+
 # `pykeras.initializers.get`: initializers sit layers above variables (they
 # draw from `pykeras.random`), so they set it when imported.
-_GET_INITIALIZER = None
+_GET_INITIALIZER: Callable[[Any], Any] | None = None
 
 
-def set_initializer_lookup(get):
+def set_initializer_lookup(get: Callable[[Any], Any]) -> None:
     """Called once by `pykeras.initializers` with its `get`."""
     global _GET_INITIALIZER
     _GET_INITIALIZER = get
 
 
 @install
-class Variable(VariableBase):
+class Variable(VariableBase, TensorOperators):
     """A named, mutable float32 tensor that layers and metrics own.
 
     Args:
@@ -63,18 +71,18 @@ class Variable(VariableBase):
 
     def __init__(
         self,
-        initializer=None,
-        shape=None,
-        dtype=None,
-        trainable=True,
-        name="variable",
-        path=None,
-        regularizer=None,
-        constraint=None,
+        initializer: Any = None,
+        shape: ShapeLike | None = None,
+        dtype: DTypeLike = None,
+        trainable: bool = True,
+        name: str = "variable",
+        path: str | None = None,
+        regularizer: Any = None,
+        constraint: Any = None,
         *,
-        value=None,
-        **kwargs,
-    ):
+        value: Any = None,
+        **kwargs: Any,
+    ) -> None:
         for key in kwargs:
             if key not in ("autocast", "aggregation", "synchronization"):
                 raise TypeError(
@@ -87,8 +95,9 @@ class Variable(VariableBase):
                 f"Variable '{name}' needs an initial value. Received: initializer=None"
             )
         if shape is not None and (isinstance(initializer, str) or callable(initializer)):
+            assert _GET_INITIALIZER is not None, "pykeras.initializers sets the lookup"
             init = _GET_INITIALIZER(initializer)
-            shape = tuple(int(d) for d in shape)
+            shape = tuple(int(cast(int, d)) for d in shape)
             initializer = init(shape, dtype="float32")
         if isinstance(initializer, Variable):
             initializer = initializer.numpy()
@@ -96,7 +105,7 @@ class Variable(VariableBase):
         # ascontiguousarray makes a 0-d array 1-d; a scalar variable keeps shape ().
         array = np.ascontiguousarray(raw).reshape(np.shape(raw))
         self._handle = _core.Variable(array)
-        self._shape = tuple(array.shape)
+        self._shape: tuple[int, ...] = tuple(array.shape)
         self.name = name
         self.path = path or name
         self.trainable = trainable
@@ -104,29 +113,29 @@ class Variable(VariableBase):
         self.constraint = constraint
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         """The shape, a tuple of ints."""
         return self._shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return len(self._shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         return "float32"
 
     @property
-    def handle(self):
+    def handle(self) -> _core.Variable:
         """The `_core.Variable` that graphs reference."""
         return self._handle
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """A copy of the current value as a numpy array."""
         return self._handle.numpy()
 
     @property
-    def value(self):
+    def value(self) -> Any:
         """The current value: an array eagerly, the graph's tensor in a trace."""
         tracer = current_trace()
         if tracer is not None:
@@ -135,7 +144,7 @@ class Variable(VariableBase):
 
     # ------------------------------------------------------------ assigning
 
-    def assign(self, value):
+    def assign(self, value: Any) -> Variable:
         """Replaces the value; the shape must stay the same.
 
         Args:
@@ -165,30 +174,30 @@ class Variable(VariableBase):
         self._handle.assign(array, self.path)
         return self
 
-    def assign_add(self, value):
+    def assign_add(self, value: Any) -> Variable:
         """Adds `value` to the variable (in the graph, inside a traced step)."""
         return self.assign(ops_api().add(self, value))
 
-    def assign_sub(self, value):
+    def assign_sub(self, value: Any) -> Variable:
         """Subtracts `value` from the variable (in the graph, inside a traced step)."""
         return self.assign(ops_api().subtract(self, value))
 
     # ------------------------------------------------------------ numpy face
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         value = self.numpy()
         return value if dtype is None else value.astype(dtype)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.numpy())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.numpy())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self._shape[0] if self._shape else 0
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<Variable path={self.path}, shape={self._shape}, dtype=float32, "
             f"value={np.array2string(self.numpy(), threshold=6, edgeitems=1)}>"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Any
 
 from pykeras.errors import FileFormatError
 
@@ -40,18 +41,18 @@ class WeightLimit:
     FileFormatError: 'model.keras' describes a weight 'dense/kernel' of shape (8, 1000000000) ...
     """
 
-    def __init__(self, max_values: int, source: str):
+    def __init__(self, max_values: int, source: str) -> None:
         self.max_values = int(max_values)
         self.left = self.max_values
         self.source = source
         self._outer = None
 
-    def __enter__(self):
+    def __enter__(self) -> WeightLimit:
         self._outer = getattr(_local, "limit", None)
         _local.limit = self
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         _local.limit = self._outer
 
 

@@ -1,5 +1,7 @@
 """pykeras.callbacks: hooks into `fit`, `evaluate` and `predict`, as in `keras.callbacks`."""
 
+from __future__ import annotations
+
 from pykeras.callbacks.backup_and_restore import BackupAndRestore
 from pykeras.callbacks.callback import Callback
 from pykeras.callbacks.callback_list import CallbackList

@@ -7,14 +7,17 @@ model config under the `graph_keras_model` plugin (TensorBoard's conceptual
 graph). TensorFlow is not needed.
 """
 
+from __future__ import annotations
+
 import struct
 import time
 import zlib
+from typing import Any
 
 import numpy as np
 
 
-def _tensorboard():
+def _tensorboard() -> Any:
     # tensorboard is an optional dependency (the `tensorboard` extra): imported
     # on first use, so pykeras imports without it.
     try:
@@ -41,22 +44,22 @@ def _tensorboard():
 class EventWriter:
     """Summaries of one run directory (`logs/train`, `logs/validation`)."""
 
-    def __init__(self, logdir):
+    def __init__(self, logdir: Any) -> None:
         self._tb = _tensorboard()
         self._writer = self._tb["EventFileWriter"](logdir)
 
-    def _add(self, summary, step):
+    def _add(self, summary: Any, step: int) -> None:
         event = self._tb["event_pb2"].Event(wall_time=time.time(), step=int(step), summary=summary)
         self._writer.add_event(event)
 
-    def scalar(self, tag, value, step):
+    def scalar(self, tag: Any, value: Any, step: int) -> None:
         self._add(self._tb["scalar"].scalar_pb(tag, float(np.asarray(value))), step)
 
-    def histogram(self, tag, values, step, buckets=30):
+    def histogram(self, tag: Any, values: Any, step: int, buckets: int = 30) -> None:
         values = np.asarray(values, dtype=np.float64).ravel()
         self._add(self._tb["histogram"].histogram_pb(tag, values, buckets=buckets), step)
 
-    def image(self, tag, images, step):
+    def image(self, tag: Any, images: Any, step: int) -> None:
         """`images` of shape (k, h, w, c), c in (1, 3, 4), floats scaled to 0..255."""
         pb = self._tb["summary_pb2"]
         images = np.asarray(images, dtype=np.float64)
@@ -75,7 +78,7 @@ class EventWriter:
         summary = pb.Summary(value=[pb.Summary.Value(tag=tag, tensor=tensor, metadata=metadata)])
         self._add(summary, step)
 
-    def keras_model(self, tag, json_string, step):
+    def keras_model(self, tag: Any, json_string: Any, step: int) -> None:
         """The model config, which TensorBoard's graph plugin draws as layers."""
         pb = self._tb["summary_pb2"]
         tensor = self._tb["tensor_util"].make_tensor_proto(json_string.encode(), dtype="string")
@@ -85,20 +88,20 @@ class EventWriter:
         summary = pb.Summary(value=[pb.Summary.Value(tag=tag, tensor=tensor, metadata=metadata)])
         self._add(summary, step)
 
-    def flush(self):
+    def flush(self) -> None:
         self._writer.flush()
 
-    def close(self):
+    def close(self) -> None:
         self._writer.close()
 
 
-def encode_png(pixels):
+def encode_png(pixels: Any) -> Any:
     """A PNG file of an (h, w, c) uint8 array, c in (1, 3, 4): no filter, zlib."""
     height, width, channels = pixels.shape
     color_type = {1: 0, 3: 2, 4: 6}[channels]
     raw = b"".join(b"\x00" + pixels[row].tobytes() for row in range(height))
 
-    def chunk(kind, data):
+    def chunk(kind: Any, data: Any) -> Any:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 

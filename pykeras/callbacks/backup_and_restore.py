@@ -1,9 +1,12 @@
 """BackupAndRestore: resume an interrupted `fit` from its last backed-up epoch."""
 
+from __future__ import annotations
+
 import json
 import os
 import shutil
 import sys
+from typing import Any, cast
 
 import numpy as np
 
@@ -64,8 +67,12 @@ class BackupAndRestore(Callback):
     """
 
     def __init__(
-        self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True
-    ):
+        self,
+        backup_dir: str,
+        save_freq: str | int = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ) -> None:
         super().__init__()
         if not backup_dir:
             raise ValueError(
@@ -92,12 +99,12 @@ class BackupAndRestore(Callback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
         self._current_epoch = 0
-        self._initial_epoch_from_backup = None
+        self._initial_epoch_from_backup: int | None = None
 
-    def _uses_batch_hooks(self, kind):
+    def _uses_batch_hooks(self, kind: Any) -> Any:
         return kind == "train" and self.save_freq != "epoch"
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._initial_epoch_from_backup = None
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
@@ -122,7 +129,7 @@ class BackupAndRestore(Callback):
             self._load_model()
         self._current_epoch = self._initial_epoch_from_backup or 0
 
-    def _load_model(self):
+    def _load_model(self) -> None:
         """Restores the weights and the epoch to resume at from `backup_dir`, if backed up."""
         if os.path.exists(self._weights_path):
             self.model.load_weights(self._weights_path)
@@ -131,17 +138,17 @@ class BackupAndRestore(Callback):
                 metadata = json.load(f)
             self._initial_epoch_from_backup = int(metadata["epoch"])
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
         if self.save_freq == "epoch":
             self._save_model()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model()
 
-    def _should_save_on_batch(self, batch):
+    def _should_save_on_batch(self, batch: int) -> Any:
         """Counts batches, including those skipped between calls, until `save_freq` is reached."""
         if self.save_freq == "epoch":
             return False
@@ -151,12 +158,12 @@ class BackupAndRestore(Callback):
             added = batch - self._last_batch_seen
         self._batches_seen_since_last_saving += added
         self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
+        if self._batches_seen_since_last_saving >= cast(int, self.save_freq):
             self._batches_seen_since_last_saving = 0
             return True
         return False
 
-    def _save_model(self):
+    def _save_model(self) -> None:
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             if os.path.exists(self._weights_path):
@@ -173,7 +180,7 @@ class BackupAndRestore(Callback):
             json.dump(metadata, f)
         os.replace(tmp_path, self._training_metadata_path)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if sys.exc_info()[1] is not None:
             # fit() is ending on an exception (Ctrl-C, an error in a callback
             # or the data): keep the backup, so the next fit() resumes.

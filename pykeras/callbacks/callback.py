@@ -1,8 +1,14 @@
 """Callback: the base class of everything `fit`, `evaluate` and `predict` call back into."""
 
+from __future__ import annotations
+
 import difflib
 import inspect
 import reprlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class Callback:
@@ -33,7 +39,7 @@ class Callback:
     >>> model.fit(x, y, epochs=100, callbacks=[StopAtTarget()])
     """
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         # Checked here, before `__init__`, so every callback (built-in or
         # user-written) turns a misspelt argument into a hint, not a bare
         # "unexpected keyword argument".
@@ -41,37 +47,37 @@ class Callback:
             _check_init_kwargs(cls, kwargs)
         return super().__new__(cls)
 
-    def __init__(self):
-        self.params = None
-        self._model = None
+    def __init__(self) -> None:
+        self.params: dict[str, Any] | None = None
+        self._model: Any = None
 
-    def set_params(self, params):
+    def set_params(self, params: dict[str, Any]) -> None:
         """Stores the training parameters dict (`verbose`, `epochs`, `steps`)."""
         self.params = params
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         """Attaches the model the callback acts on."""
         self._model = model
 
     @property
-    def model(self):
+    def model(self) -> Any:
         """The model the callback is attached to, or `None`."""
         return self._model
 
     @model.setter
-    def model(self, model):
+    def model(self, model: Any) -> None:
         # Keras 2 code assigns `callback.model = model` directly.
         self.set_model(model)
 
     # ------------------------------------------------------------ batch hooks
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """A backwards compatibility alias for `on_train_batch_begin`."""
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """A backwards compatibility alias for `on_train_batch_end`."""
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the beginning of a training batch in `fit`.
 
         Args:
@@ -80,7 +86,7 @@ class Callback:
         """
         self.on_batch_begin(batch, logs=logs)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of a training batch in `fit`.
 
         When no callback overrides a batch hook, `fit` may report progress
@@ -92,7 +98,7 @@ class Callback:
         """
         self.on_batch_end(batch, logs=logs)
 
-    def on_test_batch_begin(self, batch, logs=None):
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the beginning of a batch in `evaluate` or of a validation batch in `fit`.
 
         Args:
@@ -100,7 +106,7 @@ class Callback:
             logs: Dict. Currently no data is passed to this argument.
         """
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of a batch in `evaluate` or of a validation batch in `fit`.
 
         Args:
@@ -108,7 +114,7 @@ class Callback:
             logs: Dict. Aggregated metric results up until this batch.
         """
 
-    def on_predict_batch_begin(self, batch, logs=None):
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the beginning of a batch in `predict`.
 
         Args:
@@ -116,7 +122,7 @@ class Callback:
             logs: Dict. Currently no data is passed to this argument.
         """
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of a batch in `predict`.
 
         Args:
@@ -126,7 +132,7 @@ class Callback:
 
     # ------------------------------------------------------------ epoch hooks
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the start of an epoch (only in `fit`).
 
         Args:
@@ -134,7 +140,7 @@ class Callback:
             logs: Dict. Currently no data is passed to this argument.
         """
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of an epoch (only in `fit`).
 
         Args:
@@ -146,42 +152,42 @@ class Callback:
 
     # ------------------------------------------------------------- run hooks
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Called at the beginning of training.
 
         Args:
             logs: Dict. Currently no data is passed to this argument.
         """
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of training.
 
         Args:
             logs: Dict. The logs of the last `on_epoch_end()` call.
         """
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Called at the beginning of evaluation or validation.
 
         Args:
             logs: Dict. Currently no data is passed to this argument.
         """
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of evaluation or validation.
 
         Args:
             logs: Dict. The final metric results of the evaluation.
         """
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Called at the beginning of prediction.
 
         Args:
             logs: Dict. Currently no data is passed to this argument.
         """
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         """Called at the end of prediction.
 
         Args:
@@ -189,7 +195,7 @@ class Callback:
         """
 
 
-def _check_init_kwargs(cls, kwargs):
+def _check_init_kwargs(cls: type[Any], kwargs: Any) -> None:
     """Raises a TypeError naming an unknown `__init__` argument and its closest match."""
     try:
         params = inspect.signature(cls.__init__).parameters.values()
@@ -208,7 +214,7 @@ def _check_init_kwargs(cls, kwargs):
             )
 
 
-def _optimizers_of(model, caller):
+def _optimizers_of(model: Any, caller: Any) -> Any:
     """`(name, optimizer)` pairs of `model`: one unnamed pair, or one per wrapped optimizer."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:

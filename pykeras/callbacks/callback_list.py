@@ -1,6 +1,9 @@
 """CallbackList: one object that forwards every hook to a list of callbacks."""
 
+from __future__ import annotations
+
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -43,11 +46,18 @@ class CallbackList(Callback):
     >>> callbacks.on_train_end()
     """
 
-    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+    def __init__(
+        self,
+        callbacks: Any = None,
+        add_history: bool = False,
+        add_progbar: bool = False,
+        model: Any = None,
+        **params: Any,
+    ) -> None:
         super().__init__()
-        self.callbacks = []
-        self._history = None
-        self._progbar = None
+        self.callbacks: list[Callback] = []
+        self._history: History | None = None
+        self._progbar: ProgbarLogger | None = None
         for index, callback in enumerate(_flatten(callbacks)):
             if not isinstance(callback, Callback):
                 raise TypeError(
@@ -62,14 +72,14 @@ class CallbackList(Callback):
         self.set_model(model)
         self.set_params(params)
 
-    def _track(self, callback):
+    def _track(self, callback: Any) -> None:
         self.callbacks.append(callback)
         if isinstance(callback, History) and self._history is None:
             self._history = callback
         elif isinstance(callback, ProgbarLogger) and self._progbar is None:
             self._progbar = callback
 
-    def append(self, callback):
+    def append(self, callback: Callback) -> None:
         """Adds a callback at the end, giving it the list's model and params."""
         if not isinstance(callback, Callback):
             raise TypeError(
@@ -84,14 +94,14 @@ class CallbackList(Callback):
         if self.params:
             callback.set_params(self.params)
 
-    def set_params(self, params):
+    def set_params(self, params: dict[str, Any]) -> None:
         """Stores `params` and passes them to every callback (if non-empty)."""
         self.params = params
         if params:
             for callback in self.callbacks:
                 callback.set_params(params)
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         """Attaches `model` to every callback; `model.history` becomes the History callback."""
         if model is None:
             return
@@ -101,7 +111,7 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_model(model)
 
-    def needs_batch_hooks(self, kind):
+    def needs_batch_hooks(self, kind: str) -> bool:
         """Whether any callback wants to be called per batch during a `kind` run.
 
         True when a callback other than `ProgbarLogger` and `History` overrides
@@ -140,61 +150,61 @@ class CallbackList(Callback):
 
     # ------------------------------------------------------------ forwarding
 
-    def _call_all(self, hook, *args, logs=None):
+    def _call_all(self, hook: Any, *args: Any, logs: dict[str, Any] | None = None) -> None:
         logs = _pythonify_logs(logs)
         for callback in self.callbacks:
             getattr(callback, hook)(*args, logs)
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_batch_begin", batch, logs=logs)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_batch_end", batch, logs=logs)
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_train_batch_begin", batch, logs=logs)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_train_batch_end", batch, logs=logs)
 
-    def on_test_batch_begin(self, batch, logs=None):
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_test_batch_begin", batch, logs=logs)
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_test_batch_end", batch, logs=logs)
 
-    def on_predict_batch_begin(self, batch, logs=None):
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_predict_batch_begin", batch, logs=logs)
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_predict_batch_end", batch, logs=logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_epoch_begin", epoch, logs=logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_epoch_end", epoch, logs=logs)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_train_begin", logs=logs)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_train_end", logs=logs)
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_test_begin", logs=logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_test_end", logs=logs)
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_predict_begin", logs=logs)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         self._call_all("on_predict_end", logs=logs)
 
 
-def _flatten(callbacks):
+def _flatten(callbacks: Any) -> Any:
     if callbacks is None:
         return []
     if isinstance(callbacks, (list, tuple)):
@@ -202,14 +212,14 @@ def _flatten(callbacks):
     return [callbacks]
 
 
-def _overrides(callback, name):
+def _overrides(callback: Any, name: str) -> bool:
     """Whether `callback.name` is something other than the no-op `Callback.name`."""
     method = getattr(callback, name, None)
     # Functions set on the instance (LambdaCallback) have no `__func__`: they count.
     return getattr(method, "__func__", method) is not getattr(Callback, name)
 
 
-def _pythonify_logs(logs):
+def _pythonify_logs(logs: dict[str, Any] | None) -> Any:
     """A fresh dict, sorted by key, nested dicts flattened, numeric scalars as floats.
 
     Every callback gets the same dict, so one callback's additions (e.g.

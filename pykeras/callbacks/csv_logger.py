@@ -1,8 +1,11 @@
 """CSVLogger: stream the epoch logs of `fit` to a CSV file."""
 
+from __future__ import annotations
+
 import collections.abc
 import csv
 import os
+from typing import IO, Any
 
 import numpy as np
 
@@ -30,17 +33,19 @@ class CSVLogger(Callback):
     >>> model.fit(x_train, y_train, callbacks=[csv_logger])
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    def __init__(
+        self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False
+    ) -> None:
         super().__init__()
         self.sep = separator
         self.filename = os.fspath(filename)
         self.append = append
-        self.writer = None
-        self.keys = None
+        self.writer: csv.DictWriter[str] | None = None
+        self.keys: list[str] | None = None
         self.append_header = True
-        self.csv_file = None
+        self.csv_file: IO[str] | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename) as f:
@@ -56,13 +61,14 @@ class CSVLogger(Callback):
         self.writer = None
         self.keys = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs.keys())
             if self.keys and not any(key.startswith("val_") for key in self.keys):
                 self.keys.extend([f"val_{key}" for key in self.keys])
 
+        assert self.csv_file is not None, "opened by on_train_begin"
         if self.writer is None:
             dialect = type("CSVLoggerDialect", (csv.excel,), {"delimiter": self.sep})
             self.writer = csv.DictWriter(
@@ -71,18 +77,18 @@ class CSVLogger(Callback):
             if self.append_header:
                 self.writer.writeheader()
 
-        row = {"epoch": epoch}
+        row: dict[str, Any] = {"epoch": epoch}
         row.update((key, _format_value(logs.get(key, "NA"))) for key in self.keys)
         self.writer.writerow(row)
         self.csv_file.flush()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.writer = None
 
 
-def _format_value(value):
+def _format_value(value: Any) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(value, collections.abc.Iterable) and not (

@@ -1,6 +1,9 @@
 """EarlyStopping: stop `fit` once the monitored metric stops improving."""
 
+from __future__ import annotations
+
 import warnings
+from typing import Any
 
 from pykeras.callbacks.monitor_callback import MonitorCallback
 
@@ -48,15 +51,15 @@ class EarlyStopping(MonitorCallback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        min_delta=0,
-        patience=0,
-        verbose=0,
-        mode="auto",
-        baseline=None,
-        restore_best_weights=False,
-        start_from_epoch=0,
-    ):
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         self.patience = patience
         self.verbose = verbose
@@ -68,7 +71,7 @@ class EarlyStopping(MonitorCallback):
         self.best_epoch = 0
         self.start_from_epoch = start_from_epoch
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # Allow instances to be re-used across `fit()` calls.
         self.wait = 0
         self.stopped_epoch = 0
@@ -76,7 +79,7 @@ class EarlyStopping(MonitorCallback):
         self.best_weights = None
         self.best_epoch = 0
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()
 
@@ -104,7 +107,7 @@ class EarlyStopping(MonitorCallback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", flush=True)
         if self.restore_best_weights and self.best_weights is not None:
@@ -116,7 +119,7 @@ class EarlyStopping(MonitorCallback):
                 )
             self.model.set_weights(self.best_weights)
 
-    def get_monitor_value(self, logs):
+    def get_monitor_value(self, logs: dict[str, Any] | None) -> Any:
         """The monitored value from `logs`, or `None` (with a warning) if missing."""
         logs = logs or {}
         monitor_value = logs.get(self.monitor)

@@ -1,5 +1,9 @@
 """History: records the epoch logs of `fit`; it is what `fit` returns."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.callbacks.callback import Callback
 
 
@@ -24,17 +28,17 @@ class History(Callback):
     3
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.history = {}
-        self.epoch = []
+        self.history: dict[str, list[Any]] = {}
+        self.epoch: list[int] = []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # `history` accumulates across fits with the same object, like Keras;
         # `epoch` restarts.
         self.epoch = []
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)

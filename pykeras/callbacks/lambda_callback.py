@@ -1,6 +1,10 @@
 """LambdaCallback: a callback made from plain functions, one per hook."""
 
+from __future__ import annotations
+
 import difflib
+from collections.abc import Callable
+from typing import Any
 
 from pykeras.callbacks.callback import Callback
 
@@ -40,14 +44,14 @@ class LambdaCallback(Callback):
 
     def __init__(
         self,
-        on_epoch_begin=None,
-        on_epoch_end=None,
-        on_train_begin=None,
-        on_train_end=None,
-        on_train_batch_begin=None,
-        on_train_batch_end=None,
-        **kwargs,
-    ):
+        on_epoch_begin: Callable[..., Any] | None = None,
+        on_epoch_end: Callable[..., Any] | None = None,
+        on_train_begin: Callable[..., Any] | None = None,
+        on_train_end: Callable[..., Any] | None = None,
+        on_train_batch_begin: Callable[..., Any] | None = None,
+        on_train_batch_end: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         for key in kwargs:
             if key not in _HOOKS:

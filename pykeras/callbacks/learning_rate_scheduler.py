@@ -1,6 +1,10 @@
 """LearningRateScheduler: set the optimizer's learning rate from a function of the epoch."""
 
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +33,12 @@ class LearningRateScheduler(Callback):
     >>> history = model.fit(x, y, epochs=15, callbacks=[callback], verbose=0)
     """
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         self.schedule = schedule
         self.verbose = verbose
 
-    def _update_optimizer_lr(self, optimizer, epoch):
+    def _update_optimizer_lr(self, optimizer: Any, epoch: int) -> Any:
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
         if _takes_one_argument(self.schedule):
@@ -48,7 +52,7 @@ class LearningRateScheduler(Callback):
         optimizer.learning_rate = learning_rate
         return learning_rate
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for name, optimizer in _optimizers_of(self.model, "LearningRateScheduler"):
             learning_rate = self._update_optimizer_lr(optimizer, epoch)
             if self.verbose > 0:
@@ -59,7 +63,7 @@ class LearningRateScheduler(Callback):
                     flush=True,
                 )
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is None:
             return
         for name, optimizer in _optimizers_of(self.model, "LearningRateScheduler"):
@@ -67,7 +71,7 @@ class LearningRateScheduler(Callback):
             logs[key] = float(optimizer.learning_rate)
 
 
-def _takes_one_argument(fn):
+def _takes_one_argument(fn: Callable[..., Any]) -> Any:
     # Keras calls schedule(epoch, lr) and retries schedule(epoch) on any
     # TypeError, which also swallows TypeErrors raised inside the schedule;
     # looking at the signature does not.

@@ -1,7 +1,10 @@
 """ModelCheckpoint: save the model or its weights during `fit`, every epoch or every N batches."""
 
+from __future__ import annotations
+
 import os
 import warnings
+from typing import Any, cast
 
 import numpy as np
 
@@ -55,15 +58,15 @@ class ModelCheckpoint(MonitorCallback):
 
     def __init__(
         self,
-        filepath,
-        monitor="val_loss",
-        verbose=0,
-        save_best_only=False,
-        save_weights_only=False,
-        mode="auto",
-        save_freq="epoch",
-        initial_value_threshold=None,
-    ):
+        filepath: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
         super().__init__(monitor, mode, initial_value_threshold)
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
@@ -71,7 +74,7 @@ class ModelCheckpoint(MonitorCallback):
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
         self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = None
+        self._last_batch_seen: int | None = None
         self._current_epoch = 0
 
         if save_freq != "epoch" and (
@@ -81,7 +84,7 @@ class ModelCheckpoint(MonitorCallback):
                 f"Unrecognized save_freq: {save_freq}. "
                 "Expected save_freq are 'epoch' or integer values"
             )
-        if save_freq != "epoch" and save_freq < 1:
+        if save_freq != "epoch" and cast(int, save_freq) < 1:
             raise ValueError(
                 f"`save_freq` must be a positive number of batches. Received: save_freq={save_freq}"
             )
@@ -99,25 +102,25 @@ class ModelCheckpoint(MonitorCallback):
                 f"Received: filepath={self.filepath}"
             )
 
-    def _uses_batch_hooks(self, kind):
+    def _uses_batch_hooks(self, kind: Any) -> Any:
         # Epoch-level saving needs no per-batch calls: say so, so that `fit`
         # can keep whole epochs native.
         return kind == "train" and self.save_freq != "epoch"
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._current_epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
 
-    def _should_save_on_batch(self, batch):
+    def _should_save_on_batch(self, batch: int) -> Any:
         """Counts batches, including those skipped between calls, until `save_freq` is reached."""
         if self.save_freq == "epoch":
             return False
@@ -127,12 +130,18 @@ class ModelCheckpoint(MonitorCallback):
             added = batch - self._last_batch_seen
         self._batches_seen_since_last_saving += added
         self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
+        if self._batches_seen_since_last_saving >= cast(int, self.save_freq):
             self._batches_seen_since_last_saving = 0
             return True
         return False
 
-    def _should_save_model(self, epoch, batch, logs, filepath):
+    def _should_save_model(
+        self,
+        epoch: int,
+        batch: int | None,
+        logs: dict[str, Any] | None,
+        filepath: str | os.PathLike[str],
+    ) -> Any:
         """Whether to save now: always, unless `save_best_only` and no improvement."""
         logs = logs or {}
         if not self.save_best_only:
@@ -167,7 +176,7 @@ class ModelCheckpoint(MonitorCallback):
             )
         return False
 
-    def _save_model(self, epoch, batch, logs):
+    def _save_model(self, epoch: int, batch: int | None, logs: dict[str, Any] | None) -> None:
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, batch, logs, filepath):
             return
@@ -188,7 +197,7 @@ class ModelCheckpoint(MonitorCallback):
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}", flush=True)
 
-    def _get_file_path(self, epoch, batch, logs):
+    def _get_file_path(self, epoch: int, batch: int | None, logs: dict[str, Any] | None) -> Any:
         """`filepath` with `{epoch}`, `{batch}` (both 1-based) and log keys filled in."""
         logs = logs or {}
         try:

@@ -1,7 +1,11 @@
 """MonitorCallback: the "is this value better?" logic shared by EarlyStopping and friends."""
 
+from __future__ import annotations
+
 import difflib
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +90,13 @@ class MonitorCallback(Callback):
             first epoch ends) if `mode="auto"` cannot tell the direction.
     """
 
-    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+        baseline: float | None = None,
+        min_delta: float = 0,
+    ) -> None:
         super().__init__()
         if mode not in _MODES:
             # Keras warns and falls back to "auto"; a typo here silently flips
@@ -101,9 +111,9 @@ class MonitorCallback(Callback):
         self.mode = mode
         self.best = baseline
         self.min_delta = abs(min_delta)
-        self.monitor_op = None
+        self.monitor_op: Callable[[Any, Any], Any] | None = None
 
-    def _set_monitor_op(self):
+    def _set_monitor_op(self) -> None:
         """Chooses `<` or `>`; called once the model's metrics exist (first epoch end)."""
         if self.mode == "min":
             self.monitor_op = operator.lt
@@ -124,7 +134,7 @@ class MonitorCallback(Callback):
             # Lower is better: an improvement must undercut the best by min_delta.
             self.min_delta *= -1
 
-    def _is_improvement(self, monitor_value, reference_value):
+    def _is_improvement(self, monitor_value: Any, reference_value: Any) -> Any:
         if reference_value is None:
             return True
         if self.monitor_op is None:
@@ -135,10 +145,11 @@ class MonitorCallback(Callback):
         # float32): metrics are float32 anyway, and float64 rounding noise in
         # `value - min_delta` must not decide what counts as an improvement.
         shifted = np.float32(monitor_value - self.min_delta)
+        assert self.monitor_op is not None, "set by _set_monitor_op"
         return bool(self.monitor_op(shifted, np.float32(reference_value)))
 
 
-def _infer_direction(model, metric_name):
+def _infer_direction(model: Any, metric_name: Any) -> Any:
     """`"up"`, `"down"` or `None` for the metric named `metric_name`."""
     if metric_name == "loss":
         return "down"
@@ -159,7 +170,7 @@ def _infer_direction(model, metric_name):
     return None
 
 
-def _model_metrics(model):
+def _model_metrics(model: Any) -> Any:
     try:
         metrics = getattr(model, "metrics", None)
     except Exception:  # a model not compiled or built yet may raise from the property

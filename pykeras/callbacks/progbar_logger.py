@@ -1,5 +1,9 @@
 """ProgbarLogger: the progress bar and per-epoch line that `fit` prints."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.callbacks.callback import Callback
 from pykeras.utils.io_utils import print_msg
 from pykeras.utils.progbar import Progbar
@@ -23,60 +27,60 @@ class ProgbarLogger(Callback):
     32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.6204
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.seen = 0
-        self.progbar = None
-        self.target = None
+        self.progbar: Progbar | None = None
+        self.target: int | None = None
         self.verbose = 1
         self.epochs = 1
         self._called_in_fit = False
 
-    def set_params(self, params):
+    def set_params(self, params: dict[str, Any]) -> None:
         super().set_params(params)
         verbose = params.get("verbose", 1)
         self.verbose = 1 if verbose == "auto" else verbose
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # Within `fit`, validation runs the test hooks: keep them silent.
         self._called_in_fit = True
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._called_in_fit:
             self._reset_progbar()
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset_progbar()
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._reset_progbar()
         if self.verbose and self.epochs > 1:
             print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._update_progbar(batch, logs)
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if not self._called_in_fit:
             self._update_progbar(batch, logs)
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         # Predictions are not metrics: show progress only.
         self._update_progbar(batch, None)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._finalize_progbar(logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         if not self._called_in_fit:
             self._finalize_progbar(logs)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         self._finalize_progbar(logs)
 
-    def _reset_progbar(self):
+    def _reset_progbar(self) -> None:
         self.seen = 0
         self.progbar = Progbar(
             target=self.target,
@@ -86,16 +90,18 @@ class ProgbarLogger(Callback):
             stateless_metrics=set(),
         )
 
-    def _update_progbar(self, batch, logs=None):
+    def _update_progbar(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self.progbar is None:
             self._reset_progbar()
+        assert self.progbar is not None
         self.seen = batch + 1  # batch indices are 0-based
         if self.verbose == 1:
             self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
 
-    def _finalize_progbar(self, logs):
+    def _finalize_progbar(self, logs: dict[str, Any] | None) -> None:
         if self.progbar is None:
             self._reset_progbar()
+        assert self.progbar is not None
         if self.target is None:
             # Unknown length (e.g. a generator): the steps seen are the target.
             self.target = self.seen

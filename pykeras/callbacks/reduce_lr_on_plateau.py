@@ -1,6 +1,9 @@
 """ReduceLROnPlateau: cut the learning rate when the monitored metric stops improving."""
 
+from __future__ import annotations
+
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -43,15 +46,15 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        factor=0.1,
-        patience=10,
-        verbose=0,
-        mode="auto",
-        min_delta=1e-4,
-        cooldown=0,
-        min_lr=0.0,
-    ):
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
             raise ValueError(
@@ -65,16 +68,16 @@ class ReduceLROnPlateau(MonitorCallback):
         self.cooldown_counter = 0
         self.wait = 0
 
-    def _reset(self):
+    def _reset(self) -> None:
         """Resets the wait and cooldown counters and the best value."""
         self.best = None
         self.cooldown_counter = 0
         self.wait = 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}
@@ -106,7 +109,7 @@ class ReduceLROnPlateau(MonitorCallback):
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 
-    def _reduce_optimizer_lr(self, optimizer, epoch, name=""):
+    def _reduce_optimizer_lr(self, optimizer: Any, epoch: int, name: str | None = "") -> Any:
         old_lr = float(optimizer.learning_rate)
         # Compared in float32, the precision the optimizer keeps the rate in,
         # so a rate already clipped to min_lr is not "reduced" again forever.
@@ -123,6 +126,6 @@ class ReduceLROnPlateau(MonitorCallback):
             )
         return True
 
-    def in_cooldown(self):
+    def in_cooldown(self) -> bool:
         """Whether the callback is waiting out its cooldown after a reduction."""
         return self.cooldown_counter > 0

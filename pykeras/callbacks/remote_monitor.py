@@ -1,10 +1,13 @@
 """RemoteMonitor: POST each epoch's logs to a server as JSON."""
 
+from __future__ import annotations
+
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -34,12 +37,12 @@ class RemoteMonitor(Callback):
 
     def __init__(
         self,
-        root="http://localhost:9000",
-        path="/publish/epoch/end/",
-        field="data",
-        headers=None,
-        send_as_json=False,
-    ):
+        root: str = "http://localhost:9000",
+        path: str = "/publish/epoch/end/",
+        field: str = "data",
+        headers: dict[str, str] | None = None,
+        send_as_json: bool = False,
+    ) -> None:
         super().__init__()
         self.root = root
         self.path = path
@@ -48,7 +51,7 @@ class RemoteMonitor(Callback):
         self.send_as_json = send_as_json
         self.timeout = 10  # seconds per request, so that a stalled server cannot hang fit
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         send = {"epoch": epoch}
         for key, value in (logs or {}).items():
             # np.ndarray and np.generic are not JSON serializable.

@@ -1,5 +1,9 @@
 """SwapEMAWeights: evaluate and predict with the optimizer's moving-average weights."""
 
+from __future__ import annotations
+
+from typing import Any, cast
+
 import numpy as np
 
 from pykeras.callbacks.callback import Callback
@@ -24,12 +28,12 @@ class SwapEMAWeights(Callback):
     >>> model.fit(x, y, callbacks=[pykeras.callbacks.SwapEMAWeights()])
     """
 
-    def __init__(self, swap_on_epoch=False):
+    def __init__(self, swap_on_epoch: bool = False) -> None:
         super().__init__()
         self.swap_on_epoch = swap_on_epoch
         self._ema_weights_in_model = False
 
-    def _optimizer(self):
+    def _optimizer(self) -> Any:
         optimizer = self.model.optimizer
         optimizer = getattr(optimizer, "inner_optimizer", optimizer)
         if not getattr(optimizer, "use_ema", False):
@@ -39,7 +43,7 @@ class SwapEMAWeights(Callback):
             )
         return optimizer
 
-    def _swap_variables(self):
+    def _swap_variables(self) -> None:
         optimizer = self._optimizer()
         if not optimizer.built:
             return  # nothing trained yet: no averages to swap in
@@ -51,7 +55,7 @@ class SwapEMAWeights(Callback):
             variable.assign(average)
         optimizer.set_weights(values)
 
-    def _finalize_ema_values(self):
+    def _finalize_ema_values(self) -> None:
         """Averages := weights, so that `fit`'s final EMA assignment keeps them."""
         optimizer = self._optimizer()
         entries = optimizer._average_entries()
@@ -60,34 +64,34 @@ class SwapEMAWeights(Callback):
             values[entries[id(variable)][0]] = np.asarray(variable.numpy(), dtype=np.float32)
         optimizer.set_weights(values)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and self._ema_weights_in_model:
             self._swap_variables()
             self._ema_weights_in_model = False
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and not self._ema_weights_in_model:
             self._swap_variables()
             self._ema_weights_in_model = True
-            if epoch == self.params["epochs"] - 1:
+            if epoch == cast("dict[str, Any]", self.params)["epochs"] - 1:
                 self._finalize_ema_values()
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._ema_weights_in_model:
             self._swap_variables()
             self._ema_weights_in_model = True
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._ema_weights_in_model:
             self._swap_variables()
             self._ema_weights_in_model = False
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._ema_weights_in_model:
             self._swap_variables()
             self._ema_weights_in_model = True
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         # Keras 3.15 tests `not self._ema_weights_in_model` here, so its
         # prediction leaves the averages in the model; pykeras swaps back, as
         # after evaluation.

@@ -1,10 +1,13 @@
 """TensorBoard: training curves, weight histograms and the model graph as
 TensorBoard event files."""
 
+from __future__ import annotations
+
 import os
 import tempfile
 import time
 import warnings
+from typing import Any, cast
 
 import numpy as np
 
@@ -49,16 +52,16 @@ class TensorBoard(Callback):
 
     def __init__(
         self,
-        log_dir="logs",
-        histogram_freq=0,
-        write_graph=True,
-        write_images=False,
-        write_steps_per_second=False,
-        update_freq="epoch",
-        profile_batch=0,
-        embeddings_freq=0,
-        embeddings_metadata=None,
-    ):
+        log_dir: str = "logs",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
+        update_freq: str | int = "epoch",
+        profile_batch: Any = 0,
+        embeddings_freq: int = 0,
+        embeddings_metadata: Any = None,
+    ) -> None:
         super().__init__()
         _tensorboard()  # a missing package fails now, not mid-training
         self.log_dir = os.fspath(log_dir)
@@ -83,23 +86,23 @@ class TensorBoard(Callback):
         _check_writable(self.log_dir)
         self._train_dir = os.path.join(self.log_dir, "train")
         self._val_dir = os.path.join(self.log_dir, "validation")
-        self._writers = {}
+        self._writers: dict[str, Any] = {}
         self._global_train_batch = 0
         self._previous_epoch_iterations = 0
         self._epoch_start_time = 0.0
         self._batch_start_time = 0.0
 
-    def _uses_batch_hooks(self, kind):
+    def _uses_batch_hooks(self, kind: Any) -> Any:
         # Only batch-level scalars need per-batch calls; epoch logging lets
         # fit run whole epochs natively.
         return kind == "train" and (self.update_freq != "epoch" or self.write_steps_per_second)
 
-    def _writer(self, key):
+    def _writer(self, key: Any) -> Any:
         if key not in self._writers:
             self._writers[key] = EventWriter(self._train_dir if key == "train" else self._val_dir)
         return self._writers[key]
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         super().set_model(model)
         self._writers = {}
         if self.write_graph and type(model).__name__ in ("Functional", "Sequential"):
@@ -110,31 +113,31 @@ class TensorBoard(Callback):
             else:
                 self._writer("train").keras_model("keras", json_string, step=0)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._global_train_batch = 0
         self._previous_epoch_iterations = 0
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._batch_start_time = time.time()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._global_train_batch += 1
         writer = self._writer("train")
         if self.write_steps_per_second and self._batch_start_time:
             elapsed = time.time() - self._batch_start_time
             if elapsed > 0:
                 writer.scalar("batch_steps_per_second", 1.0 / elapsed, self._global_train_batch)
-        if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
+        if self.update_freq == "epoch" or self._global_train_batch % cast(int, self.update_freq):
             return
         for name, value in (logs or {}).items():
             if _is_scalar(value):
                 writer.scalar(f"batch_{name}", value, self._global_train_batch)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch_start_time = time.time()
         self._previous_epoch_iterations = self._iterations()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._log_epoch_metrics(epoch, logs or {})
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
@@ -144,7 +147,7 @@ class TensorBoard(Callback):
         for writer in self._writers.values():
             writer.flush()
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is None or not logs:
             return
@@ -154,16 +157,16 @@ class TensorBoard(Callback):
             if _is_scalar(value):
                 writer.scalar(f"evaluation_{name}_vs_iterations", value, step)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         for writer in self._writers.values():
             writer.close()
         self._writers = {}
 
-    def _iterations(self):
+    def _iterations(self) -> Any:
         optimizer = getattr(self.model, "optimizer", None)
         return int(optimizer.iterations) if optimizer is not None else 0
 
-    def _log_epoch_metrics(self, epoch, logs):
+    def _log_epoch_metrics(self, epoch: int, logs: dict[str, Any] | None) -> None:
         if not logs:
             return
         train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
@@ -183,7 +186,7 @@ class TensorBoard(Callback):
                 for name, value in scalars.items():
                     writer.scalar(f"epoch_{name}", value, epoch)
 
-    def _log_weights(self, epoch):
+    def _log_weights(self, epoch: int) -> None:
         writer = self._writer("train")
         for layer in self.model.layers:
             for weight in layer.weights:
@@ -196,14 +199,14 @@ class TensorBoard(Callback):
                         writer.image(f"{name}/image", image, epoch)
 
 
-def _is_scalar(value):
+def _is_scalar(value: Any) -> Any:
     try:
         return np.asarray(value).size == 1
     except Exception:
         return False
 
 
-def _weight_as_image(w):
+def _weight_as_image(w: Any) -> Any:
     """Keras's layout of a weight as images: (k, h, w, 1), or None if it has none."""
     w = np.squeeze(w)
     if w.ndim == 1:
@@ -220,7 +223,7 @@ def _weight_as_image(w):
     return w
 
 
-def _check_writable(log_dir):
+def _check_writable(log_dir: str) -> None:
     """Creates `log_dir` and proves it writable, raising OSError otherwise."""
     try:
         os.makedirs(log_dir, exist_ok=True)

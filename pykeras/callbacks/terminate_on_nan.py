@@ -1,6 +1,9 @@
 """TerminateOnNaN: stop `fit` as soon as the loss becomes NaN or infinite."""
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from pykeras.callbacks.callback import Callback
 
@@ -26,11 +29,11 @@ class TerminateOnNaN(Callback):
     >>> model.fit(x, y, callbacks=[keras.callbacks.TerminateOnNaN()])
     """
 
-    def __init__(self, raise_error=False):
+    def __init__(self, raise_error: bool = False) -> None:
         super().__init__()
         self.raise_error = raise_error
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is None or math.isfinite(float(loss)):
             return

@@ -1,8 +1,21 @@
 """pykeras.constraints: projections applied to weights after each update."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
 import numpy as np
 
 from pykeras.initializers.initializer import lookup, serialize_object
+
+if TYPE_CHECKING:
+    # What `constraints.get` resolves: a name, a config dict, an instance or
+    # class, or any callable `(w) -> w`.
+    ConstraintLike = Union[
+        str, dict[str, Any], "Constraint", type["Constraint"], Callable[..., Any], None
+    ]
+    from typing_extensions import Self
 
 _EPSILON = 1e-7
 
@@ -10,42 +23,42 @@ _EPSILON = 1e-7
 class Constraint:
     """Base class: `constraint(w)` returns the projected weights."""
 
-    def __call__(self, w):
+    def __call__(self, w: np.ndarray) -> np.ndarray:
         return w
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         return cls(**config)
 
 
-def _norms(w, axis):
+def _norms(w: np.ndarray, axis: int | Sequence[int]) -> np.ndarray:
     return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
 
 
 class MaxNorm(Constraint):
     """Caps the norm of the weights along `axis` at `max_value`."""
 
-    def __init__(self, max_value=2, axis=0):
+    def __init__(self, max_value: float = 2, axis: int = 0) -> None:
         self.max_value = max_value
         self.axis = axis
 
-    def __call__(self, w):
+    def __call__(self, w: np.ndarray) -> np.ndarray:
         w = np.asarray(w, np.float32)
         norms = _norms(w, self.axis)
         desired = np.clip(norms, 0, self.max_value)
         return (w * (desired / (_EPSILON + norms))).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"max_value": self.max_value, "axis": self.axis}
 
 
 class NonNeg(Constraint):
     """Sets negative weights to 0."""
 
-    def __call__(self, w):
+    def __call__(self, w: np.ndarray) -> np.ndarray:
         w = np.asarray(w, np.float32)
         return w * (w >= 0)
 
@@ -53,31 +66,33 @@ class NonNeg(Constraint):
 class UnitNorm(Constraint):
     """Scales the weights along `axis` to norm 1."""
 
-    def __init__(self, axis=0):
+    def __init__(self, axis: int = 0) -> None:
         self.axis = axis
 
-    def __call__(self, w):
+    def __call__(self, w: np.ndarray) -> np.ndarray:
         w = np.asarray(w, np.float32)
         return (w / (_EPSILON + _norms(w, self.axis))).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"axis": self.axis}
 
 
 class MinMaxNorm(Constraint):
     """Moves the norm along `axis` into [min_value, max_value] at speed `rate`."""
 
-    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+    def __init__(
+        self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: int = 0
+    ) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
-    def __call__(self, w):
+    def __call__(self, w: np.ndarray) -> np.ndarray:
         w = np.asarray(w, np.float32)
         norms = _norms(w, self.axis)
         desired = self.rate * np.clip(norms, self.min_value, self.max_value)
         desired += (1 - self.rate) * norms
         return (w * (desired / (_EPSILON + norms))).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "min_value": self.min_value,
             "max_value": self.max_value,
@@ -100,7 +115,7 @@ non_neg = NonNeg
 unit_norm = UnitNorm
 
 
-def get(identifier):
+def get(identifier: ConstraintLike) -> Any:
     """A constraint from a name, a config dict, an instance or a callable (None stays None).
 
     Args:
@@ -110,12 +125,12 @@ def get(identifier):
     return lookup(identifier, _TABLE, Constraint, "constraint")
 
 
-def serialize(constraint):
+def serialize(constraint: Any) -> dict[str, Any] | None:
     """Keras 3's config dict for `constraint` (None stays None)."""
     return serialize_object(constraint, "keras.constraints")
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """The constraint a `serialize` dict describes.
 
     Args:

@@ -14,19 +14,28 @@ Every reader here reports a corrupt, truncated or wrong-format file as a `ValueE
 that names the file.
 """
 
+from __future__ import annotations
+
 import io
 import pickle
 import zipfile
 import zlib
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-try:  # numpy >= 2
-    from numpy._core.multiarray import _reconstruct
-    from numpy._core.numeric import _frombuffer
-except ImportError:  # numpy < 2
-    from numpy.core.multiarray import _reconstruct
-    from numpy.core.numeric import _frombuffer
+if TYPE_CHECKING:
+    # NumPy's private unpickling helpers, which its type stubs leave out.
+    def _reconstruct(*args: Any) -> np.ndarray: ...
+    def _frombuffer(*args: Any) -> np.ndarray: ...
+
+else:
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct
+        from numpy._core.numeric import _frombuffer
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct
+        from numpy.core.numeric import _frombuffer
 
 # Resolved from this table, never imported by name: finding a global must not run
 # import-time code either.

@@ -4,6 +4,7 @@ import io
 import os
 import tarfile
 import zlib
+from typing import IO, cast
 
 import numpy as np
 
@@ -99,7 +100,7 @@ def _tar_members(path, names):
             for member in archive:
                 base = os.path.basename(member.name)
                 if member.isfile() and base in names and base not in found:
-                    found[base] = archive.extractfile(member).read()
+                    found[base] = cast(IO[bytes], archive.extractfile(member)).read()
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         if isinstance(e, FileNotFoundError):
             raise

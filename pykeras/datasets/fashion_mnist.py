@@ -6,6 +6,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -78,17 +79,18 @@ def load_data(path=None):
     License: the copyright for Fashion-MNIST is held by Zalando SE; it is licensed under
     the [MIT license](https://github.com/zalandoresearch/fashion-mnist/blob/master/LICENSE).
     """
+    sources: list[tuple[str, bool, Any]]
     if path is None:
-        sources = [
+        paths = [
             get_file(fname, origin=KERAS_DATASETS_URL + fname, cache_subdir=CACHE_SUBDIR)
             for fname in FILES
         ]
-        sources = [(p, p.endswith(".gz"), _read_file(p)) for p in sources]
+        sources = [(p, p.endswith(".gz"), _read_file(p)) for p in paths]
     else:
         local = local_dir_or_archive(path, "Fashion-MNIST folder or archive")
         if os.path.isdir(local):
-            sources = [_find(local, fname) for fname in FILES]
-            sources = [(p, p.endswith(".gz"), _read_file(p)) for p in sources]
+            paths = [_find(local, fname) for fname in FILES]
+            sources = [(p, p.endswith(".gz"), _read_file(p)) for p in paths]
         else:
             sources = _from_archive(local)
 
@@ -131,7 +133,7 @@ def _from_archive(path):
                 for m in archive:
                     base = os.path.basename(m.name)
                     if m.isfile() and base in wanted and base not in found:
-                        found[base] = archive.extractfile(m).read()
+                        found[base] = cast(IO[bytes], archive.extractfile(m)).read()
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 for name in archive.namelist():

@@ -6,3 +6,5 @@ above pykeras's base modules (`config`, `errors`, `_convert`) and below
 everything else (see docs/layering.md); `pykeras.ops` is reached through the
 slot `pykeras.ops` fills in `engine.tensor_operators`.
 """
+
+from __future__ import annotations

@@ -6,11 +6,18 @@ the weak Python `int`, below the unsigned and signed integers, below the weak
 where 64-bit results narrow to 32 bits.
 """
 
+from __future__ import annotations
+
 import functools
+from typing import Any, Union, cast
 
 import numpy as np
 
 from pykeras import config
+
+# A dtype as the API takes it: a name ("float32"), a NumPy dtype or type, a
+# Python type, or None (floatx). `pykeras.engine.typing` re-exports it.
+DTypeLike = Union[str, "np.dtype[Any]", type, None]
 
 BOOL_TYPES = ("bool",)
 INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
@@ -38,7 +45,7 @@ _BIT64_TO_BIT32 = {
 }
 
 
-def standardize_dtype(dtype):
+def standardize_dtype(dtype: DTypeLike) -> str:
     """The canonical dtype name of `dtype` (a string, numpy dtype, or Python type).
 
     Args:
@@ -58,22 +65,22 @@ def standardize_dtype(dtype):
         dtype = dtype.split(".")[-1]
     if dtype not in ALLOWED_DTYPES:
         raise ValueError(f"Invalid dtype: {dtype}")
-    return dtype
+    return cast(str, dtype)
 
 
-def is_float_dtype(dtype):
+def is_float_dtype(dtype: DTypeLike) -> bool:
     """Whether `dtype` is a floating-point dtype (`bfloat16` included)."""
     dtype = standardize_dtype(dtype)
     return dtype.startswith("float") or dtype.startswith("bfloat")
 
 
-def is_int_dtype(dtype):
+def is_int_dtype(dtype: DTypeLike) -> bool:
     """Whether `dtype` is a signed or unsigned integer dtype."""
     dtype = standardize_dtype(dtype)
     return dtype.startswith("int") or dtype.startswith("uint")
 
 
-def _lattice():
+def _lattice() -> Any:
     u1, u2, u4, u8, i1, i2, i4, i8 = INT_TYPES
     bf, f2, f4, f8 = FLOAT_TYPES
     c64, c128 = COMPLEX_TYPES
@@ -99,7 +106,7 @@ def _lattice():
 
 
 @functools.cache
-def _upper_bounds():
+def _upper_bounds() -> Any:
     lattice = _lattice()
     bounds = {node: {node} for node in lattice}
     for node in lattice:
@@ -111,8 +118,8 @@ def _upper_bounds():
     return bounds
 
 
-def _least_upper_bound(*nodes):
-    nodes = set(nodes)
+def _least_upper_bound(*names: str) -> str:
+    nodes = set(names)
     ub = _upper_bounds()
     for n in nodes:
         if n not in ub:
@@ -127,7 +134,7 @@ def _least_upper_bound(*nodes):
     return least.pop()
 
 
-def _weak(dtype):
+def _weak(dtype: str) -> str:
     if dtype == "bool":
         return dtype
     for kind in ("float", "int", "complex"):
@@ -136,7 +143,7 @@ def _weak(dtype):
     raise ValueError(f"Invalid value for argument `dtype`. Received: dtype={dtype}")
 
 
-def _resolve_weak(dtype, precision):
+def _resolve_weak(dtype: str, precision: str) -> str:
     indicator = "f" if dtype == "bfloat16" else dtype[:1]
     if indicator == "b":
         return "bool"
@@ -147,7 +154,7 @@ def _resolve_weak(dtype, precision):
     return f"float{precision}"
 
 
-def result_type(*dtypes):
+def result_type(*dtypes: Any) -> str:
     """The dtype Keras's promotion rules give for combining `dtypes`.
 
     Python `int` and `float` are weak: they do not widen a typed operand.
@@ -190,6 +197,6 @@ def result_type(*dtypes):
     return _BIT64_TO_BIT32.get(out, out)
 
 
-def numpy_dtype(dtype):
+def numpy_dtype(dtype: DTypeLike) -> np.dtype:
     """The numpy dtype of a Keras dtype name (bfloat16 has none in numpy)."""
     return np.dtype(standardize_dtype(dtype))

@@ -1,6 +1,11 @@
 """A traced model ready to run: a Rust graph plus where its inputs and
 outputs are, and how to pack the outputs back into the model's structure."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from pykeras.engine.tracing import GraphTensor
@@ -16,7 +21,7 @@ class Executor:
         outputs: the traced outputs (a structure of `GraphTensor`s).
     """
 
-    def __init__(self, tracer, graph_inputs, outputs):
+    def __init__(self, tracer: Any, graph_inputs: Sequence[GraphTensor], outputs: Any) -> None:
         self.tracer = tracer
         self.graph = tracer.graph
         self.input_ids = [g.node for g in graph_inputs]
@@ -31,27 +36,27 @@ class Executor:
         self.output_ids = [t.node for t in flat]
         # Losses `add_loss` added in call(), computed with the outputs.
         self.loss_ids = [tracer.node_for(v, what="an added loss") for v in flatten(tracer.losses)]
-        self.last_losses = []
+        self.last_losses: list[np.ndarray] = []
         # Assignments made by the call itself (a stateful RNN's states) apply
         # after each run, in inference too, as in Keras.
         by_node = {node: var for node, var in tracer._variables.values() if var is not None}
         self.state_updates = [(by_node[v], n) for v, n in tracer.updates if v in by_node]
 
-    def _fetch(self, wanted):
+    def _fetch(self, wanted: Any) -> Any:
         """`wanted` plus the state updates' nodes not in it (the graph hands
         each fetched value out once)."""
         if not self.state_updates:  # the usual model: one call pays nothing here
             return wanted
         return wanted + [n for _, n in self.state_updates if n not in wanted]
 
-    def _apply_states(self, fetched, outs):
+    def _apply_states(self, fetched: Any, outs: Any) -> None:
         if not self.state_updates:
             return
         values = dict(zip(fetched, outs))
         for variable, node in self.state_updates:
             variable.assign(values[node])
 
-    def run(self, flat_inputs, training=False, seed=0):
+    def run(self, flat_inputs: Sequence[np.ndarray], training: bool = False, seed: int = 0) -> Any:
         """Runs one batch; returns the outputs in the model's structure."""
         fetched = self._fetch(self.output_ids + self.loss_ids)
         outs = self.graph.run(dict(zip(self.input_ids, flat_inputs)), fetched, training, seed)
@@ -60,7 +65,7 @@ class Executor:
         self._apply_states(fetched, outs)
         return pack_like(self.structure, outs[:count])
 
-    def run_batched(self, flat_inputs, batch_size):
+    def run_batched(self, flat_inputs: Sequence[np.ndarray], batch_size: int) -> Any:
         """Runs all samples in batches of `batch_size`; returns concatenated outputs."""
         counts = {len(a) if np.ndim(a) else 1 for a in flat_inputs}
         if len(counts) > 1:
@@ -73,7 +78,7 @@ class Executor:
                 f"batch_size must be a positive int. Received: batch_size={batch_size!r}"
             )
         n = counts.pop() if counts else 0
-        parts = [[] for _ in self.output_ids]
+        parts: list[list[np.ndarray]] = [[] for _ in self.output_ids]
         for start in range(0, n, batch_size):
             batch = [a[start : start + batch_size] for a in flat_inputs]
             fetched = self._fetch(list(self.output_ids))

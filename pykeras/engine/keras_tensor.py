@@ -1,10 +1,15 @@
 """Symbolic tensors: a shape and a dtype, and the layer call that made them."""
 
-from pykeras.engine.tensor_operators import install
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pykeras.engine.tensor_operators import TensorOperators, install
 
 
 @install
-class KerasTensor:
+class KerasTensor(TensorOperators):
     """A placeholder for a tensor in a model being defined.
 
     `Input(shape=...)` makes one; calling a layer on one records the call and
@@ -16,7 +21,9 @@ class KerasTensor:
         name: an optional name.
     """
 
-    def __init__(self, shape, dtype="float32", name=None):
+    def __init__(
+        self, shape: Sequence[int | None], dtype: str = "float32", name: str | None = None
+    ) -> None:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype
         self.name = name
@@ -24,30 +31,30 @@ class KerasTensor:
         self._keras_history = None
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return len(self.shape)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         src = ""
         if self._keras_history is not None:
             src = f", created by layer '{self._keras_history[0].name}'"
         name = f", name={self.name}" if self.name else ""
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{name}{src}>"
 
-    def __bool__(self):
+    def __bool__(self) -> NoReturn:
         raise TypeError(
             "A symbolic KerasTensor has no value, so it cannot be used as a Python bool "
             "(in `if` or `while`). Use the tensor in layers or ops, or run the model eagerly "
             "(`run_eagerly=True`) for control flow that depends on values."
         )
 
-    def __iter__(self):
+    def __iter__(self) -> NoReturn:
         raise TypeError(
             f"A symbolic KerasTensor cannot be iterated over. Received: a tensor of shape "
             f"{self.shape}."
         )
 
 
-def is_keras_tensor(x):
+def is_keras_tensor(x: object) -> bool:
     """Whether `x` is a symbolic `KerasTensor`."""
     return isinstance(x, KerasTensor)

@@ -8,6 +8,10 @@ directly; an eager NumPy result is returned as a `MaskedArray` view (an
 `ndarray` subclass, so it behaves as the array it is) that can carry it.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 
@@ -15,16 +19,16 @@ class MaskedArray(np.ndarray):
     """An `ndarray` carrying a Keras mask in `_keras_mask` (None when it has
     none). Results computed from it get no mask: only layers attach one."""
 
-    def __array_finalize__(self, obj):
+    def __array_finalize__(self, obj: Any) -> None:
         self._keras_mask = None
 
 
-def get_keras_mask(x):
+def get_keras_mask(x: object) -> Any:
     """The mask attached to `x`, or None."""
     return getattr(x, "_keras_mask", None)
 
 
-def set_keras_mask(x, mask):
+def set_keras_mask(x: Any, mask: Any) -> Any:
     """Attaches `mask` to `x` and returns the tensor that carries it (`x`
     itself, or a `MaskedArray` view of a NumPy array)."""
     if isinstance(x, np.ndarray) and not isinstance(x, MaskedArray):

@@ -1,6 +1,9 @@
 """Nodes: one call of a layer on symbolic tensors, as a Functional model records it."""
 
+from __future__ import annotations
+
 import itertools
+from typing import Any
 
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tree import flatten
@@ -20,7 +23,9 @@ class Node:
         outputs: the output structure (a KerasTensor or a list of them).
     """
 
-    def __init__(self, layer, args, kwargs, outputs):
+    def __init__(
+        self, layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any], outputs: Any
+    ) -> None:
         self.id = next(_node_ids)
         self.layer = layer
         self.args = args
@@ -47,7 +52,7 @@ class Node:
             t._keras_history = (layer, node_index, i)
 
     @property
-    def parent_nodes(self):
+    def parent_nodes(self) -> list[Node]:
         """The nodes that made this node's inputs."""
         parents = []
         for t in self.input_tensors:
@@ -58,7 +63,7 @@ class Node:
         return parents
 
 
-def _from_input(tensor):
+def _from_input(tensor: Any) -> Any:
     """Whether `tensor` was computed from an `Input` through recorded layer calls."""
     history = tensor._keras_history
     if history is None:
@@ -67,5 +72,5 @@ def _from_input(tensor):
     return layer._inbound_nodes[node_index].from_input
 
 
-def _is_kt(x):
+def _is_kt(x: Any) -> Any:
     return isinstance(x, KerasTensor)

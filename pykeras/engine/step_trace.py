@@ -9,10 +9,18 @@ A step the loop cannot run as one graph (gradients used in further ops,
 several optimizers) raises `EagerStepRequired`, and runs op by op instead.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
 from pykeras.engine.tensor_operators import ops_api
 from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import flatten
 from pykeras.engine.variable_base import VariableBase
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import TensorLike
 
 
 class EagerStepRequired(Exception):
@@ -26,38 +34,38 @@ class PendingGradient(GraphTensor):
     needs its value in the graph, so the step then runs eagerly.
     """
 
-    def __init__(self, tracer, request, variable):
+    def __init__(self, tracer: Any, request: Any, variable: Any) -> None:
         super().__init__(tracer, None, variable.shape)
         self.request = request
         self.variable = variable
 
-    def as_constant_in_trace(self, x):
+    def as_constant_in_trace(self, x: TensorLike) -> NoReturn:
         raise EagerStepRequired("a gradient is used in an op before the optimizer applies it")
 
 
 class _PendingTracer:
     """The `tracer` of a pending gradient: its node does not exist in the graph."""
 
-    def __init__(self, tracer):
+    def __init__(self, tracer: Any) -> None:
         self.graph_tracer = tracer
 
-    def as_constant_in_trace(self, x):
+    def as_constant_in_trace(self, x: TensorLike) -> NoReturn:
         raise EagerStepRequired("a gradient is used in an op before the optimizer applies it")
 
-    def watches(self, x):
+    def watches(self, x: object) -> bool:
         return False
 
-    def op(self, name, inputs, index_inputs, attrs):
+    def op(self, name: str, inputs: Any, index_inputs: Any, attrs: Any) -> NoReturn:
         raise EagerStepRequired(f"a gradient is used in op '{name}' before the update")
 
-    def node_for(self, x, index=False, what="input"):
+    def node_for(self, x: TensorLike, index: bool = False, what: str = "input") -> NoReturn:
         raise EagerStepRequired(f"a gradient is used as {what} before the update")
 
 
 class GradientRequest:
     """`tape.gradient(target, variables)` inside a traced step."""
 
-    def __init__(self, target, variables):
+    def __init__(self, target: Any, variables: Any) -> None:
         self.target = target
         self.variables = variables
 
@@ -66,24 +74,24 @@ class MetricResult:
     """`metric.result()` of a state-summing metric inside a traced step: the
     value exists only once the loop has run, so the log reads it then."""
 
-    def __init__(self, metric):
+    def __init__(self, metric: Any) -> None:
         self.metric = metric
 
-    def resolve(self):
+    def resolve(self) -> Any:
         return self.metric.result()
 
 
 class StepRecorder:
     """Gradient requests, optimizer updates and metric reports of one traced step."""
 
-    def __init__(self, tracer):
+    def __init__(self, tracer: Any) -> None:
         self.tracer = tracer
-        self.requests = []
-        self.applies = []
+        self.requests: list[GradientRequest] = []
+        self.applies: list[Any] = []
         # (metric, [graph tensors]): per-batch states summed by the trainer.
-        self.reports = []
+        self.reports: list[tuple[Any, list[Any]]] = []
 
-    def gradients(self, target, sources):
+    def gradients(self, target: Any, sources: Any) -> list[Any]:
         """Pending gradients of `target` (graph tensors, summed) for `sources`."""
         targets = [t for t in flatten(target) if isinstance(t, GraphTensor)]
         if not targets:
@@ -106,7 +114,7 @@ class StepRecorder:
             grads.append(g)
         return grads
 
-    def apply(self, optimizer, grads, variables):
+    def apply(self, optimizer: Any, grads: Sequence[Any], variables: Sequence[Any]) -> None:
         """`optimizer.apply(grads, variables)` inside the traced step."""
         pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
         requests = {id(g.request) for g, _ in pairs if isinstance(g, PendingGradient)}
@@ -118,12 +126,12 @@ class StepRecorder:
             raise EagerStepRequired("several optimizer updates in one step")
         self.applies.append((optimizer, pairs[0][0].request, [v for _, v in pairs]))
 
-    def report(self, metric, states):
+    def report(self, metric: Any, states: Any) -> None:
         """Adds a metric's per-batch states to the step's reports."""
         self.reports.append((metric, list(states)))
 
 
-def recorder_of(tracer):
+def recorder_of(tracer: Any) -> StepRecorder:
     """The tracer's step recorder, made on first use."""
     if tracer.step is None:
         tracer.step = StepRecorder(tracer)

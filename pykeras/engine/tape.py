@@ -8,6 +8,11 @@ the recorded ops. Inside a traced custom `train_step` the same tape records
 nothing: its gradients are computed by the compiled training loop.
 """
 
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import _core
@@ -18,6 +23,9 @@ from pykeras.engine.tracing import GraphTensor, Tracer
 from pykeras.engine.tree import flatten, pack_like
 from pykeras.engine.variable_base import VariableBase
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
+
 
 class TapeTensor(GraphTensor):
     """A value computed while a `GradientTape` records.
@@ -26,50 +34,50 @@ class TapeTensor(GraphTensor):
     indexing, Python operators) and ops on it are recorded too.
     """
 
-    def __init__(self, tracer, node, value):
+    def __init__(self, tracer: Any, node: int, value: Any) -> None:
         super().__init__(tracer, node, np.shape(value))
         self._value = value
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         return "int64" if self._value.dtype.kind in "iu" else str(self._value.dtype)
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The value, as a numpy array."""
         return self._value
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         return self._value if dtype is None else self._value.astype(dtype)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self._value)
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self._value)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._value)
 
-    def item(self):
+    def item(self) -> Any:
         return self._value.item()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<TapeTensor shape={self.shape}, value={np.array2string(self._value, threshold=6)}>"
 
 
 class _TapeGraph:
     """What `tracer.graph` offers to code that inspects a trace."""
 
-    def __init__(self, specs):
+    def __init__(self, specs: dict[int, tuple[Any, str]]) -> None:
         self._specs = specs
 
-    def spec(self, node):
+    def spec(self, node: int) -> tuple[Any, str] | None:
         return self._specs.get(node)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return 0
 
 
@@ -78,23 +86,23 @@ class TapeTracer:
 
     training = False
 
-    def __init__(self, seed=0):
+    def __init__(self, seed: int = 0) -> None:
         self.tape = _core.Tape(training=False, seed=seed)
-        self._specs = {}
+        self._specs: dict[int, tuple[Any, str]] = {}
         self.graph = _TapeGraph(self._specs)
-        self._inputs = {}
-        self._variable_leaves = {}
-        self._watched = {}
-        self.updates = []
-        self.losses = []
+        self._inputs: dict[int, list[int]] = {}
+        self._variable_leaves: dict[int, tuple[int, Any]] = {}
+        self._watched: dict[int, tuple[int, Any]] = {}
+        self.updates: list[Any] = []
+        self.losses: list[Any] = []
         self.step = None
 
     # ----------------------------------------------------------- leaves
 
-    def watches(self, x):
+    def watches(self, x: object) -> bool:
         return id(x) in self._watched and self._watched[id(x)][1] is x
 
-    def watch(self, x):
+    def watch(self, x: TensorLike) -> None:
         if isinstance(x, VariableBase):
             self.variable_node(x)
         elif isinstance(x, GraphTensor) and x.tracer is self:
@@ -102,7 +110,7 @@ class TapeTracer:
         elif x is not None and not self.watches(x):
             self._watched[id(x)] = (self.tape.leaf(to_float32(x, "a watched tensor")), x)
 
-    def variable_node(self, variable):
+    def variable_node(self, variable: Any) -> int:
         """The leaf holding `variable`'s value (recorded at its first use)."""
         entry = self._variable_leaves.get(id(variable))
         if entry is None:
@@ -111,7 +119,7 @@ class TapeTracer:
             self._specs[entry[0]] = (variable.shape, "float32")
         return entry[0]
 
-    def node_for(self, x, index=False, what="input"):
+    def node_for(self, x: Any, index: bool = False, what: str = "input") -> int:
         if isinstance(x, GraphTensor) and x.tracer is self:
             return x.node
         if isinstance(x, VariableBase):
@@ -121,12 +129,14 @@ class TapeTracer:
         array = to_index(np.asarray(x), what) if index else to_float32(np.asarray(x), what)
         return self.tape.leaf(np.ascontiguousarray(array).reshape(np.shape(array)))
 
-    def as_constant_in_trace(self, x):
+    def as_constant_in_trace(self, x: TensorLike) -> None:
         """A tape tensor used in a graph trace is a constant there."""
 
     # ----------------------------------------------------------- ops
 
-    def op(self, name, inputs, index_inputs, attrs):
+    def op(
+        self, name: str, inputs: Sequence[Any], index_inputs: Container[int], attrs: dict[str, Any]
+    ) -> TapeTensor:
         nodes = [
             self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
         ]
@@ -134,27 +144,27 @@ class TapeTracer:
         self._inputs[node] = nodes
         return self._tensor(node)
 
-    def _tensor(self, node):
+    def _tensor(self, node: int) -> Any:
         value = np.asarray(self.tape.value(node))
         self._specs[node] = (tuple(value.shape), "int64" if value.dtype.kind in "iu" else "float32")
         return TapeTensor(self, node, value)
 
-    def variable_tensor(self, variable):
+    def variable_tensor(self, variable: Any) -> TapeTensor:
         return self._tensor(self.variable_node(variable))
 
-    def read(self, variable):
+    def read(self, variable: Any) -> TapeTensor:
         return self.variable_tensor(variable)
 
-    def add_update(self, variable, value):
+    def add_update(self, variable: Any, value: Any) -> None:
         """State updates (moving averages, seed counters) apply at once, as eagerly."""
         variable.assign(np.asarray(value))
 
-    def assign(self, variable, value):
+    def assign(self, variable: Any, value: Any) -> None:
         variable.assign(np.asarray(value))
 
     # ----------------------------------------------------------- gradients
 
-    def _reaches(self, target, nodes):
+    def _reaches(self, target: int, nodes: Any) -> set[int]:
         """Which of `nodes` `target` depends on through recorded ops."""
         wanted, seen, stack = set(nodes), set(), [target]
         found = set()
@@ -168,7 +178,9 @@ class TapeTracer:
             stack.extend(self._inputs.get(n, ()))
         return found
 
-    def gradients(self, target, nodes, seed=None):
+    def gradients(
+        self, target: int, nodes: Sequence[int], seed: int | None = None
+    ) -> list[np.ndarray | None]:
         """Gradients of `target` for `nodes`; None where it does not depend on one."""
         connected = self._reaches(target, nodes)
         wrt = [n for n in nodes if n in connected]
@@ -181,7 +193,7 @@ class TapeTracer:
         return [grads.get(n) for n in nodes]
 
 
-def recording():
+def recording() -> TapeTracer | None:
     """The tape recording on this thread, if any."""
     top = tracing._ACTIVE[-1] if tracing._ACTIVE else None
     return top if isinstance(top, TapeTracer) else None
@@ -204,15 +216,15 @@ class GradientTape:
     >>> optimizer.apply_gradients(zip(grads, model.trainable_weights))
     """
 
-    def __init__(self, persistent=False, watch_accessed_variables=True):
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self.persistent = bool(persistent)
         self.watch_accessed_variables = watch_accessed_variables
-        self._recording = None
-        self._trace = None
+        self._recording: TapeTracer | None = None
+        self._trace: Tracer | None = None
         self._pushed = False
         self._used = False
 
-    def __enter__(self):
+    def __enter__(self) -> GradientTape:
         top = tracing._ACTIVE[-1] if tracing._ACTIVE else None
         if isinstance(top, Tracer):
             # Inside a traced step: the compiled loop differentiates.
@@ -226,7 +238,7 @@ class GradientTape:
             self._pushed = True
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         if self._pushed:
             for i in range(len(tracing._ACTIVE) - 1, -1, -1):
                 if tracing._ACTIVE[i] is self._recording:
@@ -234,30 +246,36 @@ class GradientTape:
                     break
             self._pushed = False
 
-    def watch(self, tensor):
+    def watch(self, tensor: Any) -> None:
         """Makes gradients with respect to `tensor` (arrays, tensors, variables) available."""
         if self._recording is None:
             return
         for leaf in flatten(tensor):
             self._recording.watch(leaf)
 
-    def watched_variables(self):
+    def watched_variables(self) -> tuple[Any, ...]:
         """The variables the tape has seen."""
         if self._recording is None:
             return ()
         return tuple(v for _, v in self._recording._variable_leaves.values())
 
-    def reset(self):
+    def reset(self) -> None:
         """Forgets everything recorded so far."""
         if self._recording is not None and self._pushed:
             self.__exit__()
             self.__enter__()
 
-    def stop_recording(self):
+    def stop_recording(self) -> _Paused:
         """A context in which ops are not recorded."""
         return _Paused(self._recording)
 
-    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+    def gradient(
+        self,
+        target: Any,
+        sources: Any,
+        output_gradients: Any = None,
+        unconnected_gradients: str = "none",
+    ) -> Any:
         """The gradients of `target` with respect to `sources`.
 
         Args:
@@ -296,8 +314,9 @@ class GradientTape:
             ]
         return pack_like(sources, grads)
 
-    def _eager_gradients(self, target, flat_sources, output_gradients):
+    def _eager_gradients(self, target: Any, flat_sources: Any, output_gradients: Any) -> Any:
         rec = self._recording
+        assert rec is not None
         nodes = []
         for s in flat_sources:
             if isinstance(s, VariableBase):
@@ -310,7 +329,7 @@ class GradientTape:
             else:
                 nodes.append(None)
         known = [n for n in nodes if n is not None]
-        totals = {}
+        totals: dict[int, Any] = {}
         targets = flatten(target)
         seeds = flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
         for t, seed in zip(targets, seeds):
@@ -323,15 +342,15 @@ class GradientTape:
 
 
 class _Paused:
-    def __init__(self, recording):
+    def __init__(self, recording: TapeTracer | None) -> None:
         self.recording = recording
-        self.index = None
+        self.index: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         if self.recording is not None and self.recording in tracing._ACTIVE:
             self.index = tracing._ACTIVE.index(self.recording)
             tracing._ACTIVE.pop(self.index)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         if self.index is not None:
             tracing._ACTIVE.insert(self.index, self.recording)

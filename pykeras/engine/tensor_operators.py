@@ -9,30 +9,81 @@ so the same expression works in Functional models (op layers), in traced
 models (graph nodes) and in shape-only evaluation.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 # `pykeras.ops` dispatches on the engine's tensors, so it sits a layer above
 # the engine (docs/layering.md); the engine reaches it through these slots,
 # which pykeras.ops fills when it is imported. pykeras/__init__.py imports
 # pykeras.ops before anything can make a tensor, so they are always set.
-_OPS = None
-_RUN = None
+_OPS: ModuleType | None = None
+_RUN: Callable[..., Any] | None = None
 
 
-def bind_ops(namespace, run):
+def bind_ops(namespace: ModuleType, run: Callable[..., Any]) -> None:
     """Called once by `pykeras.ops`: the namespace the operators forward to
     and its primitive runner (`pykeras.ops._dispatch.run`)."""
     global _OPS, _RUN
     _OPS, _RUN = namespace, run
 
 
-def ops_api():
+def ops_api() -> Any:
     """The `pykeras.ops` namespace (for the engine, which sits below it)."""
     return _OPS
 
 
-def _binary(name, reflected=False):
-    def method(self, other):
+if TYPE_CHECKING:
+
+    class TensorOperators:
+        """The operators `install` adds, as the type checker sees them. Each
+        returns what the op it forwards to returns (an array, a symbolic or
+        a traced tensor, following the operands), hence `Any`."""
+
+        def __add__(self, other: Any) -> Any: ...
+        def __radd__(self, other: Any) -> Any: ...
+        def __sub__(self, other: Any) -> Any: ...
+        def __rsub__(self, other: Any) -> Any: ...
+        def __mul__(self, other: Any) -> Any: ...
+        def __rmul__(self, other: Any) -> Any: ...
+        def __truediv__(self, other: Any) -> Any: ...
+        def __rtruediv__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __rfloordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
+        def __pow__(self, other: Any) -> Any: ...
+        def __rpow__(self, other: Any) -> Any: ...
+        def __matmul__(self, other: Any) -> Any: ...
+        def __rmatmul__(self, other: Any) -> Any: ...
+        def __and__(self, other: Any) -> Any: ...
+        def __rand__(self, other: Any) -> Any: ...
+        def __or__(self, other: Any) -> Any: ...
+        def __ror__(self, other: Any) -> Any: ...
+        def __xor__(self, other: Any) -> Any: ...
+        def __rxor__(self, other: Any) -> Any: ...
+        def __lt__(self, other: Any) -> Any: ...
+        def __le__(self, other: Any) -> Any: ...
+        def __gt__(self, other: Any) -> Any: ...
+        def __ge__(self, other: Any) -> Any: ...
+        def __ne__(self, other: Any) -> Any: ...
+        def __neg__(self) -> Any: ...
+        def __pos__(self) -> Any: ...
+        def __abs__(self) -> Any: ...
+        def __invert__(self) -> Any: ...
+        def __getitem__(self, key: Any) -> Any: ...
+
+else:
+    # At run time `install` adds the operators; the base adds nothing.
+    TensorOperators = object
+
+
+def _binary(name: str, reflected: bool = False) -> Callable[[Any, Any], Any]:
+    def method(self: Any, other: Any) -> Any:
         fn = getattr(ops_api(), name)
         return fn(other, self) if reflected else fn(self, other)
 
@@ -40,7 +91,7 @@ def _binary(name, reflected=False):
     return method
 
 
-def install(cls):
+def install(cls: Any) -> Any:
     """Adds Keras's tensor operators to `cls` (a class decorator)."""
     for dunder, name in [
         ("add", "add"),
@@ -75,7 +126,7 @@ def install(cls):
     return cls
 
 
-def _static_size(x, axis, what):
+def _static_size(x: Any, axis: int, what: str) -> Any:
     size = x.shape[axis]
     if size is None:
         raise ValueError(
@@ -85,7 +136,7 @@ def _static_size(x, axis, what):
     return size
 
 
-def get_item(x, key):
+def get_item(x: Any, key: Any) -> Any:
     """`x[key]` for ints, slices (any step), None, Ellipsis and integer arrays.
 
     Returns:
@@ -188,7 +239,7 @@ def get_item(x, key):
     return ops.reshape(y, [-1 if d is None else d for d in target])
 
 
-def _take(x, index, axis):
+def _take(x: Any, index: Any, axis: int) -> Any:
     """`x` at positions `index` of `axis`: a gather of rows (the embedding
     primitive, whose gradient scatters back)."""
     ops = ops_api()
@@ -204,6 +255,7 @@ def _take(x, index, axis):
         )
     width = int(np.prod(rest)) if rest else 1
     table = ops.reshape(moved, [-1, width])
+    assert _RUN is not None, "pykeras.ops binds the runner"
     rows = _RUN("embedding", [index, table], index_inputs=(0,))
     out = ops.reshape(rows, [len(index)] + rest)
     if not axis:

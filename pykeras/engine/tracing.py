@@ -6,28 +6,34 @@ instead of computing: the model's whole forward pass becomes one graph that
 Rust plans once and runs many times with no Python per layer.
 """
 
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from typing import Any, cast
+
 import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
 from pykeras.engine.dtypes import standardize_dtype
-from pykeras.engine.tensor_operators import install, ops_api
+from pykeras.engine.tensor_operators import TensorOperators, install, ops_api
 from pykeras.engine.variable_base import VariableBase
 from pykeras.errors import DTypeError, ShapeError
 
 # The Keras dtype of an op's result (`pykeras.ops._dtype_rules.result_dtype`):
 # the op table lives with the ops, a layer above, which sets it when imported.
-_RESULT_DTYPE = None
+_RESULT_DTYPE: Callable[..., str] | None = None
 
 
-def set_result_dtype_rule(rule):
+def set_result_dtype_rule(rule: Callable[..., str]) -> None:
     """Called once by `pykeras.ops._dtype_rules` with its `result_dtype`."""
     global _RESULT_DTYPE
     _RESULT_DTYPE = rule
 
 
 @install
-class GraphTensor:
+class GraphTensor(TensorOperators):
     """A value inside a graph being traced.
 
     Args:
@@ -39,7 +45,9 @@ class GraphTensor:
     # `ndarray + tensor` defers to the tensor's reflected operator.
     __array_priority__ = 100
 
-    def __init__(self, tracer, node, shape=None, dtype=None):
+    def __init__(
+        self, tracer: Any, node: Any, shape: Sequence[int | None] | None = None, dtype: Any = None
+    ) -> None:
         self.tracer = tracer
         self.node = node
         self.shape = None if shape is None else tuple(shape)
@@ -50,20 +58,20 @@ class GraphTensor:
             self.dtype = dtype or _core_dtype_of(tracer, node)
 
     @property
-    def ndim(self):
+    def ndim(self) -> int | None:
         return None if self.shape is None else len(self.shape)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<GraphTensor node={self.node} shape={self.shape}>"
 
     # Traced code stands for code on real tensors, where `==` compares
     # elementwise (`ops.cast(y_true == y_pred, "float32")` in a metric).
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> Any:
         return ops_api().equal(self, other)
 
     __hash__ = object.__hash__
 
-    def __bool__(self):
+    def __bool__(self) -> bool:  # raises: a traced tensor has no value yet
         raise TypeError(
             "A model's call() used a tensor as a Python bool (in `if` or `while`) while being "
             "compiled into a graph, where tensors have no values yet. For control flow that "
@@ -80,22 +88,24 @@ class Tracer:
             batch statistics in batch normalization).
     """
 
-    def __init__(self, training=False):
+    def __init__(self, training: bool = False) -> None:
         self.graph = _core.Graph()
         self.training = training
-        self._variables = {}
+        self._variables: dict[Any, tuple[int | None, Any]] = {}
         # (variable node, value node) pairs assigned after each training step.
-        self.updates = []
+        self.updates: list[tuple[int, int]] = []
         # Variables assigned in this trace (`Variable.assign*`): id -> the
         # node of the new value, which later reads in the same step see.
-        self._assigned = {}
+        self._assigned: dict[int, int] = {}
         # Losses added by layers (`add_loss`) while this graph was traced.
-        self.losses = []
+        self.losses: list[Any] = []
         # What a traced custom step recorded (gradients, optimizer updates,
         # metric states); see `pykeras.engine.step_trace`.
-        self.step = None
+        self.step: Any = None
 
-    def input(self, name, shape, dtype="float32"):
+    def input(
+        self, name: str, shape: Sequence[int | None] | None, dtype: str = "float32"
+    ) -> GraphTensor:
         """A graph input of `shape` (None for sizes known at run time only):
         int64 in the core for integer dtypes, else float32; the tensor
         reports `dtype` itself."""
@@ -104,7 +114,7 @@ class Tracer:
         shape = None if shape is None else tuple(shape)
         return GraphTensor(self, self.graph.input(name, shape, core), shape, logical)
 
-    def _variable_node(self, variable):
+    def _variable_node(self, variable: Any) -> Any:
         key = id(variable)
         if key not in self._variables:
             self._variables[key] = (
@@ -113,7 +123,7 @@ class Tracer:
             )
         return self._variables[key][0]
 
-    def node_for(self, x, index=False, what="input"):
+    def node_for(self, x: Any, index: bool = False, what: str = "input") -> int:
         """The node id for `x`: a graph tensor, a variable or a constant."""
         if (
             isinstance(x, GraphTensor)
@@ -137,26 +147,26 @@ class Tracer:
         # ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps shape ().
         return self.graph.constant(np.ascontiguousarray(array).reshape(np.shape(array)))
 
-    def variable_tensor(self, variable):
+    def variable_tensor(self, variable: Any) -> GraphTensor:
         """`variable` as a tensor of this graph (ops on it then add nodes instead
         of computing on its current value)."""
         return GraphTensor(self, self._variable_node(variable), variable.shape)
 
-    def add_update(self, variable, value):
+    def add_update(self, variable: Any, value: Any) -> None:
         """Assigns `value` (a tensor of this graph) to `variable` after each step."""
         self.updates.append((self._variable_node(variable), self.node_for(value, what="an update")))
 
-    def read(self, variable):
+    def read(self, variable: Any) -> GraphTensor:
         """`variable`'s value at this point of the step (after its assignments)."""
         return GraphTensor(self, self.node_for(variable), variable.shape)
 
-    def assign(self, variable, value):
+    def assign(self, variable: Any, value: Any) -> None:
         """`variable.assign(value)` inside the trace: a state update after each
         step, seen by later reads of this step."""
         node = self.node_for(value, what=f"the value assigned to variable '{variable.path}'")
         spec = self.graph.spec(node)
         if spec is not None and None not in spec[0] and tuple(spec[0]) != variable.shape:
-            if int(np.prod(spec[0])) == 1 and int(np.prod(variable.shape)) == 1:
+            if int(np.prod(cast("list[int]", spec[0]))) == 1 and int(np.prod(variable.shape)) == 1:
                 node = self.graph.op("reshape", [node], {"shape": list(variable.shape)})
             else:
                 raise ShapeError(
@@ -169,15 +179,22 @@ class Tracer:
         # The Variable must outlive the graph's use of its id.
         self._variables.setdefault(("assigned", id(variable)), (None, variable))
 
-    def variables(self):
+    def variables(self) -> list[tuple[int, Any]]:
         """The pykeras `Variable`s the graph reads, with their node ids."""
         return [(node, var) for node, var in self._variables.values() if node is not None]
 
-    def watches(self, x):
+    def watches(self, x: object) -> bool:
         """Graph traces watch no arrays (tapes do)."""
         return False
 
-    def op(self, name, inputs, index_inputs, attrs, dtype=None):
+    def op(
+        self,
+        name: str,
+        inputs: Sequence[Any],
+        index_inputs: Container[int],
+        attrs: dict[str, Any],
+        dtype: str | None = None,
+    ) -> GraphTensor:
         """Adds op `name` on `inputs`; `dtype` overrides the result's
         logical dtype (else `_dtype_rules.result_dtype`)."""
         nodes = [
@@ -195,10 +212,11 @@ class Tracer:
         # The op's own rule (in Rust) gives the shape; None if an input's is unknown.
         spec = self.graph.spec(node)
         core = "float32" if spec is None else spec[1]
+        assert _RESULT_DTYPE is not None, "pykeras.ops sets the result dtype rule"
         logical = dtype or _RESULT_DTYPE(name, inputs, index_inputs, core)
         return GraphTensor(self, node, None if spec is None else spec[0], logical)
 
-    def _coerced(self, nodes, index_inputs):
+    def _coerced(self, nodes: Any, index_inputs: Any) -> Any:
         """`nodes` with int64 data inputs cast to float32 and float32 index
         inputs cast to int64."""
         out = []
@@ -212,12 +230,12 @@ class Tracer:
         return out
 
 
-def _core_dtype_of(tracer, node):
+def _core_dtype_of(tracer: Any, node: int) -> Any:
     spec = tracer.graph.spec(node) if hasattr(tracer, "graph") else None
     return "float32" if spec is None or spec[1] != "int64" else "int32"
 
 
-def _logical_name(dtype):
+def _logical_name(dtype: Any) -> str:
     """A dtype's Keras name ("float32" for None or one Keras does not know)."""
     try:
         return standardize_dtype(getattr(dtype, "name", dtype) if dtype is not None else None)
@@ -225,7 +243,49 @@ def _logical_name(dtype):
         return "float32"
 
 
-_ACTIVE = []
+class _ThreadStack(threading.local):
+    """A list of this thread's active tracers and tapes, innermost last.
+
+    Per thread: a trace (or tape) opened on one thread must not capture the
+    ops, variables or `metric.result()` calls another thread makes meanwhile
+    (a fit on one thread saw a custom step being traced on another).
+    """
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.items
+
+    def __getitem__(self, i: int) -> Any:
+        return self.items[i]
+
+    def __delitem__(self, i: int) -> None:
+        del self.items[i]
+
+    def append(self, item: Any) -> None:
+        self.items.append(item)
+
+    def pop(self, i: int = -1) -> Any:
+        return self.items.pop(i)
+
+    def insert(self, i: int, item: Any) -> None:
+        self.items.insert(i, item)
+
+    def index(self, item: Any) -> int:
+        return self.items.index(item)
+
+
+_ACTIVE = _ThreadStack()
 
 
 class active_tracer:
@@ -233,18 +293,18 @@ class active_tracer:
     inputs, e.g. `ops.exp(self.log_scale)`) must become graph nodes too, or
     they would be frozen into constants and get no gradient."""
 
-    def __init__(self, tracer):
+    def __init__(self, tracer: Any) -> None:
         self.tracer = tracer
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         _ACTIVE.append(self.tracer)
         return self.tracer
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         _ACTIVE.pop()
 
 
-def find_tracer(values):
+def find_tracer(values: Iterable[Any]) -> Any:
     """The tracer of the first `GraphTensor` among `values`; else, if a
     variable (or an array a tape watches) is among them while a trace or a
     tape is active, that one; else None."""
@@ -258,12 +318,12 @@ def find_tracer(values):
     return None
 
 
-def current_trace():
+def current_trace() -> Tracer | None:
     """The graph `Tracer` being built on this thread, if any (not a tape)."""
     return _ACTIVE[-1] if _ACTIVE and isinstance(_ACTIVE[-1], Tracer) else None
 
 
-def tracer_of_update(variable, value):
+def tracer_of_update(variable: Any, value: Any) -> Tracer | None:
     """The graph tracer an assignment of `value` to `variable` belongs to:
     that of a traced tensor `value`, else the active trace; None eagerly
     (tape tensors included: a tape records no assignments)."""

@@ -1,11 +1,16 @@
 """Nested structures of tensors (lists, tuples, dicts), as layer calls take them."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
 
 class ShapeTuple(tuple):
     """A shape (or a (shape, dtype) spec) that the walkers treat as one leaf."""
 
 
-def flatten(structure):
+def flatten(structure: Any) -> list[Any]:
     """The leaves of `structure` in order; dicts are walked in key order of insertion."""
     if isinstance(structure, ShapeTuple):
         return [structure]
@@ -16,7 +21,7 @@ def flatten(structure):
     return [structure]
 
 
-def map_structure(fn, structure):
+def map_structure(fn: Callable[..., Any], structure: Any) -> Any:
     """`structure` with `fn` applied to every leaf."""
     if isinstance(structure, ShapeTuple):
         return fn(structure)
@@ -29,7 +34,7 @@ def map_structure(fn, structure):
     return fn(structure)
 
 
-def pack_like(structure, leaves):
+def pack_like(structure: Any, leaves: Iterable[Any]) -> Any:
     """Rebuilds `structure` with `leaves` (as returned by `flatten`) in place of its leaves."""
     it = iter(leaves)
     return map_structure(lambda _: next(it), structure)

@@ -5,6 +5,8 @@ and assignments inside a trace), so it sits a layer above; the tracer, the
 tape and the step recorder recognize variables by this base class.
 """
 
+from __future__ import annotations
+
 
 class VariableBase:
     """A variable as the engine uses it: `handle` (the `_core.Variable` that

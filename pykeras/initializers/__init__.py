@@ -1,5 +1,9 @@
 """pykeras.initializers: how weights start, with Keras's names and defaults."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras.backend import variable as _variable
 from pykeras.initializers.constant import Constant, Identity, Ones, Zeros
 from pykeras.initializers.initializer import Initializer, lookup, serialize_object
@@ -19,7 +23,10 @@ from pykeras.initializers.random_initializers import (
 )
 from pykeras.initializers.stft import STFT
 
-_CLASSES = [
+if TYPE_CHECKING:
+    from pykeras.initializers.initializer import InitializerLike
+
+_CLASSES: list[type[Initializer]] = [
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal,
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, STFT, TruncatedNormal,
     VarianceScaling, Zeros,
@@ -79,7 +86,7 @@ _ALIASES = [
 ]  # fmt: skip
 
 
-def get(identifier):
+def get(identifier: InitializerLike) -> Any:
     """An initializer from a name, a config dict, an instance, a class or a callable.
 
     Args:
@@ -92,14 +99,14 @@ def get(identifier):
     return lookup(identifier, _TABLE, Initializer, "initializer")
 
 
-def serialize(initializer):
+def serialize(initializer: Any) -> Any:
     """Keras 3's config dict for `initializer` (None stays None)."""
     if initializer is not None and not isinstance(initializer, Initializer):
         return getattr(initializer, "__name__", None)
     return serialize_object(initializer, "keras.initializers")
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """The initializer a `serialize` dict describes.
 
     Args:

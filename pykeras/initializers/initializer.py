@@ -1,23 +1,40 @@
 """The Initializer base class and the serialization helpers every family shares."""
 
+from __future__ import annotations
+
 import difflib
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    import numpy as np
+    from typing_extensions import Self
+
+    from pykeras.engine.typing import DTypeLike
+
+    # What `initializers.get` resolves: a name, a config dict, an instance or
+    # class, or any callable `(shape, dtype=None) -> array`.
+    InitializerLike = Union[
+        str, dict[str, Any], "Initializer", type["Initializer"], Callable[..., Any], None
+    ]
+from collections.abc import Sequence
 
 
 class Initializer:
     """Base class: `initializer(shape, dtype=None)` returns a float32 numpy array."""
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         return cls(**config)
 
 
-def serialize_object(obj, module):
+def serialize_object(obj: Any, module: str) -> dict[str, Any] | None:
     """Keras 3's config form: `{"module", "class_name", "config", "registered_name"}`."""
     if obj is None:
         return None
@@ -29,7 +46,7 @@ def serialize_object(obj, module):
     }
 
 
-def lookup(identifier, table, base, kind):
+def lookup(identifier: Any, table: Mapping[Any, Any], base: type, kind: str) -> Any:
     """Resolves a name, config dict, instance or class against `table`."""
     if identifier is None:
         return None
@@ -53,7 +70,7 @@ def lookup(identifier, table, base, kind):
     raise TypeError(f"Could not interpret {kind} identifier: {identifier!r}")
 
 
-def _unknown(name, table, kind):
+def _unknown(name: object, table: Iterable[str], kind: str) -> ValueError:
     hint = difflib.get_close_matches(str(name), sorted(table), n=1)
     suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
     return ValueError(f"Unknown {kind}: '{name}'.{suggestion} Known {kind}s: {sorted(table)}")

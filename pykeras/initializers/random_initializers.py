@@ -1,14 +1,25 @@
 """Random initializers, with Keras 3's formulas and defaults."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pykeras.initializers.initializer import Initializer
 from pykeras.random import _stream as random
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike
 
-def compute_fans(shape, input_axes=None, output_axes=None):
+
+def compute_fans(
+    shape: Sequence[int],
+    input_axes: Sequence[int] | None = None,
+    output_axes: Sequence[int] | None = None,
+) -> tuple[int, int]:
     """(fan_in, fan_out) as Keras computes them, conv kernels included.
 
     With both `input_axes` and `output_axes` given, the fans are the products
@@ -31,18 +42,20 @@ def compute_fans(shape, input_axes=None, output_axes=None):
 
 
 class RandomInitializer(Initializer):
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
 
-    def _rng(self):
+    def _rng(self) -> np.random.Generator:
         # A seeded initializer repeats its values on every call, as in Keras 3.
         return random.make_rng(self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed}
 
 
-def _truncated_normal(rng, mean, stddev, shape):
+def _truncated_normal(
+    rng: np.random.Generator, mean: float, stddev: float, shape: tuple[int, ...]
+) -> np.ndarray:
     """Normal values redrawn until within two standard deviations."""
     out = rng.normal(0.0, 1.0, size=shape)
     bad = np.abs(out) > 2
@@ -55,35 +68,37 @@ def _truncated_normal(rng, mean, stddev, shape):
 class RandomUniform(RandomInitializer):
     """Uniform in [minval, maxval)."""
 
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    def __init__(
+        self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
+    ) -> None:
         super().__init__(seed)
         self.minval, self.maxval = float(minval), float(maxval)
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         return self._rng().uniform(self.minval, self.maxval, size=tuple(shape)).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 class RandomNormal(RandomInitializer):
     """Normal with `mean` and `stddev`."""
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = float(mean), float(stddev)
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         return self._rng().normal(self.mean, self.stddev, size=tuple(shape)).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class TruncatedNormal(RandomNormal):
     """Normal with `mean` and `stddev`, values beyond 2 stddev redrawn."""
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         return _truncated_normal(self._rng(), self.mean, self.stddev, tuple(shape))
 
 
@@ -102,13 +117,13 @@ class VarianceScaling(RandomInitializer):
 
     def __init__(
         self,
-        scale=1.0,
-        mode="fan_in",
-        distribution="truncated_normal",
-        seed=None,
-        input_axes=None,
-        output_axes=None,
-    ):
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
+    ) -> None:
         super().__init__(seed)
         self.input_axes = input_axes
         self.output_axes = output_axes
@@ -129,7 +144,7 @@ class VarianceScaling(RandomInitializer):
             )
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = tuple(shape)
         fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
@@ -143,7 +158,7 @@ class VarianceScaling(RandomInitializer):
         limit = math.sqrt(3.0 * scale)
         return rng.uniform(-limit, limit, size=shape).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "scale": self.scale,
             "mode": self.mode,
@@ -154,11 +169,18 @@ class VarianceScaling(RandomInitializer):
         }
 
 
-def _preset(name, scale, mode, distribution, doc):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+def _preset(
+    name: str, scale: float, mode: str, distribution: str, doc: str
+) -> type[VarianceScaling]:
+    def __init__(
+        self: VarianceScaling,
+        seed: int | None = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
+    ) -> None:
         VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self: VarianceScaling) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
@@ -176,11 +198,11 @@ LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal", "LeCun n
 class Orthogonal(RandomInitializer):
     """A (semi-)orthogonal matrix times `gain`, from the QR of a normal matrix."""
 
-    def __init__(self, gain=1.0, seed=None):
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
         self.gain = float(gain)
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = tuple(shape)
         if len(shape) < 2:
             raise ValueError(
@@ -195,5 +217,5 @@ class Orthogonal(RandomInitializer):
             q = q.T
         return (self.gain * q[:rows, :cols]).reshape(shape).astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}

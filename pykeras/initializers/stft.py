@@ -1,11 +1,19 @@
 """The STFT initializer: the real or imaginary part of DFT kernels, windowed."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.initializers.initializer import Initializer
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike
 
-def _get_window(window, length, periodic):
+
+def _get_window(window: Any, length: int, periodic: bool) -> np.ndarray:
     try:
         import scipy.signal  # optional dependency: only named windows need it
     except ImportError as e:  # scipy provides the window functions, as in Keras
@@ -38,7 +46,13 @@ class STFT(Initializer):
     >>> kernel = pykeras.initializers.STFT("real", "hann")((64, 1, 33))
     """
 
-    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+    def __init__(
+        self,
+        side: str = "real",
+        window: str | Sequence[float] | np.ndarray = "hann",
+        scaling: str = "density",
+        periodic: bool = False,
+    ) -> None:
         if side not in ("real", "imag"):
             raise ValueError(f"side should be 'real' or 'imag', not {side}")
         if isinstance(window, str):
@@ -53,7 +67,7 @@ class STFT(Initializer):
         self.scaling = scaling
         self.periodic = periodic
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         shape = tuple(shape)
         if len(shape) != 3:
             raise ValueError(
@@ -88,7 +102,7 @@ class STFT(Initializer):
             kernel = (kernel * win) / scaling
         return kernel.astype(np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         window = self.window
         if isinstance(window, np.ndarray):
             window = window.tolist()

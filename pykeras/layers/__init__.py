@@ -1,5 +1,7 @@
 """pykeras.layers: Keras's layers, one per file."""
 
+from __future__ import annotations
+
 from pykeras.layers.activations.elu import ELU
 from pykeras.layers.activations.leaky_relu import LeakyReLU
 from pykeras.layers.activations.relu import ReLU

@@ -1,6 +1,8 @@
 """The transformer layers (issue 17): attention, EinsumDense, the newer
 normalizations and PReLU, listed here and re-exported by `pykeras.layers`."""
 
+from __future__ import annotations
+
 from pykeras.layers.activations.prelu import PReLU
 from pykeras.layers.attention.additive_attention import AdditiveAttention
 from pykeras.layers.attention.attention import Attention

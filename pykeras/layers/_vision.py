@@ -2,6 +2,8 @@
 noise and preprocessing), gathered so `pykeras.layers` imports them in one
 place."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from pykeras.layers.convolutional.conv2d_transpose import Conv2DTranspose
 from pykeras.layers.convolutional.conv3d import Conv3D

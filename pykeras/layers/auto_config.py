@@ -6,11 +6,12 @@ keras-io examples' `TransformerBlock(embed_dim, num_heads, ff_dim)` does."""
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _plain(value) -> bool:
+def _plain(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return all(_plain(v) for v in value)
     if isinstance(value, dict):
@@ -18,7 +19,7 @@ def _plain(value) -> bool:
     return isinstance(value, _PLAIN)
 
 
-def capture(cls, args, kwargs) -> dict | None:
+def capture(cls: type[Any], args: Any, kwargs: Any) -> dict | None:
     """The constructor arguments (defaults included, without `name`) when all
     are plain values and can be passed back by keyword; otherwise None."""
     try:
@@ -39,7 +40,7 @@ def capture(cls, args, kwargs) -> dict | None:
     return values if _plain(values) else None
 
 
-def merge(layer, config: dict) -> dict:
+def merge(layer: Any, config: dict) -> dict:
     """`config` plus the captured arguments, for a class whose own
     `get_config` is the base one."""
     captured = getattr(layer, "_auto_config", None)

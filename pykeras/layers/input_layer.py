@@ -1,8 +1,15 @@
 """InputLayer and `Input()`: the entry points of a Functional model."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
 from pykeras.layers.layer import Layer
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class InputLayer(Layer):
@@ -18,8 +25,14 @@ class InputLayer(Layer):
     """
 
     def __init__(
-        self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs
-    ):
+        self,
+        shape: Any = None,
+        batch_size: int | None = None,
+        dtype: Any = None,
+        batch_shape: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.pop("sparse", None)
         kwargs.pop("ragged", None)
         if "input_shape" in kwargs and shape is None and batch_shape is None:
@@ -47,13 +60,13 @@ class InputLayer(Layer):
         Node(self, (), {}, tensor)
         self.output_tensor = tensor
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return inputs
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return self.batch_shape
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "batch_shape": list(self.batch_shape),
             "dtype": self.input_dtype,
@@ -61,7 +74,7 @@ class InputLayer(Layer):
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         config = dict(config)
         if "batch_input_shape" in config and "batch_shape" not in config:
             config["batch_shape"] = config.pop("batch_input_shape")
@@ -70,7 +83,14 @@ class InputLayer(Layer):
         return cls(**config)
 
 
-def Input(shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs):  # noqa: N802
+def Input(
+    shape: Any = None,
+    batch_size: int | None = None,
+    dtype: Any = None,
+    batch_shape: Any = None,
+    name: str | None = None,
+    **kwargs: Any,
+) -> KerasTensor:  # noqa: N802
     """Creates a symbolic input for a Functional model.
 
     Args:

@@ -1,5 +1,9 @@
 """What a layer accepts: rank and fixed sizes, checked on every call."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.errors import ShapeError
 
 
@@ -14,13 +18,19 @@ class InputSpec:
             Dense layer is built).
     """
 
-    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None):
+    def __init__(
+        self,
+        ndim: int | None = None,
+        min_ndim: int | None = None,
+        max_ndim: int | None = None,
+        axes: dict[int, int] | None = None,
+    ) -> None:
         self.ndim = ndim
         self.min_ndim = min_ndim
         self.max_ndim = max_ndim
         self.axes = dict(axes or {})
 
-    def check(self, layer_name, shape):
+    def check(self, layer_name: str, shape: Any) -> None:
         """Raises a `ShapeError` naming the layer if `shape` breaks the spec."""
         if shape is None:
             return  # a traced tensor whose static shape is unknown: Rust checks at run time

@@ -8,7 +8,11 @@ symbolic calls on `KerasTensor`s record a node (Functional models), calls on
 eagerly.
 """
 
+from __future__ import annotations
+
 import inspect
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +37,14 @@ from pykeras.layers.layer_utils import (
 )
 from pykeras.layers.layer_utils import _shape_leaf as _shape_leaf_of
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pykeras.constraints import ConstraintLike
+    from pykeras.engine.typing import DTypeLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
+
 # Attributes the engine itself sets; never scanned for sublayers.
 _ENGINE_ATTRS = frozenset(
     {
@@ -51,7 +63,7 @@ _ENGINE_ATTRS = frozenset(
 )
 
 
-def _shape_of(x):
+def _shape_of(x: Any) -> Any:
     if isinstance(x, (KerasTensor, GraphTensor)):
         return x.shape
     return tuple(np.shape(x))
@@ -70,7 +82,11 @@ class Layer:
         batch_size: the fixed batch size of that input, if any.
     """
 
-    def __new__(cls, *args, **kwargs):
+    # The constructor arguments `__new__` captured (subclasses without a
+    # get_config of their own; see layers/auto_config.py).
+    _auto_config: dict[str, Any] | None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         instance = super().__new__(cls)
         # Keras 3 saves the plain constructor arguments of a subclass that has
         # no get_config of its own (layers/auto_config.py).
@@ -81,13 +97,13 @@ class Layer:
     def __init__(
         self,
         *,
-        trainable=True,
-        name=None,
-        dtype=None,
-        activity_regularizer=None,
-        autocast=True,
-        **kwargs,
-    ):
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        activity_regularizer: RegularizerLike = None,
+        autocast: bool = True,
+        **kwargs: Any,
+    ) -> None:
         input_shape = kwargs.pop("input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
         batch_input_shape = kwargs.pop("batch_input_shape", None)
@@ -103,14 +119,15 @@ class Layer:
                     f"Layer '{name or type(self).__name__}' expected dtype='float32'. "
                     f"Received: dtype={dtype!r}"
                 )
-        self._inbound_nodes = []
-        self._own_weights = []
-        self.input_spec = None
+        self._inbound_nodes: list[Node] = []
+        self._own_weights: list[Variable] = []
+        # An `InputSpec`, a list of them (None entries: unchecked), or None.
+        self.input_spec: Any = None
         self._name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable
         self.dtype = "float32"
         self.activity_regularizer = _regularizer(activity_regularizer)
-        self._losses = []
+        self._losses: list[Any] = []
         self.built = False
         self._build_shapes_dict = None
         self._batch_input_shape = None
@@ -123,26 +140,26 @@ class Layer:
             self._batch_input_shape = (batch_size, int(input_dim))
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The layer's name (Keras code sometimes sets `_name` directly; that works too)."""
         return self._name
 
     @name.setter
-    def name(self, value):
+    def name(self, value: str) -> None:
         self._name = value
 
     # ----------------------------------------------------------- weights
 
     def add_weight(
         self,
-        shape=None,
-        initializer="glorot_uniform",
-        dtype=None,
-        trainable=True,
-        regularizer=None,
-        constraint=None,
-        name=None,
-    ):
+        shape: Sequence[int] | None = None,
+        initializer: InitializerLike = "glorot_uniform",
+        dtype: DTypeLike = None,
+        trainable: bool = True,
+        regularizer: RegularizerLike = None,
+        constraint: ConstraintLike = None,
+        name: str | None = None,
+    ) -> Variable:
         """Creates a weight of this layer.
 
         Args:
@@ -176,15 +193,15 @@ class Layer:
 
     def add_variable(
         self,
-        shape,
-        initializer,
-        dtype=None,
-        trainable=True,
-        autocast=True,
-        regularizer=None,
-        constraint=None,
-        name=None,
-    ):
+        shape: Sequence[int],
+        initializer: InitializerLike,
+        dtype: DTypeLike = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: RegularizerLike = None,
+        constraint: ConstraintLike = None,
+        name: str | None = None,
+    ) -> Variable:
         """Creates a variable of this layer (Keras's spelling of `add_weight`).
 
         Args:
@@ -212,7 +229,7 @@ class Layer:
 
     # ------------------------------------------------------------ losses
 
-    def add_loss(self, loss):
+    def add_loss(self, loss: Any) -> None:
         """Adds a loss (a scalar tensor) that training minimizes with the compiled loss.
 
         Call it in `call()`: eagerly the value is kept in `layer.losses`
@@ -226,22 +243,22 @@ class Layer:
         layer_losses.add_losses(self, loss)
 
     @property
-    def losses(self):
+    def losses(self) -> list[Any]:
         """The losses added by the last call (`add_loss`, activity
         regularizers), then the weight regularizers' penalties, of this layer
         and its sublayers."""
         return layer_losses.collected_losses(self)
 
-    def _clear_losses(self):
+    def _clear_losses(self) -> None:
         layer_losses.clear_losses(self)
 
     @property
-    def trainable(self):
+    def trainable(self) -> bool:
         """Whether training updates this layer's weights (and its sublayers')."""
         return self._trainable
 
     @trainable.setter
-    def trainable(self, value):
+    def trainable(self, value: bool) -> None:
         # As in Keras, freezing a model freezes every layer inside it, so the
         # sublayers report (and summary shows) the frozen state too.
         # The first assignment comes from __init__, before any sublayer exists.
@@ -250,7 +267,7 @@ class Layer:
         for layer in self._sublayers() if propagate else []:
             layer.trainable = value
 
-    def _sublayers(self):
+    def _sublayers(self) -> list[Layer]:
         """Layers held as attributes (also inside lists, tuples and dicts), in order."""
         found = []
         for key, value in self.__dict__.items():
@@ -261,7 +278,7 @@ class Layer:
                     found.append(leaf)
         return found
 
-    def _all_weights(self):
+    def _all_weights(self) -> list[Variable]:
         own_trainable = [w for w in self._own_weights if w.trainable]
         own_frozen = [w for w in self._own_weights if not w.trainable]
         weights = own_trainable + own_frozen
@@ -272,12 +289,12 @@ class Layer:
         return weights
 
     @property
-    def weights(self):
+    def weights(self) -> list[Variable]:
         """Every weight: this layer's (trainable first), then its sublayers'."""
         return self._all_weights()
 
     @property
-    def trainable_weights(self):
+    def trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return []
         own = [w for w in self._own_weights if w.trainable]
@@ -286,27 +303,27 @@ class Layer:
         return own
 
     @property
-    def non_trainable_weights(self):
+    def non_trainable_weights(self) -> list[Variable]:
         trainable = self.trainable_weights
         return [w for w in self.weights if not any(w is v for v in trainable)]
 
     @property
-    def variables(self):
+    def variables(self) -> list[Variable]:
         return self.weights
 
     @property
-    def trainable_variables(self):
+    def trainable_variables(self) -> list[Variable]:
         return self.trainable_weights
 
     @property
-    def non_trainable_variables(self):
+    def non_trainable_variables(self) -> list[Variable]:
         return self.non_trainable_weights
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """The weights' values, as a list of numpy arrays."""
         return [w.numpy() for w in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         """Sets the weights from a list of arrays shaped as `get_weights()` returns."""
         own = self.weights
         weights = list(weights)
@@ -325,7 +342,7 @@ class Layer:
         for variable, value in zip(own, weights):
             variable.assign(value)
 
-    def count_params(self):
+    def count_params(self) -> int:
         """The number of scalars in the layer's weights."""
         if not self.built:
             raise ValueError(
@@ -336,16 +353,16 @@ class Layer:
 
     # ------------------------------------------------------------ contract
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         """Creates the layer's weights for inputs of `input_shape`."""
         self.built = True
 
-    def call(self, inputs, *args, **kwargs):
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         """The layer's computation; override it."""
         return inputs
 
     @property
-    def supports_masking(self):
+    def supports_masking(self) -> bool:
         """Whether the layer attaches `compute_mask`'s mask to its outputs (by
         default: whether it overrides `compute_mask`), as in Keras."""
         value = self.__dict__.get("_supports_masking")
@@ -354,25 +371,25 @@ class Layer:
         return value
 
     @supports_masking.setter
-    def supports_masking(self, value):
+    def supports_masking(self, value: bool) -> None:
         self.__dict__["_supports_masking"] = bool(value)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
         """The mask of the outputs for `inputs` and their mask: by default the
         input's mask, unchanged (see `supports_masking`)."""
         return previous_mask
 
     # Lets a call with no mask skip mask handling unless a subclass computes one.
-    compute_mask.is_default = True
+    compute_mask.is_default = True  # type: ignore[attr-defined]  # a marker on the function
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape`; by default found by calling
         `call` on symbolic tensors, each op stating its output by its rule in
         the core (nothing runs)."""
         inputs = map_structure(lambda s: KerasTensor(tuple(s)), _shape_struct(input_shape))
         return map_structure(lambda t: t.shape, self._spec_from_call(inputs, (), {}))
 
-    def compute_output_spec(self, inputs, *args, **kwargs):
+    def compute_output_spec(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         """The outputs as `KerasTensor`s (shape and dtype) for symbolic `inputs`.
 
         A layer that overrides `compute_output_shape` is taken at its word
@@ -384,7 +401,7 @@ class Layer:
             return _make_outputs(out_shapes)
         return self._spec_from_call(inputs, args, kwargs)
 
-    def _spec_from_call(self, inputs, args, kwargs):
+    def _spec_from_call(self, inputs: Any, args: Any, kwargs: Any) -> Any:
         """`call` on symbolic tensors in shape-only mode."""
         with symbolic_scope.shapes_only(), call_context.training_scope(False):
             kwargs = dict(kwargs)
@@ -392,7 +409,7 @@ class Layer:
                 kwargs.setdefault("training", False)
             return self.call(inputs, *args, **kwargs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments, as a JSON-serializable dict."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
@@ -402,13 +419,13 @@ class Layer:
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         """Creates a layer from its `get_config()` dict."""
         return cls(**config)
 
     # ------------------------------------------------------------- saving hooks
 
-    def save_own_variables(self, store):
+    def save_own_variables(self, store: Any) -> None:
         """Writes the layer's own variables (trainable first) into `store` as
         `store["0"]`, `store["1"]`, ...; called by `model.save()` and `save_weights`.
 
@@ -419,7 +436,7 @@ class Layer:
         """
         own_variables.save(self, store)
 
-    def load_own_variables(self, store):
+    def load_own_variables(self, store: Any) -> None:
         """Assigns the variables `save_own_variables` wrote; called on loading.
 
         Args:
@@ -432,7 +449,7 @@ class Layer:
 
     # ------------------------------------------------------------- calling
 
-    def _check_input_spec(self, inputs):
+    def _check_input_spec(self, inputs: Any) -> None:
         if self.input_spec is None:
             return
         specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
@@ -441,7 +458,7 @@ class Layer:
             if spec is not None:
                 spec.check(self.name, _shape_of(tensor))
 
-    def _maybe_build(self, inputs):
+    def _maybe_build(self, inputs: Any) -> None:
         if self.built:
             return
         shapes = map_structure(_shape_of, inputs)
@@ -449,20 +466,22 @@ class Layer:
         self.built = True
         self._build_shapes_dict = shapes
 
-    def _call_accepts(self, name):
+    def _call_accepts(self, name: str) -> bool:
         try:
             params = inspect.signature(self.call).parameters
         except (TypeError, ValueError):
             return False
         return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
-    def _call_with_training(self, inputs, args, kwargs, training):
+    def _call_with_training(
+        self, inputs: Any, args: Any, kwargs: Any, training: bool | None
+    ) -> Any:
         if self._call_accepts("training") and "training" not in kwargs:
             kwargs = dict(kwargs, training=training)
         with call_context.training_scope(training):
             return self.call(inputs, *args, **kwargs)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
             if "inputs" not in kwargs:
                 raise ValueError(
@@ -493,7 +512,7 @@ class Layer:
             self._add_activity_loss(outputs)
         return masking_support.attach_masks(self, inputs, outputs, previous_mask)
 
-    def _add_activity_loss(self, outputs):
+    def _add_activity_loss(self, outputs: Any) -> None:
         if self.activity_regularizer is None:
             return
         for out in flatten(outputs):
@@ -507,7 +526,7 @@ class Layer:
                 penalty = ops.divide(penalty, _batch_size(out, shape))
             self.add_loss(penalty)
 
-    def _graph_call(self, inputs, args, kwargs, training):
+    def _graph_call(self, inputs: Any, args: Any, kwargs: Any, training: bool | None) -> Any:
         self._check_input_spec(inputs)
         self._maybe_build(inputs)
         outputs = self._call_with_training(inputs, args, kwargs, training)
@@ -523,10 +542,10 @@ class Layer:
                         t.shape = tuple(shape)
         return outputs
 
-    def _convert_eager_inputs(self, inputs):
+    def _convert_eager_inputs(self, inputs: Any) -> Any:
         tape = recording()
 
-        def convert(x):
+        def convert(x: Any) -> Any:
             if isinstance(x, (Variable, str)) or x is None:
                 return x
             if tape is not None and tape.watches(x):
@@ -535,13 +554,13 @@ class Layer:
 
         return map_structure(convert, inputs)
 
-    def _eager_call(self, inputs, args, kwargs, training):
+    def _eager_call(self, inputs: Any, args: Any, kwargs: Any, training: bool | None) -> Any:
         inputs = self._convert_eager_inputs(inputs)
         self._check_input_spec(inputs)
         self._maybe_build(inputs)
         return self._call_with_training(inputs, args, kwargs, training)
 
-    def _symbolic_call(self, inputs, args, kwargs, training):
+    def _symbolic_call(self, inputs: Any, args: Any, kwargs: Any, training: bool | None) -> Any:
         self._check_input_spec(inputs)
         self._maybe_build(inputs)
         # Fresh tensors: those computed in shape-only mode carry no history.
@@ -557,7 +576,7 @@ class Layer:
 
     # ------------------------------------------------------ functional API
 
-    def _first_node(self, what):
+    def _first_node(self, what: str) -> Node:
         if not self._inbound_nodes:
             raise AttributeError(
                 f"Layer '{self.name}' has never been called and thus has no defined {what}."
@@ -565,27 +584,27 @@ class Layer:
         return self._inbound_nodes[0]
 
     @property
-    def input(self):
+    def input(self) -> Any:
         """The input tensor(s) of the layer's first call."""
         node = self._first_node("input")
         tensors = node.input_tensors
         return tensors[0] if len(tensors) == 1 else tensors
 
     @property
-    def output(self):
+    def output(self) -> Any:
         """The output tensor(s) of the layer's first call."""
         node = self._first_node("output")
         return node.outputs
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         inp = self.input
         return [t.shape for t in inp] if isinstance(inp, list) else inp.shape
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         out = self.output
         return [t.shape for t in out] if isinstance(out, (list, tuple)) else out.shape
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

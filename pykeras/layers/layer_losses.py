@@ -2,7 +2,10 @@
 (`layer.losses`): where an added value goes (a traced step's loss, or the
 layer's own list until its next call), and clearing those lists cheaply."""
 
+from __future__ import annotations
+
 import weakref
+from typing import Any
 
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tape import TapeTracer
@@ -12,10 +15,10 @@ from pykeras.layers.layer_utils import _all_sublayers
 
 # Layers whose `_losses` holds values added outside a trace (eager calls); a call
 # clears its layers' losses only when there is something to clear.
-_HOLDING_LOSSES = weakref.WeakSet()
+_HOLDING_LOSSES: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def add_losses(layer, loss):
+def add_losses(layer: Any, loss: Any) -> None:
     """`layer.add_loss(loss)`: each value joins the traced step's loss inside a
     trace, the layer's own list eagerly, and nothing in a symbolic call."""
     for value in flatten(loss):
@@ -31,7 +34,7 @@ def add_losses(layer, loss):
             _HOLDING_LOSSES.add(layer)
 
 
-def collected_losses(layer):
+def collected_losses(layer: Any) -> list[Any]:
     """`layer.losses`: the added losses of the last call (the traced step's so
     far, inside a trace), then the weight regularizers' penalties."""
     tracer = current_trace()
@@ -48,7 +51,7 @@ def collected_losses(layer):
     return found
 
 
-def clear_losses(layer):
+def clear_losses(layer: Any) -> None:
     """Empties the added-loss lists of `layer` and its sublayers; called on every
     call, so when no layer holds an added loss (the usual case) it returns at once."""
     if not _HOLDING_LOSSES:

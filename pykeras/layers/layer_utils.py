@@ -1,8 +1,11 @@
 """Helpers of the Layer base class: argument errors, shape structures,
 regularizers and the batch size an activity penalty is divided by."""
 
+from __future__ import annotations
+
 import difflib
 import inspect
+from typing import Any
 
 from pykeras import ops, regularizers
 from pykeras.engine.keras_tensor import KerasTensor
@@ -23,7 +26,7 @@ BASE_KWARGS = (
 )
 
 
-def _unknown_kwarg_error(layer_cls, key):
+def _unknown_kwarg_error(layer_cls: Any, key: Any) -> Any:
     """A TypeError naming the unknown argument and the close match, if any."""
     params = set(BASE_KWARGS)
     for klass in inspect.getmro(layer_cls):
@@ -42,7 +45,7 @@ def _unknown_kwarg_error(layer_cls, key):
     )
 
 
-def _batch_size(x, shape):
+def _batch_size(x: Any, shape: Any) -> Any:
     """The size of `x`'s first axis as a float32 scalar (a graph value when
     the batch is known at run time only)."""
     if shape[0] is not None:
@@ -53,13 +56,13 @@ def _batch_size(x, shape):
     return ops.sum(ops.ones_like(column))
 
 
-def _regularizer(identifier):
+def _regularizer(identifier: Any) -> Any:
     if identifier is None:
         return None
     return regularizers.get(identifier)
 
 
-def _all_sublayers(layer):
+def _all_sublayers(layer: Any) -> Any:
     """Every layer nested in `layer` (depth first, each once)."""
     found, stack = [], list(layer._sublayers())
     while stack:
@@ -71,17 +74,17 @@ def _all_sublayers(layer):
     return found
 
 
-def _shape_leaf(x, shape_of):
+def _shape_leaf(x: Any, shape_of: Any) -> Any:
     """A tensor's shape as one leaf for the structure walkers (None if unknown)."""
     shape = shape_of(x)
     return None if shape is None else ShapeTuple(shape)
 
 
-def _is_shape(x):
+def _is_shape(x: Any) -> Any:
     return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
 
 
-def _shape_struct(input_shape):
+def _shape_struct(input_shape: Any) -> Any:
     """Marks every shape in `input_shape` (a shape, or a list/dict of them) as a leaf."""
     if _is_shape(input_shape):
         return ShapeTuple(tuple(input_shape))
@@ -92,7 +95,7 @@ def _shape_struct(input_shape):
     return input_shape
 
 
-def _make_outputs(out_shapes):
+def _make_outputs(out_shapes: Any) -> Any:
     if _is_shape(out_shapes) and (isinstance(out_shapes, tuple) or out_shapes):
         return KerasTensor(tuple(out_shapes))
     if isinstance(out_shapes, (list, tuple)):

@@ -12,7 +12,10 @@ history, so it never becomes a node of the model; when the model runs, the
 masks move along with the values.
 """
 
+from __future__ import annotations
+
 import inspect
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +25,7 @@ from pykeras.engine.masking import get_keras_mask, set_keras_mask
 from pykeras.engine.tree import flatten, map_structure, pack_like
 
 
-def _call_takes_mask(layer):
+def _call_takes_mask(layer: Any) -> Any:
     # Keras passes masks to a `mask` parameter only, not into **kwargs.
     try:
         return "mask" in inspect.signature(layer.call).parameters
@@ -30,14 +33,16 @@ def _call_takes_mask(layer):
         return False
 
 
-def _input_masks(inputs):
+def _input_masks(inputs: Any) -> Any:
     if type(inputs) is np.ndarray:  # the usual eager call: a plain array has no mask
         return None
     masks = map_structure(get_keras_mask, inputs)
     return None if all(m is None for m in flatten(masks)) else masks
 
 
-def mask_arguments(layer, inputs, kwargs, symbolic):
+def mask_arguments(
+    layer: Any, inputs: Any, kwargs: dict[str, Any], symbolic: bool
+) -> tuple[dict[str, Any], Any]:
     """`(kwargs, previous_mask)`: kwargs with `mask` filled from the inputs'
     masks where the layer's `call` takes one, and the mask the call sees.
     (A symbolic call's recorded node leaves such a mask out: see
@@ -53,7 +58,7 @@ def mask_arguments(layer, inputs, kwargs, symbolic):
     return kwargs, masks
 
 
-def node_kwargs(kwargs):
+def node_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The kwargs a Functional node records: a mask filled in from the
     inputs (shape-only tensors, made by no layer) is left out, since it
     moves along with the values when the model runs."""
@@ -66,7 +71,7 @@ def node_kwargs(kwargs):
     return kwargs
 
 
-def attach_masks(layer, inputs, outputs, previous_mask):
+def attach_masks(layer: Any, inputs: Any, outputs: Any, previous_mask: Any) -> Any:
     """`outputs` with the masks the layer computes attached (NumPy results
     become `MaskedArray` views)."""
     if not layer.supports_masking:

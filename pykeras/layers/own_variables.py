@@ -2,19 +2,23 @@
 `store["0"]`, `store["1"]`, ..., trainable ones first (the default
 `save_own_variables` / `load_own_variables`)."""
 
+from __future__ import annotations
 
-def own_variables(layer):
+from typing import Any
+
+
+def own_variables(layer: Any) -> list[Any]:
     """The variables the layer itself created, trainable first."""
     own = [w for w in layer._own_weights if w.trainable]
     return own + [w for w in layer._own_weights if not w.trainable]
 
 
-def save(layer, store):
+def save(layer: Any, store: Any) -> None:
     for i, variable in enumerate(own_variables(layer)):
         store[str(i)] = variable.numpy()
 
 
-def load(layer, store):
+def load(layer: Any, store: Any) -> None:
     own = own_variables(layer)
     if len(store.keys()) != len(own):
         raise ValueError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pykeras.layers.layer import Layer
@@ -12,23 +13,30 @@ from pykeras.layers.layer import Layer
 # them, as in Keras (`keras.layers.serialize`), and layers that hold layers
 # (`Bidirectional`, `TimeDistributed`, `RNN`'s cells) write and read their
 # nested layers through `serialize_object` / `deserialize_object`.
-_SERIALIZE = None
-_DESERIALIZE = None
+_SERIALIZE: Callable[[Any], Any] | None = None
+_DESERIALIZE: Callable[..., Any] | None = None
 
 
-def set_serialization(serialize_keras_object, deserialize_keras_object):
+def set_serialization(
+    serialize_keras_object: Callable[[Any], Any],
+    deserialize_keras_object: Callable[..., Any],
+) -> None:
     """Called once by `pykeras.saving.serialization_lib`."""
     global _SERIALIZE, _DESERIALIZE
     _SERIALIZE, _DESERIALIZE = serialize_keras_object, deserialize_keras_object
 
 
-def serialize_object(obj):
+def serialize_object(obj: Any) -> Any:
     """`pykeras.saving.serialize_keras_object(obj)`."""
+    assert _SERIALIZE is not None, "pykeras.saving sets the serializer"
     return _SERIALIZE(obj)
 
 
-def deserialize_object(config, custom_objects=None, **kwargs):
+def deserialize_object(
+    config: Any, custom_objects: dict[str, Any] | None = None, **kwargs: Any
+) -> Any:
     """`pykeras.saving.deserialize_keras_object(config, custom_objects, **kwargs)`."""
+    assert _DESERIALIZE is not None, "pykeras.saving sets the deserializer"
     return _DESERIALIZE(config, custom_objects=custom_objects, **kwargs)
 
 
@@ -48,6 +56,7 @@ def serialize(layer: Layer) -> dict[str, Any]:
     >>> config = keras.layers.serialize(layer)
     >>> new_layer = keras.layers.deserialize(config)
     """
+    assert _SERIALIZE is not None, "pykeras.saving sets the serializer"
     return _SERIALIZE(layer)
 
 
@@ -82,4 +91,5 @@ def deserialize(
             "keras.layers.deserialize expects a layer config dict (from "
             f"`keras.layers.serialize`). Received: {type(config).__name__} {config!r:.200}"
         )
+    assert _DESERIALIZE is not None, "pykeras.saving sets the deserializer"
     return _DESERIALIZE(config, custom_objects=custom_objects, kinds=("layers", "models"))

@@ -1,7 +1,11 @@
 """Argument checks shared by layers, with Keras-style messages."""
 
+from __future__ import annotations
 
-def positive_int(value, arg, layer_name):
+from typing import Any
+
+
+def positive_int(value: Any, arg: str, layer_name: str) -> int:
     """`value` as a positive int; integral floats (e.g. `units / 4`) are accepted."""
     if isinstance(value, bool):
         value = None
@@ -15,7 +19,9 @@ def positive_int(value, arg, layer_name):
     return value
 
 
-def int_tuple(value, n, arg, layer_name, allow_zero=False):
+def int_tuple(
+    value: Any, n: int, arg: str, layer_name: str, allow_zero: bool = False
+) -> tuple[int, ...]:
     """An int or a tuple of `n` ints, as a tuple of `n` positive (or >= 0) ints."""
     values = (value,) * n if isinstance(value, int) and not isinstance(value, bool) else value
     try:

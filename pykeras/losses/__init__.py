@@ -5,7 +5,10 @@
 `loss(y_true, y_pred)`.
 """
 
+from __future__ import annotations
+
 import difflib
+from typing import Any
 
 from pykeras.losses.classes import (
     BinaryCrossentropy,
@@ -74,7 +77,7 @@ from pykeras.losses.functions_extra import (
 )
 from pykeras.losses.loss import Loss, reduce_weighted_values  # noqa: F401 - public API
 
-_CLASSES = {
+_CLASSES: dict[str, type[Loss]] = {
     cls.__name__: cls
     for cls in (
         Loss,
@@ -143,12 +146,12 @@ _FUNCTIONS = {
 }
 
 
-def known_names():
+def known_names() -> list[str]:
     """Every string `get` accepts."""
     return sorted(set(_FUNCTIONS) | set(_CLASSES) - {"Loss", "LossFunctionWrapper"})
 
 
-def get(identifier):
+def get(identifier: Any) -> Any:
     """A loss from a name, a config dict, a `Loss` instance or a callable.
 
     Raises:
@@ -176,7 +179,7 @@ def get(identifier):
     )
 
 
-def serialize(loss):
+def serialize(loss: Any) -> Any:
     """Keras 3's config form of a loss (a function serializes to its name)."""
     if isinstance(loss, Loss):
         return {
@@ -191,7 +194,7 @@ def serialize(loss):
     raise ValueError(f"Cannot serialize loss {loss!r}: it is not a pykeras loss.")
 
 
-def deserialize(name, custom_objects=None):
+def deserialize(name: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """A loss from `serialize`'s output (a name or a config dict).
 
     Args:

@@ -6,8 +6,16 @@ the same order with the same defaults, and the same `get_config()` keys
 configs, which Keras drops, so that they survive a save and load).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from pykeras.losses import functions
 from pykeras.losses.loss import Loss
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 
 class LossFunctionWrapper(Loss):
@@ -21,22 +29,29 @@ class LossFunctionWrapper(Loss):
         **kwargs: passed on to `fn`.
     """
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: TensorLike, y_pred: TensorLike) -> Tensor:
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         if type(self) is LossFunctionWrapper:
             config["fn"] = self.fn
         config.update(self._fn_kwargs)
         return config
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fn = getattr(self.fn, "__name__", self.fn)
         return f"<{type(self).__name__}({fn}, kwargs={self._fn_kwargs})>"
 
@@ -52,10 +67,10 @@ class MeanSquaredError(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="mean_squared_error",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "mean_squared_error",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.mean_squared_error,
             reduction=reduction,
@@ -75,10 +90,10 @@ class MeanAbsoluteError(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="mean_absolute_error",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "mean_absolute_error",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.mean_absolute_error,
             reduction=reduction,
@@ -98,10 +113,10 @@ class MeanAbsolutePercentageError(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="mean_absolute_percentage_error",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "mean_absolute_percentage_error",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.mean_absolute_percentage_error,
             reduction=reduction,
@@ -121,10 +136,10 @@ class MeanSquaredLogarithmicError(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="mean_squared_logarithmic_error",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "mean_squared_logarithmic_error",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.mean_squared_logarithmic_error,
             reduction=reduction,
@@ -145,11 +160,11 @@ class CosineSimilarity(LossFunctionWrapper):
 
     def __init__(
         self,
-        axis=-1,
-        reduction="sum_over_batch_size",
-        name="cosine_similarity",
-        dtype=None,
-    ):
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "cosine_similarity",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.cosine_similarity,
             reduction=reduction,
@@ -171,11 +186,11 @@ class Huber(LossFunctionWrapper):
 
     def __init__(
         self,
-        delta=1.0,
-        reduction="sum_over_batch_size",
-        name="huber_loss",
-        dtype=None,
-    ):
+        delta: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "huber_loss",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.huber,
             reduction=reduction,
@@ -196,10 +211,10 @@ class LogCosh(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="log_cosh",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "log_cosh",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.log_cosh,
             reduction=reduction,
@@ -219,10 +234,10 @@ class Hinge(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="hinge",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "hinge",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.hinge,
             reduction=reduction,
@@ -242,10 +257,10 @@ class SquaredHinge(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="squared_hinge",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "squared_hinge",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.squared_hinge,
             reduction=reduction,
@@ -265,10 +280,10 @@ class CategoricalHinge(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="categorical_hinge",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "categorical_hinge",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.categorical_hinge,
             reduction=reduction,
@@ -288,10 +303,10 @@ class KLDivergence(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="kl_divergence",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "kl_divergence",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.kl_divergence,
             reduction=reduction,
@@ -311,10 +326,10 @@ class Poisson(LossFunctionWrapper):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="poisson",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "poisson",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.poisson,
             reduction=reduction,
@@ -337,13 +352,13 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
     def __init__(
         self,
-        from_logits=False,
-        label_smoothing=0.0,
-        axis=-1,
-        reduction="sum_over_batch_size",
-        name="binary_crossentropy",
-        dtype=None,
-    ):
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "binary_crossentropy",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.binary_crossentropy,
             reduction=reduction,
@@ -369,13 +384,13 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(
         self,
-        from_logits=False,
-        label_smoothing=0.0,
-        axis=-1,
-        reduction="sum_over_batch_size",
-        name="categorical_crossentropy",
-        dtype=None,
-    ):
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "categorical_crossentropy",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.categorical_crossentropy,
             reduction=reduction,

@@ -2,10 +2,17 @@
 (`ignore_class`), the focal cross-entropies, generalized cross-entropy, Dice,
 Tversky, Circle and CTC, each as its Keras 3 namesake."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.losses import functions, functions_extra
 from pykeras.losses._shapes import as_tensor, shape_of
 from pykeras.losses.classes import LossFunctionWrapper
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 _REDUCTION = "sum_over_batch_size"
 
@@ -25,13 +32,13 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(
         self,
-        from_logits=False,
-        ignore_class=None,
-        reduction=_REDUCTION,
-        axis=-1,
-        name="sparse_categorical_crossentropy",
-        dtype=None,
-    ):
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        reduction: str | None = _REDUCTION,
+        axis: int = -1,
+        name: str | None = "sparse_categorical_crossentropy",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions.sparse_categorical_crossentropy,
             reduction=reduction,
@@ -42,7 +49,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             axis=axis,
         )
 
-    def loss_mask(self, y_true, y_pred, values):
+    def loss_mask(self, y_true: TensorLike, y_pred: TensorLike, values: Any) -> Any:
         ignore_class = self._fn_kwargs["ignore_class"]
         if ignore_class is None:
             return None
@@ -70,16 +77,16 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
 
     def __init__(
         self,
-        apply_class_balancing=False,
-        alpha=0.25,
-        gamma=2.0,
-        from_logits=False,
-        label_smoothing=0.0,
-        axis=-1,
-        reduction=_REDUCTION,
-        name="binary_focal_crossentropy",
-        dtype=None,
-    ):
+        apply_class_balancing: bool = False,
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = _REDUCTION,
+        name: str | None = "binary_focal_crossentropy",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions_extra.binary_focal_crossentropy,
             reduction=reduction,
@@ -110,15 +117,15 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
 
     def __init__(
         self,
-        alpha=0.25,
-        gamma=2.0,
-        from_logits=False,
-        label_smoothing=0.0,
-        axis=-1,
-        reduction=_REDUCTION,
-        name="categorical_focal_crossentropy",
-        dtype=None,
-    ):
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = _REDUCTION,
+        name: str | None = "categorical_focal_crossentropy",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions_extra.categorical_focal_crossentropy,
             reduction=reduction,
@@ -144,11 +151,11 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
 
     def __init__(
         self,
-        q=0.5,
-        reduction=_REDUCTION,
-        name="categorical_generalized_cross_entropy",
-        dtype=None,
-    ):
+        q: float = 0.5,
+        reduction: str | None = _REDUCTION,
+        name: str | None = "categorical_generalized_cross_entropy",
+        dtype: DTypeLike = None,
+    ) -> None:
         if not 0 < q < 1:
             raise ValueError(
                 f"CategoricalGeneralizedCrossEntropy: q must be in the interval (0, 1). "
@@ -173,7 +180,13 @@ class Dice(LossFunctionWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, reduction=_REDUCTION, name="dice", axis=None, dtype=None):
+    def __init__(
+        self,
+        reduction: str | None = _REDUCTION,
+        name: str | None = "dice",
+        axis: int | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions_extra.dice, reduction=reduction, name=name, dtype=dtype, axis=axis
         )
@@ -192,8 +205,14 @@ class Tversky(LossFunctionWrapper):
     """
 
     def __init__(
-        self, alpha=0.5, beta=0.5, reduction=_REDUCTION, name="tversky", axis=None, dtype=None
-    ):
+        self,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        reduction: str | None = _REDUCTION,
+        name: str | None = "tversky",
+        axis: int | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions_extra.tversky,
             reduction=reduction,
@@ -221,13 +240,13 @@ class Circle(LossFunctionWrapper):
 
     def __init__(
         self,
-        gamma=80.0,
-        margin=0.4,
-        remove_diagonal=True,
-        reduction=_REDUCTION,
-        name="circle",
-        dtype=None,
-    ):
+        gamma: float = 80.0,
+        margin: float = 0.4,
+        remove_diagonal: bool = True,
+        reduction: str | None = _REDUCTION,
+        name: str | None = "circle",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(
             functions_extra.circle,
             reduction=reduction,
@@ -238,7 +257,7 @@ class Circle(LossFunctionWrapper):
             remove_diagonal=remove_diagonal,
         )
 
-    def loss_mask(self, y_true, y_pred, values):
+    def loss_mask(self, y_true: TensorLike, y_pred: TensorLike, values: Any) -> Any:
         return ops.greater(values, 0.0)
 
 
@@ -251,5 +270,7 @@ class CTC(LossFunctionWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, reduction=_REDUCTION, name="ctc", dtype=None):
+    def __init__(
+        self, reduction: str | None = _REDUCTION, name: str | None = "ctc", dtype: DTypeLike = None
+    ) -> None:
         super().__init__(functions_extra.ctc, reduction=reduction, name=name, dtype=dtype)

@@ -2,23 +2,31 @@
 learning (Circle) and sequence (CTC) losses, built from `pykeras.ops` so that
 they run eagerly and inside a training graph alike."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.errors import ShapeError
 from pykeras.losses._shapes import as_tensor, shape_of
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 EPSILON = 1e-7
 
 
 def binary_focal_crossentropy(
-    y_true,
-    y_pred,
-    apply_class_balancing=False,
-    alpha=0.25,
-    gamma=2.0,
-    from_logits=False,
-    label_smoothing=0.0,
-    axis=-1,
-):
+    y_true: TensorLike,
+    y_pred: TensorLike,
+    apply_class_balancing: bool = False,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Tensor:
     """Binary cross-entropy scaled by `(1 - p_t) ** gamma`, which down-weights
     easy examples (Lin et al., 2018).
 
@@ -54,8 +62,14 @@ def binary_focal_crossentropy(
 
 
 def categorical_focal_crossentropy(
-    y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
-):
+    y_true: TensorLike,
+    y_pred: TensorLike,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Tensor:
     """Categorical cross-entropy scaled by `alpha * (1 - p) ** gamma` per class.
 
     Args:
@@ -89,7 +103,9 @@ def categorical_focal_crossentropy(
     return ops.sum(ops.multiply(weighting, cce), axis=axis)
 
 
-def categorical_generalized_cross_entropy(y_true, y_pred, q):
+def categorical_generalized_cross_entropy(
+    y_true: TensorLike, y_pred: TensorLike, q: float
+) -> Tensor:
     """Generalized cross-entropy `(1 - p ** q) / q`, `p` the predicted
     probability of the true class (Zhang & Sabuncu, 2018): noise-robust,
     between cross-entropy (`q -> 0`) and mean absolute error (`q -> 1`).
@@ -108,7 +124,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     return ops.divide(ops.subtract(1.0, ops.power(p, float(q))), float(q))
 
 
-def dice(y_true, y_pred, axis=None):
+def dice(y_true: TensorLike, y_pred: TensorLike, axis: int | None = None) -> Tensor:
     """Dice loss `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`.
 
     Args:
@@ -124,7 +140,13 @@ def dice(y_true, y_pred, axis=None):
     return ops.subtract(1.0, ops.divide(ops.multiply(2.0, intersection), denominator))
 
 
-def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+def tversky(
+    y_true: TensorLike,
+    y_pred: TensorLike,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    axis: int | None = None,
+) -> Tensor:
     """Tversky loss `1 - TP / (TP + alpha * FP + beta * FN)` (Salehi et al., 2017).
 
     Args:
@@ -147,24 +169,24 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     return ops.subtract(1.0, ops.divide(intersection, denominator))
 
 
-def _axes(axis):
+def _axes(axis: int | Sequence[int] | None) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-def _positions(labels):
+def _positions(labels: Any) -> Any:
     """0, 1, 2, ... along a rank-1 tensor (also when its length is unknown)."""
     return ops.subtract(ops.cumsum(ops.add(ops.multiply(labels, 0.0), 1.0)), 1.0)
 
 
 def circle(
-    y_true,
-    y_pred,
-    ref_labels=None,
-    ref_embeddings=None,
-    remove_diagonal=True,
-    gamma=80,
-    margin=0.4,
-):
+    y_true: TensorLike,
+    y_pred: TensorLike,
+    ref_labels: TensorLike | None = None,
+    ref_embeddings: TensorLike | None = None,
+    remove_diagonal: bool = True,
+    gamma: float = 80,
+    margin: float = 0.4,
+) -> Tensor:
     """Circle loss (Sun et al., 2020) over pairwise cosine distances of
     L2-normalized embeddings: pulls same-label pairs together and pushes
     different-label pairs apart, each pair weighted by how far it is from its
@@ -214,7 +236,7 @@ def circle(
     return ops.softplus(ops.add(p_loss, n_loss))
 
 
-def ctc(y_true, y_pred):
+def ctc(y_true: TensorLike, y_pred: TensorLike) -> Tensor:
     """CTC (Connectionist Temporal Classification) loss.
 
     Args:

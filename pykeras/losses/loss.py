@@ -1,10 +1,19 @@
 """The Loss base class: per-sample values, then sample weights and reduction."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import ops
 from pykeras.backend.naming import to_snake_case
 from pykeras.losses._shapes import as_tensor, same_rank, shape_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -20,7 +29,12 @@ class Loss:
         dtype: accepted for Keras compatibility; pykeras computes in float32.
     """
 
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        name: str | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        dtype: DTypeLike = None,
+    ) -> None:
         if reduction not in REDUCTIONS:
             raise ValueError(
                 f"Invalid value for argument `reduction` of {type(self).__name__}. Expected one "
@@ -30,14 +44,14 @@ class Loss:
         self.reduction = reduction
         self.dtype = dtype
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: TensorLike, y_pred: TensorLike) -> Tensor:
         """Per-sample loss values; subclasses override it."""
         raise TypeError(
             f"Loss '{self.name}' ({type(self).__name__}) must override `call(y_true, y_pred)` "
             "to return the per-sample loss values."
         )
 
-    def loss_mask(self, y_true, y_pred, values):
+    def loss_mask(self, y_true: TensorLike, y_pred: TensorLike, values: Any) -> Any:
         """Which loss values count (None: all), as Keras's mask on the values.
 
         Keras attaches a mask to a loss function's output (the ignored class of
@@ -46,22 +60,28 @@ class Loss:
         """
         return None
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         values = self.call(y_true, y_pred)
         mask = self.loss_mask(y_true, y_pred, values)
         return reduce_weighted_values(values, sample_weight, mask=mask, reduction=self.reduction)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         return cls(**config)
 
 
 def reduce_weighted_values(
-    values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None
-):
+    values: Any,
+    sample_weight: TensorLike | None = None,
+    mask: Any = None,
+    reduction: str | None = "sum_over_batch_size",
+    dtype: DTypeLike = None,
+) -> Tensor:
     """Weights per-sample `values` and reduces them as Keras does.
 
     Args:
@@ -90,12 +110,12 @@ def reduce_weighted_values(
     return ops.mean(values)
 
 
-def _merge_mask(sample_weight, mask, reduction):
+def _merge_mask(sample_weight: Any, mask: Any, reduction: str | None) -> Any:
     """The mask folded into the sample weights (Keras's `apply_mask`): under a
     mean, entries that count weigh `total / valid` so the mean is theirs."""
     mask = ops.cast(mask, "float32")
     if reduction in ("mean", "sum_over_batch_size"):
-        total = float(np.prod(shape_of(mask))) if None not in shape_of(mask) else None
+        total: Any = float(np.prod(shape_of(mask))) if None not in shape_of(mask) else None
         if total is None:
             total = ops.sum(ops.add(ops.multiply(mask, 0.0), 1.0))
         mask = ops.multiply(mask, ops.divide_no_nan(total, ops.sum(mask)))

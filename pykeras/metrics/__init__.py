@@ -1,6 +1,9 @@
 """pykeras.metrics: streaming metrics and per-sample metric functions."""
 
+from __future__ import annotations
+
 import difflib
+from typing import Any
 
 from pykeras.backend.naming import to_snake_case
 from pykeras.losses import (
@@ -81,7 +84,7 @@ from pykeras.metrics.sensitivity import (
     SpecificityAtSensitivity,
 )
 
-_CLASSES = {
+_CLASSES: dict[str, type[Metric]] = {
     cls.__name__: cls
     for cls in (
         Metric,
@@ -168,7 +171,7 @@ _FUNCTIONS = {
 # `MeanMetricWrapper.from_config` reads tf.keras 2's functions by name from it.
 mean_metric._FUNCTIONS.update(_FUNCTIONS)
 
-_SNAKE_CLASSES = {
+_SNAKE_CLASSES: dict[str, type[Metric]] = {
     to_snake_case(name): cls
     for name, cls in _CLASSES.items()
     if name not in ("Metric", "Mean", "MeanMetricWrapper", "Sum")
@@ -188,12 +191,12 @@ _SNAKE_CLASSES.update(
 )
 
 
-def known_names():
+def known_names() -> list[str]:
     """Every metric name `get` accepts."""
     return sorted(set(_FUNCTIONS) | set(_SNAKE_CLASSES) | set(_CLASSES) | {"acc"})
 
 
-def get(identifier):
+def get(identifier: Any) -> Any:
     """A metric (object or function) from a name, config dict, instance or callable."""
     if identifier is None or isinstance(identifier, Metric):
         return identifier
@@ -220,7 +223,7 @@ def get(identifier):
     raise TypeError(f"Could not interpret metric identifier: {identifier!r}")
 
 
-def serialize(metric):
+def serialize(metric: Any) -> Any:
     """Keras 3's config form of a metric."""
     return {
         "module": "keras.metrics",
@@ -230,7 +233,7 @@ def serialize(metric):
     }
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """A metric from `serialize`'s output.
 
     Args:

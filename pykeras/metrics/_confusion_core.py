@@ -10,6 +10,10 @@ Everything is built from `pykeras.ops`, so inside a compiled step the counts
 are part of the step's graph.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras import ops
@@ -19,7 +23,7 @@ from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 NEG_INF = -1e10
 
 
-def check_thresholds(thresholds, owner):
+def check_thresholds(thresholds: Any, owner: Any) -> Any:
     """`thresholds` as a list of floats in [0, 1] (None passes through)."""
     if thresholds is None:
         return None
@@ -30,7 +34,7 @@ def check_thresholds(thresholds, owner):
     return [float(t) for t in values]
 
 
-def evenly_distributed(thresholds):
+def evenly_distributed(thresholds: Any) -> Any:
     """Whether `thresholds` are `i / (n - 1)` for i in 0..n-1 (n >= 3)."""
     n = len(thresholds)
     if n < 3:
@@ -39,11 +43,11 @@ def evenly_distributed(thresholds):
     return bool(np.allclose(thresholds, even, atol=epsilon()))
 
 
-def _rank(x):
+def _rank(x: Any) -> Any:
     return len(shape_of(x))
 
 
-def _weights_like(sample_weight, y_true):
+def _weights_like(sample_weight: Any, y_true: Any) -> Any:
     """Sample weights with a trailing axis added, then squeezed to `y_true`'s rank."""
     sample_weight = as_tensor(sample_weight, "sample_weight")
     sample_weight = ops.expand_dims(sample_weight, -1)
@@ -53,31 +57,31 @@ def _weights_like(sample_weight, y_true):
     return sample_weight
 
 
-def filter_top_k(x, k):
+def filter_top_k(x: Any, k: int) -> Any:
     """`x` with all but its `k` largest values (last axis) set to -1e10."""
     _, indices = ops.top_k(x, k)
     mask = ops.sum(ops.one_hot(indices, shape_of(x)[-1]), axis=-2)
     return ops.add(ops.multiply(x, mask), ops.multiply(NEG_INF, ops.subtract(1.0, mask)))
 
 
-def _column(x, multi_label):
+def _column(x: Any, multi_label: bool) -> Any:
     if multi_label:
         return x
     return ops.reshape(x, [-1, 1])
 
 
 def confusion_counts(
-    y_true,
-    y_pred,
-    thresholds,
-    sample_weight=None,
-    which=("tp", "fp", "tn", "fn"),
-    top_k=None,
-    class_id=None,
-    evenly=False,
-    multi_label=False,
-    label_weights=None,
-):
+    y_true: Any,
+    y_pred: Any,
+    thresholds: Any,
+    sample_weight: Any = None,
+    which: Any = ("tp", "fp", "tn", "fn"),
+    top_k: int | None = None,
+    class_id: int | None = None,
+    evenly: bool = False,
+    multi_label: bool = False,
+    label_weights: Any = None,
+) -> Any:
     """Per-threshold weighted counts, in the order `which` names them.
 
     Returns tensors of shape `(len(thresholds),)`, or `(labels, thresholds)`
@@ -131,7 +135,7 @@ def confusion_counts(
     return counts
 
 
-def _above(predictions, thresholds, evenly):
+def _above(predictions: Any, thresholds: Any, evenly: Any) -> Any:
     """1 where a prediction counts as positive at a threshold (last axis)."""
     n = len(thresholds)
     if not evenly:

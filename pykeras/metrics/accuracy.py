@@ -1,29 +1,36 @@
 """Accuracy metrics: per-sample hit functions and their metric classes."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 from pykeras.metrics.mean_metric import MeanMetricWrapper
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
-def accuracy(y_true, y_pred):
+
+def accuracy(y_true: TensorLike, y_pred: TensorLike) -> Tensor:
     """1 where the prediction equals the target exactly."""
     y_true, y_pred = same_rank(as_tensor(y_true, "y_true"), as_tensor(y_pred, "y_pred"))
     return ops.equal(y_true, y_pred)
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: float = 0.5) -> Tensor:
     """Elementwise `y_true == (y_pred > threshold)` (averaged per sample by the metric)."""
     y_true, y_pred = same_rank(as_tensor(y_true, "y_true"), as_tensor(y_pred, "y_pred"))
     return ops.equal(y_true, ops.greater(y_pred, threshold))
 
 
-def categorical_accuracy(y_true, y_pred):
+def categorical_accuracy(y_true: TensorLike, y_pred: TensorLike) -> Tensor:
     """1 where the argmax of the prediction is the argmax of the one-hot target."""
     y_true = as_tensor(y_true, "y_true")
     return ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(as_tensor(y_pred, "y_pred"), -1))
 
 
-def _squeezed_ids(y_true, y_pred):
+def _squeezed_ids(y_true: Any, y_pred: Any) -> Any:
     """Sparse targets without a trailing axis of 1 (when the prediction's rank equals theirs)."""
     true_shape, pred_shape = shape_of(y_true), shape_of(y_pred)
     if (
@@ -38,20 +45,22 @@ def _squeezed_ids(y_true, y_pred):
     return y_true
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def sparse_categorical_accuracy(y_true: TensorLike, y_pred: TensorLike) -> Tensor:
     """1 where the argmax of the prediction is the integer target."""
     y_pred = as_tensor(y_pred, "y_pred")
     y_true = _squeezed_ids(as_tensor(y_true, "y_true"), y_pred)
     return ops.equal(y_true, ops.argmax(y_pred, axis=-1))
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k=5):
+def top_k_categorical_accuracy(y_true: TensorLike, y_pred: TensorLike, k: int = 5) -> Tensor:
     """1 where the one-hot target's class is among the k largest predictions."""
     y_true = as_tensor(y_true, "y_true")
     return ops.in_top_k(ops.argmax(y_true, axis=-1), as_tensor(y_pred, "y_pred"), k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+def sparse_top_k_categorical_accuracy(
+    y_true: TensorLike, y_pred: TensorLike, k: int = 5, from_sorted_ids: bool = False
+) -> Tensor:
     """1 where the integer target is among the k largest predictions.
 
     With `from_sorted_ids=True`, `y_pred` holds class ids sorted by score (as
@@ -68,35 +77,41 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
 class Accuracy(MeanMetricWrapper):
     """How often predictions equal targets."""
 
-    def __init__(self, name="accuracy", dtype=None):
+    def __init__(self, name: str | None = "accuracy", dtype: DTypeLike = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often `y_pred > threshold` matches binary targets."""
 
-    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+    def __init__(
+        self, name: str | None = "binary_accuracy", dtype: DTypeLike = None, threshold: float = 0.5
+    ) -> None:
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often the predicted class matches the one-hot target's class."""
 
-    def __init__(self, name="categorical_accuracy", dtype=None):
+    def __init__(self, name: str | None = "categorical_accuracy", dtype: DTypeLike = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often the predicted class matches the integer target."""
 
-    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+    def __init__(
+        self, name: str | None = "sparse_categorical_accuracy", dtype: DTypeLike = None
+    ) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot target is among the top `k` predictions."""
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+    def __init__(
+        self, k: int = 5, name: str | None = "top_k_categorical_accuracy", dtype: DTypeLike = None
+    ) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
 
@@ -104,8 +119,12 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer target is among the top `k` predictions."""
 
     def __init__(
-        self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False
-    ):
+        self,
+        k: int = 5,
+        name: str | None = "sparse_top_k_categorical_accuracy",
+        dtype: DTypeLike = None,
+        from_sorted_ids: bool = False,
+    ) -> None:
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         if from_sorted_ids:
             # Kept out of the config when False, as Keras writes it.

@@ -1,12 +1,19 @@
 """AUC: area under the ROC or precision-recall curve, from confusion counts
 at `num_thresholds` thresholds."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import ops
 from pykeras.losses._shapes import as_tensor
 from pykeras.metrics._confusion_core import check_thresholds, confusion_counts, evenly_distributed
 from pykeras.metrics.metric import Metric, divide_no_nan
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 _CURVES = ("ROC", "PR", "PRGAIN")
 _SUMMATIONS = ("interpolation", "minoring", "majoring")
@@ -34,17 +41,17 @@ class AUC(Metric):
 
     def __init__(
         self,
-        num_thresholds=200,
-        curve="ROC",
-        summation_method="interpolation",
-        name=None,
-        dtype=None,
-        thresholds=None,
-        multi_label=False,
-        num_labels=None,
-        label_weights=None,
-        from_logits=False,
-    ):
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        thresholds: Any = None,
+        multi_label: bool = False,
+        num_labels: int | None = None,
+        label_weights: Any = None,
+        from_logits: bool = False,
+    ) -> None:
         super().__init__(name=name or "auc", dtype=dtype)
         if str(curve).upper() not in _CURVES:
             raise ValueError(
@@ -83,15 +90,17 @@ class AUC(Metric):
         self._from_logits = from_logits
 
     @property
-    def thresholds(self):
+    def thresholds(self) -> list[float]:
         """The thresholds the counts are taken at."""
         return list(self._thresholds)
 
     @property
-    def from_logits(self):
+    def from_logits(self) -> bool:
         return self._from_logits
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         if self._from_logits:
             y_pred = ops.sigmoid(as_tensor(y_pred, "y_pred"))
         return confusion_counts(
@@ -104,7 +113,7 @@ class AUC(Metric):
             label_weights=None if self.multi_label else self.label_weights,
         )
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         n = self.num_thresholds
         # Counts are (thresholds,) or, with multi_label, (labels, thresholds):
         # put thresholds first.
@@ -128,7 +137,7 @@ class AUC(Metric):
         weights = np.asarray(self.label_weights, np.float64)
         return float(divide_no_nan(np.sum(by_label * weights), np.sum(weights)))
 
-    def _curve(self, tp, fp, tn, fn):
+    def _curve(self, tp: Any, fp: Any, tn: Any, fn: Any) -> Any:
         recall = divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
             return divide_no_nan(fp, fp + tn), recall
@@ -141,7 +150,7 @@ class AUC(Metric):
         precision_gain = np.where(tp == 0, 1.0, precision_gain)
         return recall_gain, precision_gain
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = {
             "name": self.name,
             "dtype": self.dtype,
@@ -158,7 +167,7 @@ class AUC(Metric):
         return config
 
 
-def _interpolated_pr_terms(tp, fp, fn, n):
+def _interpolated_pr_terms(tp: Any, fp: Any, fn: Any, n: int) -> Any:
     """Davis & Goadrich's interpolation of the PR curve between thresholds."""
     dtp = tp[: n - 1] - tp[1:]
     p = tp + fp

@@ -6,6 +6,10 @@ Each batch adds, per threshold, the (weighted) counts; predictions count as
 positive when strictly above a threshold, as in Keras.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.metrics._confusion_core import (
@@ -16,14 +20,24 @@ from pykeras.metrics._confusion_core import (
 )
 from pykeras.metrics.metric import Metric, divide_no_nan
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
+
 
 class _ThresholdMetric(Metric):
     """Counts at `thresholds` (default 0.5), optionally of the top `k`
     predictions or of one class."""
 
-    _counts = ()
+    _counts: tuple[str, ...] = ()
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         checked = check_thresholds(thresholds, type(self).__name__)
         self.init_thresholds = thresholds
@@ -35,7 +49,9 @@ class _ThresholdMetric(Metric):
         self.top_k = top_k
         self.class_id = class_id
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         return confusion_counts(
             y_true,
             y_pred,
@@ -47,11 +63,11 @@ class _ThresholdMetric(Metric):
             evenly=self._evenly,
         )
 
-    def _finish(self, values):
+    def _finish(self, values: Any) -> Any:
         values = np.atleast_1d(values)
         return values[0] if len(self.thresholds) == 1 else values
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {"thresholds": self.init_thresholds, "top_k": self.top_k, "class_id": self.class_id}
@@ -60,13 +76,15 @@ class _ThresholdMetric(Metric):
 
 
 class _CountMetric(_ThresholdMetric):
-    def __init__(self, thresholds=None, name=None, dtype=None):
+    def __init__(
+        self, thresholds: Any = None, name: str | None = None, dtype: DTypeLike = None
+    ) -> None:
         super().__init__(thresholds=thresholds, name=name, dtype=dtype)
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         return self._finish(states[0])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds}
 
 
@@ -133,7 +151,7 @@ class Precision(_ThresholdMetric):
 
     _counts = ("tp", "fp")
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         tp, fp = states
         return self._finish(divide_no_nan(tp, tp + fp))
 
@@ -151,6 +169,6 @@ class Recall(_ThresholdMetric):
 
     _counts = ("tp", "fn")
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         tp, fn = states
         return self._finish(divide_no_nan(tp, tp + fn))

@@ -1,18 +1,25 @@
 """Correlation metrics: per-sample Pearson and concordance correlation
 coefficients along an axis, and their means over samples as metrics."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.losses._shapes import as_tensor, same_rank
 from pykeras.metrics.mean_metric import MeanMetricWrapper
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
+
 EPSILON = 1e-7
 
 
-def _prepare(y_true, y_pred):
+def _prepare(y_true: Any, y_pred: Any) -> Any:
     return same_rank(as_tensor(y_true, "y_true"), as_tensor(y_pred, "y_pred"))
 
 
-def pearson_correlation(y_true, y_pred, axis=-1):
+def pearson_correlation(y_true: TensorLike, y_pred: TensorLike, axis: int = -1) -> Tensor:
     """Pearson correlation coefficient of `y_true` and `y_pred` along `axis`.
 
     Args:
@@ -31,7 +38,7 @@ def pearson_correlation(y_true, y_pred, axis=-1):
     return ops.mean(ops.multiply(true_norm, pred_norm), axis=axis)
 
 
-def concordance_correlation(y_true, y_pred, axis=-1):
+def concordance_correlation(y_true: TensorLike, y_pred: TensorLike, axis: int = -1) -> Tensor:
     """Lin's concordance correlation coefficient along `axis`, as Keras computes it.
 
     Args:
@@ -59,7 +66,9 @@ class PearsonCorrelation(MeanMetricWrapper):
         axis: the axis the coefficient is computed along.
     """
 
-    def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
+    def __init__(
+        self, name: str | None = "pearson_correlation", dtype: DTypeLike = None, axis: int = -1
+    ) -> None:
         super().__init__(pearson_correlation, name=name, dtype=dtype, axis=axis)
         self.axis = axis
 
@@ -73,6 +82,8 @@ class ConcordanceCorrelation(MeanMetricWrapper):
         axis: the axis the coefficient is computed along.
     """
 
-    def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
+    def __init__(
+        self, name: str | None = "concordance_correlation", dtype: DTypeLike = None, axis: int = -1
+    ) -> None:
         super().__init__(concordance_correlation, name=name, dtype=dtype, axis=axis)
         self.axis = axis

@@ -1,12 +1,19 @@
 """F-scores per class from streaming true/false positive and false negative
 counts: FBetaScore and F1Score."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import ops
 from pykeras.errors import ShapeError
 from pykeras.losses._shapes import as_tensor, shape_of
 from pykeras.metrics.metric import Metric
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 EPSILON = 1e-7
 
@@ -27,7 +34,14 @@ class FBetaScore(Metric):
     Inputs are 2D: `(batch_size, num_classes)`.
     """
 
-    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+    def __init__(
+        self,
+        average: str | None = None,
+        beta: float = 1.0,
+        threshold: float | None = None,
+        name: str | None = "fbeta_score",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         owner = type(self).__name__
         if average not in (None, "micro", "macro", "weighted"):
@@ -60,7 +74,9 @@ class FBetaScore(Metric):
         self.threshold = threshold
         self._num_classes = None
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         y_true = as_tensor(y_true, "y_true")
         y_pred = as_tensor(y_pred, "y_pred")
         true_shape, pred_shape = shape_of(y_true), shape_of(y_pred)
@@ -82,7 +98,7 @@ class FBetaScore(Metric):
         y_true = ops.cast(y_true, "float32")
         axis = None if self.average == "micro" else 0
 
-        def weighted_sum(values):
+        def weighted_sum(values: Any) -> Any:
             if sample_weight is not None:
                 weight = as_tensor(sample_weight, "sample_weight")
                 values = ops.multiply(values, ops.expand_dims(weight, 1))
@@ -95,7 +111,7 @@ class FBetaScore(Metric):
             weighted_sum(y_true),
         ]
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         tp, fp, fn, weights = (np.asarray(s, np.float32) for s in states)
         eps = np.float32(EPSILON)
         precision = tp / (tp + fp + eps)
@@ -108,7 +124,7 @@ class FBetaScore(Metric):
             return float(np.mean(score))
         return score
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"average": self.average, "beta": self.beta, "threshold": self.threshold})
         return config
@@ -125,10 +141,16 @@ class F1Score(FBetaScore):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+    def __init__(
+        self,
+        average: str | None = None,
+        threshold: float | None = None,
+        name: str | None = "f1_score",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["beta"]
         return config

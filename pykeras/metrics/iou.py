@@ -7,11 +7,18 @@ compute in their dtype, "int32" by default: float sample weights and float
 class ids are truncated towards zero unless a float `dtype` is given.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import ops
 from pykeras.losses._shapes import as_tensor, shape_of
 from pykeras.metrics.metric import Metric
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 
 class IoU(Metric):
@@ -31,15 +38,15 @@ class IoU(Metric):
 
     def __init__(
         self,
-        num_classes,
-        target_class_ids,
-        name=None,
-        dtype=None,
-        ignore_class=None,
-        sparse_y_true=True,
-        sparse_y_pred=True,
-        axis=-1,
-    ):
+        num_classes: int,
+        target_class_ids: Any,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.num_classes = int(num_classes)
         target_class_ids = list(target_class_ids)
@@ -55,7 +62,7 @@ class IoU(Metric):
         self.axis = axis
         self._integer = dtype is None or "int" in str(dtype)
 
-    def _ids(self, y_true, y_pred):
+    def _ids(self, y_true: Any, y_pred: Any) -> Any:
         """Targets and predictions as flat class ids."""
         if not self.sparse_y_true:
             y_true = ops.argmax(y_true, axis=self.axis)
@@ -63,11 +70,13 @@ class IoU(Metric):
             y_pred = ops.argmax(y_pred, axis=self.axis)
         return y_true, y_pred
 
-    def _as_dtype(self, x):
+    def _as_dtype(self, x: Any) -> Any:
         x = ops.cast(x, "float32")
         return ops.cast(ops.cast(x, "int32"), "float32") if self._integer else x
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         y_true, y_pred = self._ids(as_tensor(y_true, "y_true"), as_tensor(y_pred, "y_pred"))
         y_true = ops.reshape(self._as_dtype(y_true), [-1])
         y_pred = ops.reshape(self._as_dtype(y_pred), [-1])
@@ -91,10 +100,10 @@ class IoU(Metric):
         weighted = ops.multiply(true_hot, ops.expand_dims(weight, -1))
         return [ops.matmul(ops.transpose(weighted), pred_hot)]
 
-    def _empty_states(self):
+    def _empty_states(self) -> Any:
         return [np.zeros((self.num_classes, self.num_classes))]
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         cm = np.asarray(states[0], np.float64).reshape(self.num_classes, self.num_classes)
         tp = np.diag(cm)
         denominator = cm.sum(axis=0) + cm.sum(axis=1) - tp
@@ -104,7 +113,7 @@ class IoU(Metric):
         iou = np.where(valid, tp / (denominator + np.float32(1e-7)), 0.0)
         return float(np.sum(iou) / (np.sum(valid) + 1e-7))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "dtype": self.dtype,
@@ -127,14 +136,20 @@ class BinaryIoU(IoU):
         dtype: the computation dtype (default "int32").
     """
 
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+    def __init__(
+        self,
+        target_class_ids: Any = (0, 1),
+        threshold: float = 0.5,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
-    def _ids(self, y_true, y_pred):
+    def _ids(self, y_true: Any, y_pred: Any) -> Any:
         return y_true, ops.cast(ops.greater_equal(y_pred, self.threshold), "float32")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "target_class_ids": self.target_class_ids,
             "threshold": self.threshold,
@@ -158,14 +173,14 @@ class MeanIoU(IoU):
 
     def __init__(
         self,
-        num_classes,
-        name=None,
-        dtype=None,
-        ignore_class=None,
-        sparse_y_true=True,
-        sparse_y_pred=True,
-        axis=-1,
-    ):
+        num_classes: int,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ) -> None:
         super().__init__(
             num_classes,
             list(range(num_classes)),
@@ -177,7 +192,7 @@ class MeanIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["target_class_ids"]
         return config
@@ -198,14 +213,14 @@ class OneHotIoU(IoU):
 
     def __init__(
         self,
-        num_classes,
-        target_class_ids,
-        name=None,
-        dtype=None,
-        ignore_class=None,
-        sparse_y_pred=False,
-        axis=-1,
-    ):
+        num_classes: int,
+        target_class_ids: Any,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ) -> None:
         super().__init__(
             num_classes,
             target_class_ids,
@@ -217,7 +232,7 @@ class OneHotIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["sparse_y_true"]
         return config
@@ -236,8 +251,14 @@ class OneHotMeanIoU(MeanIoU):
     """
 
     def __init__(
-        self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1
-    ):
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ) -> None:
         super().__init__(
             num_classes,
             name=name,
@@ -248,7 +269,7 @@ class OneHotMeanIoU(MeanIoU):
             axis=axis,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["sparse_y_true"]
         return config

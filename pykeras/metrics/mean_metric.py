@@ -1,16 +1,26 @@
 """Mean and MeanMetricWrapper: the weighted mean of per-sample values."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 from pykeras.metrics.metric import Metric, divide_no_nan
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
+
 # Metric functions by name (tf.keras 2 stores a wrapped function by name): the
 # modules that define them build on this one, so `pykeras.metrics` fills the
 # table when imported.
-_FUNCTIONS = {}
+_FUNCTIONS: dict[str, Any] = {}
 
 
-def per_sample(values):
+def per_sample(values: Any) -> Any:
     """Values reduced to one per sample (mean over the axes after the first)."""
     shape = shape_of(values)
     if shape is not None and len(shape) > 1:
@@ -18,12 +28,12 @@ def per_sample(values):
     return values
 
 
-def ones_like(x):
+def ones_like(x: TensorLike) -> Tensor:
     """Ones shaped like `x` (also where `x` is NaN or infinite)."""
     return ops.add(ops.equal(x, x), ops.not_equal(x, x))
 
 
-def weighted_sum_and_count(values, sample_weight):
+def weighted_sum_and_count(values: Any, sample_weight: TensorLike | None) -> list[Tensor]:
     """[sum(values * weight), sum(weight)]; weight 1 per value when None."""
     values = per_sample(values)
     if sample_weight is None:
@@ -38,17 +48,19 @@ def weighted_sum_and_count(values, sample_weight):
 class Mean(Metric):
     """The (weighted) mean of the values given to `update_state(values)`."""
 
-    def batch_state(self, values, y_pred=None, sample_weight=None):
+    def batch_state(
+        self, values: Any, y_pred: TensorLike | None = None, sample_weight: TensorLike | None = None
+    ) -> Any:
         return weighted_sum_and_count(as_tensor(values, "values"), sample_weight)
 
-    def update_state(self, values, sample_weight=None):
+    def update_state(self, values: Any, sample_weight: TensorLike | None = None) -> None:
         super().update_state(values, None, sample_weight)
 
-    def __call__(self, values, sample_weight=None):
+    def __call__(self, values: Any, sample_weight: TensorLike | None = None) -> Any:
         self.update_state(values, sample_weight)
         return self.result()
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         return divide_no_nan(states[0], states[1])
 
 
@@ -62,22 +74,34 @@ class MeanMetricWrapper(Mean):
         **kwargs: passed on to `fn`.
     """
 
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        dtype: DTypeLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name or fn.__name__, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(  # type: ignore[override]  # (y_true, y_pred), as Keras's wrapper of Mean
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         return weighted_sum_and_count(values, sample_weight)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(  # type: ignore[override]  # (y_true, y_pred), as Keras's wrapper of Mean
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> None:
         Metric.update_state(self, y_true, y_pred, sample_weight)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(  # type: ignore[override]  # (y_true, y_pred), as Keras's wrapper of Mean
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         return Metric.__call__(self, y_true, y_pred, sample_weight)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         if type(self) is MeanMetricWrapper:
             # As Keras 3 writes it: the wrapped function is part of the config (the
@@ -87,7 +111,7 @@ class MeanMetricWrapper(Mean):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         fn = config.get("fn")
         if cls is MeanMetricWrapper and isinstance(fn, str):
             # tf.keras 2.15 stores the wrapped function by name in `training_config`

@@ -12,6 +12,11 @@ Two kinds of metrics share it:
   (`result_from`, in numpy); the trainer sums the states in float64.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import initializers
@@ -20,6 +25,12 @@ from pykeras.backend.variable import Variable
 from pykeras.engine.step_trace import MetricResult, recorder_of
 from pykeras.engine.tracing import GraphTensor, current_trace
 from pykeras.engine.tree import flatten
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pykeras.engine.typing import DTypeLike
+    from pykeras.initializers.initializer import InitializerLike
 
 
 class Metric:
@@ -47,16 +58,29 @@ class Metric:
     ```
     """
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: DTypeLike = None) -> None:
         self.name = name or to_snake_case(type(self).__name__)
         self.dtype = dtype
-        self._states = None
-        self._variables = []
-        self._initial_values = []
+        self._states: list[np.ndarray] | None = None
+        self._variables: list[Variable] = []
+        self._initial_values: list[np.ndarray] = []
+
+    if TYPE_CHECKING:
+        # The built-in metrics sum per-batch states: they define these two
+        # (`_sums_batch_states` tells them apart from user metrics).
+        def batch_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any: ...
+        def result_from(self, states: list[np.ndarray]) -> Any: ...
 
     # ------------------------------------------------------------ state
 
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+    def add_variable(
+        self,
+        shape: Sequence[int] = (),
+        initializer: InitializerLike = "zeros",
+        dtype: DTypeLike = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
         """Creates a state variable of this metric.
 
         Args:
@@ -80,21 +104,27 @@ class Metric:
         self._initial_values.append(value.reshape(shape).copy())
         return variable
 
-    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
+    def add_weight(
+        self,
+        shape: Sequence[int] = (),
+        initializer: InitializerLike = "zeros",
+        dtype: DTypeLike = None,
+        name: str | None = None,
+    ) -> Variable:
         """Creates a state variable (Keras's older spelling of `add_variable`)."""
         return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     @property
-    def variables(self):
+    def variables(self) -> list[Variable]:
         """The metric's state variables."""
         return list(self._variables)
 
-    def _sums_batch_states(self):
+    def _sums_batch_states(self) -> Any:
         return hasattr(self, "batch_state")
 
     # ------------------------------------------------------------ Keras API
 
-    def update_state(self, *args, **kwargs):
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
         """Adds one batch: eagerly on arrays, or into a traced step's graph."""
         if not self._sums_batch_states():
             raise TypeError(
@@ -111,7 +141,7 @@ class Metric:
             return
         self.add_states(contributions)
 
-    def add_states(self, states):
+    def add_states(self, states: Any) -> None:
         """Adds already-computed batch states (the trainer's path)."""
         states = [np.asarray(s, np.float64) for s in states]
         if self._states is None:
@@ -119,7 +149,7 @@ class Metric:
         else:
             self._states = [a + b for a, b in zip(self._states, states)]
 
-    def result(self):
+    def result(self) -> Any:
         """The current value: a Python float for the built-in metrics."""
         if not self._sums_batch_states():
             raise TypeError(
@@ -139,36 +169,36 @@ class Metric:
         # F1Score without averaging) is an array, as in Keras.
         return float(value) if value.ndim == 0 else value.astype(np.float32)
 
-    def _empty_states(self):
+    def _empty_states(self) -> list[np.ndarray] | None:
         """The states before any batch (None: the result is then 0.0)."""
         return None
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Forgets every batch seen (variables go back to their initial values)."""
         self._states = None
         for variable, value in zip(self._variables, self._initial_values):
             variable.assign(value)
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Keras 2's name of `reset_state`."""
         self.reset_state()
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.update_state(*args, **kwargs)
         return self.result()
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _graph_tracer(values):
+def _graph_tracer(values: Any) -> Any:
     """The graph tracer of traced `values` (or the active trace), else None."""
     for v in flatten(values):
         if (
@@ -180,7 +210,7 @@ def _graph_tracer(values):
     return current_trace()
 
 
-def divide_no_nan(a, b):
+def divide_no_nan(a: Any, b: Any) -> np.ndarray:
     """`a / b`, 0 where `b` is 0 (as Keras's divide_no_nan)."""
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)

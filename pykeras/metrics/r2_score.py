@@ -1,6 +1,9 @@
 """R2Score: the coefficient of determination from streaming sums."""
 
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -8,6 +11,9 @@ from pykeras import ops
 from pykeras.errors import ShapeError
 from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 from pykeras.metrics.metric import Metric
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 _AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
 
@@ -28,8 +34,12 @@ class R2Score(Metric):
     """
 
     def __init__(
-        self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None
-    ):
+        self,
+        class_aggregation: str = "uniform_average",
+        num_regressors: int = 0,
+        name: str | None = "r2_score",
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         if class_aggregation not in _AGGREGATIONS:
             raise ValueError(
@@ -44,7 +54,9 @@ class R2Score(Metric):
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         y_true, y_pred = same_rank(as_tensor(y_true, "y_true"), as_tensor(y_pred, "y_pred"))
         true_shape, pred_shape = shape_of(y_true), shape_of(y_pred)
         if len(pred_shape) != 2 or len(true_shape) != 2 or pred_shape[-1] is None:
@@ -71,7 +83,7 @@ class R2Score(Metric):
             ops.sum(ones),
         ]
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         total_sum, squared_sum, residual, count, num_samples = (
             np.asarray(s, np.float32) for s in states
         )
@@ -103,7 +115,7 @@ class R2Score(Metric):
                 score = 1.0 - (1.0 - score) * (n - 1.0) / (n - p - 1.0)
         return score
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {"class_aggregation": self.class_aggregation, "num_regressors": self.num_regressors}

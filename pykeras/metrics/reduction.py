@@ -1,8 +1,15 @@
 """Sum: the (weighted) sum of the values given to `update_state(values)`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.losses._shapes import as_tensor, same_rank, shape_of
 from pykeras.metrics.metric import Metric
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 
 class Sum(Metric):
@@ -20,10 +27,12 @@ class Sum(Metric):
     16.0
     """
 
-    def __init__(self, name="sum", dtype=None):
+    def __init__(self, name: str | None = "sum", dtype: DTypeLike = None) -> None:
         super().__init__(name=name, dtype=dtype)
 
-    def batch_state(self, values, y_pred=None, sample_weight=None):
+    def batch_state(
+        self, values: Any, y_pred: TensorLike | None = None, sample_weight: TensorLike | None = None
+    ) -> Any:
         values = as_tensor(values, "values")
         if sample_weight is not None:
             weight = as_tensor(sample_weight, "sample_weight")
@@ -36,12 +45,12 @@ class Sum(Metric):
             values = ops.multiply(values, weight)
         return [ops.sum(values)]
 
-    def update_state(self, values, sample_weight=None):
+    def update_state(self, values: Any, sample_weight: TensorLike | None = None) -> None:
         super().update_state(values, None, sample_weight)
 
-    def __call__(self, values, sample_weight=None):
+    def __call__(self, values: Any, sample_weight: TensorLike | None = None) -> Any:
         self.update_state(values, sample_weight)
         return self.result()
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         return states[0]

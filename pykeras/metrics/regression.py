@@ -1,6 +1,10 @@
 """Regression metrics, and the losses usable as metrics: the mean over
 samples of a per-sample function, each class with Keras 3's constructor."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import losses, ops
@@ -8,8 +12,11 @@ from pykeras.losses._shapes import as_tensor, same_rank
 from pykeras.metrics.mean_metric import MeanMetricWrapper, weighted_sum_and_count
 from pykeras.metrics.metric import divide_no_nan
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
-def cosine_similarity(y_true, y_pred, axis=-1):
+
+def cosine_similarity(y_true: TensorLike, y_pred: TensorLike, axis: int = -1) -> Tensor:
     """Cosine similarity of `y_true` and `y_pred` along `axis` (1: aligned)."""
     return ops.negative(losses.cosine_similarity(y_true, y_pred, axis))
 
@@ -22,7 +29,7 @@ class MeanSquaredError(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="mean_squared_error", dtype=None):
+    def __init__(self, name: str | None = "mean_squared_error", dtype: DTypeLike = None) -> None:
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
 
 
@@ -34,7 +41,7 @@ class MeanAbsoluteError(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="mean_absolute_error", dtype=None):
+    def __init__(self, name: str | None = "mean_absolute_error", dtype: DTypeLike = None) -> None:
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
 
 
@@ -46,7 +53,9 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+    def __init__(
+        self, name: str | None = "mean_absolute_percentage_error", dtype: DTypeLike = None
+    ) -> None:
         super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
@@ -58,7 +67,9 @@ class MeanSquaredLogarithmicError(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+    def __init__(
+        self, name: str | None = "mean_squared_logarithmic_error", dtype: DTypeLike = None
+    ) -> None:
         super().__init__(losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
@@ -70,7 +81,7 @@ class LogCoshError(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="logcosh", dtype=None):
+    def __init__(self, name: str | None = "logcosh", dtype: DTypeLike = None) -> None:
         super().__init__(losses.log_cosh, name=name, dtype=dtype)
 
 
@@ -83,7 +94,9 @@ class CosineSimilarity(MeanMetricWrapper):
         axis: passed on to `cosine_similarity` (default -1).
     """
 
-    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+    def __init__(
+        self, name: str | None = "cosine_similarity", dtype: DTypeLike = None, axis: int = -1
+    ) -> None:
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
 
 
@@ -98,8 +111,12 @@ class BinaryCrossentropy(MeanMetricWrapper):
     """
 
     def __init__(
-        self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0
-    ):
+        self,
+        name: str | None = "binary_crossentropy",
+        dtype: DTypeLike = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
+    ) -> None:
         super().__init__(
             losses.binary_crossentropy,
             name=name,
@@ -122,12 +139,12 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
     def __init__(
         self,
-        name="categorical_crossentropy",
-        dtype=None,
-        from_logits=False,
-        label_smoothing=0,
-        axis=-1,
-    ):
+        name: str | None = "categorical_crossentropy",
+        dtype: DTypeLike = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
+        axis: int = -1,
+    ) -> None:
         super().__init__(
             losses.categorical_crossentropy,
             name=name,
@@ -146,7 +163,7 @@ class KLDivergence(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="kl_divergence", dtype=None):
+    def __init__(self, name: str | None = "kl_divergence", dtype: DTypeLike = None) -> None:
         super().__init__(losses.kl_divergence, name=name, dtype=dtype)
 
 
@@ -158,7 +175,7 @@ class Poisson(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="poisson", dtype=None):
+    def __init__(self, name: str | None = "poisson", dtype: DTypeLike = None) -> None:
         super().__init__(losses.poisson, name=name, dtype=dtype)
 
 
@@ -170,7 +187,7 @@ class Hinge(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="hinge", dtype=None):
+    def __init__(self, name: str | None = "hinge", dtype: DTypeLike = None) -> None:
         super().__init__(losses.hinge, name=name, dtype=dtype)
 
 
@@ -182,7 +199,7 @@ class SquaredHinge(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="squared_hinge", dtype=None):
+    def __init__(self, name: str | None = "squared_hinge", dtype: DTypeLike = None) -> None:
         super().__init__(losses.squared_hinge, name=name, dtype=dtype)
 
 
@@ -194,7 +211,7 @@ class CategoricalHinge(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="categorical_hinge", dtype=None):
+    def __init__(self, name: str | None = "categorical_hinge", dtype: DTypeLike = None) -> None:
         super().__init__(losses.categorical_hinge, name=name, dtype=dtype)
 
 
@@ -212,12 +229,12 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 
     def __init__(
         self,
-        name="sparse_categorical_crossentropy",
-        dtype=None,
-        from_logits=False,
-        ignore_class=None,
-        axis=-1,
-    ):
+        name: str | None = "sparse_categorical_crossentropy",
+        dtype: DTypeLike = None,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        axis: int = -1,
+    ) -> None:
         super().__init__(
             losses.sparse_categorical_crossentropy,
             name=name,
@@ -236,16 +253,20 @@ class RootMeanSquaredError(MeanMetricWrapper):
         dtype: accepted for Keras compatibility.
     """
 
-    def __init__(self, name="root_mean_squared_error", dtype=None):
+    def __init__(
+        self, name: str | None = "root_mean_squared_error", dtype: DTypeLike = None
+    ) -> None:
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(  # type: ignore[override]  # (y_true, y_pred), as its base's
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         y_true, y_pred = same_rank(as_tensor(y_true, "y_true"), as_tensor(y_pred, "y_pred"))
         error = ops.square(ops.subtract(y_true, y_pred))
         return weighted_sum_and_count(error, sample_weight)
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         return np.sqrt(divide_no_nan(states[0], states[1]))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype}

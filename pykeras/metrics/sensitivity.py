@@ -2,10 +2,17 @@
 `num_thresholds` thresholds: SensitivityAtSpecificity,
 SpecificityAtSensitivity, PrecisionAtRecall and RecallAtPrecision."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.metrics._confusion_core import confusion_counts
 from pykeras.metrics.metric import Metric, divide_no_nan
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, TensorLike
 
 
 class _AtMetric(Metric):
@@ -13,7 +20,18 @@ class _AtMetric(Metric):
 
     _value_name = ""
 
-    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+    if TYPE_CHECKING:
+        # Each subclass's: (constrained rate, dependent rate) per threshold.
+        def _rates(self, tp: Any, fp: Any, tn: Any, fn: Any) -> Any: ...
+
+    def __init__(
+        self,
+        value: Any,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         if value < 0 or value > 1:
             raise ValueError(
@@ -36,7 +54,9 @@ class _AtMetric(Metric):
             self.thresholds = [0.0] + inner + [1.0]
             self._evenly = True
 
-    def batch_state(self, y_true, y_pred, sample_weight=None):
+    def batch_state(
+        self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
+    ) -> Any:
         return confusion_counts(
             y_true,
             y_pred,
@@ -46,14 +66,14 @@ class _AtMetric(Metric):
             evenly=self._evenly,
         )
 
-    def result_from(self, states):
+    def result_from(self, states: Any) -> Any:
         tp, fp, tn, fn = (np.asarray(s, np.float64).reshape(-1) for s in states)
         constrained, dependent = self._rates(tp, fp, tn, fn)
         # The largest dependent rate where the constraint holds (0.0 if nowhere).
         feasible = constrained >= self.value
         return float(np.max(np.where(feasible, dependent, 0.0), initial=0.0))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {
@@ -65,11 +85,11 @@ class _AtMetric(Metric):
         return config
 
 
-def _sensitivity(tp, fn):
+def _sensitivity(tp: Any, fn: Any) -> Any:
     return divide_no_nan(tp, tp + fn)
 
 
-def _specificity(tn, fp):
+def _specificity(tn: Any, fp: Any) -> Any:
     return divide_no_nan(tn, tn + fp)
 
 
@@ -86,14 +106,21 @@ class SensitivityAtSpecificity(_AtMetric):
 
     _value_name = "specificity"
 
-    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        specificity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
     @property
-    def specificity(self):
+    def specificity(self) -> float:
         return self.value
 
-    def _rates(self, tp, fp, tn, fn):
+    def _rates(self, tp: Any, fp: Any, tn: Any, fn: Any) -> Any:
         return _specificity(tn, fp), _sensitivity(tp, fn)
 
 
@@ -110,14 +137,21 @@ class SpecificityAtSensitivity(_AtMetric):
 
     _value_name = "sensitivity"
 
-    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        sensitivity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
     @property
-    def sensitivity(self):
+    def sensitivity(self) -> float:
         return self.value
 
-    def _rates(self, tp, fp, tn, fn):
+    def _rates(self, tp: Any, fp: Any, tn: Any, fn: Any) -> Any:
         return _sensitivity(tp, fn), _specificity(tn, fp)
 
 
@@ -134,14 +168,21 @@ class PrecisionAtRecall(_AtMetric):
 
     _value_name = "recall"
 
-    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        recall: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(recall, num_thresholds, class_id, name, dtype)
 
     @property
-    def recall(self):
+    def recall(self) -> float:
         return self.value
 
-    def _rates(self, tp, fp, tn, fn):
+    def _rates(self, tp: Any, fp: Any, tn: Any, fn: Any) -> Any:
         return _sensitivity(tp, fn), divide_no_nan(tp, tp + fp)
 
 
@@ -158,12 +199,19 @@ class RecallAtPrecision(_AtMetric):
 
     _value_name = "precision"
 
-    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        precision: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike = None,
+    ) -> None:
         super().__init__(precision, num_thresholds, class_id, name, dtype)
 
     @property
-    def precision(self):
+    def precision(self) -> float:
         return self.value
 
-    def _rates(self, tp, fp, tn, fn):
+    def _rates(self, tp: Any, fp: Any, tn: Any, fn: Any) -> Any:
         return divide_no_nan(tp, tp + fp), _sensitivity(tp, fn)

@@ -144,6 +144,7 @@ def _wrap_clone_function(
     def wrapped(layer: Layer) -> Layer:
         if id(layer) in cache:
             return cache[id(layer)]
+        clone: Layer
         if recursive and isinstance(layer, Sequential):
             clone = clone_model(layer, clone_function=base, recursive=True, cache=cache)
         elif recursive and isinstance(layer, Functional):
@@ -314,7 +315,7 @@ def _functional_like_constructor(cls: type) -> bool:
     if cls is Functional:
         return True
     try:
-        parameters = inspect.signature(cls.__init__).parameters
+        parameters = inspect.signature(cls.__init__).parameters  # type: ignore[misc]
     except (TypeError, ValueError):
         return False
     names = list(parameters)[1:3]

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -39,8 +40,7 @@ class Functional(Model):
             dtype=kwargs.pop("dtype", None),
             **kwargs,
         )
-        self._executors = {}
-        self.run_eagerly = False
+        self._init_parts()
         if isinstance(inputs, tuple):
             inputs = list(inputs)
         if isinstance(outputs, tuple):
@@ -250,7 +250,9 @@ def _keras_layer_order(inputs, outputs):
     this order for `model.layers`, `model.weights` and their weight files, so
     keeping it makes files and `get_weights()` lists line up with Keras's."""
     input_ids = {id(t) for t in inputs}
-    finished, ordered, first_visit = set(), [], {}
+    finished: set[int] = set()
+    ordered: list[Any] = []
+    first_visit: dict[Any, int] = {}
 
     def visit(tensor):
         layer, node_index, _ = tensor._keras_history
@@ -270,7 +272,8 @@ def _keras_layer_order(inputs, outputs):
     for t in outputs:
         visit(t)
     in_graph = {node.id for node in ordered}
-    node_depth, layer_depth = {}, {}
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[Any, int] = {}
     for node in reversed(ordered):
         depth = max(node_depth.setdefault(node.id, 0), layer_depth.get(node.layer, 0))
         layer_depth[node.layer] = depth

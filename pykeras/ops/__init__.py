@@ -5,6 +5,8 @@ Each function takes array-likes, converts them by pykeras's dtype rules
 returns a numpy array.
 """
 
+from __future__ import annotations
+
 import sys as _sys
 
 from pykeras.engine import tensor_operators as _tensor_operators

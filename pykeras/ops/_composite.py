@@ -9,6 +9,11 @@ and in traced graphs alike, and get their gradients from the primitives'.
 - `rearrange`: the eager path that keeps integer and bool arrays exact.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 
 from pykeras._convert import to_float32
@@ -18,23 +23,27 @@ from pykeras.engine.tracing import GraphTensor, find_tracer
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+
 # float32 holds every integer up to 2**24 exactly: element positions below
 # this bound survive a trip through the core.
 EXACT_POSITIONS = 2**24
 
 
-def is_symbolic(x):
+def is_symbolic(x: object) -> TypeGuard[KerasTensor | GraphTensor]:
     """Whether `x` is a symbolic `KerasTensor` or a traced `GraphTensor`."""
     return isinstance(x, (KerasTensor, GraphTensor))
 
 
-def any_symbolic(values):
+def any_symbolic(values: Iterable[Any]) -> bool:
     """Whether any of `values` is symbolic, or a variable inside a trace (ops
     on it must become graph nodes, not constants)."""
     return any(is_symbolic(v) for v in values) or find_tracer(list(values)) is not None
 
 
-def shape_of(op, x):
+def shape_of(op: str, x: Any) -> tuple[Any, ...]:
     """The static shape of `x`: ints, and None where a size is unknown."""
     shape = getattr(x, "shape", None)
     if shape is None:
@@ -47,12 +56,12 @@ def shape_of(op, x):
     return tuple(None if d is None else int(d) for d in shape)
 
 
-def dims_text(shape):
+def dims_text(shape: Any) -> str:
     """A shape as Keras prints it: `(None, 3)`."""
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def check_int(op, name, value, low=None):
+def check_int(op: str, name: str, value: Any, low: int | None = None) -> int:
     """`value` as an int (Python or NumPy integer), at least `low` if given."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise InvalidArgumentError(f"Op '{op}': {name} must be an int. Received: {name}={value!r}")
@@ -63,7 +72,7 @@ def check_int(op, name, value, low=None):
     return int(value)
 
 
-def int_list(op, name, value, low=None):
+def int_list(op: str, name: str, value: Any, low: int | None = None) -> list[int]:
     """An int or a sequence of ints as a list of ints."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -78,7 +87,7 @@ def int_list(op, name, value, low=None):
         ) from None
 
 
-def axis_of(op, axis, ndim, name="axis"):
+def axis_of(op: str, axis: Any, ndim: int, name: str = "axis") -> int:
     """`axis` in [-ndim, ndim), as a non-negative int."""
     axis = check_int(op, name, axis)
     if not -ndim <= axis < ndim:
@@ -89,7 +98,7 @@ def axis_of(op, axis, ndim, name="axis"):
     return axis % ndim
 
 
-def axes_of(op, axis, ndim, name="axis"):
+def axes_of(op: str, axis: Any, ndim: int, name: str = "axis") -> list[int]:
     """An int or a sequence of distinct ints, each in [-ndim, ndim), as a list."""
     axes = [axis_of(op, a, ndim, name) for a in int_list(op, name, axis)]
     if len(set(axes)) != len(axes):
@@ -99,18 +108,19 @@ def axes_of(op, axis, ndim, name="axis"):
     return axes
 
 
-def static_size(op, shape, axis, what="axis"):
+def static_size(op: str, shape: Any, axis: int, what: str = "axis") -> int:
     """The size of `shape[axis]`, which the op needs to know before run time."""
-    if shape[axis] is None:
+    size = shape[axis]
+    if size is None:
         raise ShapeError(
             f"Op '{op}' needs the size of {what} {axis}, which is unknown until run time "
             f"(the batch size of a symbolic tensor). Received: a tensor of shape "
             f"{dims_text(shape)}"
         )
-    return shape[axis]
+    return size
 
 
-def reshape(op, x, dims, shape=None):
+def reshape(op: str, x: Any, dims: Sequence[int | None], shape: Any = None) -> Any:
     """`x` reshaped to `dims`, where None marks the one size known at run time
     only (written -1); returns `x` itself when nothing changes."""
     dims = [None if d is None else int(d) for d in dims]
@@ -125,14 +135,14 @@ def reshape(op, x, dims, shape=None):
     return run("reshape", [x], shape=[-1 if d is None else d for d in dims])
 
 
-def flatten(op, x):
+def flatten(op: str, x: Any) -> Any:
     """`x` as a 1-D tensor (row-major)."""
     shape = shape_of(op, x)
-    size = None if None in shape else int(np.prod(shape, dtype=np.int64))
+    size = None if None in shape else int(np.prod(cast("tuple[int, ...]", shape), dtype=np.int64))
     return reshape(op, x, [size], shape)
 
 
-def transpose(x, perm):
+def transpose(x: Any, perm: Any) -> Any:
     """`x` with its axes permuted; `x` itself for the identity."""
     perm = [int(p) for p in perm]
     if perm == list(range(len(perm))):
@@ -140,7 +150,7 @@ def transpose(x, perm):
     return run("transpose", [x], axes=perm)
 
 
-def concat(op, tensors, axis):
+def concat(op: str, tensors: Sequence[Any], axis: int) -> Any:
     """`tensors` joined along `axis` (already non-negative), after checking
     ranks and the other sizes so that a mismatch names `op`."""
     shapes = [shape_of(op, t) for t in tensors]
@@ -159,13 +169,13 @@ def concat(op, tensors, axis):
     return run("concat", list(tensors), axis=int(axis))
 
 
-def zeros(dims):
+def zeros(dims: Any) -> np.ndarray:
     """A float32 zero constant; adding it broadcasts without changing values
     (inf and NaN included), and its gradient sums the copies."""
     return np.zeros(dims, np.float32)
 
 
-def result_dtype(arrays):
+def result_dtype(arrays: Sequence[np.ndarray]) -> np.dtype:
     """The dtype of an eager result built from `arrays`' elements: their
     promoted dtype (NumPy's rules on these arrays), except float64, which
     the core computes as float32 and so returns as float32 (as Keras on JAX
@@ -176,7 +186,7 @@ def result_dtype(arrays):
     return np.dtype(np.float32) if dtype == np.float64 else dtype
 
 
-def rearrange(fn, tensors, *args):
+def rearrange(fn: Callable[..., Any], tensors: Sequence[Any], *args: Any) -> Any:
     """`fn(*tensors, *args)`, where `fn` moves, copies or zeroes elements.
 
     Symbolic tensors (or variables in a trace) go straight through. Eagerly,
@@ -208,7 +218,7 @@ def rearrange(fn, tensors, *args):
     return _map(lambda r: np.asarray(values[np.asarray(r).astype(np.int64)]), fn(*positions, *args))
 
 
-def _map(f, out):
+def _map(f: Callable[..., Any], out: Any) -> Any:
     if isinstance(out, (list, tuple)):
         return [f(o) for o in out]
     return f(out)

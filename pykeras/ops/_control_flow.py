@@ -8,6 +8,11 @@ each step's ops become nodes (or op layers), so the result is differentiable
 through the primitives' backward rules and saves like any other model.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from pykeras import tree
@@ -38,29 +43,29 @@ class NotScalarError(ShapeError, TypeError):
     `ValueError`) and, as JAX raises it, a `TypeError`."""
 
 
-def check_callable(op, name, fn):
+def check_callable(op: str, name: str, fn: Callable[..., Any]) -> Any:
     """`fn`, which must be callable."""
     if not callable(fn):
         raise NotCallableError(f"Op '{op}': {name} must be callable. Received: {name}={fn!r}")
     return fn
 
 
-def _tracing():
+def _tracing() -> Any:
     return bool(_ACTIVE)
 
 
-def is_symbolic_leaf(x):
+def is_symbolic_leaf(x: Any) -> Any:
     """Whether ops on `x` build a graph rather than compute: a symbolic or
     traced tensor, or a `Variable` while a model is being traced."""
     return C.is_symbolic(x) or (isinstance(x, Variable) and _tracing())
 
 
-def any_symbolic(*structures):
+def any_symbolic(*structures: Any) -> Any:
     """Whether any leaf of `structures` is symbolic (see `is_symbolic_leaf`)."""
     return any(is_symbolic_leaf(v) for s in structures for v in tree.flatten(s))
 
 
-def as_value(x):
+def as_value(x: Any) -> Any:
     """One leaf as a loop or branch value, as Keras (on JAX) sees it: Python
     numbers become 0-d arrays (int32, float32 or bool, JAX's types for them),
     variables outside a trace their current value; tensors, arrays and
@@ -84,12 +89,12 @@ def as_value(x):
     return x
 
 
-def as_values(structure):
+def as_values(structure: Any) -> Any:
     """`as_value` on every leaf of `structure`."""
     return tree.map_structure(as_value, structure)
 
 
-def leaf_shape(x):
+def leaf_shape(x: Any) -> Any:
     """The static shape of a leaf (None entries unknown), or None when it
     is not known at all (a traced tensor of unknown shape)."""
     if x is None:
@@ -102,13 +107,13 @@ def leaf_shape(x):
     return tuple(None if d is None else int(d) for d in shape)
 
 
-def _shapes_differ(a, b):
+def _shapes_differ(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return False
     return len(a) != len(b) or any(x is not None and y is not None and x != y for x, y in zip(a, b))
 
 
-def check_same(op, what, expected, got):
+def check_same(op: str, what: str, expected: Any, got: Any) -> None:
     """Raises unless `got` has the structure and static shapes of
     `expected` (lists and tuples match each other; unknown sizes match any)."""
     try:
@@ -133,8 +138,8 @@ def check_same(op, what, expected, got):
             )
 
 
-def _describe(structure):
-    def leaf(x):
+def _describe(structure: Any) -> Any:
+    def leaf(x: Any) -> Any:
         if x is None:
             return None
         shape = leaf_shape(x)
@@ -146,7 +151,7 @@ def _describe(structure):
         return type(structure).__name__
 
 
-def static_int(op, name, value, low=None):
+def static_int(op: str, name: str, value: Any, low: int | None = None) -> Any:
     """An int known now: a Python or NumPy integer or a 0-d integer array."""
     if is_symbolic_leaf(value):
         raise InvalidArgumentError(
@@ -159,7 +164,7 @@ def static_int(op, name, value, low=None):
     return C.check_int(op, name, value, low)
 
 
-def scalar_truth(op, name, value):
+def scalar_truth(op: str, name: str, value: Any) -> Any:
     """A predicate's truth value known now, as a Python bool (a scalar only)."""
     if isinstance(value, Variable):
         value = value.numpy()
@@ -172,7 +177,7 @@ def scalar_truth(op, name, value):
     return bool(array)
 
 
-def scalar_tensor(op, name, value):
+def scalar_tensor(op: str, name: str, value: Any) -> Any:
     """A symbolic predicate or index, which must be a scalar (rank 0), as in JAX."""
     shape = leaf_shape(value)
     # One element in any rank is accepted: a traced graph makes a 0-d constant
@@ -185,12 +190,12 @@ def scalar_tensor(op, name, value):
     return value if shape == () else run("reshape", [value], shape=[])
 
 
-def select(op, mask, when_true, when_false):
+def select(op: str, mask: Any, when_true: Any, when_false: Any) -> Any:
     """Leaf by leaf, `when_true` where the scalar `mask` is non-zero, else
     `when_false` (the `where` primitive: the gradient flows into the selected
     values only)."""
 
-    def pick(a, b):
+    def pick(a: Any, b: Any) -> Any:
         if a is None:
             return None
         return run("where", [mask, a, b])
@@ -199,7 +204,7 @@ def select(op, mask, when_true, when_false):
     return tree.map_structure(pick, when_true, when_false)
 
 
-def leading_size(op, structure, name):
+def leading_size(op: str, structure: Any, name: str) -> Any:
     """The common size of axis 0 of the leaves of `structure`, known now."""
     leaves = tree.flatten(structure)
     if not leaves:
@@ -230,17 +235,17 @@ def leading_size(op, structure, name):
     return sizes[0]
 
 
-def _graph_tensor(x):
+def _graph_tensor(x: Any) -> Any:
     """A variable inside a trace as a graph tensor (indexing it then adds nodes)."""
     if isinstance(x, Variable):
         return _ACTIVE[-1].variable_tensor(x)
     return x
 
 
-def item(structure, i):
+def item(structure: Any, i: int) -> Any:
     """Element `i` along axis 0 of every leaf of `structure`."""
 
-    def one(x):
+    def one(x: Any) -> Any:
         if is_symbolic_leaf(x):
             return _graph_tensor(x)[i]
         return np.asarray(x)[i]
@@ -248,19 +253,19 @@ def item(structure, i):
     return tree.map_structure(one, structure)
 
 
-def item_at(x, index):
+def item_at(x: Any, index: Any) -> Any:
     """`x[index]` for a tuple of ints, on one leaf."""
     if is_symbolic_leaf(x):
         return _graph_tensor(x)[index]
     return np.asarray(x)[index]
 
 
-def zeros_item(structure):
+def zeros_item(structure: Any) -> Any:
     """Zeros shaped like one element of every leaf of `structure`, for a
     loop of zero steps whose body must still be called once for its output's
     shapes (as JAX traces it)."""
 
-    def one(x):
+    def one(x: Any) -> Any:
         shape = leaf_shape(x)
         if shape is None or None in shape:
             raise ShapeError("a loop of zero steps needs its inputs' shapes known now")
@@ -270,7 +275,7 @@ def zeros_item(structure):
     return tree.map_structure(one, structure)
 
 
-def stack(op, steps, template=None):
+def stack(op: str, steps: Any, template: Any = None) -> Any:
     """The per-step outputs `steps` (structures alike) stacked along a new
     axis 0, leaf by leaf; `template` gives the shapes of an empty stack."""
     if not steps:
@@ -278,7 +283,7 @@ def stack(op, steps, template=None):
     for s in steps[1:]:
         check_same(op, "the outputs of every step", steps[0], s)
 
-    def join(*leaves):
+    def join(*leaves: Any) -> Any:
         if leaves[0] is None:
             return None
         if any(is_symbolic_leaf(v) for v in leaves):
@@ -291,7 +296,7 @@ def stack(op, steps, template=None):
         return tree.map_structure(join, *[tree.lists_to_tuples(s) for s in steps])
 
 
-def _empty(op, y):
+def _empty(op: str, y: Any) -> Any:
     if y is None:
         return None
     shape = leaf_shape(y)
@@ -304,7 +309,7 @@ def _empty(op, y):
     return np.zeros((0,) + shape, dtype)
 
 
-def take_range(x, axis, start, stop):
+def take_range(x: Any, axis: Any, start: Any, stop: Any) -> Any:
     """`x[start:stop]` along `axis` (already non-negative)."""
     if is_symbolic_leaf(x):
         x = _graph_tensor(x)
@@ -316,7 +321,7 @@ def take_range(x, axis, start, stop):
     return x[(slice(None),) * axis + (slice(start, stop),)]
 
 
-def join(op, parts, axis):
+def join(op: str, parts: Any, axis: Any) -> Any:
     """`parts` joined along `axis` (already non-negative)."""
     if any(is_symbolic_leaf(p) for p in parts):
         return C.concat(op, [_graph_tensor(p) for p in parts], axis)

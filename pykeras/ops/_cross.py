@@ -23,7 +23,7 @@ from pykeras.ops import _gather as G
 from pykeras.ops._dispatch import run
 
 
-def _component(op, x, i):
+def _component(op: str, x: Any, i: int) -> Any:
     """`x[..., i]` (the last axis removed)."""
     shape = C.shape_of(op, x)
     rank = len(shape)
@@ -85,7 +85,7 @@ def cross(
     ac = [_component(op, a, i) for i in range(na)] + [None] * (3 - na)
     bc = [_component(op, b, i) for i in range(nb)] + [None] * (3 - nb)
 
-    def term(i, j):
+    def term(i: int, j: int) -> Any:
         """a_i * b_j - a_j * b_i, with missing (zero) components left out."""
         left = None if ac[i] is None or bc[j] is None else run("mul", [ac[i], bc[j]])
         right = None if ac[j] is None or bc[i] is None else run("mul", [ac[j], bc[i]])
@@ -107,7 +107,7 @@ def cross(
     return E.finish(C.transpose(y, perm), [x1, x2])
 
 
-def _to_last(x, axis, shape):
+def _to_last(x: Any, axis: Any, shape: Any) -> Any:
     return C.transpose(x, [i for i in range(len(shape)) if i != axis] + [axis])
 
 

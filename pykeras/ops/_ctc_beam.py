@@ -11,6 +11,8 @@ no gradient.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 PAD = -1
@@ -21,7 +23,7 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
 
 
-def _unique_rows(paths: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _unique_rows(paths: np.ndarray, size: Any) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct rows padded with PAD rows to `size`, and the inverse
     (as `jnp.unique(..., axis=0, size=size, fill_value=PAD)`)."""
     rows, inverse = np.unique(paths, axis=0, return_inverse=True)
@@ -29,7 +31,7 @@ def _unique_rows(paths: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([rows, fill]), inverse.reshape(-1)
 
 
-def _merge(inverse: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
+def _merge(inverse: np.ndarray, scores: np.ndarray, size: Any) -> np.ndarray:
     """Log-sum-exp of the scores of identical paths (slot per distinct row);
     slots past `size` are dropped, as JAX's scatter does."""
     top = scores.max()
@@ -41,7 +43,9 @@ def _merge(inverse: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
         return (np.log(out) + top).astype(np.float32)
 
 
-def _decode_one(logp, length, width, top_paths, mask, classes):
+def _decode_one(
+    logp: np.ndarray, length: int, width: int, top_paths: int, mask: Any, classes: int
+) -> Any:
     steps = logp.shape[0]
     beams = 2 * width
     size = 2 * classes * width
@@ -85,7 +89,9 @@ def _decode_one(logp, length, width, top_paths, mask, classes):
     return paths[top], scores[top]
 
 
-def beam_search(inputs, sequence_lengths, width, top_paths, mask, classes):
+def beam_search(
+    inputs: Any, sequence_lengths: Any, width: int, top_paths: int, mask: Any, classes: int
+) -> Any:
     """(top_paths, batch, steps) int32 label paths (-1 padded) and their
     (batch, top_paths) float32 log-probabilities."""
     logits = np.asarray(inputs, np.float32)

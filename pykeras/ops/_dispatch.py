@@ -6,6 +6,11 @@
   so `x + y` or `ops.concatenate([a, b])` work inside Functional models.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import _core
@@ -17,20 +22,34 @@ from pykeras.engine.tracing import find_tracer
 from pykeras.errors import DTypeError
 from pykeras.ops._dtype_rules import result_dtype
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Shape, Tensor, TensorLike
+
+    # `record(name, inputs, index_inputs, attrs)`: the op layer's output.
+    OpLayerRecorder = Callable[[str, Sequence[Any], Sequence[int], dict[str, Any]], KerasTensor]
+
 # Records an op on symbolic tensors as an op layer of the Functional model
 # being defined: `pykeras.layers.op_layer` (layers sit above ops) sets it
 # when imported.
-_RECORD_OP_LAYER = None
+_RECORD_OP_LAYER: OpLayerRecorder | None = None
 
 
-def set_op_layer_recorder(record):
+def set_op_layer_recorder(record: OpLayerRecorder) -> None:
     """Called once by `pykeras.layers.op_layer` with `record(name, inputs,
     index_inputs, attrs)`, which returns the op layer's output."""
     global _RECORD_OP_LAYER
     _RECORD_OP_LAYER = record
 
 
-def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, keras_dtype=None, **attrs):
+def run(
+    name: str,
+    inputs: Sequence[TensorLike],
+    index_inputs: Sequence[int] = (),
+    training_mode: bool = False,
+    step_seed: int = 0,
+    keras_dtype: str | None = None,
+    **attrs: Any,
+) -> Tensor:
     """Runs op `name` on `inputs`.
 
     Args:
@@ -51,6 +70,7 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, keras_d
         if symbolic_scope.active():
             shape, dtype = output_spec(name, inputs, index_inputs, attrs, keras_dtype)
             return KerasTensor(shape, dtype)
+        assert _RECORD_OP_LAYER is not None, "pykeras.layers sets the op-layer recorder"
         out = _RECORD_OP_LAYER(name, inputs, index_inputs, attrs)
         if keras_dtype is not None:
             out.dtype = keras_dtype
@@ -72,12 +92,12 @@ def run(name, inputs, index_inputs=(), training_mode=False, step_seed=0, keras_d
     return _core.op(name, arrays, attrs, training_mode, step_seed)
 
 
-def core_dtype(dtype):
+def core_dtype(dtype: object) -> str:
     """The core's element type for a dtype name: int64 for integers, else float32."""
     return "int64" if "int" in str(dtype) else "float32"
 
 
-def input_spec(x, is_index):
+def input_spec(x: Any, is_index: bool) -> tuple[Shape, str]:
     """`(shape, dtype)` of one op input as the core sees it: symbolic tensors
     by their spec, variables and constants by their value."""
     if isinstance(x, KerasTensor):
@@ -90,7 +110,13 @@ def input_spec(x, is_index):
     return tuple(np.shape(x)), "int64" if is_index else "float32"
 
 
-def output_spec(name, inputs, index_inputs, attrs, dtype=None):
+def output_spec(
+    name: str,
+    inputs: Sequence[Any],
+    index_inputs: Sequence[int],
+    attrs: dict[str, Any],
+    dtype: str | None = None,
+) -> tuple[Shape, str]:
     """`(shape, dtype)` of op `name` on `inputs`, by the op's rule in the
     core (nothing runs); a bad shape or attribute raises, naming the op.
 
@@ -111,7 +137,7 @@ def output_spec(name, inputs, index_inputs, attrs, dtype=None):
     return tuple(shape), dtype or result_dtype(name, inputs, index_inputs, core)
 
 
-def integer_positions(inputs, positions):
+def integer_positions(inputs: Sequence[TensorLike], positions: Sequence[int]) -> tuple[int, ...]:
     """Those of `positions` whose input is an integer array: labels and ids
     stay int64 instead of being converted to float32."""
     found = []

@@ -31,11 +31,19 @@ JAX gives. int64 stays int64 (NumPy's and Keras's TensorFlow and torch
 backends' answer; JAX without x64 narrows it to int32).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.backend.dtypes import result_type, standardize_dtype
 from pykeras.backend.variable import Variable
 from pykeras.engine import tracing
+
+if TYPE_CHECKING:
+    from collections.abc import Container, Sequence
+
 
 # Two or more inputs: `result_type` of them; one: its dtype.
 PROMOTE = {
@@ -127,7 +135,7 @@ SUM = {"sum"}
 _NARROW = {"float64": "float32", "complex128": "complex64"}
 
 
-def dtype_of(x):
+def dtype_of(x: Any) -> Any:
     """The logical dtype of one op input, or a Python type for a weak number."""
     if isinstance(x, bool):
         return "bool"
@@ -144,14 +152,16 @@ def dtype_of(x):
     return name
 
 
-def _standard(dtype):
+def _standard(dtype: Any) -> str:
     try:
         return standardize_dtype(dtype)
     except ValueError:
         return "float32"
 
 
-def result_dtype(name, inputs, index_inputs=(), core_dtype="float32"):
+def result_dtype(
+    name: str, inputs: Sequence[Any], index_inputs: Container[int] = (), core_dtype: str = "float32"
+) -> str:
     """The logical dtype of op `name`'s result on `inputs` (as a symbolic
     Keras op reports it: a single input's 64-bit type is kept)."""
     data = [dtype_of(x) for i, x in enumerate(inputs) if i not in index_inputs]
@@ -187,13 +197,13 @@ def result_dtype(name, inputs, index_inputs=(), core_dtype="float32"):
         return "float32" if core_dtype == "float32" else "int32"
 
 
-def eager_dtype(logical):
+def eager_dtype(logical: str) -> str:
     """The dtype of an eager result: float64 narrows to float32 (the
     precision it was computed in); integer types are kept."""
     return _NARROW.get(logical, logical)
 
 
-def is_float(dtype):
+def is_float(dtype: Any) -> bool:
     """Whether a logical dtype name is a float type."""
     return "float" in str(dtype)
 

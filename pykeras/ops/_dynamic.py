@@ -8,6 +8,10 @@ sizes: they lower to the core's `broadcast_dynamic`, `reshape_dynamic` and
 `arange_dynamic`, whose sizes are read when each step runs.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras.engine.keras_tensor import KerasTensor
@@ -17,19 +21,19 @@ from pykeras.ops._composite import shape_of
 from pykeras.ops._dispatch import run
 
 
-def is_size_tensor(d):
+def is_size_tensor(d: object) -> bool:
     """Whether `d` is a symbolic or traced scalar (a size known at run time)."""
     return isinstance(d, (KerasTensor, GraphTensor)) and tuple(d.shape or ()) == ()
 
 
-def has_size_tensor(shape):
+def has_size_tensor(shape: object) -> bool:
     """Whether a shape (a sequence) holds a size tensor."""
     if isinstance(shape, (list, tuple)):
         return any(is_size_tensor(d) for d in shape)
     return False
 
 
-def dim(x, axis):
+def dim(x: Any, axis: Any) -> Any:
     """The size of `x` along `axis` as a scalar int32 tensor (int64 in the
     core); a traced tensor's is made once per axis."""
     cache = getattr(x, "_dims", None)
@@ -40,13 +44,13 @@ def dim(x, axis):
         except AttributeError:
             pass
     if axis not in cache:
-        size = run("dim", [x], axis=int(axis))
+        size: Any = run("dim", [x], axis=int(axis))
         size._dim_of = (x, int(axis))
         cache[axis] = size
     return cache[axis]
 
 
-def split(op, shape, infer=False):
+def split(op: str, shape: Any, infer: bool = False) -> Any:
     """`shape` as `(sizes, sized, tensors)`: static sizes (0 where a tensor
     gives it), the axes a tensor sizes, and those tensors in order."""
     if isinstance(shape, (int, np.integer)) or is_size_tensor(shape):
@@ -72,13 +76,13 @@ def split(op, shape, infer=False):
     return sizes, sized, tensors
 
 
-def broadcast(op, value, shape, dtype=None):
+def broadcast(op: str, value: Any, shape: Any, dtype: Any = None) -> Any:
     """`value` broadcast to `shape`, whose sizes may be scalar tensors."""
     sizes, sized, tensors = split(op, shape)
     return run("broadcast_dynamic", [value, *tensors], shape=sizes, sized=sized, keras_dtype=dtype)
 
 
-def reshape(x, shape):
+def reshape(x: Any, shape: Any) -> Any:
     """`x` reshaped to `shape`, whose sizes may be scalar tensors; one other
     size may be -1. Where the one size `x` does not know is sized by a plain
     `ops.shape` tensor, the -1 is taken as `x`'s known part, so
@@ -100,7 +104,7 @@ def reshape(x, shape):
     return run("reshape_dynamic", [x, *tensors], shape=sizes, sized=sized)
 
 
-def arange(start, stop, step, dtype):
+def arange(start: float, stop: Any, step: float, dtype: str | None) -> Any:
     """`arange` whose `stop` is a scalar tensor (`ops.arange(batch)`)."""
     for name, value in (("start", start), ("step", step)):
         if is_size_tensor(value) or not isinstance(value, (int, float, np.number)):
@@ -113,12 +117,12 @@ def arange(start, stop, step, dtype):
     return run("arange_dynamic", [stop], start=float(start), step=float(step), keras_dtype=dtype)
 
 
-def _size(d):
+def _size(d: Any) -> Any:
     """A size as a number or a float32 scalar tensor (for products)."""
     return run("cast", [d], dtype="float32") if is_size_tensor(d) else d
 
 
-def tile(x, repeats):
+def tile(x: Any, repeats: Any) -> Any:
     """`tile` whose repeats hold scalar tensors: each tiled axis of size s
     becomes (1, s), is broadcast to (r, s) and merged to r * s."""
     reps = list(repeats)
@@ -148,7 +152,7 @@ def tile(x, repeats):
     return reshape(x, out)
 
 
-def unknown_sizes(op, shape):
+def unknown_sizes(op: str, shape: Any) -> None:
     """Refuses None in a shape given to an op that makes a tensor."""
     if isinstance(shape, (list, tuple)) and any(d is None for d in shape):
         raise ShapeError(

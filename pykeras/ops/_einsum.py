@@ -21,6 +21,8 @@ tensor) stays symbolic: reshapes write it as -1.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from pykeras.backend.variable import Variable
@@ -34,7 +36,7 @@ from pykeras.ops._dispatch import run
 _ELLIPSIS_BASE = 0x2460
 
 
-def parse(op, subscripts, shapes):
+def parse(op: str, subscripts: str, shapes: Any) -> Any:
     """(one label list per operand, output label list) for `subscripts`."""
     if not isinstance(subscripts, str):
         raise InvalidArgumentError(
@@ -93,7 +95,7 @@ def parse(op, subscripts, shapes):
     return labels, out
 
 
-def _split_ellipsis(op, term, subscripts):
+def _split_ellipsis(op: str, term: Any, subscripts: str) -> Any:
     head, dots, tail = term.partition("...")
     for part in (head, tail):
         if not all(c.isascii() and c.isalpha() for c in part):
@@ -104,9 +106,9 @@ def _split_ellipsis(op, term, subscripts):
     return head, bool(dots), tail
 
 
-def label_sizes(op, labels, shapes, what):
+def label_sizes(op: str, labels: Any, shapes: Any, what: str) -> Any:
     """{label: size}: sizes of 1 broadcast, None (unknown) matches anything."""
-    sizes = {}
+    sizes: dict[str, int | None] = {}
     for term, shape in zip(labels, shapes):
         for lab, d in zip(term, shape):
             have = sizes.get(lab, 1)
@@ -124,14 +126,14 @@ def label_sizes(op, labels, shapes, what):
     return sizes
 
 
-def contract(op, subscripts, operands):
+def contract(op: str, subscripts: str, operands: Any) -> Any:
     """The einsum of `operands` (arrays or symbolic tensors), in float32."""
     shapes = [C.shape_of(op, x) for x in operands]
     labels, out = parse(op, subscripts, shapes)
     return lower(op, operands, labels, out, f"subscripts={subscripts!r}")
 
 
-def lower(op, operands, labels, out, what):
+def lower(op: str, operands: Any, labels: Any, out: Any, what: str) -> Any:
     """The einsum of `operands` whose axes carry `labels` (one list of
     one-character strings per operand) into the axes `out`; `what` describes
     the call in errors."""
@@ -152,7 +154,7 @@ def lower(op, operands, labels, out, what):
     return C.transpose(x, [lab.index(o) for o in out])
 
 
-def _diagonals(op, x, lab):
+def _diagonals(op: str, x: Any, lab: Any) -> Any:
     """`x` with every repeated label reduced to its diagonal (the label then
     once, as the last axis)."""
     while len(set(lab)) < len(lab):
@@ -164,7 +166,7 @@ def _diagonals(op, x, lab):
     return x, lab
 
 
-def diagonal_last(op, x, axis1, axis2, offset=0):
+def diagonal_last(op: str, x: Any, axis1: int, axis2: int, offset: int = 0) -> Any:
     """The `offset` diagonal of axes `axis1` and `axis2` (non-negative,
     distinct, sizes known), which are removed: the diagonal becomes the last
     axis. The two axes are flattened into one and the diagonal's positions
@@ -186,24 +188,24 @@ def diagonal_last(op, x, axis1, axis2, offset=0):
     return G.gather(op, flat, ids.astype(np.int64), len(dims))
 
 
-def _sum_unneeded(op, x, lab, needed):
+def _sum_unneeded(op: str, x: Any, lab: Any, needed: Any) -> Any:
     axes = [i for i, label in enumerate(lab) if label not in needed]
     if not axes:
         return x, lab
     return run("sum", [x], axis=axes), [label for label in lab if label in needed]
 
 
-def _product(dims):
+def _product(dims: Any) -> Any:
     if None in dims:
         return None
     return int(np.prod(dims, dtype=np.int64))
 
 
-def _pair(op, a, la, b, lb, keep, out):
+def _pair(op: str, a: Any, la: Any, b: Any, lb: Any, keep: Any, out: Any) -> Any:
     """The contraction of two operands: (result, its labels)."""
     rank = {label: i for i, label in enumerate(out)}
 
-    def order(labels):
+    def order(labels: Any) -> Any:
         # Output order first, so the final transpose is often the identity.
         return sorted(labels, key=lambda label: rank.get(label, len(out)))
 
@@ -248,7 +250,7 @@ def _pair(op, a, la, b, lb, keep, out):
     return y, batch + free_a + free_b
 
 
-def _broadcast(p, q):
+def _broadcast(p: float, q: Any) -> Any:
     if p == 1:
         return q
     if q == 1:
@@ -256,7 +258,7 @@ def _broadcast(p, q):
     return p if q is None else q
 
 
-def eager_dtype(values):
+def eager_dtype(values: Any) -> Any:
     """The dtype Keras gives a product of `values`: float32 when any is a
     float (or a variable), else the integer arrays' promoted type (Python
     ints are weak: int32 alone), else bool."""
@@ -281,7 +283,7 @@ def eager_dtype(values):
     return np.dtype(np.int32) if "i" in weak else np.dtype(np.bool_)
 
 
-def finish(out, inputs, kind="promote"):
+def finish(out: Any, inputs: Any, kind: str = "promote") -> Any:
     """The eager result in Keras's dtype (symbolic results go through)."""
     if C.any_symbolic([out]) or C.any_symbolic(list(inputs)):
         return out

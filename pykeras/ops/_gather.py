@@ -11,6 +11,10 @@ core's primitives.
   vary per sample of an unknown batch) it selects with `one_hot` and `where`.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras._convert import to_index
@@ -19,7 +23,7 @@ from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 
 
-def take(x, indices, axis):
+def take(x: Any, indices: Any, axis: Any) -> Any:
     """`arrays.take` on one tensor (eager int arrays arrive as positions)."""
     if axis is None:
         x, axis = C.flatten("take", x), 0
@@ -35,7 +39,7 @@ def take(x, indices, axis):
     return gather("take", x, indices, axis)
 
 
-def checked_indices(op, indices, n, axis):
+def checked_indices(op: str, indices: Any, n: int, axis: Any) -> Any:
     """Constant indices as int64, negative ones counted from the end."""
     ids = to_index(indices, f"{op} indices")
     if not ids.size:
@@ -56,7 +60,7 @@ def checked_indices(op, indices, n, axis):
     return np.where(ids < 0, ids + n, ids)
 
 
-def gather(op, x, ids, axis):
+def gather(op: str, x: Any, ids: Any, axis: Any) -> Any:
     """x's slices along `axis` at `ids` (valid, non-negative), in the place of
     that axis: the axis moved to the front, the rest flattened into rows of a
     table, rows picked by the embedding primitive (which scatter-adds back)."""
@@ -79,7 +83,7 @@ def gather(op, x, ids, axis):
     return C.transpose(rows, perm)
 
 
-def take_along_axis(x, indices, axis):
+def take_along_axis(x: Any, indices: Any, axis: Any) -> Any:
     """`arrays.take_along_axis` on one tensor, by the path its indices allow."""
     op = "take_along_axis"
     if axis is None:
@@ -108,7 +112,7 @@ def take_along_axis(x, indices, axis):
     return select_along(x, indices, axis, shape, n)
 
 
-def broadcast_dim(op, a, b, shape, ids_shape):
+def broadcast_dim(op: str, a: Any, b: Any, shape: Any, ids_shape: Any) -> Any:
     """The result's size along a non-gathered axis: x's size `a` and the
     indices' size `b` broadcast (None where only run time will tell)."""
     if a == b or b == 1:
@@ -124,7 +128,7 @@ def broadcast_dim(op, a, b, shape, ids_shape):
     )
 
 
-def gather_along(x, indices, axis, shape, out, unknown):
+def gather_along(x: Any, indices: Any, axis: Any, shape: Any, out: Any, unknown: Any) -> Any:
     """take_along_axis for constant indices: flat positions computed in
     NumPy, picked by one embedding from x's elements (its one unknown axis,
     along which the indices do not vary, moved last and kept as columns)."""
@@ -162,7 +166,7 @@ def gather_along(x, indices, axis, shape, out, unknown):
     )
 
 
-def select_along(x, indices, axis, shape, n):
+def select_along(x: Any, indices: Any, axis: Any, shape: Any, n: int) -> Any:
     """take_along_axis for symbolic indices (or constant ones that vary along
     x's unknown axis): one_hot(indices) selects x's values along the axis
     (moved last) with `where`, and a sum keeps them. It costs the axis's size

@@ -17,7 +17,7 @@ from pykeras.ops._dispatch import run
 GRAY_WEIGHTS = np.array([[0.2989, 0.5870, 0.1140]])
 
 
-def _channels(op: str, images: Any, data_format: Any, allowed=(3,)):
+def _channels(op: str, images: Any, data_format: Any, allowed: Any = (3,)) -> Any:
     shape = I.image_shape(op, images)
     fmt = I.data_format(op, data_format)
     _, _, ca = I.hw_axes(shape, fmt)

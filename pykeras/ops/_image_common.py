@@ -12,7 +12,7 @@ transpose when the axis is one of the last two.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -21,6 +21,11 @@ from pykeras.backend.variable import Variable
 from pykeras.errors import DTypeError, InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from pykeras.engine.typing import Shape
 
 
 def data_format(op: str, value: Any) -> str:
@@ -47,7 +52,7 @@ def default_data_format() -> str:
     return "channels_last"
 
 
-def image_shape(op: str, x: Any, ranks=(3, 4), name: str = "images") -> tuple:
+def image_shape(op: str, x: Any, ranks: Collection[int] = (3, 4), name: str = "images") -> Shape:
     """The static shape of `x`, whose rank must be one of `ranks`."""
     shape = C.shape_of(op, x)
     if len(shape) not in ranks:
@@ -109,7 +114,7 @@ def constant(op: str, name: str, value: Any) -> np.ndarray:
         ) from None
 
 
-def choice(op: str, name: str, value: Any, options) -> Any:
+def choice(op: str, name: str, value: Any, options: Collection[Any]) -> Any:
     if value not in options:
         raise InvalidArgumentError(
             f"Op '{op}': {name} must be one of {sorted(options)}. Received: {name}={value!r}"
@@ -120,7 +125,7 @@ def choice(op: str, name: str, value: Any, options) -> Any:
 # ---------------------------------------------------------------- eager dtypes
 
 
-def eager_input(op: str, x: Any):
+def eager_input(op: str, x: Any) -> Any:
     """`(x, dtype)`: an eager array as NumPy with its dtype, or `(x, None)`
     for symbolic tensors (whose results stay the core's float32)."""
     if C.any_symbolic([x]):
@@ -133,7 +138,7 @@ def eager_input(op: str, x: Any):
     return x, x.dtype
 
 
-def require_float(op: str, dtype, name: str = "images") -> None:
+def require_float(op: str, dtype: np.dtype | None, name: str = "images") -> None:
     """Keras's colour-space conversions take float images only."""
     if dtype is not None and dtype.kind != "f":
         raise DTypeError(
@@ -148,7 +153,7 @@ def as_float(x: Any) -> Any:
     return x
 
 
-def finish(result: Any, dtype, rule: str = "float") -> Any:
+def finish(result: Any, dtype: np.dtype | None, rule: str = "float") -> Any:
     """An eager result in Keras's dtype for an input of `dtype`.
 
     - "float": float inputs give float32 (the core's type), integer ones too.
@@ -198,7 +203,7 @@ def along(op: str, x: Any, axis: int, matrix: np.ndarray) -> Any:
         perm = [a for a in range(rank) if a != axis] + [axis]
         y = run("matmul", [C.transpose(x, perm), np.ascontiguousarray(matrix.T)])
         return C.transpose(y, list(np.argsort(perm)))
-    width = int(np.prod(rest, dtype=np.int64))
+    width = int(np.prod(cast("tuple[int, ...]", rest), dtype=np.int64))
     y = C.reshape(op, x, [*shape[:axis], shape[axis], width], shape)
     y = run("matmul", [matrix, y])
     return C.reshape(op, y, [*shape[:axis], matrix.shape[0], *rest])
@@ -213,7 +218,7 @@ def stack_last(op: str, tensors: list) -> Any:
     return C.concat(op, parts, len(C.shape_of(op, parts[0])) - 1)
 
 
-def take_channel(op: str, x: Any, axis: int, index: int) -> Any:
+def take_channel(op: str, x: Any, axis: int, index: Any) -> Any:
     """Channel `index` of `x` along `axis`, the axis removed."""
     shape = C.shape_of(op, x)
     starts = [index if a == axis else 0 for a in range(len(shape))]

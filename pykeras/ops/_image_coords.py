@@ -34,14 +34,14 @@ def _mod(x: Any, n: float) -> Any:
     return run("sub", [x, run("mul", [_floor(run("div", [x, _f(n)])), _f(n)])])
 
 
-def _mirror(index: Any, size: int) -> Any:
+def _mirror(index: Any, size: Any) -> Any:
     s = size - 1
     if s == 0:
         return run("mul", [index, _f(0.0)])
     return run("abs", [run("sub", [_mod(run("add", [index, _f(s)]), 2 * s), _f(s)])])
 
 
-def _fix(index: Any, size: int, mode: str) -> Any:
+def _fix(index: Any, size: Any, mode: str) -> Any:
     if mode == "nearest":
         return run("clip", [index], min=0.0, max=float(size - 1))
     if mode == "wrap":
@@ -54,7 +54,7 @@ def _fix(index: Any, size: int, mode: str) -> Any:
     return index
 
 
-def _nodes(c: Any, order: int):
+def _nodes(c: Any, order: int) -> Any:
     """[(index, weight or None)] of one axis."""
     if order == 0:
         magnitude = _floor(run("add", [run("abs", [c]), _f(0.5)]))
@@ -90,14 +90,16 @@ def _coordinate_planes(op: str, coordinates: Any, rank: int) -> list:
     return planes
 
 
-def symbolic_map(op: str, x: Any, coordinates: Any, sizes: list, order: int, mode: str, cval):
+def symbolic_map(
+    op: str, x: Any, coordinates: Any, sizes: list, order: int, mode: str, cval: Any
+) -> Any:
     """`map_coordinates(x, coordinates)` for symbolic coordinates."""
     planes = _coordinate_planes(op, coordinates, len(sizes))
     per_axis = []
     for c, size in zip(planes, sizes):
         nodes = []
         for index, weight in _nodes(c, order):
-            valid = None
+            valid: Any = None
             if mode == "constant":
                 inside = run("greater_equal", [index, _f(0.0)])
                 valid = run("mul", [inside, run("less", [index, _f(size)])])
@@ -107,7 +109,8 @@ def symbolic_map(op: str, x: Any, coordinates: Any, sizes: list, order: int, mod
     table = C.reshape(op, x, [int(np.prod(sizes)), 1])
     total = None
     for combo in np.ndindex(*[len(n) for n in per_axis]):
-        flat, weight, valid = None, None, None
+        flat: Any = None
+        weight, valid = None, None
         for axis, k in enumerate(combo):
             index, ok, w = per_axis[axis][k]
             flat = (

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,9 @@ def _tuple(op: str, name: str, value: Any, n: int) -> list[int]:
     return values
 
 
-def _conv_geometry(op, size_in, kernel, stride, dilation, padding):
+def _conv_geometry(
+    op: str, size_in: Any, kernel: Any, stride: int, dilation: int, padding: str
+) -> Any:
     """(output size, padding before, padding after) of one axis of an XLA
     convolution."""
     span = (kernel - 1) * dilation + 1
@@ -56,7 +59,16 @@ def _conv_geometry(op, size_in, kernel, stride, dilation, padding):
     return out, total // 2, total - total // 2
 
 
-def _patches(op, images, size, strides, dilation_rate, padding, data_format, n):
+def _patches(
+    op: str,
+    images: Any,
+    size: Any,
+    strides: int | Sequence[int],
+    dilation_rate: int | Sequence[int],
+    padding: str,
+    data_format: str | None,
+    n: int,
+) -> Any:
     shape = I.image_shape(op, images, (n + 1, n + 2), "images" if n == 2 else "volumes")
     fmt = I.data_format(op, data_format)
     pad_mode = padding.lower() if isinstance(padding, str) else padding
@@ -95,7 +107,7 @@ def _patches(op, images, size, strides, dilation_rate, padding, data_format, n):
     ids = ids.reshape([*outs, int(np.prod(kernel))])
     features = int(np.prod(kernel)) * channels
 
-    def extract(x):
+    def extract(x: Any) -> Any:
         if fmt == "channels_first":
             x = C.transpose(x, [*range(lead), *spatial, channel])
         if not batched:
@@ -194,7 +206,7 @@ def extract_patches_3d(
 # ---------------------------------------------------------------- filters
 
 
-def _separable(op, x, ha, wa, rows, cols):
+def _separable(op: str, x: Any, ha: int, wa: int, rows: np.ndarray, cols: np.ndarray) -> Any:
     """`x` filtered by `rows` along the height and `cols` along the width."""
     return I.along(op, I.along(op, x, ha, rows), wa, cols)
 
@@ -352,7 +364,7 @@ def ssim(
     x2, _ = I.eager_input(op, image2)
     x1, x2 = I.as_float(x1), I.as_float(x2)
 
-    def window(t):
+    def window(t: Any) -> Any:
         return _separable(op, t, ha, wa, rows, cols)
 
     c1 = np.float32((k1 * max_val) ** 2)

@@ -13,6 +13,8 @@ gather, so infinities and NaN stay where they are).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 # Method names `scale_and_translate` accepts, by kernel.
@@ -39,7 +41,7 @@ def _keys_cubic(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 2.0, 0.0, out)
 
 
-def _lanczos(radius: float):
+def _lanczos(radius: float) -> Any:
     def kernel(x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             y = radius * np.sin(np.pi * x) * np.sin(np.pi * x / radius)
@@ -99,7 +101,7 @@ def nearest_picks(size_in: int, size_out: int) -> np.ndarray:
     return np.minimum(np.floor(offsets.astype(f32)).astype(np.int64), size_in - 1)
 
 
-def resize_matrix(size_in: int, size_out: int, interpolation: str, antialias: bool):
+def resize_matrix(size_in: int, size_out: int, interpolation: str, antialias: bool) -> Any:
     """The matrix `resize` applies along one axis (for "nearest", the
     indices it copies), or None where the size does not change (JAX skips
     those axes: every kernel interpolates)."""
@@ -111,7 +113,7 @@ def resize_matrix(size_in: int, size_out: int, interpolation: str, antialias: bo
     return resample_matrix(size_in, size_out, size_out / size_in, 0.0, kernel, antialias)
 
 
-def correlation_matrix(size: int, taps: np.ndarray, padding: str) -> np.ndarray:
+def correlation_matrix(size: Any, taps: np.ndarray, padding: str) -> np.ndarray:
     """The matrix of a 1-D cross-correlation with `taps`: "same" pads with
     zeros as XLA's SAME (the smaller half first), "valid" keeps the outputs
     whose window fits."""
@@ -131,7 +133,7 @@ def correlation_matrix(size: int, taps: np.ndarray, padding: str) -> np.ndarray:
     return matrix
 
 
-def gaussian_taps(size: int, sigma: float) -> np.ndarray:
+def gaussian_taps(size: Any, sigma: float) -> np.ndarray:
     """A normalised 1-D Gaussian window of `size` taps."""
     x = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
     taps = np.exp(-0.5 * (x / sigma) ** 2)

@@ -20,7 +20,7 @@ coordinates (`_image_coords.py`), resolved at run time.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,16 +32,21 @@ from pykeras.ops import _image_kernels as K
 from pykeras.ops._dispatch import run
 from pykeras.ops._image_coords import symbolic_map
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
 # `elastic_transform` draws its field from a `seed` as `keras.random` does:
 # `pykeras.random` (a layer above ops) sets its `SeedGenerator` class and
 # `numpy_rng(op, seed)` here when imported.
-_SEED_GENERATOR = None
-_NUMPY_RNG = None
+_SEED_GENERATOR: type | None = None
+_NUMPY_RNG: Callable[[str, Any], np.random.Generator] | None = None
 
 
-def set_seed_support(seed_generator_class, numpy_rng):
+def set_seed_support(
+    seed_generator_class: type, numpy_rng: Callable[[str, Any], np.random.Generator]
+) -> None:
     """Called once by `pykeras.random` (see `_SEED_GENERATOR`)."""
     global _SEED_GENERATOR, _NUMPY_RNG
     _SEED_GENERATOR, _NUMPY_RNG = seed_generator_class, numpy_rng
@@ -53,14 +58,14 @@ INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
 # ---------------------------------------------------------------- sampling terms
 
 
-def _mirror(index: np.ndarray, size: int) -> np.ndarray:
+def _mirror(index: np.ndarray, size: Any) -> np.ndarray:
     s = size - 1
     if s == 0:
         return np.zeros_like(index)
     return np.abs((index + s) % (2 * s) - s)
 
 
-def _fix(index: np.ndarray, size: int, mode: str) -> np.ndarray:
+def _fix(index: np.ndarray, size: Any, mode: str) -> np.ndarray:
     if mode == "nearest":
         return np.clip(index, 0, size - 1)
     if mode == "wrap":
@@ -72,7 +77,7 @@ def _fix(index: np.ndarray, size: int, mode: str) -> np.ndarray:
     return index
 
 
-def _nodes(coordinate: np.ndarray, order: int):
+def _nodes(coordinate: np.ndarray, order: int) -> Any:
     """[(index, weight)] of one axis, in float32 as JAX computes them."""
     c = coordinate.astype(np.float32)
     if order == 0:
@@ -84,7 +89,7 @@ def _nodes(coordinate: np.ndarray, order: int):
     return [(index, np.float32(1.0) - upper_weight), (index + 1, upper_weight)]
 
 
-def sampling_terms(coords: list, sizes: list, order: int, mode: str):
+def sampling_terms(coords: list, sizes: list, order: int, mode: str) -> Any:
     """Flat element numbers `(T, *out)`, their weights `(T, *out)` (zero
     where the corner is outside, in constant mode) and the weight left for
     `fill_value` `(*out)`, for coordinates `coords[axis]` of shape `out`."""
@@ -115,7 +120,7 @@ def sampling_terms(coords: list, sizes: list, order: int, mode: str):
     return np.stack(ids), np.stack(weights), fill
 
 
-def _weighted_sum(op, picked, weights, axis, fill, cval):
+def _weighted_sum(op: str, picked: Any, weights: Any, axis: Any, fill: Any, cval: Any) -> Any:
     """sum over `axis` of `picked * weights`, plus `cval` times `fill`."""
     y = run("sum", [run("mul", [picked, weights.astype(np.float32)])], axis=[axis])
     if cval != 0 and np.any(fill):
@@ -123,7 +128,7 @@ def _weighted_sum(op, picked, weights, axis, fill, cval):
     return y
 
 
-def _cval(fill_value: Any, dtype) -> float:
+def _cval(fill_value: Any, dtype: Any) -> float:
     if dtype is not None and dtype.kind in "iu":
         return float(np.asarray(fill_value).astype(dtype))
     return float(np.float32(fill_value))
@@ -205,7 +210,9 @@ def map_coordinates(
 # ---------------------------------------------------------------- warps
 
 
-def _warp(op, images, ys, xs, order, mode, fill_value, fmt):
+def _warp(
+    op: str, images: Any, ys: Any, xs: Any, order: int, mode: str, fill_value: float, fmt: str
+) -> Any:
     """`images` (3D or 4D) sampled at `(ys, xs)`, each `(transforms, H, W)`:
     one grid shared by the batch, or one per image."""
     shape = I.image_shape(op, images)
@@ -241,7 +248,7 @@ def _warp(op, images, ys, xs, order, mode, fill_value, fmt):
     return I.finish(y, dtype, "away")
 
 
-def _grid(h: int, w: int):
+def _grid(h: int, w: int) -> Any:
     rows, cols = np.meshgrid(
         np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij"
     )
@@ -451,7 +458,7 @@ def elastic_transform(
     h, w = I.known(op, shape, ha, "height"), I.known(op, shape, wa, "width")
     if C.any_symbolic([images]):
         if (
-            isinstance(seed, _SEED_GENERATOR)
+            (_SEED_GENERATOR is not None and isinstance(seed, _SEED_GENERATOR))
             or seed is None
             or len(shape) == 4
             and shape[0] is None
@@ -462,7 +469,8 @@ def elastic_transform(
                 f"at every call, as Keras with an int seed). Received: images of shape "
                 f"{C.dims_text(shape)}, seed={seed!r}"
             )
-    n = shape[0] if len(shape) == 4 else 1
+    n: Any = shape[0] if len(shape) == 4 else 1
+    assert _NUMPY_RNG is not None, "pykeras.random sets the seed support"
     rng = _NUMPY_RNG(op, seed)
     size = int(6 * sigma_) | 1
     taps = K.gaussian_taps(size, sigma_)

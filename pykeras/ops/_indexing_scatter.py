@@ -11,6 +11,10 @@
   matmul: `reduction=None` and `"add"` only.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras._convert import to_index
@@ -23,7 +27,7 @@ from pykeras.ops.arrays import broadcast_to
 REDUCTIONS = (None, "add", "max", "min", "mul")
 
 
-def check_reduction(op, reduction):
+def check_reduction(op: str, reduction: str | None) -> Any:
     """`reduction` lower-cased, one of `REDUCTIONS`."""
     if reduction is not None:
         if not isinstance(reduction, str) or reduction.lower() not in REDUCTIONS[1:]:
@@ -35,7 +39,7 @@ def check_reduction(op, reduction):
     return reduction
 
 
-def is_eager_integer(*values):
+def is_eager_integer(*values: Any) -> Any:
     """Whether every value is eager and the first is an integer or bool
     array: those are updated exactly in NumPy (integers have no gradient)."""
     if C.any_symbolic(values):
@@ -44,14 +48,14 @@ def is_eager_integer(*values):
     return first.dtype.kind in "biu"
 
 
-def eager_array(x):
+def eager_array(x: Any) -> Any:
     return x.numpy() if isinstance(x, Variable) else np.asarray(x)
 
 
 # ---------------------------------------------------------------- flat rows
 
 
-def flat_rows(op, ids, shape):
+def flat_rows(op: str, ids: Any, shape: Any) -> Any:
     """Constant index tuples `ids` (..., k) into `shape` as flat row numbers
     over its first k axes (negative entries counted from the end)."""
     ids = to_index(ids, f"{op} indices")
@@ -82,11 +86,11 @@ def flat_rows(op, ids, shape):
     return rows.astype(np.int64), k, ids.shape[:-1]
 
 
-def _embed(ids, table):
+def _embed(ids: Any, table: Any) -> Any:
     return run("embedding", [np.asarray(ids, np.int64), table], index_inputs=(0,))
 
 
-def _combine(reduction, a, b):
+def _combine(reduction: str | None, a: Any, b: Any) -> Any:
     if reduction == "add":
         return run("add", [a, b])
     if reduction == "mul":
@@ -98,7 +102,7 @@ def _combine(reduction, a, b):
     return b  # None: the update replaces
 
 
-def _reduce_rows(rows, table, reduction):
+def _reduce_rows(rows: Any, table: Any, reduction: str | None) -> Any:
     """The rows of `table` (one per update) combined per target row:
     `(targets, reduced)` with the distinct targets, sorted, and one row each.
     `None` keeps each target's last update; the others pair rows up in
@@ -128,7 +132,9 @@ def _reduce_rows(rows, table, reduction):
         targets = targets[even]
 
 
-def update_rows(op, inputs, rows, k, updates, reduction):
+def update_rows(
+    op: str, inputs: Any, rows: Any, k: int, updates: Any, reduction: str | None
+) -> Any:
     """`inputs` with the rows (over its first k axes) at constant flat
     numbers `rows` combined with `updates` (one row each)."""
     shape = C.shape_of(op, inputs)
@@ -149,7 +155,9 @@ def update_rows(op, inputs, rows, k, updates, reduction):
     return C.reshape(op, out, list(shape), C.shape_of(op, out))
 
 
-def update_rows_symbolic(op, inputs, indices, updates, reduction):
+def update_rows_symbolic(
+    op: str, inputs: Any, indices: Any, updates: Any, reduction: str | None
+) -> Any:
     """The same with symbolic indices (..., k): flat row numbers computed
     from them, `one_hot` rows, and a matmul that sums each row's updates.
     `None` divides by the number of updates per row, so duplicates give
@@ -199,7 +207,7 @@ def update_rows_symbolic(op, inputs, indices, updates, reduction):
     return C.reshape(op, out, list(shape), C.shape_of(op, out))
 
 
-def expected_updates(op, updates, batch, shape, k):
+def expected_updates(op: str, updates: Any, batch: Any, shape: Any, k: int) -> Any:
     """`updates` broadcast to `batch + shape[k:]`, the shape the indices
     call for (a scalar update fills every indexed place)."""
     want = [*batch, *shape[k:]]
@@ -222,7 +230,9 @@ def expected_updates(op, updates, batch, shape, k):
         ) from None
 
 
-def scatter_numpy(op, inputs, rows, k, updates, reduction):
+def scatter_numpy(
+    op: str, inputs: Any, rows: Any, k: int, updates: Any, reduction: str | None
+) -> Any:
     """The eager update of an integer or bool array, exactly, in NumPy."""
     shape = inputs.shape
     out = inputs.reshape((int(np.prod(shape[:k], dtype=np.int64)), *shape[k:])).copy()
@@ -241,7 +251,7 @@ def scatter_numpy(op, inputs, rows, k, updates, reduction):
 # ---------------------------------------------------------------- slices
 
 
-def slice_update(op, inputs, start, updates):
+def slice_update(op: str, inputs: Any, start: Any, updates: Any) -> Any:
     """`inputs` with the block at `start` replaced by `updates`: the updates
     padded to the full shape and chosen by a constant mask."""
     shape = C.shape_of(op, inputs)
@@ -285,7 +295,7 @@ def slice_update(op, inputs, start, updates):
 # ---------------------------------------------------------------- get_item
 
 
-def get_item(op, x, key):
+def get_item(op: str, x: Any, key: Any) -> Any:
     """`x[key]` for any NumPy key, as one gather: the key applied to the
     element numbers of x's static part picks the elements (a size unknown
     until run time may be kept whole, or sliced with a step of 1)."""
@@ -373,15 +383,15 @@ def get_item(op, x, key):
     return C.transpose(picked, order)
 
 
-def _is_bool_array(k):
+def _is_bool_array(k: int) -> Any:
     return isinstance(k, np.ndarray) and k.dtype == np.bool_
 
 
-def _is_array_key(k):
+def _is_array_key(k: int) -> Any:
     return isinstance(k, np.ndarray)
 
 
-def normalize_key(op, key, ndim, keep_ellipsis=False):
+def normalize_key(op: str, key: Any, ndim: int, keep_ellipsis: bool = False) -> Any:
     """`key` as a tuple of ints, slices, None and NumPy arrays, its Ellipsis
     expanded and trailing axes kept whole (or, with `keep_ellipsis`, the key
     checked and its arrays converted, Ellipsis left where it is: NumPy counts an
@@ -432,7 +442,7 @@ def normalize_key(op, key, ndim, keep_ellipsis=False):
     return tuple(items)
 
 
-def index_positions(op, shape, key):
+def index_positions(op: str, shape: Any, key: Any) -> Any:
     """The element numbers of a tensor of `shape` that `key` picks, by
     NumPy's indexing rules."""
     numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)

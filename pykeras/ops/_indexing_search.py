@@ -10,6 +10,10 @@ except `bincount`'s with respect to its weights, which the symbolic path
 keeps (a one_hot matmul).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras.errors import InvalidArgumentError, OutOfRangeError, ShapeError
@@ -20,7 +24,7 @@ from pykeras.ops._indexing_scatter import eager_array
 F32 = np.float32
 
 
-def values_only(op, why, hint=""):
+def values_only(op: str, why: Any, hint: str = "") -> Any:
     """The error for an op whose result's shape depends on values."""
     return ShapeError(
         f"Op '{op}' works on concrete arrays only: {why}, unknown while a model is built "
@@ -28,12 +32,12 @@ def values_only(op, why, hint=""):
     )
 
 
-def expand_last(op, x):
+def expand_last(op: str, x: Any) -> Any:
     shape = C.shape_of(op, x)
     return C.reshape(op, x, [*shape, 1], shape)
 
 
-def count_where(op, mask):
+def count_where(op: str, mask: Any) -> Any:
     """The number of ones along the last axis of a 0/1 mask."""
     return run("sum", [mask], axis=[-1])
 
@@ -41,14 +45,14 @@ def count_where(op, mask):
 # ---------------------------------------------------------------- searchsorted
 
 
-def check_side(op, side):
+def check_side(op: str, side: str) -> None:
     if side not in ("left", "right"):
         raise InvalidArgumentError(
             f"Op '{op}' expected side to be 'left' or 'right'. Received: side={side!r}"
         )
 
 
-def check_sorted_sequence(op, seq):
+def check_sorted_sequence(op: str, seq: Any) -> Any:
     shape = C.shape_of(op, seq)
     if len(shape) != 1:
         raise ShapeError(
@@ -58,7 +62,7 @@ def check_sorted_sequence(op, seq):
     return C.static_size(op, shape, 0)
 
 
-def searchsorted_symbolic(op, seq, values, side):
+def searchsorted_symbolic(op: str, seq: Any, values: Any, side: str) -> Any:
     """The number of sequence entries below (left) or not above (right) each
     value, by one comparison per pair."""
     n = check_sorted_sequence(op, seq)
@@ -69,7 +73,7 @@ def searchsorted_symbolic(op, seq, values, side):
     return count_where(op, run(compare, [seq, v]))
 
 
-def digitize_symbolic(op, x, bins):
+def digitize_symbolic(op: str, x: Any, bins: Any) -> Any:
     """np.digitize: the number of bins not above x for increasing bins, of
     bins above x for decreasing ones (picked at run time when the bins are
     symbolic)."""
@@ -87,7 +91,7 @@ def digitize_symbolic(op, x, bins):
     return run("where", [run("greater_equal", [last, first]), up, down])
 
 
-def digitize_eager(op, x, bins):
+def digitize_eager(op: str, x: Any, bins: Any) -> Any:
     b = eager_array(bins)
     if b.ndim != 1:
         raise ShapeError(f"Op '{op}' expected 1-D bins. Received: bins of shape {b.shape}")
@@ -104,7 +108,7 @@ def digitize_eager(op, x, bins):
 # ---------------------------------------------------------------- isin
 
 
-def isin_symbolic(op, x1, x2):
+def isin_symbolic(op: str, x1: Any, x2: Any) -> Any:
     """1 where an element of x1 equals one of x2's (compared as float32)."""
     shape2 = C.shape_of(op, x2)
     flat = C.flatten(op, x2) if shape2 else C.reshape(op, x2, [1], shape2)
@@ -118,7 +122,7 @@ def isin_symbolic(op, x1, x2):
 # ---------------------------------------------------------------- bincount
 
 
-def bincount(op, x, weights, minlength, sparse):
+def bincount(op: str, x: Any, weights: Any, minlength: int, sparse: Any) -> Any:
     if sparse:
         raise InvalidArgumentError(
             f"Op '{op}' has no sparse result: pykeras tensors are dense. Received: sparse=True"
@@ -166,7 +170,7 @@ def bincount(op, x, weights, minlength, sparse):
     return bincount_symbolic(op, x, weights, minlength)
 
 
-def bincount_symbolic(op, x, weights, minlength):
+def bincount_symbolic(op: str, x: Any, weights: Any, minlength: int) -> Any:
     """Counts (or sums of weights) by one_hot rows of length minlength: a
     static shape, differentiable with respect to the weights."""
     n = C.shape_of(op, x)[0]
@@ -184,7 +188,7 @@ def bincount_symbolic(op, x, weights, minlength):
 # ---------------------------------------------------------------- histogram
 
 
-def check_histogram_args(op, x, bins, range_):
+def check_histogram_args(op: str, x: Any, bins: Any, range_: Any) -> None:
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
         raise InvalidArgumentError(
             f"Op '{op}' expected bins to be an int (a number of equal-width bins). "
@@ -211,12 +215,12 @@ def check_histogram_args(op, x, bins, range_):
         )
 
 
-def _fractions(bins):
+def _fractions(bins: Any) -> Any:
     """i / bins for i in 0..bins, as float32 (1 exactly at the end)."""
     return (np.arange(bins + 1, dtype=np.float32) / np.float32(bins)).astype(np.float32)
 
 
-def histogram_edges(lo, hi, bins):
+def histogram_edges(lo: Any, hi: Any, bins: Any) -> Any:
     """bins + 1 float32 edges from lo to hi, as JAX's linspace makes them
     (lo * (1 - t) + hi * t in float32); equal bounds are widened by 0.5
     each way, as NumPy and JAX do."""
@@ -229,7 +233,7 @@ def histogram_edges(lo, hi, bins):
     return edges
 
 
-def histogram_eager(op, x, bins, range_):
+def histogram_eager(op: str, x: Any, bins: Any, range_: Any) -> Any:
     xs = eager_array(x).astype(np.float32)
     if range_ is None:
         lo, hi = (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
@@ -240,7 +244,7 @@ def histogram_eager(op, x, bins, range_):
     return counts, edges
 
 
-def _histogram_counts(op, x, edges):
+def _histogram_counts(op: str, x: Any, edges: Any) -> Any:
     """Counts per bin by comparisons: [e_i, e_i+1), the last bin closed."""
     bins = C.shape_of(op, edges)[0] - 1
     v = expand_last(op, x)
@@ -255,7 +259,7 @@ def _histogram_counts(op, x, edges):
     return counts
 
 
-def histogram_symbolic(op, x, bins, range_):
+def histogram_symbolic(op: str, x: Any, bins: Any, range_: Any) -> Any:
     """Edges from range (or from x's min and max at run time) and counts by
     comparisons: static shapes (bins,) and (bins + 1,), float32."""
     if range_ is not None:
@@ -277,7 +281,7 @@ def histogram_symbolic(op, x, bins, range_):
 # ---------------------------------------------------------------- unravel_index
 
 
-def check_unravel_shape(op, shape):
+def check_unravel_shape(op: str, shape: Any) -> Any:
     if C.is_symbolic(shape):
         raise InvalidArgumentError(
             f"Op '{op}' needs a shape of concrete ints. Received: shape={shape!r}"
@@ -285,7 +289,7 @@ def check_unravel_shape(op, shape):
     return C.int_list(op, "shape", shape, low=0)
 
 
-def unravel_symbolic(op, indices, dims):
+def unravel_symbolic(op: str, indices: Any, dims: Any) -> Any:
     """Coordinates of flat indices by floor divisions (float32, exact below
     2**24)."""
     ids = indices
@@ -298,7 +302,7 @@ def unravel_symbolic(op, indices, dims):
     return tuple(out)
 
 
-def unravel_eager(op, indices, dims):
+def unravel_eager(op: str, indices: Any, dims: Any) -> Any:
     ids = eager_array(indices)
     if ids.dtype.kind not in "iu":
         raise InvalidArgumentError(
@@ -317,7 +321,16 @@ def unravel_eager(op, indices, dims):
 # ---------------------------------------------------------------- unique
 
 
-def unique_eager(op, x, return_index, return_inverse, return_counts, axis, size, fill_value):
+def unique_eager(
+    op: str,
+    x: Any,
+    return_index: Any,
+    return_inverse: Any,
+    return_counts: Any,
+    axis: Any,
+    size: Any,
+    fill_value: float,
+) -> Any:
     """np.unique with JAX's conventions: int32 positions and counts, the
     inverse in x's shape when axis is None, padding to `size`."""
     xs = eager_array(x)
@@ -345,7 +358,9 @@ def unique_eager(op, x, return_index, return_inverse, return_counts, axis, size,
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def _pad_unique(values, index, counts, n, size, axis, fill_value):
+def _pad_unique(
+    values: Any, index: Any, counts: Any, n: int, size: Any, axis: Any, fill_value: float
+) -> Any:
     ax = 0 if axis is None else axis
     if n >= size:
         keep = np.arange(size)

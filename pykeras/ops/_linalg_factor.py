@@ -17,7 +17,7 @@ from pykeras.ops import _linalg_util as L
 from pykeras.ops._dispatch import run
 
 
-def _svd_parts(op, x, shape):
+def _svd_parts(op: str, x: Any, shape: Any) -> Any:
     """Reduced SVD parts: u (..., M, K), s as (..., 1, K), v^T (..., K, N)."""
     m, n = L.sizes(op, shape)
     k = min(m, n)
@@ -30,7 +30,7 @@ def _svd_parts(op, x, shape):
     )
 
 
-def _largest(s_row, lead):
+def _largest(s_row: Any, lead: Any) -> Any:
     """The largest singular value of each matrix, as (..., 1, 1)."""
     return run("slice", [s_row], start_indices=[0] * (lead + 2), shape=[-1] * lead + [1, 1])
 
@@ -118,6 +118,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:
     vector = len(b_shape) == 1
     if vector:
         b = C.reshape("lstsq", b, [m, 1], b_shape)
+    out: Any
     if m == 0 or n == 0:
         k = 1 if vector else C.static_size("lstsq", b_shape, 1)
         out = np.zeros((n, k), np.float32)

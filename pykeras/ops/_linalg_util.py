@@ -8,6 +8,10 @@ gradient scatters into the packed tensor, which is what the primitive's
 backward rule reads, so every part is differentiable.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
@@ -17,7 +21,7 @@ from pykeras.ops._dispatch import run
 EPS32 = float(np.finfo(np.float32).eps)
 
 
-def matrix_shape(op, x, name="x"):
+def matrix_shape(op: str, x: Any, name: str = "x") -> Any:
     """The static shape of `x`, which must hold matrices in its last two axes."""
     shape = C.shape_of(op, x)
     if len(shape) < 2:
@@ -28,7 +32,7 @@ def matrix_shape(op, x, name="x"):
     return shape
 
 
-def square_shape(op, x, name="x"):
+def square_shape(op: str, x: Any, name: str = "x") -> Any:
     """As `matrix_shape`, for square matrices."""
     shape = matrix_shape(op, x, name)
     m, n = shape[-2:]
@@ -40,12 +44,12 @@ def square_shape(op, x, name="x"):
     return shape
 
 
-def sizes(op, shape):
+def sizes(op: str, shape: Any) -> Any:
     """The last two sizes, which the packed layouts need before run time."""
     return C.static_size(op, shape, len(shape) - 2), C.static_size(op, shape, len(shape) - 1)
 
 
-def part(packed, lead, r0, rows, c0, cols):
+def part(packed: Any, lead: Any, r0: Any, rows: Any, c0: Any, cols: int) -> Any:
     """The block `[..., r0:r0 + rows, c0:c0 + cols]` of a packed result
     with `lead` batch axes."""
     return run(
@@ -56,20 +60,20 @@ def part(packed, lead, r0, rows, c0, cols):
     )
 
 
-def row(packed, lead, r, cols):
+def row(packed: Any, lead: Any, r: Any, cols: int) -> Any:
     """Row `r` of a packed result, as a vector per matrix (summing the one
     row drops its axis whatever the batch sizes are, and is exact)."""
     return run("sum", [part(packed, lead, r, 1, 0, cols)], axis=[lead], keepdims=False)
 
 
-def mT(x, rank):
+def mT(x: Any, rank: int) -> Any:
     """`x` with its last two axes swapped."""
     perm = list(range(rank))
     perm[-2], perm[-1] = perm[-1], perm[-2]
     return run("transpose", [x], axes=perm)
 
 
-def broadcast_batch(op, a, b, a_shape, b_shape):
+def broadcast_batch(op: str, a: Any, b: Any, a_shape: Any, b_shape: Any) -> Any:
     """`a` and `b` with their batch axes (all but the last two) broadcast to
     one shape, as the core's square-system ops need.
 
@@ -99,7 +103,7 @@ def broadcast_batch(op, a, b, a_shape, b_shape):
     return a, b, tuple(lead) + tuple(b_shape[-2:])
 
 
-def check_bool(op, name, value):
+def check_bool(op: str, name: str, value: Any) -> Any:
     """A flag: a bool, or 0 or 1 (JAX takes any truthy value; a string or
     None here is a mistake worth naming)."""
     if isinstance(value, (bool, np.bool_)) or (
@@ -109,7 +113,7 @@ def check_bool(op, name, value):
     raise InvalidArgumentError(f"Op '{op}': {name} must be a bool. Received: {name}={value!r}")
 
 
-def threshold(op, name, value, lead):
+def threshold(op: str, name: str, value: Any, lead: Any) -> Any:
     """A cut-off given as a number or per-matrix values, as a float32 array
     that broadcasts against (..., 1, k) singular values."""
     try:
@@ -126,7 +130,7 @@ def threshold(op, name, value, lead):
     return t[..., None, None]
 
 
-def inverse_singular_values(s_row, keep):
+def inverse_singular_values(s_row: Any, keep: Any) -> Any:
     """`1 / s` where `keep` (a 0/1 mask), else 0, without dividing by zero."""
     safe = run("where", [keep, s_row, np.float32(1.0)])
     return run("where", [keep, run("reciprocal", [safe]), np.float32(0.0)])

@@ -17,6 +17,7 @@ The functions are re-exported by `pykeras/ops/nn.py` (`keras.ops.nn`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ __all__ = ["adaptive_average_pool", "adaptive_max_pool", "conv_transpose"]
 # ---------------------------------------------------------------- conv_transpose
 
 
-def _transpose_pads(kernel: int, stride: int, dilation: int, padding: str, extra: Any):
+def _transpose_pads(kernel: int, stride: int, dilation: int, padding: str, extra: Any) -> Any:
     """(left, right) padding of the zero-inserted input, as Keras's
     `_convert_conv_transpose_padding_args_from_keras_to_jax`."""
     k = (kernel - 1) * dilation + 1
@@ -52,7 +53,7 @@ def _transpose_pads(kernel: int, stride: int, dilation: int, padding: str, extra
     return left, total - left
 
 
-def _pad_or_crop(x: Any, pads: list[tuple[int, int]]) -> Any:
+def _pad_or_crop(x: Any, pads: Sequence[Sequence[int]]) -> Any:
     """`x` padded with zeros by `pads` (one pair per axis); negative
     amounts crop instead."""
     shape = C.shape_of("conv_transpose", x)
@@ -62,9 +63,9 @@ def _pad_or_crop(x: Any, pads: list[tuple[int, int]]) -> Any:
             -1 if d is None else d - max(-lo, 0) - max(-hi, 0) for d, (lo, hi) in zip(shape, pads)
         ]
         x = run("slice", [x], start_indices=starts, shape=sizes)
-    pads = [[max(lo, 0), max(hi, 0)] for lo, hi in pads]
-    if any(lo or hi for lo, hi in pads):
-        x = run("pad", [x], pad_width=pads)
+    grow = [[max(lo, 0), max(hi, 0)] for lo, hi in pads]
+    if any(lo or hi for lo, hi in grow):
+        x = run("pad", [x], pad_width=grow)
     return x
 
 
@@ -169,7 +170,7 @@ def conv_transpose(
         for size in spatial:
             split += [size, 1]
         x = run("reshape", [x], shape=[*split, channels])
-        pads = [[0, 0]]
+        pads: list[Any] = [[0, 0]]
         for s in strides:
             pads += [[0, 0], [0, s - 1]]
         x = run("pad", [x], pad_width=[*pads, [0, 0]])
@@ -217,11 +218,11 @@ def _per_axis0(op: str, value: Any, n: int) -> list[int]:
 # ---------------------------------------------------------------- adaptive pools
 
 
-def _bins(size: int, out: int) -> list[tuple[int, int]]:
+def _bins(size: Any, out: int) -> list[tuple[int, int]]:
     return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
 
 
-def _adaptive_args(op: str, inputs: Any, output_size: Any, data_format: Any):
+def _adaptive_args(op: str, inputs: Any, output_size: Any, data_format: Any) -> Any:
     n = _spatial_rank(op, inputs)
     fmt = _data_format(op, data_format)
     outs = _per_axis(op, "output_size", output_size, n)
@@ -236,7 +237,7 @@ def _adaptive_args(op: str, inputs: Any, output_size: Any, data_format: Any):
     return n, fmt, outs, x, shape, spatial
 
 
-def _average_matrix(size: int, out: int) -> np.ndarray:
+def _average_matrix(size: Any, out: int) -> np.ndarray:
     m = np.zeros((out, size), np.float64)
     for i, (lo, hi) in enumerate(_bins(size, out)):
         m[i, lo:hi] = 1.0 / (hi - lo)
@@ -293,7 +294,7 @@ def adaptive_average_pool(inputs: Any, output_size: Any, data_format: str | None
     return _from_channels_last(y, n, fmt)
 
 
-def _max_along(x: Any, axis: int, size: int, out: int) -> Any:
+def _max_along(x: Any, axis: int, size: Any, out: int) -> Any:
     shape = C.shape_of("adaptive_max_pool", x)
     parts = []
     for lo, hi in _bins(size, out):

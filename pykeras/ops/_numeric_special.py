@@ -129,7 +129,7 @@ _I0_B = (
 )
 
 
-def _chbevl(t, coeffs):
+def _chbevl(t: Any, coeffs: Any) -> Any:
     """Clenshaw's recurrence for a Chebyshev series at `t`."""
     b0, b1, b2 = coeffs[0], 0.0, 0.0
     for c in coeffs[1:]:

@@ -91,7 +91,7 @@ def quantile_of(
     high = run("maximum", [run("minimum", [high, last]), 0.0])
     iota = np.arange(n, dtype=np.float32)
 
-    def pick(index):
+    def pick(index: Any) -> Any:
         chosen = N.where(run("equal", [iota, index]), y, 0.0)
         return run("sum", [chosen], axis=[-1])
 
@@ -124,7 +124,7 @@ def quantile_of(
 
 
 def quantile(
-    x: Any, q: Any, axis: Axis = None, method: str = "linear", keepdims: bool = False
+    x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """Compute the q-th quantile(s) of the data along the specified axis.
 
@@ -166,7 +166,7 @@ def quantile(
 
 
 def nanquantile(
-    x: Any, q: Any, axis: Axis = None, method: str = "linear", keepdims: bool = False
+    x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """Compute the q-th quantile(s) of the data along an axis, ignoring NaNs.
 
@@ -196,7 +196,7 @@ def nanquantile(
 
 
 def percentile(
-    x: Any, q: Any, axis: Axis = None, method: str = "linear", keepdims: bool = False
+    x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """Compute the q-th percentile(s) of the data along the specified axis.
 
@@ -225,7 +225,7 @@ def percentile(
 
 
 def nanpercentile(
-    x: Any, q: Any, axis: Axis = None, method: str = "linear", keepdims: bool = False
+    x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """Compute the q-th percentile(s) of the data along an axis, ignoring NaNs.
 
@@ -253,7 +253,7 @@ def nanpercentile(
     return quantile_of("nanpercentile", x, q, axis, method, keepdims, True, 100.0)
 
 
-def median(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Compute the median along the specified axis.
 
     Args:
@@ -275,7 +275,7 @@ def median(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return quantile_of("median", x, 0.5, axis, "linear", keepdims, False)
 
 
-def nanmedian(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Compute the median along the specified axis, ignoring NaNs.
 
     Args:

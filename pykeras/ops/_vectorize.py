@@ -1,5 +1,7 @@
 """`vectorize`: NumPy's `vectorize`, with Keras's (JAX's) signature."""
 
+from __future__ import annotations
+
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -84,21 +86,21 @@ def vectorize(
     return wrapped
 
 
-def _parse_side(text):
+def _parse_side(text: Any) -> Any:
     return [
         tuple(d.strip() for d in group.split(",") if d.strip())
         for group in re.findall(r"\(([^)]*)\)", text)
     ]
 
 
-def _eager(pyfunc, excluded, signature, args, kwargs):
+def _eager(pyfunc: Any, excluded: Any, signature: Any, args: Any, kwargs: Any) -> Any:
     # Python numbers take JAX's types (int32, float32), as Keras gives them.
     args = [a if i in excluded else F.as_value(a) for i, a in enumerate(args)]
     result = np.vectorize(pyfunc, excluded=excluded, signature=signature)(*args, **kwargs)
     return F.as_values(result)
 
 
-def _broadcast_shape(shapes):
+def _broadcast_shape(shapes: Any) -> Any:
     """NumPy's broadcast of static shapes, None where a size is unknown."""
     rank = max((len(s) for s in shapes), default=0)
     out = []
@@ -117,7 +119,7 @@ def _broadcast_shape(shapes):
     return tuple(out)
 
 
-def _whole(pyfunc, vectorized, args, kwargs):
+def _whole(pyfunc: Any, vectorized: Any, args: Any, kwargs: Any) -> Any:
     shapes = [F.leaf_shape(args[i]) for i in vectorized]
     target = None if any(s is None for s in shapes) else _broadcast_shape(shapes)
     result = pyfunc(*args, **kwargs)
@@ -133,7 +135,7 @@ def _whole(pyfunc, vectorized, args, kwargs):
     return result
 
 
-def _unrolled(pyfunc, vectorized, core, args, kwargs):
+def _unrolled(pyfunc: Any, vectorized: Any, core: Any, args: Any, kwargs: Any) -> Any:
     ins, outs = core
     if len(ins) != len(vectorized):
         raise InvalidArgumentError(
@@ -173,7 +175,7 @@ def _unrolled(pyfunc, vectorized, core, args, kwargs):
     single = len(outs) == 1 and not isinstance(results[0], (tuple, list))
     leaves = [stacked] if single else tree.flatten(stacked)
 
-    def unflatten(y):
+    def unflatten(y: Any) -> Any:
         shape = F.leaf_shape(y)
         return C.reshape("vectorize", y, list(loop) + list(shape[1:]), shape)
 

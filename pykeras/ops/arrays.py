@@ -17,7 +17,7 @@ float32, the core's type.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops import _dynamic
 from pykeras.ops import _gather as G
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "append",
@@ -52,7 +55,7 @@ __all__ = [
 # ---------------------------------------------------------------- axes and shapes
 
 
-def expand_dims(x: Any, axis: int | Sequence[int]) -> Any:
+def expand_dims(x: TensorLike, axis: int | Sequence[int]) -> Tensor:
     """Expand the shape of a tensor.
 
     Insert new axes of size 1 at the `axis` positions of the result.
@@ -73,7 +76,7 @@ def expand_dims(x: Any, axis: int | Sequence[int]) -> Any:
     return C.rearrange(_expand_dims, [x], axis)
 
 
-def _expand_dims(x, axis):
+def _expand_dims(x: Any, axis: Any) -> Any:
     shape = C.shape_of("expand_dims", x)
     ndim = len(shape) + len(C.int_list("expand_dims", "axis", axis))
     axes = C.axes_of("expand_dims", axis, ndim)
@@ -83,7 +86,7 @@ def _expand_dims(x, axis):
     )
 
 
-def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Any:
+def squeeze(x: TensorLike, axis: int | Sequence[int] | None = None) -> Tensor:
     """Remove axes of length one from `x`.
 
     Args:
@@ -102,7 +105,7 @@ def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Any:
     return C.rearrange(_squeeze, [x], axis)
 
 
-def _squeeze(x, axis):
+def _squeeze(x: Any, axis: Any) -> Any:
     shape = C.shape_of("squeeze", x)
     if axis is None:
         axes = [i for i, d in enumerate(shape) if d == 1]
@@ -118,7 +121,7 @@ def _squeeze(x, axis):
     return C.reshape("squeeze", x, [d for i, d in enumerate(shape) if i not in axes], shape)
 
 
-def ravel(x: Any) -> Any:
+def ravel(x: TensorLike) -> Tensor:
     """Return a contiguous flattened tensor.
 
     Args:
@@ -135,7 +138,7 @@ def ravel(x: Any) -> Any:
     return C.rearrange(lambda t: C.flatten("ravel", t), [x])
 
 
-def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+def swapaxes(x: TensorLike, axis1: int, axis2: int) -> Tensor:
     """Interchange two axes of a tensor.
 
     Args:
@@ -154,7 +157,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     return C.rearrange(_swapaxes, [x], axis1, axis2)
 
 
-def _swapaxes(x, axis1, axis2):
+def _swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     ndim = len(C.shape_of("swapaxes", x))
     a = C.axis_of("swapaxes", axis1, ndim, "axis1")
     b = C.axis_of("swapaxes", axis2, ndim, "axis2")
@@ -163,7 +166,9 @@ def _swapaxes(x, axis1, axis2):
     return C.transpose(x, perm)
 
 
-def moveaxis(x: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:
+def moveaxis(
+    x: TensorLike, source: int | Sequence[int], destination: int | Sequence[int]
+) -> Tensor:
     """Move axes of a tensor to new positions.
 
     Other axes remain in their original order.
@@ -185,7 +190,7 @@ def moveaxis(x: Any, source: int | Sequence[int], destination: int | Sequence[in
     return C.rearrange(_moveaxis, [x], source, destination)
 
 
-def _moveaxis(x, source, destination):
+def _moveaxis(x: Any, source: Any, destination: Any) -> Any:
     ndim = len(C.shape_of("moveaxis", x))
     src = C.axes_of("moveaxis", source, ndim, "source")
     dst = C.axes_of("moveaxis", destination, ndim, "destination")
@@ -200,7 +205,7 @@ def _moveaxis(x, source, destination):
     return C.transpose(x, order)
 
 
-def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
+def broadcast_to(x: TensorLike, shape: Sequence[int]) -> Tensor:
     """Broadcast a tensor to a new shape.
 
     Args:
@@ -223,7 +228,7 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
     return C.rearrange(_broadcast_to, [x], shape)
 
 
-def _broadcast_to(x, shape):
+def _broadcast_to(x: Any, shape: Any) -> Any:
     if C.is_symbolic(shape):
         raise InvalidArgumentError(
             f"Op 'broadcast_to' needs a shape of concrete ints. Received: shape={shape!r}"
@@ -252,7 +257,7 @@ def _broadcast_to(x, shape):
 # ---------------------------------------------------------------- joining and splitting
 
 
-def _tensor_list(op, xs):
+def _tensor_list(op: str, xs: Any) -> Any:
     if C.is_symbolic(xs) or not isinstance(xs, (list, tuple, np.ndarray)):
         raise InvalidArgumentError(
             f"Op '{op}' expected a list or tuple of tensors. Received: {xs!r}"
@@ -263,7 +268,7 @@ def _tensor_list(op, xs):
     return xs
 
 
-def stack(x: Sequence[Any], axis: int = 0) -> Any:
+def stack(x: Sequence[TensorLike], axis: int = 0) -> Tensor:
     """Join a sequence of tensors along a new axis.
 
     Args:
@@ -282,7 +287,7 @@ def stack(x: Sequence[Any], axis: int = 0) -> Any:
     return C.rearrange(lambda *ts: _stack(ts, axis), tensors)
 
 
-def _stack(tensors, axis):
+def _stack(tensors: Any, axis: Any) -> Any:
     shapes = [C.shape_of("stack", t) for t in tensors]
     first = shapes[0]
     for s in shapes[1:]:
@@ -297,7 +302,7 @@ def _stack(tensors, axis):
     return C.concat("stack", [_expand_dims(t, axis) for t in tensors], axis)
 
 
-def hstack(xs: Sequence[Any]) -> Any:
+def hstack(xs: Sequence[TensorLike]) -> Tensor:
     """Stack tensors in sequence horizontally (column wise).
 
     This is concatenation along the first axis for 1-D tensors, and along
@@ -318,13 +323,13 @@ def hstack(xs: Sequence[Any]) -> Any:
     return C.rearrange(lambda *ts: _hstack(ts), tensors)
 
 
-def _hstack(tensors):
+def _hstack(tensors: Any) -> Any:
     tensors = [_at_least(t, 1, "hstack") for t in tensors]
     axis = 0 if len(C.shape_of("hstack", tensors[0])) == 1 else 1
     return C.concat("hstack", tensors, axis)
 
 
-def vstack(xs: Sequence[Any]) -> Any:
+def vstack(xs: Sequence[TensorLike]) -> Tensor:
     """Stack tensors in sequence vertically (row wise).
 
     This is concatenation along the first axis after 1-D tensors of shape
@@ -347,14 +352,14 @@ def vstack(xs: Sequence[Any]) -> Any:
     )
 
 
-def _at_least(x, rank, op):
+def _at_least(x: Any, rank: int, op: str) -> Any:
     shape = C.shape_of(op, x)
     if len(shape) >= rank:
         return x
     return C.reshape(op, x, [1] * (rank - len(shape)) + list(shape), shape)
 
 
-def append(x1: Any, x2: Any, axis: int | None = None) -> Any:
+def append(x1: TensorLike, x2: TensorLike, axis: int | None = None) -> Tensor:
     """Append tensor `x2` to the end of tensor `x1`.
 
     Args:
@@ -374,14 +379,14 @@ def append(x1: Any, x2: Any, axis: int | None = None) -> Any:
     return C.rearrange(_append, [x1, x2], axis)
 
 
-def _append(x1, x2, axis):
+def _append(x1: Any, x2: Any, axis: Any) -> Any:
     if axis is None:
         return C.concat("append", [C.flatten("append", x1), C.flatten("append", x2)], 0)
     axis = C.axis_of("append", axis, len(C.shape_of("append", x1)))
     return C.concat("append", [x1, x2], axis)
 
 
-def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
     """Split a tensor into chunks.
 
     Args:
@@ -403,7 +408,7 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
     return C.rearrange(_split, [x], indices_or_sections, axis)
 
 
-def _split(x, indices_or_sections, axis):
+def _split(x: Any, indices_or_sections: Any, axis: Any) -> Any:
     shape = C.shape_of("split", x)
     if not shape:
         raise ShapeError("Op 'split' expected a tensor of rank >= 1. Received: a scalar")
@@ -434,7 +439,7 @@ def _split(x, indices_or_sections, axis):
 # ---------------------------------------------------------------- copying and reordering
 
 
-def tile(x: Any, repeats: int | Sequence[int]) -> Any:
+def tile(x: TensorLike, repeats: int | Sequence[int]) -> Tensor:
     """Repeat `x` the number of times given by `repeats`.
 
     If `repeats` has length `d`, the result will have dimension of
@@ -461,7 +466,7 @@ def tile(x: Any, repeats: int | Sequence[int]) -> Any:
     return C.rearrange(_tile, [x], repeats)
 
 
-def _tile(x, repeats):
+def _tile(x: Any, repeats: Any) -> Any:
     if C.is_symbolic(repeats):
         raise InvalidArgumentError(f"Op 'tile' needs concrete repeats. Received: {repeats!r}")
     reps = C.int_list("tile", "repeats", repeats, low=0)
@@ -485,7 +490,7 @@ def _tile(x, repeats):
     return C.reshape("tile", x, out, C.shape_of("tile", x))
 
 
-def repeat(x: Any, repeats: int | Sequence[int], axis: int | None = None) -> Any:
+def repeat(x: TensorLike, repeats: int | Sequence[int], axis: int | None = None) -> Tensor:
     """Repeat each element of a tensor after themselves.
 
     Args:
@@ -507,7 +512,7 @@ def repeat(x: Any, repeats: int | Sequence[int], axis: int | None = None) -> Any
     return C.rearrange(_repeat, [x], repeats, axis)
 
 
-def _repeat(x, repeats, axis):
+def _repeat(x: Any, repeats: Any, axis: Any) -> Any:
     if C.is_symbolic(repeats):
         raise InvalidArgumentError(f"Op 'repeat' needs concrete repeats. Received: {repeats!r}")
     reps = C.int_list("repeat", "repeats", repeats, low=0)
@@ -537,7 +542,7 @@ def _repeat(x, repeats, axis):
     return C.reshape("repeat", x, out, C.shape_of("repeat", x))
 
 
-def flip(x: Any, axis: int | Sequence[int] | None = None) -> Any:
+def flip(x: TensorLike, axis: int | Sequence[int] | None = None) -> Tensor:
     """Reverse the order of elements in the tensor along the given axis.
 
     The shape of the tensor is preserved, but the elements are reordered.
@@ -559,7 +564,7 @@ def flip(x: Any, axis: int | Sequence[int] | None = None) -> Any:
     return C.rearrange(_flip, [x], axis)
 
 
-def _flip(x, axis):
+def _flip(x: Any, axis: Any) -> Any:
     shape = C.shape_of("flip", x)
     axes = range(len(shape)) if axis is None else C.axes_of("flip", axis, len(shape))
     for a in axes:
@@ -569,7 +574,9 @@ def _flip(x, axis):
     return x
 
 
-def roll(x: Any, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Any:
+def roll(
+    x: TensorLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None
+) -> Tensor:
     """Roll tensor elements along a given axis.
 
     Elements that roll beyond the last position are re-introduced at the
@@ -595,7 +602,7 @@ def roll(x: Any, shift: int | Sequence[int], axis: int | Sequence[int] | None = 
     return C.rearrange(_roll, [x], shift, axis)
 
 
-def _roll(x, shift, axis):
+def _roll(x: Any, shift: Any, axis: Any) -> Any:
     shape = C.shape_of("roll", x)
     shifts = C.int_list("roll", "shift", shift)
     if axis is None:
@@ -612,7 +619,7 @@ def _roll(x, shift, axis):
             "Op 'roll' expected as many shifts as axes (or one of either). "
             f"Received: shift={shift!r}, axis={axis!r}"
         )
-    totals = {}
+    totals: dict[int, int] = {}
     for s, a in zip(shifts, axes):
         totals[a] = totals.get(a, 0) + s
     for a, s in totals.items():
@@ -620,14 +627,14 @@ def _roll(x, shift, axis):
     return x
 
 
-def _roll_axis(x, s, axis, shape):
+def _roll_axis(x: Any, s: Any, axis: Any, shape: Any) -> Any:
     n = C.static_size("roll", shape, axis)
     s = s % n if n else 0
     if s == 0:
         return x
     rank = len(shape)
 
-    def part(start, size):
+    def part(start: Any, size: Any) -> Any:
         starts = [start if i == axis else 0 for i in range(rank)]
         sizes = [size if i == axis else -1 for i in range(rank)]
         return run("slice", [x], start_indices=starts, shape=sizes)
@@ -638,7 +645,7 @@ def _roll_axis(x, s, axis, shape):
 # ---------------------------------------------------------------- gathering
 
 
-def take(x: Any, indices: Any, axis: int | None = None) -> Any:
+def take(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:
     """Take elements from a tensor along an axis.
 
     Args:
@@ -664,7 +671,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Any:
     return C.rearrange(G.take, [x], indices, axis)
 
 
-def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Any:
+def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:
     """Select values from `x` at the 1-D `indices` along the given axis.
 
     Args:
@@ -692,7 +699,7 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Any:
 # ---------------------------------------------------------------- triangles
 
 
-def tril(x: Any, k: int = 0) -> Any:
+def tril(x: TensorLike, k: int = 0) -> Tensor:
     """Return lower triangle of a tensor.
 
     For tensors with `ndim` exceeding 2, `tril` will apply to the final two
@@ -716,7 +723,7 @@ def tril(x: Any, k: int = 0) -> Any:
     return C.rearrange(_triangle, [x], k, "tril")
 
 
-def triu(x: Any, k: int = 0) -> Any:
+def triu(x: TensorLike, k: int = 0) -> Tensor:
     """Return upper triangle of a tensor.
 
     For tensors with `ndim` exceeding 2, `triu` will apply to the final two
@@ -740,7 +747,7 @@ def triu(x: Any, k: int = 0) -> Any:
     return C.rearrange(_triangle, [x], k, "triu")
 
 
-def _triangle(x, k, op):
+def _triangle(x: Any, k: int, op: str) -> Any:
     shape = C.shape_of(op, x)
     if len(shape) < 2:
         raise ShapeError(

@@ -22,7 +22,7 @@ Keras:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from pykeras.errors import DTypeError, InvalidArgumentError
 from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "bitwise_and",
@@ -67,14 +70,14 @@ def _eager_ints(op: str, values: list[Any], error: type = DTypeError) -> list[An
     return out
 
 
-def _cast(values, dtype):
+def _cast(values: Any, dtype: Any) -> Any:
     return [np.asarray(v).astype(dtype) for v in values]
 
 
 # ---------------------------------------------------------------- AND, OR, XOR
 
 
-def _bits(x, ndim):
+def _bits(x: Any, ndim: int) -> Any:
     """The 24 low bits of `x`'s two's complement, stacked on a new axis 0."""
     low = run("sub", [x, run("mul", [run("floor", [run("mul", [x, 2.0**-_BITS])]), 2.0**_BITS])])
     powers = (2.0 ** np.arange(_BITS, dtype=np.float32)).reshape((_BITS,) + (1,) * ndim)
@@ -82,7 +85,7 @@ def _bits(x, ndim):
     return run("sub", [q, run("mul", [run("floor", [run("mul", [q, 0.5])]), 2.0])]), powers
 
 
-def _symbolic_logic(op, x, y, combine):
+def _symbolic_logic(op: str, x: Any, y: Any, combine: str) -> Any:
     x, y = N.as_float(x), N.as_float(y)
     ndim = N.broadcast_ndim(op, x, y)
     bx, powers = _bits(x, ndim)
@@ -92,7 +95,7 @@ def _symbolic_logic(op, x, y, combine):
     return run("sub", [unsigned, wrapped])
 
 
-def _logic(op, x, y, numpy_fn, combine):
+def _logic(op: str, x: Any, y: Any, numpy_fn: Any, combine: str) -> Any:
     if C.any_symbolic([x, y]):
         return _symbolic_logic(op, x, y, combine)
     values = _eager_ints(op, [x, y])
@@ -100,7 +103,7 @@ def _logic(op, x, y, numpy_fn, combine):
     return np.asarray(numpy_fn(*_cast(values, dtype))).astype(dtype)
 
 
-def bitwise_and(x: Any, y: Any) -> Any:
+def bitwise_and(x: TensorLike, y: TensorLike) -> Tensor:
     """Compute the bit-wise AND of two arrays element-wise.
 
     Computes the bit-wise AND of the underlying binary representation of the
@@ -122,7 +125,7 @@ def bitwise_and(x: Any, y: Any) -> Any:
     return _logic("bitwise_and", x, y, np.bitwise_and, "mul")
 
 
-def bitwise_or(x: Any, y: Any) -> Any:
+def bitwise_or(x: TensorLike, y: TensorLike) -> Tensor:
     """Compute the bit-wise OR of two arrays element-wise.
 
     Computes the bit-wise OR of the underlying binary representation of the
@@ -144,7 +147,7 @@ def bitwise_or(x: Any, y: Any) -> Any:
     return _logic("bitwise_or", x, y, np.bitwise_or, "maximum")
 
 
-def bitwise_xor(x: Any, y: Any) -> Any:
+def bitwise_xor(x: TensorLike, y: TensorLike) -> Tensor:
     """Compute the bit-wise XOR of two arrays element-wise.
 
     Computes the bit-wise XOR of the underlying binary representation of the
@@ -169,7 +172,7 @@ def bitwise_xor(x: Any, y: Any) -> Any:
 # ---------------------------------------------------------------- NOT
 
 
-def bitwise_not(x: Any) -> Any:
+def bitwise_not(x: TensorLike) -> Tensor:
     """Compute bit-wise inversion, or bit-wise NOT, element-wise.
 
     Computes the bit-wise NOT of the underlying binary representation of the
@@ -190,7 +193,7 @@ def bitwise_not(x: Any) -> Any:
     return _invert("bitwise_not", x)
 
 
-def bitwise_invert(x: Any) -> Any:
+def bitwise_invert(x: TensorLike) -> Tensor:
     """Compute bit-wise inversion, or bit-wise NOT, element-wise.
 
     Computes the bit-wise NOT of the underlying binary representation of the
@@ -211,7 +214,7 @@ def bitwise_invert(x: Any) -> Any:
     return _invert("bitwise_invert", x)
 
 
-def _invert(op, x):
+def _invert(op: str, x: Any) -> Any:
     if C.any_symbolic([x]):
         x = N.as_float(x)
         if str(getattr(x, "dtype", "")) == "bool":
@@ -224,7 +227,7 @@ def _invert(op, x):
 # ---------------------------------------------------------------- shifts
 
 
-def _shift(op, x, y, left):
+def _shift(op: str, x: Any, y: Any, left: Any) -> Any:
     if C.any_symbolic([x, y]):
         x, y = N.as_float(x), N.as_float(y)
         scale = run("pow", [2.0, y])
@@ -247,7 +250,7 @@ def _shift(op, x, y, left):
     return np.asarray(out).astype(dtype)
 
 
-def bitwise_left_shift(x: Any, y: Any) -> Any:
+def bitwise_left_shift(x: TensorLike, y: TensorLike) -> Tensor:
     """Shift the bits of an integer to the left.
 
     Bits are shifted to the left by appending `y` 0s at the right of `x`.
@@ -269,7 +272,7 @@ def bitwise_left_shift(x: Any, y: Any) -> Any:
     return _shift("bitwise_left_shift", x, y, True)
 
 
-def left_shift(x: Any, y: Any) -> Any:
+def left_shift(x: TensorLike, y: TensorLike) -> Tensor:
     """Shift the bits of an integer to the left.
 
     Bits are shifted to the left by appending `y` 0s at the right of `x`.
@@ -292,7 +295,7 @@ def left_shift(x: Any, y: Any) -> Any:
     return _shift("left_shift", x, y, True)
 
 
-def bitwise_right_shift(x: Any, y: Any) -> Any:
+def bitwise_right_shift(x: TensorLike, y: TensorLike) -> Tensor:
     """Shift the bits of an integer to the right.
 
     Bits are shifted to the right `y`. Because the internal representation
@@ -314,7 +317,7 @@ def bitwise_right_shift(x: Any, y: Any) -> Any:
     return _shift("bitwise_right_shift", x, y, False)
 
 
-def right_shift(x: Any, y: Any) -> Any:
+def right_shift(x: TensorLike, y: TensorLike) -> Tensor:
     """Shift the bits of an integer to the right.
 
     Bits are shifted to the right `y`. Because the internal representation
@@ -340,7 +343,7 @@ def right_shift(x: Any, y: Any) -> Any:
 # ---------------------------------------------------------------- gcd, lcm
 
 
-def _divisors(op, x1, x2, numpy_fn):
+def _divisors(op: str, x1: Any, x2: Any, numpy_fn: Any) -> Any:
     if C.any_symbolic([x1, x2]):
         raise InvalidArgumentError(
             f"Op '{op}' runs on integer arrays eagerly only: Euclid's algorithm takes a "
@@ -357,7 +360,7 @@ def _divisors(op, x1, x2, numpy_fn):
     return np.asarray(numpy_fn(*_cast(values, dtype))).astype(dtype)
 
 
-def gcd(x1: Any, x2: Any) -> Any:
+def gcd(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Greatest common divisor of `x1` and `x2`, element-wise.
 
     Non-negative; `gcd(0, 0)` is 0. Integer arrays only, eagerly only (see
@@ -379,7 +382,7 @@ def gcd(x1: Any, x2: Any) -> Any:
     return _divisors("gcd", x1, x2, np.gcd)
 
 
-def lcm(x1: Any, x2: Any) -> Any:
+def lcm(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Least common multiple of `x1` and `x2`, element-wise.
 
     Non-negative; 0 where either is 0. Integer arrays only, eagerly only

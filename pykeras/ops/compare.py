@@ -1,8 +1,15 @@
 """Comparisons and selection. Comparisons give float32 0/1 masks (they mix
 into arithmetic, as metrics need); integer labels may be either operand."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras.ops._dispatch import integer_positions, run
 from pykeras.ops.math import maximum, multiply
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "equal",
@@ -21,79 +28,79 @@ __all__ = [
 ]
 
 
-def _compare(name, x1, x2):
+def _compare(name: str, x1: Any, x2: Any) -> Any:
     inputs = [x1, x2]
     return run(name, inputs, integer_positions(inputs, (0, 1)))
 
 
-def equal(x1, x2):
+def equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1 == x2` elementwise, as float32 0/1, with broadcasting."""
     return _compare("equal", x1, x2)
 
 
-def not_equal(x1, x2):
+def not_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1 != x2` elementwise, as float32 0/1, with broadcasting."""
     return _compare("not_equal", x1, x2)
 
 
-def greater(x1, x2):
+def greater(x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1 > x2` elementwise, as float32 0/1, with broadcasting."""
     return _compare("greater", x1, x2)
 
 
-def greater_equal(x1, x2):
+def greater_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1 >= x2` elementwise, as float32 0/1, with broadcasting."""
     return _compare("greater_equal", x1, x2)
 
 
-def less(x1, x2):
+def less(x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1 < x2` elementwise, as float32 0/1, with broadcasting."""
     return _compare("less", x1, x2)
 
 
-def less_equal(x1, x2):
+def less_equal(x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1 <= x2` elementwise, as float32 0/1, with broadcasting."""
     return _compare("less_equal", x1, x2)
 
 
-def where(condition, x1, x2):
+def where(condition: TensorLike, x1: TensorLike, x2: TensorLike) -> Tensor:
     """`x1` where `condition` is nonzero, else `x2` (broadcasting all three)."""
     inputs = [condition, x1, x2]
     return run("where", inputs, integer_positions(inputs, (0,)))
 
 
-def one_hot(x, num_classes):
+def one_hot(x: TensorLike, num_classes: int) -> Tensor:
     """Class ids `x` as one-hot float32 rows of length `num_classes`."""
     inputs = [x]
     return run("one_hot", inputs, integer_positions(inputs, (0,)), num_classes=int(num_classes))
 
 
-def in_top_k(targets, predictions, k):
+def in_top_k(targets: TensorLike, predictions: TensorLike, k: int) -> Tensor:
     """1.0 where the target class is among the `k` largest predictions."""
     inputs = [targets, predictions]
     return run("in_top_k", inputs, integer_positions(inputs, (0,)), k=int(k))
 
 
-def _truth(x):
+def _truth(x: Any) -> Any:
     """1 where `x` is non-zero, else 0 (masks are 0/1 float32)."""
     return not_equal(x, 0.0)
 
 
-def logical_and(x1, x2):
+def logical_and(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise logical AND of the truth values of `x1` and `x2` (a 0/1 mask)."""
     return multiply(_truth(x1), _truth(x2))
 
 
-def logical_or(x1, x2):
+def logical_or(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise logical OR of the truth values of `x1` and `x2` (a 0/1 mask)."""
     return maximum(_truth(x1), _truth(x2))
 
 
-def logical_xor(x1, x2):
+def logical_xor(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise logical XOR of the truth values of `x1` and `x2` (a 0/1 mask)."""
     return not_equal(_truth(x1), _truth(x2))
 
 
-def logical_not(x):
+def logical_not(x: TensorLike) -> Tensor:
     """Elementwise logical NOT of the truth value of `x` (a 0/1 mask)."""
     return equal(x, 0.0)

@@ -18,8 +18,10 @@ other model. Results in models are the core's float32 tensors.
 called from the Rust executor's backward pass, which runs no Python.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from pykeras.ops import _control_flow as F
 from pykeras.ops._control_flow import StructureError
 from pykeras.ops._dispatch import run
 from pykeras.ops._vectorize import vectorize
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "associative_scan",
@@ -212,7 +217,7 @@ def while_loop(
     is_tuple = isinstance(loop_vars, (tuple, list))
     state = F.as_values(tuple(loop_vars) if is_tuple else (loop_vars,))
 
-    def step(values):
+    def step(values: Any) -> Any:
         out = body(*values)
         if is_tuple:
             if not isinstance(out, (tuple, list)):
@@ -256,11 +261,11 @@ def while_loop(
 def scan(
     f: Callable,
     init: Any,
-    xs: Any = None,
+    xs: Sequence[TensorLike] | None = None,
     length: int | None = None,
     reverse: bool = False,
     unroll: int | bool = 1,
-) -> Any:
+) -> tuple[Any, Tensor]:
     """Scan a function over leading array axes while carrying along state.
 
     The semantics are those of this Python loop:
@@ -335,7 +340,7 @@ def scan(
             )
     carry = F.as_values(init)
 
-    def call(c, x):
+    def call(c: Any, x: Any) -> Any:
         out = f(c, x)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise StructureError(
@@ -354,7 +359,7 @@ def scan(
     return carry, F.stack("scan", ys, template)
 
 
-def map(f: Callable, xs: Any) -> Any:  # noqa: A001 - Keras's name
+def map(f: Callable, xs: Sequence[TensorLike]) -> Tensor:  # noqa: A001 - Keras's name
     """Map a function over leading array axes.
 
     Like Python's builtin map, except inputs and outputs are in the form of
@@ -379,7 +384,7 @@ def map(f: Callable, xs: Any) -> Any:  # noqa: A001 - Keras's name
     return _map_leading("map", "f", f, xs, "xs")
 
 
-def vectorized_map(function: Callable, elements: Any) -> Any:
+def vectorized_map(function: Callable, elements: Any) -> Tensor:
     """Parallel map of `function` on axis 0 of tensor(s) `elements`.
 
     Schematically `np.stack([function(e) for e in elements])`; for a
@@ -406,7 +411,7 @@ def vectorized_map(function: Callable, elements: Any) -> Any:
     return _map_leading("vectorized_map", "function", function, elements, "elements")
 
 
-def _map_leading(op, fn_name, fn, xs, xs_name):
+def _map_leading(op: str, fn_name: Any, fn: Callable[..., Any], xs: Any, xs_name: Any) -> Any:
     F.check_callable(op, fn_name, fn)
     xs = F.as_values(xs)
     steps = F.leading_size(op, xs, xs_name)
@@ -415,7 +420,7 @@ def _map_leading(op, fn_name, fn, xs, xs_name):
     return F.stack(op, ys, template)
 
 
-def associative_scan(f: Callable, elems: Any, reverse: bool = False, axis: int = 0) -> Any:
+def associative_scan(f: Callable, elems: Any, reverse: bool = False, axis: int = 0) -> Tensor:
     """Performs a scan with an associative binary operation, in parallel.
 
     `f` is applied to whole slices of `elems` at once, ceil(log2(n)) times
@@ -469,10 +474,10 @@ def associative_scan(f: Callable, elems: Any, reverse: bool = False, axis: int =
         )
     n = sizes[0]
 
-    def pack(values):
+    def pack(values: Any) -> Any:
         return tree.pack_sequence_as(elems, values)
 
-    def part(values, start, stop):
+    def part(values: Any, start: Any, stop: Any) -> Any:
         return [F.take_range(x, a, start, stop) for x, a in zip(values, axes)]
 
     current, shift = leaves, 1

@@ -1,11 +1,22 @@
 """Core ops: dtype casts, gradient stops and conversions between tensors
 and NumPy arrays."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.backend.dtypes import standardize_dtype
 from pykeras.engine.tracing import find_tracer
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.tracing import GraphTensor
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 __all__ = [
     "cast",
@@ -15,31 +26,31 @@ __all__ = [
 ]
 
 
-def _is_symbolic(x):
+def _is_symbolic(x: object) -> TypeGuard[KerasTensor | GraphTensor]:
     """Whether `x` is a symbolic or traced tensor (no value yet)."""
     return hasattr(x, "_keras_history") or hasattr(x, "tracer")
 
 
-def _dtype_name(dtype):
+def _dtype_name(dtype: Any) -> str:
     """A dtype's name: NumPy dtypes and type names alike ("float32")."""
     if dtype == "bfloat16":
         return "bfloat16"
     return getattr(dtype, "name", None) or np.dtype(dtype).name
 
 
-def _in_trace(x):
+def _in_trace(x: object) -> bool:
     """Whether `x` (a variable, say) must become a node of a graph being traced."""
     return find_tracer([x]) is not None
 
 
-def _keras_name(name):
+def _keras_name(name: str) -> Any:
     try:
         return standardize_dtype(name)
     except ValueError:
         return name
 
 
-def cast(x, dtype):
+def cast(x: TensorLike, dtype: DTypeLike) -> Tensor:
     """Casts a tensor to `dtype`.
 
     Eagerly the result has exactly `dtype` (floats to integers truncate
@@ -73,7 +84,7 @@ def cast(x, dtype):
     return np.asarray(x).astype(name)
 
 
-def stop_gradient(variable):
+def stop_gradient(variable: TensorLike) -> Tensor:
     """`variable` unchanged, with no gradient flowing back through it.
 
     Args:
@@ -89,7 +100,12 @@ def stop_gradient(variable):
     return np.asarray(variable)
 
 
-def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+def convert_to_tensor(
+    x: TensorLike,
+    dtype: DTypeLike = None,
+    sparse: bool | None = None,
+    ragged: bool | None = None,
+) -> Tensor:
     """`x` as a tensor (eagerly, a NumPy array), cast to `dtype` if given.
 
     Args:
@@ -118,7 +134,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     return array
 
 
-def convert_to_numpy(x):
+def convert_to_numpy(x: TensorLike) -> Tensor:
     """`x` as a NumPy array.
 
     Raises:

@@ -11,7 +11,7 @@ run inside Functional and traced models (as float32, the core's type).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops import _dynamic
 from pykeras.ops._dispatch import run
 from pykeras.ops.arrays import broadcast_to, expand_dims
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 __all__ = [
     "arange",
@@ -41,7 +44,7 @@ __all__ = [
 ]
 
 
-def _dtype(op, dtype, default="float32"):
+def _dtype(op: str, dtype: Any, default: str = "float32") -> np.dtype:
     if dtype is None:
         return np.dtype(default)
     name = getattr(dtype, "name", dtype)
@@ -54,7 +57,7 @@ def _dtype(op, dtype, default="float32"):
         ) from None
 
 
-def _sized(op, shape, value, dtype):
+def _sized(op: str, shape: Any, value: Any, dtype: Any) -> Any:
     """A tensor of `value` whose shape holds sizes known at run time only
     (scalar tensors from `ops.shape`), or None for a shape of ints."""
     if not _dynamic.has_size_tensor(shape) and not _dynamic.is_size_tensor(shape):
@@ -63,7 +66,7 @@ def _sized(op, shape, value, dtype):
     return _dynamic.broadcast(op, np.float32(value), shape, dtype=standardize_dtype(name))
 
 
-def _shape(op, shape):
+def _shape(op: str, shape: Any) -> tuple[int, ...]:
     if C.is_symbolic(shape):
         raise InvalidArgumentError(
             f"Op '{op}' needs a shape of concrete ints, not a tensor. Received: shape={shape!r}"
@@ -71,7 +74,7 @@ def _shape(op, shape):
     return tuple(C.int_list(op, "shape", shape, low=0))
 
 
-def _no_tensor(op, name, value):
+def _no_tensor(op: str, name: str, value: Any) -> None:
     if C.is_symbolic(value):
         raise InvalidArgumentError(
             f"Op '{op}' needs a concrete number for {name}, not a tensor. "
@@ -79,7 +82,7 @@ def _no_tensor(op, name, value):
         )
 
 
-def ones(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
+def ones(shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
     """Return a new tensor of given shape and type, filled with ones.
 
     Args:
@@ -103,7 +106,7 @@ def ones(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     return np.ones(_shape("ones", shape), _dtype("ones", dtype))
 
 
-def zeros(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
+def zeros(shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
     """Return a new tensor of given shape and type, filled with zeros.
 
     Args:
@@ -126,7 +129,7 @@ def zeros(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     return np.zeros(_shape("zeros", shape), _dtype("zeros", dtype))
 
 
-def empty(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
+def empty(shape: int | Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
     """Return a tensor of given shape and type, without meaningful values.
 
     As in Keras's JAX backend, the values are zeros, so results never depend
@@ -152,7 +155,7 @@ def empty(shape: int | Sequence[int], dtype: Any = None) -> np.ndarray:
     return np.zeros(_shape("empty", shape), _dtype("empty", dtype))
 
 
-def full(shape: int | Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
+def full(shape: int | Sequence[int], fill_value: Any, dtype: DTypeLike = None) -> Tensor:
     """Return a new tensor of given shape and type, filled with `fill_value`.
 
     Args:
@@ -193,7 +196,7 @@ def full(shape: int | Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
     return np.full(shape, value, _dtype("full", dtype))
 
 
-def _like(op, x, fill_value, dtype):
+def _like(op: str, x: Any, fill_value: float, dtype: Any) -> Any:
     """A tensor shaped like `x` holding `fill_value`: NumPy for arrays, a
     composite of `x` for symbolic tensors."""
     if C.any_symbolic([x]):
@@ -208,7 +211,7 @@ def _like(op, x, fill_value, dtype):
     return np.full(array.shape, fill_value, _dtype(op, dtype))
 
 
-def ones_like(x: Any, dtype: Any = None) -> Any:
+def ones_like(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
     """Return a tensor of ones with the same shape and type of `x`.
 
     Args:
@@ -228,7 +231,7 @@ def ones_like(x: Any, dtype: Any = None) -> Any:
     return _like("ones_like", x, 1.0, dtype)
 
 
-def zeros_like(x: Any, dtype: Any = None) -> Any:
+def zeros_like(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
     """Return a tensor of zeros with the same shape and type as `x`.
 
     Args:
@@ -249,7 +252,7 @@ def zeros_like(x: Any, dtype: Any = None) -> Any:
     return _like("zeros_like", x, 0.0, dtype)
 
 
-def empty_like(x: Any, dtype: Any = None) -> Any:
+def empty_like(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
     """Return a tensor shaped like `x`, without meaningful values (zeros).
 
     Args:
@@ -268,7 +271,7 @@ def empty_like(x: Any, dtype: Any = None) -> Any:
     return _like("empty_like", x, 0.0, dtype)
 
 
-def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+def full_like(x: TensorLike, fill_value: Any, dtype: DTypeLike = None) -> Tensor:
     """Return a full tensor with the same shape and type as the given tensor.
 
     Args:
@@ -292,7 +295,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
 
 
 def arange(
-    start: float, stop: float | None = None, step: float | None = None, dtype: Any = None
+    start: float, stop: float | None = None, step: float | None = None, dtype: DTypeLike = None
 ) -> np.ndarray:
     """Return evenly spaced values within a given interval.
 
@@ -341,7 +344,7 @@ def arange(
     return np.arange(start, stop, step, dtype=_dtype("arange", dtype))
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> np.ndarray:
+def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = None) -> np.ndarray:
     """Return a 2-D tensor with ones on the diagonal and zeros elsewhere.
 
     Args:
@@ -365,7 +368,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> np.ndarr
     return np.eye(n, m, C.check_int("eye", "k", k), dtype=_dtype("eye", dtype))
 
 
-def identity(n: int, dtype: Any = None) -> np.ndarray:
+def identity(n: int, dtype: DTypeLike = None) -> np.ndarray:
     """Return the identity tensor: a square matrix with ones on the main diagonal.
 
     Args:
@@ -385,7 +388,7 @@ def identity(n: int, dtype: Any = None) -> np.ndarray:
     return np.eye(n, dtype=_dtype("identity", dtype))
 
 
-def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> np.ndarray:
+def tri(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = None) -> np.ndarray:
     """Return a tensor with ones at and below a diagonal and zeros elsewhere.
 
     Args:
@@ -410,15 +413,46 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> np.ndarr
     return np.tri(n, m, C.check_int("tri", "k", k), dtype=_dtype("tri", dtype))
 
 
+@overload
 def linspace(
-    start: Any,
-    stop: Any,
+    start: TensorLike,
+    stop: TensorLike,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: Literal[False] = False,
+    dtype: DTypeLike = None,
+    axis: int = 0,
+) -> Tensor: ...
+@overload
+def linspace(
+    start: TensorLike,
+    stop: TensorLike,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    retstep: Literal[True],
+    dtype: DTypeLike = None,
+    axis: int = 0,
+) -> tuple[Tensor, Tensor]: ...
+@overload
+def linspace(
+    start: TensorLike,
+    stop: TensorLike,
+    num: int,
+    endpoint: bool,
+    retstep: bool,
+    dtype: DTypeLike = None,
+    axis: int = 0,
+) -> Tensor | tuple[Tensor, Tensor]: ...
+def linspace(
+    start: TensorLike,
+    stop: TensorLike,
     num: int = 50,
     endpoint: bool = True,
     retstep: bool = False,
-    dtype: Any = None,
+    dtype: DTypeLike = None,
     axis: int = 0,
-) -> Any:
+) -> Tensor | tuple[Tensor, Tensor]:
     """Return evenly spaced numbers over a specified interval.
 
     Returns `num` evenly spaced samples, calculated over the interval
@@ -465,9 +499,9 @@ def logspace(
     num: int = 50,
     endpoint: bool = True,
     base: float = 10,
-    dtype: Any = None,
+    dtype: DTypeLike = None,
     axis: int = 0,
-) -> Any:
+) -> Tensor:
     """Returns numbers spaced evenly on a log scale.
 
     In linear space, the sequence starts at `base ** start` and ends with
@@ -508,7 +542,7 @@ def logspace(
     return samples.astype(dtype)
 
 
-def _endpoints(op, start, stop, axis):
+def _endpoints(op: str, start: Any, stop: Any, axis: Any) -> tuple[np.ndarray, np.ndarray]:
     start, stop = np.asarray(start, np.float64), np.asarray(stop, np.float64)
     try:
         rank = len(np.broadcast_shapes(start.shape, stop.shape))
@@ -521,7 +555,16 @@ def _endpoints(op, start, stop, axis):
     return start, stop
 
 
-def _symbolic_linspace(op, start, stop, num, endpoint, retstep, dtype, axis):
+def _symbolic_linspace(
+    op: str,
+    start: Any,
+    stop: Any,
+    num: int,
+    endpoint: bool,
+    retstep: bool,
+    dtype: Any,
+    axis: Any,
+) -> Any:
     """`start + i * step` for i in 0..num, built from primitives, with the
     samples along `axis` of a result one rank above start and stop's."""
     if dtype is not None and _dtype(op, dtype).kind != "f":
@@ -549,7 +592,7 @@ def _symbolic_linspace(op, start, stop, num, endpoint, retstep, dtype, axis):
     return samples
 
 
-def _as_rank(x, rank):
+def _as_rank(x: Any, rank: int) -> Any:
     """`x` with leading axes of size 1 up to `rank` (broadcasting's view)."""
     shape = C.shape_of("linspace", x)
     if len(shape) == rank:

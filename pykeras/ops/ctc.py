@@ -14,7 +14,7 @@ it works symbolically too; `strategy="beam_search"` runs eagerly only (see
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._ctc_beam import beam_search
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = ["ctc_decode", "ctc_loss"]
 
@@ -58,7 +61,7 @@ def _column(op: str, v: Any) -> Any:
     return C.reshape(op, v, [C.shape_of(op, v)[0], 1])
 
 
-def _take(x: Any, axis: int, start: int, size: int) -> Any:
+def _take(x: Any, axis: int, start: Any, size: Any) -> Any:
     rank = len(C.shape_of("ctc", x))
     return run(
         "slice",
@@ -83,8 +86,12 @@ def _update_phi(phi: Any, added: Any, n: int) -> Any:
 
 
 def ctc_loss(
-    target: Any, output: Any, target_length: Any, output_length: Any, mask_index: int = 0
-) -> Any:
+    target: TensorLike,
+    output: TensorLike,
+    target_length: Any,
+    output_length: Any,
+    mask_index: int = 0,
+) -> Tensor:
     """CTC (Connectionist Temporal Classification) loss.
 
     Args:
@@ -181,8 +188,8 @@ def ctc_loss(
 
 
 def ctc_decode(
-    inputs: Any,
-    sequence_lengths: Any,
+    inputs: TensorLike,
+    sequence_lengths: TensorLike,
     strategy: str = "greedy",
     beam_width: int = 100,
     top_paths: int = 1,
@@ -272,7 +279,9 @@ def _eager(x: Any) -> np.ndarray:
     return np.asarray(x.numpy() if isinstance(x, Variable) else x)
 
 
-def _greedy(op, inputs, sequence_lengths, steps, merge_repeated, mask):
+def _greedy(
+    op: str, inputs: Any, sequence_lengths: Any, steps: Any, merge_repeated: Any, mask: Any
+) -> Any:
     batch = C.shape_of(op, inputs)[0]
     indices = run("argmax", [inputs], axis=-1)
     scores = run("max", [inputs], axis=[-1])

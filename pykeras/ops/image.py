@@ -25,7 +25,7 @@ widths must be known before run time (the batch size need not be).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
@@ -47,6 +47,9 @@ from pykeras.ops._image_sample import (
     map_coordinates,
     perspective_transform,
 )
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__: list[str] = [
     "affine_transform",
@@ -74,7 +77,7 @@ RESIZE_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5
 
 
 def resize(
-    images: Any,
+    images: TensorLike,
     size: Any,
     interpolation: str = "bilinear",
     antialias: bool = False,
@@ -83,7 +86,7 @@ def resize(
     fill_mode: str = "constant",
     fill_value: float = 0.0,
     data_format: str | None = None,
-) -> Any:
+) -> Tensor:
     """Resize images to size using the specified interpolation method.
 
     Pixels have half-pixel centres, as in Keras on JAX: output pixel `o` of
@@ -155,7 +158,9 @@ def resize(
     return I.finish(x, dtype, "round")
 
 
-def _crop_to_aspect(x, shape, ha, wa, h, w, out_h, out_w):
+def _crop_to_aspect(
+    x: Any, shape: Any, ha: Any, wa: Any, h: Any, w: Any, out_h: Any, out_w: Any
+) -> Any:
     """The largest centred window of the target's aspect ratio (Keras's
     integer arithmetic)."""
     crop_h = max(min(h, int(float(w * out_h) / out_w)), 1)
@@ -168,7 +173,9 @@ def _crop_to_aspect(x, shape, ha, wa, h, w, out_h, out_w):
     return run("slice", [x], start_indices=starts, shape=sizes), crop_h, crop_w
 
 
-def _pad_to_aspect(x, shape, ha, wa, h, w, out_h, out_w, fill_value):
+def _pad_to_aspect(
+    x: Any, shape: Any, ha: Any, wa: Any, h: Any, w: Any, out_h: Any, out_w: Any, fill_value: float
+) -> Any:
     """Pads the short side with `fill_value`, the same amount on both sides
     (Keras pads `(padded - size) // 2` twice, so an odd difference loses one)."""
     pad_h = max(h, int(float(w * out_h) / out_w))
@@ -187,14 +194,14 @@ def _pad_to_aspect(x, shape, ha, wa, h, w, out_h, out_w, fill_value):
 
 
 def scale_and_translate(
-    images: Any,
+    images: TensorLike,
     output_shape: Any,
-    scale: Any,
+    scale: TensorLike,
     translation: Any,
     spatial_dims: Any,
     method: str,
     antialias: bool = True,
-) -> Any:
+) -> Tensor:
     """Apply a scale and translation to an image.
 
     Generates a new image of shape `output_shape` by resampling from the
@@ -232,7 +239,7 @@ def scale_and_translate(
     shape = C.shape_of(op, images)
     # None keeps an axis's size (the batch of a symbolic tensor, as Keras's
     # symbolic output_shape allows); spatial sizes must be given.
-    out_shape = [
+    out_shape: list[Any] = [
         None if d is None else C.check_int(op, "output_shape", d, 0) for d in list(output_shape)
     ]
     if len(out_shape) != len(shape):
@@ -277,7 +284,7 @@ def scale_and_translate(
 # ---------------------------------------------------------------- pad and crop
 
 
-def _resolve(op, size, first, second, target, names, pad):
+def _resolve(op: str, size: Any, first: Any, second: Any, target: Any, names: Any, pad: Any) -> Any:
     """(first, second) amounts along one axis from two of the three given."""
     if [first, second, target].count(None) != 1:
         raise InvalidArgumentError(
@@ -321,7 +328,7 @@ def _resolve(op, size, first, second, target, names, pad):
 
 
 def pad_images(
-    images: Any,
+    images: TensorLike,
     top_padding: int | None = None,
     left_padding: int | None = None,
     bottom_padding: int | None = None,
@@ -329,7 +336,7 @@ def pad_images(
     target_height: int | None = None,
     target_width: int | None = None,
     data_format: str | None = None,
-) -> Any:
+) -> Tensor:
     """Pad `images` with zeros to the specified `height` and `width`.
 
     Args:
@@ -380,14 +387,14 @@ def pad_images(
     pads = [[0, 0] for _ in shape]
     pads[ha], pads[wa] = [top, bottom], [left, right]
 
-    def pad(x):
+    def pad(x: Any) -> Any:
         return run("pad", [x], pad_width=pads) if any(a or b for a, b in pads) else x
 
     return C.rearrange(pad, [images])
 
 
 def crop_images(
-    images: Any,
+    images: TensorLike,
     top_cropping: int | None = None,
     left_cropping: int | None = None,
     bottom_cropping: int | None = None,
@@ -395,7 +402,7 @@ def crop_images(
     target_height: int | None = None,
     target_width: int | None = None,
     data_format: str | None = None,
-) -> Any:
+) -> Tensor:
     """Crop `images` to a specified `height` and `width`.
 
     Args:
@@ -459,7 +466,7 @@ def crop_images(
     starts[ha], starts[wa] = top, left
     sizes[ha], sizes[wa] = height, width
 
-    def crop(x):
+    def crop(x: Any) -> Any:
         return run("slice", [x], start_indices=starts, shape=sizes)
 
     return C.rearrange(crop, [images])

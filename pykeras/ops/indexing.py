@@ -19,7 +19,7 @@ Keras's dtypes (int32 positions and counts, bool masks). `nonzero` and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops import _indexing_scatter as S
 from pykeras.ops import _indexing_search as Q
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "bincount",
@@ -46,7 +49,7 @@ __all__ = [
 ]
 
 
-def _same_dtype_updates(inputs, updates):
+def _same_dtype_updates(inputs: Any, updates: Any) -> Any:
     """Eager updates cast to an integer or bool `inputs`' dtype, as Keras
     writes them into it."""
     if not C.any_symbolic([inputs, updates]):
@@ -56,7 +59,7 @@ def _same_dtype_updates(inputs, updates):
     return updates
 
 
-def slice_update(inputs: Any, start_indices: Sequence[int], updates: Any) -> Any:
+def slice_update(inputs: TensorLike, start_indices: Sequence[int], updates: TensorLike) -> Tensor:
     """Update an input by slicing in a tensor of updated values.
 
     At a high level, this operation does
@@ -94,7 +97,9 @@ def slice_update(inputs: Any, start_indices: Sequence[int], updates: Any) -> Any
     return C.rearrange(lambda x, u: S.slice_update(op, x, start, u), [inputs, updates])
 
 
-def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | None = None) -> Any:
+def scatter_update(
+    inputs: TensorLike, indices: TensorLike, updates: TensorLike, reduction: str | None = None
+) -> Tensor:
     """Update inputs via updates at scattered (sparse) indices.
 
     At a high level, this operation does `inputs[indices] = updates`.
@@ -138,7 +143,7 @@ def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | Non
     return S.update_rows(op, inputs, rows, k, updates, reduction)
 
 
-def scatter(indices: Any, values: Any, shape: Sequence[int]) -> Any:
+def scatter(indices: TensorLike, values: TensorLike, shape: Sequence[int]) -> Tensor:
     """Returns a tensor of shape `shape` where `indices` are set to `values`.
 
     At a high level, this operation does `zeros[indices] = values` and
@@ -175,7 +180,7 @@ def scatter(indices: Any, values: Any, shape: Sequence[int]) -> Any:
     return S.update_rows(op, C.zeros(dims), rows, k, values, "add")
 
 
-def get_item(x: Any, key: Any) -> Any:
+def get_item(x: TensorLike, key: TensorLike) -> Tensor:
     """Return `x[key]`.
 
     Any NumPy key works on a tensor whose sizes are all known: ints,
@@ -200,7 +205,7 @@ def get_item(x: Any, key: Any) -> Any:
     return C.rearrange(lambda t: S.get_item("get_item", t, key), [x])
 
 
-def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: TensorLike = 0) -> Tensor:
     """Return elements from `choicelist`, based on conditions in `condlist`.
 
     Args:
@@ -237,20 +242,21 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
             f"Op '{op}' expected condlist and choicelist of the same, non-zero length. "
             f"Received: {len(condlist)} conditions and {len(choicelist)} choices"
         )
-    if not C.any_symbolic([*condlist, *choicelist, default]):
+    fill: Any = default  # a number, an array or a symbolic tensor
+    if not C.any_symbolic([*condlist, *choicelist, fill]):
         choices = [S.eager_array(c) for c in choicelist]
-        dtype = _select_dtype(choices, default)
+        dtype = _select_dtype(choices, fill)
         if dtype.kind != "f":
             conds = [S.eager_array(c).astype(bool) for c in condlist]
-            conds = np.broadcast_arrays(*conds, *choices)[: len(conds)]
-            return np.asarray(np.select(conds, choices, default)).astype(dtype)
-    out = default if C.is_symbolic(default) else np.float32(default)
+            same = np.broadcast_arrays(*conds, *choices)[: len(conds)]
+            return np.asarray(np.select(same, choices, fill)).astype(dtype)
+    out = fill if C.is_symbolic(fill) else np.float32(fill)
     for cond, choice in zip(reversed(condlist), reversed(choicelist)):
         out = run("where", [cond, choice, out])
     return out
 
 
-def _select_dtype(choices, default):
+def _select_dtype(choices: Any, default: Any) -> Any:
     """Keras's dtype for select: the choices' own, widened to float32 by a
     float default (a Python int default adapts to them)."""
     kinds = [c.dtype for c in choices]
@@ -263,7 +269,7 @@ def _select_dtype(choices, default):
     return dtype
 
 
-def nonzero(x: Any) -> tuple[Any, ...]:
+def nonzero(x: TensorLike) -> tuple[Any, ...]:
     """Return the indices of the elements that are non-zero.
 
     Works on concrete arrays only: how many elements are non-zero is unknown
@@ -292,7 +298,7 @@ def nonzero(x: Any) -> tuple[Any, ...]:
 
 
 def unique(
-    x: Any,
+    x: TensorLike,
     sorted: bool = True,
     return_index: bool = False,
     return_inverse: bool = False,
@@ -300,7 +306,7 @@ def unique(
     axis: int | None = None,
     size: int | None = None,
     fill_value: Any = None,
-) -> Any:
+) -> Tensor | tuple[Tensor, ...]:
     """Return the unique elements of a tensor.
 
     Works on concrete arrays only: pykeras does not compute it on symbolic
@@ -345,7 +351,9 @@ def unique(
     )
 
 
-def isin(x1: Any, x2: Any, assume_unique: bool = False, invert: bool = False) -> Any:
+def isin(
+    x1: TensorLike, x2: TensorLike, assume_unique: bool = False, invert: bool = False
+) -> Tensor:
     """Test whether each element of `x1` is present in `x2`.
 
     Args:
@@ -372,7 +380,7 @@ def isin(x1: Any, x2: Any, assume_unique: bool = False, invert: bool = False) ->
     return run("sub", [np.float32(1), mask]) if invert else mask
 
 
-def searchsorted(sorted_sequence: Any, values: Any, side: str = "left") -> Any:
+def searchsorted(sorted_sequence: Any, values: TensorLike, side: str = "left") -> Tensor:
     """Perform a binary search, returning indices for insertion of `values`
     into `sorted_sequence` that maintain the sorting order.
 
@@ -397,11 +405,12 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left") -> Any:
     if not C.any_symbolic([sorted_sequence, values]):
         seq = S.eager_array(sorted_sequence)
         Q.check_sorted_sequence(op, seq)
-        return np.asarray(np.searchsorted(seq, S.eager_array(values), side=side)).astype(np.int32)
+        found = np.searchsorted(seq, S.eager_array(values), side=side)  # type: ignore[call-overload]  # side is checked above
+        return np.asarray(found).astype(np.int32)
     return Q.searchsorted_symbolic(op, sorted_sequence, values, side)
 
 
-def digitize(x: Any, bins: Any) -> Any:
+def digitize(x: TensorLike, bins: Any) -> Tensor:
     """Returns the indices of the bins to which each value in `x` belongs.
 
     Args:
@@ -424,7 +433,9 @@ def digitize(x: Any, bins: Any) -> Any:
     return Q.digitize_symbolic(op, x, bins)
 
 
-def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = False) -> Any:
+def bincount(
+    x: TensorLike, weights: TensorLike | None = None, minlength: int = 0, sparse: bool = False
+) -> Tensor:
     """Count the number of occurrences of each value in a tensor of integers.
 
     Args:
@@ -449,7 +460,9 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = Fal
     return Q.bincount("bincount", x, weights, minlength, sparse)
 
 
-def histogram(x: Any, bins: int = 10, range: tuple[float, float] | None = None) -> Any:
+def histogram(
+    x: TensorLike, bins: int = 10, range: tuple[float, float] | None = None
+) -> tuple[Tensor, Tensor]:
     """Computes a histogram of the data tensor `x`.
 
     Args:
@@ -477,7 +490,7 @@ def histogram(x: Any, bins: int = 10, range: tuple[float, float] | None = None) 
     return Q.histogram_symbolic(op, x, int(bins), range)
 
 
-def unravel_index(indices: Any, shape: Sequence[int]) -> tuple[Any, ...]:
+def unravel_index(indices: TensorLike, shape: Sequence[int]) -> tuple[Any, ...]:
     """Convert flat indices to coordinate arrays in a given array shape.
 
     Args:

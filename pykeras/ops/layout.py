@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops import arrays as A
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "array_split",
@@ -38,7 +41,7 @@ __all__ = [
 ]
 
 
-def _at_least_rank(op, x, rank):
+def _at_least_rank(op: str, x: Any, rank: int) -> Any:
     shape = C.shape_of(op, x)
     if len(shape) < rank:
         raise ShapeError(
@@ -51,7 +54,7 @@ def _at_least_rank(op, x, rank):
 # ---------------------------------------------------------------- rotating and flipping
 
 
-def rot90(array: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
+def rot90(array: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Tensor:
     """Rotate an array by 90 degrees in the plane specified by axes.
 
     This function rotates an array counterclockwise by 90 degrees `k`
@@ -76,7 +79,7 @@ def rot90(array: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
     return C.rearrange(_rot90, [array], k, axes)
 
 
-def _rot90(x, k, axes):
+def _rot90(x: Any, k: int, axes: Any) -> Any:
     op = "rot90"
     shape = _at_least_rank(op, x, 2)
     if C.is_symbolic(axes) or not isinstance(axes, (list, tuple)) or len(axes) != 2:
@@ -103,7 +106,7 @@ def _rot90(x, k, axes):
     return A.flip(C.transpose(x, perm), a1)
 
 
-def fliplr(x: Any) -> Any:
+def fliplr(x: TensorLike) -> Tensor:
     """Reverse the order of elements along axis 1 (left/right).
 
     Args:
@@ -120,7 +123,7 @@ def fliplr(x: Any) -> Any:
     return C.rearrange(_flip_axis, [x], "fliplr", 1)
 
 
-def flipud(x: Any) -> Any:
+def flipud(x: TensorLike) -> Tensor:
     """Reverse the order of elements along axis 0 (up/down).
 
     Args:
@@ -137,7 +140,7 @@ def flipud(x: Any) -> Any:
     return C.rearrange(_flip_axis, [x], "flipud", 0)
 
 
-def _flip_axis(x, op, axis):
+def _flip_axis(x: Any, op: str, axis: Any) -> Any:
     C.static_size(op, _at_least_rank(op, x, axis + 1), axis)
     return A.flip(x, axis)
 
@@ -145,7 +148,7 @@ def _flip_axis(x, op, axis):
 # ---------------------------------------------------------------- splitting
 
 
-def array_split(x: Any, indices_or_sections: int, axis: int = 0) -> list:
+def array_split(x: TensorLike, indices_or_sections: int, axis: int = 0) -> list:
     """Splits an array into multiple sub-arrays (unevenly).
 
     This is similar to `keras.ops.split`, but it allows for unequal
@@ -177,7 +180,7 @@ def array_split(x: Any, indices_or_sections: int, axis: int = 0) -> list:
     return C.rearrange(_array_split, [x], sections, axis)
 
 
-def _array_split(x, sections, axis):
+def _array_split(x: Any, sections: Any, axis: Any) -> Any:
     op = "array_split"
     shape = _at_least_rank(op, x, 1)
     axis = C.axis_of(op, axis, len(shape))
@@ -193,10 +196,10 @@ def _array_split(x, sections, axis):
     return pieces
 
 
-def _split_along(op, x, indices_or_sections, axis, rank):
+def _split_along(op: str, x: Any, indices_or_sections: Any, axis: Any, rank: int) -> Any:
     """`split` along `axis` of a tensor of rank >= `rank`, naming `op`."""
 
-    def fn(t):
+    def fn(t: Any) -> Any:
         _at_least_rank(op, t, rank)
         try:
             return A.split(t, indices_or_sections, axis=axis)
@@ -206,7 +209,7 @@ def _split_along(op, x, indices_or_sections, axis, rank):
     return C.rearrange(fn, [x])
 
 
-def hsplit(x: Any, indices_or_sections: int | Sequence[int]) -> list:
+def hsplit(x: TensorLike, indices_or_sections: int | Sequence[int]) -> list:
     """Split a tensor into multiple tensors horizontally (column-wise).
 
     Along axis 1, or axis 0 for a 1-D tensor.
@@ -228,7 +231,7 @@ def hsplit(x: Any, indices_or_sections: int | Sequence[int]) -> list:
     return _split_along("hsplit", x, indices_or_sections, 0 if rank == 1 else 1, 1)
 
 
-def vsplit(x: Any, indices_or_sections: int | Sequence[int]) -> list:
+def vsplit(x: TensorLike, indices_or_sections: int | Sequence[int]) -> list:
     """Split a tensor into multiple tensors vertically (row-wise), along axis 0.
 
     Args:
@@ -247,7 +250,7 @@ def vsplit(x: Any, indices_or_sections: int | Sequence[int]) -> list:
     return _split_along("vsplit", x, indices_or_sections, 0, 1)
 
 
-def dsplit(x: Any, indices_or_sections: int | Sequence[int]) -> list:
+def dsplit(x: TensorLike, indices_or_sections: int | Sequence[int]) -> list:
     """Split a tensor into multiple tensors along the third axis (depth).
 
     Args:
@@ -269,7 +272,7 @@ def dsplit(x: Any, indices_or_sections: int | Sequence[int]) -> list:
 # ---------------------------------------------------------------- stacking and unstacking
 
 
-def dstack(xs: Sequence[Any]) -> Any:
+def dstack(xs: Sequence[TensorLike]) -> Tensor:
     """Stack tensors in sequence depth wise (along the third axis).
 
     1-D tensors of shape `(N,)` become `(1, N, 1)`, 2-D tensors of shape
@@ -295,7 +298,7 @@ def dstack(xs: Sequence[Any]) -> Any:
     return C.rearrange(lambda *ts: C.concat(op, [_at_least_3d(t) for t in ts], 2), list(xs))
 
 
-def _at_least_3d(x):
+def _at_least_3d(x: Any) -> Any:
     shape = C.shape_of("dstack", x)
     if len(shape) >= 3:
         return x
@@ -305,7 +308,7 @@ def _at_least_3d(x):
     return C.reshape("dstack", x, dims, shape)
 
 
-def unstack(x: Any, num: int | None = None, axis: int = 0) -> list:
+def unstack(x: TensorLike, num: int | None = None, axis: int = 0) -> list:
     """Unpack the given dimension of a rank-R tensor into rank-(R-1) tensors.
 
     Args:
@@ -328,7 +331,7 @@ def unstack(x: Any, num: int | None = None, axis: int = 0) -> list:
     return C.rearrange(_unstack, [x], num, axis)
 
 
-def _unstack(x, num, axis):
+def _unstack(x: Any, num: int, axis: Any) -> Any:
     op = "unstack"
     shape = _at_least_rank(op, x, 1)
     axis = C.axis_of(op, axis, len(shape))
@@ -400,7 +403,7 @@ def meshgrid(*x: Any, indexing: str = "xy") -> list:
 _TOKEN = re.compile(r"\w+|\([^()]*\)")
 
 
-def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:
+def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Tensor:
     """Rearranges the axes of a Keras tensor according to a specified pattern,
     einops-style.
 
@@ -429,7 +432,7 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> Any:
     return C.rearrange(_rearrange, [tensor], pattern, axes_lengths)
 
 
-def _groups(side, pattern):
+def _groups(side: str, pattern: str) -> Any:
     """[[names]] of one side of the pattern, one list per axis."""
     if _TOKEN.sub(" ", side).strip():
         raise InvalidArgumentError(
@@ -448,7 +451,7 @@ def _groups(side, pattern):
     return groups
 
 
-def _rearrange(x, pattern, axes_lengths):
+def _rearrange(x: Any, pattern: str, axes_lengths: Any) -> Any:
     op = "rearrange"
     if not isinstance(pattern, str) or len(re.split(r"\s*->\s*", pattern)) != 2:
         raise InvalidArgumentError(
@@ -483,10 +486,10 @@ def _rearrange(x, pattern, axes_lengths):
     return C.reshape(op, x, out, C.shape_of(op, x))
 
 
-def _group_sizes(names, dim, axes_lengths, pattern):
+def _group_sizes(names: Any, dim: Any, axes_lengths: Any, pattern: str) -> Any:
     """{name: size} for one input axis of size `dim` split into `names`."""
     op = "rearrange"
-    given = {}
+    given: dict[str, Any] = {}
     for n in names:
         if n in axes_lengths:
             given[n] = C.check_int(op, n, axes_lengths[n], low=1)

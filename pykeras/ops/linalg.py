@@ -18,7 +18,7 @@ in `keras.ops`) but not in this namespace; `eig` (complex results) and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from pykeras.ops._linalg_factor import (
     pinv,
 )
 from pykeras.ops.norms import norm
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "cholesky",
@@ -54,7 +57,7 @@ __all__ = [
 ]
 
 
-def cholesky(x: Any, upper: bool = False) -> Any:
+def cholesky(x: TensorLike, upper: bool = False) -> Tensor:
     """Computes the Cholesky decomposition of a positive semi-definite matrix.
 
     The factor is that of `(x + x^T) / 2`, as in JAX.
@@ -78,7 +81,7 @@ def cholesky(x: Any, upper: bool = False) -> Any:
     shape = L.square_shape("cholesky", x)
     upper = L.check_bool("cholesky", "upper", upper)
     out = run("cholesky", [x])
-    if not C.any_symbolic([out]) and np.isnan(out).any():
+    if not C.any_symbolic([out]) and np.isnan(np.asarray(out)).any():
         raise InvalidArgumentError(
             "Op 'cholesky': Cholesky decomposition failed. The input might not be a "
             "valid positive definite matrix (or holds NaN). Received: a tensor of shape "
@@ -87,7 +90,7 @@ def cholesky(x: Any, upper: bool = False) -> Any:
     return L.mT(out, len(shape)) if upper else out
 
 
-def slogdet(x: Any) -> tuple[Any, Any]:
+def slogdet(x: TensorLike) -> tuple[Any, Any]:
     """Computes the sign and natural logarithm of the determinant of a matrix.
 
     Args:
@@ -115,7 +118,7 @@ def slogdet(x: Any) -> tuple[Any, Any]:
     )
 
 
-def logdet(x: Any) -> Any:
+def logdet(x: TensorLike) -> Tensor:
     """Computes log of the determinant of a hermitian positive definite matrix.
 
     As in Keras (JAX), this is `slogdet(x)[1]`: the log of the absolute
@@ -131,7 +134,7 @@ def logdet(x: Any) -> Any:
     return slogdet(x)[1]
 
 
-def det(x: Any) -> Any:
+def det(x: TensorLike) -> Tensor:
     """Computes the determinant of a square tensor.
 
     Computed as `sign * exp(log|det|)` from an LU factorisation, so its
@@ -149,7 +152,7 @@ def det(x: Any) -> Any:
     return run("mul", [sign, run("exp", [log])])
 
 
-def inv(x: Any) -> Any:
+def inv(x: TensorLike) -> Tensor:
     """Computes the inverse of a square tensor.
 
     Args:
@@ -163,7 +166,7 @@ def inv(x: Any) -> Any:
     return run("inv", [x])
 
 
-def eigh(x: Any) -> tuple[Any, Any]:
+def eigh(x: TensorLike) -> tuple[Any, Any]:
     """Computes the eigenvalues and eigenvectors of a symmetric tensor.
 
     Only `(x + x^T) / 2` is read, as in JAX.
@@ -184,7 +187,7 @@ def eigh(x: Any) -> tuple[Any, Any]:
     return L.row(packed, lead, 0, n), L.part(packed, lead, 1, n, 0, n)
 
 
-def lu_factor(x: Any) -> tuple[Any, Any]:
+def lu_factor(x: TensorLike) -> tuple[Any, Any]:
     """Computes the lower-upper decomposition of a square matrix.
 
     With partial pivoting, as LAPACK's `getrf` (and `jax.scipy.linalg.
@@ -211,7 +214,7 @@ def lu_factor(x: Any) -> tuple[Any, Any]:
     return lu, pivots
 
 
-def qr(x: Any, mode: str = "reduced") -> tuple[Any, Any]:
+def qr(x: TensorLike, mode: str = "reduced") -> tuple[Any, Any]:
     """Computes the QR decomposition of a tensor.
 
     Householder reflections, with LAPACK's signs (as NumPy and JAX). The
@@ -248,7 +251,9 @@ def qr(x: Any, mode: str = "reduced") -> tuple[Any, Any]:
     return L.part(packed, lead, 0, m, 0, k), L.part(packed, lead, m, k, 0, n)
 
 
-def svd(x: Any, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+def svd(
+    x: TensorLike, full_matrices: bool = True, compute_uv: bool = True
+) -> Tensor | tuple[Tensor, Tensor, Tensor]:
     """Computes the singular value decomposition of a matrix.
 
     One-sided Jacobi. Gradients follow JAX: defined for `compute_uv=False`,
@@ -280,7 +285,7 @@ def svd(x: Any, full_matrices: bool = True, compute_uv: bool = True) -> Any:
     return u, s, L.part(packed, lead, m + 1, vr, 0, n)
 
 
-def _system(op, a, b):
+def _system(op: str, a: Any, b: Any) -> Any:
     """Shapes of `a x = b` checked, `b` as matrices, batch axes broadcast;
     returns `(a, b, vector, out_shape)`."""
     a_shape = L.square_shape(op, a, "a")
@@ -313,13 +318,13 @@ def _system(op, a, b):
     return a, b, vector, out
 
 
-def _unvector(x, vector, out_shape):
+def _unvector(x: Any, vector: Any, out_shape: Any) -> Any:
     if not vector:
         return x
     return run("sum", [x], axis=[len(out_shape) - 1], keepdims=False)
 
 
-def solve(a: Any, b: Any) -> Any:
+def solve(a: TensorLike, b: TensorLike) -> Tensor:
     """Solves a linear system of equations given by `a x = b`.
 
     LU with partial pivoting; a singular `a` gives inf or NaN, as in JAX.
@@ -339,7 +344,7 @@ def solve(a: Any, b: Any) -> Any:
     return _unvector(run("solve", [a, b]), vector, out)
 
 
-def solve_triangular(a: Any, b: Any, lower: bool = False) -> Any:
+def solve_triangular(a: TensorLike, b: TensorLike, lower: bool = False) -> Tensor:
     """Solves a linear system of equations given by `a x = b`.
 
     Only the lower (`lower=True`) or upper triangle of `a` is read, and only

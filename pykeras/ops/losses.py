@@ -2,12 +2,19 @@
 and clipped to [epsilon, 1 - epsilon] with epsilon = 1e-7; logits go through
 log_softmax / log_sigmoid, so large logits stay finite."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras._convert import to_index
 from pykeras.ops._dispatch import integer_positions, run
 from pykeras.ops.compare import one_hot
 from pykeras.ops.math import clip, log, multiply, negative, subtract, sum
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Axis, Tensor, TensorLike
 
 __all__ = [
     "binary_crossentropy",
@@ -19,24 +26,28 @@ __all__ = [
 EPSILON = 1e-7
 
 
-def _shape(x):
+def _shape(x: Any) -> Any:
     shape = getattr(x, "shape", None)
     return tuple(shape) if shape is not None else np.shape(x)
 
 
-def _log_probabilities(output, from_logits, axis):
+def _log_probabilities(output: Any, from_logits: bool, axis: Any) -> Any:
     if from_logits:
         return run("log_softmax", [output], axis=axis)  # ops.nn.log_softmax
     output = output / sum(output, axis=axis, keepdims=True)
     return log(clip(output, EPSILON, 1.0 - EPSILON))
 
 
-def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+def categorical_crossentropy(
+    target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
+) -> Tensor:
     """Per-sample `-sum(target * log(p))` over `axis` (target: probabilities)."""
     return negative(sum(multiply(target, _log_probabilities(output, from_logits, axis)), axis))
 
 
-def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+def sparse_categorical_crossentropy(
+    target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
+) -> Tensor:
     """Per-sample cross-entropy with integer class ids as the target."""
     output_shape = _shape(output)
     target = _class_ids(target, len(output_shape))
@@ -49,7 +60,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return negative(sum(multiply(hot, _log_probabilities(output, from_logits, axis)), axis))
 
 
-def _class_ids(target, output_rank):
+def _class_ids(target: Any, output_rank: Any) -> Any:
     """Array targets as int64 class ids without a trailing axis of 1 (graph
     targets arrive prepared by the trainer)."""
     if not isinstance(target, (np.ndarray, list, tuple, int, np.generic)):
@@ -60,12 +71,14 @@ def _class_ids(target, output_rank):
     return ids
 
 
-def log_sigmoid(x):
+def log_sigmoid(x: TensorLike) -> Tensor:
     """`log(sigmoid(x))`, computed as `-softplus(-x)` to stay finite."""
     return negative(run("softplus", [negative(x)]))  # -ops.nn.softplus(-x)
 
 
-def binary_crossentropy(target, output, from_logits=False):
+def binary_crossentropy(
+    target: TensorLike, output: TensorLike, from_logits: bool = False
+) -> Tensor:
     """Elementwise binary cross-entropy."""
     if from_logits:
         return subtract(

@@ -1,6 +1,15 @@
 """Arithmetic, matrix products and reductions."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Axis, Tensor, TensorLike
+from typing import Any
 
 __all__ = [
     "exp",
@@ -52,67 +61,67 @@ __all__ = [
 ]
 
 
-def add(x1, x2):
+def add(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `x1 + x2` with numpy broadcasting."""
     return run("add", [x1, x2])
 
 
-def subtract(x1, x2):
+def subtract(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `x1 - x2` with numpy broadcasting."""
     return run("sub", [x1, x2])
 
 
-def multiply(x1, x2):
+def multiply(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `x1 * x2` with numpy broadcasting."""
     return run("mul", [x1, x2])
 
 
-def divide(x1, x2):
+def divide(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `x1 / x2` with numpy broadcasting."""
     return run("div", [x1, x2])
 
 
-def maximum(x1, x2):
+def maximum(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise maximum with numpy broadcasting."""
     return run("maximum", [x1, x2])
 
 
-def minimum(x1, x2):
+def minimum(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise minimum with numpy broadcasting."""
     return run("minimum", [x1, x2])
 
 
-def sqrt(x):
+def sqrt(x: TensorLike) -> Tensor:
     """Elementwise square root."""
     return run("sqrt", [x])
 
 
-def square(x):
+def square(x: TensorLike) -> Tensor:
     """Elementwise square."""
     return run("square", [x])
 
 
-def log(x):
+def log(x: TensorLike) -> Tensor:
     """Elementwise natural logarithm."""
     return run("log", [x])
 
 
-def abs(x):  # noqa: A001 - Keras's name
+def abs(x: TensorLike) -> Tensor:  # noqa: A001 - Keras's name
     """Elementwise absolute value."""
     return run("abs", [x])
 
 
-def negative(x):
+def negative(x: TensorLike) -> Tensor:
     """Elementwise negation."""
     return run("neg", [x])
 
 
-def clip(x, x_min, x_max):
+def clip(x: TensorLike, x_min: float, x_max: float) -> Tensor:
     """Clips values to `[x_min, x_max]`."""
     return run("clip", [x], min=float(x_min), max=float(x_max))
 
 
-def matmul(x1, x2):
+def matmul(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Matrix product over the last two axes, broadcasting leading axes.
 
     Example:
@@ -125,26 +134,28 @@ def matmul(x1, x2):
     return run("matmul", [x1, x2])
 
 
-def bias_add(x, bias):
+def bias_add(x: TensorLike, bias: TensorLike) -> Tensor:
     """Adds `bias` (shape `(channels,)`) along the last axis of `x`."""
     return run("bias_add", [x, bias])
 
 
-def _axis(axis):
+def _axis(axis: Any) -> int | Sequence[int] | None:
     return list(axis) if isinstance(axis, (list, tuple)) else axis
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001 - Keras's name
     """Sum over `axis` (an int, a tuple, or None for all axes)."""
     return run("sum", [x], axis=_axis(axis), keepdims=keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis` (an int, a tuple, or None for all axes)."""
     return run("mean", [x], axis=_axis(axis), keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+def max(
+    x: TensorLike, axis: Axis = None, keepdims: bool = False, initial: float | None = None
+) -> Tensor:  # noqa: A001 - Keras's name
     """Maximum over `axis` (an int, a tuple, or None for all axes), and at
     least `initial` when it is given."""
     out = run("max", [x], axis=_axis(axis), keepdims=keepdims)
@@ -158,8 +169,8 @@ mul = multiply
 div = divide
 
 
-def _unary(name, doc):
-    def op(x):
+def _unary(name: str, doc: str) -> Callable[[TensorLike], Tensor]:
+    def op(x: TensorLike) -> Tensor:
         return run(name, [x])
 
     op.__name__ = op.__qualname__ = name
@@ -196,12 +207,12 @@ sign = _unary("sign", "sign: -1, 0 or 1 (no gradient)")
 absolute = abs
 
 
-def exp2(x):
+def exp2(x: TensorLike) -> Tensor:
     """Elementwise `2 ** x`."""
     return run("pow", [2.0, x])
 
 
-def power(x1, x2):
+def power(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `x1 ** x2`, broadcasting.
 
     Args:
@@ -225,7 +236,7 @@ def power(x1, x2):
     return run("pow", [x1, x2])
 
 
-def round(x, decimals=0):
+def round(x: TensorLike, decimals: int = 0) -> Tensor:
     """Rounds to `decimals` places, ties to even as NumPy (no gradient).
 
     Args:
@@ -241,16 +252,16 @@ def round(x, decimals=0):
     return divide(run("round", [multiply(x, scale)]), scale)
 
 
-def floor_divide(x1, x2):
+def floor_divide(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `floor(x1 / x2)`, broadcasting (no gradient)."""
     return floor(divide(x1, x2))
 
 
-def mod(x1, x2):
+def mod(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise remainder with the sign of `x2`, as NumPy's `mod`."""
     return subtract(x1, multiply(floor_divide(x1, x2), x2))
 
 
-def true_divide(x1, x2):
+def true_divide(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `x1 / x2` (an alias of `divide`)."""
     return divide(x1, x2)

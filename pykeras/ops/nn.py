@@ -10,7 +10,7 @@ those re-exported from `nn_composite`, `nn_spatial`, `_nn_resample`, `ctc`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,9 @@ from pykeras.ops.nn_spatial import (
     space_to_depth,
 )
 from pykeras.ops.patches import fold, unfold
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Axis, DTypeLike, Tensor, TensorLike
 
 # The cross-entropies live in `losses` (the same objects as `ops.nn.<name>`).
 _FROM_LOSSES = (
@@ -125,47 +128,47 @@ __all__ = [
 EPSILON = 1e-7
 
 
-def relu(x):
+def relu(x: TensorLike) -> Tensor:
     """max(x, 0)."""
     return run("relu", [x])
 
 
-def sigmoid(x):
+def sigmoid(x: TensorLike) -> Tensor:
     """1 / (1 + exp(-x))."""
     return run("sigmoid", [x])
 
 
-def tanh(x):
+def tanh(x: TensorLike) -> Tensor:
     """Hyperbolic tangent."""
     return run("tanh", [x])
 
 
-def softmax(x, axis=-1):
+def softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`."""
     return run("softmax", [x], axis=axis)
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: TensorLike, axis: Axis = -1) -> Tensor:
     """log(softmax(x)) along `axis`, computed stably."""
     return run("log_softmax", [x], axis=axis)
 
 
-def elu(x, alpha=1.0):
+def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
     return run("elu", [x], alpha=float(alpha))
 
 
-def selu(x):
+def selu(x: TensorLike) -> Tensor:
     """Scaled ELU with Keras's constants."""
     return run("selu", [x])
 
 
-def gelu(x, approximate=True):
+def gelu(x: TensorLike, approximate: bool = True) -> Tensor:
     """Gaussian error linear unit; the tanh approximation by default, as keras.ops."""
     return run("gelu", [x], approximate=bool(approximate))
 
 
-def silu(x):
+def silu(x: TensorLike) -> Tensor:
     """x * sigmoid(x)."""
     return run("silu", [x])
 
@@ -173,32 +176,32 @@ def silu(x):
 swish = silu
 
 
-def softplus(x):
+def softplus(x: TensorLike) -> Tensor:
     """log(1 + exp(x)), computed stably."""
     return run("softplus", [x])
 
 
-def softsign(x):
+def softsign(x: TensorLike) -> Tensor:
     """x / (1 + |x|)."""
     return run("softsign", [x])
 
 
-def leaky_relu(x, negative_slope=0.2):
+def leaky_relu(x: TensorLike, negative_slope: float = 0.2) -> Tensor:
     """x if x >= 0 else negative_slope * x."""
     return run("leaky_relu", [x], negative_slope=float(negative_slope))
 
 
-def hard_sigmoid(x):
+def hard_sigmoid(x: TensorLike) -> Tensor:
     """relu6(x + 3) / 6, as Keras 3."""
     return run("hard_sigmoid", [x])
 
 
-def exponential(x):
+def exponential(x: TensorLike) -> Tensor:
     """exp(x)."""
     return run("exponential", [x])
 
 
-def linear(x):
+def linear(x: TensorLike) -> Tensor:
     """The identity."""
     return run("linear", [x])
 
@@ -206,13 +209,13 @@ def linear(x):
 # ---------------------------------------------------------------- encodings
 
 
-def _eager_ids(x):
+def _eager_ids(x: Any) -> Any:
     return np.asarray(x.numpy() if isinstance(x, Variable) else x)
 
 
 def one_hot(
-    x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False
-) -> Any:
+    x: TensorLike, num_classes: int, axis: int = -1, dtype: DTypeLike = None, sparse: bool = False
+) -> Tensor:
     """Converts integer tensor `x` into a one-hot tensor.
 
     The one-hot encoding is a representation where each integer value is
@@ -265,17 +268,17 @@ def one_hot(
     ids = _eager_ids(x).reshape([1 if d is None else d for d in dims])
     inputs = [ids, grid]
     out = run("equal", inputs, integer_positions(inputs, (0,)))
-    return out if dtype is None else out.astype(np.dtype(dtype))
+    return out if dtype is None else np.asarray(out).astype(np.dtype(dtype))
 
 
 def multi_hot(
-    inputs: Any,
+    inputs: TensorLike,
     num_classes: int | None = None,
     axis: int = -1,
-    dtype: Any = None,
+    dtype: DTypeLike = None,
     sparse: bool = False,
     **kwargs: Any,
-) -> Any:
+) -> Tensor:
     """Encodes integer labels as multi-hot vectors.
 
     This function encodes integer labels as multi-hot vectors, where each label
@@ -320,13 +323,15 @@ def multi_hot(
     reduction_axis = 1 if len(C.shape_of("multi_hot", inputs)) > 1 else 0
     hot = one_hot(inputs, num_classes, axis=axis, sparse=sparse)
     out = run("max", [hot], axis=[reduction_axis])
-    return out if dtype is None or C.any_symbolic([inputs]) else out.astype(np.dtype(dtype))
+    if dtype is None or C.any_symbolic([inputs]):
+        return out
+    return np.asarray(out).astype(np.dtype(dtype))
 
 
 # ---------------------------------------------------------------- normalizations
 
 
-def _broadcast_stat(op, name, v, size, axis, rank):
+def _broadcast_stat(op: str, name: str, v: Any, size: Any, axis: Any, rank: int) -> Any:
     """A 1-D statistic of `size` elements, reshaped to broadcast along `axis`."""
     shape = C.shape_of(op, v)
     if len(shape) != 1 or (size is not None and shape[0] not in (None, size)):
@@ -340,14 +345,14 @@ def _broadcast_stat(op, name, v, size, axis, rank):
 
 
 def batch_normalization(
-    x: Any,
-    mean: Any,
-    variance: Any,
+    x: TensorLike,
+    mean: TensorLike,
+    variance: TensorLike,
     axis: int,
-    offset: Any = None,
-    scale: Any = None,
+    offset: TensorLike | None = None,
+    scale: TensorLike | None = None,
     epsilon: float = 1e-3,
-) -> Any:
+) -> Tensor:
     """Normalizes `x` by `mean` and `variance`.
 
     This op is typically used by the batch normalization step in a neural
@@ -388,7 +393,7 @@ def batch_normalization(
     a = C.axis_of(op, axis, len(shape))
     eps = _epsilon(op, epsilon)
 
-    def stat(name, v):
+    def stat(name: str, v: Any) -> Any:
         return _broadcast_stat(op, name, v, shape[a], a, len(shape))
 
     inv = run("rsqrt", [run("add", [stat("variance", variance), eps])])
@@ -400,7 +405,7 @@ def batch_normalization(
     return run("add", [run("mul", [x, inv]), res])
 
 
-def _epsilon(op, epsilon):
+def _epsilon(op: str, epsilon: float | None) -> float:
     if epsilon is None:
         return EPSILON
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)):
@@ -411,13 +416,13 @@ def _epsilon(op, epsilon):
 
 
 def layer_normalization(
-    x: Any,
+    x: TensorLike,
     gamma: Any = None,
     beta: Any = None,
     axis: int | Sequence[int] = -1,
     epsilon: float | None = None,
     **kwargs: Any,
-) -> Any:
+) -> Tensor:
     """Layer normalization layer (Ba et al., 2016).
 
     Normalize the activations of the previous layer for each given example in a
@@ -458,7 +463,7 @@ def layer_normalization(
     eps = _epsilon(op, epsilon)
     broadcast = [shape[a] if a in axes else 1 for a in range(len(shape))]
 
-    def _broadcast(v):
+    def _broadcast(v: Any) -> Any:
         # As Keras: a parameter not of x's rank is laid along the axes,
         # unless the only axis is the last (then it broadcasts as it is).
         if v is None or len(C.shape_of(op, v)) == len(shape) or axes == [len(shape) - 1]:
@@ -476,8 +481,11 @@ def layer_normalization(
 
 
 def rms_normalization(
-    x: Any, scale: Any = None, axis: int | Sequence[int] = -1, epsilon: float | None = None
-) -> Any:
+    x: TensorLike,
+    scale: TensorLike | None = None,
+    axis: int | Sequence[int] = -1,
+    epsilon: float | None = None,
+) -> Tensor:
     """Performs Root Mean Square (RMS) normalization on `x`.
 
     The Keras operation implements the operation as described in
@@ -514,7 +522,7 @@ def rms_normalization(
     return out if scale is None else run("mul", [out, scale])
 
 
-def psnr(x1: Any, x2: Any, max_val: Any) -> Any:
+def psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Tensor:
     """Peak Signal-to-Noise Ratio (PSNR) function.
 
     This function computes the Peak Signal-to-Noise Ratio between two signals,

@@ -4,7 +4,7 @@ gradients to query, key, value and bias."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,10 +13,23 @@ from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import integer_positions, run
 from pykeras.ops.core import cast
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
+
 __all__ = ["dot_product_attention"]
 
 
-def _fused(query, key, value, shapes, bias, mask, scale, is_causal, soft_cap):
+def _fused(
+    query: Any,
+    key: Any,
+    value: Any,
+    shapes: Any,
+    bias: Any,
+    mask: Any,
+    scale: Any,
+    is_causal: Any,
+    soft_cap: Any,
+) -> Any:
     """The fused primitive (rust/ops/attention.rs: one pass per head, no
     transposes, probabilities recomputed in the backward pass) where it
     applies: no bias or soft cap, and a mask, if any, whose last two axes are
@@ -38,16 +51,16 @@ def _fused(query, key, value, shapes, bias, mask, scale, is_causal, soft_cap):
 
 
 def dot_product_attention(
-    query: Any,
-    key: Any,
-    value: Any,
-    bias: Any = None,
-    mask: Any = None,
+    query: TensorLike,
+    key: TensorLike,
+    value: TensorLike,
+    bias: TensorLike | None = None,
+    mask: TensorLike | None = None,
     scale: float | None = None,
     is_causal: bool = False,
     flash_attention: bool | None = None,
     attn_logits_soft_cap: float | None = None,
-) -> Any:
+) -> Tensor:
     """Scaled dot product attention function.
 
     Computes the attention function on Q (`query`), K (`key`), and V(`value`):

@@ -11,7 +11,7 @@ float32, as Keras's for float32 input.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops import norms
 from pykeras.ops import reductions as R
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "celu",
@@ -44,7 +47,7 @@ __all__ = [
 EPSILON = 1e-7
 
 
-def _float(op, name, value):
+def _float(op: str, name: str, value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         try:
             return float(value)
@@ -55,7 +58,7 @@ def _float(op, name, value):
     return float(value)
 
 
-def relu6(x: Any) -> Any:
+def relu6(x: TensorLike) -> Tensor:
     """Rectified linear unit activation function with upper bound of 6.
 
     It is defined as `f(x) = np.clip(x, 0, 6)`.
@@ -74,7 +77,7 @@ def relu6(x: Any) -> Any:
     return run("clip", [x], min=0.0, max=6.0)
 
 
-def hard_silu(x: Any) -> Any:
+def hard_silu(x: TensorLike) -> Tensor:
     """Hard SiLU activation function, also known as Hard Swish.
 
     It is defined as:
@@ -99,7 +102,7 @@ def hard_silu(x: Any) -> Any:
     return run("mul", [x, run("hard_sigmoid", [x])])
 
 
-def hard_swish(x: Any) -> Any:
+def hard_swish(x: TensorLike) -> Tensor:
     """Hard SiLU activation function, also known as Hard Swish.
 
     The same as `hard_silu`: `x * relu6(x + 3) / 6`.
@@ -118,7 +121,7 @@ def hard_swish(x: Any) -> Any:
     return hard_silu(x)
 
 
-def celu(x: Any, alpha: float = 1.0) -> Any:
+def celu(x: TensorLike, alpha: float = 1.0) -> Tensor:
     """Continuously-differentiable exponential linear unit.
 
     It is defined as:
@@ -147,7 +150,7 @@ def celu(x: Any, alpha: float = 1.0) -> Any:
     return run("add", [run("relu", [x]), tail])
 
 
-def glu(x: Any, axis: int = -1) -> Any:
+def glu(x: TensorLike, axis: int = -1) -> Tensor:
     """Gated Linear Unit (GLU) activation function.
 
     It is defined as:
@@ -187,7 +190,7 @@ def glu(x: Any, axis: int = -1) -> Any:
     return run("mul", [halves[0], run("sigmoid", [halves[1]])])
 
 
-def squareplus(x: Any, b: float = 4) -> Any:
+def squareplus(x: TensorLike, b: float = 4) -> Tensor:
     """Squareplus activation function.
 
     The Squareplus activation function is defined as:
@@ -215,7 +218,7 @@ def squareplus(x: Any, b: float = 4) -> Any:
     return run("mul", [run("add", [x, root]), 0.5])
 
 
-def tanh_shrink(x: Any) -> Any:
+def tanh_shrink(x: TensorLike) -> Tensor:
     """Applies the tanh shrink function element-wise.
 
     It is defined as:
@@ -237,7 +240,7 @@ def tanh_shrink(x: Any) -> Any:
     return run("sub", [x, run("tanh", [x])])
 
 
-def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+def soft_shrink(x: TensorLike, threshold: float = 0.5) -> Tensor:
     """Soft Shrink activation function.
 
     It is defined as:
@@ -263,7 +266,7 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
     return run("where", [run("greater", [x, t]), run("sub", [x, t]), below])
 
 
-def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+def hard_shrink(x: TensorLike, threshold: float = 0.5) -> Tensor:
     """Hard Shrink activation function.
 
     It is defined as:
@@ -287,7 +290,7 @@ def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
     return run("where", [run("greater", [run("abs", [x]), t]), x, 0.0])
 
 
-def hard_tanh(x: Any) -> Any:
+def hard_tanh(x: TensorLike) -> Tensor:
     """Applies the HardTanh function element-wise.
 
     It is defined as:
@@ -309,7 +312,7 @@ def hard_tanh(x: Any) -> Any:
     return run("clip", [x], min=-1.0, max=1.0)
 
 
-def threshold(x: Any, threshold: float, default_value: float) -> Any:
+def threshold(x: TensorLike, threshold: float, default_value: float) -> Tensor:
     """Threshold activation function.
 
     The function thresholds the input `x` as follows:
@@ -337,10 +340,10 @@ def threshold(x: Any, threshold: float, default_value: float) -> Any:
     if C.any_symbolic([x]) or not isinstance(default_value, (int, np.integer)):
         return out
     dtype = R._input_dtype(x)
-    return out.astype(dtype) if dtype.kind in "iu" else out
+    return np.asarray(out).astype(dtype) if dtype.kind in "iu" else out
 
 
-def sparse_plus(x: Any) -> Any:
+def sparse_plus(x: TensorLike) -> Tensor:
     """SparsePlus activation function.
 
     It is defined as
@@ -365,7 +368,7 @@ def sparse_plus(x: Any) -> Any:
     return run("where", [run("less_equal", [x, -1.0]), 0.0, upper])
 
 
-def sparse_sigmoid(x: Any) -> Any:
+def sparse_sigmoid(x: TensorLike) -> Tensor:
     """Sparse sigmoid activation function.
 
     It is defined as
@@ -388,7 +391,7 @@ def sparse_sigmoid(x: Any) -> Any:
     return run("mul", [run("clip", [run("add", [x, 1.0])], min=0.0, max=2.0), 0.5])
 
 
-def sparsemax(x: Any, axis: int = -1) -> Any:
+def sparsemax(x: TensorLike, axis: int = -1) -> Tensor:
     """Sparsemax activation function.
 
     For each batch `i`, and class `j`,
@@ -450,8 +453,8 @@ def sparsemax(x: Any, axis: int = -1) -> Any:
 
 
 def moments(
-    x: Any, axes: int | Sequence[int], keepdims: bool = False, synchronized: bool = False
-) -> Any:
+    x: TensorLike, axes: int | Sequence[int], keepdims: bool = False, synchronized: bool = False
+) -> tuple[Tensor, Tensor]:
     """Calculates the mean and variance of `x`.
 
     The mean and variance are calculated by aggregating the contents of `x`
@@ -488,7 +491,9 @@ def moments(
     return R._finish(mean, x, "float"), variance
 
 
-def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Any:
+def normalize(
+    x: TensorLike, axis: int = -1, order: int = 2, epsilon: float | None = None
+) -> Tensor:
     """Normalizes `x` over the specified axis.
 
     It is defined as: `normalize(x) = x / max(norm(x), epsilon)`.
@@ -526,7 +531,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
     return run("div", [x, run("maximum", [norm, eps])])
 
 
-def _axes(op, x, axis):
+def _axes(op: str, x: Any, axis: Any) -> Any:
     if axis is None:
         return None
     return sorted(C.axes_of(op, axis, len(C.shape_of(op, x))))

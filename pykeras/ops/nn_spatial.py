@@ -19,13 +19,17 @@ pooling raises a `ShapeError` naming the op.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "average_pool",
@@ -38,7 +42,7 @@ __all__ = [
 ]
 
 
-def _data_format(op, data_format):
+def _data_format(op: str, data_format: str | None) -> Any:
     fmt = "channels_last" if data_format is None else data_format
     if fmt not in ("channels_last", "channels_first"):
         raise InvalidArgumentError(
@@ -48,7 +52,7 @@ def _data_format(op, data_format):
     return fmt
 
 
-def _padding(op, padding):
+def _padding(op: str, padding: str) -> Any:
     value = padding.lower() if isinstance(padding, str) else padding
     if value not in ("valid", "same"):
         raise InvalidArgumentError(
@@ -57,7 +61,7 @@ def _padding(op, padding):
     return value
 
 
-def _spatial_rank(op, x, name="inputs"):
+def _spatial_rank(op: str, x: Any, name: str = "inputs") -> Any:
     """The number of spatial axes (1 or 2) of a batched, channeled input."""
     shape = C.shape_of(op, x)
     if len(shape) not in (3, 4):
@@ -70,7 +74,7 @@ def _spatial_rank(op, x, name="inputs"):
     return len(shape) - 2
 
 
-def _per_axis(op, name, value, n):
+def _per_axis(op: str, name: str, value: Any, n: int) -> Any:
     """An int or a sequence of `n` positive ints as a list of `n` ints."""
     values = C.int_list(op, name, value, low=1)
     if len(values) == 1:
@@ -83,15 +87,15 @@ def _per_axis(op, name, value, n):
     return values
 
 
-def _to_channels_last(x, n, fmt):
+def _to_channels_last(x: Any, n: int, fmt: str) -> Any:
     return C.transpose(x, [0, *range(2, n + 2), 1]) if fmt == "channels_first" else x
 
 
-def _from_channels_last(x, n, fmt):
+def _from_channels_last(x: Any, n: int, fmt: str) -> Any:
     return C.transpose(x, [0, n + 1, *range(1, n + 1)]) if fmt == "channels_first" else x
 
 
-def _check_kernel(op, kernel, n, name="kernel"):
+def _check_kernel(op: str, kernel: Any, n: int, name: str = "kernel") -> Any:
     shape = C.shape_of(op, kernel)
     if len(shape) != n + 2 or None in shape:
         raise ShapeError(
@@ -102,18 +106,20 @@ def _check_kernel(op, kernel, n, name="kernel"):
     return shape
 
 
-def _conv_last(x, kernel, n, strides, padding, dilation):
+def _conv_last(
+    x: Any, kernel: Any, n: int, strides: int | Sequence[int], padding: str, dilation: Sequence[int]
+) -> Any:
     return run(f"conv{n}d", [x, kernel], strides=strides, padding=padding, dilation_rate=dilation)
 
 
 def conv(
-    inputs: Any,
-    kernel: Any,
+    inputs: TensorLike,
+    kernel: TensorLike,
     strides: Any = 1,
     padding: str = "valid",
     data_format: str | None = None,
     dilation_rate: Any = 1,
-) -> Any:
+) -> Tensor:
     """General N-D convolution (here N = 1 or 2).
 
     This ops supports 1D and 2D convolution (3D is not available in pykeras).
@@ -185,7 +191,7 @@ def conv(
     return _from_channels_last(y, n, fmt)
 
 
-def _slice_last(x, start, size):
+def _slice_last(x: Any, start: Any, size: Any) -> Any:
     rank = len(C.shape_of("conv", x))
     return run(
         "slice",
@@ -195,7 +201,15 @@ def _slice_last(x, start, size):
     )
 
 
-def _depthwise_last(op, x, kernel, n, strides, padding, dilation):
+def _depthwise_last(
+    op: str,
+    x: Any,
+    kernel: Any,
+    n: int,
+    strides: int | Sequence[int],
+    padding: str,
+    dilation: Sequence[int],
+) -> Any:
     kshape = _check_kernel(op, kernel, n)
     channels, multiplier = C.shape_of(op, x)[-1], kshape[-1]
     if channels != kshape[-2]:
@@ -212,13 +226,13 @@ def _depthwise_last(op, x, kernel, n, strides, padding, dilation):
 
 
 def depthwise_conv(
-    inputs: Any,
-    kernel: Any,
+    inputs: TensorLike,
+    kernel: TensorLike,
     strides: Any = 1,
     padding: str = "valid",
     data_format: str | None = None,
     dilation_rate: Any = 1,
-) -> Any:
+) -> Tensor:
     """General N-D depthwise convolution (here N = 1 or 2).
 
     Args:
@@ -259,14 +273,14 @@ def depthwise_conv(
 
 
 def separable_conv(
-    inputs: Any,
+    inputs: TensorLike,
     depthwise_kernel: Any,
     pointwise_kernel: Any,
     strides: Any = 1,
     padding: str = "valid",
     data_format: str | None = None,
     dilation_rate: Any = 1,
-) -> Any:
+) -> Tensor:
     """General N-D separable convolution (here N = 1 or 2).
 
     A depthwise convolution followed by a pointwise (1x1) convolution.
@@ -316,7 +330,15 @@ def separable_conv(
     return _from_channels_last(y, n, fmt)
 
 
-def _pool(op, mode, inputs, pool_size, strides, padding, data_format):
+def _pool(
+    op: str,
+    mode: str,
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str,
+    data_format: str | None,
+) -> Any:
     n = _spatial_rank(op, inputs)
     fmt = _data_format(op, data_format)
     padding = _padding(op, padding)
@@ -328,12 +350,12 @@ def _pool(op, mode, inputs, pool_size, strides, padding, data_format):
 
 
 def max_pool(
-    inputs: Any,
+    inputs: TensorLike,
     pool_size: Any,
     strides: Any = None,
     padding: str = "valid",
     data_format: str | None = None,
-) -> Any:
+) -> Tensor:
     """Max pooling operation.
 
     Args:
@@ -362,12 +384,12 @@ def max_pool(
 
 
 def average_pool(
-    inputs: Any,
+    inputs: TensorLike,
     pool_size: Any,
     strides: Any = None,
     padding: str = "valid",
     data_format: str | None = None,
-) -> Any:
+) -> Tensor:
     """Average pooling operation.
 
     With `"same"` padding, each window averages its in-bounds elements only,
@@ -398,7 +420,7 @@ def average_pool(
     return _pool("average_pool", "avg", inputs, pool_size, strides, padding, data_format)
 
 
-def _blocks(op, x, block_size, data_format):
+def _blocks(op: str, x: Any, block_size: Any, data_format: str | None) -> Any:
     """(batch, height, width, channels), as stated, and the checked block size."""
     fmt = _data_format(op, data_format)
     shape = C.shape_of(op, x)
@@ -416,7 +438,7 @@ def _blocks(op, x, block_size, data_format):
     return fmt, block, (shape[0], h, w, c)
 
 
-def depth_to_space(x: Any, block_size: int, data_format: str = "channels_last") -> Any:
+def depth_to_space(x: TensorLike, block_size: int, data_format: str = "channels_last") -> Tensor:
     """Rearranges data from depth into blocks of spatial data.
 
     Moves `block_size * block_size` channels into each spatial block, giving
@@ -457,7 +479,7 @@ def depth_to_space(x: Any, block_size: int, data_format: str = "channels_last") 
     return C.reshape("depth_to_space", y, [None, k, h * s, w * s])
 
 
-def space_to_depth(x: Any, block_size: int, data_format: str = "channels_last") -> Any:
+def space_to_depth(x: TensorLike, block_size: int, data_format: str = "channels_last") -> Tensor:
     """Rearranges blocks of spatial data into depth.
 
     The reverse of `depth_to_space`: `(N, H * block_size, W * block_size, C)`

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,13 +11,16 @@ from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 from pykeras.ops.reductions import Axis, _finish, _neg, _nonempty, _out_dims
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
+
 __all__ = ["norm"]
 
 
 _SVD_ORDERS = (2, -2, "nuc")
 
 
-def norm(x: Any, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A002
+def norm(x: TensorLike, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A002
     """Matrix or vector norm.
 
     This function is able to return one of eight different matrix norms, or
@@ -82,15 +85,15 @@ def norm(x: Any, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> 
     return _finish(out, x, "float")
 
 
-def _l2(x, axes, keepdims):
+def _l2(x: Any, axes: Any, keepdims: bool) -> Any:
     return run("sqrt", [run("sum", [run("square", [x])], axis=axes, keepdims=bool(keepdims))])
 
 
-def _is_inf(ord, sign):
+def _is_inf(ord: int | str | None, sign: float) -> Any:
     return isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord == sign * np.inf
 
 
-def _vector_norm(x, ord, axes, keepdims, shape):
+def _vector_norm(x: Any, ord: int | str | None, axes: Any, keepdims: bool, shape: Any) -> Any:
     keepdims = bool(keepdims)
     if ord is None or (not isinstance(ord, str) and ord == 2):
         return _l2(x, axes, keepdims)
@@ -113,7 +116,7 @@ def _vector_norm(x, ord, axes, keepdims, shape):
     return run("pow", [run("sum", [powered], axis=axes, keepdims=keepdims), 1.0 / float(ord)])
 
 
-def _matrix_norm(x, ord, axes, keepdims, shape):
+def _matrix_norm(x: Any, ord: int | str | None, axes: Any, keepdims: bool, shape: Any) -> Any:
     rows, cols = axes
     if ord is None or ord == "fro":
         return _l2(x, axes, keepdims)
@@ -142,7 +145,9 @@ def _matrix_norm(x, ord, axes, keepdims, shape):
     return C.reshape("norm", out, dims, _out_dims(shape, sorted(axes), True))
 
 
-def _singular_value_norm(x, ord, axes, keepdims, shape):
+def _singular_value_norm(
+    x: Any, ord: int | str | None, axes: Any, keepdims: bool, shape: Any
+) -> Any:
     """Matrix norms of the singular values: the largest (2), the smallest (-2) or
     their sum ("nuc"), from the `svd_packed` primitive (differentiable)."""
     rows, cols = axes

@@ -18,7 +18,7 @@ Integers are computed in float32, so they are exact below 2**24.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
 from pykeras.ops._numeric_special import i0, nextafter
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "arccosh",
@@ -63,7 +66,7 @@ def _float(out: Any) -> Any:
 # ---------------------------------------------------------------- inverse hyperbolics
 
 
-def arccosh(x: Any) -> Any:
+def arccosh(x: TensorLike) -> Tensor:
     """Inverse hyperbolic cosine, element-wise.
 
     Computed as `log1p(t + sqrt(t * (t + 2)))` with `t = x - 1` (accurate
@@ -88,7 +91,7 @@ def arccosh(x: Any) -> Any:
     return _float(N.where(big, far, near))
 
 
-def arctanh(x: Any) -> Any:
+def arctanh(x: TensorLike) -> Tensor:
     """Inverse hyperbolic tangent, element-wise.
 
     Computed as `(log1p(x) - log1p(-x)) / 2`: infinite at -1 and 1, NaN
@@ -112,7 +115,7 @@ def arctanh(x: Any) -> Any:
 # ---------------------------------------------------------------- angles and roots
 
 
-def arctan2(x1: Any, x2: Any) -> Any:
+def arctan2(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Element-wise arc tangent of `x1/x2` choosing the quadrant correctly.
 
     The quadrant (i.e., branch) is chosen so that `arctan2(x1, x2)` is the
@@ -167,7 +170,7 @@ def _signbit(x: Any) -> Any:
     return N.logical_or(negative, negative_zero)
 
 
-def cbrt(x: Any) -> Any:
+def cbrt(x: TensorLike) -> Tensor:
     """Computes the cube root of the input tensor, element-wise.
 
     Args:
@@ -185,7 +188,7 @@ def cbrt(x: Any) -> Any:
     return _float(run("mul", [run("sign", [x]), root]))
 
 
-def deg2rad(x: Any) -> Any:
+def deg2rad(x: TensorLike) -> Tensor:
     """Convert angles from degrees to radians.
 
     The conversion is defined as:
@@ -205,7 +208,7 @@ def deg2rad(x: Any) -> Any:
     return _float(run("mul", [x, math.pi / 180.0]))
 
 
-def rad2deg(x: Any) -> Any:
+def rad2deg(x: TensorLike) -> Tensor:
     """Convert angles from radians to degrees.
 
     The conversion is defined as:
@@ -225,7 +228,7 @@ def rad2deg(x: Any) -> Any:
     return _float(run("mul", [x, 180.0 / math.pi]))
 
 
-def fabs(x: Any) -> Any:
+def fabs(x: TensorLike) -> Tensor:
     """Compute the absolute values element-wise, as floats.
 
     Args:
@@ -246,14 +249,14 @@ def fabs(x: Any) -> Any:
 # ---------------------------------------------------------------- min, max, remainders
 
 
-def _fext(x1, x2, name):
+def _fext(x1: Any, x2: Any, name: str) -> Any:
     nan1, nan2 = N.isnan(x1), N.isnan(x2)
     both = run(name, [x1, x2])
     out = N.where(nan1, x2, N.where(nan2, x1, both))
     return N.finish(out, N.eager_dtype([x1, x2]))
 
 
-def fmax(x1: Any, x2: Any) -> Any:
+def fmax(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Element-wise maximum that ignores NaN.
 
     Where exactly one of the two values is NaN the other is returned; NaN
@@ -275,7 +278,7 @@ def fmax(x1: Any, x2: Any) -> Any:
     return _fext(x1, x2, "maximum")
 
 
-def fmin(x1: Any, x2: Any) -> Any:
+def fmin(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Element-wise minimum that ignores NaN.
 
     Where exactly one of the two values is NaN the other is returned; NaN
@@ -297,7 +300,7 @@ def fmin(x1: Any, x2: Any) -> Any:
     return _fext(x1, x2, "minimum")
 
 
-def fmod(x1: Any, x2: Any) -> Any:
+def fmod(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Returns the element-wise remainder of division, with the sign of `x1`.
 
     This is C's `fmod` (NumPy's `fmod`), unlike `mod`, whose result takes
@@ -332,11 +335,11 @@ def fmod(x1: Any, x2: Any) -> Any:
     return N.finish(r, N.eager_dtype([x1, x2], bool_to_int=True))
 
 
-def _trunc(x):
+def _trunc(x: Any) -> Any:
     return N.where(run("less", [x, 0.0]), run("ceil", [x]), run("floor", [x]))
 
 
-def trunc(x: Any) -> Any:
+def trunc(x: TensorLike) -> Tensor:
     """Return the truncated value of the input, element-wise.
 
     The truncated value of the scalar `x` is the nearest integer `i` which
@@ -360,7 +363,7 @@ def trunc(x: Any) -> Any:
     return _float(_trunc(x))
 
 
-def heaviside(x1: Any, x2: Any) -> Any:
+def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Heaviside step function.
 
     The Heaviside step function is defined as:
@@ -384,7 +387,7 @@ def heaviside(x1: Any, x2: Any) -> Any:
     return _float(N.where(N.isnan(x1), math.nan, out))
 
 
-def hypot(x1: Any, x2: Any) -> Any:
+def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Element-wise hypotenuse of right triangles with legs `x1` and `x2`.
 
     This is equivalent to computing `sqrt(x1**2 + x2**2)` element-wise,
@@ -417,7 +420,7 @@ def hypot(x1: Any, x2: Any) -> Any:
 # ---------------------------------------------------------------- log-sum-exp pairs
 
 
-def logaddexp(x1: Any, x2: Any) -> Any:
+def logaddexp(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Logarithm of the sum of exponentiations of the inputs.
 
     Calculates `log(exp(x1) + exp(x2))`, stably, as
@@ -440,7 +443,7 @@ def logaddexp(x1: Any, x2: Any) -> Any:
     return _float(_logaddexp(x1, x2, 1.0))
 
 
-def logaddexp2(x1: Any, x2: Any) -> Any:
+def logaddexp2(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Base-2 logarithm of the sum of exponentiations of the inputs.
 
     Calculates `log2(2**x1 + 2**x2)`, stably, as
@@ -462,7 +465,7 @@ def logaddexp2(x1: Any, x2: Any) -> Any:
     return _float(_logaddexp(x1, x2, 2.0))
 
 
-def _logaddexp(x1, x2, base):
+def _logaddexp(x1: Any, x2: Any, base: Any) -> Any:
     top = run("maximum", [x1, x2])
     delta = run("sub", [x1, x2])
     # inf - inf (both infinite, one sign) is NaN: x1 + x2 is the answer there,
@@ -480,7 +483,7 @@ def _logaddexp(x1, x2, base):
 # ---------------------------------------------------------------- special values
 
 
-def sinc(x: Any) -> Any:
+def sinc(x: TensorLike) -> Tensor:
     """Return the normalized sinc function.
 
     `sin(pi * x) / (pi * x)`, and 1 at 0 (where the gradient is 0).
@@ -501,7 +504,7 @@ def sinc(x: Any) -> Any:
     return _float(N.where(zero, 1.0, run("div", [run("sin", [pix]), pix])))
 
 
-def ldexp(x1: Any, x2: Any) -> Any:
+def ldexp(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Multiply `x1` by 2 raised to the power of `x2`, element-wise.
 
     This function computes:
@@ -540,7 +543,7 @@ def ldexp(x1: Any, x2: Any) -> Any:
 # ---------------------------------------------------------------- safe division, NaN
 
 
-def divide_no_nan(x1: Any, x2: Any) -> Any:
+def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Safe element-wise division which returns 0 where the denominator is 0.
 
     Whatever the numerator (NaN and inf included), as in Keras; the
@@ -565,8 +568,8 @@ def divide_no_nan(x1: Any, x2: Any) -> Any:
 
 
 def nan_to_num(
-    x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
-) -> Any:
+    x: TensorLike, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
     """Replace NaN with zero and infinity with large finite numbers.
 
     Args:

@@ -10,6 +10,8 @@ name here is Keras's and is `pykeras.ops`'s own). Keras names not here yet:
 `python3 benches/namespace_coverage.py --module keras.ops.numpy --missing`.
 """
 
+from __future__ import annotations
+
 from pykeras.ops import (  # Keras's names, builtins (abs, all, max, ...) included
     abs,
     absolute,

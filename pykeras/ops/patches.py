@@ -12,7 +12,7 @@ dtype and exact values (`fold` sums integers as float32, exact below 2**24).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,12 +21,15 @@ from pykeras.ops import _composite as C
 from pykeras.ops import _gather as G
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
+
 __all__ = ["extract_sequences", "fold", "unfold"]
 
 IntOrPair = int | Sequence[int]
 
 
-def extract_sequences(x: Any, sequence_length: int, sequence_stride: int) -> Any:
+def extract_sequences(x: TensorLike, sequence_length: int, sequence_stride: int) -> Tensor:
     """Expands the dimension of last axis into sequences of `sequence_length`.
 
     Slides a window of size `sequence_length` over the last axis of the input
@@ -58,7 +61,7 @@ def extract_sequences(x: Any, sequence_length: int, sequence_stride: int) -> Any
     return C.rearrange(lambda t: _extract_sequences(op, t, length, stride), [x])
 
 
-def _extract_sequences(op, x, length, stride):
+def _extract_sequences(op: str, x: Any, length: int, stride: int) -> Any:
     shape = C.shape_of(op, x)
     if not shape:
         raise ShapeError(f"Op '{op}' expected a tensor of rank >= 1. Received: a scalar tensor")
@@ -73,7 +76,7 @@ def _extract_sequences(op, x, length, stride):
     return G.gather(op, x, ids.astype(np.int64), len(shape) - 1)
 
 
-def _pair(op, name, value, low):
+def _pair(op: str, name: str, value: Any, low: int) -> Any:
     values = C.int_list(op, name, value, low=low)
     if len(values) == 1:
         values = values * 2
@@ -85,7 +88,9 @@ def _pair(op, name, value, low):
     return values
 
 
-def _window_numbers(op, padded, kernel, dilation, stride):
+def _window_numbers(
+    op: str, padded: Any, kernel: Any, dilation: Sequence[int], stride: Sequence[int]
+) -> Any:
     """Element numbers (k0 * k1, L) of each kernel position in each window
     over a padded (H, W) image, and the windows' grid (out_h, out_w)."""
     grid = []
@@ -110,12 +115,12 @@ def _window_numbers(op, padded, kernel, dilation, stride):
 
 
 def unfold(
-    x: Any,
+    x: TensorLike,
     kernel_size: IntOrPair,
     dilation: IntOrPair = 1,
     padding: IntOrPair = 0,
     stride: IntOrPair = 1,
-) -> Any:
+) -> Tensor:
     """Extract sliding local blocks from a 4-D input (batched image).
 
     This operation is known as **im2col** when used with convolution.
@@ -155,7 +160,7 @@ def unfold(
     return C.rearrange(lambda t: _unfold(op, t, kernel, dil, pad, step), [x])
 
 
-def _image_shape(op, x, rank, what):
+def _image_shape(op: str, x: Any, rank: int, what: str) -> Any:
     shape = C.shape_of(op, x)
     if len(shape) != rank:
         raise ShapeError(
@@ -167,7 +172,7 @@ def _image_shape(op, x, rank, what):
     return shape
 
 
-def _unfold(op, x, kernel, dil, pad, step):
+def _unfold(op: str, x: Any, kernel: Any, dil: Any, pad: Any, step: Any) -> Any:
     n, c, h, w = _image_shape(op, x, 4, "(N, C, H, W)")
     if pad != [0, 0]:
         x = run("pad", [x], pad_width=[[0, 0], [0, 0], [pad[0]] * 2, [pad[1]] * 2])
@@ -180,13 +185,13 @@ def _unfold(op, x, kernel, dil, pad, step):
 
 
 def fold(
-    x: Any,
+    x: TensorLike,
     output_size: IntOrPair,
     kernel_size: IntOrPair,
     dilation: IntOrPair = 1,
     padding: IntOrPair = 0,
     stride: IntOrPair = 1,
-) -> Any:
+) -> Tensor:
     """Combines an array of sliding local blocks into a large containing
     tensor (reverses `unfold`).
 
@@ -231,7 +236,7 @@ def fold(
     return out.astype(a.dtype) if a.dtype.kind in "biu" else out
 
 
-def _fold(op, x, size, kernel, dil, pad, step):
+def _fold(op: str, x: Any, size: Any, kernel: Any, dil: Any, pad: Any, step: Any) -> Any:
     n, ckk, count = _image_shape(op, x, 3, "(N, C * kH * kW, L)")
     blocks = kernel[0] * kernel[1]
     padded = (size[0] + 2 * pad[0], size[1] + 2 * pad[1])

@@ -12,13 +12,16 @@ float32.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "allclose",
@@ -38,7 +41,7 @@ def _bool(out: Any) -> Any:
     return N.finish(out, _BOOL)
 
 
-def isnan(x: Any) -> Any:
+def isnan(x: TensorLike) -> Tensor:
     """Test element-wise for NaN and return result as a boolean tensor.
 
     Args:
@@ -55,7 +58,7 @@ def isnan(x: Any) -> Any:
     return _bool(N.isnan(x))
 
 
-def isinf(x: Any) -> Any:
+def isinf(x: TensorLike) -> Tensor:
     """Test element-wise for positive or negative infinity.
 
     Args:
@@ -72,7 +75,7 @@ def isinf(x: Any) -> Any:
     return _bool(N.isinf(x))
 
 
-def isfinite(x: Any) -> Any:
+def isfinite(x: TensorLike) -> Tensor:
     """Return whether a tensor is finite, element-wise.
 
     Real values are finite when they are not NaN, not positive infinity,
@@ -92,7 +95,7 @@ def isfinite(x: Any) -> Any:
     return _bool(N.isfinite(x))
 
 
-def isneginf(x: Any) -> Any:
+def isneginf(x: TensorLike) -> Tensor:
     """Test element-wise for negative infinity.
 
     Args:
@@ -109,7 +112,7 @@ def isneginf(x: Any) -> Any:
     return _bool(run("equal", [x, -N.INF]))
 
 
-def isposinf(x: Any) -> Any:
+def isposinf(x: TensorLike) -> Tensor:
     """Test element-wise for positive infinity.
 
     Args:
@@ -126,7 +129,7 @@ def isposinf(x: Any) -> Any:
     return _bool(run("equal", [x, N.INF]))
 
 
-def signbit(x: Any) -> Any:
+def signbit(x: TensorLike) -> Tensor:
     """Return the sign bit of the elements of `x`.
 
     The output boolean tensor contains `True` where the sign of `x` is
@@ -157,7 +160,7 @@ def signbit(x: Any) -> Any:
     return N.logical_or(negative, negative_zero)
 
 
-def _isclose(x1, x2, rtol, atol, equal_nan):
+def _isclose(x1: Any, x2: Any, rtol: float, atol: float, equal_nan: bool) -> Any:
     rtol, atol = float(rtol), float(atol)
     gap = run("abs", [run("sub", [x1, x2])])
     bound = run("add", [atol, run("mul", [rtol, run("abs", [x2])])])
@@ -173,8 +176,12 @@ def _isclose(x1, x2, rtol, atol, equal_nan):
 
 
 def isclose(
-    x1: Any, x2: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> Any:
+    x1: TensorLike,
+    x2: TensorLike,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> Tensor:
     """Return whether two tensors are element-wise almost equal.
 
     `|x1 - x2| <= atol + rtol * |x2|` for finite values (in float32, as
@@ -200,8 +207,12 @@ def isclose(
 
 
 def allclose(
-    x1: Any, x2: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> Any:
+    x1: TensorLike,
+    x2: TensorLike,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> Tensor:
     """Whether two tensors are element-wise almost equal, all of them.
 
     `isclose(x1, x2, rtol, atol, equal_nan)` reduced with a logical AND

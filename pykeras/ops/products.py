@@ -16,7 +16,7 @@ float32, the core's type.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops import _einsum as E
 from pykeras.ops._cross import cdist, correlate, cross, vander
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "cdist",
@@ -47,11 +50,11 @@ __all__ = [
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _shape(op, x):
+def _shape(op: str, x: Any) -> Any:
     return C.shape_of(op, x)
 
 
-def _labels(op, count):
+def _labels(op: str, count: Any) -> Any:
     if count > len(_LETTERS):
         raise ShapeError(f"Op '{op}' supports up to {len(_LETTERS)} axes in all. Received: {count}")
     return list(_LETTERS[:count])
@@ -60,7 +63,7 @@ def _labels(op, count):
 # ---------------------------------------------------------------- contractions
 
 
-def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Any:
+def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Tensor:
     """Evaluates the Einstein summation convention on the operands.
 
     Labels in one operand only and absent from the output are summed; labels
@@ -98,7 +101,7 @@ def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Any:
     return E.finish(out, operands)
 
 
-def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
+def tensordot(x1: TensorLike, x2: TensorLike, axes: Any = 2) -> Tensor:
     """Compute the tensor dot product along specified axes.
 
     Args:
@@ -155,7 +158,7 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
     return E.finish(y, [x1, x2])
 
 
-def dot(x1: Any, x2: Any) -> Any:
+def dot(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Dot product of two tensors.
 
     - If both `x1` and `x2` are 1-D tensors, it is inner product of vectors
@@ -191,7 +194,7 @@ def dot(x1: Any, x2: Any) -> Any:
     return E.finish(E.lower("dot", [x1, x2], [la, lb], out, "dot(x1, x2)"), [x1, x2])
 
 
-def inner(x1: Any, x2: Any) -> Any:
+def inner(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Return the inner product of two tensors.
 
     Ordinary inner product of vectors for 1-D tensors; in higher dimensions
@@ -220,7 +223,7 @@ def inner(x1: Any, x2: Any) -> Any:
     return E.finish(E.lower("inner", [x1, x2], [la, lb], out, "inner(x1, x2)"), [x1, x2])
 
 
-def outer(x1: Any, x2: Any) -> Any:
+def outer(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Compute the outer product of two vectors.
 
     Given two vectors `x1` and `x2`, the outer product is
@@ -243,7 +246,7 @@ def outer(x1: Any, x2: Any) -> Any:
     return E.finish(E.lower("outer", [a, b], [["i"], ["j"]], ["i", "j"], "outer"), [x1, x2])
 
 
-def vdot(x1: Any, x2: Any) -> Any:
+def vdot(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Return the dot product of two vectors.
 
     Both inputs are flattened first (they must have the same number of
@@ -265,7 +268,7 @@ def vdot(x1: Any, x2: Any) -> Any:
     return E.finish(E.lower("vdot", [a, b], [["i"], ["i"]], [], "vdot(x1, x2)"), [x1, x2])
 
 
-def kron(x1: Any, x2: Any) -> Any:
+def kron(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Kronecker product of `x1` and `x2`.
 
     Computes the Kronecker product, a composite tensor made of blocks of
@@ -302,7 +305,7 @@ def kron(x1: Any, x2: Any) -> Any:
 # ---------------------------------------------------------------- diagonals
 
 
-def _two_axes(op, x, axis1, axis2, min_rank=2):
+def _two_axes(op: str, x: Any, axis1: int, axis2: int, min_rank: int = 2) -> Any:
     shape = _shape(op, x)
     if len(shape) < min_rank:
         raise ShapeError(
@@ -319,7 +322,7 @@ def _two_axes(op, x, axis1, axis2, min_rank=2):
     return a, b
 
 
-def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+def diagonal(x: TensorLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """Return specified diagonals.
 
     The two axes are removed and the diagonal is appended as the last axis.
@@ -344,13 +347,13 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     return C.rearrange(_diagonal, [x], offset, axis1, axis2)
 
 
-def _diagonal(x, offset, axis1, axis2, op="diagonal"):
+def _diagonal(x: Any, offset: Any, axis1: int, axis2: int, op: str = "diagonal") -> Any:
     offset = C.check_int(op, "offset", offset)
     a, b = _two_axes(op, x, axis1, axis2)
     return E.diagonal_last(op, x, a, b, offset)
 
 
-def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+def trace(x: TensorLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """Return the sum along diagonals of the tensor.
 
     Args:
@@ -377,7 +380,7 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     return E.finish(run("sum", [diag_], axis=[rank - 1]), [x], "sum")
 
 
-def diag(x: Any, k: int = 0) -> Any:
+def diag(x: TensorLike, k: int = 0) -> Tensor:
     """Extract a diagonal or construct a diagonal array.
 
     Args:
@@ -401,7 +404,7 @@ def diag(x: Any, k: int = 0) -> Any:
     return C.rearrange(_diag, [x], k, "diag")
 
 
-def diagflat(x: Any, k: int = 0) -> Any:
+def diagflat(x: TensorLike, k: int = 0) -> Tensor:
     """Create a two-dimensional tensor with the flattened input on the k-th
     diagonal.
 
@@ -422,7 +425,7 @@ def diagflat(x: Any, k: int = 0) -> Any:
     return C.rearrange(lambda t, k_: _diag(C.flatten("diagflat", t), k_, "diagflat"), [x], k)
 
 
-def _diag(x, k, op):
+def _diag(x: Any, k: int, op: str) -> Any:
     k = C.check_int(op, "k", k)
     shape = _shape(op, x)
     if len(shape) == 2:

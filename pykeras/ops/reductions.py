@@ -24,7 +24,7 @@ and in traced graphs, with gradients from the primitives' rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 __all__ = [
     "all",
@@ -56,7 +59,7 @@ Axis = Union[int, Sequence[int], None]
 # ---------------------------------------------------------------- shared helpers
 
 
-def _axes(op, x, axis):
+def _axes(op: str, x: Any, axis: Any) -> Any:
     """(static shape, sorted non-negative axes or None for all)."""
     shape = C.shape_of(op, x)
     if axis is None:
@@ -64,18 +67,18 @@ def _axes(op, x, axis):
     return shape, sorted(C.axes_of(op, axis, len(shape)))
 
 
-def _reduced(shape, axes):
+def _reduced(shape: Any, axes: Any) -> Any:
     return list(range(len(shape))) if axes is None else axes
 
 
-def _out_dims(shape, axes, keepdims):
+def _out_dims(shape: Any, axes: Any, keepdims: bool) -> Any:
     reduced = _reduced(shape, axes)
     if keepdims:
         return [1 if i in reduced else d for i, d in enumerate(shape)]
     return [d for i, d in enumerate(shape) if i not in reduced]
 
 
-def _nonempty(op, shape, axes):
+def _nonempty(op: str, shape: Any, axes: Any) -> None:
     """Refuse a reduction with no identity over zero elements (min of nothing)."""
     for i in _reduced(shape, axes):
         if shape[i] == 0:
@@ -85,14 +88,14 @@ def _nonempty(op, shape, axes):
             )
 
 
-def _input_dtype(x):
+def _input_dtype(x: Any) -> Any:
     """The dtype an eager input arrives with (variables are float32)."""
     if isinstance(x, Variable):
         return np.dtype(np.float32)
     return np.asarray(x).dtype
 
 
-def _finish(out, x, kind, dtype=None):
+def _finish(out: Any, x: Any, kind: str, dtype: Any = None) -> Any:
     """The eager result in Keras's dtype; symbolic results go through,
     cast by the core when `dtype` is given (float types as float32,
     integer types as int64)."""
@@ -104,6 +107,7 @@ def _finish(out, x, kind, dtype=None):
     if dtype is not None:
         return np.asarray(out).astype(dtype)
     source = _input_dtype(x)
+    target: np.dtype
     if kind == "bool":
         target = np.dtype(np.bool_)
     elif kind == "int32":
@@ -119,7 +123,7 @@ def _finish(out, x, kind, dtype=None):
     return np.asarray(out).astype(target)
 
 
-def _check_dtype(op, dtype):
+def _check_dtype(op: str, dtype: Any) -> Any:
     if dtype is None:
         return None
     try:
@@ -130,14 +134,14 @@ def _check_dtype(op, dtype):
         ) from None
 
 
-def _neg(x):
+def _neg(x: Any) -> Any:
     return run("neg", [x])
 
 
 # ---------------------------------------------------------------- minima and maxima
 
 
-def min(x: Any, axis: Axis = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+def min(x: TensorLike, axis: Axis = None, keepdims: bool = False, initial: Any = None) -> Tensor:  # noqa: A001
     """Return the minimum of a tensor or minimum along an axis.
 
     Args:
@@ -160,7 +164,7 @@ def min(x: Any, axis: Axis = None, keepdims: bool = False, initial: Any = None) 
     return _finish(_min("min", x, axis, keepdims, initial), x, "keep")
 
 
-def _min(op, x, axis, keepdims, initial=None):
+def _min(op: str, x: Any, axis: Any, keepdims: bool, initial: float | None = None) -> Any:
     shape, axes = _axes(op, x, axis)
     _nonempty(op, shape, axes)
     out = _neg(run("max", [_neg(x)], axis=axes, keepdims=bool(keepdims)))
@@ -169,7 +173,7 @@ def _min(op, x, axis, keepdims, initial=None):
     return out
 
 
-def amin(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def amin(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Return the minimum of an array or minimum along an axis.
 
     Args:
@@ -189,7 +193,7 @@ def amin(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _finish(_min("amin", x, axis, keepdims), x, "keep")
 
 
-def amax(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def amax(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Return the maximum of an array or maximum along an axis.
 
     Args:
@@ -211,7 +215,7 @@ def amax(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _finish(run("max", [x], axis=axes, keepdims=bool(keepdims)), x, "keep")
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+def argmax(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Returns the indices of the maximum values along an axis.
 
     Ties give the first index, as NumPy's.
@@ -235,7 +239,7 @@ def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
     return _arg_extreme("argmax", x, axis, keepdims)
 
 
-def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+def argmin(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Returns the indices of the minimum values along an axis.
 
     Ties give the first index, as NumPy's.
@@ -259,7 +263,7 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
     return _arg_extreme("argmin", x, axis, keepdims)
 
 
-def _arg_extreme(op, x, axis, keepdims):
+def _arg_extreme(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
     """argmax (or argmin, as the argmax of -x) by the core's `argmax` primitive."""
     shape = C.shape_of(op, x)
     source = x if op == "argmax" else _neg(x)
@@ -280,7 +284,7 @@ def _arg_extreme(op, x, axis, keepdims):
 # ---------------------------------------------------------------- statistics
 
 
-def var(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def var(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Compute the variance along the specified axes.
 
     Args:
@@ -301,13 +305,13 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _finish(_var("var", x, axis, keepdims), x, "float")
 
 
-def _var(op, x, axis, keepdims):
+def _var(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
     _, axes = _axes(op, x, axis)
     centred = run("sub", [x, run("mean", [x], axis=axes, keepdims=True)])
     return run("mean", [run("square", [centred])], axis=axes, keepdims=bool(keepdims))
 
 
-def std(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def std(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Compute the standard deviation along the specified axis.
 
     Args:
@@ -329,7 +333,7 @@ def std(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "float")
 
 
-def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Computes the logarithm of sum of exponentials of elements in a tensor.
 
     Computed stably: the maximum is taken out before exponentiating (and
@@ -369,7 +373,7 @@ def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
 # ---------------------------------------------------------------- truth and counts
 
 
-def any(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
+def any(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Test whether any array element along a given axis evaluates to `True`.
 
     Args:
@@ -397,7 +401,7 @@ def any(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
     return _finish(run("greater", [count, 0.0]), x, "bool")
 
 
-def all(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
+def all(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Test whether all array elements along a given axis evaluate to `True`.
 
     Args:
@@ -425,7 +429,7 @@ def all(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
     return _finish(run("equal", [zeros, 0.0]), x, "bool")
 
 
-def count_nonzero(x: Any, axis: Axis = None) -> Any:
+def count_nonzero(x: TensorLike, axis: Axis = None) -> Tensor:
     """Counts the number of non-zero values in `x` along the given `axis`.
 
     If no axis is specified then all non-zeros in the tensor are counted.
@@ -448,7 +452,7 @@ def count_nonzero(x: Any, axis: Axis = None) -> Any:
     return _finish(run("sum", [run("not_equal", [x, 0.0])], axis=axes), x, "int32")
 
 
-def average(x: Any, axis: Axis = None, weights: Any = None) -> Any:
+def average(x: TensorLike, axis: Axis = None, weights: TensorLike | None = None) -> Tensor:
     """Compute the weighted average along the specified axis.
 
     Args:
@@ -501,7 +505,9 @@ def average(x: Any, axis: Axis = None, weights: Any = None) -> Any:
 # ---------------------------------------------------------------- products and scans
 
 
-def prod(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> Any:
+def prod(
+    x: TensorLike, axis: Axis = None, keepdims: bool = False, dtype: DTypeLike = None
+) -> Tensor:
     """Return the product of tensor elements over a given axis.
 
     Multiplies pairs of elements, halving the reduced size each step, so
@@ -558,7 +564,7 @@ def prod(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -
     return _finish(y, x, "int", dtype)
 
 
-def _scan(op, x, axis, combine, identity, dtype):
+def _scan(op: str, x: Any, axis: Any, combine: str, identity: float, dtype: Any) -> Any:
     dtype = _check_dtype(op, dtype)
     source = x
     if axis is None:
@@ -584,7 +590,7 @@ def _scan(op, x, axis, combine, identity, dtype):
     return _finish(y, source, "int", dtype)
 
 
-def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def cumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
     """Returns the cumulative sum of elements along a given axis.
 
     Adds copies shifted by 1, 2, 4, ... elements (log2(n) steps); the size
@@ -608,7 +614,7 @@ def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
     return _scan("cumsum", x, axis, "add", 0.0, dtype)
 
 
-def cumprod(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def cumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
     """Return the cumulative product of elements along a given axis.
 
     Multiplies copies shifted by 1, 2, 4, ... elements (log2(n) steps);

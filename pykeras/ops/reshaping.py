@@ -1,11 +1,19 @@
 """Shape ops: shape, reshape, transpose, concatenate, slice, pad."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.engine import symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.ops import _dynamic
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "concat",
@@ -18,7 +26,7 @@ __all__ = [
 ]
 
 
-def shape(x):
+def shape(x: TensorLike) -> tuple[Any, ...]:
     """The shape of `x` as a tuple: a Python int for each size known before
     run time, and for a size known only at run time (the batch):
 
@@ -47,7 +55,7 @@ def shape(x):
             f"without one). Received: {x!r}"
         )
     if known is None:
-        known = np.shape(x)
+        known = np.shape(x)  # type: ignore[arg-type]  # array-likes without a shape attribute
     dims = tuple(None if d is None else int(d) for d in known)
     if None not in dims:
         return dims
@@ -58,7 +66,7 @@ def shape(x):
     return tuple(_dynamic.dim(x, i) if d is None else d for i, d in enumerate(dims))
 
 
-def reshape(x, newshape):
+def reshape(x: TensorLike, newshape: int | Sequence[Any]) -> Tensor:
     """Gives `x` a new shape with the same number of elements; one -1 is
     inferred. Sizes may be scalar tensors from `ops.shape` (sizes known at
     run time only), as in `ops.reshape(x, (batch, -1))`."""
@@ -69,17 +77,19 @@ def reshape(x, newshape):
     return run("reshape", [x], shape=[int(d) for d in newshape])
 
 
-def transpose(x, axes=None):
+def transpose(x: TensorLike, axes: Sequence[int] | None = None) -> Tensor:
     """Permutes the axes of `x`; reverses them when `axes` is None."""
     return run("transpose", [x], axes=None if axes is None else [int(a) for a in axes])
 
 
-def concatenate(xs, axis=0):
+def concatenate(xs: Sequence[TensorLike], axis: int = 0) -> Tensor:
     """Joins a list of tensors along `axis`."""
     return run("concat", list(xs), axis=int(axis))
 
 
-def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
+def slice(  # noqa: A001 - Keras's name
+    inputs: TensorLike, start_indices: Sequence[int], shape: Sequence[int]
+) -> Tensor:
     """The block of `inputs` starting at `start_indices` with size `shape` (-1: to the end)."""
     return run(
         "slice",
@@ -89,7 +99,12 @@ def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
     )
 
 
-def pad(x, pad_width, mode="constant", constant_values=None):
+def pad(
+    x: TensorLike,
+    pad_width: Sequence[Sequence[int]],
+    mode: str = "constant",
+    constant_values: float | None = None,
+) -> Tensor:
     """Pads `x` with a constant; `pad_width` holds a (before, after) pair per axis."""
     if mode != "constant":
         raise ValueError(f"pad supports mode='constant' only. Received: mode={mode!r}")

@@ -24,7 +24,7 @@ in Functional models and in traced graphs, and are differentiable:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = ["segment_max", "segment_min", "segment_prod", "segment_sum"]
 
@@ -45,7 +48,7 @@ _UFUNCS = {
 }
 
 
-def _identity(op, dtype):
+def _identity(op: str, dtype: Any) -> Any:
     if op == "segment_max":
         return np.iinfo(dtype).min
     if op == "segment_min":
@@ -53,11 +56,11 @@ def _identity(op, dtype):
     return 1 if op == "segment_prod" else 0
 
 
-def _eager(x):
+def _eager(x: Any) -> Any:
     return x.numpy() if isinstance(x, Variable) else np.asarray(x)
 
 
-def _segment(op, data, segment_ids, num_segments):
+def _segment(op: str, data: Any, segment_ids: Any, num_segments: int | None) -> Any:
     symbolic = C.any_symbolic([data, segment_ids])
     data_shape = C.shape_of(op, data)
     ids_shape = C.shape_of(op, segment_ids)
@@ -91,7 +94,7 @@ def _segment(op, data, segment_ids, num_segments):
     return run(op, [data, segment_ids], index_inputs=(1,), num_segments=num_segments)
 
 
-def _integer_segments(op, values, ids, num_segments):
+def _integer_segments(op: str, values: Any, ids: Any, num_segments: int | None) -> Any:
     """The exact eager result for integer data (no gradient to keep)."""
     if ids.shape != values.shape[:1]:
         raise ShapeError(
@@ -107,11 +110,11 @@ def _integer_segments(op, values, ids, num_segments):
 
 
 def segment_sum(
-    data: Any,
-    segment_ids: Any,
+    data: TensorLike,
+    segment_ids: TensorLike,
     num_segments: int | None = None,
     sorted: bool = False,  # noqa: A002
-) -> Any:
+) -> Tensor:
     """Computes the sum of segments in a tensor.
 
     Args:
@@ -140,11 +143,11 @@ def segment_sum(
 
 
 def segment_max(
-    data: Any,
-    segment_ids: Any,
+    data: TensorLike,
+    segment_ids: TensorLike,
     num_segments: int | None = None,
     sorted: bool = False,  # noqa: A002
-) -> Any:
+) -> Tensor:
     """Computes the max of segments in a tensor.
 
     Empty segments hold -inf (the dtype's smallest value for integer data).
@@ -174,11 +177,11 @@ def segment_max(
 
 
 def segment_min(
-    data: Any,
-    segment_ids: Any,
+    data: TensorLike,
+    segment_ids: TensorLike,
     num_segments: int | None = None,
     sorted: bool = False,  # noqa: A002
-) -> Any:
+) -> Tensor:
     """Computes the min of segments in a tensor.
 
     Empty segments hold inf (the dtype's largest value for integer data).
@@ -207,11 +210,11 @@ def segment_min(
 
 
 def segment_prod(
-    data: Any,
-    segment_ids: Any,
+    data: TensorLike,
+    segment_ids: TensorLike,
     num_segments: int | None = None,
     sorted: bool = False,  # noqa: A002
-) -> Any:
+) -> Tensor:
     """Computes the product of segments in a tensor.
 
     Empty segments hold 1.

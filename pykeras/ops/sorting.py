@@ -17,7 +17,7 @@ one axis), so they work eagerly, in Functional models and in traced graphs:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,15 +26,18 @@ from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
+
 __all__ = ["argpartition", "argsort", "sort", "top_k"]
 
 
-def _eager_array(x):
+def _eager_array(x: Any) -> Any:
     """The eager input as NumPy (variables by their value)."""
     return x.numpy() if isinstance(x, Variable) else np.asarray(x)
 
 
-def _exact_integers(x):
+def _exact_integers(x: Any) -> Any:
     """`x` as a NumPy integer or bool array if it is one, eagerly; else None.
 
     Such arrays are ordered by NumPy's stable sort, which is exact for any
@@ -47,7 +50,7 @@ def _exact_integers(x):
     return a if a.dtype.kind in "biu" else None
 
 
-def _prepare(op, x, axis):
+def _prepare(op: str, x: Any, axis: Any) -> Any:
     """`(x, axis)` with `axis=None` meaning the flattened input, checked."""
     if axis is None:
         return C.flatten(op, x), 0
@@ -60,7 +63,7 @@ def _prepare(op, x, axis):
     return x, C.axis_of(op, axis, len(shape))
 
 
-def sort(x: Any, axis: int | None = -1) -> Any:
+def sort(x: TensorLike, axis: int | None = -1) -> Tensor:
     """Sorts the elements of `x` along a given axis in ascending order.
 
     The sort is stable and puts NaN last, as NumPy's. Its gradient goes
@@ -90,7 +93,7 @@ def sort(x: Any, axis: int | None = -1) -> Any:
     return run("sort", [x], axis=axis)
 
 
-def argsort(x: Any, axis: int | None = -1) -> Any:
+def argsort(x: TensorLike, axis: int | None = -1) -> Tensor:
     """Returns the indices that would sort a tensor.
 
     The sort is stable (equal values keep their order) and puts NaN last,
@@ -121,14 +124,14 @@ def argsort(x: Any, axis: int | None = -1) -> Any:
     return out if C.any_symbolic([out]) else np.asarray(out).astype(np.int32)
 
 
-def _last_axis_block(x, shape, k):
+def _last_axis_block(x: Any, shape: Any, k: int) -> Any:
     """The first `k` entries of `x` along its last axis."""
     if shape[-1] == k:
         return x
     return run("slice", [x], start_indices=[0] * len(shape), shape=[-1] * (len(shape) - 1) + [k])
 
 
-def top_k(x: Any, k: int, sorted: bool = True) -> Any:  # noqa: A002
+def top_k(x: TensorLike, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
     """Finds the top-k values and their indices in a tensor.
 
     Along the last axis, the `k` largest values in descending order; equal
@@ -183,14 +186,14 @@ def top_k(x: Any, k: int, sorted: bool = True) -> Any:  # noqa: A002
     return values, np.asarray(indices).astype(np.int32)
 
 
-def _descending_key(a):
+def _descending_key(a: Any) -> Any:
     """A key whose ascending order is `a`'s descending order, exactly: the
     bitwise complement (-a - 1 for signed integers, max - a for unsigned)
     never overflows, unlike negation."""
     return ~(a.astype(np.uint8) if a.dtype.kind == "b" else a)
 
 
-def argpartition(x: Any, kth: int, axis: int = -1) -> Any:
+def argpartition(x: TensorLike, kth: int, axis: int = -1) -> Tensor:
     """Performs an indirect partition along the given axis.
 
     It returns an array of indices of the same shape as `x` that index data

@@ -13,14 +13,17 @@ them); every result is float32.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = ["erf", "erfc", "erfinv"]
 
 
-def erf(x: Any) -> Any:
+def erf(x: TensorLike) -> Tensor:
     """Computes the error function of `x`, element-wise.
 
     Its gradient is `2 / sqrt(pi) * exp(-x**2)`.
@@ -41,7 +44,7 @@ def erf(x: Any) -> Any:
     return run("erf", [x])
 
 
-def erfc(x: Any) -> Any:
+def erfc(x: TensorLike) -> Tensor:
     """Computes the complementary error function `1 - erf(x)`, element-wise.
 
     Accurate in relative terms for large `x`, where `1 - erf(x)` would
@@ -61,7 +64,7 @@ def erfc(x: Any) -> Any:
     return run("erfc", [x])
 
 
-def erfinv(x: Any) -> Any:
+def erfinv(x: TensorLike) -> Tensor:
     """Computes the inverse error function of `x`, element-wise.
 
     `erfinv(1)` is `inf`, `erfinv(-1)` is `-inf`, and values outside

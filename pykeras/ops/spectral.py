@@ -17,7 +17,7 @@ thousand), not very long signals. Results agree with `numpy.fft` to about
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = ["fft", "fft2", "ifft2", "irfft", "istft", "rfft", "stft"]
 
@@ -107,7 +110,7 @@ def _dft_rows(op: str, real: Any, imag: Any, inverse: bool) -> tuple[Any, Any]:
     if inverse:
         cos, sin = cos / np.float32(m), sin / np.float32(m)
 
-    def left(mat, v):
+    def left(mat: Any, v: Any) -> Any:
         return run("matmul", [mat, v])
 
     if inverse:
@@ -190,7 +193,7 @@ def ifft2(x: tuple[Any, Any]) -> tuple[Any, Any]:
     return _dft_rows("ifft2", real, imag, inverse=True)
 
 
-def rfft(x: Any, fft_length: int | None = None) -> tuple[Any, Any]:
+def rfft(x: TensorLike, fft_length: int | None = None) -> tuple[Any, Any]:
     """Real-valued Fast Fourier Transform along the last axis of the input.
 
     Computes the 1D Discrete Fourier Transform of a real-valued signal over the
@@ -236,7 +239,7 @@ def rfft(x: Any, fft_length: int | None = None) -> tuple[Any, Any]:
     return _right(x, cos * keep), _right(x, -sin * keep)
 
 
-def irfft(x: tuple[Any, Any], fft_length: int | None = None) -> Any:
+def irfft(x: tuple[Any, Any], fft_length: int | None = None) -> Tensor:
     """Inverse real-valued Fast Fourier transform along the last axis.
 
     Computes the inverse 1D Discrete Fourier Transform of a real-valued signal
@@ -339,7 +342,7 @@ def _window(op: str, window: Any, sequence_length: int, fft_length: int) -> np.n
     return np.pad(win, (left, fft_length - sequence_length - left))
 
 
-def _frame_args(op, sequence_length, sequence_stride, fft_length):
+def _frame_args(op: str, sequence_length: int, sequence_stride: int, fft_length: int) -> Any:
     length = _length(op, "sequence_length", sequence_length)
     stride = _length(op, "sequence_stride", sequence_stride)
     n = _length(op, "fft_length", fft_length)
@@ -366,7 +369,7 @@ def _reflect_pad(x: Any, length: int, pad: int) -> Any:
 
 
 def stft(
-    x: Any,
+    x: TensorLike,
     sequence_length: int,
     sequence_stride: int,
     fft_length: int,
@@ -450,7 +453,7 @@ def istft(
     length: int | None = None,
     window: Any = "hann",
     center: bool = True,
-) -> Any:
+) -> Tensor:
     """Inverse Short-Time Fourier Transform along the last axis of the input.
 
     To reconstruct an original waveform, the parameters should be the same in
@@ -541,7 +544,7 @@ def _overlap_add(pieces: Any, frames: int, n: int, stride: int, total: int) -> A
     if blocks * stride != n:
         pieces = run("pad", [pieces], pad_width=[[0, 0], [0, 0], [0, blocks * stride - n]])
     pieces = run("reshape", [pieces], shape=[-1, frames, blocks, stride])
-    out = None
+    out: Any = None
     for r in range(blocks):
         block = run("slice", [pieces], start_indices=[0, 0, r, 0], shape=[-1, frames, 1, stride])
         block = run("reshape", [block], shape=[-1, frames * stride])

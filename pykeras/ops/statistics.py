@@ -23,7 +23,7 @@ along the reduced axes; see `_statistics_quantile.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from pykeras.errors import DTypeError, ShapeError
 from pykeras.ops import _composite as C
@@ -38,6 +38,9 @@ from pykeras.ops._statistics_quantile import (
     percentile,
     quantile,
 )
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 __all__ = [
     "corrcoef",
@@ -67,7 +70,7 @@ Axis = Union[int, Sequence[int], None]
 _NAN = float("nan")
 
 
-def _valid(x):
+def _valid(x: Any) -> Any:
     """1 where `x` is not NaN."""
     return N.logical_not(N.isnan(x))
 
@@ -75,7 +78,7 @@ def _valid(x):
 # ---------------------------------------------------------------- NaN-ignoring maxima
 
 
-def _nanmax(op, x, axis, keepdims, sign):
+def _nanmax(op: str, x: Any, axis: Any, keepdims: bool, sign: float) -> Any:
     shape, axes = R._axes(op, x, axis)
     R._nonempty(op, shape, axes)
     y = x if sign > 0 else run("neg", [x])
@@ -86,7 +89,7 @@ def _nanmax(op, x, axis, keepdims, sign):
     return R._finish(top if sign > 0 else run("neg", [top]), x, "keep")
 
 
-def nanmax(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanmax(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum of a tensor over the given axes, ignoring NaNs.
 
     Args:
@@ -108,7 +111,7 @@ def nanmax(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _nanmax("nanmax", x, axis, keepdims, 1)
 
 
-def nanmin(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanmin(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Minimum of a tensor over the given axes, ignoring NaNs.
 
     Args:
@@ -130,7 +133,7 @@ def nanmin(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return _nanmax("nanmin", x, axis, keepdims, -1)
 
 
-def _nanargmax(op, x, axis, keepdims, sign):
+def _nanargmax(op: str, x: Any, axis: Any, keepdims: bool, sign: float) -> Any:
     shape = C.shape_of(op, x)
     if axis is None:
         R._nonempty(op, shape, None)
@@ -152,7 +155,7 @@ def _nanargmax(op, x, axis, keepdims, sign):
     return R._finish(index, x, "int32")
 
 
-def nanargmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+def nanargmax(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Indices of the maximum values along an axis, ignoring NaNs.
 
     NaN counts as -inf (the first of them wins a tie with a real -inf);
@@ -176,7 +179,7 @@ def nanargmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
     return _nanargmax("nanargmax", x, axis, keepdims, 1)
 
 
-def nanargmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+def nanargmin(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Indices of the minimum values along an axis, ignoring NaNs.
 
     NaN counts as +inf (the first of them wins a tie with a real +inf);
@@ -203,12 +206,12 @@ def nanargmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
 # ---------------------------------------------------------------- sums and moments
 
 
-def _zeroed(x, fill=0.0):
+def _zeroed(x: Any, fill: float = 0.0) -> Any:
     """`x` with NaN replaced by `fill` (integer and bool arrays as they are)."""
     return N.where(N.isnan(x), fill, x) if N.float_input(x) else x
 
 
-def nansum(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nansum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Sum of a tensor over the given axes, ignoring NaNs.
 
     Args:
@@ -232,7 +235,7 @@ def nansum(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return R._finish(total, x, "int")
 
 
-def _nanmoments(op, x, axis, keepdims):
+def _nanmoments(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
     """(mean, variance) of the non-NaN values, reduced with `keepdims`."""
     _, axes = R._axes(op, x, axis)
     valid = _valid(x)
@@ -244,7 +247,7 @@ def _nanmoments(op, x, axis, keepdims):
     return run("div", [squares, count_out])
 
 
-def nanmean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanmean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Mean of a tensor over the given axes, ignoring NaNs.
 
     Args:
@@ -268,7 +271,7 @@ def nanmean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return R._finish(run("div", [total, count]), x, "float")
 
 
-def nanvar(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanvar(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Variance of a tensor over the given axes, ignoring NaNs.
 
     The mean of the squared deviations of the non-NaN values from their
@@ -293,7 +296,7 @@ def nanvar(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return R._finish(_nanmoments("nanvar", x, axis, keepdims), x, "float")
 
 
-def nanstd(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanstd(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Standard deviation of a tensor over the given axes, ignoring NaNs.
 
     Args:
@@ -316,7 +319,7 @@ def nanstd(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return R._finish(run("sqrt", [variance]), x, "float")
 
 
-def nanprod(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def nanprod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Product of a tensor over the given axes, ignoring NaNs.
 
     As `prod`, with NaN taken as 1; the reduced sizes must be known before
@@ -342,7 +345,7 @@ def nanprod(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return R._finish(out, x, "int")
 
 
-def nancumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def nancumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
     """Cumulative sum along an axis, treating NaNs as zero.
 
     Args:
@@ -365,7 +368,7 @@ def nancumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
     return R._finish(out, x, "int", dtype)
 
 
-def nancumprod(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def nancumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
     """Cumulative product along an axis, treating NaNs as one.
 
     Args:
@@ -391,7 +394,7 @@ def nancumprod(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
 # ---------------------------------------------------------------- ranges, differences
 
 
-def ptp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+def ptp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Return the peak-to-peak (max - min) value of tensor elements over a given axis.
 
     The name of the function comes from the acronym for "peak to peak".
@@ -423,7 +426,7 @@ def ptp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     return R._finish(run("sub", [top, bottom]), x, "keep")
 
 
-def _ends(op, x, axis, shape):
+def _ends(op: str, x: Any, axis: Any, shape: Any) -> Any:
     """(`x[1:]`, `x[:-1]`) along `axis`."""
     n = C.static_size(op, shape, axis)
     size = max(n - 1, 0)
@@ -436,7 +439,7 @@ def _ends(op, x, axis, shape):
     return head, tail
 
 
-def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
+def diff(a: TensorLike, n: int = 1, axis: int = -1) -> Tensor:
     """Calculate the n-th discrete difference along the given axis.
 
     The first difference is given by `out[i] = a[i+1] - a[i]` along the
@@ -472,7 +475,7 @@ def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
     return R._finish(out, a, "keep")
 
 
-def corrcoef(x: Any) -> Any:
+def corrcoef(x: TensorLike) -> Tensor:
     """Compute the Pearson correlation coefficient matrix.
 
     Each row of `x` is a variable, each column an observation; the
@@ -511,7 +514,9 @@ def corrcoef(x: Any) -> Any:
     return R._finish(out, x, "float")
 
 
-def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
+def trapezoid(
+    y: TensorLike, x: TensorLike | None = None, dx: float = 1.0, axis: int = -1
+) -> Tensor:
     """Integrate along the given axis using the composite trapezoidal rule.
 
     Args:

@@ -10,7 +10,8 @@ their input's values, `imag` zeros, `angle` 0 or pi by the sign, and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from typing import cast as cast_type
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from pykeras.errors import DTypeError, InvalidArgumentError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 from pykeras.ops.core import _dtype_name, cast
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
 __all__ = [
     "angle",
@@ -39,7 +43,7 @@ __all__ = [
 ]
 
 
-def _value(x):
+def _value(x: Any) -> Any:
     """An eager value as a NumPy array (Python data with Keras's default
     types: int32 integers, float32 floats)."""
     if isinstance(x, Variable):
@@ -54,7 +58,13 @@ def _value(x):
     return a
 
 
-def _real(op, x):
+def _as_is(x: TensorLike) -> Tensor:
+    """A symbolic tensor returned as it is (typed as the op's result; inside
+    a trace, a variable is its own value too)."""
+    return cast_type("Tensor", x)
+
+
+def _real(op: str, x: Any) -> Any:
     """x as a real eager array; a complex one raises DTypeError."""
     a = _value(x)
     if a.dtype.kind == "c":
@@ -69,7 +79,7 @@ def _real(op, x):
     return a
 
 
-def size(x: Any) -> Any:
+def size(x: TensorLike) -> int | Tensor:
     """Return the number of elements in a tensor.
 
     Args:
@@ -89,12 +99,12 @@ def size(x: Any) -> Any:
         return int(np.size(_value(x)))
     shape = C.shape_of("size", x)
     if None not in shape:
-        return int(np.prod(shape, dtype=np.int64))
+        return int(np.prod(cast_type("tuple[int, ...]", shape), dtype=np.int64))
     # where(x, 1, 1) is 1 everywhere, NaN and inf included.
     return run("sum", [run("where", [x, np.float32(1), np.float32(1)])])
 
 
-def ndim(x: Any) -> int:
+def ndim(x: TensorLike) -> int:
     """Return the number of dimensions of a tensor.
 
     Args:
@@ -113,7 +123,7 @@ def ndim(x: Any) -> int:
     return int(np.ndim(_value(x)))
 
 
-def dtype(x: Any) -> str:
+def dtype(x: TensorLike) -> str:
     """Return the dtype of the tensor as a standardized string.
 
     Python ints become "int32" and Python floats "float32", as Keras
@@ -141,7 +151,7 @@ def dtype(x: Any) -> str:
     return np.dtype(d).name
 
 
-def is_tensor(x: Any) -> bool:
+def is_tensor(x: TensorLike) -> bool:
     """Check whether the given object is a tensor.
 
     pykeras's eager tensors are NumPy arrays, and tensors inside a traced
@@ -165,7 +175,7 @@ def is_tensor(x: Any) -> bool:
 _FLOAT_LIMITS = {"float16": 65504.0, "float32": float(np.finfo(np.float32).max)}
 
 
-def saturate_cast(x: Any, dtype: Any) -> Any:
+def saturate_cast(x: TensorLike, dtype: DTypeLike) -> Tensor:
     """Performs a safe saturating cast to the desired dtype.
 
     Values are clipped to the range of `dtype` before the cast, so an
@@ -200,11 +210,13 @@ def saturate_cast(x: Any, dtype: Any) -> Any:
         if target.kind == "b":
             return run("not_equal", [x, np.float32(0)])
         limit = _FLOAT_LIMITS.get(target.name)
-        return x if limit is None else run("clip", [x], min=-limit, max=limit)
+        return run("clip", [x], min=-limit, max=limit) if limit is not None else x
     return np.asarray(_saturate_eager(_real(op, x), target))
 
 
-def _saturate_eager(a, target):
+def _saturate_eager(a: Any, target: Any) -> Any:
+    lo: float
+    hi: float
     if target.kind == "b" or target.kind == "c":
         return a.astype(target)
     if target.kind in "iu":
@@ -222,7 +234,7 @@ def _saturate_eager(a, target):
     return np.clip(a, lo, hi).astype(target)
 
 
-def copy(x: Any) -> Any:
+def copy(x: TensorLike) -> Tensor:
     """Returns a copy of `x`.
 
     Args:
@@ -239,11 +251,11 @@ def copy(x: Any) -> Any:
     array([1, 2])
     """
     if C.any_symbolic([x]):
-        return x
+        return _as_is(x)
     return np.array(_value(x), copy=True)
 
 
-def array(x: Any, dtype: Any = None) -> Any:
+def array(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
     """Create a tensor.
 
     Args:
@@ -261,14 +273,14 @@ def array(x: Any, dtype: Any = None) -> Any:
     array([1, 2, 3], dtype=int32)
     """
     if C.any_symbolic([x]):
-        return x if dtype is None else cast(x, dtype)
+        return _as_is(x) if dtype is None else cast(x, dtype)
     a = _value(x)
     if dtype is not None:
         return np.array(a, dtype=_dtype_name(dtype), copy=True)
     return np.array(a, copy=True)
 
 
-def view(x: Any, dtype: Any = None) -> Any:
+def view(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
     """Create a new view of the tensor's bytes with a different dtype.
 
     As NumPy's `ndarray.view`: the bytes are reinterpreted, not converted,
@@ -311,7 +323,7 @@ def view(x: Any, dtype: Any = None) -> Any:
         ) from None
 
 
-def real(x: Any) -> Any:
+def real(x: TensorLike) -> Tensor:
     """Return the real part of the (complex) argument.
 
     pykeras's tensors are real, so this is `x` itself (a complex array
@@ -329,11 +341,11 @@ def real(x: Any) -> Any:
     array([ 1.5, -2. ])
     """
     if C.any_symbolic([x]):
-        return x
+        return _as_is(x)
     return np.array(_real("real", x), copy=True)
 
 
-def imag(x: Any) -> Any:
+def imag(x: TensorLike) -> Tensor:
     """Return the imaginary part of the (complex) argument.
 
     pykeras's tensors are real, so this is zeros of `x`'s shape and dtype
@@ -356,7 +368,7 @@ def imag(x: Any) -> Any:
     return np.zeros_like(_real("imag", x))
 
 
-def conjugate(x: Any) -> Any:
+def conjugate(x: TensorLike) -> Tensor:
     """Returns the complex conjugate, element-wise.
 
     pykeras's tensors are real, so this is `x` itself (a complex array
@@ -374,11 +386,11 @@ def conjugate(x: Any) -> Any:
     array([ 1, -2])
     """
     if C.any_symbolic([x]):
-        return x
+        return _as_is(x)
     return np.array(_real("conjugate", x), copy=True)
 
 
-def conj(x: Any) -> Any:
+def conj(x: TensorLike) -> Tensor:
     """Shorthand for `keras.ops.conjugate`.
 
     Args:
@@ -393,11 +405,11 @@ def conj(x: Any) -> Any:
     array([ 1., -2.])
     """
     if C.any_symbolic([x]):
-        return x
+        return _as_is(x)
     return np.array(_real("conj", x), copy=True)
 
 
-def angle(x: Any) -> Any:
+def angle(x: TensorLike) -> Tensor:
     """Element-wise angle of a complex tensor.
 
     For real values: 0 for positive numbers and +0.0, pi for negative
@@ -429,10 +441,10 @@ def angle(x: Any) -> Any:
     # NaN stays NaN.
     out = run("where", [run("equal", [x, x]), angles, x])
     # A float16 array keeps its type, as in Keras; others give float32.
-    return out.astype(np.float16) if half else out
+    return np.asarray(out).astype(np.float16) if half else out
 
 
-def isreal(x: Any) -> Any:
+def isreal(x: TensorLike) -> Tensor:
     """Test element-wise whether each element of the tensor is real.
 
     pykeras's tensors are real, so every element is (a complex array

@@ -11,7 +11,7 @@ logarithms, `exp`), so it stays symbolic and differentiable (float32).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,10 +21,13 @@ from pykeras.ops._dispatch import run
 from pykeras.ops.arrays import expand_dims
 from pykeras.ops.creation import linspace
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
+
 __all__ = ["bartlett", "blackman", "geomspace", "hamming", "hanning", "kaiser"]
 
 
-def _length(op, x):
+def _length(op: str, x: Any) -> Any:
     """The window length: an int (or a 0-d integer array), at least 0. A
     float is truncated, as JAX does."""
     if C.is_symbolic(x):
@@ -44,7 +47,7 @@ def _length(op, x):
     return n
 
 
-def bartlett(x: Any) -> Any:
+def bartlett(x: TensorLike) -> Tensor:
     """Bartlett window function.
 
     The Bartlett window is a triangular window that rises then falls
@@ -64,7 +67,7 @@ def bartlett(x: Any) -> Any:
     return np.bartlett(_length("bartlett", x)).astype(np.float32)
 
 
-def blackman(x: Any) -> Any:
+def blackman(x: TensorLike) -> Tensor:
     """Blackman window function.
 
     The Blackman window is a taper formed by using a weighted cosine.
@@ -83,7 +86,7 @@ def blackman(x: Any) -> Any:
     return np.blackman(_length("blackman", x)).astype(np.float32)
 
 
-def hamming(x: Any) -> Any:
+def hamming(x: TensorLike) -> Tensor:
     """Hamming window function.
 
     The Hamming window is defined as:
@@ -103,7 +106,7 @@ def hamming(x: Any) -> Any:
     return np.hamming(_length("hamming", x)).astype(np.float32)
 
 
-def hanning(x: Any) -> Any:
+def hanning(x: TensorLike) -> Tensor:
     """Hanning window function.
 
     The Hanning window is defined as:
@@ -123,7 +126,7 @@ def hanning(x: Any) -> Any:
     return np.hanning(_length("hanning", x)).astype(np.float32)
 
 
-def kaiser(x: Any, beta: Any) -> Any:
+def kaiser(x: TensorLike, beta: Any) -> Tensor:
     """Kaiser window function.
 
     The Kaiser window is defined as:
@@ -161,9 +164,9 @@ def geomspace(
     stop: Any,
     num: int = 50,
     endpoint: bool = True,
-    dtype: Any = None,
+    dtype: DTypeLike = None,
     axis: int = 0,
-) -> Any:
+) -> Tensor:
     """Return numbers spaced evenly on a log scale (a geometric progression).
 
     Each output sample is a constant multiple of the previous one. Where
@@ -216,7 +219,7 @@ def geomspace(
         return samples.astype(dtype)
 
 
-def _dtype(op, dtype):
+def _dtype(op: str, dtype: Any) -> Any:
     if dtype is None:
         return np.dtype(np.float32)
     try:
@@ -227,7 +230,9 @@ def _dtype(op, dtype):
         ) from None
 
 
-def _symbolic_geomspace(start, stop, num, endpoint, dtype, axis):
+def _symbolic_geomspace(
+    start: Any, stop: Any, num: int, endpoint: bool, dtype: Any, axis: Any
+) -> Any:
     """`sign(start) * exp(linspace(log|start|, log|stop|))` from primitives,
     NaN where the signs differ or an end is 0."""
     op = "geomspace"

@@ -1,19 +1,28 @@
 """LossScaleOptimizer: Keras's dynamic loss scaling wrapper, as a float32 pass-through."""
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from pykeras.optimizers.optimizer import Optimizer
 
 # `pykeras.optimizers.serialize` / `deserialize`: they know every optimizer,
 # this one included, so `pykeras.optimizers` sets them when imported.
-_SERIALIZE = None
-_DESERIALIZE = None
+_SERIALIZE: Callable[..., Any] | None = None
+_DESERIALIZE: Callable[..., Any] | None = None
 
 
-def set_serialization(serialize, deserialize):
+def set_serialization(serialize: Callable[..., Any], deserialize: Callable[..., Any]) -> None:
     """Called once by `pykeras.optimizers`."""
     global _SERIALIZE, _DESERIALIZE
     _SERIALIZE, _DESERIALIZE = serialize, deserialize
+
+
+def _serialization() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    if _SERIALIZE is None or _DESERIALIZE is None:
+        raise RuntimeError("pykeras.optimizers was not imported (import pykeras first).")
+    return _SERIALIZE, _DESERIALIZE
 
 
 _BASE_DEFAULTS = {
@@ -104,12 +113,20 @@ class LossScaleOptimizer(Optimizer):
         return self.inner_optimizer._native(var_list)
 
     @property
-    def built(self):
+    def built(self) -> bool:
         return self.inner_optimizer.built
 
+    @built.setter
+    def built(self, value: bool) -> None:
+        self.inner_optimizer.built = value
+
     @property
-    def _trainable_variables(self):
+    def _trainable_variables(self) -> list[Any]:
         return self.inner_optimizer._trainable_variables
+
+    @_trainable_variables.setter
+    def _trainable_variables(self, value: list[Any]) -> None:
+        self.inner_optimizer._trainable_variables = value
 
     @property
     def dynamic_scale(self):
@@ -169,7 +186,7 @@ class LossScaleOptimizer(Optimizer):
     def get_config(self):
         return {
             "name": self.name,
-            "inner_optimizer": _SERIALIZE(self.inner_optimizer),
+            "inner_optimizer": _serialization()[0](self.inner_optimizer),
             "initial_scale": self.initial_scale,
             "dynamic_growth_steps": self.dynamic_growth_steps,
         }
@@ -184,7 +201,7 @@ class LossScaleOptimizer(Optimizer):
                 f"Received: config={config!r}"
             )
         if isinstance(inner, dict):
-            inner = _DESERIALIZE(inner, custom_objects=custom_objects)
+            inner = _serialization()[1](inner, custom_objects=custom_objects)
         return cls(inner, **config)
 
     def __repr__(self):

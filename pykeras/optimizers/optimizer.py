@@ -8,6 +8,7 @@ store ids the native optimizer updates in place.
 
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -79,10 +80,10 @@ class Optimizer:
     >>> opt.apply_gradients([(grad, variable)])
     """
 
-    _rule = None
-    _rule_keys = ()
+    _rule: str | None = None
+    _rule_keys: tuple[str, ...] = ()
     # Slots Keras names after the variable alone (not `{path}_{slot}`).
-    _slots_named_by_variable = ()
+    _slots_named_by_variable: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -100,7 +101,7 @@ class Optimizer:
         **kwargs,
     ):
         learning_rate = check_kwargs(type(self), kwargs, learning_rate)
-        self._core = None
+        self._core: _core.Optimizer | None = None
         self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -121,7 +122,7 @@ class Optimizer:
             learning_rate = learning_rate_value(learning_rate)
         self._initial_learning_rate = learning_rate
         self.built = False
-        self._trainable_variables = []
+        self._trainable_variables: list[Any] = []
         self._variable_index = {}
         self._exclude_ids = set()
         self._exclude_pattern = None
@@ -161,25 +162,29 @@ class Optimizer:
 
     # -- the native optimizer -------------------------------------------------
 
-    def _native_config(self):
-        """The config the native optimizer is made from: `get_config()` with a
-        built-in schedule serialized and a Python-evaluated rate as a float."""
-        config = {key: getattr(self, key) for key in _BASE_KEYS + tuple(self._rule_keys)}
+    def _native_config(self) -> _core.OptimizerConfig:
+        """The typed config the native optimizer is made from: the shared and
+        rule hyper-parameters, with a built-in schedule as `(class_name,
+        config)` and a Python-evaluated rate as 0.0 (set before each step)."""
+        if self._rule is None:
+            raise TypeError(
+                f"Optimizer '{type(self).__name__}' names no native update rule (`_rule`); "
+                "subclass one of pykeras.optimizers' optimizers, such as `Adam`."
+            )
+        fields = {key: getattr(self, key) for key in _BASE_KEYS + self._rule_keys}
         lr = self._learning_rate
+        form = None if lr is None else native_form(lr)
         if lr is None:
-            config["learning_rate"] = self._initial_learning_rate
-        elif native_form(lr) is not None:
-            class_name, schedule_config = native_form(lr)
-            config["learning_rate"] = {"class_name": class_name, "config": schedule_config}
-        else:
+            fields["learning_rate"] = self._initial_learning_rate
+        elif form is None:
             # A custom schedule or callable: Python sets the rate before each step.
-            config["learning_rate"] = 0.0
-        return config
+            fields["learning_rate"] = 0.0
+        return _core.OptimizerConfig(self._rule, schedule=form, **fields)
 
     @property
-    def _native_core(self):
+    def _native_core(self) -> _core.Optimizer:
         if self._core is None:
-            self._core = _core.Optimizer(self._rule, self._native_config())
+            self._core = _core.Optimizer(self._native_config())
         return self._core
 
     def __setattr__(self, name, value):
@@ -189,8 +194,8 @@ class Optimizer:
             if self.__dict__.get("_core") is not None:
                 self._remake_native()
 
-    def _remake_native(self):
-        old = self._core
+    def _remake_native(self) -> None:
+        old = self._native_core
         self._core = None
         try:
             new = self._native_core

@@ -9,7 +9,9 @@ every step) and symbolically. Values follow Keras's distributions, not
 JAX's exact numbers.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -19,6 +21,10 @@ from pykeras.ops._dispatch import run
 from pykeras.random import _draw
 from pykeras.random._parametric import beta, binomial, gamma
 from pykeras.random.seed_generator import SeedGenerator
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, ShapeLike, Tensor, TensorLike
+    from pykeras.random.seed_generator import SeedLike
 
 __all__ = [
     "SeedGenerator",
@@ -37,12 +43,18 @@ __all__ = [
 _SEED_DOC = """seed: None, an int or a `keras.random.SeedGenerator` (see the module)."""
 
 
-def _affine(z, scale, shift):
+def _affine(z: Any, scale: Any, shift: Any) -> Tensor:
     """`z * scale + shift` for tensor parameters (eager, symbolic or traced)."""
     return run("add", [run("mul", [z, scale]), shift])
 
 
-def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = None, seed: Any = None):
+def normal(
+    shape: ShapeLike,
+    mean: TensorLike = 0.0,
+    stddev: TensorLike = 1.0,
+    dtype: DTypeLike = None,
+    seed: SeedLike = None,
+) -> Tensor:
     """Draws random samples from a normal (Gaussian) distribution.
 
     Args:
@@ -71,7 +83,13 @@ def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = None, se
     return _draw.finish(z, out_dtype)
 
 
-def uniform(shape: Any, minval: Any = 0.0, maxval: Any = 1.0, dtype: Any = None, seed: Any = None):
+def uniform(
+    shape: ShapeLike,
+    minval: TensorLike = 0.0,
+    maxval: TensorLike = 1.0,
+    dtype: DTypeLike = None,
+    seed: SeedLike = None,
+) -> Tensor:
     """Draws samples from a uniform distribution in `[minval, maxval)`.
 
     Args:
@@ -104,8 +122,12 @@ def uniform(shape: Any, minval: Any = 0.0, maxval: Any = 1.0, dtype: Any = None,
 
 
 def truncated_normal(
-    shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = None, seed: Any = None
-):
+    shape: ShapeLike,
+    mean: TensorLike = 0.0,
+    stddev: TensorLike = 1.0,
+    dtype: DTypeLike = None,
+    seed: SeedLike = None,
+) -> Tensor:
     """Draws samples from a truncated normal distribution: normal values
     redrawn until within two standard deviations of the mean, as Keras's.
 
@@ -135,7 +157,13 @@ def truncated_normal(
     return _draw.finish(z, out_dtype)
 
 
-def randint(shape: Any, minval: Any, maxval: Any, dtype: Any = "int32", seed: Any = None):
+def randint(
+    shape: ShapeLike,
+    minval: TensorLike,
+    maxval: TensorLike,
+    dtype: DTypeLike = "int32",
+    seed: SeedLike = None,
+) -> Tensor:
     """Draws random integers uniformly in `[minval, maxval)`.
 
     Args:
@@ -170,7 +198,9 @@ def randint(shape: Any, minval: Any, maxval: Any, dtype: Any = "int32", seed: An
     return _draw.finish(x, out_dtype)
 
 
-def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None):
+def categorical(
+    logits: TensorLike, num_samples: int, dtype: DTypeLike = "int32", seed: SeedLike = None
+) -> Tensor:
     """Draws samples from a categorical distribution.
 
     Each row of `logits` holds the unnormalised log-probabilities of the
@@ -216,7 +246,9 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     return _draw.finish(out, out_dtype)
 
 
-def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None):
+def dropout(
+    inputs: TensorLike, rate: float, noise_shape: ShapeLike | None = None, seed: SeedLike = None
+) -> Tensor:
     """Randomly sets a fraction `rate` of `inputs` to 0 and scales the rest
     by `1 / (1 - rate)`.
 
@@ -245,7 +277,7 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     if not graph:
         inputs = np.asarray(inputs, np.float32)
     if r == 0.0:
-        return inputs
+        return cast("Tensor", inputs)  # an array, or a symbolic or traced tensor
     dims = shape_of("dropout", inputs)
     if noise_shape is None:
         noise = dims
@@ -268,7 +300,7 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     return run("mul", [inputs, run("mul", [keep, np.float32(1.0 / (1.0 - r))])])
 
 
-def shuffle(x: Any, axis: int = 0, seed: Any = None):
+def shuffle(x: TensorLike, axis: int = 0, seed: SeedLike = None) -> Tensor:
     """Shuffles the elements of a tensor uniformly at random along an axis.
 
     As Keras on JAX (and NumPy), every line of elements along `axis` is
@@ -305,4 +337,4 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None):
     shape[axis] = dims[axis]
     positions = np.broadcast_to(np.arange(dims[axis], dtype=np.float32).reshape(shape), dims)
     order = run("random_shuffle", [state, positions], axis=axis, **attrs)
-    return np.take_along_axis(x, order.astype(np.int64), axis=axis)
+    return np.take_along_axis(x, np.asarray(order).astype(np.int64), axis=axis)

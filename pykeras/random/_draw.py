@@ -2,6 +2,11 @@
 `SeedGenerator`) turned into the primitives' seed input and attributes, and
 the call run eagerly, recorded symbolically or added to a traced graph."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.engine import symbolic_scope, tracing
@@ -14,10 +19,14 @@ from pykeras.ops._dynamic import is_size_tensor
 from pykeras.random import _stream
 from pykeras.random.seed_generator import _SEED_MASK, SeedGenerator
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, Tensor
+    from pykeras.random.seed_generator import SeedLike
+
 _ZERO_STATE = np.zeros(2, np.float32)
 
 
-def active_tracer(tensors=()):
+def active_tracer(tensors: Iterable[Any] = ()) -> Any:
     """The graph being traced: that of a traced tensor among `tensors`, else
     the model trace in progress (random ops with only a shape and a seed
     have no tensor input to find it by), else None."""
@@ -28,15 +37,15 @@ def active_tracer(tensors=()):
     return tracing._ACTIVE[-1] if tracing._ACTIVE else None
 
 
-def is_symbolic(tensors):
+def is_symbolic(tensors: Iterable[Any]) -> bool:
     return any(isinstance(t, KerasTensor) for t in tensors)
 
 
-def shapes_only():
+def shapes_only() -> bool:
     return symbolic_scope.active()
 
 
-def seed_inputs(op, seed, tensors=()):
+def seed_inputs(op: str, seed: SeedLike, tensors: Sequence[Any] = ()) -> tuple[Any, dict[str, Any]]:
     """The primitive's seed input and seed attributes for `seed`.
 
     - A `SeedGenerator`: eagerly its state, which then advances; in a traced
@@ -74,7 +83,7 @@ def seed_inputs(op, seed, tensors=()):
     )
 
 
-def shape_arg(op, shape):
+def shape_arg(op: str, shape: Any) -> tuple[Any, ...]:
     """`shape` as a tuple of ints, None where a size is known at run time only."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
@@ -100,7 +109,7 @@ def shape_arg(op, shape):
     return tuple(out)
 
 
-def batch_tensor(op, tracer, dims):
+def batch_tensor(op: str, tracer: Any, dims: Sequence[Any]) -> GraphTensor:
     """A tensor of `tracer`'s graph whose first size is the batch: traced
     inputs have an unknown batch only, so the unknown sizes of a traced
     shape (`ops.shape(x)`) are the batch size."""
@@ -114,7 +123,15 @@ def batch_tensor(op, tracer, dims):
     )
 
 
-def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
+def draw(
+    op: str,
+    primitive: str,
+    shape: Any,
+    seed: SeedLike,
+    like: Any = None,
+    core_dtype: str = "float32",
+    **attrs: Any,
+) -> Tensor:
     """A shaped draw of `primitive` (`like`: a tensor whose first size is the
     batch, for unknown sizes). Eagerly a float32 (int64 for randint) array;
     else a symbolic or traced tensor."""
@@ -144,7 +161,15 @@ def draw(op, primitive, shape, seed, like=None, core_dtype="float32", **attrs):
     return call(primitive, [state, *inputs], tracer, shape=sizes, **seed_attrs, **attrs)
 
 
-def _sized_draw(op, primitive, dims, seed, tracer, core_dtype, attrs):
+def _sized_draw(
+    op: str,
+    primitive: str,
+    dims: Sequence[Any],
+    seed: SeedLike,
+    tracer: Any,
+    core_dtype: str,
+    attrs: dict[str, Any],
+) -> Tensor:
     """A draw whose shape holds scalar size tensors: drawn as one row of
     the total size (a `like` tensor of that length gives it), then reshaped."""
     if any(d is None for d in dims):
@@ -164,7 +189,7 @@ def _sized_draw(op, primitive, dims, seed, tracer, core_dtype, attrs):
     return run("cast", [out], dtype="int64") if core_dtype == "int64" else out
 
 
-def call(primitive, inputs, tracer, **attrs):
+def call(primitive: str, inputs: Sequence[Any], tracer: Any, **attrs: Any) -> Tensor:
     """Runs `primitive`, as a node of `tracer`'s graph when one is being
     traced even if no input is a traced tensor (a draw from a constant seed
     must stay a node, or an unseeded draw would freeze into a constant)."""
@@ -173,7 +198,7 @@ def call(primitive, inputs, tracer, **attrs):
     return run(primitive, inputs, **attrs)
 
 
-def numpy_rng(op, seed):
+def numpy_rng(op: str, seed: SeedLike) -> np.random.Generator:
     """An eager NumPy Generator seeded from one draw of `seed` (the
     array-parameter paths of gamma, beta and binomial)."""
     state, attrs = seed_inputs(op, seed)
@@ -181,12 +206,12 @@ def numpy_rng(op, seed):
     return np.random.default_rng([w & _SEED_MASK for w in words])
 
 
-def in_graph(tensors=()):
+def in_graph(tensors: Sequence[Any] = ()) -> bool:
     """Whether a call with these tensor inputs builds a graph or a symbolic tensor."""
     return active_tracer(tensors) is not None or shapes_only() or is_symbolic(tensors)
 
 
-def out_dtype(op, dtype, default, kind):
+def out_dtype(op: str, dtype: DTypeLike, default: str, kind: str) -> np.dtype:
     """The NumPy dtype of an eager result. `kind`: "f" floats, "i" integers.
     As Keras on JAX (without x64), 64-bit requests give 32-bit results."""
     if dtype is None:
@@ -197,7 +222,7 @@ def out_dtype(op, dtype, default, kind):
     except TypeError:
         resolved = None
     ok = resolved is not None and (resolved.kind == "f" if kind == "f" else resolved.kind in "iu")
-    if not ok:
+    if resolved is None or not ok:
         want = "a floating point" if kind == "f" else "an integer"
         raise InvalidArgumentError(
             f"`keras.random.{op}` requires {want} `dtype`. Received: dtype={dtype!r}"
@@ -205,14 +230,14 @@ def out_dtype(op, dtype, default, kind):
     return {"float64": np.dtype("float32"), "int64": np.dtype("int32")}.get(resolved.name, resolved)
 
 
-def finish(result, dtype):
+def finish(result: Tensor, dtype: np.dtype) -> Tensor:
     """Eager results take the requested dtype; symbolic ones stay the core's."""
     if isinstance(result, np.ndarray):
         return result.astype(dtype, copy=False)
     return result
 
 
-def scalar(value):
+def scalar(value: object) -> float | None:
     """`value` as a Python float if it is a number (or 0-d array), else None."""
     if isinstance(value, bool):
         return float(value)

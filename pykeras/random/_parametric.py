@@ -6,7 +6,9 @@ eagerly from a NumPy Generator seeded by the same seed; inside a compiled
 model they raise, since no primitive takes them.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,11 +16,15 @@ from pykeras.errors import InvalidArgumentError
 from pykeras.ops._dispatch import run
 from pykeras.random import _draw
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, ShapeLike, Tensor, TensorLike
+    from pykeras.random.seed_generator import SeedLike
+
 # Beta's second gamma draw: another key from the same seed.
 _BETA_SALT = 0x5BD1_E995_3C6E_F372
 
 
-def _positive(op, name, value):
+def _positive(op: str, name: str, value: Any) -> float | None:
     v = _draw.scalar(value)
     if v is not None and not (v > 0 and np.isfinite(v)):
         raise InvalidArgumentError(
@@ -27,7 +33,7 @@ def _positive(op, name, value):
     return v
 
 
-def _eager_only(op, names):
+def _eager_only(op: str, names: str) -> None:
     if _draw.in_graph():
         raise InvalidArgumentError(
             f"Op '{op}': tensor-valued {names} work eagerly only; inside a compiled model "
@@ -36,7 +42,9 @@ def _eager_only(op, names):
         )
 
 
-def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None):
+def gamma(
+    shape: ShapeLike, alpha: TensorLike, dtype: DTypeLike = None, seed: SeedLike = None
+) -> Tensor:
     """Draws random samples from the gamma distribution Gamma(alpha, 1).
 
     Args:
@@ -67,7 +75,13 @@ def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None):
     return rng.gamma(np.broadcast_to(alpha, dims), size=dims).astype(out_dtype)
 
 
-def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None):
+def beta(
+    shape: ShapeLike,
+    alpha: TensorLike,
+    beta: TensorLike,
+    dtype: DTypeLike = None,
+    seed: SeedLike = None,
+) -> Tensor:
     """Draws samples from a Beta(alpha, beta) distribution, as X / (X + Y)
     with X ~ Gamma(alpha) and Y ~ Gamma(beta).
 
@@ -118,7 +132,13 @@ def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None)
     return rng.beta(np.broadcast_to(alpha, dims), np.broadcast_to(beta_, dims)).astype(out_dtype)
 
 
-def binomial(shape: Any, counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None):
+def binomial(
+    shape: ShapeLike,
+    counts: TensorLike,
+    probabilities: TensorLike,
+    dtype: DTypeLike = None,
+    seed: SeedLike = None,
+) -> Tensor:
     """Draws samples from a binomial distribution: the number of successes
     in `counts` trials that each succeed with probability `probabilities`.
 

@@ -1,13 +1,21 @@
 """`keras.random.SeedGenerator`: a random state that advances on every draw."""
 
+from __future__ import annotations
+
 import random as python_random
 import weakref
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from pykeras.backend.naming import unique_name
 from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    # A `keras.random` seed: None (from the global stream), an int (the same
+    # draw every call) or a `SeedGenerator` (a new draw every call).
+    SeedLike = Union[int, "SeedGenerator", None]
 
 # Seeds reach the core as a 63-bit attribute; Keras's are conceptually uint32.
 _SEED_MASK = 2**63 - 1
@@ -44,7 +52,7 @@ class SeedGenerator:
     True
     """
 
-    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs) -> None:
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
         kwargs.pop("backend", None)
         if kwargs:
             raise InvalidArgumentError(f"Unrecognized keyword arguments: {kwargs}")
@@ -62,7 +70,7 @@ class SeedGenerator:
             trainable=False,
         )
         # The trace being built and how many draws it has taken from us.
-        self._trace = (None, 0)
+        self._trace: tuple[weakref.ref[Any] | None, int] = (None, 0)
 
     @property
     def seed_attr(self) -> int:
@@ -86,7 +94,7 @@ class SeedGenerator:
             self.state.assign(np.array([value[0], (value[1] + 1) * 5387 % 933199], np.float32))
         return value
 
-    def traced_draw(self, tracer) -> int:
+    def traced_draw(self, tracer: Any) -> int:
         """How many draws the trace `tracer` took from us before this one
         (and counts this one): draw k of a step uses `[seed, counter + k]`."""
         previous, count = self._trace
@@ -95,11 +103,11 @@ class SeedGenerator:
         self._trace = (weakref.ref(tracer), count + 1)
         return count
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self._initial_seed, "name": self.name}
 
     @classmethod
-    def from_config(cls, config: dict) -> "SeedGenerator":
+    def from_config(cls, config: dict[str, Any]) -> SeedGenerator:
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -1,36 +1,50 @@
 """pykeras.regularizers: weight penalties added to the loss during training."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from pykeras import ops
 from pykeras.initializers.initializer import lookup, serialize_object
 
+if TYPE_CHECKING:
+    # What `regularizers.get` resolves: a name, a config dict, an instance or
+    # class, or any callable `(x) -> penalty`.
+    RegularizerLike = Union[
+        str, dict[str, Any], "Regularizer", type["Regularizer"], Callable[..., Any], None
+    ]
+    from typing_extensions import Self
+
+    from pykeras.engine.typing import Tensor, TensorLike
+
 
 class Regularizer:
     """Base class: `regularizer(x)` is the penalty, built from `pykeras.ops` so
     that training adds it to the loss graph and differentiates it there."""
 
-    def __call__(self, x):
+    def __call__(self, x: TensorLike) -> Tensor | float:
         return 0.0
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         return cls(**config)
 
 
 class L1L2(Regularizer):
     """`l1 * sum(|x|) + l2 * sum(x**2)`."""
 
-    def __init__(self, l1=0.0, l2=0.0):
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = float(l1)
         self.l2 = float(l2)
 
-    def __call__(self, x):
+    def __call__(self, x: TensorLike) -> Tensor | float:
         penalty = 0.0
         if self.l1:
             penalty = penalty + ops.multiply(self.l1, ops.sum(ops.abs(x)))
@@ -38,27 +52,27 @@ class L1L2(Regularizer):
             penalty = penalty + ops.multiply(self.l2, ops.sum(ops.square(x)))
         return penalty
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"l1": self.l1, "l2": self.l2}
 
 
 class L1(L1L2):
     """`l1 * sum(|x|)`."""
 
-    def __init__(self, l1=0.01):
+    def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=l1)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"l1": self.l1}
 
 
 class L2(L1L2):
     """`l2 * sum(x**2)`."""
 
-    def __init__(self, l2=0.01):
+    def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2}
 
 
@@ -79,7 +93,7 @@ class OrthogonalRegularizer(Regularizer):
     >>> layer = pykeras.layers.Dense(4, kernel_regularizer=reg)
     """
 
-    def __init__(self, factor=0.01, mode="rows"):
+    def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
         # Keras keeps the factor as a float32 tensor: its config reads it back so.
         self.factor = float(np.float32(_non_negative(factor, "factor")))
         if mode not in {"rows", "columns"}:
@@ -89,7 +103,7 @@ class OrthogonalRegularizer(Regularizer):
             )
         self.mode = mode
 
-    def __call__(self, x):
+    def __call__(self, x: Any) -> Tensor | float:
         shape = tuple(x.shape)
         if len(shape) != 2:
             raise ValueError(
@@ -108,11 +122,11 @@ class OrthogonalRegularizer(Regularizer):
         total = ops.sum(ops.absolute(off_diagonal))
         return ops.divide(ops.multiply(self.factor * 0.5, total), num_pairs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"factor": self.factor, "mode": self.mode}
 
 
-def _non_negative(value, name):
+def _non_negative(value: object, name: str) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, (float, int))
@@ -134,7 +148,7 @@ _TABLE = {
 }  # fmt: skip
 
 
-def l1_l2(l1=0.01, l2=0.01):
+def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
     """Keras's shortcut: an L1L2 regularizer with both penalties."""
     return L1L2(l1=l1, l2=l2)
 
@@ -145,7 +159,7 @@ l2 = L2
 orthogonal_regularizer = OrthogonalRegularizer
 
 
-def get(identifier):
+def get(identifier: RegularizerLike) -> Any:
     """A regularizer from a name, a config dict, an instance or a callable (None stays None).
 
     Args:
@@ -155,12 +169,12 @@ def get(identifier):
     return lookup(identifier, _TABLE, Regularizer, "regularizer")
 
 
-def serialize(regularizer):
+def serialize(regularizer: Any) -> dict[str, Any] | None:
     """Keras 3's config dict for `regularizer` (None stays None)."""
     return serialize_object(regularizer, "keras.regularizers")
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """The regularizer a `serialize` dict describes.
 
     Args:

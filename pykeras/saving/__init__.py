@@ -15,6 +15,8 @@ JSON / YAML that is not a model config, is refused with a
 is wrong with it; `benches/fuzz_loaders.py` checks that on 100,000 damaged files.
 """
 
+from __future__ import annotations
+
 from pykeras.saving.json_yaml import model_from_config, model_from_json, model_from_yaml
 from pykeras.saving.object_registration import (
     CustomObjectScope,

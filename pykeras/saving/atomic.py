@@ -5,13 +5,16 @@ final rename stays on one filesystem, where `os.replace` is atomic); only a
 complete file replaces the destination.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 
 
-def check_overwrite(filepath, overwrite):
+def check_overwrite(filepath: str | os.PathLike[str], overwrite: bool) -> bool:
     """With `overwrite=False` and an existing file: ask on a terminal (as Keras
     does), else refuse. Returns whether to go on."""
     if overwrite or not os.path.exists(filepath):
@@ -25,7 +28,7 @@ def check_overwrite(filepath, overwrite):
 
 
 @contextlib.contextmanager
-def atomic_path(filepath):
+def atomic_path(filepath: str | os.PathLike[str]) -> Iterator[str]:
     """Yields a temporary path next to `filepath`; on success renames it to `filepath`.
 
     Example:

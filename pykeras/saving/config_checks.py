@@ -21,6 +21,8 @@ the text is parsed:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -72,9 +74,9 @@ def check_config(tree: object, source: str) -> object:
             that is not a JSON type, or an integer outside 64 bits.
     """
     nodes = 0
-    path = []  # keys from the root down to the container being walked
+    path: list[str] = []  # keys from the root down to the container being walked
     on_path = set()  # ids of the containers on `path`: meeting one again is a cycle
-    stack = [(None, iter((("", tree),)))]
+    stack: list[tuple[Any, Iterator[tuple[Any, Any]]]] = [(None, iter((("", tree),)))]
     while stack:
         container, items = stack[-1]
         entry = next(items, None)
@@ -134,7 +136,7 @@ def check_config(tree: object, source: str) -> object:
     return tree
 
 
-def _where(path, key):
+def _where(path: Sequence[str], key: Any) -> str:
     keys = list(path[1:]) + [key]
     return "the top level" if len(keys) == 1 and keys[0] == "" else "/".join(map(str, keys))[:200]
 
@@ -202,7 +204,7 @@ def plain_dtype(dtype: object, class_name: str) -> np.dtype | None:
     if dtype is None:
         return None
     try:
-        resolved = np.dtype(dtype)
+        resolved = np.dtype(dtype)  # type: ignore[call-overload]  # any value: refused below if not a dtype
     except (TypeError, ValueError) as e:
         raise malformed(class_name, "a numeric 'dtype'", dtype) from e
     if resolved.kind not in ARRAY_KINDS or resolved.shape or resolved.fields:

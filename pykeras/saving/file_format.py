@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import h5py
 
@@ -20,7 +21,7 @@ _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def detect(filepath):
+def detect(filepath: str | os.PathLike[str]) -> str:
     """`"hdf5"` or `"zip"` for the file at `filepath`.
 
     Raises:
@@ -57,7 +58,9 @@ def detect(filepath):
     )
 
 
-def config_errors_name_file(filepath: str, fn: Callable, *args, **kwargs) -> Layer:
+def config_errors_name_file(
+    filepath: str | os.PathLike[str], fn: Callable, *args: Any, **kwargs: Any
+) -> Layer:
     """Runs `fn`, which builds the model in the config of `filepath`; the errors a
     config it cannot use raises name `filepath`, and so does a config that
     describes something other than a model or layer (a function, an array)."""

@@ -9,11 +9,16 @@ came from the file, which is refused unless the caller passes
 trust a Python script: the bytecode can do anything Python can).
 """
 
+from __future__ import annotations
+
 import base64
 import builtins
 import marshal
 import types
 import warnings
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 import numpy
 
@@ -26,7 +31,7 @@ from pykeras.saving import object_registration, registry
 _PACKAGE = None
 
 
-def set_lambda_package(package):
+def set_lambda_package(package: ModuleType) -> None:
     """Called once by pykeras/__init__.py with the `pykeras` module."""
     global _PACKAGE
     _PACKAGE = package
@@ -37,11 +42,11 @@ def set_lambda_package(package):
 _FUNCTION_KINDS = ("activations", "losses", "metrics")
 
 
-def is_lambda(fn):
+def is_lambda(fn: object) -> bool:
     return isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>"
 
 
-def serialize_function(fn):
+def serialize_function(fn: Callable[..., Any]) -> dict[str, Any]:
     """A reference to a named function, exactly as Keras 3 writes one: module
     `builtins`, registered name `function`, and in `config` the name (the
     `"package>name"` of a registered function)."""
@@ -54,7 +59,7 @@ def serialize_function(fn):
     }
 
 
-def dump_lambda(fn):
+def dump_lambda(fn: Callable[..., Any]) -> Any:
     """`(code, defaults, closure)` as Keras's `func_dump` makes them (base64 marshal)."""
     warnings.warn(
         "The object being serialized includes a `lambda`, stored as Python bytecode. Loading it "
@@ -67,7 +72,13 @@ def dump_lambda(fn):
     return code, fn.__defaults__, closure
 
 
-def load_lambda(code, defaults=None, closure=None, safe_mode=True, owner="a Lambda layer"):
+def load_lambda(
+    code: Any,
+    defaults: Any = None,
+    closure: Any = None,
+    safe_mode: bool = True,
+    owner: str = "a Lambda layer",
+) -> Callable[..., Any]:
     """Rebuilds a function from Keras's `func_dump` form; refused in safe mode.
 
     Raises:
@@ -101,7 +112,9 @@ def load_lambda(code, defaults=None, closure=None, safe_mode=True, owner="a Lamb
     return types.FunctionType(fn_code, globs, fn_code.co_name, defaults, cells)
 
 
-def deserialize_function(config, custom_objects=None, owner="a config"):
+def deserialize_function(
+    config: Any, custom_objects: dict[str, Any] | None = None, owner: str = "a config"
+) -> Callable[..., Any]:
     """Resolves a function reference (Keras 3's, tf.keras 2's bare name, or pykeras's)
     against the user's objects and pykeras's functions; never by importing its module."""
     if isinstance(config, str):

@@ -15,6 +15,11 @@ Node indices count only the calls that belong to the model; see
 model's calls.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from pykeras.backend import naming
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.errors import FileFormatError
@@ -22,12 +27,15 @@ from pykeras.layers.input_layer import InputLayer
 from pykeras.saving import config_checks, keras_ops, registry, serialization_lib
 from pykeras.saving.object_registration import CustomObjectScope
 
+if TYPE_CHECKING:
+    pass
+
 
 class _NotReady(Exception):
     """A node refers to a call of a layer that has not been rebuilt yet."""
 
 
-def _construction_offset(layer, legacy, in_node=False):
+def _construction_offset(layer: Any, legacy: Any, in_node: bool = False) -> Any:
     """How much Keras's node index of a call of `layer` exceeds pykeras's.
 
     tf.keras 2 gave every model (Sequential included) a first node for its
@@ -44,7 +52,7 @@ def _construction_offset(layer, legacy, in_node=False):
 # ------------------------------------------------------------------ writing
 
 
-def get_config(model, strip_input_shapes=True):
+def get_config(model: Any, strip_input_shapes: bool = True) -> dict[str, Any]:
     """Keras 3's config dict of the Functional `model`."""
     own = {node.id for node in model._nodes}
     layers = model.layers
@@ -57,7 +65,7 @@ def get_config(model, strip_input_shapes=True):
                 new_index[node.id] = kept
                 kept += 1
 
-    def history(tensor, in_node=False):
+    def history(tensor: Any, in_node: bool = False) -> Any:
         layer, node_index, tensor_index = tensor._keras_history
         node = layer._inbound_nodes[node_index]
         if node.id not in new_index:
@@ -68,7 +76,7 @@ def get_config(model, strip_input_shapes=True):
         index = new_index[node.id] + _construction_offset(layer, False, in_node)
         return [layer.name, index, tensor_index]
 
-    def tensor_config(x):
+    def tensor_config(x: Any) -> Any:
         if isinstance(x, KerasTensor):
             shape, dtype = list(x.shape), x.dtype
             config = {"shape": shape, "dtype": dtype, "keras_history": history(x, in_node=True)}
@@ -111,7 +119,7 @@ def get_config(model, strip_input_shapes=True):
     }
 
 
-def layer_entry(layer, strip_input_shapes=True):
+def layer_entry(layer: Any, strip_input_shapes: bool = True) -> Any:
     """A layer serialized for a model config.
 
     Keras 3 layers do not take `batch_input_shape` (the model's InputLayer
@@ -123,7 +131,7 @@ def layer_entry(layer, strip_input_shapes=True):
     return entry
 
 
-def _map_leaves(fn, structure):
+def _map_leaves(fn: Callable[..., Any], structure: Any) -> Any:
     if isinstance(structure, (list, tuple)):
         return [_map_leaves(fn, s) for s in structure]
     if isinstance(structure, dict):
@@ -134,7 +142,9 @@ def _map_leaves(fn, structure):
 # ------------------------------------------------------------------ reading
 
 
-def from_config(cls, config, custom_objects=None):
+def from_config(
+    cls: type[Any], config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+) -> Any:
     """Rebuilds a Functional model (of class `cls`) from its config, Keras 3 or tf.keras 2."""
     layer_datas = config.get("layers")
     if not isinstance(layer_datas, list):
@@ -162,7 +172,7 @@ def from_config(cls, config, custom_objects=None):
         with naming.reserved(created):
             _process_nodes(pending, created, legacy, custom_objects)
 
-    def tensor(triple):
+    def tensor(triple: Any) -> Any:
         return _tensor_of(created, triple[0], triple[1], triple[2], legacy, strict=True)
 
     inputs = _map_triples(tensor, config.get("input_layers"))
@@ -182,7 +192,7 @@ def from_config(cls, config, custom_objects=None):
     return cls(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
 
-def _check_layer_entry(data):
+def _check_layer_entry(data: Any) -> None:
     """A layer entry of a Functional config: a dict with a string name (if any) and
     a list of calls."""
     if not isinstance(data, dict):
@@ -208,7 +218,9 @@ def _check_layer_entry(data):
             )
 
 
-def _process_nodes(pending, created, legacy, custom_objects):
+def _process_nodes(
+    pending: Any, created: Any, legacy: Any, custom_objects: dict[str, Any] | None
+) -> None:
     """Calls each layer on its inputs, in config order, retrying calls whose inputs
     come from calls not made yet (shared layers at several depths)."""
     while pending:
@@ -243,7 +255,7 @@ def _process_nodes(pending, created, legacy, custom_objects):
         pending = still
 
 
-def _supported_kwargs(layer, kwargs):
+def _supported_kwargs(layer: Any, kwargs: Any) -> Any:
     """Keras 3 records `mask=None` on calls of layers that support masking;
     pykeras layers do not mask, so an absent mask is dropped and a real one refused."""
     if "mask" in kwargs and not layer._call_accepts("mask"):
@@ -256,7 +268,9 @@ def _supported_kwargs(layer, kwargs):
     return kwargs
 
 
-def _node_arguments(node_data, created, legacy, custom_objects):
+def _node_arguments(
+    node_data: Any, created: Any, legacy: Any, custom_objects: dict[str, Any] | None
+) -> Any:
     if not node_data:
         return [], {}
     if isinstance(node_data, list):
@@ -286,7 +300,7 @@ def _node_arguments(node_data, created, legacy, custom_objects):
     args = serialization_lib.deserialize_keras_object(args, custom_objects=custom_objects)
     kwargs = serialization_lib.deserialize_keras_object(kwargs, custom_objects=custom_objects)
 
-    def revive(x):
+    def revive(x: Any) -> Any:
         if isinstance(x, serialization_lib.TensorReference):
             if x.history is None:
                 raise ValueError("A node argument of the model config has no keras_history.")
@@ -302,7 +316,15 @@ def _node_arguments(node_data, created, legacy, custom_objects):
     return revive(list(args)), revive(dict(kwargs))
 
 
-def _tensor_of(created, layer_name, node_index, tensor_index, legacy, strict=False, in_node=False):
+def _tensor_of(
+    created: Any,
+    layer_name: Any,
+    node_index: Any,
+    tensor_index: Any,
+    legacy: Any,
+    strict: bool = False,
+    in_node: bool = False,
+) -> Any:
     indices_ok = all(
         isinstance(i, int) and not isinstance(i, bool) for i in (node_index, tensor_index)
     )
@@ -335,11 +357,11 @@ def _tensor_of(created, layer_name, node_index, tensor_index, legacy, strict=Fal
     return outputs[int(tensor_index)]
 
 
-def _is_triple(x):
+def _is_triple(x: Any) -> Any:
     return isinstance(x, (list, tuple)) and len(x) == 3 and isinstance(x[0], str)
 
 
-def _map_triples(fn, structure):
+def _map_triples(fn: Callable[..., Any], structure: Any) -> Any:
     if structure is None:
         raise ValueError("A Functional model config needs 'input_layers' and 'output_layers'.")
     if _is_triple(structure):

@@ -27,6 +27,7 @@ import io
 import math
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import h5py
 import numpy as np
@@ -45,7 +46,7 @@ _NUMERIC_KINDS = "biuf"
 
 
 @contextlib.contextmanager
-def h5py_errors(filepath: str, what: str) -> Iterator[None]:
+def h5py_errors(filepath: str | os.PathLike[str] | None, what: str) -> Iterator[None]:
     """Runs h5py calls; an error they raise (the library failing on damaged
     metadata) becomes a `FileFormatError` that names `filepath` and `what`."""
     try:
@@ -77,7 +78,7 @@ def open_h5(filepath: str | os.PathLike, data: bytes | None = None) -> h5py.File
         ) from e
 
 
-def _check_name(name, filepath, where):
+def _check_name(name: str | None, filepath: str | os.PathLike[str] | None, where: Any) -> None:
     if not isinstance(name, str) or not name:
         raise FileFormatError(
             f"'{filepath}' names an HDF5 object with an empty or non-string name at {where}. "
@@ -92,14 +93,14 @@ def _check_name(name, filepath, where):
         ) from e
 
 
-def has(group: h5py.Group, path: str, filepath: str) -> bool:
+def has(group: h5py.Group, path: str, filepath: str | os.PathLike[str] | None) -> bool:
     """Whether `path` exists below `group` (links out of the file count as absent)."""
     _check_name(path, filepath, group.name)
     with h5py_errors(filepath, f"'{path}' in '{group.name}'"):
         return path in group
 
 
-def _check_link(parent, name, filepath):
+def _check_link(parent: Any, name: str | None, filepath: str | os.PathLike[str] | None) -> None:
     with h5py_errors(filepath, f"the link '{name}' in '{parent.name}'"):
         kind = parent.get(name, default=None, getclass=True, getlink=True)
     if kind in (h5py.ExternalLink, h5py.SoftLink):
@@ -109,7 +110,7 @@ def _check_link(parent, name, filepath):
         )
 
 
-def _child(parent, part, path, filepath):
+def _child(parent: Any, part: Any, path: str, filepath: str | os.PathLike[str] | None) -> Any:
     _check_name(part, filepath, parent.name)
     with h5py_errors(filepath, f"'{part}' in '{parent.name}'"):
         present = part in parent
@@ -123,7 +124,7 @@ def _child(parent, part, path, filepath):
         return parent[part]
 
 
-def group_at(parent: h5py.Group, path: str, filepath: str) -> h5py.Group:
+def group_at(parent: h5py.Group, path: str, filepath: str | os.PathLike[str] | None) -> h5py.Group:
     """The group at `path` below `parent`.
 
     Raises:
@@ -146,7 +147,9 @@ def group_at(parent: h5py.Group, path: str, filepath: str) -> h5py.Group:
     return current
 
 
-def dataset_at(group: h5py.Group, name: str, filepath: str) -> h5py.Dataset:
+def dataset_at(
+    group: h5py.Group, name: str, filepath: str | os.PathLike[str] | None
+) -> h5py.Dataset:
     """The dataset `name` of `group`, checked but not read.
 
     Raises:
@@ -188,19 +191,21 @@ def dataset_at(group: h5py.Group, name: str, filepath: str) -> h5py.Dataset:
     return dataset
 
 
-def shape_of(dataset: h5py.Dataset, filepath: str) -> tuple:
+def shape_of(dataset: h5py.Dataset, filepath: str | os.PathLike[str] | None) -> tuple:
     """The dataset's shape, `()` for a scalar."""
     with h5py_errors(filepath, f"the shape of '{dataset.name}'"):
         return tuple(dataset.shape or ())
 
 
-def read_array(dataset: h5py.Dataset, filepath: str) -> np.ndarray:
+def read_array(dataset: h5py.Dataset, filepath: str | os.PathLike[str] | None) -> np.ndarray:
     """The values of a dataset from `dataset_at` (check its shape first: this reads it all)."""
     with h5py_errors(filepath, f"the dataset '{dataset.name}'"):
         return np.asarray(dataset[()])
 
 
-def read_attr_list(obj: h5py.HLObject, name: str, filepath: str) -> list[str]:
+def read_attr_list(
+    obj: h5py.HLObject, name: str, filepath: str | os.PathLike[str] | None
+) -> list[str]:
     """A list attribute (`layer_names`, `weight_names`) as str, joining the chunks
     (`name0`, `name1`, ...) Keras splits big ones into; `[]` if absent.
 
@@ -216,7 +221,7 @@ def read_attr_list(obj: h5py.HLObject, name: str, filepath: str) -> list[str]:
             while f"{name}{count}" in obj.attrs:
                 chunks.append(obj.attrs[f"{name}{count}"])
                 count += 1
-    values = []
+    values: list[str] = []
     for chunk in chunks:
         array = np.asarray(chunk)
         if array.size == 0:
@@ -230,7 +235,9 @@ def read_attr_list(obj: h5py.HLObject, name: str, filepath: str) -> list[str]:
     return values
 
 
-def read_attr_str(obj: h5py.HLObject, name: str, filepath: str) -> str | None:
+def read_attr_str(
+    obj: h5py.HLObject, name: str, filepath: str | os.PathLike[str] | None
+) -> str | None:
     """A string attribute (bytes or str in the file), or None if absent.
 
     Raises:
@@ -247,7 +254,7 @@ def read_attr_str(obj: h5py.HLObject, name: str, filepath: str) -> str | None:
     return _text(value, filepath, where)
 
 
-def _text(value, filepath, where):
+def _text(value: Any, filepath: str | os.PathLike[str] | None, where: Any) -> Any:
     if isinstance(value, (bytes, np.bytes_)):
         try:
             return bytes(value).decode("utf-8")
@@ -262,19 +269,19 @@ def _text(value, filepath, where):
     )
 
 
-def member_count(group: h5py.Group, filepath: str) -> int:
+def member_count(group: h5py.Group, filepath: str | os.PathLike[str] | None) -> int:
     """How many links `group` holds."""
     with h5py_errors(filepath, f"the members of '{group.name}'"):
         return len(group)
 
 
-def member_names(group: h5py.Group, filepath: str) -> list[str]:
+def member_names(group: h5py.Group, filepath: str | os.PathLike[str] | None) -> list[str]:
     """The names of the links `group` holds."""
     with h5py_errors(filepath, f"the members of '{group.name}'"):
         return list(group.keys())
 
 
-def stored_values(group: h5py.Group, filepath: str) -> int:
+def stored_values(group: h5py.Group, filepath: str | os.PathLike[str] | None) -> int:
     """How many values the datasets below `group` hold, counting each dataset at most
     `_MAX_EXPANSION` times what it stores (so a shape bomb adds nothing): the most
     weights a model loaded from this file can need.
@@ -284,7 +291,7 @@ def stored_values(group: h5py.Group, filepath: str) -> int:
     """
     total = 0
 
-    def add(_, obj):
+    def add(_: Any, obj: Any) -> None:
         nonlocal total
         if isinstance(obj, h5py.Dataset) and not obj.external and not obj.is_virtual:
             itemsize = max(obj.dtype.itemsize, 1)

@@ -8,8 +8,9 @@ numbered in the object's own order (trainable first), as Keras numbers them.
 
 from __future__ import annotations
 
+import os
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,38 +36,38 @@ class _VarsStore:
     """The `vars` group of one object, as the dict-like store Keras's
     `save_own_variables` / `load_own_variables` methods take."""
 
-    def __init__(self, group, filepath=None):
+    def __init__(self, group: Any, filepath: str | os.PathLike[str] | None = None) -> None:
         self._group = group
         self._filepath = filepath
 
-    def keys(self):
+    def keys(self) -> list[str]:
         return [] if self._group is None else member_names(self._group, self._filepath)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return 0 if self._group is None else member_count(self._group, self._filepath)
 
-    def __contains__(self, key):
+    def __contains__(self, key: Any) -> bool:
         return self._group is not None and has(self._group, key, self._filepath)
 
-    def _dataset(self, key):
+    def _dataset(self, key: Any) -> Any:
         if self._group is None:
             raise KeyError(key)
         return dataset_at(self._group, key, self._filepath)
 
-    def shape(self, key):
+    def shape(self, key: Any) -> tuple[int, ...]:
         """The stored shape of variable `key`, without reading it."""
         return shape_of(self._dataset(key), self._filepath)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> np.ndarray:
         return read_array(self._dataset(key), self._filepath)
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: Any, value: Any) -> None:
         if hasattr(value, "numpy"):
             value = value.numpy()  # a Variable, as Keras's default hook stores them
         self._group.create_dataset(key, data=np.asarray(value))
 
 
-def save_weights(model, h5file, include_optimizer=True):
+def save_weights(model: Any, h5file: Any, include_optimizer: bool = True) -> None:
     """Writes the state of `model` (and its optimizer) into the open h5py file `h5file`."""
     for path, obj in state_paths.walk(model, include_optimizer):
         group = h5file.create_group(f"{path}/vars" if path else "vars")
@@ -82,7 +83,7 @@ def save_weights(model, h5file, include_optimizer=True):
             store[str(i)] = variable.numpy()
 
 
-def _own_hook(obj, name):
+def _own_hook(obj: Any, name: str) -> Any:
     """`obj`'s bound `name` method when its class defines one other than the default
     of `Layer` (which does what this module does, with less precise errors), else None.
     Keras 3 calls these hooks on every object with state when saving and loading."""
@@ -92,7 +93,7 @@ def _own_hook(obj, name):
     return getattr(obj, name)
 
 
-def _vars_group(h5file, path, filepath):
+def _vars_group(h5file: Any, path: str, filepath: str | os.PathLike[str]) -> Any:
     """The `vars` group at `path`, or None; also where Keras 2.13 put layers."""
     for candidate in (path, path.replace("layers", "_layer_checkpoint_dependencies", 1)):
         full = f"{candidate}/vars" if candidate else "vars"
@@ -103,7 +104,7 @@ def _vars_group(h5file, path, filepath):
     return None
 
 
-def has_optimizer_state(h5file: h5py.File, filepath: str) -> bool:
+def has_optimizer_state(h5file: h5py.File, filepath: str | os.PathLike[str]) -> bool:
     group = _vars_group(h5file, "optimizer", filepath)
     return group is not None and member_count(group, filepath) > 2
 
@@ -111,7 +112,7 @@ def has_optimizer_state(h5file: h5py.File, filepath: str) -> bool:
 def load_weights(
     model: Layer,
     h5file: h5py.File,
-    filepath: str,
+    filepath: str | os.PathLike[str],
     skip_mismatch: bool = False,
     include_optimizer: bool = True,
 ) -> None:
@@ -152,7 +153,7 @@ def load_weights(
         warnings.warn(f"Skipped: {message}", stacklevel=2)
 
 
-def _load_layer(layer, store, path):
+def _load_layer(layer: Any, store: Any, path: str) -> None:
     variables = state_paths.own_variables(layer)
     where = f"'{path}/vars'" if path else "'vars'"
     if len(store) != len(variables):
@@ -172,7 +173,7 @@ def _load_layer(layer, store, path):
         variable.assign(store[str(i)])
 
 
-def _check_optimizer_store(optimizer, store, path):
+def _check_optimizer_store(optimizer: Any, store: Any, path: str) -> None:
     """When the counts match (else the optimizer skips the state with a warning),
     every stored array must have its slot's shape, and the step count must be a
     count: checked before the optimizer reads them."""
@@ -194,7 +195,9 @@ def _check_optimizer_store(optimizer, store, path):
         )
 
 
-def _maybe_build_optimizer(model, h5file, filepath, include_optimizer):
+def _maybe_build_optimizer(
+    model: Any, h5file: Any, filepath: str | os.PathLike[str], include_optimizer: Any
+) -> None:
     """Creates the optimizer's slots before loading them, so that training resumes
     where it stopped (Keras skips the state of an optimizer not built yet)."""
     optimizer = getattr(model, "__dict__", {}).get("optimizer")

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import mmap
 import os
+from typing import Any, NoReturn
 
 from pykeras.errors import FileFormatError
 
@@ -80,7 +81,7 @@ def check(source: str | os.PathLike | bytes, filepath: str) -> None:
 class _Walker:
     """Walks one file's metadata from its root group; `data` is bytes or an mmap."""
 
-    def __init__(self, data, filepath):
+    def __init__(self, data: bytes | mmap.mmap, filepath: str | os.PathLike[str]) -> None:
         self.data = data
         self.filepath = filepath
         self.base = 0
@@ -88,12 +89,15 @@ class _Walker:
         # Most entries a group's B-tree nodes (2 * internal K), a chunk index's nodes
         # (2 * chunk K) and symbol table nodes (2 * leaf K) hold; only the original
         # superblock records them.
-        self.leaf_k = self.internal_k = self.chunk_k = None
-        self.todo = []  # (method, arguments) still to visit
-        self.seen = set()  # (method name, address) visited
-        self.collections = {}  # global heap collection address -> {object index: size}
+        self.leaf_k: int | None = None
+        self.internal_k: int | None = None
+        self.chunk_k: int | None = None
+        self.todo: list[tuple[Any, tuple[Any, ...]]] = []  # (method, arguments) still to visit
+        self.seen: set[tuple[str, int]] = set()  # (method name, address) visited
+        # global heap collection address -> {object index: size}
+        self.collections: dict[int, dict[int, int]] = {}
 
-    def run(self):
+    def run(self) -> None:
         if not self._read_superblock():
             return  # not HDF5, or a superblock the library refuses (or checksums)
         while self.todo:
@@ -105,41 +109,41 @@ class _Walker:
                 self.seen.add(key)
                 visit(*args)
 
-    def _visit(self, visit, address, *args):
+    def _visit(self, visit: Any, address: Any, *args: Any) -> None:
         """Schedules `visit` of the structure at HDF5 address `address`, if it is one."""
         if address is not None and not self._undefined(address) and address < self._end():
             self.todo.append((visit, (self.base + address, *args)))
 
     # ------------------------------------------------------------ reading
 
-    def _uint(self, at, size):
+    def _uint(self, at: Any, size: Any) -> Any:
         if at < 0 or at + size > len(self.data):
             return None
         return int.from_bytes(self.data[at : at + size], "little")
 
-    def _address(self, at):
+    def _address(self, at: Any) -> Any:
         return self._uint(at, self.offset_size)
 
-    def _length(self, at):
+    def _length(self, at: Any) -> Any:
         return self._uint(at, self.length_size)
 
-    def _undefined(self, value):
+    def _undefined(self, value: Any) -> Any:
         return value == (1 << (8 * self.offset_size)) - 1
 
-    def _end(self):
+    def _end(self) -> Any:
         """The end of the file as an HDF5 address (relative to the superblock)."""
         return len(self.data) - self.base
 
-    def _is(self, at, signature):
+    def _is(self, at: Any, signature: Any) -> Any:
         return self.data[at : at + len(signature)] == signature
 
-    def _refuse(self, what, at, problem):
+    def _refuse(self, what: str, at: Any, problem: Any) -> NoReturn:
         raise FileFormatError(
             f"'{self.filepath}' is corrupt: its HDF5 {what} at byte {at} {problem}. The HDF5 "
             "library could crash, hang or exhaust memory on it, so it is not opened."
         )
 
-    def _read_superblock(self):
+    def _read_superblock(self) -> Any:
         for at in _SUPERBLOCK_OFFSETS:
             if at + 24 > len(self.data):
                 return False
@@ -161,7 +165,7 @@ class _Walker:
             return True
         return False
 
-    def _symbol_table_entry(self, at):
+    def _symbol_table_entry(self, at: Any) -> None:
         header = self._address(at + self.offset_size)
         cache_type = self._uint(at + 2 * self.offset_size, 4)
         if cache_type == 2:
@@ -171,13 +175,13 @@ class _Walker:
             scratch = at + 2 * self.offset_size + 8
             self._group(self._address(scratch), self._address(scratch + self.offset_size))
 
-    def _group(self, btree, heap):
+    def _group(self, btree: Any, heap: Any) -> None:
         self._visit(self._btree_node, btree, None, _GROUP_NODES, 0)
         self._visit(self._local_heap, heap)
 
     # ------------------------------------------------------------ structures
 
-    def _object_header(self, at):
+    def _object_header(self, at: Any) -> None:
         # Version 1: version, reserved, message count (2), reference count (4), size
         # of the first block (4), padding to 16 bytes; messages are type (2), size
         # (2), flags (1), reserved (3), then their data. Continuations chain blocks.
@@ -213,7 +217,7 @@ class _Walker:
                     self._link(body, body + length)
                 p = body + length
 
-    def _layout(self, at, end):
+    def _layout(self, at: Any, end: Any) -> None:
         # Version 3, chunked (class 2): rank + 1 (1), B-tree address, chunk sizes.
         # Version 4, virtual (class 3): the mapping's global heap collection and
         # object index, which the library reads as soon as the dataset is opened.
@@ -226,7 +230,7 @@ class _Walker:
         elif version >= 4 and kind == 3:
             self._global_heap(self._address(at + 2))
 
-    def _link(self, at, end):
+    def _link(self, at: Any, end: Any) -> None:
         # Version 1, flags (1), [type (1)], [creation order (8)], [charset (1)], name
         # length (1, 2, 4 or 8 bytes by flags), name; a hard link then holds an address.
         if end - at < 4 or self.data[at] != 1:
@@ -241,7 +245,7 @@ class _Walker:
         if kind == 0 and name is not None and p + width + name + self.offset_size <= end:
             self._visit(self._object_header, self._address(p + width + name))
 
-    def _attribute(self, start, end, header):
+    def _attribute(self, start: Any, end: Any, header: Any) -> None:
         # Version 1 pads name, datatype and dataspace to 8 bytes; version 3 adds a
         # name encoding byte; the data follows.
         if end - start < 8:
@@ -289,7 +293,7 @@ class _Walker:
                     f"holds {stored} bytes",
                 )
 
-    def _datatype(self, at, end, header, depth=0):
+    def _datatype(self, at: Any, end: Any, header: Any, depth: int = 0) -> None:
         # Class (low 4 bits) and version (high 4 bits), 3 bytes of class flags, size
         # (4); then the class's properties, which for variable-length, enumerated and
         # array types include their base type.
@@ -317,7 +321,7 @@ class _Walker:
         if base is not None:
             self._datatype(base, end, header, depth + 1)
 
-    def _elements(self, at):
+    def _elements(self, at: Any) -> Any:
         """How many values the dataspace message at `at` describes, or None."""
         version, rank, kind = self._uint(at, 1), self._uint(at + 1, 1), self._uint(at + 3, 1)
         if rank is None:
@@ -338,7 +342,7 @@ class _Walker:
             count *= size
         return count
 
-    def _global_heap(self, address):
+    def _global_heap(self, address: Any) -> Any:
         """`{object index: size}` of the collection at `address` (checked once)."""
         if address is None or self._undefined(address) or address >= self._end():
             return {}
@@ -368,7 +372,7 @@ class _Walker:
             p += need
         return objects
 
-    def _local_heap(self, at):
+    def _local_heap(self, at: Any) -> None:
         # "HEAP", version 0, 3 reserved bytes, data size, free list head, data address.
         if not self._is(at, b"HEAP\x00"):
             return
@@ -389,7 +393,7 @@ class _Walker:
                 self._refuse("local heap", at, f"has a free block of {block} bytes out of place")
             free = following
 
-    def _btree_node(self, at, level_due, node_type, dimensions):
+    def _btree_node(self, at: Any, level_due: Any, node_type: Any, dimensions: Any) -> None:
         # "TREE", node type, level, entries used, left and right siblings, then keys
         # and child addresses alternating (a key: a heap offset in a group's tree;
         # chunk size, filter mask and one offset per dimension in a chunk index).
@@ -415,7 +419,7 @@ class _Walker:
             elif node_type == _GROUP_NODES:
                 self._visit(self._symbol_node, child)
 
-    def _symbol_node(self, at):
+    def _symbol_node(self, at: Any) -> None:
         # "SNOD", version 1, reserved, symbol count, then entries of: name offset,
         # object header address, cache type (4), reserved (4), scratch pad (16).
         if not self._is(at, b"SNOD\x01"):

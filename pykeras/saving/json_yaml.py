@@ -11,7 +11,7 @@ built from a tag.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pykeras.layers.layer import Layer
 
 
-def to_json(model, **kwargs):
+def to_json(model: Any, **kwargs: Any) -> str:
     """The model's serialized config as a JSON string (kwargs go to `json.dumps`)."""
     return json.dumps(serialize_keras_object(model), **kwargs)
 
@@ -57,7 +57,7 @@ def model_from_config(config: dict, custom_objects: dict | None = None) -> Layer
     return _model_from_tree(config, custom_objects, "The model config")
 
 
-def _model_from_tree(config, custom_objects, source):
+def _model_from_tree(config: Any, custom_objects: dict[str, Any] | None, source: Any) -> Any:
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise FileFormatError(
             f"{source} must be a dict with 'class_name' and 'config' keys. Received: "
@@ -94,18 +94,18 @@ def model_from_json(json_string: str | bytes, custom_objects: dict | None = None
     return _model_from_tree(config, custom_objects, "The model JSON")
 
 
-def _safe_loader():
+def _safe_loader() -> Any:
     class _Loader(yaml.SafeLoader):
         """SafeLoader that reads Keras 2's `!!python/tuple` as a list."""
 
-    def tuple_as_list(loader, node):
+    def tuple_as_list(loader: Any, node: Any) -> Any:
         return loader.construct_sequence(node, deep=True)
 
     _Loader.add_constructor("tag:yaml.org,2002:python/tuple", tuple_as_list)
     return _Loader
 
 
-def to_yaml(model, **kwargs):
+def to_yaml(model: Any, **kwargs: Any) -> str:
     """The model's serialized config as YAML text (kwargs go to `yaml.safe_dump`)."""
     return yaml.safe_dump(serialize_keras_object(model), **kwargs)
 

@@ -5,12 +5,16 @@ file that does not use the feature loads), and refused with a clear error
 otherwise: silently ignoring, say, `renorm=True` would change the model.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.errors import FileFormatError
 
 _ANY = object()
 
 # class name (or "*" for every layer) -> {key: value meaning "off" (or _ANY: always ignorable)}.
-_IGNORED_WHEN_OFF = {
+_IGNORED_WHEN_OFF: dict[str, dict[str, Any]] = {
     "*": {
         # Keras 3.x quantization and LoRA knobs on Dense / Embedding / EinsumDense.
         "quantization_config": None,
@@ -40,11 +44,11 @@ _REDUCTION_RENAMES = {"auto": "sum_over_batch_size", "sum_over_batch_size": "sum
 _INT_AXIS_LAYERS = ("BatchNormalization",)
 
 
-def _group_of(kind):
+def _group_of(kind: Any) -> Any:
     return {"optimizers": "optimizer", "initializers": "initializer"}.get(kind)
 
 
-def clean_config(class_name, kind, config, owner=None):
+def clean_config(class_name: str, kind: str | None, config: Any, owner: str | None = None) -> Any:
     """A copy of `config` with the ignorable Keras-only keys removed.
 
     Args:
@@ -58,7 +62,7 @@ def clean_config(class_name, kind, config, owner=None):
     """
     config = dict(config)
     config.pop("shared_object_id", None)
-    tables = [_IGNORED_WHEN_OFF.get(class_name, {})]
+    tables: list[dict[str, Any]] = [_IGNORED_WHEN_OFF.get(class_name, {})]
     if kind in ("layers", "models"):
         tables.append(_IGNORED_WHEN_OFF["*"])
     group = _group_of(kind)
@@ -100,7 +104,7 @@ def clean_config(class_name, kind, config, owner=None):
     return config
 
 
-def dtype_name(dtype, owner):
+def dtype_name(dtype: Any, owner: str | None) -> Any:
     """A dtype or a serialized `DTypePolicy` (Keras 3) / `Policy` (Keras 2) as its name."""
     if isinstance(dtype, dict):
         inner = dtype.get("config") or {}

@@ -14,9 +14,13 @@ Keras 3 records such a call as an operation of `keras.src.ops.numpy` (or `.nn`,
   pykeras op layers are written as pykeras `OpLayer`s (which Keras cannot read).
 """
 
+from __future__ import annotations
+
 import importlib
 import inspect
 import re
+from collections.abc import Callable
+from typing import Any
 
 from pykeras.layers.op_layer import OpLayer
 
@@ -55,7 +59,7 @@ TO_KERAS = {
 }
 
 
-def keras_form(layer):
+def keras_form(layer: Any) -> tuple[str, str, dict[str, Any]] | None:
     """`(module, class_name, config)` Keras 3 uses for this pykeras op layer, or None."""
     if not isinstance(layer, OpLayer) or layer.op_name not in TO_KERAS or layer.index_inputs:
         return None
@@ -65,7 +69,7 @@ def keras_form(layer):
     return module, class_name, {"name": layer.name, **layer.attrs}
 
 
-def operands(layer, tensors):
+def operands(layer: Any, tensors: Any) -> list[Any]:
     """The op's operands in order, `tensors` (its inputs) placed in their slots."""
     it = iter(tensors)
     return [next(it) if slot else c for slot, c in zip(layer._slots, layer._constants)]
@@ -76,18 +80,18 @@ class OpCall:
     which records an `OpLayer`; `_inbound_nodes` lists those calls so that later
     nodes can refer to them as Keras does (`["multiply", 0, 0]`)."""
 
-    def __init__(self, class_name, config, fn):
+    def __init__(self, class_name: str, config: Any, fn: Callable[..., Any]) -> None:
         config = dict(config)
         self.name = config.pop("name", None) or snake_case(class_name)
         self.class_name = class_name
         self._fn = fn
         self._kwargs = config
-        self._inbound_nodes = []
+        self._inbound_nodes: list[Any] = []
 
-    def _call_accepts(self, name):
+    def _call_accepts(self, name: str | None) -> Any:
         return False
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             if self.class_name == "GetItem" and len(args) == 2 and isinstance(args[1], list):
                 # A key of several parts (`x[:, None]`) is a tuple, which JSON keeps
@@ -107,7 +111,7 @@ class OpCall:
         return out
 
 
-def _arrange(fn, config, args):
+def _arrange(fn: Callable[..., Any], config: Any, args: Any) -> Any:
     """The positional and keyword arguments of `fn` for a Keras op call: the op's
     config gives some parameters by name (its constructor's), and the tensors it was
     called on fill the others in order. A configured parameter that comes before a
@@ -143,12 +147,12 @@ _KERAS_OP_MODULES = {
 }
 
 
-def snake_case(class_name):
+def snake_case(class_name: str) -> str:
     """`ExpandDims` -> `expand_dims`, `Log1p` -> `log1p`, `Arctan2` -> `arctan2`."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
 
 
-def op_function(class_name, module):
+def op_function(class_name: str, module: Any) -> Callable[..., Any] | None:
     """The pykeras function for Keras op class `class_name` of `module`, or None."""
     namespace = _KERAS_OP_MODULES.get(module)
     if namespace is None:
@@ -158,7 +162,7 @@ def op_function(class_name, module):
     return fn if callable(fn) else None
 
 
-def op_from_config(class_name, config, module):
+def op_from_config(class_name: str, config: Any, module: Any) -> Any:
     """The `OpCall` for a Keras op entry, or a refusal for ops pykeras lacks."""
     fn = op_function(class_name, module)
     if fn is None:

@@ -15,10 +15,11 @@ import datetime
 import io
 import json
 import lzma
+import os
 import struct
 import zipfile
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import h5py
 
@@ -67,7 +68,9 @@ _ZIP_ERRORS = (
 _WEIGHT_SLACK = 1 << 16
 
 
-def save_model(model, filepath, include_optimizer=True):
+def save_model(
+    model: Any, filepath: str | os.PathLike[str], include_optimizer: bool = True
+) -> None:
     """Writes `model` to the `.keras` archive `filepath` (atomically)."""
     config = serialize_keras_object(model)
     metadata = {
@@ -87,7 +90,7 @@ def save_model(model, filepath, include_optimizer=True):
             assets.save_assets(model, zf, include_optimizer=include_optimizer)
 
 
-def _open(filepath):
+def _open(filepath: str | os.PathLike[str]) -> Any:
     try:
         return zipfile.ZipFile(filepath, "r")
     except (FileNotFoundError, PermissionError, IsADirectoryError):
@@ -96,7 +99,7 @@ def _open(filepath):
         raise FileFormatError(f"'{filepath}' is not a readable `.keras` zip archive: {e}") from e
 
 
-def _read(zf, name, filepath):
+def _read(zf: Any, name: str | None, filepath: str | os.PathLike[str]) -> Any:
     if name not in zf.namelist():
         found = sorted(zf.namelist())
         raise FileFormatError(

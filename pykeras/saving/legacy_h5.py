@@ -14,8 +14,9 @@ Whole model (`model.save("m.h5")`): root attributes `model_config` (JSON,
 from __future__ import annotations
 
 import json
+import os
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import h5py
 import numpy as np
@@ -54,12 +55,12 @@ BACKEND_NAME = "pykeras"
 _HEADER_LIMIT = 64512
 
 
-def legacy_weights(layer):
+def legacy_weights(layer: Any) -> list[Any]:
     """A layer's weights in the legacy order: trainable ones, then the rest."""
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def is_legacy_weights(h5file: h5py.File, filepath: str) -> bool:
+def is_legacy_weights(h5file: h5py.File, filepath: str | os.PathLike[str]) -> bool:
     """Whether an open HDF5 file holds legacy weights (at its root or in `model_weights`)."""
     with h5py_errors(filepath, "the attributes of the root group"):
         names = "layer_names" in h5file.attrs or "layer_names0" in h5file.attrs
@@ -69,7 +70,7 @@ def is_legacy_weights(h5file: h5py.File, filepath: str) -> bool:
 # ---------------------------------------------------------------- writing
 
 
-def _write_attr_list(group, name, values):
+def _write_attr_list(group: Any, name: str | None, values: Any) -> None:
     """A list of names as an attribute, split into `name0`, `name1`, ... when it would
     overflow an HDF5 object header (as Keras does)."""
     encoded = [v.encode("utf8") for v in values]
@@ -87,14 +88,14 @@ def _write_attr_list(group, name, values):
             group.attrs[f"{name}{i}"] = chunk
 
 
-def _write_subset(group, weights):
+def _write_subset(group: Any, weights: Any) -> None:
     names = [str(w.path) for w in weights]
     _write_attr_list(group, "weight_names", names)
     for name, w in zip(names, weights):
         group.create_dataset(name, data=np.asarray(w.numpy()))
 
 
-def save_weights(model, group):
+def save_weights(model: Any, group: Any) -> None:
     """Writes `model`'s weights in the legacy layout into the open h5py group."""
     layers = model.layers
     _write_attr_list(group, "layer_names", [layer.name for layer in layers])
@@ -106,7 +107,7 @@ def save_weights(model, group):
     _write_subset(group.create_group("top_level_model_weights"), state_paths.own_variables(model))
 
 
-def _legacy_entry(entry):
+def _legacy_entry(entry: Any) -> Any:
     """A Keras 3 layer entry as Keras 3's legacy writer gives it: no module,
     registered name as class name for registered classes, no build config."""
     class_name = entry["class_name"]
@@ -119,7 +120,7 @@ def _legacy_entry(entry):
     return out
 
 
-def _legacy_layer(data):
+def _legacy_layer(data: Any) -> Any:
     if str(data.get("module", "")).startswith(("keras.src.ops.", "pykeras.")):
         # Ops on symbolic tensors and pykeras-only layers keep their module: without it
         # no reader can tell `Relu` the op from a layer (Keras 3 then reads the entry with
@@ -133,7 +134,7 @@ def _legacy_layer(data):
     return out
 
 
-def model_config(model):
+def model_config(model: Any) -> dict[str, Any]:
     """`model_config` as Keras 3's legacy `.h5` writer stores it."""
     models = registry.models()
     if not isinstance(model, (models.Functional, models.Sequential)):
@@ -144,7 +145,7 @@ def model_config(model):
     return _legacy_entry(serialize_keras_object(model))
 
 
-def _legacy_value(value):
+def _legacy_value(value: Any) -> Any:
     """Losses and metrics for `training_config`: names stay names, objects become
     `{"class_name", "config"}`, functions their names."""
     if isinstance(value, dict) and "class_name" in value and "config" in value:
@@ -158,7 +159,7 @@ def _legacy_value(value):
     return value
 
 
-def training_config(model):
+def training_config(model: Any) -> dict[str, Any] | None:
     compile_config = model.get_compile_config()
     if compile_config is None:
         return None
@@ -171,7 +172,9 @@ def training_config(model):
     return config
 
 
-def save_model(model, filepath, include_optimizer=True):
+def save_model(
+    model: Any, filepath: str | os.PathLike[str], include_optimizer: bool = True
+) -> None:
     """Writes `model` as a legacy whole-model `.h5` file (atomically)."""
     config = model_config(model)
     train = training_config(model) if include_optimizer else None
@@ -195,13 +198,20 @@ def save_model(model, filepath, include_optimizer=True):
 # ---------------------------------------------------------------- reading
 
 
-def _read_subset(group, filepath):
+def _read_subset(group: Any, filepath: str | os.PathLike[str]) -> Any:
     """The datasets (checked, not read) that `group`'s `weight_names` list."""
     names = read_attr_list(group, "weight_names", filepath)
     return [dataset_at(group, name, filepath) for name in names]
 
 
-def _assign(layer, variables, datasets, what, filepath, skip_mismatch):
+def _assign(
+    layer: Any,
+    variables: Any,
+    datasets: Any,
+    what: str,
+    filepath: str | os.PathLike[str],
+    skip_mismatch: Any,
+) -> None:
     """Assigns the `datasets` to `variables`; shape mismatches raise, or warn and skip.
     Each dataset is read only once its shape is known to match."""
     for variable, dataset in zip(variables, datasets):
@@ -219,9 +229,9 @@ def _assign(layer, variables, datasets, what, filepath, skip_mismatch):
 
 
 def load_weights(
-    model: Layer,
+    model: Any,
     group: h5py.Group,
-    filepath: str,
+    filepath: str | os.PathLike[str],
     by_name: bool = False,
     skip_mismatch: bool = False,
 ) -> None:
@@ -263,8 +273,10 @@ def load_weights(
     _load_top_level(model, group, filepath, skip_mismatch)
 
 
-def _load_by_name(model, group, layer_names, filepath, skip_mismatch):
-    index = {}
+def _load_by_name(
+    model: Any, group: Any, layer_names: Any, filepath: str | os.PathLike[str], skip_mismatch: Any
+) -> None:
+    index: dict[str, Any] = {}
     for layer in model.layers:
         index.setdefault(layer.name, []).append(layer)
     for k, name in enumerate(layer_names):
@@ -285,7 +297,9 @@ def _load_by_name(model, group, layer_names, filepath, skip_mismatch):
     _load_top_level(model, group, filepath, skip_mismatch)
 
 
-def _load_top_level(model, group, filepath, skip_mismatch):
+def _load_top_level(
+    model: Any, group: Any, filepath: str | os.PathLike[str], skip_mismatch: Any
+) -> None:
     if not has(group, "top_level_model_weights", filepath):
         return
     datasets = _read_subset(group_at(group, "top_level_model_weights", filepath), filepath)
@@ -308,7 +322,7 @@ _WEIGHT_SLACK = 1 << 16
 
 
 def load_model(
-    filepath: str,
+    filepath: str | os.PathLike[str],
     custom_objects: dict | None = None,
     compile: bool = True,
     safe_mode: bool = True,
@@ -347,7 +361,7 @@ def load_model(
     return model
 
 
-def _deserialize_nested(value, kinds, custom_objects):
+def _deserialize_nested(value: Any, kinds: Any, custom_objects: dict[str, Any] | None) -> Any:
     if isinstance(value, dict) and "class_name" in value:
         return deserialize_keras_object(value, custom_objects=custom_objects, kinds=kinds)
     if isinstance(value, list):
@@ -357,7 +371,9 @@ def _deserialize_nested(value, kinds, custom_objects):
     return value
 
 
-def _compile_from_file(model, f, filepath, custom_objects):
+def _compile_from_file(
+    model: Any, f: Any, filepath: str | os.PathLike[str], custom_objects: dict[str, Any] | None
+) -> None:
     try:
         raw = read_attr_str(f, "training_config", filepath)
         if raw is None:
@@ -375,6 +391,7 @@ def _compile_from_file(model, f, filepath, custom_objects):
         optimizer = deserialize_keras_object(
             optimizer_config, custom_objects=custom_objects, kinds=("optimizers",)
         )
+        config = cast("dict[str, Any]", config)  # checked above: it holds the optimizer
         model.compile(
             optimizer=optimizer,
             loss=_deserialize_nested(config.get("loss"), ("losses",), custom_objects),
@@ -395,7 +412,7 @@ def _compile_from_file(model, f, filepath, custom_objects):
         _load_optimizer_weights(model, f, filepath)
 
 
-def _load_optimizer_weights(model, f, filepath):
+def _load_optimizer_weights(model: Any, f: Any, filepath: str | os.PathLike[str]) -> None:
     version = read_attr_str(f, "keras_version", filepath) or "1"
     if not version.startswith("3"):
         # tf.keras 2 optimizers order their slots differently (all momentums, then

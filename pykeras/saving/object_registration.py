@@ -6,18 +6,22 @@ handed over here: registered with `register_keras_serializable`, put in
 `CustomObjectScope`. Nothing named in a file is ever imported.
 """
 
+from __future__ import annotations
+
 import inspect
 import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
 # "package>name" -> object, and object -> "package>name".
-_GLOBAL_CUSTOM_OBJECTS = {}
-_GLOBAL_CUSTOM_NAMES = {}
+_GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
+_GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
 
 # Scopes nest per thread, as Keras's do.
 _local = threading.local()
 
 
-def _scope_dict():
+def _scope_dict() -> Any:
     return getattr(_local, "scope", {})
 
 
@@ -33,23 +37,23 @@ class CustomObjectScope:
     ...     model = pykeras.models.load_model("model.keras")
     """
 
-    def __init__(self, custom_objects):
+    def __init__(self, custom_objects: dict[str, Any] | None) -> None:
         self.custom_objects = dict(custom_objects or {})
-        self._backup = None
+        self._backup: dict[str, Any] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> CustomObjectScope:
         self._backup = _scope_dict()
         _local.scope = {**self._backup, **self.custom_objects}
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         _local.scope = self._backup
 
 
 custom_object_scope = CustomObjectScope
 
 
-def get_custom_objects():
+def get_custom_objects() -> dict[str, Any]:
     """The live global dict of custom objects (registered ones included).
 
     Example:
@@ -59,7 +63,9 @@ def get_custom_objects():
     return _GLOBAL_CUSTOM_OBJECTS
 
 
-def register_keras_serializable(package="Custom", name=None):
+def register_keras_serializable(
+    package: str = "Custom", name: str | None = None
+) -> Callable[[Any], Any]:
     """Registers a class or function so that configs can name it.
 
     The object is registered under `"package>name"` (the class or function
@@ -82,7 +88,7 @@ def register_keras_serializable(package="Custom", name=None):
     'my_package>MyDense'
     """
 
-    def decorator(arg):
+    def decorator(arg: Any) -> Any:
         class_name = name if name is not None else arg.__name__
         registered_name = f"{package}>{class_name}"
         if inspect.isclass(arg) and not hasattr(arg, "get_config"):
@@ -97,7 +103,7 @@ def register_keras_serializable(package="Custom", name=None):
     return decorator
 
 
-def get_registered_name(obj):
+def get_registered_name(obj: Any) -> Any:
     """The name `obj` was registered under, or its `__name__` if unregistered.
 
     Example:
@@ -108,7 +114,7 @@ def get_registered_name(obj):
     return _GLOBAL_CUSTOM_NAMES.get(obj, getattr(obj, "__name__", None))
 
 
-def is_registered(obj):
+def is_registered(obj: Any) -> bool:
     """Whether `obj` was registered with `register_keras_serializable`."""
     try:
         return obj in _GLOBAL_CUSTOM_NAMES
@@ -116,7 +122,11 @@ def is_registered(obj):
         return False
 
 
-def get_registered_object(name, custom_objects=None, module_objects=None):
+def get_registered_object(
+    name: str | None,
+    custom_objects: dict[str, Any] | None = None,
+    module_objects: dict[str, Any] | None = None,
+) -> Any:
     """The object registered or passed under `name`, or None.
 
     Looks in the active `CustomObjectScope`s, then the global registry, then
@@ -149,7 +159,7 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return None
 
 
-def lookup_custom(names, custom_objects=None):
+def lookup_custom(names: Iterable[str | None], custom_objects: dict[str, Any] | None = None) -> Any:
     """The first object any of `names` resolves to among the user's objects, or None.
 
     `custom_objects` passed to a loading function win over scopes and the
@@ -167,7 +177,7 @@ def lookup_custom(names, custom_objects=None):
     return None
 
 
-def lookup_suffix(suffix, custom_objects=None):
+def lookup_suffix(suffix: str, custom_objects: dict[str, Any] | None = None) -> Any:
     """The first user object whose name ends with `suffix` (`">my_fn"`), or None."""
     for table in (custom_objects or {}, _scope_dict(), _GLOBAL_CUSTOM_OBJECTS):
         for key, value in table.items():

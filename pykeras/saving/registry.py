@@ -8,8 +8,13 @@ objects here: no module named in a file is ever imported, so a config cannot
 reach `os.system` or any other code outside this table.
 """
 
+from __future__ import annotations
+
 import difflib
 import types
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
 
 from pykeras import (
     activations,
@@ -69,26 +74,26 @@ _tables = None
 # `pykeras.models`: it sits above saving (a `Model` saves itself through
 # saving), so it registers itself here when imported. Saving builds its
 # Functional and Sequential models from configs and tells the kinds apart.
-_models = None
+_models: ModuleType | None = None
 
 
-def register_models(module):
+def register_models(module: ModuleType) -> None:
     """Called once by `pykeras.models` with itself."""
     global _models
     _models = module
 
 
-def models():
+def models() -> Any:
     """The `pykeras.models` module (`Model`, `Functional`, `Sequential`)."""
     return _models
 
 
-def _public(module):
+def _public(module: Any) -> Any:
     names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
     return {name: getattr(module, name) for name in names if hasattr(module, name)}
 
 
-def _classes(module, base):
+def _classes(module: Any, base: Any) -> Any:
     return {
         name: obj
         for name, obj in _public(module).items()
@@ -96,7 +101,7 @@ def _classes(module, base):
     }
 
 
-def _functions(module, *homes):
+def _functions(module: Any, *homes: Any) -> Any:
     """Public functions of `module` defined in one of the `homes` packages (not helpers
     it merely imports)."""
     return {
@@ -106,13 +111,14 @@ def _functions(module, *homes):
     }
 
 
-def tables():
+def tables() -> dict[str, dict[str, Any]]:
     """`{kind: {name: object}}` for every family, built on first use."""
     global _tables
     if _tables is not None:
         return _tables
     layer_table = _classes(layers, layers.Layer)
     layer_table["OpLayer"] = OpLayer
+    assert _models is not None, "pykeras.models registers the model classes"
     model_table = _classes(_models, _models.Model)
     _tables = {
         "layers": layer_table,
@@ -139,14 +145,14 @@ def tables():
     return _tables
 
 
-def is_keras_module(module):
+def is_keras_module(module: str | None) -> bool:
     """Whether `module` is a path inside Keras, tf.keras or pykeras."""
     if not module:
         return False
     return any(module == p or module.startswith(p + ".") for p in _KERAS_PACKAGES)
 
 
-def kinds_for_module(module):
+def kinds_for_module(module: str) -> tuple[str, ...]:
     """The families a Keras module path can name, most likely first."""
     for prefix in sorted(_KERAS_PACKAGES, key=len, reverse=True):
         if module == prefix:
@@ -164,7 +170,7 @@ def kinds_for_module(module):
     return ()
 
 
-def lookup(class_name, module=None, kinds=None):
+def lookup(class_name: str, module: str | None = None, kinds: Sequence[str] | None = None) -> Any:
     """The pykeras object for `class_name` in the families `module` (or `kinds`) names.
 
     Returns:
@@ -180,7 +186,7 @@ def lookup(class_name, module=None, kinds=None):
     return None
 
 
-def kind_of(obj):
+def kind_of(obj: Any) -> str | None:
     """The family a pykeras class or function belongs to, or None if it is not pykeras's."""
     for kind, table in tables().items():
         for value in table.values():
@@ -189,7 +195,7 @@ def kind_of(obj):
     return None
 
 
-def refusal(class_name, module, what="class"):
+def refusal(class_name: str, module: str | None, what: str = "class") -> Exception:
     """The ValueError for a config naming something outside the registry."""
     where = f" from module '{module}'" if module else ""
     known = sorted({n for t in tables().values() for n in t if n[0].isupper()})

@@ -6,7 +6,10 @@ Keras 3's zip archive, `.h5` / `.hdf5` the legacy HDF5 format,
 at the content, so a renamed file still loads.
 """
 
+from __future__ import annotations
+
 import os
+from typing import Any
 
 import h5py
 
@@ -18,7 +21,7 @@ from pykeras.saving.h5_safety import group_at, has, open_h5
 _LEGACY_SUFFIXES = (".h5", ".hdf5")
 
 
-def _model_format(filepath, save_format):
+def _model_format(filepath: str, save_format: Any) -> str:
     if save_format is not None:
         fmt = str(save_format).lower().lstrip(".")
         if fmt in ("keras", "keras_v3"):
@@ -40,7 +43,14 @@ def _model_format(filepath, save_format):
     )
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+def save_model(
+    model: Any,
+    filepath: str | os.PathLike[str],
+    overwrite: bool = True,
+    include_optimizer: bool = True,
+    save_format: str | None = None,
+    **kwargs: Any,
+) -> None:
     """Saves a model (architecture, weights, compile settings, optimizer state) to one file.
 
     Args:
@@ -70,7 +80,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
         legacy_h5.save_model(model, filepath, include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(
+    filepath: str | os.PathLike[str],
+    custom_objects: dict[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Any:
     """Loads a model saved by pykeras, Keras 3 or tf.keras 2 (`.keras` or `.h5`).
 
     Args:
@@ -101,7 +116,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return legacy_h5.load_model(filepath, custom_objects, compile, safe_mode)
 
 
-def _weights_format(filepath, save_format):
+def _weights_format(filepath: str, save_format: Any) -> str:
     if save_format is not None:
         fmt = str(save_format).lower().lstrip(".")
         if fmt in ("h5", "hdf5", "legacy_h5"):
@@ -120,7 +135,12 @@ def _weights_format(filepath, save_format):
     return "keras"
 
 
-def save_weights(model, filepath, overwrite=True, save_format=None):
+def save_weights(
+    model: Any,
+    filepath: str | os.PathLike[str],
+    overwrite: bool = True,
+    save_format: str | None = None,
+) -> None:
     """Saves `model`'s weights (and its optimizer's state) to HDF5.
 
     Args:
@@ -146,7 +166,9 @@ def save_weights(model, filepath, overwrite=True, save_format=None):
             legacy_h5.save_weights(model, f)
 
 
-def load_weights(model, filepath, skip_mismatch=False, by_name=False):
+def load_weights(
+    model: Any, filepath: str | os.PathLike[str], skip_mismatch: bool = False, by_name: bool = False
+) -> None:
     """Loads weights saved by pykeras, Keras 3 or tf.keras 2, whatever the file's name:
     a `.weights.h5` (Keras 3 layout), a legacy `.h5` (weights-only or whole-model),
     or a `.keras` archive.
@@ -191,7 +213,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
             h5_weights.load_weights(model, f, filepath, skip_mismatch)
 
 
-def _check_built(model, what):
+def _check_built(model: Any, what: str) -> None:
     if not model.built:
         raise ValueError(
             f"You are {what} model '{model.name}', which has not yet been built. Build it first "

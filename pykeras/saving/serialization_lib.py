@@ -10,8 +10,12 @@ Deserializing resolves names only against pykeras's registry and the user's
 custom objects (see `registry`); it never imports a module named in a config.
 """
 
+from __future__ import annotations
+
 import threading
 import types
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -62,26 +66,26 @@ class SafeModeScope:
     ...     model = pykeras.models.model_from_json(trusted_json)
     """
 
-    def __init__(self, safe_mode=True):
+    def __init__(self, safe_mode: bool = True) -> None:
         self.safe_mode = safe_mode
         self._backup = None
 
-    def __enter__(self):
+    def __enter__(self) -> SafeModeScope:
         self._backup = getattr(_local, "safe_mode", None)
         _local.safe_mode = self.safe_mode
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         _local.safe_mode = self._backup
 
 
-def set_global_safe_mode(safe_mode):
+def set_global_safe_mode(safe_mode: bool | None) -> None:
     """The safe mode in force outside any `SafeModeScope` (None: each call's own);
     kept in `pykeras.config`, which `enable_unsafe_deserialization()` sets."""
     config.set_global_safe_mode(safe_mode)
 
 
-def in_safe_mode():
+def in_safe_mode() -> bool | None:
     """The safe mode of the innermost `SafeModeScope`, else the global one
     (`enable_unsafe_deserialization`), else None."""
     scoped = getattr(_local, "safe_mode", None)
@@ -97,19 +101,20 @@ class TensorReference:
         history: `[layer_name, node_index, tensor_index]`.
     """
 
-    def __init__(self, shape, dtype, history):
+    def __init__(self, shape: Sequence[int | None] | None, dtype: Any, history: Any) -> None:
         self.shape = None if shape is None else tuple(shape)
         self.dtype = dtype
-        self.history = history
+        # (layer name, node index, tensor index), or None.
+        self.history: tuple[str, int, int] | None = history
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<TensorReference {self.history}>"
 
 
 # ---------------------------------------------------------------- serializing
 
 
-def serialize_keras_object(obj):
+def serialize_keras_object(obj: Any) -> Any:
     """The config dict (or plain value) that describes `obj`, in Keras 3's format.
 
     Args:
@@ -171,7 +176,7 @@ def serialize_keras_object(obj):
     )
 
 
-def _location(cls):
+def _location(cls: Any) -> tuple[str, Any]:
     """`(module, registered_name)` under which `cls` is written."""
     if object_registration.is_registered(cls):
         return cls.__module__, object_registration.get_registered_name(cls)
@@ -186,7 +191,7 @@ def _location(cls):
     return cls.__module__, cls.__name__
 
 
-def _serialize_object(obj):
+def _serialize_object(obj: Any) -> Any:
     config = obj.get_config()
     for hook in _SERIALIZE_HOOKS:
         config = hook(obj, config)
@@ -211,7 +216,7 @@ def _serialize_object(obj):
     return result
 
 
-def get_build_config(layer):
+def get_build_config(layer: Any) -> dict[str, Any] | None:
     """`{"input_shape": ...}` for a built layer (or the layer's own `get_build_config`)."""
     own = getattr(layer, "get_build_config", None)
     if callable(own):
@@ -222,7 +227,7 @@ def get_build_config(layer):
     return {"input_shape": _shape_lists(shapes)}
 
 
-def _shape_lists(shapes):
+def _shape_lists(shapes: Any) -> Any:
     if isinstance(shapes, dict):
         return {k: _shape_lists(v) for k, v in shapes.items()}
     if isinstance(shapes, (list, tuple)):
@@ -230,7 +235,7 @@ def _shape_lists(shapes):
     return shapes
 
 
-def _lambda_config(obj, config):
+def _lambda_config(obj: Any, config: Any) -> Any:
     """Lambda layers: the function as Keras stores it (a reference, or bytecode for a lambda)."""
     if not isinstance(obj, Lambda):
         return config
@@ -244,7 +249,7 @@ def _lambda_config(obj, config):
     return config
 
 
-def _function_config(fn):
+def _function_config(fn: Callable[..., Any]) -> Any:
     if fn_lib.is_lambda(fn):
         code, defaults, closure = fn_lib.dump_lambda(fn)
         inner = {"code": code, "defaults": defaults, "closure": closure}
@@ -252,7 +257,7 @@ def _function_config(fn):
     return fn_lib.serialize_function(fn)
 
 
-def _user_functions(obj, config):
+def _user_functions(obj: Any, config: Any) -> Any:
     """Attributes holding the user's functions (a custom `activation`, ...) that the
     object's own `get_config` wrote as a bare name: written as references instead,
     so that loading resolves them through the registry or `custom_objects`."""
@@ -277,7 +282,12 @@ _SERIALIZE_HOOKS = [_lambda_config, _user_functions]
 # -------------------------------------------------------------- deserializing
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+def deserialize_keras_object(
+    config: Any,
+    custom_objects: dict[str, Any] | None = None,
+    safe_mode: bool = True,
+    **kwargs: Any,
+) -> Any:
     """Rebuilds the object a config from `serialize_keras_object` (or Keras) describes.
 
     Args:
@@ -306,11 +316,11 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
 
 
 class _Deserializer:
-    def __init__(self, custom_objects, safe_mode):
+    def __init__(self, custom_objects: dict[str, Any], safe_mode: bool) -> None:
         self.custom_objects = custom_objects
         self.safe_mode = safe_mode
 
-    def run(self, config, kinds=None):
+    def run(self, config: Any, kinds: Sequence[str] | None = None) -> Any:
         if config is None or isinstance(config, (bool, int, float)):
             return config
         if isinstance(config, str):
@@ -331,7 +341,7 @@ class _Deserializer:
             return special
         return self._object(config, kinds)
 
-    def _special(self, config):
+    def _special(self, config: Any) -> Any:
         class_name = config["class_name"]
         if class_name == "function":
             return fn_lib.deserialize_function(config, self.custom_objects)
@@ -376,7 +386,7 @@ class _Deserializer:
             raise ValueError("TensorFlow TypeSpecs in configs are not supported by pykeras.")
         return _NOT_SPECIAL
 
-    def _resolve(self, config, kinds):
+    def _resolve(self, config: Any, kinds: Any) -> Any:
         class_name = config["class_name"]
         module = config.get("module")
         registered_name = config.get("registered_name")
@@ -393,7 +403,7 @@ class _Deserializer:
             raise registry.refusal(class_name, module)
         return cls
 
-    def _object(self, config, kinds):
+    def _object(self, config: Any, kinds: Any) -> Any:
         model_class = registry.models().Model
 
         module = config.get("module")
@@ -449,7 +459,7 @@ class _Deserializer:
                 raise checks.unbuildable(class_name, "built or compiled", e, config) from e
         return instance
 
-    def _nested(self, value):
+    def _nested(self, value: Any) -> Any:
         if isinstance(value, dict) and "class_name" in value and "config" in value:
             return self.run(value)
         if isinstance(value, list):
@@ -460,13 +470,13 @@ class _Deserializer:
             return self._named(value)
         return value
 
-    def _named(self, value):
+    def _named(self, value: Any) -> Any:
         """A string naming one of the user's objects (a custom activation, loss, ...)
         is that object, as in Keras; any other string stays a string."""
         found = object_registration.lookup_custom([value], self.custom_objects)
         return value if found is None else found
 
-    def _lambda_inner(self, inner):
+    def _lambda_inner(self, inner: Any) -> Any:
         owner = f"Lambda layer '{inner.get('name')}'"
         function = inner.get("function")
         if inner.get("function_type") == "lambda" and isinstance(function, (list, tuple)):
@@ -501,7 +511,7 @@ class _Deserializer:
 _NOT_SPECIAL = object()
 
 
-def _is_graph_config(cls, inner):
+def _is_graph_config(cls: type[Any], inner: Any) -> bool:
     """Whether a model config is a Functional or Sequential one (layers listed by config)."""
     models = registry.models()
     if cls is models.Model or issubclass(cls, (models.Functional, models.Sequential)):
@@ -509,7 +519,7 @@ def _is_graph_config(cls, inner):
     return isinstance(inner.get("layers"), list) and "input_layers" in inner
 
 
-def _load_lambda_config(inner, safe_mode, owner):
+def _load_lambda_config(inner: Any, safe_mode: Any, owner: Any) -> Any:
     if not isinstance(inner, dict):
         raise checks.malformed("__lambda__", "a dict 'config'", inner)
     if "value" in inner:
@@ -522,7 +532,7 @@ def _load_lambda_config(inner, safe_mode, owner):
     return fn_lib.load_lambda(code, defaults, closure, safe_mode, owner)
 
 
-def build_from_config(layer, build_config):
+def build_from_config(layer: Any, build_config: dict[str, Any]) -> None:
     """Creates a layer's weights from its `build_config` (`{"input_shape": ...}`)."""
     own = getattr(layer, "build_from_config", None)
     if callable(own):
@@ -549,7 +559,7 @@ def build_from_config(layer, build_config):
     layer._build_shapes_dict = shape
 
 
-def _shape_tuples(value):
+def _shape_tuples(value: Any) -> Any:
     """JSON shapes back to tuples: `[None, 3]` -> `(None, 3)`; lists of shapes stay lists."""
     if isinstance(value, dict):
         return {k: _shape_tuples(v) for k, v in value.items()}

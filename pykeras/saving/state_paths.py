@@ -8,6 +8,11 @@ the way Keras 3's `saving_lib._save_state` does and yields `(path, object)`
 pairs, so both libraries find the same weights at the same place.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
 from pykeras.backend.naming import to_snake_case
 from pykeras.layers.layer import Layer
 from pykeras.optimizers.optimizer import Optimizer
@@ -37,11 +42,11 @@ _ENGINE_ATTRS = frozenset(
 )
 
 
-def _is_saveable(obj):
+def _is_saveable(obj: Any) -> Any:
     return isinstance(obj, (Layer, Optimizer))
 
 
-def _holds_saveables(value):
+def _holds_saveables(value: Any) -> Any:
     if _is_saveable(value):
         return True
     if isinstance(value, (list, tuple)):
@@ -51,12 +56,12 @@ def _holds_saveables(value):
     return False
 
 
-def _name_key(name):
+def _name_key(name: str) -> str:
     # Keras visits private attributes after public ones.
     return f"~{name}" if name.startswith("_") else name
 
 
-def _children(obj, include_optimizer):
+def _children(obj: Any, include_optimizer: Any) -> Any:
     """`(attribute, value)` pairs in Keras's visiting order."""
     models = registry.models()
     graph_models = (models.Functional, models.Sequential)
@@ -79,18 +84,18 @@ def _children(obj, include_optimizer):
     return children
 
 
-def walk(root, include_optimizer=True):
+def walk(root: Any, include_optimizer: bool = True) -> Iterator[tuple[str, Any]]:
     """Yields `(path, obj)` for `root` and every layer and optimizer below it, in
     Keras's order; the root's path is `""`. Each object appears once (shared
     layers at their first path)."""
     yield from _walk(root, "", set(), include_optimizer)
 
 
-def _join(path, name):
+def _join(path: str, name: str | None) -> Any:
     return f"{path}/{name}" if path else name
 
 
-def _walk(obj, path, visited, include_optimizer):
+def _walk(obj: Any, path: str, visited: Any, include_optimizer: Any) -> Any:
     if id(obj) in visited:
         return
     yield path, obj
@@ -104,13 +109,15 @@ def _walk(obj, path, visited, include_optimizer):
             yield from _walk_container(child, _join(path, name), visited, include_optimizer)
 
 
-def _walk_container(container, path, visited, include_optimizer, seen_containers=None):
+def _walk_container(
+    container: Any, path: str, visited: Any, include_optimizer: Any, seen_containers: Any = None
+) -> Any:
     seen_containers = seen_containers if seen_containers is not None else set()
     if id(container) in seen_containers:
         return
     seen_containers.add(id(container))
     items = container.values() if isinstance(container, dict) else container
-    used = {}
+    used: dict[str, int] = {}
     for item in items:
         if _is_saveable(item):
             # Named by class, not by the object's name, which varies between builds.
@@ -123,7 +130,7 @@ def _walk_container(container, path, visited, include_optimizer, seen_containers
             )
 
 
-def _unique(name, used):
+def _unique(name: str | None, used: Any) -> Any:
     if name in used:
         used[name] += 1
         return f"{name}_{used[name]}"
@@ -131,7 +138,7 @@ def _unique(name, used):
     return name
 
 
-def own_variables(obj):
+def own_variables(obj: Any) -> list[Any]:
     """The variables `obj` itself holds, in Keras's order (trainable ones first)."""
     weights = getattr(obj, "_own_weights", [])
     return [w for w in weights if w.trainable] + [w for w in weights if not w.trainable]

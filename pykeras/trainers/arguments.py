@@ -90,7 +90,7 @@ def iterate_batches(source, steps=None):
     index = 0
     while total is None or index < total:
         try:
-            batch = source[index] if is_dataset else next(iterator)
+            batch = source[index] if iterator is None else next(iterator)
         except (StopIteration, IndexError):
             return
         yield data_utils.unpack_batch(batch)

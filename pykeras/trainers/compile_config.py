@@ -3,6 +3,7 @@ output with its weight, and the metrics of each output with the names the
 user wrote (so `metrics=["acc"]` logs `acc`)."""
 
 import difflib
+from typing import Any
 
 from pykeras import losses as losses_module
 from pykeras import metrics as metrics_module
@@ -69,10 +70,16 @@ class LossEntry:
             return type(self.fn).__name__ == "CategoricalCrossentropy"
         return getattr(self.fn, "__name__", "") == "categorical_crossentropy"
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        if isinstance(self.fn, Loss):
-            return self.fn(y_true, y_pred, sample_weight)
-        return reduce_weighted_values(self.fn(y_true, y_pred), sample_weight)
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        fn = self.fn
+        if fn is None:
+            raise TypeError(
+                f"The loss '{self.name}' of output '{self.output_name}' is resolved from the "
+                "data's shapes, which it has not seen yet."
+            )
+        if isinstance(fn, Loss):
+            return fn(y_true, y_pred, sample_weight)
+        return reduce_weighted_values(fn(y_true, y_pred), sample_weight)
 
 
 def _is_alias(identifier):
@@ -147,7 +154,7 @@ def resolve_metric_identifiers(metrics, output_names):
             per_output = [list(metrics)] * len(output_names)
     else:
         per_output = [[metrics]] * len(output_names)
-    result = []
+    result: list[list[Any]] = []
     for entry in per_output:
         if entry is None:
             result.append([])

@@ -4,38 +4,46 @@
 The override is traced once on graph tensors. A tape's gradients and one
 `optimizer.apply` become the loss and trainable variables of a
 `_core.TrainStep`, so the Rust loop keeps running whole epochs; metric
-states and the scalars of the returned logs become per-step reports. A
+states and the scalars of the returned logs become the step's reports. A
 step that needs Python in between (gradients changed before the update,
 several optimizers) or `run_eagerly=True` runs the override op by op on each
 batch, with the eager `GradientTape`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 
 from pykeras import _core
 from pykeras.engine import call_context
 from pykeras.engine.step_trace import EagerStepRequired, MetricResult, recorder_of
 from pykeras.engine.tracing import GraphTensor, Tracer, active_tracer
 from pykeras.engine.tree import pack_like
-from pykeras.trainers.steps import StepMethods
+from pykeras.metrics.metric import Metric
+from pykeras.trainers.step_results import EagerLogs, RunningLogs, sum_state
 
-STEP_METHODS = ("train_step", "test_step", "compute_loss", "compute_metrics")
+if TYPE_CHECKING:
+    from pykeras.optimizers.optimizer import Optimizer
+    from pykeras.trainers.model_protocol import Logs, TrainedModel
+    from pykeras.trainers.prepared import PreparedData
+
+# How one log of the step is read: ("metric", Metric) from `metric.result()`,
+# ("last", i) the last step's value of `StepResults.logged[i]`, or
+# ("value", float) a constant.
+LogEntry = tuple[str, str, Any]
 
 
-def overrides_steps(model, training):
-    """Whether `model` overrides a step method `fit`/`evaluate` would run."""
-    names = ("train_step" if training else "test_step", "compute_loss", "compute_metrics")
-    return any(getattr(type(model), n) is not getattr(StepMethods, n) for n in names)
-
-
-def flatten_logs(logs, method):
+def flatten_logs(logs: Any, method: str) -> dict[str, Any]:
     """The logs a step returned, flattened one level of dicts; refuses non-dicts."""
     if not isinstance(logs, dict):
         raise TypeError(
             f"`{method}` must return a dict of metric names to scalar values, e.g. "
             f"`{{'loss': loss}}`. Received: {type(logs).__name__} {logs!r:.80}"
         )
-    flat = {}
+    flat: dict[str, Any] = {}
     for key, value in logs.items():
         if isinstance(value, dict):
             flat.update(flatten_logs(value, method))
@@ -44,7 +52,7 @@ def flatten_logs(logs, method):
     return flat
 
 
-def _scalar_error(method, name, value):
+def _scalar_error(method: str, name: str, value: Any) -> TypeError:
     shape = getattr(value, "shape", None)
     return TypeError(
         f"`{method}` must return scalar values; the log '{name}' is not one. "
@@ -53,19 +61,31 @@ def _scalar_error(method, name, value):
 
 
 class CustomStep:
-    """A traced step override: the native step plus how to read its rows.
+    """A step override: traced into a native step, or run op by op.
 
     Attributes:
         native: the `_core.TrainStep` (None when the step runs eagerly).
         optimizer: the optimizer the step updates with (None for none).
-        metric_reports: (metric, number of report nodes) in report order.
-        logs: (name, kind, payload): kind "metric" (read `metric.result()`),
-            "last" (report column of the last step) or "value" (a constant).
+        metric_reports: the metrics whose states the step reports, in the order
+            of `StepResults.metric_states`.
+        logs: how each of the step's logs is read (see `LogEntry`).
+        tracer: the tracer, kept alive with the step.
+        method: `"train_step"` or `"test_step"`.
+        variables: the variables the optimizer updates.
     """
 
-    constrained = ()
+    constrained: tuple[Any, ...] = ()
 
-    def __init__(self, native, optimizer, metric_reports, logs, tracer, method):
+    def __init__(
+        self,
+        native: _core.TrainStep | None,
+        optimizer: Optimizer | None,
+        metric_reports: list[Metric],
+        logs: list[LogEntry],
+        tracer: Tracer | None,
+        method: str,
+        variables: list[Any] | None = None,
+    ) -> None:
         self.native = native
         self.optimizer = optimizer
         self.metric_reports = metric_reports
@@ -73,14 +93,19 @@ class CustomStep:
         self.tracer = tracer
         self.method = method
         self.eager = native is None
-        self.variables = []
+        self.variables = variables or []
+
+    @classmethod
+    def run_eagerly(cls, method: str) -> CustomStep:
+        """A step that runs the override op by op on each batch."""
+        return cls(None, None, [], [], None, method)
 
 
-def build_custom_step(model, prepared, training):
+def build_custom_step(model: TrainedModel, prepared: PreparedData, training: bool) -> CustomStep:
     """Traces `model.train_step` (or `test_step`) for `prepared`'s data."""
     method = "train_step" if training else "test_step"
     if model.run_eagerly:
-        return CustomStep(None, None, [], [], None, method)
+        return CustomStep.run_eagerly(method)
     tracer = Tracer(training=training)
     recorder = recorder_of(tracer)
     feeds = [tracer.input(name, shape, dtype) for name, shape, dtype in prepared.specs]
@@ -99,45 +124,50 @@ def build_custom_step(model, prepared, training):
                 feeds.append(sw)
                 sws.append(sw)
     data = _pack_data(x, ys, sws)
-    model._prepared_losses = prepared.losses
     try:
         with active_tracer(tracer), call_context.training_scope(training):
             logs = getattr(model, method)(data)
             flat = flatten_logs(logs, method)
-            reports, metric_reports, log_entries = [], [], []
+            metric_states: list[list[int]] = []
+            metric_reports: list[Metric] = []
+            log_entries: list[LogEntry] = []
+            logged: list[int] = []
             for metric, states in recorder.reports:
-                nodes = [_node(tracer, s) for s in states]
-                reports.extend(nodes)
-                metric_reports.append((metric, len(nodes)))
+                metric_states.append([_node(tracer, s) for s in states])
+                metric_reports.append(metric)
             for name, value in flat.items():
-                log_entries.append(_log_entry(tracer, method, name, value, reports))
+                log_entries.append(_log_entry(tracer, method, name, value, logged))
     except (EagerStepRequired, TypeError, ValueError):
         # Python between the step's parts, or code that needs values (an
         # `ops.ones((batch, 1))` with the batch known at run time only): the
         # step runs op by op, where a real error in it surfaces as raised.
-        return CustomStep(None, None, [], [], None, method)
-    finally:
-        model._prepared_losses = None
-    optimizer, trainable, loss = None, [], None
+        return CustomStep.run_eagerly(method)
+    optimizer, trainable, loss, variables = None, [], None, []
     if training and recorder.applies:
         optimizer, request, variables = recorder.applies[0]
         loss = request.target.node
         trainable = [tracer._variable_node(v) for v in variables]
     elif training and recorder.requests:
         # Gradients taken but not applied by an optimizer in the step.
-        return CustomStep(None, None, [], [], None, method)
+        return CustomStep.run_eagerly(method)
     if loss is None:
         loss = tracer.graph.constant(np.zeros((), np.float32))
     updates = list(tracer.updates)
     native = _core.TrainStep(
-        tracer.graph, [f.node for f in feeds], loss, reports, trainable, updates
+        tracer.graph,
+        [f.node for f in feeds],
+        loss,
+        trainable,
+        updates,
+        metric_states=metric_states,
+        logged=logged,
     )
-    step = CustomStep(native, optimizer, metric_reports, log_entries, tracer, method)
-    step.variables = list(recorder.applies[0][2]) if recorder.applies else []
-    return step
+    return CustomStep(
+        native, optimizer, metric_reports, log_entries, tracer, method, list(variables)
+    )
 
 
-def _pack_data(x, ys, sws):
+def _pack_data(x: Any, ys: list[Any], sws: list[Any]) -> Any:
     if not ys:
         return x if not isinstance(x, (list, tuple)) else (x,)
     y = ys[0] if len(ys) == 1 else list(ys)
@@ -146,13 +176,13 @@ def _pack_data(x, ys, sws):
     return (x, y, sws[0] if len(sws) == 1 else list(sws))
 
 
-def _node(tracer, value):
+def _node(tracer: Tracer, value: Any) -> int:
     if isinstance(value, GraphTensor) and value.tracer is tracer:
-        return value.node
-    return tracer.node_for(value, what="a metric state")
+        return int(value.node)
+    return int(tracer.node_for(value, what="a metric state"))
 
 
-def _log_entry(tracer, method, name, value, reports):
+def _log_entry(tracer: Tracer, method: str, name: str, value: Any, logged: list[int]) -> LogEntry:
     if isinstance(value, MetricResult):
         return (name, "metric", value.metric)
     if isinstance(value, GraphTensor):
@@ -161,8 +191,8 @@ def _log_entry(tracer, method, name, value, reports):
         spec = tracer.graph.spec(value.node)
         if spec is not None and int(np.prod([d or 2 for d in spec[0]])) != 1:
             raise _scalar_error(method, name, value)
-        reports.append(value.node)
-        return (name, "last", len(reports) - 1)
+        logged.append(value.node)
+        return (name, "last", len(logged) - 1)
     if isinstance(value, (int, float, np.number)) or (
         isinstance(value, np.ndarray) and value.size == 1
     ):
@@ -173,34 +203,48 @@ def _log_entry(tracer, method, name, value, reports):
 # ---------------------------------------------------------------- running
 
 
-def run_custom(model, step, prepared, training, order, batch_size, first, steps, seed):
-    """Runs `steps` steps; returns (rows, widths) or, eagerly, a list of logs."""
-    if step.eager:
+def run_custom(
+    model: TrainedModel,
+    step: CustomStep,
+    prepared: PreparedData,
+    training: bool,
+    order: npt.NDArray[np.int64] | None,
+    batch_size: int,
+    first: int,
+    steps: int,
+    seed: int,
+    global_step: int,
+) -> _core.StepResults | list[EagerLogs]:
+    """Runs `steps` steps; returns their `StepResults` or, eagerly, each step's logs."""
+    if step.native is None:
         return _run_eagerly(model, step, prepared, training, order, batch_size, first, steps)
-    data = list(prepared.x) + [t for t in prepared.targets if t is not None]
-    if prepared.weights is not None:
-        data += [
-            w if w is not None else np.ones(prepared.count, np.float32)
-            for w, t in zip(prepared.weights, prepared.targets)
-            if t is not None
-        ]
+    data = prepared.feeds()
     if training and step.optimizer is not None:
+        if order is None:
+            order = np.arange(prepared.count, dtype=np.int64)
         native_opt = step.optimizer._native(step.variables)
-        rows, widths = step.native.train(
-            data, order, batch_size, first, steps, seed, model._global_step, False, native_opt
+        results = step.native.train(
+            data, order, batch_size, first, steps, seed, global_step, False, native_opt
         )
-        model._global_step += len(rows)
         for v in step.variables:
             if getattr(v, "constraint", None) is not None:
                 v.assign(v.constraint(v.numpy()))
-    else:
-        if order is not None and not np.array_equal(order, np.arange(len(order))):
-            data = [np.ascontiguousarray(a[order]) for a in data]
-        rows, widths = step.native.test(data, batch_size, first, steps)
-    return rows, widths
+        return results
+    if order is not None and not np.array_equal(order, np.arange(len(order))):
+        data = [np.ascontiguousarray(a[order]) for a in data]
+    return step.native.test(data, batch_size, first, steps)
 
 
-def _run_eagerly(model, step, prepared, training, order, batch_size, first, steps):
+def _run_eagerly(
+    model: TrainedModel,
+    step: CustomStep,
+    prepared: PreparedData,
+    training: bool,
+    order: npt.NDArray[np.int64] | None,
+    batch_size: int,
+    first: int,
+    steps: int,
+) -> list[EagerLogs]:
     """The override op by op on each batch (`run_eagerly=True`, or a step
     that needs Python between its parts)."""
     n = prepared.count
@@ -220,17 +264,13 @@ def _run_eagerly(model, step, prepared, training, order, batch_size, first, step
                 for w, t in zip(prepared.weights, prepared.targets)
                 if t is not None
             ]
-        model._prepared_losses = prepared.losses
-        try:
-            with call_context.training_scope(training):
-                logs = flatten_logs(method(_pack_data(x, ys, sws)), step.method)
-        finally:
-            model._prepared_losses = None
+        with call_context.training_scope(training):
+            logs = flatten_logs(method(_pack_data(x, ys, sws)), step.method)
         results.append({name: _eager_value(step.method, name, v) for name, v in logs.items()})
-    return results, None
+    return results
 
 
-def _eager_value(method, name, value):
+def _eager_value(method: str, name: str, value: Any) -> float:
     if isinstance(value, MetricResult):
         value = value.resolve()
     array = np.asarray(value, dtype=np.float64)
@@ -239,44 +279,33 @@ def _eager_value(method, name, value):
     return float(array.reshape(()))
 
 
-def accumulate_custom(tracker, step, rows, widths):
+def accumulate_custom(
+    tracker: RunningLogs, step: CustomStep, results: _core.StepResults | list[EagerLogs]
+) -> None:
     """Adds a chunk of steps to the tracker (metric states, last values)."""
-    if widths is None:
-        if rows:
-            tracker["eager"] = rows[-1]
-        tracker["count"] += len(rows)
+    if isinstance(results, list):
+        if results:
+            tracker.eager = results[-1]
+        tracker.count += len(results)
         return
-    if len(rows) == 0:
+    if len(results) == 0:
         return
-    tracker["count"] += len(rows)
-    col, report = 2, 0
-    for metric, count in step.metric_reports:
-        states = []
-        for _ in range(count):
-            w = widths[report]
-            block = rows[:, col : col + w]
-            states.append(block.sum(axis=0).reshape(-1) if w > 1 else block[:, 0].sum())
-            col += w
-            report += 1
-        metric.add_states(states)
-    starts = []
-    for w in widths[report:]:
-        starts.append(col)
-        col += w
-    tracker["last"] = {i: float(rows[-1, c]) for i, c in enumerate(starts)}
+    tracker.count += len(results)
+    for metric, states in zip(step.metric_reports, results.metric_states):
+        metric.add_states([sum_state(s) for s in states])
+    tracker.last = {i: float(values[-1]) for i, values in enumerate(results.logged)}
 
 
-def custom_logs(tracker, step):
+def custom_logs(tracker: RunningLogs, step: CustomStep) -> Logs:
     """The logs after the steps so far."""
     if step.eager:
-        return dict(tracker.get("eager", {}))
-    logs = {}
-    base = sum(c for _, c in step.metric_reports)
+        return dict(tracker.eager)
+    logs: Logs = {}
     for name, kind, payload in step.logs:
         if kind == "metric":
             logs[name] = float(np.asarray(payload.result()))
         elif kind == "last":
-            logs[name] = tracker.get("last", {}).get(payload - base, float("nan"))
+            logs[name] = tracker.last.get(payload, float("nan"))
         else:
             logs[name] = payload
     return logs

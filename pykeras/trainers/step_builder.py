@@ -6,91 +6,99 @@ metric states are built with `pykeras.ops` on the traced outputs, and the
 result is handed to `_core.TrainStep`, which runs it batch after batch.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import _core, ops
 from pykeras.engine import call_context
 from pykeras.engine.tracing import GraphTensor, Tracer, active_tracer
 from pykeras.engine.tree import flatten, pack_like
+from pykeras.metrics.metric import Metric
+
+if TYPE_CHECKING:
+    from pykeras.trainers.compile_state import OutputMetric
+    from pykeras.trainers.model_protocol import TrainedModel
+    from pykeras.trainers.prepared import PreparedData
+
+# (shape, dtype) of each output's target, None for an output without one.
+TargetSpecs = list[tuple[tuple[int | None, ...], str] | None]
 
 
 class CompiledStep:
-    """A `_core.TrainStep` plus how to read its per-step rows.
+    """A `_core.TrainStep` plus how to read the `StepResults` it returns.
 
     Attributes:
         native: the `_core.TrainStep`.
-        output_losses: names logged for each output's loss (several outputs only).
-        metrics: the `Metric` objects whose states follow, in order.
-        state_counts: how many report nodes each metric has.
+        output_losses: names logged for each output's loss (several outputs
+            only), in the order of `StepResults.output_losses`.
+        metrics: `(log name, metric)` for each metric whose result is logged.
+        reported_metrics: the metrics whose batch states the step reports, in
+            the order of `StepResults.metric_states`.
         constrained: variables with a constraint (applied after each step).
+        tracer: the tracer, kept alive (and with it every variable node) with the step.
     """
 
-    def __init__(self, native, output_losses, metrics, state_counts, constrained):
+    eager = False
+
+    def __init__(
+        self,
+        native: _core.TrainStep,
+        output_losses: list[str],
+        metrics: list[tuple[str, Metric]],
+        reported_metrics: list[Metric],
+        constrained: list[Any],
+        tracer: Tracer,
+    ) -> None:
         self.native = native
         self.output_losses = output_losses
         self.metrics = metrics
-        self.state_counts = state_counts
+        self.reported_metrics = reported_metrics
         self.constrained = constrained
+        self.tracer = tracer
 
 
-def _graph_tensor(tracer, value):
+def _graph_tensor(tracer: Tracer, value: Any) -> GraphTensor:
     if isinstance(value, GraphTensor):
         return value
     return GraphTensor(tracer, tracer.node_for(value, what="a loss or metric value"), ())
 
 
+def target_specs(prepared: PreparedData) -> TargetSpecs:
+    """`(shape, dtype)` of each output's target (batch axis None), or None."""
+    return [None if t is None else ((None,) + t.shape[1:], str(t.dtype)) for t in prepared.targets]
+
+
 def build_step(
-    model,
-    x_structure,
-    x_specs,
-    target_specs,
-    with_weights,
-    losses,
-    metrics,
-    output_shapes,
-    training,
-):
-    """Traces one step.
+    model: TrainedModel,
+    prepared: PreparedData,
+    metrics: list[list[OutputMetric]],
+    training: bool,
+) -> CompiledStep:
+    """Traces one step of `model` for data shaped as `prepared`.
 
     Args:
         model: the model.
-        x_structure: how the flat inputs pack into what `call()` takes.
-        x_specs: (name, shape, dtype) per flat model input.
-        target_specs: (shape, dtype) per output that has a target, else None.
-        with_weights: whether a sample-weight array is fed per output with a target.
-        losses: one `LossEntry` or None per output.
-        metrics: per output, a list of `Metric`s (with a `weighted` flag attribute).
-        output_shapes: the model's flat output shapes.
+        prepared: the data: input specs and structure, targets, whether sample
+            weights are fed, the loss of each output and the output shapes.
+        metrics: per output, its compiled metrics.
         training: True for a training step, False for a test step.
     """
     tracer = Tracer(training=training)
     with active_tracer(tracer):
-        return _trace_step(
-            tracer,
-            model,
-            x_structure,
-            x_specs,
-            target_specs,
-            with_weights,
-            losses,
-            metrics,
-            output_shapes,
-            training,
-        )
+        return _trace_step(tracer, model, prepared, metrics, training)
 
 
 def _trace_step(
-    tracer,
-    model,
-    x_structure,
-    x_specs,
-    target_specs,
-    with_weights,
-    losses,
-    metrics,
-    output_shapes,
-    training,
-):
+    tracer: Tracer,
+    model: TrainedModel,
+    prepared: PreparedData,
+    metrics: list[list[OutputMetric]],
+    training: bool,
+) -> CompiledStep:
+    x_specs, output_shapes = prepared.specs, prepared.output_shapes
     x_inputs = [tracer.input(name, shape, dtype) for name, shape, dtype in x_specs]
-    packed = pack_like(x_structure, x_inputs)
+    packed = pack_like(prepared.structure, x_inputs)
     with call_context.training_scope(training):
         outputs = model._call_with_training(packed, (), {}, training)
     flat_outputs = flatten(outputs)
@@ -103,29 +111,32 @@ def _trace_step(
         if isinstance(out, GraphTensor):
             out.shape = tuple(shape)
 
-    feeds = list(x_inputs)
-    targets, weights = [], []
-    for i, spec in enumerate(target_specs):
+    # Fed as `PreparedData.feeds()` orders the arrays: the inputs, the targets
+    # given, then (with sample weights) one weight per target.
+    targets: list[GraphTensor | None] = []
+    weights: list[GraphTensor | None] = []
+    target_feeds, weight_feeds = [], []
+    for i, spec in enumerate(target_specs(prepared)):
         if spec is None:
             targets.append(None)
             weights.append(None)
             continue
         shape, dtype = spec
         y = tracer.input(f"y{i}", shape, dtype)
-        feeds.append(y)
+        target_feeds.append(y)
         targets.append(y)
-        if with_weights:
+        if prepared.weights is not None:
             sw = tracer.input(f"sample_weight{i}", (shape[0],))
-            feeds.append(sw)
+            weight_feeds.append(sw)
             weights.append(sw)
         else:
             weights.append(None)
+    feeds = list(x_inputs) + target_feeds + weight_feeds
 
-    total = None
-    output_losses = []
-    reports = []
+    total: GraphTensor | None = None
+    output_losses: list[tuple[str, GraphTensor]] = []
     with call_context.training_scope(training):
-        for i, entry in enumerate(losses):
+        for i, entry in enumerate(prepared.losses):
             if entry is None or targets[i] is None:
                 continue
             value = _graph_tensor(tracer, entry(targets[i], flat_outputs[i], weights[i]))
@@ -149,40 +160,43 @@ def _trace_step(
                 "pass targets `y` for the outputs that have one, or add losses in the model "
                 "with `self.add_loss(...)`."
             )
-        logged_losses = []
+        logged_losses: list[str] = []
+        output_loss_nodes: list[int] = []
         if len(output_losses) > 1:
             for name, value in output_losses:
                 logged_losses.append(f"{name}_loss")
-                reports.append(value.node)
-        flat_metrics, state_counts = [], []
+                output_loss_nodes.append(value.node)
+        logged_metrics: list[tuple[str, Metric]] = []
+        reported_metrics: list[Metric] = []
+        metric_states: list[list[int]] = []
         for i, output_metrics in enumerate(metrics):
             if targets[i] is None:
                 continue
-            for metric in output_metrics:
-                sw = weights[i] if getattr(metric, "_weighted", False) else None
+            for compiled_metric in output_metrics:
+                metric = compiled_metric.metric
+                metric_weight = weights[i] if compiled_metric.weighted else None
+                logged_metrics.append((compiled_metric.log_name, metric))
                 if not metric._sums_batch_states():
                     # A Keras-style metric: its assign_adds become step updates.
-                    metric.update_state(targets[i], flat_outputs[i], sw)
-                    flat_metrics.append(metric)
-                    state_counts.append(0)
+                    metric.update_state(targets[i], flat_outputs[i], metric_weight)
                     continue
-                states = metric.batch_state(targets[i], flat_outputs[i], sw)
+                states = metric.batch_state(targets[i], flat_outputs[i], metric_weight)
                 nodes = [_graph_tensor(tracer, s).node for s in states]
-                reports.extend(nodes)
-                flat_metrics.append(metric)
-                state_counts.append(len(nodes))
+                if nodes:
+                    reported_metrics.append(metric)
+                    metric_states.append(nodes)
 
         # Metrics updated inside call() (an endpoint layer's own metric).
         if tracer.step is not None:
             for metric, states in tracer.step.reports:
                 nodes = [_graph_tensor(tracer, st).node for st in states]
-                reports.extend(nodes)
-                if not hasattr(metric, "_log_name"):
-                    metric._log_name = metric.name
-                flat_metrics.append(metric)
-                state_counts.append(len(nodes))
+                logged_metrics.append((metric.name, metric))
+                if nodes:
+                    reported_metrics.append(metric)
+                    metric_states.append(nodes)
 
-    trainable, constrained = [], []
+    trainable: list[int] = []
+    constrained: list[Any] = []
     if training:
         for v in model.trainable_weights:
             trainable.append(tracer._variable_node(v))
@@ -190,9 +204,14 @@ def _trace_step(
                 constrained.append(v)
     updates = list(tracer.updates)
     native = _core.TrainStep(
-        tracer.graph, [f.node for f in feeds], total.node, reports, trainable, updates
+        tracer.graph,
+        [f.node for f in feeds],
+        total.node,
+        trainable,
+        updates,
+        output_losses=output_loss_nodes,
+        metric_states=metric_states,
     )
-    # Keep the tracer (and with it every variable node) alive with the step.
-    native_holder = CompiledStep(native, logged_losses, flat_metrics, state_counts, constrained)
-    native_holder.tracer = tracer
-    return native_holder
+    return CompiledStep(
+        native, logged_losses, logged_metrics, reported_metrics, constrained, tracer
+    )

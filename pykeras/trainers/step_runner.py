@@ -1,30 +1,77 @@
 """Running compiled steps: building them once per data signature, calling
-the Rust loop, and turning its per-step rows into running losses and metrics."""
+the Rust loop, and adding the `StepResults` it returns into running losses
+and metrics."""
+
+from __future__ import annotations
 
 import threading
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
+from pykeras import _core
 from pykeras.trainers import custom_step
 from pykeras.trainers.compile_config import resolve_metric, resolve_metric_identifiers
-from pykeras.trainers.step_builder import build_step
+from pykeras.trainers.compile_state import CompileState, OutputMetric
+from pykeras.trainers.step_builder import CompiledStep, build_step, target_specs
+from pykeras.trainers.step_results import EagerLogs, RunningLogs, sum_state
+from pykeras.trainers.steps import compiled_state
+
+if TYPE_CHECKING:
+    from pykeras.trainers.model_protocol import Logs, TrainedModel
+    from pykeras.trainers.prepared import PreparedData
+
+Step = CompiledStep | custom_step.CustomStep
+Results = _core.StepResults | list[EagerLogs]
+# What tells two compiled steps apart: training or test, the input specs, the
+# target specs, and whether sample weights are fed.
+StepKey = tuple[bool, tuple[Any, ...], tuple[Any, ...], bool]
+
+# Guards the lazy creation of each runner's call lock.
+_LOCK_CREATION = threading.Lock()
 
 
 class StepRunner:
-    """Mixin: the compiled steps of a model and the bookkeeping of their results."""
+    """The compiled steps of one model and the bookkeeping of their results.
+
+    Attributes:
+        model: the model the steps run.
+        steps: the compiled steps, one per data signature (see `StepKey`).
+        global_step: training steps run since `compile()`.
+        nan_reported: whether a non-finite loss was warned about in this fit.
+        last_logs_keys: the keys of the last epoch's (or evaluation's) logs,
+            which `model.metrics_names` lists once the model has run.
+    """
+
+    def __init__(self, model: TrainedModel) -> None:
+        self.model = model
+        self.steps: dict[StepKey, Step] = {}
+        self.global_step = 0
+        self.nan_reported = False
+        self.last_logs_keys: list[str] | None = None
+        # Made on first use (a lock cannot be copied with the model before that).
+        self._lock: threading.RLock | None = None
+
+    def reset(self) -> None:
+        """Forgets the compiled steps and the step count (a new `compile()`)."""
+        self.steps = {}
+        self.global_step = 0
+        self.nan_reported = False
 
     # ------------------------------------------------------------ steps
 
-    def _metrics_for(self, prepared):
-        """The compiled metrics, resolved once per model against the data's shapes."""
-        if self._metric_objects is not None:
-            return self._metric_objects
+    def output_metrics(
+        self, compiled: CompileState, prepared: PreparedData
+    ) -> list[list[OutputMetric]]:
+        """The compiled metrics of each output, resolved once per compile()
+        against the data's shapes ("accuracy" by the targets' rank, ...)."""
+        if compiled.output_metrics is not None:
+            return compiled.output_metrics
         per_output = []
-        plain = resolve_metric_identifiers(self._compile_args["metrics"], prepared.names)
-        weighted = resolve_metric_identifiers(
-            self._compile_args["weighted_metrics"], prepared.names
-        )
+        plain = resolve_metric_identifiers(compiled.metrics, prepared.names)
+        weighted = resolve_metric_identifiers(compiled.weighted_metrics, prepared.names)
         several = len(prepared.names) > 1
         for i, name in enumerate(prepared.names):
             target = prepared.targets[i]
@@ -38,165 +85,176 @@ class StepRunner:
                 if several and metric is ident:
                     # The same object listed for two outputs keeps separate state.
                     metric = type(metric).from_config(metric.get_config())
-                metric._weighted = is_weighted
-                metric._log_name = f"{name}_{metric.name}" if several else metric.name
-                entries.append(metric)
+                log_name = f"{name}_{metric.name}" if several else metric.name
+                entries.append(OutputMetric(metric, is_weighted, log_name))
             per_output.append(entries)
-        self._metric_objects = per_output
+        compiled.output_metrics = per_output
         return per_output
 
-    def _step(self, prepared, training):
-        metrics = self._metrics_for(prepared)
-        target_specs = [
-            None if t is None else ((None,) + t.shape[1:], str(t.dtype)) for t in prepared.targets
-        ]
-        key = (
+    def step(self, prepared: PreparedData, training: bool) -> Step:
+        """The compiled step for `prepared`'s data signature (built on first use)."""
+        model = self.model
+        metrics = self.output_metrics(compiled_state(model, "fit"), prepared)
+        key: StepKey = (
             training,
             tuple((s, d) for _, s, d in prepared.specs),
-            tuple(target_specs),
+            tuple(target_specs(prepared)),
             prepared.weights is not None,
         )
-        step = self._steps.get(key)
-        if step is None and custom_step.overrides_steps(self, training):
-            step = custom_step.build_custom_step(self, prepared, training)
-            self._steps[key] = step
-        if step is None and self.run_eagerly:
+        step = self.steps.get(key)
+        if step is not None:
+            return step
+        if model._overrides_step_hooks(training):
+            step = custom_step.build_custom_step(model, prepared, training)
+        elif model.run_eagerly:
             # Training always runs the traced step: Python code in call() runs
             # once, at trace time. Control flow on tensor values cannot be
             # traced, and training op by op is not available yet.
             try:
-                step = build_step(self, prepared.structure, prepared.specs, target_specs,
-                                  prepared.weights is not None, prepared.losses, metrics,
-                                  prepared.output_shapes, training)  # fmt: skip
+                step = build_step(model, prepared, metrics, training)
             except TypeError as error:
                 if "run_eagerly" not in str(error):
                     raise
                 raise NotImplementedError(
-                    f"Model '{self.name}' branches on tensor values in call(), which pykeras "
+                    f"Model '{model.name}' branches on tensor values in call(), which pykeras "
                     "can run eagerly for inference (predict, model(x)) but cannot train yet: "
                     "fit/evaluate trace call() into one graph. Rewrite the branch with "
                     "pykeras.ops.where, or keep the value-dependent part outside the model."
                 ) from error
-            self._steps[key] = step
-        if step is None:
-            step = build_step(
-                self,
-                prepared.structure,
-                prepared.specs,
-                target_specs,
-                prepared.weights is not None,
-                prepared.losses,
-                metrics,
-                prepared.output_shapes,
-                training,
-            )
-            self._steps[key] = step
+        else:
+            step = build_step(model, prepared, metrics, training)
+        self.steps[key] = step
         return step
 
-    # ------------------------------------------------------------ epochs
+    # ------------------------------------------------------------ running
 
-    def _run(self, step, prepared, training, order, batch_size, first, steps, seed):
+    def _call_lock(self) -> threading.RLock:
+        if self._lock is None:
+            with _LOCK_CREATION:
+                if self._lock is None:
+                    self._lock = threading.RLock()
+        return self._lock
+
+    def run(
+        self,
+        step: Step,
+        prepared: PreparedData,
+        training: bool,
+        order: npt.NDArray[np.int64] | None,
+        batch_size: int,
+        first: int,
+        steps: int,
+        seed: int,
+    ) -> Results:
+        """Runs `steps` steps from step `first` of the epoch (rows in `order`
+        when training); returns what they reported."""
         # Calls on one model from several threads take turns: a step and the
         # optimizer are updated in place by each call. Other models run
         # alongside (each call has its own pool in the core).
-        with self.__dict__.setdefault("_core_call_lock", threading.RLock()):
+        with self._call_lock():
             return self._run_locked(step, prepared, training, order, batch_size, first, steps, seed)
 
-    def _run_locked(self, step, prepared, training, order, batch_size, first, steps, seed):
+    def _run_locked(
+        self,
+        step: Step,
+        prepared: PreparedData,
+        training: bool,
+        order: npt.NDArray[np.int64] | None,
+        batch_size: int,
+        first: int,
+        steps: int,
+        seed: int,
+    ) -> Results:
+        model = self.model
         if isinstance(step, custom_step.CustomStep):
-            return custom_step.run_custom(
-                self, step, prepared, training, order, batch_size, first, steps, seed
+            results = custom_step.run_custom(
+                model, step, prepared, training, order, batch_size, first, steps, seed,
+                self.global_step,
+            )  # fmt: skip
+            if training and step.optimizer is not None and not isinstance(results, list):
+                self.global_step += len(results)
+            return results
+        data = prepared.feeds()
+        if not training:
+            return step.native.test(data, batch_size, first, steps)
+        optimizer = model.optimizer
+        if optimizer is None:
+            raise ValueError(
+                f"Model '{model.name}' was compiled without an optimizer to train with."
             )
-        data = list(prepared.x) + [t for t in prepared.targets if t is not None]
-        if prepared.weights is not None:
-            data += [
-                w if w is not None else np.ones(prepared.count, np.float32)
-                for w, t in zip(prepared.weights, prepared.targets)
-                if t is not None
-            ]
-        if training:
-            native_opt = self.optimizer._native(self.trainable_weights)
-            rows, widths = step.native.train(
-                data, order, batch_size, first, steps, seed, self._global_step, False, native_opt
+        if order is None:
+            order = np.arange(prepared.count, dtype=np.int64)
+        native_opt = optimizer._native(model.trainable_weights)
+        results = step.native.train(
+            data, order, batch_size, first, steps, seed, self.global_step, False, native_opt
+        )
+        finite = np.isfinite(results.loss)
+        if len(results) and not np.all(finite) and not self.nan_reported:
+            self.nan_reported = True
+            bad = int(np.argmin(finite))
+            warnings.warn(
+                f"The training loss of model '{model.name}' is not finite (NaN or inf) from "
+                f"step {first + bad} of this epoch on. Check the data for NaN or inf and try "
+                "a lower learning rate; keras.callbacks.TerminateOnNaN() stops training then.",
+                RuntimeWarning,
+                stacklevel=3,
             )
-            if len(rows) and not np.all(np.isfinite(rows[:, 1])) and not self._nan_reported:
-                self._nan_reported = True
-                bad = int(np.argmin(np.isfinite(rows[:, 1])))
-                warnings.warn(
-                    f"The training loss of model '{self.name}' is not finite (NaN or inf) from "
-                    f"step {first + bad} of this epoch on. Check the data for NaN or inf and try "
-                    "a lower learning rate; keras.callbacks.TerminateOnNaN() stops training then.",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-            self._global_step += len(rows)
-            for v in step.constrained:
-                v.assign(v.constraint(v.numpy()))
-        else:
-            rows, widths = step.native.test(data, batch_size, first, steps)
-        return rows, widths
+        self.global_step += len(results)
+        for v in step.constrained:
+            v.assign(v.constraint(v.numpy()))
+        return results
 
-    def _accumulate(self, tracker, step, rows, widths):
-        """Adds step rows to the running loss and metric states."""
+    # ------------------------------------------------------------ results
+
+    def new_tracker(self, step: Step) -> RunningLogs:
+        """Fresh running logs for an epoch or evaluation (metrics reset)."""
         if isinstance(step, custom_step.CustomStep):
-            custom_step.accumulate_custom(tracker, step, rows, widths)
-            return
-        if len(rows) == 0:
-            return
-        sizes = rows[:, 0]
-        tracker["loss_sum"] += float(np.sum(rows[:, 1] * sizes))
-        tracker["count"] += float(np.sum(sizes))
-        col = 2
-        report = 0
-        for name in step.output_losses:
-            tracker.setdefault(name, [0.0, 0.0])
-            tracker[name][0] += float(np.sum(rows[:, col] * sizes))
-            tracker[name][1] += float(np.sum(sizes))
-            col += widths[report]
-            report += 1
-        loss_tracker = self.__dict__.get("_loss_tracker")
-        if loss_tracker is not None:
-            loss_tracker.add_states([np.sum(rows[:, 1] * sizes), np.sum(sizes)])
-        for metric, count in zip(step.metrics, step.state_counts):
-            if count == 0:
-                continue  # a metric with variables: updated inside the step
-            states = []
-            for _ in range(count):
-                w = widths[report]
-                states.append(
-                    rows[:, col : col + w].sum(axis=0).reshape(-1) if w > 1 else rows[:, col].sum()
-                )
-                col += w
-                report += 1
-            metric.add_states(states)
+            self.model.reset_metrics()
+            return RunningLogs()
+        for _, metric in step.metrics:
+            metric.reset_state()
+        compiled = self.model._compiled
+        if compiled is not None:
+            compiled.loss_tracker.reset_state()
+        return RunningLogs()
 
-    def _logs(self, tracker, step):
+    def accumulate(self, tracker: RunningLogs, step: Step, results: Results) -> None:
+        """Adds step results to the running loss and metric states."""
+        if isinstance(step, custom_step.CustomStep):
+            custom_step.accumulate_custom(tracker, step, results)
+            return
+        if isinstance(results, list) or len(results) == 0:
+            return
+        sizes = results.batch_sizes
+        samples = float(np.sum(sizes))
+        tracker.loss_sum += float(np.sum(results.loss * sizes))
+        tracker.count += samples
+        for name, values in zip(step.output_losses, results.output_losses):
+            total, count = tracker.output_losses.get(name, (0.0, 0.0))
+            tracker.output_losses[name] = (total + float(np.sum(values * sizes)), count + samples)
+        compiled = self.model._compiled
+        if compiled is not None:
+            compiled.loss_tracker.add_states([np.sum(results.loss * sizes), np.sum(sizes)])
+        for metric, states in zip(step.reported_metrics, results.metric_states):
+            metric.add_states([sum_state(s) for s in states])
+
+    def logs(self, tracker: RunningLogs, step: Step) -> Logs:
+        """The logs after the steps added so far."""
         if isinstance(step, custom_step.CustomStep):
             return custom_step.custom_logs(tracker, step)
-        logs = {}
-        count = tracker["count"]
-        logs["loss"] = tracker["loss_sum"] / count if count else float("nan")
+        logs: Logs = {}
+        count = tracker.count
+        logs["loss"] = tracker.loss_sum / count if count else float("nan")
         for name in step.output_losses:
-            total, n = tracker[name]
+            total, n = tracker.output_losses.get(name, (0.0, 0.0))
             logs[name] = total / n if n else float("nan")
-        for metric in step.metrics:
+        for log_name, metric in step.metrics:
             value = metric.result()
-            logs[metric._log_name] = value if isinstance(value, float) else _scalar(value)
+            logs[log_name] = value if isinstance(value, float) else _scalar(value)
         return logs
 
-    def _new_tracker(self, step):
-        if isinstance(step, custom_step.CustomStep):
-            self.reset_metrics()
-            return {"count": 0}
-        for metric in step.metrics:
-            metric.reset_state()
-        loss_tracker = self.__dict__.get("_loss_tracker")
-        if loss_tracker is not None:
-            loss_tracker.reset_state()
-        return {"loss_sum": 0.0, "count": 0.0}
 
-
-def _scalar(value):
+def _scalar(value: Any) -> Any:
     """A metric result as a float (a custom metric may return an array)."""
     array = np.asarray(value, dtype=np.float64)
     return float(array.reshape(-1)[0]) if array.size == 1 else array

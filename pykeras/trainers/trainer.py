@@ -1,216 +1,218 @@
-"""The model verbs of training: compile, fit, evaluate, train_on_batch and
-test_on_batch.
+"""The trainer of one model: `fit`, `evaluate`, `predict` and the one-batch
+verbs, run on what `compile()` set (the model's `CompileState`).
 
 `fit` lowers one training step (forward, losses, metrics, backward) to a
 Rust graph once, then hands the Rust loop whole epochs of batches with the
 GIL released. Python comes back between batches only when a callback
-overrides a batch hook or the progress bar needs refreshing. The verbs live
-in mixins: `FitLoop` (fit), `Evaluation` (evaluate and the one-batch verbs)
-and `StepRunner` (compiled steps and their results); this file holds compile
-and the data preparation they share.
+overrides a batch hook or the progress bar needs refreshing. The parts:
+`StepRunner` (compiled steps and their results), `FitLoop` (one fit call),
+`evaluation` (test steps over data); `Model`'s verbs delegate here, and the
+trainer calls the model's overridable step methods.
 """
 
-import difflib
+from __future__ import annotations
+
+import math
+import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pykeras import optimizers as optimizers_module
-from pykeras.engine import call_context
-from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.callbacks import CallbackList
+from pykeras.config import capped_fit_lengths
 from pykeras.engine.tree import flatten, pack_like
-from pykeras.metrics.mean_metric import Mean
-from pykeras.trainers import data as data_utils
-from pykeras.trainers.arguments import COMPILE_ARGS, check_kwargs
-from pykeras.trainers.compile_config import resolve_losses, resolve_metric_identifiers
-from pykeras.trainers.evaluation import Evaluation
+from pykeras.random import _stream as pykeras_random
+from pykeras.trainers.arguments import (
+    FIT_ARGS,
+    check_batch_size,
+    check_kwargs,
+    format_logs,
+    is_batch_source,
+    iterate_batches,
+    resolve_verbose,
+)
+from pykeras.trainers.evaluation import evaluate_batches, evaluate_prepared
 from pykeras.trainers.fit_loop import FitLoop
-from pykeras.trainers.prepared import PreparedData
+from pykeras.trainers.prepared import PreparedData, prepare
 from pykeras.trainers.step_runner import StepRunner
-from pykeras.trainers.steps import StepMethods
+from pykeras.trainers.steps import compiled_state
+
+if TYPE_CHECKING:
+    from pykeras.callbacks.history import History
+    from pykeras.trainers.model_protocol import Logs, TrainedModel
+
+EVALUATE_ARGS = (
+    "x",
+    "y",
+    "batch_size",
+    "verbose",
+    "sample_weight",
+    "steps",
+    "callbacks",
+    "return_dict",
+)
 
 
-class Trainer(FitLoop, Evaluation, StepRunner, StepMethods):
-    """Mixin that gives `Model` Keras's training API."""
+class Trainer:
+    """Runs the training verbs for one model.
 
-    compiled = False
+    Attributes:
+        model: the model (its compile state, step methods and forward pass).
+        runner: its compiled steps and their results.
+    """
 
-    def __getattr__(self, name):
-        # Only reached for missing attributes: turn a typo such as
-        # `model.evalutate` into a hint at the method that was meant.
-        if name.startswith("_"):
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-        public = [n for n in dir(type(self)) if not n.startswith("_")]
-        hint = difflib.get_close_matches(name, public, n=1)
-        suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-        raise AttributeError(
-            f"'{type(self).__name__}' object has no attribute '{name}'.{suggestion}"
-        )
+    def __init__(self, model: TrainedModel) -> None:
+        self.model = model
+        self.runner = StepRunner(model)
 
-    # ------------------------------------------------------------ compile
+    def reset(self) -> None:
+        """Called by `compile()`: steps are rebuilt for the new configuration."""
+        self.runner.reset()
 
-    def compile(
+    @property
+    def last_logs_keys(self) -> list[str] | None:
+        """The keys of the last logs `fit` or `evaluate` produced."""
+        return self.runner.last_logs_keys
+
+    def _prepare(
+        self, method: str, x: Any, y: Any, sample_weight: Any, class_weight: Any
+    ) -> PreparedData:
+        compiled = compiled_state(self.model, method)
+        return prepare(self.model, compiled, x, y, sample_weight, class_weight)
+
+    # ------------------------------------------------------------ fit
+
+    def fit(
         self,
-        optimizer="rmsprop",
-        loss=None,
-        loss_weights=None,
-        metrics=None,
-        weighted_metrics=None,
-        run_eagerly=False,
-        steps_per_execution=1,
-        jit_compile="auto",
-        auto_scale_loss=True,
-        **kwargs,
-    ):
-        """Configures the model for training.
-
-        Args:
-            optimizer: a name ("rmsprop", "adam", ...) or an optimizer instance.
-            loss: a loss name, function or `Loss`; or a list or dict of them,
-                one per output.
-            loss_weights: a list or dict of per-output loss weights.
-            metrics: metric names, functions or `Metric`s: a list (for every
-                output), a list of lists or a dict (per output).
-            weighted_metrics: like `metrics`, computed with sample weights.
-            run_eagerly: run `call()` op by op (for value-dependent control flow).
-            steps_per_execution, jit_compile, auto_scale_loss: accepted for
-                Keras compatibility (pykeras always runs many steps per call).
-
-        Example:
-
-        >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-        ...               metrics=["accuracy"])
-        """
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+        **kwargs: Any,
+    ) -> History:
+        """`Model.fit` (see its docstring)."""
         if kwargs:
-            check_kwargs("compile", kwargs, COMPILE_ARGS)
-        self.optimizer = optimizers_module.get(optimizer)
-        self._compile_args = {
-            "loss": loss,
-            "loss_weights": loss_weights,
-            "metrics": metrics,
-            "weighted_metrics": weighted_metrics,
-        }
-        self.loss = loss
-        # Resolve names now, so a typo fails here and not mid-fit.
-        names = self._output_names_for_compile()
-        if names is not None:
-            resolve_losses(loss, loss_weights, names)
-            resolve_metric_identifiers(metrics, names)
-            resolve_metric_identifiers(weighted_metrics, names)
-        self.run_eagerly = bool(run_eagerly)
-        self.steps_per_execution = steps_per_execution
-        self.compiled = True
-        self.stop_training = False
-        self._steps = {}
-        self._metric_objects = None
-        self._loss_tracker = Mean(name="loss")
-        self._global_step = 0
-        self._nan_reported = False
+            if "nb_epoch" in kwargs:
+                warnings.warn("`nb_epoch` is deprecated; use `epochs`.", stacklevel=3)
+                epochs = kwargs.pop("nb_epoch")
+            check_kwargs("fit", kwargs, FIT_ARGS)
+        compiled = compiled_state(self.model, "fit")
+        verbose = resolve_verbose(verbose)
+        # `keras.config.set_max_epochs` / `set_max_steps_per_epoch` cap every fit.
+        epochs, steps_per_epoch = capped_fit_lengths(epochs, steps_per_epoch)
+        return FitLoop(self.runner, compiled).fit(
+            x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+            shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
+            validation_steps, validation_batch_size, validation_freq,
+        )  # fmt: skip
 
-    def _output_names_for_compile(self):
-        """Output names if the model already knows its outputs, else None."""
-        outputs = getattr(self, "outputs", None)
-        if not outputs:
-            return None
-        return self._output_names(len(outputs))
+    # ------------------------------------------------------------ evaluate
 
-    def _output_names(self, count):
-        names = getattr(self, "output_names", None)
-        if isinstance(getattr(self, "_outputs_struct", None), dict):
-            return list(self._outputs_struct.keys())
-        functional = getattr(self, "_functional", None)
-        if functional is not None:
-            if count == 1:
-                return [functional.output_names[0]]
-            return list(functional.output_names)
-        if names and len(names) == count:
-            return list(names)
-        return ["output"] if count == 1 else [f"output_{i}" for i in range(count)]
-
-    def _assert_compiled(self, method):
-        if not self.compiled:
-            raise RuntimeError(
-                f"You must call `compile()` before using the model in `{method}()`. "
-                "For example: model.compile(optimizer='adam', loss='mse')."
-            )
-
-    # ------------------------------------------------------------ data
-
-    def _prepare(self, x, y, sample_weight, class_weight):
-        """Checks and converts user data: returns a `_Prepared`."""
-        if x is None:
-            raise ValueError("fit/evaluate need input data `x`. Received: x=None")
-        structure, flat_x = self._flatten_data(x)
-        dtypes = self._input_dtypes(len(flat_x))
-        flat_x = [
-            np.ascontiguousarray(data_utils.convert_input(a, d, self.name))
-            for a, d in zip(flat_x, dtypes)
-        ]
-        specs = self._input_specs(flat_x)
-        if not self.built and self.run_eagerly:
-            self(pack_like(structure, [a[:1] for a in flat_x]))  # builds op by op
-        elif not self.built:
-            self._maybe_build(pack_like(structure, [KerasTensor(s, d) for _, s, d in specs]))
-        output_shapes = self._flat_output_shapes(structure, specs, flat_x)
-        names = self._output_names(len(output_shapes))
-        losses = resolve_losses(
-            self._compile_args["loss"], self._compile_args["loss_weights"], names
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """`Model.evaluate` (see its docstring)."""
+        if kwargs:
+            check_kwargs("evaluate", kwargs, EVALUATE_ARGS)
+        compiled_state(self.model, "evaluate")
+        verbose = resolve_verbose(verbose)
+        if is_batch_source(x):
+            logs = evaluate_batches(self.runner, x, steps)
+            self.runner.last_logs_keys = list(logs.keys())
+            return format_logs(logs, return_dict)
+        batch_size = check_batch_size(batch_size)
+        prepared = self._prepare("evaluate", x, y, sample_weight, None)
+        total = math.ceil(prepared.count / batch_size)
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self.model,
+            verbose=verbose,
+            epochs=1,
+            steps=total,
         )
-        flat_y = data_utils.flatten_targets(y, names)
-        targets = [None] * len(names)
-        if flat_y is not None:
-            for i, (target, shape) in enumerate(zip(flat_y, output_shapes)):
-                if target is None:
-                    continue
-                if losses[i] is not None:
-                    losses[i].resolve_alias(np.shape(target), shape)
-                targets[i] = data_utils.prepare_target(target, losses[i], shape, names[i])
-        weights = None
-        if class_weight is not None:
-            if len(names) > 1:
-                raise ValueError(
-                    "class_weight is only supported for models with a single output; use "
-                    "sample_weight for several outputs."
-                )
-            if targets[0] is None:
-                raise ValueError("class_weight needs targets `y`.")
-            weights = [data_utils.class_weight_to_sample_weight(flat_y[0], class_weight)]
-        if sample_weight is not None:
-            flat_sw = (
-                sample_weight
-                if isinstance(sample_weight, (list, tuple))
-                else [sample_weight] * len(names)
-            )
-            if isinstance(sample_weight, dict):
-                flat_sw = [sample_weight.get(n) for n in names]
-            sw = [
-                None
-                if w is None
-                else np.ascontiguousarray(np.asarray(w, np.float32).reshape(len(w), -1)[:, 0])
-                for w in flat_sw
-            ]
-            weights = sw if weights is None else [a * b for a, b in zip(weights, sw)]
-        all_names = (
-            [f"x[{i}]" for i in range(len(flat_x))]
-            + [f"y[{n}]" for n in names]
-            + ([f"sample_weight[{n}]" for n in names] if weights else [])
-        )
-        count = data_utils.sample_count(flat_x + targets + (weights or []), all_names)
-        return PreparedData(
-            structure, flat_x, specs, output_shapes, names, losses, targets, weights, count
-        )
+        logs = evaluate_prepared(self.runner, prepared, batch_size, callback_list, steps)
+        self.runner.last_logs_keys = list(logs.keys())
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
 
-    def _flat_output_shapes(self, structure, specs, flat_x=None):
-        functional = self if hasattr(self, "_flat_outputs") else getattr(self, "_functional", None)
-        if functional is not None and getattr(functional, "_flat_outputs", None):
-            return [tuple(t.shape) for t in functional._flat_outputs]
-        ins = pack_like(structure, [KerasTensor(s, d) for _, s, d in specs])
-        try:
-            with call_context.training_scope(False):
-                outs = self._call_with_training(ins, (), {}, False)
-        except TypeError as error:
-            if not (self.run_eagerly and "run_eagerly" in str(error)):
-                raise
-            # call() branches on values: learn the output shapes from one sample.
-            outs = self(pack_like(structure, [a[:1] for a in flat_x]))
-            return [(None,) + tuple(np.shape(o))[1:] for o in flatten(outs)]
-        return [tuple(t.shape) for t in flatten(outs)]
+    # ------------------------------------------------------------ predict
+
+    def predict(self, x: Any, batch_size: int | None = None, steps: int | None = None) -> Any:
+        """`Model.predict` (see its docstring)."""
+        model = self.model
+        if is_batch_source(x):
+            outputs = [self.predict_on_batch(bx) for bx, _, _ in iterate_batches(x, steps)]
+            if not outputs:
+                raise ValueError("predict() received a generator that yielded no batches.")
+            columns = zip(*(flatten(o) for o in outputs))
+            return pack_like(outputs[0], [np.concatenate(c, axis=0) for c in columns])
+        if model.run_eagerly:
+            return self._predict_eagerly(x, batch_size or 32)
+        executor, flat = model._executor(x, training=False)
+        return executor.run_batched(flat, batch_size or 32)
+
+    def _predict_eagerly(self, x: Any, batch_size: int) -> Any:
+        structure, flat = self.model._flatten_data(x)
+        n = len(flat[0])
+        outputs = [self.model(pack_like(structure, [a[i : i + batch_size] for a in flat]))
+                   for i in range(0, n, batch_size)]  # fmt: skip
+        columns = zip(*(flatten(o) for o in outputs))
+        return pack_like(outputs[0], [np.concatenate(c, axis=0) for c in columns])
+
+    # ------------------------------------------------------------ one batch
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """`Model.predict_on_batch`: the outputs for one batch, as numpy arrays."""
+        executor, flat = self.model._executor(x, training=False)
+        return executor.run(flat, training=False)
+
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """`Model.train_on_batch`: one training step on one batch."""
+        runner = self.runner
+        prepared = self._prepare("train_on_batch", x, y, sample_weight, class_weight)
+        step = runner.step(prepared, training=True)
+        tracker = runner.new_tracker(step)
+        order = np.arange(prepared.count, dtype=np.int64)
+        seed = int(pykeras_random.make_rng().integers(0, 2**63 - 1))
+        results = runner.run(step, prepared, True, order, max(prepared.count, 1), 0, 1, seed)
+        runner.accumulate(tracker, step, results)
+        return format_logs(runner.logs(tracker, step), return_dict)
+
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        """`Model.test_on_batch`: the loss (and metrics) on one batch."""
+        prepared = self._prepare("test_on_batch", x, y, sample_weight, None)
+        logs: Logs = evaluate_prepared(self.runner, prepared, max(prepared.count, 1))
+        return format_logs(logs, return_dict)

@@ -1,5 +1,7 @@
 """pykeras.tree: Keras 3's utilities for nested structures (lists, tuples, dicts, namedtuples)."""
 
+from __future__ import annotations
+
 from pykeras.tree.tree_api import (
     MAP_TO_NONE,
     assert_same_paths,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import collections
 import enum
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 
 class Kind(enum.Enum):
@@ -37,7 +37,7 @@ class Kind(enum.Enum):
 DICT_KINDS = (Kind.DICT, Kind.ORDERED_DICT, Kind.DEFAULT_DICT)
 
 # Looked up by exact type, as optree does: a subclass of list is a leaf.
-_EXACT_TYPES = {
+_EXACT_TYPES: dict[type, Kind] = {
     tuple: Kind.TUPLE,
     list: Kind.LIST,
     dict: Kind.DICT,
@@ -58,7 +58,7 @@ def is_namedtuple_class(cls: Any) -> bool:
         isinstance(cls, type)
         and issubclass(cls, tuple)
         and isinstance(getattr(cls, "_fields", None), tuple)
-        and all(type(field) is str for field in cls._fields)
+        and all(type(field) is str for field in cast(Any, cls)._fields)
         and callable(getattr(cls, "_make", None))
         and callable(getattr(cls, "_asdict", None))
     )

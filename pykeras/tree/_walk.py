@@ -29,7 +29,7 @@ def flatten(structure: Any, none_is_leaf: bool = True, is_leaf: IsLeaf = None) -
     return leaves
 
 
-def _flatten_into(x, leaves, none_is_leaf, is_leaf):
+def _flatten_into(x: Any, leaves: Any, none_is_leaf: Any, is_leaf: Any) -> None:
     kind = node_kind(x, none_is_leaf, is_leaf)
     if kind is None:
         leaves.append(x)
@@ -45,7 +45,7 @@ def flatten_with_path(structure: Any, none_is_leaf: bool = True) -> list:
     return pairs
 
 
-def _flatten_with_path_into(x, path, pairs, none_is_leaf):
+def _flatten_with_path_into(x: Any, path: tuple[Any, ...], pairs: Any, none_is_leaf: Any) -> None:
     kind = node_kind(x, none_is_leaf)
     if kind is None:
         pairs.append((path, x))
@@ -85,7 +85,7 @@ def flatten_up_to(template: Any, other: Any, none_is_leaf: bool = True) -> list:
     return reversed_subtrees
 
 
-def _flatten_up_to_into(template, other, out, none_is_leaf):
+def _flatten_up_to_into(template: Any, other: Any, out: Any, none_is_leaf: Any) -> None:
     kind = node_kind(template, none_is_leaf)
     if kind is None:
         out.append(other)
@@ -102,7 +102,7 @@ def _flatten_up_to_into(template, other, out, none_is_leaf):
         _flatten_up_to_into(t, o, out, none_is_leaf)
 
 
-def _check_node(kind, template, keys, other):
+def _check_node(kind: Kind, template: Any, keys: Any, other: Any) -> None:
     """Raises optree's ValueError when `other` is not a node like `template`."""
     if kind is Kind.NONE:
         if other is not None:
@@ -134,7 +134,7 @@ def _check_node(kind, template, keys, other):
         )
 
 
-def _check_dict(kind, keys, other):
+def _check_dict(kind: Any, keys: Any, other: Any) -> None:
     # dict, OrderedDict and defaultdict stand for one another; only the keys must match.
     if node_kind(other) not in DICT_KINDS:
         raise ValueError(

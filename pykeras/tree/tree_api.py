@@ -100,7 +100,7 @@ def traverse(func: Callable[[Any], Any], structure: Any, top_down: bool = True) 
     return ret
 
 
-def _traverse_children(func, structure, top_down):
+def _traverse_children(func: Callable[..., Any], structure: Any, top_down: Any) -> Any:
     kind = node_kind(structure)
     if kind is None:
         return structure
@@ -198,7 +198,7 @@ def map_structure(func: Callable[..., Any], *structures: Any, none_is_leaf: bool
     return _walk.unflatten(first, iter(results), none_is_leaf)
 
 
-def _check_leaves(first, index, args, none_is_leaf):
+def _check_leaves(first: Any, index: Any, args: Any, none_is_leaf: Any) -> None:
     """Keras's check that the other structures stop where the first one does."""
     for position, arg in enumerate(args):
         if node_kind(arg, none_is_leaf) is not None:
@@ -340,7 +340,7 @@ def assert_same_paths(a: Any, b: Any) -> None:
         raise ValueError(message)
 
 
-def _set_repr(paths):
+def _set_repr(paths: Any) -> Any:
     # Sorted where possible, so the message does not depend on hash order.
     return "{" + ", ".join(repr(p) for p in total_order_sorted(paths)) + "}"
 
@@ -409,13 +409,13 @@ def lists_to_tuples(structure: Any) -> Any:
     (1, (2, {'a': (3,)}))
     """
 
-    def list_to_tuple(instance):
+    def list_to_tuple(instance: Any) -> Any:
         return tuple(instance) if isinstance(instance, list) else None
 
     return traverse(list_to_tuple, structure, top_down=False)
 
 
-def _is_shape_tuple(x):
+def _is_shape_tuple(x: Any) -> Any:
     return isinstance(x, (list, tuple)) and all(isinstance(e, (int, type(None))) for e in x)
 
 

@@ -1,5 +1,7 @@
 """pykeras.utils: summaries, model plots, data helpers, serialization helpers and seeding."""
 
+from __future__ import annotations
+
 from pykeras.backend import clear_session
 from pykeras.backend.dtypes import standardize_dtype
 from pykeras.config import (

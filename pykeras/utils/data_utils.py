@@ -1,9 +1,13 @@
 """Data helpers: `to_categorical` and `PyDataset` (Keras 2's `Sequence`)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 
-def to_categorical(x, num_classes=None):
+def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
     """Class ids as one-hot float32 rows.
 
     Args:
@@ -41,22 +45,24 @@ class PyDataset:
             compatibility; batches are produced in the calling thread.
     """
 
-    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+    def __init__(
+        self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10
+    ) -> None:
         self.workers = workers
         self.use_multiprocessing = use_multiprocessing
         self.max_queue_size = max_queue_size
 
-    def __len__(self):
+    def __len__(self) -> int:
         raise NotImplementedError
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError
 
-    def on_epoch_end(self):
+    def on_epoch_end(self) -> None:
         pass
 
     @property
-    def num_batches(self):
+    def num_batches(self) -> int | None:
         return len(self)
 
 

@@ -2,6 +2,11 @@
 `split_dataset`, producing what pykeras's `fit` takes (a `PyDataset` of
 batches, or arrays)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 
 from pykeras.engine.tree import flatten, pack_like
@@ -15,7 +20,9 @@ class TimeseriesDataset(PyDataset):
     take it directly, and `ds[i]` is batch `i`.
     """
 
-    def __init__(self, data, targets, starts, offsets, batch_size):
+    def __init__(
+        self, data: Any, targets: Any, starts: Any, offsets: Any, batch_size: int | None
+    ) -> None:
         super().__init__()
         self._data = data
         self._targets = targets
@@ -23,12 +30,12 @@ class TimeseriesDataset(PyDataset):
         self._offsets = offsets
         self._batch_size = batch_size
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._batch_size is None:
             return len(self._starts)
         return -(-len(self._starts) // self._batch_size)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         if not -len(self) <= index < len(self):
             raise IndexError(f"batch index {index} out of range for {len(self)} batches")
         index %= len(self)
@@ -46,24 +53,24 @@ class TimeseriesDataset(PyDataset):
             targets = targets[0]
         return windows, targets
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         for i in range(len(self)):
             yield self[i]
 
 
 def timeseries_dataset_from_array(
-    data,
-    targets,
-    sequence_length,
-    sequence_stride=1,
-    sampling_rate=1,
-    batch_size=128,
-    shuffle=False,
-    seed=None,
-    start_index=None,
-    end_index=None,
-    format="tf",
-):
+    data: Any,
+    targets: Any,
+    sequence_length: int,
+    sequence_stride: int = 1,
+    sampling_rate: int = 1,
+    batch_size: int | None = 128,
+    shuffle: bool = False,
+    seed: int | None = None,
+    start_index: int | None = None,
+    end_index: int | None = None,
+    format: str = "tf",
+) -> PyDataset:
     """Sliding windows over a timeseries, batched, as Keras makes them.
 
     Window `i` holds `data[start_index + s + k * sampling_rate]` for
@@ -139,7 +146,7 @@ def timeseries_dataset_from_array(
     starts = np.arange(0, max(num_seqs, 0), sequence_stride, dtype=np.int64)
     if shuffle:
         if seed is None:
-            seed = np.random.randint(1e6)
+            seed = np.random.randint(int(1e6))
         np.random.RandomState(seed).shuffle(starts)
     offsets = np.arange(0, sequence_length * sampling_rate, sampling_rate, dtype=np.int64)
     window_data = data[start_index:end_index]
@@ -148,8 +155,13 @@ def timeseries_dataset_from_array(
 
 
 def split_dataset(
-    dataset, left_size=None, right_size=None, shuffle=False, seed=None, preferred_backend=None
-):
+    dataset: Any,
+    left_size: int | float | None = None,
+    right_size: int | float | None = None,
+    shuffle: bool = False,
+    seed: int | None = None,
+    preferred_backend: str | None = None,
+) -> tuple[Any, Any]:
     """Splits arrays of samples into a left and a right part.
 
     Args:
@@ -195,7 +207,7 @@ def split_dataset(
     order = np.arange(total)
     if shuffle:
         if seed is None:
-            seed = np.random.randint(1e6)
+            seed = np.random.randint(int(1e6))
         np.random.RandomState(seed).shuffle(order)
     left_idx, right_idx = order[:left], order[left : left + right]
     return (
@@ -204,7 +216,7 @@ def split_dataset(
     )
 
 
-def _split_sizes(left_size, right_size, total):
+def _split_sizes(left_size: Any, right_size: Any, total: Any) -> Any:
     """Sample counts of both sides, by Keras's rules (floats are shares, ints counts)."""
     if left_size is None and right_size is None:
         raise ValueError("At least one of the `left_size` or `right_size` must be specified.")
@@ -223,7 +235,7 @@ def _split_sizes(left_size, right_size, total):
                 f"Received: {name}={size}"
             )
 
-    def count(size):
+    def count(size: Any) -> Any:
         return int(size * total) if isinstance(size, float) else int(size)
 
     if left_size is not None and right_size is None:

@@ -13,6 +13,8 @@ way round. Where Keras is lax, pykeras is strict:
 - extraction goes to a temporary folder renamed into place when complete.
 """
 
+from __future__ import annotations
+
 import gzip
 import hashlib
 import os
@@ -25,12 +27,14 @@ import urllib.parse
 import urllib.request
 import zipfile
 import zlib
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 _CHUNK = 1 << 20
 _TIMEOUT_SECONDS = 60
 
 
-def keras_home():
+def keras_home() -> str:
     """The Keras cache root: `$KERAS_HOME` if set, else `~/.keras`.
 
     Read at call time (Keras reads it at import), so setting the variable later works.
@@ -44,18 +48,18 @@ def keras_home():
 
 
 def get_file(
-    fname=None,
-    origin=None,
-    untar=False,
-    md5_hash=None,
-    file_hash=None,
-    cache_subdir="datasets",
-    hash_algorithm="auto",
-    extract=False,
-    archive_format="auto",
-    cache_dir=None,
-    force_download=False,
-):
+    fname: str | None = None,
+    origin: str | None = None,
+    untar: bool = False,
+    md5_hash: str | None = None,
+    file_hash: str | None = None,
+    cache_subdir: str = "datasets",
+    hash_algorithm: str = "auto",
+    extract: bool = False,
+    archive_format: str = "auto",
+    cache_dir: str | None = None,
+    force_download: bool = False,
+) -> str:
     """Downloads a file from a URL if it is not already in the cache.
 
     The file at `origin` is saved as `cache_dir/cache_subdir/fname`, by default
@@ -156,7 +160,7 @@ def get_file(
     return extraction_dir
 
 
-def _writable_datadir(base, cache_subdir):
+def _writable_datadir(base: Any, cache_subdir: str) -> Any:
     datadir = os.path.join(base, cache_subdir)
     try:
         os.makedirs(datadir, exist_ok=True)
@@ -170,7 +174,7 @@ def _writable_datadir(base, cache_subdir):
     return datadir
 
 
-def _download(origin, target, file_hash, hash_algorithm):
+def _download(origin: str, target: str, file_hash: str | None, hash_algorithm: str) -> None:
     print(f"Downloading data from {origin}")
     hasher = _resolve_hasher(hash_algorithm, file_hash)
     fd, part = tempfile.mkstemp(
@@ -198,7 +202,7 @@ def _download(origin, target, file_hash, hash_algorithm):
         raise
 
 
-def _stream(origin, out, hasher):
+def _stream(origin: str, out: Any, hasher: Any) -> Any:
     """Copies `origin` into the open file `out`; returns (bytes received, bytes announced)."""
     try:
         with urllib.request.urlopen(origin, timeout=_TIMEOUT_SECONDS) as response:
@@ -231,12 +235,12 @@ def _stream(origin, out, hasher):
 class _Progress:
     """A one-line byte counter, shown only on a terminal (logs stay clean)."""
 
-    def __init__(self, total):
+    def __init__(self, total: int | None) -> None:
         self.total = total
         self.active = sys.stdout.isatty()
         self.last = -1
 
-    def update(self, received):
+    def update(self, received: int) -> None:
         if not self.active:
             return
         mb = received / 1e6
@@ -247,16 +251,16 @@ class _Progress:
         sys.stdout.write(f"\r{mb:.1f}{total} MB")
         sys.stdout.flush()
 
-    def done(self):
+    def done(self) -> None:
         if self.active and self.last >= 0:
             sys.stdout.write("\n")
 
 
-def _algorithm_name(algorithm, file_hash):
+def _algorithm_name(algorithm: Any, file_hash: str | None) -> Any:
     return _resolve_hasher(algorithm, file_hash).name
 
 
-def _resolve_hasher(algorithm, file_hash=None):
+def _resolve_hasher(algorithm: Any, file_hash: str | None = None) -> Any:
     if algorithm == "sha256" or (
         algorithm == "auto" and file_hash is not None and len(file_hash) == 64
     ):
@@ -269,7 +273,9 @@ def _resolve_hasher(algorithm, file_hash=None):
     )
 
 
-def hash_file(fpath, algorithm="sha256", chunk_size=65535):
+def hash_file(
+    fpath: str | os.PathLike[str], algorithm: Any = "sha256", chunk_size: int = 65535
+) -> str:
     """Computes the SHA-256 or MD5 hash of a file.
 
     Args:
@@ -295,7 +301,9 @@ def hash_file(fpath, algorithm="sha256", chunk_size=65535):
     return hasher.hexdigest()
 
 
-def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
+def validate_file(
+    fpath: str | os.PathLike[str], file_hash: str, algorithm: str = "auto", chunk_size: int = 65535
+) -> bool:
     """Checks a file against a SHA-256 or MD5 hash.
 
     Args:
@@ -313,7 +321,11 @@ def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
     return hash_file(fpath, hasher, chunk_size) == file_hash
 
 
-def extract_archive(file_path, path=".", archive_format="auto"):
+def extract_archive(
+    file_path: str | os.PathLike[str],
+    path: str | os.PathLike[str] = ".",
+    archive_format: str | Sequence[str] | None = "auto",
+) -> bool:
     """Safely extracts a tar or zip archive into the folder `path`.
 
     Every member is checked before anything is written; the archive is extracted into
@@ -355,7 +367,7 @@ def extract_archive(file_path, path=".", archive_format="auto"):
     )
 
 
-def _extract_atomically(file_path, path, kind):
+def _extract_atomically(file_path: Any, path: str, kind: Any) -> None:
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
@@ -365,7 +377,9 @@ def _extract_atomically(file_path, path, kind):
                 with tarfile.open(file_path) as archive:
                     members = archive.getmembers()
                     _check_tar_members(members, file_path)
-                    kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    kwargs: dict[str, Any] = (
+                        {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    )
                     archive.extractall(staging, members=members, **kwargs)
             else:
                 with zipfile.ZipFile(file_path) as archive:
@@ -393,7 +407,7 @@ def _extract_atomically(file_path, path, kind):
 _CORRUPT_OS_ERRORS = (gzip.BadGzipFile,)
 
 
-def _unsafe_name(name):
+def _unsafe_name(name: str) -> Any:
     """Why a member name could write outside the extraction folder, or None."""
     normalized = name.replace("\\", "/")
     if normalized.startswith("/") or os.path.isabs(name) or os.path.splitdrive(name)[0]:
@@ -403,14 +417,14 @@ def _unsafe_name(name):
     return None
 
 
-def _refuse(file_path, member, reason):
+def _refuse(file_path: Any, member: Any, reason: Any) -> NoReturn:
     raise ValueError(
         f"Refusing to extract {file_path}: member {member!r} has {reason}, which could "
         "write outside the extraction folder. Nothing was extracted."
     )
 
 
-def _check_tar_members(members, file_path):
+def _check_tar_members(members: Any, file_path: Any) -> None:
     for m in members:
         reason = _unsafe_name(m.name)
         if reason:
@@ -425,7 +439,7 @@ def _check_tar_members(members, file_path):
             _refuse(file_path, m.name, "a special file type (device or fifo)")
 
 
-def _check_zip_members(infos, file_path):
+def _check_zip_members(infos: Any, file_path: Any) -> None:
     for info in infos:
         reason = _unsafe_name(info.filename)
         if reason:

@@ -1,14 +1,18 @@
 """Small public helpers of `keras.utils`: `normalize`, `Config`,
 `get_source_inputs` and the `(x, y, sample_weight)` packing functions."""
 
+from __future__ import annotations
+
 import json
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
+from typing import Any
 
 import numpy as np
 
 from pykeras import ops
 
 
-def normalize(x, axis=-1, order=2):
+def normalize(x: Any, axis: int = -1, order: Any = 2) -> Any:
     """Normalizes an array along `axis` by its `order`-norm.
 
     A NumPy array gives a NumPy array (zero norms left as 1, as in Keras);
@@ -35,7 +39,7 @@ def normalize(x, axis=-1, order=2):
     return ops.normalize(x, axis=axis, order=order)
 
 
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
     """Packs user data into the tuple `fit`, `train_step` and friends expect.
 
     Args:
@@ -62,7 +66,7 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     return (x, y, sample_weight)
 
 
-def unpack_x_y_sample_weight(data):
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
     """`(x, y, sample_weight)` from a batch `data` (missing parts as None).
 
     Args:
@@ -87,7 +91,7 @@ def unpack_x_y_sample_weight(data):
     )
 
 
-def get_source_inputs(tensor):
+def get_source_inputs(tensor: Any) -> list[Any]:
     """The input tensors (`keras.Input`s) a symbolic tensor was computed from.
 
     Args:
@@ -103,7 +107,7 @@ def get_source_inputs(tensor):
     node = layer._inbound_nodes[node_index]
     if not node.input_tensors:
         return list(node.output_tensors)
-    sources = []
+    sources: list[Any] = []
     for t in node.input_tensors:
         for s in get_source_inputs(t):
             if not any(s is known for known in sources):
@@ -128,20 +132,20 @@ class Config:
 
     __frozen = False
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         self._config = kwargs
         self.__frozen = False
         self.__dict__.update(kwargs)
 
-    def freeze(self):
+    def freeze(self) -> None:
         """Makes the config read-only."""
         self.__frozen = True
 
-    def unfreeze(self):
+    def unfreeze(self) -> None:
         """Makes the config writable again."""
         self.__frozen = False
 
-    def _raise_if_frozen(self):
+    def _raise_if_frozen(self) -> None:
         if self.__frozen:
             raise ValueError(
                 "Cannot mutate attribute(s) because the config is frozen. Call "
@@ -149,11 +153,11 @@ class Config:
             )
 
     @property
-    def frozen(self):
+    def frozen(self) -> bool:
         """Whether the config is read-only."""
         return self.__frozen
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if name in ("_config", "_Config__frozen"):
             object.__setattr__(self, name, value)
             return
@@ -161,59 +165,59 @@ class Config:
         self._config[name] = value
         object.__setattr__(self, name, value)
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         self._raise_if_frozen()
         del self._config[name]
         object.__delattr__(self, name)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Any:
         return self._config[key]
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: Any, value: Any) -> None:
         self.__setattr__(key, value)
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: Any) -> None:
         self.__delattr__(key)
 
-    def __contains__(self, item):
+    def __contains__(self, item: object) -> bool:
         return item in self._config
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._config)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._config)
 
-    def keys(self):
+    def keys(self) -> KeysView[Any]:
         return self._config.keys()
 
-    def values(self):
+    def values(self) -> ValuesView[Any]:
         return self._config.values()
 
-    def items(self):
+    def items(self) -> ItemsView[Any, Any]:
         return self._config.items()
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Any = None) -> Any:
         return self._config.get(key, default)
 
-    def update(self, *args, **kwargs):
+    def update(self, *args: Any, **kwargs: Any) -> None:
         self._raise_if_frozen()
         for key, value in dict(*args, **kwargs).items():
             self.__setattr__(key, value)
 
-    def pop(self, *args):
+    def pop(self, *args: Any) -> Any:
         self._raise_if_frozen()
         value = self._config.pop(*args)
         self.__dict__.pop(args[0], None)
         return value
 
-    def as_dict(self):
+    def as_dict(self) -> dict[Any, Any]:
         """A copy of the entries as a plain dict."""
         return dict(self._config)
 
-    def to_json(self):
+    def to_json(self) -> str:
         """The entries as a JSON string."""
         return json.dumps(self._config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Config {self._config}>"

@@ -11,6 +11,7 @@ as `tf.image.resize`).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 
 
-def _list_files(directory, formats, follow_links):
+def _list_files(directory: str, formats: Any, follow_links: bool) -> Any:
     found = []
     for root, _, files in sorted(os.walk(directory, followlinks=follow_links)):
         for name in sorted(files):
@@ -33,7 +34,13 @@ def _list_files(directory, formats, follow_links):
     return found
 
 
-def index_directory(directory, labels, formats, class_names=None, follow_links=False):
+def index_directory(
+    directory: str,
+    labels: Any,
+    formats: tuple[str, ...],
+    class_names: Any = None,
+    follow_links: bool = False,
+) -> tuple[list[str], Any, Any]:
     """File paths, integer labels and class names, in Keras's order."""
     if not os.path.isdir(directory):
         raise ValueError(f"The directory {directory!r} does not exist or is not a directory.")
@@ -67,7 +74,9 @@ def index_directory(directory, labels, formats, class_names=None, follow_links=F
     return paths, labels, class_names
 
 
-def split(samples, labels, validation_split, subset):
+def split(
+    samples: Any, labels: Any, validation_split: float | None, subset: str | None
+) -> tuple[Any, Any]:
     """Keras's `get_training_or_validation_split`: the validation part is the end."""
     if not validation_split:
         return samples, labels
@@ -87,9 +96,22 @@ class ImageDirectoryDataset(PyDataset):
         file_paths: the files, in the order served (before per-epoch shuffles).
     """
 
-    def __init__(self, paths, labels, label_mode, class_names, batch_size, image_size,
-                 color_mode, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio,
-                 data_format, shuffle, seed):  # fmt: skip
+    def __init__(
+        self,
+        paths: Sequence[str],
+        labels: Any,
+        label_mode: str | None,
+        class_names: Any,
+        batch_size: int,
+        image_size: Any,
+        color_mode: str,
+        interpolation: str,
+        crop_to_aspect_ratio: bool,
+        pad_to_aspect_ratio: bool,
+        data_format: str | None,
+        shuffle: bool,
+        seed: int | None,
+    ) -> None:
         super().__init__()
         self.file_paths = list(paths)
         self._labels = labels
@@ -106,10 +128,10 @@ class ImageDirectoryDataset(PyDataset):
         self._rng = np.random.default_rng(seed)
         self._order = np.arange(len(self.file_paths))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return -(-len(self.file_paths) // self.batch_size)
 
-    def _load(self, path):
+    def _load(self, path: str) -> Any:
         img = img_to_array(load_img(path, color_mode=self.color_mode), "channels_last")
         if img.shape[:2] != self.image_size:
             img = np.asarray(
@@ -126,7 +148,7 @@ class ImageDirectoryDataset(PyDataset):
             img = img.transpose(2, 0, 1)
         return img.astype(np.float32)
 
-    def _label_batch(self, ids):
+    def _label_batch(self, ids: Any) -> Any:
         labels = self._labels[ids]
         if self.label_mode == "int":
             return labels.astype(np.int32)
@@ -134,7 +156,7 @@ class ImageDirectoryDataset(PyDataset):
             return labels.astype(np.float32).reshape(-1, 1)
         return np.eye(len(self.class_names), dtype=np.float32)[labels]
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         if index < 0 or index >= len(self):
             raise IndexError(f"Batch index {index} out of range [0, {len(self)}).")
         ids = self._order[index * self.batch_size : (index + 1) * self.batch_size]
@@ -143,7 +165,7 @@ class ImageDirectoryDataset(PyDataset):
             return images
         return images, self._label_batch(ids)
 
-    def on_epoch_end(self):
+    def on_epoch_end(self) -> None:
         # tf.data reshuffles each epoch; so do we (seeded).
         if self._shuffle:
             self._order = self._rng.permutation(len(self.file_paths))
@@ -168,7 +190,7 @@ def image_dataset_from_directory(
     data_format: str | None = None,
     format: str = "tf",
     verbose: bool = True,
-):
+) -> Any:
     """Generates a dataset from image files in a directory.
 
     With `labels="inferred"` the directory holds one subdirectory per class
@@ -272,12 +294,12 @@ def image_dataset_from_directory(
         print(f"Found {len(paths)} files belonging to {len(class_names or [])} classes.")
     if shuffle:
         # Keras shuffles paths and labels with two RandomStates of one seed.
-        seed = np.random.randint(1e6) if seed is None else seed
+        seed = np.random.randint(int(1e6)) if seed is None else seed
         paths = list(np.random.RandomState(seed).permutation(np.asarray(paths, object)))
         if ids is not None:
             ids = np.random.RandomState(seed).permutation(ids)
 
-    def make(part):
+    def make(part: Any) -> Any:
         p, lab = split(paths, ids, validation_split, part)
         if verbose and part is not None:
             print(f"Using {len(p)} files for {part}.")

@@ -30,7 +30,7 @@ _PIL_INTERPOLATION = {
 }
 
 
-def _pil():
+def _pil() -> Any:
     try:
         from PIL import Image  # optional dependency: the `image` extra
     except ImportError:  # pragma: no cover - Pillow is installed for the tests
@@ -41,7 +41,7 @@ def _pil():
     return Image
 
 
-def _data_format(data_format):
+def _data_format(data_format: str | None) -> Any:
     if data_format is None:
         data_format = default_data_format()
     if data_format not in ("channels_first", "channels_last"):
@@ -80,7 +80,9 @@ def img_to_array(img: Any, data_format: str | None = None, dtype: Any = None) ->
     return x
 
 
-def array_to_img(x: Any, data_format: str | None = None, scale: bool = True, dtype: Any = None):
+def array_to_img(
+    x: Any, data_format: str | None = None, scale: bool = True, dtype: Any = None
+) -> Any:
     """Converts a 3D NumPy array to a PIL Image instance.
 
     Args:
@@ -130,7 +132,7 @@ def save_img(
     data_format: str | None = None,
     file_format: str | None = None,
     scale: bool = True,
-    **kwargs,
+    **kwargs: Any,
 ) -> None:
     """Saves an image stored as a NumPy array to a path or file object.
 
@@ -158,7 +160,7 @@ def load_img(
     target_size: Any = None,
     interpolation: str = "nearest",
     keep_aspect_ratio: bool = False,
-):
+) -> Any:
     """Loads an image into PIL format.
 
     Args:
@@ -177,6 +179,7 @@ def load_img(
         FileFormatError: the file is not an image Pillow can read (names the file).
     """
     Image = _pil()
+    name: str | bytes
     if isinstance(path, io.BytesIO):
         source, name = path, "<bytes>"
     elif isinstance(path, (str, bytes, pathlib.Path, os.PathLike)):
@@ -190,7 +193,7 @@ def load_img(
         img.load()
     except Exception as exc:  # Pillow raises several types for unreadable data
         raise FileFormatError(
-            f"load_img could not read '{name}' as an image ({type(exc).__name__}: {exc})."
+            f"load_img could not read '{name!s}' as an image ({type(exc).__name__}: {exc})."
         ) from None
     if color_mode == "grayscale":
         # An "I;16" or "I" (16/32-bit) image stays as it is, as in Keras.
@@ -236,7 +239,7 @@ def load_img(
 
 def smart_resize(
     x: Any, size: Any, interpolation: str = "bilinear", data_format: str = "channels_last"
-):
+) -> np.ndarray:
     """Resize images to a target size without aspect ratio distortion.
 
     The largest centred window of the target's aspect ratio is cropped,

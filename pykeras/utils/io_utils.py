@@ -1,6 +1,8 @@
 """Where progress messages go: stdout (interactive logging, the default) or
 Python's `logging` under the logger "pykeras", as Keras sends them to absl."""
 
+from __future__ import annotations
+
 import logging
 import sys
 
@@ -10,7 +12,7 @@ from pykeras import config
 # which pykeras.utils re-exports.
 
 
-def set_interactive_logging(enabled):
+def set_interactive_logging(enabled: bool) -> None:
     """Turns interactive logging on (stdout) or off (`logging`)."""
     if enabled:
         config.enable_interactive_logging()
@@ -18,12 +20,12 @@ def set_interactive_logging(enabled):
         config.disable_interactive_logging()
 
 
-def interactive_logging():
+def interactive_logging() -> bool:
     """Whether progress messages print to stdout."""
     return config.is_interactive_logging_enabled()
 
 
-def print_msg(message, line_break=True):
+def print_msg(message: str, line_break: bool = True) -> None:
     """Prints `message` to stdout, or logs it at INFO level when interactive
     logging is off (the line break is then implied)."""
     if config.is_interactive_logging_enabled():

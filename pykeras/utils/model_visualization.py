@@ -1,14 +1,20 @@
 """`plot_model` / `model_to_dot`: a model's graph drawn with pydot and Graphviz's `dot`,
 node for node and label for label as Keras 3.15 draws it."""
 
+from __future__ import annotations
+
 import difflib
 import html
 import os
+from typing import TYPE_CHECKING, Any
 
 import pydot
 
 from pykeras.saving import registry
 from pykeras.utils.summary import functional_graph
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import ShapeLike
 
 _PLOT_ARGS = (
     "model",
@@ -30,7 +36,7 @@ class UnrecognizedArgumentError(TypeError, ValueError):
     and a `ValueError` as Keras raises for this one."""
 
 
-def _check_kwargs(function, kwargs, known):
+def _check_kwargs(function: str, kwargs: Any, known: Any) -> None:
     if kwargs.pop("layer_range", None) is not None:
         raise ValueError("Argument `layer_range` is no longer supported.")
     if kwargs:
@@ -43,7 +49,7 @@ def _check_kwargs(function, kwargs, known):
         )
 
 
-def _check_built(model):
+def _check_built(model: Any) -> None:
     if not model.built:
         raise ValueError(
             "This model has not yet been built. Build the model first by calling `build()` or "
@@ -51,14 +57,14 @@ def _check_built(model):
         )
 
 
-def _first_call(layer):
+def _first_call(layer: Any) -> Any:
     """`(input shapes, output shapes, output dtypes)` of the layer's first call
     (what Keras reads from `layer.input` / `layer.output`), or Nones."""
     if not layer._inbound_nodes:
         return None, None, None
     node = layer._inbound_nodes[0]
 
-    def one_or_list(values):
+    def one_or_list(values: Any) -> Any:
         return values[0] if len(values) == 1 else values
 
     ins = one_or_list([tuple(t.shape) for t in node.input_tensors])
@@ -67,7 +73,7 @@ def _first_call(layer):
     return ins, outs, dtypes
 
 
-def _format_shape(shape):
+def _format_shape(shape: ShapeLike) -> Any:
     if shape is None:
         return "?"
     if isinstance(shape, dict):
@@ -77,15 +83,21 @@ def _format_shape(shape):
     return text.replace("}", "").replace("{", "")
 
 
-def _activation_name(activation):
+def _activation_name(activation: Any) -> Any:
     for attr in ("name", "__name__"):
         if hasattr(activation, attr):
             return getattr(activation, attr)
     return str(activation)
 
 
-def make_layer_label(layer, show_layer_names, show_layer_activations, show_dtype, show_shapes,
-                     show_trainable):  # fmt: skip
+def make_layer_label(
+    layer: Any,
+    show_layer_names: bool,
+    show_layer_activations: bool,
+    show_dtype: bool,
+    show_shapes: bool,
+    show_trainable: bool,
+) -> str:
     """The layer's node label: an HTML-like table with its name and the details asked for."""
     esc = html.escape
     class_name = type(layer).__name__
@@ -123,7 +135,7 @@ def make_layer_label(layer, show_layer_names, show_layer_activations, show_dtype
     return table + "</table>>"
 
 
-def _make_node(pydot, layer, options):
+def _make_node(pydot: Any, layer: Any, options: Any) -> Any:
     node = pydot.Node(str(id(layer)), label=make_layer_label(layer, **options))
     node.set("fontname", "Helvetica")
     node.set("border", "0")
@@ -131,7 +143,7 @@ def _make_node(pydot, layer, options):
     return node
 
 
-def _add_edge(pydot, dot, src, dst):
+def _add_edge(pydot: Any, dot: Any, src: Any, dst: Any) -> None:
     src_id, dst_id = str(id(src)), str(id(dst))
     if not dot.get_edge(src_id, dst_id):
         edge = pydot.Edge(src_id, dst_id)
@@ -140,19 +152,19 @@ def _add_edge(pydot, dot, src, dst):
 
 
 def model_to_dot(
-    model,
-    show_shapes=False,
-    show_dtype=False,
-    show_layer_names=True,
-    rankdir="TB",
-    expand_nested=False,
-    dpi=200,
-    subgraph=False,
-    show_layer_activations=False,
-    show_trainable=False,
-    splines="ortho",
-    **kwargs,
-):
+    model: Any,
+    show_shapes: bool = False,
+    show_dtype: bool = False,
+    show_layer_names: bool = True,
+    rankdir: str = "TB",
+    expand_nested: bool = False,
+    dpi: int = 200,
+    subgraph: bool = False,
+    show_layer_activations: bool = False,
+    show_trainable: bool = False,
+    splines: str = "ortho",
+    **kwargs: Any,
+) -> Any:
     """The model's graph as a `pydot.Dot` (see `plot_model` for the arguments).
 
     Args:
@@ -167,6 +179,7 @@ def model_to_dot(
     _check_kwargs("model_to_dot", kwargs, ("subgraph",) + _PLOT_ARGS[2:])
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"rankdir must be one of TB, LR, BT, RL. Received: rankdir={rankdir!r}")
+    dot: pydot.Dot | pydot.Cluster
     if subgraph:
         dot = pydot.Cluster(style="dashed", graph_name=model.name)
         dot.set("label", model.name)
@@ -238,19 +251,19 @@ def model_to_dot(
 
 
 def plot_model(
-    model,
-    to_file="model.png",
-    show_shapes=False,
-    show_dtype=False,
-    show_layer_names=False,
-    rankdir="TB",
-    expand_nested=False,
-    dpi=200,
-    show_layer_activations=False,
-    show_trainable=False,
-    splines="ortho",
-    **kwargs,
-):
+    model: Any,
+    to_file: str = "model.png",
+    show_shapes: bool = False,
+    show_dtype: bool = False,
+    show_layer_names: bool = False,
+    rankdir: str = "TB",
+    expand_nested: bool = False,
+    dpi: int = 200,
+    show_layer_activations: bool = False,
+    show_trainable: bool = False,
+    splines: str = "ortho",
+    **kwargs: Any,
+) -> Any:
     """Draws the model's graph to an image file.
 
     Args:

@@ -5,10 +5,14 @@ ETA or elapsed time, time per step, then ` - name: value` pairs), so logs and
 screenshots read the same as with Keras.
 """
 
+from __future__ import annotations
+
 import math
 import os
 import sys
 import time
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 
@@ -46,14 +50,14 @@ class Progbar:
 
     def __init__(
         self,
-        target,
-        width=20,
-        verbose=1,
-        interval=0.05,
-        stateful_metrics=None,
-        stateless_metrics=None,
-        unit_name="step",
-    ):
+        target: int | None,
+        width: int = 20,
+        verbose: int = 1,
+        interval: float = 0.05,
+        stateful_metrics: Iterable[str] | None = None,
+        stateless_metrics: Iterable[str] | None = None,
+        unit_name: str = "step",
+    ) -> None:
         if stateful_metrics is not None and stateless_metrics is not None:
             raise ValueError(
                 "Only one of `stateful_metrics` or `stateless_metrics` can be provided: "
@@ -67,6 +71,8 @@ class Progbar:
         self.verbose = verbose
         self.interval = interval
         self.unit_name = unit_name
+        self.stateful_metrics: set[str] | None
+        self.stateless_metrics: set[str] | None
         if stateless_metrics is not None:
             self.stateful_metrics = None
             self.stateless_metrics = set(stateless_metrics)
@@ -83,14 +89,14 @@ class Progbar:
             or "PYCHARM_HOSTED" in os.environ
         )
         self._seen_so_far = 0
-        self._values = {}
-        self._values_order = []
+        self._values: dict[str, Any] = {}
+        self._values_order: list[str] = []
         self._start = time.time()
-        self._last_update = 0
+        self._last_update = 0.0
         self._time_after_first_step = None
         self._prev_total_width = 0
 
-    def update(self, current, values=None, finalize=None):
+    def update(self, current: int, values: Any = None, finalize: bool | None = None) -> None:
         """Updates the progress bar.
 
         Steps may jump by more than one between calls (a trainer that reports
@@ -121,18 +127,18 @@ class Progbar:
             self._write_summary(current, now, time_per_unit)
         self._last_update = now
 
-    def add(self, n, values=None):
+    def add(self, n: int, values: Any = None) -> None:
         """Advances the bar by `n` steps; see `update` for `values`."""
         self.update(self._seen_so_far + n, values)
 
     # ---------------------------------------------------------------- values
 
-    def _is_averaged(self, name):
+    def _is_averaged(self, name: str) -> bool:
         if self.stateful_metrics is not None:
             return name not in self.stateful_metrics
-        return name in self.stateless_metrics
+        return name in cast("set[str]", self.stateless_metrics)
 
-    def _record(self, name, value, current, finalize):
+    def _record(self, name: str, value: Any, current: Any, finalize: Any) -> None:
         if name not in self._values_order:
             self._values_order.append(name)
         if not self._is_averaged(name) or finalize:
@@ -144,7 +150,7 @@ class Progbar:
         total, count = self._values.get(name, [0.0, 0])
         self._values[name] = [total + value * steps, count + steps]
 
-    def _format_metrics(self):
+    def _format_metrics(self) -> Any:
         text = ""
         for name in self._values_order:
             total, count = self._values[name]
@@ -158,7 +164,7 @@ class Progbar:
 
     # --------------------------------------------------------------- drawing
 
-    def _draw_bar(self, current, now, time_per_unit, finalize):
+    def _draw_bar(self, current: Any, now: Any, time_per_unit: Any, finalize: Any) -> None:
         # ANSI codes do not take room on screen; count them apart so the
         # padding that erases a longer previous line is right.
         invisible = 0
@@ -193,13 +199,13 @@ class Progbar:
         _write(message)
         self._prev_total_width = total_width
 
-    def _write_summary(self, current, now, time_per_unit):
-        line = f"{_count(current, self.target)} - {now - self._start:.0f}s -"
+    def _write_summary(self, current: Any, now: Any, time_per_unit: Any) -> None:
+        line = f"{_count(current, cast(int, self.target))} - {now - self._start:.0f}s -"
         line += _format_time(time_per_unit, self.unit_name)
         line += self._format_metrics()
         _write(line + "\n")
 
-    def _estimate_step_duration(self, current, now):
+    def _estimate_step_duration(self, current: Any, now: Any) -> Any:
         """Seconds per step, leaving out the (slow, warm-up) first step when possible."""
         if not current:
             return 0
@@ -212,13 +218,13 @@ class Progbar:
         return per_unit
 
 
-def _count(current, target):
+def _count(current: Any, target: int) -> str:
     """` 3/10`: the step count right-aligned to the target's width."""
     digits = int(math.log10(target)) + 1
     return f"{int(current):{digits}d}/{int(target)}"
 
 
-def _format_eta(eta):
+def _format_eta(eta: Any) -> Any:
     if eta > 3600:
         return f"{int(eta // 3600)}:{int((eta % 3600) // 60):02d}:{int(eta % 60):02d}"
     if eta > 60:
@@ -226,7 +232,7 @@ def _format_eta(eta):
     return f"{int(eta)}s"
 
 
-def _format_time(time_per_unit, unit_name):
+def _format_time(time_per_unit: Any, unit_name: str) -> Any:
     """` 12ms/step`-style text: seconds, milliseconds or microseconds per unit."""
     if time_per_unit >= 1 or time_per_unit == 0:
         return f" {time_per_unit:.0f}s/{unit_name}"
@@ -235,7 +241,7 @@ def _format_time(time_per_unit, unit_name):
     return f" {time_per_unit * 1e6:.0f}us/{unit_name}"
 
 
-def _write(message):
+def _write(message: str) -> None:
     if not io_utils.interactive_logging():
         # Non-interactive: whole lines to `logging`, no carriage-return redraws.
         text = message.replace("\r", "").replace("\b", "").strip("\n")
@@ -249,6 +255,6 @@ def _write(message):
         # Consoles without UTF-8 cannot print the bar glyph: fall back to "="
         # (the Keras 2 bar) in the console's own encoding.
         encoding = sys.stdout.encoding or "utf-8"
-        message = message.replace(_BAR_CHAR, "=").encode(encoding, errors="ignore")
-        sys.stdout.write(message.decode(encoding))
+        encoded = message.replace(_BAR_CHAR, "=").encode(encoding, errors="ignore")
+        sys.stdout.write(encoded.decode(encoding))
     sys.stdout.flush()

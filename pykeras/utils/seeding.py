@@ -1,5 +1,7 @@
 """`set_random_seed`: one call makes a run repeatable."""
 
+from __future__ import annotations
+
 import random as python_random
 
 import numpy as np
@@ -7,7 +9,7 @@ import numpy as np
 from pykeras.random import _stream as pykeras_random
 
 
-def set_random_seed(seed):
+def set_random_seed(seed: int | None) -> None:
     """Seeds Python's, numpy's and pykeras's random streams.
 
     After it, weight initialization, shuffling in `fit` and dropout masks

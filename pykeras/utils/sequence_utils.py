@@ -1,11 +1,23 @@
 """pad_sequences: lists of sequences of different lengths as one array."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike
 
 
 def pad_sequences(
-    sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0
-):
+    sequences: Any,
+    maxlen: int | None = None,
+    dtype: DTypeLike = "int32",
+    padding: str = "pre",
+    truncating: str = "pre",
+    value: Any = 0.0,
+) -> np.ndarray:
     """Pads sequences to the same length.
 
     Sequences longer than `maxlen` are truncated (at the start with

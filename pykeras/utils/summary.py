@@ -7,9 +7,13 @@ cells aligned to the bottom) are reproduced here: the text printed is the same
 as Keras 3.15's, character for character.
 """
 
+from __future__ import annotations
+
 import math
 import re
 import shutil
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pykeras.engine.tree import ShapeTuple, flatten, map_structure
 from pykeras.layers.input_layer import InputLayer
@@ -19,13 +23,16 @@ from pykeras.layers.input_layer import InputLayer
 from pykeras.saving import registry
 from pykeras.utils.io_utils import print_msg
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import DTypeLike, ShapeLike
 
-def count_params(weights):
+
+def count_params(weights: Any) -> int:
     """The number of scalars in `weights`."""
     return int(sum(math.prod(w.shape) for w in weights))
 
 
-def _dtype_bits(dtype):
+def _dtype_bits(dtype: DTypeLike) -> Any:
     name = str(getattr(dtype, "name", dtype) or "float32")
     if name == "bool":
         return 1
@@ -33,14 +40,14 @@ def _dtype_bits(dtype):
     return int(digits.group(1)) if digits else 32
 
 
-def weight_memory_size(weights):
+def weight_memory_size(weights: Any) -> float:
     """The bytes `weights` take (each counted once), from their dtypes."""
     unique = {id(w): w for w in weights}.values()
     bits = sum(math.prod(w.shape) * _dtype_bits(getattr(w, "dtype", None)) for w in unique)
     return bits / 8
 
 
-def readable_memory_size(num_bytes):
+def readable_memory_size(num_bytes: float) -> str:
     """`3712` -> `"3.62 KB"`, as Keras prints parameter memory (binary units)."""
     units = ["B", "KB", "MB", "GB", "TB", "PB"]
     for unit in units:
@@ -56,16 +63,18 @@ readable_size = readable_memory_size
 # ------------------------------------------------------------------ the graph
 
 
-def _is_input_node(node):
+def _is_input_node(node: Any) -> bool:
     return isinstance(node.layer, InputLayer) and not node.input_tensors
 
 
-def functional_graph(model):
+def functional_graph(model: Any) -> tuple[Any, list[Any]]:
     """`(nodes_by_depth, layers)` of a Functional model, as Keras's `map_graph`
     computes them: depth 0 at the outputs, layers ordered by decreasing depth
     and then by when a depth-first walk from the outputs first meets them."""
     input_ids = {id(t) for t in model.inputs}
-    finished, order, first_seen = set(), [], {}
+    finished: set[int] = set()
+    order: list[Any] = []
+    first_seen: dict[int, tuple[int, Any]] = {}
     for output in model.outputs:
         stack = [(False, output)]
         while stack:
@@ -88,7 +97,8 @@ def functional_graph(model):
             if not is_input:
                 stack.extend((False, t) for t in reversed(node.input_tensors))
     in_graph = {id(node) for node in order}
-    node_depth, layer_depth = {}, {}
+    node_depth: dict[Any, int] = {}
+    layer_depth: dict[Any, int] = {}
     by_id = {id(node): node for node in order}
     for node in reversed(order):
         depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
@@ -106,21 +116,21 @@ def functional_graph(model):
             first_seen[id(layer)] = (-1, layer)
             node_depth[id(node)] = 0
             by_id[id(node)] = node
-    nodes_by_depth = {}
+    nodes_by_depth: dict[int, list[Any]] = {}
     for node_id, depth in node_depth.items():
         nodes_by_depth.setdefault(depth, []).append(by_id[node_id])
     ranked = sorted(first_seen.values(), key=lambda p: (-layer_depth[id(p[1])], p[0]))
     return nodes_by_depth, [layer for _, layer in ranked]
 
 
-def _layers_of(model):
+def _layers_of(model: Any) -> Any:
     """A model's layers in Keras's order (Functional models by depth)."""
     if isinstance(model, registry.models().Functional):
         return functional_graph(model)[1]
     return list(model.layers)
 
 
-def _is_sequential_like(nodes_by_depth, layers):
+def _is_sequential_like(nodes_by_depth: Any, layers: Any) -> Any:
     """Keras's test: one node per depth, one input per node, no shared layer."""
     nodes = []
     for same_depth in nodes_by_depth.values():
@@ -134,11 +144,11 @@ def _is_sequential_like(nodes_by_depth, layers):
 # ------------------------------------------------------------------ the cells
 
 
-def _format_shape(shape):
+def _format_shape(shape: ShapeLike) -> Any:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
-def format_layer_shape(layer):
+def format_layer_shape(layer: Any) -> str:
     """The output shape of the layer's last call, as Keras prints it."""
     if layer._inbound_nodes:
         shapes = [_format_shape(t.shape) for t in layer._inbound_nodes[-1].output_tensors]
@@ -157,7 +167,7 @@ def format_layer_shape(layer):
     return str(shapes).replace("'", "")
 
 
-def _connections(layer, relevant_nodes):
+def _connections(layer: Any, relevant_nodes: Any) -> Any:
     """`"a[0][0], b[0][0]"`: the tensors each call of `layer` in the model took."""
     connections = []
     for node in layer._inbound_nodes:
@@ -169,7 +179,9 @@ def _connections(layer, relevant_nodes):
     return ", ".join(connections) or "-"
 
 
-def get_layer_index_bound_by_layer_name(layers, layer_range=None):
+def get_layer_index_bound_by_layer_name(
+    layers: Sequence[Any], layer_range: Any = None
+) -> list[int]:
     """`[first, last + 1]`: the slice of `layers` from the first layer whose name
     matches `layer_range[0]` to the last one matching `layer_range[1]` (both are
     regular expressions, matched at the start of the name)."""
@@ -196,7 +208,7 @@ def get_layer_index_bound_by_layer_name(layers, layer_range=None):
 # ------------------------------------------------------------------ the table (as rich draws it)
 
 
-def _ratio_reduce(total, maximums, values):
+def _ratio_reduce(total: Any, maximums: Any, values: Any) -> Any:
     """rich's `ratio_reduce` with equal ratios: takes `total` off `values` evenly."""
     ratios = [1 if m else 0 for m in maximums]
     total_ratio = sum(ratios)
@@ -214,7 +226,7 @@ def _ratio_reduce(total, maximums, values):
     return result
 
 
-def _ratio_distribute(total, ratios):
+def _ratio_distribute(total: Any, ratios: Any) -> Any:
     """rich's `ratio_distribute`: splits `total` in proportion to `ratios`, rounding up."""
     total_ratio = sum(ratios)
     parts = []
@@ -226,7 +238,7 @@ def _ratio_distribute(total, ratios):
     return parts
 
 
-def _table_widths(column_widths, line_length):
+def _table_widths(column_widths: Any, line_length: int) -> Any:
     """Each column's width with its padding, once the table is `line_length` wide:
     shrunk evenly when the columns are too wide, grown in proportion when they
     are too narrow (rich's table with a fixed `width`)."""
@@ -245,7 +257,7 @@ def _table_widths(column_widths, line_length):
 _WORD = re.compile(r"\s*\S+\s*")
 
 
-def _line_breaks(text, width):
+def _line_breaks(text: Any, width: int) -> Any:
     """Where rich breaks `text` to fit `width`: between words; a word longer than
     the column gets a line of its own (and is cut with `…` later)."""
     breaks, offset, position = [], 0, 0
@@ -267,11 +279,11 @@ def _line_breaks(text, width):
     return breaks
 
 
-def _truncate(line, width):
+def _truncate(line: Any, width: int) -> Any:
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
 
 
-def _wrap(text, width, justify):
+def _wrap(text: Any, width: int, justify: Any) -> Any:
     """The lines of one cell, each exactly `width` wide (none in a column too narrow)."""
     if width < 1:
         return []
@@ -295,7 +307,9 @@ def _wrap(text, width, justify):
     return lines
 
 
-def _render_row(cells, widths, alignment, border, bottom_align=False):
+def _render_row(
+    cells: Any, widths: Any, alignment: Any, border: Any, bottom_align: bool = False
+) -> Any:
     columns = [_wrap(c, max(w - 2, 0), a) for c, w, a in zip(cells, widths, alignment)]
     height = max(1, *(len(c) for c in columns))
     for i, column in enumerate(columns):
@@ -307,11 +321,11 @@ def _render_row(cells, widths, alignment, border, bottom_align=False):
     ]
 
 
-def _rule(widths, left, mid, right, fill):
+def _rule(widths: Any, left: Any, mid: Any, right: Any, fill: Any) -> Any:
     return left + mid.join(fill * w for w in widths) + right
 
 
-def _table(header, alignment, widths, rows):
+def _table(header: Any, alignment: Any, widths: Any, rows: Any) -> Any:
     lines = [_rule(widths, "┏", "┳", "┓", "━")]
     lines += _render_row(header, widths, alignment, "┃", bottom_align=True)
     lines.append(_rule(widths, "┡", "╇", "┩", "━"))
@@ -327,14 +341,14 @@ def _table(header, alignment, widths, rows):
 
 
 def print_summary(
-    model,
-    line_length=None,
-    positions=None,
-    print_fn=None,
-    expand_nested=False,
-    show_trainable=False,
-    layer_range=None,
-):
+    model: Any,
+    line_length: int | None = None,
+    positions: Any = None,
+    print_fn: Callable[..., Any] | None = None,
+    expand_nested: bool = False,
+    show_trainable: bool = False,
+    layer_range: Any = None,
+) -> None:
     """Prints a summary of `model` (see `Model.summary`), exactly as Keras 3 does.
 
     Args:
@@ -397,7 +411,7 @@ def print_summary(
         column_widths.append(width)
         current += width
 
-    def layer_fields(layer, prefix):
+    def layer_fields(layer: Any, prefix: Any) -> Any:
         name = f"{prefix}{layer.name} ({type(layer).__name__})"
         if not layer.built:
             params = "0 (unbuilt)"
@@ -410,7 +424,7 @@ def print_summary(
             fields.append(("Y" if layer.trainable else "N") if layer.weights else "-")
         return fields
 
-    def layer_rows(layer, level=0):
+    def layer_rows(layer: Any, level: int = 0) -> Any:
         rows = [layer_fields(layer, "   " * level + "└ " if level else "")]
         if expand_nested and getattr(layer, "layers", None):
             for sublayer in _layers_of(layer):

@@ -31,6 +31,100 @@ const W: usize = 6;
 /// h_prev per step (time order), and dh, dc (running, then dh0, dc0).
 type Grads<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32], &'a mut [f32]);
 
+/// What one step of the backward pass reads and writes (see `gate_grads`).
+struct StepGrads<'a> {
+    /// The mask, (B, T): 1 where a step counts.
+    keep: &'a [f32],
+    /// The forward output and its gradient, (B, T, W * H).
+    os: &'a [f32],
+    gs: &'a [f32],
+    /// act(c) and c of the previous step, (B, H).
+    ac: &'a [f32],
+    cp: &'a [f32],
+    /// The pre-activation gradients of this step, (B, 4H).
+    dz: &'a mut [f32],
+    /// The running gradients of h and c, (B, H).
+    dh: &'a mut [f32],
+    dc: &'a mut [f32],
+}
+
+/// Evaluates `$body` with `$a`, `$r` bound to the two activations, as
+/// consts for Keras's default pair (tanh, sigmoid): a runtime kind matched
+/// per element kept the loop scalar.
+macro_rules! with_acts {
+    ($act:expr, $ra:expr, |$a:ident, $r:ident| $body:expr) => {
+        match ($act, $ra) {
+            (Act::Tanh, Act::Sigmoid) => {
+                const $a: Act = Act::Tanh;
+                const $r: Act = Act::Sigmoid;
+                $body
+            }
+            (a, r) => {
+                #[allow(non_snake_case)]
+                let ($a, $r) = (a, r);
+                $body
+            }
+        }
+    };
+}
+
+/// The gate gradients of step `s` (time index `tt`) for every row, and the
+/// running dh, dc carried one step back (before the recurrent product).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gate_grads(act: Act, ra: Act, g: StepGrads, b: usize, h: usize, t: usize, s: usize, tt: usize) {
+    let StepGrads {
+        keep,
+        os,
+        gs,
+        ac,
+        cp,
+        dz,
+        dh,
+        dc,
+    } = g;
+    with_acts!(act, ra, |A, R| {
+        for bi in 0..b {
+            let go = (bi * t + s) * W * h;
+            let rows = bi * h..(bi + 1) * h;
+            let (dh, dc) = (&mut dh[rows.clone()], &mut dc[rows.clone()]);
+            let (gh, gc) = (&gs[go..go + h], &gs[go + h..go + 2 * h]);
+            let dzr = &mut dz[bi * 4 * h..(bi + 1) * 4 * h];
+            if keep[bi * t + tt] <= 0.5 {
+                // A masked step passes the state (and its gradient) through.
+                for j in 0..h {
+                    dh[j] += gh[j];
+                    dc[j] += gc[j];
+                }
+                dzr.fill(0.0);
+                continue;
+            }
+            let (ac, cp) = (&ac[rows.clone()], &cp[rows]);
+            let z = &os[go + 2 * h..go + 6 * h];
+            let (zi, zf, zg, zo) = (&z[..h], &z[h..2 * h], &z[2 * h..3 * h], &z[3 * h..4 * h]);
+            let gz = &gs[go + 2 * h..go + 6 * h];
+            let (gi, gf, gg, g_o) = (&gz[..h], &gz[h..2 * h], &gz[2 * h..3 * h], &gz[3 * h..4 * h]);
+            let (di, rest) = dzr.split_at_mut(h);
+            let (df, rest) = rest.split_at_mut(h);
+            let (dg, d_o) = rest.split_at_mut(h);
+            for j in 0..h {
+                let dh_t = dh[j] + gh[j];
+                let mut dc_t = dc[j] + gc[j];
+                let (i, f, gv, o) = (zi[j], zf[j], zg[j], zo[j]);
+                let a = ac[j];
+                dc_t += dh_t * o * A.df(a);
+                // Gradients reaching the gate outputs themselves add in.
+                di[j] = (dc_t * gv + gi[j]) * R.df(i);
+                df[j] = (dc_t * cp[j] + gf[j]) * R.df(f);
+                dg[j] = (dc_t * i + gg[j]) * A.df(gv);
+                d_o[j] = (dh_t * a + g_o[j]) * R.df(o);
+                dc[j] = dc_t * f;
+                dh[j] = 0.0;
+            }
+        }
+    })
+}
+
 impl LstmScan {
     /// Pre-activations (4H: i, f, c, o) of one row turned into the gates, in place.
     #[inline]
@@ -111,37 +205,21 @@ impl LstmScan {
                 ac[bi * h..(bi + 1) * h].copy_from_slice(&os[at..at + h]);
             }
             act.apply(&mut ac);
-            for bi in 0..b {
-                let keep = ms[bi * t + tt] > 0.5;
-                let go = (bi * t + s) * W * h;
-                let zr = &os[go + 2 * h..go + 6 * h];
-                let gz = &gs[go + 2 * h..go + 6 * h];
-                let dzr = &mut dz[bi * 4 * h..(bi + 1) * 4 * h];
-                for j in 0..h {
-                    let k = bi * h + j;
-                    let dh_t = dh[k] + gs[go + j];
-                    let mut dc_t = dc[k] + gs[go + h + j];
-                    if !keep {
-                        // A masked step passes the state (and its gradient) through.
-                        dh[k] = dh_t;
-                        dc[k] = dc_t;
-                        for q in 0..4 {
-                            dzr[q * h + j] = 0.0;
-                        }
-                        continue;
-                    }
-                    let (i, f, gg, o) = (zr[j], zr[h + j], zr[2 * h + j], zr[3 * h + j]);
-                    let a = ac[k];
-                    dc_t += dh_t * o * act.df(a);
-                    // Gradients reaching the gate outputs themselves add in.
-                    dzr[j] = (dc_t * gg + gz[j]) * ra.df(i);
-                    dzr[h + j] = (dc_t * cp[k] + gz[h + j]) * ra.df(f);
-                    dzr[2 * h + j] = (dc_t * i + gz[2 * h + j]) * act.df(gg);
-                    dzr[3 * h + j] = (dh_t * a + gz[3 * h + j]) * ra.df(o);
-                    dc[k] = dc_t * f;
-                    dh[k] = 0.0;
-                }
-            }
+            let step = StepGrads {
+                keep: ms,
+                os,
+                gs,
+                ac: &ac,
+                cp: &cp,
+                dz: &mut dz,
+                dh: &mut *dh,
+                dc: &mut *dc,
+            };
+            let (s_, t_, tt_) = (s, t, tt);
+            crate::kernels::isa::run(
+                #[inline(always)]
+                move || gate_grads(act, ra, step, b, h, t_, s_, tt_),
+            );
             mm(&dz, b, 4 * h, u.t(), dh, true);
             scatter_step(&dz, d, 4 * h, 4 * h, 0, tt, dxp);
             scatter_step(&hp, d, h, h, 0, tt, hprev_all);

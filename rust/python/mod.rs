@@ -280,7 +280,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<graph::PyTape>()?;
     m.add_class::<variable::PyVariable>()?;
     m.add_class::<optimizer::PyOptimizer>()?;
+    m.add_class::<optimizer::PyOptimizerConfig>()?;
     m.add_class::<trainer::PyTrainStep>()?;
+    m.add_class::<trainer::PyStepResults>()?;
     errors::register(m)?;
     Ok(())
 }

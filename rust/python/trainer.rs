@@ -1,6 +1,8 @@
 //! `pykeras._core.TrainStep`: the Rust training loop seen from Python. One
-//! call runs many steps with the GIL released and returns one row per step,
-//! `[batch_size, loss, report values...]`, with the width of each report.
+//! call runs many steps with the GIL released and returns a
+//! [`PyStepResults`]: per step, the batch size, the loss and the values of
+//! the report groups the step was built with (per-output losses, the states
+//! of each metric, logged scalars), each group under its own name.
 
 use super::errors::to_py;
 use super::graph::PyGraph;
@@ -10,36 +12,191 @@ use crate::graph::{Graph, NodeId, Plan};
 use crate::tensor::ValueView;
 use crate::train::{run_steps, run_test_steps, Batches, StepGraph, StepRecord};
 use crate::Error;
-use ndarray::Array2;
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use ndarray::{Array1, Array2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
 use std::sync::Arc;
+
+/// How a step's report nodes split into named groups: `output_losses`
+/// scalars first, then the states of each metric, then `logged` scalars.
+#[derive(Debug, Clone, Default)]
+struct ReportLayout {
+    output_losses: usize,
+    metric_states: Vec<usize>,
+    logged: usize,
+}
+
+impl ReportLayout {
+    fn total(&self) -> usize {
+        self.output_losses + self.metric_states.iter().sum::<usize>() + self.logged
+    }
+}
 
 #[pyclass(module = "pykeras._core", name = "TrainStep")]
 pub struct PyTrainStep {
     graph: Arc<Graph>,
     step: StepGraph,
+    layout: ReportLayout,
     train_plan: Option<Plan>,
     test_plan: Option<Plan>,
 }
 
-fn rows_to_py(py: Python<'_>, records: Vec<StepRecord>) -> PyResult<(Py<PyAny>, Vec<usize>)> {
-    let widths: Vec<usize> = records
-        .first()
-        .map(|r| r.reports.iter().map(Vec::len).collect())
-        .unwrap_or_default();
-    let width = 2 + widths.iter().sum::<usize>();
-    let mut flat = Vec::with_capacity(records.len() * width);
-    for r in &records {
-        flat.push(r.batch_size as f64);
-        flat.push(r.loss);
-        for values in &r.reports {
-            flat.extend_from_slice(values);
-        }
+/// The results of the steps one `train` or `test` call ran, as float64
+/// arrays with one row per step.
+#[pyclass(module = "pykeras._core", name = "StepResults", frozen)]
+pub struct PyStepResults {
+    steps: usize,
+    batch_sizes: Py<PyArray1<f64>>,
+    loss: Py<PyArray1<f64>>,
+    output_losses: Vec<Py<PyArray1<f64>>>,
+    metric_states: Vec<Vec<Py<PyArray2<f64>>>>,
+    logged: Vec<Py<PyArray1<f64>>>,
+}
+
+fn clone_all<T>(py: Python<'_>, items: &[Py<T>]) -> Vec<Py<T>> {
+    items.iter().map(|a| a.clone_ref(py)).collect()
+}
+
+#[pymethods]
+impl PyStepResults {
+    /// The number of steps run.
+    fn __len__(&self) -> usize {
+        self.steps
     }
-    let rows = Array2::from_shape_vec((records.len(), width), flat)
-        .map_err(|e| to_py(Error::graph(format!("inconsistent step records: {e}"))))?;
-    Ok((rows.into_pyarray(py).into_any().unbind(), widths))
+
+    /// Each step's batch size, shape `(steps,)`.
+    #[getter]
+    fn batch_sizes(&self, py: Python<'_>) -> Py<PyArray1<f64>> {
+        self.batch_sizes.clone_ref(py)
+    }
+
+    /// Each step's total loss, shape `(steps,)`.
+    #[getter]
+    fn loss(&self, py: Python<'_>) -> Py<PyArray1<f64>> {
+        self.loss.clone_ref(py)
+    }
+
+    /// Each step's loss of each output (in the order given at construction),
+    /// one array of shape `(steps,)` per output.
+    #[getter]
+    fn output_losses(&self, py: Python<'_>) -> Vec<Py<PyArray1<f64>>> {
+        clone_all(py, &self.output_losses)
+    }
+
+    /// For each metric, its states: one array of shape `(steps, size)` per
+    /// state (the state's values flattened).
+    #[getter]
+    fn metric_states(&self, py: Python<'_>) -> Vec<Vec<Py<PyArray2<f64>>>> {
+        self.metric_states
+            .iter()
+            .map(|states| clone_all(py, states))
+            .collect()
+    }
+
+    /// Each step's value of each logged scalar, shape `(steps,)`.
+    #[getter]
+    fn logged(&self, py: Python<'_>) -> Vec<Py<PyArray1<f64>>> {
+        clone_all(py, &self.logged)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<_core.StepResults steps={} output_losses={} metrics={} logged={}>",
+            self.steps,
+            self.output_losses.len(),
+            self.metric_states.len(),
+            self.logged.len()
+        )
+    }
+}
+
+fn inconsistent(what: String) -> PyErr {
+    to_py(Error::graph(format!(
+        "internal error: inconsistent step records ({what}); please report it"
+    )))
+}
+
+/// Report `j` of every record as a `(steps, size)` array.
+fn report_block(records: &[StepRecord], j: usize) -> PyResult<Array2<f64>> {
+    let width = records.first().map_or(0, |r| r.reports[j].len());
+    let mut flat = Vec::with_capacity(records.len() * width);
+    for r in records {
+        let values = &r.reports[j];
+        if values.len() != width {
+            return Err(inconsistent(format!(
+                "report {j} has {} values in one step and {width} in another",
+                values.len()
+            )));
+        }
+        flat.extend_from_slice(values);
+    }
+    Array2::from_shape_vec((records.len(), width), flat).map_err(|e| inconsistent(e.to_string()))
+}
+
+/// Report `j` of every record, a scalar per step, as a `(steps,)` array.
+fn report_scalars(records: &[StepRecord], j: usize) -> PyResult<Array1<f64>> {
+    records
+        .iter()
+        .map(|r| match r.reports[j].as_slice() {
+            [v] => Ok(*v),
+            values => Err(inconsistent(format!(
+                "report {j} should be a scalar but has {} values",
+                values.len()
+            ))),
+        })
+        .collect()
+}
+
+/// Reports `range` of every record, each a scalar per step, as `(steps,)` arrays.
+fn scalar_group(
+    py: Python<'_>,
+    records: &[StepRecord],
+    range: std::ops::Range<usize>,
+) -> PyResult<Vec<Py<PyArray1<f64>>>> {
+    range
+        .map(|j| Ok(report_scalars(records, j)?.into_pyarray(py).unbind()))
+        .collect()
+}
+
+fn results_to_py(
+    py: Python<'_>,
+    records: Vec<StepRecord>,
+    layout: &ReportLayout,
+) -> PyResult<PyStepResults> {
+    if let Some(r) = records.iter().find(|r| r.reports.len() != layout.total()) {
+        return Err(inconsistent(format!(
+            "{} reports for a layout of {}",
+            r.reports.len(),
+            layout.total()
+        )));
+    }
+    let column = |f: fn(&StepRecord) -> f64| -> Py<PyArray1<f64>> {
+        records
+            .iter()
+            .map(f)
+            .collect::<Array1<f64>>()
+            .into_pyarray(py)
+            .unbind()
+    };
+    let output_losses = scalar_group(py, &records, 0..layout.output_losses)?;
+    let mut next = layout.output_losses;
+    let mut metric_states = Vec::with_capacity(layout.metric_states.len());
+    for &count in &layout.metric_states {
+        let states = (next..next + count)
+            .map(|j| Ok(report_block(&records, j)?.into_pyarray(py).unbind()))
+            .collect::<PyResult<Vec<_>>>()?;
+        metric_states.push(states);
+        next += count;
+    }
+    let logged = scalar_group(py, &records, next..next + layout.logged)?;
+    Ok(PyStepResults {
+        steps: records.len(),
+        batch_sizes: column(|r| r.batch_size as f64),
+        loss: column(|r| r.loss),
+        output_losses,
+        metric_states,
+        logged,
+    })
 }
 
 fn order_of(order: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
@@ -55,19 +212,35 @@ fn order_of(order: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
 #[pymethods]
 impl PyTrainStep {
     /// Names the parts of a training step inside `graph` (which stops
-    /// growing from now on): data `inputs`, the scalar `loss`, `reports` to
-    /// sum per batch, `trainable` variable nodes and state `updates`
-    /// as (variable node, value node) pairs.
+    /// growing from now on): data `inputs`, the scalar `loss`, `trainable`
+    /// variable nodes, state `updates` as (variable node, value node) pairs,
+    /// and the nodes each step reports, in named groups: the scalar loss of
+    /// each output, the state nodes of each metric (summed per batch by the
+    /// caller), and scalars to log.
     #[new]
+    #[pyo3(signature = (graph, inputs, loss, trainable, updates, *, output_losses=Vec::new(), metric_states=Vec::new(), logged=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         graph: &Bound<'_, PyGraph>,
         inputs: Vec<NodeId>,
         loss: NodeId,
-        reports: Vec<NodeId>,
         trainable: Vec<NodeId>,
         updates: Vec<(NodeId, NodeId)>,
+        output_losses: Vec<NodeId>,
+        metric_states: Vec<Vec<NodeId>>,
+        logged: Vec<NodeId>,
     ) -> PyResult<Self> {
         let graph = graph.borrow().graph.clone();
+        let layout = ReportLayout {
+            output_losses: output_losses.len(),
+            metric_states: metric_states.iter().map(Vec::len).collect(),
+            logged: logged.len(),
+        };
+        let reports: Vec<NodeId> = output_losses
+            .into_iter()
+            .chain(metric_states.into_iter().flatten())
+            .chain(logged)
+            .collect();
         for &n in inputs
             .iter()
             .chain([&loss])
@@ -85,6 +258,7 @@ impl PyTrainStep {
                 trainable,
                 updates,
             },
+            layout,
             train_plan: None,
             test_plan: None,
         })
@@ -106,7 +280,7 @@ impl PyTrainStep {
         global_step: u64,
         stop_on_nan: bool,
         optimizer: &Bound<'_, PyOptimizer>,
-    ) -> PyResult<(Py<PyAny>, Vec<usize>)> {
+    ) -> PyResult<PyStepResults> {
         if batch_size == 0 {
             return Err(to_py(Error::argument("fit", "batch_size must be positive")));
         }
@@ -145,7 +319,7 @@ impl PyTrainStep {
                 &mut apply,
             )
         })?;
-        rows_to_py(py, records)
+        results_to_py(py, records, &self.layout)
     }
 
     /// Runs `steps` test steps (forward only) over consecutive rows.
@@ -156,7 +330,7 @@ impl PyTrainStep {
         batch_size: usize,
         first_step: usize,
         steps: usize,
-    ) -> PyResult<(Py<PyAny>, Vec<usize>)> {
+    ) -> PyResult<PyStepResults> {
         if batch_size == 0 {
             return Err(to_py(Error::argument(
                 "evaluate",
@@ -187,6 +361,6 @@ impl PyTrainStep {
             };
             run_test_steps(graph, step, plan, &views, batches)
         })?;
-        rows_to_py(py, records)
+        results_to_py(py, records, &self.layout)
     }
 }

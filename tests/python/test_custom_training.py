@@ -247,7 +247,7 @@ def test_train_step_override_on_functional_subclass_matches_keras():
     assert isinstance(model, CustomModel)
     model.compile(keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
     history = model.fit(X, Y_REG, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    step = next(iter(model._steps.values()))
+    step = next(iter(model._trainer.runner.steps.values()))
     assert not step.eager  # traced once into the Rust loop
     ref = REF["train_step_override"]
     for key, values in ref["history"].items():

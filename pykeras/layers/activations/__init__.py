@@ -1,1 +1,3 @@
 """Activation layers."""
+
+from __future__ import annotations

@@ -1,5 +1,9 @@
 """LeakyReLU: x if x >= 0, else negative_slope * x."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
 
@@ -17,7 +21,7 @@ class LeakyReLU(Layer):
     array([-1.,  1.], dtype=float32)
     """
 
-    def __init__(self, negative_slope=0.3, **kwargs):
+    def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
@@ -29,13 +33,13 @@ class LeakyReLU(Layer):
         self.negative_slope = float(negative_slope)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return run("leaky_relu", [inputs], negative_slope=self.negative_slope)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["negative_slope"] = self.negative_slope
         return config

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class PReLU(Layer):
@@ -30,12 +35,12 @@ class PReLU(Layer):
 
     def __init__(
         self,
-        alpha_initializer: Any = "Zeros",
-        alpha_regularizer: Any = None,
-        alpha_constraint: Any = None,
+        alpha_initializer: InitializerLike = "Zeros",
+        alpha_regularizer: RegularizerLike = None,
+        alpha_constraint: ConstraintLike = None,
         shared_axes: Any = None,
         **kwargs: Any,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
         self.alpha_initializer = initializers.get(alpha_initializer)
@@ -48,7 +53,7 @@ class PReLU(Layer):
         else:
             self.shared_axes = list(shared_axes)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         param_shape = list(input_shape[1:])
         for i in self.shared_axes or []:
             if not 1 <= i < len(input_shape):
@@ -76,15 +81,15 @@ class PReLU(Layer):
         self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         pos = ops.relu(inputs)
         neg = ops.multiply(ops.negative(self.alpha), ops.relu(ops.negative(inputs)))
         return ops.add(pos, neg)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,5 +1,9 @@
 """ReLU: the rectified linear unit as a layer, with Keras's options."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
 
@@ -19,7 +23,13 @@ class ReLU(Layer):
     array([0., 3., 6.], dtype=float32)
     """
 
-    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+    def __init__(
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0:
             raise ValueError(
@@ -35,7 +45,7 @@ class ReLU(Layer):
         self.threshold = float(threshold)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return run(
             "relu",
             [inputs],
@@ -44,10 +54,10 @@ class ReLU(Layer):
             threshold=self.threshold,
         )
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

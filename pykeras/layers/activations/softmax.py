@@ -1,5 +1,9 @@
 """Softmax: the softmax activation as a layer, over one or several axes, with masks."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.errors import ShapeError
 from pykeras.layers.layer import Layer
@@ -30,16 +34,16 @@ class Softmax(Layer):
     array([[0.26894143, 0.7310586 , 0.        ]], dtype=float32)
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else int(axis)
         self.supports_masking = True
         self.built = True
 
-    def _axes(self):
+    def _axes(self) -> Any:
         return self.axis if isinstance(self.axis, list) else [self.axis]
 
-    def _check_axis(self, shape):
+    def _check_axis(self, shape: Any) -> None:
         if shape is None:
             return
         for a in self._axes():
@@ -49,7 +53,7 @@ class Softmax(Layer):
                     f"{len(shape)}. Received: input_shape={tuple(shape)}"
                 )
 
-    def _check_mask(self, mask, shape):
+    def _check_mask(self, mask: Any, shape: Any) -> None:
         mask_shape = getattr(mask, "shape", None)
         if mask_shape is None or shape is None:
             return
@@ -64,7 +68,7 @@ class Softmax(Layer):
                 f"Received: inputs.shape={tuple(shape)}, mask.shape={tuple(mask_shape)}"
             )
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: Any, mask: Any = None) -> Any:
         shape = getattr(inputs, "shape", None)
         self._check_axis(shape)
         keep = None
@@ -82,11 +86,11 @@ class Softmax(Layer):
             out = ops.multiply(out, keep)
         return out
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         self._check_axis(input_shape)
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["axis"] = self.axis
         return config

@@ -1,1 +1,3 @@
 """Attention layers."""
+
+from __future__ import annotations

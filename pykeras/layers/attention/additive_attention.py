@@ -34,19 +34,20 @@ class AdditiveAttention(Attention):
     (2, 3, 4)
     """
 
-    def __init__(self, use_scale: bool = True, dropout: float = 0.0, **kwargs: Any):
+    def __init__(self, use_scale: bool = True, dropout: float = 0.0, **kwargs: Any) -> None:
         super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self._validate_inputs(input_shape)
         dim = tuple(input_shape[0])[-1]
-        self.scale = None
-        self.concat_score_weight = None
+        # Variables, or None when unused.
+        self.scale: Any = None
+        self.concat_score_weight: Any = None
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(dim,), initializer="glorot_uniform")
         self.built = True
 
-    def _calculate_scores(self, query, key):
+    def _calculate_scores(self, query: Any, key: Any) -> Any:
         q = ops.expand_dims(query, -2)
         k = ops.expand_dims(key, -3)
         terms = ops.tanh(ops.add(q, k))
@@ -54,7 +55,7 @@ class AdditiveAttention(Attention):
             terms = ops.multiply(self.scale, terms)
         return ops.sum(terms, axis=-1)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["score_mode"]
         return config

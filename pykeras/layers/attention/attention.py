@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pykeras import ops
 from pykeras.engine.keras_tensor import KerasTensor
@@ -55,7 +55,7 @@ class Attention(Layer):
         dropout: float = 0.0,
         seed: int | None = None,
         **kwargs: Any,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         self.use_scale = use_scale
         self.score_mode = score_mode
@@ -69,10 +69,11 @@ class Attention(Layer):
             )
         self._dropout_layer = Dropout(self.dropout, seed=seed) if self.dropout > 0 else None
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self._validate_inputs(input_shape)
-        self.scale = None
-        self.concat_score_weight = None
+        # Variables, or None when unused.
+        self.scale: Any = None
+        self.concat_score_weight: Any = None
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
         if self.score_mode == "concat":
@@ -81,7 +82,7 @@ class Attention(Layer):
             )
         self.built = True
 
-    def _calculate_scores(self, query, key):
+    def _calculate_scores(self, query: Any, key: Any) -> Any:
         """(batch_size, Tq, Tv) scores of `query` against `key`."""
         if self.score_mode == "dot":
             scores = ops.matmul(query, ops.swapaxes(key, -2, -1))
@@ -95,10 +96,12 @@ class Attention(Layer):
             summed = ops.multiply(self.scale, summed)
         return ops.multiply(self.concat_score_weight, ops.sum(ops.tanh(summed), axis=-1))
 
-    def _apply_scores(self, scores, value, scores_mask=None, training=False):
+    def _apply_scores(
+        self, scores: Any, value: Any, scores_mask: Any = None, training: bool | None = False
+    ) -> Any:
         """Softmax of the (masked) scores, and their mix of the values."""
         if scores_mask is not None:
-            if len(M.shape_of(scores_mask)) == 2:
+            if len(cast("tuple[Any, ...]", M.shape_of(scores_mask))) == 2:
                 scores_mask = ops.expand_dims(scores_mask, -2)
             # As Keras: padding positions get 1e9 subtracted, not -inf.
             scores = ops.subtract(scores, ops.multiply(ops.subtract(1.0, scores_mask), 1.0e9))
@@ -107,10 +110,10 @@ class Attention(Layer):
             weights = self._dropout_layer(weights, training=True)
         return ops.matmul(weights, value), weights
 
-    def _calculate_score_mask(self, scores, v_mask, use_causal_mask):
+    def _calculate_score_mask(self, scores: Any, v_mask: Any, use_causal_mask: bool) -> Any:
         if not use_causal_mask:
             return v_mask
-        shape = M.shape_of(scores)
+        shape = cast("tuple[Any, ...]", M.shape_of(scores))
         t = M.static_length(self.name, shape, len(shape) - 2, "query")
         s = M.static_length(self.name, shape, len(shape) - 1, "value")
         causal = M.causal_mask(t, s)
@@ -120,12 +123,12 @@ class Attention(Layer):
 
     def call(
         self,
-        inputs,
-        mask=None,
-        training=False,
-        return_attention_scores=False,
-        use_causal_mask=False,
-    ):
+        inputs: Any,
+        mask: Any = None,
+        training: bool | None = False,
+        return_attention_scores: bool = False,
+        use_causal_mask: bool = False,
+    ) -> Any:
         self._validate_inputs(inputs, mask)
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
@@ -143,18 +146,20 @@ class Attention(Layer):
             return output, weights
         return output
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The query's mask, which the output keeps."""
         self._validate_inputs(inputs, mask)
         if mask is None or mask[0] is None:
             return None
         return mask[0]
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         self._validate_inputs(input_shape)
         return (*tuple(input_shape[0])[:-1], tuple(input_shape[1])[-1])
 
-    def compute_output_spec(self, inputs, mask=None, return_attention_scores=False, **kwargs):
+    def compute_output_spec(
+        self, inputs: Any, mask: Any = None, return_attention_scores: bool = False, **kwargs: Any
+    ) -> Any:
         self._validate_inputs(inputs, mask)
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
@@ -163,7 +168,7 @@ class Attention(Layer):
             return out, KerasTensor(tuple(q.shape[:-1]) + (k.shape[-2],))
         return out
 
-    def _validate_inputs(self, inputs, mask=None):
+    def _validate_inputs(self, inputs: Any, mask: Any = None) -> None:
         kind = type(self).__name__
         if not isinstance(inputs, (list, tuple)) or isinstance(inputs[0], int | None):
             raise InvalidArgumentError(
@@ -180,7 +185,10 @@ class Attention(Layer):
                 f"{kind} layer '{self.name}' mask must be a list [query_mask, value_mask]. "
                 f"Received: mask={mask!r:.200}"
             )
-        shapes = [M.shape_of(t) if not isinstance(t, tuple) else t for t in inputs]
+        shapes = [
+            cast("tuple[Any, ...]", M.shape_of(t)) if not isinstance(t, tuple) else t
+            for t in inputs
+        ]
         if any(len(s) < 2 for s in shapes):
             raise ShapeError(
                 f"{kind} layer '{self.name}' expected inputs of rank >= 2. Received shapes: "
@@ -199,10 +207,10 @@ class Attention(Layer):
                     f"query.shape={q}, value.shape={v}, key.shape={k}"
                 )
 
-    def _needs_equal_dims(self):
+    def _needs_equal_dims(self) -> Any:
         return True
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -4,6 +4,7 @@ that weights have Keras's layouts and `attention_axes` works on any rank."""
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 
 
 def _letter(i: int) -> str:
@@ -53,6 +54,6 @@ def projection_equation(free_dims: int, bound_dims: int, output_dims: int) -> tu
     return f"{input_str},{kernel_str}->{output_str}", bias_axes, len(output_str)
 
 
-def partial_output_shape(output_rank: int, known_last_dims) -> list:
+def partial_output_shape(output_rank: int, known_last_dims: Sequence[int | None]) -> list:
     """`output_shape` for an `EinsumDense`: unknown leading sizes, then the known ones."""
     return [None] * (output_rank - len(known_last_dims)) + list(known_last_dims)

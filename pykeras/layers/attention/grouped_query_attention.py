@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras.errors import InvalidArgumentError, ShapeError
@@ -12,6 +13,11 @@ from pykeras.layers.attention.mha_call import MultiHeadAttentionCall
 from pykeras.layers.core.einsum_dense import EinsumDense
 from pykeras.layers.layer import Layer
 from pykeras.layers.regularization.dropout import Dropout
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class GroupedQueryAttention(MultiHeadAttentionCall, Layer):
@@ -67,17 +73,17 @@ class GroupedQueryAttention(MultiHeadAttentionCall, Layer):
         use_bias: bool = True,
         sliding_window: int | None = None,
         flash_attention: bool | None = None,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        activity_regularizer: Any = None,
-        kernel_constraint: Any = None,
-        bias_constraint: Any = None,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        kernel_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
         use_gate: bool = False,
         seed: int | None = None,
         **kwargs: Any,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         for arg, value in (
             ("head_dim", head_dim),
@@ -127,8 +133,15 @@ class GroupedQueryAttention(MultiHeadAttentionCall, Layer):
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(head_dim))
         self._output_shape = None
 
-    def _dense(self, equation, output_shape, bias_axes, name, activation=None):
-        def clone(init):
+    def _dense(
+        self,
+        equation: str,
+        output_shape: Any,
+        bias_axes: str | None,
+        name: str | None,
+        activation: str | Callable[..., Any] | None = None,
+    ) -> Any:
+        def clone(init: Any) -> Any:
             return (
                 type(init).from_config(init.get_config()) if hasattr(init, "get_config") else init
             )
@@ -148,7 +161,7 @@ class GroupedQueryAttention(MultiHeadAttentionCall, Layer):
             bias_constraint=self.bias_constraint,
         )
 
-    def build(self, query_shape, value_shape=None, key_shape=None):
+    def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
         """Creates the projections for inputs of these shapes."""
         query_shape = tuple(query_shape)
         value_shape = query_shape if value_shape is None else tuple(value_shape)
@@ -180,7 +193,7 @@ class GroupedQueryAttention(MultiHeadAttentionCall, Layer):
             self._build_shapes["key_shape"] = list(key_shape)
         self.built = True
 
-    def _check_gqa_shapes(self, query_shape, value_shape, key_shape):
+    def _check_gqa_shapes(self, query_shape: Any, value_shape: Any, key_shape: Any) -> None:
         if len(query_shape) != 3 or len(value_shape) != 3 or len(key_shape) != 3:
             raise ShapeError(
                 f"Layer '{self.name}' expected `query`, `value` and `key` of rank 3 "
@@ -207,22 +220,22 @@ class GroupedQueryAttention(MultiHeadAttentionCall, Layer):
                     f"{value_shape}, key_shape={key_shape}"
                 )
 
-    def _expand_heads(self, projected):
+    def _expand_heads(self, projected: Any) -> Any:
         if self.num_repeats == 1:
             return projected
         return ops.repeat(projected, self.num_repeats, axis=2)
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         """Keras's build config: the shapes of the first call, by argument name."""
         return {"shapes_dict": dict(self._build_shapes)} if self.built else None
 
-    def build_from_config(self, config):
+    def build_from_config(self, config: dict[str, Any]) -> None:
         """Builds from `get_build_config()`'s dict (also Keras's files)."""
         shapes = config.get("shapes_dict") or {}
         if "query_shape" in shapes:
             self.build(shapes["query_shape"], shapes.get("value_shape"), shapes.get("key_shape"))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

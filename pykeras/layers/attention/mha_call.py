@@ -9,13 +9,15 @@ masked softmax elsewhere (dropout, returned scores, ranks other than 3).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from pykeras import ops
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.layers.attention import masks as M
 
 
-def _split_call_args(layer_name, args, kwargs):
+def _split_call_args(layer_name: str, args: Any, kwargs: Any) -> Any:
     """(query, value, rest of kwargs) from Keras's ways of calling the layer."""
     args = list(args)
     kwargs = dict(kwargs)
@@ -33,10 +35,42 @@ def _split_call_args(layer_name, args, kwargs):
     return query, value, kwargs
 
 
-class MultiHeadAttentionCall:
+if TYPE_CHECKING:
+    from pykeras.layers.layer import Layer
+
+    _Host = Layer
+else:
+    _Host = object
+
+
+class MultiHeadAttentionCall(_Host):
     """`__call__`, `call` and the shapes of `MultiHeadAttention`."""
 
-    def __call__(self, *args, **kwargs):
+    # Set by `MultiHeadAttention.__init__` and `build`.
+    _attention_axes: tuple[int, ...]
+    _build_shapes: dict[str, Any]
+    _combine_equation: str
+    _dot_product_equation: str
+    _dropout: float
+    _dropout_layer: Any
+    _gate_dense: Any
+    _inverse_sqrt_key_dim: float
+    _key_dense: Any
+    _norm_axes: tuple[int, ...]
+    _output_dense: Any
+    _output_shape: Any
+    _query_dense: Any
+    _sliding_window: int | None
+    _use_gate: bool
+    _value_dense: Any
+
+    if TYPE_CHECKING:
+
+        def build(
+            self, query_shape: Any, value_shape: Any = None, key_shape: Any = None
+        ) -> None: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         query, value, kwargs = _split_call_args(self.name, args, kwargs)
         key = kwargs.get("key")
         # Implicit masks of masked inputs (Embedding(mask_zero=True), Masking)
@@ -58,17 +92,17 @@ class MultiHeadAttentionCall:
 
     def call(
         self,
-        query,
-        value,
-        key=None,
-        query_mask=None,
-        value_mask=None,
-        key_mask=None,
-        attention_mask=None,
-        return_attention_scores=False,
-        training=None,
-        use_causal_mask=False,
-    ):
+        query: Any,
+        value: Any,
+        key: Any = None,
+        query_mask: Any = None,
+        value_mask: Any = None,
+        key_mask: Any = None,
+        attention_mask: Any = None,
+        return_attention_scores: bool = False,
+        training: bool | None = None,
+        use_causal_mask: bool = False,
+    ) -> Any:
         if key is None:
             key = value
         causal_only = (
@@ -111,20 +145,20 @@ class MultiHeadAttentionCall:
             return output, scores
         return output
 
-    def _expand_heads(self, projected):
+    def _expand_heads(self, projected: Any) -> Any:
         """The projected key or value with as many heads as the query (MHA: as is)."""
         return projected
 
     def _compute_attention_mask(
         self,
-        query,
-        value,
-        query_mask=None,
-        value_mask=None,
-        key_mask=None,
-        attention_mask=None,
-        use_causal_mask=False,
-    ):
+        query: Any,
+        value: Any,
+        query_mask: Any = None,
+        value_mask: Any = None,
+        key_mask: Any = None,
+        attention_mask: Any = None,
+        use_causal_mask: bool = False,
+    ) -> Any:
         """The `(B, T, S)` 0/1 mask of the inputs' masks, the causal and window
         masks and `attention_mask`, or None when nothing is masked."""
         auto = None
@@ -143,7 +177,7 @@ class MultiHeadAttentionCall:
             attention_mask = M.as_float(attention_mask)
         return M.combine(attention_mask, auto)
 
-    def _lengths(self, query, value):
+    def _lengths(self, query: Any, value: Any) -> Any:
         # A traced tensor may not know its shape: the build shapes do.
         q = M.shape_of(query) or tuple(self._build_shapes["query_shape"])
         v = M.shape_of(value) if value is not None else q
@@ -153,12 +187,12 @@ class MultiHeadAttentionCall:
             M.static_length(self.name, v, 1, "value"),
         )
 
-    def _compute_causal_mask(self, query, value=None):
+    def _compute_causal_mask(self, query: Any, value: Any = None) -> Any:
         """(1, T, S) lower-triangular mask: query i attends to keys 0..i."""
         t, s = self._lengths(query, value)
         return M.causal_mask(t, s)
 
-    def _scores_shape(self, query, key):
+    def _scores_shape(self, query: Any, key: Any) -> Any:
         rank = len(self._build_shapes["query_shape"]) + 1  # projected: heads added
         q = M.shape_of(query) or (None,) * rank
         k = M.shape_of(key) or (None,) * rank
@@ -169,7 +203,7 @@ class MultiHeadAttentionCall:
             + [k[i] for i in self._attention_axes]
         )
 
-    def _expand_mask(self, mask, rank):
+    def _expand_mask(self, mask: Any, rank: int) -> Any:
         """Inserts the head axis (and missing batch axes) into a mask, as Keras."""
         axis = -len(self._attention_axes) * 2 - 1
         mask_shape = M.shape_of(mask)
@@ -180,20 +214,21 @@ class MultiHeadAttentionCall:
 
     def _compute_attention(
         self,
-        query,
-        key,
-        value,
-        attention_mask=None,
-        training=None,
-        return_attention_scores=False,
-        use_causal_mask=False,
-    ):
+        query: Any,
+        key: Any,
+        value: Any,
+        attention_mask: Any = None,
+        training: bool | None = None,
+        return_attention_scores: bool = False,
+        use_causal_mask: bool = False,
+    ) -> Any:
         """Dot-product attention of the projected `(B, T, N, H)` query, key and
         value; returns `(output, scores or None)`."""
         scores_shape = self._scores_shape(query, key)
         if attention_mask is not None:
             attention_mask = self._expand_mask(attention_mask, len(scores_shape))
-            M.check_broadcast(self.name, M.shape_of(attention_mask), scores_shape, "attention_mask")
+            mask_shape = cast("tuple[Any, ...]", M.shape_of(attention_mask))
+            M.check_broadcast(self.name, mask_shape, scores_shape, "attention_mask")
         projected_rank = len(self._build_shapes["query_shape"]) + 1
         fast = not (self._dropout > 0.0 or return_attention_scores or projected_rank != 4)
         if fast:
@@ -216,7 +251,9 @@ class MultiHeadAttentionCall:
         output = ops.einsum(self._combine_equation, dropped, value)
         return output, scores
 
-    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+    def compute_output_shape(
+        self, query_shape: Any, value_shape: Any = None, key_shape: Any = None
+    ) -> Any:
         query_shape = tuple(query_shape)
         value_shape = query_shape if value_shape is None else tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
@@ -230,7 +267,9 @@ class MultiHeadAttentionCall:
             return query_shape[:-1] + tuple(self._output_shape)
         return query_shape
 
-    def compute_output_spec(self, query, value, key=None, **kwargs):
+    def compute_output_spec(  # type: ignore[override]  # Keras's (query, value, key) signature
+        self, query: Any, value: Any, key: Any = None, **kwargs: Any
+    ) -> Any:
         # Run the call on the symbolic tensors (shapes only): masks and their
         # shapes are checked there, and the scores get their true (B, N, T, S).
         outputs = self._spec_from_call(query, (value,), dict(kwargs, key=key))

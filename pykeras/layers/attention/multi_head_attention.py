@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pykeras import constraints, initializers, regularizers
 from pykeras.errors import InvalidArgumentError, ShapeError
@@ -16,6 +17,11 @@ from pykeras.layers.attention.mha_call import MultiHeadAttentionCall
 from pykeras.layers.core.einsum_dense import EinsumDense
 from pykeras.layers.layer import Layer
 from pykeras.layers.regularization.dropout import Dropout
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class MultiHeadAttention(MultiHeadAttentionCall, Layer):
@@ -91,17 +97,17 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
         attention_axes: Any = None,
         sliding_window: int | None = None,
         flash_attention: bool | None = None,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        activity_regularizer: Any = None,
-        kernel_constraint: Any = None,
-        bias_constraint: Any = None,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        kernel_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
         use_gate: bool = False,
         seed: int | None = None,
         **kwargs: Any,
-    ):
+    ) -> None:
         for arg, value in (("num_heads", num_heads), ("key_dim", key_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise InvalidArgumentError(
@@ -152,7 +158,7 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
                 f"Layer '{self.name}': `attention_axes` must be an int, list, or tuple. "
                 f"Received: attention_axes={attention_axes!r}"
             )
-        self._attention_axes = None if attention_axes is None else tuple(attention_axes)
+        self._attention_axes: Any = None if attention_axes is None else tuple(attention_axes)
         if sliding_window is not None and (
             not isinstance(sliding_window, int) or sliding_window <= 0
         ):
@@ -176,7 +182,7 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
     _value_dense = property(lambda self: self.value_dense)
     _output_dense = property(lambda self: self.output_dense)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {
@@ -203,10 +209,10 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
 
     # ------------------------------------------------------------------ build
 
-    def _sublayer_kwargs(self):
+    def _sublayer_kwargs(self) -> Any:
         # A fresh initializer per projection, so that seeded ones do not give
         # four identical kernels (as Keras).
-        def clone(init):
+        def clone(init: Any) -> Any:
             return (
                 type(init).from_config(init.get_config()) if hasattr(init, "get_config") else init
             )
@@ -221,7 +227,13 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
             bias_constraint=self._bias_constraint,
         )
 
-    def _projection(self, rank, heads_dim, name, activation=None):
+    def _projection(
+        self,
+        rank: int,
+        heads_dim: Any,
+        name: str | None,
+        activation: str | Callable[..., Any] | None = None,
+    ) -> Any:
         equation, bias_axes, out_rank = projection_equation(rank - 1, 1, 2)
         return EinsumDense(
             equation,
@@ -232,7 +244,7 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
             **self._sublayer_kwargs(),
         )
 
-    def build(self, query_shape, value_shape=None, key_shape=None):
+    def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
         """Creates the projections for inputs of these shapes.
 
         Args:
@@ -274,7 +286,7 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
             self._build_shapes["key_shape"] = list(key_shape)
         self.built = True
 
-    def _check_shapes(self, query_shape, value_shape, key_shape):
+    def _check_shapes(self, query_shape: Any, value_shape: Any, key_shape: Any) -> None:
         if value_shape[1:-1] != key_shape[1:-1]:
             raise ShapeError(
                 f"Layer '{self.name}': all dimensions of `value` and `key`, except the last "
@@ -301,7 +313,7 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
                     f"Received: {name}_shape={shape}"
                 )
 
-    def _build_attention(self, rank):
+    def _build_attention(self, rank: int) -> None:
         if self._attention_axes is None:
             self._attention_axes = tuple(range(1, rank - 2))
         else:
@@ -315,13 +327,13 @@ class MultiHeadAttention(MultiHeadAttentionCall, Layer):
         self._norm_axes = tuple(range(scores_rank - n, scores_rank))
         self._dropout_layer = Dropout(rate=self._dropout, seed=self.seed)
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         """Keras's build config: the shapes of the first call, by argument name."""
         if not self.built:
             return None
         return {"shapes_dict": dict(self._build_shapes)}
 
-    def build_from_config(self, config):
+    def build_from_config(self, config: dict[str, Any]) -> None:
         """Builds from `get_build_config()`'s dict (also Keras's files)."""
         shapes = config.get("shapes_dict") or {}
         if "query_shape" in shapes:

@@ -1,12 +1,16 @@
 """Argument checks and shape rules shared by the convolution layers, with
 Keras 3's rules and messages naming the layer."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.validation import int_tuple
 from pykeras.ops._image_common import default_data_format
 from pykeras.ops._nn_resample import _transpose_pads
 
 
-def conv_output_length(length, kernel, stride, dilation, padding):
+def conv_output_length(length: int, kernel: Any, stride: Any, dilation: Any, padding: Any) -> Any:
     """One spatial output size, as Keras computes it (None stays None)."""
     if length is None:
         return None
@@ -16,7 +20,9 @@ def conv_output_length(length, kernel, stride, dilation, padding):
     return max(0, (length - window) // stride + 1)
 
 
-def transpose_output_length(length, kernel, stride, dilation, padding, output_padding):
+def transpose_output_length(
+    length: int, kernel: Any, stride: Any, dilation: Any, padding: Any, output_padding: Any
+) -> Any:
     """One spatial output size of a transposed convolution: that of the
     padding Keras's JAX backend applies (`lax.conv_transpose`)."""
     if length is None:
@@ -26,7 +32,7 @@ def transpose_output_length(length, kernel, stride, dilation, padding, output_pa
     return (length - 1) * stride + 1 + left + right - window + 1
 
 
-def data_format_arg(value, layer_name):
+def data_format_arg(value: Any, layer_name: str) -> Any:
     """`value` checked: None (Keras's default, channels last) or one of the two formats."""
     if value is None:
         return default_data_format()
@@ -39,7 +45,7 @@ def data_format_arg(value, layer_name):
     return text
 
 
-def padding_arg(value, layer_name, allow_causal=False):
+def padding_arg(value: Any, layer_name: str, allow_causal: bool = False) -> Any:
     text = str(value).lower()
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
     if text not in allowed:
@@ -50,7 +56,13 @@ def padding_arg(value, layer_name, allow_causal=False):
     return text
 
 
-def window_args(layer, rank, kernel_size, strides, dilation_rate):
+def window_args(
+    layer: Any,
+    rank: int,
+    kernel_size: Any,
+    strides: Any,
+    dilation_rate: Any,
+) -> None:
     """Sets kernel_size, strides and dilation_rate on `layer`, checked as Keras does."""
     layer.kernel_size = int_tuple(kernel_size, rank, "kernel_size", layer.name)
     layer.strides = int_tuple(strides, rank, "strides", layer.name)
@@ -63,7 +75,7 @@ def window_args(layer, rank, kernel_size, strides, dilation_rate):
         )
 
 
-def split_shape(input_shape, data_format):
+def split_shape(input_shape: Any, data_format: str | None) -> Any:
     """(batch, spatial sizes, channels) of a batched input shape."""
     shape = tuple(input_shape)
     if data_format == "channels_first":
@@ -71,13 +83,15 @@ def split_shape(input_shape, data_format):
     return shape[0], list(shape[1:-1]), shape[-1]
 
 
-def join_shape(batch, spatial, channels, data_format):
+def join_shape(
+    batch: int | None, spatial: Any, channels: int | None, data_format: str | None
+) -> Any:
     if data_format == "channels_first":
         return (batch, channels, *spatial)
     return (batch, *spatial, channels)
 
 
-def check_channels(layer, channels, input_shape):
+def check_channels(layer: Any, channels: int, input_shape: Any) -> None:
     if channels is None:
         raise ValueError(
             f"Layer '{layer.name}' needs a known channel dimension "
@@ -86,7 +100,7 @@ def check_channels(layer, channels, input_shape):
         )
 
 
-def check_fits(layer, input_shape, windows, padding):
+def check_fits(layer: Any, input_shape: Any, windows: Any, padding: Any) -> None:
     """Raises when a kernel is larger than an unpadded input (a 0-sized output)."""
     _, spatial, _ = split_shape(input_shape, layer.data_format)
     if padding != "valid":

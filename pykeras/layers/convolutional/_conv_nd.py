@@ -18,6 +18,7 @@ graphs, with the primitives' gradients).
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from pykeras import ops
 from pykeras.ops import _composite as C
@@ -25,18 +26,18 @@ from pykeras.ops._dispatch import run
 from pykeras.ops._nn_resample import _flip_spatial, _pad_or_crop, _transpose_pads
 
 
-def _shape(x):
+def _shape(x: Any) -> Any:
     return tuple(C.shape_of("conv", x))
 
 
-def same_pads(length, window, stride):
+def same_pads(length: int, window: Any, stride: Any) -> Any:
     """TF/Keras "same" padding of one axis: (before, after), the extra one after."""
     out = -(-length // stride)
     total = max((out - 1) * stride + window - length, 0)
     return total // 2, total - total // 2
 
 
-def strided_take(x, axis, start, count, stride):
+def strided_take(x: Any, axis: int, start: Any, count: int, stride: Any) -> Any:
     """`x[..., start : start + (count - 1) * stride + 1 : stride, ...]` along
     `axis` (a static size), by slice, pad and reshape so gradients flow."""
     shape = list(_shape(x))
@@ -68,14 +69,14 @@ def strided_take(x, axis, start, count, stride):
     return run("reshape", [x], shape=out)
 
 
-def _pad_axes(x, pads):
+def _pad_axes(x: Any, pads: Any) -> Any:
     """Zero-pads the spatial axes of a channels-last tensor by `pads`."""
     if not any(lo or hi for lo, hi in pads):
         return x
     return run("pad", [x], pad_width=[[0, 0], *[list(p) for p in pads], [0, 0]])
 
 
-def conv3d(x, kernel, strides, padding, dilation):
+def conv3d(x: Any, kernel: Any, strides: Any, padding: Any, dilation: Any) -> Any:
     """Channels-last 3-D convolution, one conv2d over folded depth windows."""
     _, depth, height, width, channels = _shape(x)
     kd, kh, kw, _, filters = _shape(kernel)
@@ -100,7 +101,7 @@ def conv3d(x, kernel, strides, padding, dilation):
     return run("reshape", [y], shape=[-1, out_depth, *_shape(y)[1:3], filters])
 
 
-def conv(x, kernel, strides, padding, dilation, groups=1):
+def conv(x: Any, kernel: Any, strides: Any, padding: Any, dilation: Any, groups: int = 1) -> Any:
     """Channels-last convolution of rank 1 to 3 with `groups` groups."""
     n = len(strides)
     if padding == "causal":
@@ -126,14 +127,14 @@ def conv(x, kernel, strides, padding, dilation, groups=1):
     )
 
 
-def _slice_last(x, start, size):
+def _slice_last(x: Any, start: Any, size: Any) -> Any:
     rank = len(_shape(x))
     return run(
         "slice", [x], start_indices=[0] * (rank - 1) + [start], shape=[-1] * (rank - 1) + [size]
     )
 
 
-def depthwise(x, kernel, strides, padding, dilation):
+def depthwise(x: Any, kernel: Any, strides: Any, padding: Any, dilation: Any) -> Any:
     """Channels-last depthwise convolution of rank 1 to 3: output channel
     `c * multiplier + m` is input channel `c` convolved with `kernel[..., c, m]`."""
     n = len(strides)
@@ -146,7 +147,7 @@ def depthwise(x, kernel, strides, padding, dilation):
         x = _pad_axes(x, [same_pads(s, w, st) for s, w, st in zip(spatial, windows, strides)])
         spatial = list(_shape(x)[1:-1])
     outs = [(s - w) // st + 1 for s, w, st in zip(spatial, windows, strides)]
-    total = None
+    total: Any = None
     for taps in itertools.product(*[range(k) for k in ksize]):
         view = x
         for axis, (t, d, o, st) in enumerate(zip(taps, dilation, outs, strides)):
@@ -163,7 +164,14 @@ def depthwise(x, kernel, strides, padding, dilation):
     return total
 
 
-def conv_transpose(x, kernel, strides, padding, output_padding, dilation):
+def conv_transpose(
+    x: Any,
+    kernel: Any,
+    strides: Any,
+    padding: Any,
+    output_padding: Any,
+    dilation: Any,
+) -> Any:
     """Channels-last transposed convolution of rank 1 to 3, as Keras on JAX."""
     n = len(strides)
     if n < 3:
@@ -184,7 +192,7 @@ def conv_transpose(x, kernel, strides, padding, output_padding, dilation):
         for size in spatial:
             split += [size, 1]
         x = run("reshape", [x], shape=[*split, channels])
-        pads = [[0, 0]]
+        pads: list[Any] = [[0, 0]]
         for s in strides:
             pads += [[0, 0], [0, s - 1]]
         x = run("pad", [x], pad_width=[*pads, [0, 0]])
@@ -199,13 +207,13 @@ def conv_transpose(x, kernel, strides, padding, output_padding, dilation):
     return conv3d(x, flipped, [1] * n, "valid", list(dilation))
 
 
-def to_channels_last(x, n, data_format):
+def to_channels_last(x: Any, n: int, data_format: str | None) -> Any:
     if data_format == "channels_first":
         return run("transpose", [x], axes=[0, *range(2, n + 2), 1])
     return x
 
 
-def from_channels_last(x, n, data_format):
+def from_channels_last(x: Any, n: int, data_format: str | None) -> Any:
     if data_format == "channels_first":
         return run("transpose", [x], axes=[0, n + 1, *range(1, n + 1)])
     return x

@@ -1,5 +1,10 @@
 """The base of Conv1D, Conv2D and Conv3D: convolution, bias, activation."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from pykeras import activations, constraints, initializers, regularizers
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import (
@@ -17,34 +22,43 @@ from pykeras.layers.layer import Layer
 from pykeras.layers.validation import positive_int
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
+
 __all__ = ["BaseConv", "conv_output_length"]
 
 
 class BaseConv(Layer):
     """N-D convolution (N = 1, 2 or 3), channels last or first, with groups."""
 
-    rank = None
+    rank: ClassVar[int]
+    # Set by `window_args`.
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation_rate: tuple[int, ...]
 
     def __init__(
         self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format=None,
-        dilation_rate=1,
-        groups=1,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        **kwargs,
-    ):
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: Any = "valid",
+        data_format: str | None = None,
+        dilation_rate: int | Sequence[int] = 1,
+        groups: int = 1,
+        activation: str | Callable[..., Any] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        kernel_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_int(filters, "filters", self.name)
         window_args(self, self.rank, kernel_size, strides, dilation_rate)
@@ -66,7 +80,7 @@ class BaseConv(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         _, _, channels = split_shape(input_shape, self.data_format)
         check_channels(self, channels, input_shape)
         if channels % self.groups:
@@ -97,7 +111,7 @@ class BaseConv(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         batch, spatial, _ = split_shape(input_shape, self.data_format)
         out = [
             conv_output_length(length, k, s, d, self.padding)
@@ -105,17 +119,18 @@ class BaseConv(Layer):
         ]
         return join_shape(batch, out, self.filters, self.data_format)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         x = _conv_nd.to_channels_last(inputs, self.rank, self.data_format)
         x = _conv_nd.conv(
             x, self.kernel, self.strides, self.padding, self.dilation_rate, self.groups
         )
         if self.use_bias:
+            assert self.bias is not None
             x = run("bias_add", [x, self.bias])
         # After the transpose back: an activation over an axis (softmax) sees Keras's axes.
         return self.activation(_conv_nd.from_channels_last(x, self.rank, self.data_format))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,5 +1,10 @@
 """The base of Conv1DTranspose, Conv2DTranspose and Conv3DTranspose."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from pykeras import activations, constraints, initializers, regularizers
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import (
@@ -16,6 +21,11 @@ from pykeras.layers.layer import Layer
 from pykeras.layers.validation import int_tuple, positive_int
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
+
 
 class BaseConvTranspose(Layer):
     """Transposed N-D convolution (N = 1, 2 or 3): the gradient of a
@@ -24,28 +34,32 @@ class BaseConvTranspose(Layer):
     The kernel has shape `kernel_size + (filters, in_channels)`, as in Keras.
     """
 
-    rank = None
+    rank: ClassVar[int]
+    # Set by `window_args`.
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation_rate: tuple[int, ...]
 
     def __init__(
         self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        output_padding=None,
-        data_format=None,
-        dilation_rate=1,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        **kwargs,
-    ):
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: Any = "valid",
+        output_padding: Any = None,
+        data_format: str | None = None,
+        dilation_rate: int | Sequence[int] = 1,
+        activation: str | Callable[..., Any] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        kernel_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_int(filters, "filters", self.name)
         window_args(self, self.rank, kernel_size, strides, dilation_rate)
@@ -73,7 +87,7 @@ class BaseConvTranspose(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         _, spatial, channels = split_shape(input_shape, self.data_format)
         check_channels(self, channels, input_shape)
         if any(s is None for s in spatial):
@@ -102,7 +116,7 @@ class BaseConvTranspose(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         batch, spatial, _ = split_shape(input_shape, self.data_format)
         pads = self.output_padding or (None,) * self.rank
         out = [
@@ -113,7 +127,7 @@ class BaseConvTranspose(Layer):
         ]
         return join_shape(batch, out, self.filters, self.data_format)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         x = _conv_nd.to_channels_last(inputs, self.rank, self.data_format)
         x = _conv_nd.conv_transpose(
             x,
@@ -124,10 +138,11 @@ class BaseConvTranspose(Layer):
             self.dilation_rate,
         )
         if self.use_bias:
+            assert self.bias is not None
             x = run("bias_add", [x, self.bias])
         return self.activation(_conv_nd.from_channels_last(x, self.rank, self.data_format))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

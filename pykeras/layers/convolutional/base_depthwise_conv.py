@@ -1,5 +1,10 @@
 """The base of DepthwiseConv1D and DepthwiseConv2D."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from pykeras import activations, constraints, initializers, regularizers
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import (
@@ -17,33 +22,42 @@ from pykeras.layers.layer import Layer
 from pykeras.layers.validation import positive_int
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
+
 
 class BaseDepthwiseConv(Layer):
     """Depthwise N-D convolution: each input channel is convolved with its
     own `depth_multiplier` filters; the kernel (named "kernel", as in Keras)
     has shape `kernel_size + (in_channels, depth_multiplier)`."""
 
-    rank = None
+    rank: ClassVar[int]
+    # Set by `window_args`.
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation_rate: tuple[int, ...]
 
     def __init__(
         self,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        depth_multiplier=1,
-        data_format=None,
-        dilation_rate=1,
-        activation=None,
-        use_bias=True,
-        depthwise_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        depthwise_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        depthwise_constraint=None,
-        bias_constraint=None,
-        **kwargs,
-    ):
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: Any = "valid",
+        depth_multiplier: int = 1,
+        data_format: str | None = None,
+        dilation_rate: int | Sequence[int] = 1,
+        activation: str | Callable[..., Any] | None = None,
+        use_bias: bool = True,
+        depthwise_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        depthwise_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        depthwise_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", self.name)
         window_args(self, self.rank, kernel_size, strides, dilation_rate)
@@ -59,7 +73,7 @@ class BaseDepthwiseConv(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         _, spatial, channels = split_shape(input_shape, self.data_format)
         check_channels(self, channels, input_shape)
         windows = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
@@ -84,7 +98,7 @@ class BaseDepthwiseConv(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         batch, spatial, channels = split_shape(input_shape, self.data_format)
         out = [
             conv_output_length(length, k, s, d, self.padding)
@@ -93,14 +107,15 @@ class BaseDepthwiseConv(Layer):
         filters = None if channels is None else channels * self.depth_multiplier
         return join_shape(batch, out, filters, self.data_format)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         x = _conv_nd.to_channels_last(inputs, self.rank, self.data_format)
         x = _conv_nd.depthwise(x, self.kernel, self.strides, self.padding, self.dilation_rate)
         if self.use_bias:
+            assert self.bias is not None
             x = run("bias_add", [x, self.bias])
         return self.activation(_conv_nd.from_channels_last(x, self.rank, self.data_format))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,5 +1,10 @@
 """The base of SeparableConv1D and SeparableConv2D."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from pykeras import activations, constraints, initializers, regularizers
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import (
@@ -17,6 +22,11 @@ from pykeras.layers.layer import Layer
 from pykeras.layers.validation import positive_int
 from pykeras.ops._dispatch import run
 
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
+
 
 class BaseSeparableConv(Layer):
     """A depthwise convolution (`depthwise_kernel`, shape `kernel_size +
@@ -24,31 +34,35 @@ class BaseSeparableConv(Layer):
     (`pointwise_kernel`, shape `(1,) * rank + (in_channels * depth_multiplier,
     filters)`), then the bias and activation, as Keras."""
 
-    rank = None
+    rank: ClassVar[int]
+    # Set by `window_args`.
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation_rate: tuple[int, ...]
 
     def __init__(
         self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format=None,
-        dilation_rate=1,
-        depth_multiplier=1,
-        activation=None,
-        use_bias=True,
-        depthwise_initializer="glorot_uniform",
-        pointwise_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        depthwise_regularizer=None,
-        pointwise_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        depthwise_constraint=None,
-        pointwise_constraint=None,
-        bias_constraint=None,
-        **kwargs,
-    ):
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: Any = "valid",
+        data_format: str | None = None,
+        dilation_rate: int | Sequence[int] = 1,
+        depth_multiplier: int = 1,
+        activation: str | Callable[..., Any] | None = None,
+        use_bias: bool = True,
+        depthwise_initializer: InitializerLike = "glorot_uniform",
+        pointwise_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        depthwise_regularizer: RegularizerLike = None,
+        pointwise_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        depthwise_constraint: ConstraintLike = None,
+        pointwise_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_int(filters, "filters", self.name)
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", self.name)
@@ -68,7 +82,7 @@ class BaseSeparableConv(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         _, _, channels = split_shape(input_shape, self.data_format)
         check_channels(self, channels, input_shape)
         windows = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
@@ -100,7 +114,7 @@ class BaseSeparableConv(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         batch, spatial, _ = split_shape(input_shape, self.data_format)
         out = [
             conv_output_length(length, k, s, d, self.padding)
@@ -108,7 +122,7 @@ class BaseSeparableConv(Layer):
         ]
         return join_shape(batch, out, self.filters, self.data_format)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         n = self.rank
         x = _conv_nd.to_channels_last(inputs, n, self.data_format)
         x = _conv_nd.depthwise(
@@ -116,10 +130,11 @@ class BaseSeparableConv(Layer):
         )
         x = _conv_nd.conv(x, self.pointwise_kernel, [1] * n, "valid", [1] * n)
         if self.use_bias:
+            assert self.bias is not None
             x = run("bias_add", [x, self.bias])
         return self.activation(_conv_nd.from_channels_last(x, n, self.data_format))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

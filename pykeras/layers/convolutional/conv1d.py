@@ -1,5 +1,7 @@
 """Conv1D: temporal convolution over `(batch, steps, channels)` inputs."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.base_conv import BaseConv
 
 

@@ -1,5 +1,7 @@
 """Conv1DTranspose: the transposed (temporal) convolution, for upsampling."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.base_conv_transpose import BaseConvTranspose
 
 

@@ -1,5 +1,7 @@
 """Conv2D: spatial convolution over `(batch, height, width, channels)` images."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.base_conv import BaseConv
 
 

@@ -1,5 +1,7 @@
 """Conv3D: convolution over volumes `(batch, depth, height, width, channels)`."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.base_conv import BaseConv
 
 

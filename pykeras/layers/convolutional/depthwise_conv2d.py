@@ -1,5 +1,7 @@
 """DepthwiseConv2D: one spatial filter (or several) per input channel."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.base_depthwise_conv import BaseDepthwiseConv
 
 

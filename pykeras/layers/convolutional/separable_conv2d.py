@@ -1,5 +1,7 @@
 """SeparableConv2D: a depthwise convolution followed by a pointwise one."""
 
+from __future__ import annotations
+
 from pykeras.layers.convolutional.base_separable_conv import BaseSeparableConv
 
 

@@ -1,5 +1,10 @@
 """Activation: applies an activation function to its input."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 from pykeras import activations
 from pykeras.layers.layer import Layer
 
@@ -19,18 +24,18 @@ class Activation(Layer):
     # Passes a Keras mask on unchanged, as in Keras.
     supports_masking = True
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: str | Callable[..., Any] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return self.activation(inputs)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)
         return config

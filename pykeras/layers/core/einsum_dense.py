@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,6 +13,11 @@ from pykeras.initializers.random_initializers import VarianceScaling
 from pykeras.layers.core.einsum_equation import analyze
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class EinsumDense(Layer):
@@ -53,20 +59,20 @@ class EinsumDense(Layer):
         self,
         equation: str,
         output_shape: Any,
-        activation: Any = None,
+        activation: str | Callable[..., Any] | None = None,
         bias_axes: str | None = None,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        kernel_constraint: Any = None,
-        bias_constraint: Any = None,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        bias_initializer: InitializerLike = "zeros",
+        kernel_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
         lora_rank: int | None = None,
         lora_alpha: float | None = None,
         gptq_unpacked_column_size: int | None = None,
         quantization_config: Any = None,
         **kwargs: Any,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         for arg, value in (
             ("lora_rank", lora_rank),
@@ -94,7 +100,7 @@ class EinsumDense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         shapes = analyze(
             self.name, self.equation, self.bias_axes, input_shape, self.partial_output_shape
         )
@@ -117,7 +123,7 @@ class EinsumDense(Layer):
             )
         self.built = True
 
-    def _kernel_init(self, shapes):
+    def _kernel_init(self, shapes: Any) -> Any:
         """As Keras 3: a variance-scaling kernel counts its fans over the
         equation's input and output axes, not as a convolution kernel."""
         init = self.kernel_initializer
@@ -130,7 +136,7 @@ class EinsumDense(Layer):
         fan_out = int(np.prod([kernel[a] for a in shapes.output_axes]))
         order = list(shapes.input_axes) + list(shapes.output_axes)
 
-        def draw(shape, dtype=None):
+        def draw(shape: Any, dtype: Any = None) -> Any:
             flat = np.asarray(init((fan_in, fan_out)), np.float32)
             grouped = flat.reshape([kernel[a] for a in order])
             return np.transpose(grouped, np.argsort(order))
@@ -138,7 +144,7 @@ class EinsumDense(Layer):
         return draw
 
     @property
-    def kernel(self):
+    def kernel(self) -> Any:
         """The kernel variable (built layers only)."""
         if not self.built:
             raise AttributeError(
@@ -146,12 +152,12 @@ class EinsumDense(Layer):
             )
         return self._kernel
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return analyze(
             self.name, self.equation, self.bias_axes, input_shape, self.partial_output_shape
         ).output
 
-    def call(self, inputs, training=None):
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         x = ops.einsum(self.equation, inputs, self._kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
@@ -159,7 +165,7 @@ class EinsumDense(Layer):
             x = self.activation(x)
         return x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -10,7 +10,8 @@ layer, what was expected and what was received.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 
@@ -33,7 +34,9 @@ _FORMS = (
 )
 
 
-def analyze(layer: str, equation, bias_axes, input_shape, output_shape) -> EinsumShapes:
+def analyze(
+    layer: str, equation: str, bias_axes: str | None, input_shape: Any, output_shape: Any
+) -> EinsumShapes:
     """Kernel, bias and output shapes of `equation` on inputs of `input_shape`.
 
     Args:
@@ -63,7 +66,15 @@ def analyze(layer: str, equation, bias_axes, input_shape, output_shape) -> Einsu
     )
 
 
-def _analyze_split(layer, groups, bias_axes, input_shape, output_shape, left_elided, ellipsis):
+def _analyze_split(
+    layer: Any,
+    groups: Sequence[str],
+    bias_axes: str | None,
+    input_shape: Any,
+    output_shape: Any,
+    left_elided: Any,
+    ellipsis: Any,
+) -> Any:
     input_spec, weight_spec, output_spec = groups
     elided = len(input_shape) - len(input_spec)
     if elided < 0 or (elided > 0 and not ellipsis):
@@ -129,7 +140,7 @@ def _analyze_split(layer, groups, bias_axes, input_shape, output_shape, left_eli
             f"Layer '{layer}' needs known sizes for every kernel axis '{weight_spec}'. "
             f"Received: input_shape={input_shape}, output_shape={tuple(out[1:])}"
         )
-    bias = None
+    bias: Any = None
     if bias_axes is not None:
         for char in bias_axes:
             if char not in output_spec:

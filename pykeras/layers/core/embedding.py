@@ -1,9 +1,18 @@
 """Embedding: turns integer ids into dense vectors."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras.layers.layer import Layer
 from pykeras.layers.validation import positive_int
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class Embedding(Layer):
@@ -30,15 +39,15 @@ class Embedding(Layer):
 
     def __init__(
         self,
-        input_dim,
-        output_dim,
-        embeddings_initializer="uniform",
-        embeddings_regularizer=None,
-        embeddings_constraint=None,
-        mask_zero=False,
-        input_length=None,
-        **kwargs,
-    ):
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: InitializerLike = "uniform",
+        embeddings_regularizer: RegularizerLike = None,
+        embeddings_constraint: ConstraintLike = None,
+        mask_zero: bool = False,
+        input_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.input_dim = positive_int(input_dim, "input_dim", self.name)
         self.output_dim = positive_int(output_dim, "output_dim", self.name)
@@ -49,7 +58,7 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
 
-    def build(self, input_shape=None):
+    def build(self, input_shape: Any = None) -> None:
         self.embeddings = self.add_weight(
             shape=(self.input_dim, self.output_dim),
             initializer=self.embeddings_initializer,
@@ -59,23 +68,23 @@ class Embedding(Layer):
         )
         self.built = True
 
-    def _eager_call(self, inputs, args, kwargs, training):
+    def _eager_call(self, inputs: Any, args: Any, kwargs: Any, training: bool | None) -> Any:
         # Ids must stay integers: skip the float conversion other layers apply.
         self._maybe_build(inputs)
         return self._call_with_training(inputs, args, kwargs, training)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return run("embedding", [inputs, self.embeddings], index_inputs=(0,))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape) + (self.output_dim,)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if not self.mask_zero:
             return None
         return ops.not_equal(inputs, 0)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

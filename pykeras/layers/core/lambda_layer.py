@@ -1,8 +1,15 @@
 """Lambda: wraps a Python function as a layer."""
 
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pykeras.layers.layer import Layer
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class Lambda(Layer):
@@ -20,7 +27,14 @@ class Lambda(Layer):
     array([[2., 2.]], dtype=float32)
     """
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        output_shape: Any = None,
+        mask: Any = None,
+        arguments: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not callable(function):
             raise TypeError(
@@ -33,27 +47,27 @@ class Lambda(Layer):
         self._takes_training = "training" in inspect.signature(function).parameters
         self.built = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         kwargs = dict(self.arguments)
         if self._takes_training:
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         if self._output_shape is None:
             return super().compute_output_shape(input_shape)
         if callable(self._output_shape):
             return self._output_shape(input_shape)
         return (input_shape[0],) + tuple(self._output_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         name = getattr(self.function, "__name__", "<lambda>")
         config.update({"function": name, "arguments": self.arguments})
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Self:
         """Rebuilds the layer; the config must hold the function itself.
 
         A config from `get_config()` names the function but does not carry its

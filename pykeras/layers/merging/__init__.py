@@ -1,1 +1,3 @@
 """Merge layers."""
+
+from __future__ import annotations

@@ -1,5 +1,9 @@
 """Average: elementwise average of a list of inputs."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.merging.base_merge import Merge
 
@@ -15,8 +19,8 @@ class Average(Merge):
     (2, 3)
     """
 
-    def _merge_two(self, a, b):
+    def _merge_two(self, a: Any, b: Any) -> Any:
         return ops.add(a, b)
 
-    def _finish(self, result, count):
+    def _finish(self, result: Any, count: int) -> Any:
         return ops.multiply(result, 1.0 / count)

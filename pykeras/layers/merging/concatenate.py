@@ -1,5 +1,9 @@
 """Concatenate: joins a list of inputs along one axis."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.errors import ShapeError
 from pykeras.layers.merging.base_merge import Merge
@@ -19,11 +23,11 @@ class Concatenate(Merge):
     (2, 7)
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = int(axis)
 
-    def _output(self, shapes):
+    def _output(self, shapes: Any) -> Any:
         self._check_list(shapes)
         rank = len(shapes[0])
         if any(len(s) != rank for s in shapes):
@@ -53,17 +57,17 @@ class Concatenate(Merge):
             out.append(known.pop() if known else None)
         return tuple(out)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self._output(input_shape)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return self._output(input_shape)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return ops.concatenate(list(inputs), axis=self.axis)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["axis"] = self.axis
         return config

@@ -1,5 +1,9 @@
 """Dot: the dot product of two inputs along given axes."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.errors import ShapeError
 from pykeras.layers.merging.base_merge import Merge
@@ -18,12 +22,12 @@ class Dot(Merge):
             (the result is then the cosine similarity).
     """
 
-    def __init__(self, axes, normalize=False, **kwargs):
+    def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axes = axes
         self.normalize = normalize
 
-    def _pair(self, shapes):
+    def _pair(self, shapes: Any) -> Any:
         # A single tensor's shape is a tuple of ints: refuse it here, not with a TypeError below.
         if (
             not isinstance(shapes, (list, tuple))
@@ -55,11 +59,11 @@ class Dot(Merge):
             )
         return a, b, axes
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self._pair(input_shape)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         a, b, axes = self._pair(input_shape)
         if len(a) == 2:
             return (a[0], 1)
@@ -67,7 +71,7 @@ class Dot(Merge):
         keep_b = [d for i, d in enumerate(b) if i not in (0, axes[1])]
         return (a[0], *keep_a, *keep_b)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         a, b = inputs
         shapes = [tuple(a.shape), tuple(b.shape)]
         _, _, axes = self._pair(shapes)
@@ -81,18 +85,18 @@ class Dot(Merge):
         b = b if axes[1] == 1 else ops.transpose(b, (0, 2, 1))
         return ops.matmul(a, b)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"axes": self.axes, "normalize": self.normalize})
         return config
 
 
-def _normalize(x, axis):
+def _normalize(x: Any, axis: int) -> Any:
     """x / max(||x||, 1e-12) along `axis`, as Keras's l2_normalize."""
     squares = ops.sum(ops.multiply(x, x), axis=axis, keepdims=True)
     norm = ops.maximum(squares, 1e-24)
     return ops.divide(x, _sqrt(norm))
 
 
-def _sqrt(x):
+def _sqrt(x: Any) -> Any:
     return ops.sqrt(x)

@@ -1,5 +1,9 @@
 """Minimum: elementwise minimum of a list of inputs."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.merging.base_merge import Merge
 
@@ -15,5 +19,5 @@ class Minimum(Merge):
     (2, 3)
     """
 
-    def _merge_two(self, a, b):
+    def _merge_two(self, a: Any, b: Any) -> Any:
         return ops.minimum(a, b)

@@ -1,5 +1,9 @@
 """Subtract: the difference of exactly two inputs."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.merging.base_merge import Merge
 
@@ -13,7 +17,7 @@ class Subtract(Merge):
     (2, 3)
     """
 
-    def _check_list(self, input_shape):
+    def _check_list(self, input_shape: Any) -> None:
         super()._check_list(input_shape)
         if len(input_shape) != 2:
             raise ValueError(
@@ -21,5 +25,5 @@ class Subtract(Merge):
                 f"Received: {len(input_shape)} inputs"
             )
 
-    def _merge_two(self, a, b):
+    def _merge_two(self, a: Any, b: Any) -> Any:
         return ops.subtract(a, b)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pykeras.errors import InvalidArgumentError
 
 
-def check_axes(layer: str, axis, input_shape) -> list:
+def check_axes(layer: str, axis: int | Sequence[int], input_shape: Any) -> list:
     """`axis` (an int or a list of ints) as sorted non-negative axes of
     `input_shape`; out-of-range axes raise a ValueError naming the layer."""
     if isinstance(axis, bool) or not isinstance(axis, (int, list, tuple)):

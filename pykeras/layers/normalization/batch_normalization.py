@@ -1,12 +1,21 @@
 """BatchNormalization: normalises each channel by batch (training) or moving
 (inference) statistics, then scales and shifts it."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras.engine.tracing import GraphTensor
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class BatchNormalization(Layer):
@@ -33,22 +42,22 @@ class BatchNormalization(Layer):
 
     def __init__(
         self,
-        axis=-1,
-        momentum=0.99,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        moving_mean_initializer="zeros",
-        moving_variance_initializer="ones",
-        beta_regularizer=None,
-        gamma_regularizer=None,
-        beta_constraint=None,
-        gamma_constraint=None,
-        synchronized=False,
-        **kwargs,
-    ):
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: InitializerLike = "zeros",
+        gamma_initializer: InitializerLike = "ones",
+        moving_mean_initializer: InitializerLike = "zeros",
+        moving_variance_initializer: InitializerLike = "ones",
+        beta_regularizer: RegularizerLike = None,
+        gamma_regularizer: RegularizerLike = None,
+        beta_constraint: ConstraintLike = None,
+        gamma_constraint: ConstraintLike = None,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.momentum = float(momentum)
@@ -65,7 +74,7 @@ class BatchNormalization(Layer):
         self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         rank = len(input_shape)
         if not -rank <= self.axis < rank:
             raise ValueError(
@@ -79,8 +88,9 @@ class BatchNormalization(Layer):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         shape = (channels,)
-        self.gamma = None
-        self.beta = None
+        # Variables, or None when `scale` / `center` is off.
+        self.gamma: Any = None
+        self.beta: Any = None
         if self.scale:
             self.gamma = self.add_weight(
                 shape=shape,
@@ -108,7 +118,7 @@ class BatchNormalization(Layer):
         self._channels = channels
         self.built = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         gamma = self.gamma if self.scale else np.ones(self._channels, np.float32)
         beta = self.beta if self.center else np.zeros(self._channels, np.float32)
         training = bool(training) and self.trainable
@@ -124,7 +134,7 @@ class BatchNormalization(Layer):
             training=training,
         )
 
-    def _update_moving_stats(self, x):
+    def _update_moving_stats(self, x: Any) -> None:
         """Eager training step: fold this batch's statistics into the moving averages."""
         axes = tuple(i for i in range(x.ndim) if i != self.axis % x.ndim)
         mean = x.mean(axis=axes)
@@ -133,7 +143,7 @@ class BatchNormalization(Layer):
         self.moving_mean.assign(self.moving_mean.numpy() * m + mean * (1 - m))
         self.moving_variance.assign(self.moving_variance.numpy() * m + var * (1 - m))
 
-    def _graph_moving_stats(self, x):
+    def _graph_moving_stats(self, x: Any) -> None:
         """Training graph: the moving averages take this batch's statistics after each step."""
         axes = tuple(i for i in range(len(x.shape)) if i != self.axis % len(x.shape))
         mean = ops.mean(x, axis=axes, keepdims=True)
@@ -146,10 +156,10 @@ class BatchNormalization(Layer):
             updated = ops.add(ops.multiply(moving, m), ops.multiply(batch_value, 1 - m))
             tracer.add_update(variable, updated)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

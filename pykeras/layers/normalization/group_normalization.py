@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
 from pykeras.layers.normalization.axes import check_axes
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class GroupNormalization(Layer):
@@ -42,14 +47,14 @@ class GroupNormalization(Layer):
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
-        beta_initializer: Any = "zeros",
-        gamma_initializer: Any = "ones",
-        beta_regularizer: Any = None,
-        gamma_regularizer: Any = None,
-        beta_constraint: Any = None,
-        gamma_constraint: Any = None,
+        beta_initializer: InitializerLike = "zeros",
+        gamma_initializer: InitializerLike = "ones",
+        beta_regularizer: RegularizerLike = None,
+        gamma_regularizer: RegularizerLike = None,
+        beta_constraint: ConstraintLike = None,
+        gamma_constraint: ConstraintLike = None,
         **kwargs: Any,
-    ):
+    ) -> None:
         if (
             isinstance(groups, bool)
             or not isinstance(groups, int)
@@ -73,7 +78,7 @@ class GroupNormalization(Layer):
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         input_shape = tuple(input_shape)
         (axis,) = check_axes(self.name, self.axis, input_shape)
         dim = input_shape[axis]
@@ -90,7 +95,9 @@ class GroupNormalization(Layer):
                 f"number of channels ({dim}). Received: input_shape={input_shape}"
             )
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
-        self.gamma = self.beta = None
+        # Variables, or None when `scale` / `center` is off.
+        self.gamma: Any = None
+        self.beta: Any = None
         if self.scale:
             self.gamma = self.add_weight(
                 shape=(dim,), name="gamma", initializer=self.gamma_initializer,
@@ -105,7 +112,7 @@ class GroupNormalization(Layer):
         self._channel_axis = axis
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         shape = list(self._shape)
         rank, axis = len(shape), self._channel_axis
         # (batch, ..., groups, channels // groups, ...): the group axis sits
@@ -128,11 +135,11 @@ class GroupNormalization(Layer):
         out = ops.add(ops.multiply(x, inv), res)
         return ops.reshape(out, [-1] + shape[1:])
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         check_axes(self.name, self.axis, input_shape)
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,12 +1,21 @@
 """LayerNormalization: normalises each sample over its feature axes."""
 
+from __future__ import annotations
+
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras.layers.layer import Layer
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class LayerNormalization(Layer):
@@ -36,18 +45,18 @@ class LayerNormalization(Layer):
 
     def __init__(
         self,
-        axis=-1,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        beta_regularizer=None,
-        gamma_regularizer=None,
-        beta_constraint=None,
-        gamma_constraint=None,
-        **kwargs,
-    ):
+        axis: int | Sequence[int] = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: InitializerLike = "zeros",
+        gamma_initializer: InitializerLike = "ones",
+        beta_regularizer: RegularizerLike = None,
+        gamma_regularizer: RegularizerLike = None,
+        beta_constraint: ConstraintLike = None,
+        gamma_constraint: ConstraintLike = None,
+        **kwargs: Any,
+    ) -> None:
         rms_scaling = bool(kwargs.pop("rms_scaling", False))
         super().__init__(**kwargs)
         if rms_scaling:
@@ -74,7 +83,7 @@ class LayerNormalization(Layer):
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
 
-    def _axes(self, rank):
+    def _axes(self, rank: int) -> Any:
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
         for a in axes:
             if not -rank <= a < rank:
@@ -84,7 +93,7 @@ class LayerNormalization(Layer):
                 )
         return sorted(a % rank for a in axes)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         axes = self._axes(len(input_shape))
         shape = tuple(input_shape[a] for a in axes)
         if any(d is None for d in shape):
@@ -94,8 +103,9 @@ class LayerNormalization(Layer):
             )
         self._param_shape = shape
         self._rank = len(input_shape)
-        self.gamma = None
-        self.beta = None
+        # Variables, or None when `scale` / `center` is off.
+        self.gamma: Any = None
+        self.beta: Any = None
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(
                 shape=shape,
@@ -114,7 +124,7 @@ class LayerNormalization(Layer):
             )
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         if self.rms_scaling:
             axes = self._axes(self._rank)
             variance = ops.var(inputs, axis=axes, keepdims=True)
@@ -124,7 +134,7 @@ class LayerNormalization(Layer):
         beta = self.beta if self.center else np.zeros(self._param_shape, np.float32)
         return run("layer_norm", [inputs, gamma, beta], axis=self.axis, epsilon=self.epsilon)
 
-    def _broadcast(self, weight, rank):
+    def _broadcast(self, weight: Any, rank: int) -> Any:
         axes = self._axes(rank)
         if axes == [rank - 1]:
             return weight
@@ -133,11 +143,11 @@ class LayerNormalization(Layer):
             shape[a] = size
         return ops.reshape(weight, shape)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         self._axes(len(input_shape))
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

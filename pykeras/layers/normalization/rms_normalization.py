@@ -25,13 +25,13 @@ class RMSNormalization(Layer):
     array([[0.849, 1.131]], dtype=float32)
     """
 
-    def __init__(self, axis: Any = -1, epsilon: float = 1e-6, **kwargs: Any):
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-6, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
         self.epsilon = epsilon
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         axes = check_axes(self.name, self.axis, input_shape)
         if isinstance(self.axis, list):
             self.axis = sorted(self.axis)
@@ -41,9 +41,9 @@ class RMSNormalization(Layer):
         self._rank = len(input_shape)
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Any) -> Any:
         axes = self._axes
-        scale = self.scale
+        scale: Any = self.scale
         if axes != [self._rank - 1]:
             shape = [1] * self._rank
             for a, size in zip(axes, self.scale.shape):
@@ -52,11 +52,11 @@ class RMSNormalization(Layer):
         mean_square = ops.mean(ops.square(x), axis=axes, keepdims=True)
         return ops.multiply(ops.multiply(x, ops.rsqrt(ops.add(mean_square, self.epsilon))), scale)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         check_axes(self.name, self.axis, input_shape)
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"axis": self.axis, "epsilon": self.epsilon})
         return config

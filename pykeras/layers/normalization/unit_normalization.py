@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pykeras import ops
@@ -22,8 +23,9 @@ class UnitNormalization(Layer):
     array([[0.6, 0.8]], dtype=float32)
     """
 
-    def __init__(self, axis: Any = -1, **kwargs: Any):
+    def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.axis: int | list[int]
         if isinstance(axis, (list, tuple)):
             self.axis = list(axis)
         elif isinstance(axis, int) and not isinstance(axis, bool):
@@ -35,20 +37,20 @@ class UnitNormalization(Layer):
             )
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         check_axes(self.name, self.axis, input_shape)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         square_sum = ops.sum(ops.square(inputs), axis=self.axis, keepdims=True)
         # As Keras's ops.normalize(epsilon=1e-12): 1 / norm is capped at 1e12.
         return ops.multiply(inputs, ops.minimum(ops.rsqrt(square_sum), 1e12))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         check_axes(self.name, self.axis, input_shape)
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["axis"] = self.axis
         return config

@@ -1,5 +1,7 @@
 """AveragePooling2D: the average over windows of each image."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_pooling import BasePooling
 
 

@@ -1,5 +1,9 @@
 """The base of the global pooling layers: one value per channel."""
 
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import data_format_arg
 from pykeras.layers.input_spec import InputSpec
@@ -10,17 +14,19 @@ from pykeras.ops._dispatch import run
 class BaseGlobalPooling(Layer):
     """Max or average over all spatial axes, channels last or first."""
 
-    rank = None
-    mode = None
+    rank: ClassVar[int]
+    mode: ClassVar[str]
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(
+        self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format, self.name)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         channels_first = self.data_format == "channels_first"
         channels = input_shape[1] if channels_first else input_shape[-1]
         if not self.keepdims:
@@ -32,7 +38,7 @@ class BaseGlobalPooling(Layer):
             else (input_shape[0], *ones, channels)
         )
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         n = self.rank
         if n == 3:
             # No 3-D primitive: a plain reduction over the spatial axes.
@@ -46,7 +52,7 @@ class BaseGlobalPooling(Layer):
             return _conv_nd.from_channels_last(x, n, self.data_format)
         return x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"data_format": self.data_format, "keepdims": self.keepdims})
         return config

@@ -1,5 +1,10 @@
 """The base of the max and average pooling layers (1D, 2D and 3D)."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import (
     conv_output_length,
@@ -15,7 +20,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 
 
-def pool3d(x, mode, pool_size, strides, padding):
+def pool3d(
+    x: Any, mode: str, pool_size: Sequence[int], strides: Sequence[int], padding: str
+) -> Any:
     """Channels-last 3-D pooling as two 2-D pools of the core: over (height,
     width) with the depth folded into the batch, then over depth with the
     pooled plane flattened to one axis. Max and the average over the window's
@@ -34,12 +41,18 @@ def pool3d(x, mode, pool_size, strides, padding):
 class BasePooling(Layer):
     """Windowed max or average over channels-last or channels-first inputs."""
 
-    rank = None
-    mode = None
+    rank: ClassVar[int]
+    mode: ClassVar[str]
 
     def __init__(
-        self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs
-    ):
+        self,
+        pool_size: int | Sequence[int] = 2,
+        strides: int | Sequence[int] | None = None,
+        padding: Any = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         n = self.rank
         self.pool_size = int_tuple(pool_size, n, "pool_size", self.name)
@@ -51,7 +64,7 @@ class BasePooling(Layer):
         self.input_spec = InputSpec(ndim=n + 2)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         batch, spatial, channels = split_shape(input_shape, self.data_format)
         out = [
             conv_output_length(length, p, s, 1, self.padding)
@@ -59,7 +72,7 @@ class BasePooling(Layer):
         ]
         return join_shape(batch, out, channels, self.data_format)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         x = _conv_nd.to_channels_last(inputs, self.rank, self.data_format)
         if self.rank == 3:
             x = pool3d(x, self.mode, self.pool_size, self.strides, self.padding)
@@ -73,7 +86,7 @@ class BasePooling(Layer):
             )
         return _conv_nd.from_channels_last(x, self.rank, self.data_format)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,5 +1,7 @@
 """GlobalAveragePooling1D: the average over every step of each channel."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 

@@ -1,5 +1,7 @@
 """GlobalAveragePooling2D: the average over every position of each channel."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 

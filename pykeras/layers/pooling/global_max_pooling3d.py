@@ -1,5 +1,7 @@
 """GlobalMaxPooling3D: the max over each channel of a volume."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 

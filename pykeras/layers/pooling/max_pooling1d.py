@@ -1,5 +1,7 @@
 """MaxPooling1D: the maximum over windows of each sequence."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_pooling import BasePooling
 
 

@@ -1,5 +1,7 @@
 """MaxPooling2D: the maximum over windows of each image."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_pooling import BasePooling
 
 

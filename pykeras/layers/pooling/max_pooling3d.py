@@ -1,5 +1,7 @@
 """MaxPooling3D: the max over windows of each volume."""
 
+from __future__ import annotations
+
 from pykeras.layers.pooling.base_pooling import BasePooling
 
 

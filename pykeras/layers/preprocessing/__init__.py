@@ -1,1 +1,3 @@
 """Preprocessing and augmentation layers."""
+
+from __future__ import annotations

@@ -12,6 +12,10 @@ corners are picked by one `embedding` gather from the batch flattened to
 only at run time (inside a traced training step).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras import ops
@@ -23,20 +27,20 @@ FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
 
 
-def _column(t, i):
+def _column(t: Any, i: int) -> Any:
     """Column `i` of an `(N, 8)` tensor as `(N, 1, 1)`."""
     col = run("slice", [t], start_indices=[0, i], shape=[-1, 1])
     return run("reshape", [col], shape=[-1, 1, 1])
 
 
-def batch_numbers(like):
+def batch_numbers(like: Any) -> Any:
     """`[0, 1, ..., N - 1]` as float32 `(N, 1, 1)` for an `(N, 1, 1)` tensor."""
     zeros = run("reshape", [run("mul", [like, np.float32(0.0)])], shape=[-1])
     order = run("argsort", [zeros], axis=0)
     return run("reshape", [order], shape=[-1, 1, 1])
 
 
-def warp(images, transform, interpolation, fill_mode, fill_value):
+def warp(images: Any, transform: Any, interpolation: str, fill_mode: str, fill_value: float) -> Any:
     """Channels-last `images` `(N, H, W, C)` resampled by per-image `transform` `(N, 8)`."""
     _, h, w, ch = C.shape_of("affine_transform", images)
     rows, cols = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32),
@@ -75,7 +79,15 @@ def warp(images, transform, interpolation, fill_mode, fill_value):
     return total
 
 
-def affine_matrix(angle, translate_x, translate_y, zoom_x, zoom_y, height, width):
+def affine_matrix(
+    angle: Any,
+    translate_x: Any,
+    translate_y: Any,
+    zoom_x: Any,
+    zoom_y: Any,
+    height: int,
+    width: int,
+) -> Any:
     """Keras's `(N, 8)` transform for rotations about the centre (radians),
     translations (pixels) and zooms about the centre, each `(N, 1)`; None
     for a part that is absent."""

@@ -1,6 +1,10 @@
 """The base of RandomRotation, RandomZoom and RandomTranslation: a random
 affine resampling of each image while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing import _affine
 from pykeras.layers.preprocessing._random_base import BaseRandomLayer
@@ -9,7 +13,7 @@ from pykeras.layers.preprocessing._random_base import BaseRandomLayer
 class BaseAffineLayer(BaseRandomLayer):
     """Resamples each image by a drawn transform (Keras's `(N, 8)` rows)."""
 
-    def _affine_args(self, fill_mode, interpolation, fill_value):
+    def _affine_args(self, fill_mode: str, interpolation: str, fill_value: float) -> None:
         if fill_mode not in _affine.FILL_MODES:
             raise ValueError(
                 f"Layer '{self.name}': unknown `fill_mode` {fill_mode!r}. Expected one of "
@@ -24,12 +28,12 @@ class BaseAffineLayer(BaseRandomLayer):
         self.interpolation = interpolation
         self.fill_value = float(fill_value)
 
-    def _warp(self, images, matrix):
+    def _warp(self, images: Any, matrix: Any) -> Any:
         x, restore = self._channels_last_batch(images)
         y = _affine.warp(x, matrix, self.interpolation, self.fill_mode, self.fill_value)
         return restore(y)
 
-    def _sizes(self, data):
+    def _sizes(self, data: Any) -> Any:
         shape = tuple(ops.shape(data))
         self._check_rank(shape)
         h, w = self._image_size(shape)
@@ -39,7 +43,7 @@ class BaseAffineLayer(BaseRandomLayer):
             )
         return self._batch(data), h, w
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -10,6 +10,10 @@ a `SeedGenerator` (`self.generator`, as Keras names it), so a compiled step
 draws new values each step and a seed makes a run repeat.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.engine import call_context
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tracing import GraphTensor
@@ -26,7 +30,9 @@ class BaseImageLayer(Layer):
 
     random = False
 
-    def __init__(self, data_format=None, seed=None, **kwargs):
+    def __init__(
+        self, data_format: str | None = None, seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format, self.name)
         self.seed = seed
@@ -34,7 +40,7 @@ class BaseImageLayer(Layer):
             self.generator = SeedGenerator(seed)
         self.built = True
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         outer = call_context.current_training()
         if self.random and "training" not in kwargs and outer is None:
             leaves = flatten((args, kwargs))
@@ -48,24 +54,24 @@ class BaseImageLayer(Layer):
             kwargs["training"] = outer
         return super().__call__(*args, **kwargs)
 
-    def _hw_axes(self, rank):
+    def _hw_axes(self, rank: int) -> Any:
         offset = 0 if rank == 4 else -1
         if self.data_format == "channels_first":
             return 2 + offset, 3 + offset
         return 1 + offset, 2 + offset
 
-    def _image_size(self, shape):
+    def _image_size(self, shape: Any) -> Any:
         ha, wa = self._hw_axes(len(shape))
         return shape[ha], shape[wa]
 
-    def _check_rank(self, shape):
+    def _check_rank(self, shape: Any) -> None:
         if len(shape) not in (3, 4):
             raise ValueError(
                 f"Layer '{self.name}' expected images of rank 3 (one image) or 4 (a batch). "
                 f"Received: inputs.shape={tuple(shape)}"
             )
 
-    def _channels_last_batch(self, x):
+    def _channels_last_batch(self, x: Any) -> Any:
         """`x` as a channels-last batch, and a function undoing that."""
         shape = C.shape_of(self.name, x)
         self._check_rank(shape)
@@ -76,7 +82,7 @@ class BaseImageLayer(Layer):
         if first:
             x = run("transpose", [x], axes=[0, 2, 3, 1])
 
-        def restore(y):
+        def restore(y: Any) -> Any:
             if first:
                 y = run("transpose", [y], axes=[0, 3, 1, 2])
             if single:
@@ -85,10 +91,10 @@ class BaseImageLayer(Layer):
 
         return x, restore
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["data_format"] = self.data_format
         if self.random:
@@ -96,7 +102,7 @@ class BaseImageLayer(Layer):
         return config
 
 
-def keras_factor(value, layer_name, bounds=(-1.0, 1.0)):
+def keras_factor(value: Any, layer_name: str, bounds: Any = (-1.0, 1.0)) -> Any:
     """Keras's base `_set_factor`: a number `f` in `bounds` gives
     `(max(-|f|, low), |f|)`; a pair is sorted."""
     low, high = bounds
@@ -118,7 +124,7 @@ def keras_factor(value, layer_name, bounds=(-1.0, 1.0)):
     return lower, upper
 
 
-def symmetric_factor(value, name, layer_name, low_open=False):
+def symmetric_factor(value: Any, name: str | None, layer_name: str, low_open: bool = False) -> Any:
     """RandomZoom's and RandomTranslation's factors: a number `f` gives
     `(-|f|, |f|)`, a pair is sorted; each value in [-1, 1] (zoom: (-1, 1])."""
     message = (

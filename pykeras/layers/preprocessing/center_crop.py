@@ -1,5 +1,9 @@
 """CenterCrop: the central `height x width` window of each image."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing._base import BaseImageLayer
 from pykeras.layers.validation import positive_int
@@ -25,12 +29,14 @@ class CenterCrop(BaseImageLayer):
     (1, 2, 2, 3)
     """
 
-    def __init__(self, height, width, data_format=None, **kwargs):
+    def __init__(
+        self, height: int, width: int, data_format: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(data_format=data_format, **kwargs)
         self.height = positive_int(height, "height", self.name)
         self.width = positive_int(width, "width", self.name)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         shape = C.shape_of(self.name, inputs)
         self._check_rank(shape)
         h, w = self._image_size(shape)
@@ -52,14 +58,14 @@ class CenterCrop(BaseImageLayer):
             data_format=self.data_format,
         )
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
         self._check_rank(shape)
         ha, wa = self._hw_axes(len(shape))
         shape[ha], shape[wa] = self.height, self.width
         return tuple(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"height": self.height, "width": self.width})
         return config

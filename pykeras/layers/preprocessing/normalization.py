@@ -1,5 +1,10 @@
 """Normalization: shifts and scales inputs by a mean and variance, given or adapted."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from pykeras import ops
@@ -32,13 +37,22 @@ class Normalization(Layer):
            [ 1.]], dtype=float32)
     """
 
-    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+    def __init__(
+        self,
+        axis: int | Sequence[int] | None = -1,
+        mean: Any = None,
+        variance: Any = None,
+        invert: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if axis is None:
-            axis = ()
+            axes: Sequence[int] = ()
         elif isinstance(axis, int):
-            axis = (axis,)
-        self.axis = tuple(int(a) for a in axis)
+            axes = (axis,)
+        else:
+            axes = axis
+        self.axis = tuple(int(a) for a in axes)
         if (mean is None) != (variance is None):
             raise ValueError(
                 f"Layer '{self.name}': when setting values directly, both `mean` and "
@@ -48,7 +62,7 @@ class Normalization(Layer):
         self.input_variance = variance
         self.invert = bool(invert)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         ndim = len(input_shape)
         if any(a < -ndim or a >= ndim for a in self.axis):
             raise ValueError(
@@ -82,7 +96,7 @@ class Normalization(Layer):
             )
         self.built = True
 
-    def _broadcast(self, value):
+    def _broadcast(self, value: Any) -> Any:
         """`value` aligned right to left with the kept axes, then broadcast."""
         ndim = len(self._broadcast_shape)
         expanded = [1] * ndim
@@ -90,7 +104,7 @@ class Normalization(Layer):
             expanded[self._keep_axis[-i]] = value.shape[-i]
         return np.broadcast_to(value.reshape(expanded), self._broadcast_shape).astype(np.float32)
 
-    def adapt(self, data):
+    def adapt(self, data: Any) -> None:
         """Computes the mean and variance of `data` (an array, or an iterable
         of batches) per position along the kept axes.
 
@@ -129,26 +143,26 @@ class Normalization(Layer):
         )
         self.count.assign(np.float32(total))
 
-    def _statistics(self):
+    def _statistics(self) -> Any:
         if self.input_mean is not None:
             return self._fixed
         shape = self._broadcast_shape
         return ops.reshape(self.adapt_mean, shape), ops.reshape(self.adapt_variance, shape)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         mean, variance = self._statistics()
         std = ops.maximum(ops.sqrt(variance), _EPSILON)
         if self.invert:
             return ops.add(mean, ops.multiply(inputs, std))
         return ops.divide(ops.subtract(inputs, mean), std)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
 
-        def listed(v):
+        def listed(v: Any) -> Any:
             return np.asarray(v).tolist() if v is not None else None
 
         config.update(

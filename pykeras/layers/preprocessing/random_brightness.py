@@ -1,5 +1,9 @@
 """RandomBrightness: adds a random offset to each image while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing._base import keras_factor
 from pykeras.layers.preprocessing._random_base import BaseRandomLayer
@@ -23,7 +27,9 @@ class RandomBrightness(BaseRandomLayer):
     (2, 4, 4, 3)
     """
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         self.factor = keras_factor(factor, self.name)
         if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
@@ -33,7 +39,9 @@ class RandomBrightness(BaseRandomLayer):
             )
         self.value_range = tuple(sorted(value_range))
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         shape = ops.shape(data)
         delta_shape = (shape[0], 1, 1, 1) if len(shape) == 4 else (1, 1, 1)
         if not training:
@@ -42,13 +50,15 @@ class RandomBrightness(BaseRandomLayer):
         span = self.value_range[1] - self.value_range[0]
         return {"rgb_delta": ops.multiply(delta, float(span))}
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training:
             return images
         out = ops.add(images, transformation["rgb_delta"])
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("data_format", None)
         config.update({"factor": list(self.factor), "value_range": list(self.value_range)})

@@ -1,5 +1,9 @@
 """RandomContrast: scales each image's deviation from its mean at random while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing._base import keras_factor
 from pykeras.layers.preprocessing._random_base import BaseRandomLayer
@@ -25,12 +29,16 @@ class RandomContrast(BaseRandomLayer):
     (2, 4, 4, 3)
     """
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         self.factor = keras_factor(factor, self.name, bounds=(0.0, 1.0))
         self.value_range = tuple(value_range)
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         shape = ops.shape(data)
         factor_shape = (shape[0], 1, 1, 1) if len(shape) == 4 else (1, 1, 1)
         if not training:
@@ -38,7 +46,9 @@ class RandomContrast(BaseRandomLayer):
         low, high = 1.0 - self.factor[0], 1.0 + self.factor[1]
         return {"contrast_factor": self._uniform(factor_shape, low, high, seed)}
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training:
             return images
         ha, wa = self._hw_axes(len(ops.shape(images)))
@@ -49,7 +59,7 @@ class RandomContrast(BaseRandomLayer):
         out = ops.add(ops.multiply(ops.subtract(images, mean), factor), mean)
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("data_format", None)
         config.update({"factor": list(self.factor), "value_range": list(self.value_range)})

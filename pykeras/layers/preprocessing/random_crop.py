@@ -1,5 +1,9 @@
 """RandomCrop: a random `height x width` window of each batch while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras import ops
@@ -28,12 +32,22 @@ class RandomCrop(BaseRandomLayer):
     (2, 4, 4, 3)
     """
 
-    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        seed: int | None = None,
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data_format=data_format, seed=seed, name=name, **kwargs)
         self.height = positive_int(height, "height", self.name)
         self.width = positive_int(width, "width", self.name)
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         shape = C.shape_of(self.name, data)
         self._check_rank(shape)
         h, w = self._image_size(shape)
@@ -48,7 +62,9 @@ class RandomCrop(BaseRandomLayer):
             return ops.floor(ops.multiply(starts, limits))
         return None
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training:
             return images
         shape = C.shape_of(self.name, images)
@@ -69,14 +85,14 @@ class RandomCrop(BaseRandomLayer):
             out = ops.moveaxis(moved, -1, axis)
         return out
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
         self._check_rank(shape)
         ha, wa = self._hw_axes(len(shape))
         shape[ha], shape[wa] = self.height, self.width
         return tuple(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"height": self.height, "width": self.width})
         return config

@@ -1,5 +1,9 @@
 """RandomFlip: flips images horizontally and/or vertically at random while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing._random_base import BaseRandomLayer
 
@@ -24,7 +28,13 @@ class RandomFlip(BaseRandomLayer):
     (2, 4, 4, 3)
     """
 
-    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        mode: str = "horizontal_and_vertical",
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         if mode not in _MODES:
             raise ValueError(
@@ -33,14 +43,18 @@ class RandomFlip(BaseRandomLayer):
             )
         self.mode = mode
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         if not training:
             return None
         shape = ops.shape(data)
         flips_shape = (shape[0], 1, 1, 1) if len(shape) == 4 else (1, 1, 1)
         return {"flips": ops.less_equal(self._uniform(flips_shape, 0.0, 1.0, seed), 0.5)}
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training or transformation is None:
             return images
         flips = transformation["flips"]
@@ -53,7 +67,7 @@ class RandomFlip(BaseRandomLayer):
             out = ops.where(flips, ops.flip(out, axis=ha), out)
         return out
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["mode"] = self.mode
         return config

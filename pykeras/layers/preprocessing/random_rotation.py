@@ -1,6 +1,9 @@
 """RandomRotation: rotates images by random angles while training."""
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from pykeras import ops
 from pykeras.layers.preprocessing import _affine
@@ -32,19 +35,21 @@ class RandomRotation(BaseAffineLayer):
 
     def __init__(
         self,
-        factor,
-        fill_mode="reflect",
-        interpolation="bilinear",
-        seed=None,
-        fill_value=0.0,
-        data_format=None,
-        **kwargs,
-    ):
+        factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.factor = keras_factor(factor, self.name)
         self._affine_args(fill_mode, interpolation, fill_value)
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         if not training:
             return None
         batch, h, w = self._sizes(data)
@@ -53,12 +58,14 @@ class RandomRotation(BaseAffineLayer):
         matrix = _affine.affine_matrix(radians, None, None, None, None, h, w)
         return {"angle": angle, "rotation_matrix": matrix, "image_height": h, "image_width": w}
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training or transformation is None:
             return images
         return self._warp(images, transformation["rotation_matrix"])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["factor"] = list(self.factor)
         return config

@@ -1,5 +1,9 @@
 """RandomTranslation: shifts images by random offsets while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing import _affine
 from pykeras.layers.preprocessing._affine_layer import BaseAffineLayer
@@ -31,15 +35,15 @@ class RandomTranslation(BaseAffineLayer):
 
     def __init__(
         self,
-        height_factor,
-        width_factor,
-        fill_mode="reflect",
-        interpolation="bilinear",
-        seed=None,
-        fill_value=0.0,
-        data_format=None,
-        **kwargs,
-    ):
+        height_factor: Any,
+        width_factor: Any,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.height_factor = height_factor
         self.height_lower, self.height_upper = symmetric_factor(
@@ -51,7 +55,9 @@ class RandomTranslation(BaseAffineLayer):
         )
         self._affine_args(fill_mode, interpolation, fill_value)
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         if not training:
             return None
         batch, h, w = self._sizes(data)
@@ -59,7 +65,9 @@ class RandomTranslation(BaseAffineLayer):
         dx = ops.multiply(self._uniform((batch, 1), self.width_lower, self.width_upper, seed), w)
         return {"translations": ops.concatenate([dx, dy], axis=1)}
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training or transformation is None:
             return images
         t = transformation["translations"]
@@ -67,7 +75,7 @@ class RandomTranslation(BaseAffineLayer):
         h, w = self._image_size(tuple(ops.shape(images)))
         return self._warp(images, _affine.affine_matrix(None, dx, dy, None, None, h, w))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"height_factor": self.height_factor, "width_factor": self.width_factor})
         return config

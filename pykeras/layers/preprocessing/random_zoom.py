@@ -1,5 +1,9 @@
 """RandomZoom: zooms images in or out by random factors while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing import _affine
 from pykeras.layers.preprocessing._affine_layer import BaseAffineLayer
@@ -32,15 +36,15 @@ class RandomZoom(BaseAffineLayer):
 
     def __init__(
         self,
-        height_factor,
-        width_factor=None,
-        fill_mode="reflect",
-        interpolation="bilinear",
-        seed=None,
-        fill_value=0.0,
-        data_format=None,
-        **kwargs,
-    ):
+        height_factor: Any,
+        width_factor: Any = None,
+        fill_mode: str = "reflect",
+        interpolation: str = "bilinear",
+        seed: int | None = None,
+        fill_value: float = 0.0,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
         self.height_factor = height_factor
         self.height_lower, self.height_upper = symmetric_factor(
@@ -53,7 +57,9 @@ class RandomZoom(BaseAffineLayer):
             )
         self._affine_args(fill_mode, interpolation, fill_value)
 
-    def get_random_transformation(self, data, training=True, seed=None):
+    def get_random_transformation(
+        self, data: Any, training: bool | None = True, seed: int | None = None
+    ) -> Any:
         if not training:
             return None
         batch, h, w = self._sizes(data)
@@ -67,7 +73,9 @@ class RandomZoom(BaseAffineLayer):
             )
         return {"height_zoom": height_zoom, "width_zoom": width_zoom, "size": (h, w)}
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(
+        self, images: Any, transformation: Any, training: bool | None = True
+    ) -> Any:
         if not training or transformation is None:
             return images
         h, w = self._image_size(tuple(ops.shape(images)))
@@ -76,7 +84,7 @@ class RandomZoom(BaseAffineLayer):
         )
         return self._warp(images, matrix)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"height_factor": self.height_factor, "width_factor": self.width_factor})
         return config

@@ -1,5 +1,10 @@
 """Rescaling: `inputs * scale + offset`."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from pykeras import ops
@@ -22,21 +27,23 @@ class Rescaling(Layer):
     array([[1., 1.]], dtype=float32)
     """
 
-    def __init__(self, scale, offset=0.0, **kwargs):
+    def __init__(
+        self, scale: float | Sequence[float], offset: float | Sequence[float] = 0.0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.scale = scale
         self.offset = offset
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         scale = np.asarray(self.scale, np.float32)
         offset = np.asarray(self.offset, np.float32)
         return ops.add(ops.multiply(inputs, scale), offset)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"scale": self.scale, "offset": self.offset})
         return config

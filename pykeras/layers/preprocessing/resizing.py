@@ -1,5 +1,9 @@
 """Resizing: resizes images to a fixed height and width."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.preprocessing._base import BaseImageLayer
 from pykeras.layers.validation import positive_int
@@ -34,17 +38,17 @@ class Resizing(BaseImageLayer):
 
     def __init__(
         self,
-        height,
-        width,
-        interpolation="bilinear",
-        crop_to_aspect_ratio=False,
-        pad_to_aspect_ratio=False,
-        fill_mode="constant",
-        fill_value=0.0,
-        antialias=False,
-        data_format=None,
-        **kwargs,
-    ):
+        height: int,
+        width: int,
+        interpolation: str = "bilinear",
+        crop_to_aspect_ratio: bool = False,
+        pad_to_aspect_ratio: bool = False,
+        fill_mode: str = "constant",
+        fill_value: float = 0.0,
+        antialias: bool = False,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data_format=data_format, **kwargs)
         self.height = positive_int(height, "height", self.name)
         self.width = positive_int(width, "width", self.name)
@@ -60,7 +64,7 @@ class Resizing(BaseImageLayer):
         self.fill_value = fill_value
         self.antialias = bool(antialias)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         self._check_rank(ops.shape(inputs))
         return ops.image.resize(
             inputs,
@@ -74,14 +78,14 @@ class Resizing(BaseImageLayer):
             data_format=self.data_format,
         )
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
         self._check_rank(shape)
         ha, wa = self._hw_axes(len(shape))
         shape[ha], shape[wa] = self.height, self.width
         return tuple(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,5 +1,9 @@
 """ActivityRegularization: adds an L1/L2 penalty on its input to the loss."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import regularizers
 from pykeras.layers.layer import Layer
 
@@ -22,19 +26,19 @@ class ActivityRegularization(Layer):
     0.3
     """
 
-    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
         self.l1 = float(l1)
         self.l2 = float(l2)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return inputs
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("activity_regularizer", None)
         config.update({"l1": self.l1, "l2": self.l2})

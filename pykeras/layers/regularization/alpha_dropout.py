@@ -1,5 +1,9 @@
 """AlphaDropout: dropout that keeps SELU's self-normalising statistics."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras import ops, random
@@ -29,7 +33,9 @@ class AlphaDropout(Layer):
     array([[1., 1., 1.]], dtype=float32)
     """
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(
+        self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.rate = rate_arg(rate, self.name, upper_open=False)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
@@ -37,7 +43,7 @@ class AlphaDropout(Layer):
         self.seed_generator = seed_generator(seed)
         self.built = True
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: Any, training: bool | None = False) -> Any:
         if not training or not 0 < self.rate < 1:
             return inputs
         shape = tuple(ops.shape(inputs))
@@ -53,10 +59,10 @@ class AlphaDropout(Layer):
         x = ops.add(ops.multiply(inputs, kept), ops.multiply(np.float32(alpha_p), 1.0 - kept))
         return ops.add(ops.multiply(x, np.float32(a)), np.float32(b))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,6 +1,9 @@
 """Dropout: zeroes a random fraction of its input while training."""
 
+from __future__ import annotations
+
 import itertools
+from typing import Any
 
 from pykeras import random
 from pykeras.layers.layer import Layer
@@ -35,7 +38,9 @@ class Dropout(Layer):
     # Passes a Keras mask on unchanged, as in Keras.
     supports_masking = True
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(
+        self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(
@@ -52,7 +57,7 @@ class Dropout(Layer):
             self._seed_generator = SeedGenerator(self._op_seed)
         self.built = True
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: Any, training: bool | None = False) -> Any:
         if not training or self.rate == 0:
             return inputs
         if self.noise_shape is not None:
@@ -72,10 +77,10 @@ class Dropout(Layer):
             training=True,
         )
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         noise = None if self.noise_shape is None else list(self.noise_shape)
         config.update({"rate": self.rate, "noise_shape": noise, "seed": self.seed})

@@ -1,6 +1,9 @@
 """GaussianDropout: multiplies by Gaussian noise of mean 1 while training."""
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from pykeras import ops, random
 from pykeras.layers.layer import Layer
@@ -23,24 +26,24 @@ class GaussianDropout(Layer):
     array([[1., 1., 1.]], dtype=float32)
     """
 
-    def __init__(self, rate, seed=None, **kwargs):
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rate = rate_arg(rate, self.name, upper_open=False)
         self.seed = seed
         self.seed_generator = seed_generator(seed)
         self.built = True
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: Any, training: bool | None = False) -> Any:
         if not training or not 0 < self.rate < 1:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         noise = random.normal(ops.shape(inputs), 1.0, stddev, seed=self.seed_generator)
         return ops.multiply(inputs, noise)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"rate": self.rate, "seed": self.seed})
         return config

@@ -1,5 +1,9 @@
 """GaussianNoise: adds zero-centred Gaussian noise while training."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops, random
 from pykeras.layers.layer import Layer
 from pykeras.layers.regularization._noise import seed_generator
@@ -22,7 +26,7 @@ class GaussianNoise(Layer):
            [1., 1.]], dtype=float32)
     """
 
-    def __init__(self, stddev, seed=None, **kwargs):
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
             raise ValueError(
@@ -34,16 +38,16 @@ class GaussianNoise(Layer):
         self.seed_generator = seed_generator(seed)
         self.built = True
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: Any, training: bool | None = False) -> Any:
         if not training or self.stddev == 0:
             return inputs
         noise = random.normal(ops.shape(inputs), 0.0, self.stddev, seed=self.seed_generator)
         return ops.add(inputs, noise)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"stddev": self.stddev, "seed": self.seed})
         return config

@@ -1,5 +1,9 @@
 """SpatialDropout1D/2D/3D: drops whole feature maps while training."""
 
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
 from pykeras import random
 from pykeras.layers.convolutional._conv_args import data_format_arg
 from pykeras.layers.input_spec import InputSpec
@@ -10,9 +14,17 @@ from pykeras.layers.regularization._noise import rate_arg, seed_generator
 class BaseSpatialDropout(Layer):
     """Dropout of entire channels: one keep/drop draw per (sample, channel)."""
 
-    rank = None
+    rank: ClassVar[int]
 
-    def __init__(self, rate, seed=None, name=None, dtype=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, dtype=dtype, **kwargs)
         self.rate = rate_arg(rate, self.name, upper_open=False)
         self.seed = seed
@@ -21,13 +33,13 @@ class BaseSpatialDropout(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self.built = True
 
-    def _noise_shape(self, shape):
+    def _noise_shape(self, shape: Any) -> Any:
         ones = (1,) * self.rank
         if self.data_format == "channels_first" and self.rank > 1:
             return (shape[0], shape[1], *ones)
         return (shape[0], *ones, shape[-1])
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: Any, training: bool | None = False) -> Any:
         if not training or self.rate == 0:
             return inputs
         shape = tuple(inputs.shape)
@@ -35,10 +47,10 @@ class BaseSpatialDropout(Layer):
             inputs, self.rate, noise_shape=self._noise_shape(shape), seed=self.seed_generator
         )
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"rate": self.rate, "seed": self.seed})
         if self.rank > 1:
@@ -61,7 +73,14 @@ class SpatialDropout1D(BaseSpatialDropout):
 
     rank = 1
 
-    def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
 
@@ -81,7 +100,15 @@ class SpatialDropout2D(BaseSpatialDropout):
 
     rank = 2
 
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, data_format=data_format, **kwargs)
 
 
@@ -101,5 +128,13 @@ class SpatialDropout3D(BaseSpatialDropout):
 
     rank = 3
 
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, data_format=data_format, **kwargs)

@@ -1,6 +1,10 @@
 """Helpers of the padding, cropping and upsampling layers: argument forms
 as Keras accepts them, and the repeat along spatial axes."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from pykeras.layers.validation import int_tuple
@@ -8,8 +12,9 @@ from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 
 
-def pairs_arg(value, n, arg, layer_name):
+def pairs_arg(value: Any, n: int, arg: Any, layer_name: str) -> Any:
     """`value` (an int, n ints, or n pairs) as n (before, after) pairs of ints >= 0."""
+    pairs: Any
     if isinstance(value, int) and not isinstance(value, bool):
         pairs = ((value, value),) * n
     else:
@@ -34,13 +39,13 @@ def pairs_arg(value, n, arg, layer_name):
     return pairs
 
 
-def spatial_axes(n, data_format):
+def spatial_axes(n: int, data_format: str | None) -> Any:
     """The spatial axes of a batched rank n+2 input."""
     start = 2 if data_format == "channels_first" else 1
     return list(range(start, start + n))
 
 
-def repeat_axes(x, sizes, axes):
+def repeat_axes(x: Any, sizes: Any, axes: Any) -> Any:
     """`x` with each element repeated `sizes[i]` times along `axes[i]`, as
     `ops.repeat`; a reshape and a broadcast product, whose gradient sums the
     copies."""
@@ -61,7 +66,7 @@ def repeat_axes(x, sizes, axes):
     return run("reshape", [x], shape=out)
 
 
-def scaled(shape, axes, sizes):
+def scaled(shape: Any, axes: Any, sizes: Any) -> Any:
     out = list(shape)
     for axis, size in zip(axes, sizes):
         out[axis] = None if out[axis] is None else out[axis] * size

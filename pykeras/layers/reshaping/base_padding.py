@@ -1,6 +1,10 @@
 """The base of ZeroPadding1D/2D/3D and Cropping1D/2D/3D: a fixed amount
 added (zeros) or removed at both ends of each spatial axis."""
 
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
 from pykeras.layers.convolutional._conv_args import data_format_arg
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
@@ -12,12 +16,12 @@ from pykeras.ops._dispatch import run
 class BaseSpatialEdges(Layer):
     """Pads (sign +1) or crops (sign -1) `rank` spatial axes."""
 
-    rank = None
-    sign = None
-    arg = None
+    rank: ClassVar[int]
+    sign: ClassVar[int]
+    arg: ClassVar[str]
     has_data_format = True
 
-    def __init__(self, amounts, data_format=None, **kwargs):
+    def __init__(self, amounts: Any, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format, self.name)
         if self.rank == 1 and not isinstance(amounts, int):
@@ -28,10 +32,10 @@ class BaseSpatialEdges(Layer):
         self.built = True
 
     @property
-    def _pairs(self):
+    def _pairs(self) -> Any:
         return getattr(self, self.arg)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         out = list(input_shape)
         for axis, (lo, hi) in zip(spatial_axes(self.rank, self.data_format), self._pairs):
             if out[axis] is not None:
@@ -43,7 +47,7 @@ class BaseSpatialEdges(Layer):
                     )
         return tuple(out)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         shape = C.shape_of(self.name, inputs)
         axes = spatial_axes(self.rank, self.data_format)
         if self.sign > 0:
@@ -64,7 +68,7 @@ class BaseSpatialEdges(Layer):
             sizes[axis] = -1 if out[axis] is None else out[axis]
         return run("slice", [inputs], start_indices=starts, shape=sizes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         pairs = [list(p) for p in self._pairs]
         config[self.arg] = pairs[0] if self.rank == 1 else pairs

@@ -1,5 +1,9 @@
 """Cropping1D: removes steps at both ends of sequences."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.reshaping.base_padding import BaseSpatialEdges
 
 
@@ -21,5 +25,5 @@ class Cropping1D(BaseSpatialEdges):
     arg = "cropping"
     has_data_format = False
 
-    def __init__(self, cropping=(1, 1), **kwargs):
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
         super().__init__(cropping, **kwargs)

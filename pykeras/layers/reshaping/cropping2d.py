@@ -1,5 +1,9 @@
 """Cropping2D: removes rows and columns at the edges of images."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.reshaping.base_padding import BaseSpatialEdges
 
 
@@ -22,5 +26,7 @@ class Cropping2D(BaseSpatialEdges):
     arg = "cropping"
     has_data_format = True
 
-    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+    def __init__(
+        self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(cropping, data_format=data_format, **kwargs)

@@ -1,5 +1,9 @@
 """Cropping3D: removes the edges of volumes."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.reshaping.base_padding import BaseSpatialEdges
 
 
@@ -22,5 +26,10 @@ class Cropping3D(BaseSpatialEdges):
     arg = "cropping"
     has_data_format = True
 
-    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+    def __init__(
+        self,
+        cropping: Any = ((1, 1), (1, 1), (1, 1)),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(cropping, data_format=data_format, **kwargs)

@@ -1,6 +1,9 @@
 """Flatten: merges every axis but the batch axis into one."""
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 from pykeras import ops
 from pykeras.errors import ShapeError
@@ -19,7 +22,7 @@ class Flatten(Layer):
     (2, 12)
     """
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(
@@ -29,13 +32,13 @@ class Flatten(Layer):
         self.data_format = data_format
         self.built = True
 
-    def _flat_size(self, shape):
+    def _flat_size(self, shape: Any) -> Any:
         rest = tuple(shape[1:])
         if any(d is None for d in rest):
             return None
         return math.prod(rest)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         shape = inputs.shape
         if shape is None:
             raise ShapeError(f"Layer '{self.name}' needs to know its input's shape to flatten it.")
@@ -47,10 +50,10 @@ class Flatten(Layer):
             )
         return ops.reshape(inputs, (-1, size))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return (input_shape[0], self._flat_size(input_shape))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["data_format"] = "channels_last"
         return config

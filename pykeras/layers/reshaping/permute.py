@@ -1,5 +1,10 @@
 """Permute: reorders the non-batch axes."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
@@ -17,7 +22,7 @@ class Permute(Layer):
     (2, 4, 3)
     """
 
-    def __init__(self, dims, **kwargs):
+    def __init__(self, dims: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         dims = tuple(int(d) for d in dims)
         if sorted(dims) != list(range(1, len(dims) + 1)):
@@ -31,13 +36,13 @@ class Permute(Layer):
         self.input_spec = InputSpec(ndim=len(dims) + 1)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return ops.transpose(inputs, (0,) + self.dims)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["dims"] = list(self.dims)
         return config

@@ -1,5 +1,9 @@
 """UpSampling1D: repeats each step of a sequence."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.input_spec import InputSpec
 from pykeras.layers.layer import Layer
 from pykeras.layers.reshaping._spatial import repeat_axes, scaled
@@ -18,19 +22,19 @@ class UpSampling1D(Layer):
     (2, 6, 4)
     """
 
-    def __init__(self, size=2, **kwargs):
+    def __init__(self, size: Any = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.size = positive_int(size, "size", self.name)
         self.input_spec = InputSpec(ndim=3)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return scaled(input_shape, [1], [self.size])
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         return repeat_axes(inputs, [self.size], [1])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"size": self.size})
         return config

@@ -1,5 +1,9 @@
 """UpSampling2D: enlarges images by repeating (nearest) or interpolating rows and columns."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras import ops
 from pykeras.layers.convolutional import _conv_nd
 from pykeras.layers.convolutional._conv_args import data_format_arg
@@ -29,7 +33,13 @@ class UpSampling2D(Layer):
     (1, 4, 6, 4)
     """
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+    def __init__(
+        self,
+        size: Any = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if interpolation not in _INTERPOLATIONS:
             raise ValueError(
@@ -42,10 +52,10 @@ class UpSampling2D(Layer):
         self.input_spec = InputSpec(ndim=4)
         self.built = True
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         return scaled(input_shape, spatial_axes(2, self.data_format), self.size)
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         if self.interpolation == "nearest":
             return repeat_axes(inputs, list(self.size), spatial_axes(2, self.data_format))
         x = _conv_nd.to_channels_last(inputs, 2, self.data_format)
@@ -58,7 +68,7 @@ class UpSampling2D(Layer):
         )
         return _conv_nd.from_channels_last(x, 2, self.data_format)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {

@@ -1,5 +1,9 @@
 """ZeroPadding1D: adds zeros at both ends of sequences."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.reshaping.base_padding import BaseSpatialEdges
 
 
@@ -21,5 +25,5 @@ class ZeroPadding1D(BaseSpatialEdges):
     arg = "padding"
     has_data_format = True
 
-    def __init__(self, padding=1, data_format=None, **kwargs):
+    def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(padding, data_format=data_format, **kwargs)

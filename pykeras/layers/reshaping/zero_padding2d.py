@@ -1,5 +1,9 @@
 """ZeroPadding2D: adds rows and columns of zeros around images."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from pykeras.layers.reshaping.base_padding import BaseSpatialEdges
 
 
@@ -22,5 +26,7 @@ class ZeroPadding2D(BaseSpatialEdges):
     arg = "padding"
     has_data_format = True
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+    def __init__(
+        self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(padding, data_format=data_format, **kwargs)

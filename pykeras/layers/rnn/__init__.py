@@ -1,6 +1,8 @@
 """Recurrent layers: RNN and its cells, LSTM, GRU, SimpleRNN, and the
 Bidirectional and TimeDistributed wrappers."""
 
+from __future__ import annotations
+
 from pykeras.layers.rnn.bidirectional import Bidirectional
 from pykeras.layers.rnn.gru import GRU, GRUCell
 from pykeras.layers.rnn.lstm import LSTM, LSTMCell

@@ -1,6 +1,11 @@
 """What the built-in cells share: units, activation, the three weights'
 initializers, regularizers and constraints, dropout rates and a seed."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import activations, constraints, initializers, regularizers
@@ -9,8 +14,13 @@ from pykeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from pykeras.layers.validation import positive_int
 from pykeras.random import _stream as random
 
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
-def _rate(value, what, name):
+
+def _rate(value: Any, what: str, name: str | None) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(
             f"Layer '{name}' expected `{what}` to be a float between 0 and 1. "
@@ -22,25 +32,28 @@ def _rate(value, what, name):
 class BaseCell(Layer, DropoutRNNCell):
     """Configuration shared by `SimpleRNNCell`, `LSTMCell` and `GRUCell`."""
 
+    # Each cell's: its units, or one size per state (LSTM).
+    state_size: int | list[int]
+
     def __init__(
         self,
-        units,
-        activation,
-        use_bias,
-        kernel_initializer,
-        recurrent_initializer,
-        bias_initializer,
-        kernel_regularizer,
-        recurrent_regularizer,
-        bias_regularizer,
-        kernel_constraint,
-        recurrent_constraint,
-        bias_constraint,
-        dropout,
-        recurrent_dropout,
-        seed,
-        **kwargs,
-    ):
+        units: int,
+        activation: str | Callable[..., Any] | None,
+        use_bias: bool,
+        kernel_initializer: InitializerLike,
+        recurrent_initializer: InitializerLike,
+        bias_initializer: InitializerLike,
+        kernel_regularizer: RegularizerLike,
+        recurrent_regularizer: RegularizerLike,
+        bias_regularizer: RegularizerLike,
+        kernel_constraint: ConstraintLike,
+        recurrent_constraint: ConstraintLike,
+        bias_constraint: ConstraintLike,
+        dropout: float,
+        recurrent_dropout: float,
+        seed: int | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.units = positive_int(units, "units", self.name)
         self.activation = activations.get(activation)
@@ -61,7 +74,7 @@ class BaseCell(Layer, DropoutRNNCell):
             seed = int(random.make_rng().integers(0, 2**31 - 1))
         self._op_seed = int(seed)
 
-    def _check_input_dim(self, input_shape):
+    def _check_input_dim(self, input_shape: Any) -> Any:
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(
@@ -70,7 +83,7 @@ class BaseCell(Layer, DropoutRNNCell):
             )
         return int(input_dim)
 
-    def _add_kernels(self, input_dim, gates):
+    def _add_kernels(self, input_dim: int, gates: Any) -> None:
         self.kernel = self.add_weight(
             shape=(input_dim, gates * self.units),
             name="kernel",
@@ -86,7 +99,7 @@ class BaseCell(Layer, DropoutRNNCell):
             constraint=self.recurrent_constraint,
         )
 
-    def _add_bias(self, shape, initializer=None):
+    def _add_bias(self, shape: Any, initializer: Any = None) -> None:
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
@@ -97,12 +110,12 @@ class BaseCell(Layer, DropoutRNNCell):
                 constraint=self.bias_constraint,
             )
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: int | None = None) -> Any:
         """Zero states, one `(batch_size, size)` array per state."""
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
         return [np.zeros((batch_size, d), np.float32) for d in sizes]
 
-    def _cell_config(self):
+    def _cell_config(self) -> Any:
         return {
             "units": self.units,
             "activation": activations.serialize(self.activation),
@@ -121,5 +134,5 @@ class BaseCell(Layer, DropoutRNNCell):
             "seed": self.seed,
         }
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), **self._cell_config()}

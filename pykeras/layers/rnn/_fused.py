@@ -8,6 +8,11 @@ every step in processing order; `time_last` takes the final step, so all of
 this also works when the number of steps is only known at run time.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from pykeras import activations, ops
@@ -20,10 +25,10 @@ FUSED_ACTIVATIONS = frozenset({"tanh", "sigmoid", "hard_sigmoid", "relu", "linea
 # The fused kernel of each built-in cell class (exactly that class: a subclass
 # may change the step). Each cell's module adds its own: they build on `RNN`,
 # which reads this table.
-KERNELS = {}
+KERNELS: dict[type, Any] = {}
 
 
-def activation_name(fn):
+def activation_name(fn: Callable[..., Any]) -> Any:
     """The activation's Keras name if the kernels know it, else None."""
     try:
         name = activations.serialize(fn)
@@ -34,17 +39,17 @@ def activation_name(fn):
     return name
 
 
-def time_last(x):
+def time_last(x: Any) -> Any:
     """`x[:, -1]`, also when the number of steps is unknown."""
     return run("time_last", [x])
 
 
-def time_reverse(x):
+def time_reverse(x: Any) -> Any:
     """`x[:, ::-1]`, also when the number of steps is unknown."""
     return run("time_reverse", [x])
 
 
-def project(x, kernel, bias):
+def project(x: Any, kernel: Any, bias: Any) -> Any:
     """The input projection of every step at once: `x @ kernel (+ bias)`."""
     xp = ops.matmul(x, kernel)
     if bias is not None:
@@ -52,7 +57,7 @@ def project(x, kernel, bias):
     return xp
 
 
-def lstm(cell, x, states, mask, go_backwards):
+def lstm(cell: Any, x: Any, states: Any, mask: Any, go_backwards: bool) -> Any:
     """Runs an `LSTMCell`'s recurrence; returns (outputs, [h, c]) with
     outputs (batch, time, units) in processing order."""
     units = cell.units
@@ -69,7 +74,7 @@ def lstm(cell, x, states, mask, go_backwards):
     return out[:, :, :units], [last[:, :units], last[:, units : 2 * units]]
 
 
-def gru(cell, x, states, mask, go_backwards):
+def gru(cell: Any, x: Any, states: Any, mask: Any, go_backwards: bool) -> Any:
     """Runs a `GRUCell`'s recurrence; returns (outputs, [h])."""
     units = cell.units
     input_bias, recurrent_bias = None, np.zeros((3 * units,), np.float32)
@@ -90,7 +95,7 @@ def gru(cell, x, states, mask, go_backwards):
     return out, [time_last(out)]
 
 
-def simple_rnn(cell, x, states, mask, go_backwards):
+def simple_rnn(cell: Any, x: Any, states: Any, mask: Any, go_backwards: bool) -> Any:
     """Runs a `SimpleRNNCell`'s recurrence; returns (outputs, [h])."""
     xp = project(x, cell.kernel, cell.bias if cell.use_bias else None)
     out = run(

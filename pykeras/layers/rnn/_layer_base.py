@@ -2,8 +2,15 @@
 whose arguments they take flat and whose config they report flat, as Keras's
 layers do (no `cell` entry)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from pykeras import regularizers
 from pykeras.layers.rnn.rnn import RNN
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
 
@@ -11,10 +18,10 @@ _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "un
 class CellLayer(RNN):
     """An `RNN` that builds its cell (`cell_class`) from flat arguments."""
 
-    cell_class = None
-    cell_name = None
+    cell_class: ClassVar[type]
+    cell_name: ClassVar[str]
 
-    def __init__(self, cell_args, **kwargs):
+    def __init__(self, cell_args: Any, **kwargs: Any) -> None:
         # Only layer arguments reach the cell (not input_shape and the like).
         cell = self.cell_class(
             **cell_args,
@@ -24,7 +31,7 @@ class CellLayer(RNN):
         )
         super().__init__(cell, **kwargs)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         # units, activation, initializers, ... are the cell's, as in Keras.
         if name.startswith("_") or name in ("cell",):
             raise AttributeError(name)
@@ -33,7 +40,7 @@ class CellLayer(RNN):
             return getattr(cell, name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["cell"]
         cell_config = self.cell._cell_config()
@@ -44,7 +51,9 @@ class CellLayer(RNN):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(  # type: ignore[override]  # no custom_objects: no nested cell config
+        cls, config: dict[str, Any]
+    ) -> Self:
         config = dict(config)
         # Keras 2 / tf.keras files carry keys Keras 3 dropped.
         for key in ("implementation", "time_major", "use_cudnn"):

@@ -1,22 +1,29 @@
 """Bidirectional: runs a recurrent layer forwards and a copy backwards and
 merges their outputs."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.layers.layer import Layer
 from pykeras.layers.rnn._fused import time_reverse
 from pykeras.layers.serialization import deserialize_object, serialize_object
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
-def _recreate(layer, name, **overrides):
+def _recreate(layer: Any, name: str | None, **overrides: Any) -> Any:
     config = serialize_object(layer)
     config["config"]["name"] = name
     config["config"].update(overrides)
     return deserialize_object(config, kinds=("layers",))
 
 
-def _strip(name, prefix):
+def _strip(name: str, prefix: str) -> str:
     return name[len(prefix) :] if name.startswith(prefix) else name
 
 
@@ -41,7 +48,14 @@ class Bidirectional(Layer):
     (2, 8)
     """
 
-    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+    def __init__(
+        self,
+        layer: Any,
+        merge_mode: str = "concat",
+        weights: Any = None,
+        backward_layer: Layer | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(layer, Layer):
             raise ValueError(
                 "Please initialize `Bidirectional` layer with a `keras.layers.Layer` "
@@ -72,12 +86,13 @@ class Bidirectional(Layer):
                 sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
         self._initial_weights = list(weights) if weights else None
-        self.stateful = layer.stateful
-        self.return_sequences = layer.return_sequences
-        self.return_state = layer.return_state
+        rnn: Any = layer
+        self.stateful = rnn.stateful
+        self.return_sequences = rnn.return_sequences
+        self.return_state = rnn.return_state
         self.supports_masking = True
 
-    def _verify_layer_config(self):
+    def _verify_layer_config(self) -> None:
         fwd, bwd = self.forward_layer, self.backward_layer
         if fwd.go_backwards == bwd.go_backwards:
             raise ValueError(
@@ -93,7 +108,7 @@ class Bidirectional(Layer):
                     f'and "{getattr(bwd, attr)}" for backward layer'
                 )
 
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+    def compute_output_shape(self, sequences_shape: Any, initial_state_shape: Any = None) -> Any:
         output_shape = self.forward_layer.compute_output_shape(sequences_shape)
         state_shapes = []
         if self.return_state:
@@ -108,7 +123,7 @@ class Bidirectional(Layer):
             return list(head) + state_shapes + state_shapes
         return output_shape
 
-    def build(self, sequences_shape, initial_state_shape=None):
+    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
                 sub.build(sequences_shape)
@@ -118,7 +133,13 @@ class Bidirectional(Layer):
             self._initial_weights = None
         self.built = True
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(
+        self,
+        sequences: Any,
+        initial_state: Any = None,
+        mask: Any = None,
+        training: bool | None = None,
+    ) -> Any:
         kwargs = {}
         if self.forward_layer._call_accepts("training"):
             kwargs["training"] = training
@@ -136,6 +157,7 @@ class Bidirectional(Layer):
             y, y_rev = y[0], y_rev[0]
         if self.return_sequences:
             y_rev = time_reverse(y_rev)
+        output: Any  # a tensor, or both outputs (merge_mode=None)
         if self.merge_mode == "concat":
             output = ops.concatenate([y, y_rev], axis=-1)
         elif self.merge_mode == "sum":
@@ -151,11 +173,11 @@ class Bidirectional(Layer):
             return list(head) + states
         return output
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Resets the states of both stateful layers (Keras 2's name)."""
         self.reset_state()
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Resets the states of both stateful layers."""
         if not self.stateful:
             raise AttributeError("Layer must be stateful.")
@@ -163,12 +185,12 @@ class Bidirectional(Layer):
         self.backward_layer.reset_state()
 
     @property
-    def states(self):
+    def states(self) -> tuple[Any, ...] | None:
         if self.forward_layer.states and self.backward_layer.states:
             return tuple(list(self.forward_layer.states) + list(self.backward_layer.states))
         return None
 
-    def compute_mask(self, inputs, mask):
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
         if isinstance(mask, list):
             mask = mask[0]
         if self.return_sequences:
@@ -181,7 +203,7 @@ class Bidirectional(Layer):
             return head + [None] * (2 * n)
         return output_mask
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["merge_mode"] = self.merge_mode
         config["layer"] = serialize_object(self.forward_layer)
@@ -189,7 +211,9 @@ class Bidirectional(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Self:
         config = dict(config)
         config["layer"] = deserialize_object(
             config["layer"], custom_objects=custom_objects, kinds=("layers",)

@@ -1,7 +1,10 @@
 """Dropout masks of recurrent cells: drawn once per call of the RNN layer and
 reused at every time step, as Keras's `DropoutRNNCell` does."""
 
+from __future__ import annotations
+
 import itertools
+from typing import Any
 
 from pykeras import ops
 from pykeras.ops._dispatch import run
@@ -11,7 +14,7 @@ from pykeras.ops._dispatch import run
 _eager_steps = itertools.count(1)
 
 
-def dropout_mask(like, rate, seed):
+def dropout_mask(like: Any, rate: float, seed: int) -> Any:
     """A mask shaped like `like`: 0 with probability `rate`, else `1 / (1 - rate)`."""
     return run(
         "dropout",
@@ -31,7 +34,11 @@ class DropoutRNNCell:
     The cell needs `dropout`, `recurrent_dropout` and `_op_seed`.
     """
 
-    def _create_dropout_mask(self, step_input, rate, salt):
+    dropout: float
+    recurrent_dropout: float
+    _op_seed: int
+
+    def _create_dropout_mask(self, step_input: Any, rate: float, salt: Any) -> Any:
         count = getattr(self, "dropout_mask_count", None)
         if count is None:
             return dropout_mask(step_input, rate, self._op_seed + salt)
@@ -42,13 +49,13 @@ class DropoutRNNCell:
             for k in range(count)
         ]
 
-    def get_dropout_mask(self, step_input):
+    def get_dropout_mask(self, step_input: Any) -> Any:
         """The input dropout mask(s) of this call (created on first use)."""
         if getattr(self, "_dropout_mask", None) is None and self.dropout > 0:
             self._dropout_mask = self._create_dropout_mask(step_input, self.dropout, 0)
         return getattr(self, "_dropout_mask", None)
 
-    def get_recurrent_dropout_mask(self, step_input):
+    def get_recurrent_dropout_mask(self, step_input: Any) -> Any:
         """The recurrent dropout mask(s) of this call (created on first use)."""
         if getattr(self, "_recurrent_dropout_mask", None) is None and self.recurrent_dropout > 0:
             self._recurrent_dropout_mask = self._create_dropout_mask(
@@ -56,10 +63,10 @@ class DropoutRNNCell:
             )
         return getattr(self, "_recurrent_dropout_mask", None)
 
-    def reset_dropout_mask(self):
+    def reset_dropout_mask(self) -> None:
         """Forgets the cached input mask (the next call draws a new one)."""
         self._dropout_mask = None
 
-    def reset_recurrent_dropout_mask(self):
+    def reset_recurrent_dropout_mask(self) -> None:
         """Forgets the cached recurrent mask."""
         self._recurrent_dropout_mask = None

@@ -1,12 +1,22 @@
 """LSTM: Long Short-Term Memory (Hochreiter & Schmidhuber, 1997), Keras's
 gate order i, f, c, o in one kernel of `4 * units` columns."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import activations, ops
 from pykeras.layers.rnn import _fused
 from pykeras.layers.rnn._cell_base import BaseCell
 from pykeras.layers.rnn._layer_base import CellLayer
+
+if TYPE_CHECKING:
+    from pykeras.constraints import ConstraintLike
+    from pykeras.initializers.initializer import InitializerLike
+    from pykeras.regularizers import RegularizerLike
 
 
 class LSTMCell(BaseCell):
@@ -35,25 +45,25 @@ class LSTMCell(BaseCell):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        unit_forget_bias=True,
-        kernel_regularizer=None,
-        recurrent_regularizer=None,
-        bias_regularizer=None,
-        kernel_constraint=None,
-        recurrent_constraint=None,
-        bias_constraint=None,
-        dropout=0.0,
-        recurrent_dropout=0.0,
-        seed=None,
-        **kwargs,
-    ):
+        units: int,
+        activation: str | Callable[..., Any] | None = "tanh",
+        recurrent_activation: str | Callable[..., Any] | None = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        recurrent_initializer: InitializerLike = "orthogonal",
+        bias_initializer: InitializerLike = "zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer: RegularizerLike = None,
+        recurrent_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        recurrent_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         implementation = kwargs.pop("implementation", 2)
         super().__init__(
             units, activation, use_bias, kernel_initializer, recurrent_initializer,
@@ -70,13 +80,13 @@ class LSTMCell(BaseCell):
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self._add_kernels(self._check_input_dim(input_shape), 4)
         initializer = self.bias_initializer
         if self.unit_forget_bias:
             base, units = self.bias_initializer, self.units
 
-            def initializer(shape, dtype=None):
+            def initializer(shape: Any, dtype: Any = None) -> Any:
                 return np.concatenate(
                     [
                         np.asarray(base((units,), dtype="float32")),
@@ -88,7 +98,7 @@ class LSTMCell(BaseCell):
         self._add_bias((4 * self.units,), initializer)
         self.built = True
 
-    def call(self, inputs, states, training=False):
+    def call(self, inputs: Any, states: Any, training: bool | None = False) -> Any:
         h_tm1, c_tm1 = states[0], states[1]
         units = self.units
         dp = self.get_dropout_mask(inputs) if training else None
@@ -118,7 +128,7 @@ class LSTMCell(BaseCell):
         h = o * self.activation(c)
         return h, [h, c]
 
-    def _cell_config(self):
+    def _cell_config(self) -> Any:
         config = super()._cell_config()
         config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         config["unit_forget_bias"] = self.unit_forget_bias
@@ -158,32 +168,32 @@ class LSTM(CellLayer):
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        unit_forget_bias=True,
-        kernel_regularizer=None,
-        recurrent_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        recurrent_constraint=None,
-        bias_constraint=None,
-        dropout=0.0,
-        recurrent_dropout=0.0,
-        seed=None,
-        return_sequences=False,
-        return_state=False,
-        go_backwards=False,
-        stateful=False,
-        unroll=False,
-        use_cudnn="auto",
-        **kwargs,
-    ):
+        units: int,
+        activation: str | Callable[..., Any] | None = "tanh",
+        recurrent_activation: str | Callable[..., Any] | None = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: InitializerLike = "glorot_uniform",
+        recurrent_initializer: InitializerLike = "orthogonal",
+        bias_initializer: InitializerLike = "zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer: RegularizerLike = None,
+        recurrent_regularizer: RegularizerLike = None,
+        bias_regularizer: RegularizerLike = None,
+        activity_regularizer: RegularizerLike = None,
+        kernel_constraint: ConstraintLike = None,
+        recurrent_constraint: ConstraintLike = None,
+        bias_constraint: ConstraintLike = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        use_cudnn: str = "auto",
+        **kwargs: Any,
+    ) -> None:
         if use_cudnn not in ("auto", True, False):
             raise ValueError(
                 "Invalid valid received for argument `use_cudnn`. Expected one of "

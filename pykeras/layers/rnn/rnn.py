@@ -8,6 +8,10 @@ cells, other activations, recurrent dropout while training) runs step by
 step as a graph of ops over a known number of time steps.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras import ops
@@ -20,17 +24,20 @@ from pykeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from pykeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from pykeras.layers.serialization import deserialize_object, serialize_object
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
-def _is_nested(x):
+
+def _is_nested(x: Any) -> Any:
     return isinstance(x, (list, tuple))
 
 
-def _blend(m, new, old):
+def _blend(m: Any, new: Any, old: Any) -> Any:
     """`new` where the step is kept (m == 1), else `old` (m is 0 or 1)."""
     return ops.add(ops.multiply(m, new), ops.multiply(ops.subtract(1.0, m), old))
 
 
-def _prefix_paths(cell, prefix):
+def _prefix_paths(cell: Any, prefix: str) -> None:
     """Weight paths under the layer, as Keras names them (`lstm/lstm_cell/kernel`):
     the cells of a Bidirectional's two layers share their names."""
     for layer in [cell] + list(getattr(cell, "cells", [])):
@@ -71,15 +78,15 @@ class RNN(Layer):
 
     def __init__(
         self,
-        cell,
-        return_sequences=False,
-        return_state=False,
-        go_backwards=False,
-        stateful=False,
-        unroll=False,
-        zero_output_for_mask=False,
-        **kwargs,
-    ):
+        cell: Any,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        zero_output_for_mask: bool = False,
+        **kwargs: Any,
+    ) -> None:
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
@@ -107,22 +114,23 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ shapes
 
-    def _output_size(self):
+    def _output_size(self) -> Any:
         size = getattr(self.cell, "output_size", None)
         if size is None:
             size = flatten(self.state_size)[0]
         return int(size)
 
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+    def compute_output_shape(self, sequences_shape: Any, initial_state_shape: Any = None) -> Any:
         batch, length = sequences_shape[0], sequences_shape[1]
         out_size = self._output_size()
+        output: tuple[Any, ...]
         if self.return_sequences:
             output = (batch, length, out_size)
         else:
             output = (batch, out_size)
         if not self.return_state:
             return output
-        states = []
+        states: list[Any] = []
         for size in self.state_size:
             if isinstance(size, (list, tuple)):
                 states.append([(batch, int(s)) for s in size])
@@ -130,7 +138,7 @@ class RNN(Layer):
                 states.append((batch, int(size)))
         return [output] + states
 
-    def compute_mask(self, inputs, mask):
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
         mask = flatten(mask)[0] if mask is not None else None
         output_mask = mask if self.return_sequences else None
         if self.return_state:
@@ -139,14 +147,14 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ build
 
-    def _check_sequences(self, shape):
+    def _check_sequences(self, shape: Any) -> None:
         if len(shape) < 3:
             raise ValueError(
                 f"Layer '{self.name}' expected an input of rank 3 (batch, timesteps, "
                 f"features). Received: input shape {tuple(shape)}"
             )
 
-    def build(self, sequences_shape, initial_state_shape=None):
+    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
         if (
             isinstance(sequences_shape, (list, tuple))
             and sequences_shape
@@ -170,7 +178,7 @@ class RNN(Layer):
             self._create_state_variables(sequences_shape[0])
         self.built = True
 
-    def _create_state_variables(self, batch_size):
+    def _create_state_variables(self, batch_size: int) -> None:
         zeros = [np.zeros((batch_size, int(s)), np.float32) for s in flatten(self.state_size)]
         flat = [
             Variable(z, name="rnn_state", path=f"{self.name}/rnn_state", trainable=False)
@@ -178,17 +186,17 @@ class RNN(Layer):
         ]
         self.states = pack_like(self.state_size, flat)
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Sets the states of a stateful layer back to zeros (Keras 2's name)."""
         self.reset_state()
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Sets the states of a stateful layer back to zeros."""
         if self.states is not None:
             for v in flatten(self.states):
                 v.assign(np.zeros(v.shape, np.float32))
 
-    def get_initial_state(self, batch_size):
+    def get_initial_state(self, batch_size: Any) -> list[Any]:
         """Zero states for a batch of `batch_size`, one array per state."""
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
@@ -198,7 +206,7 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ calling
 
-    def _initial_states(self, sequences, initial_state):
+    def _initial_states(self, sequences: Any, initial_state: Any) -> Any:
         if initial_state is None:
             if self.stateful and self.states is not None:
                 return list(self.states)
@@ -225,7 +233,7 @@ class RNN(Layer):
                 )
         return pack_like(states, flat)
 
-    def _zero_states(self, sequences):
+    def _zero_states(self, sequences: Any) -> Any:
         batch = sequences.shape[0]
         if isinstance(sequences, np.ndarray):
             return self.get_initial_state(batch)
@@ -235,7 +243,7 @@ class RNN(Layer):
         flat = [ops.add(base, np.zeros((1, int(d)), np.float32)) for d in flatten(self.state_size)]
         return pack_like(self.state_size, flat)
 
-    def _float_mask(self, mask, sequences):
+    def _float_mask(self, mask: Any, sequences: Any) -> Any:
         if mask is None:
             return None
         mask = flatten(mask)[0] if _is_nested(mask) else mask
@@ -254,7 +262,7 @@ class RNN(Layer):
             return np.asarray(mask, np.float32)
         return ops.cast(mask, "float32")
 
-    def _fused_kind(self, training):
+    def _fused_kind(self, training: bool | None) -> Any:
         run = _fused.KERNELS.get(type(self.cell))
         if run is None or _fused.activation_name(self.cell.activation) is None:
             return None
@@ -266,7 +274,13 @@ class RNN(Layer):
             return None
         return run
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
+    def call(
+        self,
+        sequences: Any,
+        initial_state: Any = None,
+        mask: Any = None,
+        training: bool | None = False,
+    ) -> Any:
         self._check_sequences(tuple(sequences.shape))
         timesteps = sequences.shape[1]
         if self.unroll and timesteps is None:
@@ -303,7 +317,9 @@ class RNN(Layer):
             return [output] + list(new_states)
         return output
 
-    def _fused_call(self, run, sequences, states, mask_f, training):
+    def _fused_call(
+        self, run: Any, sequences: Any, states: Any, mask_f: Any, training: bool | None
+    ) -> Any:
         x = sequences
         if training and self.cell.dropout > 0:
             dp = self.cell.get_dropout_mask(sequences[:, 0, :])
@@ -321,7 +337,7 @@ class RNN(Layer):
             last = new_states[0]
         return outputs, last, new_states
 
-    def _step_call(self, sequences, states, mask_f, training):
+    def _step_call(self, sequences: Any, states: Any, mask_f: Any, training: bool | None) -> Any:
         timesteps = sequences.shape[1]
         if timesteps is None:
             raise ValueError(
@@ -355,7 +371,7 @@ class RNN(Layer):
             outputs.append(out)
         return ops.stack(outputs, axis=1), outputs[-1], states
 
-    def _reset_dropout_masks(self, cell):
+    def _reset_dropout_masks(self, cell: Any) -> None:
         if isinstance(cell, DropoutRNNCell):
             cell.reset_dropout_mask()
             cell.reset_recurrent_dropout_mask()
@@ -364,7 +380,7 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ config
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(
             {
@@ -380,7 +396,9 @@ class RNN(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Self:
         config = dict(config)
         cell = deserialize_object(
             config.pop("cell"), custom_objects=custom_objects, kinds=("layers",)

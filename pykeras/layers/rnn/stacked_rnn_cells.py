@@ -1,12 +1,20 @@
 """StackedRNNCells: several cells run as one, each feeding the next."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from pykeras.layers.layer import Layer
 from pykeras.layers.serialization import deserialize_object, serialize_object
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
-def _cell_output_size(cell):
+
+def _cell_output_size(cell: Any) -> Any:
     if getattr(cell, "output_size", None) is not None:
         return cell.output_size
     if isinstance(cell.state_size, (list, tuple)):
@@ -27,7 +35,7 @@ class StackedRNNCells(Layer):
     (2, 4)
     """
 
-    def __init__(self, cells, **kwargs):
+    def __init__(self, cells: Sequence[Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for cell in cells:
             if not callable(getattr(cell, "call", None)):
@@ -43,14 +51,14 @@ class StackedRNNCells(Layer):
         self.cells = list(cells)
 
     @property
-    def state_size(self):
+    def state_size(self) -> list[Any]:
         return [c.state_size for c in self.cells]
 
     @property
-    def output_size(self):
+    def output_size(self) -> Any:
         return _cell_output_size(self.cells[-1])
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: Any = None) -> list[Any]:
         states = []
         for cell in self.cells:
             fn = getattr(cell, "get_initial_state", None)
@@ -62,7 +70,7 @@ class StackedRNNCells(Layer):
                 states.append([np.zeros((batch_size, d), np.float32) for d in cell.state_size])
         return states
 
-    def call(self, inputs, states, training=False, **kwargs):
+    def call(self, inputs: Any, states: Any, training: bool | None = False, **kwargs: Any) -> Any:
         new_states = []
         for cell, cell_states in zip(self.cells, states):
             state_is_list = isinstance(cell_states, (list, tuple))
@@ -81,7 +89,7 @@ class StackedRNNCells(Layer):
             new_states = new_states[0]
         return inputs, new_states
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
                 cell.build(input_shape)
@@ -89,13 +97,15 @@ class StackedRNNCells(Layer):
             input_shape = (tuple(input_shape)[0], _cell_output_size(cell))
         self.built = True
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["cells"] = [serialize_object(cell) for cell in self.cells]
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Self:
         config = dict(config)
         cells = [
             deserialize_object(c, custom_objects=custom_objects, kinds=("layers",))

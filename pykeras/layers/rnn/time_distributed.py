@@ -1,8 +1,15 @@
 """TimeDistributed: applies a layer to every time step of a sequence."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import ops
 from pykeras.layers.layer import Layer
 from pykeras.layers.serialization import deserialize_object, serialize_object
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class TimeDistributed(Layer):
@@ -28,7 +35,7 @@ class TimeDistributed(Layer):
     (32, 10, 8)
     """
 
-    def __init__(self, layer, **kwargs):
+    def __init__(self, layer: Any, **kwargs: Any) -> None:
         if not isinstance(layer, Layer):
             raise ValueError(
                 "Please initialize `TimeDistributed` layer with a `keras.layers.Layer` "
@@ -38,7 +45,7 @@ class TimeDistributed(Layer):
         self.layer = layer
         self.supports_masking = True
 
-    def _child_shape(self, input_shape):
+    def _child_shape(self, input_shape: Any) -> Any:
         input_shape = tuple(input_shape)
         if len(input_shape) < 3:
             raise ValueError(
@@ -47,18 +54,18 @@ class TimeDistributed(Layer):
             )
         return (input_shape[0],) + input_shape[2:]
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         child = self.layer.compute_output_shape(self._child_shape(input_shape))
         return (tuple(input_shape)[0], tuple(input_shape)[1]) + tuple(child)[1:]
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         child = self._child_shape(input_shape)
         if not self.layer.built:
             self.layer.build(child)
             self.layer.built = True
         self.built = True
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         shape = tuple(inputs.shape)
         batch, steps, inner = shape[0], shape[1], shape[2:]
         if mask is not None:
@@ -78,7 +85,7 @@ class TimeDistributed(Layer):
                 f"and its batch size or number of timesteps. Received: input shape {shape}"
             )
         folded = ops.reshape(inputs, (-1,) + tuple(inner))
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if self.layer._call_accepts("training"):
             kwargs["training"] = training
         if mask is not None and self.layer._call_accepts("mask"):
@@ -88,13 +95,15 @@ class TimeDistributed(Layer):
         lead = (-1, steps) if steps is not None else (batch, -1)
         return ops.reshape(out, lead + out_inner)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["layer"] = serialize_object(self.layer)
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Self:
         config = dict(config)
         config["layer"] = deserialize_object(
             config["layer"], custom_objects=custom_objects, kinds=("layers",)
