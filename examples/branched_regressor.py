@@ -37,7 +37,7 @@ def main(epochs=60, verbose=0):
         return 1 - np.sum((y - p[:, 0]) ** 2) / np.sum((y - y.mean()) ** 2)
 
     scores = r2(y1[split:], p1), r2(y2[split:], p2)
-    print(f"Branched regressor] R^2 y1: {scores[0]:.3f}, y2: {scores[1]:.3f}")
+    print(f"[Branched regressor] R^2 y1: {scores[0]:.3f}, y2: {scores[1]:.3f}")
     return scores
 
 

@@ -32,7 +32,7 @@ def main(epochs=15, verbose=2):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=verbose)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    print(f"CNN] test loss: {loss:.4f}, test accuracy: {accuracy:.4f}")
+    print(f"[CNN] test loss: {loss:.4f}, test accuracy: {accuracy:.4f}")
     return accuracy
 
 

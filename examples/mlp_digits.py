@@ -30,7 +30,7 @@ def main(epochs=20, verbose=2):
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1,
               verbose=verbose)  # fmt: skip
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    print(f"MLP] test loss: {loss:.4f}, test accuracy: {accuracy:.4f}")
+    print(f"[MLP] test loss: {loss:.4f}, test accuracy: {accuracy:.4f}")
     return accuracy
 
 

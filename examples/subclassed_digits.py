@@ -37,7 +37,7 @@ def main(epochs=15, verbose=2):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=epochs, verbose=verbose)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    print(f"Subclassing Model] loss: {loss:.5f}, acc: {accuracy:.5f}")
+    print(f"[Subclassing Model] loss: {loss:.5f}, acc: {accuracy:.5f}")
     return accuracy
 
 

@@ -51,7 +51,7 @@ def main(epochs=10, verbose=2):
     model.fit(dict(zip(names, x_train)), {"priority": y_train[0], "department": y_train[1]},
               epochs=epochs, verbose=verbose)  # fmt: skip
     logs = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
-    print("Ticket model] " + ", ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+    print("[Ticket model] " + ", ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
     priority_preds, department_preds = model.predict(x_test, verbose=0)
     assert priority_preds.shape == (500, 1) and department_preds.shape == (500, 4)
     return logs["department_accuracy"]
