@@ -188,12 +188,20 @@ impl Primitive for Unary {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
         let x = inputs[0].f32(self.name)?;
-        // exp gets a loop of its own (a constant kind): a closure over a
-        // runtime kind matches it per element, which does not vectorize.
-        Ok(Value::F32(match self.kind {
-            Kind::Exp => map(x, |v| Kind::Exp.apply(v)),
-            kind => map(x, move |v| kind.apply(v)),
-        }))
+        // The common kinds get loops of their own (a constant kind, so the
+        // closure is a small function that inlines and vectorizes); a closure
+        // over a runtime kind matched it per element, out of line.
+        macro_rules! own_loops {
+            ($($kind:ident),*) => {
+                match self.kind {
+                    $(Kind::$kind => map(x, #[inline(always)] |v| Kind::$kind.apply(v)),)*
+                    kind => map(x, move |v| kind.apply(v)),
+                }
+            };
+        }
+        Ok(Value::F32(own_loops!(
+            Sqrt, Square, Abs, Neg, Exp, Reciprocal, Rsqrt, Floor, Ceil, Round, Sign
+        )))
     }
 
     fn backward(
