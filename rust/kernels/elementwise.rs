@@ -110,6 +110,55 @@ pub fn map(x: ArrayViewD<f32>, f: impl Fn(f32) -> f32 + Sync + Send) -> ArrayD<f
     }
 }
 
+/// `small`'s elements as one contiguous row when `small` broadcast to
+/// `shape` repeats it: its shape without leading 1s is a suffix of `shape`.
+fn repeated_row<'a>(small: &ArrayViewD<'a, f32>, shape: &[usize]) -> Option<&'a [f32]> {
+    let dims = small.shape();
+    let lead = dims.iter().take_while(|&&d| d == 1).count();
+    let tail = &dims[lead..];
+    let fits = tail.len() <= shape.len() && shape[shape.len() - tail.len()..] == *tail;
+    let row = small.to_slice()?;
+    (fits && !row.is_empty()).then_some(row)
+}
+
+/// `dst[i] = f(big[i], row[(offset + i) % row.len()])`: `big` and `dst` are
+/// the chunk of a full operand and of the result starting at element
+/// `offset`; the loops run over whole stretches of the row.
+fn zip_row_slice<F: Fn(f32, f32) -> f32>(
+    big: &[f32],
+    row: &[f32],
+    offset: usize,
+    dst: &mut [f32],
+    f: &F,
+) {
+    super::isa::run(
+        #[inline(always)]
+        move || {
+            if let [y] = row {
+                for (d, &x) in dst.iter_mut().zip(big) {
+                    *d = f(x, *y);
+                }
+                return;
+            }
+            let mut j = offset % row.len();
+            let mut done = 0;
+            while done < dst.len() {
+                let n = (row.len() - j).min(dst.len() - done);
+                let (d, x, r) = (
+                    &mut dst[done..done + n],
+                    &big[done..done + n],
+                    &row[j..j + n],
+                );
+                for ((d, &x), &y) in d.iter_mut().zip(x).zip(r) {
+                    *d = f(x, y);
+                }
+                done += n;
+                j = 0;
+            }
+        },
+    )
+}
+
 /// `f(a, b)` elementwise; `a` and `b` must broadcast to `shape`
 /// (the caller checked this with `broadcast_shape`).
 pub fn zip2(
@@ -123,6 +172,23 @@ pub fn zip2(
             return fresh(shape, |at, d| {
                 let n = d.len();
                 zip2_slice(&x[at..at + n], &y[at..at + n], d, &f)
+            });
+        }
+    }
+    // One operand full, the other one row repeated (a per-channel mean, a
+    // bias, a scalar): slice loops over rows instead of a Zip per element.
+    if a.shape() == shape {
+        if let (Some(x), Some(row)) = (a.as_slice(), repeated_row(&b, shape)) {
+            return fresh(shape, |at, d| {
+                zip_row_slice(&x[at..at + d.len()], row, at, d, &f)
+            });
+        }
+    }
+    if b.shape() == shape {
+        if let (Some(y), Some(row)) = (b.as_slice(), repeated_row(&a, shape)) {
+            let g = |yv: f32, xv: f32| f(xv, yv);
+            return fresh(shape, |at, d| {
+                zip_row_slice(&y[at..at + d.len()], row, at, d, &g)
             });
         }
     }
