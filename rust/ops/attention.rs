@@ -17,6 +17,7 @@
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{fmt_dims, DType, Dim, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
+use crate::kernels::fastmath;
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::matmul::gemm_serial;
 use crate::kernels::parallel::worth_splitting;
@@ -137,7 +138,7 @@ impl DotProductAttention {
             let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
             let shift = if max.is_finite() { max } else { 0.0 };
             row.iter_mut()
-                .for_each(|v| *v = exp_nonpositive(*v - shift));
+                .for_each(|v| *v = fastmath::exp(*v - shift));
             let sum: f32 = row.iter().sum();
             let inv = 1.0 / sum;
             row.iter_mut().for_each(|v| *v *= inv);
@@ -177,29 +178,6 @@ impl DotProductAttention {
     fn kept(&self, mask: &Option<ArrayView2<f32>>, i: usize, j: usize) -> bool {
         (!self.is_causal || j <= i) && mask.as_ref().is_none_or(|m| m[[i, j]] != 0.0)
     }
-}
-
-/// `exp(x)` for `x <= 0` (a max-shifted logit), branch-free so that a loop
-/// over a row vectorizes: `x = n ln2 + r`, `|r| <= ln2 / 2`, `e^r` by its
-/// degree-6 Taylor polynomial (relative error < 2e-7), `2^n` from the
-/// exponent bits. Below -87 the result is ~1e-38 instead of a smaller
-/// number: it is added to a sum of at least 1, so nothing changes.
-#[inline(always)]
-fn exp_nonpositive(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
-                                     // A comparison, not f32::max, so that a NaN logit stays NaN.
-    let x = if x < -87.0 { -87.0 } else { x };
-    let n = (x * LOG2E + ROUND) - ROUND;
-    let r = x - n * LN2_HI - n * LN2_LO;
-    let poly = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    // n is in [-126, 0]: the biased exponent n + 127 is a normal float's.
-    poly * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
 struct Inputs<'a> {

@@ -147,11 +147,6 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<OpRef> {
     registry::build(name, attrs)
 }
 
-/// Runs one op eagerly: build, then forward.
-pub fn run(name: &str, attrs: &Attrs, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
-    build(name, attrs)?.forward(inputs, ctx)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
