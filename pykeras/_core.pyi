@@ -33,6 +33,7 @@ __all__ = [
     "Variable",
     "Optimizer",
     "OptimizerConfig",
+    "StepPhase",
     "StepResults",
     "TrainStep",
     "ShapeError",
@@ -295,6 +296,34 @@ class StepResults:
     def logged(self) -> list[npt.NDArray[np.float64]]: ...
 
 @final
+@final
+class StepPhase:
+    """One update of a training step: gradients of `loss` for `trainable`
+    nodes, applied by the step's optimizer number `optimizer`, then the
+    `constraints` (variable node, projected value node) assigned; `end` is
+    the first node traced after the update (None: nothing after it)."""
+
+    def __new__(
+        cls,
+        loss: int,
+        trainable: Sequence[int],
+        *,
+        optimizer: int = ...,
+        constraints: Sequence[tuple[int, int]] = ...,
+        end: int | None = ...,
+    ) -> StepPhase: ...
+    @property
+    def loss(self) -> int: ...
+    @property
+    def trainable(self) -> list[int]: ...
+    @property
+    def optimizer(self) -> int: ...
+    @property
+    def constraints(self) -> list[tuple[int, int]]: ...
+    @property
+    def end(self) -> int | None: ...
+
+@final
 class TrainStep:
     """A compiled training and test step over a graph."""
 
@@ -303,7 +332,7 @@ class TrainStep:
         graph: Graph,
         inputs: Sequence[int],
         loss: int,
-        trainable: Sequence[int],
+        phases: Sequence[StepPhase],
         updates: Sequence[tuple[int, int]],
         *,
         output_losses: Sequence[int] = ...,
@@ -320,7 +349,7 @@ class TrainStep:
         seed: int,
         global_step: int,
         stop_on_nan: bool,
-        optimizer: Optimizer,
+        optimizers: Sequence[Optimizer],
     ) -> StepResults: ...
     def test(
         self, data: Sequence[_Array], batch_size: int, first_step: int, steps: int

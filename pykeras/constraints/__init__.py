@@ -1,12 +1,17 @@
-"""pykeras.constraints: projections applied to weights after each update."""
+"""pykeras.constraints: projections applied to weights after each update.
+
+Written with `pykeras.ops`, as Keras writes them with `keras.ops`, so the
+training loop traces them into its graph and projects the weights after
+every update without returning to Python; called on arrays, they compute
+eagerly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
-
+from pykeras import ops
 from pykeras.initializers.initializer import lookup, serialize_object
 
 if TYPE_CHECKING:
@@ -23,7 +28,7 @@ _EPSILON = 1e-7
 class Constraint:
     """Base class: `constraint(w)` returns the projected weights."""
 
-    def __call__(self, w: np.ndarray) -> np.ndarray:
+    def __call__(self, w: Any) -> Any:
         return w
 
     def get_config(self) -> dict[str, Any]:
@@ -34,8 +39,8 @@ class Constraint:
         return cls(**config)
 
 
-def _norms(w: np.ndarray, axis: int | Sequence[int]) -> np.ndarray:
-    return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
+def _norms(w: Any, axis: int | Sequence[int]) -> Any:
+    return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
 
 
 class MaxNorm(Constraint):
@@ -45,11 +50,11 @@ class MaxNorm(Constraint):
         self.max_value = max_value
         self.axis = axis
 
-    def __call__(self, w: np.ndarray) -> np.ndarray:
-        w = np.asarray(w, np.float32)
+    def __call__(self, w: Any) -> Any:
+        w = ops.convert_to_tensor(w, "float32")
         norms = _norms(w, self.axis)
-        desired = np.clip(norms, 0, self.max_value)
-        return (w * (desired / (_EPSILON + norms))).astype(np.float32)
+        desired = ops.clip(norms, 0, self.max_value)
+        return w * (desired / (_EPSILON + norms))
 
     def get_config(self) -> dict[str, Any]:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -58,9 +63,9 @@ class MaxNorm(Constraint):
 class NonNeg(Constraint):
     """Sets negative weights to 0."""
 
-    def __call__(self, w: np.ndarray) -> np.ndarray:
-        w = np.asarray(w, np.float32)
-        return w * (w >= 0)
+    def __call__(self, w: Any) -> Any:
+        w = ops.convert_to_tensor(w, "float32")
+        return w * ops.cast(ops.greater_equal(w, 0.0), "float32")
 
 
 class UnitNorm(Constraint):
@@ -69,9 +74,9 @@ class UnitNorm(Constraint):
     def __init__(self, axis: int = 0) -> None:
         self.axis = axis
 
-    def __call__(self, w: np.ndarray) -> np.ndarray:
-        w = np.asarray(w, np.float32)
-        return (w / (_EPSILON + _norms(w, self.axis))).astype(np.float32)
+    def __call__(self, w: Any) -> Any:
+        w = ops.convert_to_tensor(w, "float32")
+        return w / (_EPSILON + _norms(w, self.axis))
 
     def get_config(self) -> dict[str, Any]:
         return {"axis": self.axis}
@@ -85,12 +90,12 @@ class MinMaxNorm(Constraint):
     ) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
-    def __call__(self, w: np.ndarray) -> np.ndarray:
-        w = np.asarray(w, np.float32)
+    def __call__(self, w: Any) -> Any:
+        w = ops.convert_to_tensor(w, "float32")
         norms = _norms(w, self.axis)
-        desired = self.rate * np.clip(norms, self.min_value, self.max_value)
-        desired += (1 - self.rate) * norms
-        return (w * (desired / (_EPSILON + norms))).astype(np.float32)
+        desired = self.rate * ops.clip(norms, self.min_value, self.max_value)
+        desired = desired + (1 - self.rate) * norms
+        return w * (desired / (_EPSILON + norms))
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -5,8 +5,11 @@ A `train_step` override runs once on graph tensors. Inside it,
 them), `optimizer.apply` names the variables the loop updates, and metrics
 add their per-batch states as reports of the step. `StepRecorder` collects
 these; `pykeras.trainers.custom_step` turns them into a `_core.TrainStep`.
-A step the loop cannot run as one graph (gradients used in further ops,
-several optimizers) raises `EagerStepRequired`, and runs op by op instead.
+Several updates (a GAN's two optimizers) become phases of one step: each
+`optimizer.apply` marks where later code reads the updated variables. A step
+the loop cannot run as one graph (gradients changed or used in further ops
+before the update, gradients with respect to tensors) raises
+`EagerStepRequired`, and runs op by op instead.
 """
 
 from __future__ import annotations
@@ -63,11 +66,35 @@ class _PendingTracer:
 
 
 class GradientRequest:
-    """`tape.gradient(target, variables)` inside a traced step."""
+    """`tape.gradient(target, variables)` inside a traced step, with the
+    graph nodes the variables were read as when the gradient was asked for."""
 
-    def __init__(self, target: Any, variables: Any) -> None:
+    def __init__(self, target: Any, variables: Any, nodes: list[int]) -> None:
         self.target = target
         self.variables = variables
+        self.nodes = nodes
+
+
+class AppliedUpdate:
+    """`optimizer.apply(grads, variables)` inside a traced step.
+
+    Attributes:
+        optimizer: the optimizer.
+        request: the gradient request the gradients came from.
+        variables: the variables updated, in the order given.
+        nodes: each variable's graph node when the gradient was asked for.
+        end: the first graph node traced after the update.
+    """
+
+    def __init__(
+        self, optimizer: Any, request: GradientRequest, variables: list[Any], end: int
+    ) -> None:
+        self.optimizer = optimizer
+        self.request = request
+        self.variables = variables
+        by_id = {id(v): n for v, n in zip(request.variables, request.nodes)}
+        self.nodes = [by_id[id(v)] for v in variables]
+        self.end = end
 
 
 class MetricResult:
@@ -87,7 +114,7 @@ class StepRecorder:
     def __init__(self, tracer: Any) -> None:
         self.tracer = tracer
         self.requests: list[GradientRequest] = []
-        self.applies: list[Any] = []
+        self.applies: list[AppliedUpdate] = []
         # (metric, [graph tensors]): per-batch states summed by the trainer.
         self.reports: list[tuple[Any, list[Any]]] = []
 
@@ -105,7 +132,9 @@ class StepRecorder:
         for v in variables:
             if not isinstance(v, VariableBase):
                 raise EagerStepRequired("a gradient with respect to a tensor, not a variable")
-        request = GradientRequest(total, variables)
+        request = GradientRequest(
+            total, variables, [self.tracer._variable_node(v) for v in variables]
+        )
         self.requests.append(request)
         pending_tracer = _PendingTracer(self.tracer)
         grads = []
@@ -122,9 +151,11 @@ class StepRecorder:
             not isinstance(g, PendingGradient) or g.variable is not v for g, v in pairs
         ):
             raise EagerStepRequired("the optimizer applies gradients changed after the tape")
-        if self.applies:
-            raise EagerStepRequired("several optimizer updates in one step")
-        self.applies.append((optimizer, pairs[0][0].request, [v for _, v in pairs]))
+        request = pairs[0][0].request
+        if any(a.request is request for a in self.applies):
+            raise EagerStepRequired("the same gradients are applied twice")
+        updated = [v for _, v in pairs]
+        self.applies.append(AppliedUpdate(optimizer, request, updated, self.tracer.after_update()))
 
     def report(self, metric: Any, states: Any) -> None:
         """Adds a metric's per-batch states to the step's reports."""

@@ -96,6 +96,9 @@ class TapeTracer:
         self.updates: list[Any] = []
         self.losses: list[Any] = []
         self.step = None
+        # The leaves holding gradients a nested tape returned: the outer tape
+        # cannot differentiate through them (no second-order gradients).
+        self._second_order_leaves: set[int] = set()
 
     # ----------------------------------------------------------- leaves
 
@@ -128,6 +131,12 @@ class TapeTracer:
             return self._watched[id(x)][0]
         array = to_index(np.asarray(x), what) if index else to_float32(np.asarray(x), what)
         return self.tape.leaf(np.ascontiguousarray(array).reshape(np.shape(array)))
+
+    def inner_gradient(self, gradient: np.ndarray) -> TapeTensor:
+        """A nested tape's gradient as a leaf of this recording."""
+        node = self.tape.leaf(np.ascontiguousarray(gradient, dtype=np.float32))
+        self._second_order_leaves.add(node)
+        return self._tensor(node)
 
     def as_constant_in_trace(self, x: TensorLike) -> None:
         """A tape tensor used in a graph trace is a constant there."""
@@ -182,6 +191,13 @@ class TapeTracer:
         self, target: int, nodes: Sequence[int], seed: int | None = None
     ) -> list[np.ndarray | None]:
         """Gradients of `target` for `nodes`; None where it does not depend on one."""
+        if self._second_order_leaves and self._reaches(target, self._second_order_leaves):
+            raise NotImplementedError(
+                "GradientTape: this target depends on gradients an inner tape computed, "
+                "and pykeras cannot differentiate a gradient (second-order gradients, such "
+                "as a gradient penalty or a Hessian, are not supported yet). Compute the "
+                "penalty outside the outer tape, or differentiate it numerically."
+            )
         connected = self._reaches(target, nodes)
         wrt = [n for n in nodes if n in connected]
         if not wrt:
@@ -338,7 +354,13 @@ class GradientTape:
             for n, g in zip(known, rec.gradients(t.node, known, seed)):
                 if g is not None:
                     totals[n] = g if n not in totals else totals[n] + g
-        return [None if n is None else totals.get(n) for n in nodes]
+        grads = [None if n is None else totals.get(n) for n in nodes]
+        if self._pushed:
+            return grads
+        # A nested tape: the outer one still records, so its gradients are
+        # tensors of that recording (ops on them are recorded too), marked
+        # as what the outer tape cannot differentiate through.
+        return [None if g is None else rec.inner_gradient(g) for g in grads]
 
 
 class _Paused:

@@ -97,6 +97,8 @@ class Tracer:
         # Variables assigned in this trace (`Variable.assign*`): id -> the
         # node of the new value, which later reads in the same step see.
         self._assigned: dict[int, int] = {}
+        # Optimizer updates recorded so far in a traced custom step.
+        self._updates_seen = 0
         # Losses added by layers (`add_loss`) while this graph was traced.
         self.losses: list[Any] = []
         # What a traced custom step recorded (gradients, optimizer updates,
@@ -178,6 +180,15 @@ class Tracer:
         self._assigned[id(variable)] = node
         # The Variable must outlive the graph's use of its id.
         self._variables.setdefault(("assigned", id(variable)), (None, variable))
+
+    def after_update(self) -> int:
+        """Marks an optimizer update in a traced step: reads of any variable
+        from here on are new nodes, which the Rust loop evaluates after the
+        update (their updated values). Returns the first node id after it."""
+        self._updates_seen += 1
+        for key in [k for k in self._variables if isinstance(k, int)]:
+            self._variables[("before update", self._updates_seen, key)] = self._variables.pop(key)
+        return len(self.graph)
 
     def variables(self) -> list[tuple[int, Any]]:
         """The pykeras `Variable`s the graph reads, with their node ids."""

@@ -42,7 +42,7 @@ from pykeras.utils.summary import print_summary
 
 # (training, ((shape, dtype) per flat input), input structure): one traced
 # forward pass per key.
-ExecutorKey = tuple[bool, tuple[Any, ...], Any]
+ExecutorKey = tuple[bool, tuple[Any, ...], Any, bool]
 
 # `Functional`, which `Model(inputs, outputs)` builds: it subclasses `Model`,
 # so `pykeras.models.functional` sets it when imported (pykeras.models
@@ -442,6 +442,10 @@ class Model(Layer):
         del x
         return steps.compute_metrics(self, y, y_pred, sample_weight)
 
+    def _overrides_predict_step(self) -> bool:
+        """Whether this model's class overrides `predict_step`."""
+        return type(self).predict_step is not Model.predict_step
+
     def _overrides_step_hooks(self, training: bool) -> bool:
         """Whether this model's class overrides a step method `fit` (or, not
         training, `evaluate`) would run."""
@@ -688,20 +692,33 @@ class Model(Layer):
         """Model inputs as given by the user -> (structure, flat list of arrays)."""
         return x, flatten(x)
 
-    def _trace(self, input_specs: list[InputSpec], structure: Any, training: bool) -> Executor:
-        """Lowers the forward pass to a Rust graph for inputs shaped `input_specs`."""
+    def _trace(
+        self,
+        input_specs: list[InputSpec],
+        structure: Any,
+        training: bool,
+        predict_step: bool = False,
+    ) -> Executor:
+        """Lowers the forward pass (or an overridden `predict_step`, given the
+        batch as Keras gives it, `(x,)`) to a Rust graph for inputs shaped
+        `input_specs`."""
         tracer = Tracer(training=training)
         graph_inputs = [tracer.input(name, shape, dtype) for name, shape, dtype in input_specs]
         packed = pack_like(structure, graph_inputs)
         with call_context.training_scope(training), active_tracer(tracer):
-            outputs = self._call_with_training(packed, (), {}, training)
+            if predict_step:
+                outputs = self.predict_step((packed,))
+            else:
+                outputs = self._call_with_training(packed, (), {}, training)
         return Executor(tracer, graph_inputs, outputs)
 
     def _input_dtypes(self, count: int) -> list[Any]:
         """The dtype each flat input is converted to (float32 unless declared)."""
         return ["float32"] * count
 
-    def _executor(self, x: Any, training: Any) -> tuple[Executor, list[np.ndarray]]:
+    def _executor(
+        self, x: Any, training: Any, predict_step: bool = False
+    ) -> tuple[Executor, list[np.ndarray]]:
         structure, flat = self._flatten_data(x)
         dtypes = self._input_dtypes(len(flat))
         flat = [convert_input(a, d, self.name) for a, d in zip(flat, dtypes)]
@@ -710,12 +727,13 @@ class Model(Layer):
             bool(training),
             tuple((s, d) for _, s, d in specs),
             _structure_key(structure),
+            predict_step,
         )
         executor = self._executors.get(key)
         if executor is None:
             if not self.built:
                 self._maybe_build(pack_like(structure, [KerasTensor(s, d) for _, s, d in specs]))
-            executor = self._trace(specs, structure, bool(training))
+            executor = self._trace(specs, structure, bool(training), predict_step)
             self._executors[key] = executor
         return executor, flat
 

@@ -1,17 +1,20 @@
 """Running an overridden `train_step` / `test_step` (or `compute_loss`,
 `compute_metrics`) in `fit` and `evaluate`.
 
-The override is traced once on graph tensors. A tape's gradients and one
-`optimizer.apply` become the loss and trainable variables of a
-`_core.TrainStep`, so the Rust loop keeps running whole epochs; metric
-states and the scalars of the returned logs become the step's reports. A
-step that needs Python in between (gradients changed before the update,
-several optimizers) or `run_eagerly=True` runs the override op by op on each
-batch, with the eager `GradientTape`.
+The override is traced once on graph tensors. Each `optimizer.apply` of a
+tape's gradients becomes a phase of a `_core.TrainStep` (its loss, trainable
+variables, optimizer and traced constraints; a GAN's two optimizers make two
+phases, the second reading the variables the first updated), so the Rust
+loop keeps running whole epochs; metric states and the scalars of the
+returned logs become the step's reports. A step that needs Python in between
+(gradients changed before the update) or `run_eagerly=True` runs the
+override op by op on each batch, with the eager `GradientTape`; a step that
+cannot be traced for another reason says why in a warning and runs op by op.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +26,7 @@ from pykeras.engine.step_trace import EagerStepRequired, MetricResult, recorder_
 from pykeras.engine.tracing import GraphTensor, Tracer, active_tracer
 from pykeras.engine.tree import pack_like
 from pykeras.metrics.metric import Metric
+from pykeras.trainers.constraints import apply_in_python, trace_constraints
 from pykeras.trainers.step_results import EagerLogs, RunningLogs, sum_state
 
 if TYPE_CHECKING:
@@ -65,16 +69,18 @@ class CustomStep:
 
     Attributes:
         native: the `_core.TrainStep` (None when the step runs eagerly).
-        optimizer: the optimizer the step updates with (None for none).
+        optimizer: the first optimizer the step updates with (None for none).
+        optimizers: every optimizer the step updates with, in the order its
+            phases name them, each with the variables it updates.
         metric_reports: the metrics whose states the step reports, in the order
             of `StepResults.metric_states`.
         logs: how each of the step's logs is read (see `LogEntry`).
         tracer: the tracer, kept alive with the step.
         method: `"train_step"` or `"test_step"`.
-        variables: the variables the optimizer updates.
+        variables: the variables the optimizers update.
+        constrained: variables whose constraint runs in Python after each
+            step (it could not be traced).
     """
-
-    constrained: tuple[Any, ...] = ()
 
     def __init__(
         self,
@@ -85,9 +91,13 @@ class CustomStep:
         tracer: Tracer | None,
         method: str,
         variables: list[Any] | None = None,
+        optimizers: list[tuple[Optimizer, list[Any]]] | None = None,
+        constrained: list[Any] | None = None,
     ) -> None:
         self.native = native
         self.optimizer = optimizer
+        self.optimizers = optimizers or []
+        self.constrained = constrained or []
         self.metric_reports = metric_reports
         self.logs = logs
         self.tracer = tracer
@@ -127,44 +137,76 @@ def build_custom_step(model: TrainedModel, prepared: PreparedData, training: boo
     try:
         with active_tracer(tracer), call_context.training_scope(training):
             logs = getattr(model, method)(data)
-            flat = flatten_logs(logs, method)
-            metric_states: list[list[int]] = []
-            metric_reports: list[Metric] = []
-            log_entries: list[LogEntry] = []
-            logged: list[int] = []
-            for metric, states in recorder.reports:
-                metric_states.append([_node(tracer, s) for s in states])
-                metric_reports.append(metric)
-            for name, value in flat.items():
-                log_entries.append(_log_entry(tracer, method, name, value, logged))
-    except (EagerStepRequired, TypeError, ValueError):
-        # Python between the step's parts, or code that needs values (an
-        # `ops.ones((batch, 1))` with the batch known at run time only): the
-        # step runs op by op, where a real error in it surfaces as raised.
+    except EagerStepRequired:
+        # Python between the step's parts by design (gradients changed
+        # before the update): op by op, as Keras runs it under `jit_compile=False`.
         return CustomStep.run_eagerly(method)
-    optimizer, trainable, loss, variables = None, [], None, []
-    if training and recorder.applies:
-        optimizer, request, variables = recorder.applies[0]
-        loss = request.target.node
-        trainable = [tracer._variable_node(v) for v in variables]
-    elif training and recorder.requests:
+    except (TypeError, ValueError) as e:
+        # Code that needs values (an `ops.ones((batch, 1))` with the batch
+        # known at run time only, NumPy on a tensor): op by op, where a real
+        # error in it surfaces as raised. Said, so a slow fit is explained.
+        warnings.warn(
+            f"`{type(model).__name__}.{method}` could not be compiled into one graph "
+            f"({type(e).__name__}: {e}); it runs op by op on each batch, which is slower. "
+            "Pass `run_eagerly=True` to compile() to choose that and silence this warning.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return CustomStep.run_eagerly(method)
+    # What the step returned is checked as written (a non-dict log is the
+    # user's error, not a reason to run op by op).
+    flat = flatten_logs(logs, method)
+    metric_states: list[list[int]] = []
+    metric_reports: list[Metric] = []
+    log_entries: list[LogEntry] = []
+    logged: list[int] = []
+    for metric, states in recorder.reports:
+        metric_states.append([_node(tracer, s) for s in states])
+        metric_reports.append(metric)
+    for name, value in flat.items():
+        log_entries.append(_log_entry(tracer, method, name, value, logged))
+    if training and recorder.requests and not recorder.applies:
         # Gradients taken but not applied by an optimizer in the step.
         return CustomStep.run_eagerly(method)
-    if loss is None:
-        loss = tracer.graph.constant(np.zeros((), np.float32))
+    phases: list[_core.StepPhase] = []
+    optimizers: list[tuple[Optimizer, list[Any]]] = []
+    in_python: list[Any] = []
+    variables: list[Any] = []
+    for update in recorder.applies if training else []:
+        index = next((i for i, (o, _) in enumerate(optimizers) if o is update.optimizer), None)
+        if index is None:
+            optimizers.append((update.optimizer, []))
+            index = len(optimizers) - 1
+        known = {id(v) for v in optimizers[index][1]}
+        optimizers[index][1].extend(v for v in update.variables if id(v) not in known)
+        variables.extend(update.variables)
+        constraints, untraced = trace_constraints(tracer, update.variables)
+        in_python.extend(untraced)
+        phases.append(
+            _core.StepPhase(
+                update.request.target.node,
+                update.nodes,
+                optimizer=index,
+                constraints=constraints,
+                end=update.end,
+            )
+        )
+    loss = phases[0].loss if phases else tracer.graph.constant(np.zeros((), np.float32))
     updates = list(tracer.updates)
     native = _core.TrainStep(
         tracer.graph,
         [f.node for f in feeds],
         loss,
-        trainable,
+        phases,
         updates,
         metric_states=metric_states,
         logged=logged,
     )
+    first = optimizers[0][0] if optimizers else None
     return CustomStep(
-        native, optimizer, metric_reports, log_entries, tracer, method, list(variables)
-    )
+        native, first, metric_reports, log_entries, tracer, method, variables, optimizers,
+        in_python,
+    )  # fmt: skip
 
 
 def _pack_data(x: Any, ys: list[Any], sws: list[Any]) -> Any:
@@ -222,13 +264,11 @@ def run_custom(
     if training and step.optimizer is not None:
         if order is None:
             order = np.arange(prepared.count, dtype=np.int64)
-        native_opt = step.optimizer._native(step.variables)
+        natives = [opt._native(variables) for opt, variables in step.optimizers]
         results = step.native.train(
-            data, order, batch_size, first, steps, seed, global_step, False, native_opt
+            data, order, batch_size, first, steps, seed, global_step, False, natives
         )
-        for v in step.variables:
-            if getattr(v, "constraint", None) is not None:
-                v.assign(v.constraint(v.numpy()))
+        apply_in_python(step.constrained)
         return results
     if order is not None and not np.array_equal(order, np.arange(len(order))):
         data = [np.ascontiguousarray(a[order]) for a in data]

@@ -15,6 +15,7 @@ from pykeras.engine import call_context
 from pykeras.engine.tracing import GraphTensor, Tracer, active_tracer
 from pykeras.engine.tree import flatten, pack_like
 from pykeras.metrics.metric import Metric
+from pykeras.trainers.constraints import trace_constraints
 
 if TYPE_CHECKING:
     from pykeras.trainers.compile_state import OutputMetric
@@ -35,7 +36,8 @@ class CompiledStep:
         metrics: `(log name, metric)` for each metric whose result is logged.
         reported_metrics: the metrics whose batch states the step reports, in
             the order of `StepResults.metric_states`.
-        constrained: variables with a constraint (applied after each step).
+        constrained: variables whose constraint could not be traced (applied
+            in Python after each step; the others run in the loop).
         tracer: the tracer, kept alive (and with it every variable node) with the step.
     """
 
@@ -197,17 +199,18 @@ def _trace_step(
 
     trainable: list[int] = []
     constrained: list[Any] = []
+    phases: list[_core.StepPhase] = []
     if training:
-        for v in model.trainable_weights:
-            trainable.append(tracer._variable_node(v))
-            if getattr(v, "constraint", None) is not None:
-                constrained.append(v)
+        variables = list(model.trainable_weights)
+        trainable = [tracer._variable_node(v) for v in variables]
+        constraints, constrained = trace_constraints(tracer, variables)
+        phases.append(_core.StepPhase(total.node, trainable, constraints=constraints))
     updates = list(tracer.updates)
     native = _core.TrainStep(
         tracer.graph,
         [f.node for f in feeds],
         total.node,
-        trainable,
+        phases,
         updates,
         output_losses=output_loss_nodes,
         metric_states=metric_states,

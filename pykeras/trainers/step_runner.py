@@ -15,6 +15,7 @@ from pykeras import _core
 from pykeras.trainers import custom_step
 from pykeras.trainers.compile_config import resolve_metric, resolve_metric_identifiers
 from pykeras.trainers.compile_state import CompileState, OutputMetric
+from pykeras.trainers.constraints import apply_in_python
 from pykeras.trainers.step_builder import CompiledStep, build_step, target_specs
 from pykeras.trainers.step_results import EagerLogs, RunningLogs, sum_state
 from pykeras.trainers.steps import compiled_state
@@ -186,7 +187,7 @@ class StepRunner:
             order = np.arange(prepared.count, dtype=np.int64)
         native_opt = optimizer._native(model.trainable_weights)
         results = step.native.train(
-            data, order, batch_size, first, steps, seed, self.global_step, False, native_opt
+            data, order, batch_size, first, steps, seed, self.global_step, False, [native_opt]
         )
         finite = np.isfinite(results.loss)
         if len(results) and not np.all(finite) and not self.nan_reported:
@@ -200,8 +201,7 @@ class StepRunner:
                 stacklevel=3,
             )
         self.global_step += len(results)
-        for v in step.constrained:
-            v.assign(v.constraint(v.numpy()))
+        apply_in_python(step.constrained)
         return results
 
     # ------------------------------------------------------------ results

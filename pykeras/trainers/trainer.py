@@ -39,6 +39,7 @@ from pykeras.trainers.steps import compiled_state
 
 if TYPE_CHECKING:
     from pykeras.callbacks.history import History
+    from pykeras.engine.executor import Executor
     from pykeras.trainers.model_protocol import Logs, TrainedModel
 
 EVALUATE_ARGS = (
@@ -170,16 +171,42 @@ class Trainer:
                 raise ValueError("predict() received a generator that yielded no batches.")
             columns = zip(*(flatten(o) for o in outputs))
             return pack_like(outputs[0], [np.concatenate(c, axis=0) for c in columns])
-        if model.run_eagerly:
-            return self._predict_eagerly(x, batch_size or 32)
-        executor, flat = model._executor(x, training=False)
-        return executor.run_batched(flat, batch_size or 32)
+        custom = model._overrides_predict_step()
+        executor = None if model.run_eagerly else self._predict_executor(x, custom)
+        if executor is None:
+            return self._predict_eagerly(x, batch_size or 32, custom)
+        return executor[0].run_batched(executor[1], batch_size or 32)
 
-    def _predict_eagerly(self, x: Any, batch_size: int) -> Any:
-        structure, flat = self.model._flatten_data(x)
+    def _predict_executor(self, x: Any, custom: bool) -> tuple[Executor, list[Any]] | None:
+        """The traced forward pass (or overridden `predict_step`) for `x` and
+        its flat inputs; None when an override cannot be traced."""
+        model = self.model
+        try:
+            return model._executor(x, training=False, predict_step=custom)
+        except (TypeError, ValueError) as e:
+            if not custom:
+                raise
+            # An override that needs values (NumPy on its tensors): it runs
+            # on each batch, and the warning says why predict is slower.
+            warnings.warn(
+                f"`{type(model).__name__}.predict_step` could not be compiled into one graph "
+                f"({type(e).__name__}: {e}); it runs op by op on each batch. Pass "
+                "`run_eagerly=True` to compile() to choose that and silence this warning.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return None
+
+    def _predict_eagerly(self, x: Any, batch_size: int, custom: bool) -> Any:
+        """Batch by batch in Python: the model called, or its overridden
+        `predict_step` given `(x,)` as Keras gives it."""
+        model = self.model
+        structure, flat = model._flatten_data(x)
         n = len(flat[0])
-        outputs = [self.model(pack_like(structure, [a[i : i + batch_size] for a in flat]))
-                   for i in range(0, n, batch_size)]  # fmt: skip
+        outputs = []
+        for i in range(0, n, batch_size):
+            batch = pack_like(structure, [a[i : i + batch_size] for a in flat])
+            outputs.append(model.predict_step((batch,)) if custom else model(batch))
         columns = zip(*(flatten(o) for o in outputs))
         return pack_like(outputs[0], [np.concatenate(c, axis=0) for c in columns])
 
@@ -187,8 +214,13 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """`Model.predict_on_batch`: the outputs for one batch, as numpy arrays."""
-        executor, flat = self.model._executor(x, training=False)
-        return executor.run(flat, training=False)
+        model = self.model
+        custom = model._overrides_predict_step()
+        executor = None if model.run_eagerly else self._predict_executor(x, custom)
+        if executor is None:
+            _, flat = model._flatten_data(x)
+            return self._predict_eagerly(x, max(len(flat[0]), 1), custom)
+        return executor[0].run(executor[1], training=False)
 
     def train_on_batch(
         self,

@@ -77,7 +77,8 @@ impl<'a> Values<'a> {
     }
 }
 
-/// Runs the forward pass of `plan`. `feeds` pairs input node ids with values;
+/// Runs the forward pass of `plan`. `feeds` pairs input node ids (and the
+/// plan's `given` nodes) with values;
 /// variables are read from `store` (held locked by the caller for the run).
 pub fn forward<'a>(
     graph: &'a Graph,
@@ -90,9 +91,10 @@ pub fn forward<'a>(
     for (id, v) in feeds {
         match graph.node(*id)?.kind {
             NodeKind::Input { .. } => values.borrow(*id, v.reborrow()),
+            _ if plan.given.binary_search(id).is_ok() => values.borrow(*id, v.reborrow()),
             _ => {
                 return Err(Error::graph(format!(
-                    "node {id} is fed but is not an input"
+                    "node {id} is fed but is neither an input nor given to the plan"
                 )))
             }
         }

@@ -24,15 +24,18 @@ pub fn fuse(
     keep: &[NodeId],
 ) -> Result<(Vec<NodeId>, Replacements)> {
     let mut readers = vec![0usize; graph.len()];
+    let mut planned = vec![false; graph.len()];
     for &id in order {
+        planned[id] = true;
         if let NodeKind::Op { inputs, .. } = &graph.node(id)?.kind {
             for &i in inputs {
                 readers[i] += 1;
             }
         }
     }
-    // Only read by the next op of its chain, and not wanted by the caller.
-    let absorbable = |id: NodeId| readers[id] == 1 && !keep.contains(&id);
+    // Only read by the next op of its chain, not wanted by the caller, and
+    // computed by this plan (not a value given by an earlier phase).
+    let absorbable = |id: NodeId| readers[id] == 1 && !keep.contains(&id) && planned[id];
     let op_of = |id: NodeId| match &graph.node(id).map(|n| &n.kind) {
         Ok(NodeKind::Op { op, inputs }) => Some((op.clone(), inputs.clone())),
         _ => None,

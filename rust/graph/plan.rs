@@ -15,6 +15,9 @@ pub struct Plan {
     /// Empty when values are kept for a backward pass.
     pub release: Vec<Vec<NodeId>>,
     pub outputs: Vec<NodeId>,
+    /// Nodes the run reads but does not compute: values computed by an
+    /// earlier phase of the step, fed to `forward` like inputs.
+    pub given: Vec<NodeId>,
     /// Fused steps: the op and inputs run at a node instead of the graph's.
     replaced: Replacements,
 }
@@ -23,7 +26,7 @@ impl Plan {
     /// Plans a run producing `outputs`. With `keep_all`, nothing is released
     /// (the backward pass reads every forward value).
     pub fn new(graph: &Graph, outputs: &[NodeId], keep_all: bool) -> Result<Self> {
-        Self::build(graph, outputs, keep_all, None)
+        Self::build(graph, outputs, keep_all, None, 0)
     }
 
     /// Like [`Plan::new`], with linear ops fused with the bias_add and
@@ -35,9 +38,23 @@ impl Plan {
         keep_all: bool,
         keep: &[NodeId],
     ) -> Result<Self> {
+        Self::phase(graph, outputs, keep_all, keep, 0)
+    }
+
+    /// Like [`Plan::fused`] for one phase of a step with several updates:
+    /// nodes numbered below `start` were traced before the update that
+    /// opens this phase, so they are `given` (fed with the values the
+    /// earlier phase computed), never recomputed from updated variables.
+    pub fn phase(
+        graph: &Graph,
+        outputs: &[NodeId],
+        keep_all: bool,
+        keep: &[NodeId],
+        start: NodeId,
+    ) -> Result<Self> {
         let mut kept = outputs.to_vec();
         kept.extend_from_slice(keep);
-        Self::build(graph, outputs, keep_all, Some(&kept))
+        Self::build(graph, outputs, keep_all, Some(&kept), start)
     }
 
     /// The op and inputs the plan runs at `id` (`None` for non-op nodes).
@@ -60,8 +77,10 @@ impl Plan {
         outputs: &[NodeId],
         keep_all: bool,
         fuse_keeping: Option<&[NodeId]>,
+        start: NodeId,
     ) -> Result<Self> {
         let mut needed = vec![false; graph.len()];
+        let mut given = Vec::new();
         let mut stack: Vec<NodeId> = Vec::new();
         for &o in outputs {
             graph.node(o)?;
@@ -72,11 +91,16 @@ impl Plan {
                 continue;
             }
             needed[id] = true;
+            if id < start {
+                given.push(id);
+                continue;
+            }
             if let NodeKind::Op { inputs, .. } = &graph.node(id)?.kind {
                 stack.extend(inputs.iter().copied().filter(|&i| !needed[i]));
             }
         }
-        let order: Vec<NodeId> = (0..graph.len()).filter(|&i| needed[i]).collect();
+        given.sort_unstable();
+        let order: Vec<NodeId> = (start..graph.len()).filter(|&i| needed[i]).collect();
         let (order, replaced) = match fuse_keeping {
             Some(keep) => fuse(graph, &order, keep)?,
             None => (order, Replacements::new()),
@@ -85,6 +109,7 @@ impl Plan {
             release: vec![Vec::new(); order.len()],
             order,
             outputs: outputs.to_vec(),
+            given,
             replaced,
         };
         if !keep_all {

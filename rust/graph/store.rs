@@ -7,32 +7,30 @@
 
 use crate::error::{fmt_shape, Error, Result};
 use ndarray::ArrayD;
+use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub type VarId = usize;
 
+/// Variables by id. Ids are never reused: a graph or optimizer state that
+/// outlives its variable fails with "does not exist" instead of reading
+/// whatever variable took the slot later.
 #[derive(Debug, Default)]
 pub struct Store {
-    slots: Vec<Option<ArrayD<f32>>>,
-    free: Vec<VarId>,
+    slots: HashMap<VarId, ArrayD<f32>>,
+    next_id: VarId,
 }
 
 impl Store {
     pub fn insert(&mut self, value: ArrayD<f32>) -> VarId {
-        match self.free.pop() {
-            Some(id) => {
-                self.slots[id] = Some(value);
-                id
-            }
-            None => {
-                self.slots.push(Some(value));
-                self.slots.len() - 1
-            }
-        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.slots.insert(id, value);
+        id
     }
 
     pub fn get(&self, id: VarId) -> Result<&ArrayD<f32>> {
-        self.slots.get(id).and_then(|s| s.as_ref()).ok_or_else(|| {
+        self.slots.get(&id).ok_or_else(|| {
             Error::graph(format!(
                 "variable {id} does not exist (it may have been freed)"
             ))
@@ -40,14 +38,11 @@ impl Store {
     }
 
     pub fn get_mut(&mut self, id: VarId) -> Result<&mut ArrayD<f32>> {
-        self.slots
-            .get_mut(id)
-            .and_then(|s| s.as_mut())
-            .ok_or_else(|| {
-                Error::graph(format!(
-                    "variable {id} does not exist (it may have been freed)"
-                ))
-            })
+        self.slots.get_mut(&id).ok_or_else(|| {
+            Error::graph(format!(
+                "variable {id} does not exist (it may have been freed)"
+            ))
+        })
     }
 
     /// Replaces a value, keeping its shape (a weight never changes shape).
@@ -68,11 +63,7 @@ impl Store {
     }
 
     pub fn remove(&mut self, id: VarId) {
-        if let Some(slot) = self.slots.get_mut(id) {
-            if slot.take().is_some() {
-                self.free.push(id);
-            }
-        }
+        self.slots.remove(&id);
     }
 }
 

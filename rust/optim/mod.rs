@@ -412,6 +412,12 @@ impl Optimizer {
         Ok(())
     }
 
+    /// The factor the loss is multiplied by before differentiation
+    /// (`loss_scale_factor`), as the single precision the backward pass runs in.
+    pub fn loss_scale_factor(&self) -> Option<f32> {
+        self.loss_scale_factor.map(|s| s as f32)
+    }
+
     /// One Keras step: unscale by the loss scale factor, clip (clipnorm per
     /// gradient, or global_clipnorm over all, or clipvalue), decay weights,
     /// update each variable by the rule, then count the step.

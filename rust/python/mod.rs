@@ -283,6 +283,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<optimizer::PyOptimizerConfig>()?;
     m.add_class::<trainer::PyTrainStep>()?;
     m.add_class::<trainer::PyStepResults>()?;
+    m.add_class::<trainer::PyStepPhase>()?;
     errors::register(m)?;
     Ok(())
 }

@@ -8,10 +8,16 @@ use super::errors::to_py;
 use super::graph::PyGraph;
 use super::optimizer::PyOptimizer;
 use super::{compute, hold_all};
+use crate::graph::store::{Store, VarId};
 use crate::graph::{Graph, NodeId, Plan};
+use crate::optim::Optimizer;
 use crate::tensor::ValueView;
-use crate::train::{run_steps, run_test_steps, Batches, StepGraph, StepRecord};
+use crate::train::{
+    run_steps, run_test_steps, Batches, Optimizers, Phase, RunOptions, StepGraph, StepRecord,
+    TrainPlans,
+};
 use crate::Error;
+use ndarray::ArrayD;
 use ndarray::{Array1, Array2};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -32,12 +38,106 @@ impl ReportLayout {
     }
 }
 
+/// One update of a training step: the gradients of `loss` for the
+/// `trainable` variable nodes, applied by the step's optimizer number
+/// `optimizer`, then `constraints` ((variable node, projected value node)
+/// pairs) assigned. `end` is the first node traced after the update (None
+/// when the update ends the trace).
+#[pyclass(module = "pykeras._core", name = "StepPhase", frozen)]
+#[derive(Clone)]
+pub struct PyStepPhase {
+    #[pyo3(get)]
+    loss: NodeId,
+    #[pyo3(get)]
+    trainable: Vec<NodeId>,
+    #[pyo3(get)]
+    optimizer: usize,
+    #[pyo3(get)]
+    constraints: Vec<(NodeId, NodeId)>,
+    #[pyo3(get)]
+    end: Option<NodeId>,
+}
+
+#[pymethods]
+impl PyStepPhase {
+    #[new]
+    #[pyo3(signature = (loss, trainable, *, optimizer=0, constraints=Vec::new(), end=None))]
+    fn new(
+        loss: NodeId,
+        trainable: Vec<NodeId>,
+        optimizer: usize,
+        constraints: Vec<(NodeId, NodeId)>,
+        end: Option<NodeId>,
+    ) -> Self {
+        Self {
+            loss,
+            trainable,
+            optimizer,
+            constraints,
+            end,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<_core.StepPhase loss={} trainable={} optimizer={} constraints={} end={:?}>",
+            self.loss,
+            self.trainable.len(),
+            self.optimizer,
+            self.constraints.len(),
+            self.end
+        )
+    }
+}
+
+impl From<&PyStepPhase> for Phase {
+    fn from(p: &PyStepPhase) -> Self {
+        Phase {
+            loss: p.loss,
+            trainable: p.trainable.clone(),
+            optimizer: p.optimizer,
+            constraints: p.constraints.clone(),
+            end: p.end.unwrap_or(NodeId::MAX),
+        }
+    }
+}
+
+/// The optimizers of one `train` call, borrowed from their Python objects.
+struct Borrowed<'a>(Vec<&'a mut Optimizer>);
+
+impl Borrowed<'_> {
+    fn get(&mut self, k: usize) -> crate::Result<&mut Optimizer> {
+        let count = self.0.len();
+        self.0.get_mut(k).map(|o| &mut **o).ok_or_else(|| {
+            Error::graph(format!(
+                "the step's update names optimizer {k}, but {count} were passed"
+            ))
+        })
+    }
+}
+
+impl Optimizers for Borrowed<'_> {
+    fn loss_scale(&self, k: usize) -> crate::Result<Option<f32>> {
+        Ok(self.0.get(k).and_then(|o| o.loss_scale_factor()))
+    }
+
+    fn apply(
+        &mut self,
+        k: usize,
+        store: &mut Store,
+        vars: &[VarId],
+        grads: Vec<ArrayD<f32>>,
+    ) -> crate::Result<()> {
+        self.get(k)?.apply(store, vars, grads)
+    }
+}
+
 #[pyclass(module = "pykeras._core", name = "TrainStep")]
 pub struct PyTrainStep {
     graph: Arc<Graph>,
     step: StepGraph,
     layout: ReportLayout,
-    train_plan: Option<Plan>,
+    train_plans: Option<TrainPlans>,
     test_plan: Option<Plan>,
 }
 
@@ -212,19 +312,19 @@ fn order_of(order: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
 #[pymethods]
 impl PyTrainStep {
     /// Names the parts of a training step inside `graph` (which stops
-    /// growing from now on): data `inputs`, the scalar `loss`, `trainable`
-    /// variable nodes, state `updates` as (variable node, value node) pairs,
-    /// and the nodes each step reports, in named groups: the scalar loss of
-    /// each output, the state nodes of each metric (summed per batch by the
-    /// caller), and scalars to log.
+    /// growing from now on): data `inputs`, the scalar `loss` recorded per
+    /// step, the update `phases` in the order they run, state `updates` as
+    /// (variable node, value node) pairs, and the nodes each step reports,
+    /// in named groups: the scalar loss of each output, the state nodes of
+    /// each metric (summed per batch by the caller), and scalars to log.
     #[new]
-    #[pyo3(signature = (graph, inputs, loss, trainable, updates, *, output_losses=Vec::new(), metric_states=Vec::new(), logged=Vec::new()))]
+    #[pyo3(signature = (graph, inputs, loss, phases, updates, *, output_losses=Vec::new(), metric_states=Vec::new(), logged=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         graph: &Bound<'_, PyGraph>,
         inputs: Vec<NodeId>,
         loss: NodeId,
-        trainable: Vec<NodeId>,
+        phases: Vec<PyRef<'_, PyStepPhase>>,
         updates: Vec<(NodeId, NodeId)>,
         output_losses: Vec<NodeId>,
         metric_states: Vec<Vec<NodeId>>,
@@ -241,11 +341,17 @@ impl PyTrainStep {
             .chain(metric_states.into_iter().flatten())
             .chain(logged)
             .collect();
+        let phases: Vec<Phase> = phases.iter().map(|p| Phase::from(&**p)).collect();
+        let phase_nodes = phases.iter().flat_map(|p| {
+            std::iter::once(&p.loss)
+                .chain(&p.trainable)
+                .chain(p.constraints.iter().flat_map(|(v, c)| [v, c]))
+        });
         for &n in inputs
             .iter()
             .chain([&loss])
             .chain(&reports)
-            .chain(&trainable)
+            .chain(phase_nodes)
         {
             graph.node(n).map_err(to_py)?;
         }
@@ -255,18 +361,20 @@ impl PyTrainStep {
                 inputs,
                 loss,
                 reports,
-                trainable,
+                phases,
                 updates,
             },
             layout,
-            train_plan: None,
+            train_plans: None,
             test_plan: None,
         })
     }
 
     /// Runs `steps` training steps from step `first_step` of the epoch whose
     /// row order is `order`; `global_step` counts steps across the run.
-    #[pyo3(signature = (data, order, batch_size, first_step, steps, seed, global_step, stop_on_nan, optimizer))]
+    /// `optimizers` are the optimizers the phases name by position (each
+    /// object once).
+    #[pyo3(signature = (data, order, batch_size, first_step, steps, seed, global_step, stop_on_nan, optimizers))]
     #[allow(clippy::too_many_arguments)]
     fn train(
         &mut self,
@@ -279,7 +387,7 @@ impl PyTrainStep {
         seed: u64,
         global_step: u64,
         stop_on_nan: bool,
-        optimizer: &Bound<'_, PyOptimizer>,
+        optimizers: Vec<Bound<'_, PyOptimizer>>,
     ) -> PyResult<PyStepResults> {
         if batch_size == 0 {
             return Err(to_py(Error::argument("fit", "batch_size must be positive")));
@@ -287,16 +395,31 @@ impl PyTrainStep {
         let held = hold_all(&data, "data array")?;
         let views: Vec<ValueView> = held.iter().map(|h| h.view()).collect();
         let order = order_of(&order)?;
-        if self.train_plan.is_none() {
-            self.train_plan = Some(self.step.train_plan(&self.graph).map_err(to_py)?);
+        if self.train_plans.is_none() {
+            self.train_plans = Some(TrainPlans::new(&self.graph, &self.step).map_err(to_py)?);
         }
         let (graph, step) = (&*self.graph, &self.step);
-        let plan = self
-            .train_plan
+        let plans = self
+            .train_plans
             .as_ref()
             .ok_or_else(|| to_py(Error::graph("no plan")))?;
-        let mut opt = optimizer.borrow_mut();
-        let inner = &mut opt.inner;
+        // An optimizer passed twice would be borrowed twice: refused here.
+        let mut guards = optimizers
+            .iter()
+            .map(|o| o.try_borrow_mut())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                to_py(Error::argument(
+                    "fit",
+                    "each optimizer of a step must be passed once (one is in use or repeated)",
+                ))
+            })?;
+        let mut borrowed = Borrowed(guards.iter_mut().map(|g| &mut g.inner).collect());
+        let options = RunOptions {
+            seed,
+            global_step,
+            stop_on_nan,
+        };
         let records = compute(py, || {
             let batches = Batches {
                 order: &order,
@@ -304,20 +427,7 @@ impl PyTrainStep {
                 first_step,
                 steps,
             };
-            let mut apply = |store: &mut crate::graph::store::Store,
-                             vars: &[crate::graph::store::VarId],
-                             grads| inner.apply(store, vars, grads);
-            run_steps(
-                graph,
-                step,
-                plan,
-                &views,
-                batches,
-                seed,
-                global_step,
-                stop_on_nan,
-                &mut apply,
-            )
+            run_steps(graph, step, plans, &views, batches, options, &mut borrowed)
         })?;
         results_to_py(py, records, &self.layout)
     }

@@ -1,21 +1,25 @@
 //! The training loop in Rust: many steps per call, with no Python between
 //! batches. A [`StepGraph`] names, inside one traced graph, the data inputs,
-//! the scalar loss, the per-batch metric states to sum, the trainable
-//! variables and the state updates (BatchNormalization's moving statistics).
-//! [`run_steps`] then gathers each batch from the whole arrays, runs forward
-//! and backward, hands the gradients to the optimizer, assigns the state
+//! the scalar loss, the per-batch metric states to sum, the update phases
+//! (a loss, its trainable variables, the optimizer that updates them and
+//! the constraints projected after the update) and the state updates
+//! (BatchNormalization's moving statistics). [`run_steps`] then gathers each
+//! batch from the whole arrays and, phase by phase, runs forward and
+//! backward and hands the gradients to the optimizer; it assigns the state
 //! updates and records the loss and metric sums of every step.
 
 mod batch;
+mod phase;
 
 pub use batch::gather_rows;
+pub use phase::{Phase, TrainPlans};
 
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::{self, Store, VarId};
 use crate::graph::{backward, forward, Graph, NodeId, Plan};
 use crate::kernels::cancel;
 use crate::ops::Context;
-use crate::tensor::ValueView;
+use crate::tensor::{Value, ValueView};
 use ndarray::ArrayD;
 
 /// What one training (or test) step computes, as nodes of a graph.
@@ -28,8 +32,10 @@ pub struct StepGraph {
     /// Nodes whose values are summed (as float64) into the step's record:
     /// metric states such as (sum of hits, count).
     pub reports: Vec<NodeId>,
-    /// Trainable variable nodes: differentiated and updated.
-    pub trainable: Vec<NodeId>,
+    /// The updates of a step, in the order they run: one for a compiled
+    /// `fit`, one per `optimizer.apply` of a `train_step` override (a GAN's
+    /// discriminator, then its generator).
+    pub phases: Vec<Phase>,
     /// (variable node, node holding its new value), assigned after a step.
     pub updates: Vec<(NodeId, NodeId)>,
 }
@@ -63,8 +69,23 @@ impl Batches<'_> {
     }
 }
 
-/// The optimizer as the loop sees it: one update of `vars` from `grads`.
-pub type ApplyGradients<'a> = dyn FnMut(&mut Store, &[VarId], Vec<ArrayD<f32>>) -> Result<()> + 'a;
+/// The optimizers of a step as the loop sees them, by the index a
+/// [`Phase`] names.
+pub trait Optimizers {
+    /// The factor optimizer `k` wants the loss scaled by before
+    /// differentiation (`loss_scale_factor`): the backward pass of its phase
+    /// is seeded with it and the optimizer divides the gradients back, as
+    /// Keras's `train_step` does; the recorded loss stays unscaled.
+    fn loss_scale(&self, k: usize) -> Result<Option<f32>>;
+    /// One update of `vars` from `grads` by optimizer `k`.
+    fn apply(
+        &mut self,
+        k: usize,
+        store: &mut Store,
+        vars: &[VarId],
+        grads: Vec<ArrayD<f32>>,
+    ) -> Result<()>;
+}
 
 impl StepGraph {
     fn check(&self, graph: &Graph, data: &[ValueView]) -> Result<()> {
@@ -93,33 +114,24 @@ impl StepGraph {
                 ));
             }
         }
-        for &v in self
-            .trainable
-            .iter()
-            .chain(self.updates.iter().map(|(v, _)| v))
-        {
+        let phase_vars = self.phases.iter().flat_map(|p| {
+            p.trainable
+                .iter()
+                .chain(p.constraints.iter().map(|(v, _)| v))
+        });
+        for &v in phase_vars.chain(self.updates.iter().map(|(v, _)| v)) {
             graph.var_id(v)?;
         }
         Ok(())
     }
 
-    /// Every node a training step must compute. The trainable variables
-    /// are among them: the backward pass reads each one's value (for its
-    /// shape at least) even when the loss does not depend on it.
-    fn outputs(&self) -> Vec<NodeId> {
+    /// The nodes recorded at the end of a step: the loss, the reports and
+    /// the new values of the state updates.
+    fn final_outputs(&self) -> Vec<NodeId> {
         let mut out = vec![self.loss];
         out.extend(&self.reports);
         out.extend(self.updates.iter().map(|(_, value)| *value));
-        out.extend(&self.trainable);
         out
-    }
-
-    /// Plans a training step (all values kept for the backward pass).
-    pub fn train_plan(&self, graph: &Graph) -> Result<Plan> {
-        if std::env::var("NOFUSE").is_ok() {
-            return Plan::new(graph, &self.outputs(), true);
-        }
-        Plan::fused(graph, &self.outputs(), true, &[])
     }
 
     /// Plans a test step (forward only; buffers released early). State
@@ -186,26 +198,40 @@ fn record(
     })
 }
 
-/// Runs `batches.steps` training steps. `global_step` numbers the first one
-/// across the whole run (it seeds dropout). Stops early, after the step that
-/// produced it, when the loss is not finite and `stop_on_nan` is set.
-#[allow(clippy::too_many_arguments)]
+/// How a call of [`run_steps`] runs: `seed` and `global_step` (the number
+/// of its first step across the whole run) key dropout; `stop_on_nan` stops
+/// after a step whose loss is not finite, before it updates anything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    pub seed: u64,
+    pub global_step: u64,
+    pub stop_on_nan: bool,
+}
+
+/// Runs `batches.steps` training steps, updating through `optimizers`.
 pub fn run_steps(
     graph: &Graph,
     step: &StepGraph,
-    plan: &Plan,
+    plans: &TrainPlans,
     data: &[ValueView],
     batches: Batches,
-    seed: u64,
-    global_step: u64,
-    stop_on_nan: bool,
-    apply: &mut ApplyGradients,
+    options: RunOptions,
+    optimizers: &mut dyn Optimizers,
 ) -> Result<Vec<StepRecord>> {
     step.check(graph, data)?;
-    let trainable_vars: Vec<VarId> = step
-        .trainable
+    let phase_vars: Vec<Vec<VarId>> = step
+        .phases
         .iter()
-        .map(|&n| graph.var_id(n))
+        .map(|p| p.trainable.iter().map(|&n| graph.var_id(n)).collect())
+        .collect::<Result<_>>()?;
+    let loss_seeds: Vec<Option<ArrayD<f32>>> = step
+        .phases
+        .iter()
+        .map(|p| {
+            Ok(optimizers
+                .loss_scale(p.optimizer)?
+                .map(|s| ndarray::arr0(s).into_dyn()))
+        })
         .collect::<Result<_>>()?;
     let mut records = Vec::with_capacity(batches.steps);
     for k in 0..batches.steps {
@@ -221,7 +247,7 @@ pub fn run_steps(
             .iter()
             .map(|d| gather_rows(d, rows))
             .collect::<Result<Vec<_>>>()?;
-        let feeds: Vec<(NodeId, ValueView)> = step
+        let inputs: Vec<(NodeId, ValueView)> = step
             .inputs
             .iter()
             .zip(&batch)
@@ -229,31 +255,111 @@ pub fn run_steps(
             .collect();
         let ctx = Context {
             training: true,
-            seed: step_seed(seed, global_step + k as u64),
+            seed: step_seed(options.seed, options.global_step + k as u64),
         };
-        let (grads, updates, rec) = {
+        let mut carried: Vec<(NodeId, Value)> = Vec::new();
+        let mut grads: Vec<Option<Vec<ArrayD<f32>>>> = vec![None; step.phases.len()];
+        // A non-finite loss (with stop_on_nan) cancels every later update.
+        let mut halted = false;
+        let last = step.phases.len();
+        for (s, plan) in plans.segments.iter().enumerate() {
+            let feeds = segment_feeds(plan, &inputs, &carried);
             let vars = store::read()?;
-            let values = forward(graph, &vars, plan, &feeds, &ctx)?;
-            let grads = backward(graph, plan, &values, step.loss, None, &step.trainable, &ctx)?;
-            let updates = step.updates_of(graph, &values)?;
-            (grads, updates, record(&values, step, rows.len())?)
-        };
-        let finite = rec.loss.is_finite();
-        {
+            let mut values = forward(graph, &vars, plan, &feeds, &ctx)?;
+            for &p in &plans.gradients[s] {
+                let phase = &step.phases[p];
+                let seed = loss_seeds[p].as_ref().map(|a| a.view());
+                grads[p] = Some(backward(
+                    graph,
+                    plan,
+                    &values,
+                    phase.loss,
+                    seed,
+                    &phase.trainable,
+                    &ctx,
+                )?);
+                if options.stop_on_nan && !loss_is_finite(&values, phase.loss)? {
+                    halted = true;
+                }
+            }
+            if s == last {
+                let rec = record(&values, step, rows.len())?;
+                let updates = step.updates_of(graph, &values)?;
+                drop(values);
+                drop(vars);
+                halted |= options.stop_on_nan && !rec.loss.is_finite();
+                if !halted && !updates.is_empty() {
+                    let mut vars = store::write()?;
+                    for (var, value) in updates {
+                        vars.set(var, value, "state update")?;
+                    }
+                }
+                records.push(rec);
+                break;
+            }
+            let exported = plans.exports[s]
+                .iter()
+                .map(|&id| Ok((id, values.take(id)?)))
+                .collect::<Result<Vec<_>>>()?;
+            drop(values);
+            drop(feeds);
+            drop(vars);
+            carried.extend(exported);
+            if halted {
+                continue;
+            }
+            let phase = &step.phases[s];
+            let g = grads[s].take().ok_or_else(|| {
+                Error::graph(format!("update {s} ran before its gradients were taken"))
+            })?;
             let mut vars = store::write()?;
-            if finite || !stop_on_nan {
-                apply(&mut vars, &trainable_vars, grads)?;
-                for (var, value) in updates {
-                    vars.set(var, value, "state update")?;
+            optimizers.apply(phase.optimizer, &mut vars, &phase_vars[s], g)?;
+            if let Some(plan) = &plans.constraints[s] {
+                let projected = {
+                    let values = forward(graph, &vars, plan, &[], &ctx)?;
+                    phase
+                        .constraints
+                        .iter()
+                        .map(|&(var, value)| {
+                            Ok((
+                                graph.var_id(var)?,
+                                values.get(value)?.f32("constraint")?.to_owned(),
+                            ))
+                        })
+                        .collect::<Result<Vec<_>>>()?
+                };
+                for (var, value) in projected {
+                    vars.set(var, value, "constraint")?;
                 }
             }
         }
-        records.push(rec);
-        if !finite && stop_on_nan {
+        if halted {
             break;
         }
     }
     Ok(records)
+}
+
+/// The values a segment reads without computing them: the batch's inputs
+/// and the carried values it is given.
+fn segment_feeds<'a>(
+    plan: &Plan,
+    inputs: &'a [(NodeId, ValueView<'_>)],
+    carried: &'a [(NodeId, Value)],
+) -> Vec<(NodeId, ValueView<'a>)> {
+    let mut feeds: Vec<(NodeId, ValueView<'a>)> =
+        inputs.iter().map(|(id, v)| (*id, v.reborrow())).collect();
+    feeds.extend(
+        carried
+            .iter()
+            .filter(|(id, _)| plan.given.binary_search(id).is_ok())
+            .map(|(id, v)| (*id, v.view())),
+    );
+    feeds
+}
+
+fn loss_is_finite(values: &crate::graph::Values, loss: NodeId) -> Result<bool> {
+    Ok(values.get(loss)?.f32("loss")?.iter().all(|v| v.is_finite()))
 }
 
 /// Runs test steps (forward only, training off) over consecutive batches.

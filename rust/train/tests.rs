@@ -31,14 +31,28 @@ fn regression(w0: Array2<f32>) -> Regression {
         inputs: vec![x, y],
         loss,
         reports: vec![total],
-        trainable: vec![w],
+        phases: vec![Phase::single(loss, vec![w])],
         updates: vec![],
     };
     Regression { graph, step, w }
 }
 
-fn sgd(lr: f32) -> impl FnMut(&mut Store, &[VarId], Vec<ArrayD<f32>>) -> Result<()> {
-    move |store, vars, grads| {
+/// Plain SGD, one learning rate per optimizer index.
+struct Sgd(Vec<f32>);
+
+impl Optimizers for Sgd {
+    fn loss_scale(&self, _k: usize) -> Result<Option<f32>> {
+        Ok(None)
+    }
+
+    fn apply(
+        &mut self,
+        k: usize,
+        store: &mut Store,
+        vars: &[VarId],
+        grads: Vec<ArrayD<f32>>,
+    ) -> Result<()> {
+        let lr = self.0[k];
         for (&v, g) in vars.iter().zip(grads) {
             let value = store.get_mut(v)?;
             value.zip_mut_with(&g, |w, &g| *w -= lr * g);
@@ -47,13 +61,17 @@ fn sgd(lr: f32) -> impl FnMut(&mut Store, &[VarId], Vec<ArrayD<f32>>) -> Result<
     }
 }
 
+fn sgd(lr: f32) -> Sgd {
+    Sgd(vec![lr])
+}
+
 #[test]
 fn steps_match_hand_written_sgd() {
     let xs = Array2::from_shape_fn((6, 2), |(i, j)| (i as f32 - 2.0) * 0.5 + j as f32);
     let ys = Array2::from_shape_fn((6, 1), |(i, _)| i as f32 * 0.3);
     let w0 = Array2::from_shape_vec((2, 1), vec![0.1, -0.2]).unwrap();
     let r = regression(w0.clone());
-    let plan = r.step.train_plan(&r.graph).unwrap();
+    let plans = TrainPlans::new(&r.graph, &r.step).unwrap();
     let data = [
         ValueView::F32(xs.view().into_dyn()),
         ValueView::F32(ys.view().into_dyn()),
@@ -68,12 +86,14 @@ fn steps_match_hand_written_sgd() {
     let records = run_steps(
         &r.graph,
         &r.step,
-        &plan,
+        &plans,
         &data,
         batches,
-        7,
-        0,
-        false,
+        RunOptions {
+            seed: 7,
+            global_step: 0,
+            stop_on_nan: false,
+        },
         &mut sgd(0.1),
     )
     .unwrap();
@@ -135,7 +155,7 @@ fn mismatched_sample_counts_are_refused() {
     let xs = Array2::<f32>::ones((5, 2));
     let ys = Array2::<f32>::zeros((4, 1));
     let r = regression(Array2::from_elem((2, 1), 0.5));
-    let plan = r.step.train_plan(&r.graph).unwrap();
+    let plans = TrainPlans::new(&r.graph, &r.step).unwrap();
     let data = [
         ValueView::F32(xs.view().into_dyn()),
         ValueView::F32(ys.view().into_dyn()),
@@ -150,12 +170,14 @@ fn mismatched_sample_counts_are_refused() {
     let err = run_steps(
         &r.graph,
         &r.step,
-        &plan,
+        &plans,
         &data,
         batches,
-        0,
-        0,
-        false,
+        RunOptions {
+            seed: 0,
+            global_step: 0,
+            stop_on_nan: false,
+        },
         &mut sgd(0.1),
     )
     .unwrap_err();
@@ -168,7 +190,7 @@ fn nan_loss_stops_before_updating() {
     xs[[2, 0]] = f32::NAN;
     let ys = Array2::<f32>::zeros((4, 1));
     let r = regression(Array2::from_elem((2, 1), 0.5));
-    let plan = r.step.train_plan(&r.graph).unwrap();
+    let plans = TrainPlans::new(&r.graph, &r.step).unwrap();
     let data = [
         ValueView::F32(xs.view().into_dyn()),
         ValueView::F32(ys.view().into_dyn()),
@@ -183,12 +205,14 @@ fn nan_loss_stops_before_updating() {
     let records = run_steps(
         &r.graph,
         &r.step,
-        &plan,
+        &plans,
         &data,
         batches,
-        0,
-        0,
-        true,
+        RunOptions {
+            seed: 0,
+            global_step: 0,
+            stop_on_nan: true,
+        },
         &mut sgd(0.1),
     )
     .unwrap();
@@ -205,4 +229,89 @@ fn gather_rows_copies_int_labels() {
     let got = gather_rows(&ValueView::I64(labels.view()), &[4, 0]).unwrap();
     assert_eq!(got, Value::I64(ndarray::arr1(&[5, 3]).into_dyn()));
     assert!(gather_rows(&ValueView::I64(labels.view()), &[5]).is_err());
+}
+
+/// Two updates in one step, as a GAN's `train_step` makes them: `a` is
+/// pulled to 1, then `b` to the value `a` has *after* its update; the
+/// recorded loss is the first phase's (carried, not recomputed), and a
+/// constraint clips `b` right after its update.
+#[test]
+fn later_phases_see_earlier_updates_and_constraints_apply() {
+    let mut graph = Graph::new();
+    let x = graph.input("x");
+    let a = graph
+        .new_variable(ArrayD::from_elem(IxDyn(&[1]), 0.0), true, "a")
+        .unwrap();
+    let b = graph
+        .new_variable(ArrayD::from_elem(IxDyn(&[1]), 0.0), true, "b")
+        .unwrap();
+    let op = |g: &mut Graph, name: &str, inputs: &[NodeId]| {
+        g.op(build(name, &Attrs::new()).unwrap(), inputs).unwrap()
+    };
+    // Phase 0: loss0 = sum((a - x)^2) with x = 1.
+    let d0 = op(&mut graph, "sub", &[a, x]);
+    let sq0 = op(&mut graph, "square", &[d0]);
+    let loss0 = op(&mut graph, "sum", &[sq0]);
+    let end0 = graph.len();
+    // Phase 1 reads `a` again (a fresh node: its updated value).
+    let a_var = graph.var_id(a).unwrap();
+    let a_after = graph.variable(a_var, true, "a");
+    let d1 = op(&mut graph, "sub", &[b, a_after]);
+    let sq1 = op(&mut graph, "square", &[d1]);
+    let loss1 = op(&mut graph, "sum", &[sq1]);
+    let end1 = graph.len();
+    // The constraint of `b`: min(b, 0.05), on `b` as updated.
+    let b_var = graph.var_id(b).unwrap();
+    let b_after = graph.variable(b_var, true, "b");
+    let cap = graph.constant(Value::F32(ArrayD::from_elem(IxDyn(&[1]), 0.05)));
+    let clipped = op(&mut graph, "minimum", &[b_after, cap]);
+    let step = StepGraph {
+        inputs: vec![x],
+        loss: loss0,
+        reports: vec![loss1],
+        phases: vec![
+            Phase {
+                loss: loss0,
+                trainable: vec![a],
+                optimizer: 0,
+                constraints: vec![],
+                end: end0,
+            },
+            Phase {
+                loss: loss1,
+                trainable: vec![b],
+                optimizer: 1,
+                constraints: vec![(b_after, clipped)],
+                end: end1,
+            },
+        ],
+        updates: vec![],
+    };
+    let plans = TrainPlans::new(&graph, &step).unwrap();
+    let xs = ArrayD::from_elem(IxDyn(&[1, 1]), 1.0f32);
+    let data = [ValueView::F32(xs.view())];
+    let order = [0usize];
+    let batches = Batches {
+        order: &order,
+        batch_size: 1,
+        first_step: 0,
+        steps: 1,
+    };
+    let records = run_steps(
+        &graph,
+        &step,
+        &plans,
+        &data,
+        batches,
+        RunOptions::default(),
+        &mut Sgd(vec![0.25, 0.5]),
+    )
+    .unwrap();
+    // a: 0 - 0.25 * 2 * (0 - 1) = 0.5; then b: 0 - 0.5 * 2 * (0 - 0.5) = 0.5,
+    // clipped to 0.05. loss0 = 1 (before a's update); loss1 = 0.25.
+    let store = store::read().unwrap();
+    assert_eq!(store.get(a_var).unwrap()[[0]], 0.5);
+    assert_eq!(store.get(b_var).unwrap()[[0]], 0.05);
+    assert_eq!(records[0].loss, 1.0);
+    assert_eq!(records[0].reports, vec![vec![0.25]]);
 }
