@@ -146,3 +146,16 @@ from pykeras.layers.rnn import *  # noqa: E402, F403
 from pykeras.layers.rnn import __all__ as _rnn_all  # noqa: E402
 
 __all__ += ["Masking"] + _rnn_all
+
+# Adaptive pooling, Identity, Wrapper, SpectralNormalization,
+# ReversibleEmbedding and the audio spectrograms, listed in their own module.
+from pykeras.layers import _misc  # noqa: E402
+from pykeras.layers._misc import *  # noqa: E402, F403
+
+__all__ += _misc.__all__
+
+# The lookup, hashing, encoding and text layers (issue 18), listed in their own module.
+from pykeras.layers.preprocessing import _lookup  # noqa: E402
+from pykeras.layers.preprocessing._lookup import *  # noqa: E402, F403
+
+__all__ += _lookup.__all__

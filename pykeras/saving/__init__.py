@@ -17,6 +17,7 @@ is wrong with it; `benches/fuzz_loaders.py` checks that on 100,000 damaged files
 
 from __future__ import annotations
 
+from pykeras.saving.file_editor import KerasFileEditor
 from pykeras.saving.json_yaml import model_from_config, model_from_json, model_from_yaml
 from pykeras.saving.object_registration import (
     CustomObjectScope,
@@ -35,6 +36,7 @@ from pykeras.saving.serialization_lib import (
 
 __all__ = [
     "CustomObjectScope",
+    "KerasFileEditor",
     "SafeModeScope",
     "custom_object_scope",
     "deserialize_keras_object",

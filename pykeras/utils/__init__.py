@@ -90,3 +90,8 @@ __all__ += [
 from pykeras.utils.sequence_utils import pad_sequences  # noqa: E402
 
 __all__ += ["pad_sequences"]
+
+# Text datasets (issue 18).
+from pykeras.utils.text_dataset import text_dataset_from_directory  # noqa: E402
+
+__all__ += ["text_dataset_from_directory"]

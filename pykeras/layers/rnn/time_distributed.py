@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pykeras import ops
+from pykeras.layers.core.wrapper import Wrapper
 from pykeras.layers.layer import Layer
 from pykeras.layers.serialization import deserialize_object, serialize_object
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """This wrapper allows to apply a layer to every temporal slice of an input.
 
     The time axis (axis 1) is folded into the batch, so the wrapped layer
@@ -41,8 +42,7 @@ class TimeDistributed(Layer):
                 "Please initialize `TimeDistributed` layer with a `keras.layers.Layer` "
                 f"instance. Received: {layer!r}"
             )
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _child_shape(self, input_shape: Any) -> Any:
