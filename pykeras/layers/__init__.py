@@ -147,6 +147,13 @@ from pykeras.layers.rnn import __all__ as _rnn_all  # noqa: E402
 
 __all__ += ["Masking"] + _rnn_all
 
+# The augmentation layers of Keras 3's image_preprocessing package (colour,
+# histogram, mixing and warping), listed in their own module.
+from pykeras.layers.preprocessing import _augmentation  # noqa: E402
+from pykeras.layers.preprocessing._augmentation import *  # noqa: E402, F403
+
+__all__ += _augmentation.__all__
+
 # Adaptive pooling, Identity, Wrapper, SpectralNormalization,
 # ReversibleEmbedding and the audio spectrograms, listed in their own module.
 from pykeras.layers import _misc  # noqa: E402
