@@ -77,6 +77,15 @@ pub fn enter(token: &Token, watch: Option<Watch>, interval: Duration) -> Entered
     Entered { previous }
 }
 
+/// Stops [`check`] from failing on this thread until the guard drops: for
+/// work that must finish once begun (the later updates of a training step
+/// whose first update was applied). A request to stop made meanwhile is
+/// seen by the first check after the guard drops.
+pub fn shield() -> Entered {
+    let previous = CURRENT.with(|c| c.borrow_mut().take());
+    Entered { previous }
+}
+
 /// Fails with [`Error::Interrupted`] once the current call was asked to
 /// stop; outside a call it always succeeds.
 pub fn check() -> Result<()> {
@@ -107,5 +116,22 @@ pub fn check() -> Result<()> {
         Err(Error::Interrupted)
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shield_defers_a_stop_until_it_drops() {
+        let token = Token::new();
+        let _call = enter(&token, None, Duration::from_millis(1));
+        token.cancel();
+        {
+            let _shield = shield();
+            assert!(check().is_ok());
+        }
+        assert!(matches!(check(), Err(Error::Interrupted)));
     }
 }

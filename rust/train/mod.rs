@@ -258,6 +258,9 @@ pub fn run_steps(
             seed: step_seed(options.seed, options.global_step + k as u64),
         };
         let mut carried: Vec<(NodeId, Value)> = Vec::new();
+        // Once an update is applied, an interrupt waits for the step's end:
+        // no step stops with only some of its updates applied.
+        let mut shield = None;
         let mut grads: Vec<Option<Vec<ArrayD<f32>>>> = vec![None; step.phases.len()];
         // A non-finite loss (with stop_on_nan) cancels every later update.
         let mut halted = false;
@@ -314,6 +317,9 @@ pub fn run_steps(
             })?;
             let mut vars = store::write()?;
             optimizers.apply(phase.optimizer, &mut vars, &phase_vars[s], g)?;
+            if shield.is_none() {
+                shield = Some(cancel::shield());
+            }
             if let Some(plan) = &plans.constraints[s] {
                 let projected = {
                     let values = forward(graph, &vars, plan, &[], &ctx)?;
@@ -333,6 +339,7 @@ pub fn run_steps(
                 }
             }
         }
+        drop(shield);
         if halted {
             break;
         }
