@@ -29,6 +29,7 @@ from pykeras import (
     utils,
 )
 from pykeras._version import __version__
+from pykeras.backend.name_scope import name_scope
 from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
 from pykeras.engine.tape import GradientTape
@@ -58,6 +59,7 @@ __all__ = [
     "Optimizer",
     "Regularizer",
     "Variable",
+    "name_scope",
     "Input",
     "InputLayer",
     "Layer",

@@ -1,9 +1,19 @@
 """VGG16 and VGG19 (Simonyan & Zisserman, 2014), with Keras's layer names."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
+
+if TYPE_CHECKING:
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import ShapeLike
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
 _HASHES = {
@@ -12,8 +22,18 @@ _HASHES = {
 }
 
 
-def build_vgg(depths, include_top, weights, input_tensor, input_shape, pooling, classes,
-              classifier_activation, name, weights_name):  # fmt: skip
+def build_vgg(
+    depths: Sequence[int],
+    include_top: bool,
+    weights: str | None,
+    input_tensor: KerasTensor | None,
+    input_shape: ShapeLike | None,
+    pooling: str | None,
+    classes: int,
+    classifier_activation: ActivationLike,
+    name: str,
+    weights_name: str,
+) -> Model:
     """A VGG network with `depths[i]` 3x3 convolutions in block `i + 1`."""
     U.check_weights_arg(weights, include_top, classes)
     input_shape = U.obtain_input_shape(

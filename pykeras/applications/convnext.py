@@ -7,7 +7,7 @@ Keras. ConvNeXt works in the channels_last data format only, as in Keras."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,11 @@ from pykeras.ops._image_common import default_data_format
 from pykeras.random import _stream
 from pykeras.random.seed_generator import SeedGenerator
 from pykeras.utils import get_source_inputs
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.engine.typing import TensorLike
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/convnext/"
 # SHA-256 digests of the (with top, without top) files.
@@ -343,11 +348,11 @@ ConvNeXtLarge = _variant("large")
 ConvNeXtXLarge = _variant("xlarge")
 
 
-def preprocess_input(x: Any, data_format: str | None = None) -> Any:
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> TensorLike:
     """The identity (ConvNeXt models normalize inside), as in Keras."""
     return x
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

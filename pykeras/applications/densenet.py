@@ -1,14 +1,26 @@
 """`keras.applications.densenet`: DenseNet121/169/201 (Huang et al., 2017)
 with Keras's layer names; preprocessing "torch"."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
 
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import ShapeLike, Tensor, TensorLike
+
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
 # blocks -> (name, top hash, no-top hash), Keras's files.
-_FILES = {
+_FILES: dict[tuple[int, ...], tuple[str, str, str]] = {
     (6, 12, 24, 16): (
         "densenet121",
         "9d60b8095a5708f2dcce2bca79d332c7",
@@ -27,11 +39,11 @@ _FILES = {
 }
 
 
-def _bn(name):
+def _bn(name: str) -> layers.BatchNormalization:
     return layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=name)
 
 
-def conv_block(x, growth_rate, name):
+def conv_block(x: KerasTensor, growth_rate: int, name: str) -> KerasTensor:
     """A 1x1 then 3x3 bottleneck whose output joins the input's channels."""
     x1 = layers.Activation("relu", name=f"{name}_0_relu")(_bn(f"{name}_0_bn")(x))
     x1 = layers.Conv2D(4 * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(x1)
@@ -40,21 +52,31 @@ def conv_block(x, growth_rate, name):
     return layers.Concatenate(axis=3, name=f"{name}_concat")([x, x1])
 
 
-def dense_block(x, blocks, name):
+def dense_block(x: KerasTensor, blocks: int, name: str) -> KerasTensor:
     for i in range(blocks):
         x = conv_block(x, 32, name=f"{name}_block{i + 1}")
     return x
 
 
-def transition_block(x, reduction, name):
+def transition_block(x: KerasTensor, reduction: float, name: str) -> KerasTensor:
     x = layers.Activation("relu", name=f"{name}_relu")(_bn(f"{name}_bn")(x))
-    x = layers.Conv2D(int(x.shape[3] * reduction), 1, use_bias=False, name=f"{name}_conv")(x)
+    # The channel count is static here (DenseNet's Input fixes it).
+    channels = cast(int, x.shape[3])
+    x = layers.Conv2D(int(channels * reduction), 1, use_bias=False, name=f"{name}_conv")(x)
     return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
 
 
-def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax",
-             name="densenet"):  # fmt: skip
+def DenseNet(
+    blocks: Sequence[int],
+    include_top: bool = True,
+    weights: str | None = "imagenet",
+    input_tensor: KerasTensor | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "densenet",
+) -> Model:
     """A DenseNet with `blocks[i]` convolution blocks in dense block `i`."""
     if default_data_format() == "channels_first":
         raise ValueError(
@@ -99,10 +121,17 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
     return model
 
 
-def _variant(title, blocks, default_name):
-    def build(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax",
-              name=default_name):  # fmt: skip
+def _variant(title: str, blocks: Sequence[int], default_name: str) -> Callable[..., Model]:
+    def build(
+        include_top: bool = True,
+        weights: str | None = "imagenet",
+        input_tensor: KerasTensor | None = None,
+        input_shape: ShapeLike | None = None,
+        pooling: str | None = None,
+        classes: int = 1000,
+        classifier_activation: ActivationLike = "softmax",
+        name: str = default_name,
+    ) -> Model:
         return DenseNet(list(blocks), include_top, weights, input_tensor, input_shape, pooling,
                         classes, classifier_activation, name)  # fmt: skip
 
@@ -133,11 +162,11 @@ DenseNet169 = _variant("DenseNet169", (6, 12, 32, 32), "densenet169")
 DenseNet201 = _variant("DenseNet201", (6, 12, 48, 32), "densenet201")
 
 
-def preprocess_input(x, data_format=None):
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> Tensor:
     """DenseNet's preprocessing: scaled to [0, 1] and normalized ("torch")."""
     return U.preprocess_input(x, data_format=data_format, mode="torch")
 
 
-def decode_predictions(preds, top=5):
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

@@ -3,13 +3,24 @@ with Keras's layer names. The models take pixels in [0, 255] (rescaling and
 normalization are their first layers), so `preprocess_input` is the
 identity, as in Keras."""
 
+from __future__ import annotations
+
 import copy
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import ShapeLike, TensorLike
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 WEIGHTS_HASHES = {
@@ -29,7 +40,7 @@ IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225]
 _STAGES = [(3, 1, 32, 16, 1, 1), (3, 2, 16, 24, 6, 2), (5, 2, 24, 40, 6, 2),
            (3, 3, 40, 80, 6, 2), (5, 3, 80, 112, 6, 1), (5, 4, 112, 192, 6, 2),
            (3, 1, 192, 320, 6, 1)]  # fmt: skip
-DEFAULT_BLOCKS_ARGS = [
+DEFAULT_BLOCKS_ARGS: list[dict[str, Any]] = [
     dict(kernel_size=k, repeats=r, filters_in=fi, filters_out=fo, expand_ratio=e,
          id_skip=True, strides=s, se_ratio=0.25)
     for k, r, fi, fo, e, s in _STAGES
@@ -44,8 +55,19 @@ DENSE_KERNEL_INITIALIZER = {
 }
 
 
-def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16,
-          kernel_size=3, strides=1, expand_ratio=1, se_ratio=0.0, id_skip=True):  # fmt: skip
+def block(
+    inputs: KerasTensor,
+    activation: str | Callable[..., Any] = "swish",
+    drop_rate: float = 0.0,
+    name: str = "",
+    filters_in: int = 32,
+    filters_out: int = 16,
+    kernel_size: int = 3,
+    strides: int = 1,
+    expand_ratio: int = 1,
+    se_ratio: float = 0.0,
+    id_skip: bool = True,
+) -> KerasTensor:
     """An inverted residual block with squeeze-and-excitation."""
     bn_axis = 3
     filters = filters_in * expand_ratio
@@ -88,16 +110,29 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     return x
 
 
-def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,
-                 drop_connect_rate=0.2, depth_divisor=8, activation="swish",
-                 blocks_args="default", name="efficientnet", include_top=True,
-                 weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                 classes=1000, classifier_activation="softmax",
-                 weights_name=None):  # fmt: skip
+def EfficientNet(
+    width_coefficient: float,
+    depth_coefficient: float,
+    default_size: int,
+    dropout_rate: float = 0.2,
+    drop_connect_rate: float = 0.2,
+    depth_divisor: int = 8,
+    activation: str | Callable[..., Any] = "swish",
+    blocks_args: Literal["default"] | list[dict[str, Any]] = "default",
+    name: str = "efficientnet",
+    include_top: bool = True,
+    weights: str | None = "imagenet",
+    input_tensor: KerasTensor | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    weights_name: str | None = None,
+) -> Model:
     """An EfficientNet of the given width and depth scaling."""
     if default_data_format() == "channels_first":
         raise ValueError("pykeras's EfficientNet supports the channels_last data format only.")
-    blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
+    stages = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
     U.check_weights_arg(weights, include_top, classes)
     input_shape = U.obtain_input_shape(
         input_shape, default_size, 32, default_data_format(), include_top, weights
@@ -105,14 +140,14 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     img_input = U.model_input(input_tensor, input_shape)
     bn_axis = 3
 
-    def round_filters(filters, divisor=depth_divisor):
+    def round_filters(filters: float, divisor: int = depth_divisor) -> int:
         filters *= width_coefficient
         new_filters = max(divisor, int(filters + divisor / 2) // divisor * divisor)
         if new_filters < 0.9 * filters:
             new_filters += divisor
         return int(new_filters)
 
-    def round_repeats(repeats):
+    def round_repeats(repeats: int) -> int:
         return int(math.ceil(depth_coefficient * repeats))
 
     x = layers.Rescaling(1.0 / 255.0)(img_input)
@@ -124,10 +159,10 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="stem_conv")(x)  # fmt: skip
     x = layers.BatchNormalization(axis=bn_axis, name="stem_bn")(x)
     x = layers.Activation(activation, name="stem_activation")(x)
-    blocks_args = copy.deepcopy(blocks_args)
+    stages = copy.deepcopy(stages)
     b = 0
-    blocks = float(sum(round_repeats(args["repeats"]) for args in blocks_args))
-    for i, args in enumerate(blocks_args):
+    blocks = float(sum(round_repeats(args["repeats"]) for args in stages))
+    for i, args in enumerate(stages):
         if args["repeats"] <= 0:
             raise ValueError(
                 "The number of repeats in `EfficientNet` must be > 0. "
@@ -160,8 +195,9 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
     model = Model(U.source_inputs(input_tensor, img_input), x, name=name)
     if weights == "imagenet":
-        suffix, file_hash = (".h5", WEIGHTS_HASHES[weights_name][0]) if include_top else (
-            "_notop.h5", WEIGHTS_HASHES[weights_name][1])  # fmt: skip
+        # The variants pass their key (b0..b7); with None the lookup fails as before.
+        hashes = WEIGHTS_HASHES[cast(str, weights_name)]
+        suffix, file_hash = (".h5", hashes[0]) if include_top else ("_notop.h5", hashes[1])
         file_name = name + suffix
         model.load_weights(U.fetch_weights(file_name, BASE_WEIGHTS_PATH + file_name, file_hash))
     elif weights is not None:
@@ -176,13 +212,20 @@ _VARIANTS = {
 }  # fmt: skip
 
 
-def _variant(key):
+def _variant(key: str) -> Callable[..., Model]:
     width, depth, size, dropout = _VARIANTS[key]
     title = f"EfficientNet{key.upper()}"
 
-    def build(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax",
-              name=f"efficientnet{key}"):  # fmt: skip
+    def build(
+        include_top: bool = True,
+        weights: str | None = "imagenet",
+        input_tensor: KerasTensor | None = None,
+        input_shape: ShapeLike | None = None,
+        pooling: str | None = None,
+        classes: int = 1000,
+        classifier_activation: ActivationLike = "softmax",
+        name: str = f"efficientnet{key}",
+    ) -> Model:
         return EfficientNet(width, depth, size, dropout, name=name, include_top=include_top,
                             weights=weights, input_tensor=input_tensor,
                             input_shape=input_shape, pooling=pooling, classes=classes,
@@ -224,11 +267,11 @@ EfficientNetB6 = _variant("b6")
 EfficientNetB7 = _variant("b7")
 
 
-def preprocess_input(x, data_format=None):
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> TensorLike:
     """The identity (EfficientNet models preprocess inside), as in Keras."""
     return x
 
 
-def decode_predictions(preds, top=5):
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeras import initializers, layers
 from pykeras.applications import imagenet_utils as U
@@ -23,6 +23,11 @@ from pykeras.applications._efficientnet_v2_blocks import (
 )
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.engine.typing import TensorLike
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/"
 WEIGHTS_HASHES = {
@@ -201,11 +206,11 @@ EfficientNetV2M = _variant("-m")
 EfficientNetV2L = _variant("-l")
 
 
-def preprocess_input(x: Any, data_format: str | None = None) -> Any:
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> TensorLike:
     """The identity (EfficientNetV2 models rescale inside), as in Keras."""
     return x
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

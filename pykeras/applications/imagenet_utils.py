@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -20,7 +21,17 @@ from pykeras.ops._image_common import default_data_format
 from pykeras.utils import get_source_inputs, is_keras_tensor
 from pykeras.utils.file_utils import get_file
 
-CLASS_INDEX = None
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import Shape, ShapeLike, Tensor, TensorLike
+
+# What `classifier_activation` takes: an activation's name, a function, or None.
+ActivationLike = Union[str, Callable[..., Any], None]
+
+# ImageNet class id (a string) -> [WordNet id, class name], read on first use.
+CLASS_INDEX: dict[str, list[str]] | None = None
 CLASS_INDEX_PATH = (
     "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 )
@@ -59,7 +70,7 @@ def check_weights_arg(weights: Any, include_top: bool, classes: int) -> None:
         )
 
 
-def preprocess_input(x: Any, data_format: str | None = None, mode: str = "caffe") -> Any:
+def preprocess_input(x: TensorLike, data_format: str | None = None, mode: str = "caffe") -> Tensor:
     """Preprocesses a tensor or NumPy array encoding a batch of images.
 
     Args:
@@ -102,7 +113,7 @@ def preprocess_input(x: Any, data_format: str | None = None, mode: str = "caffe"
     return np.asarray(out) if not symbolic else out
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes the predictions of an ImageNet model.
 
     Args:
@@ -136,8 +147,14 @@ def decode_predictions(preds: Any, top: int = 5) -> list:
     return results
 
 
-def obtain_input_shape(input_shape, default_size, min_size, data_format, require_flatten,
-                       weights=None):  # fmt: skip
+def obtain_input_shape(
+    input_shape: ShapeLike | None,
+    default_size: int,
+    min_size: int,
+    data_format: str,
+    require_flatten: bool,
+    weights: str | None = None,
+) -> Shape:
     """Keras's input shape rules of the applications (checks and defaults)."""
     first = data_format == "channels_first"
     if weights != "imagenet" and input_shape and len(input_shape) == 3:
@@ -188,18 +205,20 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
     return input_shape
 
 
-def correct_pad(inputs, kernel_size):
+def correct_pad(
+    inputs: KerasTensor, kernel_size: int | tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """Zero-padding for a 2D convolution with downsampling, as Keras's."""
     img_dim = 2 if default_data_format() == "channels_first" else 1
-    input_size = inputs.shape[img_dim : img_dim + 2]
+    rows, cols = inputs.shape[img_dim : img_dim + 2]
     if isinstance(kernel_size, int):
         kernel_size = (kernel_size, kernel_size)
-    adjust = (1, 1) if input_size[0] is None else (1 - input_size[0] % 2, 1 - input_size[1] % 2)
+    adjust = (1, 1) if rows is None or cols is None else (1 - rows % 2, 1 - cols % 2)
     correct = (kernel_size[0] // 2, kernel_size[1] // 2)
     return ((correct[0] - adjust[0], correct[0]), (correct[1] - adjust[1], correct[1]))
 
 
-def validate_activation(classifier_activation, weights):
+def validate_activation(classifier_activation: ActivationLike, weights: str | None) -> None:
     if weights is None:
         return
     if classifier_activation not in {"softmax", None} and activations.get(
@@ -212,7 +231,7 @@ def validate_activation(classifier_activation, weights):
         )
 
 
-def model_input(input_tensor, input_shape):
+def model_input(input_tensor: KerasTensor | None, input_shape: ShapeLike) -> KerasTensor:
     """The model's input: a new `Input`, or the given Keras tensor."""
     if input_tensor is None:
         return layers.Input(shape=input_shape)
@@ -224,7 +243,10 @@ def model_input(input_tensor, input_shape):
     return input_tensor
 
 
-def source_inputs(input_tensor, img_input):
+def source_inputs(
+    input_tensor: KerasTensor | None, img_input: KerasTensor
+) -> KerasTensor | list[KerasTensor]:
+    """The model's inputs: `img_input`, or the `Input`s `input_tensor` was computed from."""
     if input_tensor is None:
         return img_input
     return get_source_inputs(input_tensor)

@@ -5,13 +5,18 @@ preprocessing "tf"."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.layers import Layer
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.engine.typing import Tensor, TensorLike
 
 BASE_WEIGHT_URL = (
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/"
@@ -201,11 +206,11 @@ def InceptionResNetV2(
     return model
 
 
-def preprocess_input(x: Any, data_format: str | None = None) -> Any:
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> Tensor:
     """Inception-ResNet v2's preprocessing: scaled to [-1, 1] ("tf")."""
     return U.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

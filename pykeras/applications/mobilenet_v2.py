@@ -1,12 +1,22 @@
 """`keras.applications.mobilenet_v2`: MobileNetV2 (Sandler et al., 2018)
 with Keras's layer names; preprocessing "tf" (scaled to [-1, 1])."""
 
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING, Any, cast
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import ShapeLike, Tensor, TensorLike
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 _SIZES = (96, 128, 160, 192, 224)
@@ -17,7 +27,7 @@ _BLOCKS = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6
            (96, 1, 6), (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6)]  # fmt: skip
 
 
-def _make_divisible(v, divisor, min_value=None):
+def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
     min_value = divisor if min_value is None else min_value
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
     # Rounding down must not lose more than 10%.
@@ -26,12 +36,21 @@ def _make_divisible(v, divisor, min_value=None):
     return new_v
 
 
-def _bn(name, axis):
+def _bn(name: str, axis: int) -> layers.BatchNormalization:
     return layers.BatchNormalization(axis=axis, epsilon=1e-3, momentum=0.999, name=name)
 
 
-def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id, axis):
-    in_channels = inputs.shape[axis]
+def _inverted_res_block(
+    inputs: KerasTensor,
+    expansion: int,
+    stride: int,
+    alpha: float,
+    filters: int,
+    block_id: int,
+    axis: int,
+) -> KerasTensor:
+    # The channel count is static here (the model's Input fixes it).
+    in_channels = cast(int, inputs.shape[axis])
     pointwise_filters = _make_divisible(int(filters * alpha), 8)
     x = inputs
     prefix = f"block_{block_id}_"
@@ -58,16 +77,16 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id, axi
 
 
 def MobileNetV2(
-    input_shape=None,
-    alpha=1.0,
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name=None,
-):
+    input_shape: ShapeLike | None = None,
+    alpha: float = 1.0,
+    include_top: bool = True,
+    weights: str | None = "imagenet",
+    input_tensor: KerasTensor | None = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str | None = None,
+) -> Model:
     """Instantiates the MobileNetV2 architecture (Keras's layer names).
 
     Args:
@@ -154,11 +173,11 @@ def MobileNetV2(
     return model
 
 
-def preprocess_input(x, data_format=None):
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> Tensor:
     """MobileNetV2's preprocessing: scaled to [-1, 1] ("tf")."""
     return U.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds, top=5):
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
 from pykeras.utils import is_keras_tensor
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.engine.typing import TensorLike
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/"
 WEIGHTS_HASHES = {
@@ -272,11 +277,11 @@ MobileNetV3Small.__doc__ = _DOC.format(title="MobileNetV3Small")
 MobileNetV3Large.__doc__ = _DOC.format(title="MobileNetV3Large")
 
 
-def preprocess_input(x: Any, data_format: str | None = None) -> Any:
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> TensorLike:
     """The identity (MobileNetV3 models rescale inside), as in Keras."""
     return x
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

@@ -1,10 +1,25 @@
 """`keras.applications.resnet`: ResNet50/101/152 (He et al., 2015) with
 Keras's layer names, and the ImageNet preprocessing ("caffe")."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
+from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.typing import ShapeLike, Tensor, TensorLike
+
+# Builds the residual stages of a ResNet on the stem's output.
+StackFn = Callable[[KerasTensor], KerasTensor]
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
 WEIGHTS_HASHES = {
@@ -17,13 +32,24 @@ WEIGHTS_HASHES = {
 }
 
 
-def _bn_axis():
+def _bn_axis() -> int:
     return 3 if default_data_format() == "channels_last" else 1
 
 
-def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", input_tensor=None,
-           input_shape=None, pooling=None, classes=1000, classifier_activation="softmax",
-           name="resnet", weights_name=None):  # fmt: skip
+def ResNet(
+    stack_fn: StackFn,
+    preact: bool,
+    use_bias: bool,
+    include_top: bool = True,
+    weights: str | None = "imagenet",
+    input_tensor: KerasTensor | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "resnet",
+    weights_name: str | None = None,
+) -> Model:
     """A ResNet or ResNetV2 from its stack of residual blocks (`stack_fn`)."""
     U.check_weights_arg(weights, include_top, classes)
     input_shape = U.obtain_input_shape(
@@ -65,7 +91,14 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     return model
 
 
-def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):
+def residual_block_v1(
+    x: KerasTensor,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    conv_shortcut: bool = True,
+    name: str | None = None,
+) -> KerasTensor:
     """A bottleneck block: 1x1, 3x3, 1x1 convolutions and the shortcut."""
     bn_axis = _bn_axis()
     if conv_shortcut:
@@ -87,14 +120,23 @@ def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, n
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def stack_residual_blocks_v1(x, filters, blocks, stride1=2, name=None):
+def stack_residual_blocks_v1(
+    x: KerasTensor, filters: int, blocks: int, stride1: int = 2, name: str | None = None
+) -> KerasTensor:
     x = residual_block_v1(x, filters, stride=stride1, name=f"{name}_block1")
     for i in range(2, blocks + 1):
         x = residual_block_v1(x, filters, conv_shortcut=False, name=f"{name}_block{i}")
     return x
 
 
-def residual_block_v2(x, filters, kernel_size=3, stride=1, conv_shortcut=False, name=None):
+def residual_block_v2(
+    x: KerasTensor,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    conv_shortcut: bool = False,
+    name: str | None = None,
+) -> KerasTensor:
     """A pre-activation bottleneck block (ResNetV2)."""
     bn_axis = _bn_axis()
     preact = layers.BatchNormalization(axis=bn_axis, epsilon=1.001e-5,
@@ -116,17 +158,19 @@ def residual_block_v2(x, filters, kernel_size=3, stride=1, conv_shortcut=False, 
     return layers.Add(name=f"{name}_out")([shortcut, x])
 
 
-def stack_residual_blocks_v2(x, filters, blocks, stride1=2, name=None):
+def stack_residual_blocks_v2(
+    x: KerasTensor, filters: int, blocks: int, stride1: int = 2, name: str | None = None
+) -> KerasTensor:
     x = residual_block_v2(x, filters, conv_shortcut=True, name=f"{name}_block1")
     for i in range(2, blocks):
         x = residual_block_v2(x, filters, name=f"{name}_block{i}")
     return residual_block_v2(x, filters, stride=stride1, name=f"{name}_block{blocks}")
 
 
-def _stacks(v2, counts):
+def _stacks(v2: bool, counts: Sequence[int]) -> StackFn:
     stack = stack_residual_blocks_v2 if v2 else stack_residual_blocks_v1
 
-    def stack_fn(x):
+    def stack_fn(x: KerasTensor) -> KerasTensor:
         x = stack(x, 64, counts[0], stride1=2 if v2 else 1, name="conv2")
         x = stack(x, 128, counts[1], name="conv3")
         x = stack(x, 256, counts[2], name="conv4")
@@ -155,10 +199,19 @@ _DOC = """Instantiates the {title} architecture (Keras's layer names).
     """
 
 
-def _variant(title, counts, v2, default_name):
-    def build(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax",
-              name=default_name):  # fmt: skip
+def _variant(
+    title: str, counts: Sequence[int], v2: bool, default_name: str
+) -> Callable[..., Model]:
+    def build(
+        include_top: bool = True,
+        weights: str | None = "imagenet",
+        input_tensor: KerasTensor | None = None,
+        input_shape: ShapeLike | None = None,
+        pooling: str | None = None,
+        classes: int = 1000,
+        classifier_activation: ActivationLike = "softmax",
+        name: str = default_name,
+    ) -> Model:
         return ResNet(_stacks(v2, counts), preact=v2, use_bias=True, include_top=include_top,
                       weights=weights, input_tensor=input_tensor, input_shape=input_shape,
                       pooling=pooling, classes=classes,
@@ -175,11 +228,11 @@ ResNet101 = _variant("ResNet101", (3, 4, 23, 3), False, "resnet101")
 ResNet152 = _variant("ResNet152", (3, 8, 36, 3), False, "resnet152")
 
 
-def preprocess_input(x, data_format=None):
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> Tensor:
     """ResNet's preprocessing: RGB to BGR, minus the ImageNet means ("caffe")."""
     return U.preprocess_input(x, data_format=data_format, mode="caffe")
 
 
-def decode_predictions(preds, top=5):
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

@@ -1,19 +1,31 @@
 """`keras.applications.vgg16`: VGG16 and its ImageNet preprocessing."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras.applications import imagenet_utils
 from pykeras.applications._vgg import build_vgg
+from pykeras.models import Model
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import ShapeLike, Tensor, TensorLike
 
 
 def VGG16(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="vgg16",
-):
+    include_top: bool = True,
+    weights: str | None = "imagenet",
+    input_tensor: KerasTensor | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "vgg16",
+) -> Model:
     """Instantiates the VGG16 model (Keras's architecture and layer names).
 
     Args:
@@ -43,11 +55,11 @@ def VGG16(
                      classes, classifier_activation, name, "vgg16")  # fmt: skip
 
 
-def preprocess_input(x, data_format=None):
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> Tensor:
     """VGG16's preprocessing: RGB to BGR, minus the ImageNet means ("caffe")."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
 
 
-def decode_predictions(preds, top=5):
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return imagenet_utils.decode_predictions(preds, top=top)

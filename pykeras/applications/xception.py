@@ -2,26 +2,39 @@
 layer names (its unnamed residual layers take the session's next default
 names, as in Keras); preprocessing "tf"."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pykeras import layers
 from pykeras.applications import imagenet_utils as U
 from pykeras.models import Model
 from pykeras.ops._image_common import default_data_format
 
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from pykeras.applications.imagenet_utils import ActivationLike
+    from pykeras.engine.keras_tensor import KerasTensor
+    from pykeras.engine.typing import ShapeLike, Tensor, TensorLike
+
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
 _HASHES = ("0a58e3b7378bc2990ea3b43d5981f1f6", "b0042744bf5b25fce3cb969f33bebb97")
 
 
-def _sep_bn(x, filters, name, axis):
+def _sep_bn(x: KerasTensor, filters: int, name: str, axis: int) -> KerasTensor:
     x = layers.SeparableConv2D(filters, (3, 3), padding="same", use_bias=False, name=name)(x)
     return layers.BatchNormalization(axis=axis, name=f"{name}_bn")(x)
 
 
-def _residual(x, filters, axis):
+def _residual(x: KerasTensor, filters: int, axis: int) -> KerasTensor:
     residual = layers.Conv2D(filters, (1, 1), strides=(2, 2), padding="same", use_bias=False)(x)
     return layers.BatchNormalization(axis=axis)(residual)
 
 
-def _entry_block(x, block, filters, axis, first_act):
+def _entry_block(
+    x: KerasTensor, block: int, filters: tuple[int, int], axis: int, first_act: bool
+) -> KerasTensor:
     """Blocks 2-4 and 13: two separable convolutions, pooling and a strided
     1x1 residual (`filters` may differ between the two convolutions)."""
     f1, f2 = filters
@@ -36,15 +49,15 @@ def _entry_block(x, block, filters, axis, first_act):
 
 
 def Xception(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="xception",
-):
+    include_top: bool = True,
+    weights: str | None = "imagenet",
+    input_tensor: KerasTensor | None = None,
+    input_shape: ShapeLike | None = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: ActivationLike = "softmax",
+    name: str = "xception",
+) -> Model:
     """Instantiates the Xception architecture (Keras's layer names).
 
     Args:
@@ -110,11 +123,11 @@ def Xception(
     return model
 
 
-def preprocess_input(x, data_format=None):
+def preprocess_input(x: TensorLike, data_format: str | None = None) -> Tensor:
     """Xception's preprocessing: scaled to [-1, 1] ("tf")."""
     return U.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds, top=5):
+def decode_predictions(preds: npt.ArrayLike, top: int = 5) -> list[list[tuple[Any, ...]]]:
     """Decodes ImageNet predictions (see `imagenet_utils.decode_predictions`)."""
     return U.decode_predictions(preds, top=top)

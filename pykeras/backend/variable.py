@@ -22,6 +22,7 @@ import numpy as np
 
 from pykeras import _core
 from pykeras._convert import to_float32
+from pykeras.backend.name_scope import variable_path
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tensor_operators import TensorOperators, install, ops_api
 from pykeras.engine.tracing import current_trace, tracer_of_update
@@ -107,7 +108,8 @@ class Variable(VariableBase, TensorOperators):
         self._handle = _core.Variable(array)
         self._shape: tuple[int, ...] = tuple(array.shape)
         self.name = name
-        self.path = path or name
+        # Its name under the name scopes open now (`dense/kernel`), as Keras.
+        self.path = path or variable_path(name)
         self.trainable = trainable
         self.regularizer = regularizer
         self.constraint = constraint

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pykeras.engine.tensor_operators import TensorOperators, install
 
@@ -27,8 +27,9 @@ class KerasTensor(TensorOperators):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype
         self.name = name
-        # (layer, node_index, tensor_index): where this tensor came from.
-        self._keras_history = None
+        # (layer, node_index, tensor_index): where this tensor came from (the
+        # layer is a `pykeras.layers.Layer`, which this module sits below).
+        self._keras_history: tuple[Any, int, int] | None = None
 
     @property
     def ndim(self) -> int:

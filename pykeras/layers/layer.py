@@ -10,8 +10,9 @@ eagerly.
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from pykeras import constraints, initializers, ops, regularizers
 from pykeras._convert import to_float32
 from pykeras.backend import weight_limits
+from pykeras.backend.name_scope import current_path, name_scope
 from pykeras.backend.naming import to_snake_case, unique_name
 from pykeras.backend.variable import Variable
 from pykeras.engine import call_context, symbolic_scope
@@ -93,6 +95,16 @@ class Layer:
         if cls.get_config is Layer.get_config:
             instance._auto_config = auto_config.capture(cls, args, kwargs)
         return instance
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_opens_name_scope", False):
+            cls.build = _build_in_scope(build)  # type: ignore[method-assign]
+
+    # Where this layer's name scope is rooted: the path open when it was
+    # first built or called (None until then).
+    _parent_path: str | None = None
 
     def __init__(
         self,
@@ -180,14 +192,14 @@ class Layer:
         weight_limits.charge(shape, f"{self.name}/{name}")
         init = initializers.get(initializer)
         value = init(shape, dtype="float32") if callable(init) else init
-        variable = Variable(
-            value,
-            name=name,
-            path=f"{self.name}/{name}",
-            trainable=trainable,
-            regularizer=regularizers.get(regularizer),
-            constraint=constraints.get(constraint),
-        )
+        with name_scope(_scope_name(self.name), caller=self):
+            variable = Variable(
+                value,
+                name=name,
+                trainable=trainable,
+                regularizer=regularizers.get(regularizer),
+                constraint=constraints.get(constraint),
+            )
         self._own_weights.append(variable)
         return variable
 
@@ -458,11 +470,19 @@ class Layer:
             if spec is not None:
                 spec.check(self.name, _shape_of(tensor))
 
+    def _open_name_scope(self) -> name_scope:
+        """This layer's name scope, rooted where it was first opened (so a
+        layer's weights keep one path wherever it is called later)."""
+        if self._parent_path is None:
+            self._parent_path = current_path()
+        return name_scope(_scope_name(self.name), caller=self)
+
     def _maybe_build(self, inputs: Any) -> None:
         if self.built:
             return
         shapes = map_structure(_shape_of, inputs)
-        self.build(shapes)
+        with self._open_name_scope():
+            self.build(shapes)
         self.built = True
         self._build_shapes_dict = shapes
 
@@ -497,6 +517,20 @@ class Layer:
         plain = type(inputs) is np.ndarray and not rest and not kwargs
         leaves = (inputs,) if plain else flatten((inputs, rest, kwargs))
         symbolic = any(isinstance(x, KerasTensor) for x in leaves)
+        with self._open_name_scope():
+            return self._call_in_scope(inputs, rest, kwargs, training, leaves, symbolic)
+
+    def _call_in_scope(
+        self,
+        inputs: Any,
+        rest: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        training: Any,
+        leaves: Any,
+        symbolic: bool,
+    ) -> Any:
+        """`__call__` inside this layer's name scope (weights a sublayer
+        creates here get paths under this layer's)."""
         kwargs, previous_mask = masking_support.mask_arguments(self, inputs, kwargs, symbolic)
         if symbolic:
             outputs = self._symbolic_call(inputs, rest, kwargs, training)
@@ -608,3 +642,23 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _scope_name(name: str) -> str:
+    """A layer name as a name scope: Keras refuses `/` in names; pykeras
+    accepts such names (older files have them) and writes `>` instead."""
+    return name.replace("/", ">")
+
+
+def _build_in_scope(build: Callable[..., Any]) -> Callable[..., Any]:
+    """`build` run inside the layer's name scope, as Keras wraps every
+    layer's `build`: a sublayer built from it (`self.dense.build(shape)`)
+    gets its weights under this layer's path."""
+
+    @functools.wraps(build)
+    def build_wrapper(self: Layer, *args: Any, **kwargs: Any) -> Any:
+        with self._open_name_scope():
+            return build(self, *args, **kwargs)
+
+    build_wrapper._opens_name_scope = True  # type: ignore[attr-defined]
+    return build_wrapper

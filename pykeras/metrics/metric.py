@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pykeras import initializers
+from pykeras.backend.name_scope import name_scope
 from pykeras.backend.naming import to_snake_case
 from pykeras.backend.variable import Variable
 from pykeras.engine.step_trace import MetricResult, recorder_of
@@ -97,9 +98,9 @@ class Metric:
         shape = tuple(int(d) for d in (shape or ()))
         init = initializers.get(initializer)
         value = np.asarray(init(shape, dtype="float32") if callable(init) else init, np.float32)
-        variable = Variable(
-            value.reshape(shape), trainable=False, name=name, path=f"{self.name}/{name}"
-        )
+        # Keras opens the metric's name scope (with `/` written as `>`).
+        with name_scope(self.name.replace("/", ">"), caller=self):
+            variable = Variable(value.reshape(shape), trainable=False, name=name)
         self._variables.append(variable)
         self._initial_values.append(value.reshape(shape).copy())
         return variable

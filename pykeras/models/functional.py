@@ -1,8 +1,11 @@
 """Functional models: a graph of layer calls from `Input`s to outputs."""
 
+from __future__ import annotations
+
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union, cast
 
 import numpy as np
 
@@ -14,6 +17,17 @@ from pykeras.layers.layer import Layer
 from pykeras.models import model as model_module
 from pykeras.models.model import Model
 from pykeras.saving import functional_config
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pykeras.engine.node import Node
+    from pykeras.engine.typing import Shape, TensorLike
+    from pykeras.trainers.model_protocol import InputSpec
+
+# A model's inputs or outputs as given: one symbolic tensor, or a list or
+# dict of them.
+SymbolicStructure = Union[KerasTensor, Sequence[KerasTensor], Mapping[str, KerasTensor]]
 
 
 class Functional(Model):
@@ -32,7 +46,16 @@ class Functional(Model):
     >>> model = Model(inputs=inputs, outputs=outputs)
     """
 
-    def __init__(self, inputs, outputs, name=None, **kwargs):
+    # `layers` in Keras's order, computed once (see `layers`).
+    _layer_order: SimpleNamespace | None
+
+    def __init__(
+        self,
+        inputs: SymbolicStructure,
+        outputs: SymbolicStructure,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         Layer.__init__(
             self,
             name=name,
@@ -60,10 +83,10 @@ class Functional(Model):
         self._check_unique_names()
         self.built = True
 
-    def _discover_nodes(self):
+    def _discover_nodes(self) -> list[Node]:
         """The nodes between the inputs and the outputs, in creation (topological) order."""
         input_ids = {id(t) for t in self._flat_inputs}
-        seen = {}
+        seen: dict[int, Node] = {}
         stack = list(self._flat_outputs)
         while stack:
             tensor = stack.pop()
@@ -89,7 +112,7 @@ class Functional(Model):
                 input_nodes.append(node)
         return input_nodes + sorted(seen.values(), key=lambda n: n.id)
 
-    def _check_unique_names(self):
+    def _check_unique_names(self) -> None:
         counts = Counter(layer.name for layer in self.layers)
         for name, count in counts.items():
             if count > 1:
@@ -99,56 +122,59 @@ class Functional(Model):
                 )
 
     @property
-    def layers(self):
+    def layers(self) -> list[Layer]:
         """The model's layers in Keras's order (deepest first), which fixes the order of
         `weights` and where each layer's weights go in saved files."""
-        if getattr(self, "_layer_order", None) is None:
+        layer_order = getattr(self, "_layer_order", None)
+        if layer_order is None:
             # Held in a namespace so attribute scans for sublayers do not see a list.
             order = _keras_layer_order(self._flat_inputs, self._flat_outputs)
-            self._layer_order = SimpleNamespace(layers=order)
-        return list(self._layer_order.layers)
+            layer_order = self._layer_order = SimpleNamespace(layers=order)
+        return list(layer_order.layers)
 
-    def _sublayers(self):
+    def _sublayers(self) -> list[Layer]:
         return self.layers
 
     @property
-    def inputs(self):
+    def inputs(self) -> list[KerasTensor]:
         """The model's input tensors, as a list."""
         return list(self._flat_inputs)
 
     @property
-    def outputs(self):
+    def outputs(self) -> list[KerasTensor]:
         """The model's output tensors, as a list."""
         return list(self._flat_outputs)
 
     @property
-    def input_names(self):
+    def input_names(self) -> list[str]:
         return [t._keras_history[0].name for t in self._flat_inputs]
 
     @property
-    def output_names(self):
+    def output_names(self) -> list[str]:
         return [t._keras_history[0].name for t in self._flat_outputs]
 
     @property
-    def input(self):
+    def input(self) -> SymbolicStructure:
         return self._inputs_struct
 
     @property
-    def output(self):
+    def output(self) -> SymbolicStructure:
         return self._outputs_struct
 
     @property
-    def input_shape(self):
-        shapes = map_structure(lambda t: t.shape, self._inputs_struct)
-        return shapes
+    def input_shape(self) -> Shape | list[Shape]:
+        """The input shapes as Keras gives them: one shape for one input
+        (even given in a list or dict), else a list in `inputs` order."""
+        return _one_or_list([t.shape for t in self._flat_inputs])
 
     @property
-    def output_shape(self):
-        return map_structure(lambda t: t.shape, self._outputs_struct)
+    def output_shape(self) -> Shape | list[Shape]:
+        """The output shapes, like `input_shape`."""
+        return _one_or_list([t.shape for t in self._flat_outputs])
 
     # ------------------------------------------------------------ running
 
-    def _standardize(self, inputs):
+    def _standardize(self, inputs: Any) -> list[TensorLike]:
         """The user's inputs as a flat list in the order of `self.inputs`."""
         if isinstance(self._inputs_struct, dict):
             names = list(self._inputs_struct.keys())
@@ -170,7 +196,7 @@ class Functional(Model):
             )
         return self._adjust_input_ranks(flat)
 
-    def _adjust_input_ranks(self, flat):
+    def _adjust_input_ranks(self, flat: list[TensorLike]) -> list[TensorLike]:
         """As Keras 3 does: an input one rank short of its `Input`, whose last dimension
         is 1, gets that axis (`(N, 28, 28)` data into `Input((28, 28, 1))`); one with an
         extra last axis of 1 loses it. Other shapes are left to the layers' checks."""
@@ -184,13 +210,13 @@ class Functional(Model):
             adjusted.append(x)
         return adjusted
 
-    def _flatten_data(self, x):
+    def _flatten_data(self, x: Any) -> tuple[Any, list[Any]]:
         return self._inputs_struct, self._standardize(x)
 
-    def _input_dtypes(self, count):
+    def _input_dtypes(self, count: int) -> list[str]:
         return [t.dtype for t in self._flat_inputs]
 
-    def _input_specs(self, flat_arrays):
+    def _input_specs(self, flat_arrays: list[np.ndarray]) -> list[InputSpec]:
         specs = super()._input_specs(flat_arrays)
         if len(specs) != len(self._flat_inputs):
             return specs
@@ -201,12 +227,12 @@ class Functional(Model):
             for (name, shape, dtype), t in zip(specs, self._flat_inputs)
         ]
 
-    def _run_graph(self, flat_inputs, training=None):
+    def _run_graph(self, flat_inputs: list[Any], training: bool | None = None) -> Any:
         """Calls every layer of the graph in order on `flat_inputs` (arrays,
         graph tensors or symbolic tensors) and returns the outputs."""
         values = {id(t): v for t, v in zip(self._flat_inputs, flat_inputs)}
 
-        def lookup(x):
+        def lookup(x: Any) -> Any:
             return values[id(x)] if isinstance(x, KerasTensor) else x
 
         for node in self._nodes:
@@ -221,21 +247,23 @@ class Functional(Model):
                 values[id(t)] = v
         return pack_like(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
 
-    def call(self, inputs, training=None):
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         return self._run_graph(self._standardize(inputs), training)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self.built = True
 
     # ------------------------------------------------------------ config
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Keras 3's Functional config: `name`, `trainable`, `layers` (each with its
         `inbound_nodes`), `input_layers` and `output_layers`."""
         return functional_config.get_config(self)
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Self:
         """Rebuilds a Functional model from a Keras 3, tf.keras 2 or pykeras config."""
         return functional_config.from_config(cls, dict(config), custom_objects)
 
@@ -243,7 +271,7 @@ class Functional(Model):
 model_module.set_functional_class(Functional)
 
 
-def _keras_layer_order(inputs, outputs):
+def _keras_layer_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Layer]:
     """The layers between `inputs` and `outputs` ordered as Keras orders them: by
     decreasing depth from the outputs, ties by first visit in a depth-first walk
     from the outputs. Keras 3 (`ops.function.map_graph`) and tf.keras 2 both use
@@ -251,11 +279,11 @@ def _keras_layer_order(inputs, outputs):
     keeping it makes files and `get_weights()` lists line up with Keras's."""
     input_ids = {id(t) for t in inputs}
     finished: set[int] = set()
-    ordered: list[Any] = []
-    first_visit: dict[Any, int] = {}
+    ordered: list[Node] = []
+    first_visit: dict[Layer, int] = {}
 
-    def visit(tensor):
-        layer, node_index, _ = tensor._keras_history
+    def visit(tensor: KerasTensor) -> None:
+        layer, node_index, _ = _history(tensor)
         node = layer._inbound_nodes[node_index]
         if node.id in finished:
             return
@@ -273,7 +301,7 @@ def _keras_layer_order(inputs, outputs):
         visit(t)
     in_graph = {node.id for node in ordered}
     node_depth: dict[int, int] = {}
-    layer_depth: dict[Any, int] = {}
+    layer_depth: dict[Layer, int] = {}
     for node in reversed(ordered):
         depth = max(node_depth.setdefault(node.id, 0), layer_depth.get(node.layer, 0))
         layer_depth[node.layer] = depth
@@ -282,8 +310,19 @@ def _keras_layer_order(inputs, outputs):
             if parent.id in in_graph:
                 node_depth[parent.id] = max(depth + 1, node_depth.get(parent.id, 0))
     for t in inputs:
-        layer = t._keras_history[0]
+        layer = _history(t)[0]
         if layer not in layer_depth:
             layer_depth[layer] = 0
             first_visit[layer] = -1
     return sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_visit[layer]))
+
+
+def _one_or_list(shapes: list[Shape]) -> Shape | list[Shape]:
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _history(tensor: KerasTensor) -> tuple[Layer, int, int]:
+    """The (layer, node index, tensor index) that made `tensor`: every tensor
+    of a Functional graph has one (`Functional.__init__` checks its inputs and
+    outputs, and layer calls on them record their outputs' history)."""
+    return cast("tuple[Layer, int, int]", tensor._keras_history)

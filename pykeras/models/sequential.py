@@ -1,13 +1,23 @@
 """Sequential: a plain stack of layers, one input and one output each."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.layers.input_layer import InputLayer
 from pykeras.layers.layer import Layer, _shape_of
-from pykeras.models.functional import Functional
+from pykeras.models.functional import Functional, SymbolicStructure
 from pykeras.models.model import Model
 from pykeras.saving.functional_config import layer_entry
 from pykeras.saving.object_registration import CustomObjectScope
 from pykeras.saving.serialization_lib import deserialize_keras_object
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pykeras.engine.typing import Shape, ShapeLike
 
 
 class Sequential(Model):
@@ -29,23 +39,28 @@ class Sequential(Model):
     906
     """
 
-    def __init__(self, layers=None, trainable=True, name=None):
+    def __init__(
+        self,
+        layers: Sequence[Layer | KerasTensor] | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+    ) -> None:
         super().__init__(name=name, trainable=trainable)
-        self._seq_layers = []
-        self._functional = None
+        self._seq_layers: list[Layer] = []
+        self._functional: Functional | None = None
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._rebuild()
 
     @property
-    def layers(self):
+    def layers(self) -> list[Layer]:
         """The model's layers, without its InputLayer (as Keras shows them)."""
         return [layer for layer in self._seq_layers if not isinstance(layer, InputLayer)]
 
-    def _sublayers(self):
+    def _sublayers(self) -> list[Layer]:
         return self.layers
 
-    def add(self, layer, rebuild=True):
+    def add(self, layer: Layer | KerasTensor, rebuild: bool = True) -> None:
         """Adds a layer on top of the stack.
 
         Args:
@@ -76,7 +91,7 @@ class Sequential(Model):
         if rebuild:
             self._rebuild()
 
-    def pop(self, rebuild=True):
+    def pop(self, rebuild: bool = True) -> Layer:
         """Removes the last layer and returns it."""
         if not self.layers:
             raise TypeError("There are no layers in the model.")
@@ -85,7 +100,7 @@ class Sequential(Model):
             self._rebuild()
         return layer
 
-    def _input_layer(self):
+    def _input_layer(self) -> InputLayer | None:
         if not self._seq_layers:
             return None
         first = self._seq_layers[0]
@@ -98,7 +113,7 @@ class Sequential(Model):
             return layer
         return None
 
-    def _rebuild(self):
+    def _rebuild(self) -> None:
         """Connects the stack into a Functional graph once the input shape is known."""
         self._invalidate()
         self._functional = None
@@ -107,12 +122,14 @@ class Sequential(Model):
         if input_layer is None or not self.layers:
             return
         x = input_layer.output_tensor
-        for layer in self.layers:
-            x = layer(x)
+        # Inside the model's name scope: weights are `sequential/dense/kernel`.
+        with self._open_name_scope():
+            for layer in self.layers:
+                x = layer(x)
         self._functional = Functional(input_layer.output_tensor, x, name=self.name)
         self.built = True
 
-    def build(self, input_shape=None):
+    def build(self, input_shape: ShapeLike | None = None) -> None:
         """Creates the weights for inputs of `input_shape` (batch axis included)."""
         if self._functional is not None:
             return
@@ -124,18 +141,18 @@ class Sequential(Model):
         self._seq_layers.insert(0, InputLayer(batch_shape=tuple(input_shape)))
         self._rebuild()
 
-    def _maybe_build(self, inputs):
+    def _maybe_build(self, inputs: Any) -> None:
         if self._functional is None:
             self.build(_shape_of(inputs))
 
-    def call(self, inputs, training=None):
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         if self._functional is None:
             self._maybe_build(inputs)
         if self._functional is None:
             raise ValueError(f"Sequential model '{self.name}' has no layers to call.")
         return self._functional.call(inputs, training=training)
 
-    def _flatten_data(self, x):
+    def _flatten_data(self, x: Any) -> tuple[Any, list[Any]]:
         if isinstance(x, (list, tuple)) and len(x) == 1:
             x = x[0]
         if self._functional is not None:
@@ -145,10 +162,10 @@ class Sequential(Model):
 
     # ------------------------------------------------------------ config
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Keras 3's Sequential config: `name`, `trainable`, `dtype`, `layers` (the
         InputLayer first, when the input shape is known) and `build_input_shape`."""
-        config = {
+        config: dict[str, Any] = {
             "name": self.name,
             "trainable": self.trainable,
             "dtype": self.dtype,
@@ -159,7 +176,9 @@ class Sequential(Model):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any] | list[Any], custom_objects: dict[str, Any] | None = None
+    ) -> Self:
         """Rebuilds a Sequential model from a Keras 3, tf.keras 2 or pykeras config
         (tf.keras 2's first layer may carry `batch_input_shape`)."""
         if isinstance(config, list):
@@ -184,25 +203,25 @@ class Sequential(Model):
         return model
 
     @property
-    def inputs(self):
+    def inputs(self) -> list[KerasTensor] | None:
         return self._functional.inputs if self._functional else None
 
     @property
-    def outputs(self):
+    def outputs(self) -> list[KerasTensor] | None:
         return self._functional.outputs if self._functional else None
 
     @property
-    def input(self):
+    def input(self) -> SymbolicStructure:
         return self._functional.input if self._functional else super().input
 
     @property
-    def output(self):
+    def output(self) -> SymbolicStructure:
         return self._functional.output if self._functional else super().output
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Shape | list[Shape] | None:
         return self._functional.input_shape if self._functional else None
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Shape | list[Shape] | None:
         return self._functional.output_shape if self._functional else None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from pykeras.backend.name_scope import name_scope
 from pykeras.backend.naming import unique_name
 from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError
@@ -63,12 +64,10 @@ class SeedGenerator:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidArgumentError(f"Argument `seed` must be an integer. Received: seed={seed}")
         self._seed = int(seed)
-        self.state = Variable(
-            np.array([seed, 0], np.float64),
-            name="seed_generator_state",
-            path=f"{self.name}/seed_generator_state",
-            trainable=False,
-        )
+        with name_scope(self.name, caller=self):
+            self.state = Variable(
+                np.array([seed, 0], np.float64), name="seed_generator_state", trainable=False
+            )
         # The trace being built and how many draws it has taken from us.
         self._trace: tuple[weakref.ref[Any] | None, int] = (None, 0)
 

@@ -160,9 +160,8 @@ def serialize_keras_object(obj: Any) -> Any:
         return {"class_name": "__ellipsis__", "config": {}}
     if isinstance(obj, KerasTensor):
         history = obj._keras_history
-        if history is not None:
-            history = [history[0].name, history[1], history[2]]
-        config = {"shape": list(obj.shape), "dtype": obj.dtype, "keras_history": history}
+        keras_history = None if history is None else [history[0].name, history[1], history[2]]
+        config = {"shape": list(obj.shape), "dtype": obj.dtype, "keras_history": keras_history}
         return {"class_name": "__keras_tensor__", "config": config}
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         if fn_lib.is_lambda(obj):

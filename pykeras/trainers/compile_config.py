@@ -2,18 +2,24 @@
 output with its weight, and the metrics of each output with the names the
 user wrote (so `metrics=["acc"]` logs `acc`)."""
 
+from __future__ import annotations
+
 import difflib
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pykeras import losses as losses_module
 from pykeras import metrics as metrics_module
 from pykeras.losses.loss import Loss, reduce_weighted_values
 from pykeras.metrics.metric import Metric
 
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Shape
+
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy",)
 
 
-def _per_output(value, names, what):
+def _per_output(value: Any, names: list[str], what: str) -> list[Any]:
     """`value` (single, list or dict keyed by output name) as a list per output."""
     if isinstance(value, dict):
         unknown = [k for k in value if k not in names]
@@ -39,15 +45,17 @@ def _per_output(value, names, what):
 class LossEntry:
     """The loss of one output: a callable giving a reduced scalar, plus its weight."""
 
-    def __init__(self, identifier, weight, output_name):
+    def __init__(self, identifier: Any, weight: float | None, output_name: str) -> None:
         self.identifier = identifier
         self.weight = 1.0 if weight is None else float(weight)
         self.output_name = output_name
         self.name = _loss_name(identifier, None)
         # "crossentropy" / "ce" pick their kind from the data's shapes later.
-        self.fn = None if _is_alias(identifier) else losses_module.get(identifier)
+        self.fn: Callable[..., Any] | None = (
+            None if _is_alias(identifier) else losses_module.get(identifier)
+        )
 
-    def resolve_alias(self, target_shape, pred_shape):
+    def resolve_alias(self, target_shape: tuple[int, ...], pred_shape: Shape) -> None:
         """Resolves "crossentropy"/"ce" by shapes, as Keras 3 does for "accuracy"."""
         if self.fn is not None:
             return
@@ -59,13 +67,13 @@ class LossEntry:
             self.fn = losses_module.categorical_crossentropy
 
     @property
-    def is_sparse(self):
+    def is_sparse(self) -> bool:
         if isinstance(self.fn, Loss):
             return type(self.fn).__name__ == "SparseCategoricalCrossentropy"
         return getattr(self.fn, "__name__", "") in _SPARSE_LOSSES
 
     @property
-    def is_categorical(self):
+    def is_categorical(self) -> bool:
         if isinstance(self.fn, Loss):
             return type(self.fn).__name__ == "CategoricalCrossentropy"
         return getattr(self.fn, "__name__", "") == "categorical_crossentropy"
@@ -82,11 +90,11 @@ class LossEntry:
         return reduce_weighted_values(fn(y_true, y_pred), sample_weight)
 
 
-def _is_alias(identifier):
+def _is_alias(identifier: object) -> bool:
     return isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce")
 
 
-def _loss_name(identifier, fn):
+def _loss_name(identifier: Any, fn: Callable[..., Any] | None) -> str:
     if isinstance(identifier, str):
         return identifier
     if isinstance(identifier, Loss):
@@ -94,7 +102,7 @@ def _loss_name(identifier, fn):
     return getattr(identifier, "__name__", "loss")
 
 
-def resolve_losses(loss, loss_weights, output_names):
+def resolve_losses(loss: Any, loss_weights: Any, output_names: list[str]) -> list[LossEntry | None]:
     """One `LossEntry` (or None) per output."""
     if loss is None:
         return [None] * len(output_names)
@@ -129,7 +137,7 @@ def resolve_losses(loss, loss_weights, output_names):
     ]
 
 
-def resolve_metric_identifiers(metrics, output_names):
+def resolve_metric_identifiers(metrics: Any, output_names: list[str]) -> list[list[Any]]:
     """Per output, the list of metric identifiers the user gave (unresolved)."""
     if metrics is None:
         return [[] for _ in output_names]
@@ -169,7 +177,9 @@ def resolve_metric_identifiers(metrics, output_names):
     return result
 
 
-def resolve_metric(identifier, true_rank, pred_shape, true_last=None):
+def resolve_metric(
+    identifier: Any, true_rank: int, pred_shape: Shape | None, true_last: int | None = None
+) -> Metric:
     """A `Metric` for `identifier`, resolving "accuracy" by shapes as Keras 3 does."""
     if isinstance(identifier, Metric):
         return identifier
@@ -188,11 +198,13 @@ def resolve_metric(identifier, true_rank, pred_shape, true_last=None):
     return metrics_module.MeanMetricWrapper(resolved, name=name)
 
 
-def _is_binary(pred_shape):
+def _is_binary(pred_shape: Shape | None) -> bool:
     return pred_shape is not None and len(pred_shape) > 0 and pred_shape[-1] == 1
 
 
-def _accuracy_for(name, true_rank, pred_shape, true_last=None):
+def _accuracy_for(
+    name: str, true_rank: int, pred_shape: Shape | None, true_last: int | None = None
+) -> Metric:
     if _is_binary(pred_shape):
         return metrics_module.BinaryAccuracy(name=name)
     if _sparse(true_rank, pred_shape, true_last):
@@ -200,7 +212,9 @@ def _accuracy_for(name, true_rank, pred_shape, true_last=None):
     return metrics_module.CategoricalAccuracy(name=name)
 
 
-def _crossentropy_for(name, true_rank, pred_shape, true_last=None):
+def _crossentropy_for(
+    name: str, true_rank: int, pred_shape: Shape | None, true_last: int | None = None
+) -> Metric:
     if _is_binary(pred_shape):
         return metrics_module.BinaryCrossentropy(name=name)
     if _sparse(true_rank, pred_shape, true_last):
@@ -208,7 +222,7 @@ def _crossentropy_for(name, true_rank, pred_shape, true_last=None):
     return metrics_module.CategoricalCrossentropy(name=name)
 
 
-def _sparse(true_rank, pred_shape, true_last):
+def _sparse(true_rank: int, pred_shape: Shape | None, true_last: int | None) -> bool:
     """Keras 3's rule: targets of lower rank, or with a last axis of 1 against a wider output."""
     if pred_shape is None:
         return False

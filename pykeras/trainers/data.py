@@ -2,14 +2,26 @@
 (float32 features, float32 or int64 targets, float32 sample weights), all
 with the same number of samples, checked before any training starts."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from pykeras._convert import to_float32, to_index
 
+if TYPE_CHECKING:
+    from pykeras.engine.dtypes import DTypeLike
+    from pykeras.trainers.compile_config import LossEntry
+    from pykeras.trainers.model_protocol import Shape
 
-def convert_input(a, dtype, model_name):
+Array = npt.NDArray[Any]
+
+
+def convert_input(a: npt.ArrayLike, dtype: DTypeLike, model_name: str) -> Array:
     """Converts a model input to the dtype its Input declares (ids stay integers)."""
     what = f"the input of model '{model_name}'"
     if "int" in str(dtype):
@@ -17,11 +29,11 @@ def convert_input(a, dtype, model_name):
     return to_float32(a, what)
 
 
-def is_array_like(x):
+def is_array_like(x: object) -> bool:
     return isinstance(x, (np.ndarray, list, tuple, dict, int, float)) or hasattr(x, "__array__")
 
 
-def flatten_targets(y, output_names):
+def flatten_targets(y: Any, output_names: list[str]) -> list[Any] | None:
     """`y` (array, list or dict keyed by output name) as a list per output."""
     if y is None:
         return None
@@ -49,9 +61,9 @@ def flatten_targets(y, output_names):
     return list(y)
 
 
-def sample_count(arrays, names):
+def sample_count(arrays: Sequence[Array | None], names: Sequence[str]) -> int:
     """The common number of samples, or a ValueError naming the mismatches."""
-    counts = {}
+    counts: dict[str, int] = {}
     for name, a in zip(names, arrays):
         if a is None:
             continue
@@ -67,7 +79,9 @@ def sample_count(arrays, names):
     return next(iter(counts.values()), 0)
 
 
-def prepare_target(y, loss_entry, pred_shape, output_name):
+def prepare_target(
+    y: npt.ArrayLike, loss_entry: LossEntry | None, pred_shape: Shape, output_name: str
+) -> Array:
     """A target array in the form the training graph expects for its output."""
     what = f"the target of output '{output_name}'"
     arr = np.asarray(y)
@@ -111,7 +125,7 @@ def prepare_target(y, loss_entry, pred_shape, output_name):
     return target
 
 
-def _check_ids(ids, classes, loss_name, output_name):
+def _check_ids(ids: Array, classes: int | None, loss_name: str, output_name: str) -> None:
     if classes is None or ids.size == 0:
         return
     low, high = int(ids.min()), int(ids.max())
@@ -123,7 +137,7 @@ def _check_ids(ids, classes, loss_name, output_name):
         )
 
 
-def class_weight_to_sample_weight(y, class_weight):
+def class_weight_to_sample_weight(y: npt.ArrayLike, class_weight: Mapping[int, float]) -> Array:
     """Per-sample weights from a `{class: weight}` dict and the targets."""
     arr = np.asarray(y)
     if arr.ndim >= 2 and arr.shape[-1] > 1:
@@ -138,7 +152,9 @@ def class_weight_to_sample_weight(y, class_weight):
     return weights
 
 
-def split_validation(arrays, validation_split):
+def split_validation(
+    arrays: list[Array | None], validation_split: float
+) -> tuple[list[Array | None], list[Array | None]]:
     """(train, validation): Keras takes the last `validation_split` of the samples."""
     if not 0.0 < validation_split < 1.0:
         raise ValueError(
@@ -156,7 +172,7 @@ def split_validation(arrays, validation_split):
     return train, val
 
 
-def unpack_batch(batch):
+def unpack_batch(batch: Any) -> tuple[Any, Any, Any]:
     """A generator/Sequence item as (x, y, sample_weight)."""
     if isinstance(batch, tuple):
         if len(batch) == 1:

@@ -127,7 +127,7 @@ def prepare(
             if entry is not None:
                 entry.resolve_alias(np.shape(target), shape)
             targets[i] = data_utils.prepare_target(target, entry, shape, names[i])
-    weights = None
+    weights: list[Array | None] | None = None
     if class_weight is not None:
         if len(names) > 1:
             raise ValueError(
@@ -151,7 +151,12 @@ def prepare(
             else np.ascontiguousarray(np.asarray(w, np.float32).reshape(len(w), -1)[:, 0])
             for w in flat_sw
         ]
-        weights = sw if weights is None else [a * b for a, b in zip(weights, sw)]
+        # An output given no sample weights keeps its class weights.
+        weights = (
+            sw
+            if weights is None
+            else [b if a is None else a if b is None else a * b for a, b in zip(weights, sw)]
+        )
     all_names = (
         [f"x[{i}]" for i in range(len(flat_x))]
         + [f"y[{n}]" for n in names]

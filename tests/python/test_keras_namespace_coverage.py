@@ -66,7 +66,6 @@ LEFT_OUT = {
         "StatelessScope": _NOT_YET + "stateless (functional) variable scopes",
         "SymbolicScope": _NOT_YET + "public symbolic scopes",
         "device": "one device: pykeras runs on the CPU only",
-        "name_scope": _NOT_YET + "name scopes for variable paths",
     },
     "keras.optimizers": {
         "MultiOptimizer": _NOT_YET + "the Rust training loop drives one optimizer",

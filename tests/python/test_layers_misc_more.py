@@ -123,8 +123,9 @@ def test_spectral_normalization_fit_step_matches_keras():
     rec = data()["fit"]
     sn = layers.SpectralNormalization(layers.Dense(3), power_iterations=2)
     model = keras.Sequential([keras.Input((4,)), sn])
+    scope = f"{model.name}/{sn.name}"  # Keras's name scopes: model, wrapper, layer
     assert [w.path for w in model.weights] == [
-        f"{sn.layer.name}/kernel", f"{sn.name}/vector_u", f"{sn.layer.name}/bias",
+        f"{scope}/{sn.layer.name}/kernel", f"{scope}/vector_u", f"{scope}/{sn.layer.name}/bias",
     ]  # fmt: skip
     model.set_weights([np.asarray(w, np.float32) for w in rec["weights"]])
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")

@@ -37,15 +37,6 @@ def _blend(m: Any, new: Any, old: Any) -> Any:
     return ops.add(ops.multiply(m, new), ops.multiply(ops.subtract(1.0, m), old))
 
 
-def _prefix_paths(cell: Any, prefix: str) -> None:
-    """Weight paths under the layer, as Keras names them (`lstm/lstm_cell/kernel`):
-    the cells of a Bidirectional's two layers share their names."""
-    for layer in [cell] + list(getattr(cell, "cells", [])):
-        for variable in getattr(layer, "_own_weights", []):
-            if not variable.path.startswith(prefix + "/"):
-                variable.path = f"{prefix}/{variable.path}"
-
-
 class RNN(Layer):
     """Base class for recurrent layers: runs `cell` over every time step.
 
@@ -167,7 +158,6 @@ class RNN(Layer):
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
             self.cell.built = True
-            _prefix_paths(self.cell, self.name)
         if self.stateful:
             if sequences_shape[0] is None:
                 raise ValueError(
