@@ -31,6 +31,18 @@ def cases():
         "Ftrl": ("Ftrl", {"learning_rate": 0.05, "l1_regularization_strength": 1e-3}, None, None),
         "Lamb": ("Lamb", {"learning_rate": 1e-3}, None, None),
         "Adafactor": ("Adafactor", {"learning_rate": 1e-2}, None, ("Adafactor", {"lr": 1e-2})),
+        # Muon: 5 Newton-Schulz iterations of three (1024, 1024) matmuls on the
+        # kernel; the bias takes the AdamW step. torch.optim.Muon only takes
+        # 2-D parameters, so PyTorch's row times the kernel alone.
+        "Muon": (
+            "Muon",
+            {"learning_rate": 1e-3, "weight_decay": None, "adam_weight_decay": None},
+            None,
+            ("Muon", {"lr": 1e-3, "weight_decay": 0.0}),
+        ),
+        "ScheduleFreeAdamW": ("ScheduleFreeAdamW", {"learning_rate": 2.5e-3}, None, None),
+        # One native optimizer dispatching the kernel to Adam, the bias to SGD.
+        "MultiOptimizer (Adam + SGD)": ("MultiOptimizer", {}, None, None),
         "Adam + use_ema": ("Adam", {"use_ema": True}, None, None),
         "Adam + gradient_accumulation_steps=4": (
             "Adam",
@@ -60,6 +72,15 @@ def data():
     return values, grads
 
 
+def make_optimizer(module, cls, kwargs):
+    """`module.optimizers.<cls>(**kwargs)`; a MultiOptimizer sends 2-D
+    variables to Adam and the others to SGD."""
+    if cls == "MultiOptimizer":
+        adam, sgd = module.optimizers.Adam(), module.optimizers.SGD(momentum=0.9)
+        return module.optimizers.MultiOptimizer(lambda v: adam if len(v.shape) == 2 else sgd)
+    return getattr(module.optimizers, cls)(**kwargs)
+
+
 def median_ms(step, repeats, warmup=3):
     for _ in range(warmup):
         step()
@@ -82,7 +103,7 @@ def run_pykeras(repeats):
             kwargs["learning_rate"] = getattr(keras.optimizers.schedules, schedule[0])(
                 **schedule[1]
             )
-        opt = getattr(keras.optimizers, cls)(**kwargs)
+        opt = make_optimizer(keras, cls, kwargs)
         variables = [keras.Variable(v) for v in values]
         pairs = list(zip(grads, variables))
         out[name] = median_ms(lambda opt=opt, pairs=pairs: opt.apply_gradients(pairs), repeats)
@@ -102,7 +123,7 @@ def run_keras(repeats):
             kwargs["learning_rate"] = getattr(keras.optimizers.schedules, schedule[0])(
                 **schedule[1]
             )
-        opt = getattr(keras.optimizers, cls)(**kwargs)
+        opt = make_optimizer(keras, cls, kwargs)
         variables = [keras.Variable(v) for v in values]
         opt.build(variables)
         step = jax.jit(opt.stateless_apply)
@@ -127,6 +148,10 @@ def run_torch(repeats):
         if equivalent is None:
             continue
         params = [torch.nn.Parameter(torch.from_numpy(v.copy())) for v in values]
+        if not hasattr(torch.optim, equivalent[0]):
+            continue
+        if equivalent[0] == "Muon":
+            params = params[:1]
         for p, g in zip(params, grads):
             p.grad = torch.from_numpy(g)
         opt = getattr(torch.optim, equivalent[0])(params, **equivalent[1])

@@ -5,8 +5,9 @@
 """
 
 import difflib
+from typing import Any
 
-from pykeras.optimizers import loss_scale_optimizer, schedules
+from pykeras.optimizers import nested, schedules
 from pykeras.optimizers.adadelta import Adadelta
 from pykeras.optimizers.adafactor import Adafactor
 from pykeras.optimizers.adagrad import Adagrad
@@ -17,12 +18,15 @@ from pykeras.optimizers.ftrl import Ftrl
 from pykeras.optimizers.lamb import Lamb
 from pykeras.optimizers.lion import Lion
 from pykeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from pykeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from pykeras.optimizers.muon import Muon
 from pykeras.optimizers.nadam import Nadam
 from pykeras.optimizers.optimizer import Optimizer
 from pykeras.optimizers.rmsprop import RMSprop
+from pykeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from pykeras.optimizers.sgd import SGD
 
-ALL_OBJECTS = (
+ALL_OBJECTS: tuple[type[Optimizer], ...] = (
     Adadelta,
     Adafactor,
     Adagrad,
@@ -33,17 +37,17 @@ ALL_OBJECTS = (
     Lamb,
     Lion,
     LossScaleOptimizer,
+    MultiOptimizer,
+    Muon,
     Nadam,
     RMSprop,
     SGD,
+    ScheduleFreeAdamW,
 )
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
-# Keras optimizers pykeras does not implement yet, to say so rather than "unknown".
-_NOT_YET = ("muon", "schedulefreeadamw", "multioptimizer")
 
-
-def serialize(optimizer):
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
     """An optimizer's config in Keras 3's serialized form.
 
     Args:
@@ -60,7 +64,7 @@ def serialize(optimizer):
     }
 
 
-def _lookup(name, custom_objects):
+def _lookup(name: str, custom_objects: dict[str, Any] | None) -> Any:
     custom = custom_objects or {}
     if name in custom:
         return custom[name]
@@ -68,17 +72,12 @@ def _lookup(name, custom_objects):
     if cls is not None:
         return cls
     known = sorted(cls.__name__ for cls in ALL_OBJECTS)
-    if str(name).lower() in _NOT_YET:
-        raise ValueError(
-            f"The Keras optimizer '{name}' is not implemented in pykeras yet. "
-            f"Available optimizers: {known}"
-        )
     hint = difflib.get_close_matches(str(name).lower(), sorted(ALL_OBJECTS_DICT), n=1)
     suggestion = f" Did you mean '{ALL_OBJECTS_DICT[hint[0]].__name__}'?" if hint else ""
     raise ValueError(f"Unknown optimizer: '{name}'.{suggestion} Known optimizers: {known}")
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Optimizer:
     """The optimizer a serialized config describes (names are case-insensitive).
 
     Args:
@@ -94,10 +93,13 @@ def deserialize(config, custom_objects=None):
             f"Received: config={config!r}"
         )
     cls = _lookup(config["class_name"], custom_objects)
-    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+    obj: Optimizer = cls.from_config(
+        dict(config.get("config") or {}), custom_objects=custom_objects
+    )
+    return obj
 
 
-def get(identifier):
+def get(identifier: Any) -> Optimizer | None:
     """Resolves an optimizer identifier.
 
     Args:
@@ -125,8 +127,8 @@ def get(identifier):
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
 
 
-# `LossScaleOptimizer`'s config holds its inner optimizer.
-loss_scale_optimizer.set_serialization(serialize, deserialize)
+# The configs of `LossScaleOptimizer` and `MultiOptimizer` hold optimizers.
+nested.set_serialization(serialize, deserialize)
 
 __all__ = [
     "SGD",
@@ -140,9 +142,13 @@ __all__ = [
     "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",

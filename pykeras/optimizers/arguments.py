@@ -5,6 +5,7 @@ and `variables` return."""
 import difflib
 import inspect
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ class DefaultFloat(float):
 
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return float.__repr__(self)
 
 
@@ -30,22 +31,22 @@ LR_0_001 = DefaultFloat(0.001)
 class Int(int):
     """An int that also answers `.numpy()`, as Keras's `iterations` variable does."""
 
-    def numpy(self):
+    def numpy(self) -> np.int64:
         return np.int64(self)
 
     @property
-    def value(self):
+    def value(self) -> int:
         return int(self)
 
 
 class Float(float):
     """A float that also answers `.numpy()`, as Keras's learning-rate variable does."""
 
-    def numpy(self):
+    def numpy(self) -> np.float32:
         return np.float32(self)
 
     @property
-    def value(self):
+    def value(self) -> float:
         return float(self)
 
 
@@ -55,7 +56,15 @@ class OptimizerVariable:
     `numpy()` reads the current value; `assign(value)` writes it back.
     """
 
-    def __init__(self, optimizer, index, name, path, shape, dtype):
+    def __init__(
+        self,
+        optimizer: Any,
+        index: int,
+        name: str,
+        path: str,
+        shape: tuple[int, ...],
+        dtype: str,
+    ) -> None:
         self._optimizer = optimizer
         self._index = index
         self.name = name
@@ -64,25 +73,26 @@ class OptimizerVariable:
         self.dtype = dtype
         self.trainable = False
 
-    def numpy(self):
-        return self._optimizer._variable_values()[self._index]
+    def numpy(self) -> np.ndarray:
+        value: np.ndarray = self._optimizer._variable_values()[self._index]
+        return value
 
     @property
-    def value(self):
+    def value(self) -> np.ndarray:
         return self.numpy()
 
-    def assign(self, value):
+    def assign(self, value: Any) -> None:
         self._optimizer._assign_variable(self._index, value)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         value = self.numpy()
         return value if dtype is None else value.astype(dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<OptimizerVariable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
 
 
-def check_kwargs(cls, kwargs, learning_rate):
+def check_kwargs(cls: type, kwargs: dict[str, Any], learning_rate: Any) -> Any:
     """Keras's leftover keyword handling: `lr` is a deprecated alias of
     `learning_rate`, `decay` is ignored with a warning, anything else is refused."""
     if "lr" in kwargs:
@@ -101,7 +111,7 @@ def check_kwargs(cls, kwargs, learning_rate):
     if kwargs.pop("decay", None) is not None:
         warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=4)
     if kwargs:
-        known = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self",)]
+        known = [p for p in inspect.signature(cls).parameters if p != "kwargs"]
         key = sorted(kwargs)[0]
         hint = difflib.get_close_matches(key, known, n=1)
         suggestion = f" Did you mean `{hint[0]}`?" if hint else ""
@@ -112,7 +122,7 @@ def check_kwargs(cls, kwargs, learning_rate):
     return learning_rate
 
 
-def learning_rate_value(learning_rate):
+def learning_rate_value(learning_rate: Any) -> float:
     if isinstance(learning_rate, (bool, np.bool_)):
         raise ValueError(f"Argument `learning_rate` should be a float. Received: {learning_rate}")
     if isinstance(learning_rate, (int, float, np.integer, np.floating)):
@@ -124,3 +134,44 @@ def learning_rate_value(learning_rate):
         "or a callable (that takes in the current iteration value and returns the "
         f"corresponding learning rate value). Received instead: learning_rate={learning_rate!r}"
     )
+
+
+def check_base_args(opt: Any) -> None:
+    """Keras's checks of the arguments every optimizer shares."""
+    steps = opt.gradient_accumulation_steps
+    if steps:
+        if not steps >= 2:
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. "
+                f"Received: gradient_accumulation_steps={steps}"
+            )
+    if opt.use_ema:
+        if opt.ema_momentum > 1 or opt.ema_momentum < 0:
+            raise ValueError(
+                "`ema_momentum` must be in the range [0, 1]. "
+                f"Received: ema_momentum={opt.ema_momentum}"
+            )
+        frequency = opt.ema_overwrite_frequency
+        if frequency and (not isinstance(frequency, int) or frequency < 1):
+            raise ValueError(
+                "`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                f"Received: ema_overwrite_frequency={frequency}"
+            )
+    given = [a is not None for a in (opt.clipnorm, opt.clipvalue, opt.global_clipnorm)]
+    if sum(given) > 1:
+        raise ValueError(
+            "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+            f"Received: clipnorm={opt.clipnorm}, clipvalue={opt.clipvalue}, "
+            f"global_clipnorm={opt.global_clipnorm}"
+        )
+
+
+def handle_of(variable: Any) -> Any:
+    """The `_core.Variable` behind a pykeras Variable (or the handle itself)."""
+    handle = getattr(variable, "handle", variable)
+    if not hasattr(handle, "id"):
+        raise TypeError(
+            "Optimizers update pykeras Variables (e.g. `layer.kernel`, `model.weights`). "
+            f"Received: {variable!r}"
+        )
+    return handle

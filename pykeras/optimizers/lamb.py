@@ -1,5 +1,7 @@
 """The Lamb optimizer."""
 
+from typing import Any
+
 from pykeras.optimizers.arguments import LR_0_001
 from pykeras.optimizers.optimizer import Optimizer
 
@@ -30,22 +32,22 @@ class Lamb(Optimizer):
 
     def __init__(
         self,
-        learning_rate=LR_0_001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-7,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name="lamb",
-        **kwargs,
-    ):
+        learning_rate: Any = LR_0_001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = "lamb",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             learning_rate=learning_rate,
             weight_decay=weight_decay,

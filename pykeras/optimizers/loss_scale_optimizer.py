@@ -1,29 +1,14 @@
 """LossScaleOptimizer: Keras's dynamic loss scaling wrapper, as a float32 pass-through."""
 
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from pykeras.optimizers.optimizer import Optimizer
-
-# `pykeras.optimizers.serialize` / `deserialize`: they know every optimizer,
-# this one included, so `pykeras.optimizers` sets them when imported.
-_SERIALIZE: Callable[..., Any] | None = None
-_DESERIALIZE: Callable[..., Any] | None = None
-
-
-def set_serialization(serialize: Callable[..., Any], deserialize: Callable[..., Any]) -> None:
-    """Called once by `pykeras.optimizers`."""
-    global _SERIALIZE, _DESERIALIZE
-    _SERIALIZE, _DESERIALIZE = serialize, deserialize
-
-
-def _serialization() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    if _SERIALIZE is None or _DESERIALIZE is None:
-        raise RuntimeError("pykeras.optimizers was not imported (import pykeras first).")
-    return _SERIALIZE, _DESERIALIZE
-
+from pykeras import _core
+from pykeras.optimizers.arguments import Float, Int, OptimizerVariable
+from pykeras.optimizers.nested import serialization
+from pykeras.optimizers.optimizer import NativeCore, Optimizer
 
 _BASE_DEFAULTS = {
     "weight_decay": None,
@@ -67,12 +52,12 @@ class LossScaleOptimizer(Optimizer):
 
     def __init__(
         self,
-        inner_optimizer,
-        initial_scale=2.0**15,
-        dynamic_growth_steps=2000,
-        name=None,
-        **kwargs,
-    ):
+        inner_optimizer: Optimizer,
+        initial_scale: float = 2.0**15,
+        dynamic_growth_steps: int = 2000,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not kwargs.pop("dynamic", True):
             raise ValueError(
                 "LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
@@ -106,10 +91,10 @@ class LossScaleOptimizer(Optimizer):
     # -- delegation to the inner optimizer --------------------------------------
 
     @property
-    def _native_core(self):
+    def _native_core(self) -> NativeCore:
         return self.inner_optimizer._native_core
 
-    def _native(self, var_list):
+    def _native(self, var_list: Sequence[Any]) -> _core.Optimizer:
         return self.inner_optimizer._native(var_list)
 
     @property
@@ -129,70 +114,74 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer._trainable_variables = value
 
     @property
-    def dynamic_scale(self):
+    def dynamic_scale(self) -> float:
         """The loss scale in force: 1.0 (float32 needs none)."""
         return 1.0
 
     @property
-    def iterations(self):
+    def iterations(self) -> Int:
         return self.inner_optimizer.iterations
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> Float:
         return self.inner_optimizer.learning_rate
 
     @learning_rate.setter
-    def learning_rate(self, learning_rate):
+    def learning_rate(self, learning_rate: Any) -> None:
         self.inner_optimizer.learning_rate = learning_rate
 
     @property
-    def variables(self):
+    def variables(self) -> list[OptimizerVariable]:
         return self.inner_optimizer.variables
 
-    def build(self, var_list):
+    def build(self, var_list: Iterable[Any]) -> None:
         self.inner_optimizer.build(var_list)
 
-    def apply(self, grads, trainable_variables=None):
+    def apply(self, grads: Iterable[Any], trainable_variables: Iterable[Any] | None = None) -> None:
         grads = list(grads)
         finite = all(g is None or np.all(np.isfinite(np.asarray(g))) for g in grads)
         if not finite:
             return  # Keras skips a step with non-finite gradients
         self.inner_optimizer.apply(grads, trainable_variables)
 
-    def scale_loss(self, loss):
+    def scale_loss(self, loss: Any) -> Any:
         """The loss for gradients: unscaled, as float32 needs no scaling."""
         return loss
 
-    def finalize_variable_values(self, var_list):
+    def finalize_variable_values(self, var_list: Iterable[Any]) -> None:
         self.inner_optimizer.finalize_variable_values(var_list)
 
-    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+    def exclude_from_weight_decay(
+        self, var_list: Iterable[Any] | None = None, var_names: Iterable[str] | None = None
+    ) -> None:
         self.inner_optimizer.exclude_from_weight_decay(var_list, var_names)
 
-    def get_weights(self):
+    def get_weights(self) -> list[Any]:
         return self.inner_optimizer.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         self.inner_optimizer.set_weights(weights)
 
-    def save_own_variables(self, store):
+    def save_own_variables(self, store: Any) -> None:
         self.inner_optimizer.save_own_variables(store)
 
-    def load_own_variables(self, store):
+    def load_own_variables(self, store: Any) -> None:
         self.inner_optimizer.load_own_variables(store)
 
     # -- config ---------------------------------------------------------------
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "inner_optimizer": _serialization()[0](self.inner_optimizer),
+            "inner_optimizer": serialization()[0](self.inner_optimizer),
             "initial_scale": self.initial_scale,
             "dynamic_growth_steps": self.dynamic_growth_steps,
         }
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> "LossScaleOptimizer":
         config = dict(config)
         inner = config.pop("inner_optimizer", None)
         if inner is None:
@@ -201,8 +190,8 @@ class LossScaleOptimizer(Optimizer):
                 f"Received: config={config!r}"
             )
         if isinstance(inner, dict):
-            inner = _serialization()[1](inner, custom_objects=custom_objects)
+            inner = serialization()[1](inner, custom_objects=custom_objects)
         return cls(inner, **config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<LossScaleOptimizer name={self.name}, inner={self.inner_optimizer!r}>"

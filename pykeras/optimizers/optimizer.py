@@ -8,7 +8,8 @@ store ids the native optimizer updates in place.
 
 import re
 import warnings
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -22,7 +23,9 @@ from pykeras.optimizers.arguments import (
     Float,
     Int,
     OptimizerVariable,
+    check_base_args,
     check_kwargs,
+    handle_of,
     learning_rate_value,
 )
 from pykeras.optimizers.schedules.learning_rate_schedule import (
@@ -32,6 +35,10 @@ from pykeras.optimizers.schedules.learning_rate_schedule import (
 from pykeras.optimizers.schedules.learning_rate_schedule import (
     serialize as serialize_schedule,
 )
+
+# The native optimizer: its own, or (for a MultiOptimizer's sub-optimizer) a
+# view of its part of the parent's.
+NativeCore: TypeAlias = "_core.Optimizer | _core.SubOptimizer"
 
 _BASE_KEYS = (
     "weight_decay",
@@ -87,21 +94,21 @@ class Optimizer:
 
     def __init__(
         self,
-        learning_rate,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
-        **kwargs,
-    ):
+        learning_rate: Any,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         learning_rate = check_kwargs(type(self), kwargs, learning_rate)
-        self._core: _core.Optimizer | None = None
+        self._core: NativeCore | None = None
         self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -112,10 +119,10 @@ class Optimizer:
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self._check_base_args()
+        check_base_args(self)
 
         # A schedule or callable lives here; a float lives in the native optimizer.
-        self._learning_rate = None
+        self._learning_rate: Any = None
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
             self._learning_rate = learning_rate
         else:
@@ -123,39 +130,11 @@ class Optimizer:
         self._initial_learning_rate = learning_rate
         self.built = False
         self._trainable_variables: list[Any] = []
-        self._variable_index = {}
-        self._exclude_ids = set()
-        self._exclude_pattern = None
+        self._variable_index: dict[int, int] = {}
+        self._exclude_ids: set[int] = set()
+        self._exclude_pattern: re.Pattern[str] | None = None
 
-    def _check_base_args(self):
-        steps = self.gradient_accumulation_steps
-        if steps:
-            if not steps >= 2:
-                raise ValueError(
-                    "`gradient_accumulation_steps` must be an integer >= 2. "
-                    f"Received: gradient_accumulation_steps={steps}"
-                )
-        if self.use_ema:
-            if self.ema_momentum > 1 or self.ema_momentum < 0:
-                raise ValueError(
-                    "`ema_momentum` must be in the range [0, 1]. "
-                    f"Received: ema_momentum={self.ema_momentum}"
-                )
-            frequency = self.ema_overwrite_frequency
-            if frequency and (not isinstance(frequency, int) or frequency < 1):
-                raise ValueError(
-                    "`ema_overwrite_frequency` must be an integer >= 1 or None. "
-                    f"Received: ema_overwrite_frequency={frequency}"
-                )
-        given = [a is not None for a in (self.clipnorm, self.clipvalue, self.global_clipnorm)]
-        if sum(given) > 1:
-            raise ValueError(
-                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
-                f"Received: clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
-                f"global_clipnorm={self.global_clipnorm}"
-            )
-
-    def _finish_init(self):
+    def _finish_init(self) -> None:
         """Called last by subclass constructors: makes the native optimizer
         now, so that a bad argument fails at construction as in Keras."""
         self._native_core  # noqa: B018
@@ -182,12 +161,17 @@ class Optimizer:
         return _core.OptimizerConfig(self._rule, schedule=form, **fields)
 
     @property
-    def _native_core(self) -> _core.Optimizer:
+    def _native_core(self) -> NativeCore:
         if self._core is None:
             self._core = _core.Optimizer(self._native_config())
         return self._core
 
-    def __setattr__(self, name, value):
+    def _variable_groups(self, var_list: Sequence[Any]) -> list[int] | None:
+        """The rule's group of each variable (None: all in group 0); Muon
+        puts the variables it updates by AdamW in group 1."""
+        return None
+
+    def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         # Changing a hyperparameter remakes the native optimizer, keeping its state.
         if name in _BASE_KEYS or name in type(self)._rule_keys:
@@ -202,11 +186,16 @@ class Optimizer:
         except Exception:
             self._core = old
             raise
+        if not isinstance(new, _core.Optimizer):
+            raise TypeError(f"internal error: {new!r} is not a fresh native optimizer")
         new.iterations = old.iterations
         if self._learning_rate is None:
             new.learning_rate = old.learning_rate
         if self.built:
             ids = self._var_ids(self._trainable_variables)
+            groups = self._variable_groups(self._trainable_variables)
+            if groups is not None:
+                new.set_variable_groups(ids, groups)
             new.build(ids)
             values = [a for _, a in old.variables(ids)]
             try:
@@ -218,9 +207,14 @@ class Optimizer:
                     "already built; create a new optimizer instead."
                 ) from e
         new.exclude_from_weight_decay(sorted(self._excluded_native_ids()))
-        self._core = new
+        if isinstance(old, _core.SubOptimizer):
+            # A MultiOptimizer's sub-optimizer: its state lives in the parent.
+            old.replace(new)
+            self._core = old
+        else:
+            self._core = new
 
-    def _native(self, var_list):
+    def _native(self, var_list: Sequence[Any]) -> _core.Optimizer:
         """The `_core.Optimizer` for training `var_list`, built once.
 
         The trainer runs steps on it directly. A custom schedule or a callable
@@ -236,31 +230,37 @@ class Optimizer:
             self.build(var_list)
         else:
             self._check_variables_are_known(var_list)
-        return self._native_core
+        core = self._native_core
+        if not isinstance(core, _core.Optimizer):
+            raise ValueError(
+                f"Optimizer '{self.name}' is a sub-optimizer of a MultiOptimizer; train with "
+                "the MultiOptimizer, which updates each of its sub-optimizers' variables."
+            )
+        return core
 
     @staticmethod
-    def _var_ids(variables):
-        return [_handle_of(v).id for v in variables]
+    def _var_ids(variables: Iterable[Any]) -> list[int]:
+        return [handle_of(v).id for v in variables]
 
-    def _excluded_native_ids(self):
-        ids = set()
+    def _excluded_native_ids(self) -> set[int]:
+        ids: set[int] = set()
         for v in self._trainable_variables:
             if id(v) in self._exclude_ids:
-                ids.add(_handle_of(v).id)
+                ids.add(handle_of(v).id)
             elif self._exclude_pattern is not None and self._exclude_pattern.search(v.name):
-                ids.add(_handle_of(v).id)
+                ids.add(handle_of(v).id)
         return ids
 
     # -- Keras API ------------------------------------------------------------
 
     @property
-    def iterations(self):
+    def iterations(self) -> Int:
         """Updates made so far (an int that also answers `.numpy()`); with
         gradient accumulation, calls divided by `gradient_accumulation_steps`."""
         return Int(self._native_core.iterations // (self.gradient_accumulation_steps or 1))
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> Float:
         """The learning rate of the next step, as a float."""
         lr = self._learning_rate
         if lr is None or native_form(lr) is not None:
@@ -270,7 +270,7 @@ class Optimizer:
         return Float(float(np.asarray(lr())))
 
     @learning_rate.setter
-    def learning_rate(self, learning_rate):
+    def learning_rate(self, learning_rate: Any) -> None:
         core = self._native_core
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
             self._learning_rate = learning_rate
@@ -293,7 +293,7 @@ class Optimizer:
             self._remake_native()
         self._native_core.learning_rate = value
 
-    def build(self, var_list):
+    def build(self, var_list: Iterable[Any]) -> None:
         """Creates the optimizer state for `var_list` (once; later calls do nothing)."""
         if self.built:
             return
@@ -301,11 +301,15 @@ class Optimizer:
         self._trainable_variables = var_list
         self._variable_index = {id(v): i for i, v in enumerate(var_list)}
         core = self._native_core
-        core.build(self._var_ids(var_list))
+        ids = self._var_ids(var_list)
+        groups = self._variable_groups(var_list)
+        if groups is not None:
+            core.set_variable_groups(ids, groups)
+        core.build(ids)
         core.exclude_from_weight_decay(sorted(self._excluded_native_ids()))
         self.built = True
 
-    def _check_variables_are_known(self, variables):
+    def _check_variables_are_known(self, variables: Iterable[Any]) -> None:
         for v in variables:
             if id(v) not in self._variable_index:
                 raise ValueError(
@@ -314,7 +318,7 @@ class Optimizer:
                     "variables, you should recreate a new optimizer instance."
                 )
 
-    def apply_gradients(self, grads_and_vars):
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Any]]) -> Int:
         """Applies one step of gradients to variables.
 
         Args:
@@ -331,7 +335,7 @@ class Optimizer:
         self.apply(grads, variables)
         return self.iterations
 
-    def apply(self, grads, trainable_variables=None):
+    def apply(self, grads: Iterable[Any], trainable_variables: Iterable[Any] | None = None) -> None:
         """Updates variables from `grads` (in the order of `trainable_variables`,
         or of the variables the optimizer was built with)."""
         grads = list(grads)
@@ -396,7 +400,9 @@ class Optimizer:
             if constraint is not None:
                 v.assign(constraint(v.numpy()))
 
-    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+    def exclude_from_weight_decay(
+        self, var_list: Iterable[Any] | None = None, var_names: Iterable[str] | None = None
+    ) -> None:
         """Keeps weight decay off `var_list`, and off variables whose name
         contains any of `var_names`. Call it before the optimizer is built."""
         if self.built:
@@ -407,13 +413,13 @@ class Optimizer:
         self._exclude_ids = {id(v) for v in var_list} if var_list else set()
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
 
-    def scale_loss(self, loss):
+    def scale_loss(self, loss: Any) -> Any:
         """The loss times `loss_scale_factor`, if one is set."""
         if self.loss_scale_factor is not None:
             return loss * self.loss_scale_factor
         return loss
 
-    def finalize_variable_values(self, var_list):
+    def finalize_variable_values(self, var_list: Iterable[Any]) -> None:
         """Keras's end-of-training hook: with `use_ema`, the weights take their
         moving averages; without, nothing."""
         if self.use_ema and self.built:
@@ -422,11 +428,11 @@ class Optimizer:
                 if id(v) in averages:
                     v.assign(averages[id(v)])
 
-    def _moving_averages(self):
+    def _moving_averages(self) -> dict[int, np.ndarray]:
         """`{id(variable): its EMA}` from the native state (with `use_ema`)."""
         return {key: value for key, (_, value) in self._average_entries().items()}
 
-    def _average_entries(self):
+    def _average_entries(self) -> dict[int, tuple[int, np.ndarray]]:
         """`{id(variable): (state index, EMA value)}` (with `use_ema`)."""
         state = self._state()
         owners = self._slot_owners(state)
@@ -438,17 +444,17 @@ class Optimizer:
 
     # -- state ----------------------------------------------------------------
 
-    def _state(self):
+    def _state(self) -> list[tuple[str, np.ndarray]]:
         ids = self._var_ids(self._trainable_variables) if self.built else []
         return self._native_core.variables(ids)
 
-    def _variable_values(self):
+    def _variable_values(self) -> list[np.ndarray]:
         values = [np.asarray(a) for _, a in self._state()]
         values[0] = np.asarray(self._native_core.iterations, dtype=np.int64)
         return values
 
     @property
-    def variables(self):
+    def variables(self) -> list[OptimizerVariable]:
         """The optimizer state in Keras's order: iteration, learning rate (for
         a float rate), then the slots of each variable, as live views."""
         state = self._state()
@@ -471,9 +477,9 @@ class Optimizer:
             out.append(OptimizerVariable(self, i, name, path, tuple(value.shape), dtype))
         return out
 
-    def _slot_owners(self, state):
+    def _slot_owners(self, state: Sequence[tuple[str, np.ndarray]]) -> list[Any]:
         """For each state entry, the model variable it belongs to (or None)."""
-        owners = [None] * len(state)
+        owners: list[Any] = [None] * len(state)
         if not self.built:
             return owners
         position = 2 if self._learning_rate is None else 1
@@ -486,7 +492,7 @@ class Optimizer:
                         position += 1
         return owners
 
-    def _assign_variable(self, index, value):
+    def _assign_variable(self, index: int, value: Any) -> None:
         values = [np.asarray(a, dtype=np.float32) for _, a in self._state()]
         if index == 0:
             self._native_core.iterations = int(np.asarray(value))
@@ -496,7 +502,7 @@ class Optimizer:
         self._set_state(values)
         self._native_core.iterations = int(np.asarray(values[0]))
 
-    def _set_state(self, values):
+    def _set_state(self, values: Sequence[Any]) -> None:
         ids = self._var_ids(self._trainable_variables) if self.built else []
         iterations = int(np.asarray(values[0]))
         arrays = [np.asarray(v, dtype=np.float32, order="C") for v in values]
@@ -504,7 +510,7 @@ class Optimizer:
         # The native list carries the count as float32; set it exactly.
         self._native_core.iterations = iterations
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         """Sets the optimizer state from a list of arrays in `variables` order."""
         if not self.built:
             raise ValueError(
@@ -514,16 +520,16 @@ class Optimizer:
             )
         self._set_state(list(weights))
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """The optimizer state as a list of arrays in `variables` order."""
         return self._variable_values()
 
-    def save_own_variables(self, store):
+    def save_own_variables(self, store: Any) -> None:
         """Writes the state into `store` under keys "0", "1", ... (Keras's format)."""
         for i, value in enumerate(self._variable_values()):
             store[str(i)] = value
 
-    def load_own_variables(self, store):
+    def load_own_variables(self, store: Any) -> None:
         """Reads state written by `save_own_variables`."""
         count = len(self._state())
         if len(store.keys()) != count:
@@ -540,9 +546,10 @@ class Optimizer:
 
     # -- config ---------------------------------------------------------------
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The optimizer's config, with Keras 3's keys and values."""
         lr = self._learning_rate
+        learning_rate: Any
         if lr is None:
             learning_rate = float(np.float32(self._native_core.learning_rate))
         elif isinstance(lr, LearningRateSchedule):
@@ -566,7 +573,9 @@ class Optimizer:
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> "Optimizer":
         """The optimizer `get_config()` describes (without its state)."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
@@ -575,16 +584,5 @@ class Optimizer:
             )
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, iterations={int(self.iterations)}>"
-
-
-def _handle_of(variable):
-    """The `_core.Variable` behind a pykeras Variable (or the handle itself)."""
-    handle = getattr(variable, "handle", variable)
-    if not hasattr(handle, "id"):
-        raise TypeError(
-            "Optimizers update pykeras Variables (e.g. `layer.kernel`, `model.weights`). "
-            f"Received: {variable!r}"
-        )
-    return handle

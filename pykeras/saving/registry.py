@@ -126,7 +126,11 @@ def tables() -> dict[str, dict[str, Any]]:
         "initializers": _classes(initializers, initializers.Initializer),
         "regularizers": _classes(regularizers, regularizers.Regularizer),
         "constraints": _classes(constraints, constraints.Constraint),
-        "optimizers": _classes(optimizers, optimizers.Optimizer),
+        # OptimizerMap (a MultiOptimizer's config holds one) is no Optimizer.
+        "optimizers": {
+            **_classes(optimizers, optimizers.Optimizer),
+            "OptimizerMap": optimizers.OptimizerMap,
+        },
         "schedules": _classes(schedules, schedules.LearningRateSchedule),
         "losses": {
             **_classes(losses, losses.Loss),

@@ -3,9 +3,12 @@
 //! `velocity` otherwise, and updates scaled by the variable's RMS.
 
 use super::clip::sum_squares;
-use super::{slot_mismatch, zip_update, Rule, Step};
+use super::elementwise::lane_sum;
+use super::{slot_mismatch, zip_update, Rule, Step, CHUNK};
 use crate::error::{Error, Result};
+use crate::kernels::parallel::worth_splitting;
 use crate::ops::Attrs;
+use rayon::prelude::*;
 
 pub(crate) const KEYS: &[&str] = &[
     "beta_2_decay",
@@ -113,37 +116,22 @@ impl Rule for Adafactor {
                      variable (please report it)",
                 ));
             }
+            let size = rows * cols;
             for b in 0..batch {
-                let block = &grad[b * rows * cols..(b + 1) * rows * cols];
-                for i in 0..rows {
-                    let row = &block[i * cols..(i + 1) * cols];
-                    let mean = row.iter().map(|&g| rgs(g) as f64).sum::<f64>() / cols as f64;
-                    let ri = &mut r[b * rows + i];
-                    *ri = beta_2_t * *ri + keep * mean as f32;
-                }
-                let mut col_sums = vec![0f64; cols];
-                for i in 0..rows {
-                    for (j, &g) in block[i * cols..(i + 1) * cols].iter().enumerate() {
-                        col_sums[j] += rgs(g) as f64;
-                    }
-                }
-                for (j, sum) in col_sums.iter().enumerate() {
-                    let cj = &mut c[b * cols + j];
-                    *cj = beta_2_t * *cj + keep * (sum / rows as f64) as f32;
-                }
-                let r_block = &r[b * rows..(b + 1) * rows];
-                let r_mean = (r_block.iter().map(|&x| x as f64).sum::<f64>() / rows as f64) as f32;
-                for i in 0..rows {
-                    let scale = r_block[i] / r_mean;
-                    for j in 0..cols {
-                        v[b * rows * cols + i * cols + j] = scale * c[b * cols + j];
-                    }
-                }
+                let block = b * size..(b + 1) * size;
+                factored_second_moment(
+                    &grad[block.clone()],
+                    (rows, cols),
+                    &mut r[b * rows..(b + 1) * rows],
+                    &mut c[b * cols..(b + 1) * cols],
+                    &mut v[block],
+                    (beta_2_t, keep, eps_1),
+                );
             }
         } else {
-            for (vi, &g) in v.iter_mut().zip(grad) {
-                *vi = beta_2_t * *vi + keep * rgs(g);
-            }
+            zip_update(v, grad, [], |vi, g, []| {
+                *vi = beta_2_t * *vi + keep * rgs(g)
+            });
         }
         // u = g / sqrt(v), clipped by its RMS, then the step.
         let mut u = grad.to_vec();
@@ -151,5 +139,69 @@ impl Rule for Adafactor {
         let denom = 1f32.max(rms(&u) / self.clip_threshold as f32);
         zip_update(var, &u, [], |w, ui, []| *w -= alpha_t * (ui / denom));
         Ok(())
+    }
+}
+
+/// Rows of a factored block handled as one work item: about [`CHUNK`]
+/// elements, fixed, so partial sums add up in the same order on any number
+/// of threads.
+fn rows_per_item(cols: usize) -> usize {
+    (CHUNK / cols.max(1)).max(1)
+}
+
+/// Keras's factored second moment of one (rows, cols) block: `r` and `c`
+/// take the decayed row and column means of `g^2 + eps_1`, then
+/// `v = (r / mean(r))[:, None] * c[None, :]`. Rows are split in fixed
+/// groups across threads; column sums add up group by group in order.
+fn factored_second_moment(
+    grad: &[f32],
+    (rows, cols): (usize, usize),
+    r: &mut [f32],
+    c: &mut [f32],
+    v: &mut [f32],
+    (beta_2_t, keep, eps_1): (f32, f32, f32),
+) {
+    let rgs = |g: f32| (g * g + eps_1) as f64;
+    let per = rows_per_item(cols);
+    // Each group of rows: its rows' sums and its partial column sums.
+    let group = |(g_rows, r_part): (&[f32], &mut [f32])| -> Vec<f64> {
+        let mut col_sums = vec![0f64; cols];
+        for (row, ri) in g_rows.chunks(cols).zip(r_part.iter_mut()) {
+            for (cs, &g) in col_sums.iter_mut().zip(row) {
+                *cs += rgs(g);
+            }
+            let sum = lane_sum(row, row, |g, _| rgs(g));
+            *ri = beta_2_t * *ri + keep * (sum / cols as f64) as f32;
+        }
+        col_sums
+    };
+    let items = grad.chunks(per * cols).zip(r.chunks_mut(per));
+    let partials: Vec<Vec<f64>> = if worth_splitting(grad.len()) {
+        items
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(group)
+            .collect()
+    } else {
+        items.map(group).collect()
+    };
+    for (j, cj) in c.iter_mut().enumerate() {
+        let sum: f64 = partials.iter().map(|p| p[j]).sum();
+        *cj = beta_2_t * *cj + keep * (sum / rows as f64) as f32;
+    }
+    let r_mean = (r.iter().map(|&x| x as f64).sum::<f64>() / rows as f64) as f32;
+    let fill = |(v_rows, r_part): (&mut [f32], &[f32])| {
+        for (v_row, &ri) in v_rows.chunks_mut(cols).zip(r_part) {
+            let scale = ri / r_mean;
+            for (vij, &cj) in v_row.iter_mut().zip(c.iter()) {
+                *vij = scale * cj;
+            }
+        }
+    };
+    let items = v.chunks_mut(per * cols).zip(r.chunks(per));
+    if worth_splitting(grad.len()) {
+        items.collect::<Vec<_>>().into_par_iter().for_each(fill);
+    } else {
+        items.for_each(fill);
     }
 }

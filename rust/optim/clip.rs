@@ -1,6 +1,7 @@
 //! Gradient clipping as Keras does it before every update: `clipnorm` per
 //! gradient, `global_clipnorm` over all gradients, or `clipvalue` elementwise.
 
+use super::elementwise::lane_sum;
 use super::{map_inplace, CHUNK};
 use crate::error::{Error, Result};
 use crate::kernels::parallel::worth_splitting;
@@ -71,7 +72,7 @@ impl Clip {
 /// order, so it is the same on any thread count and within rounding of
 /// Keras's float32 reduction.
 pub(crate) fn sum_squares(x: &[f32]) -> f32 {
-    let chunk_sum = |c: &[f32]| c.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>();
+    let chunk_sum = |c: &[f32]| lane_sum(c, c, |v, _| (v as f64) * (v as f64));
     let total: f64 = if worth_splitting(x.len()) {
         let parts: Vec<f64> = x.par_chunks(CHUNK).map(chunk_sum).collect();
         parts.iter().sum()

@@ -22,10 +22,14 @@ mod elementwise;
 mod ftrl;
 mod lamb;
 mod lion;
+mod multi;
+mod muon;
 mod nadam;
 mod registry;
 mod rmsprop;
+mod rule;
 pub mod schedule;
+mod schedule_free;
 mod sgd;
 mod state;
 
@@ -38,6 +42,7 @@ use elementwise::{flat_mut, into_flat};
 pub(crate) use elementwise::{map_inplace, zip_update, CHUNK};
 use ndarray::ArrayD;
 use registry::rule_from;
+pub(crate) use rule::{slot_mismatch, Rule, Step};
 use std::collections::{HashMap, HashSet};
 
 pub use schedule::Schedule;
@@ -46,96 +51,6 @@ pub use schedule::Schedule;
 /// in place of a float `learning_rate`; the schedule's own config keys follow
 /// as `"learning_rate_schedule.<key>"` (see [`Schedule::from_attrs`]).
 pub const SCHEDULE_KEY: &str = "learning_rate_schedule";
-
-/// What a rule sees of the current step.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Step {
-    /// The learning rate at this step, as float32 (Keras casts it so).
-    pub lr: f32,
-    /// Steps taken before this one (Keras's `optimizer.iterations`).
-    pub iterations: u64,
-    /// Whether a schedule gives the rate (Adafactor's `relative_step` only
-    /// applies to a constant rate).
-    pub scheduled: bool,
-}
-
-impl Step {
-    /// Keras's `local_step = iterations + 1`, as float32.
-    pub fn local_step(&self) -> f32 {
-        (self.iterations + 1) as f32
-    }
-}
-
-/// One Keras update rule.
-pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
-    /// The Keras class name, e.g. `"Adam"`, used in messages.
-    fn class_name(&self) -> &'static str;
-
-    /// Per-variable slots in the groups Keras creates them in: each group is
-    /// one `add_optimizer_variables` call, so Keras lists a group's slots
-    /// variable by variable before the next group starts.
-    fn slot_groups(&self) -> Vec<Vec<&'static str>>;
-
-    /// Keras's default `learning_rate` for this class.
-    fn default_learning_rate(&self) -> f64 {
-        0.001
-    }
-
-    /// Keras's default `weight_decay` for this class.
-    fn default_weight_decay(&self) -> Option<f64> {
-        None
-    }
-
-    /// Initial value of a slot (Adagrad starts its accumulator above zero).
-    fn slot_init(&self, _slot: &str) -> f32 {
-        0.0
-    }
-
-    /// Scalar state shared by all variables, listed after the slots.
-    fn globals(&self) -> Vec<(&'static str, f32)> {
-        Vec::new()
-    }
-
-    fn set_globals(&mut self, _values: &[f32]) {}
-
-    /// Work done once per step before the variables are updated.
-    fn begin_step(&mut self, _step: &Step) {}
-
-    /// The shape of a slot of a variable of shape `var_shape`, or None when
-    /// Keras keeps no such slot for it (it is then empty and not listed).
-    fn slot_shape(&self, _slot: &str, var_shape: &[usize]) -> Option<Vec<usize>> {
-        Some(var_shape.to_vec())
-    }
-
-    /// Updates one variable of shape `shape` (rules whose slots are not the
-    /// variable's shape override this; the others implement `update`).
-    fn update_shaped(
-        &self,
-        step: &Step,
-        _shape: &[usize],
-        var: &mut [f32],
-        grad: &[f32],
-        slots: &mut [Vec<f32>],
-    ) -> Result<()> {
-        self.update(step, var, grad, slots)
-    }
-
-    /// Updates one variable; `slots` follow `slot_groups` flattened.
-    fn update(
-        &self,
-        step: &Step,
-        var: &mut [f32],
-        grad: &[f32],
-        slots: &mut [Vec<f32>],
-    ) -> Result<()>;
-}
-
-/// The error a rule returns if its slots do not match its own layout.
-pub(crate) fn slot_mismatch(rule: &str, got: usize) -> Error {
-    Error::graph(format!(
-        "internal error in optimizer '{rule}': unexpected slot count {got} (please report it)"
-    ))
-}
 
 /// The learning rate: a float32 value Keras keeps in a variable, or a schedule.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,6 +98,9 @@ pub const OPTIMIZER_NAMES: &[&str] = &[
     "ftrl",
     "lamb",
     "adafactor",
+    "muon",
+    "schedulefreeadamw",
+    "multioptimizer",
 ];
 
 /// One Keras optimizer: shared settings, one update rule and its state.
@@ -198,6 +116,10 @@ pub struct Optimizer {
     accumulation_steps: Option<u64>,
     state: HashMap<VarId, VarState>,
     no_decay: HashSet<VarId>,
+    /// A rule's class of each variable (absent: 0), e.g. Muon's AdamW ones.
+    groups: HashMap<VarId, usize>,
+    /// A `MultiOptimizer`'s sub-optimizers, which make its updates.
+    multi: Option<multi::Multi>,
     /// Whether `build` or `apply` ran: Keras creates global state (Nadam's
     /// `u_product`) at build time, so it is listed from then on.
     built: bool,
@@ -223,6 +145,7 @@ impl Optimizer {
     pub fn new(name: &str, config: &Attrs) -> Result<Self> {
         let (rule, rule_keys) = rule_from(name, config)?;
         let op = rule.class_name();
+        let multi = (op == multi::CLASS_NAME).then(multi::Multi::default);
         let schedule_name = config.string(op, SCHEDULE_KEY, "")?;
         let mut known: Vec<String> = COMMON_KEYS.iter().map(|k| k.to_string()).collect();
         known.extend(rule_keys.iter().map(|k| k.to_string()));
@@ -272,6 +195,8 @@ impl Optimizer {
             accumulation_steps,
             state: HashMap::new(),
             no_decay: HashSet::new(),
+            groups: HashMap::new(),
+            multi,
             built: false,
         })
     }
@@ -357,17 +282,36 @@ impl Optimizer {
         self.no_decay = vars.iter().copied().collect();
     }
 
+    /// Puts variables in rule-specific groups (`groups[i]` for `vars[i]`),
+    /// before they are built: Muon updates group 1 by AdamW.
+    pub fn set_variable_groups(&mut self, vars: &[VarId], groups: &[usize]) -> Result<()> {
+        if let Some(&id) = vars.iter().find(|id| self.state.contains_key(id)) {
+            return Err(Error::argument(
+                self.rule.class_name(),
+                format!("variable {id} is already built; set its group before building"),
+            ));
+        }
+        self.groups
+            .extend(vars.iter().copied().zip(groups.iter().copied()));
+        Ok(())
+    }
+
+    fn group(&self, id: VarId) -> usize {
+        self.groups.get(&id).copied().unwrap_or(0)
+    }
+
     /// Creates the slots of variables not seen before (Keras's `build`).
     pub fn build(&mut self, store: &Store, vars: &[VarId]) -> Result<()> {
         self.built = true;
         for &id in vars {
-            let shape = store.get(id)?.shape().to_vec();
-            self.ensure_state(id, &shape)?;
+            let value = store.get(id)?;
+            self.ensure_state(id, value)?;
         }
         Ok(())
     }
 
-    fn ensure_state(&mut self, id: VarId, shape: &[usize]) -> Result<()> {
+    fn ensure_state(&mut self, id: VarId, value: &ArrayD<f32>) -> Result<()> {
+        let shape = value.shape();
         if let Some(st) = self.state.get(&id) {
             if st.shape != shape {
                 return Err(Error::shape(
@@ -383,22 +327,27 @@ impl Optimizer {
             return Ok(());
         }
         let base = self.base_slot_count();
+        let group = self.group(id);
         let mut slots = Vec::new();
         let mut slot_shapes = Vec::new();
         for (k, name) in self.slot_groups().iter().flatten().enumerate() {
             let slot_shape = if k < base {
                 Some(shape.to_vec())
             } else {
-                self.rule.slot_shape(name, shape)
+                self.rule.slot_shape_in(name, shape, group)
             };
             let n = slot_shape.as_ref().map_or(0, |s| s.iter().product());
             // Base slots (average, accumulator) start at zero, as Keras's do.
-            let init = if k < base {
-                0.0
+            if k >= base && n == value.len() && self.rule.slot_copies_variable(name) {
+                slots.push(value.iter().copied().collect());
             } else {
-                self.rule.slot_init(name)
-            };
-            slots.push(vec![init; n]);
+                let init = if k < base {
+                    0.0
+                } else {
+                    self.rule.slot_init(name)
+                };
+                slots.push(vec![init; n]);
+            }
             slot_shapes.push(slot_shape);
         }
         self.state.insert(
@@ -427,6 +376,9 @@ impl Optimizer {
         vars: &[VarId],
         grads: Vec<ArrayD<f32>>,
     ) -> Result<()> {
+        if self.multi.is_some() {
+            return self.apply_multi(store, vars, grads);
+        }
         let op = self.rule.class_name();
         if vars.len() != grads.len() {
             return Err(Error::argument(
@@ -449,18 +401,18 @@ impl Optimizer {
         }
         let mut flat: Vec<Vec<f32>> = Vec::with_capacity(grads.len());
         for (&id, g) in vars.iter().zip(grads) {
-            let shape = store.get(id)?.shape().to_vec();
-            if g.shape() != shape.as_slice() {
+            let value = store.get(id)?;
+            if g.shape() != value.shape() {
                 return Err(Error::shape(
                     op,
                     format!(
                         "a gradient of shape {} for variable {id}",
-                        fmt_shape(&shape)
+                        fmt_shape(value.shape())
                     ),
                     format!("shape {}", fmt_shape(g.shape())),
                 ));
             }
-            self.ensure_state(id, &shape)?;
+            self.ensure_state(id, value)?;
             flat.push(into_flat(g));
         }
 
@@ -525,23 +477,24 @@ impl Optimizer {
             iterations: self.public_iterations(),
             scheduled: matches!(self.lr, LearningRate::Schedule(_)),
         };
-        if let Some(wd) = self.weight_decay {
-            let wd = wd as f32;
-            let lr = step.lr;
-            for &id in vars.iter().filter(|id| !self.no_decay.contains(id)) {
+        let lr = step.lr;
+        for &id in vars.iter().filter(|id| !self.no_decay.contains(id)) {
+            if let Some(wd) = self.rule.weight_decay_in(self.group(id), self.weight_decay) {
+                let wd = wd as f32;
                 let var = flat_mut(store.get_mut(id)?);
                 map_inplace(var, |w| w - w * wd * lr);
             }
         }
         self.rule.begin_step(&step);
         for (&id, g) in vars.iter().zip(&flat) {
+            let group = self.groups.get(&id).copied().unwrap_or(0);
             let st = self
                 .state
                 .get_mut(&id)
                 .ok_or_else(|| slot_mismatch(op, 0))?;
             let var = flat_mut(store.get_mut(id)?);
             self.rule
-                .update_shaped(&step, &st.shape, var, g, &mut st.slots[base..])?;
+                .update_in(&step, group, &st.shape, var, g, &mut st.slots[base..])?;
         }
         Ok(())
     }
@@ -568,5 +521,7 @@ pub(crate) fn float_in(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_composite;
 #[cfg(test)]
 mod tests_more;

@@ -1,8 +1,8 @@
 //! The update rules by Keras class name.
 
 use super::{
-    adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, lion, nadam, rmsprop, sgd, Rule,
-    OPTIMIZER_NAMES,
+    adadelta, adafactor, adagrad, adam, adamax, adamw, ftrl, lamb, lion, multi, muon, nadam,
+    rmsprop, schedule_free, sgd, Rule, OPTIMIZER_NAMES,
 };
 use crate::error::{Error, Result};
 use crate::ops::Attrs;
@@ -42,6 +42,12 @@ pub(super) fn rule_from(
             Box::new(adafactor::Adafactor::from_attrs(config)?),
             adafactor::KEYS,
         ),
+        "muon" => (Box::new(muon::Muon::from_attrs(config)?), muon::KEYS),
+        "schedulefreeadamw" => (
+            Box::new(schedule_free::ScheduleFreeAdamW::from_attrs(config)?),
+            schedule_free::KEYS,
+        ),
+        "multioptimizer" => (Box::new(multi::Dispatch), &[]),
         _ => {
             return Err(Error::argument(
                 "optimizer",

@@ -281,6 +281,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<variable::PyVariable>()?;
     m.add_class::<optimizer::PyOptimizer>()?;
     m.add_class::<optimizer::PyOptimizerConfig>()?;
+    m.add_class::<optimizer::PySubOptimizer>()?;
     m.add_class::<trainer::PyTrainStep>()?;
     m.add_class::<trainer::PyStepResults>()?;
     m.add_class::<trainer::PyStepPhase>()?;

@@ -139,8 +139,7 @@ def test_unknown_optimizer_name_lists_known_names():
     message = str(info.value)
     assert "Did you mean 'Adam'" in message
     assert "RMSprop" in message and "SGD" in message
-    with pytest.raises(ValueError, match="not implemented in pykeras yet"):
-        optimizers.get("muon")
+    assert isinstance(optimizers.get("muon"), optimizers.Muon)
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         optimizers.get(3)
 

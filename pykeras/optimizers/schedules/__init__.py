@@ -1,6 +1,7 @@
 """pykeras.optimizers.schedules: learning rate schedules, by Keras's names."""
 
 import difflib
+from typing import Any
 
 from pykeras.optimizers.schedules.cosine_decay import CosineDecay
 from pykeras.optimizers.schedules.cosine_decay_restarts import CosineDecayRestarts
@@ -27,7 +28,7 @@ ALL_OBJECTS = {
 }
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> LearningRateSchedule:
     """The schedule a `serialize` dict (`{"class_name", "config"}`) describes.
 
     Args:
@@ -51,7 +52,8 @@ def deserialize(config, custom_objects=None):
         raise ValueError(
             f"Unknown decay: '{name}'.{suggestion} Known schedules: {sorted(ALL_OBJECTS)}"
         )
-    return cls.from_config(dict(config.get("config") or {}))
+    schedule: LearningRateSchedule = cls.from_config(dict(config.get("config") or {}))
+    return schedule
 
 
 __all__ = [

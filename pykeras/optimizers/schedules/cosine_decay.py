@@ -1,5 +1,7 @@
 """The CosineDecay schedule, with optional linear warmup."""
 
+from typing import Any
+
 from pykeras.optimizers.schedules.learning_rate_schedule import (
     NativeSchedule,
     check_decay_steps,
@@ -30,13 +32,13 @@ class CosineDecay(NativeSchedule):
 
     def __init__(
         self,
-        initial_learning_rate,
-        decay_steps,
-        alpha=0.0,
-        name="CosineDecay",
-        warmup_target=None,
-        warmup_steps=0,
-    ):
+        initial_learning_rate: float,
+        decay_steps: float,
+        alpha: float = 0.0,
+        name: str = "CosineDecay",
+        warmup_target: float | None = None,
+        warmup_steps: float = 0,
+    ) -> None:
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -46,7 +48,7 @@ class CosineDecay(NativeSchedule):
         self.warmup_target = warmup_target
         check_decay_steps(decay_steps)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,

@@ -1,5 +1,7 @@
 """The CosineDecayRestarts schedule (SGDR)."""
 
+from typing import Any
+
 from pykeras.optimizers.schedules.learning_rate_schedule import (
     NativeSchedule,
     check_decay_steps,
@@ -30,13 +32,13 @@ class CosineDecayRestarts(NativeSchedule):
 
     def __init__(
         self,
-        initial_learning_rate,
-        first_decay_steps,
-        t_mul=2.0,
-        m_mul=1.0,
-        alpha=0.0,
-        name="SGDRDecay",
-    ):
+        initial_learning_rate: float,
+        first_decay_steps: float,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
+    ) -> None:
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.first_decay_steps = first_decay_steps
@@ -46,7 +48,7 @@ class CosineDecayRestarts(NativeSchedule):
         self.name = name
         check_decay_steps(first_decay_steps, "first_decay_steps")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "first_decay_steps": self.first_decay_steps,

@@ -1,5 +1,7 @@
 """The ExponentialDecay schedule."""
 
+from typing import Any
+
 from pykeras.optimizers.schedules.learning_rate_schedule import (
     NativeSchedule,
     check_decay_steps,
@@ -24,12 +26,12 @@ class ExponentialDecay(NativeSchedule):
 
     def __init__(
         self,
-        initial_learning_rate,
-        decay_steps,
-        decay_rate,
-        staircase=False,
-        name="ExponentialDecay",
-    ):
+        initial_learning_rate: float,
+        decay_steps: float,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "ExponentialDecay",
+    ) -> None:
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -38,7 +40,7 @@ class ExponentialDecay(NativeSchedule):
         self.name = name
         check_decay_steps(decay_steps)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,

@@ -5,6 +5,8 @@ every step, so `schedule(step)` in Python and the rate a training step uses
 are the same float32 number.
 """
 
+from typing import Any
+
 import numpy as np
 
 from pykeras import _core
@@ -26,19 +28,19 @@ class LearningRateSchedule:
     ...         return 0.1 * 0.5 ** (step // 100)
     """
 
-    def __call__(self, step):
+    def __call__(self, step: Any) -> Any:
         raise NotImplementedError(
             f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         raise NotImplementedError(
             f"Learning rate schedule '{type(self).__name__}' must override `get_config()` "
             "in order to be serializable."
         )
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> "LearningRateSchedule":
         """Instantiates a schedule from the output of `get_config()`."""
         return cls(**config)
 
@@ -46,7 +48,7 @@ class LearningRateSchedule:
 class NativeSchedule(LearningRateSchedule):
     """A built-in schedule: evaluated by pykeras's core, in float32."""
 
-    def __call__(self, step):
+    def __call__(self, step: Any) -> Any:
         steps = np.asarray(step, dtype=np.float64)
         config = self.get_config()
         name = type(self).__name__
@@ -56,19 +58,19 @@ class NativeSchedule(LearningRateSchedule):
         return np.asarray(flat, dtype=np.float32).reshape(steps.shape)
 
 
-def check_decay_steps(value, key="decay_steps"):
+def check_decay_steps(value: float, key: str = "decay_steps") -> None:
     if value <= 0:
         raise ValueError(f"Argument `{key}` must be > 0. Received: {key}={value}")
 
 
-def native_form(schedule):
+def native_form(schedule: Any) -> tuple[str, dict[str, Any]] | None:
     """`(class_name, config)` for the core, or None if Python must evaluate it."""
     if isinstance(schedule, NativeSchedule) and type(schedule).__call__ is NativeSchedule.__call__:
         return type(schedule).__name__, schedule.get_config()
     return None
 
 
-def serialize(learning_rate_schedule):
+def serialize(learning_rate_schedule: LearningRateSchedule) -> dict[str, Any]:
     """A schedule's config in Keras 3's serialized form."""
     return {
         "module": MODULE,

@@ -1,5 +1,8 @@
 """The PiecewiseConstantDecay schedule."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from pykeras.optimizers.schedules.learning_rate_schedule import NativeSchedule
 
 
@@ -18,7 +21,9 @@ class PiecewiseConstantDecay(NativeSchedule):
     >>> opt = pykeras.optimizers.SGD(learning_rate=schedule)
     """
 
-    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+    def __init__(
+        self, boundaries: Sequence[float], values: Sequence[float], name: str = "PiecewiseConstant"
+    ) -> None:
         super().__init__()
         if len(boundaries) != len(values) - 1:
             raise ValueError(
@@ -30,5 +35,5 @@ class PiecewiseConstantDecay(NativeSchedule):
         self.values = values
         self.name = name
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}

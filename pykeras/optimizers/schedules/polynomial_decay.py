@@ -1,5 +1,7 @@
 """The PolynomialDecay schedule."""
 
+from typing import Any
+
 from pykeras.optimizers.schedules.learning_rate_schedule import (
     NativeSchedule,
     check_decay_steps,
@@ -29,13 +31,13 @@ class PolynomialDecay(NativeSchedule):
 
     def __init__(
         self,
-        initial_learning_rate,
-        decay_steps,
-        end_learning_rate=0.0001,
-        power=1.0,
-        cycle=False,
-        name="PolynomialDecay",
-    ):
+        initial_learning_rate: float,
+        decay_steps: float,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str = "PolynomialDecay",
+    ) -> None:
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -45,7 +47,7 @@ class PolynomialDecay(NativeSchedule):
         self.name = name
         check_decay_steps(decay_steps)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,

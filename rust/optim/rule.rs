@@ -1,0 +1,126 @@
+//! What an update rule is: the trait every Keras optimizer class implements
+//! and the step it sees.
+
+use crate::error::{Error, Result};
+
+/// What a rule sees of the current step.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step {
+    /// The learning rate at this step, as float32 (Keras casts it so).
+    pub lr: f32,
+    /// Steps taken before this one (Keras's `optimizer.iterations`).
+    pub iterations: u64,
+    /// Whether a schedule gives the rate (Adafactor's `relative_step` only
+    /// applies to a constant rate).
+    pub scheduled: bool,
+}
+
+impl Step {
+    /// Keras's `local_step = iterations + 1`, as float32.
+    pub fn local_step(&self) -> f32 {
+        (self.iterations + 1) as f32
+    }
+}
+
+/// One Keras update rule.
+pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
+    /// The Keras class name, e.g. `"Adam"`, used in messages.
+    fn class_name(&self) -> &'static str;
+
+    /// Per-variable slots in the groups Keras creates them in: each group is
+    /// one `add_optimizer_variables` call, so Keras lists a group's slots
+    /// variable by variable before the next group starts.
+    fn slot_groups(&self) -> Vec<Vec<&'static str>>;
+
+    /// Keras's default `learning_rate` for this class.
+    fn default_learning_rate(&self) -> f64 {
+        0.001
+    }
+
+    /// Keras's default `weight_decay` for this class.
+    fn default_weight_decay(&self) -> Option<f64> {
+        None
+    }
+
+    /// Initial value of a slot (Adagrad starts its accumulator above zero).
+    fn slot_init(&self, _slot: &str) -> f32 {
+        0.0
+    }
+
+    /// Scalar state shared by all variables, listed after the slots.
+    fn globals(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
+
+    fn set_globals(&mut self, _values: &[f32]) {}
+
+    /// Work done once per step before the variables are updated.
+    fn begin_step(&mut self, _step: &Step) {}
+
+    /// The shape of a slot of a variable of shape `var_shape`, or None when
+    /// Keras keeps no such slot for it (it is then empty and not listed).
+    fn slot_shape(&self, _slot: &str, var_shape: &[usize]) -> Option<Vec<usize>> {
+        Some(var_shape.to_vec())
+    }
+
+    /// [`Rule::slot_shape`] for a variable of `group` (see
+    /// [`super::Optimizer::set_variable_groups`]): Muon keeps AdamW's extra slot only
+    /// for the variables it updates by AdamW.
+    fn slot_shape_in(&self, slot: &str, var_shape: &[usize], _group: usize) -> Option<Vec<usize>> {
+        self.slot_shape(slot, var_shape)
+    }
+
+    /// Whether a slot starts as a copy of its variable rather than at
+    /// [`Rule::slot_init`] (ScheduleFreeAdamW's `momentum`).
+    fn slot_copies_variable(&self, _slot: &str) -> bool {
+        false
+    }
+
+    /// The weight decay of a variable of `group`, given the optimizer's
+    /// `weight_decay` (Muon decays its AdamW variables by `adam_weight_decay`).
+    fn weight_decay_in(&self, _group: usize, weight_decay: Option<f64>) -> Option<f64> {
+        weight_decay
+    }
+
+    /// [`Rule::update_shaped`] for a variable of `group`.
+    fn update_in(
+        &self,
+        step: &Step,
+        _group: usize,
+        shape: &[usize],
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        self.update_shaped(step, shape, var, grad, slots)
+    }
+
+    /// Updates one variable of shape `shape` (rules whose slots are not the
+    /// variable's shape override this; the others implement `update`).
+    fn update_shaped(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        self.update(step, var, grad, slots)
+    }
+
+    /// Updates one variable; `slots` follow `slot_groups` flattened.
+    fn update(
+        &self,
+        step: &Step,
+        var: &mut [f32],
+        grad: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()>;
+}
+
+/// The error a rule returns if its slots do not match its own layout.
+pub(crate) fn slot_mismatch(rule: &str, got: usize) -> Error {
+    Error::graph(format!(
+        "internal error in optimizer '{rule}': unexpected slot count {got} (please report it)"
+    ))
+}
