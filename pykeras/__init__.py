@@ -3,6 +3,8 @@
 `import pykeras as keras` and write the Keras code you know.
 """
 
+from __future__ import annotations
+
 import sys as _sys
 
 from pykeras import (

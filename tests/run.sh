@@ -14,8 +14,53 @@ if ! command -v dot >/dev/null 2>&1; then
   fi
 fi
 
-echo "== install pykeras with its test extras"
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore ".[test,examples]"
+echo "== build the wheel (one abi3 wheel for Python 3.9+, run-time CPU dispatch)"
+wheel_dir="$(mktemp -d)"
+trap 'rm -rf "$wheel_dir"' EXIT
+python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$wheel_dir" .
+wheel="$(ls "$wheel_dir"/pykeras-*.whl)"
+echo "$(basename "$wheel")"
+
+echo "== install the wheel with its test extras"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  --force-reinstall --no-deps "$wheel"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  "${wheel}[test,examples]"
+
+echo "== the wheel in a fresh virtual environment, no Rust toolchain on the path"
+venv="$wheel_dir/venv"
+python3 -m venv "$venv"
+# The path without any directory that holds cargo or rustc.
+clean_path="$venv/bin"
+IFS=: read -ra path_dirs <<< "$PATH"
+for d in "${path_dirs[@]}"; do
+  if [ -n "$d" ] && [ ! -x "$d/cargo" ] && [ ! -x "$d/rustc" ]; then
+    clean_path="$clean_path:$d"
+  fi
+done
+(
+  cd "$wheel_dir"
+  export PATH="$clean_path"
+  if command -v cargo >/dev/null 2>&1; then
+    echo "cargo is still on the path: $(command -v cargo)" >&2
+    exit 1
+  fi
+  python -m pip install --quiet --disable-pip-version-check "$wheel"
+  python "$root/tests/wheel/smoke.py"
+  # The oldest Python the abi3 wheel claims, when this machine has it.
+  py39=""
+  for cand in python3.9 "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.9*/bin/python3.9; do
+    if "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 9)' >/dev/null 2>&1; then
+      py39="$cand"
+      break
+    fi
+  done
+  if [ -n "$py39" ]; then
+    "$py39" -m venv "$wheel_dir/venv39"
+    "$wheel_dir/venv39/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel"
+    "$wheel_dir/venv39/bin/python" "$root/tests/wheel/smoke.py"
+  fi
+)
 
 echo "== rustfmt"
 cargo fmt --check

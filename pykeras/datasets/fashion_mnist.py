@@ -1,5 +1,7 @@
 """Fashion-MNIST dataset."""
 
+from __future__ import annotations
+
 import gzip
 import os
 import struct

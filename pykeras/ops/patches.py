@@ -12,7 +12,7 @@ dtype and exact values (`fold` sums integers as float32, exact below 2**24).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["extract_sequences", "fold", "unfold"]
 
-IntOrPair = int | Sequence[int]
+IntOrPair = Union[int, Sequence[int]]
 
 
 def extract_sequences(x: TensorLike, sequence_length: int, sequence_stride: int) -> Tensor:

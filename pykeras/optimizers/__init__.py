@@ -4,6 +4,8 @@
 `get(Adam(...))` all resolve to an optimizer instance.
 """
 
+from __future__ import annotations
+
 import difflib
 from typing import Any
 

@@ -1,5 +1,7 @@
 """The AdamW optimizer."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from pykeras.optimizers.adam import Adam

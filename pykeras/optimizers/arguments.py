@@ -2,6 +2,8 @@
 learning-rate default marker, and the values `iterations`, `learning_rate`
 and `variables` return."""
 
+from __future__ import annotations
+
 import difflib
 import inspect
 import warnings

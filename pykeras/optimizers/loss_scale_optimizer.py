@@ -1,5 +1,7 @@
 """LossScaleOptimizer: Keras's dynamic loss scaling wrapper, as a float32 pass-through."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Sequence
 from typing import Any
 

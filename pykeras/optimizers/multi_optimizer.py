@@ -1,5 +1,7 @@
 """MultiOptimizer and OptimizerMap: different optimizers for different variables."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from typing import Any

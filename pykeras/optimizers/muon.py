@@ -1,5 +1,7 @@
 """The Muon optimizer."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Sequence
 from typing import Any

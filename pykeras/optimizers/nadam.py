@@ -1,5 +1,7 @@
 """The Nadam optimizer."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from pykeras.optimizers.arguments import LR_0_001

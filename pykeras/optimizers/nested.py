@@ -3,6 +3,8 @@ reach `pykeras.optimizers.serialize` / `deserialize`: those know every
 optimizer, these included, so `pykeras.optimizers` sets them when imported
 rather than these modules importing the package that imports them."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from typing import Any
 

@@ -6,10 +6,12 @@ config, checks arguments as Keras does, and maps pykeras Variables to the
 store ids the native optimizer updates in place.
 """
 
+from __future__ import annotations
+
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Union
 
 import numpy as np
 
@@ -38,7 +40,7 @@ from pykeras.optimizers.schedules.learning_rate_schedule import (
 
 # The native optimizer: its own, or (for a MultiOptimizer's sub-optimizer) a
 # view of its part of the parent's.
-NativeCore: TypeAlias = "_core.Optimizer | _core.SubOptimizer"
+NativeCore = Union[_core.Optimizer, _core.SubOptimizer]
 
 _BASE_KEYS = (
     "weight_decay",

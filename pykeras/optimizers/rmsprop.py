@@ -1,5 +1,7 @@
 """The RMSprop optimizer."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from pykeras.optimizers.arguments import LR_0_001

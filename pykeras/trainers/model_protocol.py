@@ -10,7 +10,7 @@ satisfies this protocol.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 # Logs: metric names to values (floats, or arrays for a vector-valued metric).
 Logs = dict[str, Any]
 # (name, shape with None for the batch, dtype) of one flat model input.
-InputSpec = tuple[str, tuple[int | None, ...], str]
-Shape = tuple[int | None, ...]
+InputSpec = tuple[str, tuple[Optional[int], ...], str]
+Shape = tuple[Optional[int], ...]
 
 
 class TrainedModel(Protocol):

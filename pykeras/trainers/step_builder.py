@@ -8,7 +8,7 @@ result is handed to `_core.TrainStep`, which runs it batch after batch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from pykeras import _core, ops
 from pykeras.engine import call_context
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pykeras.trainers.prepared import PreparedData
 
 # (shape, dtype) of each output's target, None for an output without one.
-TargetSpecs = list[tuple[tuple[int | None, ...], str] | None]
+TargetSpecs = list[Optional[tuple[tuple[Optional[int], ...], str]]]
 
 
 class CompiledStep:

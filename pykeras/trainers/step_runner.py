@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from pykeras.trainers.model_protocol import Logs, TrainedModel
     from pykeras.trainers.prepared import PreparedData
 
-Step = CompiledStep | custom_step.CustomStep
-Results = _core.StepResults | list[EagerLogs]
+Step = Union[CompiledStep, custom_step.CustomStep]
+Results = Union[_core.StepResults, list[EagerLogs]]
 # What tells two compiled steps apart: training or test, the input specs, the
 # target specs, and whether sample weights are fed.
 StepKey = tuple[bool, tuple[Any, ...], tuple[Any, ...], bool]

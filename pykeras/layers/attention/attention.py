@@ -170,7 +170,7 @@ class Attention(Layer):
 
     def _validate_inputs(self, inputs: Any, mask: Any = None) -> None:
         kind = type(self).__name__
-        if not isinstance(inputs, (list, tuple)) or isinstance(inputs[0], int | None):
+        if not isinstance(inputs, (list, tuple)) or isinstance(inputs[0], (int, type(None))):
             raise InvalidArgumentError(
                 f"{kind} layer '{self.name}' must be called on a list of inputs, namely "
                 f"[query, value] or [query, value, key]. Received: inputs={inputs!r:.200}"

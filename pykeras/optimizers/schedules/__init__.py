@@ -1,5 +1,7 @@
 """pykeras.optimizers.schedules: learning rate schedules, by Keras's names."""
 
+from __future__ import annotations
+
 import difflib
 from typing import Any
 

@@ -1,5 +1,7 @@
 """The CosineDecay schedule, with optional linear warmup."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from pykeras.optimizers.schedules.learning_rate_schedule import (

@@ -5,6 +5,8 @@ every step, so `schedule(step)` in Python and the rate a training step uses
 are the same float32 number.
 """
 
+from __future__ import annotations
+
 from typing import Any
 
 import numpy as np

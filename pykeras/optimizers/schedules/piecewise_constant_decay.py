@@ -1,5 +1,7 @@
 """The PiecewiseConstantDecay schedule."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from typing import Any
 
