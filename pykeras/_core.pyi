@@ -29,6 +29,7 @@ __all__ = [
     "available_isas",
     "cpu_features",
     "Graph",
+    "NodeInfo",
     "Tape",
     "Variable",
     "Optimizer",
@@ -111,6 +112,34 @@ class Variable:
     def assign(self, value: _F32, name: str = "variable") -> None: ...
 
 @final
+class NodeInfo:
+    """One node of a `Graph`, read back by `Graph.node(id)` (the ONNX exporter)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str:
+        """One of "input", "variable", "constant" or "op"."""
+    @property
+    def name(self) -> str:
+        """The input's or variable's name, the op's name ("" for a constant)."""
+    @property
+    def inputs(self) -> list[int]:
+        """The node ids an op reads, in order (empty for other kinds)."""
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """An op's attributes as given when it was added."""
+    @property
+    def shape(self) -> _Shape | None: ...
+    @property
+    def dtype(self) -> str | None: ...
+    @property
+    def trainable(self) -> bool: ...
+    @property
+    def value(self) -> _Array | None:
+        """A constant's value or a variable's current value (copies)."""
+
+@final
 class Graph:
     """A dataflow graph of primitive ops, built node by node."""
 
@@ -125,6 +154,8 @@ class Graph:
     ) -> int: ...
     def constant(self, value: _Array) -> int: ...
     def op(self, name: str, inputs: Sequence[int], attrs: _Attrs | None = None) -> int: ...
+    def node(self, id: int) -> NodeInfo:
+        """What node `id` is (kind, inputs, attributes, spec, value)."""
     def get_variable(self, id: int) -> _F32: ...
     def set_variable(self, id: int, value: _F32) -> None: ...
     def variables(self, trainable_only: bool = False) -> list[int]: ...

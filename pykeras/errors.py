@@ -43,11 +43,14 @@ class FileFormatError(ValueError):
 
     Example:
 
+    >>> keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]).save("model.keras")
+    >>> data = open("model.keras", "rb").read()
+    >>> _ = open("damaged.keras", "wb").write(data[: len(data) // 2])
     >>> try:
     ...     pykeras.models.load_model("damaged.keras")
     ... except pykeras.errors.FileFormatError as e:
     ...     print(e)
-    'damaged.keras' is truncated or corrupt: cannot read its config.json (Bad CRC-32 ...).
+    'damaged.keras' is not a readable `.keras` zip archive: File is not a zip file
     """
 
 

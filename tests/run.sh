@@ -95,6 +95,16 @@ python3 -m mypy.stubtest --ignore-disjoint-bases pykeras._core
 echo "== pytest"
 python3 -m pytest python -q -p no:cacheprovider --timeout=300 --timeout-method=thread
 
+echo "== docstring examples (doctest)"
+python3 -m pytest doctests -q -p no:cacheprovider --timeout=300 --timeout-method=thread
+
+echo "== API reference (mkdocs.yml), warnings as errors"
+# Built from tests/ so that its hook imports the installed package; the site
+# goes to a temporary directory, never into the repository.
+docs_site="$(mktemp -d)"
+python3 -m mkdocs build --strict -f "$root/mkdocs.yml" -d "$docs_site/site"
+rm -rf "$docs_site"
+
 # Every instruction-set path below the CPU's widest, forced as a user would
 # force it (PYKERAS_ISA), passes the whole suite too.
 for isa in $(python3 -c "from pykeras import _core; print(' '.join(_core.available_isas()[:-1]))"); do

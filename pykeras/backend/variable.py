@@ -61,8 +61,8 @@ class Variable(VariableBase, TensorOperators):
     Example:
 
     >>> v = keras.Variable(np.zeros((2, 3)), name="kernel")
-    >>> v.assign_add(np.ones((2, 3)))
-    >>> v.numpy().sum()
+    >>> _ = v.assign_add(np.ones((2, 3)))
+    >>> float(v.numpy().sum())
     6.0
     """
 

@@ -36,9 +36,9 @@ class WeightLimit:
     Example:
 
     >>> with WeightLimit(1_000, "'model.keras'"):
-    ...     Dense(10**9).build((None, 8))
+    ...     keras.layers.Dense(10**9, name="dense").build((None, 8))
     Traceback (most recent call last):
-    FileFormatError: 'model.keras' describes a weight 'dense/kernel' of shape (8, 1000000000) ...
+    pykeras.errors.FileFormatError: 'model.keras' describes a weight 'dense/kernel' of shape ...
     """
 
     def __init__(self, max_values: int, source: str) -> None:

@@ -52,16 +52,19 @@ class BackupAndRestore(Callback):
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
     >>> class InterruptingCallback(keras.callbacks.Callback):
     ...     def on_epoch_begin(self, epoch, logs=None):
     ...         if epoch == 4:
     ...             raise RuntimeError("Interrupting!")
-    >>> callback = keras.callbacks.BackupAndRestore(backup_dir="/tmp/backup")
+    >>> callback = keras.callbacks.BackupAndRestore(backup_dir="backup")
     >>> try:
-    ...     model.fit(x, y, epochs=10, callbacks=[callback, InterruptingCallback()])
+    ...     model.fit(x, y, epochs=10, callbacks=[callback, InterruptingCallback()], verbose=0)
     ... except RuntimeError:
     ...     pass
-    >>> history = model.fit(x, y, epochs=10, callbacks=[callback])
+    >>> history = model.fit(x, y, epochs=10, callbacks=[callback], verbose=0)
     >>> len(history.history["loss"])  # epochs 4 to 9 only
     6
     """

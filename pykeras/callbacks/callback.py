@@ -32,11 +32,14 @@ class Callback:
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
     >>> class StopAtTarget(keras.callbacks.Callback):
     ...     def on_epoch_end(self, epoch, logs=None):
     ...         if logs["loss"] < 0.01:
     ...             self.model.stop_training = True
-    >>> model.fit(x, y, epochs=100, callbacks=[StopAtTarget()])
+    >>> history = model.fit(x, y, epochs=100, callbacks=[StopAtTarget()], verbose=0)
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:

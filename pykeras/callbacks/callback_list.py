@@ -37,6 +37,7 @@ class CallbackList(Callback):
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> callbacks = keras.callbacks.CallbackList(
     ...     [keras.callbacks.EarlyStopping()], add_history=True, model=model,
     ...     verbose=0, epochs=10, steps=100)

@@ -30,7 +30,13 @@ class CSVLogger(Callback):
     Example:
 
     >>> csv_logger = keras.callbacks.CSVLogger("training.log")
-    >>> model.fit(x_train, y_train, callbacks=[csv_logger])
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
+    >>> history = model.fit(x, y, epochs=2, callbacks=[csv_logger], verbose=0)
+    >>> open("training.log").readline().strip()
+    'epoch,loss,val_loss'
+
     """
 
     def __init__(

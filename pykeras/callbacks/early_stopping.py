@@ -44,6 +44,9 @@ class EarlyStopping(MonitorCallback):
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
     >>> callback = keras.callbacks.EarlyStopping(monitor="loss", patience=3)
     >>> # Stops training when the loss has not improved for three epochs.
     >>> history = model.fit(x, y, epochs=10, callbacks=[callback], verbose=0)

@@ -27,6 +27,10 @@ class LearningRateScheduler(Callback):
 
     Example:
 
+    >>> import math
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
     >>> def scheduler(epoch, lr):
     ...     return lr if epoch < 10 else lr * math.exp(-0.1)
     >>> callback = keras.callbacks.LearningRateScheduler(scheduler)

@@ -49,11 +49,15 @@ class ModelCheckpoint(MonitorCallback):
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
     >>> checkpoint = keras.callbacks.ModelCheckpoint(
-    ...     "/tmp/ckpt/best.keras", monitor="val_accuracy", mode="max",
+    ...     "ckpt/best.keras", monitor="val_loss", mode="min",
     ...     save_best_only=True)
-    >>> model.fit(x, y, epochs=10, validation_split=0.2, callbacks=[checkpoint])
-    >>> model = keras.models.load_model("/tmp/ckpt/best.keras")
+    >>> history = model.fit(
+    ...     x, y, epochs=3, validation_split=0.2, callbacks=[checkpoint], verbose=0)
+    >>> model = keras.models.load_model("ckpt/best.keras")
     """
 
     def __init__(

@@ -18,13 +18,16 @@ class ProgbarLogger(Callback):
     than one); with `verbose=2` it prints one line per epoch. Validation inside
     `fit` is silent.
 
-    Example:
+    Example (`verbose=2`, one line per epoch; the times and losses vary):
 
-    >>> model.fit(x, y, epochs=2, verbose=1)
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
+    >>> history = model.fit(x, y, epochs=2, verbose=2)
     Epoch 1/2
-    32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.7312
+    2/2 - ...s - ...s/step - loss: ...
     Epoch 2/2
-    32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.6204
+    2/2 - ...s - ...s/step - loss: ...
     """
 
     def __init__(self) -> None:

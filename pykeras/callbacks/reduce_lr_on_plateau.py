@@ -41,7 +41,11 @@ class ReduceLROnPlateau(MonitorCallback):
 
     >>> reduce_lr = keras.callbacks.ReduceLROnPlateau(
     ...     monitor="val_loss", factor=0.2, patience=5, min_lr=0.001)
-    >>> model.fit(x_train, y_train, validation_split=0.2, callbacks=[reduce_lr])
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
+    >>> history = model.fit(
+    ...     x, y, epochs=3, validation_split=0.2, callbacks=[reduce_lr], verbose=0)
     """
 
     def __init__(

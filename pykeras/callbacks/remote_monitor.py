@@ -29,10 +29,11 @@ class RemoteMonitor(Callback):
         headers: optional extra HTTP headers (a dict).
         send_as_json: post `application/json` instead of a form.
 
-    Example:
+    Example (it posts each epoch's logs to a server, so it needs one listening
+    at `root`; skipped when the examples run as tests):
 
     >>> monitor = pykeras.callbacks.RemoteMonitor(root="http://localhost:9000")
-    >>> model.fit(x, y, callbacks=[monitor])
+    >>> model.fit(x, y, callbacks=[monitor])  # doctest: +SKIP
     """
 
     def __init__(

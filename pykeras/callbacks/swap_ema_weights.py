@@ -24,8 +24,11 @@ class SwapEMAWeights(Callback):
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
     >>> model.compile(optimizer=pykeras.optimizers.SGD(use_ema=True), loss="mse")
-    >>> model.fit(x, y, callbacks=[pykeras.callbacks.SwapEMAWeights()])
+    >>> history = model.fit(x, y, callbacks=[pykeras.callbacks.SwapEMAWeights()], verbose=0)
     """
 
     def __init__(self, swap_on_epoch: bool = False) -> None:

@@ -47,7 +47,10 @@ class TensorBoard(Callback):
     Example:
 
     >>> tensorboard = pykeras.callbacks.TensorBoard(log_dir="./logs", histogram_freq=1)
-    >>> model.fit(x, y, epochs=5, callbacks=[tensorboard])
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
+    >>> history = model.fit(x, y, epochs=2, callbacks=[tensorboard], verbose=0)
     """
 
     def __init__(

@@ -26,7 +26,10 @@ class TerminateOnNaN(Callback):
 
     Example:
 
-    >>> model.fit(x, y, callbacks=[keras.callbacks.TerminateOnNaN()])
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.random.rand(64, 4), np.random.rand(64, 1)
+    >>> history = model.fit(x, y, callbacks=[keras.callbacks.TerminateOnNaN()], verbose=0)
     """
 
     def __init__(self, raise_error: bool = False) -> None:

@@ -225,11 +225,15 @@ class GradientTape:
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> x, y = np.random.rand(8, 4), np.random.rand(8, 1)
+    >>> loss_fn = keras.losses.MeanSquaredError()
+    >>> optimizer = keras.optimizers.SGD()
     >>> with keras.GradientTape() as tape:
     ...     logits = model(x, training=True)
     ...     loss = loss_fn(y, logits)
     >>> grads = tape.gradient(loss, model.trainable_weights)
-    >>> optimizer.apply_gradients(zip(grads, model.trainable_weights))
+    >>> _ = optimizer.apply_gradients(zip(grads, model.trainable_weights))
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:

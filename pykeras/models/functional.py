@@ -40,9 +40,9 @@ class Functional(Model):
 
     Example:
 
-    >>> inputs = Input(shape=(3,), name="x")
-    >>> features = Dense(8, activation="relu")(inputs)
-    >>> outputs = Dense(2, activation="softmax")(features)
+    >>> inputs = keras.Input(shape=(3,), name="x")
+    >>> features = keras.layers.Dense(8, activation="relu")(inputs)
+    >>> outputs = keras.layers.Dense(2, activation="softmax")(features)
     >>> model = Model(inputs=inputs, outputs=outputs)
     """
 

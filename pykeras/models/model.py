@@ -28,6 +28,7 @@ from pykeras.engine.node import Node
 from pykeras.engine.tape import recording
 from pykeras.engine.tracing import Tracer, active_tracer
 from pykeras.engine.tree import ShapeTuple, flatten, map_structure, pack_like
+from pykeras.export import export_model
 from pykeras.layers.layer import Layer, _make_outputs, _shape_of
 from pykeras.metrics.metric import Metric
 from pykeras.optimizers.optimizer import Optimizer
@@ -80,8 +81,8 @@ class Model(Layer):
 
     Example:
 
-    >>> inputs = Input(shape=(3,))
-    >>> outputs = Dense(2)(inputs)
+    >>> inputs = keras.Input(shape=(3,))
+    >>> outputs = keras.layers.Dense(2)(inputs)
     >>> model = Model(inputs, outputs)
     >>> model.predict(np.ones((4, 3)), verbose=0).shape
     (4, 2)
@@ -177,6 +178,7 @@ class Model(Layer):
 
         Example:
 
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
         >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
         ...               metrics=["accuracy"])
         """
@@ -348,6 +350,18 @@ class Model(Layer):
             return_dict=return_dict,
             **kwargs,
         )
+
+    def export(
+        self,
+        filepath: Any,
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Exports the model for inference; pykeras writes `format="onnx"`
+        (`opset_version` in kwargs). See `pykeras.export.export_onnx`."""
+        export_model(self, filepath, format, verbose, input_signature, **kwargs)
 
     def predict(
         self,
@@ -538,6 +552,7 @@ class Model(Layer):
 
         Example:
 
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
         >>> model.save("model.keras")
         """
         model_saving.save(self, filepath, overwrite, include_optimizer, save_format, **kwargs)
@@ -550,6 +565,7 @@ class Model(Layer):
 
         Example:
 
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
         >>> model.save_weights("model.weights.h5")
         """
         model_saving.save_weights(self, filepath, overwrite, save_format, **kwargs)

@@ -34,7 +34,11 @@ class Sequential(Model):
 
     Example:
 
-    >>> model = Sequential([Input(shape=(3,)), Dense(64, activation="relu"), Dense(10)])
+    >>> model = Sequential([
+    ...     keras.Input(shape=(3,)),
+    ...     keras.layers.Dense(64, activation="relu"),
+    ...     keras.layers.Dense(10),
+    ... ])
     >>> model.count_params()
     906
     """

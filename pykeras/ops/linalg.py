@@ -332,9 +332,9 @@ def solve(a: TensorLike, b: TensorLike) -> Tensor:
     Args:
         a: A tensor of shape `(..., M, M)` representing the coefficients matrix.
         b: A tensor of shape `(..., M)` or `(..., M, N)` representing the
-        right-hand side or "dependent variable" matrix (rank 1: one vector;
-        otherwise matrices). Batch axes broadcast both ways, as in NumPy
-        (Keras refuses an `a` of one axis fewer than `b`).
+            right-hand side or "dependent variable" matrix (rank 1: one vector;
+            otherwise matrices). Batch axes broadcast both ways, as in NumPy
+            (Keras refuses an `a` of one axis fewer than `b`).
 
     Returns:
         A tensor of shape `(..., M)` or `(..., M, N)` representing the solution
@@ -353,9 +353,9 @@ def solve_triangular(a: TensorLike, b: TensorLike, lower: bool = False) -> Tenso
     Args:
         a: A tensor of shape `(..., M, M)` representing the coefficients matrix.
         b: A tensor of shape `(..., M)` or `(..., M, N)` representing the
-        right-hand side or "dependent variable" matrix (of rank 1, or of
-        `a`'s rank - 1 with M last: vectors, as in JAX; batch axes broadcast
-        both ways, as in NumPy).
+            right-hand side or "dependent variable" matrix (of rank 1, or of
+            `a`'s rank - 1 with M last: vectors, as in JAX; batch axes broadcast
+            both ways, as in NumPy).
         lower: Whether `a` is lower triangular (else upper).
 
     Returns:

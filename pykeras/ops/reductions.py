@@ -353,8 +353,8 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
 
     Example:
 
-    >>> keras.ops.logsumexp(np.array([1.0, 2.0, 3.0]))
-    array(3.4076061, dtype=float32)
+    >>> round(float(keras.ops.logsumexp(np.array([1.0, 2.0, 3.0]))), 4)
+    3.4076
     """
     shape, axes = _axes("logsumexp", x, axis)
     _nonempty("logsumexp", shape, axes)

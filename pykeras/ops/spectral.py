@@ -221,8 +221,8 @@ def rfft(x: TensorLike, fft_length: int | None = None) -> tuple[Any, Any]:
     Example:
 
     >>> real, imag = keras.ops.rfft(np.array([0.0, 1.0, 2.0, 3.0, 4.0]), 3)
-    >>> real, imag.round(4)
-    (array([ 3. , -1.5], dtype=float32), array([-0.   ,  0.866], dtype=float32))
+    >>> real.round(4), np.abs(imag).round(4)
+    (array([ 3. , -1.5], dtype=float32), array([0.   , 0.866], dtype=float32))
     """
     shape = C.shape_of("rfft", x)
     _check_rank("rfft", shape, 1)
@@ -272,8 +272,8 @@ def irfft(x: tuple[Any, Any], fft_length: int | None = None) -> Tensor:
     Example:
 
     >>> x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
-    >>> keras.ops.irfft(keras.ops.rfft(x, 5), 5).round(4)
-    array([-0.,  1.,  2.,  3.,  4.], dtype=float32)
+    >>> np.allclose(keras.ops.irfft(keras.ops.rfft(x, 5), 5), x, atol=1e-5)
+    True
     """
     real, imag, shape = _pair("irfft", x, 1)
     bins = shape[-1]

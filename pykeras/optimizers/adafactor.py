@@ -26,9 +26,10 @@ class Adafactor(Optimizer):
         clip_threshold: the RMS the update is clipped to. Defaults to 1.0.
         relative_step: cap a constant learning rate at `1 / sqrt(t)`.
             Defaults to True.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 

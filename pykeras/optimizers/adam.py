@@ -22,14 +22,19 @@ class Adam(Optimizer):
         beta_2: decay rate of the second moment. Defaults to 0.999.
         epsilon: added to the denominator. Defaults to 1e-7.
         amsgrad: whether to use the AMSGrad variant. Defaults to False.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 
     >>> opt = pykeras.optimizers.Adam(learning_rate=0.001)
-    >>> opt.apply_gradients([(grad, variable)])
+    >>> variable = pykeras.Variable(np.ones(3, dtype="float32"))
+    >>> grad = np.full(3, 0.5, dtype="float32")
+    >>> _ = opt.apply_gradients([(grad, variable)])
+    >>> int(opt.iterations)
+    1
     """
 
     _rule = "adam"

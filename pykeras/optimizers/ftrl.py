@@ -27,9 +27,10 @@ class Ftrl(Optimizer):
         l2_shrinkage_regularization_strength: >= 0 (magnitude penalty).
             Defaults to 0.0.
         beta: Defaults to 0.0.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 

@@ -20,9 +20,10 @@ class Lamb(Optimizer):
         beta_1: decay rate of the first moment. Defaults to 0.9.
         beta_2: decay rate of the second moment. Defaults to 0.999.
         epsilon: added to the denominator. Defaults to 1e-7.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 

@@ -19,14 +19,19 @@ class Lion(Optimizer):
         learning_rate: a float or a `LearningRateSchedule`. Defaults to 0.001.
         beta_1: interpolation between momentum and gradient. Defaults to 0.9.
         beta_2: decay rate of the momentum. Defaults to 0.99.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 
     >>> opt = pykeras.optimizers.Lion(learning_rate=0.001)
-    >>> opt.apply_gradients([(grad, variable)])
+    >>> variable = pykeras.Variable(np.ones(3, dtype="float32"))
+    >>> grad = np.full(3, 0.5, dtype="float32")
+    >>> _ = opt.apply_gradients([(grad, variable)])
+    >>> int(opt.iterations)
+    1
     """
 
     _rule = "lion"

@@ -49,6 +49,7 @@ class LossScaleOptimizer(Optimizer):
     Example:
 
     >>> opt = pykeras.optimizers.LossScaleOptimizer(pykeras.optimizers.Adam())
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> model.compile(optimizer=opt, loss="mse")
     """
 
@@ -183,7 +184,7 @@ class LossScaleOptimizer(Optimizer):
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
-    ) -> "LossScaleOptimizer":
+    ) -> LossScaleOptimizer:
         config = dict(config)
         inner = config.pop("inner_optimizer", None)
         if inner is None:

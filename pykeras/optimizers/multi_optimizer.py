@@ -31,9 +31,10 @@ class OptimizerMap(MutableMapping[str, Optimizer]):
     Example:
 
     >>> mapping = OptimizerMap(pykeras.optimizers.SGD())
-    >>> mapping["encoder/.*"] = pykeras.optimizers.Adam()
-    >>> mapping["encoder/dense/kernel"].name
-    'adam'
+    >>> adam = pykeras.optimizers.Adam()
+    >>> mapping["encoder/.*"] = adam
+    >>> mapping["encoder/dense/kernel"] is adam
+    True
     """
 
     def __init__(
@@ -98,7 +99,7 @@ class OptimizerMap(MutableMapping[str, Optimizer]):
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
-    ) -> "OptimizerMap":
+    ) -> OptimizerMap:
         deserialize = serialization()[1]
 
         def rebuild(value: Any) -> Optimizer:
@@ -139,8 +140,12 @@ class MultiOptimizer(Optimizer):
 
     Example:
 
+    >>> model = keras.Sequential(
+    ...     [keras.Input((4,)), keras.layers.Dense(3, name="encoder"), keras.layers.Dense(1)],
+    ...     name="model",
+    ... )
     >>> opt = pykeras.optimizers.MultiOptimizer(
-    ...     OptimizerMap(pykeras.optimizers.SGD(), {"model/encoder/.*": Adam()})
+    ...     OptimizerMap(pykeras.optimizers.SGD(), {"model/encoder/.*": pykeras.optimizers.Adam()})
     ... )
     >>> model.compile(optimizer=opt, loss="mse")
     """
@@ -347,7 +352,7 @@ class MultiOptimizer(Optimizer):
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
-    ) -> "MultiOptimizer":
+    ) -> MultiOptimizer:
         config = dict(config)
         mapping = config.pop("optimizer_map")
         if isinstance(mapping, dict):

@@ -46,13 +46,16 @@ class Muon(Optimizer):
         ns_steps: Newton-Schulz iterations. Defaults to 5.
         nesterov: use Nesterov momentum. Defaults to True.
         rms_rate: the update's RMS scale (None: no scaling). Defaults to 0.2.
-        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 
     >>> opt = pykeras.optimizers.Muon(learning_rate=0.01, exclude_layers=["output"])
+    >>> model = keras.Sequential([
+    ...     keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1, name="output")])
     >>> model.compile(optimizer=opt, loss="mse")
     """
 

@@ -86,7 +86,11 @@ class Optimizer:
     Example:
 
     >>> opt = pykeras.optimizers.Adam(learning_rate=0.01)
-    >>> opt.apply_gradients([(grad, variable)])
+    >>> variable = pykeras.Variable(np.ones(3, dtype="float32"))
+    >>> grad = np.full(3, 0.5, dtype="float32")
+    >>> _ = opt.apply_gradients([(grad, variable)])
+    >>> int(opt.iterations)
+    1
     """
 
     _rule: str | None = None
@@ -577,7 +581,7 @@ class Optimizer:
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
-    ) -> "Optimizer":
+    ) -> Optimizer:
         """The optimizer `get_config()` describes (without its state)."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):

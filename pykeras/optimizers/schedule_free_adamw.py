@@ -26,13 +26,15 @@ class ScheduleFreeAdamW(Optimizer):
         epsilon: added to the root of the second moment. Defaults to 1e-8.
         warmup_steps: the learning rate rises linearly from 0 over this many
             steps. Defaults to 0.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 
     >>> opt = pykeras.optimizers.ScheduleFreeAdamW(learning_rate=0.0025)
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> model.compile(optimizer=opt, loss="mse")
     """
 

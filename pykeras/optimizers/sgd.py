@@ -19,14 +19,19 @@ class SGD(Optimizer):
         learning_rate: a float or a `LearningRateSchedule`. Defaults to 0.01.
         momentum: a float in `[0, 1]`; 0 is plain gradient descent.
         nesterov: whether to use Nesterov momentum.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: as for every optimizer (see `Optimizer`).
+        weight_decay, clipnorm, clipvalue, global_clipnorm: as for every optimizer.
+        use_ema, ema_momentum, ema_overwrite_frequency: as for every optimizer.
+        loss_scale_factor, gradient_accumulation_steps, name: as for every
+            optimizer (see `Optimizer`).
 
     Example:
 
     >>> opt = pykeras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
-    >>> opt.apply_gradients([(grad, variable)])
+    >>> variable = pykeras.Variable(np.ones(3, dtype="float32"))
+    >>> grad = np.full(3, 0.5, dtype="float32")
+    >>> _ = opt.apply_gradients([(grad, variable)])
+    >>> int(opt.iterations)
+    1
     """
 
     _rule = "sgd"

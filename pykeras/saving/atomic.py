@@ -33,8 +33,11 @@ def atomic_path(filepath: str | os.PathLike[str]) -> Iterator[str]:
 
     Example:
 
-    >>> with atomic_path("model.keras") as tmp:
-    ...     write_everything_to(tmp)
+    >>> with atomic_path("data.bin") as tmp:
+    ...     with open(tmp, "wb") as f:
+    ...         _ = f.write(b"complete")
+    >>> open("data.bin", "rb").read()
+    b'complete'
     """
     filepath = os.fspath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))

@@ -47,6 +47,7 @@ def model_from_config(config: dict, custom_objects: dict | None = None) -> Layer
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> clone = model_from_config(serialize_keras_object(model))
     """
     if not isinstance(config, dict):
@@ -84,6 +85,7 @@ def model_from_json(json_string: str | bytes, custom_objects: dict | None = None
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> clone = model_from_json(model.to_json())
     """
     if not isinstance(json_string, (str, bytes, bytearray)):
@@ -118,6 +120,7 @@ def model_from_yaml(yaml_string: str | bytes, custom_objects: dict | None = None
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> clone = model_from_yaml(model.to_yaml())
     """
     if not isinstance(yaml_string, (str, bytes, bytearray)):

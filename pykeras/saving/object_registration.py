@@ -33,6 +33,10 @@ class CustomObjectScope:
 
     Example:
 
+    >>> class MyLayer(keras.layers.Layer):
+    ...     def call(self, x):
+    ...         return 2 * x
+    >>> keras.Sequential([keras.Input((2,)), MyLayer()]).save("model.keras")
     >>> with CustomObjectScope({"MyLayer": MyLayer}):
     ...     model = pykeras.models.load_model("model.keras")
     """
@@ -58,7 +62,10 @@ def get_custom_objects() -> dict[str, Any]:
 
     Example:
 
+    >>> class MyObject:
+    ...     pass
     >>> get_custom_objects()["MyObject"] = MyObject
+    >>> del get_custom_objects()["MyObject"]
     """
     return _GLOBAL_CUSTOM_OBJECTS
 
@@ -142,6 +149,9 @@ def get_registered_object(
 
     Example:
 
+    >>> @register_keras_serializable(package="my_package")
+    ... class MyDense(keras.layers.Dense):
+    ...     pass
     >>> get_registered_object("my_package>MyDense") is MyDense
     True
     """

@@ -62,6 +62,7 @@ def save_model(
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> model.save("model.keras")
     >>> restored = pykeras.models.load_model("model.keras")
     """
@@ -108,6 +109,7 @@ def load_model(
 
     Example:
 
+    >>> keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]).save("model.keras")
     >>> model = pykeras.models.load_model("model.keras", compile=False)
     """
     filepath = os.fspath(filepath)
@@ -152,6 +154,7 @@ def save_weights(
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> save_weights(model, "model.weights.h5")
     """
     filepath = os.fspath(filepath)
@@ -188,6 +191,8 @@ def load_weights(
 
     Example:
 
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.save_weights("model.weights.h5")
     >>> load_weights(model, "model.weights.h5")
     """
     filepath = os.fspath(filepath)

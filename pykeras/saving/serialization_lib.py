@@ -62,7 +62,9 @@ class SafeModeScope:
 
     Example:
 
-    >>> with SafeModeScope(False):  # only for configs you trust like your own code
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: 2 * x)])
+    >>> trusted_json = model.to_json()  # a lambda's bytecode: trust only your own
+    >>> with SafeModeScope(False):
     ...     model = pykeras.models.model_from_json(trusted_json)
     """
 
@@ -304,7 +306,7 @@ def deserialize_keras_object(
 
     Example:
 
-    >>> layer = deserialize_keras_object(serialize_keras_object(Dense(2)))
+    >>> layer = deserialize_keras_object(serialize_keras_object(keras.layers.Dense(2)))
     >>> type(layer).__name__
     'Dense'
     """

@@ -181,7 +181,10 @@ def split_dataset(
 
     Example:
 
+    >>> x, y = np.random.rand(10, 3), np.arange(10)
     >>> left, right = pykeras.utils.split_dataset((x, y), left_size=0.8)
+    >>> left[0].shape, right[1].tolist()
+    ((8, 3), [8, 9])
     """
     if isinstance(dataset, PyDataset):
         batches = [dataset[i] for i in range(len(dataset))]

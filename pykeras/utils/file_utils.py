@@ -288,7 +288,8 @@ def hash_file(
 
     Example:
 
-    >>> hash_file("/path/to/file.zip")
+    >>> _ = open("empty.zip", "wb").close()
+    >>> hash_file("empty.zip")
     'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
     """
     if isinstance(algorithm, str):

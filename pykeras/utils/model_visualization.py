@@ -284,12 +284,15 @@ def plot_model(
             `"curved"`, `"polyline"`, `"spline"` or `"line"`.
 
     Returns:
-        An `IPython.display.Image` of a PNG or JPEG file when IPython is
-        installed (so a notebook shows the plot), else None.
+        When IPython is installed, what a notebook shows inline: an
+        `IPython.display.Image` for a PNG or JPEG file, an
+        `IPython.display.SVG` for an SVG file; else (and for other formats)
+        None. The file is written either way.
 
     Example:
 
-    >>> plot_model(model, to_file="model.png", show_shapes=True)
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> image = plot_model(model, to_file="model.png", show_shapes=True)
     """
     _check_built(model)
     _check_kwargs("plot_model", kwargs, _PLOT_ARGS)
@@ -318,12 +321,15 @@ def plot_model(
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, to_file)
-    # Keras returns the image for a notebook to show (its `Image` also raises for
-    # SVG and other formats it cannot embed; here those give None).
-    if fmt not in ("png", "jpg", "jpeg", "jpe"):
+    # Keras returns the image for a notebook to show; its `Image` raises for SVG,
+    # which is returned here as IPython's `SVG` so that it shows inline too. The
+    # formats a notebook cannot show inline (PDF, dot source, ...) give None.
+    if fmt not in ("png", "jpg", "jpeg", "jpe", "svg"):
         return None
     try:
         from IPython import display  # optional dependency: a notebook's display
     except ImportError:
         return None
+    if fmt == "svg":
+        return display.SVG(data=data)
     return display.Image(filename=to_file, format="png" if fmt == "png" else "jpeg")

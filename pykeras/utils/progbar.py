@@ -11,12 +11,13 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import numpy as np
 
 from pykeras.utils import io_utils
+from pykeras.utils.notebook import RichText, notebook_display, progress_html, strip_ansi
 
 _BAR_CHAR = "━"
 
@@ -41,11 +42,12 @@ class Progbar:
             over time; all others are shown as given.
         unit_name: Display name for step counts (usually `"step"` or `"sample"`).
 
-    Example:
+    Example (`verbose=2`: one line at the end; the timings vary):
 
-    >>> bar = Progbar(target=10)
+    >>> bar = Progbar(target=10, verbose=2)
     >>> for step in range(1, 11):
     ...     bar.update(step, values=[("loss", 0.5)])
+    10/10 - ...s - ...s/step - loss: 0.5000
     """
 
     def __init__(
@@ -88,6 +90,10 @@ class Progbar:
             or "ipykernel" in sys.modules
             or "PYCHARM_HOSTED" in os.environ
         )
+        # In a Jupyter kernel the bar is one display output updated in place
+        # (front ends differ in how they treat \r and \b in a stream).
+        self._notebook = notebook_display()
+        self._handle: Any = None
         self._seen_so_far = 0
         self._values: dict[str, Any] = {}
         self._values_order: list[str] = []
@@ -190,6 +196,9 @@ class Progbar:
         info += self._format_metrics()
 
         total_width = len(bar) + len(info) - invisible
+        if self._notebook is not None and io_utils.interactive_logging():
+            self._show_in_notebook(bar + info)
+            return
         message = "\b" * self._prev_total_width + "\r" if self._dynamic_display else "\n"
         message += bar + info
         if self._prev_total_width > total_width:
@@ -198,6 +207,13 @@ class Progbar:
             message += "\n"
         _write(message)
         self._prev_total_width = total_width
+
+    def _show_in_notebook(self, line: str) -> None:
+        shown = RichText(strip_ansi(line), progress_html(line))
+        if self._handle is None:
+            self._handle = cast(Callable[..., Any], self._notebook)(shown, display_id=True)
+        else:
+            self._handle.update(shown)
 
     def _write_summary(self, current: Any, now: Any, time_per_unit: Any) -> None:
         line = f"{_count(current, cast(int, self.target))} - {now - self._start:.0f}s -"

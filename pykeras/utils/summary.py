@@ -21,7 +21,8 @@ from pykeras.layers.input_layer import InputLayer
 # The model classes come from the registry `pykeras.models` fills: models sit
 # above utils (a `Model` prints itself with `print_summary`).
 from pykeras.saving import registry
-from pykeras.utils.io_utils import print_msg
+from pykeras.utils.io_utils import interactive_logging, print_msg
+from pykeras.utils.notebook import RichText, notebook_display, summary_html
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import DTypeLike, ShapeLike
@@ -450,11 +451,17 @@ def print_summary(
         totals.append(("Optimizer", count, size))
 
     widths = _table_widths(column_widths, line_length)
-    lines = [f'Model: "{model.name}"'] + _table(header, alignment, widths, rows)
-    lines += [f" {what} params: {count:,} ({readable_memory_size(size)})"
+    title = f'Model: "{model.name}"'
+    footer = [f" {what} params: {count:,} ({readable_memory_size(size)})"
               for what, count, size in totals]  # fmt: skip
-    text = "\n".join(lines) + "\n"
-    if print_fn is None:
+    text = "\n".join([title, *_table(header, alignment, widths, rows), *footer]) + "\n"
+    if print_fn is not None:
+        print_fn(text)
+        return
+    # In a Jupyter kernel the table is shown as HTML (Keras's rich table renders
+    # there too); its text form stays the printed one.
+    display = notebook_display() if interactive_logging() else None
+    if display is None:
         print_msg(text, line_break=False)
     else:
-        print_fn(text)
+        display(RichText(text, summary_html(title, header, alignment, rows, footer)))

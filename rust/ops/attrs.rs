@@ -38,6 +38,11 @@ impl Attrs {
         self.values.insert(key.to_string(), value);
     }
 
+    /// The attributes in key order (for reading a graph back, e.g. to export it).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Attr)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Fails on any key not in `known`, naming the op and listing what it takes.
     pub fn check_known(&self, op: &str, known: &[&str]) -> Result<()> {
         for key in self.values.keys() {

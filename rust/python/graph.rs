@@ -1,16 +1,17 @@
 //! `pykeras._core.Graph` and `pykeras._core.Tape`: the graph executor and the
 //! eager tape, seen from Python.
 
-use super::convert::{attrs_from_py, value_to_py, Held};
+use super::convert::{attr_to_py, attrs_from_py, value_to_py, Held};
 use super::errors::to_py;
 use super::variable::PyVariable;
 use super::{compute, compute_sized};
-use crate::graph::{backward, forward, store, Graph, NodeId, Plan, Tape};
-use crate::ops::{self, Context, DType, Dim, TensorSpec};
+use crate::graph::{backward, forward, store, Graph, NodeId, NodeKind, Plan, Tape};
+use crate::ops::{self, Attrs, Context, DType, Dim, TensorSpec};
 use crate::tensor::{Value, ValueView};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A graph of ops, built once and run many times.
@@ -18,6 +19,10 @@ use std::sync::Arc;
 pub struct PyGraph {
     /// Shared with the trainers built on it; it can only grow while unshared.
     pub(crate) graph: Arc<Graph>,
+    /// The attributes each op node was created with: a built op keeps only
+    /// what its kernel needs, and readers of the graph (the ONNX exporter)
+    /// need them as given.
+    op_attrs: HashMap<NodeId, Attrs>,
 }
 
 impl PyGraph {
@@ -50,6 +55,7 @@ impl PyGraph {
     fn new() -> Self {
         Self {
             graph: Arc::new(Graph::new()),
+            op_attrs: HashMap::new(),
         }
     }
 
@@ -110,7 +116,53 @@ impl PyGraph {
     ) -> PyResult<NodeId> {
         let attrs = attrs_from_py(attrs)?;
         let op = ops::build(name, &attrs).map_err(to_py)?;
-        self.graph_mut()?.op(op, &inputs).map_err(to_py)
+        let id = self.graph_mut()?.op(op, &inputs).map_err(to_py)?;
+        self.op_attrs.insert(id, attrs);
+        Ok(id)
+    }
+
+    /// What node `id` is: its kind, inputs, attributes, spec and value (see
+    /// `NodeInfo`), for code that reads a built graph (the ONNX exporter).
+    fn node(&self, py: Python<'_>, id: NodeId) -> PyResult<PyNodeInfo> {
+        let node = self.graph.node(id).map_err(to_py)?;
+        let attrs = PyDict::new(py);
+        let (kind, name, inputs, trainable, value) = match &node.kind {
+            NodeKind::Input { name } => ("input", name.clone(), vec![], false, None),
+            NodeKind::Variable {
+                var,
+                trainable,
+                name,
+            } => {
+                let value = store::read()
+                    .and_then(|s| s.get(*var).cloned())
+                    .map_err(to_py)?;
+                let array = value.into_pyarray(py).into_any().unbind();
+                ("variable", name.clone(), vec![], *trainable, Some(array))
+            }
+            NodeKind::Constant(v) => {
+                let array = value_to_py(py, v.clone());
+                ("constant", String::new(), vec![], false, Some(array))
+            }
+            NodeKind::Op { op, inputs } => {
+                if let Some(given) = self.op_attrs.get(&id) {
+                    for (k, v) in given.iter() {
+                        attrs.set_item(k, attr_to_py(py, v)?)?;
+                    }
+                }
+                ("op", op.name().to_string(), inputs.clone(), false, None)
+            }
+        };
+        Ok(PyNodeInfo {
+            id,
+            kind,
+            name,
+            inputs,
+            attrs: attrs.unbind(),
+            shape: node.spec.as_ref().map(|s| s.shape.clone()),
+            dtype: node.spec.as_ref().map(|s| s.dtype.name()),
+            trainable,
+            value,
+        })
     }
 
     fn __len__(&self) -> usize {
@@ -208,6 +260,39 @@ impl PyGraph {
                 .map(|g| value_to_py(py, Value::F32(g)))
                 .collect(),
         ))
+    }
+}
+
+/// One node of a `Graph`, as `Graph.node(id)` reads it back.
+#[pyclass(module = "pykeras._core", name = "NodeInfo", frozen, get_all)]
+pub struct PyNodeInfo {
+    /// The node's id in its graph.
+    id: NodeId,
+    /// "input", "variable", "constant" or "op".
+    kind: &'static str,
+    /// The input's or variable's name, the op's name ("" for a constant).
+    name: String,
+    /// The node ids an op reads, in order (empty for other kinds).
+    inputs: Vec<NodeId>,
+    /// An op's attributes as they were given when it was added.
+    attrs: Py<PyDict>,
+    /// The shape (None for sizes known only at run time), if known.
+    shape: Option<Vec<Dim>>,
+    /// "float32" or "int64", if known.
+    dtype: Option<&'static str>,
+    /// Whether a variable is trainable (False for other kinds).
+    trainable: bool,
+    /// A constant's value, or a variable's current value (copies); else None.
+    value: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl PyNodeInfo {
+    fn __repr__(&self) -> String {
+        format!(
+            "NodeInfo(id={}, kind={:?}, name={:?}, inputs={:?})",
+            self.id, self.kind, self.name, self.inputs
+        )
     }
 }
 

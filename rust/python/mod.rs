@@ -277,6 +277,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(op_output, m)?)?;
     m.add_function(wrap_pyfunction!(op_specs, m)?)?;
     m.add_class::<graph::PyGraph>()?;
+    m.add_class::<graph::PyNodeInfo>()?;
     m.add_class::<graph::PyTape>()?;
     m.add_class::<variable::PyVariable>()?;
     m.add_class::<optimizer::PyOptimizer>()?;

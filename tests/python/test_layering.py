@@ -25,7 +25,9 @@ OPTIONAL = {
     "PIL": "Pillow (the `image` extra): load_img, save_img, array_to_img",
     "tensorboard": "the `tensorboard` extra: event files of the TensorBoard callback",
     "scipy": "not a dependency: the named windows of the STFT initializer",
-    "IPython": "notebooks only: the image plot_model returns for display",
+    "IPython": "notebooks only: plot_model's inline image, summary's HTML, the progress display",
+    "matplotlib": "not a dependency: History.plot",
+    "onnx": "the `onnx` extra: model.export(format='onnx') builds and checks the file",
 }
 
 # The compiled core: not a Python file, so import-linter sees `from pykeras

@@ -19,8 +19,8 @@ class ReLU(Layer):
 
     Example:
 
-    >>> ReLU(max_value=6.0)(np.array([-1.0, 3.0, 9.0]))
-    array([0., 3., 6.], dtype=float32)
+    >>> ReLU(max_value=6.0)(np.array([-1.0, 3.0, 9.0])).tolist() == [0.0, 3.0, 6.0]
+    True
     """
 
     def __init__(

@@ -17,8 +17,8 @@ class Activation(Layer):
 
     Example:
 
-    >>> Activation("relu")(np.array([-1.0, 2.0]))
-    array([0., 2.], dtype=float32)
+    >>> Activation("relu")(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
+    True
     """
 
     # Passes a Keras mask on unchanged, as in Keras.

@@ -28,7 +28,7 @@ class Wrapper(Layer):
     >>> class Doubled(Wrapper):
     ...     def call(self, inputs):
     ...         return 2 * self.layer(inputs)
-    >>> Doubled(Dense(3))(np.ones((2, 4))).shape
+    >>> Doubled(keras.layers.Dense(3))(np.ones((2, 4))).shape
     (2, 3)
     """
 

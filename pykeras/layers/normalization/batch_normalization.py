@@ -31,8 +31,9 @@ class BatchNormalization(Layer):
         epsilon: added to the variance (default 1e-3).
         center: whether to add the learned offset `beta`.
         scale: whether to multiply by the learned `gamma`.
-        beta_initializer, gamma_initializer, moving_mean_initializer,
-        moving_variance_initializer: initializers.
+        beta_initializer, gamma_initializer: initializers of `beta` and `gamma`.
+        moving_mean_initializer, moving_variance_initializer: initializers of
+            the moving statistics.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint:
             optional regularizers and constraints.
     """

@@ -31,8 +31,9 @@ class GroupNormalization(Layer):
         epsilon: added to the variance (default 1e-3).
         center: whether to add `beta`.
         scale: whether to multiply by `gamma`.
-        beta_initializer, gamma_initializer, beta_regularizer,
-        gamma_regularizer, beta_constraint, gamma_constraint: as usual.
+        beta_initializer, gamma_initializer: initializers of `beta` and `gamma`.
+        beta_regularizer, gamma_regularizer: their optional regularizers.
+        beta_constraint, gamma_constraint: their optional constraints.
 
     Example:
 

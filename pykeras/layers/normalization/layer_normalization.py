@@ -27,8 +27,9 @@ class LayerNormalization(Layer):
         epsilon: added to the variance (default 1e-3).
         center: whether to add `beta`.
         scale: whether to multiply by `gamma`.
-        beta_initializer, gamma_initializer, beta_regularizer,
-        gamma_regularizer, beta_constraint, gamma_constraint: as usual.
+        beta_initializer, gamma_initializer: initializers of `beta` and `gamma`.
+        beta_regularizer, gamma_regularizer: their optional regularizers.
+        beta_constraint, gamma_constraint: their optional constraints.
         rms_scaling: (deprecated in Keras, kept for its files) divide by
             `sqrt(variance + epsilon)` without centering, then multiply by
             `gamma`; there is no `beta`. `RMSNormalization` is the true RMS
@@ -36,8 +37,8 @@ class LayerNormalization(Layer):
 
     Example:
 
-    >>> LayerNormalization()(np.array([[1.0, 3.0]])).round(3)
-    array([[-0.999,  0.999]], dtype=float32)
+    >>> LayerNormalization()(np.array([[1.0, 3.0]])).round(4)
+    array([[-0.9995,  0.9995]], dtype=float32)
     """
 
     # Passes a Keras mask on unchanged, as in Keras.

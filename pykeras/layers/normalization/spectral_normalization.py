@@ -44,7 +44,7 @@ class SpectralNormalization(Wrapper):
 
     Example:
 
-    >>> SpectralNormalization(Conv2D(2, 2))(np.random.rand(1, 10, 10, 1)).shape
+    >>> SpectralNormalization(keras.layers.Conv2D(2, 2))(np.random.rand(1, 10, 10, 1)).shape
     (1, 9, 9, 2)
 
     Reference:

@@ -30,7 +30,7 @@ class Pipeline(Layer):
 
     Example:
 
-    >>> pipeline = Pipeline([AutoContrast(), RandomFlip(seed=1)])
+    >>> pipeline = Pipeline([keras.layers.AutoContrast(), keras.layers.RandomFlip(seed=1)])
     >>> pipeline(np.random.uniform(0, 9, (2, 4, 4, 3))).shape
     (2, 4, 4, 3)
     """

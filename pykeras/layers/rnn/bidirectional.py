@@ -44,7 +44,7 @@ class Bidirectional(Layer):
 
     Example:
 
-    >>> Bidirectional(LSTM(4))(np.ones((2, 3, 5))).shape
+    >>> Bidirectional(keras.layers.LSTM(4))(np.ones((2, 3, 5))).shape
     (2, 8)
     """
 

@@ -29,7 +29,7 @@ class GRUCell(BaseCell):
         kernel_initializer, recurrent_initializer, bias_initializer:
             initializers of `kernel` (input_dim, 3 * units),
             `recurrent_kernel` (units, 3 * units) and `bias`.
-        kernel_regularizer, recurrent_regularizer, bias_regularizer,
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: per weight.
         kernel_constraint, recurrent_constraint, bias_constraint: per weight.
         dropout: fraction of the inputs dropped while training.
         recurrent_dropout: fraction of the recurrent state dropped while training.
@@ -39,7 +39,7 @@ class GRUCell(BaseCell):
 
     Example:
 
-    >>> RNN(GRUCell(4))(np.ones((2, 3, 5))).shape
+    >>> keras.layers.RNN(GRUCell(4))(np.ones((2, 3, 5))).shape
     (2, 4)
     """
 
@@ -139,9 +139,9 @@ class GRU(CellLayer):
 
     Args:
         units: positive int, the size of the output.
-        activation, recurrent_activation, use_bias, initializers,
-            regularizers, constraints, dropout, recurrent_dropout,
-            reset_after, seed: as for `GRUCell`.
+        activation, recurrent_activation, use_bias: as for `GRUCell`.
+        initializers, regularizers, constraints: as for `GRUCell`.
+        dropout, recurrent_dropout, reset_after, seed: as for `GRUCell`.
         activity_regularizer: optional regularizer of the output.
         return_sequences, return_state, go_backwards, stateful, unroll:
             as for `RNN`.

@@ -31,7 +31,7 @@ class LSTMCell(BaseCell):
             initializers of `kernel` (input_dim, 4 * units),
             `recurrent_kernel` (units, 4 * units) and `bias` (4 * units,).
         unit_forget_bias: add 1 to the forget gate's bias at initialization.
-        kernel_regularizer, recurrent_regularizer, bias_regularizer,
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: per weight.
         kernel_constraint, recurrent_constraint, bias_constraint: per weight.
         dropout: fraction of the inputs dropped while training.
         recurrent_dropout: fraction of the recurrent state dropped while training.
@@ -39,7 +39,7 @@ class LSTMCell(BaseCell):
 
     Example:
 
-    >>> RNN(LSTMCell(4), return_state=True)(np.ones((2, 3, 5)))[2].shape
+    >>> keras.layers.RNN(LSTMCell(4), return_state=True)(np.ones((2, 3, 5)))[2].shape
     (2, 4)
     """
 
@@ -143,9 +143,9 @@ class LSTM(CellLayer):
 
     Args:
         units: positive int, the size of the output.
-        activation, recurrent_activation, use_bias, initializers,
-            unit_forget_bias, regularizers, constraints, dropout,
-            recurrent_dropout, seed: as for `LSTMCell`.
+        activation, recurrent_activation, use_bias: as for `LSTMCell`.
+        initializers, unit_forget_bias, regularizers, constraints: as for `LSTMCell`.
+        dropout, recurrent_dropout, seed: as for `LSTMCell`.
         activity_regularizer: optional regularizer of the output.
         return_sequences, return_state, go_backwards, stateful, unroll:
             as for `RNN`.

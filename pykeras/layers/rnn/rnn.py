@@ -62,7 +62,7 @@ class RNN(Layer):
 
     Example:
 
-    >>> cell = LSTMCell(4)
+    >>> cell = keras.layers.LSTMCell(4)
     >>> RNN(cell)(np.ones((2, 5, 3))).shape
     (2, 4)
     """

@@ -36,7 +36,7 @@ class SimpleRNNCell(BaseCell):
 
     Example:
 
-    >>> RNN(SimpleRNNCell(4))(np.ones((2, 3, 5))).shape
+    >>> keras.layers.RNN(SimpleRNNCell(4))(np.ones((2, 3, 5))).shape
     (2, 4)
     """
 
@@ -97,8 +97,9 @@ class SimpleRNN(CellLayer):
 
     Args:
         units: positive int, the size of the output.
-        activation, use_bias, initializers, regularizers, constraints,
-            dropout, recurrent_dropout, seed: as for `SimpleRNNCell`.
+        activation, use_bias: as for `SimpleRNNCell`.
+        initializers, regularizers, constraints: as for `SimpleRNNCell`.
+        dropout, recurrent_dropout, seed: as for `SimpleRNNCell`.
         activity_regularizer: optional regularizer of the output.
         return_sequences, return_state, go_backwards, stateful, unroll:
             as for `RNN`.

@@ -30,8 +30,8 @@ class StackedRNNCells(Layer):
 
     Example:
 
-    >>> cells = [LSTMCell(8), LSTMCell(4)]
-    >>> RNN(StackedRNNCells(cells))(np.ones((2, 3, 5))).shape
+    >>> cells = [keras.layers.LSTMCell(8), keras.layers.LSTMCell(4)]
+    >>> keras.layers.RNN(StackedRNNCells(cells))(np.ones((2, 3, 5))).shape
     (2, 4)
     """
 

@@ -32,7 +32,7 @@ class TimeDistributed(Wrapper):
 
     Example:
 
-    >>> TimeDistributed(Dense(8))(np.ones((32, 10, 16))).shape
+    >>> TimeDistributed(keras.layers.Dense(8))(np.ones((32, 10, 16))).shape
     (32, 10, 8)
     """
 

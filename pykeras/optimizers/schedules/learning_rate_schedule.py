@@ -42,7 +42,7 @@ class LearningRateSchedule:
         )
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "LearningRateSchedule":
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
         """Instantiates a schedule from the output of `get_config()`."""
         return cls(**config)
 
