@@ -7,6 +7,15 @@ from __future__ import annotations
 
 import sys as _sys
 
+# The wheel's abi3 floor (requires-python): a clear message, not an error deep in a
+# module, when an older Python imports it anyway (e.g. from a copied site-packages).
+if _sys.version_info < (3, 9):  # noqa: UP036
+    raise ImportError(
+        "pykeras needs Python 3.9 or newer; this is Python "
+        f"{_sys.version_info[0]}.{_sys.version_info[1]}. Install it into a Python 3.9+ "
+        "environment."
+    )
+
 from pykeras import (
     activations,
     applications,

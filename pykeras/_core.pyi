@@ -5,7 +5,7 @@ types are the core's names ("float32", "int64"). Arrays are NumPy arrays:
 float32, or int64 for index inputs.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, final
 
 import numpy as np
@@ -440,6 +440,8 @@ class TrainStep:
         global_step: int,
         stop_on_nan: bool,
         optimizers: Sequence[Optimizer],
+        gradient_hook: Callable[[int, npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+        | None = ...,
     ) -> StepResults: ...
     def test(
         self, data: Sequence[_Array], batch_size: int, first_step: int, steps: int

@@ -15,6 +15,7 @@ cannot be traced for another reason says why in a warning and runs op by op.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -256,6 +257,7 @@ def run_custom(
     steps: int,
     seed: int,
     global_step: int,
+    gradient_hook: Callable[[int, np.ndarray], np.ndarray] | None = None,
 ) -> _core.StepResults | list[EagerLogs]:
     """Runs `steps` steps; returns their `StepResults` or, eagerly, each step's logs."""
     if step.native is None:
@@ -266,7 +268,7 @@ def run_custom(
             order = np.arange(prepared.count, dtype=np.int64)
         natives = [opt._native(variables) for opt, variables in step.optimizers]
         results = step.native.train(
-            data, order, batch_size, first, steps, seed, global_step, False, natives
+            data, order, batch_size, first, steps, seed, global_step, False, natives, gradient_hook
         )
         apply_in_python(step.constrained)
         return results

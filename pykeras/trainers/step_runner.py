@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from pykeras.trainers.prepared import PreparedData
 
 Step = Union[CompiledStep, custom_step.CustomStep]
+# hook(update_index, flat float32 gradients) -> the gradients to apply.
+GradientHook = Callable[[int, np.ndarray], np.ndarray]
 Results = Union[_core.StepResults, list[EagerLogs]]
 # What tells two compiled steps apart: training or test, the input specs, the
 # target specs, and whether sample weights are fed.
@@ -44,6 +47,10 @@ class StepRunner:
         nan_reported: whether a non-finite loss was warned about in this fit.
         last_logs_keys: the keys of the last epoch's (or evaluation's) logs,
             which `model.metrics_names` lists once the model has run.
+        gradient_hook: None, or `hook(update_index, flat_gradients) ->
+            flat_gradients` called by the Rust loop with each update's
+            gradients as one float32 vector before the optimizer applies
+            them (data-parallel training averages them across workers).
     """
 
     def __init__(self, model: TrainedModel) -> None:
@@ -52,6 +59,7 @@ class StepRunner:
         self.global_step = 0
         self.nan_reported = False
         self.last_logs_keys: list[str] | None = None
+        self.gradient_hook: GradientHook | None = None
         # Made on first use (a lock cannot be copied with the model before that).
         self._lock: threading.RLock | None = None
 
@@ -170,7 +178,7 @@ class StepRunner:
         if isinstance(step, custom_step.CustomStep):
             results = custom_step.run_custom(
                 model, step, prepared, training, order, batch_size, first, steps, seed,
-                self.global_step,
+                self.global_step, self.gradient_hook,
             )  # fmt: skip
             if training and step.optimizer is not None and not isinstance(results, list):
                 self.global_step += len(results)
@@ -187,8 +195,9 @@ class StepRunner:
             order = np.arange(prepared.count, dtype=np.int64)
         native_opt = optimizer._native(model.trainable_weights)
         results = step.native.train(
-            data, order, batch_size, first, steps, seed, self.global_step, False, [native_opt]
-        )
+            data, order, batch_size, first, steps, seed, self.global_step, False, [native_opt],
+            self.gradient_hook,
+        )  # fmt: skip
         finite = np.isfinite(results.loss)
         if len(results) and not np.all(finite) and not self.nan_reported:
             self.nan_reported = True

@@ -102,13 +102,70 @@ impl From<&PyStepPhase> for Phase {
     }
 }
 
-/// The optimizers of one `train` call, borrowed from their Python objects.
-struct Borrowed<'a>(Vec<&'a mut Optimizer>);
+/// The optimizers of one `train` call, borrowed from their Python objects,
+/// and the Python callable (if any) that reduces each update's gradients.
+struct Borrowed<'a> {
+    optimizers: Vec<&'a mut Optimizer>,
+    hook: Option<GradientHook>,
+}
+
+/// A Python callable `hook(update_index, flat_gradients) -> flat_gradients`
+/// called with every update's gradients concatenated into one float32
+/// vector (data-parallel training all-reduces it across workers). An
+/// exception it raises is kept and raised by `train`.
+struct GradientHook {
+    callable: Py<PyAny>,
+    raised: Arc<std::sync::Mutex<Option<PyErr>>>,
+}
+
+impl GradientHook {
+    fn call(&self, k: usize, grads: Vec<ArrayD<f32>>) -> crate::Result<Vec<ArrayD<f32>>> {
+        let total: usize = grads.iter().map(|g| g.len()).sum();
+        let mut flat = Vec::with_capacity(total);
+        for g in &grads {
+            flat.extend(g.iter().copied());
+        }
+        let reduced: PyResult<Vec<f32>> = Python::attach(|py| {
+            let array = numpy::PyArray1::from_vec(py, flat);
+            let out = self.callable.bind(py).call1((k, array))?;
+            let out: numpy::PyReadonlyArray1<'_, f32> = out.extract()?;
+            Ok(out.as_slice()?.to_vec())
+        });
+        let reduced = match reduced {
+            Ok(v) => v,
+            Err(e) => {
+                if let Ok(mut slot) = self.raised.lock() {
+                    slot.get_or_insert(e);
+                }
+                return Err(Error::graph("the gradient hook raised an exception"));
+            }
+        };
+        if reduced.len() != total {
+            return Err(Error::shape(
+                "gradient hook",
+                format!("{total} gradient values back"),
+                format!("{} values", reduced.len()),
+            ));
+        }
+        let mut at = 0;
+        Ok(grads
+            .into_iter()
+            .map(|mut g| {
+                let n = g.len();
+                g.iter_mut()
+                    .zip(&reduced[at..at + n])
+                    .for_each(|(d, &s)| *d = s);
+                at += n;
+                g
+            })
+            .collect())
+    }
+}
 
 impl Borrowed<'_> {
     fn get(&mut self, k: usize) -> crate::Result<&mut Optimizer> {
-        let count = self.0.len();
-        self.0.get_mut(k).map(|o| &mut **o).ok_or_else(|| {
+        let count = self.optimizers.len();
+        self.optimizers.get_mut(k).map(|o| &mut **o).ok_or_else(|| {
             Error::graph(format!(
                 "the step's update names optimizer {k}, but {count} were passed"
             ))
@@ -118,7 +175,14 @@ impl Borrowed<'_> {
 
 impl Optimizers for Borrowed<'_> {
     fn loss_scale(&self, k: usize) -> crate::Result<Option<f32>> {
-        Ok(self.0.get(k).and_then(|o| o.loss_scale_factor()))
+        Ok(self.optimizers.get(k).and_then(|o| o.loss_scale_factor()))
+    }
+
+    fn reduce(&mut self, k: usize, grads: Vec<ArrayD<f32>>) -> crate::Result<Vec<ArrayD<f32>>> {
+        match &self.hook {
+            Some(hook) => hook.call(k, grads),
+            None => Ok(grads),
+        }
     }
 
     fn apply(
@@ -373,8 +437,9 @@ impl PyTrainStep {
     /// Runs `steps` training steps from step `first_step` of the epoch whose
     /// row order is `order`; `global_step` counts steps across the run.
     /// `optimizers` are the optimizers the phases name by position (each
-    /// object once).
-    #[pyo3(signature = (data, order, batch_size, first_step, steps, seed, global_step, stop_on_nan, optimizers))]
+    /// object once). `gradient_hook(update_index, flat_gradients)`, when
+    /// given, returns the gradients each update applies (see `GradientHook`).
+    #[pyo3(signature = (data, order, batch_size, first_step, steps, seed, global_step, stop_on_nan, optimizers, gradient_hook=None))]
     #[allow(clippy::too_many_arguments)]
     fn train(
         &mut self,
@@ -388,6 +453,7 @@ impl PyTrainStep {
         global_step: u64,
         stop_on_nan: bool,
         optimizers: Vec<Bound<'_, PyOptimizer>>,
+        gradient_hook: Option<Py<PyAny>>,
     ) -> PyResult<PyStepResults> {
         if batch_size == 0 {
             return Err(to_py(Error::argument("fit", "batch_size must be positive")));
@@ -414,7 +480,14 @@ impl PyTrainStep {
                     "each optimizer of a step must be passed once (one is in use or repeated)",
                 ))
             })?;
-        let mut borrowed = Borrowed(guards.iter_mut().map(|g| &mut g.inner).collect());
+        let raised = Arc::new(std::sync::Mutex::new(None));
+        let mut borrowed = Borrowed {
+            optimizers: guards.iter_mut().map(|g| &mut g.inner).collect(),
+            hook: gradient_hook.map(|callable| GradientHook {
+                callable,
+                raised: Arc::clone(&raised),
+            }),
+        };
         let options = RunOptions {
             seed,
             global_step,
@@ -428,7 +501,12 @@ impl PyTrainStep {
                 steps,
             };
             run_steps(graph, step, plans, &views, batches, options, &mut borrowed)
-        })?;
+        });
+        // An exception the gradient hook raised is the one to see.
+        if let Some(err) = raised.lock().ok().and_then(|mut slot| slot.take()) {
+            return Err(err);
+        }
+        let records = records?;
         results_to_py(py, records, &self.layout)
     }
 

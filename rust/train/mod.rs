@@ -77,6 +77,12 @@ pub trait Optimizers {
     /// is seeded with it and the optimizer divides the gradients back, as
     /// Keras's `train_step` does; the recorded loss stays unscaled.
     fn loss_scale(&self, k: usize) -> Result<Option<f32>>;
+    /// The gradients of update `k` as the optimizer should see them: as
+    /// given, or (data-parallel training) averaged across workers. Runs
+    /// before the variable store is locked for the update.
+    fn reduce(&mut self, _k: usize, grads: Vec<ArrayD<f32>>) -> Result<Vec<ArrayD<f32>>> {
+        Ok(grads)
+    }
     /// One update of `vars` from `grads` by optimizer `k`.
     fn apply(
         &mut self,
@@ -315,6 +321,7 @@ pub fn run_steps(
             let g = grads[s].take().ok_or_else(|| {
                 Error::graph(format!("update {s} ran before its gradients were taken"))
             })?;
+            let g = optimizers.reduce(s, g)?;
             let mut vars = store::write()?;
             optimizers.apply(phase.optimizer, &mut vars, &phase_vars[s], g)?;
             if shield.is_none() {

@@ -339,3 +339,49 @@ def test_nested_tape_gradients_and_second_order_refused():
         inner.gradient(y, x)
         plain = ops.sum(x * 2.0)
     _close(outer.gradient(plain, x), [2.0, 2.0])
+
+
+# ------------------------------------------------------- the gradient hook
+
+
+def _hooked_fit(hook, optimizer=keras.optimizers.Adam):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(2)])
+    model.compile(optimizer(0.01), loss="mse")
+    model._trainer.runner.gradient_hook = hook
+    model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    return model
+
+
+def test_gradient_hook_sees_every_update_and_sets_the_gradients():
+    """The data-parallel all-reduce point: the loop hands each update's
+    gradients as one float32 vector and applies what the hook returns."""
+    calls = []
+
+    def identity(index, flat):
+        calls.append((index, flat.dtype, flat.shape))
+        return flat
+
+    plain = _hooked_fit(None)
+    hooked = _hooked_fit(identity)
+    sizes = sum(int(np.prod(w.shape)) for w in hooked.trainable_weights)
+    assert calls == [(0, np.float32, (sizes,))] * 8  # 4 steps x 2 epochs
+    for a, b in zip(plain.get_weights(), hooked.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    frozen = _hooked_fit(lambda index, flat: np.zeros_like(flat), keras.optimizers.SGD)
+    before = _hooked_fit(None, keras.optimizers.SGD)
+    assert not np.allclose(frozen.get_weights()[0], before.get_weights()[0])
+    keras.utils.set_random_seed(0)
+    fresh = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(2)])
+    for a, b in zip(frozen.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)  # zero gradients: SGD moved nothing
+
+
+def test_gradient_hook_errors_surface():
+    def broken(index, flat):
+        raise RuntimeError("all-reduce failed")
+
+    with pytest.raises(RuntimeError, match="all-reduce failed"):
+        _hooked_fit(broken)
+    with pytest.raises(ValueError, match="gradient hook"):
+        _hooked_fit(lambda index, flat: flat[:-1])
