@@ -209,10 +209,12 @@ impl Kind {
                 max_value,
                 threshold,
             } => {
+                // `+ 0.0` turns the -0.0 of `0 * negative` into 0.0, as Keras
+                // returns it (and leaves every other value as it is).
                 let y = if x >= threshold {
                     x
                 } else {
-                    negative_slope * (x - threshold)
+                    negative_slope * (x - threshold) + 0.0
                 };
                 match max_value {
                     Some(m) if y > m => m,

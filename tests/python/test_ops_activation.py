@@ -20,6 +20,8 @@ from op_check import (
     uniform,
 )
 
+import pykeras
+
 OPS = {
     "relu",
     "sigmoid",
@@ -276,3 +278,13 @@ def test_attribute_of_wrong_kind_raises():
         C.op("elu", [np.ones(3, np.float32)], {"alpha": "big"})
     with pytest.raises(InvalidArgumentError):
         C.op("gelu", [np.ones(3, np.float32)], {"approximate": 1.5})
+
+
+def test_relu_gives_positive_zero_for_negative_inputs():
+    """Keras returns 0.0, not -0.0 (0 * negative), for x < 0 (signbit is visible
+    in printed arrays and in division by the result)."""
+    x = np.array([-3.0, -1e-30, -0.0, 0.0, 2.0], "float32")
+    for out in (pykeras.ops.relu(x), pykeras.layers.ReLU()(x), pykeras.activations.relu(x)):
+        out = np.asarray(out)
+        assert not np.signbit(out[:2]).any()
+        np.testing.assert_array_equal(out, [0.0, 0.0, 0.0, 0.0, 2.0])
