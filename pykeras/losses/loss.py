@@ -63,8 +63,14 @@ class Loss:
     def __call__(
         self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
     ) -> Any:
+        # A masked model output (Embedding(mask_zero=True) through a recurrent
+        # layer) weighs its masked steps out, as Keras does.
+        in_mask = getattr(y_pred, "_keras_mask", None)
         values = self.call(y_true, y_pred)
         mask = self.loss_mask(y_true, y_pred, values)
+        if in_mask is not None:
+            in_mask = ops.cast(in_mask, "float32")
+            mask = in_mask if mask is None else ops.multiply(in_mask, ops.cast(mask, "float32"))
         return reduce_weighted_values(values, sample_weight, mask=mask, reduction=self.reduction)
 
     def get_config(self) -> dict[str, Any]:

@@ -34,7 +34,17 @@ def ones_like(x: TensorLike) -> Tensor:
 
 
 def weighted_sum_and_count(values: Any, sample_weight: TensorLike | None) -> list[Tensor]:
-    """[sum(values * weight), sum(weight)]; weight 1 per value when None."""
+    """[sum(values * weight), sum(weight)]; weight 1 per value when None.
+
+    As Keras's `reduce_to_samplewise_values`: weights with more than one axis
+    (a mask over time steps) multiply the values entry by entry, then values
+    and weights are averaged per sample."""
+    if sample_weight is not None and len(shape_of(as_tensor(sample_weight, "w")) or ()) > 1:
+        sample_weight = as_tensor(sample_weight, "sample_weight")
+        values, sample_weight = same_rank(as_tensor(values, "values"), sample_weight)
+        weights = ops.multiply(ones_like(values), sample_weight)
+        weighted = per_sample(ops.multiply(values, weights))
+        return [ops.sum(weighted), ops.sum(per_sample(weights))]
     values = per_sample(values)
     if sample_weight is None:
         return [ops.sum(values), ops.sum(ones_like(values))]
@@ -88,7 +98,16 @@ class MeanMetricWrapper(Mean):
     def batch_state(  # type: ignore[override]  # (y_true, y_pred), as Keras's wrapper of Mean
         self, y_true: TensorLike, y_pred: TensorLike, sample_weight: TensorLike | None = None
     ) -> Any:
+        # Masked steps of a masked output count for nothing (Keras's
+        # `apply_mask(..., reduction="sum")`: the mask multiplies the weights).
+        mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            mask = ops.cast(mask, "float32")
+            if sample_weight is not None:
+                mask, weight = same_rank(mask, as_tensor(sample_weight, "sample_weight"))
+                mask = ops.multiply(mask, weight)
+            sample_weight = mask
         return weighted_sum_and_count(values, sample_weight)
 
     def update_state(  # type: ignore[override]  # (y_true, y_pred), as Keras's wrapper of Mean

@@ -87,7 +87,10 @@ class LossEntry:
             )
         if isinstance(fn, Loss):
             return fn(y_true, y_pred, sample_weight)
-        return reduce_weighted_values(fn(y_true, y_pred), sample_weight)
+        # A plain function is wrapped as Keras wraps it (LossFunctionWrapper):
+        # a masked output weighs its masked steps out.
+        mask = getattr(y_pred, "_keras_mask", None)
+        return reduce_weighted_values(fn(y_true, y_pred), sample_weight, mask=mask)
 
 
 def _is_alias(identifier: object) -> bool:
