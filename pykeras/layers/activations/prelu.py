@@ -30,7 +30,7 @@ class PReLU(Layer):
     Example:
 
     >>> PReLU()(np.array([[-1.0, 2.0]]))
-    array([[-0.,  2.]], dtype=float32)
+    array([[0., 2.]], dtype=float32)
     """
 
     def __init__(
