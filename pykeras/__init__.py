@@ -24,12 +24,14 @@ from pykeras import (
     config,
     constraints,
     datasets,
+    dtype_policies,
     errors,
     export,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,
@@ -44,6 +46,7 @@ from pykeras._version import __version__
 from pykeras.backend.name_scope import name_scope
 from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
+from pykeras.dtype_policies import DTypePolicy, FloatDTypePolicy
 from pykeras.engine.tape import GradientTape
 from pykeras.initializers import Initializer
 from pykeras.layers import Input, InputLayer, Layer
@@ -64,6 +67,8 @@ def version() -> str:
 
 
 __all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
     "GradientTape",
     "Initializer",
     "Loss",
@@ -85,6 +90,7 @@ __all__ = [
     "config",
     "constraints",
     "datasets",
+    "dtype_policies",
     "errors",
     "export",
     "get_num_threads",
@@ -92,6 +98,7 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "ops",
     "optimizers",

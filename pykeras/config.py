@@ -1,7 +1,8 @@
 """pykeras.config: global settings, with the names and behaviour of `keras.config`.
 
 Besides Keras's settings (`floatx`, `epsilon`, `image_data_format`, unsafe
-deserialization, interactive logging, the fit caps `max_epochs` and
+deserialization, interactive logging, traceback filtering, the dtype policy
+(float32, the one pykeras computes in), the fit caps `max_epochs` and
 `max_steps_per_epoch`, flash attention), pykeras adds `set_num_threads` /
 `get_num_threads`: how many threads its Rust kernels use, and `cpu_info` /
 `get_isa` / `set_isa`: the CPU and the instruction-set path its kernels take.
@@ -14,6 +15,7 @@ from typing import Any
 
 from pykeras import _core
 from pykeras.config_cpu import cpu_info, get_isa, set_isa
+from pykeras.dtype_policies.policy import dtype_policy, set_dtype_policy
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -28,6 +30,9 @@ _INTERACTIVE_LOGGING = True
 # Deserialization's safe mode outside any `SafeModeScope` (None: each call's
 # own `safe_mode`); `pykeras.saving.serialization_lib` reads it.
 _GLOBAL_SAFE_MODE = None
+# Whether exceptions escaping pykeras's entry points lose pykeras's own frames
+# (`pykeras.engine.traceback_utils.filter_traceback` reads it when one escapes).
+_TRACEBACK_FILTERING = True
 
 
 def set_num_threads(n: int) -> None:
@@ -204,6 +209,41 @@ def is_interactive_logging_enabled() -> bool:
     return _INTERACTIVE_LOGGING
 
 
+def enable_traceback_filtering() -> None:
+    """Turns traceback filtering on (the default).
+
+    An exception escaping a layer call, `fit`, `evaluate`, `predict`, `compile`,
+    `save` and pykeras's other entry points is re-raised with pykeras's own
+    frames removed from its traceback, so that it shows your code and the line
+    that raised. Its type and message are unchanged.
+
+    See also `disable_traceback_filtering()` and
+    `is_traceback_filtering_enabled()`.
+    """
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = True
+
+
+def disable_traceback_filtering() -> None:
+    """Turns traceback filtering off: exceptions keep every frame, pykeras's included.
+
+    Useful when debugging pykeras itself or reporting a bug in it. Re-enable
+    with `enable_traceback_filtering()`.
+    """
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """Whether traceback filtering is on (True by default).
+
+    Returns:
+        `True` if pykeras removes its own frames from the tracebacks of
+        exceptions escaping its entry points, `False` otherwise.
+    """
+    return _TRACEBACK_FILTERING
+
+
 def max_epochs() -> int | None:
     """The cap on `fit`'s `epochs` (None: no cap); `KERAS_MAX_EPOCHS` sets it too."""
     if _MAX_EPOCHS is not None:
@@ -288,8 +328,11 @@ __all__ = [
     "cpu_info",
     "disable_flash_attention",
     "disable_interactive_logging",
+    "disable_traceback_filtering",
+    "dtype_policy",
     "enable_flash_attention",
     "enable_interactive_logging",
+    "enable_traceback_filtering",
     "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
@@ -299,9 +342,11 @@ __all__ = [
     "is_flash_attention_enabled",
     "is_interactive_logging_enabled",
     "is_nnx_enabled",
+    "is_traceback_filtering_enabled",
     "max_epochs",
     "max_steps_per_epoch",
     "set_backend",
+    "set_dtype_policy",
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pykeras import constraints, initializers, ops, regularizers
+from pykeras import constraints, dtype_policies, initializers, ops, regularizers
 from pykeras._convert import to_float32
 from pykeras.backend import weight_limits
 from pykeras.backend.name_scope import current_path, name_scope
@@ -27,6 +27,7 @@ from pykeras.engine import call_context, symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
 from pykeras.engine.tape import recording
+from pykeras.engine.traceback_utils import filter_traceback
 from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import flatten, map_structure
 from pykeras.layers import auto_config, layer_losses, masking_support, own_variables
@@ -105,6 +106,8 @@ class Layer:
     # Where this layer's name scope is rooted: the path open when it was
     # first built or called (None until then).
     _parent_path: str | None = None
+    # Subclasses that skip `Layer.__init__` still have the (one) float32 policy.
+    _dtype_policy = dtype_policies.DTypePolicy("float32")
 
     def __init__(
         self,
@@ -124,13 +127,13 @@ class Layer:
             raise _unknown_kwarg_error(type(self), key)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Layer names must be strings. Received: name={name!r}")
-        if dtype not in (None, "float32") and getattr(dtype, "name", None) != "float32":
-            dtype_name = getattr(dtype, "name", dtype)
-            if dtype_name not in ("float32", "float64", "mixed_float16"):
-                raise TypeError(
-                    f"Layer '{name or type(self).__name__}' expected dtype='float32'. "
-                    f"Received: dtype={dtype!r}"
-                )
+        # A policy pykeras cannot compute in (mixed, 16-bit, float64) raises here,
+        # naming the layer; Keras files saved under one load through
+        # saving.keras_compat, which maps their float policies to float32.
+        try:
+            self._dtype_policy = dtype_policies.get(dtype)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"Layer '{name or type(self).__name__}': {e}") from None
         self._inbound_nodes: list[Node] = []
         self._own_weights: list[Variable] = []
         # An `InputSpec`, a list of them (None entries: unchecked), or None.
@@ -150,6 +153,21 @@ class Layer:
             self._batch_input_shape = (batch_size,) + shape
         elif input_dim is not None:
             self._batch_input_shape = (batch_size, int(input_dim))
+
+    @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's `DTypePolicy` (`<DTypePolicy "float32">`)."""
+        return self._dtype_policy
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in (`"float32"`)."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's variables (`"float32"`)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def name(self) -> str:
@@ -501,6 +519,7 @@ class Layer:
         with call_context.training_scope(training):
             return self.call(inputs, *args, **kwargs)
 
+    @filter_traceback
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
             if "inputs" not in kwargs:

@@ -238,6 +238,9 @@ class Functional(Model):
         for node in self._nodes:
             if isinstance(node.layer, InputLayer) and not node.input_tensors:
                 continue
+            if all(id(t) in values for t in node.output_tensors):
+                # It made a model input: a model on intermediate tensors starts there.
+                continue
             args = map_structure(lookup, node.args)
             kwargs = map_structure(lookup, node.kwargs)
             if training is not None and "training" not in kwargs:

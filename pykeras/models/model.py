@@ -26,6 +26,7 @@ from pykeras.engine.executor import Executor
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
 from pykeras.engine.tape import recording
+from pykeras.engine.traceback_utils import filter_traceback
 from pykeras.engine.tracing import Tracer, active_tracer
 from pykeras.engine.tree import ShapeTuple, flatten, map_structure, pack_like
 from pykeras.export import export_model
@@ -149,6 +150,7 @@ class Model(Layer):
 
     # ------------------------------------------------------------ compile
 
+    @filter_traceback
     def compile(
         self,
         optimizer: Any = "rmsprop",
@@ -257,6 +259,7 @@ class Model(Layer):
 
     # ------------------------------------------------------------ training
 
+    @filter_traceback
     def fit(
         self,
         x: Any = None,
@@ -321,6 +324,7 @@ class Model(Layer):
             **kwargs,
         )
 
+    @filter_traceback
     def evaluate(
         self,
         x: Any = None,
@@ -363,6 +367,7 @@ class Model(Layer):
         (`opset_version` in kwargs). See `pykeras.export.export_onnx`."""
         export_model(self, filepath, format, verbose, input_signature, **kwargs)
 
+    @filter_traceback
     def predict(
         self,
         x: Any,
@@ -386,6 +391,7 @@ class Model(Layer):
         """
         return self._trainer.predict(x, batch_size=batch_size, steps=steps)
 
+    @filter_traceback
     def train_on_batch(
         self,
         x: Any,
@@ -397,12 +403,14 @@ class Model(Layer):
         """One training step on one batch; returns its loss (and metrics)."""
         return self._trainer.train_on_batch(x, y, sample_weight, class_weight, return_dict)
 
+    @filter_traceback
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         """The loss (and metrics) on one batch, without training."""
         return self._trainer.test_on_batch(x, y, sample_weight, return_dict)
 
+    @filter_traceback
     def predict_on_batch(self, x: Any) -> Any:
         """Runs the model on one batch and returns numpy arrays."""
         return self._trainer.predict_on_batch(x)
@@ -534,6 +542,7 @@ class Model(Layer):
 
     # ------------------------------------------------------------ saving
 
+    @filter_traceback
     def save(
         self,
         filepath: Any,
@@ -557,6 +566,7 @@ class Model(Layer):
         """
         model_saving.save(self, filepath, overwrite, include_optimizer, save_format, **kwargs)
 
+    @filter_traceback
     def save_weights(
         self, filepath: Any, overwrite: bool = True, save_format: str | None = None, **kwargs: Any
     ) -> None:
@@ -570,6 +580,7 @@ class Model(Layer):
         """
         model_saving.save_weights(self, filepath, overwrite, save_format, **kwargs)
 
+    @filter_traceback
     def load_weights(
         self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False, **kwargs: Any
     ) -> None:
@@ -613,6 +624,7 @@ class Model(Layer):
         """The model's layers, in order."""
         return self._sublayers()
 
+    @filter_traceback
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by index in `model.layers`.
 
@@ -642,6 +654,7 @@ class Model(Layer):
             )
         raise ValueError("Provide either a layer `name` or an `index` to get_layer.")
 
+    @filter_traceback
     def summary(
         self,
         line_length: int | None = None,

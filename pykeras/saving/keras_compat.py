@@ -7,6 +7,7 @@ otherwise: silently ignoring, say, `renorm=True` would change the model.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from pykeras.errors import FileFormatError
@@ -42,6 +43,11 @@ _REDUCTION_RENAMES = {"auto": "sum_over_batch_size", "sum_over_batch_size": "sum
 
 # Layers whose `axis` is one int: Keras 2 stored it as a one-element list after build.
 _INT_AXIS_LAYERS = ("BatchNormalization",)
+# Float dtype policies a Keras file may carry. pykeras computes in float32 only; it
+# loads such layers computing in float32 (with a warning) rather than refusing the
+# file: mixed policies keep float32 variables, so only the compute precision rises,
+# and 16-bit weights convert to float32 exactly (float64 ones are rounded).
+_FLOAT_POLICIES = ("mixed_float16", "mixed_bfloat16", "float16", "bfloat16", "float64")
 
 
 def _group_of(kind: Any) -> Any:
@@ -120,5 +126,19 @@ def dtype_name(dtype: Any, owner: str | None) -> Any:
                 f"'{owner}' uses the quantized dtype policy {name!r}, which "
                 "pykeras does not implement."
             )
+        return _computed_in_float32(name)
+    return _computed_in_float32(dtype)
+
+
+def _computed_in_float32(name: Any) -> Any:
+    if name not in _FLOAT_POLICIES:
         return name
-    return dtype
+    rounded = ", its float64 weights rounded to float32" if name == "float64" else ""
+    # One message for every layer, so Python's warning filter shows it once.
+    warnings.warn(
+        f"This model was saved with the dtype policy {name!r}; pykeras computes in "
+        f"float32 only, so it loads computing in float32{rounded}. bfloat16 mixed "
+        "precision is planned (pykeras issue 20).",
+        stacklevel=3,
+    )
+    return "float32"

@@ -42,7 +42,10 @@ _KERAS_PACKAGES = (
 # The first path segment after the package (and after `src.` / `api._v2.keras.`)
 # names the family; `engine` held both layers and models in Keras 2.
 _SEGMENT_KINDS = {
-    "layers": ("layers", "models"),
+    # `keras.src.layers.preprocessing.feature_space` also holds FeatureSpace's
+    # Feature and Cross specs (registered by `pykeras.utils`).
+    "layers": ("layers", "models", "utils"),
+    "utils": ("utils",),
     "engine": ("models", "layers"),
     "models": ("models", "layers"),
     "initializers": ("initializers",),
@@ -81,6 +84,18 @@ def register_models(module: ModuleType) -> None:
     """Called once by `pykeras.models` with itself."""
     global _models
     _models = module
+
+
+# Classes of `pykeras.utils` that configs name (`keras.utils.FeatureSpace` and
+# its specs): utils sits above saving, so it registers them when imported.
+_utils_classes: dict[str, Any] = {}
+
+
+def register_utils_classes(classes: dict[str, Any]) -> None:
+    """Makes `classes` (`{class_name: class}`) loadable from configs (kind "utils")."""
+    global _tables
+    _utils_classes.update(classes)
+    _tables = None
 
 
 def models() -> Any:
@@ -142,6 +157,7 @@ def tables() -> dict[str, dict[str, Any]]:
         },
         "activations": _functions(activations, "pykeras.activations"),
         "ops": {},
+        "utils": dict(_utils_classes),
     }
     for helper in ("get", "serialize", "deserialize", "reduce_weighted_values", "compute_fans"):
         for table in _tables.values():

@@ -42,6 +42,7 @@ _PUBLIC_MODULES = {
     "schedules": "keras.optimizers.schedules",
     "losses": "keras.losses",
     "metrics": "keras.metrics",
+    "utils": "keras.utils",
 }
 # Models as Keras 3 names them (module, registered_name).
 _MODEL_LOCATIONS = {
@@ -181,6 +182,8 @@ def _location(cls: Any) -> tuple[str, Any]:
     """`(module, registered_name)` under which `cls` is written."""
     if object_registration.is_registered(cls):
         return cls.__module__, object_registration.get_registered_name(cls)
+    if cls.__name__ in _DTYPE_POLICIES and cls.__module__.startswith("pykeras.dtype_policies"):
+        return "keras", None  # as Keras writes `keras.DTypePolicy` in layer configs
     kind = registry.kind_of(cls)
     if cls.__name__ in _PYKERAS_ONLY:
         return f"pykeras.{kind}", None

@@ -95,3 +95,13 @@ __all__ += ["pad_sequences"]
 from pykeras.utils.text_dataset import text_dataset_from_directory  # noqa: E402
 
 __all__ += ["text_dataset_from_directory"]
+
+# Structured-data preprocessing (issue 19).
+from pykeras.utils.feature_space import FeatureSpace  # noqa: E402
+
+__all__ += ["FeatureSpace"]
+
+# Audio datasets (issue 19).
+from pykeras.utils.audio_dataset import audio_dataset_from_directory  # noqa: E402
+
+__all__ += ["audio_dataset_from_directory"]

@@ -10,7 +10,6 @@ as `tf.image.resize`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,77 +17,19 @@ import numpy as np
 
 from pykeras import ops
 from pykeras.ops._image_common import default_data_format
-from pykeras.utils.data_utils import PyDataset
+from pykeras.utils.directory_dataset import (
+    DirectoryDataset,
+    check_arguments,
+    check_format,
+    from_directory,
+)
 from pykeras.utils.image_utils import img_to_array, load_img
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 
 
-def _list_files(directory: str, formats: Any, follow_links: bool) -> Any:
-    found = []
-    for root, _, files in sorted(os.walk(directory, followlinks=follow_links)):
-        for name in sorted(files):
-            if name.lower().endswith(formats):
-                found.append(os.path.join(root, name))
-    return found
-
-
-def index_directory(
-    directory: str,
-    labels: Any,
-    formats: tuple[str, ...],
-    class_names: Any = None,
-    follow_links: bool = False,
-) -> tuple[list[str], Any, Any]:
-    """File paths, integer labels and class names, in Keras's order."""
-    if not os.path.isdir(directory):
-        raise ValueError(f"The directory {directory!r} does not exist or is not a directory.")
-    if labels == "inferred":
-        subdirs = sorted(
-            d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d))
-        )
-        if class_names is None:
-            class_names = subdirs
-        elif set(class_names) != set(subdirs):
-            raise ValueError(
-                "The `class_names` passed did not match the names of the subdirectories of "
-                f"the target directory. Expected: {subdirs}, but received: {class_names}"
-            )
-        paths, ids = [], []
-        for index, name in enumerate(class_names):
-            files = _list_files(os.path.join(directory, name), formats, follow_links)
-            paths += files
-            ids += [index] * len(files)
-        return paths, np.asarray(ids, np.int32), list(class_names)
-    paths = _list_files(directory, formats, follow_links)
-    if labels is None:
-        return paths, None, None
-    labels = np.asarray(labels)
-    if len(labels) != len(paths):
-        raise ValueError(
-            "Expected the lengths of `labels` to match the number of files in the target "
-            f"directory. len(labels) is {len(labels)} while we found {len(paths)} files in "
-            f"directory {directory}."
-        )
-    return paths, labels, class_names
-
-
-def split(
-    samples: Any, labels: Any, validation_split: float | None, subset: str | None
-) -> tuple[Any, Any]:
-    """Keras's `get_training_or_validation_split`: the validation part is the end."""
-    if not validation_split:
-        return samples, labels
-    count = int(validation_split * len(samples))
-    if subset == "training":
-        return samples[: len(samples) - count], None if labels is None else labels[: -count or None]
-    return samples[len(samples) - count :], None if labels is None else labels[
-        len(labels) - count :
-    ]
-
-
-class ImageDirectoryDataset(PyDataset):
+class ImageDirectoryDataset(DirectoryDataset):
     """Batches of images (float32, 0-255) and labels read from files.
 
     Attributes:
@@ -102,7 +43,7 @@ class ImageDirectoryDataset(PyDataset):
         labels: Any,
         label_mode: str | None,
         class_names: Any,
-        batch_size: int,
+        batch_size: int | None,
         image_size: Any,
         color_mode: str,
         interpolation: str,
@@ -112,24 +53,15 @@ class ImageDirectoryDataset(PyDataset):
         shuffle: bool,
         seed: int | None,
     ) -> None:
-        super().__init__()
-        self.file_paths = list(paths)
-        self._labels = labels
-        self.label_mode = label_mode
-        self.class_names = class_names
-        self.batch_size = batch_size
         self.image_size = tuple(image_size)
         self.color_mode = color_mode
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = crop_to_aspect_ratio
         self.pad_to_aspect_ratio = pad_to_aspect_ratio
         self.data_format = data_format
-        self._shuffle = shuffle
-        self._rng = np.random.default_rng(seed)
-        self._order = np.arange(len(self.file_paths))
-
-    def __len__(self) -> int:
-        return -(-len(self.file_paths) // self.batch_size)
+        super().__init__(
+            paths, labels, label_mode, class_names, batch_size, shuffle, seed, self._load_batch
+        )
 
     def _load(self, path: str) -> Any:
         img = img_to_array(load_img(path, color_mode=self.color_mode), "channels_last")
@@ -148,27 +80,8 @@ class ImageDirectoryDataset(PyDataset):
             img = img.transpose(2, 0, 1)
         return img.astype(np.float32)
 
-    def _label_batch(self, ids: Any) -> Any:
-        labels = self._labels[ids]
-        if self.label_mode == "int":
-            return labels.astype(np.int32)
-        if self.label_mode == "binary":
-            return labels.astype(np.float32).reshape(-1, 1)
-        return np.eye(len(self.class_names), dtype=np.float32)[labels]
-
-    def __getitem__(self, index: int) -> Any:
-        if index < 0 or index >= len(self):
-            raise IndexError(f"Batch index {index} out of range [0, {len(self)}).")
-        ids = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        images = np.stack([self._load(self.file_paths[i]) for i in ids])
-        if self._labels is None or self.label_mode is None:
-            return images
-        return images, self._label_batch(ids)
-
-    def on_epoch_end(self) -> None:
-        # tf.data reshuffles each epoch; so do we (seeded).
-        if self._shuffle:
-            self._order = self._rng.permutation(len(self.file_paths))
+    def _load_batch(self, paths: list[str]) -> Any:
+        return np.stack([self._load(p) for p in paths])
 
 
 def image_dataset_from_directory(
@@ -206,7 +119,8 @@ def image_dataset_from_directory(
             (float32 `(batch, 1)`, 2 classes), or None.
         class_names: the explicit list of class names (inferred labels).
         color_mode: "rgb" (default), "grayscale" or "rgba".
-        batch_size: the batch size (default 32); None for single images.
+        batch_size: the batch size (default 32); None for single images
+            (unbatched, as Keras's dataset then yields them).
         image_size: `(height, width)` images are resized to (default 256x256).
         shuffle: shuffle the files (default True), and each epoch.
         seed: seed for the shuffling and the split.
@@ -232,83 +146,31 @@ def image_dataset_from_directory(
     ...     "flowers", validation_split=0.2, subset="training", seed=1337,
     ...     image_size=(180, 180), batch_size=32)  # doctest: +SKIP
     """
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
-        raise ValueError(
-            "`labels` argument should be a list/tuple of integer labels, of length equal to "
-            "the number of image files in the target directory. If you wish to infer the "
-            "labels from the subdirectory names in the target directory, pass "
-            f'`labels="inferred"`. If you wish to get a dataset that only contains images (no '
-            f"labels), pass `labels=None`. Received: labels={labels!r}"
-        )
-    if format not in ("tf", "grain"):
-        raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(
-            '`label_mode` argument must be one of "int", "categorical", "binary", or None. '
-            f"Received: label_mode={label_mode!r}"
-        )
-    if labels is None:
-        label_mode = None
+    check_arguments(
+        "image", labels, label_mode, class_names, validation_split, subset, shuffle, seed
+    )
+    check_format(format)
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
     if color_mode not in _CHANNELS:
         raise ValueError(
             '`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
             f"Received: color_mode={color_mode!r}"
         )
-    if validation_split is not None and not 0 < validation_split < 1:
-        raise ValueError(
-            f"`validation_split` must be between 0 and 1, received: {validation_split}"
-        )
-    if (validation_split is None) != (subset is None):
-        raise ValueError(
-            "If `subset` is set, `validation_split` must be set, and inversely. "
-            f"Received: subset={subset}, validation_split={validation_split}"
-        )
-    if subset not in ("training", "validation", "both", None):
-        raise ValueError(
-            '`subset` must be either "training", "validation" or "both". '
-            f"Received: subset={subset!r}"
-        )
-    if validation_split and shuffle and seed is None:
-        raise ValueError(
-            "If using `validation_split` and shuffling the data, you must provide a `seed` "
-            "argument, to make sure that there is no overlap between the training and "
-            "validation subset."
-        )
     if image_size is None or len(tuple(image_size)) != 2:
         raise ValueError(f"`image_size` must be a pair (height, width). Received: {image_size}")
     data_format = data_format or default_data_format()
-    directory = os.fspath(directory)
-    paths, ids, class_names = index_directory(
-        directory, labels, ALLOWED_FORMATS, class_names, follow_links
-    )
-    if not paths:
-        raise ValueError(
-            f"No images found in directory {directory}. Allowed formats: {ALLOWED_FORMATS}"
-        )
-    if label_mode == "binary" and len(class_names or ()) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 class_names. '
-            f"Received: class_names={class_names}"
-        )
-    if verbose:
-        print(f"Found {len(paths)} files belonging to {len(class_names or [])} classes.")
-    if shuffle:
-        # Keras shuffles paths and labels with two RandomStates of one seed.
-        seed = np.random.randint(int(1e6)) if seed is None else seed
-        paths = list(np.random.RandomState(seed).permutation(np.asarray(paths, object)))
-        if ids is not None:
-            ids = np.random.RandomState(seed).permutation(ids)
 
-    def make(part: Any) -> Any:
-        p, lab = split(paths, ids, validation_split, part)
-        if verbose and part is not None:
-            print(f"Using {len(p)} files for {part}.")
+    def make(paths: list[str], ids: Any, names: Any, reshuffle: bool, seed: int) -> Any:
+        # batch_size=None serves single images, as Keras's unbatched dataset does.
         return ImageDirectoryDataset(
-            p, lab, label_mode, class_names, batch_size or 1, image_size, color_mode,
+            paths, ids, label_mode, names, batch_size, image_size, color_mode,
             interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio, data_format,
-            shuffle, seed,
+            reshuffle, seed,
         )  # fmt: skip
 
-    if subset == "both":
-        return make("training"), make("validation")
-    return make(subset)
+    return from_directory(
+        directory, "images", ALLOWED_FORMATS, labels, label_mode, class_names, shuffle, seed,
+        validation_split, subset, follow_links, verbose, make,
+        f"Allowed formats: {ALLOWED_FORMATS}",
+    )  # fmt: skip

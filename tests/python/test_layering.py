@@ -28,6 +28,7 @@ OPTIONAL = {
     "IPython": "notebooks only: plot_model's inline image, summary's HTML, the progress display",
     "matplotlib": "not a dependency: History.plot",
     "onnx": "the `onnx` extra: model.export(format='onnx') builds and checks the file",
+    "ray": "the `ray` extra: pykeras.distribute's fit on Ray Train and predict on Ray Data",
 }
 
 # The compiled core: not a Python file, so import-linter sees `from pykeras
