@@ -6,10 +6,12 @@ tests/reference/data/feature_space.json; `feature_space.keras` is a
 FeatureSpace saved by Keras.
 """
 
+import io
 import json
 import pathlib
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
 
@@ -48,6 +50,21 @@ def adapted(case):
 
 def batch(case):
     return {k: np.asarray(v) for k, v in case["batch"].items()}
+
+
+def weights_layout(raw):
+    """`[path, name attribute, variable shapes]` of every `vars` group, as recorded."""
+    layout = []
+    with h5py.File(io.BytesIO(raw), "r") as f:
+
+        def visit(path, obj):
+            if path.endswith("vars") and isinstance(obj, h5py.Group):
+                name = obj.attrs.get("name")
+                shapes = [list(obj[k].shape) for k in sorted(obj)]
+                layout.append([path, None if name is None else str(name), shapes])
+
+        f.visititems(visit)
+    return layout
 
 
 def assert_matches(got, expected, dtypes=None):
@@ -100,13 +117,15 @@ def test_config_is_keras_config(name):
     ours, theirs = config["config"], expected["config"]
     for key in ("output_mode", "crossing_dim", "hashing_dim", "num_discretization_bins"):
         assert ours[key] == theirs[key]
-    assert [c["config"] for c in ours["crosses"]] == [
-        {**c["config"], "feature_names": list(c["config"]["feature_names"])}
-        for c in theirs["crosses"]
-    ] or [
-        {**c["config"], "feature_names": list(c["config"]["feature_names"])}
-        for c in ours["crosses"]
-    ] == [c["config"] for c in theirs["crosses"]]
+
+    def crosses(config):
+        return [
+            {**c["config"], "feature_names": list(c["config"]["feature_names"])}
+            for c in config["crosses"]
+        ]
+
+    assert crosses(ours) == crosses(theirs)
+    assert [c["module"] for c in ours["crosses"]] == [c["module"] for c in theirs["crosses"]]
     for key, feature in theirs["features"].items():
         mine = ours["features"][key]
         assert {k: mine[k] for k in ("module", "class_name", "registered_name")} == {
@@ -134,6 +153,16 @@ def test_save_and_load_as_keras_does(name, tmp_path):
     fs.save(path)
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == case["saved_files"]
+        layout = weights_layout(zf.read("model.weights.h5"))
+    # Paths and shapes as Keras's; the names of automatically named layers
+    # (encoders, concat, the FeatureSpace) depend on what the session made before.
+    assert [(p, shapes) for p, _, shapes in layout] == [
+        (p, shapes) for p, _, shapes in case["weights_layout"]
+    ]
+    fixed = ("preprocessors/", "crossers/")
+    assert [x for x in layout if x[0].startswith(fixed)] == [
+        x for x in case["weights_layout"] if x[0].startswith(fixed)
+    ]
     reloaded = keras.models.load_model(path)
     assert isinstance(reloaded, FS)
     assert_matches(reloaded(batch(case)), case["reloaded_output"])

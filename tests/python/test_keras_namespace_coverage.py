@@ -19,7 +19,7 @@ import pykeras  # noqa: F401  (imports every submodule the coverage looks up)
 # Coverage floors in percent, per module of the issue's list.
 BARS = {
     "keras": 58.0,
-    "keras.layers": 70.0,
+    "keras.layers": 97.0,
     "keras.models": 100.0,
     "keras.ops": 95.0,
     "keras.ops.nn": 95.0,
@@ -77,8 +77,8 @@ for module in (
 ):  # fmt: skip
     LEFT_OUT[module] = {}
 
-# Missing names another helper is adding in this wave (their modules are theirs).
-PENDING_ELSEWHERE = {"keras.utils": {"pad_sequences"}}
+# Missing names another session is adding now (their modules are theirs); none today.
+PENDING_ELSEWHERE: dict[str, set[str]] = {}
 # Names of these modules whose code another issue owns (the image and sequence
 # helpers): their signatures are checked there.
 OWNED_ELSEWHERE = {
