@@ -522,6 +522,8 @@ pub(crate) fn float_in(
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+#[path = "composite_tests.rs"]
 mod tests_composite;
 #[cfg(test)]
+#[path = "more_tests.rs"]
 mod tests_more;

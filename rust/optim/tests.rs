@@ -74,7 +74,7 @@ fn adam_first_step_matches_the_formula() {
 
 #[test]
 fn every_optimizer_runs_and_moves_against_the_gradient() {
-    // A MultiOptimizer updates nothing itself (tests_composite.rs covers it).
+    // A MultiOptimizer updates nothing itself (composite_tests.rs covers it).
     for name in OPTIMIZER_NAMES.iter().filter(|n| **n != "multioptimizer") {
         let (mut store, ids) = store_with(&[vec1(&[1.0, 1.0, 1.0])]);
         let mut opt = Optimizer::new(name, &Attrs::new()).unwrap();
@@ -329,7 +329,7 @@ fn results_do_not_depend_on_the_thread_count() {
             (w, opt.variables(&ids))
         })
     };
-    // A MultiOptimizer updates nothing itself (tests_composite.rs covers it).
+    // A MultiOptimizer updates nothing itself (composite_tests.rs covers it).
     for name in OPTIMIZER_NAMES.iter().filter(|n| **n != "multioptimizer") {
         let one = run(1, name);
         let three = run(3, name);
