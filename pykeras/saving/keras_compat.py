@@ -24,7 +24,12 @@ _IGNORED_WHEN_OFF: dict[str, dict[str, Any]] = {
     },
     "InputLayer": {"optional": False, "sparse": False, "ragged": False},
     "BatchNormalization": {"renorm": False, "renorm_clipping": None, "renorm_momentum": _ANY},
-    "LayerNormalization": {"rms_scaling": False},
+    # tf.keras 2's recurrent layers record `time_major`, which Keras 3 dropped (batch-major
+    # only): ignorable when off; a time-major file must not load as batch-major silently.
+    "RNN": {"time_major": False},
+    "LSTM": {"time_major": False},
+    "GRU": {"time_major": False},
+    "SimpleRNN": {"time_major": False},
     # Keras 2's Lambda kept how its function was stored; pykeras reads the function itself.
     "Lambda": {
         "module": _ANY,

@@ -188,14 +188,33 @@ fn col2im_image(g: &Geometry, dcols: &[f32], b: usize, img: &mut [f32]) {
 /// -> 64 backward pass.
 const TASK_FLOATS: usize = 1 << 17;
 
+/// Floats of columns and output of one image above which the task-parallel
+/// path gives way to the chunked one: 8 MiB. Between `TASK_FLOATS` and this,
+/// a task is one image: its buffers outgrow L2, but the images still split
+/// across threads (a (32, 32, 32) -> 32 backward pass scaled 1.33x on two
+/// threads through the chunked path, whose GEMMs are too narrow to split).
+const IMAGE_TASK_FLOATS: usize = 1 << 21;
+
 /// Whole images per task, when one image fits a task; a shape-only choice,
 /// so results never depend on the thread count.
 fn images_per_task(g: &Geometry, cout: usize) -> Option<usize> {
     let per_image = g.out_pixels() * (col_width(g) + cout);
     // Empty outputs, kernels or images take the chunked path, which handles them.
     let empty = cout == 0 || col_width(g) == 0 || g.image_len() == 0 || g.out_pixels() == 0;
-    (!empty && per_image <= TASK_FLOATS).then(|| (TASK_FLOATS / per_image).clamp(1, g.batch.max(1)))
+    // At least `TASK_MIN_ROWS` output pixels per task: a task's share of dK
+    // is a GEMM whose inner size is its pixel count, and the shares are
+    // added after; one 8x8 image per task made both the GEMM and the adding
+    // of 64 (1152 x 128) shares dominate a backward pass.
+    let by_rows = TASK_MIN_ROWS.div_ceil(g.out_pixels().max(1));
+    (!empty && per_image <= IMAGE_TASK_FLOATS).then(|| {
+        (TASK_FLOATS / per_image)
+            .max(by_rows)
+            .clamp(1, g.batch.max(1))
+    })
 }
+
+/// Output pixels a task covers at least (see `images_per_task`).
+const TASK_MIN_ROWS: usize = 256;
 
 /// A pass over whole output rows run right after they are computed (a fused
 /// bias and activation), while they are still in cache.

@@ -1,6 +1,7 @@
 //! Numeric kernels: plain functions over arrays, with rayon inside above a
 //! work threshold. Ops (in `crate::ops`) check shapes and call these.
 
+pub mod batch_norm;
 pub mod buffer;
 pub mod cancel;
 pub mod elementwise;

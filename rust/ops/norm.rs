@@ -7,6 +7,8 @@ use std::sync::Arc;
 use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::batch_norm;
+use std::borrow::Cow;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Axis, IxDyn};
 
@@ -71,6 +73,35 @@ pub struct BatchNorm {
     training: Option<bool>,
 }
 
+/// One batch_norm call's operands: `x` as a row-major (rows, channels)
+/// matrix (borrowed when the channel axis is already last and contiguous),
+/// the permutation that made it, and the per-channel parameters.
+struct Prepared<'a> {
+    rows: Cow<'a, [f32]>,
+    perm: Vec<usize>,
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    mean: Vec<f32>,
+    var: Vec<f32>,
+}
+
+/// `x` as a row-major (rows, features) slice with the axes `last` at the end:
+/// borrowed when they already are and `x` is contiguous, else copied.
+fn row_major<'a>(
+    op: &str,
+    x: &ArrayViewD<'a, f32>,
+    last: &[usize],
+) -> Result<(Cow<'a, [f32]>, Vec<usize>)> {
+    let at_end = last.iter().enumerate().all(|(i, &a)| a == x.ndim() - last.len() + i);
+    if at_end {
+        if let Some(flat) = x.to_slice() {
+            return Ok((Cow::Borrowed(flat), (0..x.ndim()).collect()));
+        }
+    }
+    let (m, perm) = to_rows(op, x, last)?;
+    Ok((Cow::Owned(m.into_raw_vec_and_offset().0), perm))
+}
+
 impl BatchNorm {
     pub fn new(attrs: &Attrs) -> Result<Self> {
         Ok(Self {
@@ -84,42 +115,36 @@ impl BatchNorm {
         self.training.unwrap_or(ctx.training)
     }
 
-    /// (x as rows, permutation, gamma, beta, mean, variance) for this call.
-    #[allow(clippy::type_complexity)]
-    fn prepare<'a>(
-        &self,
-        inputs: &[ValueView<'a>],
-        training: bool,
-    ) -> Result<(
-        Array2<f32>,
-        Vec<usize>,
-        Array1<f32>,
-        Array1<f32>,
-        Array1<f32>,
-        Array1<f32>,
-    )> {
+    /// The operands of this call, with the batch's moments in training.
+    fn prepare<'a>(&self, inputs: &[ValueView<'a>], training: bool) -> Result<Prepared<'a>> {
         let op = "batch_norm";
         expect_arity(op, inputs, 5)?;
         let x = inputs[0].f32(op)?;
         let axis = normalize_axis(op, self.axis, x.ndim())?;
         let c = x.shape()[axis];
-        let (m, perm) = to_rows(op, &x, &[axis])?;
-        let gamma = vector(op, "gamma", &inputs[1], c)?;
-        let beta = vector(op, "beta", &inputs[2], c)?;
+        let (rows, perm) = row_major(op, &x, &[axis])?;
+        let gamma = vector(op, "gamma", &inputs[1], c)?.to_vec();
+        let beta = vector(op, "beta", &inputs[2], c)?.to_vec();
         let (mean, var) = if training {
-            let rows = m.nrows().max(1) as f32;
-            let mean = column_sum(&m) / rows;
-            let centred = &m - &mean;
-            let var = column_sum(&(&centred * &centred)) / rows;
-            (mean, var)
+            batch_norm::moments(&rows, c)
         } else {
             (
-                vector(op, "moving_mean", &inputs[3], c)?,
-                vector(op, "moving_variance", &inputs[4], c)?,
+                vector(op, "moving_mean", &inputs[3], c)?.to_vec(),
+                vector(op, "moving_variance", &inputs[4], c)?.to_vec(),
             )
         };
-        Ok((m, perm, gamma, beta, mean, var))
+        Ok(Prepared { rows, perm, gamma, beta, mean, var })
     }
+}
+
+/// A flat row-major result back to `shape` in the original axis order.
+fn unrows(op: &str, flat: Vec<f32>, shape: &[usize], perm: &[usize]) -> Result<ArrayD<f32>> {
+    let moved: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
+    let cols = moved.last().copied().unwrap_or(1);
+    let rows = flat.len().checked_div(cols).unwrap_or(0);
+    let m = Array2::from_shape_vec((rows, cols), flat)
+        .map_err(|e| Error::shape(op, "a reshapeable result", e.to_string()))?;
+    from_rows(op, m, shape, perm)
 }
 
 impl Primitive for BatchNorm {
@@ -141,11 +166,11 @@ impl Primitive for BatchNorm {
     }
 
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
-        let (m, perm, gamma, beta, mean, var) = self.prepare(inputs, self.training(ctx))?;
-        let inv = var.mapv(|v| 1.0 / (v + self.epsilon).sqrt());
-        let scale = &inv * &gamma;
-        let y = (&m - &mean) * &scale + beta;
-        from_rows("batch_norm", y, inputs[0].shape(), &perm).map(Value::F32)
+        let p = self.prepare(inputs, self.training(ctx))?;
+        let inv = batch_norm::inverse_std(&p.var, self.epsilon);
+        let scale: Vec<f32> = inv.iter().zip(&p.gamma).map(|(i, g)| i * g).collect();
+        let y = batch_norm::normalize(&p.rows, &p.mean, &scale, &p.beta);
+        unrows("batch_norm", y, inputs[0].shape(), &p.perm).map(Value::F32)
     }
 
     fn backward(
@@ -155,38 +180,54 @@ impl Primitive for BatchNorm {
         grad: ArrayViewD<f32>,
         ctx: &Context,
     ) -> Result<InputGrads> {
+        let op = "batch_norm";
         let training = self.training(ctx);
-        let (m, perm, gamma, _beta, mean, var) = self.prepare(inputs, training)?;
-        let axis = perm[perm.len() - 1];
-        let (g, _) = to_rows("batch_norm", &grad, &[axis])?;
-        let inv = var.mapv(|v| 1.0 / (v + self.epsilon).sqrt());
-        let xhat = (&m - &mean) * &inv;
-        let dbeta = column_sum(&g);
-        let dgamma = column_sum(&(&g * &xhat));
+        let p = self.prepare(inputs, training)?;
+        let axis = p.perm[p.perm.len() - 1];
+        let (g, _) = row_major(op, &grad, &[axis])?;
+        if g.len() != p.rows.len() {
+            return Err(Error::shape(
+                op,
+                format!("a gradient of the input's shape {}", fmt_shape(inputs[0].shape())),
+                format!("shape {}", fmt_shape(grad.shape())),
+            ));
+        }
+        let inv = batch_norm::inverse_std(&p.var, self.epsilon);
+        let (dbeta, sum_g_centred) = batch_norm::grad_sums(&g, &p.rows, &p.mean);
+        let dgamma: Vec<f32> = sum_g_centred.iter().zip(&inv).map(|(s, i)| s * i).collect();
         let shape = inputs[0].shape();
+        let vec1 = |v: Vec<f32>| Array1::from(v).into_dyn();
         if training {
-            let rows = m.nrows().max(1) as f32;
-            // dx = gamma * inv / N * (N g - sum(g) - xhat * sum(g xhat))
-            let dx = (&g * rows - &dbeta - &xhat * &dgamma) * &(&inv * &gamma / rows);
+            let n = (p.rows.len() / p.mean.len().max(1)).max(1) as f32;
+            let factor: Vec<f32> = inv.iter().zip(&p.gamma).map(|(i, g)| i * g / n).collect();
+            let terms = batch_norm::ChannelTerms {
+                mean: &p.mean,
+                inv: &inv,
+                sum_g: &dbeta,
+                sum_g_xhat: &dgamma,
+                factor: &factor,
+            };
+            let dx = batch_norm::grad_input_training(&g, &p.rows, &terms, n);
             return Ok(vec![
-                Some(from_rows("batch_norm", dx, shape, &perm)?),
-                Some(dgamma.into_dyn()),
-                Some(dbeta.into_dyn()),
+                Some(unrows(op, dx, shape, &p.perm)?),
+                Some(vec1(dgamma)),
+                Some(vec1(dbeta)),
                 None,
                 None,
             ]);
         }
-        let scale = &inv * &gamma;
-        let dx = &g * &scale;
-        let dmean = -&dbeta * &scale;
-        let centred_g = column_sum(&(&g * &(&m - &mean)));
-        let dvar = centred_g * gamma * &var.mapv(|v| -0.5 * (v + self.epsilon).powf(-1.5));
+        let scale: Vec<f32> = inv.iter().zip(&p.gamma).map(|(i, g)| i * g).collect();
+        let dx = batch_norm::scale_rows(&g, &scale);
+        let dmean: Vec<f32> = dbeta.iter().zip(&scale).map(|(d, s)| -d * s).collect();
+        let dvar: Vec<f32> = (0..p.mean.len())
+            .map(|c| sum_g_centred[c] * p.gamma[c] * (-0.5 * (p.var[c] + self.epsilon).powf(-1.5)))
+            .collect();
         Ok(vec![
-            Some(from_rows("batch_norm", dx, shape, &perm)?),
-            Some(dgamma.into_dyn()),
-            Some(dbeta.into_dyn()),
-            Some(dmean.into_dyn()),
-            Some(dvar.into_dyn()),
+            Some(unrows(op, dx, shape, &p.perm)?),
+            Some(vec1(dgamma)),
+            Some(vec1(dbeta)),
+            Some(vec1(dmean)),
+            Some(vec1(dvar)),
         ])
     }
 }
