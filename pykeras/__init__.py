@@ -36,6 +36,7 @@ from pykeras import (
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     random,
     regularizers,
     saving,
@@ -43,19 +44,30 @@ from pykeras import (
     utils,
 )
 from pykeras._version import __version__
+from pykeras.backend.device import device
+from pykeras.backend.function import Function
 from pykeras.backend.name_scope import name_scope
+from pykeras.backend.operation import Operation
 from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
 from pykeras.dtype_policies import DTypePolicy, FloatDTypePolicy
+from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.stateless_scope import StatelessScope
+from pykeras.engine.symbolic_scope import SymbolicScope
 from pykeras.engine.tape import GradientTape
 from pykeras.initializers import Initializer
-from pykeras.layers import Input, InputLayer, Layer
+from pykeras.layers import Input, InputLayer, InputSpec, Layer
 from pykeras.losses import Loss
 from pykeras.metrics import Metric
 from pykeras.models import Model, Sequential
 from pykeras.optimizers import Optimizer
+from pykeras.quantizers import Quantizer
 from pykeras.regularizers import Regularizer
 from pykeras.saving import function_serialization as _function_serialization
+
+# Layers are Keras operations (`isinstance(layer, keras.Operation)`), though
+# pykeras's Layer does not inherit Operation's symbolic call.
+Operation.register(Layer)
 
 # Lambdas loaded from configs see this package as `keras` and `pykeras`.
 _function_serialization.set_lambda_package(_sys.modules[__name__])
@@ -69,12 +81,19 @@ def version() -> str:
 __all__ = [
     "DTypePolicy",
     "FloatDTypePolicy",
+    "Function",
     "GradientTape",
     "Initializer",
+    "InputSpec",
+    "KerasTensor",
     "Loss",
     "Metric",
+    "Operation",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
+    "StatelessScope",
+    "SymbolicScope",
     "Variable",
     "name_scope",
     "Input",
@@ -90,6 +109,7 @@ __all__ = [
     "config",
     "constraints",
     "datasets",
+    "device",
     "dtype_policies",
     "errors",
     "export",
@@ -103,6 +123,7 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "quantizers",
     "random",
     "regularizers",
     "saving",

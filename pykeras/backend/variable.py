@@ -24,6 +24,7 @@ from pykeras import _core
 from pykeras._convert import to_float32
 from pykeras.backend.name_scope import variable_path
 from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.stateless_scope import record_assignment, scoped_value
 from pykeras.engine.tensor_operators import TensorOperators, install, ops_api
 from pykeras.engine.tracing import current_trace, tracer_of_update
 from pykeras.engine.variable_base import VariableBase
@@ -133,12 +134,19 @@ class Variable(VariableBase, TensorOperators):
         return self._handle
 
     def numpy(self) -> np.ndarray:
-        """A copy of the current value as a numpy array."""
+        """A copy of the current value as a numpy array (inside a
+        `StatelessScope`, the scope's value for it)."""
+        scoped = scoped_value(self)
+        if scoped is not None:
+            return np.array(scoped, dtype=np.float32)
         return self._handle.numpy()
 
     @property
     def value(self) -> Any:
         """The current value: an array eagerly, the graph's tensor in a trace."""
+        scoped = scoped_value(self)
+        if scoped is not None:
+            return scoped
         tracer = current_trace()
         if tracer is not None:
             return tracer.read(self)
@@ -159,6 +167,8 @@ class Variable(VariableBase, TensorOperators):
         if isinstance(value, KerasTensor):
             # A symbolic (shape-only) call of a layer assigns nothing.
             return self
+        if hasattr(value, "tracer") and record_assignment(self, value):
+            return self  # a traced value, kept as the StatelessScope's value
         tracer = tracer_of_update(self, value)
         if tracer is not None:
             tracer.assign(self, value)
@@ -173,6 +183,8 @@ class Variable(VariableBase, TensorOperators):
                     f"Variable '{self.path}' has shape {self._shape} and cannot be assigned a "
                     f"value of another shape. Received: value.shape={tuple(array.shape)}"
                 )
+        if record_assignment(self, array):
+            return self  # inside a StatelessScope: recorded there, the variable unchanged
         self._handle.assign(array, self.path)
         return self
 

@@ -12,6 +12,7 @@ from pykeras.callbacks.lambda_callback import LambdaCallback
 from pykeras.callbacks.learning_rate_scheduler import LearningRateScheduler
 from pykeras.callbacks.model_checkpoint import ModelCheckpoint
 from pykeras.callbacks.monitor_callback import MonitorCallback
+from pykeras.callbacks.orbax_checkpoint import OrbaxCheckpoint
 from pykeras.callbacks.progbar_logger import ProgbarLogger
 from pykeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from pykeras.callbacks.remote_monitor import RemoteMonitor
@@ -30,6 +31,7 @@ __all__ = [
     "LearningRateScheduler",
     "ModelCheckpoint",
     "MonitorCallback",
+    "OrbaxCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "RemoteMonitor",

@@ -37,6 +37,9 @@ class Node:
         # model can use starts there.
         self.from_input = not self.input_tensors or any(_from_input(t) for t in self.input_tensors)
         self.recorded = self.from_input or not layer._inbound_nodes
+        if any(not t.record_history for t in self.input_tensors):
+            # `KerasTensor(..., record_history=False)`: shape inference only, as Keras.
+            self.recorded = False
         if not self.recorded:
             # A call on tensors that descend from no Input is a shape probe:
             # fit, evaluate, train_on_batch and compute_output_shape each run a

@@ -31,6 +31,7 @@ from pykeras.engine.traceback_utils import filter_traceback
 from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import flatten, map_structure
 from pykeras.layers import auto_config, layer_losses, masking_support, own_variables
+from pykeras.layers.input_spec import assert_input_compatibility
 from pykeras.layers.layer_utils import (
     _batch_size,
     _make_outputs,
@@ -480,13 +481,7 @@ class Layer:
     # ------------------------------------------------------------- calling
 
     def _check_input_spec(self, inputs: Any) -> None:
-        if self.input_spec is None:
-            return
-        specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
-        tensors = flatten(inputs)
-        for spec, tensor in zip(specs, tensors):
-            if spec is not None:
-                spec.check(self.name, _shape_of(tensor))
+        assert_input_compatibility(self.input_spec, inputs, self.name)
 
     def _open_name_scope(self) -> name_scope:
         """This layer's name scope, rooted where it was first opened (so a
@@ -608,8 +603,9 @@ class Layer:
         return map_structure(convert, inputs)
 
     def _eager_call(self, inputs: Any, args: Any, kwargs: Any, training: bool | None) -> Any:
-        inputs = self._convert_eager_inputs(inputs)
+        # Checked before conversion to float32, so integer inputs keep their dtype.
         self._check_input_spec(inputs)
+        inputs = self._convert_eager_inputs(inputs)
         self._maybe_build(inputs)
         return self._call_with_training(inputs, args, kwargs, training)
 

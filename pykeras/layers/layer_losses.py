@@ -8,6 +8,7 @@ import weakref
 from typing import Any
 
 from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.stateless_scope import get_stateless_scope
 from pykeras.engine.tape import TapeTracer
 from pykeras.engine.tracing import GraphTensor, current_trace
 from pykeras.engine.tree import flatten
@@ -21,8 +22,14 @@ _HOLDING_LOSSES: weakref.WeakSet[Any] = weakref.WeakSet()
 def add_losses(layer: Any, loss: Any) -> None:
     """`layer.add_loss(loss)`: each value joins the traced step's loss inside a
     trace, the layer's own list eagerly, and nothing in a symbolic call."""
+    scope = get_stateless_scope()
     for value in flatten(loss):
         if isinstance(value, KerasTensor):
+            continue
+        if scope is not None:
+            # Inside a StatelessScope losses go to the scope, if it collects them.
+            if scope.collect_losses:
+                scope.add_loss(value)
             continue
         tracer = getattr(value, "tracer", None) if isinstance(value, GraphTensor) else None
         if tracer is None:

@@ -113,7 +113,7 @@ class Functional(Model):
         return input_nodes + sorted(seen.values(), key=lambda n: n.id)
 
     def _check_unique_names(self) -> None:
-        counts = Counter(layer.name for layer in self.layers)
+        counts = Counter(op.name for op in self.operations)
         for name, count in counts.items():
             if count > 1:
                 raise ValueError(
@@ -125,6 +125,12 @@ class Functional(Model):
     def layers(self) -> list[Layer]:
         """The model's layers in Keras's order (deepest first), which fixes the order of
         `weights` and where each layer's weights go in saved files."""
+        return [op for op in self.operations if isinstance(op, Layer)]
+
+    @property
+    def operations(self) -> list[Any]:
+        """The graph's operations in Keras's order: its layers and the
+        `keras.Operation`s called in it (`layers` holds only the former)."""
         layer_order = getattr(self, "_layer_order", None)
         if layer_order is None:
             # Held in a namespace so attribute scans for sublayers do not see a list.
@@ -243,8 +249,8 @@ class Functional(Model):
                 continue
             args = map_structure(lookup, node.args)
             kwargs = map_structure(lookup, node.kwargs)
-            if training is not None and "training" not in kwargs:
-                kwargs["training"] = training
+            if training is not None and "training" not in kwargs and isinstance(node.layer, Layer):
+                kwargs["training"] = training  # (a `keras.Operation` takes no training flag)
             outputs = node.layer(*args, **kwargs)
             for t, v in zip(node.output_tensors, flatten(outputs)):
                 values[id(t)] = v

@@ -25,6 +25,7 @@ from pykeras.engine import call_context
 from pykeras.engine.executor import Executor
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
+from pykeras.engine.stateless_scope import in_stateless_scope
 from pykeras.engine.tape import recording
 from pykeras.engine.traceback_utils import filter_traceback
 from pykeras.engine.tracing import Tracer, active_tracer
@@ -528,7 +529,8 @@ class Model(Layer):
         functional = self if hasattr(self, "_flat_outputs") else getattr(self, "_functional", None)
         if functional is not None and getattr(functional, "_flat_outputs", None):
             return [tuple(t.shape) for t in functional._flat_outputs]
-        ins = pack_like(structure, [KerasTensor(s, d) for _, s, d in specs])
+        # A shape probe, run on every fit/evaluate: nothing in it is recorded.
+        ins = pack_like(structure, [KerasTensor(s, d, record_history=False) for _, s, d in specs])
         try:
             with call_context.training_scope(False):
                 outs = self._call_with_training(ins, (), {}, False)
@@ -767,8 +769,9 @@ class Model(Layer):
         return executor, flat
 
     def _eager_call(self, inputs: Any, args: Any, kwargs: Any, training: Any) -> Any:
-        if recording() is not None:
-            # Under a GradientTape: layer by layer, so the tape sees each op.
+        if recording() is not None or in_stateless_scope():
+            # Under a GradientTape: layer by layer, so the tape sees each op; in a
+            # StatelessScope, so each variable read sees the scope's value.
             return Layer._eager_call(self, inputs, args, kwargs, training)
         if self.run_eagerly and not self.built:
             # Op by op with Python in between (control flow on values): the

@@ -17,6 +17,7 @@ import numpy as np
 
 from pykeras import _core
 from pykeras.backend.naming import to_snake_case, unique_name
+from pykeras.engine.stateless_scope import in_stateless_scope
 from pykeras.engine.step_trace import recorder_of
 from pykeras.engine.tracing import current_trace
 from pykeras.errors import ShapeError
@@ -379,6 +380,14 @@ class Optimizer:
         kept = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
         if not kept:
             raise ValueError("No gradients provided for any variable.")
+        if in_stateless_scope():
+            # The step updates the variables and slots in the Rust store, which a
+            # StatelessScope cannot redirect: refused rather than changing them.
+            raise ValueError(
+                f"Optimizer '{self.name}' cannot apply gradients inside a "
+                "keras.StatelessScope: pykeras optimizers update their variables in place. "
+                "Apply the step outside the scope."
+            )
         missing = [v for g, v in zip(grads, trainable_variables) if g is None]
         if missing:
             warnings.warn(

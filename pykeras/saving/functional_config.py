@@ -55,7 +55,8 @@ def _construction_offset(layer: Any, legacy: Any, in_node: bool = False) -> Any:
 def get_config(model: Any, strip_input_shapes: bool = True) -> dict[str, Any]:
     """Keras 3's config dict of the Functional `model`."""
     own = {node.id for node in model._nodes}
-    layers = model.layers
+    # `keras.Operation`s called in the graph are saved with its layers, as in Keras.
+    layers = getattr(model, "operations", model.layers)
     # A call's index among the layer's calls that belong to this model.
     new_index = {}
     for layer in layers:

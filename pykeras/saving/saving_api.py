@@ -14,7 +14,7 @@ from typing import Any
 import h5py
 
 from pykeras.errors import FileFormatError
-from pykeras.saving import file_format, h5_weights, keras_zip, legacy_h5
+from pykeras.saving import file_format, h5_weights, keras_zip, legacy_h5, orbax_format
 from pykeras.saving.atomic import atomic_path, check_overwrite
 from pykeras.saving.h5_safety import group_at, has, open_h5
 
@@ -87,10 +87,11 @@ def load_model(
     compile: bool = True,
     safe_mode: bool = True,
 ) -> Any:
-    """Loads a model saved by pykeras, Keras 3 or tf.keras 2 (`.keras` or `.h5`).
+    """Loads a model saved by pykeras, Keras 3 or tf.keras 2 (`.keras` or `.h5`), or the
+    latest step of an Orbax checkpoint directory (`callbacks.OrbaxCheckpoint`).
 
     Args:
-        filepath: the file (its format is read from its content).
+        filepath: the file (its format is read from its content), or the directory.
         custom_objects: a dict of the user's classes and functions the file names.
         compile: restore the compile settings and the optimizer state.
         safe_mode: refuse Python bytecode stored in the file (Lambda layers
@@ -113,6 +114,8 @@ def load_model(
     >>> model = pykeras.models.load_model("model.keras", compile=False)
     """
     filepath = os.fspath(filepath)
+    if orbax_format.is_orbax_checkpoint(filepath):
+        return orbax_format.load_model(filepath, custom_objects, compile, safe_mode)
     if file_format.detect(filepath) == "zip":
         return keras_zip.load_model(filepath, custom_objects, compile, safe_mode)
     return legacy_h5.load_model(filepath, custom_objects, compile, safe_mode)
@@ -174,7 +177,8 @@ def load_weights(
 ) -> None:
     """Loads weights saved by pykeras, Keras 3 or tf.keras 2, whatever the file's name:
     a `.weights.h5` (Keras 3 layout), a legacy `.h5` (weights-only or whole-model),
-    or a `.keras` archive.
+    a `.keras` archive, or an Orbax checkpoint directory (its latest step) or step
+    folder (`callbacks.OrbaxCheckpoint`).
 
     Args:
         model: a built model.
@@ -197,6 +201,13 @@ def load_weights(
     """
     filepath = os.fspath(filepath)
     _check_built(model, "loading weights into")
+    if orbax_format.is_orbax_checkpoint(filepath):
+        if by_name:
+            raise ValueError(
+                "`by_name=True` needs a legacy `.h5` weights file, not an Orbax checkpoint."
+            )
+        orbax_format.load_weights(model, filepath, skip_mismatch)
+        return
     if file_format.detect(filepath) == "zip":
         if by_name:
             raise ValueError("`by_name=True` needs a legacy `.h5` weights file, not `.keras`.")

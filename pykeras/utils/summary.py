@@ -414,7 +414,9 @@ def print_summary(
 
     def layer_fields(layer: Any, prefix: Any) -> Any:
         name = f"{prefix}{layer.name} ({type(layer).__name__})"
-        if not layer.built:
+        if not hasattr(layer, "built"):
+            params = "0"  # a `keras.Operation`: no weights
+        elif not layer.built:
             params = "0 (unbuilt)"
         else:
             params = f"{count_params(layer.weights):,}"
@@ -422,7 +424,8 @@ def print_summary(
         if not sequential_like:
             fields.append(_connections(layer, relevant_nodes))
         if show_trainable:
-            fields.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+            weights = getattr(layer, "weights", None)
+            fields.append(("Y" if layer.trainable else "N") if weights else "-")
         return fields
 
     def layer_rows(layer: Any, level: int = 0) -> Any:

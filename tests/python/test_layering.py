@@ -29,6 +29,7 @@ OPTIONAL = {
     "matplotlib": "not a dependency: History.plot",
     "onnx": "the `onnx` extra: model.export(format='onnx') builds and checks the file",
     "ray": "the `ray` extra: pykeras.distribute's fit on Ray Train and predict on Ray Data",
+    "orbax": "the `orbax` extra: callbacks.OrbaxCheckpoint and loading Orbax checkpoints",
 }
 
 # The compiled core: not a Python file, so import-linter sees `from pykeras
