@@ -52,6 +52,7 @@ from pykeras.backend.variable import Variable
 from pykeras.config import get_num_threads, set_num_threads
 from pykeras.dtype_policies import DTypePolicy, FloatDTypePolicy
 from pykeras.engine.keras_tensor import KerasTensor
+from pykeras.engine.remat import RematScope, remat
 from pykeras.engine.stateless_scope import StatelessScope
 from pykeras.engine.symbolic_scope import SymbolicScope
 from pykeras.engine.tape import GradientTape
@@ -92,6 +93,7 @@ __all__ = [
     "Optimizer",
     "Quantizer",
     "Regularizer",
+    "RematScope",
     "StatelessScope",
     "SymbolicScope",
     "Variable",
@@ -110,6 +112,7 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "remat",
     "dtype_policies",
     "errors",
     "export",

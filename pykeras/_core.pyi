@@ -136,6 +136,9 @@ class NodeInfo:
     @property
     def trainable(self) -> bool: ...
     @property
+    def recompute(self) -> bool:
+        """Whether an op is rematerialized (`keras.remat`); False for other kinds."""
+    @property
     def value(self) -> _Array | None:
         """A constant's value or a variable's current value (copies)."""
 
@@ -154,6 +157,8 @@ class Graph:
     ) -> int: ...
     def constant(self, value: _Array) -> int: ...
     def op(self, name: str, inputs: Sequence[int], attrs: _Attrs | None = None) -> int: ...
+    def mark_recompute(self, start: int, stop: int) -> int:
+        """Marks op nodes `start..stop` for rematerialization; returns the count."""
     def node(self, id: int) -> NodeInfo:
         """What node `id` is (kind, inputs, attributes, spec, value)."""
     def get_variable(self, id: int) -> _F32: ...

@@ -26,12 +26,14 @@ from pykeras.backend.variable import Variable
 from pykeras.engine import call_context, symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
+from pykeras.engine.remat import get_current_remat_mode
 from pykeras.engine.tape import recording
 from pykeras.engine.traceback_utils import filter_traceback
 from pykeras.engine.tracing import GraphTensor
 from pykeras.engine.tree import flatten, map_structure
 from pykeras.layers import auto_config, layer_losses, masking_support, own_variables
 from pykeras.layers.input_spec import assert_input_compatibility
+from pykeras.layers.layer_remat import rematerialized_call
 from pykeras.layers.layer_utils import (
     _batch_size,
     _make_outputs,
@@ -144,6 +146,8 @@ class Layer:
         self.dtype = "float32"
         self.activity_regularizer = _regularizer(activity_regularizer)
         self._losses: list[Any] = []
+        # The RematScope this layer was created in (applied when it is called).
+        self._remat_mode = get_current_remat_mode()
         self.built = False
         self._build_shapes_dict = None
         self._batch_input_shape = None
@@ -511,8 +515,9 @@ class Layer:
     ) -> Any:
         if self._call_accepts("training") and "training" not in kwargs:
             kwargs = dict(kwargs, training=training)
+        call = rematerialized_call(self, self.call, getattr(self, "_remat_mode", None))
         with call_context.training_scope(training):
-            return self.call(inputs, *args, **kwargs)
+            return call(inputs, *args, **kwargs)
 
     @filter_traceback
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -8,7 +8,7 @@ use super::node::{Graph, NodeId, NodeKind};
 use super::plan::Plan;
 use super::store::Store;
 use crate::error::{fmt_shape, Error, Result};
-use crate::kernels::cancel;
+use crate::kernels::{cancel, elementwise};
 use crate::ops::Context;
 use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
@@ -146,15 +146,74 @@ fn accumulate(slot: &mut Option<ArrayD<f32>>, g: ArrayD<f32>, op: &str) -> Resul
                     format!("shape {}", fmt_shape(g.shape())),
                 ));
             }
-            Zip::from(acc).and(&g).for_each(|a, &b| *a += b);
+            match (acc.as_slice_mut(), g.as_slice()) {
+                // The usual case: one vectorized, split pass (`Zip` over
+                // dynamic-rank arrays called a closure per element; a
+                // residual network's branch points each paid it).
+                (Some(a), Some(b)) => elementwise::scale_in_place(a, b, |x, y| x + y),
+                _ => Zip::from(acc).and(&g).for_each(|a, &b| *a += b),
+            }
         }
     }
     Ok(())
 }
 
+/// Recomputes the rematerialized value of `id` (and, first, any of its
+/// inputs that were dropped too) from the values still held. Values that are
+/// present are left alone; a missing value the plan does not recompute is
+/// the usual "not available" error.
+fn ensure(
+    graph: &Graph,
+    plan: &Plan,
+    values: &Values,
+    recomputed: &mut Values<'static>,
+    id: NodeId,
+    ctx: &Context,
+) -> Result<()> {
+    // Depth-first without recursion: a long rematerialized chain must not
+    // overflow the stack.
+    let mut stack = vec![(id, false)];
+    while let Some((node, inputs_ready)) = stack.pop() {
+        if values.get(node).is_ok() || recomputed.get(node).is_ok() || !plan.recomputes(node) {
+            continue;
+        }
+        let Some((op, inputs)) = plan.op(graph, node)? else {
+            continue;
+        };
+        if !inputs_ready {
+            stack.push((node, true));
+            stack.extend(inputs.iter().map(|&i| (i, false)));
+            continue;
+        }
+        cancel::check()?;
+        let out = {
+            let args = inputs
+                .iter()
+                .map(|&i| either(values, recomputed, i))
+                .collect::<Result<Vec<_>>>()?;
+            op.forward(&args, ctx)?
+        };
+        recomputed.set(node, out);
+    }
+    Ok(())
+}
+
+/// The value of `id` from the forward run, or recomputed.
+fn either<'v>(
+    values: &'v Values,
+    recomputed: &'v Values<'static>,
+    id: NodeId,
+) -> Result<ValueView<'v>> {
+    values
+        .get(id)
+        .or_else(|e| recomputed.get(id).map_err(|_| e))
+}
+
 /// Reverse-mode sweep: the gradient of `target` (seeded with `seed`, or ones)
 /// with respect to each node of `wrt`. `values` must come from a forward run
-/// of `plan` that kept every value. Nodes `target` does not depend on get zeros.
+/// of `plan` that kept every value but the plan's rematerialized ones, which
+/// are recomputed here when a backward rule needs them and dropped again once
+/// no later rule does. Nodes `target` does not depend on get zeros.
 pub fn backward(
     graph: &Graph,
     plan: &Plan,
@@ -193,6 +252,25 @@ pub fn backward(
             }
         }
     }
+    // Backward rules still to run that read each rematerialized value (as
+    // an input or as their own output); at zero a recomputed value is freed.
+    let mut readers = vec![
+        0usize;
+        if plan.recomputed.is_empty() {
+            0
+        } else {
+            graph.len()
+        }
+    ];
+    if !readers.is_empty() {
+        for &id in plan.order.iter().filter(|&&id| needs[id] && id <= target) {
+            if let Some((_, inputs)) = plan.op(graph, id)? {
+                readers[id] += 1;
+                inputs.iter().for_each(|&i| readers[i] += 1);
+            }
+        }
+    }
+    let mut recomputed = Values::new(readers.len());
     let mut grads: Vec<Option<ArrayD<f32>>> = vec![None; graph.len()];
     grads[target] = Some(seed);
     for &id in plan.order.iter().rev() {
@@ -203,23 +281,39 @@ pub fn backward(
         let Some((op, inputs)) = plan.op(graph, id)? else {
             continue;
         };
-        let Some(g) = (if wrt.contains(&id) {
+        let g = if wrt.contains(&id) {
             grads[id].clone()
         } else {
             grads[id].take()
-        }) else {
-            continue;
         };
-        let args = inputs
-            .iter()
-            .map(|&i| values.get(i))
-            .collect::<Result<Vec<_>>>()?;
-        let out = values.get(id)?.f32(op.name())?;
-        let needed: Vec<bool> = inputs.iter().map(|&i| needs[i]).collect();
-        let input_grads = op.backward_owned(&args, out, g, ctx, &needed)?;
-        for (&i, gi) in inputs.iter().zip(input_grads) {
-            if let (true, Some(gi)) = (needs[i], gi) {
-                accumulate(&mut grads[i], gi, op.name())?;
+        // No gradient reaches nodes the loss does not depend on (the moving
+        // statistics of a batch norm): they are passed, but still counted
+        // off as readers below, so what they read can be freed.
+        if let Some(g) = g {
+            if !readers.is_empty() {
+                for &i in inputs.iter().chain([&id]) {
+                    ensure(graph, plan, values, &mut recomputed, i, ctx)?;
+                }
+            }
+            let args = inputs
+                .iter()
+                .map(|&i| either(values, &recomputed, i))
+                .collect::<Result<Vec<_>>>()?;
+            let out = either(values, &recomputed, id)?.f32(op.name())?;
+            let needed: Vec<bool> = inputs.iter().map(|&i| needs[i]).collect();
+            let input_grads = op.backward_owned(&args, out, g, ctx, &needed)?;
+            for (&i, gi) in inputs.iter().zip(input_grads) {
+                if let (true, Some(gi)) = (needs[i], gi) {
+                    accumulate(&mut grads[i], gi, op.name())?;
+                }
+            }
+        }
+        if !readers.is_empty() {
+            for &i in inputs.iter().chain([&id]) {
+                readers[i] = readers[i].saturating_sub(1);
+                if readers[i] == 0 {
+                    recomputed.release(i);
+                }
             }
         }
     }

@@ -32,6 +32,9 @@ pub struct Node {
     /// for inputs, read from variables and constants, and derived for ops by
     /// their `output_spec` rule.
     pub spec: Option<TensorSpec>,
+    /// Rematerialized (`keras.remat`): a training run drops this op's value
+    /// after its last forward reader and recomputes it in the backward pass.
+    pub recompute: bool,
 }
 
 #[derive(Debug, Default)]
@@ -81,7 +84,11 @@ impl Graph {
     }
 
     fn push(&mut self, kind: NodeKind, spec: Option<TensorSpec>) -> NodeId {
-        self.nodes.push(Node { kind, spec });
+        self.nodes.push(Node {
+            kind,
+            spec,
+            recompute: false,
+        });
         self.nodes.len() - 1
     }
 
@@ -163,6 +170,27 @@ impl Graph {
     }
 
     /// The store id behind variable node `id`.
+    /// Marks the op nodes with ids in `ids` for rematerialization (inputs,
+    /// variables and constants are always kept). Returns how many were marked.
+    pub fn mark_recompute(&mut self, ids: std::ops::Range<NodeId>) -> Result<usize> {
+        if ids.end > self.nodes.len() || ids.start > ids.end {
+            return Err(Error::graph(format!(
+                "cannot mark nodes {}..{} for rematerialization: the graph has {} nodes",
+                ids.start,
+                ids.end,
+                self.nodes.len()
+            )));
+        }
+        let mut marked = 0;
+        for node in &mut self.nodes[ids] {
+            if matches!(node.kind, NodeKind::Op { .. }) {
+                node.recompute = true;
+                marked += 1;
+            }
+        }
+        Ok(marked)
+    }
+
     pub fn var_id(&self, id: NodeId) -> Result<VarId> {
         match &self.node(id)?.kind {
             NodeKind::Variable { var, .. } => Ok(*var),

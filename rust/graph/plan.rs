@@ -20,6 +20,9 @@ pub struct Plan {
     pub given: Vec<NodeId>,
     /// Fused steps: the op and inputs run at a node instead of the graph's.
     replaced: Replacements,
+    /// Sorted ids of the rematerialized values a keep-all (training) run
+    /// frees after their last forward reader; `backward` recomputes them.
+    pub recomputed: Vec<NodeId>,
 }
 
 impl Plan {
@@ -55,6 +58,11 @@ impl Plan {
         let mut kept = outputs.to_vec();
         kept.extend_from_slice(keep);
         Self::build(graph, outputs, keep_all, Some(&kept), start)
+    }
+
+    /// Whether `backward` may recompute the value of `id` (see `recomputed`).
+    pub fn recomputes(&self, id: NodeId) -> bool {
+        self.recomputed.binary_search(&id).is_ok()
     }
 
     /// The op and inputs the plan runs at `id` (`None` for non-op nodes).
@@ -111,25 +119,35 @@ impl Plan {
             outputs: outputs.to_vec(),
             given,
             replaced,
+            recomputed: Vec::new(),
         };
-        if !keep_all {
-            let mut last_use = vec![None; graph.len()];
-            for (step, &id) in plan.order.iter().enumerate() {
-                if let Some((_, inputs)) = plan.op(graph, id)? {
-                    for &i in inputs {
-                        last_use[i] = Some(step);
-                    }
-                }
-            }
-            for &id in &plan.order {
-                if outputs.contains(&id) {
-                    continue;
-                }
-                if let Some(step) = last_use[id] {
-                    plan.release[step].push(id);
+        let mut last_use = vec![None; graph.len()];
+        for (step, &id) in plan.order.iter().enumerate() {
+            if let Some((_, inputs)) = plan.op(graph, id)? {
+                for &i in inputs {
+                    last_use[i] = Some(step);
                 }
             }
         }
+        let kept = fuse_keeping.unwrap_or(outputs);
+        for &id in &plan.order {
+            if outputs.contains(&id) || (keep_all && kept.contains(&id)) {
+                continue;
+            }
+            // Keep-all runs keep every value for the backward pass, except
+            // the rematerialized ones, which it recomputes.
+            let rematerialized = keep_all && graph.node(id)?.recompute;
+            if keep_all && !rematerialized {
+                continue;
+            }
+            if let Some(step) = last_use[id] {
+                plan.release[step].push(id);
+                if rematerialized {
+                    plan.recomputed.push(id);
+                }
+            }
+        }
+        plan.recomputed.sort_unstable();
         Ok(plan)
     }
 }

@@ -168,3 +168,42 @@ fn unknown_node_is_an_error_not_a_panic() {
     assert!(graph.op(relu, &[5]).is_err());
     assert!(Plan::new(&graph, &[9], false).is_err());
 }
+
+#[test]
+fn rematerialized_values_are_dropped_and_recomputed_to_the_same_gradients() {
+    let run = |remat: bool| {
+        let mut graph = Graph::new();
+        let (x, w, b, loss) = mlp(&mut graph);
+        // matmul, bias_add and tanh (ids after x, w, b); the loss stays.
+        let first_op = b + 1;
+        if remat {
+            assert_eq!(graph.mark_recompute(first_op..loss).unwrap(), 3);
+        }
+        let plan = Plan::new(&graph, &[loss], true).unwrap();
+        let xv = arr(&[4, 3], |i| ((i * 5) % 7) as f32 * 0.3 - 0.9);
+        let feeds = [(x, ValueView::F32(xv.view()))];
+        let vars = store::read().unwrap();
+        let ctx = Context::default();
+        let values = forward(&graph, &vars, &plan, &feeds, &ctx).unwrap();
+        let dropped = (first_op..loss).filter(|&i| values.get(i).is_err()).count();
+        let grads = backward(&graph, &plan, &values, loss, None, &[w, b, x], &ctx).unwrap();
+        (plan.recomputed.clone(), dropped, grads)
+    };
+    let (none, kept, plain) = run(false);
+    let (recomputed, dropped, again) = run(true);
+    assert!(none.is_empty());
+    assert_eq!(kept, 0);
+    assert_eq!(recomputed.len(), 3);
+    assert_eq!(dropped, 3, "the forward pass frees rematerialized values");
+    assert_eq!(
+        plain, again,
+        "recomputed values give the same gradients, bit for bit"
+    );
+}
+
+#[test]
+fn marking_outside_the_graph_is_an_error() {
+    let mut graph = Graph::new();
+    let (_, _, _, loss) = mlp(&mut graph);
+    assert!(graph.mark_recompute(0..loss + 2).is_err());
+}

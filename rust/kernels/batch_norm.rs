@@ -42,16 +42,21 @@ fn block_sums(
     combine_block_sums(parts, width)
 }
 
-/// Column sums of `x`'s rows `start..end`, rows in order from zero.
-fn sums_of(x: &[f32], cols: usize, start: usize, end: usize) -> Vec<f32> {
+/// Column sums of `x - shift` and of `(x - shift)²` over rows `start..end`,
+/// rows in order from zero: the first `cols` values, then the next `cols`.
+fn shifted_sums_of(x: &[f32], shift: &[f32], start: usize, end: usize) -> Vec<f32> {
+    let cols = shift.len();
     let block = &x[start * cols..end * cols];
     isa::run(
         #[inline(always)]
         move || {
-            let mut acc = vec![0.0f32; cols];
+            let mut acc = vec![0.0f32; 2 * cols];
+            let (s1, s2) = acc.split_at_mut(cols);
             for row in block.chunks_exact(cols) {
-                for (a, &v) in acc.iter_mut().zip(row) {
-                    *a += v;
+                for (((a, b), &v), &k) in s1.iter_mut().zip(s2.iter_mut()).zip(row).zip(shift) {
+                    let d = v - k;
+                    *a += d;
+                    *b += d * d;
                 }
             }
             acc
@@ -59,40 +64,38 @@ fn sums_of(x: &[f32], cols: usize, start: usize, end: usize) -> Vec<f32> {
     )
 }
 
-/// Column sums of `(x - mean)²` over rows `start..end`.
-fn centred_squares_of(x: &[f32], mean: &[f32], start: usize, end: usize) -> Vec<f32> {
-    let cols = mean.len();
-    let block = &x[start * cols..end * cols];
-    isa::run(
-        #[inline(always)]
-        move || {
-            let mut acc = vec![0.0f32; cols];
-            for row in block.chunks_exact(cols) {
-                for ((a, &v), &m) in acc.iter_mut().zip(row).zip(mean) {
-                    let d = v - m;
-                    *a += d * d;
-                }
-            }
-            acc
-        },
-    )
-}
-
-/// The batch mean and (biased) variance of each column of `x`, two passes:
-/// the variance is the mean of squared deviations, as Keras computes it.
+/// The batch mean and (biased) variance of each column of `x`, in one pass.
+///
+/// The sums are of `x - shift` with the first row as the shift: a value of
+/// the same column, so the variance `E[(x-s)²] - E[x-s]²` does not lose its
+/// digits to cancellation the way `E[x²] - E[x]²` does when the mean is
+/// large next to the spread (within a few ulps of the two-pass mean of
+/// squared deviations, which Keras computes). One pass instead of two: the
+/// statistics are taken again in the backward pass, so this is two passes
+/// over each batch-norm input per training step.
 pub fn moments(x: &[f32], cols: usize) -> (Vec<f32>, Vec<f32>) {
     if cols == 0 {
         return (Vec::new(), Vec::new());
     }
     let rows = x.len() / cols;
     let n = rows.max(1) as f32;
-    let mut mean = block_sums(rows, cols, cols, |s, e| sums_of(x, cols, s, e));
-    mean.iter_mut().for_each(|m| *m /= n);
-    let mean_ref = &mean;
-    let mut var = block_sums(rows, cols, cols, |s, e| {
-        centred_squares_of(x, mean_ref, s, e)
+    let shift: Vec<f32> = if rows == 0 {
+        vec![0.0; cols]
+    } else {
+        x[..cols].to_vec()
+    };
+    let shift_ref = &shift;
+    let sums = block_sums(rows, cols, 2 * cols, |s, e| {
+        shifted_sums_of(x, shift_ref, s, e)
     });
-    var.iter_mut().for_each(|v| *v /= n);
+    let (s1, s2) = sums.split_at(cols);
+    let mut mean = Vec::with_capacity(cols);
+    let mut var = Vec::with_capacity(cols);
+    for c in 0..cols {
+        let d = s1[c] / n;
+        mean.push(shift[c] + d);
+        var.push((s2[c] / n - d * d).max(0.0));
+    }
     (mean, var)
 }
 
@@ -267,6 +270,32 @@ mod tests {
             let v = col.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / col.len() as f64;
             assert!((mean[c] as f64 - m).abs() < 1e-5, "mean {c}");
             assert!((var[c] as f64 - v).abs() < 1e-4, "var {c}");
+        }
+    }
+
+    #[test]
+    fn variance_keeps_its_digits_when_the_mean_is_large() {
+        // Mean 1000, spread ~1: E[x²] - E[x]² would lose about 6 digits here.
+        let cols = 3;
+        let x: Vec<f32> = values(cols * 5000)
+            .iter()
+            .map(|v| 1000.0 + v / 3.0)
+            .collect();
+        let (mean, var) = moments(&x, cols);
+        for c in 0..cols {
+            let col: Vec<f64> = x.iter().skip(c).step_by(cols).map(|&v| v as f64).collect();
+            let m = col.iter().sum::<f64>() / col.len() as f64;
+            let v = col.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / col.len() as f64;
+            assert!(
+                (mean[c] as f64 - m).abs() < 1e-3,
+                "mean {c}: {} vs {m}",
+                mean[c]
+            );
+            assert!(
+                (var[c] as f64 - v).abs() < 1e-4 * v,
+                "var {c}: {} vs {v}",
+                var[c]
+            );
         }
     }
 

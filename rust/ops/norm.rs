@@ -232,6 +232,64 @@ impl Primitive for BatchNorm {
     }
 }
 
+/// The batch statistics batch_norm normalises with, as one (2, C) tensor
+/// (mean, then variance): what BatchNormalization folds into its moving
+/// averages in a training step. One pass over `x`; the composite (mean,
+/// subtract, square, mean) made two full-size temporaries per layer and step.
+#[derive(Debug)]
+pub struct BatchMoments {
+    axis: i64,
+}
+
+impl BatchMoments {
+    pub fn new(attrs: &Attrs) -> Result<Self> {
+        Ok(Self {
+            axis: attrs.int("batch_moments", "axis", -1)?,
+        })
+    }
+}
+
+impl Primitive for BatchMoments {
+    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
+        let op = "batch_moments";
+        spec::expect_arity(op, inputs, 1)?;
+        let x = &inputs[0];
+        x.expect_dtype(op, "an input", DType::F32)?;
+        let axis = spec::axis_of(op, self.axis, x.rank())?;
+        Ok(TensorSpec::new(vec![Some(2), x.shape[axis]], DType::F32))
+    }
+
+    fn name(&self) -> &'static str {
+        "batch_moments"
+    }
+
+    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        let op = "batch_moments";
+        expect_arity(op, inputs, 1)?;
+        let x = inputs[0].f32(op)?;
+        let axis = normalize_axis(op, self.axis, x.ndim())?;
+        let c = x.shape()[axis];
+        let (rows, _) = row_major(op, &x, &[axis])?;
+        let (mut stats, var) = batch_norm::moments(&rows, c);
+        stats.extend(var);
+        Array2::from_shape_vec((2, c), stats)
+            .map(|a| Value::F32(a.into_dyn()))
+            .map_err(|e| Error::shape(op, "a (2, channels) result", e.to_string()))
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        _grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        // Statistics for the moving averages, which take no gradient.
+        expect_arity(self.name(), inputs, 1)?;
+        Ok(vec![None])
+    }
+}
+
 #[derive(Debug)]
 pub struct LayerNorm {
     axes: Vec<i64>,
@@ -347,6 +405,16 @@ pub(super) const OPS: &[OpInfo] = &[
         differentiable: true,
         build: |_, a| Ok(Arc::new(BatchNorm::new(a)?)),
         example: (&[], &[Sample::F32(&[4, 3]), Sample::F32(&[3]), Sample::F32(&[3]), Sample::F32(&[3]), Sample::Positive(&[3])]),
+    },
+    OpInfo {
+        name: "batch_moments",
+        doc: "batch mean and variance per channel along `axis`, as rows of a (2, C) tensor",
+        inputs: &["x"],
+        attrs: &[("axis", Lit::Int(-1))],
+        dtypes: "float32",
+        differentiable: false,
+        build: |_, a| Ok(Arc::new(BatchMoments::new(a)?)),
+        example: (&[("axis", Lit::Int(1))], &[Sample::F32(&[4, 3, 2])]),
     },
     OpInfo {
         name: "layer_norm",

@@ -121,6 +121,13 @@ impl PyGraph {
         Ok(id)
     }
 
+    /// Marks the op nodes `start..stop` for rematerialization (`keras.remat`):
+    /// training runs drop their values after the forward pass reads them and
+    /// recompute them when the backward pass needs them. Returns the count.
+    fn mark_recompute(&mut self, start: NodeId, stop: NodeId) -> PyResult<usize> {
+        self.graph_mut()?.mark_recompute(start..stop).map_err(to_py)
+    }
+
     /// What node `id` is: its kind, inputs, attributes, spec and value (see
     /// `NodeInfo`), for code that reads a built graph (the ONNX exporter).
     fn node(&self, py: Python<'_>, id: NodeId) -> PyResult<PyNodeInfo> {
@@ -162,6 +169,7 @@ impl PyGraph {
             dtype: node.spec.as_ref().map(|s| s.dtype.name()),
             trainable,
             value,
+            recompute: node.recompute,
         })
     }
 
@@ -284,6 +292,8 @@ pub struct PyNodeInfo {
     trainable: bool,
     /// A constant's value, or a variable's current value (copies); else None.
     value: Option<Py<PyAny>>,
+    /// Whether an op is rematerialized (`keras.remat`; False for other kinds).
+    recompute: bool,
 }
 
 #[pymethods]

@@ -146,10 +146,11 @@ class BatchNormalization(Layer):
 
     def _graph_moving_stats(self, x: Any) -> None:
         """Training graph: the moving averages take this batch's statistics after each step."""
-        axes = tuple(i for i in range(len(x.shape)) if i != self.axis % len(x.shape))
-        mean = ops.mean(x, axis=axes, keepdims=True)
-        variance = ops.mean(ops.square(ops.subtract(x, mean)), axis=axes)
-        mean = ops.reshape(mean, [self._channels])
+        # One primitive for both statistics, computed as batch_norm computes
+        # them (one pass over x; a mean-subtract-square-mean composite made
+        # two full-size temporaries per layer and step).
+        stats = run("batch_moments", [x], axis=self.axis)
+        mean, variance = stats[0], stats[1]
         m = self.momentum
         tracer = x.tracer
         for variable, batch_value in ((self.moving_mean, mean), (self.moving_variance, variance)):
