@@ -70,8 +70,10 @@ impl Act {
         move || self.apply_portable(xs))
     }
 
+    /// [`Act::apply`] without its ISA dispatch, for loops already inside
+    /// one `isa::run` (a whole time step at once).
     #[inline(always)]
-    fn apply_portable(self, xs: &mut [f32]) {
+    pub fn apply_portable(self, xs: &mut [f32]) {
         match self {
             Act::Tanh => xs.iter_mut().for_each(|x| *x = fastmath::tanh(*x)),
             Act::Sigmoid => xs.iter_mut().for_each(|x| *x = fastmath::sigmoid(*x)),

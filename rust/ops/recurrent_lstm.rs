@@ -126,15 +126,6 @@ fn gate_grads(act: Act, ra: Act, g: StepGrads, b: usize, h: usize, t: usize, s: 
 }
 
 impl LstmScan {
-    /// Pre-activations (4H: i, f, c, o) of one row turned into the gates, in place.
-    #[inline]
-    fn activate(&self, zr: &mut [f32], h: usize) {
-        let ra = self.recurrent_activation;
-        ra.apply(&mut zr[..2 * h]);
-        self.activation.apply(&mut zr[2 * h..3 * h]);
-        ra.apply(&mut zr[3 * h..]);
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn forward_rows(
         &self,
@@ -149,29 +140,42 @@ impl LstmScan {
         let (b, h) = (d.b, d.h);
         let (mut hp, mut cp) = (h0.to_vec(), c0.to_vec());
         let mut z = vec![0f32; b * 4 * h];
+        let (act, ra, t) = (self.activation, self.recurrent_activation, d.t);
         for s in 0..d.t {
             let tt = d.time(s, self.go_backwards);
             gather_step(xs, d, 4 * h, tt, &mut z);
             mm(&hp, b, h, u, &mut z, true);
-            for bi in 0..b {
-                if ms[bi * d.t + tt] > 0.5 {
-                    let zr = &mut z[bi * 4 * h..(bi + 1) * 4 * h];
-                    self.activate(zr, h);
-                    let cr = &mut cp[bi * h..(bi + 1) * h];
-                    for j in 0..h {
-                        cr[j] = zr[h + j] * cr[j] + zr[j] * zr[2 * h + j];
+            let (zs, cs, hs, os) = (&mut z[..], &mut cp[..], &mut hp[..], &mut *out);
+            // The gates and the new states of the whole step in one pass on
+            // the widest ISA path (per row, the dispatch and the scalar
+            // state loops cost as much as the activations).
+            crate::kernels::isa::run(
+                #[inline(always)]
+                move || {
+                    for bi in 0..b {
+                        if ms[bi * t + tt] <= 0.5 {
+                            continue;
+                        }
+                        let zr = &mut zs[bi * 4 * h..(bi + 1) * 4 * h];
+                        ra.apply_portable(&mut zr[..2 * h]);
+                        act.apply_portable(&mut zr[2 * h..3 * h]);
+                        ra.apply_portable(&mut zr[3 * h..]);
+                        let cr = &mut cs[bi * h..(bi + 1) * h];
+                        let hr = &mut hs[bi * h..(bi + 1) * h];
+                        for j in 0..h {
+                            cr[j] = zr[h + j] * cr[j] + zr[j] * zr[2 * h + j];
+                        }
+                        hr.copy_from_slice(cr);
+                        act.apply_portable(hr);
+                        for j in 0..h {
+                            hr[j] *= zr[3 * h + j];
+                        }
+                        // The gates, for the backward pass (zero at masked steps).
+                        let at = (bi * t + s) * W * h + 2 * h;
+                        os[at..at + 4 * h].copy_from_slice(zr);
                     }
-                    let hr = &mut hp[bi * h..(bi + 1) * h];
-                    hr.copy_from_slice(cr);
-                    self.activation.apply(hr);
-                    for j in 0..h {
-                        hr[j] *= zr[3 * h + j];
-                    }
-                    // The gates, for the backward pass (zero at masked steps).
-                    let at = (bi * d.t + s) * W * h + 2 * h;
-                    out[at..at + 4 * h].copy_from_slice(zr);
-                }
-            }
+                },
+            );
             scatter_step(&hp, d, h, W * h, 0, s, out);
             scatter_step(&cp, d, h, W * h, h, s, out);
         }
@@ -196,6 +200,7 @@ impl LstmScan {
         let mut dz = vec![0f32; b * 4 * h];
         // act(c) of each step (the gates come from the forward's output).
         let mut ac = vec![0f32; b * h];
+
         for s in (0..t).rev() {
             let tt = d.time(s, self.go_backwards);
             prev_state(os, h0, d, W, 0, s, &mut hp);
