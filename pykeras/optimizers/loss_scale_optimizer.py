@@ -1,4 +1,4 @@
-"""LossScaleOptimizer: Keras's dynamic loss scaling wrapper, as a float32 pass-through."""
+"""LossScaleOptimizer: Keras's dynamic loss scaling wrapper."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from pykeras import _core
+from pykeras.backend.naming import to_snake_case, unique_name
+from pykeras.engine.tracing import current_trace
 from pykeras.optimizers.arguments import Float, Int, OptimizerVariable
 from pykeras.optimizers.nested import serialization
 from pykeras.optimizers.optimizer import NativeCore, Optimizer
@@ -24,27 +26,52 @@ _BASE_DEFAULTS = {
     "gradient_accumulation_steps": None,
 }
 
+# The wrapper's own variables, in Keras's order: the base optimizer's
+# `iteration` and `learning_rate` (unused, Keras keeps them at 0), then the two
+# that `build` adds.
+_OWN = (("iteration", "int64"), ("learning_rate", "float32"))
+_BUILT_OWN = _OWN + (("step_counter", "int64"), ("dynamic_scale", "float32"))
+_STEP_COUNTER, _DYNAMIC_SCALE = 2, 3
+
+
+class ScaleVariable(OptimizerVariable):
+    """One of the wrapper's own variables (`dynamic_scale`, `step_counter`):
+    a live view that, like a Keras scalar variable, converts with `float()`
+    and `int()`."""
+
+    def __float__(self) -> float:
+        return float(self.numpy())
+
+    def __int__(self) -> int:
+        return int(self.numpy())
+
 
 class LossScaleOptimizer(Optimizer):
-    """Wraps an optimizer for loss scaling, which float16 training needs.
+    """An optimizer that dynamically scales the loss to prevent underflow.
 
-    Keras scales the loss by a dynamic factor so that float16 gradients do not
-    underflow, divides the gradients by it, skips steps whose gradients are
-    not finite (halving the factor) and doubles it after `dynamic_growth_steps`
-    finite steps. pykeras computes in float32, where gradients do not
-    underflow, so this wrapper is a pass-through: the loss is not scaled
-    (`scale_loss` returns it as is, and the scale stays `1.0`), the inner
-    optimizer makes every update, in `fit`'s Rust loop too. What it keeps of
-    the dynamic scheme is the skip: an `apply`/`apply_gradients` call whose
-    gradients are not all finite leaves the variables and the inner
-    optimizer untouched. (In `fit`, use `TerminateOnNaN` to stop on a
-    non-finite loss.)
+    The loss is multiplied by the loss scale (`scale_loss`), which multiplies
+    the gradients by it; `apply` divides them back before the inner
+    optimizer's update. The scale is updated as in Keras: a step whose
+    gradients are not all finite is skipped (neither the variables nor the
+    inner optimizer change) and halves the scale; after
+    `dynamic_growth_steps` finite steps in a row the scale doubles. The
+    scale and the count of finite steps are the variables `dynamic_scale`
+    and `step_counter`.
+
+    pykeras computes in float32, where scaling by a power of two is exact, so
+    `fit` and traced `train_step`s run the inner optimizer's update on
+    unscaled gradients in the compiled loop and count their steps into
+    `step_counter` / `dynamic_scale` afterwards. That loop does not skip a
+    step with non-finite gradients (it warns of a non-finite loss; use
+    `keras.callbacks.TerminateOnNaN` to stop).
 
     Args:
-        inner_optimizer: the `Optimizer` that makes the updates.
-        initial_scale: Keras's initial loss scale; recorded in the config.
-        dynamic_growth_steps: Keras's growth interval; recorded in the config.
-        name: the optimizer's name. Defaults to "loss_scale_optimizer".
+        inner_optimizer: The `keras.optimizers.Optimizer` instance to wrap.
+        initial_scale: Float. The initial loss scale.
+        dynamic_growth_steps: Int. After every `dynamic_growth_steps` steps
+            with finite gradients, the loss scale is doubled.
+        name: the optimizer's name; by default `loss_scale_optimizer`, made
+            unique.
 
     Example:
 
@@ -81,15 +108,25 @@ class LossScaleOptimizer(Optimizer):
                 "LossScaleOptimizer wraps a pykeras optimizer. "
                 f"Received: inner_optimizer={inner_optimizer!r}"
             )
-        # Not Optimizer.__init__: every piece of state is the inner optimizer's.
+        # Not Optimizer.__init__: the update state is the inner optimizer's.
         self.__dict__["_core"] = None
         self.inner_optimizer = inner_optimizer
         self.initial_scale = initial_scale
         self.dynamic_growth_steps = dynamic_growth_steps
-        self.name = name if name is not None else "loss_scale_optimizer"
+        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
+        # Disabled as in Keras, otherwise gradients would be scaled twice.
         self.inner_optimizer.loss_scale_factor = None
         for arg_name, default in _BASE_DEFAULTS.items():
             self.__dict__[arg_name] = default
+        self._own: list[Any] = [
+            np.int64(0),
+            np.float32(0.0),
+            np.int64(0),
+            np.float32(initial_scale),
+        ]
+        # The inner optimizer's native step count already counted into
+        # `step_counter`: steps beyond it were made by a compiled loop.
+        self._counted = self._native_core.iterations
 
     # -- delegation to the inner optimizer --------------------------------------
 
@@ -98,6 +135,7 @@ class LossScaleOptimizer(Optimizer):
         return self.inner_optimizer._native_core
 
     def _native(self, var_list: Sequence[Any]) -> _core.Optimizer:
+        self._sync()
         return self.inner_optimizer._native(var_list)
 
     @property
@@ -117,11 +155,6 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer._trainable_variables = value
 
     @property
-    def dynamic_scale(self) -> float:
-        """The loss scale in force: 1.0 (float32 needs none)."""
-        return 1.0
-
-    @property
     def iterations(self) -> Int:
         return self.inner_optimizer.iterations
 
@@ -133,23 +166,8 @@ class LossScaleOptimizer(Optimizer):
     def learning_rate(self, learning_rate: Any) -> None:
         self.inner_optimizer.learning_rate = learning_rate
 
-    @property
-    def variables(self) -> list[OptimizerVariable]:
-        return self.inner_optimizer.variables
-
     def build(self, var_list: Iterable[Any]) -> None:
         self.inner_optimizer.build(var_list)
-
-    def apply(self, grads: Iterable[Any], trainable_variables: Iterable[Any] | None = None) -> None:
-        grads = list(grads)
-        finite = all(g is None or np.all(np.isfinite(np.asarray(g))) for g in grads)
-        if not finite:
-            return  # Keras skips a step with non-finite gradients
-        self.inner_optimizer.apply(grads, trainable_variables)
-
-    def scale_loss(self, loss: Any) -> Any:
-        """The loss for gradients: unscaled, as float32 needs no scaling."""
-        return loss
 
     def finalize_variable_values(self, var_list: Iterable[Any]) -> None:
         self.inner_optimizer.finalize_variable_values(var_list)
@@ -159,17 +177,150 @@ class LossScaleOptimizer(Optimizer):
     ) -> None:
         self.inner_optimizer.exclude_from_weight_decay(var_list, var_names)
 
+    # -- the loss scale -----------------------------------------------------------
+
+    def _sync(self) -> None:
+        """Counts steps the compiled loop made (all with finite gradients as far
+        as the scale goes) into `step_counter`, doubling the scale as `apply`
+        would have."""
+        done = self._native_core.iterations
+        steps = done - self._counted
+        self._counted = done
+        if steps <= 0:
+            return
+        total = int(self._own[_STEP_COUNTER]) + steps
+        growth = int(self.dynamic_growth_steps)
+        # As in Keras, a counter already past `growth - 1` (or growth < 1) never doubles.
+        if growth < 1 or int(self._own[_STEP_COUNTER]) >= growth:
+            self._own[_STEP_COUNTER] = np.int64(total)
+            return
+        doublings, counter = divmod(total, growth)
+        self._own[_STEP_COUNTER] = np.int64(counter)
+        with np.errstate(over="ignore"):
+            # float32, as Keras's variable: overflows to inf as it would.
+            self._own[_DYNAMIC_SCALE] = np.float32(
+                np.ldexp(self._own[_DYNAMIC_SCALE], min(doublings, 1024))
+            )
+
+    @property
+    def dynamic_scale(self) -> ScaleVariable:
+        """The loss scale in force (a float32 variable)."""
+        return self._own_view(_DYNAMIC_SCALE)
+
+    @property
+    def step_counter(self) -> ScaleVariable:
+        """Finite steps since the scale last changed (an int variable)."""
+        return self._own_view(_STEP_COUNTER)
+
+    def scale_loss(self, loss: Any) -> Any:
+        """The loss times the loss scale.
+
+        Inside a traced `train_step` the loss is returned as is: the compiled
+        loop applies the inner optimizer to unscaled gradients, which in
+        float32 are what scaling and unscaling by the scale give.
+        """
+        if current_trace() is not None:
+            return loss
+        self._sync()
+        return loss * float(self._own[_DYNAMIC_SCALE])
+
+    def apply(self, grads: Iterable[Any], trainable_variables: Iterable[Any] | None = None) -> None:
+        """Unscales `grads` and applies them with the inner optimizer, or skips
+        the step (halving the scale) if any gradient is not finite."""
+        grads = list(grads)
+        if current_trace() is not None:
+            # Traced step: the gradients are unscaled (see `scale_loss`); the
+            # compiled loop makes the update, counted by `_sync` later.
+            self.inner_optimizer.apply(grads, trainable_variables)
+            return
+        if trainable_variables is not None:
+            trainable_variables = list(trainable_variables)
+            if not self.built:
+                self.build(trainable_variables)
+        self._sync()
+        arrays = [None if g is None else np.asarray(g, dtype=np.float32) for g in grads]
+        if not all(a is None or np.isfinite(a).all() for a in arrays):
+            self._own[_STEP_COUNTER] = np.int64(0)
+            self._own[_DYNAMIC_SCALE] = np.float32(self._own[_DYNAMIC_SCALE] * np.float32(0.5))
+            return
+        scale = self._own[_DYNAMIC_SCALE]
+        unscaled = [None if a is None else a / scale for a in arrays]
+        self.inner_optimizer.apply(unscaled, trainable_variables)
+        self._counted = self._native_core.iterations
+        if self._own[_STEP_COUNTER] == self.dynamic_growth_steps - 1:
+            self._own[_STEP_COUNTER] = np.int64(0)
+            with np.errstate(over="ignore"):
+                self._own[_DYNAMIC_SCALE] = np.float32(scale * np.float32(2.0))
+        else:
+            self._own[_STEP_COUNTER] = np.int64(self._own[_STEP_COUNTER] + 1)
+
+    # -- state: the wrapper's variables, then the inner optimizer's ----------------
+
+    def _own_view(self, index: int) -> ScaleVariable:
+        name, dtype = _BUILT_OWN[index]
+        return ScaleVariable(self, index, name, f"{self.name}/{name}", (), dtype)
+
+    def _own_count(self) -> int:
+        return len(_BUILT_OWN if self.built else _OWN)
+
+    @property
+    def variables(self) -> list[OptimizerVariable]:
+        """Keras's order: `iteration`, `learning_rate`, `step_counter`,
+        `dynamic_scale` (the last two once built), then the inner optimizer's."""
+        own: list[OptimizerVariable] = [self._own_view(i) for i in range(self._own_count())]
+        return own + self.inner_optimizer.variables
+
+    def _variable_values(self) -> list[np.ndarray]:
+        # All four, read by the views: Keras has no `dynamic_scale` before
+        # `build`, pykeras shows the initial one.
+        self._sync()
+        return [np.asarray(v) for v in self._own]
+
+    def _assign_variable(self, index: int, value: Any) -> None:
+        self._sync()
+        dtype = _BUILT_OWN[index][1]
+        self._own[index] = np.asarray(value).astype(dtype).reshape(())[()]
+
     def get_weights(self) -> list[Any]:
-        return self.inner_optimizer.get_weights()
+        return self._variable_values()[: self._own_count()] + self.inner_optimizer.get_weights()
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        self.inner_optimizer.set_weights(weights)
+        weights = list(weights)
+        count = self._own_count()
+        if len(weights) != count + len(self.inner_optimizer.get_weights()):
+            raise ValueError(
+                f"Optimizer '{self.name}' has {count} own variables and "
+                f"{len(self.inner_optimizer.get_weights())} of its inner optimizer; "
+                f"received {len(weights)} values."
+            )
+        self.inner_optimizer.set_weights(weights[count:])
+        self._counted = self._native_core.iterations
+        for i, value in enumerate(weights[:count]):
+            self._assign_variable(i, value)
 
     def save_own_variables(self, store: Any) -> None:
-        self.inner_optimizer.save_own_variables(store)
+        """Writes the state under keys "0", "1", ... in `variables` order, as Keras."""
+        for i, value in enumerate(self.get_weights()):
+            store[str(i)] = value
 
     def load_own_variables(self, store: Any) -> None:
-        self.inner_optimizer.load_own_variables(store)
+        """Reads state written by `save_own_variables` (or, from files written by
+        earlier pykeras, the inner optimizer's state alone)."""
+        count = len(store.keys())
+        inner_count = len(self.inner_optimizer.get_weights())
+        if count == inner_count and count != self._own_count() + inner_count:
+            self.inner_optimizer.load_own_variables(store)
+            self._counted = self._native_core.iterations
+            return
+        if count != self._own_count() + inner_count:
+            super().load_own_variables(store)  # warns and skips, as Keras
+            return
+        self.set_weights([np.asarray(store[str(i)]) for i in range(count)])
+
+    def _state(self) -> list[tuple[str, np.ndarray]]:
+        names = [name for name, _ in _BUILT_OWN[: self._own_count()]]
+        own = list(zip(names, self._variable_values()[: len(names)]))
+        return own + self.inner_optimizer._state()
 
     # -- config ---------------------------------------------------------------
 

@@ -314,9 +314,11 @@ def test_loss_scale_optimizer_skips_non_finite_steps_and_round_trips():
     v = Variable(np.ones(2, np.float32))
     opt.apply_gradients([(np.array([np.nan, 1.0], np.float32), v)])
     np.testing.assert_array_equal(v.numpy(), [1.0, 1.0])
-    opt.apply_gradients([(np.array([1.0, 1.0], np.float32), v)])
+    # The NaN step halved the scale; gradients are divided by it (Keras).
+    assert float(opt.dynamic_scale) == 2.0**14
+    opt.apply_gradients([(np.array([2.0**14, 2.0**14], np.float32), v)])
     np.testing.assert_allclose(v.numpy(), [0.9, 0.9])
-    assert int(opt.iterations) == 1 and opt.scale_loss(3.0) == 3.0
+    assert int(opt.iterations) == 1 and opt.scale_loss(3.0) == 3.0 * 2.0**14
     config = json_normal(optimizers.serialize(opt))
     assert config["config"]["initial_scale"] == 32768.0
     again = optimizers.deserialize(config)
