@@ -52,6 +52,7 @@ fn forward(op: &OpRef, inputs: &[ValueView]) -> Value {
     let ctx = Context {
         training: true,
         seed: 0,
+        ..Context::default()
     };
     parallel::run(|| op.forward(inputs, &ctx))
         .expect("thread pool")
@@ -63,6 +64,7 @@ fn backward(op: &OpRef, inputs: &[ValueView], output: &ArrayD<f32>, grad: &Array
     let ctx = Context {
         training: true,
         seed: 0,
+        ..Context::default()
     };
     let grads = parallel::run(|| op.backward(inputs, output.view(), grad.view(), &ctx))
         .expect("thread pool")

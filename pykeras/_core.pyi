@@ -447,7 +447,10 @@ class TrainStep:
         optimizers: Sequence[Optimizer],
         gradient_hook: Callable[[int, npt.NDArray[np.float32]], npt.NDArray[np.float32]]
         | None = ...,
-    ) -> StepResults: ...
+        sample_offset: int = ...,
+    ) -> StepResults:
+        """`sample_offset`: this process's first row in each step's global batch
+        (a data-parallel worker's), so dropout masks follow the samples."""
     def test(
         self, data: Sequence[_Array], batch_size: int, first_step: int, steps: int
     ) -> StepResults: ...

@@ -41,13 +41,18 @@ impl Dropout {
         self.training.unwrap_or(ctx.training) && self.rate > 0.0
     }
 
-    /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step seed).
+    /// `values * mask / (1 - rate)`, the mask drawn from (attr seed, step
+    /// seed) at each element's index in the step's global batch
+    /// (`Context::element_offset`), so a data-parallel worker draws the mask
+    /// one process would draw for the same samples.
     fn apply(&self, values: ArrayViewD<f32>, ctx: &Context) -> Result<ArrayD<f32>> {
         let Some(src) = values.as_slice() else {
             return self.apply_owned(values.as_standard_layout().into_owned(), ctx);
         };
         let (rate, stream) = (self.rate, Stream::new(self.seed, ctx.seed));
         let scale = 1.0 / (1.0 - rate);
+        // Draws keyed by the element's index in the global batch.
+        let base = ctx.element_offset(src.len());
         // Read from the input and write each output element once (no copy first).
         // SAFETY: the chunks tile the whole output, and `dropout_into` writes
         // every element of its chunk (kept or zeroed); a non-contiguous view
@@ -60,8 +65,8 @@ impl Dropout {
                 let fill = |(chunk, d): (usize, &mut [f32])| {
                     let first = chunk * CHUNK;
                     let s = &src[first..first + d.len()];
-                    let block = stream.block(first as u64 / BLOCK);
-                    dropout_into(block, first as u32, rate, scale, s, d);
+                    let at = base + first as u64;
+                    dropout_into(stream.block(at / BLOCK), at as u32, rate, scale, s, d);
                 };
                 if worth_splitting(dst.len()) {
                     dst.par_chunks_mut(CHUNK).enumerate().for_each(fill);
@@ -85,9 +90,10 @@ impl Dropout {
             .ok_or_else(|| Error::shape("dropout", "a contiguous tensor", "a strided view"))?;
         // Each element depends on its index only, so chunks can run on any
         // thread in any order and give the same mask.
+        let base = ctx.element_offset(flat.len());
         let fill = |(chunk, data): (usize, &mut [f32])| {
-            let first = (chunk * CHUNK) as u64;
-            dropout_in_place(stream.block(first / BLOCK), first as u32, rate, scale, data);
+            let at = base + (chunk * CHUNK) as u64;
+            dropout_in_place(stream.block(at / BLOCK), at as u32, rate, scale, data);
         };
         if worth_splitting(flat.len()) {
             flat.par_chunks_mut(CHUNK).enumerate().for_each(fill);
@@ -99,7 +105,8 @@ impl Dropout {
 }
 
 /// Elements per parallel task (a power of two, so no chunk straddles a
-/// generator block).
+/// generator block unless the batch's global offset is not a multiple of it:
+/// the draws' 32-bit offsets then wrap inside the block, 2^32 elements on).
 const CHUNK: usize = 16 * 1024;
 
 impl Primitive for Dropout {
@@ -164,3 +171,37 @@ pub(super) const OPS: &[OpInfo] = &[
         example: (&[("rate", Lit::Float(0.5))], &[Sample::F32(&[3, 4])]),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::Attrs;
+    use ndarray::IxDyn;
+
+    fn run(rows: std::ops::Range<usize>, offset: u64, features: usize) -> ArrayD<f32> {
+        let op = Dropout::new(&Attrs::new()).expect("default dropout");
+        let n = rows.len() * features;
+        let x = ArrayD::from_shape_vec(IxDyn(&[rows.len(), features]), vec![1.0f32; n]).expect("x");
+        let ctx = Context {
+            training: true,
+            seed: 7,
+            sample_offset: offset,
+            batch_rows: rows.len() as u64,
+        };
+        op.apply(x.view(), &ctx).expect("dropout")
+    }
+
+    #[test]
+    fn a_worker_draws_the_mask_of_its_samples_in_the_global_batch() {
+        // Two workers holding rows 0..16 and 16..32 of a step draw what one
+        // process draws for the 32 rows.
+        let features = 3000; // rows straddle the 16K-element chunks
+        let whole = run(0..32, 0, features);
+        let first = run(0..16, 0, features);
+        let second = run(16..32, 16, features);
+        assert_eq!(whole.slice(ndarray::s![..16, ..]).into_dyn(), first.view());
+        assert_eq!(whole.slice(ndarray::s![16.., ..]).into_dyn(), second.view());
+        // Without the offset the second worker would repeat the first's mask.
+        assert_ne!(run(16..32, 0, features), second);
+    }
+}

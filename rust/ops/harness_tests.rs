@@ -107,6 +107,7 @@ fn every_op_backward_matches_finite_differences() {
     let ctx = Context {
         training: true,
         seed: 3,
+        ..Context::default()
     };
     for name in op_names() {
         if !registry::info(name).expect("registered").differentiable {

@@ -26,11 +26,31 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 /// Per-run state an op may read: training mode and the seed of this step
-/// (dropout draws its mask from it, so a mask is a pure function of the seed).
+/// (dropout draws its mask from it, so a mask is a pure function of the seed),
+/// and where this run's batch sits in the step's global batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Context {
     pub training: bool,
     pub seed: u64,
+    /// The global index of this batch's first row: nonzero on a worker of a
+    /// data-parallel run that holds rows `sample_offset..` of the step.
+    pub sample_offset: u64,
+    /// Rows in this batch (0 when the run has no batch, e.g. an eager op).
+    pub batch_rows: u64,
+}
+
+impl Context {
+    /// The index, in the global batch's tensor, of the first element of this
+    /// run's batch-major tensor of `len` elements: a draw keyed by it gives
+    /// sample `i` the same numbers whichever worker holds it. 0 when the
+    /// tensor is not batch-major (its size is not a multiple of the rows).
+    pub fn element_offset(&self, len: usize) -> u64 {
+        let len = len as u64;
+        if self.batch_rows == 0 || !len.is_multiple_of(self.batch_rows) {
+            return 0;
+        }
+        self.sample_offset * (len / self.batch_rows)
+    }
 }
 
 /// Gradients of an op's inputs; `None` where an input has no gradient

@@ -214,7 +214,11 @@ impl PyGraph {
         let held = hold_feeds(feeds)?;
         let feed_views: Vec<(NodeId, ValueView)> =
             held.iter().map(|(i, h)| (*i, h.view())).collect();
-        let ctx = Context { training, seed };
+        let ctx = Context {
+            training,
+            seed,
+            ..Context::default()
+        };
         let graph = &*self.graph;
         let work = feed_views
             .iter()
@@ -251,7 +255,11 @@ impl PyGraph {
             held.iter().map(|(i, h)| (*i, h.view())).collect();
         let grad = grad.map(|g| Held::extract(&g, "grad")).transpose()?;
         let gview = grad.as_ref().map(|g| g.view());
-        let ctx = Context { training, seed };
+        let ctx = Context {
+            training,
+            seed,
+            ..Context::default()
+        };
         let graph = &*self.graph;
         let (value, grads) = compute(py, || {
             let plan = Plan::fused(graph, &[target], true, &wrt)?;
@@ -318,7 +326,11 @@ impl PyTape {
     #[pyo3(signature = (training=false, seed=0))]
     fn new(training: bool, seed: u64) -> Self {
         Self {
-            tape: Tape::new(Context { training, seed }),
+            tape: Tape::new(Context {
+                training,
+                seed,
+                ..Context::default()
+            }),
         }
     }
 

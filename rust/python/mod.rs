@@ -100,7 +100,11 @@ fn op(
     let attrs = attrs_from_py(attrs)?;
     let held = hold_all(&inputs, "input")?;
     let views: Vec<_> = held.iter().map(|h| h.view()).collect();
-    let ctx = Context { training, seed };
+    let ctx = Context {
+        training,
+        seed,
+        ..Context::default()
+    };
     let primitive = ops::build(name, &attrs).map_err(to_py)?;
     let shapes: Vec<&[usize]> = views.iter().map(|v| v.shape()).collect();
     let work = primitive.work(&shapes);
@@ -126,7 +130,11 @@ fn op_grad(
     let grad = Held::extract(&grad, "grad")?;
     let views: Vec<_> = held.iter().map(|h| h.view()).collect();
     let gview = grad.view();
-    let ctx = Context { training, seed };
+    let ctx = Context {
+        training,
+        seed,
+        ..Context::default()
+    };
     let grads = compute(py, || {
         let op = ops::build(name, &attrs)?;
         let out = match op.forward(&views, &ctx)? {

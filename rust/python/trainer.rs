@@ -439,7 +439,9 @@ impl PyTrainStep {
     /// `optimizers` are the optimizers the phases name by position (each
     /// object once). `gradient_hook(update_index, flat_gradients)`, when
     /// given, returns the gradients each update applies (see `GradientHook`).
-    #[pyo3(signature = (data, order, batch_size, first_step, steps, seed, global_step, stop_on_nan, optimizers, gradient_hook=None))]
+    /// `sample_offset` is this process's first row in each step's global
+    /// batch (a data-parallel worker's), so dropout masks follow the samples.
+    #[pyo3(signature = (data, order, batch_size, first_step, steps, seed, global_step, stop_on_nan, optimizers, gradient_hook=None, sample_offset=0))]
     #[allow(clippy::too_many_arguments)]
     fn train(
         &mut self,
@@ -454,6 +456,7 @@ impl PyTrainStep {
         stop_on_nan: bool,
         optimizers: Vec<Bound<'_, PyOptimizer>>,
         gradient_hook: Option<Py<PyAny>>,
+        sample_offset: u64,
     ) -> PyResult<PyStepResults> {
         if batch_size == 0 {
             return Err(to_py(Error::argument("fit", "batch_size must be positive")));
@@ -492,6 +495,7 @@ impl PyTrainStep {
             seed,
             global_step,
             stop_on_nan,
+            sample_offset,
         };
         let records = compute(py, || {
             let batches = Batches {

@@ -212,6 +212,9 @@ pub struct RunOptions {
     pub seed: u64,
     pub global_step: u64,
     pub stop_on_nan: bool,
+    /// This process's first row in each step's global batch (see
+    /// `Context::sample_offset`); 0 outside data-parallel runs.
+    pub sample_offset: u64,
 }
 
 /// Runs `batches.steps` training steps, updating through `optimizers`.
@@ -262,6 +265,8 @@ pub fn run_steps(
         let ctx = Context {
             training: true,
             seed: step_seed(options.seed, options.global_step + k as u64),
+            sample_offset: options.sample_offset,
+            batch_rows: rows.len() as u64,
         };
         let mut carried: Vec<(NodeId, Value)> = Vec::new();
         // Once an update is applied, an interrupt waits for the step's end:

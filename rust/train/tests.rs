@@ -93,6 +93,7 @@ fn steps_match_hand_written_sgd() {
             seed: 7,
             global_step: 0,
             stop_on_nan: false,
+            sample_offset: 0,
         },
         &mut sgd(0.1),
     )
@@ -177,6 +178,7 @@ fn mismatched_sample_counts_are_refused() {
             seed: 0,
             global_step: 0,
             stop_on_nan: false,
+            sample_offset: 0,
         },
         &mut sgd(0.1),
     )
@@ -212,6 +214,7 @@ fn nan_loss_stops_before_updating() {
             seed: 0,
             global_step: 0,
             stop_on_nan: true,
+            sample_offset: 0,
         },
         &mut sgd(0.1),
     )
