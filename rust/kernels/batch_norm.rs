@@ -42,21 +42,16 @@ fn block_sums(
     combine_block_sums(parts, width)
 }
 
-/// Column sums of `x - shift` and of `(x - shift)²` over rows `start..end`,
-/// rows in order from zero: the first `cols` values, then the next `cols`.
-fn shifted_sums_of(x: &[f32], shift: &[f32], start: usize, end: usize) -> Vec<f32> {
-    let cols = shift.len();
+/// Column sums of `x`'s rows `start..end`, rows in order from zero.
+fn sums_of(x: &[f32], cols: usize, start: usize, end: usize) -> Vec<f32> {
     let block = &x[start * cols..end * cols];
     isa::run(
         #[inline(always)]
         move || {
-            let mut acc = vec![0.0f32; 2 * cols];
-            let (s1, s2) = acc.split_at_mut(cols);
+            let mut acc = vec![0.0f32; cols];
             for row in block.chunks_exact(cols) {
-                for (((a, b), &v), &k) in s1.iter_mut().zip(s2.iter_mut()).zip(row).zip(shift) {
-                    let d = v - k;
-                    *a += d;
-                    *b += d * d;
+                for (a, &v) in acc.iter_mut().zip(row) {
+                    *a += v;
                 }
             }
             acc
@@ -64,38 +59,41 @@ fn shifted_sums_of(x: &[f32], shift: &[f32], start: usize, end: usize) -> Vec<f3
     )
 }
 
-/// The batch mean and (biased) variance of each column of `x`, in one pass.
-///
-/// The sums are of `x - shift` with the first row as the shift: a value of
-/// the same column, so the variance `E[(x-s)²] - E[x-s]²` does not lose its
-/// digits to cancellation the way `E[x²] - E[x]²` does when the mean is
-/// large next to the spread (within a few ulps of the two-pass mean of
-/// squared deviations, which Keras computes). One pass instead of two: the
-/// statistics are taken again in the backward pass, so this is two passes
-/// over each batch-norm input per training step.
+/// Column sums of `(x - mean)²` over rows `start..end`.
+fn centred_squares_of(x: &[f32], mean: &[f32], start: usize, end: usize) -> Vec<f32> {
+    let cols = mean.len();
+    let block = &x[start * cols..end * cols];
+    isa::run(
+        #[inline(always)]
+        move || {
+            let mut acc = vec![0.0f32; cols];
+            for row in block.chunks_exact(cols) {
+                for ((a, &v), &m) in acc.iter_mut().zip(row).zip(mean) {
+                    let d = v - m;
+                    *a += d * d;
+                }
+            }
+            acc
+        },
+    )
+}
+
+/// The batch mean and (biased) variance of each column of `x`, in two
+/// passes: the variance is the mean of squared deviations, as Keras (JAX's
+/// `var`) computes it. A one-pass shifted form saved a pass but moved
+/// trained weights by float32 noise that a three-epoch comparison with Keras
+/// noticed; the statistics are worth matching Keras's rounding.
 pub fn moments(x: &[f32], cols: usize) -> (Vec<f32>, Vec<f32>) {
     if cols == 0 {
         return (Vec::new(), Vec::new());
     }
     let rows = x.len() / cols;
     let n = rows.max(1) as f32;
-    let shift: Vec<f32> = if rows == 0 {
-        vec![0.0; cols]
-    } else {
-        x[..cols].to_vec()
-    };
-    let shift_ref = &shift;
-    let sums = block_sums(rows, cols, 2 * cols, |s, e| {
-        shifted_sums_of(x, shift_ref, s, e)
-    });
-    let (s1, s2) = sums.split_at(cols);
-    let mut mean = Vec::with_capacity(cols);
-    let mut var = Vec::with_capacity(cols);
-    for c in 0..cols {
-        let d = s1[c] / n;
-        mean.push(shift[c] + d);
-        var.push((s2[c] / n - d * d).max(0.0));
-    }
+    let mut mean = block_sums(rows, cols, cols, |s, e| sums_of(x, cols, s, e));
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mean_ref = &mean;
+    let mut var = block_sums(rows, cols, cols, |s, e| centred_squares_of(x, mean_ref, s, e));
+    var.iter_mut().for_each(|v| *v /= n);
     (mean, var)
 }
 

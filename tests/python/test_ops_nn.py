@@ -1,4 +1,4 @@
-"""dropout, embedding, batch_norm, layer_norm, softmax_cross_entropy."""
+"""dropout, embedding, batch_norm, batch_moments, layer_norm, softmax_cross_entropy."""
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ from op_check import (
     uniform,
 )
 
-OPS = {"dropout", "embedding", "batch_norm", "layer_norm", "softmax_cross_entropy"}
+OPS = {"dropout", "embedding", "batch_norm", "batch_moments", "layer_norm", "softmax_cross_entropy"}
 
 
 # ---------------------------------------------------------------- dropout
@@ -293,6 +293,36 @@ def test_batch_norm_errors():
         C.op("batch_norm", [x, v3, v3, v3, v3], {"momentum": 0.9})
     with pytest.raises(DTypeError):
         C.op("batch_norm", [x.astype(np.int64), v3, v3, v3, v3])
+
+
+# ---------------------------------------------------------------- batch_moments
+
+
+@SETTINGS
+@given(case=_norm_case(), seed=seeds)
+def test_batch_moments_are_numpys_mean_and_variance(case, seed):
+    shape, axis, _ = case
+    x = uniform(rng_for(seed), shape, -3.0, 5.0)
+
+    def ref(x):
+        channels = shape[axis]
+        moved = np.moveaxis(x.astype(np.float64), axis, -1)
+        rows = int(np.prod(moved.shape[:-1]))
+        if rows == 0 or channels == 0:
+            return np.zeros((2, channels))  # no samples: zeros, as batch_norm's statistics
+        moved = moved.reshape(rows, channels)
+        return np.stack([moved.mean(axis=0), moved.var(axis=0)])
+
+    check_forward("batch_moments", [x], {"axis": axis}, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_moments_take_no_gradient_and_check_their_axis():
+    x = np.ones((4, 3), np.float32)
+    assert C.op_grad("batch_moments", [x], np.ones((2, 3), np.float32))[0] is None
+    with pytest.raises(InvalidArgumentError):
+        C.op("batch_moments", [x], {"axis": 2})
+    with pytest.raises(DTypeError):
+        C.op("batch_moments", [x.astype(np.int64)])
 
 
 # ---------------------------------------------------------------- layer_norm
