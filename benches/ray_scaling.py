@@ -9,29 +9,30 @@ RMSprop, batch 128 per worker; `--cnn` adds workload (c)) with
 each worker's time split into compute, all-reduce (the exchange itself) and
 idle (waiting for the slowest worker), beside one process without Ray.
 
-It then measures one all-reduce of the model's gradient (float32) with this
-module's Ray rendezvous actor and, when an interpreter with PyTorch is found
-(this one, or $PYKERAS_BENCH_TORCH_PYTHON, default /work/keras-env/bin/python),
-with torch.distributed's gloo backend (what Ray Train's TorchTrainer sets up),
-and fits an alpha-beta model of all-reduce cost to predict the speed-up on 8
-and 64 machines at 10 and 100 Gbit/s.
+With PyTorch installed, every run of more than one worker is made twice:
+with the gloo process group Ray Train sets up (what `fit` chooses then) and
+with the Ray rendezvous actor (its fallback without PyTorch,
+`collective="ray"`). It then measures one all-reduce of the model's gradient
+(float32) alone on both paths (benches/allreduce.py; the actor only, without
+PyTorch), and fits an alpha-beta model of all-reduce cost to predict the
+speed-up on 8 and 64 machines at 10 and 100 Gbit/s.
 """
 
 import argparse
+import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from allreduce import allreduce_seconds  # noqa: E402
 from e2e import machine_description  # noqa: E402
 
-TORCH_PYTHON = os.environ.get("PYKERAS_BENCH_TORCH_PYTHON", "/work/keras-env/bin/python")
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 # Per-message latency of a datacenter network (TCP, one switch hop): the
 # alpha of the model; beta comes from the link speed.
 ALPHA_SECONDS = 50e-6
@@ -92,7 +93,7 @@ def one_process(build, x, y, batch, epochs, threads):
     return len(x) * epochs / (time.perf_counter() - started)
 
 
-def distributed(build, x, y, batch, epochs, workers, storage):
+def distributed(build, x, y, batch, epochs, workers, storage, collective):
     from pykeras import distribute
 
     # Two cores: one per worker up to two workers, then shared.
@@ -100,7 +101,9 @@ def distributed(build, x, y, batch, epochs, workers, storage):
     result = distribute.fit(
         build, x, y, num_workers=workers, batch_size=batch, epochs=epochs,
         cpus_per_worker=cpus, threads_per_worker=1, storage_path=storage,
+        collective=collective,
     )  # fmt: skip
+    assert result.collective == collective or workers == 1
     rows = {}
     for t in result.timings:
         exchange = t["collective"] - t["idle"]
@@ -123,7 +126,8 @@ def distributed(build, x, y, batch, epochs, workers, storage):
 
 def ray_allreduce_seconds(size, repeats):
     """Seconds per all-reduce of `size` float32 values between 2 Ray tasks
-    through the rendezvous actor of pykeras.distribute."""
+    through the rendezvous actor of pykeras.distribute (without PyTorch:
+    benches/allreduce.py measures both paths in Ray Train workers)."""
     import ray
 
     from pykeras.distribute.collective import Communicator, Rendezvous
@@ -143,54 +147,9 @@ def ray_allreduce_seconds(size, repeats):
     return max(ray.get([member.remote(0), member.remote(1)]))
 
 
-TORCH_SCRIPT = textwrap.dedent(
-    """
-    import os, sys, time
-    import torch, torch.distributed as dist
-    rank, size, repeats, port = (int(a) for a in sys.argv[1:5])
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                            world_size=2)
-    t = torch.ones(size)
-    dist.all_reduce(t)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        dist.all_reduce(t)
-        t /= 2
-    print((time.perf_counter() - start) / repeats)
-    dist.destroy_process_group()
-    """
-)
-
-
-def torch_allreduce_seconds(size, repeats):
-    """Seconds per gloo all-reduce of `size` float32 values between 2
-    processes, or None without an interpreter that has PyTorch."""
-    probe = subprocess.run([TORCH_PYTHON, "-c", "import torch"], capture_output=True)
-    if probe.returncode:
-        return None
-    port = str(29500 + os.getpid() % 1000)
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(TORCH_SCRIPT)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    env.pop("PYTHONPATH", None)
-    procs = [
-        subprocess.Popen(
-            [TORCH_PYTHON, f.name, str(r), str(size), str(repeats), port],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )  # fmt: skip
-        for r in range(2)
-    ]
-    outs = [p.communicate(timeout=300)[0] for p in procs]
-    os.unlink(f.name)
-    return max(float(o.strip().splitlines()[-1]) for o in outs)
-
-
 def ring_seconds(n_bytes, machines, gbit):
-    """Alpha-beta cost of a ring all-reduce (gloo, NCCL): 2(p-1) messages of
-    n/p bytes each way."""
+    """Alpha-beta cost of a ring all-reduce (gloo's, `fit`'s path with
+    PyTorch; NCCL's): 2(p-1) messages of n/p bytes each way."""
     beta = 8 / (gbit * 1e9)
     return 2 * (machines - 1) * (ALPHA_SECONDS + n_bytes / machines * beta)
 
@@ -206,7 +165,7 @@ def star_seconds(n_bytes, machines, gbit, alpha):
 
 def predictions(n_bytes, step_compute, ray_alpha):
     lines = [
-        "| machines | link | ring all-reduce | speed-up (ring) | star (Ray actor) "
+        "| machines | link | ring all-reduce (gloo) | speed-up (ring) | star (Ray actor) "
         "| speed-up (star) |",
         "|---|---|---|---|---|---|",
     ]
@@ -261,25 +220,36 @@ def main(argv=None):
                 print(
                     f"| one process, {threads} thread(s), no Ray | {rate:,.0f} | 100% | - | - | - |"
                 )
-            measured = {}
+            # With PyTorch, `fit` all-reduces through gloo; the Ray actor is
+            # its fallback (one worker exchanges nothing: one run).
+            paths = ["gloo", "ray"] if HAS_TORCH else ["ray"]
             for workers in counts:
-                r = distributed(build, x, y, batch, epochs, workers, storage)
-                measured[workers] = r
-                print(
-                    f"| Ray, {workers} worker(s) x 1 thread | {r['samples_per_s']:,.0f} "
-                    f"| {r['compute']:.0%} | {r['allreduce']:.0%} | {r['idle']:.0%} "
-                    f"| {r['report']:.0%} |"
-                )
+                for path in paths[:1] if workers == 1 else paths:
+                    r = distributed(build, x, y, batch, epochs, workers, storage, path)
+                    how = "" if workers == 1 else (", gloo" if path == "gloo" else ", Ray actor")
+                    print(
+                        f"| Ray, {workers} worker(s) x 1 thread{how} | {r['samples_per_s']:,.0f} "
+                        f"| {r['compute']:.0%} | {r['allreduce']:.0%} | {r['idle']:.0%} "
+                        f"| {r['report']:.0%} |"
+                    )
             # One step's compute: one process on one thread (no Ray, warmed up).
             step_compute = batch / single[1]
-            repeats = 20 if args.quick else 100
-            ray_s = ray_allreduce_seconds(params, repeats)
-            ray_alpha = ray_allreduce_seconds(1024, repeats)
-            torch_s = torch_allreduce_seconds(params, repeats)
+            if HAS_TORCH:
+                rounds, repeats = (3, 20) if args.quick else (5, 50)
+                seconds = allreduce_seconds(rounds, repeats, {"4 KB": 1024, kind: params})
+                ray_s, ray_alpha, gloo_s = (
+                    float(np.median(seconds[p][n])) for p, n in
+                    (("ray", kind), ("ray", "4 KB"), ("gloo", kind))
+                )  # fmt: skip
+            else:
+                repeats = 20 if args.quick else 100
+                ray_s = ray_allreduce_seconds(params, repeats)
+                ray_alpha = ray_allreduce_seconds(1024, repeats)
+                gloo_s = None
             print(f"\nOne all-reduce of {params * 4 / 1e6:.2f} MB between 2 processes: "
                   f"Ray rendezvous actor {ray_s * 1e3:.2f} ms"
-                  + (f", torch gloo {torch_s * 1e3:.2f} ms" if torch_s else
-                     ", torch gloo not measured (no PyTorch found)"))  # fmt: skip
+                  + (f", gloo {gloo_s * 1e3:.2f} ms" if gloo_s else
+                     ", gloo not measured (PyTorch is not installed)"))  # fmt: skip
             print(f"Compute per step (one process, 1 thread): {step_compute * 1e3:.2f} ms")
             print(f"\nPredicted speed-up over one machine (ring: alpha = "
                   f"{ALPHA_SECONDS * 1e6:.0f} us per message; star: alpha = "

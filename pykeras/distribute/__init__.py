@@ -1,9 +1,10 @@
 """Training and inference across processes and machines, on Ray.
 
 `pykeras.distribute.fit` trains a model data-parallel on Ray Train workers
-(gradients all-reduced at every step, metrics summed across workers, `.keras`
-checkpoints, restarts from them); `pykeras.distribute.predict` predicts over a
-Ray Dataset with actors that load the model once. Ray is an optional
+(gradients all-reduced at every step, through PyTorch's gloo process group
+when PyTorch is installed, else a Ray actor; metrics summed across workers,
+`.keras` checkpoints, restarts from them); `pykeras.distribute.predict`
+predicts over a Ray Dataset with actors that load the model once. Ray is an optional
 dependency: `pip install "pykeras[ray]"` (see docs/distribute.md).
 
 The name follows `tf.distribute`, what Keras users call this; Keras 3's

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from pykeras.distribute.collective import Communicator
+from pykeras.distribute.collective import Collectives
 from pykeras.metrics import Metric
 
 
@@ -41,7 +41,7 @@ def _sample_count(model: Any) -> float:
     return 0.0 if states is None else float(np.sum(states[1]))
 
 
-def aggregate_logs(model: Any, comm: Communicator, local_logs: dict[str, Any]) -> dict[str, Any]:
+def aggregate_logs(model: Any, comm: Collectives, local_logs: dict[str, Any]) -> dict[str, Any]:
     """The logs of all workers' data from each worker's metric states and logs.
 
     Every metric in `model.metrics` is summed across workers (its state is

@@ -11,7 +11,9 @@ from typing import Any, Callable
 from pykeras.callbacks import History
 from pykeras.distribute import checkpoints, ray_data
 from pykeras.distribute._ray import require_ray
+from pykeras.distribute.collective import TIMEOUT_SECONDS
 from pykeras.distribute.data import as_arrays, sample_count
+from pykeras.distribute.gloo import backend_config, choose_collective
 from pykeras.distribute.sharding import shard_rows
 from pykeras.distribute.worker import train_worker
 from pykeras.errors import InvalidArgumentError
@@ -36,6 +38,8 @@ class FitResult:
             validation), `report` (Ray Train reports and checkpoints).
         dropped_rows: rows of each epoch no worker trained on (see
             `sharding`).
+        collective: how the workers exchanged gradients: "gloo" (PyTorch's
+            process group) or "ray" (a Ray actor).
     """
 
     model: Any
@@ -43,6 +47,7 @@ class FitResult:
     checkpoint_path: str
     timings: list[dict[str, float]] = field(default_factory=list)
     dropped_rows: int = 0
+    collective: str = "ray"
 
 
 class DistributedTrainingError(RuntimeError):
@@ -152,6 +157,7 @@ def fit(
     name: str | None = None,
     keep_checkpoints: int = 2,
     checkpoint_every: int = 1,
+    collective: str = "auto",
 ) -> FitResult:
     """Trains the model `build_model()` returns on `num_workers` Ray Train workers.
 
@@ -194,6 +200,11 @@ def fit(
         keep_checkpoints: how many checkpoints Ray Train keeps.
         checkpoint_every: rank 0 writes a checkpoint every this many epochs
             (and at the end); a restart resumes after the last one.
+        collective: how gradients are all-reduced: "gloo" (the PyTorch gloo
+            process group Ray Train sets up; needs PyTorch), "ray" (a Ray
+            actor and the object store; needs nothing else), or "auto":
+            gloo when PyTorch is installed and `num_workers > 1` (it is the
+            faster, see docs/distribute.md), else the Ray actor.
 
     Returns:
         A `FitResult`: the trained model, its `History`, the last checkpoint.
@@ -210,6 +221,7 @@ def fit(
                 f"pykeras.distribute.fit expected a positive int `{label}`. Received: {value!r}"
             )
     global_size = _batch_sizes(batch_size, global_batch_size, num_workers)
+    chosen = choose_collective(collective, num_workers)
     if ray_data.is_dataset(ray, x):
         if sample_weight is not None:
             raise InvalidArgumentError(
@@ -254,10 +266,13 @@ def fit(
         "callbacks": callbacks,
         "threads": threads,
         "checkpoint_every": checkpoint_every,
+        "collective": chosen,
     }
     result = _run(ray, config, num_workers, cpus_per_worker, max_failures, storage_path, name,
                   keep_checkpoints)  # fmt: skip
-    return _collect(model, result, count, global_size, num_workers)
+    fitted = _collect(model, result, count, global_size, num_workers)
+    fitted.collective = chosen
+    return fitted
 
 
 def _run(
@@ -278,6 +293,9 @@ def _run(
     trainer = DataParallelTrainer(
         train_worker,
         train_loop_config=config,
+        # gloo: Ray Train starts torch.distributed's process group on every
+        # worker before `train_worker` runs (and again after a restart).
+        backend_config=backend_config(config["collective"], TIMEOUT_SECONDS),
         scaling_config=train.ScalingConfig(
             num_workers=workers, use_gpu=False, resources_per_worker={"CPU": cpus}
         ),

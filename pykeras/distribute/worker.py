@@ -14,7 +14,7 @@ from pykeras import config as pykeras_config
 from pykeras.callbacks import Callback
 from pykeras.distribute import checkpoints, ray_data
 from pykeras.distribute._ray import require_ray
-from pykeras.distribute.collective import Communicator
+from pykeras.distribute.collective import Collectives, connect
 from pykeras.distribute.data import take_rows
 from pykeras.distribute.metric_sync import aggregate_logs
 from pykeras.distribute.sharding import shard_rows, validation_rows
@@ -29,7 +29,7 @@ class GradientAverager:
         weights: per step of an epoch, this worker's share of the batch.
     """
 
-    def __init__(self, comm: Communicator, weights: npt.NDArray[np.float64]) -> None:
+    def __init__(self, comm: Collectives, weights: npt.NDArray[np.float64]) -> None:
         self.comm = comm
         self.weights = weights
         # Steps seen per optimizer update (a step with several optimizers
@@ -51,7 +51,7 @@ class EpochSync(Callback):
     every worker."""
 
     def __init__(
-        self, comm: Communicator, state: dict[str, Any], validation: Any, checkpoint_every: int
+        self, comm: Collectives, state: dict[str, Any], validation: Any, checkpoint_every: int
     ) -> None:
         super().__init__()
         self.checkpoint_every = checkpoint_every
@@ -63,6 +63,8 @@ class EpochSync(Callback):
         if logs is None:
             return
         started = time.time()
+        # The waiting of the epoch's all-reduces (gloo learns it here).
+        self.comm.settle()
         logs.update(aggregate_logs(self.model, self.comm, logs))
         if self.validation is not None:
             logs.update(self._validate())
@@ -96,7 +98,7 @@ def train_worker(config: dict[str, Any]) -> None:
     rank, world = context.get_world_rank(), context.get_world_size()
     if config["threads"]:
         pykeras_config.set_num_threads(int(config["threads"]))
-    comm = Communicator.connect(rank, world)
+    comm = connect(config["collective"], rank, world)
     model = config["build_model"]()
     state = checkpoints.restore(ray, model)
     # Identical start: every worker takes rank 0's weights (after a restart,
@@ -111,6 +113,9 @@ def train_worker(config: dict[str, Any]) -> None:
     if world > 1:
         # (One worker has nothing to exchange: its loop runs without a hook.)
         model._trainer.runner.gradient_hook = GradientAverager(comm, shard.weights)
+    # Dropout draws each sample's mask from its place in the global batch, so
+    # the run does not depend on the worker count.
+    model._trainer.runner.sample_offset = rank * shard.local_batch_size
     validation = None
     if config["validation"] is not None:
         vx, vy, vsw = ray.get(config["validation"])
@@ -125,7 +130,7 @@ def train_worker(config: dict[str, Any]) -> None:
     callbacks = list(callbacks() if callable(callbacks) else callbacks or [])
     sync = EpochSync(comm, state, validation, config["checkpoint_every"])
     # The time split covers `fit` only (not the start-up exchanges).
-    comm.seconds = comm.idle_seconds = 0.0
+    comm.reset_timings()
     started = time.time()
     model.fit(
         take_rows(x, shard.rows),
@@ -139,6 +144,7 @@ def train_worker(config: dict[str, Any]) -> None:
         callbacks=[sync, *callbacks],
     )
     # The time split of this run, gathered for the driver's result.
+    comm.settle()
     timings = {
         "total": time.time() - started,
         "collective": comm.seconds,

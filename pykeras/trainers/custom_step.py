@@ -258,6 +258,7 @@ def run_custom(
     seed: int,
     global_step: int,
     gradient_hook: Callable[[int, np.ndarray], np.ndarray] | None = None,
+    sample_offset: int = 0,
 ) -> _core.StepResults | list[EagerLogs]:
     """Runs `steps` steps; returns their `StepResults` or, eagerly, each step's logs."""
     if step.native is None:
@@ -268,8 +269,9 @@ def run_custom(
             order = np.arange(prepared.count, dtype=np.int64)
         natives = [opt._native(variables) for opt, variables in step.optimizers]
         results = step.native.train(
-            data, order, batch_size, first, steps, seed, global_step, False, natives, gradient_hook
-        )
+            data, order, batch_size, first, steps, seed, global_step, False, natives,
+            gradient_hook, sample_offset,
+        )  # fmt: skip
         apply_in_python(step.constrained)
         return results
     if order is not None and not np.array_equal(order, np.arange(len(order))):

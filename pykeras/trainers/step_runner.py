@@ -51,6 +51,9 @@ class StepRunner:
             flat_gradients` called by the Rust loop with each update's
             gradients as one float32 vector before the optimizer applies
             them (data-parallel training averages them across workers).
+        sample_offset: this process's first row in each step's global batch
+            (a data-parallel worker's), so dropout masks follow the samples
+            whichever worker holds them; 0 otherwise.
     """
 
     def __init__(self, model: TrainedModel) -> None:
@@ -60,6 +63,7 @@ class StepRunner:
         self.nan_reported = False
         self.last_logs_keys: list[str] | None = None
         self.gradient_hook: GradientHook | None = None
+        self.sample_offset = 0
         # Made on first use (a lock cannot be copied with the model before that).
         self._lock: threading.RLock | None = None
 
@@ -178,7 +182,7 @@ class StepRunner:
         if isinstance(step, custom_step.CustomStep):
             results = custom_step.run_custom(
                 model, step, prepared, training, order, batch_size, first, steps, seed,
-                self.global_step, self.gradient_hook,
+                self.global_step, self.gradient_hook, self.sample_offset,
             )  # fmt: skip
             if training and step.optimizer is not None and not isinstance(results, list):
                 self.global_step += len(results)
@@ -196,7 +200,7 @@ class StepRunner:
         native_opt = optimizer._native(model.trainable_weights)
         results = step.native.train(
             data, order, batch_size, first, steps, seed, self.global_step, False, [native_opt],
-            self.gradient_hook,
+            self.gradient_hook, self.sample_offset,
         )  # fmt: skip
         finite = np.isfinite(results.loss)
         if len(results) and not np.all(finite) and not self.nan_reported:

@@ -3,6 +3,9 @@
 
 The Ray tests are skipped only when Ray (the `ray` extra) is not importable;
 the error for a missing Ray and the sharding arithmetic are tested without it.
+The training tests run on both all-reduce paths: PyTorch's gloo process group
+(skipped when PyTorch is not installed: it is no extra's dependency) and the
+Ray actor that needs nothing else.
 """
 
 import importlib.util
@@ -16,12 +19,21 @@ from hypothesis import strategies as st
 
 import pykeras as keras
 from pykeras import distribute
+from pykeras.distribute import gloo
 from pykeras.distribute.sharding import shard_rows
 
 HAS_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(
     not HAS_RAY, reason='Ray is not installed (pip install "pykeras[ray]")'
 )
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+# Both ways of all-reducing gradients: every training test runs on each.
+COLLECTIVES = [
+    pytest.param(
+        "gloo", marks=pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+    ),
+    "ray",
+]
 
 RNG = np.random.default_rng(0)
 # 200 rows at a global batch of 32: six full batches and a last one of 8
@@ -59,6 +71,20 @@ def build_sgd():
     return build_model("sgd")
 
 
+def build_dropout():
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer=make_optimizer("sgd"), loss="sparse_categorical_crossentropy")
+    return model
+
+
 def build_adam():
     return build_model("adam")
 
@@ -72,7 +98,10 @@ def one_process(build, epochs, validation=True):
     return model, history.history
 
 
-def assert_same_run(result, model, history):
+def assert_same_run(result, model, history, collective):
+    assert result.collective == collective
+    for t in result.timings:
+        assert 0.0 <= t["idle"] <= t["collective"] <= t["total"]
     for got, want in zip(result.model.get_weights(), model.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert set(result.history.history) == set(history)
@@ -123,17 +152,33 @@ def ray_cluster():
 
 
 @needs_ray
+@pytest.mark.parametrize("collective", COLLECTIVES)
 @pytest.mark.parametrize("build", [build_sgd, build_adam], ids=["sgd", "adam"])
-def test_two_workers_at_16_match_one_process_at_32(ray_cluster, tmp_path, build):
+def test_two_workers_at_16_match_one_process_at_32(ray_cluster, tmp_path, build, collective):
     result = distribute.fit(
         build, X, Y, num_workers=2, batch_size=16, epochs=3, validation_data=(VX, VY),
-        storage_path=str(tmp_path),
+        storage_path=str(tmp_path), collective=collective,
     )  # fmt: skip
     model, history = one_process(build, 3)
-    assert_same_run(result, model, history)
+    assert_same_run(result, model, history, collective)
     assert result.dropped_rows == 0
     assert len(result.timings) == 2
     assert os.path.isfile(os.path.join(result.checkpoint_path, "model.keras"))
+
+
+@needs_ray
+def test_dropout_masks_follow_the_samples_not_the_workers(ray_cluster, tmp_path):
+    # 192 rows: whole global batches (a smaller last batch is split unevenly
+    # and its workers' offsets are those of a full batch).
+    x, y = X[:192], Y[:192]
+    result = distribute.fit(
+        build_dropout, x, y, num_workers=2, batch_size=16, epochs=2,
+        storage_path=str(tmp_path),
+    )  # fmt: skip
+    model = build_dropout()
+    model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    for got, want in zip(result.model.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 @needs_ray
@@ -147,29 +192,31 @@ def test_training_on_a_ray_dataset_matches_the_arrays(ray_cluster, tmp_path):
         storage_path=str(tmp_path),
     )  # fmt: skip
     model, history = one_process(build_sgd, 2, validation=False)
-    assert_same_run(result, model, history)
+    assert_same_run(result, model, history, "gloo" if HAS_TORCH else "ray")
     with pytest.raises(ValueError, match="label columns"):
         distribute.fit(build_sgd, dataset, "target", batch_size=16)
 
 
 @needs_ray
-def test_killed_worker_resumes_from_checkpoint(ray_cluster, tmp_path):
+@pytest.mark.parametrize("collective", COLLECTIVES)
+def test_killed_worker_resumes_from_checkpoint(ray_cluster, tmp_path, collective):
     marker = str(tmp_path / "killed")
     result = distribute.fit(
         build_sgd, X, Y, num_workers=2, global_batch_size=32, epochs=3, max_failures=1,
-        callbacks=[KillOnce(marker)], storage_path=str(tmp_path),
+        callbacks=[KillOnce(marker)], storage_path=str(tmp_path), collective=collective,
     )  # fmt: skip
     assert os.path.exists(marker), "the worker was not killed"
     model, history = one_process(build_sgd, 3, validation=False)
-    assert_same_run(result, model, history)
+    assert_same_run(result, model, history, collective)
 
 
 @needs_ray
-def test_failure_beyond_max_failures_raises_the_worker_error(ray_cluster, tmp_path):
+@pytest.mark.parametrize("collective", COLLECTIVES)
+def test_failure_beyond_max_failures_raises_the_worker_error(ray_cluster, tmp_path, collective):
     with pytest.raises(distribute.DistributedTrainingError, match="fails in workers") as caught:
         distribute.fit(
             build_failing_in_workers, X, Y, num_workers=2, batch_size=16, epochs=1,
-            storage_path=str(tmp_path),
+            storage_path=str(tmp_path), collective=collective,
         )  # fmt: skip
     assert caught.value.checkpoint_path is None
 
@@ -219,6 +266,20 @@ def test_bad_input_raises_before_any_worker_starts():
         distribute.fit(build_sgd, X, Y, batch_size=16, validation_data=(VX[:1], VY[:1]))
     with pytest.raises(ValueError, match="ray.data.Dataset"):
         distribute.predict(build_sgd(), X)
+    with pytest.raises(ValueError, match="`collective`"):
+        distribute.fit(build_sgd, X, Y, batch_size=16, collective="nccl")
+
+
+def test_auto_collective_is_gloo_when_torch_is_installed(monkeypatch):
+    assert gloo.choose_collective("ray", 2) == "ray"
+    assert gloo.choose_collective("auto", 1) == "ray", "one worker exchanges nothing"
+    assert gloo.choose_collective("auto", 2) == ("gloo" if HAS_TORCH else "ray")
+    # Without PyTorch: the Ray actor, and an error naming PyTorch if gloo is asked.
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert not gloo.torch_installed()
+    assert gloo.choose_collective("auto", 4) == "ray"
+    with pytest.raises(ImportError, match="PyTorch"):
+        gloo.choose_collective("gloo", 2)
 
 
 def test_missing_ray_names_the_extra(monkeypatch):

@@ -29,6 +29,7 @@ OPTIONAL = {
     "matplotlib": "not a dependency: History.plot",
     "onnx": "the `onnx` extra: model.export(format='onnx') builds and checks the file",
     "ray": "the `ray` extra: pykeras.distribute's fit on Ray Train and predict on Ray Data",
+    "torch": "no extra (large): pykeras.distribute's gloo all-reduce when PyTorch is installed",
     "orbax": "the `orbax` extra: callbacks.OrbaxCheckpoint and loading Orbax checkpoints",
 }
 
