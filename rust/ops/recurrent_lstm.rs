@@ -3,15 +3,17 @@
 //! output holds the carried `[h, c]` of every step and its gates.
 
 use super::recurrent::{
-    batch_chunks, gather_step, into_value, load, mm, prev_state, rows, run_jobs, scatter_step,
+    batch_chunks, into_value, load, mm, prev_state, rows, run_jobs,
     slice, spec_rule, split_rows, view2, weight_grad, Act, Dims,
 };
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::TensorSpec;
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::Result;
+use crate::kernels::buffer::try_filled_vec;
 use crate::tensor::{Value, ValueView};
-use ndarray::{ArrayView2, ArrayViewD};
+use crate::kernels::matmul::gemm_serial;
+use ndarray::{ArrayView2, ArrayViewD, ArrayViewMut2, ShapeBuilder};
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -41,7 +43,8 @@ struct StepGrads<'a> {
     /// act(c) and c of the previous step, (B, H).
     ac: &'a [f32],
     cp: &'a [f32],
-    /// The pre-activation gradients of this step, (B, 4H).
+    /// The pre-activation gradients of every step, (B, T, 4H): this step's
+    /// rows are written in place (the input projection's gradient).
     dz: &'a mut [f32],
     /// The running gradients of h and c, (B, H).
     dh: &'a mut [f32],
@@ -89,7 +92,7 @@ fn gate_grads(act: Act, ra: Act, g: StepGrads, b: usize, h: usize, t: usize, s: 
             let rows = bi * h..(bi + 1) * h;
             let (dh, dc) = (&mut dh[rows.clone()], &mut dc[rows.clone()]);
             let (gh, gc) = (&gs[go..go + h], &gs[go + h..go + 2 * h]);
-            let dzr = &mut dz[bi * 4 * h..(bi + 1) * 4 * h];
+            let dzr = &mut dz[(bi * t + tt) * 4 * h..][..4 * h];
             if keep[bi * t + tt] <= 0.5 {
                 // A masked step passes the state (and its gradient) through.
                 for j in 0..h {
@@ -143,25 +146,33 @@ impl LstmScan {
         let (act, ra, t) = (self.activation, self.recurrent_activation, d.t);
         for s in 0..d.t {
             let tt = d.time(s, self.go_backwards);
-            gather_step(xs, d, 4 * h, tt, &mut z);
-            mm(&hp, b, h, u, &mut z, true);
+            mm(&hp, b, h, u, &mut z, false);
             let (zs, cs, hs, os) = (&mut z[..], &mut cp[..], &mut hp[..], &mut *out);
             // The gates and the new states of the whole step in one pass on
-            // the widest ISA path (per row, the dispatch and the scalar
-            // state loops cost as much as the activations).
+            // the widest ISA path, reading the input projection and writing
+            // the output in place (per-step gather and scatter copies were a
+            // tenth of an LSTM training step).
             crate::kernels::isa::run(
                 #[inline(always)]
                 move || {
                     for bi in 0..b {
+                        let at = (bi * t + s) * W * h;
+                        let cr = &mut cs[bi * h..(bi + 1) * h];
+                        let hr = &mut hs[bi * h..(bi + 1) * h];
+                        let step = &mut os[at..at + W * h];
                         if ms[bi * t + tt] <= 0.5 {
+                            // Masked: the states carry over, no gates.
+                            step[..h].copy_from_slice(hr);
+                            step[h..2 * h].copy_from_slice(cr);
+                            step[2 * h..].fill(0.0);
                             continue;
                         }
                         let zr = &mut zs[bi * 4 * h..(bi + 1) * 4 * h];
+                        let xr = &xs[(bi * t + tt) * 4 * h..][..4 * h];
+                        zr.iter_mut().zip(xr).for_each(|(z, &x)| *z += x);
                         ra.apply_portable(&mut zr[..2 * h]);
                         act.apply_portable(&mut zr[2 * h..3 * h]);
                         ra.apply_portable(&mut zr[3 * h..]);
-                        let cr = &mut cs[bi * h..(bi + 1) * h];
-                        let hr = &mut hs[bi * h..(bi + 1) * h];
                         for j in 0..h {
                             cr[j] = zr[h + j] * cr[j] + zr[j] * zr[2 * h + j];
                         }
@@ -170,14 +181,13 @@ impl LstmScan {
                         for j in 0..h {
                             hr[j] *= zr[3 * h + j];
                         }
-                        // The gates, for the backward pass (zero at masked steps).
-                        let at = (bi * t + s) * W * h + 2 * h;
-                        os[at..at + 4 * h].copy_from_slice(zr);
+                        step[..h].copy_from_slice(hr);
+                        step[h..2 * h].copy_from_slice(cr);
+                        // The gates, for the backward pass.
+                        step[2 * h..].copy_from_slice(zr);
                     }
                 },
             );
-            scatter_step(&hp, d, h, W * h, 0, s, out);
-            scatter_step(&cp, d, h, W * h, h, s, out);
         }
     }
 
@@ -196,14 +206,21 @@ impl LstmScan {
     ) {
         let (b, h, t) = (d.b, d.h, d.t);
         let (act, ra) = (self.activation, self.recurrent_activation);
-        let (mut hp, mut cp) = (vec![0f32; b * h], vec![0f32; b * h]);
-        let mut dz = vec![0f32; b * 4 * h];
+        let mut cp = vec![0f32; b * h];
         // act(c) of each step (the gates come from the forward's output).
         let mut ac = vec![0f32; b * h];
-
         for s in (0..t).rev() {
             let tt = d.time(s, self.go_backwards);
-            prev_state(os, h0, d, W, 0, s, &mut hp);
+            // The h each step's recurrent product read, straight into the
+            // rows the recurrent kernel's gradient reads (no staging copy).
+            for bi in 0..b {
+                let dst = &mut hprev_all[(bi * t + tt) * h..][..h];
+                if s == 0 {
+                    dst.copy_from_slice(&h0[bi * h..(bi + 1) * h]);
+                } else {
+                    dst.copy_from_slice(&os[(bi * t + s - 1) * W * h..][..h]);
+                }
+            }
             prev_state(os, c0, d, W, h, s, &mut cp);
             for bi in 0..b {
                 let at = (bi * t + s) * W * h + h;
@@ -216,7 +233,7 @@ impl LstmScan {
                 gs,
                 ac: &ac,
                 cp: &cp,
-                dz: &mut dz,
+                dz: &mut *dxp,
                 dh: &mut *dh,
                 dc: &mut *dc,
             };
@@ -225,9 +242,11 @@ impl LstmScan {
                 #[inline(always)]
                 move || gate_grads(act, ra, step, b, h, t_, s_, tt_),
             );
-            mm(&dz, b, 4 * h, u.t(), dh, true);
-            scatter_step(&dz, d, 4 * h, 4 * h, 0, tt, dxp);
-            scatter_step(&hp, d, h, h, 0, tt, hprev_all);
+            // dh += dz · Uᵀ, dz read in place from its rows of dxp.
+            let dz = ArrayView2::from_shape((b, 4 * h).strides((t * 4 * h, 1)), &dxp[tt * 4 * h..])
+                .expect("dxp holds (B, T, 4H) values");
+            let dh_view = ArrayViewMut2::from_shape((b, h), &mut *dh).expect("dh holds (B, H)");
+            gemm_serial(dz, u.t(), dh_view, true);
         }
     }
 }
@@ -247,17 +266,24 @@ impl Primitive for LstmScan {
         let u = view2(&v[3])?;
         let (t, h) = (d.t, d.h);
         let chunks = batch_chunks(d.b, t * 4 * h * h);
-        let mut out = vec![0f32; d.b * t * W * h];
-        let jobs: Vec<_> = chunks
-            .iter()
-            .copied()
-            .zip(split_rows(&mut out, &chunks, t * W * h))
-            .collect();
-        run_jobs(jobs, |((r0, r1), o)| {
-            let dc = Dims { b: r1 - r0, t, h };
-            let r = |x, w| rows(x, r0, r1, w);
-            self.forward_rows(r(xs, t * 4 * h), r(h0, h), r(c0, h), u, r(ms, t), dc, o)
-        });
+        // SAFETY: every step of every row writes its h and c (scatter_step)
+        // and its gates (or zeros where masked), so the W * h values of each
+        // (row, step) are written; the row blocks tile the buffer.
+        let out = unsafe {
+            try_filled_vec(d.b * t * W * h, |out| {
+                let jobs: Vec<_> = chunks
+                    .iter()
+                    .copied()
+                    .zip(split_rows(out, &chunks, t * W * h))
+                    .collect();
+                run_jobs(jobs, |((r0, r1), o)| {
+                    let dc = Dims { b: r1 - r0, t, h };
+                    let r = |x, w| rows(x, r0, r1, w);
+                    self.forward_rows(r(xs, t * 4 * h), r(h0, h), r(c0, h), u, r(ms, t), dc, o)
+                });
+                Ok(())
+            })?
+        };
         Ok(Value::F32(into_value(&[d.b, t, W * h], out, LSTM)?))
     }
 
@@ -275,24 +301,37 @@ impl Primitive for LstmScan {
         let (os, gs) = (slice(&out), slice(&g));
         let (t, h) = (d.t, d.h);
         let chunks = batch_chunks(d.b, t * 4 * h * h);
-        let mut dxp = vec![0f32; d.b * t * 4 * h];
-        let mut hprev = vec![0f32; d.b * t * h];
+        // The running gradients start at zero; dxp and h_prev are written
+        // whole (below), so they are not zero-filled first.
         let (mut dh, mut dc) = (vec![0f32; d.b * h], vec![0f32; d.b * h]);
-        let jobs: Vec<_> = chunks
-            .iter()
-            .copied()
-            .zip(split_rows(&mut dxp, &chunks, t * 4 * h))
-            .zip(split_rows(&mut hprev, &chunks, t * h))
-            .zip(split_rows(&mut dh, &chunks, h))
-            .zip(split_rows(&mut dc, &chunks, h))
-            .collect();
-        run_jobs(jobs, |((((rr, a), bb), c), e)| {
-            let (r0, r1) = rr;
-            let dims = Dims { b: r1 - r0, t, h };
-            let r = |x, w| rows(x, r0, r1, w);
-            let (ox, gx) = (r(os, t * W * h), r(gs, t * W * h));
-            self.backward_rows(r(h0, h), r(c0, h), u, r(ms, t), ox, gx, dims, (a, bb, c, e))
-        });
+        let mut hprev = Vec::new();
+        // SAFETY: each step writes every row's dz (zeros where masked) into
+        // dxp and its previous h into h_prev (scatter_step over all rows, all
+        // steps), and the row blocks tile both buffers.
+        let dxp = unsafe {
+            try_filled_vec(d.b * t * 4 * h, |dxp| {
+                hprev = try_filled_vec(d.b * t * h, |hp| {
+                    let jobs: Vec<_> = chunks
+                        .iter()
+                        .copied()
+                        .zip(split_rows(dxp, &chunks, t * 4 * h))
+                        .zip(split_rows(hp, &chunks, t * h))
+                        .zip(split_rows(&mut dh, &chunks, h))
+                        .zip(split_rows(&mut dc, &chunks, h))
+                        .collect();
+                    run_jobs(jobs, |((((rr, a), bb), c), e)| {
+                        let (r0, r1) = rr;
+                        let dims = Dims { b: r1 - r0, t, h };
+                        let r = |x, w| rows(x, r0, r1, w);
+                        let (ox, gx) = (r(os, t * W * h), r(gs, t * W * h));
+                        let grads = (a, bb, c, e);
+                        self.backward_rows(r(h0, h), r(c0, h), u, r(ms, t), ox, gx, dims, grads)
+                    });
+                    Ok(())
+                })?;
+                Ok(())
+            })?
+        };
         let du = weight_grad(&hprev, &dxp, d.b * t, h, 4 * h)?;
         Ok(vec![
             Some(into_value(&[d.b, t, 4 * h], dxp, LSTM)?),
