@@ -92,7 +92,9 @@ pub fn moments(x: &[f32], cols: usize) -> (Vec<f32>, Vec<f32>) {
     let mut mean = block_sums(rows, cols, cols, |s, e| sums_of(x, cols, s, e));
     mean.iter_mut().for_each(|m| *m /= n);
     let mean_ref = &mean;
-    let mut var = block_sums(rows, cols, cols, |s, e| centred_squares_of(x, mean_ref, s, e));
+    let mut var = block_sums(rows, cols, cols, |s, e| {
+        centred_squares_of(x, mean_ref, s, e)
+    });
     var.iter_mut().for_each(|v| *v /= n);
     (mean, var)
 }
