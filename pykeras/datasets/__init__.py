@@ -8,11 +8,11 @@ shapes and (for a given seed) the same order:
 ```
 
 pykeras extensions: every loader also reads a local copy (`path=` with a folder part for
-mnist, imdb and boston_housing; `path=` a folder or archive for fashion_mnist and
+mnist, imdb, reuters and boston_housing; `path=` a folder or archive for fashion_mnist and
 cifar10), and the pickled files (CIFAR batches, IMDB's object arrays) are read with an
 unpickler that can only rebuild numpy arrays, so a tampered download cannot run code.
 """
 
-from pykeras.datasets import boston_housing, cifar10, fashion_mnist, imdb, mnist
+from pykeras.datasets import boston_housing, cifar10, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["boston_housing", "cifar10", "fashion_mnist", "imdb", "mnist"]
+__all__ = ["boston_housing", "cifar10", "fashion_mnist", "imdb", "mnist", "reuters"]
