@@ -157,9 +157,12 @@ def test_resumed_training_matches_continuing_in_one_go():
     resumed = build_model(initial=False)
     resumed.load_weights(KERAS_DIR)
     resumed.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
-    # Keras trained the first two epochs, pykeras the last: equal up to float32 noise.
+    # Keras trained the first two epochs, pykeras the last: equal up to float32
+    # noise, which Adam amplifies on near-zero gradient components (its step is
+    # about lr * sign(g) there) and batch norm over 4-row batches passes on:
+    # ~4e-4 apart on the forced baseline ISA path, whose sums round differently.
     np.testing.assert_allclose(
-        resumed.predict(x, verbose=0), straight.predict(x, verbose=0), rtol=2e-3, atol=2e-4
+        resumed.predict(x, verbose=0), straight.predict(x, verbose=0), rtol=2e-3, atol=1e-3
     )
 
 
