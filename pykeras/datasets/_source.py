@@ -1,5 +1,6 @@
 """Where a loader's file comes from: a local path the user gave, or the Keras cache."""
 
+import json
 import os
 
 from pykeras.utils.file_utils import get_file
@@ -56,3 +57,22 @@ def local_dir_or_archive(path, what):
     if not os.path.exists(local):
         raise FileNotFoundError(f"No {what} at {path}: the path does not exist.")
     return local
+
+
+def read_word_index(fpath):
+    """The word index a text dataset ships as JSON: a dict of words to indices.
+
+    Raises:
+        ValueError: The file is not valid JSON, or not a JSON object.
+    """
+    try:
+        with open(fpath, encoding="utf-8") as f:
+            word_index = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"Could not read {fpath}: it is not valid JSON ({e}).") from e
+    if not isinstance(word_index, dict):
+        raise ValueError(
+            f"Could not read {fpath}: the word index must be a JSON object, found a "
+            f"{type(word_index).__name__}."
+        )
+    return word_index

@@ -1,12 +1,11 @@
 """IMDB sentiment classification dataset."""
 
-import json
 import warnings
 
 import numpy as np
 
 from pykeras.datasets._safe_load import load_npz
-from pykeras.datasets._source import KERAS_DATASETS_URL, dataset_file
+from pykeras.datasets._source import KERAS_DATASETS_URL, dataset_file, read_word_index
 
 ORIGIN = KERAS_DATASETS_URL + "imdb.npz"
 FILE_HASH = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
@@ -171,17 +170,7 @@ def get_word_index(path="imdb_word_index.json"):
     ```
     """
     fpath = dataset_file(path, WORD_INDEX_ORIGIN, WORD_INDEX_HASH)
-    try:
-        with open(fpath, encoding="utf-8") as f:
-            word_index = json.load(f)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"Could not read {fpath}: it is not valid JSON ({e}).") from e
-    if not isinstance(word_index, dict):
-        raise ValueError(
-            f"Could not read {fpath}: the word index must be a JSON object, found a "
-            f"{type(word_index).__name__}."
-        )
-    return word_index
+    return read_word_index(fpath)
 
 
 def _check_split(fpath, split, x, y):

@@ -1,11 +1,9 @@
 """Reuters newswire topic classification dataset."""
 
-import json
-
 import numpy as np
 
 from pykeras.datasets._safe_load import load_npz
-from pykeras.datasets._source import KERAS_DATASETS_URL, dataset_file
+from pykeras.datasets._source import KERAS_DATASETS_URL, dataset_file, read_word_index
 from pykeras.datasets.imdb import _object_array, _remove_long_seq
 
 ORIGIN = KERAS_DATASETS_URL + "reuters.npz"
@@ -198,17 +196,7 @@ def get_word_index(path="reuters_word_index.json"):
         ValueError: The file is not a JSON object.
     """
     fpath = dataset_file(path, WORD_INDEX_ORIGIN, WORD_INDEX_HASH)
-    try:
-        with open(fpath, encoding="utf-8") as f:
-            word_index = json.load(f)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"Could not read {fpath}: it is not valid JSON ({e}).") from e
-    if not isinstance(word_index, dict):
-        raise ValueError(
-            f"Could not read {fpath}: the word index must be a JSON object, found a "
-            f"{type(word_index).__name__}."
-        )
-    return word_index
+    return read_word_index(fpath)
 
 
 def get_label_names():
