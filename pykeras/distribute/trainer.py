@@ -14,6 +14,7 @@ from pykeras.distribute._ray import require_ray
 from pykeras.distribute.collective import TIMEOUT_SECONDS
 from pykeras.distribute.data import as_arrays, sample_count
 from pykeras.distribute.gloo import backend_config, choose_collective
+from pykeras.distribute.loader import check_loader_arguments, check_steps, is_loader
 from pykeras.distribute.sharding import shard_rows
 from pykeras.distribute.worker import train_worker
 from pykeras.errors import InvalidArgumentError
@@ -158,6 +159,7 @@ def fit(
     keep_checkpoints: int = 2,
     checkpoint_every: int = 1,
     collective: str = "auto",
+    steps_per_epoch: int | None = None,
 ) -> FitResult:
     """Trains the model `build_model()` returns on `num_workers` Ray Train workers.
 
@@ -178,6 +180,13 @@ def fit(
             Ray Dataset and `y` the name(s) of its label column(s) (the
             other columns are the inputs: a dict by name if several); it is
             materialized in the object store and each worker reads it there.
+            Or `x` a function `loader(rank, num_workers)` that each worker
+            calls for its own batches (a `PyDataset`, a sequence, a
+            generator or an iterable of `(x, y)` / `(x, y, sample_weight)`
+            batches; no `y`, `sample_weight` or batch sizes then): the
+            workers' batches of a step make its global batch, each
+            worker's gradient weighted by its rows (see
+            `pykeras.distribute.loader`).
         num_workers: the number of workers.
         batch_size: the batch size of each worker (global: times
             `num_workers`), or `global_batch_size`: the batch size of the
@@ -200,6 +209,9 @@ def fit(
         keep_checkpoints: how many checkpoints Ray Train keeps.
         checkpoint_every: rank 0 writes a checkpoint every this many epochs
             (and at the end); a restart resumes after the last one.
+        steps_per_epoch: the steps of each epoch (default: all the rows; with
+            a loader, the loaders' length, which must be the same on every
+            worker).
         collective: how gradients are all-reduced: "gloo" (the PyTorch gloo
             process group Ray Train sets up; needs PyTorch), "ray" (a Ray
             actor and the object store; needs nothing else), or "auto":
@@ -220,9 +232,15 @@ def fit(
             raise InvalidArgumentError(
                 f"pykeras.distribute.fit expected a positive int `{label}`. Received: {value!r}"
             )
-    global_size = _batch_sizes(batch_size, global_batch_size, num_workers)
+    check_steps(steps_per_epoch)
     chosen = choose_collective(collective, num_workers)
-    if ray_data.is_dataset(ray, x):
+    loader = None
+    if is_loader(x):
+        check_loader_arguments(y, sample_weight, batch_size, global_batch_size)
+        # Each worker makes its own batches: no rows to count or split here.
+        loader, data, count, global_size = x, None, 0, 0
+    elif ray_data.is_dataset(ray, x):
+        global_size = _batch_sizes(batch_size, global_batch_size, num_workers)
         if sample_weight is not None:
             raise InvalidArgumentError(
                 "pykeras.distribute.fit over a Ray Dataset takes no `sample_weight` array. "
@@ -231,10 +249,11 @@ def fit(
         source, count = ray_data.dataset_source(ray, x, y)
         data = ray.put({"dataset": source})
     else:
+        global_size = _batch_sizes(batch_size, global_batch_size, num_workers)
         arrays = tuple(as_arrays(v, n) for v, n in ((x, "x"), (y, "y"), (sample_weight, "sw")))
         count = sample_count(dict(zip(("x", "y", "sample_weight"), arrays)))
         data = ray.put({"arrays": arrays})
-    if count < num_workers:
+    if loader is None and count < num_workers:
         raise InvalidArgumentError(
             f"pykeras.distribute.fit expected at least one sample per worker. Received: "
             f"{count} samples for num_workers={num_workers}"
@@ -260,7 +279,9 @@ def fit(
         "global_batch_size": global_size,
         "validation": None if validation is None else ray.put(validation),
         "validation_count": validation_count,
-        "validation_batch_size": validation_batch_size or global_size // num_workers,
+        "validation_batch_size": validation_batch_size or global_size // num_workers or 32,
+        "loader": loader,
+        "steps_per_epoch": steps_per_epoch,
         "epochs": epochs,
         "shuffle": bool(shuffle),
         "callbacks": callbacks,
@@ -324,5 +345,5 @@ def _collect(model: Any, result: Any, count: int, global_size: int, workers: int
     history.history = {k: list(v) for k, v in state.get("history", {}).items()}
     history.epoch = list(range(len(next(iter(history.history.values()), []))))
     timings = [dict(t) for t in state.get("timings", [])]
-    dropped = shard_rows(count, global_size, workers, 0).dropped
+    dropped = shard_rows(count, global_size, workers, 0).dropped if global_size else 0
     return FitResult(model, history, result.checkpoint.path, timings, dropped)

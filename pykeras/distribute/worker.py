@@ -16,6 +16,7 @@ from pykeras.distribute import checkpoints, ray_data
 from pykeras.distribute._ray import require_ray
 from pykeras.distribute.collective import Collectives, connect
 from pykeras.distribute.data import take_rows
+from pykeras.distribute.loader import RowWeightedAverager, loader_batches
 from pykeras.distribute.metric_sync import aggregate_logs
 from pykeras.distribute.sharding import shard_rows, validation_rows
 
@@ -91,6 +92,39 @@ class EpochSync(Callback):
         return {f"val_{k}": v for k, v in logs.items()}
 
 
+def _training_data(
+    ray: Any, config: dict[str, Any], comm: Collectives, model: Any
+) -> dict[str, Any]:
+    """This worker's part of the data, as `Model.fit` arguments, with the
+    gradient hook and the dropout offset set on the model's step runner."""
+    runner = model._trainer.runner
+    rank, world = comm.rank, comm.world
+    if config.get("loader") is not None:
+        batches = loader_batches(config["loader"], comm, config["steps_per_epoch"], runner)
+        if world > 1:
+            runner.gradient_hook = RowWeightedAverager(comm, batches)
+        return {"x": batches}
+    data = ray.get(config["data"])
+    if "dataset" in data:
+        x, y, sample_weight = ray_data.read_source(ray, data["dataset"])
+    else:
+        x, y, sample_weight = data["arrays"]
+    shard = shard_rows(config["count"], config["global_batch_size"], world, rank)
+    if world > 1:
+        # (One worker has nothing to exchange: its loop runs without a hook.)
+        runner.gradient_hook = GradientAverager(comm, shard.weights)
+    # Dropout draws each sample's mask from its place in the global batch, so
+    # the run does not depend on the worker count.
+    runner.sample_offset = rank * shard.local_batch_size
+    return {
+        "x": take_rows(x, shard.rows),
+        "y": take_rows(y, shard.rows),
+        "sample_weight": take_rows(sample_weight, shard.rows),
+        "batch_size": shard.local_batch_size,
+        "steps_per_epoch": config["steps_per_epoch"],
+    }
+
+
 def train_worker(config: dict[str, Any]) -> None:
     """The training function of every worker (Ray Train's `train_loop_per_worker`)."""
     ray = require_ray("fit")
@@ -104,18 +138,7 @@ def train_worker(config: dict[str, Any]) -> None:
     # Identical start: every worker takes rank 0's weights (after a restart,
     # every worker has read the same checkpoint, which this keeps).
     model.set_weights(comm.broadcast(model.get_weights()))
-    data = ray.get(config["data"])
-    if "dataset" in data:
-        x, y, sample_weight = ray_data.read_source(ray, data["dataset"])
-    else:
-        x, y, sample_weight = data["arrays"]
-    shard = shard_rows(config["count"], config["global_batch_size"], world, rank)
-    if world > 1:
-        # (One worker has nothing to exchange: its loop runs without a hook.)
-        model._trainer.runner.gradient_hook = GradientAverager(comm, shard.weights)
-    # Dropout draws each sample's mask from its place in the global batch, so
-    # the run does not depend on the worker count.
-    model._trainer.runner.sample_offset = rank * shard.local_batch_size
+    fit_data = _training_data(ray, config, comm, model)
     validation = None
     if config["validation"] is not None:
         vx, vy, vsw = ray.get(config["validation"])
@@ -133,10 +156,7 @@ def train_worker(config: dict[str, Any]) -> None:
     comm.reset_timings()
     started = time.time()
     model.fit(
-        take_rows(x, shard.rows),
-        take_rows(y, shard.rows),
-        sample_weight=take_rows(sample_weight, shard.rows),
-        batch_size=shard.local_batch_size,
+        **fit_data,
         epochs=config["epochs"],
         initial_epoch=int(state.get("epoch", -1)) + 1,
         shuffle=config["shuffle"],
