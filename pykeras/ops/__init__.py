@@ -37,7 +37,9 @@ from pykeras.ops import (
     predicates,
     products,
     reductions,
+    reordering,
     reshaping,
+    scans,
     segments,
     sorting,
     special,
@@ -68,7 +70,9 @@ from pykeras.ops.patches import *  # noqa: F403
 from pykeras.ops.predicates import *  # noqa: F403
 from pykeras.ops.products import *  # noqa: F403
 from pykeras.ops.reductions import *  # noqa: F403
+from pykeras.ops.reordering import *  # noqa: F403
 from pykeras.ops.reshaping import *  # noqa: F403
+from pykeras.ops.scans import *  # noqa: F403
 from pykeras.ops.segments import *  # noqa: F403
 from pykeras.ops.sorting import *  # noqa: F403
 from pykeras.ops.special import *  # noqa: F403
@@ -100,7 +104,9 @@ __all__ = [
     *products.__all__,
     *predicates.__all__,
     *reductions.__all__,
+    *reordering.__all__,
     *reshaping.__all__,
+    *scans.__all__,
     *segments.__all__,
     *sorting.__all__,
     *special.__all__,

@@ -21,7 +21,7 @@ import numpy as np
 from pykeras.errors import InvalidArgumentError
 from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
-from pykeras.ops import reductions as R
+from pykeras.ops import _reduce_common as RC
 from pykeras.ops._dispatch import run
 from pykeras.ops.sorting import sort
 
@@ -64,9 +64,9 @@ def quantile_of(
             f"Received: method={method!r}"
         )
     q = _check_q(op, q, scale)
-    shape, axes = R._axes(op, x, axis)
+    shape, axes = RC.axes(op, x, axis)
     reduced = list(range(len(shape))) if axes is None else axes
-    R._nonempty(op, shape, reduced)
+    RC.nonempty(op, shape, reduced)
     kept = [i for i in range(len(shape)) if i not in reduced]
     n = 1
     for a in reduced:
@@ -115,7 +115,7 @@ def quantile_of(
             out = run("mul", [run("add", [low_value, high_value]), 0.5])
         else:
             out = N.where(run("less_equal", [weight, 0.5]), low_value, high_value)
-    dims = list(q.shape) + R._out_dims(shape, axes, keepdims)
+    dims = list(q.shape) + RC.out_dims(shape, axes, keepdims)
     out = C.reshape(op, out, dims, list(q.shape) + lead)
     return N.finish(out, np.float32)
 

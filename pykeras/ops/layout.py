@@ -1,7 +1,7 @@
 """Rearranging tensors: rot90, flips, splits, stacks, unstack, meshgrid, rearrange.
 
 Each only moves or copies elements, as a composite of the core's primitives
-(transpose, reshape, slice, concat, and the gathers of `arrays.flip`), so it
+(transpose, reshape, slice, concat, and the gathers of `reordering.flip`), so it
 runs eagerly, in Functional models and in traced graphs, and its gradient
 routes each output's gradient back to where the element came from. Eagerly,
 integer and bool inputs keep their dtype and exact values; float inputs
@@ -21,6 +21,7 @@ import numpy as np
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops import arrays as A
+from pykeras.ops import reordering as R
 from pykeras.ops._dispatch import run
 
 if TYPE_CHECKING:
@@ -98,12 +99,12 @@ def _rot90(x: Any, k: int, axes: Any) -> Any:
     for a in (a0, a1) if k == 2 else (a1,):
         C.static_size(op, shape, a)
     if k == 2:
-        return A.flip(x, (a0, a1))
+        return R.flip(x, (a0, a1))
     perm = list(range(len(shape)))
     perm[a0], perm[a1] = perm[a1], perm[a0]
     if k == 1:
-        return C.transpose(A.flip(x, a1), perm)
-    return A.flip(C.transpose(x, perm), a1)
+        return C.transpose(R.flip(x, a1), perm)
+    return R.flip(C.transpose(x, perm), a1)
 
 
 def fliplr(x: TensorLike) -> Tensor:
@@ -142,7 +143,7 @@ def flipud(x: TensorLike) -> Tensor:
 
 def _flip_axis(x: Any, op: str, axis: Any) -> Any:
     C.static_size(op, _at_least_rank(op, x, axis + 1), axis)
-    return A.flip(x, axis)
+    return R.flip(x, axis)
 
 
 # ---------------------------------------------------------------- splitting

@@ -17,6 +17,7 @@ import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops import _reduce_common as RC
 from pykeras.ops import norms
 from pykeras.ops import reductions as R
 from pykeras.ops._dispatch import run
@@ -339,7 +340,7 @@ def threshold(x: TensorLike, threshold: float, default_value: float) -> Tensor:
     out = run("where", [run("greater", [x, t]), x, d])
     if C.any_symbolic([x]) or not isinstance(default_value, (int, np.integer)):
         return out
-    dtype = R._input_dtype(x)
+    dtype = RC.input_dtype(x)
     return np.asarray(out).astype(dtype) if dtype.kind in "iu" else out
 
 
@@ -487,8 +488,8 @@ def moments(
     shape = C.shape_of("moments", x)
     axes = sorted(C.axes_of("moments", axes, len(shape), "axes"))
     mean = run("mean", [x], axis=axes, keepdims=bool(keepdims))
-    variance = R._finish(R._var("moments", x, axes, keepdims), x, "float")
-    return R._finish(mean, x, "float"), variance
+    variance = RC.finish(R._var("moments", x, axes, keepdims), x, "float")
+    return RC.finish(mean, x, "float"), variance
 
 
 def normalize(

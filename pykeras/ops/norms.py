@@ -8,8 +8,9 @@ import numpy as np
 
 from pykeras.errors import InvalidArgumentError
 from pykeras.ops import _composite as C
+from pykeras.ops import _reduce_common as R
 from pykeras.ops._dispatch import run
-from pykeras.ops.reductions import Axis, _finish, _neg, _nonempty, _out_dims
+from pykeras.ops.reductions import Axis
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import Tensor, TensorLike
@@ -69,7 +70,7 @@ def norm(x: TensorLike, ord: Any = None, axis: Axis = None, keepdims: bool = Fal
     if axis is None:
         if ord is None:
             out = _l2(x, None, keepdims)
-            return _finish(out, x, "float")
+            return R.finish(out, x, "float")
         axes = list(range(len(shape)))
     else:
         axes = C.axes_of("norm", axis, len(shape))
@@ -82,7 +83,7 @@ def norm(x: TensorLike, ord: Any = None, axis: Axis = None, keepdims: bool = Fal
             "Op 'norm' expected one axis (a vector norm) or two (a matrix norm). "
             f"Received: axis={axis!r} for a tensor of shape {C.dims_text(shape)}"
         )
-    return _finish(out, x, "float")
+    return R.finish(out, x, "float")
 
 
 def _l2(x: Any, axes: Any, keepdims: bool) -> Any:
@@ -103,11 +104,11 @@ def _vector_norm(x: Any, ord: int | str | None, axes: Any, keepdims: bool, shape
         )
     magnitude = run("abs", [x])
     if _is_inf(ord, 1):
-        _nonempty("norm", shape, axes)
+        R.nonempty("norm", shape, axes)
         return run("max", [magnitude], axis=axes, keepdims=keepdims)
     if _is_inf(ord, -1):
-        _nonempty("norm", shape, axes)
-        return _neg(run("max", [_neg(magnitude)], axis=axes, keepdims=keepdims))
+        R.nonempty("norm", shape, axes)
+        return R.neg(run("max", [R.neg(magnitude)], axis=axes, keepdims=keepdims))
     if ord == 0:
         return run("sum", [run("not_equal", [x, 0.0])], axis=axes, keepdims=keepdims)
     if ord == 1:
@@ -135,14 +136,14 @@ def _matrix_norm(x: Any, ord: int | str | None, axes: Any, keepdims: bool, shape
         raise InvalidArgumentError(
             f"Op 'norm' got an invalid order for a matrix norm. Received: ord={ord!r}"
         )
-    _nonempty("norm", shape, [outer])
+    R.nonempty("norm", shape, [outer])
     sums = run("sum", [run("abs", [x])], axis=[inner], keepdims=True)
     if ord > 0:
         out = run("max", [sums], axis=[outer], keepdims=True)
     else:
-        out = _neg(run("max", [_neg(sums)], axis=[outer], keepdims=True))
-    dims = _out_dims(shape, sorted(axes), bool(keepdims))
-    return C.reshape("norm", out, dims, _out_dims(shape, sorted(axes), True))
+        out = R.neg(run("max", [R.neg(sums)], axis=[outer], keepdims=True))
+    dims = R.out_dims(shape, sorted(axes), bool(keepdims))
+    return C.reshape("norm", out, dims, R.out_dims(shape, sorted(axes), True))
 
 
 def _singular_value_norm(
@@ -151,7 +152,7 @@ def _singular_value_norm(
     """Matrix norms of the singular values: the largest (2), the smallest (-2) or
     their sum ("nuc"), from the `svd_packed` primitive (differentiable)."""
     rows, cols = axes
-    _nonempty("norm", shape, [rows, cols])
+    R.nonempty("norm", shape, [rows, cols])
     others = [i for i in range(len(shape)) if i not in axes]
     moved = C.transpose(x, others + [rows, cols])
     values = run("svd_packed", [moved], full_matrices=False, compute_uv=False)
@@ -160,7 +161,7 @@ def _singular_value_norm(
     elif ord == 2:
         out = run("max", [values], axis=[-1])
     else:
-        out = _neg(run("max", [_neg(values)], axis=[-1]))
+        out = R.neg(run("max", [R.neg(values)], axis=[-1]))
     if keepdims:
-        out = C.reshape("norm", out, _out_dims(shape, sorted(axes), True))
+        out = C.reshape("norm", out, R.out_dims(shape, sorted(axes), True))
     return out

@@ -1,16 +1,11 @@
 """Reductions, as `keras.ops` has them: minima, arg-minima, variance and
-standard deviation, log-sum-exp, truth tests, counts, weighted averages,
-products, cumulative sums and products, and norms.
+standard deviation, log-sum-exp, truth tests, counts and weighted averages
+(products and cumulative sums and products are in `scans`).
 
 Each is a composite of the core's primitives (sum, mean, max, argmax,
 slice, pad, reshape, where, ...), so it runs eagerly, in Functional models
 and in traced graphs, with gradients from the primitives' rules:
 
-- `prod` multiplies pairs of elements, halving the axis each time (log2(n)
-  steps), and `cumsum`/`cumprod` add (multiply) shifted copies, doubling
-  the shift each time (a Hillis-Steele scan); both are exact in zeros, inf
-  and NaN, and differentiable, and both need the reduced sizes before run
-  time (not the batch axis of a symbolic tensor).
 - Eagerly, results have Keras's dtypes: `any`/`all` give bool,
   `argmin`/`count_nonzero` int32, `min`/`amin`/`amax` keep an integer or
   bool input's dtype, `prod`/`cumsum`/`cumprod` keep an integer one (bool
@@ -26,15 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
-
-from pykeras.backend.variable import Variable
-from pykeras.errors import InvalidArgumentError, ShapeError
+from pykeras.errors import ShapeError
 from pykeras.ops import _composite as C
+from pykeras.ops import _reduce_common as R
 from pykeras.ops._dispatch import run
 
 if TYPE_CHECKING:
-    from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
+    from pykeras.engine.typing import Tensor, TensorLike
 
 __all__ = [
     "all",
@@ -45,98 +38,13 @@ __all__ = [
     "argmin",
     "average",
     "count_nonzero",
-    "cumprod",
-    "cumsum",
     "logsumexp",
     "min",
-    "prod",
     "std",
     "var",
 ]
 
 Axis = Union[int, Sequence[int], None]
-
-# ---------------------------------------------------------------- shared helpers
-
-
-def _axes(op: str, x: Any, axis: Any) -> Any:
-    """(static shape, sorted non-negative axes or None for all)."""
-    shape = C.shape_of(op, x)
-    if axis is None:
-        return shape, None
-    return shape, sorted(C.axes_of(op, axis, len(shape)))
-
-
-def _reduced(shape: Any, axes: Any) -> Any:
-    return list(range(len(shape))) if axes is None else axes
-
-
-def _out_dims(shape: Any, axes: Any, keepdims: bool) -> Any:
-    reduced = _reduced(shape, axes)
-    if keepdims:
-        return [1 if i in reduced else d for i, d in enumerate(shape)]
-    return [d for i, d in enumerate(shape) if i not in reduced]
-
-
-def _nonempty(op: str, shape: Any, axes: Any) -> None:
-    """Refuse a reduction with no identity over zero elements (min of nothing)."""
-    for i in _reduced(shape, axes):
-        if shape[i] == 0:
-            raise ShapeError(
-                f"Op '{op}' expected non-empty reduced axes ({op} of nothing is undefined). "
-                f"Received: axis {i} of size 0 in a tensor of shape {C.dims_text(shape)}"
-            )
-
-
-def _input_dtype(x: Any) -> Any:
-    """The dtype an eager input arrives with (variables are float32)."""
-    if isinstance(x, Variable):
-        return np.dtype(np.float32)
-    return np.asarray(x).dtype
-
-
-def _finish(out: Any, x: Any, kind: str, dtype: Any = None) -> Any:
-    """The eager result in Keras's dtype; symbolic results go through,
-    cast by the core when `dtype` is given (float types as float32,
-    integer types as int64)."""
-    if C.any_symbolic([out]):
-        if dtype is not None:
-            name = np.dtype(dtype).name
-            return run("cast", [out], dtype="int64" if "int" in name else "float32")
-        return out
-    if dtype is not None:
-        return np.asarray(out).astype(dtype)
-    source = _input_dtype(x)
-    target: np.dtype
-    if kind == "bool":
-        target = np.dtype(np.bool_)
-    elif kind == "int32":
-        target = np.dtype(np.int32)
-    elif kind == "keep" and source.kind in "biu":
-        target = source
-    elif kind == "int" and source.kind in "iu":
-        target = source
-    elif kind == "int" and source.kind == "b":
-        target = np.dtype(np.int32)
-    else:
-        target = np.dtype(np.float32)
-    return np.asarray(out).astype(target)
-
-
-def _check_dtype(op: str, dtype: Any) -> Any:
-    if dtype is None:
-        return None
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise InvalidArgumentError(
-            f"Op '{op}': dtype must be a NumPy dtype name. Received: dtype={dtype!r}"
-        ) from None
-
-
-def _neg(x: Any) -> Any:
-    return run("neg", [x])
-
 
 # ---------------------------------------------------------------- minima and maxima
 
@@ -161,13 +69,13 @@ def min(x: TensorLike, axis: Axis = None, keepdims: bool = False, initial: Any =
     >>> keras.ops.min(np.array([[1, 5], [3, 2]]), axis=1)
     array([1, 2])
     """
-    return _finish(_min("min", x, axis, keepdims, initial), x, "keep")
+    return R.finish(_min("min", x, axis, keepdims, initial), x, "keep")
 
 
 def _min(op: str, x: Any, axis: Any, keepdims: bool, initial: float | None = None) -> Any:
-    shape, axes = _axes(op, x, axis)
-    _nonempty(op, shape, axes)
-    out = _neg(run("max", [_neg(x)], axis=axes, keepdims=bool(keepdims)))
+    shape, axes = R.axes(op, x, axis)
+    R.nonempty(op, shape, axes)
+    out = R.neg(run("max", [R.neg(x)], axis=axes, keepdims=bool(keepdims)))
     if initial is not None:
         out = run("minimum", [out, float(initial)])
     return out
@@ -190,7 +98,7 @@ def amin(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.amin(np.array([[1, 5], [3, 2]]), axis=0)
     array([1, 2])
     """
-    return _finish(_min("amin", x, axis, keepdims), x, "keep")
+    return R.finish(_min("amin", x, axis, keepdims), x, "keep")
 
 
 def amax(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -210,9 +118,9 @@ def amax(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.amax(np.array([[1, 5], [3, 2]]), axis=0)
     array([3, 5])
     """
-    shape, axes = _axes("amax", x, axis)
-    _nonempty("amax", shape, axes)
-    return _finish(run("max", [x], axis=axes, keepdims=bool(keepdims)), x, "keep")
+    shape, axes = R.axes("amax", x, axis)
+    R.nonempty("amax", shape, axes)
+    return R.finish(run("max", [x], axis=axes, keepdims=bool(keepdims)), x, "keep")
 
 
 def argmax(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -266,19 +174,19 @@ def argmin(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Te
 def _arg_extreme(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
     """argmax (or argmin, as the argmax of -x) by the core's `argmax` primitive."""
     shape = C.shape_of(op, x)
-    source = x if op == "argmax" else _neg(x)
+    source = x if op == "argmax" else R.neg(x)
     if axis is None:
-        _nonempty(op, shape, None)
+        R.nonempty(op, shape, None)
         out = run("argmax", [C.flatten(op, source)], axis=0)
         if keepdims:
             out = C.reshape(op, out, [1] * len(shape), ())
     else:
         a = C.axis_of(op, axis, len(shape))
-        _nonempty(op, shape, [a])
+        R.nonempty(op, shape, [a])
         out = run("argmax", [source], axis=a)
         if keepdims:
-            out = C.reshape(op, out, _out_dims(shape, [a], True))
-    return _finish(out, x, "int32")
+            out = C.reshape(op, out, R.out_dims(shape, [a], True))
+    return R.finish(out, x, "int32")
 
 
 # ---------------------------------------------------------------- statistics
@@ -302,11 +210,11 @@ def var(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.var(np.array([1.0, 2.0, 3.0, 4.0]))
     array(1.25, dtype=float32)
     """
-    return _finish(_var("var", x, axis, keepdims), x, "float")
+    return R.finish(_var("var", x, axis, keepdims), x, "float")
 
 
 def _var(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
-    _, axes = _axes(op, x, axis)
+    _, axes = R.axes(op, x, axis)
     centred = run("sub", [x, run("mean", [x], axis=axes, keepdims=True)])
     return run("mean", [run("square", [centred])], axis=axes, keepdims=bool(keepdims))
 
@@ -330,7 +238,7 @@ def std(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.std(np.array([1.0, 2.0, 3.0, 4.0]))
     array(1.118034, dtype=float32)
     """
-    return _finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "float")
+    return R.finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "float")
 
 
 def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -356,8 +264,8 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
     >>> round(float(keras.ops.logsumexp(np.array([1.0, 2.0, 3.0]))), 4)
     3.4076
     """
-    shape, axes = _axes("logsumexp", x, axis)
-    _nonempty("logsumexp", shape, axes)
+    shape, axes = R.axes("logsumexp", x, axis)
+    R.nonempty("logsumexp", shape, axes)
     top = run("stop_gradient", [run("max", [x], axis=axes, keepdims=True)])
     # An infinite maximum is taken out as 0, so that inf - inf gives no NaN:
     # all -inf sums to -inf, any +inf to +inf, as Keras's.
@@ -365,9 +273,9 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
     top = run("where", [finite, top, 0.0])
     total = run("sum", [run("exp", [run("sub", [x, top])])], axis=axes, keepdims=bool(keepdims))
     top = C.reshape(
-        "logsumexp", top, _out_dims(shape, axes, keepdims), _out_dims(shape, axes, True)
+        "logsumexp", top, R.out_dims(shape, axes, keepdims), R.out_dims(shape, axes, True)
     )
-    return _finish(run("add", [run("log", [total]), top]), x, "float")
+    return R.finish(run("add", [run("log", [total]), top]), x, "float")
 
 
 # ---------------------------------------------------------------- truth and counts
@@ -396,9 +304,9 @@ def any(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # 
     >>> keras.ops.any(np.array([[0, 0], [0, 2]]), axis=1)
     array([False,  True])
     """
-    _, axes = _axes("any", x, axis)
+    _, axes = R.axes("any", x, axis)
     count = run("sum", [run("not_equal", [x, 0.0])], axis=axes, keepdims=bool(keepdims))
-    return _finish(run("greater", [count, 0.0]), x, "bool")
+    return R.finish(run("greater", [count, 0.0]), x, "bool")
 
 
 def all(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -424,9 +332,9 @@ def all(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # 
     >>> keras.ops.all(np.array([[1, 0], [1, 2]]), axis=1)
     array([False,  True])
     """
-    _, axes = _axes("all", x, axis)
+    _, axes = R.axes("all", x, axis)
     zeros = run("sum", [run("equal", [x, 0.0])], axis=axes, keepdims=bool(keepdims))
-    return _finish(run("equal", [zeros, 0.0]), x, "bool")
+    return R.finish(run("equal", [zeros, 0.0]), x, "bool")
 
 
 def count_nonzero(x: TensorLike, axis: Axis = None) -> Tensor:
@@ -448,8 +356,8 @@ def count_nonzero(x: TensorLike, axis: Axis = None) -> Tensor:
     >>> keras.ops.count_nonzero(np.array([[0, 1, 7], [0, 0, 3]]), axis=1)
     array([2, 1], dtype=int32)
     """
-    _, axes = _axes("count_nonzero", x, axis)
-    return _finish(run("sum", [run("not_equal", [x, 0.0])], axis=axes), x, "int32")
+    _, axes = R.axes("count_nonzero", x, axis)
+    return R.finish(run("sum", [run("not_equal", [x, 0.0])], axis=axes), x, "int32")
 
 
 def average(x: TensorLike, axis: Axis = None, weights: TensorLike | None = None) -> Tensor:
@@ -475,9 +383,9 @@ def average(x: TensorLike, axis: Axis = None, weights: TensorLike | None = None)
     >>> keras.ops.average(np.array([1.0, 2.0, 3.0]), weights=np.array([3.0, 1.0, 0.0]))
     array(1.25, dtype=float32)
     """
-    shape, axes = _axes("average", x, axis)
+    shape, axes = R.axes("average", x, axis)
     if weights is None:
-        return _finish(run("mean", [x], axis=axes), x, "float")
+        return R.finish(run("mean", [x], axis=axes), x, "float")
     w_shape = C.shape_of("average", weights)
     if w_shape != shape:
         if axes is None or len(axes) != 1 or len(w_shape) != 1:
@@ -499,139 +407,4 @@ def average(x: TensorLike, axis: Axis = None, weights: TensorLike | None = None)
     # Reshaped 1-D weights sum to a tensor of ones but the axis, which
     # broadcasts against `total` as the broadcast weights' sum would.
     scale = run("sum", [weights], axis=axes)
-    return _finish(run("div", [total, scale]), x, "float")
-
-
-# ---------------------------------------------------------------- products and scans
-
-
-def prod(
-    x: TensorLike, axis: Axis = None, keepdims: bool = False, dtype: DTypeLike = None
-) -> Tensor:
-    """Return the product of tensor elements over a given axis.
-
-    Multiplies pairs of elements, halving the reduced size each step, so
-    the result is exact in zeros, inf and NaN and the gradient is that of
-    the products. The reduced sizes must be known before run time.
-
-    Args:
-        x: Input tensor.
-        axis: Axis or axes along which a product is performed. The default,
-            `axis=None`, will compute the product of all elements
-            in the input tensor.
-        keepdims: If this is set to `True`, the axes which are reduce
-            are left in the result as dimensions with size one.
-        dtype: Data type of the returned tensor.
-
-    Returns:
-        Product of elements of `x` over the given axis or axes.
-
-    Example:
-
-    >>> keras.ops.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
-    array([3., 8.], dtype=float32)
-    """
-    dtype = _check_dtype("prod", dtype)
-    shape, axes = _axes("prod", x, axis)
-    reduced = _reduced(shape, axes)
-    kept = [i for i in range(len(shape)) if i not in reduced]
-    n = 1
-    for a in reduced:
-        n *= C.static_size("prod", shape, a)
-    y = C.transpose(x, kept + reduced)
-    lead = [shape[i] for i in kept]
-    y = C.reshape("prod", y, lead + [n])
-    while n > 1:
-        if n % 2:
-            y = run("pad", [y], pad_width=[[0, 0]] * len(lead) + [[0, 1]], constant_values=1.0)
-            n += 1
-        y = C.reshape("prod", y, lead + [n // 2, 2])
-        pair = [
-            run(
-                "slice",
-                [y],
-                start_indices=[0] * len(lead) + [0, j],
-                shape=[-1] * len(lead) + [-1, 1],
-            )
-            for j in (0, 1)
-        ]
-        n //= 2
-        y = C.reshape("prod", run("mul", pair), lead + [n])
-    if n == 0:
-        # The empty product is one: a sum over nothing is zero.
-        y = run("add", [run("sum", [y], axis=[len(lead)], keepdims=True), 1.0])
-    y = C.reshape("prod", y, _out_dims(shape, axes, keepdims))
-    return _finish(y, x, "int", dtype)
-
-
-def _scan(op: str, x: Any, axis: Any, combine: str, identity: float, dtype: Any) -> Any:
-    dtype = _check_dtype(op, dtype)
-    source = x
-    if axis is None:
-        x, a = C.flatten(op, x), 0
-    else:
-        a = C.axis_of(op, axis, len(C.shape_of(op, x)))
-    shape = C.shape_of(op, x)
-    n = C.static_size(op, shape, a)
-    y, k = x, 1
-    while k < n:
-        head = run(
-            "slice",
-            [y],
-            start_indices=[0] * len(shape),
-            shape=[n - k if i == a else -1 for i in range(len(shape))],
-        )
-        pad = [[k, 0] if i == a else [0, 0] for i in range(len(shape))]
-        shifted = run("pad", [head], pad_width=pad, constant_values=float(identity))
-        y = run(combine, [y, shifted])
-        k *= 2
-    if y is x:
-        y = run("linear", [y])  # a new tensor, never the input itself
-    return _finish(y, source, "int", dtype)
-
-
-def cumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
-    """Returns the cumulative sum of elements along a given axis.
-
-    Adds copies shifted by 1, 2, 4, ... elements (log2(n) steps); the size
-    of `axis` must be known before run time.
-
-    Args:
-        x: Input tensor.
-        axis: Axis along which the cumulative sum is computed.
-            By default the input is flattened.
-        dtype: dtype of returned tensor. Defaults to x.dtype.
-
-    Returns:
-        Output tensor.
-
-    Example:
-
-    >>> keras.ops.cumsum(np.array([[1, 2], [3, 4]]), axis=1)
-    array([[1, 3],
-           [3, 7]])
-    """
-    return _scan("cumsum", x, axis, "add", 0.0, dtype)
-
-
-def cumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
-    """Return the cumulative product of elements along a given axis.
-
-    Multiplies copies shifted by 1, 2, 4, ... elements (log2(n) steps);
-    the size of `axis` must be known before run time.
-
-    Args:
-        x: Input tensor.
-        axis: Axis along which the cumulative product is computed.
-            By default the input is flattened.
-        dtype: dtype of returned tensor. Defaults to x.dtype.
-
-    Returns:
-        Output tensor.
-
-    Example:
-
-    >>> keras.ops.cumprod(np.array([1.0, 2.0, 3.0]))
-    array([1., 2., 6.], dtype=float32)
-    """
-    return _scan("cumprod", x, axis, "mul", 1.0, dtype)
+    return R.finish(run("div", [total, scale]), x, "float")

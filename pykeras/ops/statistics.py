@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, Union
 from pykeras.errors import DTypeError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
-from pykeras.ops import reductions as R
+from pykeras.ops import _reduce_common as RC
+from pykeras.ops import scans as S
 from pykeras.ops._dispatch import run
 from pykeras.ops._statistics_quantile import (
     median,
@@ -79,14 +80,14 @@ def _valid(x: Any) -> Any:
 
 
 def _nanmax(op: str, x: Any, axis: Any, keepdims: bool, sign: float) -> Any:
-    shape, axes = R._axes(op, x, axis)
-    R._nonempty(op, shape, axes)
+    shape, axes = RC.axes(op, x, axis)
+    RC.nonempty(op, shape, axes)
     y = x if sign > 0 else run("neg", [x])
     y = N.where(N.isnan(y), -N.INF, y)
     top = run("max", [y], axis=axes, keepdims=bool(keepdims))
     count = run("sum", [_valid(x)], axis=axes, keepdims=bool(keepdims))
     top = N.where(run("equal", [count, 0.0]), _NAN, top)
-    return R._finish(top if sign > 0 else run("neg", [top]), x, "keep")
+    return RC.finish(top if sign > 0 else run("neg", [top]), x, "keep")
 
 
 def nanmax(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -136,11 +137,11 @@ def nanmin(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def _nanargmax(op: str, x: Any, axis: Any, keepdims: bool, sign: float) -> Any:
     shape = C.shape_of(op, x)
     if axis is None:
-        R._nonempty(op, shape, None)
+        RC.nonempty(op, shape, None)
         y, a = C.flatten(op, x), 0
     else:
         a = C.axis_of(op, axis, len(shape))
-        R._nonempty(op, shape, [a])
+        RC.nonempty(op, shape, [a])
         y = x
     valid = _valid(y)
     y = y if sign > 0 else run("neg", [y])
@@ -150,9 +151,9 @@ def _nanargmax(op: str, x: Any, axis: Any, keepdims: bool, sign: float) -> Any:
     found = run("greater", [run("sum", [valid], axis=[a]), 0.0])
     index = N.where(found, index, -1.0)
     if keepdims:
-        dims = [1] * len(shape) if axis is None else R._out_dims(shape, [a], True)
+        dims = [1] * len(shape) if axis is None else RC.out_dims(shape, [a], True)
         index = C.reshape(op, index, dims)
-    return R._finish(index, x, "int32")
+    return RC.finish(index, x, "int32")
 
 
 def nanargmax(x: TensorLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -230,14 +231,14 @@ def nansum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.nansum(np.array([1.0, np.nan, 2.0]))
     array(3., dtype=float32)
     """
-    _, axes = R._axes("nansum", x, axis)
+    _, axes = RC.axes("nansum", x, axis)
     total = run("sum", [_zeroed(x)], axis=axes, keepdims=bool(keepdims))
-    return R._finish(total, x, "int")
+    return RC.finish(total, x, "int")
 
 
 def _nanmoments(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
     """(mean, variance) of the non-NaN values, reduced with `keepdims`."""
-    _, axes = R._axes(op, x, axis)
+    _, axes = RC.axes(op, x, axis)
     valid = _valid(x)
     count = run("sum", [valid], axis=axes, keepdims=True)
     mean = run("div", [run("sum", [_zeroed(x)], axis=axes, keepdims=True), count])
@@ -265,10 +266,10 @@ def nanmean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.nanmean(np.array([1.0, np.nan, 2.0]))
     array(1.5, dtype=float32)
     """
-    _, axes = R._axes("nanmean", x, axis)
+    _, axes = RC.axes("nanmean", x, axis)
     total = run("sum", [_zeroed(x)], axis=axes, keepdims=bool(keepdims))
     count = run("sum", [_valid(x)], axis=axes, keepdims=bool(keepdims))
-    return R._finish(run("div", [total, count]), x, "float")
+    return RC.finish(run("div", [total, count]), x, "float")
 
 
 def nanvar(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -293,7 +294,7 @@ def nanvar(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.nanvar(np.array([1.0, np.nan, 3.0]))
     array(1., dtype=float32)
     """
-    return R._finish(_nanmoments("nanvar", x, axis, keepdims), x, "float")
+    return RC.finish(_nanmoments("nanvar", x, axis, keepdims), x, "float")
 
 
 def nanstd(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -316,7 +317,7 @@ def nanstd(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     array(1., dtype=float32)
     """
     variance = _nanmoments("nanstd", x, axis, keepdims)
-    return R._finish(run("sqrt", [variance]), x, "float")
+    return RC.finish(run("sqrt", [variance]), x, "float")
 
 
 def nanprod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -341,8 +342,8 @@ def nanprod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     >>> keras.ops.nanprod(np.array([2.0, np.nan, 3.0]))
     array(6., dtype=float32)
     """
-    out = R.prod(_zeroed(x, 1.0), axis=axis, keepdims=keepdims)
-    return R._finish(out, x, "int")
+    out = S.prod(_zeroed(x, 1.0), axis=axis, keepdims=keepdims)
+    return RC.finish(out, x, "int")
 
 
 def nancumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -363,9 +364,9 @@ def nancumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -
     >>> keras.ops.nancumsum(np.array([1.0, np.nan, 2.0]))
     array([1., 1., 3.], dtype=float32)
     """
-    dtype = R._check_dtype("nancumsum", dtype)
-    out = R._scan("nancumsum", _zeroed(x), axis, "add", 0.0, None)
-    return R._finish(out, x, "int", dtype)
+    dtype = RC.check_dtype("nancumsum", dtype)
+    out = S._scan("nancumsum", _zeroed(x), axis, "add", 0.0, None)
+    return RC.finish(out, x, "int", dtype)
 
 
 def nancumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -386,9 +387,9 @@ def nancumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) 
     >>> keras.ops.nancumprod(np.array([2.0, np.nan, 3.0]))
     array([2., 2., 6.], dtype=float32)
     """
-    dtype = R._check_dtype("nancumprod", dtype)
-    out = R._scan("nancumprod", _zeroed(x, 1.0), axis, "mul", 1.0, None)
-    return R._finish(out, x, "int", dtype)
+    dtype = RC.check_dtype("nancumprod", dtype)
+    out = S._scan("nancumprod", _zeroed(x, 1.0), axis, "mul", 1.0, None)
+    return RC.finish(out, x, "int", dtype)
 
 
 # ---------------------------------------------------------------- ranges, differences
@@ -419,11 +420,11 @@ def ptp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     if not C.any_symbolic([x]) and not N.is_python_number(x):
         if N.eager_array(x).dtype.kind == "b":
             raise DTypeError("Op 'ptp' expected a numeric tensor. Received: dtype bool")
-    shape, axes = R._axes("ptp", x, axis)
-    R._nonempty("ptp", shape, axes)
+    shape, axes = RC.axes("ptp", x, axis)
+    RC.nonempty("ptp", shape, axes)
     top = run("max", [x], axis=axes, keepdims=bool(keepdims))
     bottom = run("neg", [run("max", [run("neg", [x])], axis=axes, keepdims=bool(keepdims))])
-    return R._finish(run("sub", [top, bottom]), x, "keep")
+    return RC.finish(run("sub", [top, bottom]), x, "keep")
 
 
 def _ends(op: str, x: Any, axis: Any, shape: Any) -> Any:
@@ -472,7 +473,7 @@ def diff(a: TensorLike, n: int = 1, axis: int = -1) -> Tensor:
     for _ in range(n):
         head, tail = _ends("diff", out, ax, C.shape_of("diff", out))
         out = run("not_equal" if boolean else "sub", [head, tail])
-    return R._finish(out, a, "keep")
+    return RC.finish(out, a, "keep")
 
 
 def corrcoef(x: TensorLike) -> Tensor:
@@ -511,7 +512,7 @@ def corrcoef(x: TensorLike) -> Tensor:
     if len(shape) == 1 or shape[0] == 1:
         # One variable: a scalar, as NumPy's and Keras's.
         out = C.reshape("corrcoef", out, [], [1, 1])
-    return R._finish(out, x, "float")
+    return RC.finish(out, x, "float")
 
 
 def trapezoid(
@@ -544,7 +545,7 @@ def trapezoid(
     mids = run("mul", [run("add", [head, tail]), 0.5])
     if x is None:
         area = run("mul", [run("sum", [mids], axis=[ax]), float(dx)])
-        return R._finish(area, y, "float")
+        return RC.finish(area, y, "float")
     x_shape = C.shape_of("trapezoid", x)
     if len(x_shape) == 1:
         if None not in (x_shape[0], shape[ax]) and x_shape[0] != shape[ax]:
@@ -564,4 +565,4 @@ def trapezoid(
             f"Received: x of shape {C.dims_text(x_shape)}, y of shape {C.dims_text(shape)}"
         )
     area = run("sum", [run("mul", [mids, steps])], axis=[ax])
-    return R._finish(area, y, "float")
+    return RC.finish(area, y, "float")

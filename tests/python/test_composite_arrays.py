@@ -1,4 +1,4 @@
-"""Array manipulation ops (`pykeras/ops/arrays.py`): composites of the core's
+"""Array manipulation ops (`pykeras/ops/arrays.py`, `reordering.py`): composites of the core's
 primitives, checked against NumPy (values, shape and dtype, over
 hypothesis-drawn shapes), against what Keras 3 returned (recorded in
 tests/reference/data/composite_ops.json), through traced subclassed models
@@ -23,18 +23,19 @@ from op_check import SETTINGS, rng_for, seeds, shapes
 import pykeras as keras
 from pykeras import ops
 from pykeras.errors import InvalidArgumentError, OutOfRangeError, ShapeError
-from pykeras.ops import arrays
+from pykeras.ops import arrays, reordering
 
 # Composites have no primitive of their own: test_ops_coverage.py counts the
 # OPS sets of test_ops_*.py files only, and this file claims none.
 OPS = set()
 
 
-def test_every_function_has_keras_signature():
-    for name in arrays.__all__:
-        assert our_params(getattr(arrays, name)) == keras_params(name), name
-        assert getattr(ops, name) is getattr(arrays, name)
-        doc = getattr(arrays, name).__doc__
+@pytest.mark.parametrize("module", [arrays, reordering], ids=lambda m: m.__name__)
+def test_every_function_has_keras_signature(module):
+    for name in module.__all__:
+        assert our_params(getattr(module, name)) == keras_params(name), name
+        assert getattr(ops, name) is getattr(module, name)
+        doc = getattr(module, name).__doc__
         assert "Args:" in doc and "Returns:" in doc and "Example:" in doc, name
 
 

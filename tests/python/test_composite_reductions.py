@@ -25,7 +25,7 @@ from op_check import SETTINGS, rng_for, seeds, shapes
 import pykeras as keras
 from pykeras import ops
 from pykeras.errors import InvalidArgumentError, ShapeError
-from pykeras.ops import reductions
+from pykeras.ops import reductions, scans
 
 # Composites claim no primitive (see test_ops_coverage.py).
 OPS = set()
@@ -59,11 +59,12 @@ def reference_cases(family):
 CASES = reference_cases("reductions")
 
 
-def test_every_function_has_keras_signature():
-    for name in reductions.__all__:
-        assert our_params(getattr(reductions, name)) == keras_params(name), name
-        assert getattr(ops, name) is getattr(reductions, name)
-        doc = getattr(reductions, name).__doc__
+@pytest.mark.parametrize("module", [reductions, scans], ids=lambda m: m.__name__)
+def test_every_function_has_keras_signature(module):
+    for name in module.__all__:
+        assert our_params(getattr(module, name)) == keras_params(name), name
+        assert getattr(ops, name) is getattr(module, name)
+        doc = getattr(module, name).__doc__
         assert "Args:" in doc and "Returns:" in doc and "Example:" in doc, name
 
 
