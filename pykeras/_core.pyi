@@ -157,6 +157,14 @@ class Graph:
     ) -> int: ...
     def constant(self, value: _Array) -> int: ...
     def op(self, name: str, inputs: Sequence[int], attrs: _Attrs | None = None) -> int: ...
+    def custom_vjp(
+        self,
+        grad_graph: Graph,
+        inputs: Sequence[int],
+        grad_inputs: Sequence[int],
+        grad_outputs: Sequence[int | None],
+    ) -> int:
+        """A `custom_gradient` node: `inputs[0]`'s value, differentiated by `grad_graph`."""
     def mark_recompute(self, start: int, stop: int) -> int:
         """Marks op nodes `start..stop` for rematerialization; returns the count."""
     def node(self, id: int) -> NodeInfo:
@@ -188,6 +196,13 @@ class Tape:
     def __new__(cls, training: bool = False, seed: int = 0) -> Tape: ...
     def leaf(self, value: _Array) -> int: ...
     def op(self, name: str, inputs: Sequence[int], attrs: _Attrs | None = None) -> int: ...
+    def custom_vjp(
+        self,
+        grad_graph: Graph,
+        inputs: Sequence[int],
+        grad_inputs: Sequence[int],
+        grad_outputs: Sequence[int | None],
+    ) -> int: ...
     def value(self, id: int) -> _Array: ...
     def gradient(
         self, target: int, wrt: Sequence[int], grad: _Array | None = None

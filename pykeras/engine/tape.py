@@ -153,6 +153,18 @@ class TapeTracer:
         self._inputs[node] = nodes
         return self._tensor(node)
 
+    def custom_vjp(
+        self,
+        grad_graph: Any,
+        inputs: Sequence[int],
+        grad_inputs: Sequence[int],
+        grad_outputs: Sequence[int | None],
+    ) -> TapeTensor:
+        """Runs and records a `custom_gradient` node (`engine.custom_gradient`)."""
+        node = self.tape.custom_vjp(grad_graph, inputs, grad_inputs, grad_outputs)
+        self._inputs[node] = list(inputs)
+        return self._tensor(node)
+
     def _tensor(self, node: int) -> Any:
         value = np.asarray(self.tape.value(node))
         self._specs[node] = (tuple(value.shape), "int64" if value.dtype.kind in "iu" else "float32")
@@ -242,6 +254,9 @@ class GradientTape:
         self._recording: TapeTracer | None = None
         self._trace: Tracer | None = None
         self._pushed = False
+        # Whether this tape made the recording (the outermost tape), which
+        # stays true after its block ends and `gradient` is called.
+        self._owns_recording = False
         self._used = False
 
     def __enter__(self) -> GradientTape:
@@ -256,6 +271,7 @@ class GradientTape:
             self._recording = TapeTracer(seed=random_stream.next_seed())
             tracing._ACTIVE.append(self._recording)
             self._pushed = True
+            self._owns_recording = True
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -359,7 +375,7 @@ class GradientTape:
                 if g is not None:
                     totals[n] = g if n not in totals else totals[n] + g
         grads = [None if n is None else totals.get(n) for n in nodes]
-        if self._pushed:
+        if self._owns_recording:
             return grads
         # A nested tape: the outer one still records, so its gradients are
         # tensors of that recording (ops on them are recorded too), marked

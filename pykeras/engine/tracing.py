@@ -319,14 +319,29 @@ def find_tracer(values: Iterable[Any]) -> Any:
     """The tracer of the first `GraphTensor` among `values`; else, if a
     variable (or an array a tape watches) is among them while a trace or a
     tape is active, that one; else None."""
+    found = None
     for v in values:
         if isinstance(v, GraphTensor):
-            return v.tracer
+            if found is None:
+                found = v.tracer
+            elif v.tracer is not found and _inner(v.tracer, found):
+                # A gradient function's graph mixing its own tensors with
+                # the outer graph's: the op is the inner graph's.
+                found = v.tracer
+    if found is not None:
+        return found
     if _ACTIVE:
         top = _ACTIVE[-1]
         if any(isinstance(v, VariableBase) or top.watches(v) for v in values):
             return top
     return None
+
+
+def _inner(tracer: Any, other: Any) -> bool:
+    """Whether `tracer` was opened after `other` (both active)."""
+    if tracer not in _ACTIVE:
+        return False
+    return other not in _ACTIVE or _ACTIVE.index(tracer) > _ACTIVE.index(other)
 
 
 def current_trace() -> Tracer | None:

@@ -54,6 +54,9 @@ _DIRECT = {
     "bias_add": "Add",  # the bias broadcasts along the last axis
     "concat": "Concat",
     "stop_gradient": "Identity",
+    # Forward, a custom gradient is its first input (the result); the rest
+    # feed only its backward pass.
+    "custom_gradient": "Identity",
     "linear": "Identity",
 }
 

@@ -1,20 +1,25 @@
-"""Core ops: dtype casts, gradient stops and conversions between tensors
-and NumPy arrays."""
+"""Core ops: dtype casts, gradient stops, custom gradients and conversions
+between tensors and NumPy arrays."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pykeras.backend.dtypes import standardize_dtype
+from pykeras.engine import symbolic_scope
+from pykeras.engine.custom_gradient import custom_vjp, unpack_result
+from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tracing import find_tracer
 from pykeras.ops._dispatch import run
 
 if TYPE_CHECKING:
     from typing import TypeGuard
 
-    from pykeras.engine.keras_tensor import KerasTensor
     from pykeras.engine.tracing import GraphTensor
     from pykeras.engine.typing import DTypeLike, Tensor, TensorLike
 
@@ -22,6 +27,7 @@ __all__ = [
     "cast",
     "convert_to_numpy",
     "convert_to_tensor",
+    "custom_gradient",
     "stop_gradient",
 ]
 
@@ -148,3 +154,82 @@ def convert_to_numpy(x: TensorLike) -> Tensor:
     if hasattr(x, "numpy"):
         return np.asarray(x.numpy())
     return np.asarray(x)
+
+
+def _keyword_upstream(grad_fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`grad_fn` called as JAX and TensorFlow call it, `grad_fn(upstream)`,
+    or, when its `upstream` is keyword-only (Keras's PyTorch form
+    `grad(*args, upstream)`), as `grad_fn(upstream=upstream)`."""
+    try:
+        parameter = inspect.signature(grad_fn).parameters.get("upstream")
+    except (TypeError, ValueError):
+        parameter = None
+    if parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+        return lambda upstream: grad_fn(upstream=upstream)
+    return grad_fn
+
+
+def custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator to define a function with a custom gradient.
+
+    This decorator allows fine grained control over the gradients of a
+    sequence for operations. This may be useful for multiple reasons,
+    including providing a more efficient or numerically stable gradient for
+    a sequence of operations.
+
+    In a model being trained (and under a `GradientTape`), the function runs
+    as usual and `grad_fn` is traced once, on a symbolic upstream gradient,
+    into the backward pass in place of the rules of the function's ops; the
+    values `grad_fn` reads (the arguments, results it closes over, weights)
+    are those of the current step.
+
+    Args:
+        f: Function `f(*args)` that returns a tuple `(output, grad_fn)`,
+            where `args` are the tensor inputs, `output` is one tensor, and
+            `grad_fn(upstream)` (or `grad_fn(*args, upstream)`, the form
+            Keras's PyTorch backend calls) returns the gradient of each
+            argument (a tensor of the argument's shape, or None), one tensor
+            for a function of one argument.
+
+    Returns:
+        A function `h(*args)` which returns the same value as `f(*args)[0]`
+        and whose gradient is determined by `f(*args)[1]`.
+
+    Example:
+
+    >>> @keras.ops.custom_gradient
+    ... def clip_gradient(x):
+    ...     def grad(upstream):
+    ...         return keras.ops.clip(upstream, -0.1, 0.1)
+    ...     return x * 1.0, grad
+    >>> x = keras.Variable(np.array([1.0, 2.0], "float32"))
+    >>> with keras.GradientTape() as tape:
+    ...     y = keras.ops.sum(clip_gradient(x) * 5.0)
+    >>> tape.gradient(y, x)
+    array([0.1, 0.1], dtype=float32)
+    """
+    if not callable(f):
+        raise TypeError(f"Op 'custom_gradient' expected a function. Received: {f!r}")
+
+    def run_f(*args: Any, **kwargs: Any) -> Any:
+        result, grad_fn = unpack_result(f, f(*args, **kwargs))
+        return result, _keyword_upstream(grad_fn)
+
+    @functools.wraps(f)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        if any(isinstance(a, KerasTensor) for a in args):
+            if symbolic_scope.active():
+                # A layer's call on symbolic inputs: shapes only.
+                return run_f(*args, **kwargs)[0]
+            raise TypeError(
+                f"Op 'custom_gradient': '{getattr(f, '__name__', f)}' was called on symbolic "
+                "inputs outside a layer, where its ops would be recorded one by one and its "
+                "gradient lost. Call it inside a layer's `call()` (or a `keras.layers.Lambda`)."
+            )
+        outer = find_tracer(args)
+        if outer is None:
+            # Nothing records gradients: the value is all there is.
+            return run_f(*args, **kwargs)[0]
+        return custom_vjp(outer, run_f, args, kwargs)
+
+    return decorated

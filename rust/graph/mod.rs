@@ -2,6 +2,7 @@
 //! forward and backward. The eager [`Tape`] records the same nodes while
 //! computing them at once, so both paths share one autodiff.
 
+mod custom_vjp;
 mod executor;
 mod fuse;
 mod node;
@@ -9,6 +10,7 @@ mod plan;
 pub mod store;
 mod tape;
 
+pub use custom_vjp::CustomVjp;
 pub use executor::{backward, forward, Values};
 pub use node::{Graph, Node, NodeId, NodeKind};
 pub use plan::Plan;

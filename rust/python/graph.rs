@@ -5,7 +5,7 @@ use super::convert::{attr_to_py, attrs_from_py, value_to_py, Held};
 use super::errors::to_py;
 use super::variable::PyVariable;
 use super::{compute, compute_sized};
-use crate::graph::{backward, forward, store, Graph, NodeId, NodeKind, Plan, Tape};
+use crate::graph::{backward, forward, store, CustomVjp, Graph, NodeId, NodeKind, Plan, Tape};
 use crate::ops::{self, Attrs, Context, DType, Dim, TensorSpec};
 use crate::tensor::{Value, ValueView};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
@@ -119,6 +119,23 @@ impl PyGraph {
         let id = self.graph_mut()?.op(op, &inputs).map_err(to_py)?;
         self.op_attrs.insert(id, attrs);
         Ok(id)
+    }
+
+    /// Adds a `keras.ops.custom_gradient` node (see `graph::CustomVjp`): its
+    /// value is node `inputs[0]`, and its backward pass runs `grad_graph`
+    /// fed the upstream gradient at `grad_inputs[0]` and `inputs[i]` at
+    /// `grad_inputs[i]`, giving `inputs[i]` the gradient at
+    /// `grad_outputs[i - 1]` (None: no gradient).
+    fn custom_vjp(
+        &mut self,
+        grad_graph: PyRef<'_, PyGraph>,
+        inputs: Vec<NodeId>,
+        grad_inputs: Vec<NodeId>,
+        grad_outputs: Vec<Option<NodeId>>,
+    ) -> PyResult<NodeId> {
+        let op =
+            CustomVjp::new(grad_graph.graph.clone(), grad_inputs, grad_outputs).map_err(to_py)?;
+        self.graph_mut()?.op(Arc::new(op), &inputs).map_err(to_py)
     }
 
     /// Marks the op nodes `start..stop` for rematerialization (`keras.remat`):
@@ -353,6 +370,22 @@ impl PyTape {
         let op = ops::build(name, &attrs).map_err(to_py)?;
         let tape = &mut self.tape;
         compute(py, || tape.apply(op, &inputs))
+    }
+
+    /// Runs and records a `keras.ops.custom_gradient` node (see
+    /// `Graph.custom_vjp`); returns the new id.
+    fn custom_vjp(
+        &mut self,
+        py: Python<'_>,
+        grad_graph: PyRef<'_, PyGraph>,
+        inputs: Vec<NodeId>,
+        grad_inputs: Vec<NodeId>,
+        grad_outputs: Vec<Option<NodeId>>,
+    ) -> PyResult<NodeId> {
+        let op =
+            CustomVjp::new(grad_graph.graph.clone(), grad_inputs, grad_outputs).map_err(to_py)?;
+        let tape = &mut self.tape;
+        compute(py, || tape.apply(Arc::new(op), &inputs))
     }
 
     fn value(&self, py: Python<'_>, id: NodeId) -> PyResult<Py<PyAny>> {

@@ -26,10 +26,6 @@ LEFT_OUT = {
     "view_as_real": "takes a complex tensor; pykeras has no complex dtype",
     "polar": "returns a complex tensor; pykeras has no complex dtype",
     "eig": "general eigenvalues are complex; pykeras has no complex dtype",
-    "custom_gradient": (
-        "its grad_fn is Python that would have to run inside the Rust executor's backward "
-        "pass, which runs no Python; a decorator that ignored grad_fn would be worse"
-    ),
     "jvp": (
         "forward-mode autodiff: the core differentiates in reverse mode and its backward "
         "rules are not themselves differentiable (no double-vjp), so J @ t has no exact "
