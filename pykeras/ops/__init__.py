@@ -16,6 +16,7 @@ from pykeras.engine import tensor_operators as _tensor_operators
 from pykeras.ops import (
     _dispatch,
     arrays,
+    autodiff,
     bitwise,
     compare,
     control_flow,
@@ -49,6 +50,7 @@ from pykeras.ops import (
     windows,
 )
 from pykeras.ops.arrays import *  # noqa: F403
+from pykeras.ops.autodiff import *  # noqa: F403
 from pykeras.ops.bitwise import *  # noqa: F403
 from pykeras.ops.compare import *  # noqa: F403
 from pykeras.ops.control_flow import *  # noqa: F403
@@ -83,6 +85,7 @@ from pykeras.ops.windows import *  # noqa: F403
 
 __all__ = [
     *arrays.__all__,
+    *autodiff.__all__,
     *bitwise.__all__,
     *compare.__all__,
     *control_flow.__all__,

@@ -32,6 +32,7 @@ from pykeras.ops._linalg_factor import (
     matrix_rank,
     pinv,
 )
+from pykeras.ops.autodiff import jvp
 from pykeras.ops.norms import norm
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ __all__ = [
     "det",
     "eigh",
     "inv",
+    "jvp",
     "logdet",
     "lstsq",
     "lu_factor",

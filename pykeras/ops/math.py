@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from pykeras.errors import ShapeError
+from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
+from pykeras.ops.arrays import expand_dims, squeeze
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import Axis, Tensor, TensorLike
@@ -124,14 +127,32 @@ def clip(x: TensorLike, x_min: float, x_max: float) -> Tensor:
 def matmul(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Matrix product over the last two axes, broadcasting leading axes.
 
+    As NumPy's: a 1-D first operand is a row vector and a 1-D second
+    operand a column vector, their added axis removed from the result.
+
     Example:
 
     >>> import numpy as np
     >>> from pykeras import ops
     >>> ops.matmul(np.ones((2, 3)), np.ones((3, 4))).shape
     (2, 4)
+    >>> ops.matmul(np.ones((2, 3)), np.ones(3)).shape
+    (2,)
     """
-    return run("matmul", [x1, x2])
+    r1, r2 = len(C.shape_of("matmul", x1)), len(C.shape_of("matmul", x2))
+    if r1 >= 2 and r2 >= 2:
+        return run("matmul", [x1, x2])
+    if r1 == 0 or r2 == 0:
+        raise ShapeError(
+            "Op 'matmul' expected operands of rank >= 1 (use `multiply` for scalars). "
+            f"Received: ranks {r1} and {r2}"
+        )
+    a = expand_dims(x1, 0) if r1 == 1 else x1
+    b = expand_dims(x2, -1) if r2 == 1 else x2
+    out = run("matmul", [a, b])
+    if r2 == 1:
+        out = squeeze(out, -1)
+    return squeeze(out, -1 if r2 == 1 else -2) if r1 == 1 else out
 
 
 def bias_add(x: TensorLike, bias: TensorLike) -> Tensor:

@@ -26,11 +26,6 @@ LEFT_OUT = {
     "view_as_real": "takes a complex tensor; pykeras has no complex dtype",
     "polar": "returns a complex tensor; pykeras has no complex dtype",
     "eig": "general eigenvalues are complex; pykeras has no complex dtype",
-    "jvp": (
-        "forward-mode autodiff: the core differentiates in reverse mode and its backward "
-        "rules are not themselves differentiable (no double-vjp), so J @ t has no exact "
-        "construction short of one backward pass per output element"
-    ),
 }
 
 
