@@ -1,5 +1,6 @@
 """Training samples/s of a small CNN behind augmentation layers (issue 18,
-point 2): pykeras beside Keras 3 (JAX) on the CPU.
+point 2): pykeras beside Keras 3 (JAX), and PyTorch for the colour jitter,
+on the CPU.
 
     PYTHONPATH=. python3 benches/augmentation.py [--samples 2048] [--epochs 2] [--threads 2]
 
@@ -8,19 +9,24 @@ Conv2D(32, 3) -> GlobalAveragePooling2D -> Dense(10), 32x32x3 images,
 batch 64, Adam, sparse categorical cross-entropy:
 
 - color: RandomHue -> RandomSaturation -> RandomSharpness -> RandomColorDegeneration
+- jitter: RandomColorJitter (brightness, contrast, saturation and hue), then
+  RandomContrast and RandomBrightness
 - geometric: RandomShear -> RandomPerspective -> RandomGaussianBlur
 - randaugment: RandAugment() (all eleven operations computed each step)
 - histogram: Equalization -> AutoContrast
 
 PyTorch has no such layers (torchvision's transforms run per sample in the
-data loader, a different workload), so it is left out. Each framework runs
-in its own subprocess with the same thread cap: pykeras with this
+data loader, or with one draw per batch); for "jitter" the same per-image
+colour jitter is written with torch ops (`augment_torch.py`) in front of the
+same CNN, where PyTorch is importable. Each framework runs in its own
+subprocess with the same thread cap: pykeras and PyTorch with this
 interpreter, Keras with $PYKERAS_BENCH_PEER_PYTHON (default
 /work/keras-env/bin/python). One warm-up epoch (compilation), then
 `--epochs` timed epochs. Prints the machine and one markdown row per workload.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
@@ -30,7 +36,9 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 BATCH, SIZE = 64, 32
-WORKLOADS = ("color", "geometric", "randaugment", "histogram")
+WORKLOADS = ("color", "jitter", "geometric", "randaugment", "histogram")
+# Workloads with a PyTorch version (augment_torch.py).
+TORCH_WORKLOADS = ("jitter",)
 PEER_PYTHON = os.environ.get("PYKERAS_BENCH_PEER_PYTHON", "/work/keras-env/bin/python")
 
 
@@ -47,12 +55,29 @@ def augmenters(layers, workload):
             layers.RandomPerspective(scale=0.3, seed=2),
             layers.RandomGaussianBlur(sigma=(0.3, 1.0), seed=3),
         ],
+        "jitter": lambda: [
+            layers.RandomColorJitter(
+                value_range=(0, 255),
+                brightness_factor=0.2,
+                contrast_factor=0.2,
+                saturation_factor=(0.3, 0.7),
+                hue_factor=0.2,
+                seed=1,
+            ),
+            layers.RandomContrast(0.2, seed=2),
+            layers.RandomBrightness(0.1, seed=3),
+        ],  # fmt: skip
         "randaugment": lambda: [layers.RandAugment(seed=1)],
         "histogram": lambda: [layers.Equalization(), layers.AutoContrast()],
     }[workload]()
 
 
-def run(module, workload, samples, epochs):
+def run(module, workload, samples, epochs, threads):
+    if module == "torch":
+        sys.path.insert(0, str(HERE))
+        import augment_torch
+
+        return augment_torch.run(samples, epochs, threads)
     if module == "keras":
         os.environ["KERAS_BACKEND"] = "jax"
         import keras
@@ -88,11 +113,16 @@ def spawn(python, framework, workload, args):
     )
     cmd = [python, __file__, "--worker", framework, workload]
     cmd += ["--samples", str(args.samples), "--epochs", str(args.epochs)]
+    cmd += ["--threads", str(args.threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
         return None, tail[0] if tail else f"exit {proc.returncode}"
     return json.loads(proc.stdout.strip().splitlines()[-1])["samples_per_s"], None
+
+
+def cell(rate, error):
+    return f"{rate:,.0f}" if rate else f"failed ({error})"
 
 
 def main(argv=None):
@@ -104,7 +134,7 @@ def main(argv=None):
     parser.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"))
     args = parser.parse_args(argv)
     if args.worker:
-        rate = run(args.worker[0], args.worker[1], args.samples, args.epochs)
+        rate = run(args.worker[0], args.worker[1], args.samples, args.epochs, args.threads)
         print(json.dumps({"samples_per_s": rate}))
         return
     sys.path.insert(0, str(HERE))
@@ -112,15 +142,18 @@ def main(argv=None):
 
     print(machine_description())
     print(f"threads: {args.threads}; {args.samples} samples x {args.epochs} epochs, batch {BATCH}")
-    print("| workload | pykeras | keras (jax) | pykeras / keras |")
-    print("|---|---|---|---|")
+    has_torch = importlib.util.find_spec("torch") is not None
+    print("| workload | pykeras | keras (jax) | pytorch | pykeras / keras | pykeras / pytorch |")
+    print("|---|---|---|---|---|---|")
     for workload in args.workloads:
         pk, err = spawn(sys.executable, "pykeras", workload, args)
         kr, kerr = spawn(PEER_PYTHON, "keras", workload, args)
-        pk_cell = f"{pk:,.0f}" if pk else f"failed ({err})"
-        kr_cell = f"{kr:,.0f}" if kr else f"failed ({kerr})"
-        ratio = f"{pk / kr:.2f}x" if pk and kr else "-"
-        print(f"| {workload} | {pk_cell} | {kr_cell} | {ratio} |", flush=True)
+        th, terr = None, "n/a"
+        if workload in TORCH_WORKLOADS and has_torch:
+            th, terr = spawn(sys.executable, "torch", workload, args)
+        cells = [cell(pk, err), cell(kr, kerr), cell(th, terr) if terr != "n/a" else "-"]
+        ratios = [f"{pk / peer:.2f}x" if pk and peer else "-" for peer in (kr, th)]
+        print(f"| {workload} | {' | '.join(cells + ratios)} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,21 @@ Workloads:
   32/64/128 filters (the last two downsampling, 1x1 projection shortcuts),
   global average pooling and Dense(10); batch 64, Adam, sparse categorical
   cross-entropy on random data (seed 0).
+- `conv_autoencoder` (training samples/s): the keras-io convolutional
+  autoencoder, 28x28x1 inputs, Conv2D(32, 3x3, relu, same) + MaxPooling2D
+  twice, Conv2DTranspose(32, 3x3, strides 2, relu, same) twice and
+  Conv2D(1, 3x3, sigmoid, same); batch 128, Adam, binary cross-entropy on
+  random images reconstructing themselves (seed 0). PyTorch's twin uses
+  ConvTranspose2d(padding=1, output_padding=1), the same sizes and work.
 - `mobilenetv2_96` (inference images/s): `keras.applications.MobileNetV2`
   (alpha 1, 96x96, weights=None), `predict` in batches of 64. PyTorch has
   no MobileNetV2 without torchvision, so it is compared where torchvision
   imports.
+- `resnet50_96` (inference images/s): `keras.applications.ResNet50`
+  (96x96, weights=None), `predict` in batches of 64: 53 convolutions, each
+  followed by BatchNormalization with moving statistics (folded into the
+  convolution's epilogue with the ReLU at inference). PyTorch's twin is the
+  same bottleneck network (torchvision's layout) in eval mode under no_grad.
 
 Each framework runs in its own subprocess with the same thread cap:
 pykeras with this interpreter, Keras (JAX) and PyTorch with
@@ -31,7 +42,10 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 BATCH = 64
-WORKLOADS = ("resnet_cnn", "mobilenetv2_96")
+WORKLOADS = ("resnet_cnn", "conv_autoencoder", "mobilenetv2_96", "resnet50_96")
+# Images per timed pass of the inference workloads.
+INFERENCE_IMAGES = {"mobilenetv2_96": 512, "resnet50_96": 256}
+AUTOENCODER_BATCH = 128
 PEER_PYTHON = os.environ.get("PYKERAS_BENCH_PEER_PYTHON", "/work/keras-env/bin/python")
 
 
@@ -68,6 +82,27 @@ def residual_cnn(keras):
     return model
 
 
+def autoencoder(keras):
+    layers = keras.layers
+    inputs = keras.Input((28, 28, 1))
+    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(inputs)
+    x = layers.MaxPooling2D((2, 2), padding="same")(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(x)
+    x = layers.MaxPooling2D((2, 2), padding="same")(x)
+    x = layers.Conv2DTranspose(32, (3, 3), strides=2, activation="relu", padding="same")(x)
+    x = layers.Conv2DTranspose(32, (3, 3), strides=2, activation="relu", padding="same")(x)
+    x = layers.Conv2D(1, (3, 3), activation="sigmoid", padding="same")(x)
+    model = keras.Model(inputs, x)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
+def images(samples):
+    import numpy as np
+
+    return np.random.default_rng(0).uniform(0, 1, size=(samples, 28, 28, 1)).astype("float32")
+
+
 def run_keras_like(module, workload, samples, epochs):
     if module == "keras":
         os.environ["KERAS_BACKEND"] = "jax"
@@ -81,8 +116,18 @@ def run_keras_like(module, workload, samples, epochs):
         start = time.perf_counter()
         model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0)
         return samples * epochs / (time.perf_counter() - start)
-    x, _ = data(min(samples, 512), 96)
-    model = keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3))
+    if workload == "conv_autoencoder":
+        x = images(samples)
+        model = autoencoder(keras)
+        model.fit(x, x, batch_size=AUTOENCODER_BATCH, epochs=1, verbose=0)
+        start = time.perf_counter()
+        model.fit(x, x, batch_size=AUTOENCODER_BATCH, epochs=epochs, verbose=0)
+        return samples * epochs / (time.perf_counter() - start)
+    x, _ = data(min(samples, INFERENCE_IMAGES[workload]), 96)
+    if workload == "resnet50_96":
+        model = keras.applications.ResNet50(weights=None, input_shape=(96, 96, 3))
+    else:
+        model = keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3))
     model.predict(x[:BATCH], batch_size=BATCH, verbose=0)
     start = time.perf_counter()
     for _ in range(epochs):
@@ -107,6 +152,10 @@ def run_torch(workload, samples, epochs):
                 for i in range(0, len(xt), BATCH):
                     net(xt[i : i + BATCH])
         return len(x) * epochs / (time.perf_counter() - start)
+    if workload == "conv_autoencoder":
+        return run_torch_autoencoder(samples, epochs)
+    if workload == "resnet50_96":
+        return run_torch_resnet50(samples, epochs)
 
     def conv_bn(cin, cout, kernel, stride=1):
         return nn.Sequential(
@@ -148,6 +197,84 @@ def run_torch(workload, samples, epochs):
     for _ in range(epochs):
         epoch()
     return samples * epochs / (time.perf_counter() - start)
+
+
+def run_torch_autoencoder(samples, epochs):
+    import torch
+    from torch import nn
+
+    def up():
+        return nn.ConvTranspose2d(32, 32, 3, stride=2, padding=1, output_padding=1)
+
+    net = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        up(), nn.ReLU(), up(), nn.ReLU(),
+        nn.Conv2d(32, 1, 3, padding=1), nn.Sigmoid(),
+    )  # fmt: skip
+    x = torch.from_numpy(images(samples).transpose(0, 3, 1, 2).copy())
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.BCELoss()
+
+    def epoch():
+        perm = torch.randperm(samples)
+        for i in range(0, samples, AUTOENCODER_BATCH):
+            batch = x[perm[i : i + AUTOENCODER_BATCH]]
+            opt.zero_grad()
+            loss_fn(net(batch), batch).backward()
+            opt.step()
+
+    epoch()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        epoch()
+    return samples * epochs / (time.perf_counter() - start)
+
+
+def run_torch_resnet50(samples, epochs):
+    """torchvision's ResNet50 (v1.5 strides: in the 3x3 convolution) without
+    torchvision, classes 1000, eval mode, no_grad."""
+    import torch
+    from torch import nn
+
+    def conv_bn(cin, cout, kernel, stride=1):
+        conv = nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2, bias=False)
+        return [conv, nn.BatchNorm2d(cout, eps=1.001e-5)]
+
+    class Bottleneck(nn.Module):
+        def __init__(self, cin, width, stride):
+            super().__init__()
+            cout = width * 4
+            self.body = nn.Sequential(
+                *conv_bn(cin, width, 1), nn.ReLU(),
+                *conv_bn(width, width, 3, stride), nn.ReLU(),
+                *conv_bn(width, cout, 1),
+            )  # fmt: skip
+            needs = stride != 1 or cin != cout
+            self.short = nn.Sequential(*conv_bn(cin, cout, 1, stride)) if needs else None
+
+        def forward(self, x):
+            s = x if self.short is None else self.short(x)
+            return torch.relu(self.body(x) + s)
+
+    blocks, cin = [], 64
+    for width, count, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for i in range(count):
+            blocks.append(Bottleneck(cin, width, stride if i == 0 else 1))
+            cin = width * 4
+    net = nn.Sequential(
+        *conv_bn(3, 64, 7, 2), nn.ReLU(), nn.MaxPool2d(3, 2, padding=1), *blocks,
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000), nn.Softmax(dim=1),
+    ).eval()  # fmt: skip
+    x, _ = data(min(samples, INFERENCE_IMAGES["resnet50_96"]), 96)
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    with torch.no_grad():
+        net(xt[:BATCH])
+        start = time.perf_counter()
+        for _ in range(epochs):
+            for i in range(0, len(xt), BATCH):
+                net(xt[i : i + BATCH])
+    return len(x) * epochs / (time.perf_counter() - start)
 
 
 def worker(framework, workload, samples, epochs):

@@ -27,6 +27,7 @@ __all__ = [
     "get_isa",
     "set_isa",
     "available_isas",
+    "bf16_path",
     "cpu_features",
     "Graph",
     "NodeInfo",
@@ -92,6 +93,9 @@ def set_isa(name: str) -> None:
 
 def available_isas() -> list[str]:
     """The paths this CPU can run, lowest first."""
+
+def bf16_path() -> str:
+    """The bf16 GEMM kernel of the path in force: "native" or "emulated"."""
 
 def cpu_features() -> list[tuple[str, bool]]:
     """`(feature, present)` for each CPU feature that bears on the kernels."""

@@ -26,12 +26,16 @@ class Shard:
         rows: the row indices, in training order (int64).
         weights: per step, this worker's rows of the step over the step's
             global rows (the weight of its gradient in the all-reduced sum).
+        offsets: per step, the place of this worker's first row in the
+            step's global batch (dropout and random augmentation key each
+            sample's draws by it).
         local_batch_size: the batch size the worker's `fit` runs at.
         dropped: how many final rows no worker trains on.
     """
 
     rows: npt.NDArray[np.int64]
     weights: npt.NDArray[np.float64]
+    offsets: npt.NDArray[np.int64]
     local_batch_size: int
     dropped: int
 
@@ -62,15 +66,19 @@ def shard_rows(count: int, global_batch_size: int, world: int, rank: int) -> Sha
     starts = np.arange(full, dtype=np.int64)[:, None] * global_batch_size + rank * local
     rows = (starts + np.arange(local, dtype=np.int64)[None, :]).reshape(-1)
     weights = [local / global_batch_size] * full
+    offsets = [rank * local] * full
     dropped = 0
     if tail >= world:
         sizes = tail_sizes(tail, world)
-        first = full * global_batch_size + sum(sizes[:rank])
+        offsets.append(sum(sizes[:rank]))
+        first = full * global_batch_size + offsets[-1]
         rows = np.concatenate([rows, np.arange(first, first + sizes[rank], dtype=np.int64)])
         weights.append(sizes[rank] / tail)
     else:
         dropped = tail
-    return Shard(rows, np.asarray(weights, np.float64), local, dropped)
+    return Shard(
+        rows, np.asarray(weights, np.float64), np.asarray(offsets, np.int64), local, dropped
+    )
 
 
 def validation_rows(count: int, world: int, rank: int) -> npt.NDArray[np.int64]:

@@ -96,7 +96,7 @@ def _training_data(
     ray: Any, config: dict[str, Any], comm: Collectives, model: Any
 ) -> dict[str, Any]:
     """This worker's part of the data, as `Model.fit` arguments, with the
-    gradient hook and the dropout offset set on the model's step runner."""
+    gradient hook and the sample offsets set on the model's step runner."""
     runner = model._trainer.runner
     rank, world = comm.rank, comm.world
     if config.get("loader") is not None:
@@ -113,9 +113,11 @@ def _training_data(
     if world > 1:
         # (One worker has nothing to exchange: its loop runs without a hook.)
         runner.gradient_hook = GradientAverager(comm, shard.weights)
-    # Dropout draws each sample's mask from its place in the global batch, so
-    # the run does not depend on the worker count.
-    runner.sample_offset = rank * shard.local_batch_size
+    # Dropout and random augmentation draw each sample's numbers from its
+    # place in the step's global batch, so the run does not depend on the
+    # worker count (in a last, smaller global batch this worker's rows start
+    # elsewhere: one offset per step).
+    runner.sample_offset = shard.offsets.tolist()
     return {
         "x": take_rows(x, shard.rows),
         "y": take_rows(y, shard.rows),

@@ -1,7 +1,10 @@
 """`DTypePolicy`: the compute and variable dtypes of a layer, as in `keras.dtype_policies`.
 
-pykeras's core computes in float32 only, so `"float32"` is the one policy it can
-honour. Keras's other policies (`"mixed_float16"`, `"mixed_bfloat16"`,
+pykeras honours two policies: `"float32"` and `"mixed_bfloat16"` (compute dtype
+bfloat16, variable dtype float32, as Keras defines it). Under the mixed policy a
+layer's matrix products (matmul, einsum, convolutions) take bf16-rounded
+operands and sum in float32 (docs/mixed-precision.md); activations between ops
+stay stored as float32. Keras's other policies (`"mixed_float16"`,
 `"float16"`, `"bfloat16"`, `"float64"`, integer and quantized ones) are refused
 with a ValueError naming what was asked, rather than accepted and silently run
 in float32. Files saved by Keras under such a policy still load: the loader
@@ -11,8 +14,10 @@ with a warning.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+from pykeras import _core
 from pykeras.errors import DTypeError, InvalidArgumentError
 
 # Policy names Keras 3 accepts that pykeras cannot compute in. The mixed ones keep
@@ -24,7 +29,25 @@ _OTHER_DTYPES = (
     "bool", "string", "complex64", "complex128",
 )  # fmt: skip
 _QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
-_PLANNED = "bfloat16 mixed precision is planned (pykeras issue 20)"
+_SUPPORTED = {"float32": ("float32", "float32"), "mixed_bfloat16": ("bfloat16", "float32")}
+_SUPPORTED_TEXT = "'float32' (the default) or 'mixed_bfloat16'"
+# Whether the notice that bf16 products are emulated has been given.
+_EMULATION_NOTED = False
+
+
+def _note_emulation() -> None:
+    """Warns once per process when bf16 products run on the emulated kernel."""
+    global _EMULATION_NOTED
+    if _EMULATION_NOTED or _core.bf16_path() == "native":
+        return
+    _EMULATION_NOTED = True
+    warnings.warn(
+        "mixed_bfloat16: this CPU (or the PYKERAS_ISA path in force) has no "
+        "AVX512-BF16, so bf16 matrix products are emulated: the same rounding and "
+        "results, computed with float32 arithmetic (no faster than float32).",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def unsupported_policy_error(name: str, owner: str | None = None) -> InvalidArgumentError:
@@ -37,23 +60,33 @@ def unsupported_policy_error(name: str, owner: str | None = None) -> InvalidArgu
     else:
         asked = f"{name} computation and variables"
     return InvalidArgumentError(
-        f"{where}the dtype policy '{name}' asks for {asked}, but pykeras computes in "
-        f"float32 only; use 'float32' (the default). {_PLANNED}. Received: name={name!r}"
+        f"{where}the dtype policy '{name}' asks for {asked}, which pykeras cannot "
+        f"compute in: it computes in float32 only, or in bfloat16 with float32 "
+        f"variables; use {_SUPPORTED_TEXT}. Received: name={name!r}"
     )
 
 
 class DTypePolicy:
     """A dtype policy for a layer: the dtype it computes in and keeps variables in.
 
-    pykeras computes in float32, so the one policy is `"float32"` (compute and
-    variable dtype both float32), which every layer uses by default. Passing
-    `dtype="float32"` or `dtype=DTypePolicy("float32")` to a layer is the same.
+    Two policies: `"float32"` (compute and variable dtype float32, every
+    layer's default) and `"mixed_bfloat16"` (compute dtype `"bfloat16"`,
+    variable dtype `"float32"`). Under `"mixed_bfloat16"` the layer's matrix
+    products (Dense, EinsumDense, convolutions, attention, any `ops.matmul` /
+    `ops.einsum` in a custom `call`) round both operands to bfloat16 (to
+    nearest even) and accumulate in float32, on AVX512-BF16 where the CPU has
+    it (emulated with the same results elsewhere, said once by a warning).
+    Weights stay float32 (master weights, float32 optimizer updates). Storage:
+    activations between ops stay float32 arrays (not rounded), so outputs are
+    float32 where Keras's are bfloat16, and elementwise ops, normalizations,
+    softmax and losses compute in float32 (as Keras computes its
+    normalizations and losses).
 
     Args:
         name: the policy's name; `None` takes the global policy
-            (`keras.config.dtype_policy()`). Keras's mixed-precision names
-            (`"mixed_float16"`, `"mixed_bfloat16"`) and the other dtypes raise
-            a ValueError: pykeras has no float16/bfloat16/float64 kernels.
+            (`keras.config.dtype_policy()`). `"mixed_float16"` and the other
+            dtypes raise a ValueError: pykeras has no float16/bfloat16-storage
+            /float64 kernels.
 
     Example:
 
@@ -62,6 +95,9 @@ class DTypePolicy:
     ('float32', 'float32')
     >>> keras.layers.Dense(4, dtype=policy).dtype_policy
     <DTypePolicy "float32">
+    >>> mixed = keras.DTypePolicy("mixed_bfloat16")
+    >>> mixed.compute_dtype, mixed.variable_dtype
+    ('bfloat16', 'float32')
     """
 
     def __init__(self, name: str | None = None) -> None:
@@ -78,23 +114,25 @@ class DTypePolicy:
                 "'name' must be a string, such as 'float32'. "
                 f"Received: name={name} (of type {type(name)})"
             )
-        if name == "float32":
-            return "float32", "float32"
+        if name in _SUPPORTED:
+            if name == "mixed_bfloat16":
+                _note_emulation()
+            return _SUPPORTED[name]
         if name in _MIXED or name in _OTHER_DTYPES or name.startswith(_QUANTIZATION_MODES):
             raise unsupported_policy_error(name)
         raise InvalidArgumentError(
-            f"Cannot convert '{name}' to a DTypePolicy. pykeras computes in float32: "
-            f"the valid policy is 'float32'. Received: name={name!r}"
+            f"Cannot convert '{name}' to a DTypePolicy. pykeras's policies are "
+            f"{_SUPPORTED_TEXT}. Received: name={name!r}"
         )
 
     @property
     def variable_dtype(self) -> str:
-        """The dtype layers create their variables in (`"float32"`)."""
+        """The dtype layers create their variables in (`"float32"` for both policies)."""
         return self._variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        """The dtype layers compute in and output floats in (`"float32"`)."""
+        """The dtype layers compute their products in (`"float32"` or `"bfloat16"`)."""
         return self._compute_dtype
 
     @property
@@ -146,9 +184,9 @@ _GLOBAL_POLICY: DTypePolicy | None = None
 def set_dtype_policy(policy: str | DTypePolicy) -> None:
     """Sets the default dtype policy of layers created from now on.
 
-    pykeras computes in float32, so the policy must be `"float32"` (or a
-    `DTypePolicy` of it); Keras's mixed-precision policies raise a ValueError
-    instead of being silently run in float32.
+    The policy is `"float32"` or `"mixed_bfloat16"` (or a `DTypePolicy` of
+    one); Keras's other policies raise a ValueError instead of being silently
+    run in float32. Layers made before the call keep their policy.
 
     Args:
         policy: a policy name or a `DTypePolicy`.
@@ -172,7 +210,11 @@ def set_dtype_policy(policy: str | DTypePolicy) -> None:
 
 
 def dtype_policy() -> DTypePolicy:
-    """The current default dtype policy (`<DTypePolicy "float32">` unless set)."""
+    """The current default dtype policy (`<DTypePolicy "float32">` unless set).
+
+    Returns:
+        The `DTypePolicy` new layers take when given no `dtype`.
+    """
     global _GLOBAL_POLICY
     if _GLOBAL_POLICY is None:
         _GLOBAL_POLICY = DTypePolicy("float32")

@@ -14,6 +14,7 @@ import numpy as np
 
 from pykeras.export.onnx_builder import OnnxBuilder, UnsupportedOp
 from pykeras.export.onnx_ops import Emitter
+from pykeras.ops._nn_resample import _transpose_pads
 
 # The core's logit for masked attention positions (as JAX's): a fully masked
 # row attends uniformly instead of giving NaN.
@@ -151,6 +152,79 @@ def _conv(b: OnnxBuilder, info: Any, x: list[str]) -> str:
     return _to_channels_last(b, y, n)
 
 
+def _conv_kernel(b: OnnxBuilder, info: Any, v: str, n: int, shape: list[int]) -> str:
+    """The core's kernel `v` reshaped to `shape` (channels-last order) and
+    moved to ONNX's (a, b, *k) layout from (*k, b, a)."""
+    perm = [n + 1, n, *range(n)]
+    value = b.value(info.inputs[1])
+    if value is not None:
+        return b.initializer(np.transpose(np.reshape(value, shape), perm), "kernel")
+    reshaped = b.add("Reshape", [v, b.ints(shape)], "kernel")
+    return b.add("Transpose", [reshaped], "kernel", perm=perm)
+
+
+def _depthwise_conv(b: OnnxBuilder, info: Any, x: list[str]) -> str:
+    """A grouped Conv with one group per input channel: the kernel (*k, C, M)
+    is (C * M, 1, *k) in ONNX, output channel c * M + m in group c."""
+    n = 1 if info.name.endswith("1d") else 2
+    kshape = _known(b.shape(info.inputs[1]) or [None])
+    if kshape is None or len(kshape) != n + 2:
+        raise UnsupportedOp(f"op '{info.name}' with a kernel of unknown size")
+    sizes, channels, multiplier = kshape[:n], kshape[n], kshape[n + 1]
+    kernel = _conv_kernel(b, info, x[1], n, [*sizes, 1, channels * multiplier])
+    strides = _spatial(b.attr(info, "strides"), n, [1] * n)
+    dilations = _spatial(b.attr(info, "dilation_rate"), n, [1] * n)
+    attrs = _window_attrs(b, info, sizes, strides, dilations)
+    y = b.add(
+        "Conv",
+        [_to_channels_first(b, x[0], n), kernel],
+        info.name,
+        kernel_shape=sizes,
+        strides=strides,
+        dilations=dilations,
+        group=channels,
+        **attrs,
+    )
+    return _to_channels_last(b, y, n)
+
+
+def _conv_transpose(b: OnnxBuilder, info: Any, x: list[str]) -> str:
+    """ONNX's ConvTranspose (the gradient of Conv, as the core's op): the
+    kernel (*k, out, in) is (in, out, *k); Keras's JAX padding becomes
+    `pads`, with zeros appended where Keras's output is longer."""
+    n = 1 if info.name.startswith("conv1d") else 2
+    kshape = _known(b.shape(info.inputs[1]) or [None])
+    if kshape is None or len(kshape) != n + 2:
+        raise UnsupportedOp(f"op '{info.name}' with a kernel of unknown size")
+    sizes = kshape[:n]
+    kernel = _conv_kernel(b, info, x[1], n, list(kshape))
+    strides = _spatial(b.attr(info, "strides"), n, [1] * n)
+    dilations = _spatial(b.attr(info, "dilation_rate"), n, [1] * n)
+    extra = b.attr(info, "output_padding")
+    extras = [None] * n if extra is None else _spatial(extra, n, [0] * n)
+    padding = str(b.attr(info, "padding")).lower()
+    before, after, grow = [], [], []
+    for k, s, d, e in zip(sizes, strides, dilations, extras):
+        left, right = _transpose_pads(k, s, d, padding, e)
+        window = (k - 1) * d + 1
+        before.append(window - 1 - left)
+        # ONNX's output ends `window - 1 - right` cells early; Keras's may be longer.
+        after.append(max(window - 1 - right, 0))
+        grow.append(max(right - (window - 1), 0))
+    y = b.add(
+        "ConvTranspose",
+        [_to_channels_first(b, x[0], n), kernel],
+        info.name,
+        kernel_shape=sizes,
+        strides=strides,
+        dilations=dilations,
+        pads=before + after,
+    )
+    if any(grow):
+        y = b.add("Pad", [y, b.ints([0] * (n + 2) + [0, 0, *grow])], "output_padding")
+    return _to_channels_last(b, y, n)
+
+
 def _pool(b: OnnxBuilder, info: Any, x: list[str]) -> str:
     n = 1 if info.name.endswith("1d") else 2
     sizes = _spatial(b.attr(info, "pool_size"), n, [2] * n)
@@ -282,6 +356,10 @@ OPS: dict[str, Emitter] = {
     },
     "conv1d": _conv,
     "conv2d": _conv,
+    "depthwise_conv1d": _depthwise_conv,
+    "depthwise_conv2d": _depthwise_conv,
+    "conv1d_transpose": _conv_transpose,
+    "conv2d_transpose": _conv_transpose,
     **{name: _pool for name in ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")},
     **{
         name: _global_pool

@@ -23,6 +23,7 @@ from pykeras.backend import weight_limits
 from pykeras.backend.name_scope import current_path, name_scope
 from pykeras.backend.naming import to_snake_case, unique_name
 from pykeras.backend.variable import Variable
+from pykeras.dtype_policies.scope import compute_dtype_scope, product_precision
 from pykeras.engine import call_context, symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
@@ -446,7 +447,10 @@ class Layer:
 
     def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments, as a JSON-serializable dict."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
+        # A mixed policy is written as Keras writes every policy (a DTypePolicy dict).
+        mixed = self._dtype_policy.name != self.dtype
+        config["dtype"] = dtype_policies.serialize(self._dtype_policy) if mixed else self.dtype
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         if type(self).get_config is Layer.get_config:
@@ -536,6 +540,11 @@ class Layer:
         plain = type(inputs) is np.ndarray and not rest and not kwargs
         leaves = (inputs,) if plain else flatten((inputs, rest, kwargs))
         symbolic = any(isinstance(x, KerasTensor) for x in leaves)
+        compute_dtype = self._dtype_policy.compute_dtype
+        if compute_dtype != product_precision():
+            # The products in this call take the layer's precision (mixed_bfloat16).
+            with self._open_name_scope(), compute_dtype_scope(compute_dtype):
+                return self._call_in_scope(inputs, rest, kwargs, training, leaves, symbolic)
         with self._open_name_scope():
             return self._call_in_scope(inputs, rest, kwargs, training, leaves, symbolic)
 

@@ -1,10 +1,12 @@
 """pykeras.mixed_precision: Keras 3's legacy `keras.mixed_precision` names.
 
-pykeras computes in float32 only, so the one policy these names can set or
-return is `"float32"`; `set_global_policy("mixed_float16")` (or
-`"mixed_bfloat16"`) raises a ValueError saying so rather than training in
-float32 behind the user's back. `LossScaleOptimizer` is the optimizer wrapper
-of `keras.optimizers` (in float32 its loss scaling changes no update).
+The policies these names can set or return are `"float32"` and
+`"mixed_bfloat16"` (bf16 matrix products with float32 accumulation and float32
+weights, docs/mixed-precision.md); `set_global_policy("mixed_float16")` raises
+a ValueError rather than training in float32 behind the user's back.
+`LossScaleOptimizer` is the optimizer wrapper of `keras.optimizers` (bfloat16
+has float32's exponent range, so the policies pykeras has need no loss scaling,
+and in float32 its scaling changes no update).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import numpy as np
 from pykeras import _core
 from pykeras._convert import to_float32, to_index
 from pykeras.backend.variable import Variable
+from pykeras.dtype_policies.scope import PRECISION_OPS, product_precision
 from pykeras.engine import symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tracing import find_tracer
@@ -66,6 +67,9 @@ def run(
         A numpy array, a `GraphTensor` or a `KerasTensor`, following the inputs.
     """
     attrs = {k: v for k, v in attrs.items() if v is not None}
+    if name in PRECISION_OPS and "precision" not in attrs and product_precision() != "float32":
+        # Called inside a mixed_bfloat16 layer: bf16 products (dtype_policies.scope).
+        attrs["precision"] = product_precision()
     if any(isinstance(x, KerasTensor) for x in inputs):
         if symbolic_scope.active():
             shape, dtype = output_spec(name, inputs, index_inputs, attrs, keras_dtype)

@@ -1,12 +1,12 @@
-"""`keras.ops.nn`'s transposed convolution and adaptive pooling, composed
-from the core's conv1d/conv2d, pad, reshape, slice, matmul and max
-primitives (1-D and 2-D inputs, channels last or first).
+"""`keras.ops.nn`'s transposed convolution and adaptive pooling (1-D and
+2-D inputs, channels last or first).
 
-- `conv_transpose` inserts `stride - 1` zeros between input elements (a
-  reshape, one pad and a reshape), pads or crops the ends as Keras's JAX
-  backend does (`lax.conv_transpose`), and runs an ordinary convolution
-  with the kernel flipped and its channel axes swapped. The flip is a
-  product with a reversal matrix, so the gradient reaches the kernel.
+- `conv_transpose` is the core's conv1d_transpose/conv2d_transpose
+  primitive: the input gradient of a convolution (col2im of x times the
+  kernel, no zero insertion), with the output sizes of Keras's JAX backend
+  (`lax.conv_transpose`), whose padding `_transpose_pads` gives.
+- The adaptive pools are composed from the core's reshape, slice, matmul
+  and max primitives.
 - The adaptive pools use PyTorch's bins, as Keras: output `i` of an axis of
   size `L` pooled to `o` covers `[floor(i * L / o), ceil((i + 1) * L / o))`.
   Averages are products with a constant averaging matrix per axis; maxima
@@ -17,7 +17,6 @@ The functions are re-exported by `pykeras/ops/nn.py` (`keras.ops.nn`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -53,39 +52,6 @@ def _transpose_pads(kernel: int, stride: int, dilation: int, padding: str, extra
     return left, total - left
 
 
-def _pad_or_crop(x: Any, pads: Sequence[Sequence[int]]) -> Any:
-    """`x` padded with zeros by `pads` (one pair per axis); negative
-    amounts crop instead."""
-    shape = C.shape_of("conv_transpose", x)
-    if any(lo < 0 or hi < 0 for lo, hi in pads):
-        starts = [max(-lo, 0) for lo, _ in pads]
-        sizes = [
-            -1 if d is None else d - max(-lo, 0) - max(-hi, 0) for d, (lo, hi) in zip(shape, pads)
-        ]
-        x = run("slice", [x], start_indices=starts, shape=sizes)
-    grow = [[max(lo, 0), max(hi, 0)] for lo, hi in pads]
-    if any(lo or hi for lo, hi in grow):
-        x = run("pad", [x], pad_width=grow)
-    return x
-
-
-def _flip_spatial(kernel: Any, kshape: tuple, n: int) -> Any:
-    """`kernel` reversed along its `n` spatial axes, by products with
-    reversal matrices (exact: one 1 per row)."""
-    for axis in range(n):
-        size = kshape[axis]
-        if size == 1:
-            continue
-        perm = [axis, *(a for a in range(len(kshape)) if a != axis)]
-        moved = C.transpose(kernel, perm)
-        rest = int(np.prod([kshape[a] for a in perm[1:]]))
-        flat = run("reshape", [moved], shape=[size, rest])
-        flipped = run("matmul", [np.eye(size, dtype=np.float32)[::-1].copy(), flat])
-        moved = run("reshape", [flipped], shape=[kshape[a] for a in perm])
-        kernel = C.transpose(moved, list(np.argsort(perm)))
-    return kernel
-
-
 def conv_transpose(
     inputs: Any,
     kernel: Any,
@@ -106,8 +72,7 @@ def conv_transpose(
             `(batch_size,) + inputs_spatial_shape + (num_channels,)` if
             `data_format="channels_last"`, or
             `(batch_size, num_channels) + inputs_spatial_shape` if
-            `data_format="channels_first"`. Spatial sizes must be known
-            before run time.
+            `data_format="channels_first"`.
         kernel: Tensor of rank N+2. `kernel` has shape
             [kernel_spatial_shape, num_output_channels, num_input_channels],
             `num_input_channels` should match the number of channels in
@@ -160,45 +125,24 @@ def conv_transpose(
             f"{C.dims_text(C.shape_of(op, inputs))}, kernel.shape={C.dims_text(kshape)}, "
             f"data_format={fmt!r}"
         )
-    spatial = [C.static_size(op, shape, 1 + i, "spatial axis") for i in range(n)]
-    channels = shape[-1]
-
-    # Zero insertion: (N, L, 1, ..., C) padded to (N, L, s, ..., C) and
-    # merged gives each element followed by s - 1 zeros.
-    if any(s > 1 for s in strides):
-        split = [-1]
-        for size in spatial:
-            split += [size, 1]
-        x = run("reshape", [x], shape=[*split, channels])
-        pads: list[Any] = [[0, 0]]
-        for s in strides:
-            pads += [[0, 0], [0, s - 1]]
-        x = run("pad", [x], pad_width=[*pads, [0, 0]])
-        x = run("reshape", [x], shape=[-1, *(d * s for d, s in zip(spatial, strides)), channels])
-
-    # The zero insertion left s - 1 zeros after the last element, which
-    # the right padding takes into account.
-    pads = [(0, 0)]
-    for i in range(n):
+    for i, size in enumerate(shape[1:-1]):
         left, right = _transpose_pads(kshape[i], strides[i], dilation[i], padding, extras[i])
-        pads.append((left, right - (strides[i] - 1)))
-    out_sizes = [
-        (spatial[i] - 1) * strides[i] + 1 + pads[1 + i][0] + pads[1 + i][1] + strides[i] - 1
-        for i in range(n)
-    ]
-    windows = [(kshape[i] - 1) * dilation[i] + 1 for i in range(n)]
-    if any(size < w for size, w in zip(out_sizes, windows)):
-        raise ShapeError(
-            f"Op '{op}': output_padding={output_padding!r} leaves no room for the kernel. "
-            f"Received: inputs.shape={C.dims_text(C.shape_of(op, inputs))}, "
-            f"kernel.shape={C.dims_text(kshape)}"
-        )
-    x = _pad_or_crop(x, [*pads, (0, 0)])
-
-    # (k..., out, in) -> flipped (k..., in, out) for an ordinary convolution.
-    swapped = C.transpose(kernel, [*range(n), n + 1, n])
-    flipped = _flip_spatial(swapped, (*kshape[:n], kshape[-1], kshape[-2]), n)
-    y = run(f"conv{n}d", [x, flipped], strides=[1] * n, padding="valid", dilation_rate=dilation)
+        window = (kshape[i] - 1) * dilation[i] + 1
+        if size is not None and (size < 1 or (size - 1) * strides[i] + 1 + left + right < window):
+            # Keras gives an empty tensor; say why there is no output instead.
+            raise ShapeError(
+                f"Op '{op}': output_padding={output_padding!r} leaves no room for the kernel. "
+                f"Received: inputs.shape={C.dims_text(C.shape_of(op, inputs))}, "
+                f"kernel.shape={C.dims_text(kshape)}"
+            )
+    y = run(
+        f"conv{n}d_transpose",
+        [x, kernel],
+        strides=strides,
+        padding=padding,
+        output_padding=None if output_padding is None else extras,
+        dilation_rate=dilation,
+    )
     return _from_channels_last(y, n, fmt)
 
 

@@ -1,5 +1,6 @@
 """`keras.ops.nn`'s convolutions, pooling and depth/space rearrangements,
-over the core's conv1d/conv2d and max/avg_pool1d/2d primitives.
+over the core's conv1d/conv2d, depthwise_conv1d/2d and max/avg_pool1d/2d
+primitives.
 
 The primitives are channels-last with one group; everything else is
 composed here, so it runs eagerly, in Functional models and in traced
@@ -8,10 +9,9 @@ graphs with the primitives' gradients:
 - `channels_first` transposes to channels-last and back;
 - grouped `conv` (input channels a multiple of the kernel's) runs one
   convolution per group and joins them;
-- `depthwise_conv` is one convolution with a block-diagonal kernel (the
-  kernel times an identity mask), which costs `channels` times the
-  arithmetic of a true depthwise kernel but stays a single primitive whose
-  gradient reaches the kernel.
+- `depthwise_conv` is the core's depthwise_conv1d/2d primitive (direct
+  loops over each channel's window, no im2col), and `separable_conv` that
+  primitive followed by a 1x1 convolution.
 
 Only 1-D and 2-D inputs (rank 3 and 4) are supported: a 3-D convolution or
 pooling raises a `ShapeError` naming the op.
@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
@@ -211,18 +209,16 @@ def _depthwise_last(
     dilation: Sequence[int],
 ) -> Any:
     kshape = _check_kernel(op, kernel, n)
-    channels, multiplier = C.shape_of(op, x)[-1], kshape[-1]
+    channels = C.shape_of(op, x)[-1]
     if channels != kshape[-2]:
         raise ShapeError(
             f"Op '{op}' expected the inputs' channels to equal the kernel's input channels "
             f"(axis -2). Received: {channels} channels, kernel.shape={C.dims_text(kshape)}"
         )
     # Output channel c * multiplier + m sees input channel c only, as Keras's.
-    spatial = list(kshape[:n])
-    rows = run("reshape", [kernel], shape=[*spatial, 1, channels, multiplier])
-    mask = np.eye(channels, dtype=np.float32).reshape([1] * n + [channels, channels, 1])
-    full = run("reshape", [run("mul", [rows, mask])], shape=[*spatial, channels, -1])
-    return _conv_last(x, full, n, strides, padding, dilation)
+    return run(
+        f"depthwise_conv{n}d", [x, kernel], strides=strides, padding=padding, dilation_rate=dilation
+    )
 
 
 def depthwise_conv(

@@ -134,7 +134,14 @@ def draw(
 ) -> Tensor:
     """A shaped draw of `primitive` (`like`: a tensor whose first size is the
     batch, for unknown sizes). Eagerly a float32 (int64 for randint) array;
-    else a symbolic or traced tensor."""
+    else a symbolic or traced tensor.
+
+    A draw whose first size is known only at run time (None, or a size
+    tensor from `ops.shape(x)[0]`) has the batch as its leading axis: it is
+    `batch_major`, so in a compiled step each sample's numbers depend on its
+    place in the step's global batch, not on the rows this process holds
+    (a data-parallel worker draws what one process draws for it).
+    """
     dims = shape_arg(op, shape)
     sized = [d for d in dims if is_size_tensor(d)]
     tensors = [] if like is None else [like]
@@ -158,6 +165,8 @@ def draw(
         inputs = [like if like is not None else batch_tensor(op, tracer, dims)]
     state, seed_attrs = seed_inputs(op, seed, tensors)
     sizes = [-1 if d is None else d for d in dims]
+    if dims and dims[0] is None:
+        attrs["batch_major"] = True
     return call(primitive, [state, *inputs], tracer, shape=sizes, **seed_attrs, **attrs)
 
 
@@ -171,7 +180,8 @@ def _sized_draw(
     attrs: dict[str, Any],
 ) -> Tensor:
     """A draw whose shape holds scalar size tensors: drawn as one row of
-    the total size (a `like` tensor of that length gives it), then reshaped."""
+    the total size (a `like` tensor of that length gives it), then reshaped
+    (batch-major when the first size is a size tensor: see `draw`)."""
     if any(d is None for d in dims):
         raise ShapeError(
             f"Op '{op}': shape holds both None and size tensors; give every unknown size as a "
@@ -182,6 +192,8 @@ def _sized_draw(
         total = total * (run("cast", [d], dtype="float32") if _dynamic.is_size_tensor(d) else d)
     like = _dynamic.broadcast(op, np.float32(0.0), [total])
     state, seed_attrs = seed_inputs(op, seed, [like])
+    if is_size_tensor(dims[0]):
+        attrs = {**attrs, "batch_major": True}
     flat = call(primitive, [state, like], tracer, shape=[-1], **seed_attrs, **attrs)
     if core_dtype == "int64":
         flat = run("cast", [flat], dtype="float32")

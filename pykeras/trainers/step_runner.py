@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Union, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ from pykeras.trainers import custom_step
 from pykeras.trainers.compile_config import resolve_metric, resolve_metric_identifiers
 from pykeras.trainers.compile_state import CompileState, OutputMetric
 from pykeras.trainers.constraints import apply_in_python
+from pykeras.trainers.joined_results import JoinedResults
 from pykeras.trainers.step_builder import CompiledStep, build_step, target_specs
 from pykeras.trainers.step_results import EagerLogs, RunningLogs, sum_state
 from pykeras.trainers.steps import compiled_state
@@ -52,8 +53,12 @@ class StepRunner:
             gradients as one float32 vector before the optimizer applies
             them (data-parallel training averages them across workers).
         sample_offset: this process's first row in each step's global batch
-            (a data-parallel worker's), so dropout masks follow the samples
-            whichever worker holds them; 0 otherwise.
+            (a data-parallel worker's), so dropout masks and random
+            augmentation follow the samples whichever worker holds them; 0
+            otherwise. An int for every step, or a sequence with one offset
+            per step of an epoch (a worker's place differs in the last,
+            smaller global batch); steps of another offset run in calls of
+            their own.
     """
 
     def __init__(self, model: TrainedModel) -> None:
@@ -63,7 +68,7 @@ class StepRunner:
         self.nan_reported = False
         self.last_logs_keys: list[str] | None = None
         self.gradient_hook: GradientHook | None = None
-        self.sample_offset = 0
+        self.sample_offset: int | Sequence[int] = 0
         # Made on first use (a lock cannot be copied with the model before that).
         self._lock: threading.RLock | None = None
 
@@ -178,11 +183,61 @@ class StepRunner:
         steps: int,
         seed: int,
     ) -> Results:
+        # A step run op by op (a custom step with run_eagerly) has no offsets.
+        eager = isinstance(step, custom_step.CustomStep) and step.native is None
+        runs = self._offset_runs(first, steps) if training and not eager else [(first, steps, 0)]
+        if len(runs) == 1:
+            return self._run_once(
+                step, prepared, training, order, batch_size, first, steps, seed, runs[0][2]
+            )
+        parts: list[_core.StepResults] = []
+        for start, count, offset in runs:
+            # A compiled step's results (not eager: see above).
+            part = cast("_core.StepResults", self._run_once(
+                step, prepared, training, order, batch_size, start, count, seed, offset
+            ))  # fmt: skip
+            parts.append(part)
+            if len(part) < count or self.model.stop_training:
+                break
+        # JoinedResults reads as StepResults (the same arrays, joined).
+        return cast("_core.StepResults", JoinedResults(parts))
+
+    def _offset_runs(self, first: int, steps: int) -> list[tuple[int, int, int]]:
+        """`(first step, steps, sample offset)` of each call running steps
+        `first..first + steps` of the epoch: one, unless `sample_offset`
+        gives some of them another offset."""
+        offsets = self.sample_offset
+        if isinstance(offsets, (int, np.integer)):
+            return [(first, steps, int(offsets))]
+        runs: list[tuple[int, int, int]] = []
+        for k in range(first, first + steps):
+            # Steps past the data's batches (`steps_per_epoch` beyond them)
+            # find no rows and end the epoch; they keep the last offset.
+            offset = int(offsets[min(k, len(offsets) - 1)]) if len(offsets) else 0
+            if runs and runs[-1][2] == offset:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1, offset)
+            else:
+                runs.append((k, 1, offset))
+        return runs
+
+    def _run_once(
+        self,
+        step: Step,
+        prepared: PreparedData,
+        training: bool,
+        order: npt.NDArray[np.int64] | None,
+        batch_size: int,
+        first: int,
+        steps: int,
+        seed: int,
+        sample_offset: int,
+    ) -> Results:
+        """One call of the compiled step (`sample_offset` for all its steps)."""
         model = self.model
         if isinstance(step, custom_step.CustomStep):
             results = custom_step.run_custom(
                 model, step, prepared, training, order, batch_size, first, steps, seed,
-                self.global_step, self.gradient_hook, self.sample_offset,
+                self.global_step, self.gradient_hook, sample_offset,
             )  # fmt: skip
             if training and step.optimizer is not None and not isinstance(results, list):
                 self.global_step += len(results)
@@ -200,7 +255,7 @@ class StepRunner:
         native_opt = optimizer._native(model.trainable_weights)
         results = step.native.train(
             data, order, batch_size, first, steps, seed, self.global_step, False, [native_opt],
-            self.gradient_hook, self.sample_offset,
+            self.gradient_hook, sample_offset,
         )  # fmt: skip
         finite = np.isfinite(results.loss)
         if len(results) and not np.all(finite) and not self.nan_reported:

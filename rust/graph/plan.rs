@@ -33,8 +33,9 @@ impl Plan {
     }
 
     /// Like [`Plan::new`], with linear ops fused with the bias_add and
-    /// activation after them (`graph::fuse`). The outputs and the nodes in
-    /// `keep` (gradient targets) keep their values.
+    /// activation after them (`graph::fuse`); without `keep_all` (no
+    /// backward pass) also with batch_norm at inference. The outputs and the
+    /// nodes in `keep` (gradient targets) keep their values.
     pub fn fused(
         graph: &Graph,
         outputs: &[NodeId],
@@ -110,7 +111,7 @@ impl Plan {
         given.sort_unstable();
         let order: Vec<NodeId> = (start..graph.len()).filter(|&i| needed[i]).collect();
         let (order, replaced) = match fuse_keeping {
-            Some(keep) => fuse(graph, &order, keep)?,
+            Some(keep) => fuse(graph, &order, keep, !keep_all)?,
             None => (order, Replacements::new()),
         };
         let mut plan = Plan {

@@ -119,18 +119,49 @@ fn for_row_blocks(dst: &mut [f32], cols: usize, body: impl Fn(usize, &mut [f32])
     }
 }
 
+/// The per-channel map batch_norm applies with fixed statistics:
+/// `(v - mean) * scale + beta`, `scale = gamma / sqrt(var + epsilon)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Affine<'a> {
+    pub mean: &'a [f32],
+    pub scale: &'a [f32],
+    pub beta: &'a [f32],
+}
+
+impl Affine<'_> {
+    pub fn channels(&self) -> usize {
+        self.mean.len()
+    }
+}
+
 /// `(x - mean) * scale + beta`, row by row, as a new vector.
 pub fn normalize(x: &[f32], mean: &[f32], scale: &[f32], beta: &[f32]) -> Vec<f32> {
-    let cols = mean.len();
-    if cols == 0 {
+    normalize_with(x, 1, &Affine { mean, scale, beta }, &|_| {})
+}
+
+/// `(x - mean) * scale + beta` per channel, with `x` laid out as (outer,
+/// channels, inner): `inner` is 1 for channels last, the spatial size for
+/// channels first (so neither layout is transposed). `post` runs on each
+/// block of the result as soon as it is written, while it is in cache (an
+/// activation fused after the normalization). A new vector.
+pub fn normalize_with(
+    x: &[f32],
+    inner: usize,
+    a: &Affine,
+    post: &(dyn Fn(&mut [f32]) + Sync),
+) -> Vec<f32> {
+    let cols = a.channels();
+    if cols == 0 || inner == 0 {
         return Vec::new();
     }
-    let body = |start: usize, dst: &mut [f32]| {
+    let Affine { mean, scale, beta } = *a;
+    let rows = |start: usize, dst: &mut [f32]| {
         let src = &x[start * cols..][..dst.len()];
+        let out = &mut *dst;
         isa::run(
             #[inline(always)]
             move || {
-                for (d, s) in dst.chunks_exact_mut(cols).zip(src.chunks_exact(cols)) {
+                for (d, s) in out.chunks_exact_mut(cols).zip(src.chunks_exact(cols)) {
                     for ((((o, &v), &m), &k), &b) in
                         d.iter_mut().zip(s).zip(mean).zip(scale).zip(beta)
                     {
@@ -138,19 +169,97 @@ pub fn normalize(x: &[f32], mean: &[f32], scale: &[f32], beta: &[f32]) -> Vec<f3
                     }
                 }
             },
-        )
+        );
+        post(dst);
     };
-    // SAFETY: `for_row_blocks` hands out chunks that tile the buffer, and the
-    // body writes every element of each: `dst` has whole rows of `cols`
-    // (x.len() is a multiple of cols, checked by the caller's shapes), each
-    // written by the inner zip with mean/scale/beta of `cols` values.
+    // Channels first: whole planes of `inner` values share one channel.
+    let planes = |first: usize, dst: &mut [f32]| {
+        let src = &x[first * inner..][..dst.len()];
+        let out = &mut *dst;
+        isa::run(
+            #[inline(always)]
+            move || {
+                for (p, (d, s)) in out
+                    .chunks_exact_mut(inner)
+                    .zip(src.chunks_exact(inner))
+                    .enumerate()
+                {
+                    let c = (first + p) % cols;
+                    let (m, k, b) = (mean[c], scale[c], beta[c]);
+                    for (o, &v) in d.iter_mut().zip(s) {
+                        *o = (v - m) * k + b;
+                    }
+                }
+            },
+        );
+        post(dst);
+    };
+    // SAFETY: `for_row_blocks` hands out chunks that tile the buffer, in
+    // whole rows of `cols` (channels last) or whole planes of `inner`
+    // (channels first): x.len() is a multiple of cols * inner (the caller's
+    // shapes), and the inner zips write every element of each row or plane.
     let filled = unsafe {
         try_filled_vec(x.len(), |dst| {
-            for_row_blocks(dst, cols, body);
+            if inner == 1 {
+                for_row_blocks(dst, cols, rows);
+            } else {
+                for_row_blocks(dst, inner, planes);
+            }
             Ok(())
         })
     };
     filled.unwrap_or_default()
+}
+
+/// `(v + bias - mean) * scale + beta` over whole rows of `rows` (channels
+/// last), in place; without `bias`, `(v - mean) * scale + beta`. The float
+/// operations of bias_add then batch_norm, in their order, so a linear op
+/// that runs this as its epilogue gives the unfused graph's values exactly.
+/// `post` runs on each block once it is done, while it is in cache (the
+/// activation after the normalization).
+pub fn affine_rows_in_place(
+    rows: &mut [f32],
+    bias: Option<&[f32]>,
+    a: &Affine,
+    post: &(dyn Fn(&mut [f32]) + Sync),
+) {
+    let cols = a.channels();
+    if cols == 0 {
+        return;
+    }
+    for_row_blocks(rows, cols, |_, block| {
+        affine_block(block, bias, a);
+        post(block);
+    });
+}
+
+fn affine_block(rows: &mut [f32], bias: Option<&[f32]>, a: &Affine) {
+    let Affine { mean, scale, beta } = *a;
+    let cols = a.channels();
+    match bias {
+        Some(bias) => isa::run(
+            #[inline(always)]
+            move || {
+                for row in rows.chunks_exact_mut(cols) {
+                    for ((((o, &c), &m), &k), &b) in
+                        row.iter_mut().zip(bias).zip(mean).zip(scale).zip(beta)
+                    {
+                        *o = (*o + c - m) * k + b;
+                    }
+                }
+            },
+        ),
+        None => isa::run(
+            #[inline(always)]
+            move || {
+                for row in rows.chunks_exact_mut(cols) {
+                    for (((o, &m), &k), &b) in row.iter_mut().zip(mean).zip(scale).zip(beta) {
+                        *o = (*o - m) * k + b;
+                    }
+                }
+            },
+        ),
+    }
 }
 
 /// Column sums of `g` and of `g * (x - mean)`, one pass over both: the first
@@ -316,6 +425,36 @@ mod tests {
             })
         };
         assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn planes_and_rows_normalize_by_the_definition() {
+        // (outer, channels, inner) = (3, 4, 2500): planes split over blocks.
+        let (outer, cols, inner) = (3, 4, 2500);
+        let x = values(outer * cols * inner);
+        let mean = [0.5f32, -0.25, 0.0, 1.0];
+        let scale = [2.0f32, 0.5, -1.0, 0.125];
+        let beta = [0.0f32, 1.0, -2.0, 0.25];
+        let a = Affine {
+            mean: &mean,
+            scale: &scale,
+            beta: &beta,
+        };
+        let relu = |block: &mut [f32]| block.iter_mut().for_each(|v| *v = v.max(0.0));
+        let y = normalize_with(&x, inner, &a, &relu);
+        for (i, (&v, &o)) in x.iter().zip(&y).enumerate() {
+            let c = (i / inner) % cols;
+            assert_eq!(o, ((v - mean[c]) * scale[c] + beta[c]).max(0.0), "at {i}");
+        }
+        let y = normalize_with(&x, 1, &a, &|_| {});
+        let mut z = x.clone();
+        let bias = [1.0f32, 2.0, 3.0, 4.0];
+        affine_rows_in_place(&mut z, Some(&bias), &a, &relu);
+        for (i, ((&v, &o), &f)) in x.iter().zip(&y).zip(&z).enumerate() {
+            let c = i % cols;
+            assert_eq!(o, (v - mean[c]) * scale[c] + beta[c], "at {i}");
+            assert_eq!(f, ((v + bias[c] - mean[c]) * scale[c] + beta[c]).max(0.0));
+        }
     }
 
     #[test]

@@ -5,12 +5,18 @@
 //! Contiguous operands (the usual case) run as flat slice loops compiled for
 //! each ISA level and chosen at run time (`isa::run`); ndarray's `Zip` over dynamic-rank
 //! arrays called the closure once per element instead (a relu's backward
-//! was 13% of a CNN training step). Other layouts fall back to `Zip`.
+//! was 13% of a CNN training step). Broadcast and strided operands run
+//! along merged axes (`elementwise_broadcast.rs`).
 
 use super::buffer::try_filled_vec;
 use super::parallel::worth_splitting;
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use rayon::prelude::*;
+
+#[path = "elementwise_broadcast.rs"]
+mod broadcast;
+
+pub use broadcast::zip_broadcast;
 
 /// Elements per parallel task in the slice loops.
 const CHUNK: usize = 1 << 14;
@@ -103,11 +109,8 @@ pub fn map(x: ArrayViewD<f32>, f: impl Fn(f32) -> f32 + Sync + Send) -> ArrayD<f
             return y;
         }
     }
-    if worth_splitting(x.len()) {
-        Zip::from(&x).par_map_collect(|&v| f(v))
-    } else {
-        x.map(|&v| f(v))
-    }
+    let shape = x.shape().to_vec();
+    zip_broadcast([x.view()], &shape, |[v]| f(v)).unwrap_or_else(|| x.map(|&v| f(v)))
 }
 
 /// `small`'s elements as one contiguous row when `small` broadcast to
@@ -192,14 +195,7 @@ pub fn zip2(
             });
         }
     }
-    let a = a.broadcast(IxDyn(shape))?;
-    let b = b.broadcast(IxDyn(shape))?;
-    let zip = Zip::from(&a).and(&b);
-    Some(if worth_splitting(a.len()) {
-        zip.par_map_collect(|&x, &y| f(x, y))
-    } else {
-        zip.map_collect(|&x, &y| f(x, y))
-    })
+    zip_broadcast([a.view(), b.view()], shape, |[x, y]| f(x, y))
 }
 
 /// `f(a, b, c)` elementwise over three tensors of the same shape.
@@ -218,11 +214,9 @@ pub fn zip3(
             zip3_slice(&x[at..at + n], &y[at..at + n], &z[at..at + n], d, &f)
         });
     }
-    let zip = Zip::from(&a).and(&b).and(&c);
-    Some(if worth_splitting(a.len()) {
-        zip.par_map_collect(|&x, &y, &z| f(x, y, z))
-    } else {
-        zip.map_collect(|&x, &y, &z| f(x, y, z))
+    let shape = a.shape().to_vec();
+    zip_broadcast([a.view(), b.view(), c.view()], &shape, |[x, y, z]| {
+        f(x, y, z)
     })
 }
 

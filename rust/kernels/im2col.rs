@@ -16,14 +16,40 @@
 //! threads. Either way the cuts depend on shapes only, so results do not
 //! depend on the thread count.
 
+use super::bf16::{gemm_into_p, gemm_serial_p, Precision};
 use super::buffer::{try_filled_vec, with_scratch};
 use super::elementwise::combine_block_sums;
-use super::matmul::{gemm_into, gemm_serial};
 use super::parallel::worth_splitting;
 use super::window::{for_each_chunk, Geometry};
 use crate::error::{Error, Result};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
+use std::cell::Cell;
+
+thread_local! {
+    /// The precision of the convolution this thread is computing: set by
+    /// [`with_precision`] around a whole call, and read once on entry by the
+    /// functions below (so pool threads running their tasks use the value
+    /// the calling thread captured, not their own).
+    static PRECISION: Cell<Precision> = const { Cell::new(Precision::F32) };
+}
+
+/// Runs `f` (a forward or backward convolution on this thread) with its
+/// GEMMs in `precision` (bf16 under the `mixed_bfloat16` policy).
+pub fn with_precision<R>(precision: Precision, f: impl FnOnce() -> R) -> R {
+    struct Restore(Precision);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PRECISION.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(PRECISION.with(|p| p.replace(precision)));
+    f()
+}
+
+fn precision() -> Precision {
+    PRECISION.with(Cell::get)
+}
 
 /// Column-buffer size (floats) a chunk of images aims for: 16 MiB. Measured
 /// on (128, 28, 28, 32) * (3, 3, 32, 64): 4 MiB chunks are ~1.5x slower
@@ -254,6 +280,7 @@ fn forward_tasks(
     per: usize,
     epilogue: RowsEpilogue,
 ) -> Result<Vec<f32>> {
+    let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
     let w = matrix(op, kernel, width, cout)?;
     let task = |(i, out): (usize, &mut [f32])| -> Result<()> {
@@ -262,7 +289,7 @@ fn forward_tasks(
         with_scratch(rows * width, |cols| {
             im2col_serial(g, &x[i * per * img_len..][..imgs * img_len], cols);
             let c = matrix_mut(op, out, rows, cout)?;
-            gemm_serial(matrix(op, cols, rows, width)?, w, c, false);
+            gemm_serial_p(p, matrix(op, cols, rows, width)?, w, c, false);
             Ok::<(), Error>(())
         })?;
         if let Some(e) = epilogue {
@@ -312,11 +339,12 @@ fn forward_into(
     budget: usize,
     y: &mut [f32],
 ) -> Result<()> {
+    let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
     let w = matrix(op, kernel, width, cout)?;
     if is_pointwise(g) {
         let a = matrix(op, x, g.batch * pixels, width)?;
-        gemm_into(a, w, matrix_mut(op, y, g.batch * pixels, cout)?, false);
+        gemm_into_p(p, a, w, matrix_mut(op, y, g.batch * pixels, cout)?, false);
         return Ok(());
     }
     let per = images_per_chunk(g, budget);
@@ -327,7 +355,8 @@ fn forward_into(
             let cols = &mut cols[..rows * width];
             im2col(g, &x[start * img_len..(start + imgs) * img_len], cols);
             let out = &mut y[start * pixels * cout..(start + imgs) * pixels * cout];
-            gemm_into(
+            gemm_into_p(
+                p,
                 matrix(op, cols, rows, width)?,
                 w,
                 matrix_mut(op, out, rows, cout)?,
@@ -370,6 +399,7 @@ fn backward_tasks(
     per: usize,
     need_dx: bool,
 ) -> Result<(Vec<f32>, Vec<f32>)> {
+    let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
     let w = matrix(op, kernel, width, cout)?;
     let mut dx = if need_dx {
@@ -397,12 +427,18 @@ fn backward_tasks(
         with_scratch(rows * width, |cols| {
             im2col_serial(g, &x[start * img_len..][..imgs * img_len], cols);
             let cols = matrix(op, cols, rows, width)?;
-            gemm_serial(cols.t(), gy, matrix_mut(op, &mut dk, width, cout)?, false);
+            gemm_serial_p(
+                p,
+                cols.t(),
+                gy,
+                matrix_mut(op, &mut dk, width, cout)?,
+                false,
+            );
             Ok::<(), Error>(())
         })?;
         if need_dx {
             with_scratch(rows * width, |dcols| {
-                gemm_serial(gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
+                gemm_serial_p(p, gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
                 col2im_serial(g, dcols, dx_part);
                 Ok::<(), Error>(())
             })?;
@@ -436,6 +472,7 @@ fn backward_chunked(
     budget: usize,
     need_dx: bool,
 ) -> Result<(Vec<f32>, Vec<f32>)> {
+    let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
     let mut dx = if need_dx {
         vec![0.0f32; g.batch * img_len]
@@ -448,10 +485,10 @@ fn backward_chunked(
         let rows = g.batch * pixels;
         let gy = matrix(op, grad, rows, cout)?;
         if need_dx {
-            gemm_into(gy, w.t(), matrix_mut(op, &mut dx, rows, width)?, false);
+            gemm_into_p(p, gy, w.t(), matrix_mut(op, &mut dx, rows, width)?, false);
         }
         let a = matrix(op, x, rows, width)?;
-        gemm_into(a.t(), gy, matrix_mut(op, &mut dk, width, cout)?, false);
+        gemm_into_p(p, a.t(), gy, matrix_mut(op, &mut dk, width, cout)?, false);
         return Ok((dx, dk));
     }
     let per = images_per_chunk(g, budget);
@@ -470,7 +507,8 @@ fn backward_chunked(
                 // dK += cols^T · dY, chunks summed in batch order.
                 let cols = &mut cols[..rows * width];
                 im2col(g, &x[start * img_len..][..imgs * img_len], cols);
-                gemm_into(
+                gemm_into_p(
+                    p,
                     matrix(op, cols, rows, width)?.t(),
                     gy,
                     matrix_mut(op, &mut dk, width, cout)?,
@@ -481,7 +519,7 @@ fn backward_chunked(
                 }
                 // dX = col2im(dY · K^T).
                 let dcols = &mut dcols[..rows * width];
-                gemm_into(gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
+                gemm_into_p(p, gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
                 col2im(g, dcols, &mut dx[start * img_len..][..imgs * img_len]);
             }
             Ok::<(), Error>(())
@@ -490,90 +528,75 @@ fn backward_chunked(
     Ok((dx, dk))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kernels::window::AxisWindow;
-
-    fn axis(input: usize, kernel: usize, stride: usize, pad: usize, output: usize) -> AxisWindow {
-        AxisWindow {
-            input,
-            kernel,
-            stride,
-            dilation: 1,
-            pad_before: pad,
-            output,
-        }
+/// The input gradient alone, col2im(dY · K^T): also the transposed
+/// convolution's forward pass (`ops::conv_transpose`), which is this
+/// computation with its input as dY, so it needs no zero insertion.
+/// `grad` is (N, Ho, Wo, Cout), the result (N, H, W, Cin) flat.
+pub fn conv2d_backward_data(
+    op: &str,
+    g: &Geometry,
+    kernel: &[f32],
+    cout: usize,
+    grad: &[f32],
+) -> Result<Vec<f32>> {
+    let p = precision();
+    let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
+    let w = matrix(op, kernel, width, cout)?;
+    let mut dx = vec![0.0f32; g.batch * img_len];
+    if dx.is_empty() || pixels == 0 || cout == 0 || width == 0 {
+        return Ok(dx);
     }
-
-    fn values(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| ((i * 37 + seed * 11) % 23) as f32 / 8.0 - 1.0)
-            .collect()
+    if is_pointwise(g) {
+        let rows = g.batch * pixels;
+        gemm_into_p(
+            p,
+            matrix(op, grad, rows, cout)?,
+            w.t(),
+            matrix_mut(op, &mut dx, rows, width)?,
+            false,
+        );
+        return Ok(dx);
     }
-
-    /// 7 images of 6x5x3, a 3x2 kernel to 4 channels, stride (1, 2), and
-    /// values for x, the kernel and dY drawn from `seed`.
-    fn small_case(seed: usize) -> (Geometry, usize, Vec<f32>, Vec<f32>, Vec<f32>) {
-        let g = Geometry {
-            batch: 7,
-            channels: 3,
-            h: axis(6, 3, 1, 1, 6),
-            w: axis(5, 2, 2, 0, 3),
-        };
-        let cout = 4;
-        let x = values(g.batch * g.image_len(), seed);
-        let k = values(g.taps() * g.channels * cout, seed + 1);
-        let gy = values(g.batch * g.out_pixels() * cout, seed + 2);
-        (g, cout, x, k, gy)
-    }
-
-    /// Tasks of any size compute what one big chunk does, up to the order
-    /// of float additions (dK sums task shares; GEMMs of other heights may
-    /// block differently).
-    #[test]
-    fn tasks_match_one_big_chunk() {
-        let (g, cout, x, k, gy) = small_case(4);
-        let y1 = forward_chunked("t", &g, &x, &k, cout, usize::MAX).expect("forward");
-        let (dx1, dk1) =
-            backward_chunked("t", &g, &x, &k, cout, &gy, usize::MAX, true).expect("bwd");
-        let close = |a: &[f32], b: &[f32]| {
-            a.len() == b.len() && a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-4)
-        };
-        for per in [1, 2, 3, 7] {
-            let y = forward_tasks("t", &g, &x, &k, cout, per, None).expect("fwd");
-            assert!(close(&y, &y1));
-            let add_one = |rows: &mut [f32]| rows.iter_mut().for_each(|v| *v += 1.0);
-            let shifted = forward_tasks("t", &g, &x, &k, cout, per, Some(&add_one)).expect("fwd");
-            assert!(shifted.iter().zip(&y).all(|(s, y)| *s == y + 1.0));
-            let (dx, dk) = backward_tasks("t", &g, &x, &k, cout, &gy, per, true).expect("bwd");
-            assert!(close(&dx, &dx1) && close(&dk, &dk1), "per {per}");
-            let (no_dx, dk_only) =
-                backward_tasks("t", &g, &x, &k, cout, &gy, per, false).expect("bwd");
-            assert!(no_dx.is_empty());
-            assert_eq!(dk_only, dk);
-        }
-        assert_eq!(images_per_task(&g, cout), Some(7));
-    }
-
-    /// Splitting the batch into chunks changes nothing but the order dK's
-    /// chunk sums are added in.
-    #[test]
-    fn chunked_matches_single_chunk() {
-        let (g, cout, x, k, gy) = small_case(1);
-        let one = forward_chunked("t", &g, &x, &k, cout, usize::MAX).expect("forward");
-        let (dx1, dk1) =
-            backward_chunked("t", &g, &x, &k, cout, &gy, usize::MAX, true).expect("bwd");
-        for budget in [1, 100, 200] {
-            assert_eq!(
-                forward_chunked("t", &g, &x, &k, cout, budget).expect("fwd"),
-                one
-            );
-            let (dx, dk) = backward_chunked("t", &g, &x, &k, cout, &gy, budget, true).expect("bwd");
-            assert_eq!(dx, dx1);
-            for (a, b) in dk.iter().zip(&dk1) {
-                assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    // Whole images per step: one thread each when an image fits a task
+    // (its GEMM and col2im stay in its core's cache), else chunks whose
+    // GEMM and col2im split across threads.
+    let (per, tasks) = match images_per_task(g, cout) {
+        Some(per) => (per, true),
+        None => (images_per_chunk(g, CHUNK_FLOATS), false),
+    };
+    let step = |(i, part): (usize, &mut [f32])| -> Result<()> {
+        let imgs = part.len() / img_len.max(1);
+        let rows = imgs * pixels;
+        let gy = matrix(
+            op,
+            &grad[i * per * pixels * cout..][..rows * cout],
+            rows,
+            cout,
+        )?;
+        with_scratch(rows * width, |dcols| {
+            let out = matrix_mut(op, dcols, rows, width)?;
+            if tasks {
+                gemm_serial_p(p, gy, w.t(), out, false);
+                col2im_serial(g, dcols, part);
+            } else {
+                gemm_into_p(p, gy, w.t(), out, false);
+                col2im(g, dcols, part);
             }
-        }
+            Ok(())
+        })
+    };
+    if tasks && worth_splitting(grad.len() * width) {
+        dx.par_chunks_mut(per * img_len)
+            .enumerate()
+            .try_for_each(step)?;
+    } else {
+        dx.chunks_mut(per * img_len.max(1))
+            .enumerate()
+            .try_for_each(step)?;
     }
+    Ok(dx)
 }
+
+#[cfg(test)]
+#[path = "im2col_tests.rs"]
+mod tests;

@@ -2,8 +2,12 @@
 //! work threshold. Ops (in `crate::ops`) check shapes and call these.
 
 pub mod batch_norm;
+pub mod bf16;
+pub mod bf16_kernel;
+pub mod bf16_pack;
 pub mod buffer;
 pub mod cancel;
+pub mod depthwise;
 pub mod elementwise;
 pub mod fastmath;
 pub mod im2col;

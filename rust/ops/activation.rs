@@ -129,6 +129,14 @@ const PLAIN_RELU: Kind = Kind::Relu {
     threshold: 0.0,
 };
 
+/// `relu(x, max_value=6)`, as `ReLU(6.0)` and `activations.relu6` trace it
+/// (MobileNet's activation).
+const RELU6: Kind = Kind::Relu {
+    negative_slope: 0.0,
+    max_value: Some(6.0),
+    threshold: 0.0,
+};
+
 /// Evaluates `$body` with `$k` bound to `$kind`, in one arm per activation
 /// without parameters (and the plain relu) where `$k` is a `const`: a closure over a runtime kind re-ran
 /// the match in `apply` for every element (6 ns each, unvectorised). A const
@@ -140,6 +148,11 @@ macro_rules! with_kind {
             kind if kind == PLAIN_RELU => {
                 #[allow(non_upper_case_globals)]
                 const $k: Kind = PLAIN_RELU;
+                $body
+            }
+            kind if kind == RELU6 => {
+                #[allow(non_upper_case_globals)]
+                const $k: Kind = RELU6;
                 $body
             }
             Kind::Sigmoid => {
@@ -359,8 +372,9 @@ impl Kind {
     }
 }
 
-/// An activation a fused op can apply in place: its derivative depends on
-/// the output only, so the pre-activation never has to be kept.
+/// An elementwise activation a fused op can apply in place. A plan with a
+/// backward pass fuses it only when `derivative_from_output` holds (the
+/// pre-activation is then never kept); a forward-only plan fuses any.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OutputActivation {
     name: &'static str,
@@ -370,6 +384,12 @@ pub struct OutputActivation {
 impl OutputActivation {
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Whether the derivative is a function of the output alone, so
+    /// `scale_grad` is this activation's backward rule.
+    pub fn derivative_from_output(&self) -> bool {
+        self.kind.has_output_derivative()
     }
 
     /// `y = act(y + bias)` over the rows of `y` (`bias.len()` columns), in place.
@@ -405,14 +425,12 @@ impl OutputActivation {
 }
 
 impl Activation {
-    /// This activation as a fusable epilogue, if its derivative needs only its output.
-    pub fn as_output_activation(&self) -> Option<OutputActivation> {
-        self.kind
-            .has_output_derivative()
-            .then_some(OutputActivation {
-                name: self.name,
-                kind: self.kind,
-            })
+    /// This activation as a fusable epilogue.
+    pub fn as_output_activation(&self) -> OutputActivation {
+        OutputActivation {
+            name: self.name,
+            kind: self.kind,
+        }
     }
 }
 
@@ -426,8 +444,7 @@ impl Primitive for Activation {
     }
 
     fn fusion(&self) -> Fusion {
-        self.as_output_activation()
-            .map_or(Fusion::None, Fusion::Activation)
+        Fusion::Activation(self.as_output_activation())
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {

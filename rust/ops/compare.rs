@@ -3,14 +3,15 @@
 //! into arithmetic. Either operand may be int64 (labels). A mask is piecewise
 //! constant, so no gradient flows through it.
 
-use super::registry::{OpInfo, Sample};
-use std::sync::Arc;
 use super::broadcast::broadcast_shape;
+use super::registry::{OpInfo, Sample};
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
 use super::{Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
+use crate::kernels::elementwise::zip_broadcast;
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -74,7 +75,6 @@ impl Primitive for Compare {
         let op = self.name();
         expect_arity(op, inputs, 2)?;
         let shape = broadcast_shape(op, inputs[0].shape(), inputs[1].shape())?;
-        let (a, b) = (as_f64(&inputs[0]), as_f64(&inputs[1]));
         let not_broadcastable = || {
             Error::shape(
                 op,
@@ -82,8 +82,6 @@ impl Primitive for Compare {
                 "operands that do not broadcast",
             )
         };
-        let a = a.broadcast(IxDyn(&shape)).ok_or_else(not_broadcastable)?;
-        let b = b.broadcast(IxDyn(&shape)).ok_or_else(not_broadcastable)?;
         let test: fn(f64, f64) -> bool = match self.kind {
             Kind::Equal => |x, y| x == y,
             Kind::NotEqual => |x, y| x != y,
@@ -92,6 +90,21 @@ impl Primitive for Compare {
             Kind::Less => |x, y| x < y,
             Kind::LessEqual => |x, y| x <= y,
         };
+        // Float operands compare as they are (widening to f64 is exact);
+        // an int64 one (labels) compares in f64.
+        if let (ValueView::F32(a), ValueView::F32(b)) = (&inputs[0], &inputs[1]) {
+            let out = zip_broadcast([a.view(), b.view()], &shape, |[x, y]| {
+                if test(f64::from(x), f64::from(y)) {
+                    1.0
+                } else {
+                    0.0
+                }
+            });
+            return Ok(Value::F32(out.ok_or_else(not_broadcastable)?));
+        }
+        let (a, b) = (as_f64(&inputs[0]), as_f64(&inputs[1]));
+        let a = a.broadcast(IxDyn(&shape)).ok_or_else(not_broadcastable)?;
+        let b = b.broadcast(IxDyn(&shape)).ok_or_else(not_broadcastable)?;
         let out = Zip::from(&a)
             .and(&b)
             .map_collect(|&x, &y| if test(x, y) { 1.0f32 } else { 0.0 });
@@ -109,7 +122,6 @@ impl Primitive for Compare {
         Ok(vec![None, None])
     }
 }
-
 
 /// The ops of this module (see `registry`).
 pub(super) const OPS: &[OpInfo] = &[

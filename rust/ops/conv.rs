@@ -11,7 +11,8 @@ use super::padding::{window_output, Padding};
 use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
 use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
-use crate::kernels::im2col::{conv2d_backward, conv2d_forward, RowsEpilogue};
+use crate::kernels::bf16::Precision;
+use crate::kernels::im2col::{conv2d_backward, conv2d_forward, with_precision, RowsEpilogue};
 use crate::kernels::window::{AxisWindow, Geometry};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -188,6 +189,9 @@ pub struct Conv {
     strides: [usize; 2],
     dilation: [usize; 2],
     padding: Padding,
+    /// "bfloat16" under the `mixed_bfloat16` policy: the im2col GEMMs,
+    /// forward and backward, take bf16-rounded operands (`kernels::bf16`).
+    precision: Precision,
 }
 
 impl Conv {
@@ -203,6 +207,7 @@ impl Conv {
             strides: lift_pair(&attrs.spatial(name, "strides", rank, 1)?),
             dilation: lift_pair(&attrs.spatial(name, "dilation_rate", rank, 1)?),
             padding: Padding::parse(name, &attrs.string(name, "padding", "valid")?)?,
+            precision: Precision::parse(name, &attrs.string(name, "precision", "float32")?)?,
         })
     }
 
@@ -213,7 +218,9 @@ impl Conv {
         expect_arity(op, inputs, 2)?;
         let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let (g, cout) = self.geometry(x.shape(), k.shape())?;
-        let y = conv2d_forward(op, &g, &contiguous(&x), &contiguous(&k), cout, epilogue)?;
+        let y = with_precision(self.precision, || {
+            conv2d_forward(op, &g, &contiguous(&x), &contiguous(&k), cout, epilogue)
+        })?;
         to_array(op, &output_shape(&g, self.rank, cout), y).map(Value::F32)
     }
 
@@ -347,15 +354,17 @@ impl Primitive for Conv {
         let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let (g, cout) = self.geometry(x.shape(), k.shape())?;
         expect_grad_shape(op, grad.shape(), &output_shape(&g, self.rank, cout))?;
-        let (dx, dk) = conv2d_backward(
-            op,
-            &g,
-            &contiguous(&x),
-            &contiguous(&k),
-            cout,
-            &contiguous(&grad),
-            need_dx,
-        )?;
+        let (dx, dk) = with_precision(self.precision, || {
+            conv2d_backward(
+                op,
+                &g,
+                &contiguous(&x),
+                &contiguous(&k),
+                cout,
+                &contiguous(&grad),
+                need_dx,
+            )
+        })?;
         let dx = if need_dx {
             Some(to_array(op, x.shape(), dx)?)
         } else {
@@ -372,7 +381,7 @@ pub(super) const OPS: &[OpInfo] = &[
         name: "conv1d",
         doc: "1-d convolution, channels last, kernel (size, in, out)",
         inputs: &["inputs", "kernel"],
-        attrs: &[("strides", Lit::None), ("padding", Lit::Str("valid")), ("dilation_rate", Lit::None)],
+        attrs: &[("strides", Lit::None), ("padding", Lit::Str("valid")), ("dilation_rate", Lit::None), ("precision", Lit::Str("float32"))],
         dtypes: "float32",
         differentiable: true,
         build: |n, a| Ok(Arc::new(Conv::new(n, a)?)),
@@ -382,7 +391,7 @@ pub(super) const OPS: &[OpInfo] = &[
         name: "conv2d",
         doc: "2-d convolution, channels last, kernel (h, w, in, out)",
         inputs: &["inputs", "kernel"],
-        attrs: &[("strides", Lit::None), ("padding", Lit::Str("valid")), ("dilation_rate", Lit::None)],
+        attrs: &[("strides", Lit::None), ("padding", Lit::Str("valid")), ("dilation_rate", Lit::None), ("precision", Lit::Str("float32"))],
         dtypes: "float32",
         differentiable: true,
         build: |n, a| Ok(Arc::new(Conv::new(n, a)?)),

@@ -1,6 +1,6 @@
 //! matmul (batched, numpy broadcasting over batch dimensions) and bias_add.
 
-use super::registry::{OpInfo, Sample};
+use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned};
 use super::spec::{self, broadcast_dims, fmt_dims, DType, TensorSpec};
@@ -8,7 +8,7 @@ use super::{Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::buffer::try_filled;
 use crate::kernels::elementwise::{column_sums, rows_plus};
-use crate::kernels::matmul::{self, gemm_into};
+use crate::kernels::bf16::{gemm_into_p, runs_on_one_thread_p, Precision};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 
@@ -20,8 +20,14 @@ fn t_last(a: ArrayViewD<f32>) -> ArrayViewD<f32> {
     a
 }
 
-/// `a @ b` over the last two axes, broadcasting the leading (batch) axes.
-pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Result<ArrayD<f32>> {
+/// `a @ b` over the last two axes, broadcasting the leading (batch) axes,
+/// with its products in `precision`.
+pub fn batched_matmul_p(
+    op: &str,
+    precision: Precision,
+    a: ArrayViewD<f32>,
+    b: ArrayViewD<f32>,
+) -> Result<ArrayD<f32>> {
     if a.ndim() < 2 || b.ndim() < 2 {
         return Err(Error::shape(
             op,
@@ -59,7 +65,7 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
                 let c2 = c
                     .into_shape_with_order((rows, n))
                     .map_err(|e| Error::shape(op, "a contiguous result", e.to_string()))?;
-                gemm_into(a2, b2, c2, false);
+                gemm_into_p(precision, a2, b2, c2, false);
                 Ok(())
             })
         };
@@ -103,7 +109,7 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
                 bi.into_dimensionality::<Ix2>(),
                 ci.into_dimensionality::<Ix2>(),
             ) {
-                (Ok(a2), Ok(b2), Ok(c2)) => gemm_into(a2, b2, c2, false),
+                (Ok(a2), Ok(b2), Ok(c2)) => gemm_into_p(precision, a2, b2, c2, false),
                 _ => {
                     return Err(Error::shape(
                         op,
@@ -118,12 +124,17 @@ pub fn batched_matmul(op: &str, a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> Resul
     }
 }
 
+/// `matmul`; with `precision="bfloat16"` (the `mixed_bfloat16` policy) its
+/// products, forward and backward, take bf16-rounded operands and sum in
+/// float32 (`kernels::bf16`), as JAX's bf16 dots and their transposes do.
 #[derive(Debug)]
-pub struct MatMul;
+pub struct MatMul {
+    precision: Precision,
+}
 
 impl MatMul {
-    pub fn new() -> Result<Self> {
-        Ok(MatMul)
+    pub fn with_precision(precision: Precision) -> Self {
+        MatMul { precision }
     }
 }
 
@@ -168,7 +179,7 @@ impl Primitive for MatMul {
             [a, b] if b.len() == 2 && a.len() >= 2 => {
                 let k = a[a.len() - 1];
                 let rows = a.iter().product::<usize>() / k.max(1);
-                if matmul::runs_on_one_thread(rows, k, b[1]) {
+                if runs_on_one_thread_p(self.precision, rows, k, b[1]) {
                     0
                 } else {
                     total
@@ -184,7 +195,8 @@ impl Primitive for MatMul {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("matmul", inputs, 2)?;
-        batched_matmul("matmul", inputs[0].f32("matmul")?, inputs[1].f32("matmul")?).map(Value::F32)
+        let (a, b) = (inputs[0].f32("matmul")?, inputs[1].f32("matmul")?);
+        batched_matmul_p("matmul", self.precision, a, b).map(Value::F32)
     }
 
     fn backward(
@@ -212,7 +224,7 @@ impl Primitive for MatMul {
             needed.get(1) != Some(&false),
         );
         let ga = if need_a {
-            let ga = batched_matmul("matmul", grad.view(), t_last(b.view()))?;
+            let ga = batched_matmul_p("matmul", self.precision, grad.view(), t_last(b.view()))?;
             Some(reduce_owned("matmul", ga, a.shape())?)
         } else {
             None
@@ -233,9 +245,9 @@ impl Primitive for MatMul {
             let g2 = grad
                 .into_shape_with_order(IxDyn(&[rows, n]))
                 .map_err(|e| Error::shape("matmul", "a contiguous gradient", e.to_string()))?;
-            batched_matmul("matmul", t_last(a2), g2)?
+            batched_matmul_p("matmul", self.precision, t_last(a2), g2)?
         } else {
-            batched_matmul("matmul", t_last(a.view()), grad.view())?
+            batched_matmul_p("matmul", self.precision, t_last(a.view()), grad.view())?
         };
         Ok(vec![ga, Some(reduce_owned("matmul", gb, b.shape())?)])
     }
@@ -371,10 +383,13 @@ pub(super) const OPS: &[OpInfo] = &[
         name: "matmul",
         doc: "matrix product over the last two axes, batch axes broadcasting",
         inputs: &["x1", "x2"],
-        attrs: &[],
+        attrs: &[("precision", Lit::Str("float32"))],
         dtypes: "float32",
         differentiable: true,
-        build: |_, _| Ok(Arc::new(MatMul::new()?)),
+        build: |_, a| {
+            let name = a.string("matmul", "precision", "float32")?;
+            Ok(Arc::new(MatMul::with_precision(Precision::parse("matmul", &name)?)))
+        },
         example: (&[], &[Sample::F32(&[2, 3, 4]), Sample::F32(&[4, 5])]),
     },
     OpInfo {

@@ -2,15 +2,16 @@
 //! work on a (rows, features) matrix: batch_norm reduces down the rows (per
 //! channel), layer_norm along each row (per sample). Sums run in a fixed order.
 
+use super::fused::{FixedNorm, Fusion};
 use super::registry::{Lit, OpInfo, Sample};
-use std::sync::Arc;
 use super::spec::{self, DType, TensorSpec};
 use super::{Attrs, Context, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::batch_norm;
-use std::borrow::Cow;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Axis, IxDyn};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// `x` with `last` axes moved to the end, as a (rows, features) matrix, plus
 /// the permutation used (to undo it).
@@ -92,7 +93,10 @@ fn row_major<'a>(
     x: &ArrayViewD<'a, f32>,
     last: &[usize],
 ) -> Result<(Cow<'a, [f32]>, Vec<usize>)> {
-    let at_end = last.iter().enumerate().all(|(i, &a)| a == x.ndim() - last.len() + i);
+    let at_end = last
+        .iter()
+        .enumerate()
+        .all(|(i, &a)| a == x.ndim() - last.len() + i);
     if at_end {
         if let Some(flat) = x.to_slice() {
             return Ok((Cow::Borrowed(flat), (0..x.ndim()).collect()));
@@ -111,8 +115,47 @@ impl BatchNorm {
         })
     }
 
+    /// batch_norm with fixed (moving) statistics, as the planner fuses it.
+    pub(crate) fn fixed(norm: FixedNorm) -> Self {
+        Self {
+            axis: norm.axis,
+            epsilon: norm.epsilon,
+            training: Some(false),
+        }
+    }
+
     fn training(&self, ctx: &Context) -> bool {
         self.training.unwrap_or(ctx.training)
+    }
+
+    /// The forward pass with fixed statistics, straight over `x`'s layout
+    /// (no transposes for a channel axis that is not last), with `post` run
+    /// on each block of the result while it is in cache.
+    pub(crate) fn infer(
+        &self,
+        inputs: &[ValueView],
+        post: &(dyn Fn(&mut [f32]) + Sync),
+    ) -> Result<Value> {
+        let op = "batch_norm";
+        expect_arity(op, inputs, 5)?;
+        let x = inputs[0].f32(op)?;
+        let axis = normalize_axis(op, self.axis, x.ndim())?;
+        let c = x.shape()[axis];
+        let inner: usize = x.shape()[axis + 1..].iter().product();
+        let p = fixed_params(op, inputs, c, self.epsilon)?;
+        let x = x.as_standard_layout();
+        let flat = x
+            .as_slice()
+            .ok_or_else(|| Error::shape(op, "a contiguous input", "a strided one"))?;
+        let affine = batch_norm::Affine {
+            mean: &p.mean,
+            scale: &p.scale,
+            beta: &p.beta,
+        };
+        let y = batch_norm::normalize_with(flat, inner, &affine, post);
+        ArrayD::from_shape_vec(IxDyn(x.shape()), y)
+            .map(Value::F32)
+            .map_err(|e| Error::shape(op, "a result shaped like x", e.to_string()))
     }
 
     /// The operands of this call, with the batch's moments in training.
@@ -133,8 +176,48 @@ impl BatchNorm {
                 vector(op, "moving_variance", &inputs[4], c)?.to_vec(),
             )
         };
-        Ok(Prepared { rows, perm, gamma, beta, mean, var })
+        Ok(Prepared {
+            rows,
+            perm,
+            gamma,
+            beta,
+            mean,
+            var,
+        })
     }
+}
+
+/// batch_norm's per-channel map with fixed statistics, from its inputs
+/// (x, gamma, beta, moving_mean, moving_variance), each vector checked to
+/// have `c` values.
+pub(crate) struct FixedParams {
+    pub mean: Vec<f32>,
+    pub scale: Vec<f32>,
+    pub beta: Vec<f32>,
+}
+
+pub(crate) fn fixed_params(
+    op: &str,
+    inputs: &[ValueView],
+    c: usize,
+    epsilon: f32,
+) -> Result<FixedParams> {
+    let [_, gamma, beta, mean, var] = inputs else {
+        return Err(Error::graph(format!(
+            "{op}: expected 5 inputs (x, gamma, beta, moving_mean, moving_variance), got {}",
+            inputs.len()
+        )));
+    };
+    let gamma = vector(op, "gamma", gamma, c)?;
+    let var = vector(op, "moving_variance", var, c)?;
+    // The scale as `forward` computes it, so fused and unfused agree exactly.
+    let inv = batch_norm::inverse_std(var.as_slice().unwrap_or(&[]), epsilon);
+    let scale = inv.iter().zip(&gamma).map(|(i, g)| i * g).collect();
+    Ok(FixedParams {
+        mean: vector(op, "moving_mean", mean, c)?.to_vec(),
+        scale,
+        beta: vector(op, "beta", beta, c)?.to_vec(),
+    })
 }
 
 /// A flat row-major result back to `shape` in the original axis order.
@@ -165,8 +248,23 @@ impl Primitive for BatchNorm {
         "batch_norm"
     }
 
+    fn fusion(&self) -> Fusion {
+        // Only with fixed statistics: a per-channel affine map. In training
+        // the batch's moments and their backward stay as they are.
+        match self.training {
+            Some(false) => Fusion::Norm(FixedNorm {
+                axis: self.axis,
+                epsilon: self.epsilon,
+            }),
+            _ => Fusion::None,
+        }
+    }
+
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
-        let p = self.prepare(inputs, self.training(ctx))?;
+        if !self.training(ctx) {
+            return self.infer(inputs, &|_| {});
+        }
+        let p = self.prepare(inputs, true)?;
         let inv = batch_norm::inverse_std(&p.var, self.epsilon);
         let scale: Vec<f32> = inv.iter().zip(&p.gamma).map(|(i, g)| i * g).collect();
         let y = batch_norm::normalize(&p.rows, &p.mean, &scale, &p.beta);
@@ -188,7 +286,10 @@ impl Primitive for BatchNorm {
         if g.len() != p.rows.len() {
             return Err(Error::shape(
                 op,
-                format!("a gradient of the input's shape {}", fmt_shape(inputs[0].shape())),
+                format!(
+                    "a gradient of the input's shape {}",
+                    fmt_shape(inputs[0].shape())
+                ),
                 format!("shape {}", fmt_shape(grad.shape())),
             ));
         }
@@ -400,11 +501,24 @@ pub(super) const OPS: &[OpInfo] = &[
         name: "batch_norm",
         doc: "normalises x along `axis` by batch statistics (training) or moving ones",
         inputs: &["x", "gamma", "beta", "moving_mean", "moving_variance"],
-        attrs: &[("axis", Lit::Int(-1)), ("epsilon", Lit::Float(1e-3)), ("training", Lit::None)],
+        attrs: &[
+            ("axis", Lit::Int(-1)),
+            ("epsilon", Lit::Float(1e-3)),
+            ("training", Lit::None),
+        ],
         dtypes: "float32",
         differentiable: true,
         build: |_, a| Ok(Arc::new(BatchNorm::new(a)?)),
-        example: (&[], &[Sample::F32(&[4, 3]), Sample::F32(&[3]), Sample::F32(&[3]), Sample::F32(&[3]), Sample::Positive(&[3])]),
+        example: (
+            &[],
+            &[
+                Sample::F32(&[4, 3]),
+                Sample::F32(&[3]),
+                Sample::F32(&[3]),
+                Sample::F32(&[3]),
+                Sample::Positive(&[3]),
+            ],
+        ),
     },
     OpInfo {
         name: "batch_moments",
@@ -424,6 +538,9 @@ pub(super) const OPS: &[OpInfo] = &[
         dtypes: "float32",
         differentiable: true,
         build: |_, a| Ok(Arc::new(LayerNorm::new(a)?)),
-        example: (&[], &[Sample::F32(&[4, 3]), Sample::F32(&[3]), Sample::F32(&[3])]),
+        example: (
+            &[],
+            &[Sample::F32(&[4, 3]), Sample::F32(&[3]), Sample::F32(&[3])],
+        ),
     },
 ];

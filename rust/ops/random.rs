@@ -11,7 +11,10 @@
 //! graph, which then change every training step).
 //!
 //! Each element is a pure function of (key, element index): results do not
-//! depend on the thread count, and elements are drawn in parallel.
+//! depend on the thread count, and elements are drawn in parallel. A draw
+//! whose leading axis is the step's batch (`batch_major`) indexes its
+//! elements in the global batch (`Context::element_offset`), so a
+//! data-parallel worker draws for sample `i` what one process draws.
 
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{DType, Dim, TensorSpec};
@@ -24,6 +27,11 @@ use std::sync::Arc;
 
 #[path = "random_draws.rs"]
 mod draws;
+
+#[path = "random_categorical.rs"]
+mod categorical;
+
+use categorical::Categorical;
 
 use draws::{fill, mix64, Draws, GOLDEN};
 
@@ -94,6 +102,9 @@ pub struct Draw {
     kind: Kind,
     /// Sizes; -1 takes the size of the `like` input's first axis (the batch).
     shape: Vec<i64>,
+    /// The leading axis is the step's batch: elements are keyed by their
+    /// index in the global batch.
+    batch_major: bool,
     seeding: Seeding,
 }
 
@@ -167,6 +178,7 @@ impl Draw {
             name,
             kind,
             shape,
+            batch_major: attrs.bool(name, "batch_major", false)?,
             seeding: Seeding::new(name, attrs)?,
         })
     }
@@ -273,11 +285,17 @@ impl Primitive for Draw {
             .collect();
         let key = self.seeding.key(self.name, self.salt(), &inputs[0], ctx)?;
         let n: usize = dims.iter().product();
+        // The index of this run's first element in the global batch's draw.
+        let base = if self.batch_major {
+            ctx.element_offset(n)
+        } else {
+            0
+        };
         if let Kind::Randint { minval, maxval } = self.kind {
             let range = maxval.wrapping_sub(minval) as u64;
             let mut out = vec![0i64; n];
             fill(&mut out, |i| {
-                minval.wrapping_add(Draws::new(key, i).below(range) as i64)
+                minval.wrapping_add(Draws::new(key, base + i).below(range) as i64)
             });
             return Ok(Value::I64(
                 ArrayD::from_shape_vec(IxDyn(&dims), out)
@@ -290,7 +308,7 @@ impl Primitive for Draw {
         };
         let mut out = vec![0f32; n];
         fill(&mut out, |i| {
-            let v = self.element(&mut Draws::new(key, i)) as f32;
+            let v = self.element(&mut Draws::new(key, base + i)) as f32;
             match upper {
                 Some(top) if v >= top => below_f32(top),
                 _ => v,
@@ -299,91 +317,6 @@ impl Primitive for Draw {
         Ok(Value::F32(
             ArrayD::from_shape_vec(IxDyn(&dims), out)
                 .map_err(|e| Error::shape(self.name, "a valid shape", e.to_string()))?,
-        ))
-    }
-
-    fn backward(
-        &self,
-        inputs: &[ValueView],
-        _output: ArrayViewD<f32>,
-        _grad: ArrayViewD<f32>,
-        _ctx: &Context,
-    ) -> Result<InputGrads> {
-        Ok(vec![None; inputs.len()])
-    }
-}
-
-/// `num_samples` class indices per row of `logits`, drawn with the
-/// probabilities softmax(logits) (float32 indices, as argmax gives).
-#[derive(Debug)]
-pub struct Categorical {
-    num_samples: usize,
-    seeding: Seeding,
-}
-
-impl Primitive for Categorical {
-    fn name(&self) -> &'static str {
-        "random_categorical"
-    }
-
-    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
-        let [seed, logits] = inputs else {
-            return Err(Error::argument(
-                self.name(),
-                format!("takes a seed and logits. Received {} inputs", inputs.len()),
-            ));
-        };
-        Seeding::check_spec(self.name(), seed)?;
-        logits.expect_dtype(self.name(), "logits", DType::F32)?;
-        logits.expect_rank(self.name(), "logits", 2)?;
-        Ok(TensorSpec::new(
-            vec![logits.shape[0], Some(self.num_samples)],
-            DType::F32,
-        ))
-    }
-
-    fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
-        let specs: Vec<TensorSpec> = inputs.iter().map(TensorSpec::of_view).collect();
-        self.output_spec(&specs)?;
-        let key = self.seeding.key(self.name(), 7, &inputs[0], ctx)?;
-        let logits = inputs[1].f32(self.name())?;
-        let (rows, k) = (logits.shape()[0], logits.shape()[1]);
-        let s = self.num_samples;
-        // Cumulative probabilities per row, in f64 (a row's mass may sit in
-        // one class while the others underflow).
-        let cumulative: Vec<Vec<f64>> = logits
-            .axis_iter(Axis(0))
-            .map(|row| {
-                let top = row
-                    .iter()
-                    .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
-                let mut total = 0.0;
-                row.iter()
-                    .map(|&v| {
-                        total += if top.is_finite() {
-                            (f64::from(v) - top).exp()
-                        } else {
-                            0.0
-                        };
-                        total
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut out = vec![0f32; rows * s];
-        fill(&mut out, |i| {
-            let row = &cumulative[i as usize / s.max(1)];
-            let total = row.last().copied().unwrap_or(0.0);
-            if total.is_nan() || total <= 0.0 || total.is_infinite() {
-                return 0.0;
-            }
-            let target = Draws::new(key, i).uniform() * total;
-            // The first class whose cumulative mass exceeds the target.
-            row.partition_point(|&c| c <= target).min(k - 1) as f32
-        });
-        Ok(Value::F32(
-            ArrayD::from_shape_vec(IxDyn(&[rows, s]), out)
-                .map_err(|e| Error::shape(self.name(), "a valid shape", e.to_string()))?,
         ))
     }
 
@@ -504,7 +437,13 @@ macro_rules! draw_op {
             name: $name,
             doc: $doc,
             inputs: &["seed", "like..."],
-            attrs: &[("shape", Lit::Ints(&[])), $(($k, $v),)* SEED_ATTRS[0], SEED_ATTRS[1]],
+            attrs: &[
+                ("shape", Lit::Ints(&[])),
+                $(($k, $v),)*
+                ("batch_major", Lit::Bool(false)),
+                SEED_ATTRS[0],
+                SEED_ATTRS[1],
+            ],
             dtypes: "float32 seed pair",
             differentiable: false,
             build: |_, a| Ok(Arc::new(Draw::new($name, a)?)),
@@ -585,3 +524,7 @@ pub(super) const OPS: &[OpInfo] = &[
         ),
     },
 ];
+
+#[cfg(test)]
+#[path = "random_tests.rs"]
+mod tests;

@@ -4,17 +4,19 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Fusion, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice as NdSlice};
+
+#[path = "shape_copy.rs"]
+mod copy;
 
 fn to_owned_shape(op: &str, a: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
     let from = a.shape().to_vec();
     // Row-major order first: an owned copy keeps a view's memory order (a
     // column-major concat result, say), which a row-major reshape refuses.
-    a.as_standard_layout()
-        .into_owned()
+    copy::gather(&a)
         .into_shape_with_order(IxDyn(shape))
         .map_err(|_| {
             Error::shape(
@@ -193,6 +195,22 @@ impl Primitive for Transpose {
         "transpose"
     }
 
+    /// `[0, r-1, 1, ..., r-2]`, as channels-first layers trace after their
+    /// channels-last convolution: the planner may move it after a fused
+    /// batch_norm (`graph::fuse`).
+    fn fusion(&self) -> Fusion {
+        match self.axes.as_deref() {
+            Some([0, last, rest @ ..])
+                if !rest.is_empty()
+                    && *last == rest.len() as i64 + 1
+                    && rest.iter().zip(1..).all(|(&a, i)| a == i) =>
+            {
+                Fusion::ToChannelsFirst
+            }
+            _ => Fusion::None,
+        }
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("transpose", inputs, 1)?;
         let x = inputs[0].f32("transpose")?;
@@ -312,15 +330,8 @@ impl Primitive for Concat {
                 ));
             }
         }
-        let joined = ndarray::concatenate(Axis(axis), &views)
-            .map_err(|e| Error::shape("concat", "concatenable inputs", e.to_string()))?;
-        // ndarray lays the result out with the joined axis outermost; later
-        // kernels want row-major buffers.
-        Ok(Value::F32(if joined.is_standard_layout() {
-            joined
-        } else {
-            joined.as_standard_layout().into_owned()
-        }))
+        // Row-major, as later kernels want.
+        Ok(Value::F32(copy::concat(&views, axis)))
     }
 
     fn backward(
@@ -337,7 +348,7 @@ impl Primitive for Concat {
         for v in inputs {
             let len = v.shape()[axis];
             let part = grad.slice_axis(Axis(axis), NdSlice::from(start..start + len));
-            grads.push(Some(part.to_owned()));
+            grads.push(Some(copy::gather(&part)));
             start += len;
         }
         Ok(grads)
@@ -440,7 +451,7 @@ impl Primitive for Slice {
         for (axis, &(a, b)) in ranges.iter().enumerate() {
             v.slice_axis_inplace(Axis(axis), NdSlice::from(a..b));
         }
-        Ok(Value::F32(v.to_owned()))
+        Ok(Value::F32(copy::gather(&v)))
     }
 
     fn backward(
@@ -458,7 +469,7 @@ impl Primitive for Slice {
         for (axis, &(a, b)) in ranges.iter().enumerate() {
             v.slice_axis_inplace(Axis(axis), NdSlice::from(a..b));
         }
-        v.assign(&grad);
+        copy::scatter(&mut v, &grad);
         Ok(vec![Some(gx)])
     }
 }

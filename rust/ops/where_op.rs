@@ -2,15 +2,15 @@
 //! numpy broadcasting over all three. The gradient goes to the operand that
 //! was picked; the condition gets none.
 
-use super::registry::{OpInfo, Sample};
-use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned};
-use super::compare::as_f64;
+use super::registry::{OpInfo, Sample};
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
 use super::{Context, InputGrads, Primitive};
 use crate::error::{Error, Result};
+use crate::kernels::elementwise::zip_broadcast;
 use crate::tensor::{expect_arity, Value, ValueView};
-use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
+use ndarray::ArrayViewD;
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct Where;
@@ -28,17 +28,25 @@ fn out_shape(inputs: &[ValueView]) -> Result<Vec<usize>> {
     broadcast_shape(OP, &s, inputs[2].shape())
 }
 
-/// The condition as a 0/1 float mask broadcast to `shape`.
-fn mask(condition: &ValueView, shape: &[usize]) -> Result<ArrayD<f32>> {
-    let c = as_f64(condition).mapv(|v| if v != 0.0 { 1.0f32 } else { 0.0 });
-    c.broadcast(IxDyn(shape))
-        .map(|v| v.to_owned())
-        .ok_or_else(|| Error::shape(OP, "a condition that broadcasts", "one that does not"))
+/// `body` of the condition as float32 (a float one as it is; nonzero picks x).
+fn with_condition<R>(c: &ValueView, body: impl FnOnce(&ArrayViewD<f32>) -> R) -> R {
+    match c {
+        ValueView::F32(a) => body(a),
+        ValueView::I64(a) => body(&a.mapv(|v| if v != 0 { 1.0f32 } else { 0.0 }).view()),
+    }
 }
 
-fn broadcast<'b>(x: &'b ArrayViewD<'_, f32>, shape: &[usize]) -> Result<ArrayViewD<'b, f32>> {
-    x.broadcast(IxDyn(shape))
-        .ok_or_else(|| Error::shape(OP, "operands that broadcast", "ones that do not"))
+/// The 0/1 mask of a condition value.
+fn picks(c: f32) -> f32 {
+    if c != 0.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+fn not_broadcast() -> Error {
+    Error::shape(OP, "operands that broadcast", "ones that do not")
 }
 
 impl Primitive for Where {
@@ -58,14 +66,17 @@ impl Primitive for Where {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(OP, inputs, 3)?;
         let shape = out_shape(inputs)?;
-        let m = mask(&inputs[0], &shape)?;
         let (x, y) = (inputs[1].f32(OP)?, inputs[2].f32(OP)?);
-        let (x, y) = (broadcast(&x, &shape)?, broadcast(&y, &shape)?);
-        let out = Zip::from(&m)
-            .and(&x)
-            .and(&y)
-            .map_collect(|&c, &a, &b| if c != 0.0 { a } else { b });
-        Ok(Value::F32(out))
+        let out = with_condition(&inputs[0], |c| {
+            zip_broadcast([c.view(), x.view(), y.view()], &shape, |[c, a, b]| {
+                if c != 0.0 {
+                    a
+                } else {
+                    b
+                }
+            })
+        });
+        Ok(Value::F32(out.ok_or_else(not_broadcast)?))
     }
 
     fn backward(
@@ -77,9 +88,15 @@ impl Primitive for Where {
     ) -> Result<InputGrads> {
         expect_arity(OP, inputs, 3)?;
         let shape = out_shape(inputs)?;
-        let m = mask(&inputs[0], &shape)?;
-        let gx = Zip::from(&grad).and(&m).map_collect(|&g, &c| g * c);
-        let gy = Zip::from(&grad).and(&m).map_collect(|&g, &c| g * (1.0 - c));
+        let (gx, gy) = with_condition(&inputs[0], |c| {
+            (
+                zip_broadcast([grad.view(), c.view()], &shape, |[g, c]| g * picks(c)),
+                zip_broadcast([grad.view(), c.view()], &shape, |[g, c]| {
+                    g * (1.0 - picks(c))
+                }),
+            )
+        });
+        let (gx, gy) = (gx.ok_or_else(not_broadcast)?, gy.ok_or_else(not_broadcast)?);
         Ok(vec![
             None,
             Some(reduce_owned(OP, gx, inputs[1].shape())?),
@@ -89,15 +106,20 @@ impl Primitive for Where {
 }
 
 /// The ops of this module (see `registry`).
-pub(super) const OPS: &[OpInfo] = &[
-    OpInfo {
-        name: "where",
-        doc: "x1 where the condition is non-zero, else x2, broadcasting",
-        inputs: &["condition", "x1", "x2"],
-        attrs: &[],
-        dtypes: "float32",
-        differentiable: true,
-        build: |_, _| Ok(Arc::new(Where::new()?)),
-        example: (&[], &[Sample::F32(&[3, 1]), Sample::F32(&[3, 4]), Sample::F32(&[4])]),
-    },
-];
+pub(super) const OPS: &[OpInfo] = &[OpInfo {
+    name: "where",
+    doc: "x1 where the condition is non-zero, else x2, broadcasting",
+    inputs: &["condition", "x1", "x2"],
+    attrs: &[],
+    dtypes: "float32",
+    differentiable: true,
+    build: |_, _| Ok(Arc::new(Where::new()?)),
+    example: (
+        &[],
+        &[
+            Sample::F32(&[3, 1]),
+            Sample::F32(&[3, 4]),
+            Sample::F32(&[4]),
+        ],
+    ),
+}];

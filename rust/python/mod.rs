@@ -187,6 +187,13 @@ fn set_isa(name: &str) -> PyResult<()> {
     isa::set_level(name).map(|_| ()).map_err(to_py)
 }
 
+/// Which bf16 GEMM micro-kernel the path in force runs: "native"
+/// (AVX512-BF16) or "emulated" (same rounding, f32 arithmetic).
+#[pyfunction]
+fn bf16_path() -> &'static str {
+    crate::kernels::bf16::path()
+}
+
 /// The paths this CPU can run, lowest first.
 #[pyfunction]
 fn available_isas() -> Vec<&'static str> {
@@ -277,6 +284,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_isa, m)?)?;
     m.add_function(wrap_pyfunction!(set_isa, m)?)?;
     m.add_function(wrap_pyfunction!(available_isas, m)?)?;
+    m.add_function(wrap_pyfunction!(bf16_path, m)?)?;
     m.add_function(wrap_pyfunction!(cpu_features, m)?)?;
     m.add_function(wrap_pyfunction!(op_grad, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;

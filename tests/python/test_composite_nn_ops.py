@@ -80,9 +80,9 @@ def test_numpy_namespace_reexports_keras_numpy_names():
     assert {n for n in keras_numpy if hasattr(ops, n)} == set(ops_numpy.__all__)
     assert keras.ops.numpy is ops_numpy
     # The submodule does not leak into the family modules' NumPy.
-    from pykeras.ops import nn_spatial
+    from pykeras.ops import _nn_resample
 
-    assert nn_spatial.np is np
+    assert _nn_resample.np is np
 
 
 # ---------------------------------------------------------------- recorded Keras values

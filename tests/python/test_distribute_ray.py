@@ -42,6 +42,8 @@ X = RNG.normal(size=(200, 8)).astype("float32")
 Y = RNG.integers(0, 3, size=200)
 VX = RNG.normal(size=(51, 8)).astype("float32")
 VY = RNG.integers(0, 3, size=51)
+# 8x8 RGB images in [0, 1] for the augmentation runs (the same 200 rows).
+IMAGES = np.random.default_rng(5).uniform(size=(200, 8, 8, 3)).astype("float32")
 
 
 def make_optimizer(name):
@@ -87,6 +89,40 @@ def build_dropout():
 
 def build_adam():
     return build_model("adam")
+
+
+def build_augmented(optimizer):
+    # Per-sample draws (flip, rotation, zoom, translation, contrast) and one
+    # per-batch draw (the crop window) before Dense layers. The contrast's
+    # value range holds every result: a clip to 0 would let a mean summed in
+    # another order (32 rows against 16) make a pixel 0 in one run and 1e-9
+    # in the other, which Adam turns into a 1e-5 step.
+    keras.utils.set_random_seed(3)
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            layers.RandomCrop(6, 6, seed=1),
+            layers.RandomFlip(seed=2),
+            layers.RandomRotation(0.2, seed=3),
+            layers.RandomZoom(0.2, seed=4),
+            layers.RandomTranslation(0.1, 0.1, seed=5),
+            layers.RandomContrast(0.4, value_range=(-1, 2), seed=6),
+            layers.Flatten(),
+            layers.Dense(16, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer=make_optimizer(optimizer), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def build_augmented_sgd():
+    return build_augmented("sgd")
+
+
+def build_augmented_adam():
+    return build_augmented("adam")
 
 
 def one_process(build, epochs, validation=True):
@@ -168,15 +204,30 @@ def test_two_workers_at_16_match_one_process_at_32(ray_cluster, tmp_path, build,
 
 @needs_ray
 def test_dropout_masks_follow_the_samples_not_the_workers(ray_cluster, tmp_path):
-    # 192 rows: whole global batches (a smaller last batch is split unevenly
-    # and its workers' offsets are those of a full batch).
-    x, y = X[:192], Y[:192]
+    # 200 rows: the last global batch of 8 rows is split 4 + 4, so worker 1's
+    # rows start at 4 of that step (16 in the others).
     result = distribute.fit(
-        build_dropout, x, y, num_workers=2, batch_size=16, epochs=2,
+        build_dropout, X, Y, num_workers=2, batch_size=16, epochs=2,
         storage_path=str(tmp_path),
     )  # fmt: skip
     model = build_dropout()
-    model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    model.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    for got, want in zip(result.model.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@needs_ray
+@pytest.mark.parametrize("build", [build_augmented_sgd, build_augmented_adam], ids=["sgd", "adam"])
+def test_random_augmentation_follows_the_samples_not_the_workers(ray_cluster, tmp_path, build):
+    # Each sample's flips, angles, zooms, shifts and contrast come from its
+    # place in the global batch (the uneven last batch included); the crop
+    # window, one per batch, is the same on both workers.
+    result = distribute.fit(
+        build, IMAGES, Y, num_workers=2, batch_size=16, epochs=2, storage_path=str(tmp_path),
+        collective="ray",
+    )  # fmt: skip
+    model = build()
+    model.fit(IMAGES, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
     for got, want in zip(result.model.get_weights(), model.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
@@ -308,3 +359,8 @@ def test_shards_cover_each_global_batch_once(count, local, world):
         start = k * global_batch
         np.testing.assert_array_equal(block, np.arange(start, start + len(block)))
         np.testing.assert_allclose(sum(s.weights[k] for s in shards), 1.0)
+        # Each worker's offset is where its rows start in the global batch.
+        for s in shards:
+            mine = s.rows[k * local : (k + 1) * local]
+            if len(mine):
+                assert mine[0] == start + s.offsets[k]

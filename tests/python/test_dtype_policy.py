@@ -1,5 +1,8 @@
 """Dtype policies: Keras 3's float32 policy, and every other policy refused clearly.
 
+(`mixed_bfloat16`, the other policy pykeras honours, is tested in
+test_mixed_bfloat16.py.)
+
 Keras's behaviour for the float32 policy is recorded by
 tests/reference/make_dtype_policy_reference.py (data/dtype_policy.json, and
 data/mixed_float16_mlp.keras, a model saved under "mixed_float16").
@@ -19,7 +22,7 @@ DATA = pathlib.Path(__file__).resolve().parents[1] / "reference" / "data"
 with open(DATA / "dtype_policy.json", encoding="utf-8") as _f:
     REF = json.load(_f)
 
-UNSUPPORTED = ["mixed_float16", "mixed_bfloat16", "float16", "bfloat16", "float64"]
+UNSUPPORTED = ["mixed_float16", "float16", "bfloat16", "float64"]
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +117,7 @@ def test_global_policy_matches_keras_and_round_trips():
 
 @pytest.mark.parametrize("name", UNSUPPORTED)
 def test_other_float_policies_raise_naming_the_request(name):
-    pattern = rf"'{name}'.*pykeras computes in float32 only.*bfloat16 mixed precision is planned"
+    pattern = rf"'{name}'.*computes in float32 only, or in bfloat16 with float32 variables"
     with pytest.raises(ValueError, match=pattern):
         keras.DTypePolicy(name)
     with pytest.raises(ValueError, match=pattern):
@@ -132,8 +135,8 @@ def test_other_float_policies_raise_naming_the_request(name):
 def test_mixed_message_says_what_was_asked():
     with pytest.raises(ValueError, match="float16 computation with float32 variables"):
         keras.DTypePolicy("mixed_float16")
-    with pytest.raises(ValueError, match="bfloat16 computation with float32 variables"):
-        keras.DTypePolicy("mixed_bfloat16")
+    with pytest.raises(ValueError, match="bfloat16 computation and variables"):
+        keras.DTypePolicy("bfloat16")
     with pytest.raises(ValueError, match="quantized weights"):
         keras.DTypePolicy("int8_from_float32")
 
@@ -201,7 +204,7 @@ def test_keras_model_saved_under_mixed_float16_loads_in_float32_with_a_warning()
     np.testing.assert_allclose(y, saved["y_float16_compute"], rtol=1e-2, atol=5e-3)
 
 
-@pytest.mark.parametrize("name", ["mixed_bfloat16", "float16", "float64"])
+@pytest.mark.parametrize("name", ["mixed_float16", "float16", "float64"])
 def test_other_float_policies_in_saved_configs_load_in_float32(name):
     config = keras.layers.Dense(2).get_config()
     config["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}}

@@ -94,6 +94,11 @@ LAYERS = {
         layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2),
         layers.SeparableConv2D(4, 3),
     ),
+    "conv_transpose": lambda: _sequential(
+        (5, 4, 3),
+        layers.Conv2DTranspose(4, 3, strides=2, padding="same"),
+        layers.Conv2DTranspose(2, (2, 3), strides=(3, 1), output_padding=(2, 0)),
+    ),
     "pooling2d": lambda: _sequential(
         (9, 7, 3),
         layers.MaxPooling2D(2, padding="same"),

@@ -7,23 +7,23 @@ graphs, with the primitives' gradients).
   (and depth-strided) copies of the input are joined along the channels and
   a single conv2d runs over `(batch * out_depth, height, width, kd * C)`
   with the kernel reshaped to `(kh, kw, kd * C, filters)`; no extra kernel.
-- `depthwise` multiplies shifted views of the input by the kernel's taps and
-  sums them: `prod(kernel_size)` elementwise products instead of a
-  block-diagonal convolution whose cost grows with the channel count
-  squared (MobileNet's 960-channel depthwise layers).
-- `conv_transpose` defers to `pykeras.ops.conv_transpose` for 1-D and 2-D and
-  runs the same zero-insertion scheme over `conv3d` for 3-D.
+- `depthwise` is the core's depthwise_conv1d/2d primitive (direct loops, no
+  im2col, nor a block-diagonal kernel whose cost grows with the channel
+  count squared).
+- `conv_transpose` is the core's conv1d/conv2d_transpose primitive (the
+  convolution's input gradient, no zero insertion) for 1-D and 2-D; 3-D
+  folds the depth taps into one conv2d_transpose's output channels and
+  places each tap's share at its output depths (only the output is spread
+  along depth, never the input).
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-from pykeras import ops
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
-from pykeras.ops._nn_resample import _flip_spatial, _pad_or_crop, _transpose_pads
+from pykeras.ops._nn_resample import _transpose_pads
 
 
 def _shape(x: Any) -> Any:
@@ -135,33 +135,35 @@ def _slice_last(x: Any, start: Any, size: Any) -> Any:
 
 
 def depthwise(x: Any, kernel: Any, strides: Any, padding: Any, dilation: Any) -> Any:
-    """Channels-last depthwise convolution of rank 1 to 3: output channel
-    `c * multiplier + m` is input channel `c` convolved with `kernel[..., c, m]`."""
-    n = len(strides)
-    spatial = list(_shape(x)[1:-1])
-    channels = _shape(x)[-1]
-    ksize = list(_shape(kernel)[:n])
-    multiplier = _shape(kernel)[-1]
-    windows = [(k - 1) * d + 1 for k, d in zip(ksize, dilation)]
-    if padding == "same":
-        x = _pad_axes(x, [same_pads(s, w, st) for s, w, st in zip(spatial, windows, strides)])
-        spatial = list(_shape(x)[1:-1])
-    outs = [(s - w) // st + 1 for s, w, st in zip(spatial, windows, strides)]
-    total: Any = None
-    for taps in itertools.product(*[range(k) for k in ksize]):
-        view = x
-        for axis, (t, d, o, st) in enumerate(zip(taps, dilation, outs, strides)):
-            view = strided_take(view, axis + 1, t * d, o, st)
-        tap = run("slice", [kernel], start_indices=[*taps, 0, 0], shape=[1] * n + [-1, -1])
-        if multiplier == 1:
-            term = run("mul", [view, run("reshape", [tap], shape=[channels])])
-        else:
-            expanded = run("reshape", [view], shape=[-1, *outs, channels, 1])
-            term = run("mul", [expanded, run("reshape", [tap], shape=[channels, multiplier])])
-        total = term if total is None else run("add", [total, term])
-    if multiplier > 1:
-        total = run("reshape", [total], shape=[-1, *outs, channels * multiplier])
-    return total
+    """Channels-last depthwise convolution of rank 1 or 2 (Keras has no 3-D
+    one): output channel `c * multiplier + m` is input channel `c` convolved
+    with `kernel[..., c, m]`, by the core's direct depthwise kernel."""
+    return run(
+        f"depthwise_conv{len(strides)}d",
+        [x, kernel],
+        strides=list(strides),
+        padding=padding,
+        dilation_rate=list(dilation),
+    )
+
+
+def _place(part: Any, shift: int, length: int) -> Any:
+    """`part` (batch, n, rest) moved `shift` cells along axis 1 into a
+    zeroed axis of `length` cells; cells that land outside are dropped."""
+    n = _shape(part)[1]
+    start = max(-shift, 0)
+    before = min(max(shift, 0), length)
+    keep = max(min(n - start, length - before), 0)
+    if keep != n:
+        part = run("slice", [part], start_indices=[0, min(start, n), 0], shape=[-1, keep, -1])
+    if before or length - before - keep:
+        pads = [[0, 0], [before, length - before - keep], [0, 0]]
+        part = run("pad", [part], pad_width=pads)
+    return part
+
+
+def _accumulate(total: Any, part: Any) -> Any:
+    return part if total is None else run("add", [total, part])
 
 
 def conv_transpose(
@@ -175,36 +177,55 @@ def conv_transpose(
     """Channels-last transposed convolution of rank 1 to 3, as Keras on JAX."""
     n = len(strides)
     if n < 3:
-        return ops.conv_transpose(
-            x,
-            kernel,
+        return run(
+            f"conv{n}d_transpose",
+            [x, kernel],
             strides=list(strides),
             padding=padding,
             output_padding=output_padding,
             dilation_rate=list(dilation),
         )
-    spatial = list(_shape(x)[1:-1])
-    channels = _shape(x)[-1]
-    kshape = tuple(_shape(kernel))
-    extras = [None] * n if output_padding is None else list(output_padding)
-    if any(s > 1 for s in strides):
-        split = [-1]
-        for size in spatial:
-            split += [size, 1]
-        x = run("reshape", [x], shape=[*split, channels])
-        pads: list[Any] = [[0, 0]]
-        for s in strides:
-            pads += [[0, 0], [0, s - 1]]
-        x = run("pad", [x], pad_width=[*pads, [0, 0]])
-        x = run("reshape", [x], shape=[-1, *(d * s for d, s in zip(spatial, strides)), channels])
-    pads = [(0, 0)]
-    for i in range(n):
-        left, right = _transpose_pads(kshape[i], strides[i], dilation[i], padding, extras[i])
-        pads.append((left, right - (strides[i] - 1)))
-    x = _pad_or_crop(x, [*pads, (0, 0)])
-    swapped = run("transpose", [kernel], axes=[*range(n), n + 1, n])
-    flipped = _flip_spatial(swapped, (*kshape[:n], kshape[-1], kshape[-2]), n)
-    return conv3d(x, flipped, [1] * n, "valid", list(dilation))
+    return _conv3d_transpose(x, kernel, strides, padding, output_padding, dilation)
+
+
+def _conv3d_transpose(
+    x: Any, kernel: Any, strides: Any, padding: Any, output_padding: Any, dilation: Any
+) -> Any:
+    """Channels-last 3-D transposed convolution: one conv2d_transpose over
+    (batch * depth, height, width, in) with the depth taps folded into its
+    output channels, then each tap's share placed at its output depths
+    (input depth i, tap t lands at `i * stride + t * dilation - pad`)."""
+    _, depth, height, width, channels = _shape(x)
+    kd, kh, kw, filters, _ = _shape(kernel)
+    sd, dd = strides[0], dilation[0]
+    extra = None if output_padding is None else output_padding[0]
+    left, right = _transpose_pads(kd, sd, dd, padding, extra)
+    window = (kd - 1) * dd + 1
+    out_depth = (depth - 1) * sd + 1 + left + right - window + 1
+    pad = window - 1 - left
+    folded = run("transpose", [kernel], axes=[1, 2, 0, 3, 4])
+    folded = run("reshape", [folded], shape=[kh, kw, kd * filters, channels])
+    y = run(
+        "conv2d_transpose",
+        [run("reshape", [x], shape=[-1, height, width, channels]), folded],
+        strides=list(strides[1:]),
+        padding=padding,
+        output_padding=None if output_padding is None else list(output_padding[1:]),
+        dilation_rate=list(dilation[1:]),
+    )
+    oh, ow = _shape(y)[1:3]
+    y = run("reshape", [y], shape=[-1, depth, oh * ow, kd, filters])
+    total: Any = None
+    for t in range(kd):
+        part = run("slice", [y], start_indices=[0, 0, 0, t, 0], shape=[-1, -1, -1, 1, -1])
+        # Each input depth followed by stride - 1 empty ones, then shifted
+        # to the tap's offset and cut or padded to the output depth.
+        part = run("reshape", [part], shape=[-1, depth, 1, oh * ow * filters])
+        if sd > 1:
+            part = run("pad", [part], pad_width=[[0, 0], [0, 0], [0, sd - 1], [0, 0]])
+        part = run("reshape", [part], shape=[-1, depth * sd, oh * ow * filters])
+        total = _accumulate(total, _place(part, t * dd - pad, out_depth))
+    return run("reshape", [total], shape=[-1, out_depth, oh, ow, filters])
 
 
 def to_channels_last(x: Any, n: int, data_format: str | None) -> Any:
