@@ -8,6 +8,7 @@ kernel where the CPU has it, the lower ones the emulated kernel.
 
 import json
 import pathlib
+import sys
 import warnings
 
 import numpy as np
@@ -19,6 +20,9 @@ import pykeras as keras
 from pykeras import _core
 from pykeras.dtype_policies import policy as policy_module
 from pykeras.ops._dispatch import run
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "reference"))
+import mixed_bfloat16_models as models  # noqa: E402
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "reference" / "data"
 with open(DATA / "mixed_bfloat16.json", encoding="utf-8") as _f:
@@ -163,57 +167,18 @@ def test_policy_matches_keras():
     assert keras.dtype_policies.get(ref["serialize"]) == policy
 
 
-def _mlp():
-    return keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(512, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-
-
-def _cnn():
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(8, 3, activation="relu"),
-            keras.layers.BatchNormalization(),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(16),
-            keras.layers.Activation("softmax", dtype="float32"),
-        ]
-    )
-
-
-def _mixed_bag():
-    tokens = keras.Input((6,), dtype="int32")
-    e = keras.layers.Embedding(20, 8)(tokens)
-    a = keras.layers.MultiHeadAttention(2, 4)(e, e)
-    n = keras.layers.LayerNormalization()(a)
-    d = keras.layers.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d")(n)
-    return keras.Model(tokens, keras.layers.GlobalAveragePooling1D()(d))
-
-
-def _one_mixed_layer():
-    inp = keras.Input((5,))
-    h = keras.layers.Dense(4, dtype="mixed_bfloat16")(inp)
-    return keras.Model(inp, keras.layers.Dense(3)(h))
-
-
 @pytest.mark.parametrize(
     "name, build, policy",
     [
-        ("mlp", _mlp, "mixed_bfloat16"),
-        ("cnn", _cnn, "mixed_bfloat16"),
-        ("mixed_bag", _mixed_bag, "mixed_bfloat16"),
-        ("one_mixed_layer", _one_mixed_layer, "float32"),
+        ("mlp", models.mlp, "mixed_bfloat16"),
+        ("cnn", models.cnn, "mixed_bfloat16"),
+        ("mixed_bag", models.mixed_bag, "mixed_bfloat16"),
+        ("one_mixed_layer", models.one_mixed_layer, "float32"),
     ],
 )
 def test_layer_dtypes_match_keras(name, build, policy):
     keras.mixed_precision.set_global_policy(policy)
-    model = build()
+    model = build(keras)
     ref = REF["models"][name]
     assert [type(layer).__name__ for layer in model.layers] == [
         r["class_name"] for r in ref["layers"]
@@ -279,7 +244,7 @@ def test_float32_layers_inside_a_mixed_model_compute_in_float32():
 
 def test_mixed_models_save_and_load_with_their_policy(tmp_path):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    model = _mlp()
+    model = models.mlp(keras)
     path = tmp_path / "m.keras"
     model.save(path)
     keras.mixed_precision.set_global_policy("float32")

@@ -19,6 +19,7 @@ tests/reference/data/mixed_bfloat16.json with
   float32) of a mixed_bfloat16 Dense, to compare values within bf16 rounding.
 """
 
+import functools
 import json
 import os
 import pathlib
@@ -26,6 +27,7 @@ import pathlib
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
+import mixed_bfloat16_models  # noqa: E402
 import numpy as np  # noqa: E402
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
@@ -52,46 +54,6 @@ def model_record(model, x):
     }
 
 
-def mlp():
-    return keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(512, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-
-
-def cnn():
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(8, 3, activation="relu"),
-            keras.layers.BatchNormalization(),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(16),
-            keras.layers.Activation("softmax", dtype="float32"),
-        ]
-    )
-
-
-def mixed_bag():
-    tokens = keras.Input((6,), dtype="int32")
-    e = keras.layers.Embedding(20, 8)(tokens)
-    a = keras.layers.MultiHeadAttention(2, 4)(e, e)
-    n = keras.layers.LayerNormalization()(a)
-    d = keras.layers.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d")(n)
-    g = keras.layers.GlobalAveragePooling1D()(d)
-    return keras.Model(tokens, g)
-
-
-def one_mixed_layer():
-    inp = keras.Input((5,))
-    h = keras.layers.Dense(4, dtype="mixed_bfloat16")(inp)
-    return keras.Model(inp, keras.layers.Dense(3)(h))
-
-
 def main():
     rng = np.random.default_rng(0)
     policy = keras.DTypePolicy("mixed_bfloat16")
@@ -111,7 +73,8 @@ def main():
         "cnn": rng.random((4, 28, 28, 1), dtype="float32"),
         "mixed_bag": rng.integers(0, 20, (4, 6)).astype("int32"),
     }
-    for name, build in [("mlp", mlp), ("cnn", cnn), ("mixed_bag", mixed_bag)]:
+    for name in ("mlp", "cnn", "mixed_bag"):
+        build = functools.partial(mixed_bfloat16_models.BUILDERS[name], keras)
         ref["models"][name] = model_record(build(), inputs[name])
     dense = keras.layers.Dense(7, bias_initializer="glorot_uniform")
     x = rng.normal(size=(6, 33)).astype("float32")
@@ -124,7 +87,8 @@ def main():
         "y_dtype": str(y.dtype),
     }
     keras.mixed_precision.set_global_policy("float32")
-    ref["models"]["one_mixed_layer"] = model_record(one_mixed_layer(), inputs["mlp"][:, :5])
+    one_mixed = mixed_bfloat16_models.one_mixed_layer(keras)
+    ref["models"]["one_mixed_layer"] = model_record(one_mixed, inputs["mlp"][:, :5])
     DATA.mkdir(exist_ok=True)
     with open(DATA / "mixed_bfloat16.json", "w", encoding="utf-8") as f:
         json.dump(ref, f, indent=1)
