@@ -137,17 +137,27 @@ def _conv(b: OnnxBuilder, info: Any, x: list[str]) -> str:
     sizes = None if kshape is None else _known(kshape[:n])
     if sizes is None:
         raise UnsupportedOp(f"op '{info.name}' with a kernel of unknown size")
+    return _emit_conv(b, info, x[0], kernel, n, sizes)
+
+
+def _emit_conv(
+    b: OnnxBuilder, info: Any, x: str, kernel: str, n: int, sizes: list[int], **extra: Any
+) -> str:
+    """ONNX's channels-first `Conv` of channels-last `x` with an ONNX-layout
+    `kernel`, with the op's strides, dilations and padding (and `extra`
+    attributes, e.g. `group`), transposed back to channels last."""
     strides = _spatial(b.attr(info, "strides"), n, [1] * n)
     dilations = _spatial(b.attr(info, "dilation_rate"), n, [1] * n)
     attrs = _window_attrs(b, info, sizes, strides, dilations)
     y = b.add(
         "Conv",
-        [_to_channels_first(b, x[0], n), kernel],
+        [_to_channels_first(b, x, n), kernel],
         info.name,
         kernel_shape=sizes,
         strides=strides,
         dilations=dilations,
         **attrs,
+        **extra,
     )
     return _to_channels_last(b, y, n)
 
@@ -172,20 +182,7 @@ def _depthwise_conv(b: OnnxBuilder, info: Any, x: list[str]) -> str:
         raise UnsupportedOp(f"op '{info.name}' with a kernel of unknown size")
     sizes, channels, multiplier = kshape[:n], kshape[n], kshape[n + 1]
     kernel = _conv_kernel(b, info, x[1], n, [*sizes, 1, channels * multiplier])
-    strides = _spatial(b.attr(info, "strides"), n, [1] * n)
-    dilations = _spatial(b.attr(info, "dilation_rate"), n, [1] * n)
-    attrs = _window_attrs(b, info, sizes, strides, dilations)
-    y = b.add(
-        "Conv",
-        [_to_channels_first(b, x[0], n), kernel],
-        info.name,
-        kernel_shape=sizes,
-        strides=strides,
-        dilations=dilations,
-        group=channels,
-        **attrs,
-    )
-    return _to_channels_last(b, y, n)
+    return _emit_conv(b, info, x[0], kernel, n, sizes, group=channels)
 
 
 def _conv_transpose(b: OnnxBuilder, info: Any, x: list[str]) -> str:
