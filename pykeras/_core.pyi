@@ -95,7 +95,7 @@ def available_isas() -> list[str]:
     """The paths this CPU can run, lowest first."""
 
 def bf16_path() -> str:
-    """The bf16 GEMM kernel of the path in force: "native" or "emulated"."""
+    """The bf16 GEMM kernel of the path in force: "amx", "native" or "emulated"."""
 
 def cpu_features() -> list[tuple[str, bool]]:
     """`(feature, present)` for each CPU feature that bears on the kernels."""

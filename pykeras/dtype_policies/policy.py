@@ -38,7 +38,7 @@ _EMULATION_NOTED = False
 def _note_emulation() -> None:
     """Warns once per process when bf16 products run on the emulated kernel."""
     global _EMULATION_NOTED
-    if _EMULATION_NOTED or _core.bf16_path() == "native":
+    if _EMULATION_NOTED or _core.bf16_path() != "emulated":
         return
     _EMULATION_NOTED = True
     warnings.warn(

@@ -14,6 +14,7 @@
 //! Every output element is summed in the same order (k-pairs in order
 //! within a block, blocks added in order), whatever the thread count.
 
+use super::bf16_amx;
 use super::bf16_kernel::{micro_tile, native_at, APanel, MR, NR};
 use super::bf16_pack::{pack_a_panel, pack_b_panel, Strided};
 use super::isa::{self, Isa};
@@ -65,10 +66,13 @@ impl Precision {
     }
 }
 
-/// Which bf16 micro-kernel runs at the level in force: "native"
-/// (AVX512-BF16) or "emulated".
+/// Which bf16 micro-kernel runs at the level in force: "amx" (AMX tiles),
+/// "native" (AVX512-BF16) or "emulated".
 pub fn path() -> &'static str {
-    if native_at(isa::level()) {
+    let level = isa::level();
+    if level == Isa::Avx512 && bf16_amx::available() {
+        "amx"
+    } else if native_at(level) {
         "native"
     } else {
         "emulated"
@@ -121,8 +125,10 @@ fn tiles(m: usize, n: usize) -> usize {
 
 /// A writable strided matrix shared by tiles that write disjoint blocks.
 #[derive(Clone, Copy)]
-struct Out {
+pub(super) struct Out {
     ptr: *mut f32,
+    rows: usize,
+    cols: usize,
     rs: isize,
     cs: isize,
 }
@@ -152,9 +158,25 @@ pub fn gemm_bf16(
     gemm_bf16_at(isa::level(), a, b, c, accumulate, threads)
 }
 
-/// [`gemm_bf16`] with the micro-kernels of `level` (capped at the CPU's).
+/// [`gemm_bf16`] with the micro-kernels of `level` (capped at the CPU's):
+/// AMX tiles where the level is avx512 and the CPU and OS allow them.
 fn gemm_bf16_at(
     level: Isa,
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    c: ArrayViewMut2<f32>,
+    accumulate: bool,
+    threads: usize,
+) {
+    let amx = level.min(isa::widest()) == Isa::Avx512 && bf16_amx::available();
+    gemm_bf16_on(level, amx, a, b, c, accumulate, threads)
+}
+
+/// [`gemm_bf16_at`] on the AMX kernel when `amx` (which the caller has
+/// checked is available), else on the vector kernels of `level`.
+fn gemm_bf16_on(
+    level: Isa,
+    amx: bool,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,
@@ -163,6 +185,10 @@ fn gemm_bf16_at(
 ) {
     let (m, k) = a.dim();
     let n = b.dim().1;
+    assert!(
+        !amx || bf16_amx::available(),
+        "bf16 gemm: AMX asked for where it is not available (a bug in the caller)"
+    );
     assert!(
         b.dim().0 == k && c.dim() == (m, n),
         "bf16 gemm: operands ({m}, {k}) x {:?} into {:?} do not fit (a bug in the caller)",
@@ -180,7 +206,7 @@ fn gemm_bf16_at(
     }
     // Whatever the thread count, so the sums do not depend on it.
     if tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT {
-        return deep_bf16(level, a, b, c, accumulate, threads);
+        return deep_bf16(level, amx, a, b, c, accumulate, threads);
     }
     let level = level.min(isa::widest());
     let native = native_at(level);
@@ -201,9 +227,14 @@ fn gemm_bf16_at(
     };
     let out = Out {
         ptr: c.as_mut_ptr(),
+        rows: m,
+        cols: n,
         rs: c.strides()[0],
         cs: c.strides()[1],
     };
+    if amx {
+        return bf16_amx::gemm(&sa, &sb, out, accumulate, parallel, native);
+    }
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let m_panels = m.div_ceil(MR);
     for k0 in (0..k).step_by(KC) {
@@ -271,6 +302,7 @@ const DEEP_MAX_OUTPUT: usize = MC * NCHUNK;
 
 fn deep_bf16(
     level: Isa,
+    amx: bool,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,
@@ -283,8 +315,9 @@ fn deep_bf16(
     let partial = |&start: &usize| {
         let end = (start + DEEP_BLOCK).min(k);
         let mut part = ndarray::Array2::<f32>::zeros((m, n));
-        gemm_bf16_at(
+        gemm_bf16_on(
             level,
+            amx,
             a.slice(ndarray::s![.., start..end]),
             b.slice(ndarray::s![start..end, ..]),
             part.view_mut(),
@@ -307,7 +340,12 @@ fn deep_bf16(
 }
 
 /// Fills `buf` panel by panel (`len` words each) with `fill(index, panel)`.
-fn pack(buf: &mut [u32], len: usize, parallel: bool, fill: impl Fn(usize, &mut [u32]) + Sync) {
+pub(super) fn pack(
+    buf: &mut [u32],
+    len: usize,
+    parallel: bool,
+    fill: impl Fn(usize, &mut [u32]) + Sync,
+) {
     if parallel && buf.len() >= 64 * 1024 {
         buf.par_chunks_mut(len)
             .enumerate()
@@ -355,18 +393,45 @@ impl Block<'_> {
     fn store(&self, tile: &[f32], i0: usize, j0: usize) {
         let rows = MR.min(self.m - i0);
         let cols = NR.min(self.n0 + self.nc - j0);
-        let o = self.out;
+        self.out.store(tile, NR, self.add, i0, j0, rows, cols);
+    }
+}
+
+impl Out {
+    /// Writes (or adds, when `add`) the top-left `rows` x `cols` of `tile`
+    /// (rows `row` floats apart) at C's (i0, j0).
+    ///
+    /// The caller gives each thread blocks no other thread writes.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn store(
+        self,
+        tile: &[f32],
+        row: usize,
+        add: bool,
+        i0: usize,
+        j0: usize,
+        rows: usize,
+        cols: usize,
+    ) {
+        assert!(
+            cols <= row
+                && (rows == 0 || tile.len() >= (rows - 1) * row + cols)
+                && i0 + rows <= self.rows
+                && j0 + cols <= self.cols,
+            "bf16 gemm: tile store outside C (a bug in the caller)"
+        );
+        let o = self;
         if o.cs == 1 {
             // Row-major C: whole row segments (the loops vectorize).
-            for (i, src) in tile.chunks_exact(NR).take(rows).enumerate() {
+            for (i, src) in tile.chunks(row).take(rows).enumerate() {
                 // SAFETY: row i0 + i, columns j0..j0 + cols are inside C
-                // ((m, n), asserted in `gemm_bf16_at`), contiguous as cs is 1;
-                // tiles cover disjoint blocks, so nothing else holds them.
+                // (asserted above against C's shape), contiguous as cs is
+                // 1; tiles cover disjoint blocks, so nothing else holds them.
                 let dst = unsafe {
                     let start = o.ptr.offset((i0 + i) as isize * o.rs + j0 as isize);
                     std::slice::from_raw_parts_mut(start, cols)
                 };
-                if self.add {
+                if add {
                     for (d, &v) in dst.iter_mut().zip(src) {
                         *d += v;
                     }
@@ -376,15 +441,15 @@ impl Block<'_> {
             }
             return;
         }
-        for (i, src) in tile.chunks_exact(NR).take(rows).enumerate() {
+        for (i, src) in tile.chunks(row).take(rows).enumerate() {
             for (j, &v) in src[..cols].iter().enumerate() {
-                // SAFETY: (i0 + i, j0 + j) is inside C ((m, n), the shape
-                // asserted in `gemm_bf16`); tiles cover disjoint blocks.
+                // SAFETY: (i0 + i, j0 + j) is inside C (asserted above);
+                // tiles cover disjoint blocks.
                 unsafe {
                     let p = o
                         .ptr
                         .offset((i0 + i) as isize * o.rs + (j0 + j) as isize * o.cs);
-                    *p = if self.add { *p + v } else { v };
+                    *p = if add { *p + v } else { v };
                 }
             }
         }

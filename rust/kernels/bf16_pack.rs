@@ -75,9 +75,9 @@ impl Strided {
 /// Where a panel's words go: word (o, p), for the panel's row or column o
 /// and k-pair p, is at `o * other + p * pair` of the panel.
 #[derive(Clone, Copy)]
-struct PanelStrides {
-    other: usize,
-    pair: usize,
+pub(super) struct PanelStrides {
+    pub other: usize,
+    pub pair: usize,
 }
 
 /// Packs elements (o0 + o, k0 + k) of `src` (indexed (other, k)), for o <
@@ -86,7 +86,7 @@ struct PanelStrides {
 /// compiler vectorizes (this runs inside `isa::run`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn pack_pairs(
+pub(super) fn pack_pairs(
     native: bool,
     src: &Strided,
     o0: usize,
@@ -255,7 +255,7 @@ pub fn pack_b_panel(native: bool, b: &Strided, c0: usize, k0: usize, kc: usize, 
 
 /// The AVX512-BF16 conversions of the packing loops.
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
+pub(super) mod avx512 {
     use std::arch::x86_64::*;
 
     /// The low `n` bits set (n <= 16).

@@ -70,6 +70,8 @@ pub fn cpu_features() -> Vec<(&'static str, bool)> {
             ("avx512vnni", has!("avx512vnni")),
             ("avx512bf16", has!("avx512bf16")),
             ("avx512fp16", has!("avx512fp16")),
+            // AMX-TILE and AMX-BF16 (CPUID: the std macro's names are unstable).
+            ("amx-bf16", super::bf16_amx::cpu_has_amx_bf16()),
         ]
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -3,6 +3,8 @@
 
 pub mod batch_norm;
 pub mod bf16;
+pub mod bf16_amx;
+pub mod bf16_amx_pack;
 pub mod bf16_kernel;
 pub mod bf16_pack;
 pub mod buffer;

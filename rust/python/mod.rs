@@ -187,8 +187,8 @@ fn set_isa(name: &str) -> PyResult<()> {
     isa::set_level(name).map(|_| ()).map_err(to_py)
 }
 
-/// Which bf16 GEMM micro-kernel the path in force runs: "native"
-/// (AVX512-BF16) or "emulated" (same rounding, f32 arithmetic).
+/// Which bf16 GEMM micro-kernel the path in force runs: "amx" (AMX tiles),
+/// "native" (AVX512-BF16) or "emulated" (native's rounding, f32 arithmetic).
 #[pyfunction]
 fn bf16_path() -> &'static str {
     crate::kernels::bf16::path()

@@ -1,0 +1,395 @@
+//! The AMX micro-kernel of the bf16 GEMM ([`super::bf16`]): one 32 x 32
+//! block of `A_panel · B_panel` as four 16 x 16 float32 tiles, one
+//! `tdpbf16ps` (16 x 16 x 32 multiply-adds) per tile and 16 k-pairs.
+//!
+//! AMX (Intel since Sapphire Rapids) does in one instruction what
+//! `vdpbf16ps` does in 16; on such a CPU the bf16 GEMM runs this kernel.
+//! The panels are the ones [`super::bf16_pack`] makes, with the k-pairs
+//! padded with zeros to a multiple of 16: an A panel holds [`MA`] rows with
+//! each row's pairs contiguous (an AMX A tile is 16 rows of 16 pairs), a B
+//! panel holds 32 columns with each k-pair's words contiguous (an AMX B
+//! tile is 16 pairs of 16 columns: half a panel's row, read with a stride).
+//!
+//! The tile unit sums the 32 products of a tile row with more precision
+//! than float32 before rounding once per instruction, so its results differ
+//! from `vdpbf16ps`'s in the last bits (both are within float32 summation
+//! error of the exact sum of the rounded operands); they depend only on the
+//! shapes, never on the thread count.
+//!
+//! Linux hands out the AMX register state per process on request
+//! (`arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`); [`available`]
+//! asks once and uses AMX only when the kernel grants it.
+
+use super::bf16::{pack, Out};
+use super::bf16_amx_pack::{pack_a_rows, pack_b_panels};
+use super::bf16_kernel::NR;
+use super::bf16_pack::Strided;
+use super::isa::{self, Isa};
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// Rows of an AMX block: two A tiles.
+pub const MA: usize = 32;
+/// k-pairs of one tile step: an A tile row is 16 pairs (64 bytes).
+pub const PAIRS: usize = 16;
+
+/// `kp` pairs padded to whole tile steps.
+pub fn padded_pairs(kp: usize) -> usize {
+    kp.div_ceil(PAIRS) * PAIRS
+}
+
+/// Whether this CPU has AMX-TILE and AMX-BF16 and the OS lets this process
+/// use them (asked once, on the first call).
+pub fn available() -> bool {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    {
+        static GRANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *GRANTED.get_or_init(|| cpu_has_amx_bf16() && os::request_tile_data())
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    {
+        false
+    }
+}
+
+/// CPUID leaf 7: EDX bit 22 is AMX-BF16, bit 24 AMX-TILE.
+#[cfg(target_arch = "x86_64")]
+pub fn cpu_has_amx_bf16() -> bool {
+    use std::arch::x86_64::{__cpuid, __cpuid_count};
+    // Leaf 7 is read only where leaf 0 says it exists.
+    if __cpuid(0).eax < 7 {
+        return false;
+    }
+    let edx = __cpuid_count(7, 0).edx;
+    edx & (1 << 22) != 0 && edx & (1 << 24) != 0
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub fn cpu_has_amx_bf16() -> bool {
+    false
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod os {
+    /// `arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`: true when the
+    /// kernel grants this process the AMX tile data state (Linux 5.16+).
+    pub fn request_tile_data() -> bool {
+        const SYS_ARCH_PRCTL: i64 = 158;
+        const ARCH_REQ_XCOMP_PERM: i64 = 0x1023;
+        const XFEATURE_XTILEDATA: i64 = 18;
+        let ret: i64;
+        // SAFETY: the arch_prctl system call with these arguments only
+        // changes which register state the kernel saves for this process;
+        // it reads and writes no memory of ours. `syscall` clobbers rcx and
+        // r11, declared here.
+        unsafe {
+            std::arch::asm!(
+                "syscall",
+                inlateout("rax") SYS_ARCH_PRCTL => ret,
+                in("rdi") ARCH_REQ_XCOMP_PERM,
+                in("rsi") XFEATURE_XTILEDATA,
+                lateout("rcx") _,
+                lateout("r11") _,
+                options(nostack)
+            );
+        }
+        ret == 0
+    }
+}
+
+/// The palette-1 tile configuration: eight tiles of 16 rows x 64 bytes
+/// (tmm0-3 the C block, tmm4-5 A, tmm6-7 B).
+#[cfg(target_arch = "x86_64")]
+#[repr(C, align(64))]
+struct TileConfig {
+    palette: u8,
+    start_row: u8,
+    reserved: [u8; 14],
+    colsb: [u16; 16],
+    rows: [u8; 16],
+}
+
+/// The AMX tiles configured on the calling thread for the life of the
+/// value; released (`tilerelease`) when dropped, so the thread does not
+/// carry tile state between products.
+pub struct Tiles {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Tiles {
+    /// Configures the tiles, or None where [`available`] is false.
+    pub fn configure() -> Option<Tiles> {
+        if !available() {
+            return None;
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut cfg = TileConfig {
+                palette: 1,
+                start_row: 0,
+                reserved: [0; 14],
+                colsb: [0; 16],
+                rows: [0; 16],
+            };
+            for t in 0..8 {
+                cfg.colsb[t] = 64;
+                cfg.rows[t] = 16;
+            }
+            // SAFETY: AMX is available and granted (checked above); the
+            // configuration is a valid palette-1 one (8 tiles of 16 rows x
+            // 64 bytes, the palette's maximum), 64-byte aligned as required.
+            unsafe {
+                std::arch::asm!("ldtilecfg [{}]", in(reg) &cfg as *const TileConfig, options(nostack, readonly));
+            }
+            Some(Tiles {
+                _not_send: std::marker::PhantomData,
+            })
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        None
+    }
+
+    /// One block: the 32 x 32 floats at `c` (rows `c_row` floats apart)
+    /// become `A_panel · B_panel` over `kpp` pairs, plus what they held when
+    /// `load`.
+    ///
+    /// `a` holds [`MA`] rows of `a_row` words, each row's first `kpp` words
+    /// its pairs; `b` holds `kpp` pairs of 32 words (word (p, j) at
+    /// `p * 32 + j`). `kpp` is a multiple of [`PAIRS`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn block(
+        &self,
+        kpp: usize,
+        a: &[u32],
+        a_row: usize,
+        b: &[u32],
+        c: &mut [f32],
+        c_row: usize,
+        load: bool,
+    ) {
+        assert!(
+            kpp.is_multiple_of(PAIRS)
+                && a_row >= kpp
+                && a.len() >= (MA - 1) * a_row + kpp
+                && b.len() >= kpp * NR
+                && c_row >= NR
+                && c.len() >= (MA - 1) * c_row + NR,
+            "bf16 gemm: AMX block buffers (a bug in the caller)"
+        );
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `self` exists only while the tiles are configured on this
+        // thread (it is neither Send nor Sync); every tile load reads 16 rows
+        // of 64 bytes inside `a` (rows i..i + 16 <= MA, words p0..p0 + 16 <=
+        // kpp <= a_row) or `b` (pairs p0..p0 + 16 <= kpp, words j..j + 16 <=
+        // 32), and the C tiles are 16 rows of 64 bytes inside `c` (rows < 32,
+        // floats < 32 <= c_row), as the assertion above guarantees.
+        unsafe {
+            let a_stride = a_row * 4;
+            let c_stride = c_row * 4;
+            let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            let (c0, c1, c2, c3) = (c, c.add(16), c.add(16 * c_row), c.add(16 * c_row + 16));
+            if load {
+                std::arch::asm!(
+                    "tileloadd tmm0, [{c0} + {s}*1]",
+                    "tileloadd tmm1, [{c1} + {s}*1]",
+                    "tileloadd tmm2, [{c2} + {s}*1]",
+                    "tileloadd tmm3, [{c3} + {s}*1]",
+                    c0 = in(reg) c0,
+                    c1 = in(reg) c1,
+                    c2 = in(reg) c2,
+                    c3 = in(reg) c3,
+                    s = in(reg) c_stride,
+                    options(nostack, readonly)
+                );
+            } else {
+                std::arch::asm!(
+                    "tilezero tmm0",
+                    "tilezero tmm1",
+                    "tilezero tmm2",
+                    "tilezero tmm3",
+                    options(nostack, nomem)
+                );
+            }
+            for p0 in (0..kpp).step_by(PAIRS) {
+                std::arch::asm!(
+                    "tileloadd tmm4, [{a0} + {sa}*1]",
+                    "tileloadd tmm6, [{b0} + {sb}*1]",
+                    "tdpbf16ps tmm0, tmm4, tmm6",
+                    "tileloadd tmm7, [{b1} + {sb}*1]",
+                    "tdpbf16ps tmm1, tmm4, tmm7",
+                    "tileloadd tmm5, [{a1} + {sa}*1]",
+                    "tdpbf16ps tmm2, tmm5, tmm6",
+                    "tdpbf16ps tmm3, tmm5, tmm7",
+                    a0 = in(reg) a.add(p0),
+                    a1 = in(reg) a.add(16 * a_row + p0),
+                    b0 = in(reg) b.add(p0 * NR),
+                    b1 = in(reg) b.add(p0 * NR + 16),
+                    sa = in(reg) a_stride,
+                    sb = in(reg) NR * 4,
+                    options(nostack, readonly)
+                );
+            }
+            std::arch::asm!(
+                "tilestored [{c0} + {s}*1], tmm0",
+                "tilestored [{c1} + {s}*1], tmm1",
+                "tilestored [{c2} + {s}*1], tmm2",
+                "tilestored [{c3} + {s}*1], tmm3",
+                c0 = in(reg) c0,
+                c1 = in(reg) c1,
+                c2 = in(reg) c2,
+                c3 = in(reg) c3,
+                s = in(reg) c_stride,
+                options(nostack)
+            );
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (a, b, c, load);
+    }
+}
+
+impl Drop for Tiles {
+    fn drop(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the tiles were configured by `configure` on this thread
+        // (Tiles is not Send); releasing them only resets tile state.
+        unsafe {
+            std::arch::asm!("tilerelease", options(nostack, nomem));
+        }
+    }
+}
+
+/// Inner-axis block: an A block (32 rows) and a B panel (32 columns) of
+/// 128 pairs are 16 KiB each, so a B panel stays in L1 while the A blocks
+/// of a tile pass it. A divisor of the bf16 GEMM's deep block, so deep
+/// products sum the same blocks.
+const KC: usize = 256;
+/// Rows of one parallel tile (a multiple of [`MA`]).
+const MC: usize = 4 * MA;
+/// Columns of one parallel tile (a multiple of the panels' 32).
+const NCHUNK: usize = 4 * NR;
+/// B panels packed by one task.
+const PACK_GROUP: usize = 4;
+
+thread_local! {
+    /// Packed A and B of the calling thread, kept between calls.
+    static PACKED: RefCell<(Vec<u32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Where k block `kb` of a panel starts, and its padded pair count:
+/// blocks of [`KC`] / 2 pairs, the last one padded to whole tile steps.
+fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
+    let k0 = kb * KC;
+    let kc = KC.min(k - k0);
+    (k0, kc, padded_pairs(kc.div_ceil(2)))
+}
+
+/// `out (+)= round(a) · round(b)` with AMX tiles. A and B are packed once
+/// for the whole product (one parallel pass each; a panel's k blocks one
+/// after another), then tiles of [`MC`] x [`NCHUNK`] are computed (in
+/// parallel when `parallel`), each in a buffer of its own across the k
+/// blocks (so a block's B panel stays in L1 while the tile's A blocks pass
+/// it) and written to C once. `native` says whether packing may use
+/// AVX512-BF16 (every AMX CPU has it).
+///
+/// The caller (`bf16::gemm_bf16_on`) has checked the shapes and that
+/// [`available`] holds.
+pub(super) fn gemm(
+    sa: &Strided,
+    sb: &Strided,
+    out: Out,
+    accumulate: bool,
+    parallel: bool,
+    native: bool,
+) {
+    let (m, k, n) = (sa.rows, sa.cols, sb.cols);
+    assert!(
+        sb.rows == k && k > 0,
+        "bf16 gemm: AMX operands (a bug in the caller)"
+    );
+    let blocks = k.div_ceil(KC);
+    // Pairs of a panel row over every k block (each block padded).
+    let pairs: usize = (0..blocks).map(|kb| k_block(kb, k).2).sum();
+    let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let (m_panels, n_panels) = (m.div_ceil(MA), n.div_ceil(NR));
+    pa.resize(m_panels * MA * pairs, 0);
+    pb.resize(n_panels * pairs * NR, 0);
+    pack(&mut pa, MA * pairs, parallel, |i, panel| {
+        let mut at = 0;
+        for kb in 0..blocks {
+            let (k0, kc, kpp) = k_block(kb, k);
+            let words = &mut panel[at..at + MA * kpp];
+            isa::run_at(
+                Isa::Avx512,
+                #[inline(always)]
+                move || pack_a_rows(native, sa, i * MA, k0, kc, kpp, words),
+            );
+            at += MA * kpp;
+        }
+    });
+    // Groups of panels, so each task reads runs of B rows.
+    let group = PACK_GROUP * pairs * NR;
+    pack(&mut pb, group, parallel, |g, panels| {
+        let count = panels.len() / (pairs * NR);
+        let mut at = 0;
+        for kb in 0..blocks {
+            let (k0, kc, kpp) = k_block(kb, k);
+            // Block kb of each panel: panels are `pairs * NR` words apart.
+            let words = &mut panels[at..];
+            let c0 = g * PACK_GROUP * NR;
+            isa::run_at(
+                Isa::Avx512,
+                #[inline(always)]
+                move || pack_b_panels(native, sb, c0, count, k0, kc, kpp, pairs * NR, words),
+            );
+            at += kpp * NR;
+        }
+    });
+    let col_tiles = n.div_ceil(NCHUNK);
+    let count = m.div_ceil(MC) * col_tiles;
+    let (packed_a, packed_b) = (&pa[..], &pb[..]);
+    let run = |t: usize| {
+        let tiles = Tiles::configure().expect("AMX was available when the GEMM chose it");
+        let (ti, tj) = (t / col_tiles, t % col_tiles);
+        let (r0, c0) = (ti * MC, tj * NCHUNK);
+        let (rows, cols) = (
+            MC.min(m - r0).div_ceil(MA) * MA,
+            NCHUNK.min(n - c0).div_ceil(NR) * NR,
+        );
+        let mut acc = vec![0.0f32; rows * cols];
+        let mut at = 0;
+        for kb in 0..blocks {
+            let kpp = k_block(kb, k).2;
+            for j0 in (0..cols).step_by(NR) {
+                let panel = (c0 + j0) / NR;
+                let b = &packed_b[panel * pairs * NR + at * NR..][..kpp * NR];
+                for i0 in (0..rows).step_by(MA) {
+                    let a = &packed_a[(r0 + i0) / MA * MA * pairs + MA * at..][..MA * kpp];
+                    let c = &mut acc[i0 * cols + j0..];
+                    tiles.block(kpp, a, kpp, b, c, cols, kb > 0);
+                }
+            }
+            at += kpp;
+        }
+        drop(tiles);
+        for i0 in (0..MC.min(m - r0)).step_by(MA) {
+            for j0 in (0..NCHUNK.min(n - c0)).step_by(NR) {
+                let (r, c) = (MA.min(m - r0 - i0), NR.min(n - c0 - j0));
+                out.store(
+                    &acc[i0 * cols + j0..],
+                    cols,
+                    accumulate,
+                    r0 + i0,
+                    c0 + j0,
+                    r,
+                    c,
+                );
+            }
+        }
+    };
+    if parallel && count > 1 {
+        (0..count).into_par_iter().for_each(run);
+    } else {
+        (0..count).for_each(run);
+    }
+    PACKED.with(|p| *p.borrow_mut() = (pa, pb));
+}

@@ -1,0 +1,217 @@
+//! Packing for the AMX kernel ([`super::bf16_amx`]): A panels of 32 rows
+//! with each row's k-pairs contiguous, B panels of 32 columns with each
+//! k-pair's words contiguous, the pairs padded with zeros to whole tile
+//! steps. Rounding and pair layout are [`super::bf16_pack`]'s.
+//!
+//! The two layouts a training step packs most (a row-major weight matrix as
+//! B, and the transposed layer input Xᵀ as A of the kernel gradient) have
+//! whole-run AVX512-BF16 loops here: B is read pair of rows by pair of rows
+//! across every panel of a group (one pass through memory), and a
+//! column-major A is packed 16 pairs x 32 rows at a time as B panels are,
+//! then transposed by gathers.
+
+use super::bf16_kernel::NR;
+use super::bf16_pack::{pack_b_panel, pack_pairs, PanelStrides, Strided};
+
+/// Rows of an A panel.
+const ROWS: usize = 32;
+/// k-pairs transposed at once for a column-major A.
+const STEP: usize = 16;
+
+/// Packs the k-range `k0..k0 + kc` of A's rows `r0..r0 + 32` into `out`
+/// (`32 * row_words` words): row i's pairs at `i * row_words ..`, the
+/// pairs past `kc.div_ceil(2)` zeros. `row_words` is a multiple of 16.
+#[inline(always)]
+pub fn pack_a_rows(
+    native: bool,
+    a: &Strided,
+    r0: usize,
+    k0: usize,
+    kc: usize,
+    row_words: usize,
+    out: &mut [u32],
+) {
+    let kp = kc.div_ceil(2);
+    assert!(
+        row_words >= kp
+            && row_words.is_multiple_of(STEP)
+            && out.len() == ROWS * row_words
+            && k0 + kc <= a.cols,
+        "bf16 gemm: AMX A panel (a bug in the caller)"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if native && a.rs == 1 && a.cs != 1 {
+        // Column-major (Xᵀ): pairs for 32 rows as a B panel's, transposed.
+        let mut block = [0u32; STEP * ROWS];
+        for p0 in (0..kp).step_by(STEP) {
+            let count = STEP.min(kp - p0);
+            let k_count = (kc - 2 * p0).min(2 * STEP);
+            let pairs = PanelStrides {
+                other: 1,
+                pair: ROWS,
+            };
+            block[count * ROWS..].fill(0);
+            pack_pairs(
+                native,
+                a,
+                r0,
+                ROWS,
+                k0 + 2 * p0,
+                k_count,
+                pairs,
+                &mut block[..count * ROWS],
+            );
+            // SAFETY: AVX-512 F (`native` implies it); `block` holds 16 x 32
+            // words; out row i holds words p0..p0 + 16 <= row_words (a
+            // multiple of 16 above kp > p0), for i < 32 rows.
+            unsafe { avx512::transpose_into(&block, &mut out[p0..], row_words) };
+        }
+        for row in out.chunks_exact_mut(row_words) {
+            row[kp..].fill(0);
+        }
+        return;
+    }
+    let to = PanelStrides {
+        other: row_words,
+        pair: 1,
+    };
+    pack_pairs(native, a, r0, ROWS, k0, kc, to, out);
+    for row in out.chunks_exact_mut(row_words) {
+        row[kp..].fill(0);
+    }
+}
+
+/// Packs the k-range `k0..k0 + kc` of `panels` consecutive B panels
+/// (columns from `c0`, [`NR`] per panel): panel j's words at
+/// `j * panel_stride ..`, laid out as [`pack_b_panel`]'s for `kpp` pairs
+/// (zeros past `kc.div_ceil(2)`).
+#[allow(clippy::too_many_arguments)]
+pub fn pack_b_panels(
+    native: bool,
+    b: &Strided,
+    c0: usize,
+    panels: usize,
+    k0: usize,
+    kc: usize,
+    kpp: usize,
+    panel_stride: usize,
+    out: &mut [u32],
+) {
+    let kp = kc.div_ceil(2);
+    assert!(
+        panels > 0
+            && kpp >= kp
+            && panel_stride >= kpp * NR
+            && out.len() >= (panels - 1) * panel_stride + kpp * NR
+            && k0 + kc <= b.rows
+            && c0 < b.cols,
+        "bf16 gemm: B panels (a bug in the caller)"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if native && b.cs == 1 {
+        let cols = (b.cols - c0).min(panels * NR);
+        for p in 0..kp {
+            // SAFETY: rows k0 + 2p (+ 1) < k0 + kc <= b.rows and columns
+            // c0..c0 + cols are inside B (asserted above); AVX-512 BW and
+            // BF16 (`native`); the words written are p * NR.. of each of the
+            // `panels` panels, inside `out` (asserted above).
+            unsafe {
+                let lo = b.ptr.offset((k0 + 2 * p) as isize * b.rs + c0 as isize);
+                let hi = (2 * p + 1 < kc).then(|| lo.offset(b.rs));
+                let dst = out[p * NR..].as_mut_ptr();
+                avx512::pair_of_rows(lo, hi, cols, panels, dst, panel_stride);
+            }
+        }
+    } else {
+        for j in 0..panels {
+            let panel = &mut out[j * panel_stride..][..kp * NR];
+            pack_b_panel(native, b, c0 + j * NR, k0, kc, panel);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for j in 0..panels {
+        let panel = &mut out[j * panel_stride..][..kp * NR];
+        pack_b_panel(native, b, c0 + j * NR, k0, kc, panel);
+    }
+    for j in 0..panels {
+        out[j * panel_stride + kp * NR..][..(kpp - kp) * NR].fill(0);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{NR, ROWS, STEP};
+    use std::arch::x86_64::*;
+
+    /// u16 lanes of [lo 0..16 | hi 0..16] (one `vcvtne2ps2bf16`) in pair
+    /// order: word j = (lo j, hi j).
+    const PAIRS: [u16; 32] = {
+        let mut idx = [0u16; 32];
+        let mut j = 0;
+        while j < 16 {
+            idx[2 * j] = j as u16;
+            idx[2 * j + 1] = 16 + j as u16;
+            j += 1;
+        }
+        idx
+    };
+
+    /// Writes the pair words (lo[j], hi[j]) for columns j < `cols` into
+    /// `panels` panels (`panel_words` apart, NR words each from `dst`),
+    /// zeros past `cols`. `hi` None is the odd last k (zeros).
+    ///
+    /// # Safety
+    ///
+    /// AVX-512 F/BW/BF16; `lo` (and `hi`) readable for `cols` floats;
+    /// `dst + j * panel_words` writable for NR words for j < `panels`, and
+    /// `cols <= panels * NR`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512bf16")]
+    pub unsafe fn pair_of_rows(
+        lo: *const f32,
+        hi: Option<*const f32>,
+        cols: usize,
+        panels: usize,
+        dst: *mut u32,
+        panel_words: usize,
+    ) {
+        let order = _mm512_loadu_si512(PAIRS.as_ptr().cast());
+        let mut j = 0;
+        while j < panels * NR {
+            let n = cols.saturating_sub(j).min(16);
+            let out = dst.add(j / NR * panel_words + j % NR);
+            if n == 0 {
+                _mm512_storeu_si512(out.cast(), _mm512_setzero_si512());
+            } else {
+                let mask = ((1u32 << n) - 1) as __mmask16;
+                let l = _mm512_maskz_loadu_ps(mask, lo.add(j));
+                let h = match hi {
+                    Some(hi) => _mm512_maskz_loadu_ps(mask, hi.add(j)),
+                    None => _mm512_setzero_ps(),
+                };
+                // Lanes 0..16 from l, 16..32 from h; then into pairs.
+                let both: __m512i = std::mem::transmute(_mm512_cvtne2ps_pbh(h, l));
+                _mm512_storeu_si512(out.cast(), _mm512_permutexvar_epi16(order, both));
+            }
+            j += 16;
+        }
+    }
+
+    /// `out[i * row_words + q] = block[q * 32 + i]` for i < 32, q < 16:
+    /// 16 pairs of 32 rows from [pair][row] to [row][pair].
+    ///
+    /// # Safety
+    ///
+    /// AVX-512 F; `out` holds `31 * row_words + 16` words.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn transpose_into(block: &[u32; STEP * ROWS], out: &mut [u32], row_words: usize) {
+        assert!(out.len() >= (ROWS - 1) * row_words + STEP);
+        let index = _mm512_mullo_epi32(
+            _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+            _mm512_set1_epi32(ROWS as i32),
+        );
+        for i in 0..ROWS {
+            let column = _mm512_i32gather_epi32::<4>(index, block.as_ptr().add(i).cast());
+            _mm512_storeu_si512(out.as_mut_ptr().add(i * row_words).cast(), column);
+        }
+    }
+}
