@@ -17,6 +17,7 @@
 use super::bf16_amx;
 use super::bf16_kernel::{micro_tile, native_at, APanel, MR, NR};
 use super::bf16_pack::{pack_a_panel, pack_b_panel, Strided};
+use super::bf16_rows;
 use super::isa::{self, Isa};
 use super::matmul;
 use crate::error::{Error, Result};
@@ -27,7 +28,7 @@ use std::cell::RefCell;
 pub use super::bf16_pack::round_bf16;
 
 /// Inner-axis block (an even number, so k-pairs never straddle blocks).
-const KC: usize = 384;
+pub(super) const KC: usize = 384;
 /// Columns of B packed at once.
 const NC: usize = 4096;
 /// Rows of one parallel tile (a multiple of MR).
@@ -204,6 +205,9 @@ fn gemm_bf16_on(
         }
         return;
     }
+    if bf16_rows::suits(m, &b) {
+        return bf16_rows::gemm_rows(level.min(isa::widest()), a, b, c, accumulate);
+    }
     // Whatever the thread count, so the sums do not depend on it.
     if tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT {
         return deep_bf16(level, amx, a, b, c, accumulate, threads);
@@ -346,7 +350,8 @@ pub(super) fn pack(
     parallel: bool,
     fill: impl Fn(usize, &mut [u32]) + Sync,
 ) {
-    if parallel && buf.len() >= 64 * 1024 {
+    // 64 KiB and more than one panel: worth a second thread.
+    if parallel && buf.len() >= 16 * 1024 && buf.len() > len {
         buf.par_chunks_mut(len)
             .enumerate()
             .for_each(|(i, p)| fill(i, p));

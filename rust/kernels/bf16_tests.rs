@@ -199,3 +199,40 @@ fn precision_names_parse_and_unknown_ones_name_the_op() {
         .to_string();
     assert!(err.contains("matmul") && err.contains("float16") && err.contains("bfloat16"));
 }
+
+#[test]
+fn one_row_takes_the_direct_path_with_the_vector_kernels_bits() {
+    for (m, k, n) in [(1, 1, 1), (1, 7, 33), (2, 2 * KC + 5, 70), (1, 784, 512)] {
+        let a = data(m, k, 9);
+        let b = data(k, n, 10);
+        for &level in &isa::available() {
+            for accumulate in [false, true] {
+                let mut direct = Array2::from_elem((m, n), 0.5f32);
+                super::super::bf16_rows::gemm_rows(
+                    level,
+                    a.view(),
+                    b.view(),
+                    direct.view_mut(),
+                    accumulate,
+                );
+                // The packed vector kernel (the rows path is skipped by
+                // giving it a column-major B with the same values).
+                let bt = b.t().to_owned();
+                let mut packed = Array2::from_elem((m, n), 0.5f32);
+                gemm_bf16_on(
+                    level,
+                    false,
+                    a.view(),
+                    bt.t(),
+                    packed.view_mut(),
+                    accumulate,
+                    1,
+                );
+                assert_eq!(
+                    direct, packed,
+                    "{level:?} {m}x{k}x{n} accumulate={accumulate}"
+                );
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod bf16_amx;
 pub mod bf16_amx_pack;
 pub mod bf16_kernel;
 pub mod bf16_pack;
+pub mod bf16_rows;
 pub mod buffer;
 pub mod cancel;
 pub mod depthwise;
