@@ -267,12 +267,14 @@ const KC: usize = 256;
 const MC: usize = 4 * MA;
 /// Columns of one parallel tile (a multiple of the panels' 32).
 const NCHUNK: usize = 4 * NR;
-/// B panels packed by one task.
-const PACK_GROUP: usize = 4;
 
 thread_local! {
     /// Packed A and B of the calling thread, kept between calls.
     static PACKED: RefCell<(Vec<u32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// The B panels of one column chunk, packed by the task that uses them.
+    static CHUNK_B: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    /// A tile's float32 sums, across its k blocks.
+    static ACC: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Where k block `kb` of a panel starts, and its padded pair count:
@@ -283,13 +285,82 @@ fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
     (k0, kc, padded_pairs(kc.div_ceil(2)))
 }
 
-/// `out (+)= round(a) · round(b)` with AMX tiles. A and B are packed once
-/// for the whole product (one parallel pass each; a panel's k blocks one
-/// after another), then tiles of [`MC`] x [`NCHUNK`] are computed (in
-/// parallel when `parallel`), each in a buffer of its own across the k
-/// blocks (so a block's B panel stays in L1 while the tile's A blocks pass
-/// it) and written to C once. `native` says whether packing may use
-/// AVX512-BF16 (every AMX CPU has it).
+/// One product's operands and packing, shared by its tasks.
+struct Product<'a> {
+    sa: &'a Strided,
+    sb: &'a Strided,
+    out: Out,
+    accumulate: bool,
+    native: bool,
+    /// k blocks, and pairs of a panel row over all of them.
+    blocks: usize,
+    pairs: usize,
+}
+
+impl Product<'_> {
+    /// Packs `panels` B panels from column `c0` (all k blocks, one after
+    /// another in each panel) into `dst`, panels `pairs * NR` words apart.
+    fn pack_b(&self, c0: usize, panels: usize, dst: &mut [u32]) {
+        let k = self.sa.cols;
+        let mut at = 0;
+        for kb in 0..self.blocks {
+            let (k0, kc, kpp) = k_block(kb, k);
+            let words = &mut dst[at..];
+            let (sb, native, stride) = (self.sb, self.native, self.pairs * NR);
+            isa::run_at(
+                Isa::Avx512,
+                #[inline(always)]
+                move || pack_b_panels(native, sb, c0, panels, k0, kc, kpp, stride, words),
+            );
+            at += kpp * NR;
+        }
+    }
+
+    /// Computes the tile of rows `r0..` ([`MC`] at most) and columns `c0..`
+    /// ([`NCHUNK`] at most) from packed A and the B panels of its columns
+    /// (`b`, from panel `c0 / NR`), and writes it to C.
+    fn tile(&self, tiles: &Tiles, packed_a: &[u32], b: &[u32], r0: usize, c0: usize) {
+        let (m, k, n, pairs) = (self.sa.rows, self.sa.cols, self.sb.cols, self.pairs);
+        let (rows, cols) = (
+            MC.min(m - r0).div_ceil(MA) * MA,
+            NCHUNK.min(n - c0).div_ceil(NR) * NR,
+        );
+        ACC.with(|acc| {
+            let mut acc = acc.borrow_mut();
+            // Every block's first k block overwrites its floats: no zeroing.
+            let len = acc.len().max(rows * cols);
+            acc.resize(len, 0.0);
+            let mut at = 0;
+            for kb in 0..self.blocks {
+                let kpp = k_block(kb, k).2;
+                for j0 in (0..cols).step_by(NR) {
+                    let panel = &b[j0 / NR * pairs * NR + at * NR..][..kpp * NR];
+                    for i0 in (0..rows).step_by(MA) {
+                        let a = &packed_a[(r0 + i0) / MA * MA * pairs + MA * at..][..MA * kpp];
+                        let c = &mut acc[i0 * cols + j0..];
+                        tiles.block(kpp, a, kpp, panel, c, cols, kb > 0);
+                    }
+                }
+                at += kpp;
+            }
+            let (r, c) = (MC.min(m - r0), NCHUNK.min(n - c0));
+            self.out.store(&acc, cols, self.accumulate, r0, c0, r, c);
+        });
+    }
+}
+
+/// `out (+)= round(a) · round(b)` with AMX tiles.
+///
+/// A is packed once for the whole product (in parallel by panels; a
+/// panel's k blocks one after another). Then, where there are several
+/// column chunks of [`NCHUNK`], each task takes one chunk: packs its B
+/// panels (so they are computed on while still in cache, and B's packing
+/// is shared out with the work) and computes the chunk's tiles of [`MC`]
+/// rows. With one chunk, B is packed once and tasks take row tiles. Each
+/// tile is summed in a buffer of its own across the k blocks (a block's B
+/// panel stays in L1 while the tile's A blocks pass it) and written to C
+/// once. `native` says whether packing may use AVX512-BF16 (every AMX CPU
+/// has it).
 ///
 /// The caller (`bf16::gemm_bf16_on`) has checked the shapes and that
 /// [`available`] holds.
@@ -307,12 +378,18 @@ pub(super) fn gemm(
         "bf16 gemm: AMX operands (a bug in the caller)"
     );
     let blocks = k.div_ceil(KC);
-    // Pairs of a panel row over every k block (each block padded).
     let pairs: usize = (0..blocks).map(|kb| k_block(kb, k).2).sum();
+    let product = Product {
+        sa,
+        sb,
+        out,
+        accumulate,
+        native,
+        blocks,
+        pairs,
+    };
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
-    let (m_panels, n_panels) = (m.div_ceil(MA), n.div_ceil(NR));
-    pa.resize(m_panels * MA * pairs, 0);
-    pb.resize(n_panels * pairs * NR, 0);
+    pa.resize(m.div_ceil(MA) * MA * pairs, 0);
     pack(&mut pa, MA * pairs, parallel, |i, panel| {
         let mut at = 0;
         for kb in 0..blocks {
@@ -326,70 +403,37 @@ pub(super) fn gemm(
             at += MA * kpp;
         }
     });
-    // Groups of panels, so each task reads runs of B rows.
-    let group = PACK_GROUP * pairs * NR;
-    pack(&mut pb, group, parallel, |g, panels| {
-        let count = panels.len() / (pairs * NR);
-        let mut at = 0;
-        for kb in 0..blocks {
-            let (k0, kc, kpp) = k_block(kb, k);
-            // Block kb of each panel: panels are `pairs * NR` words apart.
-            let words = &mut panels[at..];
-            let c0 = g * PACK_GROUP * NR;
-            isa::run_at(
-                Isa::Avx512,
-                #[inline(always)]
-                move || pack_b_panels(native, sb, c0, count, k0, kc, kpp, pairs * NR, words),
-            );
-            at += kpp * NR;
-        }
-    });
-    let col_tiles = n.div_ceil(NCHUNK);
-    let count = m.div_ceil(MC) * col_tiles;
-    let (packed_a, packed_b) = (&pa[..], &pb[..]);
-    let run = |t: usize| {
-        let tiles = Tiles::configure().expect("AMX was available when the GEMM chose it");
-        let (ti, tj) = (t / col_tiles, t % col_tiles);
-        let (r0, c0) = (ti * MC, tj * NCHUNK);
-        let (rows, cols) = (
-            MC.min(m - r0).div_ceil(MA) * MA,
-            NCHUNK.min(n - c0).div_ceil(NR) * NR,
-        );
-        let mut acc = vec![0.0f32; rows * cols];
-        let mut at = 0;
-        for kb in 0..blocks {
-            let kpp = k_block(kb, k).2;
-            for j0 in (0..cols).step_by(NR) {
-                let panel = (c0 + j0) / NR;
-                let b = &packed_b[panel * pairs * NR + at * NR..][..kpp * NR];
-                for i0 in (0..rows).step_by(MA) {
-                    let a = &packed_a[(r0 + i0) / MA * MA * pairs + MA * at..][..MA * kpp];
-                    let c = &mut acc[i0 * cols + j0..];
-                    tiles.block(kpp, a, kpp, b, c, cols, kb > 0);
+    let packed_a = &pa[..];
+    let (row_tiles, col_tiles) = (m.div_ceil(MC), n.div_ceil(NCHUNK));
+    let configure = || Tiles::configure().expect("AMX was available when the GEMM chose it");
+    if col_tiles > 1 || !parallel {
+        let chunk = |tj: usize| {
+            let c0 = tj * NCHUNK;
+            let panels = NCHUNK.min(n - c0).div_ceil(NR);
+            CHUNK_B.with(|buf| {
+                let mut b = buf.borrow_mut();
+                b.resize(panels * pairs * NR, 0);
+                product.pack_b(c0, panels, &mut b);
+                let tiles = configure();
+                for ti in 0..row_tiles {
+                    product.tile(&tiles, packed_a, &b, ti * MC, c0);
                 }
-            }
-            at += kpp;
+            });
+        };
+        if parallel {
+            (0..col_tiles).into_par_iter().for_each(chunk);
+        } else {
+            (0..col_tiles).for_each(chunk);
         }
-        drop(tiles);
-        for i0 in (0..MC.min(m - r0)).step_by(MA) {
-            for j0 in (0..NCHUNK.min(n - c0)).step_by(NR) {
-                let (r, c) = (MA.min(m - r0 - i0), NR.min(n - c0 - j0));
-                out.store(
-                    &acc[i0 * cols + j0..],
-                    cols,
-                    accumulate,
-                    r0 + i0,
-                    c0 + j0,
-                    r,
-                    c,
-                );
-            }
-        }
-    };
-    if parallel && count > 1 {
-        (0..count).into_par_iter().for_each(run);
     } else {
-        (0..count).for_each(run);
+        // One column chunk: B packed once, row tiles in parallel.
+        let panels = n.div_ceil(NR);
+        pb.resize(panels * pairs * NR, 0);
+        product.pack_b(0, panels, &mut pb);
+        let packed_b = &pb[..];
+        (0..row_tiles).into_par_iter().for_each(|ti| {
+            product.tile(&configure(), packed_a, packed_b, ti * MC, 0);
+        });
     }
     PACKED.with(|p| *p.borrow_mut() = (pa, pb));
 }
