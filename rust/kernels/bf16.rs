@@ -403,6 +403,26 @@ impl Block<'_> {
 }
 
 impl Out {
+    /// Where the `rows` x `cols` block at (i0, j0) starts and how far apart
+    /// its rows are, when C is row-major with non-overlapping rows and the
+    /// block lies wholly inside it (so a kernel may sum into C in place).
+    pub(super) fn whole_block(
+        self,
+        i0: usize,
+        j0: usize,
+        rows: usize,
+        cols: usize,
+    ) -> Option<(*mut f32, usize)> {
+        let row = usize::try_from(self.rs).ok()?;
+        let fits = self.cs == 1 && row >= self.cols && i0 + rows <= self.rows;
+        if !fits || j0 + cols > self.cols {
+            return None;
+        }
+        // SAFETY: (i0, j0) is inside C (checked above), so the offset stays
+        // inside the allocation C's view lives in.
+        Some((unsafe { self.ptr.add(i0 * row + j0) }, row))
+    }
+
     /// Writes (or adds, when `add`) the top-left `rows` x `cols` of `tile`
     /// (rows `row` floats apart) at C's (i0, j0).
     ///

@@ -168,12 +168,38 @@ impl Tiles {
         load: bool,
     ) {
         assert!(
+            c_row >= NR && c.len() >= (MA - 1) * c_row + NR,
+            "bf16 gemm: AMX block output (a bug in the caller)"
+        );
+        // SAFETY: `c` holds the 32 rows of 32 floats, c_row apart (asserted),
+        // and the exclusive borrow keeps everything else off them.
+        unsafe { self.block_at(kpp, a, a_row, b, c.as_mut_ptr(), c_row, load) }
+    }
+
+    /// [`Tiles::block`] with the C block given by a pointer.
+    ///
+    /// # Safety
+    ///
+    /// `c` points to 32 rows of 32 floats, `c_row >= 32` floats apart,
+    /// valid for reads and writes, which nothing else reads or writes
+    /// during the call.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn block_at(
+        &self,
+        kpp: usize,
+        a: &[u32],
+        a_row: usize,
+        b: &[u32],
+        c: *mut f32,
+        c_row: usize,
+        load: bool,
+    ) {
+        assert!(
             kpp.is_multiple_of(PAIRS)
                 && a_row >= kpp
                 && a.len() >= (MA - 1) * a_row + kpp
                 && b.len() >= kpp * NR
-                && c_row >= NR
-                && c.len() >= (MA - 1) * c_row + NR,
+                && c_row >= NR,
             "bf16 gemm: AMX block buffers (a bug in the caller)"
         );
         #[cfg(target_arch = "x86_64")]
@@ -181,12 +207,12 @@ impl Tiles {
         // thread (it is neither Send nor Sync); every tile load reads 16 rows
         // of 64 bytes inside `a` (rows i..i + 16 <= MA, words p0..p0 + 16 <=
         // kpp <= a_row) or `b` (pairs p0..p0 + 16 <= kpp, words j..j + 16 <=
-        // 32), and the C tiles are 16 rows of 64 bytes inside `c` (rows < 32,
-        // floats < 32 <= c_row), as the assertion above guarantees.
+        // 32), as the assertion above guarantees, and the C tiles are 16 rows
+        // of 64 bytes of the block `c` points to (the caller's contract).
         unsafe {
             let a_stride = a_row * 4;
             let c_stride = c_row * 4;
-            let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            let (a, b) = (a.as_ptr(), b.as_ptr());
             let (c0, c1, c2, c3) = (c, c.add(16), c.add(16 * c_row), c.add(16 * c_row + 16));
             if load {
                 std::arch::asm!(
@@ -243,7 +269,7 @@ impl Tiles {
             );
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = (a, b, c, load);
+        let _ = (a, b, c, c_row, load);
     }
 }
 
@@ -325,6 +351,7 @@ impl Product<'_> {
             MC.min(m - r0).div_ceil(MA) * MA,
             NCHUNK.min(n - c0).div_ceil(NR) * NR,
         );
+        let out = self.out;
         ACC.with(|acc| {
             let mut acc = acc.borrow_mut();
             // Every block's first k block overwrites its floats: no zeroing.
@@ -337,14 +364,32 @@ impl Product<'_> {
                     let panel = &b[j0 / NR * pairs * NR + at * NR..][..kpp * NR];
                     for i0 in (0..rows).step_by(MA) {
                         let a = &packed_a[(r0 + i0) / MA * MA * pairs + MA * at..][..MA * kpp];
-                        let c = &mut acc[i0 * cols + j0..];
-                        tiles.block(kpp, a, kpp, panel, c, cols, kb > 0);
+                        match out.whole_block(r0 + i0, c0 + j0, MA, NR) {
+                            // Whole blocks of a row-major C are summed in place.
+                            // SAFETY: the block is inside C (checked by
+                            // `whole_block`), and this task alone writes it.
+                            Some((c, c_row)) => unsafe {
+                                let load = kb > 0 || self.accumulate;
+                                tiles.block_at(kpp, a, kpp, panel, c, c_row, load);
+                            },
+                            None => {
+                                let c = &mut acc[i0 * cols + j0..];
+                                tiles.block(kpp, a, kpp, panel, c, cols, kb > 0);
+                            }
+                        }
                     }
                 }
                 at += kpp;
             }
-            let (r, c) = (MC.min(m - r0), NCHUNK.min(n - c0));
-            self.out.store(&acc, cols, self.accumulate, r0, c0, r, c);
+            for i0 in (0..MC.min(m - r0)).step_by(MA) {
+                for j0 in (0..NCHUNK.min(n - c0)).step_by(NR) {
+                    if out.whole_block(r0 + i0, c0 + j0, MA, NR).is_none() {
+                        let (r, c) = (MA.min(m - r0 - i0), NR.min(n - c0 - j0));
+                        let tile = &acc[i0 * cols + j0..];
+                        out.store(tile, cols, self.accumulate, r0 + i0, c0 + j0, r, c);
+                    }
+                }
+            }
         });
     }
 }

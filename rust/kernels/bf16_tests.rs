@@ -136,6 +136,10 @@ fn amx_kernel_matches_the_rounded_product_on_odd_shapes_and_layouts() {
             1,
         );
         close(&c, &want, k, &format!("amx {m}x{k}x{n}"));
+        // Row-major C summed into in place, on two threads.
+        let mut c = Array2::from_elem((m, n), 1.0f32);
+        gemm_bf16_on(Isa::Avx512, true, a.view(), b.view(), c.view_mut(), true, 2);
+        close(&c, &(&want + 1.0), k, "amx accumulated");
         let (at, bt) = (a.t().to_owned(), b.t().to_owned());
         let mut ct = Array2::from_elem((n, m), 1.0f32);
         let c_cm = ct.view_mut().reversed_axes();
