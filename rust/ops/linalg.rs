@@ -182,7 +182,11 @@ impl Primitive for MatMul {
                 if runs_on_one_thread_p(self.precision, rows, k, b[1]) {
                     0
                 } else {
-                    total
+                    // Small operands can still make a long product (a
+                    // kernel gradient over a batch of 32: 784 x 32 x 512
+                    // from 41k elements), so one the kernel splits always
+                    // gets the pool.
+                    usize::max(total, crate::kernels::parallel::INLINE_WORK)
                 }
             }
             _ => total,

@@ -86,7 +86,18 @@ def _paths():
 
 @pytest.mark.parametrize("isa", _paths())
 @pytest.mark.parametrize(
-    ("m", "k", "n"), [(1, 784, 512), (32, 784, 512), (7, 3, 5), (300, 65, 129)]
+    ("m", "k", "n"),
+    [
+        (1, 784, 512),
+        (32, 784, 512),
+        (7, 3, 5),
+        (300, 65, 129),
+        # The direct kernel's shapes (AVX-512): narrow, one row, small square.
+        (1, 512, 10),
+        (128, 512, 10),
+        (1, 512, 784),
+        (64, 64, 64),
+    ],
 )
 def test_matmul_on_every_path_matches_numpy(restore_isa, isa, m, k, n):
     rng = np.random.default_rng(m * 1000 + n)

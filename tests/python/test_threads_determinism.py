@@ -38,6 +38,12 @@ def _case(name):
         return [_f32(rng, (4, 120, 90)), np.swapaxes(_f32(rng, (4, 70, 90)), 1, 2)], None, False, 0
     if name == "matmul_rows":
         return [_f32(rng, (8, 64, 256)), _f32(rng, (256, 128))], None, False, 0
+    if name == "matmul_narrow":
+        # At most 16 output columns: the direct kernel (AVX-512), rows split.
+        return [_f32(rng, (3000, 500)), _f32(rng, (500, 10))], None, False, 0
+    if name == "matmul_vector":
+        # One row of A: the direct kernel or the row loop, columns split.
+        return [_f32(rng, (1, 2000)), _f32(rng, (2000, 700))], None, False, 0
     if name.partition(":")[0] in ("sum", "mean", "max"):
         _, _, axis = name.partition(":")
         attrs = None if axis == "" else {"axis": [int(a) for a in axis.split(",")]}
@@ -107,6 +113,8 @@ CASES = [
     "matmul",
     "matmul_batched",
     "matmul_rows",
+    "matmul_narrow",
+    "matmul_vector",
     "sum",
     "sum:0",
     "sum:1",
@@ -139,7 +147,7 @@ CASES = [
 
 def _op_name(case):
     name = case.partition(":")[0]
-    for suffix in ("_batched", "_rows", "_dense", "_axis1", "_strided"):
+    for suffix in ("_batched", "_rows", "_narrow", "_vector", "_dense", "_axis1", "_strided"):
         name = name.removesuffix(suffix)
     return name
 
