@@ -145,16 +145,7 @@ mod avx512 {
 
     /// u16 lanes of [lo 0..16 | hi 0..16] (one `vcvtne2ps2bf16`) in pair
     /// order: word j = (lo j, hi j).
-    const PAIRS: [u16; 32] = {
-        let mut idx = [0u16; 32];
-        let mut j = 0;
-        while j < 16 {
-            idx[2 * j] = j as u16;
-            idx[2 * j + 1] = 16 + j as u16;
-            j += 1;
-        }
-        idx
-    };
+    const PAIRS: [u16; 32] = crate::kernels::bf16_pack::avx512::interleave_index(0, 16);
 
     /// Writes the pair words (lo[j], hi[j]) for columns j < `cols` into
     /// `panels` panels (`panel_words` apart, NR words each from `dst`),

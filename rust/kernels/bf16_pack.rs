@@ -306,15 +306,17 @@ pub(super) mod avx512 {
 
     /// Word j of the pairs (lo[j], hi[j]) for the first 16 (second 16)
     /// columns: u16 indices into [lo (0..32), hi (32..64)].
-    const FIRST: [u16; 32] = interleave_index(0);
-    const SECOND: [u16; 32] = interleave_index(16);
+    const FIRST: [u16; 32] = interleave_index(0, 32);
+    const SECOND: [u16; 32] = interleave_index(16, 32);
 
-    const fn interleave_index(start: u16) -> [u16; 32] {
+    /// u16 lane indices that pair lane `start + j` with lane
+    /// `hi + start + j`, for j < 16: word j of a permute's result.
+    pub const fn interleave_index(start: u16, hi: u16) -> [u16; 32] {
         let mut idx = [0u16; 32];
         let mut j = 0;
         while j < 16 {
             idx[2 * j] = start + j as u16;
-            idx[2 * j + 1] = 32 + start + j as u16;
+            idx[2 * j + 1] = hi + start + j as u16;
             j += 1;
         }
         idx
