@@ -169,15 +169,18 @@ fn gemm_bf16_at(
     accumulate: bool,
     threads: usize,
 ) {
-    let amx = level.min(isa::widest()) == Isa::Avx512 && bf16_amx::available();
+    let amx = match level.min(isa::widest()) {
+        Isa::Avx512 => bf16_amx::granted(),
+        _ => None,
+    };
     gemm_bf16_on(level, amx, a, b, c, accumulate, threads)
 }
 
-/// [`gemm_bf16_at`] on the AMX kernel when `amx` (which the caller has
-/// checked is available), else on the vector kernels of `level`.
+/// [`gemm_bf16_at`] on the AMX kernel when given `amx` (its proof that
+/// AMX is usable), else on the vector kernels of `level`.
 fn gemm_bf16_on(
     level: Isa,
-    amx: bool,
+    amx: Option<bf16_amx::Amx>,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,
@@ -186,10 +189,6 @@ fn gemm_bf16_on(
 ) {
     let (m, k) = a.dim();
     let n = b.dim().1;
-    assert!(
-        !amx || bf16_amx::available(),
-        "bf16 gemm: AMX asked for where it is not available (a bug in the caller)"
-    );
     assert!(
         b.dim().0 == k && c.dim() == (m, n),
         "bf16 gemm: operands ({m}, {k}) x {:?} into {:?} do not fit (a bug in the caller)",
@@ -236,8 +235,8 @@ fn gemm_bf16_on(
         rs: c.strides()[0],
         cs: c.strides()[1],
     };
-    if amx {
-        return bf16_amx::gemm(&sa, &sb, out, accumulate, parallel, native);
+    if let Some(granted) = amx {
+        return bf16_amx::gemm(granted, &sa, &sb, out, accumulate, parallel, native);
     }
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let m_panels = m.div_ceil(MR);
@@ -306,7 +305,7 @@ const DEEP_MAX_OUTPUT: usize = MC * NCHUNK;
 
 fn deep_bf16(
     level: Isa,
-    amx: bool,
+    amx: Option<bf16_amx::Amx>,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     mut c: ArrayViewMut2<f32>,

@@ -109,6 +109,16 @@ struct TileConfig {
     rows: [u8; 16],
 }
 
+/// Proof that AMX tiles are usable in this process: only [`granted`] makes
+/// one, so a kernel holding it needs no further check.
+#[derive(Clone, Copy, Debug)]
+pub struct Amx(());
+
+/// An [`Amx`] where [`available`] holds.
+pub fn granted() -> Option<Amx> {
+    available().then_some(Amx(()))
+}
+
 /// The AMX tiles configured on the calling thread for the life of the
 /// value; released (`tilerelease`) when dropped, so the thread does not
 /// carry tile state between products.
@@ -117,11 +127,8 @@ pub struct Tiles {
 }
 
 impl Tiles {
-    /// Configures the tiles, or None where [`available`] is false.
-    pub fn configure() -> Option<Tiles> {
-        if !available() {
-            return None;
-        }
+    /// Configures the tiles on the calling thread.
+    pub fn configure(_granted: Amx) -> Tiles {
         #[cfg(target_arch = "x86_64")]
         {
             let mut cfg = TileConfig {
@@ -135,18 +142,16 @@ impl Tiles {
                 cfg.colsb[t] = 64;
                 cfg.rows[t] = 16;
             }
-            // SAFETY: AMX is available and granted (checked above); the
+            // SAFETY: AMX is available and granted (an `Amx` exists); the
             // configuration is a valid palette-1 one (8 tiles of 16 rows x
             // 64 bytes, the palette's maximum), 64-byte aligned as required.
             unsafe {
                 std::arch::asm!("ldtilecfg [{}]", in(reg) &cfg as *const TileConfig, options(nostack, readonly));
             }
-            Some(Tiles {
-                _not_send: std::marker::PhantomData,
-            })
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        None
+        Tiles {
+            _not_send: std::marker::PhantomData,
+        }
     }
 
     /// One block: the 32 x 32 floats at `c` (rows `c_row` floats apart)
@@ -407,9 +412,9 @@ impl Product<'_> {
 /// once. `native` says whether packing may use AVX512-BF16 (every AMX CPU
 /// has it).
 ///
-/// The caller (`bf16::gemm_bf16_on`) has checked the shapes and that
-/// [`available`] holds.
+/// The caller (`bf16::gemm_bf16_on`) has checked the shapes.
 pub(super) fn gemm(
+    granted: Amx,
     sa: &Strided,
     sb: &Strided,
     out: Out,
@@ -450,7 +455,7 @@ pub(super) fn gemm(
     });
     let packed_a = &pa[..];
     let (row_tiles, col_tiles) = (m.div_ceil(MC), n.div_ceil(NCHUNK));
-    let configure = || Tiles::configure().expect("AMX was available when the GEMM chose it");
+    let configure = || Tiles::configure(granted);
     if col_tiles > 1 || !parallel {
         let chunk = |tj: usize| {
             let c0 = tj * NCHUNK;
