@@ -28,6 +28,11 @@ class training_scope:
         _state.stack.pop()
 
 
+def in_call() -> bool:
+    """Whether a layer's call is in progress on this thread."""
+    return getattr(_state, "depth", 0) > 0
+
+
 class outer_call:
     """Counts nested layer calls; `with outer_call() as outermost:` tells a
     layer whether its call is the outermost one (which starts afresh)."""

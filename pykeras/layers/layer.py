@@ -63,6 +63,7 @@ _ENGINE_ATTRS = frozenset(
         "_inputs_struct",
         "_outputs_struct",
         "_executors",
+        "_fast_call",
         "_functional",
         "_seq_layers",
         "_losses",

@@ -33,6 +33,7 @@ from pykeras.engine.tree import ShapeTuple, flatten, map_structure, pack_like
 from pykeras.export import export_model
 from pykeras.layers.layer import Layer, _make_outputs, _shape_of
 from pykeras.metrics.metric import Metric
+from pykeras.models.fast_call import FastCall, fast_call_for
 from pykeras.optimizers.optimizer import Optimizer
 from pykeras.saving import json_yaml, model_saving
 from pykeras.trainers import steps
@@ -95,6 +96,8 @@ class Model(Layer):
     _compiled: CompileState | None
     _trainer: Trainer
     _executors: dict[ExecutorKey, Executor]
+    # The last plain call's graph, run directly by the next such call.
+    _fast_call: FastCall | None = None
     run_eagerly: bool
     stop_training: bool
     # Set by `compile()` (callbacks and users may replace it).
@@ -134,6 +137,7 @@ class Model(Layer):
         self._compiled = None
         self._trainer = Trainer(self)
         self._executors = {}
+        self._fast_call = None
         self.run_eagerly = False
         self.stop_training = False
 
@@ -786,11 +790,22 @@ class Model(Layer):
         outputs = executor.run(flat, training=training)
         # `model.losses` after a call holds that call's added losses, as in Keras.
         self._losses = list(executor.last_losses)
+        if not args and not kwargs:
+            self._fast_call = fast_call_for(self, inputs, flat, executor, bool(training))
         return outputs
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fast = self._fast_call
+        if fast is not None and len(args) == 1 and not kwargs and type(args[0]) is np.ndarray:
+            outputs = fast.run(self, args[0])
+            if outputs is not None:
+                return outputs
+        return super().__call__(*args, **kwargs)
 
     def _invalidate(self) -> None:
         """Forgets traced graphs (the model's structure changed)."""
         self._executors = {}
+        self._fast_call = None
 
 
 _FUNCTIONAL_SUBCLASSES: dict[type[Model], type[Model]] = {}

@@ -31,6 +31,7 @@ _ENGINE_ATTRS = frozenset(
         "_flat_inputs",
         "_flat_outputs",
         "_executors",
+        "_fast_call",
         "_functional",
         "_seq_layers",
         "_layer_order",

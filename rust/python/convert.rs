@@ -20,12 +20,22 @@ impl<'py> Held<'py> {
     /// by its stated rules before calling in, so anything else is a bug or a
     /// direct call, refused with the dtype named.
     pub fn extract(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Self> {
+        Self::try_borrow(obj).ok_or_else(|| Self::refusal(obj, what))
+    }
+
+    /// The array borrowed, or None when it is not a float32 or int64 array.
+    pub fn try_borrow(obj: &Bound<'py, PyAny>) -> Option<Self> {
         if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, f32>>() {
-            return Ok(Held::F32(a));
+            return Some(Held::F32(a));
         }
         if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, i64>>() {
-            return Ok(Held::I64(a));
+            return Some(Held::I64(a));
         }
+        None
+    }
+
+    /// The error for an object [`Held::try_borrow`] refused, naming it `what`.
+    pub fn refusal(obj: &Bound<'py, PyAny>, what: &str) -> PyErr {
         let dtype = obj
             .getattr("dtype")
             .and_then(|d| d.str().map(|s| s.to_string()))
@@ -35,9 +45,9 @@ impl<'py> Held<'py> {
                     .map(|n| n.to_string())
                     .unwrap_or_default()
             });
-        Err(DTypeError::new_err(format!(
+        DTypeError::new_err(format!(
             "{what} must be a numpy array of dtype float32 or int64. Received: dtype={dtype}"
-        )))
+        ))
     }
 
     pub fn view(&self) -> ValueView<'_> {

@@ -12,7 +12,7 @@ use numpy::{IntoPyArray, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A graph of ops, built once and run many times.
 #[pyclass(module = "pykeras._core", name = "Graph")]
@@ -23,16 +23,43 @@ pub struct PyGraph {
     /// what its kernel needs, and readers of the graph (the ONNX exporter)
     /// need them as given.
     op_attrs: HashMap<NodeId, Attrs>,
+    /// The last inference plan `run` made, for those outputs: a served
+    /// model asks for the same outputs every call, and planning a small
+    /// graph is a tenth of a one-sample call. Dropped when the graph grows.
+    last_plan: Mutex<Option<(Vec<NodeId>, Arc<Plan>)>>,
 }
 
 impl PyGraph {
     /// The graph for adding nodes; refused once a trainer shares it.
     fn graph_mut(&mut self) -> PyResult<&mut Graph> {
+        *self
+            .last_plan
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         Arc::get_mut(&mut self.graph).ok_or_else(|| {
             to_py(crate::Error::graph(
                 "this graph is used by a trainer and can no longer change",
             ))
         })
+    }
+}
+
+impl PyGraph {
+    /// The plan computing `outputs` (no training updates), reused while the
+    /// same outputs are asked for.
+    fn inference_plan(&self, outputs: &[NodeId]) -> PyResult<Arc<Plan>> {
+        let mut last = self
+            .last_plan
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((ids, plan)) = last.as_ref() {
+            if ids == outputs {
+                return Ok(Arc::clone(plan));
+            }
+        }
+        let plan = Arc::new(Plan::fused(&self.graph, outputs, false, &[]).map_err(to_py)?);
+        *last = Some((outputs.to_vec(), Arc::clone(&plan)));
+        Ok(plan)
     }
 }
 
@@ -56,6 +83,7 @@ impl PyGraph {
         Self {
             graph: Arc::new(Graph::new()),
             op_attrs: HashMap::new(),
+            last_plan: Mutex::new(None),
         }
     }
 
@@ -241,8 +269,8 @@ impl PyGraph {
             .iter()
             .map(|(_, v)| v.shape().iter().product::<usize>())
             .sum();
+        let plan = self.inference_plan(&outputs)?;
         let outs = compute_sized(py, work, || {
-            let plan = Plan::fused(graph, &outputs, false, &[])?;
             let vars = store::read()?;
             let mut values = forward(graph, &vars, &plan, &feed_views, &ctx)?;
             outputs
