@@ -154,3 +154,19 @@ def test_masked_outputs_keep_their_mask():
     masked = layers.Masking(0.0)
     masked(x)
     np.testing.assert_array_equal(get_keras_mask(masked(x)), [[True, False, True]])
+
+
+def test_graph_run_replans_when_asked_for_other_outputs_or_grown():
+    from pykeras import _core
+
+    g = _core.Graph()
+    x = g.input("x")
+    doubled = g.op("add", [x, x])
+    feed = {x: np.arange(3, dtype="float32")}
+    np.testing.assert_array_equal(g.run(feed, [doubled])[0], [0, 2, 4])
+    squared = g.op("mul", [doubled, doubled])
+    np.testing.assert_array_equal(g.run(feed, [squared])[0], [0, 4, 16])
+    first, second = g.run(feed, [doubled, squared])
+    np.testing.assert_array_equal(first, [0, 2, 4])
+    np.testing.assert_array_equal(second, [0, 4, 16])
+    np.testing.assert_array_equal(g.run(feed, [doubled])[0], [0, 2, 4])
