@@ -32,6 +32,7 @@ fn out_shape(inputs: &[ValueView]) -> Result<Vec<usize>> {
 fn with_condition<R>(c: &ValueView, body: impl FnOnce(&ArrayViewD<f32>) -> R) -> R {
     match c {
         ValueView::F32(a) => body(a),
+        ValueView::F64(a) => body(&a.mapv(|v| if v != 0.0 { 1.0f32 } else { 0.0 }).view()),
         ValueView::I64(a) => body(&a.mapv(|v| if v != 0 { 1.0f32 } else { 0.0 }).view()),
     }
 }
