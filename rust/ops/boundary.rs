@@ -133,11 +133,14 @@ pub fn backward(
     };
     if op.float64() != Float64::Narrowed {
         if let ValueView::F64(out) = &output {
-            let owned = converted(op, inputs);
-            let views: Vec<ValueView> = if needs_conversion(op, inputs) {
-                owned.iter().map(Value::view).collect()
+            let owned = if needs_conversion(op, inputs) {
+                Some(converted(op, inputs))
             } else {
-                inputs.iter().map(ValueView::reborrow).collect()
+                None
+            };
+            let views: Vec<ValueView> = match &owned {
+                Some(owned) => owned.iter().map(Value::view).collect(),
+                None => inputs.iter().map(ValueView::reborrow).collect(),
             };
             let g = to_f64(grad)?;
             let grads = op.backward_f64(&views, out.view(), g.view(), ctx, needed)?;
@@ -163,3 +166,7 @@ pub fn no_f64_backward(op: &str) -> Error {
         "float64",
     )
 }
+
+#[cfg(test)]
+#[path = "boundary_tests.rs"]
+mod tests;
