@@ -1,8 +1,12 @@
 """The dtype rules for data entering the Rust core.
 
 - float32 arrays pass through untouched, whatever their layout (no copy).
-- Other real floats (float16, float64), integers and bools become float32;
-  float64 values beyond float32's range become +-inf, as with numpy's astype.
+- float64 arrays pass through untouched where the caller takes float64
+  (`to_float`): the core computes in float64 in the ops with float64
+  kernels and rounds to float32 at the boundary of the others.
+- Other real floats (float16, and float64 for `to_float32`), integers and
+  bools become float32; float64 values beyond float32's range become
+  +-inf, as with numpy's astype.
 - Where an op needs indices (embedding ids, sparse labels), integer arrays
   become int64, and float arrays are accepted only if every value is whole.
 - Object, string, bytes, complex, datetime and structured arrays are refused
@@ -44,6 +48,26 @@ def to_float32(x: object, what: str = "input") -> np.ndarray:
     if arr.dtype.kind in "fiub":
         return arr.astype(np.float32)
     _refuse(arr, what, "a numeric array (float, int or bool)")
+
+
+def to_float64(x: object, what: str = "input") -> np.ndarray:
+    """Returns `x` as a float64 numpy array (the data of a float64 Input)."""
+    arr = np.asarray(x)
+    if arr.dtype == np.float64:
+        return arr
+    if arr.dtype.kind in "fiub":
+        return arr.astype(np.float64)
+    _refuse(arr, what, "a numeric array (float, int or bool)")
+
+
+def to_float(x: object, what: str = "input") -> np.ndarray:
+    """`x` as the core's float array: float64 arrays (and NumPy float64
+    scalars) stay float64, everything else follows `to_float32`. Python
+    numbers are weak, as in Keras: they become float32, so `x + 1.5` keeps
+    `x`'s type."""
+    if isinstance(x, np.ndarray | np.generic) and x.dtype == np.float64:
+        return np.asarray(x)
+    return to_float32(x, what)
 
 
 def to_index(x: object, what: str = "indices") -> np.ndarray:

@@ -1,5 +1,8 @@
-//! Values that flow through ops and graphs: float32 tensors for data and
-//! int64 tensors for labels and indices, both n-dimensional on ndarray.
+//! Values that flow through ops and graphs: float32 tensors for data,
+//! float64 tensors for data asked for in float64 (ops with a float64 kernel
+//! compute in it; the others round it to float32 at their boundary, see
+//! `ops::boundary`), and int64 tensors for labels and indices, all
+//! n-dimensional on ndarray.
 //!
 //! Ops read `ValueView`s (borrowed, so numpy arrays cross without a copy) and
 //! return owned `Value`s.
@@ -11,6 +14,7 @@ use ndarray::{ArrayD, ArrayViewD};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
     I64(ArrayD<i64>),
 }
 
@@ -18,6 +22,7 @@ pub enum Value {
 #[derive(Debug, Clone)]
 pub enum ValueView<'a> {
     F32(ArrayViewD<'a, f32>),
+    F64(ArrayViewD<'a, f64>),
     I64(ArrayViewD<'a, i64>),
 }
 
@@ -25,6 +30,7 @@ impl Value {
     pub fn view(&self) -> ValueView<'_> {
         match self {
             Value::F32(a) => ValueView::F32(a.view()),
+            Value::F64(a) => ValueView::F64(a.view()),
             Value::I64(a) => ValueView::I64(a.view()),
         }
     }
@@ -32,6 +38,7 @@ impl Value {
     pub fn shape(&self) -> &[usize] {
         match self {
             Value::F32(a) => a.shape(),
+            Value::F64(a) => a.shape(),
             Value::I64(a) => a.shape(),
         }
     }
@@ -40,7 +47,37 @@ impl Value {
     pub fn into_f32(self, op: &str) -> Result<ArrayD<f32>> {
         match self {
             Value::F32(a) => Ok(a),
+            Value::F64(_) => Err(Error::dtype(op, "a float32 tensor", "float64")),
             Value::I64(_) => Err(Error::dtype(op, "a float32 tensor", "int64")),
+        }
+    }
+
+    /// The float64 array, or a DType error naming `op`.
+    pub fn into_f64(self, op: &str) -> Result<ArrayD<f64>> {
+        match self {
+            Value::F64(a) => Ok(a),
+            other => Err(Error::dtype(
+                op,
+                "a float64 tensor",
+                other.view().dtype_name(),
+            )),
+        }
+    }
+
+    /// A float64 value rounded to float32 (others as they are): what an op
+    /// without a float64 kernel computes on.
+    pub fn narrowed(self) -> Value {
+        match self {
+            Value::F64(a) => Value::F32(a.mapv(|v| v as f32)),
+            other => other,
+        }
+    }
+
+    /// A float32 value widened to float64 (exactly; others as they are).
+    pub fn widened(self) -> Value {
+        match self {
+            Value::F32(a) => Value::F64(a.mapv(f64::from)),
+            other => other,
         }
     }
 }
@@ -49,6 +86,7 @@ impl<'a> ValueView<'a> {
     pub fn shape(&self) -> &[usize] {
         match self {
             ValueView::F32(a) => a.shape(),
+            ValueView::F64(a) => a.shape(),
             ValueView::I64(a) => a.shape(),
         }
     }
@@ -56,23 +94,45 @@ impl<'a> ValueView<'a> {
     pub fn dtype_name(&self) -> &'static str {
         match self {
             ValueView::F32(_) => "float32",
+            ValueView::F64(_) => "float64",
             ValueView::I64(_) => "int64",
         }
+    }
+
+    pub fn is_f64(&self) -> bool {
+        matches!(self, ValueView::F64(_))
     }
 
     /// The float32 view, or a DType error naming `op`.
     pub fn f32(&self, op: &str) -> Result<ArrayViewD<'a, f32>> {
         match self {
             ValueView::F32(a) => Ok(a.clone()),
-            ValueView::I64(_) => Err(Error::dtype(op, "a float32 tensor", "int64")),
+            other => Err(Error::dtype(op, "a float32 tensor", other.dtype_name())),
         }
+    }
+
+    /// The float64 view, or a DType error naming `op`.
+    pub fn f64(&self, op: &str) -> Result<ArrayViewD<'a, f64>> {
+        match self {
+            ValueView::F64(a) => Ok(a.clone()),
+            other => Err(Error::dtype(op, "a float64 tensor", other.dtype_name())),
+        }
+    }
+
+    /// The float view in the type `F` (float32 or float64), or a DType error.
+    pub fn float<F: crate::kernels::real::Real>(&self, op: &str) -> Result<ArrayViewD<'a, F>> {
+        F::view_of(self, op)
     }
 
     /// The int64 view, or a DType error naming `op`.
     pub fn i64(&self, op: &str) -> Result<ArrayViewD<'a, i64>> {
         match self {
             ValueView::I64(a) => Ok(a.clone()),
-            ValueView::F32(_) => Err(Error::dtype(op, "an int64 tensor of indices", "float32")),
+            other => Err(Error::dtype(
+                op,
+                "an int64 tensor of indices",
+                other.dtype_name(),
+            )),
         }
     }
 
@@ -81,6 +141,7 @@ impl<'a> ValueView<'a> {
     pub fn reborrow(&self) -> ValueView<'_> {
         match self {
             ValueView::F32(a) => ValueView::F32(a.view()),
+            ValueView::F64(a) => ValueView::F64(a.view()),
             ValueView::I64(a) => ValueView::I64(a.view()),
         }
     }
@@ -88,6 +149,7 @@ impl<'a> ValueView<'a> {
     pub fn to_owned(&self) -> Value {
         match self {
             ValueView::F32(a) => Value::F32(a.to_owned()),
+            ValueView::F64(a) => Value::F64(a.to_owned()),
             ValueView::I64(a) => Value::I64(a.to_owned()),
         }
     }
@@ -155,6 +217,20 @@ pub fn class_ids(op: &str, ids: &ValueView, bound: usize) -> Result<Vec<usize>> 
                         op,
                         "whole-number ids",
                         format!("float32 with the value {v}"),
+                    ))
+                } else {
+                    check(v as i64)
+                }
+            })
+            .collect(),
+        ValueView::F64(a) => a
+            .iter()
+            .map(|&v| {
+                if v.fract() != 0.0 || !v.is_finite() {
+                    Err(Error::dtype(
+                        op,
+                        "whole-number ids",
+                        format!("float64 with the value {v}"),
                     ))
                 } else {
                     check(v as i64)

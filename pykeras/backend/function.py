@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pykeras import tree as keras_tree
-from pykeras._convert import to_float32, to_index
+from pykeras._convert import to_float32, to_float64, to_index
 from pykeras.backend.operation import Operation
 from pykeras.engine import symbolic_scope
 from pykeras.engine.executor import Executor
@@ -314,4 +314,6 @@ def _as_array(x: Any, ref: KerasTensor) -> np.ndarray:
         x = x.numpy()
     if "int" in ref.dtype or ref.dtype == "bool":
         return to_index(x, what)
+    if ref.dtype == "float64":
+        return to_float64(x, what)
     return to_float32(x, what)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pykeras import _core
-from pykeras._convert import to_float32, to_index
+from pykeras._convert import to_float, to_float32, to_index
 from pykeras.engine import random_stream, tracing
 from pykeras.engine.step_trace import recorder_of
 from pykeras.engine.tracing import GraphTensor, Tracer
@@ -111,7 +111,7 @@ class TapeTracer:
         elif isinstance(x, GraphTensor) and x.tracer is self:
             return
         elif x is not None and not self.watches(x):
-            self._watched[id(x)] = (self.tape.leaf(to_float32(x, "a watched tensor")), x)
+            self._watched[id(x)] = (self.tape.leaf(to_float(x, "a watched tensor")), x)
 
     def variable_node(self, variable: Any) -> int:
         """The leaf holding `variable`'s value (recorded at its first use)."""
@@ -129,7 +129,7 @@ class TapeTracer:
             return self.variable_node(x)
         if self.watches(x):
             return self._watched[id(x)][0]
-        array = to_index(np.asarray(x), what) if index else to_float32(np.asarray(x), what)
+        array = to_index(np.asarray(x), what) if index else to_float(x, what)
         return self.tape.leaf(np.ascontiguousarray(array).reshape(np.shape(array)))
 
     def inner_gradient(self, gradient: np.ndarray) -> TapeTensor:
@@ -167,7 +167,14 @@ class TapeTracer:
 
     def _tensor(self, node: int) -> Any:
         value = np.asarray(self.tape.value(node))
-        self._specs[node] = (tuple(value.shape), "int64" if value.dtype.kind in "iu" else "float32")
+        kind = (
+            "int64"
+            if value.dtype.kind in "iu"
+            else "float64"
+            if value.dtype == np.float64
+            else "float32"
+        )
+        self._specs[node] = (tuple(value.shape), kind)
         return TapeTensor(self, node, value)
 
     def variable_tensor(self, variable: Any) -> TapeTensor:

@@ -109,10 +109,10 @@ class Tracer:
         self, name: str, shape: Sequence[int | None] | None, dtype: str = "float32"
     ) -> GraphTensor:
         """A graph input of `shape` (None for sizes known at run time only):
-        int64 in the core for integer dtypes, else float32; the tensor
-        reports `dtype` itself."""
+        int64 in the core for integer dtypes, float64 for float64, else
+        float32; the tensor reports `dtype` itself."""
         logical = _logical_name(dtype)
-        core = "int64" if "int" in logical else "float32"
+        core = "int64" if "int" in logical else "float64" if logical == "float64" else "float32"
         shape = None if shape is None else tuple(shape)
         return GraphTensor(self, self.graph.input(name, shape, core), shape, logical)
 
@@ -145,6 +145,9 @@ class Tracer:
         if isinstance(x, VariableBase):
             assigned = self._assigned.get(id(x))
             return assigned if assigned is not None else self._variable_node(x)
+        # Constants stay float32 (a float64 NumPy constant in a float32 model
+        # keeps it float32, as Keras casts float64 data to a float32 Input);
+        # float64 flows from float64 Inputs.
         array = to_index(x, what) if index else to_float32(x, what)
         # ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps shape ().
         return self.graph.constant(np.ascontiguousarray(array).reshape(np.shape(array)))
@@ -235,7 +238,7 @@ class Tracer:
             spec = self.graph.spec(node)
             core = None if spec is None else spec[1]
             want = "int64" if i in index_inputs else "float32"
-            if core is not None and core != want:
+            if core is not None and core != want and not (core == "float64" and want == "float32"):
                 node = self.graph.op("cast", [node], {"dtype": want})
             out.append(node)
         return out

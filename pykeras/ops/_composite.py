@@ -177,35 +177,54 @@ def zeros(dims: Any) -> np.ndarray:
 
 def result_dtype(arrays: Sequence[np.ndarray]) -> np.dtype:
     """The dtype of an eager result built from `arrays`' elements: their
-    promoted dtype (NumPy's rules on these arrays), except float64, which
-    the core computes as float32 and so returns as float32 (as Keras on JAX
-    does)."""
+    promoted dtype (NumPy's rules on these arrays), float32 where NumPy
+    widens integers meeting float32 to float64 (Keras's promotion); float64
+    arrays keep float64, as Keras with JAX's x64 gives it."""
     if not arrays:
         return np.dtype(np.float32)
     dtype = np.result_type(*arrays)
-    return np.dtype(np.float32) if dtype == np.float64 else dtype
+    if dtype == np.float64 and not any(a.dtype == np.float64 for a in arrays):
+        return np.dtype(np.float32)
+    return dtype
+
+
+def as_array(t: Any) -> np.ndarray:
+    """An eager value as NumPy; a Python float is weak, as in Keras: float32,
+    so it never makes a result float64."""
+    if isinstance(t, Variable):
+        return t.numpy()
+    if isinstance(t, float):
+        return np.asarray(t, np.float32)
+    return np.asarray(t)
 
 
 def rearrange(fn: Callable[..., Any], tensors: Sequence[Any], *args: Any) -> Any:
     """`fn(*tensors, *args)`, where `fn` moves, copies or zeroes elements.
 
     Symbolic tensors (or variables in a trace) go straight through. Eagerly,
-    float arrays are run as float32; integer and bool arrays run as their
-    elements' 1-based positions (exact in float32), which then pick the
-    original values, so they come back exact and with their dtype, as in
-    Keras (0 picks the zero that tril, triu and the like fill in).
+    float32 (and float16) arrays are run as float32; float64, integer and
+    bool arrays run as their elements' 1-based positions (exact in
+    float32), which then pick the original values, so they come back exact
+    and with their dtype, as in Keras (0 picks the zero that tril, triu and
+    the like fill in).
     """
     if any_symbolic(tensors):
         return fn(*tensors, *args)
-    arrays = [t.numpy() if isinstance(t, Variable) else np.asarray(t) for t in tensors]
+    arrays = [as_array(t) for t in tensors]
     dtype = result_dtype(arrays)
     total = int(sum(a.size for a in arrays))
-    if dtype.kind == "f":
+    wide = dtype == np.float64
+    if dtype.kind == "f" and not wide:
         # Other float types compute in float32 and come back in their type.
         out = fn(*[to_float32(a) for a in arrays], *args)
         return out if dtype == np.float32 else _map(lambda r: np.asarray(r).astype(dtype), out)
-    if dtype.kind not in "biu":
+    if dtype.kind not in "biuf":
         return fn(*[to_float32(a) for a in arrays], *args)
+    if wide and total >= EXACT_POSITIONS:
+        # float64 moved by the primitives themselves: exact through those
+        # with float64 kernels, float32's precision through the others.
+        return _map(lambda r: np.asarray(r).astype(dtype), fn(*arrays, *args))
+    # float64, integers and bools: by positions, so every value is exact.
     if total >= EXACT_POSITIONS:
         # Too many elements to number exactly: carry the values instead
         # (exact for integers below 2**24 in magnitude).

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pykeras import _core
-from pykeras._convert import to_float32, to_index
+from pykeras._convert import to_float, to_index
 from pykeras.backend.variable import Variable
 from pykeras.dtype_policies.scope import PRECISION_OPS, product_precision
 from pykeras.engine import symbolic_scope
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tracing import find_tracer
 from pykeras.errors import DTypeError
-from pykeras.ops._dtype_rules import result_dtype
+from pykeras.ops._dtype_rules import CAST_THROUGH_RESULT_TYPE, result_dtype
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import Shape, Tensor, TensorLike
@@ -88,17 +88,26 @@ def run(
     for i, x in enumerate(inputs):
         if isinstance(x, Variable):
             x = x.numpy()
-        convert = to_index if i in index_inputs else to_float32
+        convert = to_index if i in index_inputs else to_float
         arrays.append(convert(x, f"{name} input {i}"))
-    # Eager results stay the core's float32 (int64 for index ops): the
-    # composite ops build on that, and restore Keras's dtype themselves
-    # where an integer or bool result is exact (`_composite.rearrange`).
-    return _core.op(name, arrays, attrs, training_mode, step_seed)
+    # Eager results stay the core's type: float64 from ops with float64
+    # kernels given float64 arrays (`_core.op_specs()[i]["float64"]`),
+    # float32 from the others (int64 for index ops): the composite ops
+    # build on that, and restore Keras's dtype themselves where an integer
+    # or bool result is exact (`_composite.rearrange`).
+    out = _core.op(name, arrays, attrs, training_mode, step_seed)
+    if out.dtype == np.float64 and name in CAST_THROUGH_RESULT_TYPE:
+        # Keras (on JAX, x64 too) casts these ops' float64 input to
+        # `result_type(float64, float)`, which is float32.
+        out = out.astype(np.float32)
+    return out
 
 
 def core_dtype(dtype: object) -> str:
-    """The core's element type for a dtype name: int64 for integers, else float32."""
-    return "int64" if "int" in str(dtype) else "float32"
+    """The core's element type for a dtype name: int64 for integers, float64
+    for float64, else float32."""
+    name = str(dtype)
+    return "int64" if "int" in name else "float64" if name == "float64" else "float32"
 
 
 def input_spec(x: Any, is_index: bool) -> tuple[Shape, str]:
@@ -111,7 +120,10 @@ def input_spec(x: Any, is_index: bool) -> tuple[Shape, str]:
         return tuple(x.shape or ()), "float32" if spec is None else spec[1]
     if isinstance(x, Variable):
         return tuple(x.shape), "float32"
-    return tuple(np.shape(x)), "int64" if is_index else "float32"
+    if is_index:
+        return tuple(np.shape(x)), "int64"
+    wide = isinstance(x, np.ndarray | np.generic) and x.dtype == np.float64
+    return tuple(np.shape(x)), "float64" if wide else "float32"
 
 
 def output_spec(

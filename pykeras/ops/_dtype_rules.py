@@ -1,16 +1,19 @@
 """The dtype Keras reports for an op's result, from its inputs' dtypes.
 
-The Rust core computes in two element types: float32 for data and int64
-for indices and sizes. Keras's dtypes (bool, the integer widths, float16 to
-float64) are carried beside each symbolic or traced tensor as its *logical*
-dtype, which `KerasTensor.dtype` and `GraphTensor.dtype` report and which
-follows `keras.backend.result_type`. What that means for values:
+The Rust core computes in three element types: float32 for data, float64
+where data is float64 and the op has float64 kernels
+(`_core.op_specs()[i]["float64"] == "computed"`; the other ops round
+float64 to float32 at their boundary), and int64 for indices and sizes.
+Keras's dtypes (bool, the integer widths, float16 to float64) are carried
+beside each symbolic or traced tensor as its *logical* dtype, which
+`KerasTensor.dtype` and `GraphTensor.dtype` report and which follows
+`keras.backend.result_type`. What that means for values:
 
 - bool and integer tensors compute in float32 where an op needs floats:
   integers are exact below 2**24 in magnitude (float32's 24-bit
   significand), larger ones round to the nearest float32.
-- float16, bfloat16 and float64 tensors compute in float32: no op here has a
-  float64 kernel, so a float64 result has float32's precision.
+- float16 and bfloat16 tensors compute in float32; float64 ones in float64
+  in the ops with float64 kernels, in float32 in the others.
 
 An op's rule is one of:
 
@@ -25,9 +28,10 @@ An op's rule is one of:
 - anything else: the core's result (float32 gives the promoted float
   type of the inputs, int64 gives int32).
 
-Eager results (NumPy arrays) take these dtypes, except that float64 becomes
-float32 (`eager_dtype`): the precision it was computed in, and what Keras on
-JAX gives. int64 stays int64 (NumPy's and Keras's TensorFlow and torch
+Eager results (NumPy arrays) are the core's: float64 from the ops with
+float64 kernels on float64 input (as Keras on JAX with x64 gives them,
+except `CAST_THROUGH_RESULT_TYPE`, which Keras makes float32), float32 from
+the others. int64 stays int64 (NumPy's and Keras's TensorFlow and torch
 backends' answer; JAX without x64 narrows it to int32).
 """
 
@@ -129,10 +133,24 @@ BOOL = {
     "in_top_k",
 }
 INT32 = {"argmax", "argsort", "dim", "arange_dynamic"}
+# Keras's JAX ops that cast their input to `result_type(x.dtype, float)`
+# first: float32 for float64 input even with x64 (its `result_type` maps
+# 64-bit types to 32-bit ones), so their eager float64 results are float32.
+CAST_THROUGH_RESULT_TYPE = {
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arcsinh",
+    "floor",
+    "ceil",
+}
 SUM = {"sum"}
-# The core computes floats in float32, so eager float64 results are float32
-# (as Keras on JAX gives them); integers keep their width, as NumPy does.
-_NARROW = {"float64": "float32", "complex128": "complex64"}
 
 
 def dtype_of(x: Any) -> Any:
@@ -195,12 +213,6 @@ def result_dtype(
         return "int32"
     except ValueError:
         return "float32" if core_dtype == "float32" else "int32"
-
-
-def eager_dtype(logical: str) -> str:
-    """The dtype of an eager result: float64 narrows to float32 (the
-    precision it was computed in); integer types are kept."""
-    return _NARROW.get(logical, logical)
 
 
 def is_float(dtype: Any) -> bool:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import numpy as np
 
 from pykeras.backend.dtypes import standardize_dtype
-from pykeras.backend.variable import Variable
 from pykeras.errors import InvalidArgumentError, ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops import _dynamic
@@ -205,7 +204,7 @@ def _like(op: str, x: Any, fill_value: float, dtype: Any) -> Any:
         return run("where", [x, fill_value, fill_value])
     if C.any_symbolic([fill_value]):
         return broadcast_to(fill_value, C.shape_of(op, x))
-    array = x.numpy() if isinstance(x, Variable) else np.asarray(x)
+    array = C.as_array(x)
     if dtype is None:
         dtype = C.result_dtype([array])
     return np.full(array.shape, fill_value, _dtype(op, dtype))

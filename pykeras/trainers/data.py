@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from pykeras._convert import to_float32, to_index
+from pykeras._convert import to_float32, to_float64, to_index
 
 if TYPE_CHECKING:
     from pykeras.engine.dtypes import DTypeLike
@@ -26,6 +26,8 @@ def convert_input(a: npt.ArrayLike, dtype: DTypeLike, model_name: str) -> Array:
     what = f"the input of model '{model_name}'"
     if "int" in str(dtype):
         return to_index(a, what)
+    if str(dtype) == "float64":
+        return to_float64(a, what)
     return to_float32(a, what)
 
 

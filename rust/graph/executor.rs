@@ -123,7 +123,7 @@ pub fn forward<'a>(
                         .iter()
                         .map(|&i| values.get(i))
                         .collect::<Result<Vec<_>>>()?;
-                    op.forward(&args, ctx)?
+                    crate::ops::boundary::forward(op.as_ref(), &args, ctx)?
                 };
                 values.set(id, out);
             }
@@ -135,10 +135,19 @@ pub fn forward<'a>(
     Ok(values)
 }
 
-fn accumulate(slot: &mut Option<ArrayD<f32>>, g: ArrayD<f32>, op: &str) -> Result<()> {
-    match slot {
-        None => *slot = Some(g),
-        Some(acc) => {
+/// Adds gradient `g` into `slot`, in the slot's float type (a node's
+/// gradients all come in its own type; a mixed pair is converted).
+fn accumulate(slot: &mut Option<Value>, g: Value, op: &str) -> Result<()> {
+    match (slot.take(), g) {
+        (None, g) => *slot = Some(g),
+        (Some(Value::F32(mut acc)), g) => {
+            let g = g.narrowed().into_f32(op)?;
+            add_f32(&mut acc, g, op)?;
+            *slot = Some(Value::F32(acc));
+        }
+        (Some(acc), g) => {
+            let mut acc = acc.widened().into_f64(op)?;
+            let g = g.widened().into_f64(op)?;
             if acc.shape() != g.shape() {
                 return Err(Error::shape(
                     op,
@@ -146,14 +155,27 @@ fn accumulate(slot: &mut Option<ArrayD<f32>>, g: ArrayD<f32>, op: &str) -> Resul
                     format!("shape {}", fmt_shape(g.shape())),
                 ));
             }
-            match (acc.as_slice_mut(), g.as_slice()) {
-                // The usual case: one vectorized, split pass (`Zip` over
-                // dynamic-rank arrays called a closure per element; a
-                // residual network's branch points each paid it).
-                (Some(a), Some(b)) => elementwise::scale_in_place(a, b, |x, y| x + y),
-                _ => Zip::from(acc).and(&g).for_each(|a, &b| *a += b),
-            }
+            acc += &g;
+            *slot = Some(Value::F64(acc));
         }
+    }
+    Ok(())
+}
+
+fn add_f32(acc: &mut ArrayD<f32>, g: ArrayD<f32>, op: &str) -> Result<()> {
+    if acc.shape() != g.shape() {
+        return Err(Error::shape(
+            op,
+            format!("a gradient of shape {}", fmt_shape(acc.shape())),
+            format!("shape {}", fmt_shape(g.shape())),
+        ));
+    }
+    match (acc.as_slice_mut(), g.as_slice()) {
+        // The usual case: one vectorized, split pass (`Zip` over
+        // dynamic-rank arrays called a closure per element; a
+        // residual network's branch points each paid it).
+        (Some(a), Some(b)) => elementwise::scale_in_place(a, b, |x, y| x + y),
+        _ => Zip::from(acc).and(&g).for_each(|a, &b| *a += b),
     }
     Ok(())
 }
@@ -191,7 +213,7 @@ fn ensure(
                 .iter()
                 .map(|&i| either(values, recomputed, i))
                 .collect::<Result<Vec<_>>>()?;
-            op.forward(&args, ctx)?
+            crate::ops::boundary::forward(op.as_ref(), &args, ctx)?
         };
         recomputed.set(node, out);
     }
@@ -214,6 +236,8 @@ fn either<'v>(
 /// of `plan` that kept every value but the plan's rematerialized ones, which
 /// are recomputed here when a backward rule needs them and dropped again once
 /// no later rule does. Nodes `target` does not depend on get zeros.
+/// Gradients are float32 (the optimizers' type; a float64 one is rounded):
+/// [`backward_values`] gives each in its node's float type.
 pub fn backward(
     graph: &Graph,
     plan: &Plan,
@@ -223,23 +247,44 @@ pub fn backward(
     wrt: &[NodeId],
     ctx: &Context,
 ) -> Result<Vec<ArrayD<f32>>> {
-    let target_value = values.get(target)?.f32("gradient")?;
+    backward_values(graph, plan, values, target, seed, wrt, ctx)?
+        .into_iter()
+        .map(|g| g.narrowed().into_f32("gradient"))
+        .collect()
+}
+
+/// [`backward`] with each gradient in its node's float type: float64 where
+/// the node holds float64 (computed in float64 through ops with float64
+/// rules; see `ops::boundary`).
+pub fn backward_values(
+    graph: &Graph,
+    plan: &Plan,
+    values: &Values,
+    target: NodeId,
+    seed: Option<ArrayViewD<f32>>,
+    wrt: &[NodeId],
+    ctx: &Context,
+) -> Result<Vec<Value>> {
+    let target_view = values.get(target)?;
+    let target_f64 = target_view.is_f64();
+    if !target_f64 {
+        target_view.f32("gradient")?;
+    }
+    let target_shape = target_view.shape().to_vec();
     let seed = match seed {
         Some(s) => {
-            if s.shape() != target_value.shape() {
+            if s.shape() != target_shape.as_slice() {
                 return Err(Error::shape(
                     "gradient",
-                    format!(
-                        "an output gradient of shape {}",
-                        fmt_shape(target_value.shape())
-                    ),
+                    format!("an output gradient of shape {}", fmt_shape(&target_shape)),
                     format!("shape {}", fmt_shape(s.shape())),
                 ));
             }
-            s.to_owned()
+            Value::F32(s.to_owned())
         }
-        None => ArrayD::ones(IxDyn(target_value.shape())),
+        None => Value::F32(ArrayD::ones(IxDyn(&target_shape))),
     };
+    let seed = if target_f64 { seed.widened() } else { seed };
     let mut needs = vec![false; graph.len()];
     for &w in wrt {
         graph.node(w)?;
@@ -271,7 +316,7 @@ pub fn backward(
         }
     }
     let mut recomputed = Values::new(readers.len());
-    let mut grads: Vec<Option<ArrayD<f32>>> = vec![None; graph.len()];
+    let mut grads: Vec<Option<Value>> = vec![None; graph.len()];
     grads[target] = Some(seed);
     for &id in plan.order.iter().rev() {
         if !needs[id] || id > target {
@@ -299,9 +344,10 @@ pub fn backward(
                 .iter()
                 .map(|&i| either(values, &recomputed, i))
                 .collect::<Result<Vec<_>>>()?;
-            let out = either(values, &recomputed, id)?.f32(op.name())?;
+            let out = either(values, &recomputed, id)?;
             let needed: Vec<bool> = inputs.iter().map(|&i| needs[i]).collect();
-            let input_grads = op.backward_owned(&args, out, g, ctx, &needed)?;
+            let input_grads =
+                crate::ops::boundary::backward(op.as_ref(), &args, out, g, ctx, &needed)?;
             for (&i, gi) in inputs.iter().zip(input_grads) {
                 if let (true, Some(gi)) = (needs[i], gi) {
                     accumulate(&mut grads[i], gi, op.name())?;
@@ -321,7 +367,10 @@ pub fn backward(
         .map(|&w| {
             Ok(match grads[w].take() {
                 Some(g) => g,
-                None => ArrayD::zeros(IxDyn(values.get(w)?.shape())),
+                None => match values.get(w)? {
+                    ValueView::F64(v) => Value::F64(ArrayD::zeros(v.raw_dim())),
+                    v => Value::F32(ArrayD::zeros(IxDyn(v.shape()))),
+                },
             })
         })
         .collect()

@@ -52,6 +52,11 @@ fn norm_axis(graph: &Graph, id: NodeId, norm: FixedNorm) -> Option<usize> {
 
 /// Whether batch_norm node `id` normalizes its input's last axis (so a
 /// linear op's channels-last rows can take it).
+/// Whether node `id` is known to hold float64.
+fn is_f64(graph: &Graph, id: NodeId) -> bool {
+    matches!(graph.spec(id), Ok(Some(s)) if s.dtype == crate::ops::DType::F64)
+}
+
 fn over_last_axis(graph: &Graph, id: NodeId, norm: FixedNorm) -> bool {
     let rank = graph.spec(id).ok().flatten().map(|s| s.rank());
     norm_axis(graph, id, norm).is_some_and(|a| Some(a + 1) == rank)
@@ -90,6 +95,10 @@ pub fn fuse(
         let Some((end_op, end_inputs)) = op_of(graph, end) else {
             continue;
         };
+        if is_f64(graph, end) {
+            // The fused kernels are float32; float64 chains run op by op.
+            continue;
+        }
         // A node of the chain below `end` joins it if nothing else reads it.
         let joins = |id: NodeId| id == end || absorbable(id);
         let mut at = end;
@@ -130,8 +139,9 @@ pub fn fuse(
                 at = inputs[0];
             }
         }
-        let linear = op_of(graph, at)
-            .filter(|(op, _)| op.fusion() == Fusion::Linear && at != end && absorbable(at));
+        let linear = op_of(graph, at).filter(|(op, _)| {
+            op.fusion() == Fusion::Linear && at != end && absorbable(at) && !is_f64(graph, at)
+        });
         let norm_fits = moved.is_some()
             || norm
                 .as_ref()

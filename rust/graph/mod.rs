@@ -11,7 +11,7 @@ pub mod store;
 mod tape;
 
 pub use custom_vjp::CustomVjp;
-pub use executor::{backward, forward, Values};
+pub use executor::{backward, backward_values, forward, Values};
 pub use node::{Graph, Node, NodeId, NodeKind};
 pub use plan::Plan;
 pub use tape::Tape;

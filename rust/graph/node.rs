@@ -159,7 +159,9 @@ impl Graph {
         // fails here, while the model is built, not when it first runs.
         let specs: Option<Vec<TensorSpec>> =
             inputs.iter().map(|&i| self.nodes[i].spec.clone()).collect();
-        let spec = specs.map(|s| op.output_spec(&s)).transpose()?;
+        let spec = specs
+            .map(|s| crate::ops::boundary::output_spec(op.as_ref(), &s))
+            .transpose()?;
         Ok(self.push(
             NodeKind::Op {
                 op,

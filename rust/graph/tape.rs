@@ -1,13 +1,13 @@
 //! The eager path: each op runs the moment it is recorded, and the record
 //! (a graph whose every value is kept) serves for gradients afterwards.
 
-use super::executor::{backward, Values};
+use super::executor::{backward_values, Values};
 use super::node::{Graph, NodeId};
 use super::plan::Plan;
 use crate::error::Result;
 use crate::ops::{Context, OpRef};
 use crate::tensor::{Value, ValueView};
-use ndarray::{ArrayD, ArrayViewD};
+use ndarray::ArrayViewD;
 
 pub struct Tape {
     graph: Graph,
@@ -38,7 +38,7 @@ impl Tape {
                 .iter()
                 .map(|&i| self.values.get(i))
                 .collect::<Result<Vec<ValueView>>>()?;
-            op.forward(&args, &self.ctx)?
+            crate::ops::boundary::forward(op.as_ref(), &args, &self.ctx)?
         };
         let id = self.graph.op(op, inputs)?;
         self.values.set(id, out);
@@ -49,15 +49,16 @@ impl Tape {
         self.values.get(id)
     }
 
-    /// Gradients of `target` with respect to `wrt`.
+    /// Gradients of `target` with respect to `wrt`, each in its leaf's
+    /// float type.
     pub fn gradient(
         &self,
         target: NodeId,
         seed: Option<ArrayViewD<f32>>,
         wrt: &[NodeId],
-    ) -> Result<Vec<ArrayD<f32>>> {
+    ) -> Result<Vec<Value>> {
         let plan = Plan::new(&self.graph, &[target], true)?;
-        backward(
+        backward_values(
             &self.graph,
             &plan,
             &self.values,

@@ -4,7 +4,10 @@
 
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, TensorSpec};
-use super::{Attrs, Context, Fusion, InputGrads, OpRef, Primitive};
+use super::{Attrs, Context, Float64, Fusion, InputGrads, InputGrads64, OpRef, Primitive};
+
+#[path = "activation_f64.rs"]
+mod f64_rules;
 use crate::kernels::fastmath::{self, sigmoid};
 use crate::error::Result;
 use crate::kernels::elementwise::{
@@ -449,11 +452,34 @@ impl Primitive for Activation {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
+        if let (ValueView::F64(x), true) = (&inputs[0], f64_rules::supports(self.kind)) {
+            return Ok(Value::F64(f64_rules::forward(self.kind, x.view())));
+        }
         let x = inputs[0].f32(self.name)?;
         Ok(Value::F32(match self.kind {
             Kind::Linear => x.to_owned(),
             kind => with_kind!(kind, |k| map(x, #[inline(always)] move |v| k.apply(v))),
         }))
+    }
+
+    fn float64(&self) -> Float64 {
+        if f64_rules::supports(self.kind) {
+            Float64::Computed
+        } else {
+            Float64::Narrowed
+        }
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity(self.name, inputs, 1)?;
+        f64_rules::backward(self.kind, inputs[0].f64(self.name)?, output, grad, self.name)
     }
 
     fn backward(

@@ -4,9 +4,9 @@ use super::registry::{OpInfo, Sample};
 use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned, reduce_to_shape};
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
-use super::{Context, InputGrads, Primitive};
+use super::{Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
-use crate::kernels::elementwise::zip2;
+use crate::kernels::real::Real;
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD};
 
@@ -42,14 +42,14 @@ impl Binary {
     }
 }
 
-fn apply(
+fn apply<F: Real>(
     op: &'static str,
-    a: ArrayViewD<f32>,
-    b: ArrayViewD<f32>,
-    f: impl Fn(f32, f32) -> f32 + Sync + Send,
-) -> Result<ArrayD<f32>> {
+    a: ArrayViewD<F>,
+    b: ArrayViewD<F>,
+    f: impl Fn(F, F) -> F + Sync + Send,
+) -> Result<ArrayD<F>> {
     let shape = broadcast_shape(op, a.shape(), b.shape())?;
-    zip2(a, b, &shape, f).ok_or_else(|| {
+    F::zip2(a, b, &shape, f).ok_or_else(|| {
         Error::shape(
             op,
             "broadcastable operands",
@@ -59,18 +59,18 @@ fn apply(
 }
 
 /// `max` that propagates NaN as numpy does (`f32::max` would drop it).
-fn nan_max(x: f32, y: f32) -> f32 {
+fn nan_max<F: Real>(x: F, y: F) -> F {
     if x.is_nan() || y.is_nan() {
-        f32::NAN
+        F::nan()
     } else {
         x.max(y)
     }
 }
 
 /// `min` that propagates NaN as numpy does.
-fn nan_min(x: f32, y: f32) -> f32 {
+fn nan_min<F: Real>(x: F, y: F) -> F {
     if x.is_nan() || y.is_nan() {
-        f32::NAN
+        F::nan()
     } else {
         x.min(y)
     }
@@ -100,19 +100,25 @@ impl Primitive for Binary {
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
-        let op = self.name();
-        expect_arity(op, inputs, 2)?;
-        let (a, b) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
-        let out = match self.kind {
-            Kind::Add => apply(op, a, b, |x, y| x + y)?,
-            Kind::Sub => apply(op, a, b, |x, y| x - y)?,
-            Kind::Mul => apply(op, a, b, |x, y| x * y)?,
-            Kind::Div => apply(op, a, b, |x, y| x / y)?,
-            Kind::Maximum => apply(op, a, b, nan_max)?,
-            Kind::Minimum => apply(op, a, b, nan_min)?,
-            Kind::Pow => apply(op, a, b, f32::powf)?,
-        };
-        Ok(Value::F32(out))
+        if inputs.iter().any(ValueView::is_f64) {
+            return self.forward_in::<f64>(inputs).map(Value::F64);
+        }
+        self.forward_in::<f32>(inputs).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        self.backward_in(inputs, grad)
     }
 
     fn backward(
@@ -122,9 +128,36 @@ impl Primitive for Binary {
         grad: ArrayViewD<f32>,
         _ctx: &Context,
     ) -> Result<InputGrads> {
+        self.backward_in(inputs, grad)
+    }
+}
+
+impl Binary {
+    /// The forward kernel in `F` (float32: the vectorized kernels).
+    fn forward_in<F: Real>(&self, inputs: &[ValueView]) -> Result<ArrayD<F>> {
         let op = self.name();
         expect_arity(op, inputs, 2)?;
-        let (a, b) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
+        let (a, b) = (inputs[0].float::<F>(op)?, inputs[1].float::<F>(op)?);
+        match self.kind {
+            Kind::Add => apply(op, a, b, |x, y| x + y),
+            Kind::Sub => apply(op, a, b, |x, y| x - y),
+            Kind::Mul => apply(op, a, b, |x, y| x * y),
+            Kind::Div => apply(op, a, b, |x, y| x / y),
+            Kind::Maximum => apply(op, a, b, nan_max),
+            Kind::Minimum => apply(op, a, b, nan_min),
+            Kind::Pow => apply(op, a, b, F::powf),
+        }
+    }
+
+    /// The backward rule in `F` (float32 or float64).
+    fn backward_in<F: Real>(
+        &self,
+        inputs: &[ValueView],
+        grad: ArrayViewD<F>,
+    ) -> Result<Vec<Option<ArrayD<F>>>> {
+        let op = self.name();
+        expect_arity(op, inputs, 2)?;
+        let (a, b) = (inputs[0].float::<F>(op)?, inputs[1].float::<F>(op)?);
         let (ga, gb) = match self.kind {
             Kind::Add => {
                 return Ok(vec![
@@ -153,17 +186,17 @@ impl Primitive for Binary {
                 // d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y ln x, taken as 0
                 // where x <= 0 (as JAX's where the log is undefined).
                 let gx = apply(op, a.view(), b.view(), |x, y| {
-                    if y == 0.0 {
-                        0.0
+                    if y == F::zero() {
+                        F::zero()
                     } else {
-                        y * x.powf(y - 1.0)
+                        y * x.powf(y - F::one())
                     }
                 })?;
                 let gy = apply(op, a.view(), b.view(), |x, y| {
-                    if x > 0.0 {
+                    if x > F::zero() {
                         x.powf(y) * x.ln()
                     } else {
-                        0.0
+                        F::zero()
                     }
                 })?;
                 (
@@ -174,30 +207,19 @@ impl Primitive for Binary {
             Kind::Maximum | Kind::Minimum => {
                 // The gradient goes to the selected operand; ties split it
                 // evenly, the convention that keeps the rule symmetric.
-                let pick_a = if self.kind == Kind::Maximum {
-                    |x: f32, y: f32| {
-                        if x > y {
-                            1.0
-                        } else if x == y {
-                            0.5
-                        } else {
-                            0.0
-                        }
-                    }
-                } else {
-                    |x: f32, y: f32| {
-                        if x < y {
-                            1.0
-                        } else if x == y {
-                            0.5
-                        } else {
-                            0.0
-                        }
+                let max = self.kind == Kind::Maximum;
+                let pick_a = move |x: F, y: F| {
+                    if (max && x > y) || (!max && x < y) {
+                        F::one()
+                    } else if x == y {
+                        F::of(0.5)
+                    } else {
+                        F::zero()
                     }
                 };
                 let share = apply(op, a.view(), b.view(), pick_a)?;
                 let ga = apply(op, grad.view(), share.view(), |g, s| g * s)?;
-                let gb = apply(op, grad.view(), share.view(), |g, s| g * (1.0 - s))?;
+                let gb = apply(op, grad.view(), share.view(), |g, s| g * (F::one() - s))?;
                 (ga, gb)
             }
         };

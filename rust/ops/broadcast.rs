@@ -2,6 +2,7 @@
 //! for gradients (summing a gradient back down to an operand's shape).
 
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::real::Real;
 use ndarray::{ArrayD, ArrayViewD, Axis, CowArray, IxDyn};
 
 /// The broadcast shape of `a` and `b`, or a Shape error naming `op`.
@@ -35,7 +36,11 @@ pub fn broadcast_shape(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>>
 }
 
 /// Sums `grad` (of a broadcast result) down to `shape`, the operand's shape.
-pub fn reduce_to_shape(op: &str, grad: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
+pub fn reduce_to_shape<F: Real>(
+    op: &str,
+    grad: ArrayViewD<F>,
+    shape: &[usize],
+) -> Result<ArrayD<F>> {
     if grad.shape() == shape {
         return Ok(grad.to_owned());
     }
@@ -44,14 +49,14 @@ pub fn reduce_to_shape(op: &str, grad: ArrayViewD<f32>, shape: &[usize]) -> Resu
 
 /// [`reduce_to_shape`] for a gradient the caller owns: returned as it is
 /// (no copy) when it already has the operand's shape.
-pub fn reduce_owned(op: &str, grad: ArrayD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
+pub fn reduce_owned<F: Real>(op: &str, grad: ArrayD<F>, shape: &[usize]) -> Result<ArrayD<F>> {
     if grad.shape() == shape {
         return Ok(grad);
     }
     reduce_view(op, grad.view(), shape)
 }
 
-fn reduce_view(op: &str, grad: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
+fn reduce_view<F: Real>(op: &str, grad: ArrayViewD<F>, shape: &[usize]) -> Result<ArrayD<F>> {
     if grad.ndim() < shape.len() {
         return Err(Error::shape(
             op,

@@ -47,6 +47,7 @@ impl Compare {
 pub(crate) fn as_f64(v: &ValueView) -> ArrayD<f64> {
     match v {
         ValueView::F32(a) => a.mapv(f64::from),
+        ValueView::F64(a) => a.to_owned(),
         ValueView::I64(a) => a.mapv(|x| x as f64),
     }
 }
@@ -109,6 +110,11 @@ impl Primitive for Compare {
             .and(&b)
             .map_collect(|&x, &y| if test(x, y) { 1.0f32 } else { 0.0 });
         Ok(Value::F32(out))
+    }
+
+    /// float64 operands compare as they are (the mask stays float32).
+    fn float64(&self) -> super::Float64 {
+        super::Float64::Own
     }
 
     fn backward(

@@ -4,11 +4,12 @@ use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::broadcast::{broadcast_shape, reduce_owned};
 use super::spec::{self, broadcast_dims, fmt_dims, DType, TensorSpec};
-use super::{Context, Fusion, InputGrads, Primitive};
+use super::{Context, Float64, Fusion, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::buffer::try_filled;
 use crate::kernels::elementwise::{column_sums, rows_plus};
 use crate::kernels::bf16::{gemm_into_p, runs_on_one_thread_p, Precision};
+use crate::kernels::matmul_f64::{batched_matmul_f64, matmul_grads_f64};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, Ix2, IxDyn};
 
@@ -199,8 +200,30 @@ impl Primitive for MatMul {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("matmul", inputs, 2)?;
+        if let (ValueView::F64(a), ValueView::F64(b)) = (&inputs[0], &inputs[1]) {
+            return batched_matmul_f64("matmul", a.view(), b.view()).map(Value::F64);
+        }
         let (a, b) = (inputs[0].f32("matmul")?, inputs[1].f32("matmul")?);
         batched_matmul_p("matmul", self.precision, a, b).map(Value::F32)
+    }
+
+    /// float64 products run in float64 whatever the precision attribute
+    /// (bfloat16 products are a float32 policy).
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity("matmul", inputs, 2)?;
+        let (a, b) = (inputs[0].f64("matmul")?, inputs[1].f64("matmul")?);
+        matmul_grads_f64("matmul", a, b, grad, needed)
     }
 
     fn backward(
@@ -315,6 +338,10 @@ impl Primitive for BiasAdd {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("bias_add", inputs, 2)?;
+        if let (ValueView::F64(x), ValueView::F64(b)) = (&inputs[0], &inputs[1]) {
+            Self::check(x.shape(), b.shape())?;
+            return Ok(Value::F64(x + b));
+        }
         let (x, b) = (inputs[0].f32("bias_add")?, inputs[1].f32("bias_add")?);
         Self::check(x.shape(), b.shape())?;
         let (x, b) = (x.as_standard_layout(), b.as_standard_layout());
@@ -351,6 +378,31 @@ impl Primitive for BiasAdd {
         ctx: &Context,
     ) -> Result<InputGrads> {
         self.backward_owned(inputs, output, grad.to_owned(), ctx, &[true, true])
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity("bias_add", inputs, 2)?;
+        let b = inputs[1].f64("bias_add")?;
+        Self::check(grad.shape(), b.shape())?;
+        let rows = grad.len() / b.len().max(1);
+        let db = grad
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(IxDyn(&[rows, b.len()]))
+            .map_err(|e| Error::shape("bias_add", "a bias-shaped gradient", e.to_string()))?
+            .sum_axis(Axis(0));
+        Ok(vec![Some(grad.to_owned()), Some(db)])
     }
 
     fn backward_owned(

@@ -5,11 +5,12 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
-use crate::kernels::elementwise::{map, zip3};
+use crate::kernels::elementwise::map;
+use crate::kernels::real::{grad_shape_error, Real};
 use crate::tensor::{expect_arity, Value, ValueView};
-use ndarray::ArrayViewD;
+use ndarray::{ArrayD, ArrayViewD};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -18,7 +19,8 @@ enum Kind {
     Log,
     Abs,
     Neg,
-    Clip { min: f32, max: f32 },
+    /// The bounds in float32 (the float32 loop's) and as given.
+    Clip { min: f32, max: f32, min64: f64, max64: f64 },
     Exp,
     Expm1,
     Log1p,
@@ -51,15 +53,24 @@ impl Unary {
     pub fn new(name: &str, attrs: &Attrs) -> Result<Self> {
         let (name, kind) = match name {
             "clip" => {
-                let min = attrs.float(name, "min", f64::NEG_INFINITY)? as f32;
-                let max = attrs.float(name, "max", f64::INFINITY)? as f32;
+                let min64 = attrs.float(name, "min", f64::NEG_INFINITY)?;
+                let max64 = attrs.float(name, "max", f64::INFINITY)?;
+                let (min, max) = (min64 as f32, max64 as f32);
                 if min > max {
                     return Err(Error::argument(
                         name,
                         format!("min must not exceed max. Received: min={min}, max={max}"),
                     ));
                 }
-                ("clip", Kind::Clip { min, max })
+                (
+                    "clip",
+                    Kind::Clip {
+                        min,
+                        max,
+                        min64,
+                        max64,
+                    },
+                )
             }
             _ => {
                 match name {
@@ -97,16 +108,37 @@ impl Unary {
 }
 
 impl Kind {
+    /// The float32 loop's function: `eval`, with the fast vectorized `exp`.
     #[inline(always)]
     fn apply(self, x: f32) -> f32 {
+        match self {
+            Kind::Exp => crate::kernels::fastmath::exp(x),
+            Kind::Clip { min, max, .. } => x.clamp(min, max),
+            kind => kind.eval(x),
+        }
+    }
+
+    #[inline(always)]
+    fn eval<F: Real>(self, x: F) -> F {
+        let (zero, one) = (F::zero(), F::one());
         match self {
             Kind::Sqrt => x.sqrt(),
             Kind::Square => x * x,
             Kind::Log => x.ln(),
             Kind::Abs => x.abs(),
             Kind::Neg => -x,
-            Kind::Clip { min, max } => x.clamp(min, max),
-            Kind::Exp => crate::kernels::fastmath::exp(x),
+            // NaN stays NaN, as numpy's clip.
+            Kind::Clip { min64, max64, .. } => {
+                let (lo, hi) = (F::of(min64), F::of(max64));
+                if x < lo {
+                    lo
+                } else if x > hi {
+                    hi
+                } else {
+                    x
+                }
+            }
+            Kind::Exp => x.exp(),
             Kind::Expm1 => x.exp_m1(),
             Kind::Log1p => x.ln_1p(),
             Kind::Log2 => x.log2(),
@@ -120,58 +152,67 @@ impl Kind {
             Kind::Arccos => x.acos(),
             Kind::Arctan => x.atan(),
             Kind::Arcsinh => x.asinh(),
-            Kind::Reciprocal => 1.0 / x,
-            Kind::Rsqrt => 1.0 / x.sqrt(),
+            Kind::Reciprocal => one / x,
+            Kind::Rsqrt => one / x.sqrt(),
             Kind::Floor => x.floor(),
             Kind::Ceil => x.ceil(),
-            Kind::Round => x.round_ties_even(),
-            Kind::Sign => if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x },
+            Kind::Round => x.round_even(),
+            Kind::Sign => {
+                if x > zero {
+                    one
+                } else if x < zero {
+                    -one
+                } else {
+                    x
+                }
+            }
         }
     }
 
-    fn derivative(self, x: f32, y: f32) -> f32 {
+    fn derivative<F: Real>(self, x: F, y: F) -> F {
+        let (zero, one, half, two) = (F::zero(), F::one(), F::of(0.5), F::of(2.0));
         match self {
-            Kind::Sqrt => 0.5 / y,
-            Kind::Square => 2.0 * x,
-            Kind::Log => 1.0 / x,
+            Kind::Sqrt => half / y,
+            Kind::Square => two * x,
+            Kind::Log => one / x,
             Kind::Abs => {
-                if x > 0.0 {
-                    1.0
-                } else if x < 0.0 {
-                    -1.0
+                if x > zero {
+                    one
+                } else if x < zero {
+                    -one
                 } else {
-                    0.0
+                    zero
                 }
             }
-            Kind::Neg => -1.0,
+            Kind::Neg => -one,
             // Gradient flows where the value was inside the range (as TF/JAX clip).
-            Kind::Clip { min, max } => {
-                if x >= min && x <= max {
-                    1.0
+            Kind::Clip { min64, max64, .. } => {
+                if x >= F::of(min64) && x <= F::of(max64) {
+                    one
                 } else {
-                    0.0
+                    zero
                 }
             }
             Kind::Exp => y,
-            Kind::Expm1 => y + 1.0,
-            Kind::Log1p => 1.0 / (1.0 + x),
-            Kind::Log2 => 1.0 / (x * std::f32::consts::LN_2),
-            Kind::Log10 => 1.0 / (x * std::f32::consts::LN_10),
+            Kind::Expm1 => y + one,
+            Kind::Log1p => one / (one + x),
+            Kind::Log2 => one / (x * F::LN_2),
+            Kind::Log10 => one / (x * F::LN_10),
             Kind::Sin => x.cos(),
             Kind::Cos => -x.sin(),
-            Kind::Tan => 1.0 + y * y,
+            Kind::Tan => one + y * y,
             Kind::Sinh => x.cosh(),
             Kind::Cosh => x.sinh(),
-            Kind::Arcsin => 1.0 / (1.0 - x * x).sqrt(),
-            Kind::Arccos => -1.0 / (1.0 - x * x).sqrt(),
-            Kind::Arctan => 1.0 / (1.0 + x * x),
-            Kind::Arcsinh => 1.0 / (x * x + 1.0).sqrt(),
+            Kind::Arcsin => one / (one - x * x).sqrt(),
+            Kind::Arccos => -one / (one - x * x).sqrt(),
+            Kind::Arctan => one / (one + x * x),
+            Kind::Arcsinh => one / (x * x + one).sqrt(),
             Kind::Reciprocal => -y * y,
-            Kind::Rsqrt => -0.5 * y * y * y,
-            Kind::Floor => 0.0,
-            Kind::Ceil => 0.0,
-            Kind::Round => 0.0,
-            Kind::Sign => 0.0,
+            Kind::Rsqrt => -half * y * y * y,
+            Kind::Floor => zero,
+            Kind::Ceil => zero,
+            Kind::Round => zero,
+            Kind::Sign => zero,
         }
     }
 }
@@ -187,6 +228,10 @@ impl Primitive for Unary {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            let kind = self.kind;
+            return Ok(Value::F64(f64::map(x.view(), move |v| kind.eval(v))));
+        }
         let x = inputs[0].f32(self.name)?;
         // The common kinds get loops of their own (a constant kind, so the
         // closure is a small function that inlines and vectorizes); a closure
@@ -204,6 +249,10 @@ impl Primitive for Unary {
         )))
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
     fn backward(
         &self,
         inputs: &[ValueView],
@@ -211,22 +260,39 @@ impl Primitive for Unary {
         grad: ArrayViewD<f32>,
         _ctx: &Context,
     ) -> Result<InputGrads> {
+        self.backward_in(inputs, output, grad)
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        self.backward_in(inputs, output, grad)
+    }
+}
+
+impl Unary {
+    /// The backward rule in `F` (float32: the vectorized `zip3`).
+    fn backward_in<F: Real>(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<F>,
+        grad: ArrayViewD<F>,
+    ) -> Result<Vec<Option<ArrayD<F>>>> {
         expect_arity(self.name, inputs, 1)?;
         let kind = self.kind;
         if matches!(kind, Kind::Floor | Kind::Ceil | Kind::Round | Kind::Sign) {
             // Piecewise constant: no gradient flows (zero almost everywhere).
             return Ok(vec![None]);
         }
-        let g = zip3(inputs[0].f32(self.name)?, output, grad, move |x, y, g| {
+        let g = F::zip3(inputs[0].float::<F>(self.name)?, output, grad, move |x, y, g| {
             g * kind.derivative(x, y)
         })
-        .ok_or_else(|| {
-            Error::shape(
-                self.name,
-                "a gradient shaped like the output",
-                "another shape",
-            )
-        })?;
+        .ok_or_else(|| grad_shape_error(self.name))?;
         Ok(vec![Some(g)])
     }
 }

@@ -4,11 +4,12 @@
 //! against this trait; a new op is one file (see `registry`).
 
 pub mod attrs;
+pub mod boundary;
 pub mod padding;
 pub mod registry;
 pub mod spec;
 
-mod broadcast;
+pub mod broadcast;
 mod fused;
 mod fused_norm;
 
@@ -59,6 +60,33 @@ impl Context {
 /// (integer indices, labels).
 pub type InputGrads = Vec<Option<ArrayD<f32>>>;
 
+/// float64 gradients of an op's inputs (see [`Primitive::backward_f64`]).
+pub type InputGrads64 = Vec<Option<ArrayD<f64>>>;
+
+/// How an op meets float64 inputs (applied in one place, `boundary`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Float64 {
+    /// No float64 kernel: float64 inputs are rounded to float32 at the
+    /// boundary and the op computes, and returns, float32.
+    Narrowed,
+    /// float64 kernels: when any input is float64, float32 inputs are
+    /// widened, the op computes in float64 and a float result is float64.
+    Computed,
+    /// The op reads and states float64 itself, in its spec, forward and
+    /// backward (`cast`, which converts between the float types).
+    Own,
+}
+
+impl Float64 {
+    pub fn name(self) -> &'static str {
+        match self {
+            Float64::Narrowed => "narrowed",
+            Float64::Computed => "computed",
+            Float64::Own => "own",
+        }
+    }
+}
+
 /// One primitive op.
 pub trait Primitive: Debug + Send + Sync {
     /// The op's name, the same as `pykeras.ops.<name>`.
@@ -81,8 +109,29 @@ pub trait Primitive: Debug + Send + Sync {
             .sum()
     }
 
-    /// Computes the output from the inputs.
+    /// Computes the output from the inputs. Callers go through
+    /// `boundary::forward`, which decides what float64 inputs become.
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value>;
+
+    /// Whether the op computes in float64 (see [`Float64`]); the default
+    /// has no float64 kernel.
+    fn float64(&self) -> Float64 {
+        Float64::Narrowed
+    }
+
+    /// The backward rule on float64 values (inputs already float64 where
+    /// they are floats), for ops whose `float64` is not `Narrowed`.
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let _ = (inputs, output, grad, ctx, needed);
+        Err(boundary::no_f64_backward(self.name()))
+    }
 
     /// Given the inputs, the forward output and the gradient of the loss with
     /// respect to that output, returns the gradient for each input.

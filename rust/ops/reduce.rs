@@ -4,7 +4,8 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
+use crate::kernels::real::Real;
 use crate::error::{Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use crate::kernels::isa;
@@ -172,26 +173,71 @@ impl Primitive for Reduce {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = self.name();
         expect_arity(op, inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            let axes = self.axes(x.ndim())?;
+            self.check_nonempty(x.shape(), &axes)?;
+            return self.reduce_axes(x.view(), &axes).map(Value::F64);
+        }
         let x = inputs[0].f32(op)?;
         let axes = self.axes(x.ndim())?;
+        self.check_nonempty(x.shape(), &axes)?;
+        if let Some(y) = self.reduce_run(&x, &axes)? {
+            return Ok(Value::F32(y));
+        }
+        self.reduce_axes(x, &axes).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        self.backward_in(inputs, output, grad)
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f32>,
+        grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        self.backward_in(inputs, output, grad)
+    }
+}
+
+impl Reduce {
+    /// Fails for a max over an empty axis.
+    fn check_nonempty(&self, shape: &[usize], axes: &[usize]) -> Result<()> {
         if self.kind == Kind::Max {
-            if let Some(&a) = axes.iter().find(|&&a| x.shape()[a] == 0) {
+            if let Some(&a) = axes.iter().find(|&&a| shape[a] == 0) {
                 return Err(Error::shape(
-                    op,
+                    self.name(),
                     "non-empty reduced axes (max of nothing is undefined)",
                     format!("axis {a} of size 0"),
                 ));
             }
         }
-        if let Some(y) = self.reduce_run(&x, &axes)? {
-            return Ok(Value::F32(y));
-        }
+        Ok(())
+    }
+
+    /// The reduction by ndarray's axis folds (float32 shapes `reduce_run`
+    /// does not take, and float64).
+    fn reduce_axes<F: Real>(&self, x: ArrayViewD<F>, axes: &[usize]) -> Result<ArrayD<F>> {
+        let op = self.name();
         // Reduce the highest axis first so lower axis numbers stay valid.
         let mut y = x.to_owned();
         for &a in axes.iter().rev() {
             y = match self.kind {
                 Kind::Sum | Kind::Mean => y.sum_axis(Axis(a)),
-                Kind::Max => y.fold_axis(Axis(a), f32::NEG_INFINITY, |m, &v| {
+                Kind::Max => y.fold_axis(Axis(a), F::neg_infinity(), |m, &v| {
                     if v > *m || v.is_nan() {
                         v
                     } else {
@@ -202,31 +248,31 @@ impl Primitive for Reduce {
         }
         if self.kind == Kind::Mean {
             let count: usize = axes.iter().map(|&a| x.shape()[a]).product();
-            let scale = 1.0 / count as f32;
+            let scale = F::one() / F::of(count as f64);
             y.mapv_inplace(|v| v * scale);
         }
         if self.keepdims {
-            let kept = Self::kept_shape(x.shape(), &axes);
+            let kept = Self::kept_shape(x.shape(), axes);
             y = y
                 .into_shape_with_order(IxDyn(&kept))
                 .map_err(|e| Error::shape(op, "a reshapeable result", e.to_string()))?;
         }
-        Ok(Value::F32(y))
+        Ok(y)
     }
 
-    fn backward(
+    /// The backward rule in `F`.
+    fn backward_in<F: Real>(
         &self,
         inputs: &[ValueView],
-        output: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
-        _ctx: &Context,
-    ) -> Result<InputGrads> {
+        output: ArrayViewD<F>,
+        grad: ArrayViewD<F>,
+    ) -> Result<Vec<Option<ArrayD<F>>>> {
         let op = self.name();
         expect_arity(op, inputs, 1)?;
-        let x = inputs[0].f32(op)?;
+        let x = inputs[0].float::<F>(op)?;
         let axes = self.axes(x.ndim())?;
         let kept = Self::kept_shape(x.shape(), &axes);
-        let reshape = |a: ArrayViewD<f32>| -> Result<ArrayD<f32>> {
+        let reshape = |a: ArrayViewD<F>| -> Result<ArrayD<F>> {
             // Row-major first: the gradient may arrive in another memory order.
             a.as_standard_layout()
                 .into_owned()
@@ -241,7 +287,7 @@ impl Primitive for Reduce {
             Kind::Sum => g.to_owned(),
             Kind::Mean => {
                 let count: usize = axes.iter().map(|&a| x.shape()[a]).product();
-                let scale = 1.0 / count.max(1) as f32;
+                let scale = F::one() / F::of(count.max(1) as f64);
                 g.mapv(|v| v * scale)
             }
             Kind::Max => {
@@ -254,7 +300,7 @@ impl Primitive for Reduce {
                 let mask =
                     ndarray::Zip::from(&x)
                         .and(&y)
-                        .map_collect(|&v, &m| if v == m { 1.0f32 } else { 0.0 });
+                        .map_collect(|&v, &m| if v == m { F::one() } else { F::zero() });
                 let mut counts = mask.clone();
                 for &a in axes.iter().rev() {
                     counts = counts.sum_axis(Axis(a));
@@ -268,7 +314,7 @@ impl Primitive for Reduce {
                 ndarray::Zip::from(&mask)
                     .and(&g)
                     .and(&counts)
-                    .map_collect(|&m, &g, &c| if m > 0.0 { g / c } else { 0.0 })
+                    .map_collect(|&m, &g, &c| if m > F::zero() { g / c } else { F::zero() })
             }
         };
         Ok(vec![Some(gx)])

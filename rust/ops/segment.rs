@@ -107,6 +107,8 @@ impl Segment {
         let keep = |v: i64| (0..bound).contains(&v).then_some(v as usize);
         match ids {
             ValueView::I64(a) => Ok(a.iter().map(|&v| keep(v)).collect()),
+            // Rounded to float32 at the op's boundary (no float64 kernel).
+            ValueView::F64(_) => Err(Error::dtype(self.name, "int64 or float32 ids", "float64")),
             ValueView::F32(a) => a
                 .iter()
                 .map(|&v| {

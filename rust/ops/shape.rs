@@ -4,13 +4,15 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, Fusion, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, Fusion, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice as NdSlice};
 
 #[path = "shape_copy.rs"]
 mod copy;
+#[path = "shape_f64.rs"]
+mod f64_rules;
 
 fn to_owned_shape(op: &str, a: ArrayViewD<f32>, shape: &[usize]) -> Result<ArrayD<f32>> {
     let from = a.shape().to_vec();
@@ -25,6 +27,27 @@ fn to_owned_shape(op: &str, a: ArrayViewD<f32>, shape: &[usize]) -> Result<Array
                 format!("shape {}", fmt_shape(&from)),
             )
         })
+}
+
+/// The float64 methods of a `Primitive` impl here: kernels in `shape_f64`.
+macro_rules! float64_rules {
+    ($grad:expr) => {
+        fn float64(&self) -> Float64 {
+            Float64::Computed
+        }
+
+        fn backward_f64(
+            &self,
+            inputs: &[ValueView],
+            _o: ArrayViewD<f64>,
+            grad: ArrayViewD<f64>,
+            _c: &Context,
+            _needed: &[bool],
+        ) -> Result<InputGrads64> {
+            #[allow(clippy::redundant_closure_call)]
+            ($grad)(self, inputs, grad)
+        }
+    };
 }
 
 /// `reshape(x, shape)`; one dimension may be -1 and is inferred.
@@ -102,7 +125,12 @@ impl Primitive for Reshape {
         "reshape"
     }
 
+    float64_rules!(|_: &Self, i: &[ValueView], g| f64_rules::reshape_grad(i, g));
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.iter().any(ValueView::is_f64) {
+            return f64_rules::reshape(self, inputs).map(Value::F64);
+        }
         expect_arity("reshape", inputs, 1)?;
         let x = inputs[0].f32("reshape")?;
         let shape = self.target(x.shape())?;
@@ -211,7 +239,12 @@ impl Primitive for Transpose {
         }
     }
 
+    float64_rules!(f64_rules::transpose_grad);
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.iter().any(ValueView::is_f64) {
+            return f64_rules::transpose(self, inputs).map(Value::F64);
+        }
         expect_arity("transpose", inputs, 1)?;
         let x = inputs[0].f32("transpose")?;
         let perm = self.perm(x.ndim())?;
@@ -302,7 +335,12 @@ impl Primitive for Concat {
         "concat"
     }
 
+    float64_rules!(f64_rules::concat_grad);
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.iter().any(ValueView::is_f64) {
+            return f64_rules::concat(self, inputs).map(Value::F64);
+        }
         if inputs.is_empty() {
             return Err(Error::argument(
                 "concat",
@@ -443,7 +481,12 @@ impl Primitive for Slice {
         "slice"
     }
 
+    float64_rules!(f64_rules::slice_grad);
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.iter().any(ValueView::is_f64) {
+            return f64_rules::slice(self, inputs).map(Value::F64);
+        }
         expect_arity("slice", inputs, 1)?;
         let x = inputs[0].f32("slice")?;
         let ranges = self.ranges(x.shape())?;
@@ -479,6 +522,8 @@ impl Primitive for Slice {
 pub struct Pad {
     widths: Vec<(usize, usize)>,
     value: f32,
+    /// The fill as given, for float64 inputs.
+    value64: f64,
 }
 
 impl Pad {
@@ -499,6 +544,7 @@ impl Pad {
         Ok(Self {
             widths,
             value: attrs.float("pad", "constant_values", 0.0)? as f32,
+            value64: attrs.float("pad", "constant_values", 0.0)?,
         })
     }
 
@@ -543,7 +589,12 @@ impl Primitive for Pad {
         "pad"
     }
 
+    float64_rules!(f64_rules::pad_grad);
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.iter().any(ValueView::is_f64) {
+            return f64_rules::pad(self, inputs).map(Value::F64);
+        }
         expect_arity("pad", inputs, 1)?;
         let x = inputs[0].f32("pad")?;
         self.check(x.shape())?;

@@ -18,6 +18,7 @@ pub type Dim = Option<usize>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
     F32,
+    F64,
     I64,
 }
 
@@ -25,6 +26,7 @@ impl DType {
     pub fn name(self) -> &'static str {
         match self {
             DType::F32 => "float32",
+            DType::F64 => "float64",
             DType::I64 => "int64",
         }
     }
@@ -32,8 +34,9 @@ impl DType {
     pub fn parse(op: &str, name: &str) -> Result<Self> {
         match name {
             "float32" => Ok(DType::F32),
+            "float64" => Ok(DType::F64),
             "int64" => Ok(DType::I64),
-            other => Err(Error::dtype(op, "float32 or int64", other)),
+            other => Err(Error::dtype(op, "float32, float64 or int64", other)),
         }
     }
 }
@@ -63,6 +66,7 @@ impl TensorSpec {
     pub fn of_view(v: &ValueView) -> Self {
         let dtype = match v {
             ValueView::F32(_) => DType::F32,
+            ValueView::F64(_) => DType::F64,
             ValueView::I64(_) => DType::I64,
         };
         Self::new(v.shape().iter().map(|&d| Some(d)).collect(), dtype)

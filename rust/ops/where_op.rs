@@ -5,11 +5,11 @@
 use super::broadcast::{broadcast_shape, reduce_owned};
 use super::registry::{OpInfo, Sample};
 use super::spec::{self, broadcast_dims, DType, TensorSpec};
-use super::{Context, InputGrads, Primitive};
+use super::{Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::zip_broadcast;
 use crate::tensor::{expect_arity, Value, ValueView};
-use ndarray::ArrayViewD;
+use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -32,6 +32,7 @@ fn out_shape(inputs: &[ValueView]) -> Result<Vec<usize>> {
 fn with_condition<R>(c: &ValueView, body: impl FnOnce(&ArrayViewD<f32>) -> R) -> R {
     match c {
         ValueView::F32(a) => body(a),
+        ValueView::F64(a) => body(&a.mapv(|v| if v != 0.0 { 1.0f32 } else { 0.0 }).view()),
         ValueView::I64(a) => body(&a.mapv(|v| if v != 0 { 1.0f32 } else { 0.0 }).view()),
     }
 }
@@ -43,6 +44,19 @@ fn picks(c: f32) -> f32 {
     } else {
         0.0
     }
+}
+
+/// The condition as float64 (nonzero picks x).
+fn mask_f64(c: &ValueView) -> ArrayD<f64> {
+    match c {
+        ValueView::F64(a) => a.to_owned(),
+        ValueView::F32(a) => a.mapv(f64::from),
+        ValueView::I64(a) => a.mapv(|v| if v != 0 { 1.0 } else { 0.0 }),
+    }
+}
+
+fn broadcast<'a>(a: &'a ArrayViewD<f64>, shape: &[usize]) -> Result<ArrayViewD<'a, f64>> {
+    a.broadcast(IxDyn(shape)).ok_or_else(not_broadcast)
 }
 
 fn not_broadcast() -> Error {
@@ -66,6 +80,16 @@ impl Primitive for Where {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(OP, inputs, 3)?;
         let shape = out_shape(inputs)?;
+        if inputs[1].is_f64() || inputs[2].is_f64() {
+            let (mask, x, y) = (mask_f64(&inputs[0]), inputs[1].f64(OP)?, inputs[2].f64(OP)?);
+            let mask = mask.view();
+            let (c, x, y) = (broadcast(&mask, &shape)?, broadcast(&x, &shape)?, broadcast(&y, &shape)?);
+            let out = Zip::from(&c)
+                .and(&x)
+                .and(&y)
+                .map_collect(|&c, &a, &b| if c != 0.0 { a } else { b });
+            return Ok(Value::F64(out));
+        }
         let (x, y) = (inputs[1].f32(OP)?, inputs[2].f32(OP)?);
         let out = with_condition(&inputs[0], |c| {
             zip_broadcast([c.view(), x.view(), y.view()], &shape, |[c, a, b]| {
@@ -77,6 +101,32 @@ impl Primitive for Where {
             })
         });
         Ok(Value::F32(out.ok_or_else(not_broadcast)?))
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity(OP, inputs, 3)?;
+        let shape = out_shape(inputs)?;
+        let mask = mask_f64(&inputs[0]);
+        let mask = mask.view();
+        let (c, g) = (broadcast(&mask, &shape)?, broadcast(&grad, &shape)?);
+        let gx = Zip::from(&g).and(&c).map_collect(|&g, &c| if c != 0.0 { g } else { 0.0 });
+        let gy = Zip::from(&g).and(&c).map_collect(|&g, &c| if c != 0.0 { 0.0 } else { g });
+        Ok(vec![
+            None,
+            Some(reduce_owned(OP, gx, inputs[1].shape())?),
+            Some(reduce_owned(OP, gy, inputs[2].shape())?),
+        ])
     }
 
     fn backward(

@@ -79,6 +79,8 @@ fn prepare(inputs: &[ValueView]) -> Result<(Array2<f32>, Labels, Vec<usize>)> {
                 .collect::<Result<Vec<_>>>()?;
             Labels::Sparse(ids)
         }
+        // Rounded to float32 at the op's boundary (no float64 kernel).
+        ValueView::F64(_) => return Err(Error::dtype(OP, "float32 or int64 labels", "float64")),
         ValueView::F32(p) => {
             if p.shape() != logits.shape() {
                 return Err(Error::shape(
@@ -127,7 +129,7 @@ impl Primitive for SoftmaxCrossEntropy {
         let batch = &logits.shape[..logits.rank() - 1];
         let fits = match labels.dtype {
             DType::I64 => spec::dims_compatible(&labels.shape, batch),
-            DType::F32 => spec::dims_compatible(&labels.shape, &logits.shape),
+            DType::F32 | DType::F64 => spec::dims_compatible(&labels.shape, &logits.shape),
         };
         if !fits {
             return Err(Error::shape(

@@ -12,24 +12,31 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 /// A numpy array held for the duration of a call.
 pub enum Held<'py> {
     F32(PyReadonlyArrayDyn<'py, f32>),
+    F64(PyReadonlyArrayDyn<'py, f64>),
     I64(PyReadonlyArrayDyn<'py, i64>),
 }
 
 impl<'py> Held<'py> {
-    /// Accepts float32 or int64 arrays only; `pykeras` converts other dtypes
+    /// Accepts float32, float64 or int64 arrays only (float64 arrives as it
+    /// is: ops with float64 kernels compute in it, see `ops::boundary`);
+    /// `pykeras` converts other dtypes
     /// by its stated rules before calling in, so anything else is a bug or a
     /// direct call, refused with the dtype named.
     pub fn extract(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Self> {
         Self::try_borrow(obj).ok_or_else(|| Self::refusal(obj, what))
     }
 
-    /// The array borrowed, or None when it is not a float32 or int64 array.
+    /// The array borrowed, or None when it is not a float32, float64 or
+    /// int64 array.
     pub fn try_borrow(obj: &Bound<'py, PyAny>) -> Option<Self> {
         if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, f32>>() {
             return Some(Held::F32(a));
         }
         if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, i64>>() {
             return Some(Held::I64(a));
+        }
+        if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, f64>>() {
+            return Some(Held::F64(a));
         }
         None
     }
@@ -46,13 +53,14 @@ impl<'py> Held<'py> {
                     .unwrap_or_default()
             });
         DTypeError::new_err(format!(
-            "{what} must be a numpy array of dtype float32 or int64. Received: dtype={dtype}"
+            "{what} must be a numpy array of dtype float32, float64 or int64. Received: dtype={dtype}"
         ))
     }
 
     pub fn view(&self) -> ValueView<'_> {
         match self {
             Held::F32(a) => ValueView::F32(a.as_array()),
+            Held::F64(a) => ValueView::F64(a.as_array()),
             Held::I64(a) => ValueView::I64(a.as_array()),
         }
     }
@@ -61,6 +69,7 @@ impl<'py> Held<'py> {
 pub fn value_to_py(py: Python<'_>, v: Value) -> Py<PyAny> {
     match v {
         Value::F32(a) => a.into_pyarray(py).into_any().unbind(),
+        Value::F64(a) => a.into_pyarray(py).into_any().unbind(),
         Value::I64(a) => a.into_pyarray(py).into_any().unbind(),
     }
 }

@@ -5,7 +5,9 @@ use super::convert::{attr_to_py, attrs_from_py, value_to_py, Held};
 use super::errors::to_py;
 use super::variable::PyVariable;
 use super::{compute, compute_sized};
-use crate::graph::{backward, forward, store, CustomVjp, Graph, NodeId, NodeKind, Plan, Tape};
+use crate::graph::{
+    backward_values, forward, store, CustomVjp, Graph, NodeId, NodeKind, Plan, Tape,
+};
 use crate::ops::{self, Attrs, Context, DType, Dim, TensorSpec};
 use crate::tensor::{Value, ValueView};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
@@ -310,16 +312,14 @@ impl PyGraph {
             let plan = Plan::fused(graph, &[target], true, &wrt)?;
             let vars = store::read()?;
             let values = forward(graph, &vars, &plan, &feed_views, &ctx)?;
-            let seed = gview.as_ref().map(|g| g.f32("gradient")).transpose()?;
-            let grads = backward(graph, &plan, &values, target, seed, &wrt, &ctx)?;
+            let seed = seed_f32(gview.as_ref())?;
+            let seed = seed.as_ref().map(|s| s.view());
+            let grads = backward_values(graph, &plan, &values, target, seed, &wrt, &ctx)?;
             Ok((values.get(target)?.to_owned(), grads))
         })?;
         Ok((
             value_to_py(py, value),
-            grads
-                .into_iter()
-                .map(|g| value_to_py(py, Value::F32(g)))
-                .collect(),
+            grads.into_iter().map(|g| value_to_py(py, g)).collect(),
         ))
     }
 }
@@ -434,12 +434,22 @@ impl PyTape {
         let gview = grad.as_ref().map(|g| g.view());
         let tape = &self.tape;
         let grads = compute(py, || {
-            let seed = gview.as_ref().map(|g| g.f32("gradient")).transpose()?;
-            tape.gradient(target, seed, &wrt)
+            let seed = seed_f32(gview.as_ref())?;
+            tape.gradient(target, seed.as_ref().map(|s| s.view()), &wrt)
         })?;
-        Ok(grads
-            .into_iter()
-            .map(|g| value_to_py(py, Value::F32(g)))
-            .collect())
+        Ok(grads.into_iter().map(|g| value_to_py(py, g)).collect())
     }
+}
+
+/// The output gradient a caller gave, as float32 (a float64 one is rounded:
+/// seeds are the loss's ones or an upstream gradient, and the sweep widens
+/// it again for a float64 target).
+fn seed_f32<'a>(
+    g: Option<&ValueView<'a>>,
+) -> crate::Result<Option<ndarray::CowArray<'a, f32, ndarray::IxDyn>>> {
+    g.map(|g| match g {
+        ValueView::F64(a) => Ok(a.mapv(|v| v as f32).into()),
+        other => other.f32("gradient").map(Into::into),
+    })
+    .transpose()
 }

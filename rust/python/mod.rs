@@ -121,7 +121,9 @@ fn op(
     let primitive = ops::build(name, &attrs).map_err(to_py)?;
     let shapes: Vec<&[usize]> = views.iter().map(|v| v.shape()).collect();
     let work = primitive.work(&shapes);
-    let out = compute_sized(py, work, || primitive.forward(&views, &ctx))?;
+    let out = compute_sized(py, work, || {
+        ops::boundary::forward(primitive.as_ref(), &views, &ctx)
+    })?;
     Ok(value_to_py(py, out))
 }
 
@@ -150,12 +152,12 @@ fn op_grad(
     };
     let grads = compute(py, || {
         let op = ops::build(name, &attrs)?;
-        let out = match op.forward(&views, &ctx)? {
-            crate::Value::F32(out) => out,
+        let out = ops::boundary::forward(op.as_ref(), &views, &ctx)?;
+        if let crate::Value::I64(_) = out {
             // An integer result (a cast to int64) passes no gradient back.
-            crate::Value::I64(_) => return Ok(vec![None; views.len()]),
-        };
-        let g = gview.f32(name)?;
+            return Ok(vec![None; views.len()]);
+        }
+        let g = gview.to_owned();
         // Backward rules may assume the gradient is shaped like the output
         // (the graph and the tape guarantee it); a direct call is checked here.
         if g.shape() != out.shape() {
@@ -168,11 +170,24 @@ fn op_grad(
                 format!("shape {}", crate::error::fmt_shape(g.shape())),
             ));
         }
-        op.backward(&views, out.view(), g, &ctx)
+        // Backward rules may assume the gradient is shaped like the output
+        // (the graph and the tape guarantee it); a direct call is checked here.
+        if g.shape() != out.shape() {
+            return Err(crate::Error::shape(
+                name,
+                format!(
+                    "an output gradient of shape {}",
+                    crate::error::fmt_shape(out.shape())
+                ),
+                format!("shape {}", crate::error::fmt_shape(g.shape())),
+            ));
+        }
+        let needed = vec![true; views.len()];
+        ops::boundary::backward(op.as_ref(), &views, out.view(), g, &ctx, &needed)
     })?;
     Ok(grads
         .into_iter()
-        .map(|g| g.map(|a| value_to_py(py, crate::Value::F32(a))))
+        .map(|g| g.map(|a| value_to_py(py, a)))
         .collect())
 }
 
@@ -236,7 +251,7 @@ fn op_output(
         .collect::<crate::Result<Vec<_>>>()
         .map_err(to_py)?;
     let out = ops::build(name, &attrs)
-        .and_then(|op| op.output_spec(&specs))
+        .and_then(|op| ops::boundary::output_spec(op.as_ref(), &specs))
         .map_err(to_py)?;
     Ok((out.shape, out.dtype.name()))
 }
@@ -268,6 +283,12 @@ fn op_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
             d.set_item("attrs", attrs)?;
             d.set_item("dtypes", info.dtypes)?;
             d.set_item("differentiable", info.differentiable)?;
+            // "computed": float64 kernels (and backward rules); "narrowed":
+            // float64 inputs are rounded to float32 (`ops::boundary`);
+            // "own": the op converts between float types itself (cast).
+            let float64 = (info.build)(info.name, &info.example_attrs())
+                .map_or(ops::Float64::Narrowed, |op| op.float64());
+            d.set_item("float64", float64.name())?;
             let example_attrs = PyDict::new(py);
             for (k, v) in info.example.0 {
                 example_attrs.set_item(k, attr_to_py(py, &v.to_attr())?)?;

@@ -48,6 +48,7 @@ pub fn gather_rows(data: &ValueView, rows: &[usize]) -> Result<Value> {
     }
     Ok(match data {
         ValueView::F32(a) => Value::F32(gather(a, rows)?),
+        ValueView::F64(a) => Value::F64(gather(a, rows)?),
         ValueView::I64(a) => Value::I64(gather(a, rows)?),
     })
 }

@@ -177,29 +177,23 @@ fn record(
     step: &StepGraph,
     batch_size: usize,
 ) -> Result<StepRecord> {
-    let loss = values.get(step.loss)?.f32("loss")?;
+    let loss_view = values.get(step.loss)?;
+    let loss = float_values(&loss_view, "loss")?;
     if loss.len() != 1 {
         return Err(Error::shape(
             "loss",
             "a scalar loss",
-            format!("a loss of shape {}", fmt_shape(loss.shape())),
+            format!("a loss of shape {}", fmt_shape(loss_view.shape())),
         ));
     }
     let reports = step
         .reports
         .iter()
-        .map(|&r| {
-            Ok(values
-                .get(r)?
-                .f32("metric")?
-                .iter()
-                .map(|&v| f64::from(v))
-                .collect())
-        })
+        .map(|&r| float_values(&values.get(r)?, "metric"))
         .collect::<Result<Vec<Vec<f64>>>>()?;
     Ok(StepRecord {
         batch_size,
-        loss: f64::from(loss.iter().next().copied().unwrap_or(f32::NAN)),
+        loss: loss.first().copied().unwrap_or(f64::NAN),
         reports,
     })
 }
@@ -378,7 +372,18 @@ fn segment_feeds<'a>(
 }
 
 fn loss_is_finite(values: &crate::graph::Values, loss: NodeId) -> Result<bool> {
-    Ok(values.get(loss)?.f32("loss")?.iter().all(|v| v.is_finite()))
+    Ok(float_values(&values.get(loss)?, "loss")?
+        .iter()
+        .all(|v| v.is_finite()))
+}
+
+/// A float32 or float64 value's elements as float64 (a float64 model's
+/// loss and metrics are float64; the step records them as float64 anyway).
+fn float_values(v: &crate::tensor::ValueView, what: &str) -> Result<Vec<f64>> {
+    match v {
+        crate::tensor::ValueView::F64(a) => Ok(a.iter().copied().collect()),
+        other => Ok(other.f32(what)?.iter().map(|&x| f64::from(x)).collect()),
+    }
 }
 
 /// Runs test steps (forward only, training off) over consecutive batches.

@@ -88,8 +88,8 @@ def test_full(shape, dtype, seed, array_fill):
 @given(shapes(max_dims=3), st.sampled_from(["float32", "float64", "int32", "int64", "bool"]))
 def test_like(shape, x_dtype):
     x = np.zeros(shape, x_dtype)
-    # bool and integer arrays keep their dtype; floats give float32, the core's type
-    keep = np.dtype(x_dtype) if x_dtype in ("int32", "int64", "bool") else np.dtype("float32")
+    # Arrays keep their dtype (float64 too, as Keras with JAX's x64)
+    keep = np.dtype(x_dtype)
     assert_same(ops.ones_like(x), np.ones(shape, keep))
     assert_same(ops.zeros_like(x), np.zeros(shape, keep))
     assert_same(ops.empty_like(x), np.zeros(shape, keep))

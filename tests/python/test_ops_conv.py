@@ -213,4 +213,4 @@ def test_conv_dtype_errors(rank):
     with pytest.raises(DTypeError):
         C.op(name, [x.astype(np.int64), k])
     with pytest.raises(TypeError):
-        C.op(name, [x, k.astype(np.float64)])
+        C.op(name, [x, k.astype(np.float16)])

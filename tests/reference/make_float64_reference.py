@@ -1,0 +1,112 @@
+"""Records Keras 3's float64 results with JAX's x64 on: dtypes and values.
+
+This is a generator, not a test. Run it with Keras 3 on the JAX backend:
+
+    /work/keras-env/bin/python tests/reference/make_float64_reference.py
+
+With `jax_enable_x64`, Keras computes float64 in float64; this records, for
+a list of ops on fixed float64 inputs, the result's dtype and values (and,
+for the differentiable ones, the gradient of `sum(op(x))` with respect to
+each input, by `jax.grad`). The inputs are drawn here from a seeded NumPy
+generator and stored with the results, so the test feeds pykeras the very
+same float64 values.
+
+Output: tests/reference/data/float64.json, read by
+tests/python/test_float64_reference.py.
+"""
+
+import json
+import os
+import pathlib
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+OUT = pathlib.Path(__file__).resolve().parent / "data" / "float64.json"
+
+rng = np.random.default_rng(64)
+# Values whose float32 rounding is visible: the test's tolerance (1e-12)
+# fails for float32 arithmetic.
+A = rng.uniform(-2.0, 2.0, (3, 4)) + 1e-9
+B = rng.uniform(-2.0, 2.0, (3, 4)) - 1e-9
+ROW = rng.uniform(-2.0, 2.0, (4,))
+POS = rng.uniform(0.5, 3.0, (3, 4))
+M = rng.uniform(-1.0, 1.0, (4, 5))
+INPUTS = {"a": A, "b": B, "row": ROW, "pos": POS, "m": M}
+
+# name -> (the call, the names of its float64 inputs, differentiable)
+CASES = {
+    "add": (lambda a, b: ops.add(a, b), ["a", "b"], True),
+    "subtract_broadcast": (lambda a, row: ops.subtract(a, row), ["a", "row"], True),
+    "multiply": (lambda a, b: ops.multiply(a, b), ["a", "b"], True),
+    "divide": (lambda a, pos: ops.divide(a, pos), ["a", "pos"], True),
+    "maximum": (lambda a, b: ops.maximum(a, b), ["a", "b"], True),
+    "minimum": (lambda a, b: ops.minimum(a, b), ["a", "b"], True),
+    "power": (lambda pos, a: ops.power(pos, a), ["pos", "a"], True),
+    "exp": (lambda a: ops.exp(a), ["a"], True),
+    "log": (lambda pos: ops.log(pos), ["pos"], True),
+    "sqrt": (lambda pos: ops.sqrt(pos), ["pos"], True),
+    "tanh_math": (lambda a: ops.sinh(a), ["a"], True),
+    "sin": (lambda a: ops.sin(a), ["a"], True),
+    "square": (lambda a: ops.square(a), ["a"], True),
+    "negative": (lambda a: ops.negative(a), ["a"], True),
+    "abs": (lambda a: ops.abs(a), ["a"], True),
+    "reciprocal": (lambda pos: ops.reciprocal(pos), ["pos"], True),
+    "clip": (lambda a: ops.clip(a, -0.5, 0.5), ["a"], True),
+    "sum": (lambda a: ops.sum(a), ["a"], True),
+    "sum_axis": (lambda a: ops.sum(a, axis=0), ["a"], True),
+    "mean_axis": (lambda a: ops.mean(a, axis=1, keepdims=True), ["a"], True),
+    "max_axis": (lambda a: ops.max(a, axis=-1), ["a"], True),
+    "matmul": (lambda a, m: ops.matmul(a, m), ["a", "m"], True),
+    "reshape": (lambda a: ops.reshape(a, (2, 6)), ["a"], True),
+    "transpose": (lambda a: ops.transpose(a), ["a"], True),
+    "concatenate": (lambda a, b: ops.concatenate([a, b], axis=1), ["a", "b"], True),
+    "slice": (lambda a: ops.slice(a, (1, 1), (2, 2)), ["a"], True),
+    "pad": (lambda a: ops.pad(a, ((1, 0), (0, 2))), ["a"], True),
+    "cast_float32": (lambda a: ops.cast(a, "float32"), ["a"], False),
+    "greater": (lambda a, b: ops.greater(a, b), ["a", "b"], False),
+    "equal_self": (lambda a: ops.equal(a, a), ["a"], False),
+}
+
+
+def grads(fn, names):
+    """The gradient of sum(fn(...)) for each float64 input."""
+    args = [jax.numpy.asarray(INPUTS[n]) for n in names]
+    total = lambda *xs: jax.numpy.sum(fn(*xs))  # noqa: E731
+    return [np.asarray(g).tolist() for g in jax.grad(total, argnums=range(len(names)))(*args)]
+
+
+def main() -> None:
+    cases = {}
+    for name, (fn, names, differentiable) in CASES.items():
+        out = fn(*[INPUTS[n] for n in names])
+        value = np.asarray(out)
+        case = {
+            "inputs": names,
+            "dtype": keras.backend.standardize_dtype(out.dtype),
+            "shape": list(value.shape),
+            "value": value.astype(np.float64).tolist(),
+        }
+        if differentiable:
+            case["grads"] = grads(fn, names)
+        cases[name] = case
+    data = {
+        "keras_version": keras.__version__,
+        "jax_version": jax.__version__,
+        "x64": True,
+        "inputs": {k: v.tolist() for k, v in INPUTS.items()},
+        "cases": cases,
+    }
+    OUT.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {OUT} ({len(cases)} cases)")
+
+
+if __name__ == "__main__":
+    main()
