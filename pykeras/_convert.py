@@ -60,12 +60,19 @@ def to_float64(x: object, what: str = "input") -> np.ndarray:
     _refuse(arr, what, "a numeric array (float, int or bool)")
 
 
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+
 def to_float(x: object, what: str = "input") -> np.ndarray:
     """`x` as the core's float array: float64 arrays (and NumPy float64
     scalars) stay float64, everything else follows `to_float32`. Python
     numbers are weak, as in Keras: they become float32, so `x + 1.5` keeps
     `x`'s type."""
-    if isinstance(x, np.ndarray | np.generic) and x.dtype == np.float64:
+    # Builtin dtypes are singletons: `is` keeps the eager path's cost down.
+    if type(x) is np.ndarray and (x.dtype is _F32 or x.dtype is _F64):
+        return x
+    if isinstance(x, np.generic) and x.dtype is _F64:
         return np.asarray(x)
     return to_float32(x, what)
 

@@ -49,7 +49,7 @@ class Operation(metaclass=abc.ABCMeta):
     ...     def call(self, x):
     ...         return keras.ops.multiply(x, self.factor)
     >>> Scale(2.0)(np.ones((2,)))
-    array([2., 2.], dtype=float32)
+    array([2., 2.])
     """
 
     # The constructor's plain arguments, for the default `get_config`.

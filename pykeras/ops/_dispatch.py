@@ -96,11 +96,14 @@ def run(
     # build on that, and restore Keras's dtype themselves where an integer
     # or bool result is exact (`_composite.rearrange`).
     out = _core.op(name, arrays, attrs, training_mode, step_seed)
-    if out.dtype == np.float64 and name in CAST_THROUGH_RESULT_TYPE:
+    if out.dtype is _F64 and name in CAST_THROUGH_RESULT_TYPE:
         # Keras (on JAX, x64 too) casts these ops' float64 input to
         # `result_type(float64, float)`, which is float32.
         out = out.astype(np.float32)
     return out
+
+
+_F64 = np.dtype(np.float64)
 
 
 def core_dtype(dtype: object) -> str:

@@ -66,7 +66,9 @@ def finish(out: Any, x: Any, kind: str, dtype: Any = None) -> Any:
         target = np.dtype(np.bool_)
     elif kind == "int32":
         target = np.dtype(np.int32)
-    elif kind == "keep" and source.kind in "biu":
+    elif kind == "keep" and (source.kind in "biu" or source == np.float64):
+        # float64 too: min, max, ptp and diff are built from primitives
+        # with float64 kernels, and Keras with x64 keeps float64.
         target = source
     elif kind == "int" and source.kind in "iu":
         target = source

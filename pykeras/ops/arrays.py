@@ -508,7 +508,7 @@ def tril(x: TensorLike, k: int = 0) -> Tensor:
     >>> keras.ops.tril(np.ones((3, 3)), k=-1)
     array([[0., 0., 0.],
            [1., 0., 0.],
-           [1., 1., 0.]], dtype=float32)
+           [1., 1., 0.]])
     """
     return C.rearrange(_triangle, [x], k, "tril")
 
@@ -532,7 +532,7 @@ def triu(x: TensorLike, k: int = 0) -> Tensor:
     >>> keras.ops.triu(np.ones((3, 3)), k=1)
     array([[0., 1., 1.],
            [0., 0., 1.],
-           [0., 0., 0.]], dtype=float32)
+           [0., 0., 0.]])
     """
     return C.rearrange(_triangle, [x], k, "triu")
 

@@ -246,7 +246,7 @@ def zeros_like(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
 
     >>> keras.ops.zeros_like(np.ones((2, 2)))
     array([[0., 0.],
-           [0., 0.]], dtype=float32)
+           [0., 0.]])
     """
     return _like("zeros_like", x, 0.0, dtype)
 

@@ -84,7 +84,7 @@ def slice_update(inputs: TensorLike, start_indices: Sequence[int], updates: Tens
     >>> keras.ops.slice_update(np.zeros((3, 3)), [1, 1], np.ones((2, 2)))
     array([[0., 0., 0.],
            [0., 1., 1.],
-           [0., 1., 1.]], dtype=float32)
+           [0., 1., 1.]])
     """
     op = "slice_update"
     if C.is_symbolic(start_indices):
@@ -129,7 +129,7 @@ def scatter_update(
     Example:
 
     >>> keras.ops.scatter_update(np.zeros(4), [[0], [0], [1]], np.ones(3), reduction="add")
-    array([2., 1., 0., 0.], dtype=float32)
+    array([2., 1., 0., 0.])
     """
     op = "scatter_update"
     reduction = S.check_reduction(op, reduction)

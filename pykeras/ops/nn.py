@@ -386,7 +386,7 @@ def batch_normalization(
     >>> keras.ops.batch_normalization(x, np.array([0.25, 0.35, 0.45]),
     ...     np.array([0.05, 0.05, 0.05]), axis=-1).round(3)
     array([[-0.664, -0.664, -0.664],
-           [ 0.664,  0.664,  0.664]], dtype=float32)
+           [ 0.664,  0.664,  0.664]])
     """
     op = "batch_normalization"
     shape = C.shape_of(op, x)
@@ -509,7 +509,7 @@ def rms_normalization(
     Example:
 
     >>> keras.ops.rms_normalization(np.array([[3.0, 4.0]])).round(4)
-    array([[0.8485, 1.1314]], dtype=float32)
+    array([[0.8485, 1.1314]])
     """
     op = "rms_normalization"
     eps = _epsilon(op, epsilon)
@@ -541,7 +541,7 @@ def psnr(x1: TensorLike, x2: TensorLike, max_val: Any) -> Tensor:
     Example:
 
     >>> keras.ops.psnr(np.array([0.0, 1.0]), np.array([0.0, 0.5]), max_val=1.0)
-    array(9.0309, dtype=float32)
+    array(9.03089987)
     """
     s1, s2 = C.shape_of("psnr", x1), C.shape_of("psnr", x2)
     if len(s1) != len(s2) or any(

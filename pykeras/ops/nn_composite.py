@@ -73,7 +73,7 @@ def relu6(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.relu6(np.array([-3.0, 2.0, 8.0]))
-    array([0., 2., 6.], dtype=float32)
+    array([0., 2., 6.])
     """
     return run("clip", [x], min=0.0, max=6.0)
 
@@ -98,7 +98,7 @@ def hard_silu(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.hard_silu(np.array([-3.0, -1.0, 0.0, 1.0, 3.0]))
-    array([-0.        , -0.33333334,  0.        ,  0.6666667 ,  3.        ], dtype=float32)
+    array([-0.        , -0.33333333,  0.        ,  0.66666667,  3.        ])
     """
     return run("mul", [x, run("hard_sigmoid", [x])])
 
@@ -117,7 +117,7 @@ def hard_swish(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.hard_swish(np.array([-4.0, 1.0, 4.0]))
-    array([-0.       ,  0.6666667,  4.       ], dtype=float32)
+    array([-0.        ,  0.66666667,  4.        ])
     """
     return hard_silu(x)
 
@@ -139,7 +139,7 @@ def celu(x: TensorLike, alpha: float = 1.0) -> Tensor:
     Example:
 
     >>> keras.ops.celu(np.array([-1.0, 0.0, 1.0]))
-    array([-0.63212055,  0.        ,  1.        ], dtype=float32)
+    array([-0.63212056,  0.        ,  1.        ])
     """
     alpha = _float("celu", "alpha", alpha)
     if alpha == 0:
@@ -169,7 +169,7 @@ def glu(x: TensorLike, axis: int = -1) -> Tensor:
     Example:
 
     >>> keras.ops.glu(np.array([1.0, 2.0, 0.0, 0.0]))
-    array([0.5, 1. ], dtype=float32)
+    array([0.5, 1. ])
     """
     shape = C.shape_of("glu", x)
     a = C.axis_of("glu", axis, len(shape))
@@ -208,7 +208,7 @@ def squareplus(x: TensorLike, b: float = 4) -> Tensor:
     Example:
 
     >>> keras.ops.squareplus(np.array([-1.0, 0.0, 1.0]))
-    array([0.618034, 1.      , 1.618034], dtype=float32)
+    array([0.61803399, 1.        , 1.61803399])
     """
     b = _float("squareplus", "b", b)
     if b < 0:
@@ -236,7 +236,7 @@ def tanh_shrink(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.tanh_shrink(np.array([-1.0, 0.0, 1.0]))
-    array([-0.23840582,  0.        ,  0.23840582], dtype=float32)
+    array([-0.23840582,  0.        ,  0.23840582])
     """
     return run("sub", [x, run("tanh", [x])])
 
@@ -260,7 +260,7 @@ def soft_shrink(x: TensorLike, threshold: float = 0.5) -> Tensor:
     Example:
 
     >>> keras.ops.soft_shrink(np.array([-1.0, 0.0, 1.0]))
-    array([-0.5,  0. ,  0.5], dtype=float32)
+    array([-0.5,  0. ,  0.5])
     """
     t = _float("soft_shrink", "threshold", threshold)
     below = run("where", [run("less", [x, -t]), run("add", [x, t]), 0.0])
@@ -285,7 +285,7 @@ def hard_shrink(x: TensorLike, threshold: float = 0.5) -> Tensor:
     Example:
 
     >>> keras.ops.hard_shrink(np.array([-0.5, 0.0, 1.0]))
-    array([0., 0., 1.], dtype=float32)
+    array([0., 0., 1.])
     """
     t = _float("hard_shrink", "threshold", threshold)
     return run("where", [run("greater", [run("abs", [x]), t]), x, 0.0])
@@ -308,7 +308,7 @@ def hard_tanh(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.hard_tanh(np.array([-2.0, 0.5, 2.0]))
-    array([-1. ,  0.5,  1. ], dtype=float32)
+    array([-1. ,  0.5,  1. ])
     """
     return run("clip", [x], min=-1.0, max=1.0)
 
@@ -333,7 +333,7 @@ def threshold(x: TensorLike, threshold: float, default_value: float) -> Tensor:
     Example:
 
     >>> keras.ops.threshold(np.array([-1.0, 0.0, 1.0, 2.0]), 0.0, -9.0)
-    array([-9., -9.,  1.,  2.], dtype=float32)
+    array([-9., -9.,  1.,  2.])
     """
     t = _float("threshold", "threshold", threshold)
     d = _float("threshold", "default_value", default_value)
@@ -362,7 +362,7 @@ def sparse_plus(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.sparse_plus(np.array([-2.0, 0.0, 2.0]))
-    array([0.  , 0.25, 2.  ], dtype=float32)
+    array([0.  , 0.25, 2.  ])
     """
     middle = run("mul", [run("square", [run("add", [x, 1.0])]), 0.25])
     upper = run("where", [run("greater_equal", [x, 1.0]), x, middle])
@@ -387,7 +387,7 @@ def sparse_sigmoid(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.sparse_sigmoid(np.array([-2.0, 0.0, 0.5, 2.0]))
-    array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
+    array([0.  , 0.5 , 0.75, 1.  ])
     """
     return run("mul", [run("clip", [run("add", [x, 1.0])], min=0.0, max=2.0), 0.5])
 
@@ -425,7 +425,7 @@ def sparsemax(x: TensorLike, axis: int = -1) -> Tensor:
     Example:
 
     >>> keras.ops.sparsemax(np.array([-1.0, 0.0, 1.0]))
-    array([0., 0., 1.], dtype=float32)
+    array([0., 0., 1.])
     """
     op = "sparsemax"
     shape = C.shape_of(op, x)
@@ -515,7 +515,7 @@ def normalize(
 
     >>> keras.ops.normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
     array([[0.6, 0.8],
-           [0. , 0. ]], dtype=float32)
+           [0. , 0. ]])
     """
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
         raise InvalidArgumentError(

@@ -140,7 +140,7 @@ def fft(x: tuple[Any, Any]) -> tuple[Any, Any]:
 
     >>> x = (np.array([1.0, 2.0]), np.array([0.0, 1.0]))
     >>> keras.ops.fft(x)
-    (array([ 3., -1.], dtype=float32), array([ 1., -1.], dtype=float32))
+    (array([ 3., -1.]), array([ 1., -1.]))
     """
     real, imag, _ = _pair("fft", x, 1)
     return _dft_last("fft", real, imag, inverse=False)
@@ -162,7 +162,7 @@ def fft2(x: tuple[Any, Any]) -> tuple[Any, Any]:
     >>> x = (np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 0.0]]))
     >>> keras.ops.fft2(x)[0]
     array([[ 6.,  0.],
-           [ 0., -2.]], dtype=float32)
+           [ 0., -2.]])
     """
     real, imag, _ = _pair("fft2", x, 2)
     real, imag = _dft_last("fft2", real, imag, inverse=False)
@@ -186,7 +186,7 @@ def ifft2(x: tuple[Any, Any]) -> tuple[Any, Any]:
     >>> x = (np.array([[6.0, 0.0], [0.0, -2.0]]), np.array([[2.0, 0.0], [0.0, -2.0]]))
     >>> keras.ops.ifft2(x)[0]
     array([[1., 2.],
-           [2., 1.]], dtype=float32)
+           [2., 1.]])
     """
     real, imag, _ = _pair("ifft2", x, 2)
     real, imag = _dft_last("ifft2", real, imag, inverse=True)
@@ -222,7 +222,7 @@ def rfft(x: TensorLike, fft_length: int | None = None) -> tuple[Any, Any]:
 
     >>> real, imag = keras.ops.rfft(np.array([0.0, 1.0, 2.0, 3.0, 4.0]), 3)
     >>> real.round(4), np.abs(imag).round(4)
-    (array([ 3. , -1.5], dtype=float32), array([0.   , 0.866], dtype=float32))
+    (array([ 3. , -1.5]), array([0.   , 0.866]))
     """
     shape = C.shape_of("rfft", x)
     _check_rank("rfft", shape, 1)

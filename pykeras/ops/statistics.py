@@ -107,7 +107,7 @@ def nanmax(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanmax(np.array([[1.0, np.nan], [np.nan, np.nan]]), axis=1)
-    array([ 1., nan], dtype=float32)
+    array([ 1., nan])
     """
     return _nanmax("nanmax", x, axis, keepdims, 1)
 
@@ -129,7 +129,7 @@ def nanmin(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanmin(np.array([[1.0, np.nan, -2.0]]), axis=1)
-    array([-2.], dtype=float32)
+    array([-2.])
     """
     return _nanmax("nanmin", x, axis, keepdims, -1)
 

@@ -178,3 +178,42 @@ fn the_registry_states_float64_support() {
     }
     assert!(!computed.contains(&"conv2d") && !computed.contains(&"gelu"));
 }
+
+/// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op
+/// by op in float64: the fused kernels are float32 only.
+#[test]
+fn fused_plans_leave_float64_chains_in_float64() {
+    use crate::graph::{forward, store, Graph, Plan};
+    let mut graph = Graph::new();
+    let spec = TensorSpec::new(vec![None, Some(3)], DType::F64);
+    let x = graph.input_with_spec("x", Some(spec));
+    let w = graph.constant(Value::F64(f64s(&[3, 2], |i| 0.1 * i as f64 - 0.2)));
+    let b = graph.constant(Value::F64(f64s(&[2], |i| 1e-10 * (i + 1) as f64)));
+    let h = graph
+        .op(build("matmul", &Attrs::new()).unwrap(), &[x, w])
+        .unwrap();
+    let h = graph
+        .op(build("bias_add", &Attrs::new()).unwrap(), &[h, b])
+        .unwrap();
+    let y = graph
+        .op(build("relu", &Attrs::new()).unwrap(), &[h])
+        .unwrap();
+    assert_eq!(graph.spec(y).unwrap().map(|s| s.dtype), Some(DType::F64));
+    let plan = Plan::fused(&graph, &[y], false, &[]).unwrap();
+    let xv = f64s(&[2, 3], |i| 1.0 + i as f64);
+    let feeds = [(x, ValueView::F64(xv.view()))];
+    let vars = store::read().unwrap();
+    let mut values = forward(&graph, &vars, &plan, &feeds, &Context::default()).unwrap();
+    let out = values.take(y).unwrap().into_f64("test").unwrap();
+    for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        let dot: f64 = (0..3)
+            .map(|k| xv[[i, k]] * (0.1 * (2 * k + j) as f64 - 0.2))
+            .sum();
+        let want = (dot + 1e-10 * (j + 1) as f64).max(0.0);
+        assert!(
+            (out[[i, j]] - want).abs() < 1e-15,
+            "{} vs {want}",
+            out[[i, j]]
+        );
+    }
+}

@@ -86,6 +86,9 @@ def test_reductions_in_float64(x, axis, keepdims):
     check(ops.sum(x, axis=axis, keepdims=keepdims), np.sum(x, axis=axis, keepdims=keepdims))
     check(ops.mean(x, axis=axis, keepdims=keepdims), np.mean(x, axis=axis, keepdims=keepdims))
     check(ops.max(x, axis=axis, keepdims=keepdims), np.max(x, axis=axis, keepdims=keepdims))
+    check(ops.min(x, axis=axis, keepdims=keepdims), np.min(x, axis=axis, keepdims=keepdims))
+    if axis is not None:
+        check(ops.ptp(x, axis=axis), np.ptp(x, axis=axis))
 
 
 @settings(max_examples=20, deadline=None)
