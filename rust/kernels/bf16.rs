@@ -108,6 +108,116 @@ pub fn gemm_serial_p(
     }
 }
 
+/// The B operand of several products (a convolution's kernel, used by
+/// each of its image tasks): the matrix, and under bf16 with AMX its panels
+/// packed once here rather than once per product.
+pub struct SharedB<'a> {
+    view: ArrayView2<'a, f32>,
+    /// AMX panels of `view` (`bf16_amx::pack_b_all`), when the products
+    /// will run on AMX.
+    amx: Option<Vec<u32>>,
+}
+
+impl<'a> SharedB<'a> {
+    /// `b` for products in `precision`, packed now if they will run on AMX.
+    pub fn new(precision: Precision, b: ArrayView2<'a, f32>) -> Self {
+        let level = isa::level().min(isa::widest());
+        let amx = (precision == Precision::Bf16
+            && level == Isa::Avx512
+            && bf16_amx::granted().is_some()
+            && !b.is_empty())
+        .then(|| bf16_amx::pack_b_all(&strided(&b), native_at(level)));
+        SharedB { view: b, amx }
+    }
+}
+
+impl SharedB<'_> {
+    /// Whether an (m, k) x B product takes an A packed by the caller for
+    /// AMX ([`gemm_serial_packed_a`]): B is packed for AMX and the product
+    /// is one [`gemm_serial_shared`] would run on the AMX tiles (not the
+    /// one-row or deep paths), so the sums are the same as from a matrix A.
+    pub fn takes_packed_a(&self, m: usize, k: usize) -> bool {
+        let n = self.view.dim().1;
+        let deep = tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT;
+        self.amx.is_some() && self.view.dim().0 == k && k > 0 && m > bf16_rows::MAX_ROWS && !deep
+    }
+}
+
+/// `c (+)= A · b` on the calling thread's AMX tiles, with A (`m` x `k`)
+/// given as the AMX kernel's packed A panels (`bf16_amx::a_layout`; a bf16
+/// im2col writes them directly). The caller has checked
+/// [`SharedB::takes_packed_a`]; a product that does not take it is refused
+/// by panic (a bug in the caller), as is a shape mismatch.
+pub(super) fn gemm_serial_packed_a(
+    words: &[u32],
+    m: usize,
+    k: usize,
+    b: &SharedB,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) {
+    let n = b.view.dim().1;
+    let granted = bf16_amx::granted();
+    assert!(
+        b.takes_packed_a(m, k) && c.dim() == (m, n) && granted.is_some(),
+        "bf16 gemm: a packed A the product cannot take (a bug in the caller)"
+    );
+    let (Some(granted), Some(bw)) = (granted, b.amx.as_deref()) else {
+        return;
+    };
+    let out = Out {
+        ptr: c.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        rs: c.strides()[0],
+        cs: c.strides()[1],
+    };
+    let a = bf16_amx::AOperand::Packed { words, m, k };
+    let native = native_at(isa::level().min(isa::widest()));
+    bf16_amx::gemm(
+        granted,
+        a,
+        &strided(&b.view),
+        Some(bw),
+        out,
+        accumulate,
+        false,
+        native,
+    );
+}
+
+/// [`gemm_serial_p`] with a shared B.
+pub fn gemm_serial_shared(
+    precision: Precision,
+    a: ArrayView2<f32>,
+    b: &SharedB,
+    c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) {
+    match precision {
+        Precision::F32 => matmul::gemm_serial(a, b.view, c, accumulate),
+        Precision::Bf16 => {
+            let level = isa::level();
+            let amx = match level.min(isa::widest()) {
+                Isa::Avx512 => bf16_amx::granted(),
+                _ => None,
+            };
+            let packed = b.amx.as_deref();
+            gemm_bf16_with(level, amx, a, b.view, packed, c, accumulate, 1)
+        }
+    }
+}
+
+fn strided(m: &ArrayView2<f32>) -> Strided {
+    Strided {
+        ptr: m.as_ptr(),
+        rows: m.dim().0,
+        cols: m.dim().1,
+        rs: m.strides()[0],
+        cs: m.strides()[1],
+    }
+}
+
 /// Whether [`gemm_into_p`] keeps an (m, k) x (k, n) product on one thread.
 pub fn runs_on_one_thread_p(precision: Precision, m: usize, k: usize, n: usize) -> bool {
     match precision {
@@ -183,6 +293,22 @@ fn gemm_bf16_on(
     amx: Option<bf16_amx::Amx>,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
+    c: ArrayViewMut2<f32>,
+    accumulate: bool,
+    threads: usize,
+) {
+    gemm_bf16_with(level, amx, a, b, None, c, accumulate, threads)
+}
+
+/// [`gemm_bf16_on`], with B's AMX panels `prepacked` by
+/// `bf16_amx::pack_b_all` (the AMX kernel checks their length).
+#[allow(clippy::too_many_arguments)]
+fn gemm_bf16_with(
+    level: Isa,
+    amx: Option<bf16_amx::Amx>,
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    prepacked: Option<&[u32]>,
     mut c: ArrayViewMut2<f32>,
     accumulate: bool,
     threads: usize,
@@ -214,20 +340,7 @@ fn gemm_bf16_on(
     let level = level.min(isa::widest());
     let native = native_at(level);
     let parallel = threads > 1 && m * n * k >= PARALLEL_FLOPS;
-    let sa = Strided {
-        ptr: a.as_ptr(),
-        rows: m,
-        cols: k,
-        rs: a.strides()[0],
-        cs: a.strides()[1],
-    };
-    let sb = Strided {
-        ptr: b.as_ptr(),
-        rows: k,
-        cols: n,
-        rs: b.strides()[0],
-        cs: b.strides()[1],
-    };
+    let (sa, sb) = (strided(&a), strided(&b));
     let out = Out {
         ptr: c.as_mut_ptr(),
         rows: m,
@@ -236,7 +349,16 @@ fn gemm_bf16_on(
         cs: c.strides()[1],
     };
     if let Some(granted) = amx {
-        return bf16_amx::gemm(granted, &sa, &sb, out, accumulate, parallel, native);
+        return bf16_amx::gemm(
+            granted,
+            bf16_amx::AOperand::Matrix(&sa),
+            &sb,
+            prepacked,
+            out,
+            accumulate,
+            parallel,
+            native,
+        );
     }
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let m_panels = m.div_ceil(MR);

@@ -318,7 +318,9 @@ fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
 
 /// One product's operands and packing, shared by its tasks.
 struct Product<'a> {
-    sa: &'a Strided,
+    /// A's rows and columns (k).
+    m: usize,
+    k: usize,
     sb: &'a Strided,
     out: Out,
     accumulate: bool,
@@ -328,30 +330,87 @@ struct Product<'a> {
     pairs: usize,
 }
 
+/// The A operand of [`gemm`]: a matrix to pack, or panels packed by the
+/// caller (a bf16 im2col writes them directly, `im2col_bf16`).
+#[derive(Clone, Copy)]
+pub(super) enum AOperand<'a> {
+    Matrix(&'a Strided),
+    /// `m` x `k`, laid out as [`a_layout`] describes, [`a_words`] long.
+    Packed {
+        words: &'a [u32],
+        m: usize,
+        k: usize,
+    },
+}
+
+/// Words of A (`m` x `k`) packed: panels of [`MA`] rows, `MA * pairs`
+/// words each, where `pairs` sums the padded pairs of k's blocks.
+pub(super) fn a_words(m: usize, k: usize) -> usize {
+    m.div_ceil(MA) * MA * a_layout(k).map(|(_, _, kpp)| kpp).sum::<usize>()
+}
+
+/// The k blocks of a packed A or B panel for inner size `k`: for each,
+/// (first k, k count, padded pairs). In a packed A panel, block b's rows
+/// start at `MA` times the pairs of the blocks before it, one row every
+/// `kpp` words (row i's pair p: k elements 2p and 2p + 1 of the block, low
+/// half first), the pairs past the block's k zero.
+pub(super) fn a_layout(k: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    (0..k.div_ceil(KC)).map(move |kb| k_block(kb, k))
+}
+
+/// B packed once for the AMX kernel, every panel and k block (panel j at
+/// `j * pairs * NR`), for several products with the same B (a
+/// convolution's kernel, shared by its image tasks, which otherwise each
+/// packed it again).
+pub(super) fn pack_b_all(sb: &Strided, native: bool) -> Vec<u32> {
+    let k = sb.rows;
+    let blocks = k.div_ceil(KC);
+    let pairs: usize = (0..blocks).map(|kb| k_block(kb, k).2).sum();
+    let panels = sb.cols.div_ceil(NR);
+    let mut words = vec![0u32; panels * pairs * NR];
+    if panels > 0 && k > 0 {
+        pack_b_into(sb, native, pairs, 0, panels, &mut words);
+    }
+    words
+}
+
+/// Packs `panels` B panels from column `c0` (all k blocks, one after
+/// another in each panel) into `dst`, panels `pairs * NR` words apart.
+fn pack_b_into(
+    sb: &Strided,
+    native: bool,
+    pairs: usize,
+    c0: usize,
+    panels: usize,
+    dst: &mut [u32],
+) {
+    let k = sb.rows;
+    let mut at = 0;
+    for kb in 0..k.div_ceil(KC) {
+        let (k0, kc, kpp) = k_block(kb, k);
+        let words = &mut dst[at..];
+        let stride = pairs * NR;
+        isa::run_at(
+            Isa::Avx512,
+            #[inline(always)]
+            move || pack_b_panels(native, sb, c0, panels, k0, kc, kpp, stride, words),
+        );
+        at += kpp * NR;
+    }
+}
+
 impl Product<'_> {
     /// Packs `panels` B panels from column `c0` (all k blocks, one after
     /// another in each panel) into `dst`, panels `pairs * NR` words apart.
     fn pack_b(&self, c0: usize, panels: usize, dst: &mut [u32]) {
-        let k = self.sa.cols;
-        let mut at = 0;
-        for kb in 0..self.blocks {
-            let (k0, kc, kpp) = k_block(kb, k);
-            let words = &mut dst[at..];
-            let (sb, native, stride) = (self.sb, self.native, self.pairs * NR);
-            isa::run_at(
-                Isa::Avx512,
-                #[inline(always)]
-                move || pack_b_panels(native, sb, c0, panels, k0, kc, kpp, stride, words),
-            );
-            at += kpp * NR;
-        }
+        pack_b_into(self.sb, self.native, self.pairs, c0, panels, dst)
     }
 
     /// Computes the tile of rows `r0..` ([`MC`] at most) and columns `c0..`
     /// ([`NCHUNK`] at most) from packed A and the B panels of its columns
     /// (`b`, from panel `c0 / NR`), and writes it to C.
     fn tile(&self, tiles: &Tiles, packed_a: &[u32], b: &[u32], r0: usize, c0: usize) {
-        let (m, k, n, pairs) = (self.sa.rows, self.sa.cols, self.sb.cols, self.pairs);
+        let (m, k, n, pairs) = (self.m, self.k, self.sb.cols, self.pairs);
         let (rows, cols) = (
             MC.min(m - r0).div_ceil(MA) * MA,
             NCHUNK.min(n - c0).div_ceil(NR) * NR,
@@ -412,17 +471,25 @@ impl Product<'_> {
 /// once. `native` says whether packing may use AVX512-BF16 (every AMX CPU
 /// has it).
 ///
+/// `prepacked`, when given, is B as [`pack_b_all`] packs it (checked by
+/// length), used instead of packing B here.
+///
 /// The caller (`bf16::gemm_bf16_on`) has checked the shapes.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn gemm(
     granted: Amx,
-    sa: &Strided,
+    a: AOperand,
     sb: &Strided,
+    prepacked: Option<&[u32]>,
     out: Out,
     accumulate: bool,
     parallel: bool,
     native: bool,
 ) {
-    let (m, k, n) = (sa.rows, sa.cols, sb.cols);
+    let (m, k, n) = match a {
+        AOperand::Matrix(sa) => (sa.rows, sa.cols, sb.cols),
+        AOperand::Packed { m, k, .. } => (m, k, sb.cols),
+    };
     assert!(
         sb.rows == k && k > 0,
         "bf16 gemm: AMX operands (a bug in the caller)"
@@ -430,7 +497,8 @@ pub(super) fn gemm(
     let blocks = k.div_ceil(KC);
     let pairs: usize = (0..blocks).map(|kb| k_block(kb, k).2).sum();
     let product = Product {
-        sa,
+        m,
+        k,
         sb,
         out,
         accumulate,
@@ -438,28 +506,48 @@ pub(super) fn gemm(
         blocks,
         pairs,
     };
+    let prepacked = prepacked.filter(|b| b.len() == n.div_ceil(NR) * pairs * NR);
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
-    pa.resize(m.div_ceil(MA) * MA * pairs, 0);
-    pack(&mut pa, MA * pairs, parallel, |i, panel| {
-        let mut at = 0;
-        for kb in 0..blocks {
-            let (k0, kc, kpp) = k_block(kb, k);
-            let words = &mut panel[at..at + MA * kpp];
-            isa::run_at(
-                Isa::Avx512,
-                #[inline(always)]
-                move || pack_a_rows(native, sa, i * MA, k0, kc, kpp, words),
+    let packed_a = match a {
+        AOperand::Packed { words, .. } => {
+            assert!(
+                words.len() == a_words(m, k),
+                "bf16 gemm: packed A of the wrong size (a bug in the caller)"
             );
-            at += MA * kpp;
+            words
         }
-    });
-    let packed_a = &pa[..];
+        AOperand::Matrix(sa) => {
+            pa.resize(a_words(m, k), 0);
+            pack(&mut pa, MA * pairs, parallel, |i, panel| {
+                let mut at = 0;
+                for kb in 0..blocks {
+                    let (k0, kc, kpp) = k_block(kb, k);
+                    let words = &mut panel[at..at + MA * kpp];
+                    isa::run_at(
+                        Isa::Avx512,
+                        #[inline(always)]
+                        move || pack_a_rows(native, sa, i * MA, k0, kc, kpp, words),
+                    );
+                    at += MA * kpp;
+                }
+            });
+            &pa[..]
+        }
+    };
     let (row_tiles, col_tiles) = (m.div_ceil(MC), n.div_ceil(NCHUNK));
     let configure = || Tiles::configure(granted);
     if col_tiles > 1 || !parallel {
         let chunk = |tj: usize| {
             let c0 = tj * NCHUNK;
             let panels = NCHUNK.min(n - c0).div_ceil(NR);
+            if let Some(all) = prepacked {
+                let tiles = configure();
+                let b = &all[c0 / NR * pairs * NR..];
+                for ti in 0..row_tiles {
+                    product.tile(&tiles, packed_a, b, ti * MC, c0);
+                }
+                return;
+            }
             CHUNK_B.with(|buf| {
                 let mut b = buf.borrow_mut();
                 b.resize(panels * pairs * NR, 0);
@@ -477,10 +565,15 @@ pub(super) fn gemm(
         }
     } else {
         // One column chunk: B packed once, row tiles in parallel.
-        let panels = n.div_ceil(NR);
-        pb.resize(panels * pairs * NR, 0);
-        product.pack_b(0, panels, &mut pb);
-        let packed_b = &pb[..];
+        let packed_b = match prepacked {
+            Some(all) => all,
+            None => {
+                let panels = n.div_ceil(NR);
+                pb.resize(panels * pairs * NR, 0);
+                product.pack_b(0, panels, &mut pb);
+                &pb[..]
+            }
+        };
         (0..row_tiles).into_par_iter().for_each(|ti| {
             product.tile(&configure(), packed_a, packed_b, ti * MC, 0);
         });

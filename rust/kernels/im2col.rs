@@ -16,9 +16,10 @@
 //! threads. Either way the cuts depend on shapes only, so results do not
 //! depend on the thread count.
 
-use super::bf16::{gemm_into_p, gemm_serial_p, Precision};
+use super::bf16::{gemm_into_p, gemm_serial_p, gemm_serial_shared, Precision, SharedB};
 use super::buffer::{try_filled_vec, with_scratch};
 use super::elementwise::combine_block_sums;
+use super::im2col_bf16;
 use super::parallel::worth_splitting;
 use super::window::{for_each_chunk, Geometry};
 use crate::error::{Error, Result};
@@ -73,7 +74,7 @@ fn matrix_mut<'a>(
 }
 
 /// Columns of one im2col row: kh * kw * Cin.
-fn col_width(g: &Geometry) -> usize {
+pub(super) fn col_width(g: &Geometry) -> usize {
     g.taps() * g.channels
 }
 
@@ -94,20 +95,28 @@ fn images_per_chunk(g: &Geometry, budget: usize) -> usize {
     (budget / per_image.max(1)).clamp(1, g.batch.max(1))
 }
 
-/// Fills `row` (kh*kw*C floats) with output pixel (oy, ox)'s receptive field
-/// in `img` (H*W*C); padded cells are zero.
-fn fill_row(g: &Geometry, img: &[f32], oy: usize, ox: usize, row: &mut [f32]) {
+/// Fills `row` (kh*kw*C values) with output pixel (oy, ox)'s receptive field
+/// in `img` (H*W*C); padded cells are zero (`T::default()`). float32 here,
+/// bf16 bits in `im2col_bf16`.
+pub(super) fn fill_row<T: Copy + Default>(
+    g: &Geometry,
+    img: &[T],
+    oy: usize,
+    ox: usize,
+    row: &mut [T],
+) {
+    let zero = T::default();
     let c = g.channels;
     let span = g.w.kernel * c;
     let xs = g.w.valid_taps(ox);
     let ys = g.h.valid_taps(oy);
     for (ky, dst) in row.chunks_exact_mut(span).enumerate() {
         if !ys.contains(&ky) || xs.is_empty() {
-            dst.fill(0.0);
+            dst.fill(zero);
             continue;
         }
-        dst[..xs.start * c].fill(0.0);
-        dst[xs.end * c..].fill(0.0);
+        dst[..xs.start * c].fill(zero);
+        dst[xs.end * c..].fill(zero);
         let line = &img[g.h.source(oy, ky) * g.w.input * c..];
         let ix0 = g.w.source(ox, xs.start);
         if g.w.dilation == 1 {
@@ -129,7 +138,7 @@ fn fill_row(g: &Geometry, img: &[f32], oy: usize, ox: usize, row: &mut [f32]) {
 /// kernel row over one or two channels (a memcpy call per 3 floats was most
 /// of a first conv layer's im2col).
 #[inline]
-fn copy_short(dst: &mut [f32], src: &[f32]) {
+fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
     if dst.len() <= 16 {
         for (d, &s) in dst.iter_mut().zip(src) {
             *d = s;
@@ -282,16 +291,23 @@ fn forward_tasks(
 ) -> Result<Vec<f32>> {
     let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
-    let w = matrix(op, kernel, width, cout)?;
+    // The kernel is packed once here for every task's product.
+    let w = SharedB::new(p, matrix(op, kernel, width, cout)?);
     let task = |(i, out): (usize, &mut [f32])| -> Result<()> {
         let rows = out.len() / cout.max(1);
         let imgs = rows / pixels.max(1);
-        with_scratch(rows * width, |cols| {
-            im2col_serial(g, &x[i * per * img_len..][..imgs * img_len], cols);
-            let c = matrix_mut(op, out, rows, cout)?;
-            gemm_serial_p(p, matrix(op, cols, rows, width)?, w, c, false);
-            Ok::<(), Error>(())
-        })?;
+        let images = &x[i * per * img_len..][..imgs * img_len];
+        if w.takes_packed_a(rows, width) {
+            // bf16 on AMX: the columns go into the packed panels directly.
+            im2col_bf16::forward_task(g, images, &w, matrix_mut(op, out, rows, cout)?);
+        } else {
+            with_scratch(rows * width, |cols| {
+                im2col_serial(g, images, cols);
+                let c = matrix_mut(op, out, rows, cout)?;
+                gemm_serial_shared(p, matrix(op, cols, rows, width)?, &w, c, false);
+                Ok::<(), Error>(())
+            })?;
+        }
         if let Some(e) = epilogue {
             e(out);
         }
@@ -401,7 +417,8 @@ fn backward_tasks(
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
-    let w = matrix(op, kernel, width, cout)?;
+    // Kᵀ is packed once here for every task's dcols product.
+    let wt = SharedB::new(p, matrix(op, kernel, width, cout)?.reversed_axes());
     let mut dx = if need_dx {
         vec![0.0f32; g.batch * img_len]
     } else {
@@ -427,18 +444,24 @@ fn backward_tasks(
         with_scratch(rows * width, |cols| {
             im2col_serial(g, &x[start * img_len..][..imgs * img_len], cols);
             let cols = matrix(op, cols, rows, width)?;
-            gemm_serial_p(
-                p,
-                cols.t(),
-                gy,
-                matrix_mut(op, &mut dk, width, cout)?,
-                false,
-            );
+            let dk = matrix_mut(op, &mut dk, width, cout)?;
+            // bf16 with more columns than outputs: dKᵀ = dYᵀ · cols, so the
+            // wider operand (cols) is B, row major, which the packing
+            // converts in whole runs (as colsᵀ, A, it was transposed by
+            // gathers). Each element sums the same products, the roles of
+            // A and B swapped.
+            match p {
+                Precision::Bf16 if width > cout => {
+                    gemm_serial_p(p, gy.t(), cols, dk.reversed_axes(), false)
+                }
+                _ => gemm_serial_p(p, cols.t(), gy, dk, false),
+            }
             Ok::<(), Error>(())
         })?;
         if need_dx {
             with_scratch(rows * width, |dcols| {
-                gemm_serial_p(p, gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
+                let out = matrix_mut(op, dcols, rows, width)?;
+                gemm_serial_shared(p, gy, &wt, out, false);
                 col2im_serial(g, dcols, dx_part);
                 Ok::<(), Error>(())
             })?;

@@ -14,6 +14,7 @@ pub mod depthwise;
 pub mod elementwise;
 pub mod fastmath;
 pub mod im2col;
+mod im2col_bf16;
 pub mod isa;
 pub mod matmul;
 pub mod parallel;
