@@ -173,12 +173,59 @@ pub(super) fn gemm_serial_packed_a(
         cs: c.strides()[1],
     };
     let a = bf16_amx::AOperand::Packed { words, m, k };
+    let b = bf16_amx::BOperand::Packed { words: bw, k, n };
+    let native = native_at(isa::level().min(isa::widest()));
+    bf16_amx::gemm(granted, a, b, out, accumulate, false, native);
+}
+
+/// Whether an (m, k) x (k, n) bf16 product on this thread takes a B packed
+/// by the caller for AMX ([`gemm_serial_packed_b`]): AMX is in force and
+/// the product is one the AMX tiles run (not the one-row or deep paths).
+pub fn takes_packed_b(m: usize, k: usize, n: usize) -> bool {
+    let deep = tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT;
+    isa::level().min(isa::widest()) == Isa::Avx512
+        && bf16_amx::granted().is_some()
+        && m > bf16_rows::MAX_ROWS
+        && k > 0
+        && n > 0
+        && !deep
+}
+
+/// `c (+)= round(a) · B` on the calling thread's AMX tiles, with B (`k` x
+/// `n`) given as the AMX kernel's packed panels (`bf16_amx::b_words`; a
+/// bf16 im2col writes them directly). The caller has checked
+/// [`takes_packed_b`]; a product that does not take it is refused by panic
+/// (a bug in the caller), as is a shape mismatch.
+pub(super) fn gemm_serial_packed_b(
+    a: ArrayView2<f32>,
+    words: &[u32],
+    n: usize,
+    mut c: ArrayViewMut2<f32>,
+    accumulate: bool,
+) {
+    let (m, k) = a.dim();
+    let granted = bf16_amx::granted();
+    assert!(
+        takes_packed_b(m, k, n) && c.dim() == (m, n) && granted.is_some(),
+        "bf16 gemm: a packed B the product cannot take (a bug in the caller)"
+    );
+    let Some(granted) = granted else {
+        return;
+    };
+    let out = Out {
+        ptr: c.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        rs: c.strides()[0],
+        cs: c.strides()[1],
+    };
+    let sa = strided(&a);
+    let b = bf16_amx::BOperand::Packed { words, k, n };
     let native = native_at(isa::level().min(isa::widest()));
     bf16_amx::gemm(
         granted,
-        a,
-        &strided(&b.view),
-        Some(bw),
+        bf16_amx::AOperand::Matrix(&sa),
+        b,
         out,
         accumulate,
         false,
@@ -349,11 +396,14 @@ fn gemm_bf16_with(
         cs: c.strides()[1],
     };
     if let Some(granted) = amx {
+        let b = match prepacked {
+            Some(words) => bf16_amx::BOperand::Packed { words, k, n },
+            None => bf16_amx::BOperand::Matrix(&sb),
+        };
         return bf16_amx::gemm(
             granted,
             bf16_amx::AOperand::Matrix(&sa),
-            &sb,
-            prepacked,
+            b,
             out,
             accumulate,
             parallel,

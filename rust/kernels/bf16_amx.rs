@@ -317,11 +317,11 @@ fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
 }
 
 /// One product's operands and packing, shared by its tasks.
-struct Product<'a> {
+struct Product {
     /// A's rows and columns (k).
     m: usize,
     k: usize,
-    sb: &'a Strided,
+    n: usize,
     out: Out,
     accumulate: bool,
     native: bool,
@@ -356,6 +356,28 @@ pub(super) fn a_words(m: usize, k: usize) -> usize {
 /// half first), the pairs past the block's k zero.
 pub(super) fn a_layout(k: usize) -> impl Iterator<Item = (usize, usize, usize)> {
     (0..k.div_ceil(KC)).map(move |kb| k_block(kb, k))
+}
+
+/// The B operand of [`gemm`]: a matrix to pack, or its panels as
+/// [`pack_b_all`] lays them out (packed once for several products, or
+/// written directly by a bf16 im2col).
+#[derive(Clone, Copy)]
+pub(super) enum BOperand<'a> {
+    Matrix(&'a Strided),
+    /// `k` x `n`, [`b_words`] long.
+    Packed {
+        words: &'a [u32],
+        k: usize,
+        n: usize,
+    },
+}
+
+/// Words of B (`k` x `n`) packed: `n / 32` panels (rounded up) of the
+/// padded pairs of all k blocks ([`a_layout`]'s blocks), each pair 32 words
+/// (word (p, j) = k elements 2p and 2p + 1 of the block in column j, low
+/// half first).
+pub(super) fn b_words(k: usize, n: usize) -> usize {
+    n.div_ceil(NR) * NR * a_layout(k).map(|(_, _, kpp)| kpp).sum::<usize>()
 }
 
 /// B packed once for the AMX kernel, every panel and k block (panel j at
@@ -399,18 +421,18 @@ fn pack_b_into(
     }
 }
 
-impl Product<'_> {
+impl Product {
     /// Packs `panels` B panels from column `c0` (all k blocks, one after
     /// another in each panel) into `dst`, panels `pairs * NR` words apart.
-    fn pack_b(&self, c0: usize, panels: usize, dst: &mut [u32]) {
-        pack_b_into(self.sb, self.native, self.pairs, c0, panels, dst)
+    fn pack_b(&self, sb: &Strided, c0: usize, panels: usize, dst: &mut [u32]) {
+        pack_b_into(sb, self.native, self.pairs, c0, panels, dst)
     }
 
     /// Computes the tile of rows `r0..` ([`MC`] at most) and columns `c0..`
     /// ([`NCHUNK`] at most) from packed A and the B panels of its columns
     /// (`b`, from panel `c0 / NR`), and writes it to C.
     fn tile(&self, tiles: &Tiles, packed_a: &[u32], b: &[u32], r0: usize, c0: usize) {
-        let (m, k, n, pairs) = (self.m, self.k, self.sb.cols, self.pairs);
+        let (m, k, n, pairs) = (self.m, self.k, self.n, self.pairs);
         let (rows, cols) = (
             MC.min(m - r0).div_ceil(MA) * MA,
             NCHUNK.min(n - c0).div_ceil(NR) * NR,
@@ -479,19 +501,22 @@ impl Product<'_> {
 pub(super) fn gemm(
     granted: Amx,
     a: AOperand,
-    sb: &Strided,
-    prepacked: Option<&[u32]>,
+    b: BOperand,
     out: Out,
     accumulate: bool,
     parallel: bool,
     native: bool,
 ) {
-    let (m, k, n) = match a {
-        AOperand::Matrix(sa) => (sa.rows, sa.cols, sb.cols),
-        AOperand::Packed { m, k, .. } => (m, k, sb.cols),
+    let (m, k) = match a {
+        AOperand::Matrix(sa) => (sa.rows, sa.cols),
+        AOperand::Packed { m, k, .. } => (m, k),
+    };
+    let (bk, n, sb, prepacked) = match b {
+        BOperand::Matrix(sb) => (sb.rows, sb.cols, Some(sb), None),
+        BOperand::Packed { words, k, n } => (k, n, None, Some(words)),
     };
     assert!(
-        sb.rows == k && k > 0,
+        bk == k && k > 0 && prepacked.is_none_or(|w| w.len() == b_words(k, n)),
         "bf16 gemm: AMX operands (a bug in the caller)"
     );
     let blocks = k.div_ceil(KC);
@@ -499,14 +524,13 @@ pub(super) fn gemm(
     let product = Product {
         m,
         k,
-        sb,
+        n,
         out,
         accumulate,
         native,
         blocks,
         pairs,
     };
-    let prepacked = prepacked.filter(|b| b.len() == n.div_ceil(NR) * pairs * NR);
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let packed_a = match a {
         AOperand::Packed { words, .. } => {
@@ -540,18 +564,18 @@ pub(super) fn gemm(
         let chunk = |tj: usize| {
             let c0 = tj * NCHUNK;
             let panels = NCHUNK.min(n - c0).div_ceil(NR);
-            if let Some(all) = prepacked {
+            let Some(sb) = sb else {
                 let tiles = configure();
-                let b = &all[c0 / NR * pairs * NR..];
+                let b = &prepacked.unwrap_or_default()[c0 / NR * pairs * NR..];
                 for ti in 0..row_tiles {
                     product.tile(&tiles, packed_a, b, ti * MC, c0);
                 }
                 return;
-            }
+            };
             CHUNK_B.with(|buf| {
                 let mut b = buf.borrow_mut();
                 b.resize(panels * pairs * NR, 0);
-                product.pack_b(c0, panels, &mut b);
+                product.pack_b(sb, c0, panels, &mut b);
                 let tiles = configure();
                 for ti in 0..row_tiles {
                     product.tile(&tiles, packed_a, &b, ti * MC, c0);
@@ -565,12 +589,12 @@ pub(super) fn gemm(
         }
     } else {
         // One column chunk: B packed once, row tiles in parallel.
-        let packed_b = match prepacked {
-            Some(all) => all,
-            None => {
+        let packed_b = match sb {
+            None => prepacked.unwrap_or_default(),
+            Some(sb) => {
                 let panels = n.div_ceil(NR);
                 pb.resize(panels * pairs * NR, 0);
-                product.pack_b(0, panels, &mut pb);
+                product.pack_b(sb, 0, panels, &mut pb);
                 &pb[..]
             }
         };

@@ -16,7 +16,9 @@
 //! threads. Either way the cuts depend on shapes only, so results do not
 //! depend on the thread count.
 
-use super::bf16::{gemm_into_p, gemm_serial_p, gemm_serial_shared, Precision, SharedB};
+use super::bf16::{
+    gemm_into_p, gemm_serial_p, gemm_serial_shared, takes_packed_b, Precision, SharedB,
+};
 use super::buffer::{try_filled_vec, with_scratch};
 use super::elementwise::combine_block_sums;
 use super::im2col_bf16;
@@ -441,23 +443,28 @@ fn backward_tasks(
             cout,
         )?;
         let mut dk = vec![0.0f32; width * cout];
-        with_scratch(rows * width, |cols| {
-            im2col_serial(g, &x[start * img_len..][..imgs * img_len], cols);
-            let cols = matrix(op, cols, rows, width)?;
-            let dk = matrix_mut(op, &mut dk, width, cout)?;
-            // bf16 with more columns than outputs: dKᵀ = dYᵀ · cols, so the
-            // wider operand (cols) is B, row major, which the packing
-            // converts in whole runs (as colsᵀ, A, it was transposed by
-            // gathers). Each element sums the same products, the roles of
-            // A and B swapped.
-            match p {
-                Precision::Bf16 if width > cout => {
-                    gemm_serial_p(p, gy.t(), cols, dk.reversed_axes(), false)
+        let images = &x[start * img_len..][..imgs * img_len];
+        let dk_view = matrix_mut(op, &mut dk, width, cout)?;
+        // bf16 with more columns than outputs: dKᵀ = dYᵀ · cols, so the
+        // wider operand (cols) is B, row major, which the packing converts
+        // in whole runs (as colsᵀ, A, it was transposed by gathers), or on
+        // AMX the bf16 im2col writes packed. Each element sums the same
+        // products, the roles of A and B swapped.
+        let swap = p == Precision::Bf16 && width > cout;
+        if swap && takes_packed_b(cout, rows, width) {
+            im2col_bf16::kernel_grad_task(g, images, gy, dk_view);
+        } else {
+            with_scratch(rows * width, |cols| {
+                im2col_serial(g, images, cols);
+                let cols = matrix(op, cols, rows, width)?;
+                if swap {
+                    gemm_serial_p(p, gy.t(), cols, dk_view.reversed_axes(), false);
+                } else {
+                    gemm_serial_p(p, cols.t(), gy, dk_view, false);
                 }
-                _ => gemm_serial_p(p, cols.t(), gy, dk, false),
-            }
-            Ok::<(), Error>(())
-        })?;
+                Ok::<(), Error>(())
+            })?;
+        }
         if need_dx {
             with_scratch(rows * width, |dcols| {
                 let out = matrix_mut(op, dcols, rows, width)?;

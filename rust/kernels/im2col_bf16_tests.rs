@@ -112,3 +112,55 @@ fn forward_task_is_the_float32_columns_product() {
         assert_eq!(got, want, "geometry {n}");
     }
 }
+
+#[test]
+fn pair_panels_are_the_packed_float32_columns() {
+    for (n, g) in geometries().iter().enumerate() {
+        let x = values(g.batch * g.image_len(), 30 + n as u32);
+        let (m, k) = (g.batch * g.out_pixels(), col_width(g));
+        let cols = columns(g, &x);
+        let sb = Strided {
+            ptr: cols.as_ptr(),
+            rows: m,
+            cols: k,
+            rs: k as isize,
+            cs: 1,
+        };
+        let want = bf16_amx::pack_b_all(&sb, false);
+        let xb: Vec<u16> = x.iter().map(|&v| bf16_bits(v) as u16).collect();
+        let (mut words, mut rows) = (vec![u32::MAX; 5], vec![u16::MAX; 9]);
+        pack_column_pairs(g, &xb, m, k, &mut words, &mut rows);
+        assert_eq!(words, want, "geometry {n}");
+    }
+}
+
+#[test]
+fn kernel_grad_task_is_the_float32_columns_product() {
+    for (n, g) in geometries().iter().enumerate() {
+        let x = values(g.batch * g.image_len(), 40 + n as u32);
+        let (m, k, cout) = (g.batch * g.out_pixels(), col_width(g), 24);
+        let grad = values(m * cout, 50 + n as u32);
+        let gy = ArrayView2::from_shape((m, cout), &grad).expect("gy");
+        if !crate::kernels::bf16::takes_packed_b(cout, m, k) {
+            // Only AMX takes packed columns; elsewhere there is nothing to compare.
+            assert!(
+                !bf16_amx::available()
+                    || crate::kernels::isa::level() != crate::kernels::isa::Isa::Avx512
+            );
+            continue;
+        }
+        let cols = columns(g, &x);
+        let a = ArrayView2::from_shape((m, k), &cols).expect("cols");
+        let mut want = Array2::<f32>::zeros((k, cout));
+        gemm_serial_p(
+            Precision::Bf16,
+            gy.t(),
+            a,
+            want.view_mut().reversed_axes(),
+            false,
+        );
+        let mut got = Array2::<f32>::from_elem((k, cout), f32::NAN);
+        kernel_grad_task(g, &x, gy, got.view_mut());
+        assert_eq!(got, want, "geometry {n}");
+    }
+}

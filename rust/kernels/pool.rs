@@ -163,8 +163,10 @@ fn tiled_max_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
 /// One output pixel of a tiling max pool's backward pass: finds each
 /// channel's first argmax among the window's cells (row-major, the rule of
 /// `beats`) and writes every cell of the window: the gradient to the winner,
-/// zero to the others. Branch-free over channels, so it vectorises.
+/// zero to the others. Branch-free over channels, so it vectorises (inlined
+/// into the caller's `isa::run`).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn tiled_pixel_backward(
     band: &[f32],
     band_dx: &mut [f32],
@@ -175,29 +177,24 @@ fn tiled_pixel_backward(
     (kh, kw, row_len): (usize, usize, usize),
     c: usize,
 ) {
-    super::isa::run(
-        #[inline(always)]
-        move || {
-            let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
-            best.copy_from_slice(&band[cell(0, 0)..][..c]);
-            arg.fill(0);
-            for n in 1..kh * kw {
-                let src = &band[cell(n / kw, n % kw)..][..c];
-                for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
-                    let take = beats(v, *b);
-                    *b = if take { v } else { *b };
-                    *a = if take { n as u32 } else { *a };
-                }
-            }
-            for n in 0..kh * kw {
-                let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
-                for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
-                    // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
-                    *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
-                }
-            }
-        },
-    )
+    let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
+    best.copy_from_slice(&band[cell(0, 0)..][..c]);
+    arg.fill(0);
+    for n in 1..kh * kw {
+        let src = &band[cell(n / kw, n % kw)..][..c];
+        for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
+            let take = beats(v, *b);
+            *b = if take { v } else { *b };
+            *a = if take { n as u32 } else { *a };
+        }
+    }
+    for n in 0..kh * kw {
+        let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
+        for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
+            // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
+            *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+        }
+    }
 }
 
 /// Max-pool backward when windows tile the input (see [`tiles`]): every
@@ -217,19 +214,25 @@ fn tiled_max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
                 let band = &x[i * band_len..][..band_len];
                 let gy = &grad[i * ow * c..][..ow * c];
                 let (mut best, mut arg) = (vec![0.0f32; c], vec![0u32; c]);
-                for ox in 0..ow {
-                    let gp = &gy[ox * c..][..c];
-                    tiled_pixel_backward(
-                        band,
-                        band_dx,
-                        gp,
-                        &mut best,
-                        &mut arg,
-                        ox,
-                        (kh, kw, row_len),
-                        c,
-                    );
-                }
+                // One ISA dispatch per band, not per pixel (a call each).
+                super::isa::run(
+                    #[inline(always)]
+                    || {
+                        for ox in 0..ow {
+                            let gp = &gy[ox * c..][..c];
+                            tiled_pixel_backward(
+                                band,
+                                band_dx,
+                                gp,
+                                &mut best,
+                                &mut arg,
+                                ox,
+                                (kh, kw, row_len),
+                                c,
+                            );
+                        }
+                    },
+                );
             });
             Ok(())
         })
