@@ -26,6 +26,8 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 
 pub use super::bf16_pack::round_bf16;
+pub(super) use super::bf16_shared::{gemm_serial_packed_a, gemm_serial_packed_b};
+pub use super::bf16_shared::{gemm_serial_shared, takes_packed_b, SharedB};
 
 /// Inner-axis block (an even number, so k-pairs never straddle blocks).
 pub(super) const KC: usize = 384;
@@ -108,154 +110,8 @@ pub fn gemm_serial_p(
     }
 }
 
-/// The B operand of several products (a convolution's kernel, used by
-/// each of its image tasks): the matrix, and under bf16 with AMX its panels
-/// packed once here rather than once per product.
-pub struct SharedB<'a> {
-    view: ArrayView2<'a, f32>,
-    /// AMX panels of `view` (`bf16_amx::pack_b_all`), when the products
-    /// will run on AMX.
-    amx: Option<Vec<u32>>,
-}
-
-impl<'a> SharedB<'a> {
-    /// `b` for products in `precision`, packed now if they will run on AMX.
-    pub fn new(precision: Precision, b: ArrayView2<'a, f32>) -> Self {
-        let level = isa::level().min(isa::widest());
-        let amx = (precision == Precision::Bf16
-            && level == Isa::Avx512
-            && bf16_amx::granted().is_some()
-            && !b.is_empty())
-        .then(|| bf16_amx::pack_b_all(&strided(&b), native_at(level)));
-        SharedB { view: b, amx }
-    }
-}
-
-impl SharedB<'_> {
-    /// Whether an (m, k) x B product takes an A packed by the caller for
-    /// AMX ([`gemm_serial_packed_a`]): B is packed for AMX and the product
-    /// is one [`gemm_serial_shared`] would run on the AMX tiles (not the
-    /// one-row or deep paths), so the sums are the same as from a matrix A.
-    pub fn takes_packed_a(&self, m: usize, k: usize) -> bool {
-        let n = self.view.dim().1;
-        let deep = tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT;
-        self.amx.is_some() && self.view.dim().0 == k && k > 0 && m > bf16_rows::MAX_ROWS && !deep
-    }
-}
-
-/// `c (+)= A · b` on the calling thread's AMX tiles, with A (`m` x `k`)
-/// given as the AMX kernel's packed A panels (`bf16_amx::a_layout`; a bf16
-/// im2col writes them directly). The caller has checked
-/// [`SharedB::takes_packed_a`]; a product that does not take it is refused
-/// by panic (a bug in the caller), as is a shape mismatch.
-pub(super) fn gemm_serial_packed_a(
-    words: &[u32],
-    m: usize,
-    k: usize,
-    b: &SharedB,
-    mut c: ArrayViewMut2<f32>,
-    accumulate: bool,
-) {
-    let n = b.view.dim().1;
-    let granted = bf16_amx::granted();
-    assert!(
-        b.takes_packed_a(m, k) && c.dim() == (m, n) && granted.is_some(),
-        "bf16 gemm: a packed A the product cannot take (a bug in the caller)"
-    );
-    let (Some(granted), Some(bw)) = (granted, b.amx.as_deref()) else {
-        return;
-    };
-    let out = Out {
-        ptr: c.as_mut_ptr(),
-        rows: m,
-        cols: n,
-        rs: c.strides()[0],
-        cs: c.strides()[1],
-    };
-    let a = bf16_amx::AOperand::Packed { words, m, k };
-    let b = bf16_amx::BOperand::Packed { words: bw, k, n };
-    let native = native_at(isa::level().min(isa::widest()));
-    bf16_amx::gemm(granted, a, b, out, accumulate, false, native);
-}
-
-/// Whether an (m, k) x (k, n) bf16 product on this thread takes a B packed
-/// by the caller for AMX ([`gemm_serial_packed_b`]): AMX is in force and
-/// the product is one the AMX tiles run (not the one-row or deep paths).
-pub fn takes_packed_b(m: usize, k: usize, n: usize) -> bool {
-    let deep = tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT;
-    isa::level().min(isa::widest()) == Isa::Avx512
-        && bf16_amx::granted().is_some()
-        && m > bf16_rows::MAX_ROWS
-        && k > 0
-        && n > 0
-        && !deep
-}
-
-/// `c (+)= round(a) · B` on the calling thread's AMX tiles, with B (`k` x
-/// `n`) given as the AMX kernel's packed panels (`bf16_amx::b_words`; a
-/// bf16 im2col writes them directly). The caller has checked
-/// [`takes_packed_b`]; a product that does not take it is refused by panic
-/// (a bug in the caller), as is a shape mismatch.
-pub(super) fn gemm_serial_packed_b(
-    a: ArrayView2<f32>,
-    words: &[u32],
-    n: usize,
-    mut c: ArrayViewMut2<f32>,
-    accumulate: bool,
-) {
-    let (m, k) = a.dim();
-    let granted = bf16_amx::granted();
-    assert!(
-        takes_packed_b(m, k, n) && c.dim() == (m, n) && granted.is_some(),
-        "bf16 gemm: a packed B the product cannot take (a bug in the caller)"
-    );
-    let Some(granted) = granted else {
-        return;
-    };
-    let out = Out {
-        ptr: c.as_mut_ptr(),
-        rows: m,
-        cols: n,
-        rs: c.strides()[0],
-        cs: c.strides()[1],
-    };
-    let sa = strided(&a);
-    let b = bf16_amx::BOperand::Packed { words, k, n };
-    let native = native_at(isa::level().min(isa::widest()));
-    bf16_amx::gemm(
-        granted,
-        bf16_amx::AOperand::Matrix(&sa),
-        b,
-        out,
-        accumulate,
-        false,
-        native,
-    );
-}
-
-/// [`gemm_serial_p`] with a shared B.
-pub fn gemm_serial_shared(
-    precision: Precision,
-    a: ArrayView2<f32>,
-    b: &SharedB,
-    c: ArrayViewMut2<f32>,
-    accumulate: bool,
-) {
-    match precision {
-        Precision::F32 => matmul::gemm_serial(a, b.view, c, accumulate),
-        Precision::Bf16 => {
-            let level = isa::level();
-            let amx = match level.min(isa::widest()) {
-                Isa::Avx512 => bf16_amx::granted(),
-                _ => None,
-            };
-            let packed = b.amx.as_deref();
-            gemm_bf16_with(level, amx, a, b.view, packed, c, accumulate, 1)
-        }
-    }
-}
-
-fn strided(m: &ArrayView2<f32>) -> Strided {
+/// The strided description of a view, for the packing.
+pub(super) fn strided(m: &ArrayView2<f32>) -> Strided {
     Strided {
         ptr: m.as_ptr(),
         rows: m.dim().0,
@@ -275,6 +131,14 @@ pub fn runs_on_one_thread_p(precision: Precision, m: usize, k: usize, n: usize) 
             !deep && (m * n * k < PARALLEL_FLOPS || one_tile)
         }
     }
+}
+
+/// Whether an (m, k) x (k, n) product runs on the blocked kernels (AMX
+/// where granted), not on the one-row or the deep path: what a caller
+/// packing an operand itself must check, so its sums are the same.
+pub(super) fn blocked(m: usize, k: usize, n: usize) -> bool {
+    let deep = tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT;
+    m > bf16_rows::MAX_ROWS && k > 0 && n > 0 && !deep
 }
 
 fn tiles(m: usize, n: usize) -> usize {
@@ -350,7 +214,7 @@ fn gemm_bf16_on(
 /// [`gemm_bf16_on`], with B's AMX panels `prepacked` by
 /// `bf16_amx::pack_b_all` (the AMX kernel checks their length).
 #[allow(clippy::too_many_arguments)]
-fn gemm_bf16_with(
+pub(super) fn gemm_bf16_with(
     level: Isa,
     amx: Option<bf16_amx::Amx>,
     a: ArrayView2<f32>,
@@ -574,6 +438,17 @@ impl Block<'_> {
 }
 
 impl Out {
+    /// The output view `c` of one product.
+    pub(super) fn of(c: &mut ArrayViewMut2<f32>) -> Out {
+        Out {
+            ptr: c.as_mut_ptr(),
+            rows: c.dim().0,
+            cols: c.dim().1,
+            rs: c.strides()[0],
+            cs: c.strides()[1],
+        }
+    }
+
     /// Where the `rows` x `cols` block at (i0, j0) starts and how far apart
     /// its rows are, when C is row-major with non-overlapping rows and the
     /// block lies wholly inside it (so a kernel may sum into C in place).

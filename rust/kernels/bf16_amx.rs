@@ -21,6 +21,7 @@
 //! asks once and uses AMX only when the kernel grants it.
 
 use super::bf16::{pack, Out};
+pub(super) use super::bf16_amx_pack::{a_layout, a_words, b_words, AOperand, BOperand};
 use super::bf16_amx_pack::{pack_a_rows, pack_b_panels};
 use super::bf16_kernel::NR;
 use super::bf16_pack::Strided;
@@ -293,7 +294,7 @@ impl Drop for Tiles {
 /// 128 pairs are 16 KiB each, so a B panel stays in L1 while the A blocks
 /// of a tile pass it. A divisor of the bf16 GEMM's deep block, so deep
 /// products sum the same blocks.
-const KC: usize = 256;
+pub(super) const KC: usize = 256;
 /// Rows of one parallel tile (a multiple of [`MA`]).
 const MC: usize = 4 * MA;
 /// Columns of one parallel tile (a multiple of the panels' 32).
@@ -310,7 +311,7 @@ thread_local! {
 
 /// Where k block `kb` of a panel starts, and its padded pair count:
 /// blocks of [`KC`] / 2 pairs, the last one padded to whole tile steps.
-fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
+pub(super) fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
     let k0 = kb * KC;
     let kc = KC.min(k - k0);
     (k0, kc, padded_pairs(kc.div_ceil(2)))
@@ -328,56 +329,6 @@ struct Product {
     /// k blocks, and pairs of a panel row over all of them.
     blocks: usize,
     pairs: usize,
-}
-
-/// The A operand of [`gemm`]: a matrix to pack, or panels packed by the
-/// caller (a bf16 im2col writes them directly, `im2col_bf16`).
-#[derive(Clone, Copy)]
-pub(super) enum AOperand<'a> {
-    Matrix(&'a Strided),
-    /// `m` x `k`, laid out as [`a_layout`] describes, [`a_words`] long.
-    Packed {
-        words: &'a [u32],
-        m: usize,
-        k: usize,
-    },
-}
-
-/// Words of A (`m` x `k`) packed: panels of [`MA`] rows, `MA * pairs`
-/// words each, where `pairs` sums the padded pairs of k's blocks.
-pub(super) fn a_words(m: usize, k: usize) -> usize {
-    m.div_ceil(MA) * MA * a_layout(k).map(|(_, _, kpp)| kpp).sum::<usize>()
-}
-
-/// The k blocks of a packed A or B panel for inner size `k`: for each,
-/// (first k, k count, padded pairs). In a packed A panel, block b's rows
-/// start at `MA` times the pairs of the blocks before it, one row every
-/// `kpp` words (row i's pair p: k elements 2p and 2p + 1 of the block, low
-/// half first), the pairs past the block's k zero.
-pub(super) fn a_layout(k: usize) -> impl Iterator<Item = (usize, usize, usize)> {
-    (0..k.div_ceil(KC)).map(move |kb| k_block(kb, k))
-}
-
-/// The B operand of [`gemm`]: a matrix to pack, or its panels as
-/// [`pack_b_all`] lays them out (packed once for several products, or
-/// written directly by a bf16 im2col).
-#[derive(Clone, Copy)]
-pub(super) enum BOperand<'a> {
-    Matrix(&'a Strided),
-    /// `k` x `n`, [`b_words`] long.
-    Packed {
-        words: &'a [u32],
-        k: usize,
-        n: usize,
-    },
-}
-
-/// Words of B (`k` x `n`) packed: `n / 32` panels (rounded up) of the
-/// padded pairs of all k blocks ([`a_layout`]'s blocks), each pair 32 words
-/// (word (p, j) = k elements 2p and 2p + 1 of the block in column j, low
-/// half first).
-pub(super) fn b_words(k: usize, n: usize) -> usize {
-    n.div_ceil(NR) * NR * a_layout(k).map(|(_, _, kpp)| kpp).sum::<usize>()
 }
 
 /// B packed once for the AMX kernel, every panel and k block (panel j at
