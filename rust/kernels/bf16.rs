@@ -26,6 +26,8 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 
 pub use super::bf16_pack::round_bf16;
+pub(super) use super::bf16_shared::{gemm_serial_packed_a, gemm_serial_packed_b};
+pub use super::bf16_shared::{gemm_serial_shared, takes_packed_b, SharedB};
 
 /// Inner-axis block (an even number, so k-pairs never straddle blocks).
 pub(super) const KC: usize = 384;
@@ -108,6 +110,17 @@ pub fn gemm_serial_p(
     }
 }
 
+/// The strided description of a view, for the packing.
+pub(super) fn strided(m: &ArrayView2<f32>) -> Strided {
+    Strided {
+        ptr: m.as_ptr(),
+        rows: m.dim().0,
+        cols: m.dim().1,
+        rs: m.strides()[0],
+        cs: m.strides()[1],
+    }
+}
+
 /// Whether [`gemm_into_p`] keeps an (m, k) x (k, n) product on one thread.
 pub fn runs_on_one_thread_p(precision: Precision, m: usize, k: usize, n: usize) -> bool {
     match precision {
@@ -118,6 +131,14 @@ pub fn runs_on_one_thread_p(precision: Precision, m: usize, k: usize, n: usize) 
             !deep && (m * n * k < PARALLEL_FLOPS || one_tile)
         }
     }
+}
+
+/// Whether an (m, k) x (k, n) product runs on the blocked kernels (AMX
+/// where granted), not on the one-row or the deep path: what a caller
+/// packing an operand itself must check, so its sums are the same.
+pub(super) fn blocked(m: usize, k: usize, n: usize) -> bool {
+    let deep = tiles(m, n.min(NC)) < 2 && k >= 2 * DEEP_BLOCK && m * n <= DEEP_MAX_OUTPUT;
+    m > bf16_rows::MAX_ROWS && k > 0 && n > 0 && !deep
 }
 
 fn tiles(m: usize, n: usize) -> usize {
@@ -183,6 +204,22 @@ fn gemm_bf16_on(
     amx: Option<bf16_amx::Amx>,
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
+    c: ArrayViewMut2<f32>,
+    accumulate: bool,
+    threads: usize,
+) {
+    gemm_bf16_with(level, amx, a, b, None, c, accumulate, threads)
+}
+
+/// [`gemm_bf16_on`], with B's AMX panels `prepacked` by
+/// `bf16_amx::pack_b_all` (the AMX kernel checks their length).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn gemm_bf16_with(
+    level: Isa,
+    amx: Option<bf16_amx::Amx>,
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    prepacked: Option<&[u32]>,
     mut c: ArrayViewMut2<f32>,
     accumulate: bool,
     threads: usize,
@@ -214,20 +251,7 @@ fn gemm_bf16_on(
     let level = level.min(isa::widest());
     let native = native_at(level);
     let parallel = threads > 1 && m * n * k >= PARALLEL_FLOPS;
-    let sa = Strided {
-        ptr: a.as_ptr(),
-        rows: m,
-        cols: k,
-        rs: a.strides()[0],
-        cs: a.strides()[1],
-    };
-    let sb = Strided {
-        ptr: b.as_ptr(),
-        rows: k,
-        cols: n,
-        rs: b.strides()[0],
-        cs: b.strides()[1],
-    };
+    let (sa, sb) = (strided(&a), strided(&b));
     let out = Out {
         ptr: c.as_mut_ptr(),
         rows: m,
@@ -236,7 +260,19 @@ fn gemm_bf16_on(
         cs: c.strides()[1],
     };
     if let Some(granted) = amx {
-        return bf16_amx::gemm(granted, &sa, &sb, out, accumulate, parallel, native);
+        let b = match prepacked {
+            Some(words) => bf16_amx::BOperand::Packed { words, k, n },
+            None => bf16_amx::BOperand::Matrix(&sb),
+        };
+        return bf16_amx::gemm(
+            granted,
+            bf16_amx::AOperand::Matrix(&sa),
+            b,
+            out,
+            accumulate,
+            parallel,
+            native,
+        );
     }
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let m_panels = m.div_ceil(MR);
@@ -402,6 +438,17 @@ impl Block<'_> {
 }
 
 impl Out {
+    /// The output view `c` of one product.
+    pub(super) fn of(c: &mut ArrayViewMut2<f32>) -> Out {
+        Out {
+            ptr: c.as_mut_ptr(),
+            rows: c.dim().0,
+            cols: c.dim().1,
+            rs: c.strides()[0],
+            cs: c.strides()[1],
+        }
+    }
+
     /// Where the `rows` x `cols` block at (i0, j0) starts and how far apart
     /// its rows are, when C is row-major with non-overlapping rows and the
     /// block lies wholly inside it (so a kernel may sum into C in place).

@@ -21,6 +21,7 @@
 //! asks once and uses AMX only when the kernel grants it.
 
 use super::bf16::{pack, Out};
+pub(super) use super::bf16_amx_pack::{a_layout, a_words, b_words, AOperand, BOperand};
 use super::bf16_amx_pack::{pack_a_rows, pack_b_panels};
 use super::bf16_kernel::NR;
 use super::bf16_pack::Strided;
@@ -293,7 +294,7 @@ impl Drop for Tiles {
 /// 128 pairs are 16 KiB each, so a B panel stays in L1 while the A blocks
 /// of a tile pass it. A divisor of the bf16 GEMM's deep block, so deep
 /// products sum the same blocks.
-const KC: usize = 256;
+pub(super) const KC: usize = 256;
 /// Rows of one parallel tile (a multiple of [`MA`]).
 const MC: usize = 4 * MA;
 /// Columns of one parallel tile (a multiple of the panels' 32).
@@ -310,16 +311,18 @@ thread_local! {
 
 /// Where k block `kb` of a panel starts, and its padded pair count:
 /// blocks of [`KC`] / 2 pairs, the last one padded to whole tile steps.
-fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
+pub(super) fn k_block(kb: usize, k: usize) -> (usize, usize, usize) {
     let k0 = kb * KC;
     let kc = KC.min(k - k0);
     (k0, kc, padded_pairs(kc.div_ceil(2)))
 }
 
 /// One product's operands and packing, shared by its tasks.
-struct Product<'a> {
-    sa: &'a Strided,
-    sb: &'a Strided,
+struct Product {
+    /// A's rows and columns (k).
+    m: usize,
+    k: usize,
+    n: usize,
     out: Out,
     accumulate: bool,
     native: bool,
@@ -328,30 +331,59 @@ struct Product<'a> {
     pairs: usize,
 }
 
-impl Product<'_> {
+/// B packed once for the AMX kernel, every panel and k block (panel j at
+/// `j * pairs * NR`), for several products with the same B (a
+/// convolution's kernel, shared by its image tasks, which otherwise each
+/// packed it again).
+pub(super) fn pack_b_all(sb: &Strided, native: bool) -> Vec<u32> {
+    let k = sb.rows;
+    let blocks = k.div_ceil(KC);
+    let pairs: usize = (0..blocks).map(|kb| k_block(kb, k).2).sum();
+    let panels = sb.cols.div_ceil(NR);
+    let mut words = vec![0u32; panels * pairs * NR];
+    if panels > 0 && k > 0 {
+        pack_b_into(sb, native, pairs, 0, panels, &mut words);
+    }
+    words
+}
+
+/// Packs `panels` B panels from column `c0` (all k blocks, one after
+/// another in each panel) into `dst`, panels `pairs * NR` words apart.
+fn pack_b_into(
+    sb: &Strided,
+    native: bool,
+    pairs: usize,
+    c0: usize,
+    panels: usize,
+    dst: &mut [u32],
+) {
+    let k = sb.rows;
+    let mut at = 0;
+    for kb in 0..k.div_ceil(KC) {
+        let (k0, kc, kpp) = k_block(kb, k);
+        let words = &mut dst[at..];
+        let stride = pairs * NR;
+        isa::run_at(
+            Isa::Avx512,
+            #[inline(always)]
+            move || pack_b_panels(native, sb, c0, panels, k0, kc, kpp, stride, words),
+        );
+        at += kpp * NR;
+    }
+}
+
+impl Product {
     /// Packs `panels` B panels from column `c0` (all k blocks, one after
     /// another in each panel) into `dst`, panels `pairs * NR` words apart.
-    fn pack_b(&self, c0: usize, panels: usize, dst: &mut [u32]) {
-        let k = self.sa.cols;
-        let mut at = 0;
-        for kb in 0..self.blocks {
-            let (k0, kc, kpp) = k_block(kb, k);
-            let words = &mut dst[at..];
-            let (sb, native, stride) = (self.sb, self.native, self.pairs * NR);
-            isa::run_at(
-                Isa::Avx512,
-                #[inline(always)]
-                move || pack_b_panels(native, sb, c0, panels, k0, kc, kpp, stride, words),
-            );
-            at += kpp * NR;
-        }
+    fn pack_b(&self, sb: &Strided, c0: usize, panels: usize, dst: &mut [u32]) {
+        pack_b_into(sb, self.native, self.pairs, c0, panels, dst)
     }
 
     /// Computes the tile of rows `r0..` ([`MC`] at most) and columns `c0..`
     /// ([`NCHUNK`] at most) from packed A and the B panels of its columns
     /// (`b`, from panel `c0 / NR`), and writes it to C.
     fn tile(&self, tiles: &Tiles, packed_a: &[u32], b: &[u32], r0: usize, c0: usize) {
-        let (m, k, n, pairs) = (self.sa.rows, self.sa.cols, self.sb.cols, self.pairs);
+        let (m, k, n, pairs) = (self.m, self.k, self.n, self.pairs);
         let (rows, cols) = (
             MC.min(m - r0).div_ceil(MA) * MA,
             NCHUNK.min(n - c0).div_ceil(NR) * NR,
@@ -412,26 +444,38 @@ impl Product<'_> {
 /// once. `native` says whether packing may use AVX512-BF16 (every AMX CPU
 /// has it).
 ///
+/// `prepacked`, when given, is B as [`pack_b_all`] packs it (checked by
+/// length), used instead of packing B here.
+///
 /// The caller (`bf16::gemm_bf16_on`) has checked the shapes.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn gemm(
     granted: Amx,
-    sa: &Strided,
-    sb: &Strided,
+    a: AOperand,
+    b: BOperand,
     out: Out,
     accumulate: bool,
     parallel: bool,
     native: bool,
 ) {
-    let (m, k, n) = (sa.rows, sa.cols, sb.cols);
+    let (m, k) = match a {
+        AOperand::Matrix(sa) => (sa.rows, sa.cols),
+        AOperand::Packed { m, k, .. } => (m, k),
+    };
+    let (bk, n, sb, prepacked) = match b {
+        BOperand::Matrix(sb) => (sb.rows, sb.cols, Some(sb), None),
+        BOperand::Packed { words, k, n } => (k, n, None, Some(words)),
+    };
     assert!(
-        sb.rows == k && k > 0,
+        bk == k && k > 0 && prepacked.is_none_or(|w| w.len() == b_words(k, n)),
         "bf16 gemm: AMX operands (a bug in the caller)"
     );
     let blocks = k.div_ceil(KC);
     let pairs: usize = (0..blocks).map(|kb| k_block(kb, k).2).sum();
     let product = Product {
-        sa,
-        sb,
+        m,
+        k,
+        n,
         out,
         accumulate,
         native,
@@ -439,31 +483,50 @@ pub(super) fn gemm(
         pairs,
     };
     let (mut pa, mut pb) = PACKED.with(|p| std::mem::take(&mut *p.borrow_mut()));
-    pa.resize(m.div_ceil(MA) * MA * pairs, 0);
-    pack(&mut pa, MA * pairs, parallel, |i, panel| {
-        let mut at = 0;
-        for kb in 0..blocks {
-            let (k0, kc, kpp) = k_block(kb, k);
-            let words = &mut panel[at..at + MA * kpp];
-            isa::run_at(
-                Isa::Avx512,
-                #[inline(always)]
-                move || pack_a_rows(native, sa, i * MA, k0, kc, kpp, words),
+    let packed_a = match a {
+        AOperand::Packed { words, .. } => {
+            assert!(
+                words.len() == a_words(m, k),
+                "bf16 gemm: packed A of the wrong size (a bug in the caller)"
             );
-            at += MA * kpp;
+            words
         }
-    });
-    let packed_a = &pa[..];
+        AOperand::Matrix(sa) => {
+            pa.resize(a_words(m, k), 0);
+            pack(&mut pa, MA * pairs, parallel, |i, panel| {
+                let mut at = 0;
+                for kb in 0..blocks {
+                    let (k0, kc, kpp) = k_block(kb, k);
+                    let words = &mut panel[at..at + MA * kpp];
+                    isa::run_at(
+                        Isa::Avx512,
+                        #[inline(always)]
+                        move || pack_a_rows(native, sa, i * MA, k0, kc, kpp, words),
+                    );
+                    at += MA * kpp;
+                }
+            });
+            &pa[..]
+        }
+    };
     let (row_tiles, col_tiles) = (m.div_ceil(MC), n.div_ceil(NCHUNK));
     let configure = || Tiles::configure(granted);
     if col_tiles > 1 || !parallel {
         let chunk = |tj: usize| {
             let c0 = tj * NCHUNK;
             let panels = NCHUNK.min(n - c0).div_ceil(NR);
+            let Some(sb) = sb else {
+                let tiles = configure();
+                let b = &prepacked.unwrap_or_default()[c0 / NR * pairs * NR..];
+                for ti in 0..row_tiles {
+                    product.tile(&tiles, packed_a, b, ti * MC, c0);
+                }
+                return;
+            };
             CHUNK_B.with(|buf| {
                 let mut b = buf.borrow_mut();
                 b.resize(panels * pairs * NR, 0);
-                product.pack_b(c0, panels, &mut b);
+                product.pack_b(sb, c0, panels, &mut b);
                 let tiles = configure();
                 for ti in 0..row_tiles {
                     product.tile(&tiles, packed_a, &b, ti * MC, c0);
@@ -477,10 +540,15 @@ pub(super) fn gemm(
         }
     } else {
         // One column chunk: B packed once, row tiles in parallel.
-        let panels = n.div_ceil(NR);
-        pb.resize(panels * pairs * NR, 0);
-        product.pack_b(0, panels, &mut pb);
-        let packed_b = &pb[..];
+        let packed_b = match sb {
+            None => prepacked.unwrap_or_default(),
+            Some(sb) => {
+                let panels = n.div_ceil(NR);
+                pb.resize(panels * pairs * NR, 0);
+                product.pack_b(sb, 0, panels, &mut pb);
+                &pb[..]
+            }
+        };
         (0..row_tiles).into_par_iter().for_each(|ti| {
             product.tile(&configure(), packed_a, packed_b, ti * MC, 0);
         });

@@ -10,6 +10,7 @@
 //! column-major A is packed 16 pairs x 32 rows at a time as B panels are,
 //! then transposed by gathers.
 
+use super::bf16_amx::{k_block, KC, MA};
 use super::bf16_kernel::NR;
 use super::bf16_pack::{pack_b_panel, pack_pairs, PanelStrides, Strided};
 
@@ -136,6 +137,56 @@ pub fn pack_b_panels(
     for j in 0..panels {
         out[j * panel_stride + kp * NR..][..(kpp - kp) * NR].fill(0);
     }
+}
+
+/// The A operand of [`super::bf16_amx::gemm`]: a matrix to pack, or panels packed by the
+/// caller (a bf16 im2col writes them directly, `im2col_bf16`).
+#[derive(Clone, Copy)]
+pub(super) enum AOperand<'a> {
+    Matrix(&'a Strided),
+    /// `m` x `k`, laid out as [`a_layout`] describes, [`a_words`] long.
+    Packed {
+        words: &'a [u32],
+        m: usize,
+        k: usize,
+    },
+}
+
+/// Words of A (`m` x `k`) packed: panels of [`MA`] rows, `MA * pairs`
+/// words each, where `pairs` sums the padded pairs of k's blocks.
+pub(super) fn a_words(m: usize, k: usize) -> usize {
+    m.div_ceil(MA) * MA * a_layout(k).map(|(_, _, kpp)| kpp).sum::<usize>()
+}
+
+/// The k blocks of a packed A or B panel for inner size `k`: for each,
+/// (first k, k count, padded pairs). In a packed A panel, block b's rows
+/// start at `MA` times the pairs of the blocks before it, one row every
+/// `kpp` words (row i's pair p: k elements 2p and 2p + 1 of the block, low
+/// half first), the pairs past the block's k zero.
+pub(super) fn a_layout(k: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    (0..k.div_ceil(KC)).map(move |kb| k_block(kb, k))
+}
+
+/// The B operand of [`super::bf16_amx::gemm`]: a matrix to pack, or its panels as
+/// [`super::bf16_amx::pack_b_all`] lays them out (packed once for several products, or
+/// written directly by a bf16 im2col).
+#[derive(Clone, Copy)]
+pub(super) enum BOperand<'a> {
+    Matrix(&'a Strided),
+    /// `k` x `n`, [`b_words`] long.
+    Packed {
+        words: &'a [u32],
+        k: usize,
+        n: usize,
+    },
+}
+
+/// Words of B (`k` x `n`) packed: `n / 32` panels (rounded up) of the
+/// padded pairs of all k blocks ([`a_layout`]'s blocks), each pair 32 words
+/// (word (p, j) = k elements 2p and 2p + 1 of the block in column j, low
+/// half first).
+pub(super) fn b_words(k: usize, n: usize) -> usize {
+    n.div_ceil(NR) * NR * a_layout(k).map(|(_, _, kpp)| kpp).sum::<usize>()
 }
 
 #[cfg(target_arch = "x86_64")]

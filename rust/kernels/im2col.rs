@@ -16,9 +16,13 @@
 //! threads. Either way the cuts depend on shapes only, so results do not
 //! depend on the thread count.
 
-use super::bf16::{gemm_into_p, gemm_serial_p, Precision};
+use super::bf16::{
+    gemm_into_p, gemm_serial_p, gemm_serial_shared, takes_packed_b, Precision, SharedB,
+};
 use super::buffer::{try_filled_vec, with_scratch};
+use super::col2im::{col2im, col2im_serial};
 use super::elementwise::combine_block_sums;
+use super::im2col_bf16;
 use super::parallel::worth_splitting;
 use super::window::{for_each_chunk, Geometry};
 use crate::error::{Error, Result};
@@ -73,7 +77,7 @@ fn matrix_mut<'a>(
 }
 
 /// Columns of one im2col row: kh * kw * Cin.
-fn col_width(g: &Geometry) -> usize {
+pub(super) fn col_width(g: &Geometry) -> usize {
     g.taps() * g.channels
 }
 
@@ -94,20 +98,28 @@ fn images_per_chunk(g: &Geometry, budget: usize) -> usize {
     (budget / per_image.max(1)).clamp(1, g.batch.max(1))
 }
 
-/// Fills `row` (kh*kw*C floats) with output pixel (oy, ox)'s receptive field
-/// in `img` (H*W*C); padded cells are zero.
-fn fill_row(g: &Geometry, img: &[f32], oy: usize, ox: usize, row: &mut [f32]) {
+/// Fills `row` (kh*kw*C values) with output pixel (oy, ox)'s receptive field
+/// in `img` (H*W*C); padded cells are zero (`T::default()`). float32 here,
+/// bf16 bits in `im2col_bf16`.
+pub(super) fn fill_row<T: Copy + Default>(
+    g: &Geometry,
+    img: &[T],
+    oy: usize,
+    ox: usize,
+    row: &mut [T],
+) {
+    let zero = T::default();
     let c = g.channels;
     let span = g.w.kernel * c;
     let xs = g.w.valid_taps(ox);
     let ys = g.h.valid_taps(oy);
     for (ky, dst) in row.chunks_exact_mut(span).enumerate() {
         if !ys.contains(&ky) || xs.is_empty() {
-            dst.fill(0.0);
+            dst.fill(zero);
             continue;
         }
-        dst[..xs.start * c].fill(0.0);
-        dst[xs.end * c..].fill(0.0);
+        dst[..xs.start * c].fill(zero);
+        dst[xs.end * c..].fill(zero);
         let line = &img[g.h.source(oy, ky) * g.w.input * c..];
         let ix0 = g.w.source(ox, xs.start);
         if g.w.dilation == 1 {
@@ -129,7 +141,7 @@ fn fill_row(g: &Geometry, img: &[f32], oy: usize, ox: usize, row: &mut [f32]) {
 /// kernel row over one or two channels (a memcpy call per 3 floats was most
 /// of a first conv layer's im2col).
 #[inline]
-fn copy_short(dst: &mut [f32], src: &[f32]) {
+fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
     if dst.len() <= 16 {
         for (d, &s) in dst.iter_mut().zip(src) {
             *d = s;
@@ -164,46 +176,6 @@ fn im2col_line(g: &Geometry, x: &[f32], i: usize, block: &mut [f32]) {
     let img = &x[b * img_len..(b + 1) * img_len];
     for (ox, row) in block.chunks_exact_mut(width).enumerate() {
         fill_row(g, img, oy, ox, row);
-    }
-}
-
-/// col2im: adds each row of `dcols` back onto the cells it was read from.
-/// `dx` holds whole images and must start zeroed. One task per image, and
-/// inside an image a fixed order, so sums never depend on the thread count.
-pub fn col2im(g: &Geometry, dcols: &[f32], dx: &mut [f32]) {
-    if dcols.is_empty() {
-        return;
-    }
-    for_each_chunk(dx, g.image_len(), dcols.len(), |b, img| {
-        col2im_image(g, dcols, b, img)
-    });
-}
-
-/// [`col2im`] on the calling thread only.
-fn col2im_serial(g: &Geometry, dcols: &[f32], dx: &mut [f32]) {
-    for (b, img) in dx.chunks_mut(g.image_len().max(1)).enumerate() {
-        col2im_image(g, dcols, b, img);
-    }
-}
-
-/// Image `b`'s rows of `dcols` added onto its cells `img`.
-fn col2im_image(g: &Geometry, dcols: &[f32], b: usize, img: &mut [f32]) {
-    let (c, width, pixels) = (g.channels, col_width(g), g.out_pixels());
-    let line = g.w.input * c;
-    let rows = &dcols[b * pixels * width..(b + 1) * pixels * width];
-    for (p, row) in rows.chunks_exact(width).enumerate() {
-        let (oy, ox) = (p / g.w.output, p % g.w.output);
-        let xs = g.w.valid_taps(ox);
-        for ky in g.h.valid_taps(oy) {
-            let base = g.h.source(oy, ky) * line;
-            for kx in xs.clone() {
-                let at = base + g.w.source(ox, kx) * c;
-                let src = &row[(ky * g.w.kernel + kx) * c..][..c];
-                for (d, s) in img[at..at + c].iter_mut().zip(src) {
-                    *d += s;
-                }
-            }
-        }
     }
 }
 
@@ -282,16 +254,23 @@ fn forward_tasks(
 ) -> Result<Vec<f32>> {
     let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
-    let w = matrix(op, kernel, width, cout)?;
+    // The kernel is packed once here for every task's product.
+    let w = SharedB::new(p, matrix(op, kernel, width, cout)?);
     let task = |(i, out): (usize, &mut [f32])| -> Result<()> {
         let rows = out.len() / cout.max(1);
         let imgs = rows / pixels.max(1);
-        with_scratch(rows * width, |cols| {
-            im2col_serial(g, &x[i * per * img_len..][..imgs * img_len], cols);
-            let c = matrix_mut(op, out, rows, cout)?;
-            gemm_serial_p(p, matrix(op, cols, rows, width)?, w, c, false);
-            Ok::<(), Error>(())
-        })?;
+        let images = &x[i * per * img_len..][..imgs * img_len];
+        if w.takes_packed_a(rows, width) {
+            // bf16 on AMX: the columns go into the packed panels directly.
+            im2col_bf16::forward_task(g, images, &w, matrix_mut(op, out, rows, cout)?);
+        } else {
+            with_scratch(rows * width, |cols| {
+                im2col_serial(g, images, cols);
+                let c = matrix_mut(op, out, rows, cout)?;
+                gemm_serial_shared(p, matrix(op, cols, rows, width)?, &w, c, false);
+                Ok::<(), Error>(())
+            })?;
+        }
         if let Some(e) = epilogue {
             e(out);
         }
@@ -401,7 +380,8 @@ fn backward_tasks(
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let p = precision();
     let (width, pixels, img_len) = (col_width(g), g.out_pixels(), g.image_len());
-    let w = matrix(op, kernel, width, cout)?;
+    // Kᵀ is packed once here for every task's dcols product.
+    let wt = SharedB::new(p, matrix(op, kernel, width, cout)?.reversed_axes());
     let mut dx = if need_dx {
         vec![0.0f32; g.batch * img_len]
     } else {
@@ -424,21 +404,32 @@ fn backward_tasks(
             cout,
         )?;
         let mut dk = vec![0.0f32; width * cout];
-        with_scratch(rows * width, |cols| {
-            im2col_serial(g, &x[start * img_len..][..imgs * img_len], cols);
-            let cols = matrix(op, cols, rows, width)?;
-            gemm_serial_p(
-                p,
-                cols.t(),
-                gy,
-                matrix_mut(op, &mut dk, width, cout)?,
-                false,
-            );
-            Ok::<(), Error>(())
-        })?;
+        let images = &x[start * img_len..][..imgs * img_len];
+        let dk_view = matrix_mut(op, &mut dk, width, cout)?;
+        // bf16 with more columns than outputs: dKᵀ = dYᵀ · cols, so the
+        // wider operand (cols) is B, row major, which the packing converts
+        // in whole runs (as colsᵀ, A, it was transposed by gathers), or on
+        // AMX the bf16 im2col writes packed. Each element sums the same
+        // products, the roles of A and B swapped.
+        let swap = p == Precision::Bf16 && width > cout;
+        if swap && takes_packed_b(cout, rows, width) {
+            im2col_bf16::kernel_grad_task(g, images, gy, dk_view);
+        } else {
+            with_scratch(rows * width, |cols| {
+                im2col_serial(g, images, cols);
+                let cols = matrix(op, cols, rows, width)?;
+                if swap {
+                    gemm_serial_p(p, gy.t(), cols, dk_view.reversed_axes(), false);
+                } else {
+                    gemm_serial_p(p, cols.t(), gy, dk_view, false);
+                }
+                Ok::<(), Error>(())
+            })?;
+        }
         if need_dx {
             with_scratch(rows * width, |dcols| {
-                gemm_serial_p(p, gy, w.t(), matrix_mut(op, dcols, rows, width)?, false);
+                let out = matrix_mut(op, dcols, rows, width)?;
+                gemm_serial_shared(p, gy, &wt, out, false);
                 col2im_serial(g, dcols, dx_part);
                 Ok::<(), Error>(())
             })?;

@@ -85,6 +85,19 @@ fn pool_backward(
 }
 
 pub fn max_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
+    if tiles(&g.h)
+        && tiles(&g.w)
+        && g.channels > 0
+        && g.h.output * g.w.output > 0
+        && x.len() == g.batch * g.image_len()
+    {
+        return tiled_max_pool_forward(g, x);
+    }
+    windowed_max_pool_forward(g, x)
+}
+
+/// Max-pool forward over any windows (padded, overlapping, dilated).
+fn windowed_max_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
     let c = g.channels;
     pool_forward(g, x, |img, oy, ox, dst| {
         let mut first = true;
@@ -108,11 +121,52 @@ fn tiles(a: &AxisWindow) -> bool {
     a.stride == a.kernel && a.dilation == 1 && a.pad_before == 0 && a.output * a.kernel == a.input
 }
 
+/// Max-pool forward when windows tile the input (see [`tiles`]): output
+/// row (image, oy) reads only the band of kh input rows under it, so each
+/// task takes its band directly, with no per-pixel window arithmetic and
+/// no zero fill. Cells are visited in the general path's order (row-major,
+/// the first cell copied, the others by `beats`), so the values are its own.
+fn tiled_max_pool_forward(g: &Geometry, x: &[f32]) -> Vec<f32> {
+    let (c, ow) = (g.channels, g.w.output);
+    let (kh, kw, row_len) = (g.h.kernel, g.w.kernel, g.w.input * c);
+    let band_len = kh * row_len;
+    // SAFETY: the output rows (ow * c floats each) tile y, and each task
+    // writes every pixel of its row (the first cell's copy, then maxima in
+    // place). Slicing x beyond its length panics (bounds-checked), which
+    // frees y unread.
+    let y = unsafe {
+        try_filled_vec(g.batch * g.h.output * ow * c, |y| {
+            for_each_chunk(y, ow * c, x.len(), |i, line| {
+                let band = &x[i * band_len..][..band_len];
+                super::isa::run(
+                    #[inline(always)]
+                    move || {
+                        for (ox, dst) in line.chunks_exact_mut(c).enumerate() {
+                            let cell = |n: usize| (n / kw) * row_len + (ox * kw + n % kw) * c;
+                            dst.copy_from_slice(&band[cell(0)..][..c]);
+                            for n in 1..kh * kw {
+                                for (d, &v) in dst.iter_mut().zip(&band[cell(n)..][..c]) {
+                                    *d = if beats(v, *d) { v } else { *d };
+                                }
+                            }
+                        }
+                    },
+                )
+            });
+            Ok(())
+        })
+    };
+    // The fill above never fails.
+    y.unwrap_or_default()
+}
+
 /// One output pixel of a tiling max pool's backward pass: finds each
 /// channel's first argmax among the window's cells (row-major, the rule of
 /// `beats`) and writes every cell of the window: the gradient to the winner,
-/// zero to the others. Branch-free over channels, so it vectorises.
+/// zero to the others. Branch-free over channels, so it vectorises (inlined
+/// into the caller's `isa::run`).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn tiled_pixel_backward(
     band: &[f32],
     band_dx: &mut [f32],
@@ -123,29 +177,24 @@ fn tiled_pixel_backward(
     (kh, kw, row_len): (usize, usize, usize),
     c: usize,
 ) {
-    super::isa::run(
-        #[inline(always)]
-        move || {
-            let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
-            best.copy_from_slice(&band[cell(0, 0)..][..c]);
-            arg.fill(0);
-            for n in 1..kh * kw {
-                let src = &band[cell(n / kw, n % kw)..][..c];
-                for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
-                    let take = beats(v, *b);
-                    *b = if take { v } else { *b };
-                    *a = if take { n as u32 } else { *a };
-                }
-            }
-            for n in 0..kh * kw {
-                let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
-                for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
-                    // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
-                    *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
-                }
-            }
-        },
-    )
+    let cell = |ky: usize, kx: usize| ky * row_len + (ox * kw + kx) * c;
+    best.copy_from_slice(&band[cell(0, 0)..][..c]);
+    arg.fill(0);
+    for n in 1..kh * kw {
+        let src = &band[cell(n / kw, n % kw)..][..c];
+        for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(src) {
+            let take = beats(v, *b);
+            *b = if take { v } else { *b };
+            *a = if take { n as u32 } else { *a };
+        }
+    }
+    for n in 0..kh * kw {
+        let dst = &mut band_dx[cell(n / kw, n % kw)..][..c];
+        for ((d, &a), &gv) in dst.iter_mut().zip(arg.iter()).zip(gp) {
+            // 0.0 + gv: the same value (and signed zero) the scatter-add gave.
+            *d = if a == n as u32 { 0.0 + gv } else { 0.0 };
+        }
+    }
 }
 
 /// Max-pool backward when windows tile the input (see [`tiles`]): every
@@ -165,19 +214,25 @@ fn tiled_max_pool_backward(g: &Geometry, x: &[f32], grad: &[f32]) -> Vec<f32> {
                 let band = &x[i * band_len..][..band_len];
                 let gy = &grad[i * ow * c..][..ow * c];
                 let (mut best, mut arg) = (vec![0.0f32; c], vec![0u32; c]);
-                for ox in 0..ow {
-                    let gp = &gy[ox * c..][..c];
-                    tiled_pixel_backward(
-                        band,
-                        band_dx,
-                        gp,
-                        &mut best,
-                        &mut arg,
-                        ox,
-                        (kh, kw, row_len),
-                        c,
-                    );
-                }
+                // One ISA dispatch per band, not per pixel (a call each).
+                super::isa::run(
+                    #[inline(always)]
+                    || {
+                        for ox in 0..ow {
+                            let gp = &gy[ox * c..][..c];
+                            tiled_pixel_backward(
+                                band,
+                                band_dx,
+                                gp,
+                                &mut best,
+                                &mut arg,
+                                ox,
+                                (kh, kw, row_len),
+                                c,
+                            );
+                        }
+                    },
+                );
             });
             Ok(())
         })
@@ -314,4 +369,45 @@ pub fn global_pool_backward(
         }
     });
     dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tiled forward pass is the windowed one, bit for bit: ties, NaNs
+    /// and signed zeros included, for 2x2 and 3x2 windows.
+    #[test]
+    fn tiled_forward_is_the_windowed_forward() {
+        let axis = |input, kernel| AxisWindow {
+            input,
+            kernel,
+            stride: kernel,
+            dilation: 1,
+            pad_before: 0,
+            output: input / kernel,
+        };
+        for (kh, kw, c) in [(2, 2, 32), (3, 2, 5), (2, 2, 1)] {
+            let g = Geometry {
+                batch: 3,
+                channels: c,
+                h: axis(4 * kh, kh),
+                w: axis(5 * kw, kw),
+            };
+            let specials = [f32::NAN, 0.0, -0.0, 1.0, 1.0, f32::NEG_INFINITY, -2.5];
+            let x: Vec<f32> = (0..g.batch * g.image_len())
+                .map(|i| match i % 11 {
+                    0..=6 => specials[(i / 11 + i) % specials.len()],
+                    _ => ((i * 37) % 19) as f32 - 9.0,
+                })
+                .collect();
+            let (tiled, windowed) = (
+                tiled_max_pool_forward(&g, &x),
+                windowed_max_pool_forward(&g, &x),
+            );
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&tiled), bits(&windowed), "{kh}x{kw}, {c} channels");
+            assert_eq!(bits(&max_pool_forward(&g, &x)), bits(&tiled));
+        }
+    }
 }

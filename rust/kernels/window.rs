@@ -24,6 +24,15 @@ impl AxisWindow {
     #[inline]
     pub fn valid_taps(&self, o: usize) -> Range<usize> {
         let start = o * self.stride;
+        if self.dilation == 1 {
+            // The usual case, without the divisions (per im2col row, they
+            // were a fifth of the bf16 im2col's time).
+            let lo = self.pad_before.saturating_sub(start);
+            let hi = (self.input + self.pad_before)
+                .saturating_sub(start)
+                .min(self.kernel);
+            return lo.min(hi)..hi;
+        }
         let lo = self
             .pad_before
             .saturating_sub(start)
