@@ -95,12 +95,12 @@ def run(
     # float32 from the others (int64 for index ops): the composite ops
     # build on that, and restore Keras's dtype themselves where an integer
     # or bool result is exact (`_composite.rearrange`).
-    out = _core.op(name, arrays, attrs, training_mode, step_seed)
-    if out.dtype is _F64 and name in CAST_THROUGH_RESULT_TYPE:
+    result = _core.op(name, arrays, attrs, training_mode, step_seed)
+    if result.dtype is _F64 and name in CAST_THROUGH_RESULT_TYPE:
         # Keras (on JAX, x64 too) casts these ops' float64 input to
         # `result_type(float64, float)`, which is float32.
-        out = out.astype(np.float32)
-    return out
+        return result.astype(np.float32)
+    return result
 
 
 _F64 = np.dtype(np.float64)
