@@ -527,6 +527,23 @@ pub struct Pad {
 }
 
 impl Pad {
+    /// `x` inside a border of `value`, `widths` wide on each side.
+    fn padded<T: Clone>(&self, x: ArrayViewD<T>, value: T) -> ArrayD<T> {
+        let shape: Vec<usize> = x
+            .shape()
+            .iter()
+            .zip(&self.widths)
+            .map(|(&d, &(a, b))| d + a + b)
+            .collect();
+        let mut out = ArrayD::from_elem(IxDyn(&shape), value);
+        let mut v = out.view_mut();
+        for (axis, (&d, &(a, _))) in x.shape().iter().zip(&self.widths).enumerate() {
+            v.slice_axis_inplace(Axis(axis), NdSlice::from(a..a + d));
+        }
+        v.assign(&x);
+        out
+    }
+
     pub fn new(attrs: &Attrs) -> Result<Self> {
         let lists = attrs
             .opt_int_lists("pad", "pad_width")?
@@ -598,19 +615,7 @@ impl Primitive for Pad {
         expect_arity("pad", inputs, 1)?;
         let x = inputs[0].f32("pad")?;
         self.check(x.shape())?;
-        let shape: Vec<usize> = x
-            .shape()
-            .iter()
-            .zip(&self.widths)
-            .map(|(&d, &(a, b))| d + a + b)
-            .collect();
-        let mut out = ArrayD::from_elem(IxDyn(&shape), self.value);
-        let mut v = out.view_mut();
-        for (axis, (&d, &(a, _))) in x.shape().iter().zip(&self.widths).enumerate() {
-            v.slice_axis_inplace(Axis(axis), NdSlice::from(a..a + d));
-        }
-        v.assign(&x);
-        Ok(Value::F32(out))
+        Ok(Value::F32(self.padded(x, self.value)))
     }
 
     fn backward(

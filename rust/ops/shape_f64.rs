@@ -133,19 +133,7 @@ pub(super) fn slice_grad(op: &Slice, inputs: &[ValueView], grad: ArrayViewD<f64>
 pub(super) fn pad(op: &Pad, inputs: &[ValueView]) -> Result<ArrayD<f64>> {
     let x = one("pad", inputs)?;
     op.check(x.shape())?;
-    let shape: Vec<usize> = x
-        .shape()
-        .iter()
-        .zip(&op.widths)
-        .map(|(&d, &(a, b))| d + a + b)
-        .collect();
-    let mut out = ArrayD::from_elem(IxDyn(&shape), op.value64);
-    let mut v = out.view_mut();
-    for (axis, (&d, &(a, _))) in x.shape().iter().zip(&op.widths).enumerate() {
-        v.slice_axis_inplace(Axis(axis), NdSlice::from(a..a + d));
-    }
-    v.assign(&x);
-    Ok(out)
+    Ok(op.padded(x, op.value64))
 }
 
 pub(super) fn pad_grad(op: &Pad, inputs: &[ValueView], grad: ArrayViewD<f64>) -> Result<InputGrads64> {
