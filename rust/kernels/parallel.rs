@@ -18,9 +18,18 @@
 //!   job could belong to another call and block (on the variable store's
 //!   lock, or spinning for its own call), and the waiting call could never
 //!   resume. A leased pool only ever holds jobs of its own call.
+//! - **The first caller computes its share.** One calling thread (the first
+//!   to make a call worth splitting, usually Python's main thread) is made
+//!   thread 0 of a pool of its own ([`bound`]), so its calls run on it with
+//!   no hand-off: a leased pool's caller sleeps while a pool thread works and
+//!   is woken when it ends, two wake-ups of tens of µs on a VM per call. That
+//!   pool only ever holds that thread's calls, as a lease holds one call's,
+//!   and between calls the thread is a pool thread in name only (it runs no
+//!   jobs and [`threads_here`] says 1). Other threads, and calls made while
+//!   the thread count differs from the bound pool's, lease as before.
 //! - **No pool outside a call.** Small calls run on the calling thread, and
-//!   outside a leased pool [`worth_splitting`] and [`threads_here`] say no,
-//!   so no kernel reaches rayon's global pool, which is shared.
+//!   outside a call in a pool [`worth_splitting`] and [`threads_here`] say
+//!   no, so no kernel reaches rayon's global pool, which is shared.
 //! - **Pollers end on their own.** While a call runs alone, its pool's other
 //!   threads poll for work instead of sleeping ([`keep_warm`]); each poller
 //!   stops when its call ends, as soon as another call is running, or after
@@ -123,7 +132,8 @@ pub fn num_threads() -> Result<usize> {
     Ok(pools()?.threads)
 }
 
-/// Calls holding a pool right now.
+/// Leased calls running right now (the bound thread's call, if any, is
+/// [`bound::BOUND_RUNNING`]).
 static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// A pool used by one call only, returned to the idle list when dropped.
@@ -188,13 +198,17 @@ pub fn run_watched<R: Send>(
     interrupted: Option<Watch>,
 ) -> Result<R> {
     // A nested call (from inside a kernel already in a pool) stays put.
-    if rayon::current_thread_index().is_some() {
+    if in_pool_call() {
         return Ok(f());
     }
     let token = Token::new();
-    if work < INLINE_WORK || num_threads()? < 2 {
+    let threads = num_threads()?;
+    if work < INLINE_WORK || threads < 2 {
         let _scope = cancel::enter(&token, interrupted, WATCH_INTERVAL);
         return Ok(f());
+    }
+    if bound(threads) {
+        return Ok(run_bound(f, &token, interrupted));
     }
     let lease = Lease::take()?;
     let done = Done::default();
@@ -263,7 +277,7 @@ fn keep_warm<R>(f: impl FnOnce() -> R) -> R {
     let Some(caller) = rayon::current_thread_index() else {
         return f();
     };
-    if rayon::current_num_threads() < 2 || ACTIVE.load(Ordering::SeqCst) > 1 {
+    if rayon::current_num_threads() < 2 || busy_elsewhere() {
         return f();
     }
     let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
@@ -274,23 +288,36 @@ fn keep_warm<R>(f: impl FnOnce() -> R) -> R {
         if ctx.index() == caller {
             return;
         }
-        POLLERS.fetch_add(1, Ordering::SeqCst);
-        POLLS_STARTED.fetch_add(1, Ordering::SeqCst);
-        let mut last_work = Instant::now();
-        while !flag.load(Ordering::Relaxed) && ACTIVE.load(Ordering::Relaxed) <= 1 {
-            match rayon::yield_now() {
-                Some(rayon::Yield::Executed) => last_work = Instant::now(),
-                _ => {
-                    if last_work.elapsed() > POLL_IDLE_LIMIT {
-                        break;
-                    }
-                    std::hint::spin_loop();
-                }
-            }
-        }
-        POLLERS.fetch_sub(1, Ordering::SeqCst);
+        poll(|| flag.load(Ordering::Relaxed) || busy_elsewhere());
     });
     f()
+}
+
+/// Whether a call other than a leased call's own runs (read from inside
+/// that call): two reads, so a call starting or ending in between may stop
+/// a poller early or let it run one read longer, never more.
+fn busy_elsewhere() -> bool {
+    ACTIVE.load(Ordering::Relaxed) > 1 || bound::BOUND_RUNNING.load(Ordering::Relaxed)
+}
+
+/// Runs this pool's jobs as they come until `stop` says so or none has come
+/// for [`POLL_IDLE_LIMIT`].
+fn poll(stop: impl Fn() -> bool) {
+    POLLERS.fetch_add(1, Ordering::SeqCst);
+    POLLS_STARTED.fetch_add(1, Ordering::SeqCst);
+    let mut last_work = Instant::now();
+    while !stop() {
+        match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => last_work = Instant::now(),
+            _ => {
+                if last_work.elapsed() > POLL_IDLE_LIMIT {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+    }
+    POLLERS.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Pool threads polling for work right now (all pools).
@@ -308,11 +335,11 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// Threads a kernel may split over here: those of the leased pool it runs
-/// in, or 1 outside every pool (so nothing reaches rayon's shared global
-/// pool; see the module's liveness notes).
+/// Threads a kernel may split over here: those of the pool its call runs
+/// in, or 1 outside every call in a pool (so nothing reaches rayon's shared
+/// global pool; see the module's liveness notes).
 pub fn threads_here() -> usize {
-    if rayon::current_thread_index().is_some() {
+    if in_pool_call() {
         rayon::current_num_threads()
     } else {
         1
@@ -324,5 +351,8 @@ pub fn worth_splitting(elements: usize) -> bool {
     elements >= PARALLEL_THRESHOLD && threads_here() > 1
 }
 
+mod bound;
 #[cfg(test)]
 mod tests;
+
+use bound::{bound, in_pool_call, run_bound};

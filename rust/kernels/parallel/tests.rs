@@ -1,3 +1,4 @@
+use super::bound::in_pool_call;
 use super::*;
 use crate::graph::store;
 use std::sync::mpsc;
@@ -204,4 +205,71 @@ fn a_panicking_call_does_not_hang_its_caller() {
         run_sized(usize::MAX, || rayon::join(|| 1, || 2)).unwrap(),
         (1, 2)
     );
+}
+
+/// The bound caller runs its calls on its own thread, splitting over its
+/// pool; between calls, and after one that unwound, it is an ordinary
+/// thread again; nested calls stay put; a call of another size, or another
+/// thread once one is bound, leases instead; its watch still stops a call.
+#[test]
+fn the_bound_caller_computes_its_share_on_its_own_thread() {
+    let _turn = serial();
+    std::thread::spawn(|| {
+        // One thread per process is bound; let this fresh one be it.
+        bound::CLAIMED.store(false, Ordering::SeqCst);
+        assert!(bound(3));
+        assert_eq!(threads_here(), 1);
+        assert!(!in_pool_call());
+        let me = std::thread::current().id();
+        let (here, threads, nested_here, helpers) = run_bound(
+            || {
+                let nested = run_sized(usize::MAX, || std::thread::current().id()).unwrap();
+                // Work split by a join reaches the other threads.
+                let seen = Mutex::new(std::collections::BTreeSet::new());
+                let start = Instant::now();
+                while seen.lock().unwrap().len() < 2 && start.elapsed() < Duration::from_secs(5) {
+                    rayon::join(
+                        || std::thread::sleep(Duration::from_millis(2)),
+                        || seen.lock().unwrap().insert(rayon::current_thread_index()),
+                    );
+                }
+                let helpers = seen.lock().unwrap().len();
+                assert!(bound::BOUND_RUNNING.load(Ordering::SeqCst));
+                (std::thread::current().id(), threads_here(), nested, helpers)
+            },
+            &Token::new(),
+            None,
+        );
+        assert_eq!(here, me);
+        assert_eq!(threads, 3);
+        assert_eq!(nested_here, me);
+        assert!(helpers >= 2, "{helpers}");
+        assert_eq!(threads_here(), 1);
+        assert!(!bound::BOUND_RUNNING.load(Ordering::SeqCst));
+        assert!(!bound(2), "a pool of another size is leased");
+
+        let unwound = std::panic::catch_unwind(|| {
+            run_bound(|| -> u8 { panic!("boom") }, &Token::new(), None)
+        });
+        assert!(unwound.is_err());
+        assert_eq!(threads_here(), 1);
+        assert!(!bound::BOUND_RUNNING.load(Ordering::SeqCst));
+        assert!(pollers_stop_within(Duration::from_secs(5)));
+
+        let watch: Watch = Arc::new(|| true);
+        let stopped = run_bound(
+            || {
+                std::thread::sleep(WATCH_INTERVAL);
+                cancel::check()
+            },
+            &Token::new(),
+            Some(watch),
+        );
+        assert!(matches!(stopped, Err(Error::Interrupted)));
+    })
+    .join()
+    .unwrap();
+    std::thread::spawn(|| assert!(!bound(3), "only one thread is bound"))
+        .join()
+        .unwrap();
 }
