@@ -15,6 +15,7 @@ from typing import Any
 
 from pykeras import _core
 from pykeras.config_cpu import cpu_info, get_isa, set_isa
+from pykeras.dtype_policies import policy as _policy
 from pykeras.dtype_policies.policy import dtype_policy, set_dtype_policy
 
 _FLOATX = "float32"
@@ -109,6 +110,9 @@ def set_floatx(value: Any) -> None:
             "honoured. Received: value=" + repr(value)
         )
     _FLOATX = str(value)
+
+
+_policy.set_floatx_source(floatx)
 
 
 def epsilon() -> float:

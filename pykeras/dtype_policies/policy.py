@@ -17,6 +17,7 @@ with a warning.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from pykeras import _core
@@ -227,9 +228,7 @@ def dtype_policy() -> DTypePolicy:
     # Unset, the policy follows `floatx()`. Keras fixes it at its first read;
     # here it follows later `set_floatx` calls too, so switching floatx back
     # and forth (tests do) never leaves a stale policy behind.
-    from pykeras import config  # config imports this module
-
-    return _floatx_policy(config.floatx())
+    return _floatx_policy(_FLOATX_SOURCE())
 
 
 def _floatx_policy(name: str) -> DTypePolicy:
@@ -241,3 +240,18 @@ def _floatx_policy(name: str) -> DTypePolicy:
 
 
 _FLOATX_POLICIES: dict[str, DTypePolicy] = {}
+
+
+def _float32() -> str:
+    return "float32"
+
+
+# `keras.config.floatx`, registered by `pykeras.config` (which sits above this
+# module and imports it).
+_FLOATX_SOURCE: Callable[[], str] = _float32
+
+
+def set_floatx_source(source: Callable[[], str]) -> None:
+    """Called once by `pykeras.config` with its `floatx`."""
+    global _FLOATX_SOURCE
+    _FLOATX_SOURCE = source
