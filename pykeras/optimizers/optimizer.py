@@ -606,7 +606,7 @@ class Optimizer:
         return f"<{type(self).__name__} name={self.name}, iterations={int(self.iterations)}>"
 
 
-def _float_dtype(x: Any) -> type:
+def _float_dtype(x: Any) -> type[np.floating[Any]]:
     """float64 for a float64 variable or array, float32 for anything else."""
     dtype = getattr(x, "dtype", None)
     return np.float64 if str(dtype) == "float64" else np.float32
