@@ -255,3 +255,20 @@ def test_weights_h5_and_keras_files_keep_float64(floatx64, tmp_path):
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, want)
     assert loaded.predict(REF["x"], verbose=0).dtype == np.float64
+
+
+def test_keras_file_keeps_float64_optimizer_state(floatx64, tmp_path):
+    model = _mlp(2, None)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    x, y = REF["x"], REF["y_reg"]
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    slots = [v for v in model.optimizer.variables if v.path.endswith("_momentum")]
+    assert slots and all(v.dtype == "float64" for v in slots)
+    model.save(tmp_path / "trained.keras")
+    loaded = keras.saving.load_model(tmp_path / "trained.keras")
+    # Training on from the file takes exactly the steps the original takes.
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    loaded.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(loaded.get_weights(), model.get_weights()):
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, want)
