@@ -288,3 +288,7 @@ pub(super) const OPS: &[OpInfo] = &[
         example: (&[], &[Sample::F32(&[4, 3]), Sample::Ids(&[0, 2, 1, 1], &[4])]),
     },
 ];
+
+#[cfg(test)]
+#[path = "xent_tests.rs"]
+mod tests;
