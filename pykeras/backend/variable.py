@@ -130,8 +130,12 @@ class Variable(VariableBase, TensorOperators):
 
     @staticmethod
     def _dtype_of(dtype: DTypeLike) -> str:
-        """The dtype the store keeps: float64 or float32."""
-        return "float64" if standardize_dtype(dtype) == "float64" else "float32"
+        """The dtype the store keeps: float64 or float32 (for anything else,
+        as before float64 variables existed)."""
+        try:
+            return "float64" if standardize_dtype(dtype) == "float64" else "float32"
+        except (TypeError, ValueError):
+            return "float32"
 
     def _cast(self, value: Any, what: str) -> np.ndarray:
         """`value` as an array of the variable's dtype (Keras casts on assign)."""

@@ -25,7 +25,6 @@ from pykeras.backend.naming import to_snake_case, unique_name
 from pykeras.backend.variable import Variable
 from pykeras.dtype_policies.scope import compute_dtype_scope, product_precision
 from pykeras.engine import call_context, symbolic_scope
-from pykeras.engine.dtypes import standardize_dtype
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
 from pykeras.engine.remat import get_current_remat_mode
@@ -221,7 +220,9 @@ class Layer:
         # While a file is loaded its config sets these sizes: check before allocating.
         weight_limits.charge(shape, f"{self.name}/{name}")
         init = initializers.get(initializer)
-        dtype = self._dtype_policy.variable_dtype if dtype is None else standardize_dtype(dtype)
+        # A policy gives its variable dtype, as Keras's `add_weight` takes it.
+        dtype = getattr(dtype, "variable_dtype", dtype)
+        dtype = self._dtype_policy.variable_dtype if dtype is None else Variable._dtype_of(dtype)
         value = init(shape, dtype=dtype) if callable(init) else init
         with name_scope(_scope_name(self.name), caller=self):
             variable = Variable(

@@ -191,3 +191,37 @@ fn float32_variables_keep_the_float32_path() {
         .unwrap();
     assert_eq!(store.get(id).unwrap(), store2.get(id2).unwrap());
 }
+
+#[test]
+fn every_float64_rule_agrees_with_its_float32_run() {
+    // The generic bodies: three steps in float64 land where float32 lands,
+    // to float32's precision (a wrong float64 instance would be far off).
+    let w0 = [0.5f64, -1.25, 2.0];
+    let grads = [[0.1f64, -0.4, 0.7], [0.3, 0.2, -0.5], [-0.2, 0.6, 0.1]];
+    let lr = Attrs::new().with("learning_rate", Attr::Float(0.05));
+    for name in [
+        "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lion",
+    ] {
+        let (mut s64, ids64) = f64_store(&[&w0]);
+        let mut o64 = Optimizer::new(name, &lr).unwrap();
+        let mut s32 = Store::default();
+        let id32 = s32.insert(arr1(&w0.map(|v| v as f32)).into_dyn());
+        let mut o32 = Optimizer::new(name, &lr).unwrap();
+        for g in &grads {
+            o64.apply_values(&mut s64, &ids64, vec![grad(g)]).unwrap();
+            o32.apply(
+                &mut s32,
+                &[id32],
+                vec![arr1(&g.map(|v| v as f32)).into_dyn()],
+            )
+            .unwrap();
+        }
+        let got = weight(&s64, ids64[0]);
+        let want = s32.get(id32).unwrap();
+        for i in 0..3 {
+            let (a, b) = (got[[i]], f64::from(want[[i]]));
+            assert!((a - b).abs() < 1e-5, "{name}[{i}]: {a} vs {b}");
+        }
+        assert_ne!(got, arr1(&w0).into_dyn(), "{name} moved nothing");
+    }
+}

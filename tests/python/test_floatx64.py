@@ -4,9 +4,10 @@ training.
 Variables keep float64 (reading, assigning with Keras's cast, saving and
 loading); under floatx float64, layers get float64 weights and compute in
 float64 where the core has float64 kernels; `fit` trains a float64 Dense
-MLP in float64 with SGD, Adam, AdamW, RMSprop and Adagrad and the mean
-squared error and (sparse/binary) cross-entropy losses, agreeing with Keras
-3 (JAX, `jax_enable_x64`) at float64 tolerances (recorded by
+MLP in float64 with SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax
+and Lion and the mean squared error and (sparse/categorical/binary)
+cross-entropy losses, agreeing with Keras 3 (JAX, `jax_enable_x64`) at
+float64 tolerances (recorded by
 `tests/reference/make_floatx64_reference.py`).
 """
 
@@ -160,6 +161,9 @@ LOSSES = {
     "adamw_cce_logits": lambda: keras.losses.CategoricalCrossentropy(from_logits=True),
     "rmsprop_bce_logits": lambda: keras.losses.BinaryCrossentropy(from_logits=True),
     "adagrad_bce_sigmoid": lambda: "binary_crossentropy",
+    "adamax_mse": lambda: "mse",
+    "adadelta_mse": lambda: "mse",
+    "lion_mse": lambda: "mse",
 }
 OPTIMIZERS = {
     "sgd_mse": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
@@ -168,6 +172,9 @@ OPTIMIZERS = {
     "adamw_cce_logits": lambda: keras.optimizers.AdamW(0.01),
     "rmsprop_bce_logits": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5),
     "adagrad_bce_sigmoid": lambda: keras.optimizers.Adagrad(0.1),
+    "adamax_mse": lambda: keras.optimizers.Adamax(0.01),
+    "adadelta_mse": lambda: keras.optimizers.Adadelta(1.0),
+    "lion_mse": lambda: keras.optimizers.Lion(0.001),
 }
 SHAPES = {
     "sgd_mse": (2, None, "y_reg"),
@@ -176,6 +183,9 @@ SHAPES = {
     "adamw_cce_logits": (3, None, "y_onehot"),
     "rmsprop_bce_logits": (1, None, "y_bin"),
     "adagrad_bce_sigmoid": (1, "sigmoid", "y_bin"),
+    "adamax_mse": (2, None, "y_reg"),
+    "adadelta_mse": (2, None, "y_reg"),
+    "lion_mse": (2, None, "y_reg"),
 }
 
 

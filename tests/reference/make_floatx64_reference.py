@@ -77,6 +77,9 @@ CASES = {
         None,
         Y_BIN,
     ),
+    "adamax_mse": (lambda: keras.optimizers.Adamax(0.01), "mse", 2, None, Y_REG),
+    "adadelta_mse": (lambda: keras.optimizers.Adadelta(1.0), "mse", 2, None, Y_REG),
+    "lion_mse": (lambda: keras.optimizers.Lion(0.001), "mse", 2, None, Y_REG),
     "adagrad_bce_sigmoid": (
         lambda: keras.optimizers.Adagrad(0.1),
         "binary_crossentropy",
