@@ -15,6 +15,7 @@ from typing import Any
 
 from pykeras import _core
 from pykeras.config_cpu import cpu_info, get_isa, set_isa
+from pykeras.dtype_policies import policy as _policy
 from pykeras.dtype_policies.policy import dtype_policy, set_dtype_policy
 
 _FLOATX = "float32"
@@ -64,33 +65,54 @@ def get_num_threads() -> int:
 
 
 def floatx() -> str:
-    """The default float dtype, as a string (`"float32"`).
+    """The default float dtype, as a string: `"float32"` unless
+    `set_floatx("float64")` was called.
 
-    pykeras computes in float32, so this is always `"float32"`.
+    Weights of layers created while it is `"float64"` are float64, and so
+    are initializers' values, `keras.Input`'s default dtype and
+    `keras.Variable`'s default dtype.
     """
     return _FLOATX
 
 
 def set_floatx(value: Any) -> None:
-    """Sets the default float dtype.
+    """Sets the default float dtype: `"float32"` (the default) or `"float64"`.
 
-    pykeras's core computes in float32 only, so `"float32"` is the one value it
-    accepts; Keras's other names (`"float16"`, `"bfloat16"`, `"float64"`) are
-    refused with a ValueError rather than silently ignored.
+    Under `"float64"`, layers created afterwards take the `"float64"` dtype
+    policy (unless `set_dtype_policy` chose another), so their weights are
+    float64 and, where the Rust core has float64 kernels
+    (`docs/dtypes-and-dynamic-shapes.md`), they compute in float64, as
+    Keras 3 on JAX with `jax_enable_x64`; `fit` updates float64 weights in
+    float64 (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax and Lion;
+    other optimizers raise a ValueError naming themselves). Layers and variables created before the
+    call keep their dtype; call it before building a model. Setting
+    `"float32"` again makes later layers float32. `"float16"` and
+    `"bfloat16"` are refused with a ValueError (pykeras has no 16-bit
+    storage; see `mixed_bfloat16` for bf16 products).
 
     Args:
-        value: `"float32"`.
+        value: `"float32"` or `"float64"`.
+
+    Example:
+
+    >>> keras.config.set_floatx("float64")
+    >>> keras.config.floatx()
+    'float64'
+    >>> keras.config.set_floatx("float32")
     """
     global _FLOATX
     accepted = {"bfloat16", "float16", "float32", "float64"}
     if value not in accepted:
         raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {accepted}")
-    if value != "float32":
+    if value not in ("float32", "float64"):
         raise ValueError(
-            f"pykeras computes in float32 only; set_floatx({value!r}) cannot be honoured. "
-            "Received: value=" + repr(value)
+            f"pykeras computes in float32 or float64; set_floatx({value!r}) cannot be "
+            "honoured. Received: value=" + repr(value)
         )
     _FLOATX = str(value)
+
+
+_policy.set_floatx_source(floatx)
 
 
 def epsilon() -> float:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from pykeras import _core
-from pykeras._convert import to_float32
+from pykeras._convert import to_float32, to_float64
 from pykeras.backend.name_scope import variable_path
+from pykeras.engine.dtypes import standardize_dtype
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.stateless_scope import record_assignment, scoped_value
 from pykeras.engine.tensor_operators import TensorOperators, install, ops_api
@@ -46,13 +47,15 @@ def set_initializer_lookup(get: Callable[[Any], Any]) -> None:
 
 @install
 class Variable(VariableBase, TensorOperators):
-    """A named, mutable float32 tensor that layers and metrics own.
+    """A named, mutable float tensor that layers and metrics own.
 
     Args:
         initializer: the initial value (array-like), or an initializer (name,
             object or callable taking `shape` and `dtype`) with `shape`.
         shape: the shape, when `initializer` is an initializer.
-        dtype: accepted for Keras compatibility; pykeras stores float32.
+        dtype: `"float64"` keeps a float64 variable (updated in float64 by
+            the optimizers that support it); None takes `floatx()`; other
+            dtypes (float32, integers, bool) are stored as float32.
         trainable: whether training updates it.
         name: the variable's short name, e.g. `"kernel"`.
         path: the full name, e.g. `"dense/kernel"` (default: `name`).
@@ -100,10 +103,11 @@ class Variable(VariableBase, TensorOperators):
             assert _GET_INITIALIZER is not None, "pykeras.initializers sets the lookup"
             init = _GET_INITIALIZER(initializer)
             shape = tuple(int(cast(int, d)) for d in shape)
-            initializer = init(shape, dtype="float32")
+            initializer = init(shape, dtype=self._dtype_of(dtype))
         if isinstance(initializer, Variable):
             initializer = initializer.numpy()
-        raw = to_float32(np.asarray(initializer), f"variable '{name}'")
+        self._dtype = self._dtype_of(dtype)
+        raw = self._cast(initializer, f"variable '{name}'")
         # ascontiguousarray makes a 0-d array 1-d; a scalar variable keeps shape ().
         array = np.ascontiguousarray(raw).reshape(np.shape(raw))
         self._handle = _core.Variable(array)
@@ -124,9 +128,25 @@ class Variable(VariableBase, TensorOperators):
     def ndim(self) -> int:
         return len(self._shape)
 
+    @staticmethod
+    def _dtype_of(dtype: DTypeLike) -> str:
+        """The dtype the store keeps: float64 or float32 (for anything else,
+        as before float64 variables existed)."""
+        try:
+            return "float64" if standardize_dtype(dtype) == "float64" else "float32"
+        except (TypeError, ValueError):
+            return "float32"
+
+    def _cast(self, value: Any, what: str) -> np.ndarray:
+        """`value` as an array of the variable's dtype (Keras casts on assign)."""
+        if self._dtype == "float64":
+            return to_float64(np.asarray(value), what)
+        return to_float32(np.asarray(value), what)
+
     @property
     def dtype(self) -> str:
-        return "float32"
+        """`"float32"` or `"float64"`."""
+        return self._dtype
 
     @property
     def handle(self) -> _core.Variable:
@@ -138,7 +158,7 @@ class Variable(VariableBase, TensorOperators):
         `StatelessScope`, the scope's value for it)."""
         scoped = scoped_value(self)
         if scoped is not None:
-            return np.array(scoped, dtype=np.float32)
+            return np.array(scoped, dtype=self._dtype)
         return self._handle.numpy()
 
     @property
@@ -173,7 +193,7 @@ class Variable(VariableBase, TensorOperators):
         if tracer is not None:
             tracer.assign(self, value)
             return self
-        raw = to_float32(np.asarray(value), f"variable '{self.path}'")
+        raw = self._cast(value, f"variable '{self.path}'")
         array = np.ascontiguousarray(raw).reshape(np.shape(raw))
         if tuple(array.shape) != self._shape:
             if array.size == int(np.prod(self._shape)) and array.size == 1:
@@ -213,6 +233,6 @@ class Variable(VariableBase, TensorOperators):
 
     def __repr__(self) -> str:
         return (
-            f"<Variable path={self.path}, shape={self._shape}, dtype=float32, "
+            f"<Variable path={self.path}, shape={self._shape}, dtype={self._dtype}, "
             f"value={np.array2string(self.numpy(), threshold=6, edgeitems=1)}>"
         )

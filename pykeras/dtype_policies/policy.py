@@ -1,13 +1,15 @@
 """`DTypePolicy`: the compute and variable dtypes of a layer, as in `keras.dtype_policies`.
 
-pykeras honours two policies: `"float32"` and `"mixed_bfloat16"` (compute dtype
+pykeras honours three policies: `"float32"`, `"float64"` (float64 variables and
+computation where the core has float64 kernels; the default under
+`keras.config.set_floatx("float64")`) and `"mixed_bfloat16"` (compute dtype
 bfloat16, variable dtype float32, as Keras defines it). Under the mixed policy a
 layer's matrix products (matmul, einsum, convolutions) take bf16-rounded
 operands and sum in float32 (docs/mixed-precision.md); activations between ops
 stay stored as float32. Keras's other policies (`"mixed_float16"`,
-`"float16"`, `"bfloat16"`, `"float64"`, integer and quantized ones) are refused
+`"float16"`, `"bfloat16"`, integer and quantized ones) are refused
 with a ValueError naming what was asked, rather than accepted and silently run
-in float32. Files saved by Keras under such a policy still load: the loader
+in float32. Files saved by Keras under a float one still load: the loader
 (`pykeras.saving.keras_compat.dtype_name`) maps their float policies to float32
 with a warning.
 """
@@ -15,6 +17,7 @@ with a warning.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from pykeras import _core
@@ -29,8 +32,12 @@ _OTHER_DTYPES = (
     "bool", "string", "complex64", "complex128",
 )  # fmt: skip
 _QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
-_SUPPORTED = {"float32": ("float32", "float32"), "mixed_bfloat16": ("bfloat16", "float32")}
-_SUPPORTED_TEXT = "'float32' (the default) or 'mixed_bfloat16'"
+_SUPPORTED = {
+    "float32": ("float32", "float32"),
+    "float64": ("float64", "float64"),
+    "mixed_bfloat16": ("bfloat16", "float32"),
+}
+_SUPPORTED_TEXT = "'float32' (the default), 'float64' or 'mixed_bfloat16'"
 # Whether the notice that bf16 products are emulated has been given.
 _EMULATION_NOTED = False
 
@@ -61,7 +68,7 @@ def unsupported_policy_error(name: str, owner: str | None = None) -> InvalidArgu
         asked = f"{name} computation and variables"
     return InvalidArgumentError(
         f"{where}the dtype policy '{name}' asks for {asked}, which pykeras cannot "
-        f"compute in: it computes in float32 only, or in bfloat16 with float32 "
+        f"compute in: it computes in float32 or float64, or in bfloat16 with float32 "
         f"variables; use {_SUPPORTED_TEXT}. Received: name={name!r}"
     )
 
@@ -84,9 +91,10 @@ class DTypePolicy:
 
     Args:
         name: the policy's name; `None` takes the global policy
-            (`keras.config.dtype_policy()`). `"mixed_float16"` and the other
-            dtypes raise a ValueError: pykeras has no float16/bfloat16-storage
-            /float64 kernels.
+            (`keras.config.dtype_policy()`). `"float64"` keeps float64
+            variables and computes in float64 where the core has float64
+            kernels. `"mixed_float16"` and the other dtypes raise a
+            ValueError: pykeras has no float16/bfloat16-storage kernels.
 
     Example:
 
@@ -215,7 +223,35 @@ def dtype_policy() -> DTypePolicy:
     Returns:
         The `DTypePolicy` new layers take when given no `dtype`.
     """
-    global _GLOBAL_POLICY
-    if _GLOBAL_POLICY is None:
-        _GLOBAL_POLICY = DTypePolicy("float32")
-    return _GLOBAL_POLICY
+    if _GLOBAL_POLICY is not None:
+        return _GLOBAL_POLICY
+    # Unset, the policy follows `floatx()`. Keras fixes it at its first read;
+    # here it follows later `set_floatx` calls too, so switching floatx back
+    # and forth (tests do) never leaves a stale policy behind.
+    return _floatx_policy(_FLOATX_SOURCE())
+
+
+def _floatx_policy(name: str) -> DTypePolicy:
+    """The (shared) policy named by a floatx value."""
+    policy = _FLOATX_POLICIES.get(name)
+    if policy is None:
+        policy = _FLOATX_POLICIES[name] = DTypePolicy(name)
+    return policy
+
+
+_FLOATX_POLICIES: dict[str, DTypePolicy] = {}
+
+
+def _float32() -> str:
+    return "float32"
+
+
+# `keras.config.floatx`, registered by `pykeras.config` (which sits above this
+# module and imports it).
+_FLOATX_SOURCE: Callable[[], str] = _float32
+
+
+def set_floatx_source(source: Callable[[], str]) -> None:
+    """Called once by `pykeras.config` with its `floatx`."""
+    global _FLOATX_SOURCE
+    _FLOATX_SOURCE = source

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from pykeras._convert import to_float32
+from pykeras._convert import to_float32, to_float64
 from pykeras.engine.variable_base import VariableBase
 from pykeras.errors import InvalidArgumentError, ShapeError
 
@@ -113,13 +113,17 @@ def value_shape(value: Any) -> tuple[int | None, ...] | None:
 
 
 def _as_value(value: Any, variable: Any) -> Any:
-    """A mapped value as variables hold it: float32 arrays; a tensor of a
-    trace or a tape stays one (its reads become graph or tape inputs)."""
+    """A mapped value as variables hold it: arrays of the variable's dtype
+    (float32, or float64 for a float64 variable); a tensor of a trace or a
+    tape stays one (its reads become graph or tape inputs)."""
     if isinstance(value, VariableBase):
         return value.numpy()  # type: ignore[attr-defined]  # every variable has numpy()
     if hasattr(value, "tracer"):
         return value
-    return to_float32(value, f"the StatelessScope value of variable '{variable.path}'")
+    what = f"the StatelessScope value of variable '{variable.path}'"
+    if getattr(variable, "dtype", None) == "float64":
+        return to_float64(value, what)
+    return to_float32(value, what)
 
 
 def in_stateless_scope() -> bool:

@@ -14,8 +14,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from pykeras import _core
-from pykeras._convert import to_float32, to_index
+from pykeras import _core, config
+from pykeras._convert import to_float32, to_float64, to_index
 from pykeras.engine.dtypes import standardize_dtype
 from pykeras.engine.tensor_operators import TensorOperators, install, ops_api
 from pykeras.engine.variable_base import VariableBase
@@ -147,8 +147,10 @@ class Tracer:
             return assigned if assigned is not None else self._variable_node(x)
         # Constants stay float32 (a float64 NumPy constant in a float32 model
         # keeps it float32, as Keras casts float64 data to a float32 Input);
-        # float64 flows from float64 Inputs.
-        array = to_index(x, what) if index else to_float32(x, what)
+        # float64 flows from float64 Inputs. Under `set_floatx("float64")`
+        # they are float64, as Keras's floatx constants are.
+        to_floatx = to_float64 if config.floatx() == "float64" else to_float32
+        array = to_index(x, what) if index else to_floatx(x, what)
         # ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps shape ().
         return self.graph.constant(np.ascontiguousarray(array).reshape(np.shape(array)))
 

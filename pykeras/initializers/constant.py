@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pykeras.initializers.initializer import Initializer
+from pykeras.initializers.initializer import Initializer, float_array
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import DTypeLike
@@ -20,7 +20,7 @@ class Constant(Initializer):
         self.value = float(value)
 
     def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return np.full(tuple(shape), self.value, dtype=np.float32)
+        return float_array(np.full(tuple(shape), self.value), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
@@ -57,7 +57,7 @@ class Identity(Initializer):
             raise ValueError(
                 f"Identity initializer needs a 2-D shape. Received: shape={tuple(shape)}"
             )
-        return (self.gain * np.eye(shape[0], shape[1])).astype(np.float32)
+        return float_array(self.gain * np.eye(shape[0], shape[1]), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}

@@ -6,8 +6,11 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
+import numpy as np
+
+from pykeras import config
+
 if TYPE_CHECKING:
-    import numpy as np
     from typing_extensions import Self
 
     from pykeras.engine.typing import DTypeLike
@@ -20,8 +23,20 @@ if TYPE_CHECKING:
 from collections.abc import Sequence
 
 
+def float_array(values: Any, dtype: DTypeLike = None) -> np.ndarray:
+    """`values` (drawn or computed in double) as the initializer's result:
+    float64 when `dtype` is float64 (or None under `set_floatx("float64")`),
+    float32 otherwise (integer dtypes included: variables are floats)."""
+    name = config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
+    if name in ("float64", "double", "<class 'float'>"):
+        return np.asarray(values, dtype=np.float64)
+    return np.asarray(values).astype(np.float32)
+
+
 class Initializer:
-    """Base class: `initializer(shape, dtype=None)` returns a float32 numpy array."""
+    """Base class: `initializer(shape, dtype=None)` returns a float numpy
+    array: float64 for `dtype="float64"` (or `dtype=None` under
+    `set_floatx("float64")`), float32 otherwise."""
 
     def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
         raise NotImplementedError

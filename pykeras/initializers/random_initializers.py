@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pykeras.initializers.initializer import Initializer
+from pykeras.initializers.initializer import Initializer, float_array
 from pykeras.random import _stream as random
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def _truncated_normal(
     while bad.any():
         out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
         bad = np.abs(out) > 2
-    return (mean + stddev * out).astype(np.float32)
+    return mean + stddev * out
 
 
 class RandomUniform(RandomInitializer):
@@ -75,7 +75,8 @@ class RandomUniform(RandomInitializer):
         self.minval, self.maxval = float(minval), float(maxval)
 
     def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return self._rng().uniform(self.minval, self.maxval, size=tuple(shape)).astype(np.float32)
+        values = self._rng().uniform(self.minval, self.maxval, size=tuple(shape))
+        return float_array(values, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -89,7 +90,8 @@ class RandomNormal(RandomInitializer):
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return self._rng().normal(self.mean, self.stddev, size=tuple(shape)).astype(np.float32)
+        values = self._rng().normal(self.mean, self.stddev, size=tuple(shape))
+        return float_array(values, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -99,7 +101,8 @@ class TruncatedNormal(RandomNormal):
     """Normal with `mean` and `stddev`, values beyond 2 stddev redrawn."""
 
     def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return _truncated_normal(self._rng(), self.mean, self.stddev, tuple(shape))
+        values = _truncated_normal(self._rng(), self.mean, self.stddev, tuple(shape))
+        return float_array(values, dtype)
 
 
 class VarianceScaling(RandomInitializer):
@@ -152,11 +155,12 @@ class VarianceScaling(RandomInitializer):
         rng = self._rng()
         if self.distribution == "truncated_normal":
             # 0.8796... is the stddev of a unit normal truncated to [-2, 2].
-            return _truncated_normal(rng, 0.0, math.sqrt(scale) / 0.87962566103423978, shape)
+            stddev = math.sqrt(scale) / 0.87962566103423978
+            return float_array(_truncated_normal(rng, 0.0, stddev, shape), dtype)
         if self.distribution == "untruncated_normal":
-            return rng.normal(0.0, math.sqrt(scale), size=shape).astype(np.float32)
+            return float_array(rng.normal(0.0, math.sqrt(scale), size=shape), dtype)
         limit = math.sqrt(3.0 * scale)
-        return rng.uniform(-limit, limit, size=shape).astype(np.float32)
+        return float_array(rng.uniform(-limit, limit, size=shape), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -215,7 +219,7 @@ class Orthogonal(RandomInitializer):
         q *= np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(np.float32)
+        return float_array((self.gain * q[:rows, :cols]).reshape(shape), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pykeras import config as pykeras_config
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.node import Node
 from pykeras.layers.layer import Layer
@@ -18,7 +19,8 @@ class InputLayer(Layer):
     Args:
         shape: the shape of one sample (without the batch axis).
         batch_size: a fixed batch size, or None.
-        dtype: the input's dtype (float32, or an integer type for ids).
+        dtype: the input's dtype (default `floatx()`; float64, or an integer
+            type for ids).
         batch_shape: the full shape including the batch axis (instead of
             `shape` and `batch_size`).
         name: the input's name (used to match dict inputs).
@@ -54,7 +56,9 @@ class InputLayer(Layer):
                     f"Received: shape={tuple(batch_shape[1:])}"
                 )
         self.batch_shape = tuple(batch_shape)
-        self.input_dtype = "float32" if dtype is None else str(getattr(dtype, "name", dtype))
+        if dtype is None:
+            dtype = pykeras_config.floatx()
+        self.input_dtype = str(getattr(dtype, "name", dtype))
         self.built = True
         tensor = KerasTensor(self.batch_shape, dtype=self.input_dtype, name=self.name)
         Node(self, (), {}, tensor)
@@ -96,7 +100,8 @@ def Input(
     Args:
         shape: the shape of one sample, e.g. `(784,)`; None for a variable size.
         batch_size: a fixed batch size, or None.
-        dtype: float32 (default) or an integer type for token/class ids.
+        dtype: `floatx()` (default: float32), float64, or an integer type for
+            token/class ids.
         batch_shape: the full shape including the batch axis.
         name: the input's name.
 

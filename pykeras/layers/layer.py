@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pykeras import constraints, dtype_policies, initializers, ops, regularizers
-from pykeras._convert import to_float32
+from pykeras._convert import to_float32, to_float64
 from pykeras.backend import weight_limits
 from pykeras.backend.name_scope import current_path, name_scope
 from pykeras.backend.naming import to_snake_case, unique_name
@@ -84,7 +84,8 @@ class Layer:
         trainable: whether the layer's weights are updated by training.
         name: the layer's name; by default the snake-case class name made
             unique (`dense`, `dense_1`, ...).
-        dtype: the layer's compute dtype; pykeras computes in float32.
+        dtype: the layer's dtype policy (`"float32"`, `"float64"` or
+            `"mixed_bfloat16"`); default `keras.config.dtype_policy()`.
         input_shape: (first layer of a Sequential) the shape of one sample.
         input_dim: (Keras 2 style) the same, for 1-D samples.
         batch_size: the fixed batch size of that input, if any.
@@ -145,7 +146,8 @@ class Layer:
         self.input_spec: Any = None
         self._name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable
-        self.dtype = "float32"
+        # Keras's `layer.dtype`: the variable dtype of its policy.
+        self.dtype = self._dtype_policy.variable_dtype
         self.activity_regularizer = _regularizer(activity_regularizer)
         self._losses: list[Any] = []
         # The RematScope this layer was created in (applied when it is called).
@@ -202,7 +204,9 @@ class Layer:
         Args:
             shape: the weight's shape (a tuple of ints).
             initializer: an initializer name, object or callable.
-            dtype: ignored beyond float32.
+            dtype: `"float64"` for a float64 weight; None takes the layer's
+                variable dtype (float64 under `set_floatx("float64")`);
+                other dtypes give float32 weights.
             trainable: whether training updates it.
             regularizer: an optional regularizer (name or object).
             constraint: an optional constraint (name or object).
@@ -216,10 +220,14 @@ class Layer:
         # While a file is loaded its config sets these sizes: check before allocating.
         weight_limits.charge(shape, f"{self.name}/{name}")
         init = initializers.get(initializer)
-        value = init(shape, dtype="float32") if callable(init) else init
+        # A policy gives its variable dtype, as Keras's `add_weight` takes it.
+        dtype = getattr(dtype, "variable_dtype", dtype)
+        dtype = self._dtype_policy.variable_dtype if dtype is None else Variable._dtype_of(dtype)
+        value = init(shape, dtype=dtype) if callable(init) else init
         with name_scope(_scope_name(self.name), caller=self):
             variable = Variable(
                 value,
+                dtype=dtype,
                 name=name,
                 trainable=trainable,
                 regularizer=regularizers.get(regularizer),
@@ -244,7 +252,7 @@ class Layer:
         Args:
             shape: the variable's shape.
             initializer: an initializer name, object or callable.
-            dtype: ignored beyond float32.
+            dtype: as `add_weight`'s.
             trainable: whether training updates it.
             autocast: accepted for Keras compatibility.
             regularizer: an optional regularizer.
@@ -542,7 +550,7 @@ class Layer:
         leaves = (inputs,) if plain else flatten((inputs, rest, kwargs))
         symbolic = any(isinstance(x, KerasTensor) for x in leaves)
         compute_dtype = self._dtype_policy.compute_dtype
-        if compute_dtype != product_precision():
+        if compute_dtype == "bfloat16" or product_precision() != "float32":
             # The products in this call take the layer's precision (mixed_bfloat16).
             with self._open_name_scope(), compute_dtype_scope(compute_dtype):
                 return self._call_in_scope(inputs, rest, kwargs, training, leaves, symbolic)
@@ -607,13 +615,16 @@ class Layer:
 
     def _convert_eager_inputs(self, inputs: Any) -> Any:
         tape = recording()
+        # A float64 layer takes its inputs as float64 (Keras casts floating
+        # inputs to the compute dtype); the others as float32, as before.
+        cast = to_float64 if self._dtype_policy.compute_dtype == "float64" else to_float32
 
         def convert(x: Any) -> Any:
             if isinstance(x, (Variable, str)) or x is None:
                 return x
             if tape is not None and tape.watches(x):
                 return x
-            return to_float32(x, f"the input of layer '{self.name}'")
+            return cast(x, f"the input of layer '{self.name}'")
 
         return map_structure(convert, inputs)
 

@@ -748,8 +748,11 @@ class Model(Layer):
         return Executor(tracer, graph_inputs, outputs)
 
     def _input_dtypes(self, count: int) -> list[Any]:
-        """The dtype each flat input is converted to (float32 unless declared)."""
-        return ["float32"] * count
+        """The dtype each flat input is converted to (unless declared: float64
+        for a float64 model, as Keras casts inputs to the compute dtype, else
+        float32)."""
+        dtype = "float64" if self._dtype_policy.compute_dtype == "float64" else "float32"
+        return [dtype] * count
 
     def _executor(
         self, x: Any, training: Any, predict_step: bool = False
@@ -832,7 +835,9 @@ def _functional_subclass(cls: type[Model], functional: type[Model]) -> type[Mode
 
 
 def _dtype_kind(a: np.ndarray) -> str:
-    return "int64" if a.dtype == np.int64 else "float32"
+    if a.dtype == np.int64:
+        return "int64"
+    return "float64" if a.dtype == np.float64 else "float32"
 
 
 def _structure_key(structure: Any) -> Any:

@@ -205,14 +205,14 @@ def result_dtype(
             if name == "matmul" and out in ("int8", "int16"):
                 return "int32"
             return out
-        if name in FLOAT or core_dtype == "float32":
+        if name in FLOAT or core_dtype in ("float32", "float64"):
             keep = name not in ("sqrt", "rsqrt")  # Keras's sqrt promotes with float
             if keep and len(typed) == 1 and len(data) == 1 and is_float(_standard(typed[0])):
                 return _standard(typed[0])
             return result_type(*data, float)
         return "int32"
     except ValueError:
-        return "float32" if core_dtype == "float32" else "int32"
+        return core_dtype if core_dtype in ("float32", "float64") else "int32"
 
 
 def is_float(dtype: Any) -> bool:

@@ -42,7 +42,22 @@ def categorical_crossentropy(
     target: TensorLike, output: TensorLike, from_logits: bool = False, axis: Axis = -1
 ) -> Tensor:
     """Per-sample `-sum(target * log(p))` over `axis` (target: probabilities)."""
+    if from_logits and _is_float64(output) and axis in (-1, len(_shape(output)) - 1):
+        # float64 logits take the fused op's float64 kernel (its float labels
+        # path); float32 ones keep the log_softmax form they always took.
+        return run("softmax_cross_entropy", [output, target])
     return negative(sum(multiply(target, _log_probabilities(output, from_logits, axis)), axis))
+
+
+def _is_float64(x: Any) -> bool:
+    """Whether the core holds `x` in float64 (a traced tensor's `.dtype` is
+    Keras's logical one, which maps 64-bit types to 32-bit)."""
+    graph = getattr(getattr(x, "tracer", None), "graph", None)
+    node = getattr(x, "node", None)
+    if graph is not None and isinstance(node, int):
+        spec = graph.spec(node)
+        return spec is not None and spec[1] == "float64"
+    return str(getattr(x, "dtype", None)) == "float64"
 
 
 def sparse_categorical_crossentropy(

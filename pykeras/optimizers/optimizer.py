@@ -397,7 +397,8 @@ class Optimizer:
                 "`loss` argument?",
                 stacklevel=2,
             )
-        arrays = [np.asarray(g, dtype=np.float32, order="C") for g, _ in kept]
+        # Each gradient in its variable's dtype (float64 variables update in float64).
+        arrays = [np.asarray(g, dtype=_float_dtype(v), order="C") for g, v in kept]
         for array, (_, v) in zip(arrays, kept):
             # Checked for all before any update: nothing is half-applied.
             if tuple(array.shape) != tuple(v.shape):
@@ -481,13 +482,14 @@ class Optimizer:
                 name, dtype = "iteration", "int64"
             elif owner is None:
                 name = "variable" if slot == "u_product" else slot
-                dtype = "float32"
+                dtype = str(value.dtype)
             elif slot in self._slots_named_by_variable:
                 # Keras's `add_variable(name=variable.name)` (Adafactor's r and c).
-                name, dtype = str(getattr(owner, "name", "variable")), "float32"
+                name, dtype = str(getattr(owner, "name", "variable")), str(value.dtype)
             else:
                 base = str(getattr(owner, "path", getattr(owner, "name", "variable")))
-                name, dtype = f"{base.replace('/', '_')}_{slot}", "float32"
+                # A float64 variable's slots are float64, as Keras's.
+                name, dtype = f"{base.replace('/', '_')}_{slot}", str(value.dtype)
             path = f"{self.name}/{name}"
             out.append(OptimizerVariable(self, i, name, path, tuple(value.shape), dtype))
         return out
@@ -508,11 +510,11 @@ class Optimizer:
         return owners
 
     def _assign_variable(self, index: int, value: Any) -> None:
-        values = [np.asarray(a, dtype=np.float32) for _, a in self._state()]
+        values = [np.asarray(a) for _, a in self._state()]
         if index == 0:
             self._native_core.iterations = int(np.asarray(value))
             return
-        values[index] = np.asarray(value, dtype=np.float32, order="C")
+        values[index] = np.asarray(value, dtype=values[index].dtype, order="C")
         values[0] = np.asarray(self._native_core.iterations, dtype=np.float32)
         self._set_state(values)
         self._native_core.iterations = int(np.asarray(values[0]))
@@ -520,7 +522,8 @@ class Optimizer:
     def _set_state(self, values: Sequence[Any]) -> None:
         ids = self._var_ids(self._trainable_variables) if self.built else []
         iterations = int(np.asarray(values[0]))
-        arrays = [np.asarray(v, dtype=np.float32, order="C") for v in values]
+        # float64 values stay float64 (the core casts each to its slot's dtype).
+        arrays = [np.asarray(v, dtype=_float_dtype(v), order="C") for v in values]
         self._native_core.set_variables(ids, arrays)
         # The native list carries the count as float32; set it exactly.
         self._native_core.iterations = iterations
@@ -601,3 +604,9 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, iterations={int(self.iterations)}>"
+
+
+def _float_dtype(x: Any) -> type[np.floating[Any]]:
+    """float64 for a float64 variable or array, float32 for anything else."""
+    dtype = getattr(x, "dtype", None)
+    return np.float64 if str(dtype) == "float64" else np.float32

@@ -49,11 +49,11 @@ _REDUCTION_RENAMES = {"auto": "sum_over_batch_size", "sum_over_batch_size": "sum
 # Layers whose `axis` is one int: Keras 2 stored it as a one-element list after build.
 _INT_AXIS_LAYERS = ("BatchNormalization",)
 # Float dtype policies a Keras file may carry that pykeras cannot compute in (it
-# has float32 and mixed_bfloat16, which load as they are); it loads such layers
-# computing in float32 (with a warning) rather than refusing the file: mixed
-# policies keep float32 variables, so only the compute precision rises, and 16-bit
-# weights convert to float32 exactly (float64 ones are rounded).
-_FLOAT_POLICIES = ("mixed_float16", "float16", "bfloat16", "float64")
+# has float32, float64 and mixed_bfloat16, which load as they are); it loads such
+# layers computing in float32 (with a warning) rather than refusing the file:
+# mixed policies keep float32 variables, so only the compute precision rises, and
+# 16-bit weights convert to float32 exactly.
+_FLOAT_POLICIES = ("mixed_float16", "float16", "bfloat16")
 
 
 def _group_of(kind: Any) -> Any:
@@ -139,11 +139,10 @@ def dtype_name(dtype: Any, owner: str | None) -> Any:
 def _computed_in_float32(name: Any) -> Any:
     if name not in _FLOAT_POLICIES:
         return name
-    rounded = ", its float64 weights rounded to float32" if name == "float64" else ""
     # One message for every layer, so Python's warning filter shows it once.
     warnings.warn(
         f"This model was saved with the dtype policy {name!r}; pykeras computes in "
-        f"float32 (or mixed_bfloat16) only, so it loads computing in float32{rounded}.",
+        "float32, float64 or mixed_bfloat16 only, so it loads computing in float32.",
         stacklevel=3,
     )
     return "float32"

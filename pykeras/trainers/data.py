@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from pykeras import config
 from pykeras._convert import to_float32, to_float64, to_index
 
 if TYPE_CHECKING:
@@ -104,7 +105,10 @@ def prepare_target(
             )
         _check_ids(ids, classes, loss_entry.name, output_name)
         return np.ascontiguousarray(ids)
-    target = np.ascontiguousarray(to_float32(arr, what))
+    # Targets take floatx: float64 under `set_floatx("float64")`, as Keras
+    # computes the loss in the predictions' dtype.
+    to_floatx = to_float64 if config.floatx() == "float64" else to_float32
+    target = np.ascontiguousarray(to_floatx(arr, what))
     if loss_entry is not None and loss_entry.is_categorical and classes not in (None, 1):
         if target.ndim < len(pred_shape) or (
             target.ndim == len(pred_shape) and target.shape[-1] == 1

@@ -110,9 +110,7 @@ pub fn forward<'a>(
                     )));
                 }
             }
-            NodeKind::Variable { var, .. } => {
-                values.borrow(id, ValueView::F32(store.get(*var)?.view()))
-            }
+            NodeKind::Variable { var, .. } => values.borrow(id, store.weight(*var)?.view()),
             NodeKind::Constant(v) => values.borrow(id, v.view()),
             NodeKind::Op { .. } => {
                 let (op, inputs) = plan

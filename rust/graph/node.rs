@@ -115,7 +115,7 @@ impl Graph {
     pub fn variable(&mut self, var: VarId, trainable: bool, name: &str) -> NodeId {
         let spec = store::read()
             .ok()
-            .and_then(|s| s.get(var).ok().map(|v| TensorSpec::f32(v.shape())));
+            .and_then(|s| s.weight(var).ok().map(|v| TensorSpec::of_view(&v.view())));
         self.push(
             NodeKind::Variable {
                 var,

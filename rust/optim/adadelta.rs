@@ -2,6 +2,7 @@
 
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["rho", "epsilon"];
@@ -38,10 +39,38 @@ impl Rule for Adadelta {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let lr = step.lr;
-        let rho = self.rho as f32;
-        let one_minus_rho = (1.0 - self.rho) as f32;
-        let eps = self.epsilon as f32;
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Adadelta {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr: T = step.lr_as();
+        let rho = T::of(self.rho);
+        let one_minus_rho = T::of(1.0 - self.rho);
+        let eps = T::of(self.epsilon);
         let [acc_grad, acc_delta] = slots else {
             return Err(slot_mismatch("Adadelta", slots.len()));
         };

@@ -2,6 +2,7 @@
 
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["initial_accumulator_value", "epsilon"];
@@ -35,6 +36,10 @@ impl Rule for Adagrad {
         self.initial_accumulator_value as f32
     }
 
+    fn slot_init_f64(&self, _slot: &str) -> f64 {
+        self.initial_accumulator_value
+    }
+
     fn update(
         &self,
         step: &Step,
@@ -42,14 +47,42 @@ impl Rule for Adagrad {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let lr = step.lr;
-        let eps = self.epsilon as f32;
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Adagrad {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr: T = step.lr_as();
+        let eps = T::of(self.epsilon);
         let [acc] = slots else {
             return Err(slot_mismatch("Adagrad", slots.len()));
         };
         zip_update(var, grad, [acc], |w, g, [acc]| {
             *acc += g * g;
-            *w -= (lr * g) / (*acc + eps).sqrt();
+            *w = *w - (lr * g) / (*acc + eps).sqrt();
         });
         Ok(())
     }

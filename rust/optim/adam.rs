@@ -2,6 +2,7 @@
 
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2", "epsilon", "amsgrad"];
@@ -55,25 +56,55 @@ impl Rule for Adam {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let t = step.local_step();
-        let beta_1_power = (self.beta_1 as f32).powf(t);
-        let beta_2_power = (self.beta_2 as f32).powf(t);
-        let alpha = step.lr * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power);
-        // Keras writes `1 - self.beta_1` on Python floats: double, then float32.
-        let one_minus_b1 = (1.0 - self.beta_1) as f32;
-        let one_minus_b2 = (1.0 - self.beta_2) as f32;
-        let eps = self.epsilon as f32;
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Adam {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let t: T = step.local_step_as();
+        let one = T::one();
+        let beta_1_power = T::of(self.beta_1).powf(t);
+        let beta_2_power = T::of(self.beta_2).powf(t);
+        let alpha = step.lr_as::<T>() * (one - beta_2_power).sqrt() / (one - beta_1_power);
+        // Keras writes `1 - self.beta_1` on Python floats: double, then the
+        // variable's type.
+        let one_minus_b1 = T::of(1.0 - self.beta_1);
+        let one_minus_b2 = T::of(1.0 - self.beta_2);
+        let eps = T::of(self.epsilon);
         match slots {
             [m, v] => zip_update(var, grad, [m, v], |w, g, [m, v]| {
                 *m += (g - *m) * one_minus_b1;
                 *v += (g * g - *v) * one_minus_b2;
-                *w -= (*m * alpha) / (v.sqrt() + eps);
+                *w = *w - (*m * alpha) / (v.sqrt() + eps);
             }),
             [m, v, v_hat] => zip_update(var, grad, [m, v, v_hat], |w, g, [m, v, v_hat]| {
                 *m += (g - *m) * one_minus_b1;
                 *v += (g * g - *v) * one_minus_b2;
                 *v_hat = max_nan(*v_hat, *v);
-                *w -= (*m * alpha) / (v_hat.sqrt() + eps);
+                *w = *w - (*m * alpha) / (v_hat.sqrt() + eps);
             }),
             _ => return Err(slot_mismatch(self.class_name, slots.len())),
         }
@@ -82,9 +113,9 @@ impl Rule for Adam {
 }
 
 /// NaN-propagating maximum, like `jnp.maximum`.
-pub(crate) fn max_nan(a: f32, b: f32) -> f32 {
+pub(crate) fn max_nan<T: Real>(a: T, b: T) -> T {
     if a.is_nan() || b.is_nan() {
-        f32::NAN
+        T::nan()
     } else {
         a.max(b)
     }

@@ -3,6 +3,7 @@
 use super::adam::max_nan;
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2", "epsilon"];
@@ -41,18 +42,46 @@ impl Rule for Adamax {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let lr = step.lr;
-        let beta_1_power = (self.beta_1 as f32).powf(step.local_step());
-        let one_minus_b1 = (1.0 - self.beta_1) as f32;
-        let b2 = self.beta_2 as f32;
-        let eps = self.epsilon as f32;
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Adamax {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr: T = step.lr_as();
+        let beta_1_power = T::of(self.beta_1).powf(step.local_step_as());
+        let one_minus_b1 = T::of(1.0 - self.beta_1);
+        let b2 = T::of(self.beta_2);
+        let eps = T::of(self.epsilon);
         let [m, u] = slots else {
             return Err(slot_mismatch("Adamax", slots.len()));
         };
         zip_update(var, grad, [m, u], |w, g, [m, u]| {
             *m += (g - *m) * one_minus_b1;
             *u = max_nan(b2 * *u, g.abs());
-            *w -= (lr * *m) / ((1.0 - beta_1_power) * (*u + eps));
+            *w = *w - (lr * *m) / ((T::one() - beta_1_power) * (*u + eps));
         });
         Ok(())
     }

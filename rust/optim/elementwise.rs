@@ -14,13 +14,13 @@ pub(crate) const CHUNK: usize = 1 << 14;
 /// Runs `f` on every element of `var` with the matching gradient and slot
 /// elements. Large variables are split into chunks across threads; each
 /// element is computed alone, so the result never depends on the thread count.
-pub(crate) fn zip_update<const N: usize>(
-    var: &mut [f32],
-    grad: &[f32],
-    slots: [&mut [f32]; N],
-    f: impl Fn(&mut f32, f32, [&mut f32; N]) + Sync,
+pub(crate) fn zip_update<T: Copy + Send + Sync, const N: usize>(
+    var: &mut [T],
+    grad: &[T],
+    slots: [&mut [T]; N],
+    f: impl Fn(&mut T, T, [&mut T; N]) + Sync,
 ) {
-    let run = |v: &mut [f32], g: &[f32], s: [&mut [f32]; N]| update_chunk(v, g, s, &f);
+    let run = |v: &mut [T], g: &[T], s: [&mut [T]; N]| update_chunk(v, g, s, &f);
     if !worth_splitting(var.len()) {
         run(var, grad, slots);
         return;
@@ -43,10 +43,10 @@ pub(crate) fn zip_update<const N: usize>(
 /// with unchecked indexing the loop vectorises, sqrt and division included.
 /// Rust never contracts `a * b + c` into an FMA, so every version computes
 /// bit-identical results.
-fn update_chunk<const N: usize, F: Fn(&mut f32, f32, [&mut f32; N])>(
-    var: &mut [f32],
-    grad: &[f32],
-    mut slots: [&mut [f32]; N],
+fn update_chunk<T: Copy, const N: usize, F: Fn(&mut T, T, [&mut T; N])>(
+    var: &mut [T],
+    grad: &[T],
+    mut slots: [&mut [T]; N],
     f: &F,
 ) {
     crate::kernels::isa::run(
@@ -69,7 +69,7 @@ fn update_chunk<const N: usize, F: Fn(&mut f32, f32, [&mut f32; N])>(
 }
 
 /// `f` applied to every element of `x` in place, split like [`zip_update`].
-pub(crate) fn map_inplace(x: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
+pub(crate) fn map_inplace<T: Copy + Send + Sync>(x: &mut [T], f: impl Fn(T) -> T + Sync) {
     if worth_splitting(x.len()) {
         x.par_chunks_mut(CHUNK)
             .for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
@@ -80,16 +80,16 @@ pub(crate) fn map_inplace(x: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
 
 /// A variable's elements as one slice in logical order, making it contiguous
 /// first if it is not (store values normally are).
-pub(crate) fn flat_mut(a: &mut ArrayD<f32>) -> &mut [f32] {
+pub(crate) fn flat_mut<T: Clone>(a: &mut ArrayD<T>) -> &mut [T] {
     if a.as_slice().is_none() {
         *a = a.as_standard_layout().into_owned();
     }
     a.as_slice_mut().unwrap_or_default()
 }
 
-pub(crate) fn into_flat(a: ArrayD<f32>) -> Vec<f32> {
+pub(crate) fn into_flat<T: Clone>(a: ArrayD<T>) -> Vec<T> {
     if !a.is_standard_layout() {
-        return a.iter().copied().collect();
+        return a.iter().cloned().collect();
     }
     let n = a.len();
     match a.into_raw_vec_and_offset() {

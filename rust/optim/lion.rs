@@ -3,6 +3,7 @@
 
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::{Error, Result};
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2"];
@@ -34,11 +35,11 @@ impl Lion {
 }
 
 /// `jnp.sign`: zero stays zero and NaN stays NaN (unlike `f32::signum`).
-fn sign(x: f32) -> f32 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
+fn sign<T: Real>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x < T::zero() {
+        -T::one()
     } else {
         x
     }
@@ -60,14 +61,43 @@ impl Rule for Lion {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let lr = step.lr;
-        let (b1, b2) = (self.beta_1 as f32, self.beta_2 as f32);
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Lion {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr: T = step.lr_as();
+        let (b1, b2) = (T::of(self.beta_1), T::of(self.beta_2));
+        let one = T::one();
         let [m] = slots else {
             return Err(slot_mismatch("Lion", slots.len()));
         };
         zip_update(var, grad, [m], |w, g, [m]| {
-            *w -= lr * sign(*m * b1 + g * (1.0 - b1));
-            *m = *m * b2 + g * (1.0 - b2);
+            *w = *w - lr * sign(*m * b1 + g * (one - b1));
+            *m = *m * b2 + g * (one - b2);
         });
         Ok(())
     }

@@ -19,6 +19,7 @@ mod adamw;
 mod base;
 mod clip;
 mod elementwise;
+mod float64;
 mod ftrl;
 mod lamb;
 mod lion;
@@ -34,7 +35,7 @@ mod sgd;
 mod state;
 
 use crate::error::{fmt_shape, Error, Result};
-use crate::graph::store::{Store, VarId};
+use crate::graph::store::{Store, VarId, Weight};
 use crate::ops::Attrs;
 use base::Ema;
 use clip::Clip;
@@ -52,10 +53,12 @@ pub use schedule::Schedule;
 /// as `"learning_rate_schedule.<key>"` (see [`Schedule::from_attrs`]).
 pub const SCHEDULE_KEY: &str = "learning_rate_schedule";
 
-/// The learning rate: a float32 value Keras keeps in a variable, or a schedule.
+/// The learning rate: a value Keras keeps in a floatx variable, or a
+/// schedule. A constant is kept as given (double); float32 updates see it
+/// rounded to float32, float64 updates as is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LearningRate {
-    Constant(f32),
+    Constant(f64),
     Schedule(Schedule),
 }
 
@@ -66,6 +69,9 @@ struct VarState {
     shape: Vec<usize>,
     slots: Vec<Vec<f32>>,
     slot_shapes: Vec<Option<Vec<usize>>>,
+    /// A float64 variable's slots (in float64; `slots` is then empty).
+    float64: bool,
+    slots64: Vec<Vec<f64>>,
 }
 
 /// The config keys every optimizer takes (Keras's `BaseOptimizer.get_config`).
@@ -163,7 +169,7 @@ impl Optimizer {
         let accumulation_steps = base::accumulation_steps(op, config)?;
         let lr = if schedule_name.is_empty() {
             let v = config.float(op, "learning_rate", rule.default_learning_rate())?;
-            LearningRate::Constant(v as f32)
+            LearningRate::Constant(v)
         } else {
             if config.opt_float(op, "learning_rate")?.is_some() {
                 return Err(Error::argument(
@@ -244,7 +250,7 @@ impl Optimizer {
     /// The learning rate for the next step (a schedule's value at `iterations`).
     pub fn learning_rate(&self) -> f32 {
         match &self.lr {
-            LearningRate::Constant(v) => *v,
+            LearningRate::Constant(v) => *v as f32,
             // Keras evaluates schedules at the raw step count, even when
             // accumulating gradients.
             LearningRate::Schedule(s) => s.value(self.iterations as f64),
@@ -253,6 +259,12 @@ impl Optimizer {
 
     /// Sets a constant learning rate; refused while a schedule drives it.
     pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+        self.set_learning_rate_f64(f64::from(lr))
+    }
+
+    /// [`Optimizer::set_learning_rate`] keeping the double a float64 update
+    /// uses (float32 updates round it to float32, as before).
+    pub fn set_learning_rate_f64(&mut self, lr: f64) -> Result<()> {
         match &mut self.lr {
             LearningRate::Constant(v) => {
                 *v = lr;
@@ -304,8 +316,13 @@ impl Optimizer {
     pub fn build(&mut self, store: &Store, vars: &[VarId]) -> Result<()> {
         self.built = true;
         for &id in vars {
-            let value = store.get(id)?;
-            self.ensure_state(id, value)?;
+            match store.weight(id)? {
+                Weight::F32(value) => self.ensure_state(id, value)?,
+                value @ Weight::F64(_) => {
+                    self.refuse_float64()?;
+                    self.ensure_state_f64(id, value)?;
+                }
+            }
         }
         Ok(())
     }
@@ -356,6 +373,8 @@ impl Optimizer {
                 shape: shape.to_vec(),
                 slots,
                 slot_shapes,
+                float64: false,
+                slots64: Vec::new(),
             },
         );
         Ok(())
@@ -380,25 +399,7 @@ impl Optimizer {
             return self.apply_multi(store, vars, grads);
         }
         let op = self.rule.class_name();
-        if vars.len() != grads.len() {
-            return Err(Error::argument(
-                op,
-                format!(
-                    "expected one gradient per variable. Received: {} variables and {} gradients",
-                    vars.len(),
-                    grads.len()
-                ),
-            ));
-        }
-        let mut seen = HashSet::new();
-        for &id in vars {
-            if !seen.insert(id) {
-                return Err(Error::argument(
-                    op,
-                    format!("variable {id} appears twice in one update"),
-                ));
-            }
-        }
+        check_pairs(op, vars, grads.len())?;
         let mut flat: Vec<Vec<f32>> = Vec::with_capacity(grads.len());
         for (&id, g) in vars.iter().zip(grads) {
             let value = store.get(id)?;
@@ -474,6 +475,7 @@ impl Optimizer {
         self.clip.apply(&mut flat);
         let step = Step {
             lr: self.learning_rate(),
+            lr64: self.learning_rate_f64(),
             iterations: self.public_iterations(),
             scheduled: matches!(self.lr, LearningRate::Schedule(_)),
         };
@@ -500,6 +502,29 @@ impl Optimizer {
     }
 }
 
+/// Checks that an update has one gradient per variable, each variable once.
+fn check_pairs(op: &str, vars: &[VarId], n_grads: usize) -> Result<()> {
+    if vars.len() != n_grads {
+        return Err(Error::argument(
+            op,
+            format!(
+                "expected one gradient per variable. Received: {} variables and {n_grads} gradients",
+                vars.len(),
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for &id in vars {
+        if !seen.insert(id) {
+            return Err(Error::argument(
+                op,
+                format!("variable {id} appears twice in one update"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a float config value that Keras requires in `[lo, hi]`.
 pub(crate) fn float_in(
     op: &str,
@@ -524,6 +549,9 @@ mod tests;
 #[cfg(test)]
 #[path = "composite_tests.rs"]
 mod tests_composite;
+#[cfg(test)]
+#[path = "float64_tests.rs"]
+mod tests_float64;
 #[cfg(test)]
 #[path = "more_tests.rs"]
 mod tests_more;

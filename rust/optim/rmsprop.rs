@@ -3,6 +3,7 @@
 
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["rho", "momentum", "epsilon", "centered"];
@@ -50,26 +51,54 @@ impl Rule for RmsProp {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let lr = step.lr;
-        let rho = self.rho as f32;
-        let one_minus_rho = (1.0 - self.rho) as f32;
-        let eps = self.epsilon as f32;
-        let mu = self.momentum as f32;
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl RmsProp {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr: T = step.lr_as();
+        let rho = T::of(self.rho);
+        let one_minus_rho = T::of(1.0 - self.rho);
+        let eps = T::of(self.epsilon);
+        let mu = T::of(self.momentum);
         match (slots, self.momentum > 0.0, self.centered) {
             ([vel], false, false) => zip_update(var, grad, [vel], |w, g, [vel]| {
                 *vel = rho * *vel + one_minus_rho * (g * g);
-                *w -= (lr * g) / (*vel + eps).sqrt();
+                *w = *w - (lr * g) / (*vel + eps).sqrt();
             }),
             ([vel, mom], true, false) => zip_update(var, grad, [vel, mom], |w, g, [vel, mom]| {
                 *vel = rho * *vel + one_minus_rho * (g * g);
                 let increment = (lr * g) / (*vel + eps).sqrt();
                 *mom = mu * *mom + increment;
-                *w -= *mom;
+                *w = *w - *mom;
             }),
             ([vel, avg], false, true) => zip_update(var, grad, [vel, avg], |w, g, [vel, avg]| {
                 *vel = rho * *vel + one_minus_rho * (g * g);
                 *avg = rho * *avg + one_minus_rho * g;
-                *w -= (lr * g) / (*vel - *avg * *avg + eps).sqrt();
+                *w = *w - (lr * g) / (*vel - *avg * *avg + eps).sqrt();
             }),
             ([vel, mom, avg], true, true) => {
                 zip_update(var, grad, [vel, mom, avg], |w, g, [vel, mom, avg]| {
@@ -77,7 +106,7 @@ impl Rule for RmsProp {
                     *avg = rho * *avg + one_minus_rho * g;
                     let increment = (lr * g) / (*vel - *avg * *avg + eps).sqrt();
                     *mom = mu * *mom + increment;
-                    *w -= *mom;
+                    *w = *w - *mom;
                 })
             }
             (slots, _, _) => return Err(slot_mismatch("RMSprop", slots.len())),

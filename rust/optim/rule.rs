@@ -2,12 +2,18 @@
 //! and the step it sees.
 
 use crate::error::{Error, Result};
+use crate::kernels::real::Real;
+use crate::ops::spec::DType;
 
 /// What a rule sees of the current step.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Step {
     /// The learning rate at this step, as float32 (Keras casts it so).
     pub lr: f32,
+    /// The learning rate in double: what a float64 variable's update casts
+    /// (Keras's learning-rate variable is floatx, float64 under
+    /// `set_floatx("float64")`).
+    pub lr64: f64,
     /// Steps taken before this one (Keras's `optimizer.iterations`).
     pub iterations: u64,
     /// Whether a schedule gives the rate (Adafactor's `relative_step` only
@@ -19,6 +25,19 @@ impl Step {
     /// Keras's `local_step = iterations + 1`, as float32.
     pub fn local_step(&self) -> f32 {
         (self.iterations + 1) as f32
+    }
+
+    /// The learning rate in the variable's type `T` (`lr` for float32).
+    pub fn lr_as<T: Real>(&self) -> T {
+        match T::DTYPE {
+            DType::F64 => T::of(self.lr64),
+            _ => T::of(f64::from(self.lr)),
+        }
+    }
+
+    /// [`Step::local_step`] in the variable's type `T`.
+    pub fn local_step_as<T: Real>(&self) -> T {
+        T::of((self.iterations + 1) as f64)
     }
 }
 
@@ -45,6 +64,31 @@ pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
     /// Initial value of a slot (Adagrad starts its accumulator above zero).
     fn slot_init(&self, _slot: &str) -> f32 {
         0.0
+    }
+
+    /// [`Rule::slot_init`] for a float64 variable's slot.
+    fn slot_init_f64(&self, slot: &str) -> f64 {
+        f64::from(self.slot_init(slot))
+    }
+
+    /// Whether [`Rule::update_f64`] updates float64 variables (checked
+    /// before a step changes anything).
+    fn supports_float64(&self) -> bool {
+        false
+    }
+
+    /// Updates one float64 variable in float64, as [`Rule::update_shaped`]
+    /// does a float32 one. Rules that have no float64 body refuse it by name
+    /// rather than narrow the variable.
+    fn update_f64(
+        &self,
+        _step: &Step,
+        _shape: &[usize],
+        _var: &mut [f64],
+        _grad: &[f64],
+        _slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        Err(no_float64(self.class_name()))
     }
 
     /// Scalar state shared by all variables, listed after the slots.
@@ -116,6 +160,16 @@ pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()>;
+}
+
+/// The error for a float64 variable given to a rule without a float64 update.
+pub(crate) fn no_float64(rule: &str) -> Error {
+    Error::argument(
+        rule,
+        "this optimizer cannot update float64 variables yet (float64 updates exist for SGD, \
+         Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax and Lion); use one of those, or \
+         float32 variables",
+    )
 }
 
 /// The error a rule returns if its slots do not match its own layout.

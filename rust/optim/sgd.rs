@@ -2,6 +2,7 @@
 
 use super::{float_in, slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["momentum", "nesterov"];
@@ -45,11 +46,40 @@ impl Rule for Sgd {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let lr = step.lr;
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Sgd {
+    /// Keras's `update_step` in the variable's type (its constants cast to
+    /// it, as Keras's `ops.cast(..., variable.dtype)`).
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr: T = step.lr_as();
         match slots {
-            [] => zip_update(var, grad, [], |w, g, []| *w -= g * lr),
+            [] => zip_update(var, grad, [], |w, g, []| *w = *w - g * lr),
             [m] => {
-                let mu = self.momentum as f32;
+                let mu = T::of(self.momentum);
                 if self.nesterov {
                     zip_update(var, grad, [m], |w, g, [m]| {
                         *m = *m * mu - g * lr;

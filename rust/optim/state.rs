@@ -4,6 +4,7 @@ use super::elementwise::into_flat;
 use super::{LearningRate, Optimizer};
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::VarId;
+use crate::tensor::Value;
 use ndarray::{ArrayD, IxDyn};
 
 impl Optimizer {
@@ -12,12 +13,36 @@ impl Optimizer {
     /// group and within a group variable by variable, then global scalars
     /// (Nadam's `u_product`). Slot entries are named by the slot alone
     /// (`"momentum"`); Keras names them `{variable.path with / as _}_{slot}`.
-    /// Variables never built or applied to are skipped.
+    /// Variables never built or applied to are skipped. Entries are
+    /// float32 (float64 state rounded: for shapes and float32 state; see
+    /// [`Optimizer::variable_values`] for the values in their own types).
     pub fn variables(&self, vars: &[VarId]) -> Vec<(String, ArrayD<f32>)> {
-        let scalar = |v: f32| ArrayD::from_elem(IxDyn(&[]), v);
+        self.variable_values(vars)
+            .into_iter()
+            .map(|(n, v)| {
+                let a = match v.narrowed() {
+                    Value::F32(a) => a,
+                    Value::F64(a) => a.mapv(|x| x as f32),
+                    Value::I64(a) => a.mapv(|x| x as f32),
+                };
+                (n, a)
+            })
+            .collect()
+    }
+
+    /// [`Optimizer::variables`] in their own types: a float64 variable's
+    /// slots are float64, and so is the learning rate of an optimizer that
+    /// updates float64 variables (Keras keeps it in a floatx variable).
+    pub fn variable_values(&self, vars: &[VarId]) -> Vec<(String, Value)> {
+        let scalar = |v: f32| Value::F32(ArrayD::from_elem(IxDyn(&[]), v));
         let mut out = vec![("iteration".to_string(), scalar(self.iterations as f32))];
         if let LearningRate::Constant(v) = self.lr {
-            out.push(("learning_rate".to_string(), scalar(v)));
+            let lr = if self.has_float64() {
+                Value::F64(ArrayD::from_elem(IxDyn(&[]), v))
+            } else {
+                scalar(v as f32)
+            };
+            out.push(("learning_rate".to_string(), lr));
         }
         let groups = self.slot_groups();
         let mut offset = 0;
@@ -30,10 +55,20 @@ impl Optimizer {
                     let Some(shape) = &st.slot_shapes[offset + k] else {
                         continue; // a slot Keras does not keep for this variable
                     };
-                    let data = st.slots[offset + k].clone();
-                    let arr = ArrayD::from_shape_vec(IxDyn(shape), data)
-                        .unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape)));
-                    out.push((name.to_string(), arr));
+                    let value = if st.float64 {
+                        let data = st.slots64[offset + k].clone();
+                        Value::F64(
+                            ArrayD::from_shape_vec(IxDyn(shape), data)
+                                .unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape))),
+                        )
+                    } else {
+                        let data = st.slots[offset + k].clone();
+                        Value::F32(
+                            ArrayD::from_shape_vec(IxDyn(shape), data)
+                                .unwrap_or_else(|_| ArrayD::zeros(IxDyn(shape))),
+                        )
+                    };
+                    out.push((name.to_string(), value));
                 }
             }
             offset += group.len();
@@ -49,6 +84,12 @@ impl Optimizer {
     /// Restores state saved by [`Optimizer::variables`] for the same `vars`
     /// (which must have been built or applied to).
     pub fn set_variables(&mut self, vars: &[VarId], values: Vec<ArrayD<f32>>) -> Result<()> {
+        self.set_variable_values(vars, values.into_iter().map(Value::F32).collect())
+    }
+
+    /// [`Optimizer::set_variables`] from values of any float type, each cast
+    /// to its slot's type (float64 for a float64 variable's slots).
+    pub fn set_variable_values(&mut self, vars: &[VarId], values: Vec<Value>) -> Result<()> {
         let op = self.rule.class_name();
         let expected = self.variables(vars);
         if expected.len() != values.len() {
@@ -79,9 +120,10 @@ impl Optimizer {
             }
         }
         let mut values = values.into_iter();
-        let next_scalar = |values: &mut std::vec::IntoIter<ArrayD<f32>>| {
+        let next_scalar = |values: &mut std::vec::IntoIter<Value>| {
             values
                 .next()
+                .and_then(|a| a.widened().into_f64("optimizer variable").ok())
                 .and_then(|a| a.iter().next().copied())
                 .unwrap_or(0.0)
         };
@@ -108,14 +150,24 @@ impl Optimizer {
                         continue;
                     }
                     if let Some(a) = values.next() {
-                        st.slots[offset + k] = into_flat(a);
+                        if st.float64 {
+                            st.slots64[offset + k] = into_flat(a.widened().into_f64(op)?);
+                        } else {
+                            st.slots[offset + k] = into_flat(a.narrowed().into_f32(op)?);
+                        }
                     }
                 }
             }
             offset += group.len();
         }
         let globals: Vec<f32> = values
-            .map(|a| a.iter().next().copied().unwrap_or(0.0))
+            .map(|a| {
+                a.narrowed()
+                    .into_f32(op)
+                    .ok()
+                    .and_then(|a| a.iter().next().copied())
+                    .unwrap_or(0.0)
+            })
             .collect();
         self.rule.set_globals(&globals);
         Ok(())

@@ -11,6 +11,7 @@ use super::errors::to_py;
 use crate::graph::store::{self, VarId};
 use crate::ops::Attrs;
 use crate::optim::{LearningRate, Optimizer, Schedule};
+use crate::tensor::Value;
 use numpy::{IntoPyArray, PyReadonlyArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -81,6 +82,23 @@ fn arrays(list: Vec<PyReadonlyArrayDyn<'_, f32>>) -> Vec<ndarray::ArrayD<f32>> {
     list.iter().map(|a| a.as_array().to_owned()).collect()
 }
 
+/// float32 or float64 numpy arrays as values, in their own types.
+fn float_values(list: &[Bound<'_, PyAny>]) -> PyResult<Vec<Value>> {
+    list.iter()
+        .map(|a| {
+            if let Ok(a) = a.extract::<PyReadonlyArrayDyn<'_, f32>>() {
+                return Ok(Value::F32(a.as_array().to_owned()));
+            }
+            if let Ok(a) = a.extract::<PyReadonlyArrayDyn<'_, f64>>() {
+                return Ok(Value::F64(a.as_array().to_owned()));
+            }
+            Err(PyTypeError::new_err(
+                "expected float32 or float64 numpy arrays",
+            ))
+        })
+        .collect()
+}
+
 #[pymethods]
 impl PyOptimizer {
     /// `Optimizer(config)`: the rule and hyper-parameters an `OptimizerConfig` names.
@@ -97,19 +115,20 @@ impl PyOptimizer {
         self.inner.build(&store, &ids).map_err(to_py)
     }
 
-    /// One optimizer step: `grads[i]` (float32 arrays) updates variable `var_ids[i]`.
+    /// One optimizer step: `grads[i]` (a float32 or float64 array)
+    /// updates variable `var_ids[i]` in the variable's own type.
     fn apply(
         &mut self,
         py: Python<'_>,
         var_ids: Vec<i64>,
-        grads: Vec<PyReadonlyArrayDyn<'_, f32>>,
+        grads: Vec<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let ids = self::var_ids(&var_ids)?;
-        let grads = arrays(grads);
+        let grads = float_values(&grads)?;
         let inner = &mut self.inner;
         compute(py, move || {
             let mut store = store::write()?;
-            inner.apply(&mut store, &ids, grads)
+            inner.apply_values(&mut store, &ids, grads)
         })
     }
 
@@ -129,9 +148,10 @@ impl PyOptimizer {
         self.inner.learning_rate()
     }
 
+    /// Sets a constant rate (kept in double for float64 variables).
     #[setter]
-    fn set_learning_rate(&mut self, lr: f32) -> PyResult<()> {
-        self.inner.set_learning_rate(lr).map_err(to_py)
+    fn set_learning_rate(&mut self, lr: f64) -> PyResult<()> {
+        self.inner.set_learning_rate_f64(lr).map_err(to_py)
     }
 
     /// Whether a schedule drives the learning rate.
@@ -203,9 +223,16 @@ impl PyOptimizer {
         let ids = self::var_ids(&var_ids)?;
         Ok(self
             .inner
-            .variables(&ids)
+            .variable_values(&ids)
             .into_iter()
-            .map(|(n, a)| (n, a.into_pyarray(py).into_any().unbind()))
+            .map(|(n, v)| {
+                let a = match v {
+                    Value::F64(a) => a.into_pyarray(py).into_any().unbind(),
+                    Value::F32(a) => a.into_pyarray(py).into_any().unbind(),
+                    Value::I64(a) => a.into_pyarray(py).into_any().unbind(),
+                };
+                (n, a)
+            })
             .collect())
     }
 
@@ -216,15 +243,10 @@ impl PyOptimizer {
     }
 
     /// Restores the state listed by `variables(var_ids)`.
-    fn set_variables(
-        &mut self,
-        var_ids: Vec<i64>,
-        values: Vec<PyReadonlyArrayDyn<'_, f32>>,
-    ) -> PyResult<()> {
+    fn set_variables(&mut self, var_ids: Vec<i64>, values: Vec<Bound<'_, PyAny>>) -> PyResult<()> {
         let ids = self::var_ids(&var_ids)?;
-        self.inner
-            .set_variables(&ids, arrays(values))
-            .map_err(to_py)
+        let values = float_values(&values)?;
+        self.inner.set_variable_values(&ids, values).map_err(to_py)
     }
 
     /// The value of a built-in schedule at `step`, computed as the optimizer

@@ -11,7 +11,7 @@ use super::{compute, hold_all};
 use crate::graph::store::{Store, VarId};
 use crate::graph::{Graph, NodeId, Plan};
 use crate::optim::Optimizer;
-use crate::tensor::ValueView;
+use crate::tensor::{Value, ValueView};
 use crate::train::{
     run_steps, run_test_steps, Batches, Optimizers, Phase, RunOptions, StepGraph, StepRecord,
     TrainPlans,
@@ -178,11 +178,23 @@ impl Optimizers for Borrowed<'_> {
         Ok(self.optimizers.get(k).and_then(|o| o.loss_scale_factor()))
     }
 
-    fn reduce(&mut self, k: usize, grads: Vec<ArrayD<f32>>) -> crate::Result<Vec<ArrayD<f32>>> {
-        match &self.hook {
-            Some(hook) => hook.call(k, grads),
-            None => Ok(grads),
-        }
+    fn reduce(&mut self, k: usize, grads: Vec<Value>) -> crate::Result<Vec<Value>> {
+        let Some(hook) = &self.hook else {
+            return Ok(grads);
+        };
+        // The all-reduce carries float32 vectors; float64 gradients are
+        // refused rather than rounded.
+        let grads = grads
+            .into_iter()
+            .map(|g| match g {
+                Value::F64(_) => Err(Error::argument(
+                    "gradient hook",
+                    "data-parallel training of float64 variables is not supported yet",
+                )),
+                other => other.into_f32("gradient hook"),
+            })
+            .collect::<crate::Result<Vec<_>>>()?;
+        Ok(hook.call(k, grads)?.into_iter().map(Value::F32).collect())
     }
 
     fn apply(
@@ -190,9 +202,9 @@ impl Optimizers for Borrowed<'_> {
         k: usize,
         store: &mut Store,
         vars: &[VarId],
-        grads: Vec<ArrayD<f32>>,
+        grads: Vec<Value>,
     ) -> crate::Result<()> {
-        self.get(k)?.apply(store, vars, grads)
+        self.get(k)?.apply_values(store, vars, grads)
     }
 }
 

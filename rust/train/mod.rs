@@ -16,7 +16,7 @@ pub use phase::{Phase, TrainPlans};
 
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::{self, Store, VarId};
-use crate::graph::{backward, forward, Graph, NodeId, Plan};
+use crate::graph::{backward_values, forward, Graph, NodeId, Plan};
 use crate::kernels::cancel;
 use crate::ops::Context;
 use crate::tensor::{Value, ValueView};
@@ -80,16 +80,17 @@ pub trait Optimizers {
     /// The gradients of update `k` as the optimizer should see them: as
     /// given, or (data-parallel training) averaged across workers. Runs
     /// before the variable store is locked for the update.
-    fn reduce(&mut self, _k: usize, grads: Vec<ArrayD<f32>>) -> Result<Vec<ArrayD<f32>>> {
+    fn reduce(&mut self, _k: usize, grads: Vec<Value>) -> Result<Vec<Value>> {
         Ok(grads)
     }
-    /// One update of `vars` from `grads` by optimizer `k`.
+    /// One update of `vars` from `grads` by optimizer `k`; each gradient
+    /// is in its variable's float type (float64 for a float64 variable).
     fn apply(
         &mut self,
         k: usize,
         store: &mut Store,
         vars: &[VarId],
-        grads: Vec<ArrayD<f32>>,
+        grads: Vec<Value>,
     ) -> Result<()>;
 }
 
@@ -154,15 +155,10 @@ impl StepGraph {
         &self,
         graph: &Graph,
         values: &crate::graph::Values,
-    ) -> Result<Vec<(VarId, ArrayD<f32>)>> {
+    ) -> Result<Vec<(VarId, Value)>> {
         self.updates
             .iter()
-            .map(|&(var, value)| {
-                Ok((
-                    graph.var_id(var)?,
-                    values.get(value)?.f32("state update")?.to_owned(),
-                ))
-            })
+            .map(|&(var, value)| Ok((graph.var_id(var)?, values.get(value)?.to_owned())))
             .collect()
     }
 }
@@ -266,7 +262,7 @@ pub fn run_steps(
         // Once an update is applied, an interrupt waits for the step's end:
         // no step stops with only some of its updates applied.
         let mut shield = None;
-        let mut grads: Vec<Option<Vec<ArrayD<f32>>>> = vec![None; step.phases.len()];
+        let mut grads: Vec<Option<Vec<Value>>> = vec![None; step.phases.len()];
         // A non-finite loss (with stop_on_nan) cancels every later update.
         let mut halted = false;
         let last = step.phases.len();
@@ -277,7 +273,7 @@ pub fn run_steps(
             for &p in &plans.gradients[s] {
                 let phase = &step.phases[p];
                 let seed = loss_seeds[p].as_ref().map(|a| a.view());
-                grads[p] = Some(backward(
+                grads[p] = Some(backward_values(
                     graph,
                     plan,
                     &values,
@@ -299,7 +295,7 @@ pub fn run_steps(
                 if !halted && !updates.is_empty() {
                     let mut vars = store::write()?;
                     for (var, value) in updates {
-                        vars.set(var, value, "state update")?;
+                        vars.set_value(var, value, "state update")?;
                     }
                 }
                 records.push(rec);
@@ -333,15 +329,12 @@ pub fn run_steps(
                         .constraints
                         .iter()
                         .map(|&(var, value)| {
-                            Ok((
-                                graph.var_id(var)?,
-                                values.get(value)?.f32("constraint")?.to_owned(),
-                            ))
+                            Ok((graph.var_id(var)?, values.get(value)?.to_owned()))
                         })
                         .collect::<Result<Vec<_>>>()?
                 };
                 for (var, value) in projected {
-                    vars.set(var, value, "constraint")?;
+                    vars.set_value(var, value, "constraint")?;
                 }
             }
         }
@@ -424,7 +417,7 @@ pub fn run_test_steps(
         if !updates.is_empty() {
             let mut vars = store::write()?;
             for (var, value) in updates {
-                vars.set(var, value, "state update")?;
+                vars.set_value(var, value, "state update")?;
             }
         }
         records.push(rec);

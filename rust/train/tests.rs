@@ -50,10 +50,11 @@ impl Optimizers for Sgd {
         k: usize,
         store: &mut Store,
         vars: &[VarId],
-        grads: Vec<ArrayD<f32>>,
+        grads: Vec<Value>,
     ) -> Result<()> {
         let lr = self.0[k];
         for (&v, g) in vars.iter().zip(grads) {
+            let g = g.into_f32("gradient")?;
             let value = store.get_mut(v)?;
             value.zip_mut_with(&g, |w, &g| *w -= lr * g);
         }

@@ -1,0 +1,121 @@
+"""Records Keras 3 training a Dense MLP under `set_floatx("float64")`.
+
+This is a generator, not a test. Run it with Keras 3 on the JAX backend:
+
+    /work/keras-env/bin/python tests/reference/make_floatx64_reference.py
+
+With `jax_enable_x64` and floatx float64, Keras keeps float64 weights,
+computes the forward and backward passes, the loss and the optimizer's
+update in float64. For each case (an optimizer and a loss) this sets the
+same initial weights (drawn here from a seeded NumPy generator, stored with
+the results), runs `fit` for a few steps without shuffling and records the
+weights after it, the per-epoch losses, and `predict` on the data. The
+hidden activation is sigmoid, not tanh: Keras's `ops.tanh` casts float64
+input to `result_type(float64, float)`, float32 even under x64.
+
+Output: tests/reference/data/floatx64_fit.npz, read by
+tests/python/test_floatx64.py.
+"""
+
+import os
+import pathlib
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+keras.config.set_floatx("float64")
+
+OUT = pathlib.Path(__file__).resolve().parent / "data" / "floatx64_fit.npz"
+
+rng = np.random.default_rng(6464)
+X = rng.normal(size=(12, 5))
+Y_REG = rng.normal(size=(12, 2))
+Y_CLS = rng.integers(0, 3, size=(12,))
+Y_BIN = rng.integers(0, 2, size=(12, 1)).astype(np.float64)
+Y_ONEHOT = np.eye(3)[Y_CLS]
+W = {
+    "k1": rng.normal(scale=0.5, size=(5, 6)),
+    "b1": rng.normal(scale=0.1, size=(6,)),
+}
+
+# name -> (optimizer, loss, output units, output activation, targets)
+CASES = {
+    "sgd_mse": (
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+        "mse",
+        2,
+        None,
+        Y_REG,
+    ),
+    "sgd_plain_mse": (lambda: keras.optimizers.SGD(0.1), "mse", 2, None, Y_REG),
+    "adam_sparse_xent_logits": (
+        lambda: keras.optimizers.Adam(0.01),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        3,
+        None,
+        Y_CLS,
+    ),
+    # Dense (one-hot) labels: the float labels path of the fused op. (A
+    # softmax output layer needs a float64 softmax kernel, not in this branch.)
+    "adamw_cce_logits": (
+        lambda: keras.optimizers.AdamW(0.01),
+        keras.losses.CategoricalCrossentropy(from_logits=True),
+        3,
+        None,
+        Y_ONEHOT,
+    ),
+    "rmsprop_bce_logits": (
+        lambda: keras.optimizers.RMSprop(0.01, momentum=0.5),
+        keras.losses.BinaryCrossentropy(from_logits=True),
+        1,
+        None,
+        Y_BIN,
+    ),
+    "adamax_mse": (lambda: keras.optimizers.Adamax(0.01), "mse", 2, None, Y_REG),
+    "adadelta_mse": (lambda: keras.optimizers.Adadelta(1.0), "mse", 2, None, Y_REG),
+    "lion_mse": (lambda: keras.optimizers.Lion(0.001), "mse", 2, None, Y_REG),
+    "adagrad_bce_sigmoid": (
+        lambda: keras.optimizers.Adagrad(0.1),
+        "binary_crossentropy",
+        1,
+        "sigmoid",
+        Y_BIN,
+    ),
+}
+
+
+def main() -> None:
+    out = {"x": X, "y_reg": Y_REG, "y_cls": Y_CLS, "y_bin": Y_BIN, "y_onehot": Y_ONEHOT, **W}
+    for name, (make_opt, loss, units, activation, y) in CASES.items():
+        k2 = np.random.default_rng(len(name)).normal(scale=0.5, size=(6, units))
+        b2 = np.zeros((units,))
+        model = keras.Sequential(
+            [
+                keras.Input((5,)),
+                keras.layers.Dense(6, activation="sigmoid"),
+                keras.layers.Dense(units, activation=activation),
+            ]
+        )
+        model.set_weights([W["k1"], W["b1"], k2, b2])
+        assert all(w.dtype == "float64" for w in model.weights)
+        model.compile(optimizer=make_opt(), loss=loss)
+        hist = model.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        out[f"{name}/k2_init"] = k2
+        out[f"{name}/loss"] = np.asarray(hist.history["loss"], np.float64)
+        for i, w in enumerate(model.get_weights()):
+            assert w.dtype == np.float64, (name, w.dtype)
+            out[f"{name}/w{i}"] = w
+        out[f"{name}/predict"] = np.asarray(model.predict(X, verbose=0))
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(OUT, **out)
+    print(f"wrote {OUT} ({len(CASES)} cases)")
+
+
+if __name__ == "__main__":
+    main()
