@@ -177,3 +177,23 @@ def handle_of(variable: Any) -> Any:
             f"Received: {variable!r}"
         )
     return handle
+
+
+# The arguments every optimizer takes (its rule adds its own).
+BASE_KEYS = (
+    "weight_decay",
+    "clipnorm",
+    "global_clipnorm",
+    "clipvalue",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+)
+
+
+def float_dtype_of(x: Any) -> type[np.floating[Any]]:
+    """float64 for a float64 variable or array, float32 for anything else."""
+    dtype = getattr(x, "dtype", None)
+    return np.float64 if str(dtype) == "float64" else np.float32

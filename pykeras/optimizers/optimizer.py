@@ -23,11 +23,13 @@ from pykeras.engine.tracing import current_trace
 from pykeras.errors import ShapeError
 from pykeras.optimizers import schedules
 from pykeras.optimizers.arguments import (
+    BASE_KEYS,
     Float,
     Int,
     OptimizerVariable,
     check_base_args,
     check_kwargs,
+    float_dtype_of,
     handle_of,
     learning_rate_value,
 )
@@ -42,18 +44,6 @@ from pykeras.optimizers.schedules.learning_rate_schedule import (
 # The native optimizer: its own, or (for a MultiOptimizer's sub-optimizer) a
 # view of its part of the parent's.
 NativeCore = Union[_core.Optimizer, _core.SubOptimizer]
-
-_BASE_KEYS = (
-    "weight_decay",
-    "clipnorm",
-    "global_clipnorm",
-    "clipvalue",
-    "use_ema",
-    "ema_momentum",
-    "ema_overwrite_frequency",
-    "loss_scale_factor",
-    "gradient_accumulation_steps",
-)
 
 
 class Optimizer:
@@ -157,7 +147,7 @@ class Optimizer:
                 f"Optimizer '{type(self).__name__}' names no native update rule (`_rule`); "
                 "subclass one of pykeras.optimizers' optimizers, such as `Adam`."
             )
-        fields = {key: getattr(self, key) for key in _BASE_KEYS + self._rule_keys}
+        fields = {key: getattr(self, key) for key in BASE_KEYS + self._rule_keys}
         lr = self._learning_rate
         form = None if lr is None else native_form(lr)
         if lr is None:
@@ -181,7 +171,7 @@ class Optimizer:
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         # Changing a hyperparameter remakes the native optimizer, keeping its state.
-        if name in _BASE_KEYS or name in type(self)._rule_keys:
+        if name in BASE_KEYS or name in type(self)._rule_keys:
             if self.__dict__.get("_core") is not None:
                 self._remake_native()
 
@@ -398,7 +388,7 @@ class Optimizer:
                 stacklevel=2,
             )
         # Each gradient in its variable's dtype (float64 variables update in float64).
-        arrays = [np.asarray(g, dtype=_float_dtype(v), order="C") for g, v in kept]
+        arrays = [np.asarray(g, dtype=float_dtype_of(v), order="C") for g, v in kept]
         for array, (_, v) in zip(arrays, kept):
             # Checked for all before any update: nothing is half-applied.
             if tuple(array.shape) != tuple(v.shape):
@@ -523,7 +513,7 @@ class Optimizer:
         ids = self._var_ids(self._trainable_variables) if self.built else []
         iterations = int(np.asarray(values[0]))
         # float64 values stay float64 (the core casts each to its slot's dtype).
-        arrays = [np.asarray(v, dtype=_float_dtype(v), order="C") for v in values]
+        arrays = [np.asarray(v, dtype=float_dtype_of(v), order="C") for v in values]
         self._native_core.set_variables(ids, arrays)
         # The native list carries the count as float32; set it exactly.
         self._native_core.iterations = iterations
@@ -604,9 +594,3 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, iterations={int(self.iterations)}>"
-
-
-def _float_dtype(x: Any) -> type[np.floating[Any]]:
-    """float64 for a float64 variable or array, float32 for anything else."""
-    dtype = getattr(x, "dtype", None)
-    return np.float64 if str(dtype) == "float64" else np.float32
