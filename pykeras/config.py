@@ -83,11 +83,11 @@ def set_floatx(value: Any) -> None:
     float64 and, where the Rust core has float64 kernels
     (`docs/dtypes-and-dynamic-shapes.md`), they compute in float64, as
     Keras 3 on JAX with `jax_enable_x64`; `fit` updates float64 weights in
-    float64 (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax and Lion;
-    other optimizers raise a ValueError naming themselves). Layers and variables created before the
-    call keep their dtype; call it before building a model. Setting
-    `"float32"` again makes later layers float32. `"float16"` and
-    `"bfloat16"` are refused with a ValueError (pykeras has no 16-bit
+    float64 (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Lion,
+    Ftrl and Lamb; other optimizers raise a ValueError naming themselves).
+    Layers and variables created before the call keep their dtype; call it
+    before building a model. Setting `"float32"` again makes later layers
+    float32. `"float16"` and `"bfloat16"` are refused with a ValueError (pykeras has no 16-bit
     storage; see `mixed_bfloat16` for bf16 products).
 
     Args:

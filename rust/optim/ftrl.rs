@@ -2,6 +2,7 @@
 
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::{Error, Result};
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &[
@@ -84,20 +85,59 @@ impl Rule for Ftrl {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn slot_init_f64(&self, slot: &str) -> f64 {
+        if slot == "accumulator" {
+            self.initial_accumulator_value
+        } else {
+            0.0
+        }
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        _shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, var, grad, slots)
+    }
+}
+
+impl Ftrl {
+    /// One step in the variable's type (float32 exactly as before: every
+    /// constant is cast from double as Keras casts its Python floats).
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
         let [accum, linear] = slots else {
             return Err(slot_mismatch("Ftrl", slots.len()));
         };
-        let lr = step.lr;
-        let neg_power = (-self.learning_rate_power) as f32;
-        // Keras: `l2 + beta / (2.0 * lr)` with lr a float32 tensor.
-        let l2_reg = self.l2 as f32 + self.beta as f32 / (2.0 * lr);
-        let shrink = (2.0 * self.l2_shrinkage) as f32;
-        let l1 = self.l1 as f32;
+        let lr = step.lr_as::<T>();
+        let two = T::of(2.0);
+        let neg_power = T::of(-self.learning_rate_power);
+        // Keras: `l2 + beta / (2.0 * lr)` with lr a floatx tensor.
+        let l2_reg = T::of(self.l2) + T::of(self.beta) / (two * lr);
+        let shrink = T::of(2.0 * self.l2_shrinkage);
+        let l1 = T::of(self.l1);
         // `x^0.5` is `sqrt` (correctly rounded, as XLA's pow is within an ulp
         // of it) and vectorises; the default `learning_rate_power=-0.5` takes
         // this path, other powers call `powf`.
-        if neg_power == 0.5 {
-            ftrl_step(var, grad, accum, linear, lr, l1, l2_reg, shrink, f32::sqrt);
+        let half = T::of(0.5);
+        if neg_power == half {
+            ftrl_step(var, grad, accum, linear, lr, l1, l2_reg, shrink, T::sqrt);
         } else {
             ftrl_step(var, grad, accum, linear, lr, l1, l2_reg, shrink, |x| {
                 x.powf(neg_power)
@@ -109,23 +149,24 @@ impl Rule for Ftrl {
 
 /// One FTRL step over a variable, with `pow(x) = x^(-learning_rate_power)`.
 #[allow(clippy::too_many_arguments)]
-fn ftrl_step(
-    var: &mut [f32],
-    grad: &[f32],
-    accum: &mut [f32],
-    linear: &mut [f32],
-    lr: f32,
-    l1: f32,
-    l2_reg: f32,
-    shrink: f32,
-    pow: impl Fn(f32) -> f32 + Sync,
+fn ftrl_step<T: Real>(
+    var: &mut [T],
+    grad: &[T],
+    accum: &mut [T],
+    linear: &mut [T],
+    lr: T,
+    l1: T,
+    l2_reg: T,
+    shrink: T,
+    pow: impl Fn(T) -> T + Sync,
 ) {
+    let two = T::of(2.0);
     zip_update(var, grad, [accum, linear], |w, g, [accum, linear]| {
         let grad_to_use = g + shrink * *w;
         let new_accum = *accum + g * g;
         let new_pow = pow(new_accum);
         *linear += grad_to_use - ((new_pow - pow(*accum)) / lr) * *w;
-        let quadratic = new_pow / lr + 2.0 * l2_reg;
+        let quadratic = new_pow / lr + two * l2_reg;
         // Written out so that NaN passes through, as `ops.clip` lets it.
         let lin = *linear;
         let clipped = if lin < -l1 {

@@ -167,7 +167,7 @@ pub(crate) fn no_float64(rule: &str) -> Error {
     Error::argument(
         rule,
         "this optimizer cannot update float64 variables yet (float64 updates exist for SGD, \
-         Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax and Lion); use one of those, or \
+         Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Lion, Ftrl and Lamb); use one of those, or \
          float32 variables",
     )
 }

@@ -4,8 +4,8 @@ training.
 Variables keep float64 (reading, assigning with Keras's cast, saving and
 loading); under floatx float64, layers get float64 weights and compute in
 float64 where the core has float64 kernels; `fit` trains a float64 Dense
-MLP in float64 with SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax
-and Lion and the mean squared error and (sparse/categorical/binary)
+MLP in float64 with SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
+Lion, Ftrl and Lamb and the mean squared error and (sparse/categorical/binary)
 cross-entropy losses, agreeing with Keras 3 (JAX, `jax_enable_x64`) at
 float64 tolerances (recorded by
 `tests/reference/make_floatx64_reference.py`).
@@ -164,6 +164,9 @@ LOSSES = {
     "adamax_mse": lambda: "mse",
     "adadelta_mse": lambda: "mse",
     "lion_mse": lambda: "mse",
+    "ftrl_mse": lambda: "mse",
+    "ftrl_power_mse": lambda: "mse",
+    "lamb_mse": lambda: "mse",
 }
 OPTIMIZERS = {
     "sgd_mse": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
@@ -175,6 +178,9 @@ OPTIMIZERS = {
     "adamax_mse": lambda: keras.optimizers.Adamax(0.01),
     "adadelta_mse": lambda: keras.optimizers.Adadelta(1.0),
     "lion_mse": lambda: keras.optimizers.Lion(0.001),
+    "ftrl_mse": lambda: keras.optimizers.Ftrl(0.1, l1_regularization_strength=0.01, beta=0.5),
+    "ftrl_power_mse": lambda: keras.optimizers.Ftrl(0.1, learning_rate_power=-0.7),
+    "lamb_mse": lambda: keras.optimizers.Lamb(0.01),
 }
 SHAPES = {
     "sgd_mse": (2, None, "y_reg"),
@@ -186,6 +192,9 @@ SHAPES = {
     "adamax_mse": (2, None, "y_reg"),
     "adadelta_mse": (2, None, "y_reg"),
     "lion_mse": (2, None, "y_reg"),
+    "ftrl_mse": (2, None, "y_reg"),
+    "ftrl_power_mse": (2, None, "y_reg"),
+    "lamb_mse": (2, None, "y_reg"),
 }
 
 

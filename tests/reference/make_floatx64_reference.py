@@ -80,6 +80,21 @@ CASES = {
     "adamax_mse": (lambda: keras.optimizers.Adamax(0.01), "mse", 2, None, Y_REG),
     "adadelta_mse": (lambda: keras.optimizers.Adadelta(1.0), "mse", 2, None, Y_REG),
     "lion_mse": (lambda: keras.optimizers.Lion(0.001), "mse", 2, None, Y_REG),
+    "ftrl_mse": (
+        lambda: keras.optimizers.Ftrl(0.1, l1_regularization_strength=0.01, beta=0.5),
+        "mse",
+        2,
+        None,
+        Y_REG,
+    ),
+    "ftrl_power_mse": (
+        lambda: keras.optimizers.Ftrl(0.1, learning_rate_power=-0.7),
+        "mse",
+        2,
+        None,
+        Y_REG,
+    ),
+    "lamb_mse": (lambda: keras.optimizers.Lamb(0.01), "mse", 2, None, Y_REG),
     "adagrad_bce_sigmoid": (
         lambda: keras.optimizers.Adagrad(0.1),
         "binary_crossentropy",
