@@ -1,6 +1,6 @@
 //! Adadelta, as Keras 3's `Adadelta.update_step`.
 
-use super::{slot_mismatch, zip_update, Rule, Step};
+use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -32,30 +32,7 @@ impl Rule for Adadelta {
         vec![vec!["accumulated_grad", "accumulated_delta_var"]]
     }
 
-    fn update(
-        &self,
-        step: &Step,
-        var: &mut [f32],
-        grad: &[f32],
-        slots: &mut [Vec<f32>],
-    ) -> Result<()> {
-        self.update_as(step, var, grad, slots)
-    }
-
-    fn supports_float64(&self) -> bool {
-        true
-    }
-
-    fn update_f64(
-        &self,
-        step: &Step,
-        _shape: &[usize],
-        var: &mut [f64],
-        grad: &[f64],
-        slots: &mut [Vec<f64>],
-    ) -> Result<()> {
-        self.update_as(step, var, grad, slots)
-    }
+    update_in_either_float!();
 }
 
 impl Adadelta {

@@ -1,6 +1,6 @@
 //! FTRL-Proximal, as Keras 3's `Ftrl.update_step`.
 
-use super::{slot_mismatch, zip_update, Rule, Step};
+use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::{Error, Result};
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -78,19 +78,7 @@ impl Rule for Ftrl {
         }
     }
 
-    fn update(
-        &self,
-        step: &Step,
-        var: &mut [f32],
-        grad: &[f32],
-        slots: &mut [Vec<f32>],
-    ) -> Result<()> {
-        self.update_as(step, var, grad, slots)
-    }
-
-    fn supports_float64(&self) -> bool {
-        true
-    }
+    update_in_either_float!();
 
     fn slot_init_f64(&self, slot: &str) -> f64 {
         if slot == "accumulator" {
@@ -98,17 +86,6 @@ impl Rule for Ftrl {
         } else {
             0.0
         }
-    }
-
-    fn update_f64(
-        &self,
-        step: &Step,
-        _shape: &[usize],
-        var: &mut [f64],
-        grad: &[f64],
-        slots: &mut [Vec<f64>],
-    ) -> Result<()> {
-        self.update_as(step, var, grad, slots)
     }
 }
 

@@ -43,7 +43,7 @@ use elementwise::{flat_mut, into_flat};
 pub(crate) use elementwise::{map_inplace, zip_update, CHUNK};
 use ndarray::ArrayD;
 use registry::rule_from;
-pub(crate) use rule::{slot_mismatch, Rule, Step};
+pub(crate) use rule::{slot_mismatch, update_in_either_float, Rule, Step};
 use std::collections::{HashMap, HashSet};
 
 pub use schedule::Schedule;

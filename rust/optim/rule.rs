@@ -162,6 +162,39 @@ pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
 }
 
+/// The `update`, `supports_float64` and `update_f64` methods of a rule whose
+/// one generic body, `update_as::<T: Real>(step, var, grad, slots)`, serves
+/// float32 and float64 variables alike.
+macro_rules! update_in_either_float {
+    () => {
+        fn update(
+            &self,
+            step: &Step,
+            var: &mut [f32],
+            grad: &[f32],
+            slots: &mut [Vec<f32>],
+        ) -> Result<()> {
+            self.update_as(step, var, grad, slots)
+        }
+
+        fn supports_float64(&self) -> bool {
+            true
+        }
+
+        fn update_f64(
+            &self,
+            step: &Step,
+            _shape: &[usize],
+            var: &mut [f64],
+            grad: &[f64],
+            slots: &mut [Vec<f64>],
+        ) -> Result<()> {
+            self.update_as(step, var, grad, slots)
+        }
+    };
+}
+pub(crate) use update_in_either_float;
+
 /// The error for a float64 variable given to a rule without a float64 update.
 pub(crate) fn no_float64(rule: &str) -> Error {
     Error::argument(
