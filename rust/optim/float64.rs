@@ -12,7 +12,10 @@
 use super::clip::Clip;
 use super::elementwise::{flat_mut, into_flat};
 use super::rule::no_float64;
-use super::{check_pairs, map_inplace, slot_mismatch, LearningRate, Optimizer, Step, VarState};
+use super::{
+    check_grad_shape, check_pairs, map_inplace, slot_mismatch, LearningRate, Optimizer, Step,
+    VarState,
+};
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::{Store, VarId, Weight};
 use crate::tensor::Value;
@@ -106,16 +109,7 @@ impl Optimizer {
         let mut flat: Vec<Vec<f64>> = Vec::with_capacity(grads.len());
         for (&id, g) in vars.iter().zip(grads) {
             let value = store.weight(id)?;
-            if g.shape() != value.shape() {
-                return Err(Error::shape(
-                    op,
-                    format!(
-                        "a gradient of shape {} for variable {id}",
-                        fmt_shape(value.shape())
-                    ),
-                    format!("shape {}", fmt_shape(g.shape())),
-                ));
-            }
+            check_grad_shape(op, id, value.shape(), g.shape())?;
             self.ensure_state_f64(id, value)?;
             flat.push(into_flat(g));
         }

@@ -403,16 +403,7 @@ impl Optimizer {
         let mut flat: Vec<Vec<f32>> = Vec::with_capacity(grads.len());
         for (&id, g) in vars.iter().zip(grads) {
             let value = store.get(id)?;
-            if g.shape() != value.shape() {
-                return Err(Error::shape(
-                    op,
-                    format!(
-                        "a gradient of shape {} for variable {id}",
-                        fmt_shape(value.shape())
-                    ),
-                    format!("shape {}", fmt_shape(g.shape())),
-                ));
-            }
+            check_grad_shape(op, id, value.shape(), g.shape())?;
             self.ensure_state(id, value)?;
             flat.push(into_flat(g));
         }
@@ -542,6 +533,18 @@ pub(crate) fn float_in(
         ));
     }
     Ok(v)
+}
+
+/// A gradient must have its variable's shape.
+fn check_grad_shape(op: &str, id: VarId, var: &[usize], grad: &[usize]) -> Result<()> {
+    if grad == var {
+        return Ok(());
+    }
+    Err(Error::shape(
+        op,
+        format!("a gradient of shape {} for variable {id}", fmt_shape(var)),
+        format!("shape {}", fmt_shape(grad)),
+    ))
 }
 
 #[cfg(test)]
