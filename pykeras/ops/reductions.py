@@ -203,14 +203,15 @@ def var(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
             left in the result as dimensions with size one.
 
     Returns:
-        Output tensor containing the variance (float32).
+        Output tensor containing the variance (float64 for float64 input,
+        as Keras with x64; else float32).
 
     Example:
 
     >>> keras.ops.var(np.array([1.0, 2.0, 3.0, 4.0]))
-    array(1.25, dtype=float32)
+    array(1.25)
     """
-    return R.finish(_var("var", x, axis, keepdims), x, "float")
+    return R.finish(_var("var", x, axis, keepdims), x, "real")
 
 
 def _var(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
@@ -231,14 +232,15 @@ def std(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
             left in the result as dimensions with size one.
 
     Returns:
-        Output tensor containing the standard deviation values (float32).
+        Output tensor containing the standard deviation values (float64
+        for float64 input, as Keras with x64; else float32).
 
     Example:
 
     >>> keras.ops.std(np.array([1.0, 2.0, 3.0, 4.0]))
-    array(1.118034, dtype=float32)
+    array(1.11803399)
     """
-    return R.finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "float")
+    return R.finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "real")
 
 
 def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -257,7 +259,8 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
 
     Returns:
         A tensor containing the logarithm of the sum of exponentials of
-        elements in `x` (float32).
+        elements in `x` (float64 for float64 input, as Keras with x64;
+        else float32).
 
     Example:
 
@@ -275,7 +278,7 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
     top = C.reshape(
         "logsumexp", top, R.out_dims(shape, axes, keepdims), R.out_dims(shape, axes, True)
     )
-    return R.finish(run("add", [run("log", [total]), top]), x, "float")
+    return R.finish(run("add", [run("log", [total]), top]), x, "real")
 
 
 # ---------------------------------------------------------------- truth and counts

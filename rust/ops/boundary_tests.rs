@@ -48,12 +48,12 @@ fn mixed_float_inputs_promote_to_float64() {
 
 #[test]
 fn ops_without_float64_kernels_compute_in_float32() {
-    let x = f64s(&[3], |i| i as f64 - 1.0 + 1e-12);
-    let out = run("gelu", &Attrs::new(), &[Value::F64(x.clone())]);
+    let x = f64s(&[1, 3, 1], |i| i as f64 - 1.0 + 1e-12);
+    let out = run("global_avg_pool1d", &Attrs::new(), &[Value::F64(x.clone())]);
     let x32 = Value::F32(x.mapv(|v| v as f32));
-    assert_eq!(out, run("gelu", &Attrs::new(), &[x32]));
-    let gelu = build("gelu", &Attrs::new()).unwrap();
-    assert_eq!(gelu.float64(), Float64::Narrowed);
+    assert_eq!(out, run("global_avg_pool1d", &Attrs::new(), &[x32]));
+    let pool = build("global_avg_pool1d", &Attrs::new()).unwrap();
+    assert_eq!(pool.float64(), Float64::Narrowed);
 }
 
 #[test]
@@ -63,8 +63,9 @@ fn specs_say_float64_where_it_is_computed() {
     let add = build("add", &Attrs::new()).unwrap();
     let out = output_spec(add.as_ref(), &[f64_spec.clone(), f32_spec]).unwrap();
     assert_eq!(out, TensorSpec::new(vec![None, Some(4)], DType::F64));
-    let gelu = build("gelu", &Attrs::new()).unwrap();
-    let out = output_spec(gelu.as_ref(), std::slice::from_ref(&f64_spec)).unwrap();
+    let pool = build("global_avg_pool1d", &Attrs::new()).unwrap();
+    let f64_3d = TensorSpec::new(vec![None, Some(4), Some(2)], DType::F64);
+    let out = output_spec(pool.as_ref(), std::slice::from_ref(&f64_3d)).unwrap();
     assert_eq!(out.dtype, DType::F32);
     let mut attrs = Attrs::new();
     attrs.insert("dtype", crate::ops::Attr::Str("float32".into()));
@@ -172,11 +173,12 @@ fn the_registry_states_float64_support() {
         .map(|i| i.name)
         .collect();
     for name in [
-        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu",
+        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu", "gelu",
+        "softmax",
     ] {
         assert!(computed.contains(&name), "{name} should compute in float64");
     }
-    assert!(!computed.contains(&"conv2d") && !computed.contains(&"gelu"));
+    assert!(!computed.contains(&"conv2d") && !computed.contains(&"global_avg_pool1d"));
 }
 
 /// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op
@@ -216,4 +218,25 @@ fn fused_plans_leave_float64_chains_in_float64() {
             out[[i, j]]
         );
     }
+}
+
+/// Attributes reach the float64 kernels as given (0.2, not float32's
+/// 0.2000000029...), and gelu's erf is float64's.
+#[test]
+fn activations_use_float64_constants() {
+    let x = Value::F64(f64s(&[2], |i| if i == 0 { -1.0 } else { 1.0 }));
+    let leaky = run("leaky_relu", &Attrs::new(), std::slice::from_ref(&x))
+        .into_f64("test")
+        .unwrap();
+    assert_eq!(leaky[[0]], -0.2);
+    let gelu = run("gelu", &Attrs::new(), std::slice::from_ref(&x))
+        .into_f64("test")
+        .unwrap();
+    // x * Phi(x) at 1 (Phi(1) = 0.841344746068542948...).
+    assert!((gelu[[1]] - 0.841_344_746_068_543).abs() < 1e-15);
+    let softmax = run("softmax", &Attrs::new(), &[x])
+        .into_f64("test")
+        .unwrap();
+    let e2 = (2.0f64).exp();
+    assert!((softmax[[1]] - e2 / (1.0 + e2)).abs() < 1e-15);
 }
