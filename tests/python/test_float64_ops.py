@@ -50,7 +50,10 @@ C = math.sqrt(2.0 / math.pi)
 ACTIVATIONS = {
     "elu": (lambda x: ops.elu(x, alpha=0.7), lambda x: np.where(x > 0, x, 0.7 * np.expm1(x))),
     "selu": (ops.selu, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x))),
-    "gelu": (lambda x: ops.gelu(x, approximate=False), lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))),
+    "gelu": (
+        lambda x: ops.gelu(x, approximate=False),
+        lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))),
+    ),
     "gelu_tanh": (
         lambda x: ops.gelu(x, approximate=True),
         lambda x: 0.5 * x * (1.0 + np.tanh(C * (x + 0.044715 * x**3))),
@@ -62,7 +65,10 @@ ACTIVATIONS = {
     "relu6": (ops.relu6, lambda x: np.clip(x, 0.0, 6.0)),
     "hard_silu": (ops.hard_silu, lambda x: x * np.clip((x + 3.0) / 6.0, 0.0, 1.0)),
     "log_sigmoid": (ops.log_sigmoid, lambda x: -np.logaddexp(0.0, -x)),
-    "celu": (lambda x: ops.celu(x, alpha=1.5), lambda x: np.where(x > 0, x, 1.5 * np.expm1(x / 1.5))),
+    "celu": (
+        lambda x: ops.celu(x, alpha=1.5),
+        lambda x: np.where(x > 0, x, 1.5 * np.expm1(x / 1.5)),
+    ),
     "squareplus": (ops.squareplus, lambda x: (x + np.sqrt(x * x + 4.0)) / 2.0),
 }
 
