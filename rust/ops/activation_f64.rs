@@ -60,7 +60,6 @@ pub(super) fn supports(kind: Kind) -> bool {
         | Kind::HardSigmoid
         | Kind::Exponential
         | Kind::Linear => true,
-        _ => false,
     }
 }
 

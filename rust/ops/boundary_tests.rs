@@ -240,3 +240,29 @@ fn activations_use_float64_constants() {
     let e2 = (2.0f64).exp();
     assert!((softmax[[1]] - e2 / (1.0 + e2)).abs() < 1e-15);
 }
+
+/// argmax and argsort order float64 input by its float64 values (1 + 1e-12
+/// and 1 are one float32), and give float32 positions.
+#[test]
+fn index_ops_compare_float64_values() {
+    let x = Value::F64(f64s(&[3], |i| [1.0, 1.0 + 1e-12, 1.0 - 1e-12][i]));
+    let mut attrs = Attrs::new();
+    attrs.insert("axis", crate::ops::Attr::Int(0));
+    let arg = run("argmax", &attrs, std::slice::from_ref(&x));
+    assert_eq!(arg, Value::F32(ArrayD::from_elem(IxDyn(&[]), 1.0)));
+    let order = run("argsort", &attrs, std::slice::from_ref(&x));
+    assert_eq!(
+        order,
+        Value::F32(ArrayD::from_shape_vec(IxDyn(&[3]), vec![2.0, 0.0, 1.0]).unwrap())
+    );
+    let sorted = run("sort", &attrs, std::slice::from_ref(&x));
+    assert_eq!(
+        sorted,
+        Value::F64(f64s(&[3], |i| [1.0 - 1e-12, 1.0, 1.0 + 1e-12][i]))
+    );
+    for op in ["argmax", "argsort"] {
+        let op = build(op, &attrs).unwrap();
+        let spec = TensorSpec::new(vec![Some(3)], DType::F64);
+        assert_eq!(output_spec(op.as_ref(), &[spec]).unwrap().dtype, DType::F32);
+    }
+}

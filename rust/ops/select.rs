@@ -5,8 +5,9 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::real::Real;
 use crate::tensor::{class_ids, expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
@@ -29,7 +30,9 @@ impl Primitive for ArgMax {
         let op = "argmax";
         spec::expect_arity(op, inputs, 1)?;
         let x = &inputs[0];
-        x.expect_dtype(op, "an input", DType::F32)?;
+        if x.dtype != DType::F64 {
+            x.expect_dtype(op, "an input", DType::F32)?;
+        }
         let axis = spec::axis_of(op, self.axis, x.rank())?;
         let mut shape = x.shape.clone();
         shape.remove(axis);
@@ -42,9 +45,34 @@ impl Primitive for ArgMax {
         "argmax"
     }
 
+    /// float64 input is compared in float64 (values that round to one
+    /// float32 stay apart); the indices stay float32.
+    fn float64(&self) -> Float64 {
+        Float64::Own
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("argmax", inputs, 1)?;
-        let x = inputs[0].f32("argmax")?;
+        match &inputs[0] {
+            ValueView::F64(x) => self.argmax(x.view()),
+            other => self.argmax(other.f32("argmax")?),
+        }
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        _grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        expect_arity("argmax", inputs, 1)?;
+        Ok(vec![None])
+    }
+}
+
+impl ArgMax {
+    fn argmax<T: Real>(&self, x: ArrayViewD<T>) -> Result<Value> {
         let axis = normalize_axis("argmax", self.axis, x.ndim())?;
         if x.shape()[axis] == 0 {
             return Err(Error::shape(
@@ -68,17 +96,6 @@ impl Primitive for ArgMax {
             best as f32
         });
         Ok(Value::F32(out))
-    }
-
-    fn backward(
-        &self,
-        inputs: &[ValueView],
-        _output: ArrayViewD<f32>,
-        _grad: ArrayViewD<f32>,
-        _ctx: &Context,
-    ) -> Result<InputGrads> {
-        expect_arity("argmax", inputs, 1)?;
-        Ok(vec![None])
     }
 }
 
@@ -254,7 +271,7 @@ pub(super) const OPS: &[OpInfo] = &[
         doc: "index of the largest value along an axis (float32 indices)",
         inputs: &["x"],
         attrs: &[("axis", Lit::Int(-1))],
-        dtypes: "float32",
+        dtypes: "float32, float64",
         differentiable: false,
         build: |_, a| Ok(Arc::new(ArgMax::new(a)?)),
         example: (&[("axis", Lit::Int(0))], &[Sample::F32(&[3, 4])]),
