@@ -176,3 +176,44 @@ def test_functional_softmax_model_in_float64():
     x = np.linspace(-2.0, 2.0, 10).reshape(2, 5) + 1e-10
     got = np.asarray(model.predict(x, verbose=0))
     check(got, np_softmax(0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))), -1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(x=f64((3, 5)), axis=st.sampled_from([0, 1, -1]))
+def test_orderings_compare_float64_values(x, axis):
+    # Nudges float32 cannot see: 1 + k * 1e-12 are one float32.
+    x = np.round(x) + 1e-12 * np.arange(x.size).reshape(x.shape)[::-1]
+    np.testing.assert_array_equal(ops.argmax(x, axis=axis), np.argmax(x, axis=axis))
+    np.testing.assert_array_equal(ops.argmin(x, axis=axis), np.argmin(x, axis=axis))
+    np.testing.assert_array_equal(
+        ops.argsort(x, axis=axis), np.argsort(x, axis=axis, kind="stable")
+    )
+    check(ops.sort(x, axis=axis), np.sort(x, axis=axis), 0, 0)
+    values, indices = ops.top_k(x, 2)
+    check(values, -np.sort(-x, axis=-1)[..., :2], 0, 0)
+    np.testing.assert_array_equal(indices, np.argsort(-x, axis=-1, kind="stable")[..., :2])
+
+
+@settings(max_examples=20, deadline=None)
+@given(x=f64((4, 3)), ids=arrays(np.int64, (5,), elements=st.integers(0, 3)))
+def test_gathers_move_float64_values_and_gradients(x, ids):
+    check(ops.take(x, ids, axis=0), x[ids], 0, 0)
+    w = np.arange(15.0).reshape(5, 3) / 7.0
+    g = _tape_grad(lambda t: ops.sum(ops.multiply(w, ops.take(t, ids, axis=0))), x)
+    want = np.zeros_like(x)
+    np.add.at(want, ids, w)
+    check(g, want, rtol=1e-14, atol=0)
+    g = _tape_grad(lambda t: ops.sum(ops.multiply(w[:3], ops.sort(t, axis=0)[:3])), x)
+    want = np.zeros_like(x)
+    order = np.argsort(x, axis=0, kind="stable")
+    for j in range(3):
+        want[order[j], np.arange(3)] = w[j]
+    check(g, want, 0, 0)
+
+
+def test_functional_gather_and_sort_in_float64():
+    inp = keras.Input((4,), dtype="float64")
+    out = ops.sort(ops.take(inp, np.array([3, 0, 2]), axis=1), axis=-1)
+    model = keras.Model(inp, out)
+    x = np.array([[1.0 + 3e-12, 1.0, 1.0 + 1e-12, 1.0 + 2e-12]])
+    check(model.predict(x, verbose=0), np.sort(x[:, [3, 0, 2]], axis=-1), 0, 0)
