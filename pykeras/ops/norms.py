@@ -59,19 +59,19 @@ def norm(x: TensorLike, ord: Any = None, axis: Axis = None, keepdims: bool = Fal
             - other: `sum(abs(x)**ord)**(1./ord)`
 
     Returns:
-        Norm of the matrix or vector(s) (float64 for float64 input, as
-        Keras with x64, except the orders from `svd`; else float32).
+        Norm of the matrix or vector(s) (float32, float64 input included,
+        as Keras casts it).
 
     Example:
 
     >>> keras.ops.norm(np.array([[3.0, 4.0], [0.0, 0.0]]), axis=1)
-    array([5., 0.])
+    array([5., 0.], dtype=float32)
     """
     shape = C.shape_of("norm", x)
     if axis is None:
         if ord is None:
             out = _l2(x, None, keepdims)
-            return R.finish(out, x, "real")
+            return R.finish(out, x, "float")
         axes = list(range(len(shape)))
     else:
         axes = C.axes_of("norm", axis, len(shape))
@@ -84,7 +84,7 @@ def norm(x: TensorLike, ord: Any = None, axis: Axis = None, keepdims: bool = Fal
             "Op 'norm' expected one axis (a vector norm) or two (a matrix norm). "
             f"Received: axis={axis!r} for a tensor of shape {C.dims_text(shape)}"
         )
-    return R.finish(out, x, "real")
+    return R.finish(out, x, "float")
 
 
 def _l2(x: Any, axes: Any, keepdims: bool) -> Any:

@@ -203,15 +203,16 @@ def var(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
             left in the result as dimensions with size one.
 
     Returns:
-        Output tensor containing the variance (float64 for float64 input,
-        as Keras with x64; else float32).
+        Output tensor containing the variance (float32, float64 input
+        included: Keras casts the result to `result_type(x.dtype, float)`;
+        it is computed in float64 from float64 input).
 
     Example:
 
     >>> keras.ops.var(np.array([1.0, 2.0, 3.0, 4.0]))
-    array(1.25)
+    array(1.25, dtype=float32)
     """
-    return R.finish(_var("var", x, axis, keepdims), x, "real")
+    return R.finish(_var("var", x, axis, keepdims), x, "float")
 
 
 def _var(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
