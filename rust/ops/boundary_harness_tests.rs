@@ -4,7 +4,7 @@
 //! with float64 finite differences to a precision no float32 rule reaches.
 
 use super::*;
-use crate::ops::harness_tests::{case, Lcg};
+use crate::ops::harness_tests::{case, Lcg, SIZED_BY_VALUES};
 use crate::ops::{build, registry, Context, Float64};
 use ndarray::ArrayD;
 
@@ -41,11 +41,14 @@ fn every_float64_op_states_and_matches_its_float32_result() {
         let out = forward64(op.as_ref(), &wide, &ctx);
         let specs: Vec<TensorSpec> = wide.iter().map(TensorSpec::of_value).collect();
         let stated = output_spec(op.as_ref(), &specs).unwrap();
-        assert_eq!(
-            stated,
-            TensorSpec::of_value(&Value::F64(out.clone())),
-            "{name}"
-        );
+        let produced = Value::F64(out.clone());
+        if SIZED_BY_VALUES.contains(&name) {
+            // Sizes read from input values are unknown to the rule.
+            assert!(stated.admits(&produced.view()), "{name}: {stated:?}");
+            assert_eq!(stated.dtype, DType::F64, "{name}");
+        } else {
+            assert_eq!(stated, TensorSpec::of_value(&produced), "{name}");
+        }
         let views: Vec<ValueView> = inputs.iter().map(Value::view).collect();
         let narrow = op.forward(&views, &ctx).unwrap().into_f32(name).unwrap();
         for (a, b) in out.iter().zip(narrow.iter()) {

@@ -68,7 +68,8 @@ fn spec_with_unknown_batch(spec: &TensorSpec) -> TensorSpec {
 
 /// Ops whose output sizes come from their inputs' values (sizes known at
 /// run time only, in `dynamic`): their rule leaves those sizes unknown.
-const SIZED_BY_VALUES: &[&str] = &["arange_dynamic", "broadcast_dynamic", "reshape_dynamic"];
+pub(super) const SIZED_BY_VALUES: &[&str] =
+    &["arange_dynamic", "broadcast_dynamic", "reshape_dynamic"];
 
 #[test]
 fn every_op_states_the_output_its_kernel_produces() {
