@@ -227,3 +227,29 @@ def test_functional_gather_and_sort_in_float64():
     model = keras.Model(inp, out)
     x = np.array([[1.0 + 3e-12, 1.0, 1.0 + 1e-12, 1.0 + 2e-12]])
     check(model.predict(x, verbose=0), np.sort(x[:, [3, 0, 2]], axis=-1), 0, 0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(x=f64((3, 4), -0.99, 0.99))
+def test_special_functions_in_float64(x):
+    check(ops.erf(x), _erf(x), rtol=1e-13, atol=1e-15)
+    check(ops.erfinv(ops.erf(x)), x, rtol=1e-12, atol=1e-14)
+    g = _tape_grad(lambda t: ops.sum(ops.erf(t)), x)
+    check(g, 2.0 / math.sqrt(math.pi) * np.exp(-x * x), rtol=1e-13, atol=0)
+
+
+class _BatchSized(keras.layers.Layer):
+    """Reshapes and broadcasts by the batch size known at run time."""
+
+    def call(self, x):
+        batch = ops.shape(x)[0]
+        flat = ops.reshape(x, (batch, -1))
+        return ops.add(flat, ops.broadcast_to(ops.sum(x, axis=[1, 2])[:, None], (batch, 6)))
+
+
+def test_run_time_batch_sizes_keep_float64():
+    inp = keras.Input((2, 3), dtype="float64")
+    model = keras.Model(inp, _BatchSized()(inp))
+    x = np.arange(12.0).reshape(2, 2, 3) + 1e-12
+    want = x.reshape(2, -1) + x.sum(axis=(1, 2))[:, None]
+    check(model.predict(x, verbose=0), want)

@@ -84,6 +84,8 @@ CALLS = {
     "einsum": lambda a, m: ops.einsum("ij,jk->ik", a, m),
     "tensordot": lambda a, b: ops.tensordot(a, b, axes=[[0], [0]]),
     "dot": lambda row, m: ops.dot(row, m),
+    "erf": lambda a: ops.erf(a),
+    "erfinv": lambda a: ops.erfinv(ops.multiply(a, 0.4)),
 }
 
 

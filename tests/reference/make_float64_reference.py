@@ -78,6 +78,8 @@ NEW_CASES = {
     "einsum": (lambda a, m: ops.einsum("ij,jk->ik", a, m), ["a", "m"], True),
     "tensordot": (lambda a, b: ops.tensordot(a, b, axes=[[0], [0]]), ["a", "b"], True),
     "dot": (lambda row, m: ops.dot(row, m), ["row", "m"], True),
+    "erf": (lambda a: ops.erf(a), ["a"], True),
+    "erfinv": (lambda a: ops.erfinv(ops.multiply(a, 0.4)), ["a"], True),
 }
 
 # name -> (the call, the names of its float64 inputs, differentiable)
