@@ -260,6 +260,16 @@ fn index_ops_compare_float64_values() {
         sorted,
         Value::F64(f64s(&[3], |i| [1.0 - 1e-12, 1.0, 1.0 + 1e-12][i]))
     );
+    // Target 0 scores 1; 1 + 1e-12 beats it in float64 (not in float32).
+    let preds = Value::F64(f64s(&[1, 3], |i| [1.0, 1.0 + 1e-12, 1.0 - 1e-12][i]));
+    let target = Value::I64(ArrayD::from_elem(IxDyn(&[1]), 0));
+    let mut k1 = Attrs::new();
+    k1.insert("k", crate::ops::Attr::Int(1));
+    let hit = run("in_top_k", &k1, &[target.clone(), preds.clone()]);
+    assert_eq!(hit, Value::F32(ArrayD::from_elem(IxDyn(&[1]), 0.0)));
+    let narrow = Value::F32(preds.into_f64("test").unwrap().mapv(|v| v as f32));
+    let hit32 = run("in_top_k", &k1, &[target, narrow]);
+    assert_eq!(hit32, Value::F32(ArrayD::from_elem(IxDyn(&[1]), 1.0)));
     for op in ["argmax", "argsort"] {
         let op = build(op, &attrs).unwrap();
         let spec = TensorSpec::new(vec![Some(3)], DType::F64);

@@ -181,12 +181,52 @@ impl InTopK {
     }
 }
 
+impl InTopK {
+    /// 1 where the target's score is among the `k` largest of its row.
+    fn hits<T: Real>(&self, targets: &ValueView, preds: ArrayViewD<T>) -> Result<Value> {
+        if preds.ndim() != 2 || targets.shape() != [preds.shape()[0]] {
+            return Err(Error::shape(
+                "in_top_k",
+                "targets of shape (batch,) and predictions of shape (batch, classes)",
+                format!(
+                    "targets {} and predictions {}",
+                    fmt_shape(targets.shape()),
+                    fmt_shape(preds.shape())
+                ),
+            ));
+        }
+        let ids = class_ids("in_top_k", targets, preds.shape()[1])?;
+        let hits: Vec<f32> = preds
+            .outer_iter()
+            .zip(&ids)
+            .map(|(row, &id)| {
+                let at = row[id];
+                if at.is_nan() {
+                    return 0.0;
+                }
+                let larger = row.iter().filter(|&&v| v > at).count();
+                if larger < self.k {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Ok(Value::F32(
+            ArrayD::from_shape_vec(IxDyn(&[hits.len()]), hits)
+                .map_err(|e| Error::shape("in_top_k", "a consistent output", e.to_string()))?,
+        ))
+    }
+}
+
 impl Primitive for InTopK {
     fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
         let op = "in_top_k";
         spec::expect_arity(op, inputs, 2)?;
         let (targets, preds) = (&inputs[0], &inputs[1]);
-        preds.expect_dtype(op, "predictions", DType::F32)?;
+        if preds.dtype != DType::F64 {
+            preds.expect_dtype(op, "predictions", DType::F32)?;
+        }
         let fits = preds.rank() == 2
             && targets.rank() == 1
             && match (targets.shape[0], preds.shape[0]) {
@@ -214,41 +254,18 @@ impl Primitive for InTopK {
         "in_top_k"
     }
 
+    /// float64 predictions are compared in float64 (scores that round to
+    /// one float32 stay apart); the 0/1 flags stay float32.
+    fn float64(&self) -> Float64 {
+        Float64::Own
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("in_top_k", inputs, 2)?;
-        let preds = inputs[1].f32("in_top_k")?;
-        if preds.ndim() != 2 || inputs[0].shape() != [preds.shape()[0]] {
-            return Err(Error::shape(
-                "in_top_k",
-                "targets of shape (batch,) and predictions of shape (batch, classes)",
-                format!(
-                    "targets {} and predictions {}",
-                    fmt_shape(inputs[0].shape()),
-                    fmt_shape(preds.shape())
-                ),
-            ));
+        match &inputs[1] {
+            ValueView::F64(preds) => self.hits(&inputs[0], preds.view()),
+            other => self.hits(&inputs[0], other.f32("in_top_k")?),
         }
-        let ids = class_ids("in_top_k", &inputs[0], preds.shape()[1])?;
-        let hits: Vec<f32> = preds
-            .outer_iter()
-            .zip(&ids)
-            .map(|(row, &id)| {
-                let at = row[id];
-                if at.is_nan() {
-                    return 0.0;
-                }
-                let larger = row.iter().filter(|&&v| v > at).count();
-                if larger < self.k {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        Ok(Value::F32(
-            ArrayD::from_shape_vec(IxDyn(&[hits.len()]), hits)
-                .map_err(|e| Error::shape("in_top_k", "a consistent output", e.to_string()))?,
-        ))
     }
 
     fn backward(
@@ -291,7 +308,7 @@ pub(super) const OPS: &[OpInfo] = &[
         doc: "1 where the target's prediction is among the k largest",
         inputs: &["targets", "predictions"],
         attrs: &[("k", Lit::Int(5))],
-        dtypes: "int64 or whole float32 targets, float32 predictions",
+        dtypes: "int64 or whole float targets, float32 or float64 predictions",
         differentiable: false,
         build: |_, a| Ok(Arc::new(InTopK::new(a)?)),
         example: (&[("k", Lit::Int(2))], &[Sample::Ids(&[0, 3, 1], &[3]), Sample::F32(&[3, 4])]),
