@@ -253,3 +253,11 @@ def test_run_time_batch_sizes_keep_float64():
     x = np.arange(12.0).reshape(2, 2, 3) + 1e-12
     want = x.reshape(2, -1) + x.sum(axis=(1, 2))[:, None]
     check(model.predict(x, verbose=0), want)
+
+
+def test_in_top_k_compares_float64_scores():
+    # 1 + 1e-12 beats 1 in float64; in float32 they tie and both are "in".
+    scores = np.array([[1.0, 1.0 + 1e-12, 1.0 - 1e-12]])
+    np.testing.assert_array_equal(ops.in_top_k(np.array([0]), scores, 1), [0])
+    np.testing.assert_array_equal(ops.in_top_k(np.array([1]), scores, 1), [1])
+    np.testing.assert_array_equal(ops.in_top_k(np.array([0]), scores.astype(np.float32), 1), [1])
