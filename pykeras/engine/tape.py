@@ -149,9 +149,25 @@ class TapeTracer:
         nodes = [
             self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
         ]
+        if any(type(x) is float for x in inputs) and any(self._is_f64(x) for x in inputs):
+            # A Python float is weak: beside float64 it is taken in float64,
+            # as the eager op takes it (`_dispatch.run`).
+            nodes = [
+                self.tape.leaf(np.asarray(x, np.float64))
+                if type(x) is float and i not in index_inputs
+                else n
+                for i, (x, n) in enumerate(zip(inputs, nodes))
+            ]
         node = self.tape.op(name, nodes, attrs)
         self._inputs[node] = nodes
         return self._tensor(node)
+
+    def _is_f64(self, x: Any) -> bool:
+        if isinstance(x, GraphTensor) and x.tracer is self:
+            return self._specs.get(x.node, ((), ""))[1] == "float64"
+        if self.watches(x):
+            x = self._watched[id(x)][1]
+        return isinstance(x, (np.ndarray, np.generic)) and x.dtype == np.float64
 
     def custom_vjp(
         self,

@@ -64,7 +64,7 @@ def cross(
     Example:
 
     >>> keras.ops.cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
-    array([0., 0., 1.], dtype=float32)
+    array([0., 0., 1.])
     """
     op = "cross"
     if axis is not None:

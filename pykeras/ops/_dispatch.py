@@ -85,11 +85,25 @@ def run(
             return tracer.op(name, inputs, index_inputs, attrs, dtype=keras_dtype)
         return tracer.op(name, inputs, index_inputs, attrs)
     arrays = []
+    weak = False
     for i, x in enumerate(inputs):
         if isinstance(x, Variable):
             x = x.numpy()
+        elif type(x) is float:
+            weak = True
         convert = to_index if i in index_inputs else to_float
         arrays.append(convert(x, f"{name} input {i}"))
+    if weak:
+        # A Python float is weak: beside a float64 array it is taken in
+        # float64 (0.1 as float64's 0.1, not float32's), as JAX with x64.
+        # (A plain loop: a generator cost float32 calls 200 ns.)
+        for a in arrays:
+            if a.dtype is _F64:
+                arrays = [
+                    np.asarray(x, np.float64) if type(x) is float and i not in index_inputs else a
+                    for i, (x, a) in enumerate(zip(inputs, arrays))
+                ]
+                break
     # Eager results stay the core's type: float64 from ops with float64
     # kernels given float64 arrays (`_core.op_specs()[i]["float64"]`),
     # float32 from the others (int64 for index ops): the composite ops

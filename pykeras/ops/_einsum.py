@@ -297,4 +297,16 @@ def finish(out: Any, inputs: Any, kind: str = "promote") -> Any:
         return np.asarray(out != 0)
     if dtype.kind in "iu":
         return np.asarray(np.rint(out).astype(dtype))
+    if out.dtype == np.float64 and _has_float64(inputs):
+        # Computed in float64 end to end (matmul, mul and sum have float64
+        # kernels; a float64 operand widens the rest): float64, as Keras
+        # with x64.
+        return out
     return out.astype(np.float32)
+
+
+def _has_float64(values: Any) -> bool:
+    return any(
+        not isinstance(v, Variable) and isinstance(v, np.ndarray) and v.dtype == np.float64
+        for v in values
+    )

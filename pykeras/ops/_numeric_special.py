@@ -155,7 +155,7 @@ def i0(x: Any) -> Any:
     Example:
 
     >>> keras.ops.i0(np.array([1.0, 2.0]))
-    array([1.266066 , 2.2795854], dtype=float32)
+    array([1.2660658, 2.2795854], dtype=float32)
     """
     a = run("abs", [x])
     near = run("less_equal", [a, 8.0])

@@ -61,8 +61,13 @@ def finish(out: Any, x: Any, kind: str, dtype: Any = None) -> Any:
     if dtype is not None:
         return np.asarray(out).astype(dtype)
     source = input_dtype(x)
+    out = np.asarray(out)
     target: np.dtype
-    if kind == "bool":
+    if kind in ("real", "int_real") and source == np.float64 and out.dtype == np.float64:
+        # The core computed it in float64 end to end (an op without float64
+        # kernels would have returned float32): float64, as Keras with x64.
+        target = source
+    elif kind == "bool":
         target = np.dtype(np.bool_)
     elif kind == "int32":
         target = np.dtype(np.int32)
@@ -70,13 +75,13 @@ def finish(out: Any, x: Any, kind: str, dtype: Any = None) -> Any:
         # float64 too: min, max, ptp and diff are built from primitives
         # with float64 kernels, and Keras with x64 keeps float64.
         target = source
-    elif kind == "int" and source.kind in "iu":
+    elif kind in ("int", "int_real") and source.kind in "iu":
         target = source
-    elif kind == "int" and source.kind == "b":
+    elif kind in ("int", "int_real") and source.kind == "b":
         target = np.dtype(np.int32)
     else:
         target = np.dtype(np.float32)
-    return np.asarray(out).astype(target)
+    return out.astype(target)
 
 
 def check_dtype(op: str, dtype: Any) -> Any:

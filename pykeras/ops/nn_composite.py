@@ -476,7 +476,7 @@ def moments(
     Example:
 
     >>> keras.ops.moments(np.array([0.0, 1.0, 2.0, 5.0]), axes=[0])
-    (array(2., dtype=float32), array(3.5, dtype=float32))
+    (array(2.), array(3.5))
     """
     if synchronized:
         raise NotImplementedError(
@@ -488,8 +488,8 @@ def moments(
     shape = C.shape_of("moments", x)
     axes = sorted(C.axes_of("moments", axes, len(shape), "axes"))
     mean = run("mean", [x], axis=axes, keepdims=bool(keepdims))
-    variance = RC.finish(R._var("moments", x, axes, keepdims), x, "float")
-    return RC.finish(mean, x, "float"), variance
+    variance = RC.finish(R._var("moments", x, axes, keepdims), x, "real")
+    return RC.finish(mean, x, "real"), variance
 
 
 def normalize(

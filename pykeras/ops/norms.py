@@ -59,7 +59,8 @@ def norm(x: TensorLike, ord: Any = None, axis: Axis = None, keepdims: bool = Fal
             - other: `sum(abs(x)**ord)**(1./ord)`
 
     Returns:
-        Norm of the matrix or vector(s) (float32).
+        Norm of the matrix or vector(s) (float32, float64 input included,
+        as Keras casts it).
 
     Example:
 

@@ -9,9 +9,10 @@ reshapes around a single batched `matmul` per pair of operands.
 
 Eagerly, results have Keras's dtypes: integer (and bool) inputs keep their
 type through products, as NumPy promotes them (`trace` of bool gives
-int32), and `cdist` and `correlate` give float32. Integers are computed in
-float32, so they are exact below 2**24 in magnitude. Symbolic results are
-float32, the core's type.
+int32), and `cdist` and `correlate` give float32. A float64 operand gives
+a float64 result computed in float64 (as Keras with x64). Integers are
+computed in float32, so they are exact below 2**24 in magnitude. Symbolic
+results have the core's type.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Tensor:
     >>> a = np.arange(6.0).reshape(2, 3)
     >>> keras.ops.einsum("ij,kj->ik", a, a)
     array([[ 5., 14.],
-           [14., 50.]], dtype=float32)
+           [14., 50.]])
     """
     unknown = set(kwargs) - {"optimize"}
     if unknown:
@@ -211,7 +212,7 @@ def inner(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.inner(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
-    array(11., dtype=float32)
+    array(11.)
     """
     ra, rb = len(_shape("inner", x1)), len(_shape("inner", x2))
     if ra == 0 or rb == 0:
@@ -262,7 +263,7 @@ def vdot(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.vdot(np.ones((2, 3)), np.arange(6.0))
-    array(15., dtype=float32)
+    array(15.)
     """
     a, b = C.flatten("vdot", x1), C.flatten("vdot", x2)
     return E.finish(E.lower("vdot", [a, b], [["i"], ["i"]], [], "vdot(x1, x2)"), [x1, x2])

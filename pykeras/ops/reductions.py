@@ -203,7 +203,9 @@ def var(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
             left in the result as dimensions with size one.
 
     Returns:
-        Output tensor containing the variance (float32).
+        Output tensor containing the variance (float32, float64 input
+        included: Keras casts the result to `result_type(x.dtype, float)`;
+        it is computed in float64 from float64 input).
 
     Example:
 
@@ -231,14 +233,15 @@ def std(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
             left in the result as dimensions with size one.
 
     Returns:
-        Output tensor containing the standard deviation values (float32).
+        Output tensor containing the standard deviation values (float64
+        for float64 input, as Keras with x64; else float32).
 
     Example:
 
     >>> keras.ops.std(np.array([1.0, 2.0, 3.0, 4.0]))
-    array(1.118034, dtype=float32)
+    array(1.11803399)
     """
-    return R.finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "float")
+    return R.finish(run("sqrt", [_var("std", x, axis, keepdims)]), x, "real")
 
 
 def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -257,7 +260,8 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
 
     Returns:
         A tensor containing the logarithm of the sum of exponentials of
-        elements in `x` (float32).
+        elements in `x` (float64 for float64 input, as Keras with x64;
+        else float32).
 
     Example:
 
@@ -275,7 +279,7 @@ def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tenso
     top = C.reshape(
         "logsumexp", top, R.out_dims(shape, axes, keepdims), R.out_dims(shape, axes, True)
     )
-    return R.finish(run("add", [run("log", [total]), top]), x, "float")
+    return R.finish(run("add", [run("log", [total]), top]), x, "real")
 
 
 # ---------------------------------------------------------------- truth and counts

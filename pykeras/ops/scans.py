@@ -54,7 +54,7 @@ def prod(
     Example:
 
     >>> keras.ops.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
-    array([3., 8.], dtype=float32)
+    array([3., 8.])
     """
     dtype = R.check_dtype("prod", dtype)
     shape, axes = R.axes("prod", x, axis)
@@ -86,7 +86,7 @@ def prod(
         # The empty product is one: a sum over nothing is zero.
         y = run("add", [run("sum", [y], axis=[len(lead)], keepdims=True), 1.0])
     y = C.reshape("prod", y, R.out_dims(shape, axes, keepdims))
-    return R.finish(y, x, "int", dtype)
+    return R.finish(y, x, "int_real", dtype)
 
 
 def _scan(op: str, x: Any, axis: Any, combine: str, identity: float, dtype: Any) -> Any:
@@ -112,7 +112,7 @@ def _scan(op: str, x: Any, axis: Any, combine: str, identity: float, dtype: Any)
         k *= 2
     if y is x:
         y = run("linear", [y])  # a new tensor, never the input itself
-    return R.finish(y, source, "int", dtype)
+    return R.finish(y, source, "int_real", dtype)
 
 
 def cumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -157,6 +157,6 @@ def cumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> 
     Example:
 
     >>> keras.ops.cumprod(np.array([1.0, 2.0, 3.0]))
-    array([1., 2., 6.], dtype=float32)
+    array([1., 2., 6.])
     """
     return _scan("cumprod", x, axis, "mul", 1.0, dtype)

@@ -54,6 +54,9 @@ enum Kind {
 pub struct Activation {
     name: &'static str,
     kind: Kind,
+    /// elu's alpha or leaky_relu's slope as given (the float64 kernels use
+    /// it: `kind` holds it rounded to float32, 0.2 is not 0.2 in float32).
+    exact: f64,
 }
 
 /// Builds the activation op called `name`, or `None` if `name` is not one.
@@ -75,12 +78,14 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
             return Ok(Some(Arc::new(Softmax { axis, log })));
         }
         "elu" => {
-            (
-                "elu",
-                Kind::Elu {
-                    alpha: attrs.float(name, "alpha", 1.0)? as f32,
+            let alpha = attrs.float(name, "alpha", 1.0)?;
+            return Ok(Some(Arc::new(Activation {
+                name: "elu",
+                kind: Kind::Elu {
+                    alpha: alpha as f32,
                 },
-            )
+                exact: alpha,
+            })));
         }
         "gelu" => {
             (
@@ -91,12 +96,14 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
             )
         }
         "leaky_relu" => {
-            (
-                "leaky_relu",
-                Kind::LeakyRelu {
-                    negative_slope: attrs.float(name, "negative_slope", 0.2)? as f32,
+            let slope = attrs.float(name, "negative_slope", 0.2)?;
+            return Ok(Some(Arc::new(Activation {
+                name: "leaky_relu",
+                kind: Kind::LeakyRelu {
+                    negative_slope: slope as f32,
                 },
-            )
+                exact: slope,
+            })));
         }
         _ => {
             let (n, k) = match name {
@@ -118,6 +125,7 @@ pub fn build(name: &str, attrs: &Attrs) -> Result<Option<OpRef>> {
     Ok(Some(Arc::new(Activation {
         name: static_name,
         kind,
+        exact: 0.0,
     })))
 }
 
@@ -453,7 +461,7 @@ impl Primitive for Activation {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
         if let (ValueView::F64(x), true) = (&inputs[0], f64_rules::supports(self.kind)) {
-            return Ok(Value::F64(f64_rules::forward(self.kind, x.view())));
+            return Ok(Value::F64(f64_rules::forward(self.kind, self.exact, x.view())));
         }
         let x = inputs[0].f32(self.name)?;
         Ok(Value::F32(match self.kind {
@@ -479,7 +487,8 @@ impl Primitive for Activation {
         _needed: &[bool],
     ) -> Result<InputGrads64> {
         expect_arity(self.name, inputs, 1)?;
-        f64_rules::backward(self.kind, inputs[0].f64(self.name)?, output, grad, self.name)
+        let x = inputs[0].f64(self.name)?;
+        f64_rules::backward(self.kind, self.exact, x, output, grad, self.name)
     }
 
     fn backward(
@@ -562,6 +571,10 @@ impl Primitive for Softmax {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = self.name();
         expect_arity(op, inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            let axis = normalize_axis(op, self.axis, x.ndim())?;
+            return Ok(Value::F64(f64_rules::softmax(x.view(), axis, self.log)));
+        }
         let x = inputs[0].f32(op)?;
         let axis = Axis(normalize_axis(op, self.axis, x.ndim())?);
         let mut out = x.to_owned();
@@ -573,6 +586,24 @@ impl Primitive for Softmax {
             lanes.for_each(|lane| softmax_lane(lane, log));
         }
         Ok(Value::F32(out))
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let op = self.name();
+        expect_arity(op, inputs, 1)?;
+        let axis = normalize_axis(op, self.axis, output.ndim())?;
+        f64_rules::softmax_backward(output, grad, axis, self.log, op)
     }
 
     fn backward(

@@ -1,13 +1,38 @@
-//! The float64 kernels of the activations whose constants are exact in any
-//! float type (a child of `activation`, so it reads `Kind`). The others
-//! (elu, selu, gelu, leaky_relu, whose constants are float32 attributes or
-//! need a float64 erf) keep float32 (`Float64::Narrowed`).
+//! The float64 kernels of the activations and of softmax / log_softmax (a
+//! child of `activation`, so it reads `Kind`). Plain loops in libm's float64
+//! functions: float64 is asked for precision, not speed. elu's alpha and
+//! leaky_relu's slope come as given (`param`, not the float32 in `Kind`),
+//! and selu's and gelu's constants in float64, as Keras computes them with
+//! `jax_enable_x64`.
 
 use super::Kind;
 use crate::error::Result;
 use crate::kernels::real::grad_shape_error;
+use crate::ops::special::erfc64;
 use crate::ops::InputGrads64;
-use ndarray::{ArrayD, ArrayViewD, Zip};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMut1, Axis, Zip};
+use std::f64::consts::{FRAC_1_SQRT_2, PI};
+
+/// selu's constants (Klambauer et al.), as `jax.nn.selu` has them.
+const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
+const SELU_SCALE: f64 = 1.050_700_987_355_480_5;
+/// The tanh approximation of gelu: sqrt(2 / pi) and the cubic's weight.
+const GELU_CUBIC: f64 = 0.044_715;
+
+fn sqrt_2_over_pi() -> f64 {
+    (2.0 / PI).sqrt()
+}
+
+/// The standard normal's cdf, as erfc so the left tail keeps its
+/// relative precision (1 + erf(x) would cancel).
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc64(-x * FRAC_1_SQRT_2)
+}
+
+/// The standard normal's density.
+fn normal_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * PI).sqrt()
+}
 
 /// Whether `kind` has a float64 kernel.
 pub(super) fn supports(kind: Kind) -> bool {
@@ -25,13 +50,16 @@ pub(super) fn supports(kind: Kind) -> bool {
         }
         Kind::Sigmoid
         | Kind::Tanh
+        | Kind::Elu { .. }
+        | Kind::Selu
+        | Kind::Gelu { .. }
+        | Kind::LeakyRelu { .. }
         | Kind::Silu
         | Kind::Softplus
         | Kind::Softsign
         | Kind::HardSigmoid
         | Kind::Exponential
         | Kind::Linear => true,
-        _ => false,
     }
 }
 
@@ -45,7 +73,7 @@ fn sigmoid(x: f64) -> f64 {
     }
 }
 
-fn eval(kind: Kind, x: f64) -> f64 {
+fn eval(kind: Kind, param: f64, x: f64) -> f64 {
     match kind {
         Kind::Relu {
             negative_slope,
@@ -65,6 +93,25 @@ fn eval(kind: Kind, x: f64) -> f64 {
         }
         Kind::Sigmoid => sigmoid(x),
         Kind::Tanh => x.tanh(),
+        Kind::Elu { .. } => {
+            if x > 0.0 {
+                x
+            } else {
+                param * x.exp_m1()
+            }
+        }
+        Kind::Selu => SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() },
+        Kind::Gelu { approximate: false } => x * normal_cdf(x),
+        Kind::Gelu { approximate: true } => {
+            0.5 * x * (1.0 + (sqrt_2_over_pi() * (x + GELU_CUBIC * x * x * x)).tanh())
+        }
+        Kind::LeakyRelu { .. } => {
+            if x >= 0.0 {
+                x
+            } else {
+                param * x
+            }
+        }
         Kind::Silu => x * sigmoid(x),
         Kind::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
         Kind::Softsign => x / (1.0 + x.abs()),
@@ -74,7 +121,7 @@ fn eval(kind: Kind, x: f64) -> f64 {
     }
 }
 
-fn derivative(kind: Kind, x: f64, y: f64) -> f64 {
+fn derivative(kind: Kind, param: f64, x: f64, y: f64) -> f64 {
     match kind {
         Kind::Relu {
             negative_slope,
@@ -96,6 +143,33 @@ fn derivative(kind: Kind, x: f64, y: f64) -> f64 {
         }
         Kind::Sigmoid => y * (1.0 - y),
         Kind::Tanh => 1.0 - y * y,
+        Kind::Elu { .. } => {
+            if x > 0.0 {
+                1.0
+            } else {
+                param * x.exp()
+            }
+        }
+        Kind::Selu => {
+            if x > 0.0 {
+                SELU_SCALE
+            } else {
+                SELU_SCALE * SELU_ALPHA * x.exp()
+            }
+        }
+        Kind::Gelu { approximate: false } => normal_cdf(x) + x * normal_pdf(x),
+        Kind::Gelu { approximate: true } => {
+            let c = sqrt_2_over_pi();
+            let t = (c * (x + GELU_CUBIC * x * x * x)).tanh();
+            0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * c * (1.0 + 3.0 * GELU_CUBIC * x * x)
+        }
+        Kind::LeakyRelu { .. } => {
+            if x >= 0.0 {
+                1.0
+            } else {
+                param
+            }
+        }
         Kind::Silu => {
             let s = sigmoid(x);
             s * (1.0 + x * (1.0 - s))
@@ -117,12 +191,13 @@ fn derivative(kind: Kind, x: f64, y: f64) -> f64 {
     }
 }
 
-pub(super) fn forward(kind: Kind, x: ArrayViewD<f64>) -> ArrayD<f64> {
-    x.mapv(|v| eval(kind, v))
+pub(super) fn forward(kind: Kind, param: f64, x: ArrayViewD<f64>) -> ArrayD<f64> {
+    x.mapv(|v| eval(kind, param, v))
 }
 
 pub(super) fn backward(
     kind: Kind,
+    param: f64,
     x: ArrayViewD<f64>,
     y: ArrayViewD<f64>,
     grad: ArrayViewD<f64>,
@@ -134,6 +209,60 @@ pub(super) fn backward(
     let g = Zip::from(&grad)
         .and(&x)
         .and(&y)
-        .map_collect(|&g, &x, &y| g * derivative(kind, x, y));
+        .map_collect(|&g, &x, &y| g * derivative(kind, param, x, y));
     Ok(vec![Some(g)])
+}
+
+/// softmax (or log_softmax) of one lane in place, max-shifted so exp never
+/// overflows (a lane of -inf and inf is left unshifted, as float32's).
+fn softmax_lane(mut lane: ArrayViewMut1<f64>, log: bool) {
+    let max = lane.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    let shift = if max.is_finite() { max } else { 0.0 };
+    if log {
+        let sum: f64 = lane.iter().map(|&v| (v - shift).exp()).sum();
+        let lse = sum.ln();
+        lane.mapv_inplace(|v| v - shift - lse);
+    } else {
+        lane.mapv_inplace(|v| (v - shift).exp());
+        let sum: f64 = lane.sum();
+        lane.mapv_inplace(|v| v / sum);
+    }
+}
+
+/// softmax or log_softmax of `x` along `axis` (normalized by the caller).
+pub(super) fn softmax(x: ArrayViewD<f64>, axis: usize, log: bool) -> ArrayD<f64> {
+    let mut out = x.to_owned();
+    out.lanes_mut(Axis(axis))
+        .into_iter()
+        .for_each(|lane| softmax_lane(lane, log));
+    out
+}
+
+/// The gradient of softmax (`y * (g - sum(g * y))`) or of log_softmax
+/// (`g - exp(y) * sum(g)`) along `axis`, from the output `y`.
+pub(super) fn softmax_backward(
+    y: ArrayViewD<f64>,
+    grad: ArrayViewD<f64>,
+    axis: usize,
+    log: bool,
+    name: &str,
+) -> Result<InputGrads64> {
+    if y.shape() != grad.shape() {
+        return Err(grad_shape_error(name));
+    }
+    let axis = Axis(axis);
+    let gx = if log {
+        let gsum = grad.sum_axis(axis).insert_axis(axis);
+        Zip::from(&grad)
+            .and(&y)
+            .and_broadcast(&gsum)
+            .map_collect(|&g, &y, &s| g - y.exp() * s)
+    } else {
+        let dot = (&grad * &y).sum_axis(axis).insert_axis(axis);
+        Zip::from(&grad)
+            .and(&y)
+            .and_broadcast(&dot)
+            .map_collect(|&g, &y, &d| y * (g - d))
+    };
+    Ok(vec![Some(gx)])
 }

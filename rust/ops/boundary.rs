@@ -170,3 +170,7 @@ pub fn no_f64_backward(op: &str) -> Error {
 #[cfg(test)]
 #[path = "boundary_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "boundary_harness_tests.rs"]
+mod harness;

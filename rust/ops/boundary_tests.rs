@@ -48,12 +48,12 @@ fn mixed_float_inputs_promote_to_float64() {
 
 #[test]
 fn ops_without_float64_kernels_compute_in_float32() {
-    let x = f64s(&[3], |i| i as f64 - 1.0 + 1e-12);
-    let out = run("gelu", &Attrs::new(), &[Value::F64(x.clone())]);
+    let x = f64s(&[1, 3, 1], |i| i as f64 - 1.0 + 1e-12);
+    let out = run("global_avg_pool1d", &Attrs::new(), &[Value::F64(x.clone())]);
     let x32 = Value::F32(x.mapv(|v| v as f32));
-    assert_eq!(out, run("gelu", &Attrs::new(), &[x32]));
-    let gelu = build("gelu", &Attrs::new()).unwrap();
-    assert_eq!(gelu.float64(), Float64::Narrowed);
+    assert_eq!(out, run("global_avg_pool1d", &Attrs::new(), &[x32]));
+    let pool = build("global_avg_pool1d", &Attrs::new()).unwrap();
+    assert_eq!(pool.float64(), Float64::Narrowed);
 }
 
 #[test]
@@ -63,8 +63,9 @@ fn specs_say_float64_where_it_is_computed() {
     let add = build("add", &Attrs::new()).unwrap();
     let out = output_spec(add.as_ref(), &[f64_spec.clone(), f32_spec]).unwrap();
     assert_eq!(out, TensorSpec::new(vec![None, Some(4)], DType::F64));
-    let gelu = build("gelu", &Attrs::new()).unwrap();
-    let out = output_spec(gelu.as_ref(), std::slice::from_ref(&f64_spec)).unwrap();
+    let pool = build("global_avg_pool1d", &Attrs::new()).unwrap();
+    let f64_3d = TensorSpec::new(vec![None, Some(4), Some(2)], DType::F64);
+    let out = output_spec(pool.as_ref(), std::slice::from_ref(&f64_3d)).unwrap();
     assert_eq!(out.dtype, DType::F32);
     let mut attrs = Attrs::new();
     attrs.insert("dtype", crate::ops::Attr::Str("float32".into()));
@@ -172,11 +173,12 @@ fn the_registry_states_float64_support() {
         .map(|i| i.name)
         .collect();
     for name in [
-        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu",
+        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu", "gelu",
+        "softmax",
     ] {
         assert!(computed.contains(&name), "{name} should compute in float64");
     }
-    assert!(!computed.contains(&"conv2d") && !computed.contains(&"gelu"));
+    assert!(!computed.contains(&"conv2d") && !computed.contains(&"global_avg_pool1d"));
 }
 
 /// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op
@@ -215,5 +217,62 @@ fn fused_plans_leave_float64_chains_in_float64() {
             "{} vs {want}",
             out[[i, j]]
         );
+    }
+}
+
+/// Attributes reach the float64 kernels as given (0.2, not float32's
+/// 0.2000000029...), and gelu's erf is float64's.
+#[test]
+fn activations_use_float64_constants() {
+    let x = Value::F64(f64s(&[2], |i| if i == 0 { -1.0 } else { 1.0 }));
+    let leaky = run("leaky_relu", &Attrs::new(), std::slice::from_ref(&x))
+        .into_f64("test")
+        .unwrap();
+    assert_eq!(leaky[[0]], -0.2);
+    let gelu = run("gelu", &Attrs::new(), std::slice::from_ref(&x))
+        .into_f64("test")
+        .unwrap();
+    // x * Phi(x) at 1 (Phi(1) = 0.841344746068542948...).
+    assert!((gelu[[1]] - 0.841_344_746_068_543).abs() < 1e-15);
+    let softmax = run("softmax", &Attrs::new(), &[x])
+        .into_f64("test")
+        .unwrap();
+    let e2 = (2.0f64).exp();
+    assert!((softmax[[1]] - e2 / (1.0 + e2)).abs() < 1e-15);
+}
+
+/// argmax and argsort order float64 input by its float64 values (1 + 1e-12
+/// and 1 are one float32), and give float32 positions.
+#[test]
+fn index_ops_compare_float64_values() {
+    let x = Value::F64(f64s(&[3], |i| [1.0, 1.0 + 1e-12, 1.0 - 1e-12][i]));
+    let mut attrs = Attrs::new();
+    attrs.insert("axis", crate::ops::Attr::Int(0));
+    let arg = run("argmax", &attrs, std::slice::from_ref(&x));
+    assert_eq!(arg, Value::F32(ArrayD::from_elem(IxDyn(&[]), 1.0)));
+    let order = run("argsort", &attrs, std::slice::from_ref(&x));
+    assert_eq!(
+        order,
+        Value::F32(ArrayD::from_shape_vec(IxDyn(&[3]), vec![2.0, 0.0, 1.0]).unwrap())
+    );
+    let sorted = run("sort", &attrs, std::slice::from_ref(&x));
+    assert_eq!(
+        sorted,
+        Value::F64(f64s(&[3], |i| [1.0 - 1e-12, 1.0, 1.0 + 1e-12][i]))
+    );
+    // Target 0 scores 1; 1 + 1e-12 beats it in float64 (not in float32).
+    let preds = Value::F64(f64s(&[1, 3], |i| [1.0, 1.0 + 1e-12, 1.0 - 1e-12][i]));
+    let target = Value::I64(ArrayD::from_elem(IxDyn(&[1]), 0));
+    let mut k1 = Attrs::new();
+    k1.insert("k", crate::ops::Attr::Int(1));
+    let hit = run("in_top_k", &k1, &[target.clone(), preds.clone()]);
+    assert_eq!(hit, Value::F32(ArrayD::from_elem(IxDyn(&[1]), 0.0)));
+    let narrow = Value::F32(preds.into_f64("test").unwrap().mapv(|v| v as f32));
+    let hit32 = run("in_top_k", &k1, &[target, narrow]);
+    assert_eq!(hit32, Value::F32(ArrayD::from_elem(IxDyn(&[1]), 1.0)));
+    for op in ["argmax", "argsort"] {
+        let op = build(op, &attrs).unwrap();
+        let spec = TensorSpec::new(vec![Some(3)], DType::F64);
+        assert_eq!(output_spec(op.as_ref(), &[spec]).unwrap().dtype, DType::F32);
     }
 }

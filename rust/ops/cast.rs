@@ -129,6 +129,23 @@ impl Primitive for StopGradient {
         Ok(inputs[0].to_owned())
     }
 
+    /// The identity on any value: float64 passes through as it is.
+    fn float64(&self) -> Float64 {
+        Float64::Own
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        _grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity("stop_gradient", inputs, 1)?;
+        Ok(vec![None])
+    }
+
     fn backward(
         &self,
         inputs: &[ValueView],
@@ -158,7 +175,7 @@ pub(super) const OPS: &[OpInfo] = &[
         doc: "x, through which no gradient flows",
         inputs: &["x"],
         attrs: &[],
-        dtypes: "float32, int64",
+        dtypes: "float32, float64, int64",
         differentiable: false,
         build: |_, _| Ok(Arc::new(StopGradient)),
         example: (&[], &[Sample::F32(&[3, 4])]),

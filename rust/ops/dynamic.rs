@@ -11,7 +11,10 @@
 use super::broadcast::reduce_to_shape;
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
+
+#[path = "dynamic_f64.rs"]
+mod f64_rules;
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -229,21 +232,33 @@ impl Primitive for BroadcastDynamic {
         let Some((x, sizes)) = inputs.split_first() else {
             return Err(Error::argument(op, "expected an input to broadcast"));
         };
-        let x = x.f32(op)?;
         let dims: Vec<usize> = self
             .target
             .run_dims(op, sizes)?
             .into_iter()
             .map(|d| d.unwrap_or(0))
             .collect();
-        let view = x.broadcast(IxDyn(&dims)).ok_or_else(|| {
-            Error::shape(
-                op,
-                format!("an input that broadcasts to {}", fmt_shape(&dims)),
-                format!("an input of shape {}", fmt_shape(x.shape())),
-            )
-        })?;
-        Ok(Value::F32(view.to_owned()))
+        match x {
+            ValueView::F64(x) => f64_rules::broadcast(op, x.view(), &dims).map(Value::F64),
+            x => f64_rules::broadcast(op, x.f32(op)?, &dims).map(Value::F32),
+        }
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _c: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        f64_rules::first_grad(inputs, |shape| {
+            reduce_to_shape("broadcast_dynamic", grad, shape)
+        })
     }
 
     fn backward(
@@ -343,15 +358,28 @@ impl Primitive for ReshapeDynamic {
         let Some((x, sizes)) = inputs.split_first() else {
             return Err(Error::argument(op, "expected an input to reshape"));
         };
-        let x = x.f32(op)?;
         let shape = self.resolve(x.shape(), sizes)?;
-        let from = x.shape().to_vec();
-        let out = x
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order(IxDyn(&shape))
-            .map_err(|_| Error::shape(op, fmt_shape(&shape), fmt_shape(&from)))?;
-        Ok(Value::F32(out))
+        match x {
+            ValueView::F64(x) => f64_rules::reshape(op, x.view(), &shape).map(Value::F64),
+            x => f64_rules::reshape(op, x.f32(op)?, &shape).map(Value::F32),
+        }
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _o: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _c: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        f64_rules::first_grad(inputs, |shape| {
+            f64_rules::reshape("reshape_dynamic", grad.view(), shape)
+        })
     }
 
     fn backward(

@@ -7,7 +7,7 @@ use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayD, IxDyn};
 
 /// A small deterministic generator (no crate needed for test data).
-struct Lcg(u64);
+pub(super) struct Lcg(pub(super) u64);
 
 impl Lcg {
     fn next(&mut self) -> f32 {
@@ -21,7 +21,7 @@ impl Lcg {
     /// Distinct values of magnitude 0.1 to 1 with random signs, at least
     /// 0.9 / n apart: no ties for max ops and no kinks (relu, abs at 0)
     /// within a finite-difference step of any value.
-    fn array(&mut self, shape: &[usize]) -> ArrayD<f32> {
+    pub(super) fn array(&mut self, shape: &[usize]) -> ArrayD<f32> {
         let n: usize = shape.iter().product();
         let mut order: Vec<usize> = (0..n).collect();
         for i in (1..n).rev() {
@@ -47,7 +47,7 @@ impl Lcg {
 }
 
 /// Op `name`'s own example (its `OpInfo`), made concrete.
-fn case(name: &str, g: &mut Lcg) -> (Attrs, Vec<Value>) {
+pub(super) fn case(name: &str, g: &mut Lcg) -> (Attrs, Vec<Value>) {
     let info = registry::info(name).expect("registered");
     let inputs = info
         .example
@@ -68,7 +68,8 @@ fn spec_with_unknown_batch(spec: &TensorSpec) -> TensorSpec {
 
 /// Ops whose output sizes come from their inputs' values (sizes known at
 /// run time only, in `dynamic`): their rule leaves those sizes unknown.
-const SIZED_BY_VALUES: &[&str] = &["arange_dynamic", "broadcast_dynamic", "reshape_dynamic"];
+pub(super) const SIZED_BY_VALUES: &[&str] =
+    &["arange_dynamic", "broadcast_dynamic", "reshape_dynamic"];
 
 #[test]
 fn every_op_states_the_output_its_kernel_produces() {

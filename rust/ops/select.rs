@@ -5,8 +5,9 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, Primitive};
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::real::Real;
 use crate::tensor::{class_ids, expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
@@ -29,7 +30,9 @@ impl Primitive for ArgMax {
         let op = "argmax";
         spec::expect_arity(op, inputs, 1)?;
         let x = &inputs[0];
-        x.expect_dtype(op, "an input", DType::F32)?;
+        if x.dtype != DType::F64 {
+            x.expect_dtype(op, "an input", DType::F32)?;
+        }
         let axis = spec::axis_of(op, self.axis, x.rank())?;
         let mut shape = x.shape.clone();
         shape.remove(axis);
@@ -42,9 +45,34 @@ impl Primitive for ArgMax {
         "argmax"
     }
 
+    /// float64 input is compared in float64 (values that round to one
+    /// float32 stay apart); the indices stay float32.
+    fn float64(&self) -> Float64 {
+        Float64::Own
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("argmax", inputs, 1)?;
-        let x = inputs[0].f32("argmax")?;
+        match &inputs[0] {
+            ValueView::F64(x) => self.argmax(x.view()),
+            other => self.argmax(other.f32("argmax")?),
+        }
+    }
+
+    fn backward(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f32>,
+        _grad: ArrayViewD<f32>,
+        _ctx: &Context,
+    ) -> Result<InputGrads> {
+        expect_arity("argmax", inputs, 1)?;
+        Ok(vec![None])
+    }
+}
+
+impl ArgMax {
+    fn argmax<T: Real>(&self, x: ArrayViewD<T>) -> Result<Value> {
         let axis = normalize_axis("argmax", self.axis, x.ndim())?;
         if x.shape()[axis] == 0 {
             return Err(Error::shape(
@@ -68,17 +96,6 @@ impl Primitive for ArgMax {
             best as f32
         });
         Ok(Value::F32(out))
-    }
-
-    fn backward(
-        &self,
-        inputs: &[ValueView],
-        _output: ArrayViewD<f32>,
-        _grad: ArrayViewD<f32>,
-        _ctx: &Context,
-    ) -> Result<InputGrads> {
-        expect_arity("argmax", inputs, 1)?;
-        Ok(vec![None])
     }
 }
 
@@ -164,12 +181,52 @@ impl InTopK {
     }
 }
 
+impl InTopK {
+    /// 1 where the target's score is among the `k` largest of its row.
+    fn hits<T: Real>(&self, targets: &ValueView, preds: ArrayViewD<T>) -> Result<Value> {
+        if preds.ndim() != 2 || targets.shape() != [preds.shape()[0]] {
+            return Err(Error::shape(
+                "in_top_k",
+                "targets of shape (batch,) and predictions of shape (batch, classes)",
+                format!(
+                    "targets {} and predictions {}",
+                    fmt_shape(targets.shape()),
+                    fmt_shape(preds.shape())
+                ),
+            ));
+        }
+        let ids = class_ids("in_top_k", targets, preds.shape()[1])?;
+        let hits: Vec<f32> = preds
+            .outer_iter()
+            .zip(&ids)
+            .map(|(row, &id)| {
+                let at = row[id];
+                if at.is_nan() {
+                    return 0.0;
+                }
+                let larger = row.iter().filter(|&&v| v > at).count();
+                if larger < self.k {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Ok(Value::F32(
+            ArrayD::from_shape_vec(IxDyn(&[hits.len()]), hits)
+                .map_err(|e| Error::shape("in_top_k", "a consistent output", e.to_string()))?,
+        ))
+    }
+}
+
 impl Primitive for InTopK {
     fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
         let op = "in_top_k";
         spec::expect_arity(op, inputs, 2)?;
         let (targets, preds) = (&inputs[0], &inputs[1]);
-        preds.expect_dtype(op, "predictions", DType::F32)?;
+        if preds.dtype != DType::F64 {
+            preds.expect_dtype(op, "predictions", DType::F32)?;
+        }
         let fits = preds.rank() == 2
             && targets.rank() == 1
             && match (targets.shape[0], preds.shape[0]) {
@@ -197,41 +254,18 @@ impl Primitive for InTopK {
         "in_top_k"
     }
 
+    /// float64 predictions are compared in float64 (scores that round to
+    /// one float32 stay apart); the 0/1 flags stay float32.
+    fn float64(&self) -> Float64 {
+        Float64::Own
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("in_top_k", inputs, 2)?;
-        let preds = inputs[1].f32("in_top_k")?;
-        if preds.ndim() != 2 || inputs[0].shape() != [preds.shape()[0]] {
-            return Err(Error::shape(
-                "in_top_k",
-                "targets of shape (batch,) and predictions of shape (batch, classes)",
-                format!(
-                    "targets {} and predictions {}",
-                    fmt_shape(inputs[0].shape()),
-                    fmt_shape(preds.shape())
-                ),
-            ));
+        match &inputs[1] {
+            ValueView::F64(preds) => self.hits(&inputs[0], preds.view()),
+            other => self.hits(&inputs[0], other.f32("in_top_k")?),
         }
-        let ids = class_ids("in_top_k", &inputs[0], preds.shape()[1])?;
-        let hits: Vec<f32> = preds
-            .outer_iter()
-            .zip(&ids)
-            .map(|(row, &id)| {
-                let at = row[id];
-                if at.is_nan() {
-                    return 0.0;
-                }
-                let larger = row.iter().filter(|&&v| v > at).count();
-                if larger < self.k {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        Ok(Value::F32(
-            ArrayD::from_shape_vec(IxDyn(&[hits.len()]), hits)
-                .map_err(|e| Error::shape("in_top_k", "a consistent output", e.to_string()))?,
-        ))
     }
 
     fn backward(
@@ -254,7 +288,7 @@ pub(super) const OPS: &[OpInfo] = &[
         doc: "index of the largest value along an axis (float32 indices)",
         inputs: &["x"],
         attrs: &[("axis", Lit::Int(-1))],
-        dtypes: "float32",
+        dtypes: "float32, float64",
         differentiable: false,
         build: |_, a| Ok(Arc::new(ArgMax::new(a)?)),
         example: (&[("axis", Lit::Int(0))], &[Sample::F32(&[3, 4])]),
@@ -274,7 +308,7 @@ pub(super) const OPS: &[OpInfo] = &[
         doc: "1 where the target's prediction is among the k largest",
         inputs: &["targets", "predictions"],
         attrs: &[("k", Lit::Int(5))],
-        dtypes: "int64 or whole float32 targets, float32 predictions",
+        dtypes: "int64 or whole float targets, float32 or float64 predictions",
         differentiable: false,
         build: |_, a| Ok(Arc::new(InTopK::new(a)?)),
         example: (&[("k", Lit::Int(2))], &[Sample::Ids(&[0, 3, 1], &[3]), Sample::F32(&[3, 4])]),

@@ -13,8 +13,11 @@
 //! `argmax`'s) and has no gradient.
 
 use super::registry::{Lit, OpInfo, Sample};
-use super::spec::{self, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::spec::{self, DType, TensorSpec};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
+
+#[path = "sort_f64.rs"]
+mod f64_rules;
 use crate::error::{Error, Result};
 use crate::kernels::parallel::worth_splitting;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
@@ -132,13 +135,51 @@ impl Primitive for Sort {
     }
 
     fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
-        let x = spec::same_float(self.name, inputs)?;
+        spec::expect_arity(self.name, inputs, 1)?;
+        // argsort states float64 itself (`Float64::Own`): its positions
+        // stay float32.
+        let x = match inputs[0].dtype {
+            DType::F64 if self.indices => inputs[0].with_dtype(DType::F32),
+            _ => inputs[0].clone(),
+        };
+        let x = spec::same_float(self.name, &[x])?;
         spec::axis_of(self.name, self.axis, x.rank())?;
         Ok(x)
     }
 
+    /// sort moves float64 values as they are; argsort orders float64 input
+    /// by its float64 values and gives float32 positions.
+    fn float64(&self) -> Float64 {
+        if self.indices {
+            Float64::Own
+        } else {
+            Float64::Computed
+        }
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity(self.name, inputs, 1)?;
+        if self.indices {
+            return Ok(vec![None]);
+        }
+        let x = inputs[0].f64(self.name)?;
+        let axis = normalize_axis(self.name, self.axis, x.ndim())?;
+        Ok(vec![Some(f64_rules::backward(x, grad, axis, self.descending)?)])
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            let axis = normalize_axis(self.name, self.axis, x.ndim())?;
+            return Ok(f64_rules::forward(x.view(), axis, self.descending, self.indices));
+        }
         let x = inputs[0].f32(self.name)?;
         let axis = normalize_axis(self.name, self.axis, x.ndim())?;
         let mut out = ArrayD::<f32>::zeros(x.raw_dim());

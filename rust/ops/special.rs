@@ -22,11 +22,12 @@
 
 use super::registry::{OpInfo, Sample};
 use super::spec::{self, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::{map, zip3};
+use crate::kernels::real::grad_shape_error;
 use crate::tensor::{expect_arity, Value, ValueView};
-use ndarray::ArrayViewD;
+use ndarray::{ArrayViewD, Zip};
 use std::sync::Arc;
 
 const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
@@ -302,24 +303,31 @@ impl Special {
 }
 
 impl Kind {
-    fn apply(self, x: f32) -> f32 {
-        let x = f64::from(x);
-        (match self {
+    /// The function in f64 (float32 rounds its result once).
+    fn apply64(self, x: f64) -> f64 {
+        match self {
             Kind::Erf => erf64(x),
             Kind::Erfc => erfc64(x),
             Kind::Erfinv => erfinv64(x),
-        }) as f32
+        }
     }
 
-    /// d(output)/d(input) at input `x` with output `y`.
-    fn derivative(self, x: f32, y: f32) -> f32 {
-        let (x, y) = (f64::from(x), f64::from(y));
-        (match self {
+    fn apply(self, x: f32) -> f32 {
+        self.apply64(f64::from(x)) as f32
+    }
+
+    /// d(output)/d(input) at input `x` with output `y`, in f64.
+    fn derivative64(self, x: f64, y: f64) -> f64 {
+        match self {
             Kind::Erf => TWO_OVER_SQRT_PI * (-x * x).exp(),
             Kind::Erfc => -TWO_OVER_SQRT_PI * (-x * x).exp(),
             // The inverse's slope: 1 / erf'(y) = sqrt(pi)/2 exp(y²).
             Kind::Erfinv => (y * y).exp() / TWO_OVER_SQRT_PI,
-        }) as f32
+        }
+    }
+
+    fn derivative(self, x: f32, y: f32) -> f32 {
+        self.derivative64(f64::from(x), f64::from(y)) as f32
     }
 }
 
@@ -332,9 +340,39 @@ impl Primitive for Special {
         spec::same_float(self.name, inputs)
     }
 
+    /// The functions are computed in f64 for float32 too: float64 keeps
+    /// the result unrounded.
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity(self.name, inputs, 1)?;
+        let x = inputs[0].f64(self.name)?;
+        if x.shape() != output.shape() || x.shape() != grad.shape() {
+            return Err(grad_shape_error(self.name));
+        }
+        let kind = self.kind;
+        let g = Zip::from(&x)
+            .and(&output)
+            .and(&grad)
+            .map_collect(|&x, &y, &g| g * kind.derivative64(x, y));
+        Ok(vec![Some(g)])
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity(self.name, inputs, 1)?;
         let kind = self.kind;
+        if let ValueView::F64(x) = &inputs[0] {
+            return Ok(Value::F64(x.mapv(|v| kind.apply64(v))));
+        }
         Ok(Value::F32(map(inputs[0].f32(self.name)?, move |x| {
             kind.apply(x)
         })))

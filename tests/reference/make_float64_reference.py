@@ -41,6 +41,47 @@ POS = rng.uniform(0.5, 3.0, (3, 4))
 M = rng.uniform(-1.0, 1.0, (4, 5))
 INPUTS = {"a": A, "b": B, "row": ROW, "pos": POS, "m": M}
 
+IDS = np.array([2, 0, 3, 3, 1])
+ALONG = np.array([[1, 0], [3, 3], [2, 1]])
+
+NEW_CASES = {
+    "softmax": (lambda a, b: ops.multiply(ops.softmax(a), b), ["a", "b"], True),
+    "log_softmax_axis0": (
+        lambda a, b: ops.multiply(ops.log_softmax(a, axis=0), b),
+        ["a", "b"],
+        True,
+    ),
+    "logsumexp_axis": (lambda a: ops.logsumexp(a, axis=1), ["a"], True),
+    "elu": (lambda a: ops.elu(a, alpha=0.7), ["a"], True),
+    "selu": (lambda a: ops.selu(a), ["a"], True),
+    "gelu": (lambda a: ops.gelu(a, approximate=False), ["a"], True),
+    "gelu_tanh": (lambda a: ops.gelu(a, approximate=True), ["a"], True),
+    "leaky_relu": (lambda a: ops.leaky_relu(a, negative_slope=0.1), ["a"], True),
+    "relu6": (lambda a: ops.relu6(ops.multiply(a, 4.0)), ["a"], True),
+    "hard_silu": (lambda a: ops.hard_silu(a), ["a"], True),
+    "log_sigmoid": (lambda a: ops.log_sigmoid(a), ["a"], True),
+    "celu": (lambda a: ops.celu(a, alpha=1.5), ["a"], True),
+    "squareplus": (lambda a: ops.squareplus(a), ["a"], True),
+    "var_axis": (lambda a: ops.var(a, axis=0), ["a"], True),
+    "std_axis": (lambda a: ops.std(a, axis=1), ["a"], True),
+    "prod_axis": (lambda pos: ops.prod(pos, axis=1), ["pos"], True),
+    "cumsum_axis": (lambda a: ops.cumsum(a, axis=1), ["a"], True),
+    "cumprod_axis": (lambda pos: ops.cumprod(pos, axis=0), ["pos"], True),
+    "norm_3": (lambda a: ops.norm(a, ord=3, axis=1), ["a"], True),
+    "argmax_axis": (lambda a: ops.argmax(a, axis=1), ["a"], False),
+    "argmin_axis": (lambda a: ops.argmin(a, axis=0), ["a"], False),
+    "argsort_axis": (lambda a: ops.argsort(a, axis=1), ["a"], False),
+    "sort_axis": (lambda a, b: ops.multiply(ops.sort(a, axis=0), b), ["a", "b"], True),
+    "top_k_values": (lambda a: ops.top_k(a, 2)[0], ["a"], True),
+    "take": (lambda a: ops.take(a, IDS, axis=1), ["a"], True),
+    "take_along_axis": (lambda a: ops.take_along_axis(a, ALONG, axis=1), ["a"], True),
+    "einsum": (lambda a, m: ops.einsum("ij,jk->ik", a, m), ["a", "m"], True),
+    "tensordot": (lambda a, b: ops.tensordot(a, b, axes=[[0], [0]]), ["a", "b"], True),
+    "dot": (lambda row, m: ops.dot(row, m), ["row", "m"], True),
+    "erf": (lambda a: ops.erf(a), ["a"], True),
+    "erfinv": (lambda a: ops.erfinv(ops.multiply(a, 0.4)), ["a"], True),
+}
+
 # name -> (the call, the names of its float64 inputs, differentiable)
 CASES = {
     "add": (lambda a, b: ops.add(a, b), ["a", "b"], True),
@@ -73,6 +114,9 @@ CASES = {
     "cast_float32": (lambda a: ops.cast(a, "float32"), ["a"], False),
     "greater": (lambda a, b: ops.greater(a, b), ["a", "b"], False),
     "equal_self": (lambda a: ops.equal(a, a), ["a"], False),
+    # Session 13: activations, softmax, reductions, orderings, gathers and
+    # contractions (weighted by `b` where sum(op(x)) would have no gradient).
+    **{name: (fn, names, diff) for name, (fn, names, diff) in NEW_CASES.items()},
 }
 
 
