@@ -8,15 +8,14 @@ use super::{Attrs, Context, Float64, Fusion, InputGrads, InputGrads64, OpRef, Pr
 
 #[path = "activation_f64.rs"]
 mod f64_rules;
+#[path = "softmax.rs"]
+mod softmax;
+use softmax::Softmax;
 use crate::kernels::fastmath::{self, sigmoid};
 use crate::error::Result;
-use crate::kernels::elementwise::{
-    column_sums, map, map_in_place, rows_plus_map_in_place, scale_in_place, scaled_column_sums,
-    update3, zip2,
-};
-use crate::kernels::parallel::worth_splitting;
-use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMut1, Axis, Zip};
+use crate::kernels::elementwise::{map, update3};
+use crate::tensor::{expect_arity, Value, ValueView};
+use ndarray::{ArrayD, ArrayViewD};
 use std::sync::Arc;
 
 const SELU_ALPHA: f32 = 1.673_263_2;
@@ -352,88 +351,10 @@ impl Kind {
     }
 }
 
-impl Kind {
-    /// Whether the derivative is a function of the output alone.
-    fn has_output_derivative(self) -> bool {
-        self == PLAIN_RELU
-            || matches!(
-                self,
-                Kind::Sigmoid | Kind::Tanh | Kind::Exponential | Kind::Linear
-            )
-    }
-
-    /// The derivative from the output alone, for the kinds
-    /// `has_output_derivative` accepts; equal to `derivative(x, y)` wherever
-    /// `y = apply(x)`.
-    #[inline(always)]
-    fn output_derivative(self, y: f32) -> f32 {
-        match self {
-            Kind::Relu { .. } => {
-                if y > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Kind::Sigmoid => y * (1.0 - y),
-            Kind::Tanh => 1.0 - y * y,
-            Kind::Exponential => y,
-            _ => 1.0,
-        }
-    }
-}
-
-/// An elementwise activation a fused op can apply in place. A plan with a
-/// backward pass fuses it only when `derivative_from_output` holds (the
-/// pre-activation is then never kept); a forward-only plan fuses any.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OutputActivation {
-    name: &'static str,
-    kind: Kind,
-}
-
-impl OutputActivation {
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// Whether the derivative is a function of the output alone, so
-    /// `scale_grad` is this activation's backward rule.
-    pub fn derivative_from_output(&self) -> bool {
-        self.kind.has_output_derivative()
-    }
-
-    /// `y = act(y + bias)` over the rows of `y` (`bias.len()` columns), in place.
-    pub fn apply_rows(&self, y: &mut [f32], bias: Option<&[f32]>) {
-        match (self.kind, bias) {
-            (Kind::Linear, Some(b)) => rows_plus_map_in_place(y, b, |v| v),
-            (Kind::Linear, None) => {}
-            (kind, Some(b)) => {
-                with_kind!(kind, |k| rows_plus_map_in_place(y, b, move |v| k.apply(v)))
-            }
-            (kind, None) => with_kind!(kind, |k| map_in_place(y, move |v| k.apply(v))),
-        }
-    }
-
-    /// `g *= act'(y)` in place; with `columns`, also returns the column sums
-    /// of the scaled `g` (the bias gradient), summed as `column_sums` would.
-    pub fn scale_grad(&self, g: &mut [f32], y: &[f32], columns: Option<usize>) -> Option<Vec<f32>> {
-        match (self.kind, columns) {
-            (Kind::Linear, c) => c.map(|c| column_sums(g, c)),
-            (kind, Some(c)) => Some(with_kind!(kind, |k| scaled_column_sums(
-                g,
-                y,
-                c,
-                move |g, y| g * k.output_derivative(y)
-            ))),
-            (kind, None) => {
-                with_kind!(kind, |k| scale_in_place(g, y, move |g, y| g * k
-                    .output_derivative(y)));
-                None
-            }
-        }
-    }
-}
+// Declared after `with_kind!`, which it uses.
+#[path = "output_activation.rs"]
+mod output_activation;
+pub use output_activation::OutputActivation;
 
 impl Activation {
     /// This activation as a fusable epilogue.
@@ -526,115 +447,6 @@ impl Primitive for Activation {
             )
         })?;
         Ok(vec![Some(g)])
-    }
-}
-
-/// softmax or log_softmax along one axis, max-shifted for stability.
-#[derive(Debug)]
-pub struct Softmax {
-    axis: i64,
-    log: bool,
-}
-
-fn softmax_lane(mut lane: ArrayViewMut1<f32>, log: bool) {
-    crate::kernels::isa::run(#[inline(always)]
-    move || {
-        let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-        let shift = if max.is_finite() { max } else { 0.0 };
-        if log {
-            let sum: f32 = lane.iter().map(|&v| fastmath::exp(v - shift)).sum();
-            let lse = sum.ln();
-            lane.mapv_inplace(|v| v - shift - lse);
-        } else {
-            lane.mapv_inplace(|v| fastmath::exp(v - shift));
-            let sum: f32 = lane.sum();
-            lane.mapv_inplace(|v| v / sum);
-        }
-    })
-}
-
-impl Primitive for Softmax {
-    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
-        let out = spec::same_float(self.name(), inputs)?;
-        spec::axis_of(self.name(), self.axis, out.rank())?;
-        Ok(out)
-    }
-
-    fn name(&self) -> &'static str {
-        if self.log {
-            "log_softmax"
-        } else {
-            "softmax"
-        }
-    }
-
-    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
-        let op = self.name();
-        expect_arity(op, inputs, 1)?;
-        if let ValueView::F64(x) = &inputs[0] {
-            let axis = normalize_axis(op, self.axis, x.ndim())?;
-            return Ok(Value::F64(f64_rules::softmax(x.view(), axis, self.log)));
-        }
-        let x = inputs[0].f32(op)?;
-        let axis = Axis(normalize_axis(op, self.axis, x.ndim())?);
-        let mut out = x.to_owned();
-        let log = self.log;
-        let lanes = Zip::from(out.lanes_mut(axis));
-        if worth_splitting(x.len()) {
-            lanes.par_for_each(|lane| softmax_lane(lane, log));
-        } else {
-            lanes.for_each(|lane| softmax_lane(lane, log));
-        }
-        Ok(Value::F32(out))
-    }
-
-    fn float64(&self) -> Float64 {
-        Float64::Computed
-    }
-
-    fn backward_f64(
-        &self,
-        inputs: &[ValueView],
-        output: ArrayViewD<f64>,
-        grad: ArrayViewD<f64>,
-        _ctx: &Context,
-        _needed: &[bool],
-    ) -> Result<InputGrads64> {
-        let op = self.name();
-        expect_arity(op, inputs, 1)?;
-        let axis = normalize_axis(op, self.axis, output.ndim())?;
-        f64_rules::softmax_backward(output, grad, axis, self.log, op)
-    }
-
-    fn backward(
-        &self,
-        inputs: &[ValueView],
-        output: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
-        _ctx: &Context,
-    ) -> Result<InputGrads> {
-        let op = self.name();
-        expect_arity(op, inputs, 1)?;
-        let axis = Axis(normalize_axis(op, self.axis, output.ndim())?);
-        let shape = output.shape().to_vec();
-        let gx: ArrayD<f32> = if self.log {
-            // d log_softmax: g - softmax * sum(g)
-            let gsum = grad.sum_axis(axis).insert_axis(axis);
-            zip2(output, gsum.view(), &shape, |y, gs| fastmath::exp(y) * gs)
-                .and_then(|sg| zip2(grad, sg.view(), &shape, |g, s| g - s))
-        } else {
-            // d softmax: y * (g - sum(g * y))
-            let gy = zip2(grad.view(), output.view(), &shape, |g, y| g * y);
-            gy.and_then(|gy| {
-                let dot = gy.sum_axis(axis).insert_axis(axis);
-                let centred = zip2(grad.view(), dot.view(), &shape, |g, d| g - d)?;
-                zip2(output.view(), centred.view(), &shape, |y, c| y * c)
-            })
-        }
-        .ok_or_else(|| {
-            crate::error::Error::shape(op, "a gradient shaped like the output", "another shape")
-        })?;
-        Ok(vec![Some(gx)])
     }
 }
 
