@@ -167,6 +167,8 @@ LOSSES = {
     "ftrl_mse": lambda: "mse",
     "ftrl_power_mse": lambda: "mse",
     "lamb_mse": lambda: "mse",
+    "adam_sparse_xent_softmax": lambda: "sparse_categorical_crossentropy",
+    "sgd_cce_softmax": lambda: "categorical_crossentropy",
 }
 OPTIMIZERS = {
     "sgd_mse": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
@@ -181,6 +183,8 @@ OPTIMIZERS = {
     "ftrl_mse": lambda: keras.optimizers.Ftrl(0.1, l1_regularization_strength=0.01, beta=0.5),
     "ftrl_power_mse": lambda: keras.optimizers.Ftrl(0.1, learning_rate_power=-0.7),
     "lamb_mse": lambda: keras.optimizers.Lamb(0.01),
+    "adam_sparse_xent_softmax": lambda: keras.optimizers.Adam(0.01),
+    "sgd_cce_softmax": lambda: keras.optimizers.SGD(0.1),
 }
 SHAPES = {
     "sgd_mse": (2, None, "y_reg"),
@@ -195,6 +199,8 @@ SHAPES = {
     "ftrl_mse": (2, None, "y_reg"),
     "ftrl_power_mse": (2, None, "y_reg"),
     "lamb_mse": (2, None, "y_reg"),
+    "adam_sparse_xent_softmax": (3, "softmax", "y_cls"),
+    "sgd_cce_softmax": (3, "softmax", "y_onehot"),
 }
 
 

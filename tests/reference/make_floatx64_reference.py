@@ -61,8 +61,7 @@ CASES = {
         None,
         Y_CLS,
     ),
-    # Dense (one-hot) labels: the float labels path of the fused op. (A
-    # softmax output layer needs a float64 softmax kernel, not in this branch.)
+    # Dense (one-hot) labels: the float labels path of the fused op.
     "adamw_cce_logits": (
         lambda: keras.optimizers.AdamW(0.01),
         keras.losses.CategoricalCrossentropy(from_logits=True),
@@ -95,6 +94,21 @@ CASES = {
         Y_REG,
     ),
     "lamb_mse": (lambda: keras.optimizers.Lamb(0.01), "mse", 2, None, Y_REG),
+    # A softmax output layer and cross-entropy on its probabilities.
+    "adam_sparse_xent_softmax": (
+        lambda: keras.optimizers.Adam(0.01),
+        "sparse_categorical_crossentropy",
+        3,
+        "softmax",
+        Y_CLS,
+    ),
+    "sgd_cce_softmax": (
+        lambda: keras.optimizers.SGD(0.1),
+        "categorical_crossentropy",
+        3,
+        "softmax",
+        Y_ONEHOT,
+    ),
     "adagrad_bce_sigmoid": (
         lambda: keras.optimizers.Adagrad(0.1),
         "binary_crossentropy",
