@@ -172,11 +172,11 @@ fn the_registry_states_float64_support() {
         .map(|i| i.name)
         .collect();
     for name in [
-        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu",
+        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu", "conv2d",
     ] {
         assert!(computed.contains(&name), "{name} should compute in float64");
     }
-    assert!(!computed.contains(&"conv2d") && !computed.contains(&"gelu"));
+    assert!(!computed.contains(&"lstm_scan") && !computed.contains(&"gelu"));
 }
 
 /// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op

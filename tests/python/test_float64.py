@@ -186,10 +186,10 @@ def test_activations_in_float64(x):
 
 def test_op_specs_say_which_ops_take_float64():
     modes = {s["name"]: s["float64"] for s in _core.op_specs()}
-    for name in ("add", "exp", "sum", "mean", "max", "matmul", "reshape", "transpose", "where"):
+    for name in ("add", "exp", "sum", "mean", "max", "matmul", "reshape", "transpose", "where", "conv2d"):
         assert modes[name] == "computed", name
     assert modes["cast"] == "own"
-    assert modes["conv2d"] == modes["gelu"] == "narrowed"
+    assert modes["lstm_scan"] == modes["gelu"] == "narrowed"
     assert set(modes.values()) <= {"computed", "narrowed", "own"}
 
 
