@@ -169,6 +169,95 @@ pub fn conv2d_backward_f64(
     Ok((dx, dk))
 }
 
+/// The input gradient alone of a float64 convolution (no input needed):
+/// col2im of dY · Kᵀ per image. A transposed convolution's forward pass.
+pub fn conv2d_backward_data_f64(
+    op: &str,
+    g: &Geometry,
+    kernel: &[f64],
+    cout: usize,
+    grad: &[f64],
+) -> Result<Vec<f64>> {
+    let (pixels, width, img_len) = (g.out_pixels(), col_width(g), g.image_len());
+    check_sizes(op, g, g.batch * img_len, kernel.len(), cout)?;
+    if grad.len() != g.batch * pixels * cout {
+        return Err(Error::shape(
+            op,
+            "a gradient of the output's size",
+            format!("{} floats", grad.len()),
+        ));
+    }
+    let mut dx = vec![0.0; g.batch * img_len];
+    if dx.is_empty() || pixels == 0 || cout == 0 || width == 0 {
+        return Ok(dx);
+    }
+    let k = matrix(op, kernel, width, cout)?;
+    let mut cols = vec![0.0; pixels * width];
+    for (b, img) in dx.chunks_exact_mut(img_len).enumerate() {
+        let gy = matrix(
+            op,
+            &grad[b * pixels * cout..(b + 1) * pixels * cout],
+            pixels,
+            cout,
+        )?;
+        let mut dcols = matrix_mut(op, &mut cols, pixels, width)?;
+        general_mat_mul(1.0, &gy, &k.t(), 0.0, &mut dcols);
+        col2im_image_f64(g, &cols, img);
+    }
+    Ok(dx)
+}
+
+/// A depthwise kernel (taps, C, M) as the block-diagonal convolution kernel
+/// (taps, C, C * M) it equals: input channel c feeds outputs c * M to
+/// c * M + M - 1 only. float64 depthwise convolutions run on the kernels
+/// above through it (C times the products of a dedicated kernel; float64 is
+/// asked for precision, and float32 keeps `depthwise`).
+pub fn depthwise_as_full(op: &str, kernel: &[f64], c: usize, m: usize) -> Result<Vec<f64>> {
+    let per_tap = c * m;
+    if per_tap == 0 {
+        return Ok(Vec::new());
+    }
+    if !kernel.len().is_multiple_of(per_tap) {
+        return Err(depthwise_error(op, kernel.len(), c, m));
+    }
+    let mut full = vec![0.0; kernel.len() * c];
+    for (tap, src) in kernel.chunks_exact(per_tap).enumerate() {
+        let dst = &mut full[tap * c * per_tap..(tap + 1) * c * per_tap];
+        for ch in 0..c {
+            let row = &mut dst[ch * per_tap..(ch + 1) * per_tap];
+            row[ch * m..(ch + 1) * m].copy_from_slice(&src[ch * m..(ch + 1) * m]);
+        }
+    }
+    Ok(full)
+}
+
+/// The depthwise kernel's gradient (taps, C, M) out of the full kernel's
+/// (taps, C, C * M): its block diagonal.
+pub fn depthwise_from_full(op: &str, full: &[f64], c: usize, m: usize) -> Result<Vec<f64>> {
+    let per_tap = c * m;
+    if per_tap == 0 {
+        return Ok(Vec::new());
+    }
+    if !full.len().is_multiple_of(c * per_tap) {
+        return Err(depthwise_error(op, full.len() / c, c, m));
+    }
+    let mut out = Vec::with_capacity(full.len() / c);
+    for tap in full.chunks_exact(c * per_tap) {
+        for ch in 0..c {
+            out.extend_from_slice(&tap[ch * per_tap + ch * m..][..m]);
+        }
+    }
+    Ok(out)
+}
+
+fn depthwise_error(op: &str, len: usize, c: usize, m: usize) -> Error {
+    Error::shape(
+        op,
+        format!("a depthwise kernel of (taps, {c} channels, multiplier {m})"),
+        format!("{len} floats"),
+    )
+}
+
 #[cfg(test)]
 #[path = "conv_f64_tests.rs"]
 mod tests;

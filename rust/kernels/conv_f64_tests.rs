@@ -119,6 +119,8 @@ fn backward_is_adjoint() {
         let (none, dk2) = conv2d_backward_f64("conv2d", &g, &x, &k, cout, &gy, false).unwrap();
         assert!(none.is_empty());
         assert_eq!(dk, dk2);
+        let data_only = conv2d_backward_data_f64("conv2d", &g, &k, cout, &gy).unwrap();
+        assert_eq!(data_only, dx);
     }
 }
 
@@ -131,4 +133,29 @@ fn wrong_sizes_are_errors() {
     assert!(conv2d_forward_f64("conv2d", &g, &x, &k, cout).is_err());
     let x = data(g.batch * g.image_len(), 1);
     assert!(conv2d_backward_f64("conv2d", &g, &x, &k, cout, &[1.0], true).is_err());
+}
+
+/// The full kernel is block diagonal, and its diagonal comes back out.
+#[test]
+fn depthwise_kernel_round_trips() {
+    let (taps, c, m) = (3, 2, 2);
+    let k = data(taps * c * m, 4);
+    let full = depthwise_as_full("depthwise_conv2d", &k, c, m).unwrap();
+    assert_eq!(full.len(), taps * c * c * m);
+    for tap in 0..taps {
+        for ci in 0..c {
+            for co in 0..c * m {
+                let v = full[(tap * c + ci) * c * m + co];
+                if co / m == ci {
+                    assert_eq!(v, k[(tap * c + ci) * m + co % m]);
+                } else {
+                    assert_eq!(v, 0.0);
+                }
+            }
+        }
+    }
+    assert_eq!(
+        depthwise_from_full("depthwise_conv2d", &full, c, m).unwrap(),
+        k
+    );
 }

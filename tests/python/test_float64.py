@@ -187,7 +187,8 @@ def test_activations_in_float64(x):
 def test_op_specs_say_which_ops_take_float64():
     modes = {s["name"]: s["float64"] for s in _core.op_specs()}
     computed = ("add", "exp", "sum", "mean", "max", "matmul", "reshape", "transpose", "where")
-    for name in (*computed, "conv2d", "max_pool2d", "batch_norm", "layer_norm"):
+    spatial = ("conv2d", "conv2d_transpose", "depthwise_conv2d", "max_pool2d", "avg_pool2d")
+    for name in (*computed, *spatial, "batch_norm", "batch_moments", "layer_norm"):
         assert modes[name] == "computed", name
     assert modes["cast"] == "own"
     assert modes["lstm_scan"] == modes["gelu"] == "narrowed"

@@ -1,5 +1,6 @@
-"""Convolution, pooling and normalization compute in float64 on float64
-inputs: results equal NumPy float64 references at tolerances float32 fails
+"""Convolution (plain, transposed, depthwise), pooling and normalization
+compute in float64 on float64 inputs: results equal NumPy float64
+references at tolerances float32 fails
 (`test_the_tolerance_fails_in_float32`), gradients equal float64 central
 differences, and a Conv2D + MaxPooling2D + BatchNormalization model under
 `set_floatx("float64")` predicts what a NumPy float64 forward pass does."""
@@ -169,6 +170,77 @@ def test_conv2d_gradients_match_central_differences(case):
     np.testing.assert_allclose(
         gk, numeric_grad(lambda v: float(loss(x, v)), k), rtol=1e-7, atol=1e-8
     )
+
+
+def np_conv2d_transpose_valid(x, kernel, s):
+    """Transposed convolution, "valid" padding, by scattering each input
+    pixel's kernel-weighted copy (kernel (kh, kw, out, in), as Keras's)."""
+    n, h, w, _ = x.shape
+    kh, kw, cout, _ = kernel.shape
+    oh, ow = h * s[0] + max(kh - s[0], 0), w * s[1] + max(kw - s[1], 0)
+    y = np.zeros((n, oh, ow, cout))
+    for ky in range(kh):
+        for kx in range(kw):
+            rows = slice(ky, ky + s[0] * (h - 1) + 1, s[0])
+            cols = slice(kx, kx + s[1] * (w - 1) + 1, s[1])
+            y[:, rows, cols] += x @ kernel[ky, kx].T
+    return y
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    hw=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    k=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+)
+def test_conv_transpose_in_float64(seed, hw, k, s):
+    x, kernel = rng_data(seed, (2, *hw, 3), (*k, 2, 3))
+    want = np_conv2d_transpose_valid(x, kernel, s)
+    check(ops.conv_transpose(x, kernel, strides=s, padding="valid"), want)
+    (wt,) = rng_data(seed + 1, want.shape)
+
+    def loss(x, kernel):
+        y = ops.conv_transpose(x, kernel, strides=s, padding="same")
+        return ops.sum(ops.multiply(y, wt[:, : hw[0] * s[0], : hw[1] * s[1]]))
+
+    gx, gk = tape_grads(loss, x, kernel)
+    assert gx.dtype == gk.dtype == np.float64
+    num_x = numeric_grad(lambda v: float(loss(v, kernel)), x)
+    num_k = numeric_grad(lambda v: float(loss(x, v)), kernel)
+    np.testing.assert_allclose(gx, num_x, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(gk, num_k, rtol=1e-7, atol=1e-8)
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=conv_cases, m=st.integers(1, 2))
+def test_depthwise_conv_in_float64(case, m):
+    (h, w), (kh, kw), (dh, dw) = case["hw"], case["k"], case["d"]
+    if (kh - 1) * dh >= h or (kw - 1) * dw >= w:
+        return
+    c = case["cin"]
+    x, k = rng_data(case["seed"], (case["n"], h, w, c), (kh, kw, c, m))
+    opts = {"strides": case["s"], "padding": case["padding"], "dilation_rate": case["d"]}
+    # Channel c's multiplier j is output channel c * m + j, each channel alone.
+    want = np.concatenate(
+        [
+            np_conv2d(x[..., i : i + 1], k[:, :, i : i + 1], case["s"], case["d"], case["padding"])
+            for i in range(c)
+        ],
+        axis=-1,
+    )
+    check(ops.depthwise_conv(x, k, **opts), want)
+    (wt,) = rng_data(case["seed"] + 1, want.shape)
+
+    def loss(x, k):
+        return ops.sum(ops.multiply(ops.depthwise_conv(x, k, **opts), wt))
+
+    gx, gk = tape_grads(loss, x, k)
+    assert gx.dtype == gk.dtype == np.float64
+    num_x = numeric_grad(lambda v: float(loss(v, k)), x)
+    num_k = numeric_grad(lambda v: float(loss(x, v)), k)
+    np.testing.assert_allclose(gx, num_x, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(gk, num_k, rtol=1e-7, atol=1e-8)
 
 
 pool_cases = st.fixed_dictionaries(
