@@ -23,7 +23,7 @@ fn beats(v: f32, best: f32) -> bool {
 /// Calls `f(offset)` with the flat offset (in H*W*C units, channel 0) of
 /// every real cell of output pixel (oy, ox)'s window, in row-major order.
 #[inline]
-fn each_cell(g: &Geometry, oy: usize, ox: usize, mut f: impl FnMut(usize)) -> usize {
+pub(super) fn each_cell(g: &Geometry, oy: usize, ox: usize, mut f: impl FnMut(usize)) -> usize {
     let (ys, xs) = (g.h.valid_taps(oy), g.w.valid_taps(ox));
     for ky in ys.clone() {
         let row = g.h.source(oy, ky) * g.w.input;

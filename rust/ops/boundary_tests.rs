@@ -174,11 +174,11 @@ fn the_registry_states_float64_support() {
         .collect();
     for name in [
         "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu", "gelu",
-        "softmax",
+        "softmax", "conv2d",
     ] {
         assert!(computed.contains(&name), "{name} should compute in float64");
     }
-    assert!(!computed.contains(&"conv2d") && !computed.contains(&"global_avg_pool1d"));
+    assert!(!computed.contains(&"lstm_scan") && !computed.contains(&"global_avg_pool1d"));
 }
 
 /// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op

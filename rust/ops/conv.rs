@@ -9,9 +9,10 @@ use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::padding::{window_output, Padding};
 use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
-use super::{Attrs, Context, Fusion, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, Fusion, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::bf16::Precision;
+use crate::kernels::conv_f64::{conv2d_backward_f64, conv2d_forward_f64};
 use crate::kernels::im2col::{conv2d_backward, conv2d_forward, with_precision, RowsEpilogue};
 use crate::kernels::window::{AxisWindow, Geometry};
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -177,6 +178,20 @@ pub(super) fn expect_grad_shape(op: &str, grad: &[usize], want: &[usize]) -> Res
     Ok(())
 }
 
+/// A contiguous float64 slice of `a`, copying only when it is strided.
+pub(super) fn contiguous_f64<'a>(a: &'a ArrayViewD<'_, f64>) -> Cow<'a, [f64]> {
+    match a.as_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(a.iter().copied().collect()),
+    }
+}
+
+/// A flat result of any float type in `shape`.
+pub(super) fn to_array_t<T>(op: &str, shape: &[usize], data: Vec<T>) -> Result<ArrayD<T>> {
+    ArrayD::from_shape_vec(IxDyn(shape), data)
+        .map_err(|e| Error::shape(op, "a result of consistent size", e.to_string()))
+}
+
 pub(super) fn to_array(op: &str, shape: &[usize], data: Vec<f32>) -> Result<ArrayD<f32>> {
     ArrayD::from_shape_vec(IxDyn(shape), data)
         .map_err(|e| Error::shape(op, "a result of consistent size", e.to_string()))
@@ -216,6 +231,17 @@ impl Conv {
     fn forward_rows(&self, inputs: &[ValueView], epilogue: RowsEpilogue) -> Result<Value> {
         let op = self.name;
         expect_arity(op, inputs, 2)?;
+        if let (ValueView::F64(x), ValueView::F64(k)) = (&inputs[0], &inputs[1]) {
+            // float64 (the boundary widened any float32 operand): products
+            // in float64 whatever the precision attribute, which is a
+            // float32 policy; no epilogue reaches here (fusion is float32).
+            if epilogue.is_some() {
+                return Err(Error::graph(format!("{op}: an epilogue needs a float32 result")));
+            }
+            let (g, cout) = self.geometry(x.shape(), k.shape())?;
+            let y = conv2d_forward_f64(op, &g, &contiguous_f64(x), &contiguous_f64(k), cout)?;
+            return to_array_t(op, &output_shape(&g, self.rank, cout), y).map(Value::F64);
+        }
         let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let (g, cout) = self.geometry(x.shape(), k.shape())?;
         let y = with_precision(self.precision, || {
@@ -319,6 +345,41 @@ impl Primitive for Conv {
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         self.forward_rows(inputs, None)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let op = self.name;
+        let need_dx = needed.first() != Some(&false);
+        expect_arity(op, inputs, 2)?;
+        let (x, k) = (inputs[0].f64(op)?, inputs[1].f64(op)?);
+        let (g, cout) = self.geometry(x.shape(), k.shape())?;
+        expect_grad_shape(op, grad.shape(), &output_shape(&g, self.rank, cout))?;
+        let (dx, dk) = conv2d_backward_f64(
+            op,
+            &g,
+            &contiguous_f64(&x),
+            &contiguous_f64(&k),
+            cout,
+            &contiguous_f64(&grad),
+            need_dx,
+        )?;
+        let dx = if need_dx {
+            Some(to_array_t(op, x.shape(), dx)?)
+        } else {
+            None
+        };
+        Ok(vec![dx, Some(to_array_t(op, k.shape(), dk)?)])
     }
 
     fn forward_with_epilogue(

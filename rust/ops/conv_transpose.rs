@@ -11,12 +11,18 @@
 //! that convolution's forward pass and the kernel gradient its weight
 //! gradient, all on the conv kernels.
 
-use super::conv::{contiguous, expect_grad_shape, lift_input, lift_pair, rank_error, to_array};
+use super::conv::{
+    contiguous, contiguous_f64, expect_grad_shape, lift_input, lift_pair, rank_error, to_array,
+    to_array_t,
+};
 use super::padding::Padding;
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
-use super::{Attrs, Context, Fusion, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, Fusion, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::conv_f64::{
+    conv2d_backward_data_f64, conv2d_backward_f64, conv2d_forward_f64,
+};
 use crate::kernels::im2col::{conv2d_backward, conv2d_backward_data, conv2d_forward};
 use crate::kernels::window::{AxisWindow, Geometry};
 use crate::tensor::{expect_arity, Value, ValueView};
@@ -253,10 +259,51 @@ impl Primitive for ConvTranspose {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = self.name;
         expect_arity(op, inputs, 2)?;
+        if let (ValueView::F64(x), ValueView::F64(k)) = (&inputs[0], &inputs[1]) {
+            let (g, cin) = self.conv_geometry(x.shape(), k.shape())?;
+            let (k, x) = (contiguous_f64(k), contiguous_f64(x));
+            let y = conv2d_backward_data_f64(op, &g, &k, cin, &x)?;
+            return to_array_t(op, &self.out_shape(&g), y).map(Value::F64);
+        }
         let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let (g, cin) = self.conv_geometry(x.shape(), k.shape())?;
         let y = conv2d_backward_data(op, &g, &contiguous(&k), cin, &contiguous(&x))?;
         to_array(op, &self.out_shape(&g), y).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    /// As `backward_needed`, on the float64 convolution kernels.
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let op = self.name;
+        expect_arity(op, inputs, 2)?;
+        let (x, k) = (inputs[0].f64(op)?, inputs[1].f64(op)?);
+        let (g, cin) = self.conv_geometry(x.shape(), k.shape())?;
+        expect_grad_shape(op, grad.shape(), &self.out_shape(&g))?;
+        let (gy, kernel) = (contiguous_f64(&grad), contiguous_f64(&k));
+        let dx = if needed.first() != Some(&false) {
+            let dx = conv2d_forward_f64(op, &g, &gy, &kernel, cin)?;
+            Some(to_array_t(op, x.shape(), dx)?)
+        } else {
+            None
+        };
+        let dk = if needed.get(1) != Some(&false) {
+            let xs = contiguous_f64(&x);
+            let (_, dk) = conv2d_backward_f64(op, &g, &gy, &kernel, cin, &xs, false)?;
+            Some(to_array_t(op, k.shape(), dk)?)
+        } else {
+            None
+        };
+        Ok(vec![dx, dk])
     }
 
     fn backward(

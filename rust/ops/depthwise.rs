@@ -3,14 +3,17 @@
 //! The 1-d op runs as the 2-d one with a height of 1, as conv1d does.
 
 use super::conv::{
-    contiguous, expect_grad_shape, geometry, lift_input, lift_pair, output_shape, rank_error,
-    to_array, windowed_dims,
+    contiguous, contiguous_f64, expect_grad_shape, geometry, lift_input, lift_pair, output_shape,
+    rank_error, to_array, to_array_t, windowed_dims,
 };
 use super::padding::Padding;
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, Fusion, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, Fusion, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
+use crate::kernels::conv_f64::{
+    conv2d_backward_f64, conv2d_forward_f64, depthwise_as_full, depthwise_from_full,
+};
 use crate::kernels::depthwise::{self, Depthwise};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::ArrayViewD;
@@ -149,11 +152,52 @@ impl Primitive for DepthwiseConv {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = self.name;
         expect_arity(op, inputs, 2)?;
+        if let (ValueView::F64(x), ValueView::F64(k)) = (&inputs[0], &inputs[1]) {
+            // float64: the equivalent block-diagonal full convolution.
+            let d = self.shapes(x.shape(), k.shape())?;
+            let (c, m) = (d.g.channels, d.multiplier);
+            let full = depthwise_as_full(op, &contiguous_f64(k), c, m)?;
+            let y = conv2d_forward_f64(op, &d.g, &contiguous_f64(x), &full, c * m)?;
+            let shape = output_shape(&d.g, self.rank, d.out_channels());
+            return to_array_t(op, &shape, y).map(Value::F64);
+        }
         let (x, k) = (inputs[0].f32(op)?, inputs[1].f32(op)?);
         let d = self.shapes(x.shape(), k.shape())?;
         let y = depthwise::forward(&d, &contiguous(&x), &contiguous(&k));
         let shape = output_shape(&d.g, self.rank, d.out_channels());
         to_array(op, &shape, y).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let op = self.name;
+        expect_arity(op, inputs, 2)?;
+        let (x, k) = (inputs[0].f64(op)?, inputs[1].f64(op)?);
+        let d = self.shapes(x.shape(), k.shape())?;
+        let want = output_shape(&d.g, self.rank, d.out_channels());
+        expect_grad_shape(op, grad.shape(), &want)?;
+        let (c, m) = (d.g.channels, d.multiplier);
+        let full = depthwise_as_full(op, &contiguous_f64(&k), c, m)?;
+        let need_dx = needed.first() != Some(&false);
+        let (xs, gy) = (contiguous_f64(&x), contiguous_f64(&grad));
+        let (dx, dfull) = conv2d_backward_f64(op, &d.g, &xs, &full, c * m, &gy, need_dx)?;
+        let dx = if need_dx {
+            Some(to_array_t(op, x.shape(), dx)?)
+        } else {
+            None
+        };
+        let dk = depthwise_from_full(op, &dfull, c, m)?;
+        Ok(vec![dx, Some(to_array_t(op, k.shape(), dk)?)])
     }
 
     fn backward(

@@ -5,7 +5,8 @@
 use super::fused::{FixedNorm, Fusion};
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::norm_f64;
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::batch_norm;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
@@ -71,6 +72,9 @@ fn column_sum(m: &Array2<f32>) -> Array1<f32> {
 pub struct BatchNorm {
     axis: i64,
     epsilon: f32,
+    /// The attribute as given, for float64 inputs (1e-3 as float32 is
+    /// 1.00000005e-3, which a float64 comparison would see).
+    epsilon64: f64,
     training: Option<bool>,
 }
 
@@ -88,7 +92,7 @@ struct Prepared<'a> {
 
 /// `x` as a row-major (rows, features) slice with the axes `last` at the end:
 /// borrowed when they already are and `x` is contiguous, else copied.
-fn row_major<'a>(
+pub(super) fn row_major<'a>(
     op: &str,
     x: &ArrayViewD<'a, f32>,
     last: &[usize],
@@ -108,9 +112,11 @@ fn row_major<'a>(
 
 impl BatchNorm {
     pub fn new(attrs: &Attrs) -> Result<Self> {
+        let epsilon64 = attrs.float("batch_norm", "epsilon", 1e-3)?;
         Ok(Self {
             axis: attrs.int("batch_norm", "axis", -1)?,
-            epsilon: attrs.float("batch_norm", "epsilon", 1e-3)? as f32,
+            epsilon: epsilon64 as f32,
+            epsilon64,
             training: attrs.opt_bool("batch_norm", "training")?,
         })
     }
@@ -120,6 +126,7 @@ impl BatchNorm {
         Self {
             axis: norm.axis,
             epsilon: norm.epsilon,
+            epsilon64: f64::from(norm.epsilon),
             training: Some(false),
         }
     }
@@ -261,6 +268,10 @@ impl Primitive for BatchNorm {
     }
 
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
+        if inputs.first().is_some_and(ValueView::is_f64) {
+            let training = self.training(ctx);
+            return norm_f64::batch_norm_forward(inputs, self.axis, self.epsilon64, training);
+        }
         if !self.training(ctx) {
             return self.infer(inputs, &|_| {});
         }
@@ -269,6 +280,22 @@ impl Primitive for BatchNorm {
         let scale: Vec<f32> = inv.iter().zip(&p.gamma).map(|(i, g)| i * g).collect();
         let y = batch_norm::normalize(&p.rows, &p.mean, &scale, &p.beta);
         unrows("batch_norm", y, inputs[0].shape(), &p.perm).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let training = self.training(ctx);
+        norm_f64::batch_norm_backward(inputs, grad, self.axis, self.epsilon64, training)
     }
 
     fn backward(
@@ -333,77 +360,23 @@ impl Primitive for BatchNorm {
     }
 }
 
-/// The batch statistics batch_norm normalises with, as one (2, C) tensor
-/// (mean, then variance): what BatchNormalization folds into its moving
-/// averages in a training step. One pass over `x`; the composite (mean,
-/// subtract, square, mean) made two full-size temporaries per layer and step.
-#[derive(Debug)]
-pub struct BatchMoments {
-    axis: i64,
-}
-
-impl BatchMoments {
-    pub fn new(attrs: &Attrs) -> Result<Self> {
-        Ok(Self {
-            axis: attrs.int("batch_moments", "axis", -1)?,
-        })
-    }
-}
-
-impl Primitive for BatchMoments {
-    fn output_spec(&self, inputs: &[TensorSpec]) -> Result<TensorSpec> {
-        let op = "batch_moments";
-        spec::expect_arity(op, inputs, 1)?;
-        let x = &inputs[0];
-        x.expect_dtype(op, "an input", DType::F32)?;
-        let axis = spec::axis_of(op, self.axis, x.rank())?;
-        Ok(TensorSpec::new(vec![Some(2), x.shape[axis]], DType::F32))
-    }
-
-    fn name(&self) -> &'static str {
-        "batch_moments"
-    }
-
-    fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
-        let op = "batch_moments";
-        expect_arity(op, inputs, 1)?;
-        let x = inputs[0].f32(op)?;
-        let axis = normalize_axis(op, self.axis, x.ndim())?;
-        let c = x.shape()[axis];
-        let (rows, _) = row_major(op, &x, &[axis])?;
-        let (mut stats, var) = batch_norm::moments(&rows, c);
-        stats.extend(var);
-        Array2::from_shape_vec((2, c), stats)
-            .map(|a| Value::F32(a.into_dyn()))
-            .map_err(|e| Error::shape(op, "a (2, channels) result", e.to_string()))
-    }
-
-    fn backward(
-        &self,
-        inputs: &[ValueView],
-        _output: ArrayViewD<f32>,
-        _grad: ArrayViewD<f32>,
-        _ctx: &Context,
-    ) -> Result<InputGrads> {
-        // Statistics for the moving averages, which take no gradient.
-        expect_arity(self.name(), inputs, 1)?;
-        Ok(vec![None])
-    }
-}
-
 #[derive(Debug)]
 pub struct LayerNorm {
     axes: Vec<i64>,
     epsilon: f32,
+    /// The attribute as given, for float64 inputs.
+    epsilon64: f64,
 }
 
 impl LayerNorm {
     pub fn new(attrs: &Attrs) -> Result<Self> {
+        let epsilon64 = attrs.float("layer_norm", "epsilon", 1e-3)?;
         Ok(Self {
             axes: attrs
                 .opt_ints("layer_norm", "axis")?
                 .unwrap_or_else(|| vec![-1]),
-            epsilon: attrs.float("layer_norm", "epsilon", 1e-3)? as f32,
+            epsilon: epsilon64 as f32,
+            epsilon64,
         })
     }
 
@@ -450,6 +423,10 @@ impl Primitive for LayerNorm {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = "layer_norm";
         expect_arity(op, inputs, 3)?;
+        if inputs[0].is_f64() {
+            let axes = self.axes(inputs[0].shape().len())?;
+            return norm_f64::layer_norm_forward(inputs, &axes, self.epsilon64);
+        }
         let x = inputs[0].f32(op)?;
         let axes = self.axes(x.ndim())?;
         let (m, perm) = to_rows(op, &x, &axes)?;
@@ -458,6 +435,23 @@ impl Primitive for LayerNorm {
         let (xhat, _) = self.normalise(&m);
         let y = xhat * gamma + beta;
         from_rows(op, y, x.shape(), &perm).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity("layer_norm", inputs, 3)?;
+        let axes = self.axes(inputs[0].shape().len())?;
+        norm_f64::layer_norm_backward(inputs, grad, &axes, self.epsilon64)
     }
 
     fn backward(
@@ -519,16 +513,6 @@ pub(super) const OPS: &[OpInfo] = &[
                 Sample::Positive(&[3]),
             ],
         ),
-    },
-    OpInfo {
-        name: "batch_moments",
-        doc: "batch mean and variance per channel along `axis`, as rows of a (2, C) tensor",
-        inputs: &["x"],
-        attrs: &[("axis", Lit::Int(-1))],
-        dtypes: "float32",
-        differentiable: false,
-        build: |_, a| Ok(Arc::new(BatchMoments::new(a)?)),
-        example: (&[("axis", Lit::Int(1))], &[Sample::F32(&[4, 3, 2])]),
     },
     OpInfo {
         name: "layer_norm",

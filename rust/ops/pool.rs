@@ -4,16 +4,17 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::conv::{
-    contiguous, expect_grad_shape, geometry, lift_input, lift_pair, output_shape, to_array,
-    windowed_dims,
+    contiguous, contiguous_f64, expect_grad_shape, geometry, lift_input, lift_pair,
+    output_shape, to_array, to_array_t, windowed_dims,
 };
 use super::padding::Padding;
 use super::spec::{self, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::pool::{
     avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward,
 };
+use crate::kernels::pool_f64::{pool_backward_f64, pool_forward_f64};
 use crate::kernels::window::Geometry;
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::ArrayViewD;
@@ -88,6 +89,12 @@ impl Primitive for Pool {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = self.name;
         expect_arity(op, inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            let g = self.geometry(x.shape())?;
+            let y = pool_forward_f64(op, &g, &contiguous_f64(x), self.max)?;
+            let shape = output_shape(&g, self.rank, g.channels);
+            return to_array_t(op, &shape, y).map(Value::F64);
+        }
         let x = inputs[0].f32(op)?;
         let g = self.geometry(x.shape())?;
         let xs = contiguous(&x);
@@ -97,6 +104,27 @@ impl Primitive for Pool {
             avg_pool_forward(&g, &xs)
         };
         to_array(op, &output_shape(&g, self.rank, g.channels), y).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let op = self.name;
+        expect_arity(op, inputs, 1)?;
+        let x = inputs[0].f64(op)?;
+        let g = self.geometry(x.shape())?;
+        expect_grad_shape(op, grad.shape(), &output_shape(&g, self.rank, g.channels))?;
+        let dx = pool_backward_f64(op, &g, &contiguous_f64(&x), &contiguous_f64(&grad), self.max)?;
+        Ok(vec![Some(to_array_t(op, x.shape(), dx)?)])
     }
 
     fn backward(

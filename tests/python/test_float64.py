@@ -186,10 +186,12 @@ def test_activations_in_float64(x):
 
 def test_op_specs_say_which_ops_take_float64():
     modes = {s["name"]: s["float64"] for s in _core.op_specs()}
-    for name in ("add", "exp", "sum", "mean", "max", "matmul", "reshape", "transpose", "where"):
+    computed = ("add", "exp", "sum", "mean", "max", "matmul", "reshape", "transpose", "where")
+    spatial = ("conv2d", "conv2d_transpose", "depthwise_conv2d", "max_pool2d", "avg_pool2d")
+    for name in (*computed, *spatial, "batch_norm", "batch_moments", "layer_norm"):
         assert modes[name] == "computed", name
     assert modes["cast"] == "own"
-    assert modes["conv2d"] == modes["avg_pool1d"] == "narrowed"
+    assert modes["lstm_scan"] == modes["global_avg_pool1d"] == "narrowed"
     assert set(modes.values()) <= {"computed", "narrowed", "own"}
 
 
