@@ -166,12 +166,14 @@ def test_gradients_in_float64(x, w):
 
 
 def test_ops_without_float64_kernels_compute_in_float32():
-    """Pooling has no float64 kernel: it rounds float64 input to float32 and
-    returns what it returns on float32, as before float64 existed."""
-    x = np.array([-1.0, 0.5 + 1e-12, 2.0, 1e-9]).reshape(1, 4, 1)
-    out = np.asarray(ops.average_pool(x, 2))
+    """segment_sum has no float64 kernel: it rounds float64 input to float32
+    and returns what it returns on float32, as before float64 existed."""
+    x = np.array([-1.0, 0.5 + 1e-12, 2.0, 1e-9])
+    ids = np.array([0, 0, 1, 1])
+    out = np.asarray(ops.segment_sum(x, ids, num_segments=2))
     assert out.dtype == np.float32
-    np.testing.assert_array_equal(out, ops.average_pool(x.astype(np.float32), 2))
+    expected = ops.segment_sum(x.astype(np.float32), ids, num_segments=2)
+    np.testing.assert_array_equal(out, expected)
 
 
 @settings(max_examples=20, deadline=None)
