@@ -9,6 +9,7 @@ use super::norm_f64;
 use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::batch_norm;
+use crate::kernels::real::Real;
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Axis, IxDyn};
 use std::borrow::Cow;
@@ -16,7 +17,11 @@ use std::sync::Arc;
 
 /// `x` with `last` axes moved to the end, as a (rows, features) matrix, plus
 /// the permutation used (to undo it).
-fn to_rows(op: &str, x: &ArrayViewD<f32>, last: &[usize]) -> Result<(Array2<f32>, Vec<usize>)> {
+pub(super) fn to_rows<T: Real>(
+    op: &str,
+    x: &ArrayViewD<T>,
+    last: &[usize],
+) -> Result<(Array2<T>, Vec<usize>)> {
     let mut perm: Vec<usize> = (0..x.ndim()).filter(|a| !last.contains(a)).collect();
     perm.extend_from_slice(last);
     let features: usize = last.iter().map(|&a| x.shape()[a]).product();
@@ -31,7 +36,12 @@ fn to_rows(op: &str, x: &ArrayViewD<f32>, last: &[usize]) -> Result<(Array2<f32>
 }
 
 /// Undoes `to_rows`: back to `shape` in the original axis order.
-fn from_rows(op: &str, m: Array2<f32>, shape: &[usize], perm: &[usize]) -> Result<ArrayD<f32>> {
+pub(super) fn from_rows<T: Real>(
+    op: &str,
+    m: Array2<T>,
+    shape: &[usize],
+    perm: &[usize],
+) -> Result<ArrayD<T>> {
     let moved_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
     let moved = m
         .into_shape_with_order(IxDyn(&moved_shape))
@@ -48,8 +58,13 @@ fn from_rows(op: &str, m: Array2<f32>, shape: &[usize], perm: &[usize]) -> Resul
 
 /// A parameter vector (gamma, beta, moving statistics), copied so strided
 /// views (e.g. `params[::2]`) work like contiguous ones.
-fn vector(op: &str, what: &str, v: &ValueView, len: usize) -> Result<Array1<f32>> {
-    let a = v.f32(op)?;
+pub(super) fn vector<T: Real>(
+    op: &str,
+    what: &str,
+    v: &ValueView,
+    len: usize,
+) -> Result<Array1<T>> {
+    let a = T::view_of(v, op)?;
     if a.len() != len {
         return Err(Error::shape(
             op,
@@ -173,14 +188,14 @@ impl BatchNorm {
         let axis = normalize_axis(op, self.axis, x.ndim())?;
         let c = x.shape()[axis];
         let (rows, perm) = row_major(op, &x, &[axis])?;
-        let gamma = vector(op, "gamma", &inputs[1], c)?.to_vec();
-        let beta = vector(op, "beta", &inputs[2], c)?.to_vec();
+        let gamma = vector::<f32>(op, "gamma", &inputs[1], c)?.to_vec();
+        let beta = vector::<f32>(op, "beta", &inputs[2], c)?.to_vec();
         let (mean, var) = if training {
             batch_norm::moments(&rows, c)
         } else {
             (
-                vector(op, "moving_mean", &inputs[3], c)?.to_vec(),
-                vector(op, "moving_variance", &inputs[4], c)?.to_vec(),
+                vector::<f32>(op, "moving_mean", &inputs[3], c)?.to_vec(),
+                vector::<f32>(op, "moving_variance", &inputs[4], c)?.to_vec(),
             )
         };
         Ok(Prepared {
@@ -215,15 +230,15 @@ pub(crate) fn fixed_params(
             inputs.len()
         )));
     };
-    let gamma = vector(op, "gamma", gamma, c)?;
-    let var = vector(op, "moving_variance", var, c)?;
+    let gamma = vector::<f32>(op, "gamma", gamma, c)?;
+    let var = vector::<f32>(op, "moving_variance", var, c)?;
     // The scale as `forward` computes it, so fused and unfused agree exactly.
     let inv = batch_norm::inverse_std(var.as_slice().unwrap_or(&[]), epsilon);
     let scale = inv.iter().zip(&gamma).map(|(i, g)| i * g).collect();
     Ok(FixedParams {
-        mean: vector(op, "moving_mean", mean, c)?.to_vec(),
+        mean: vector::<f32>(op, "moving_mean", mean, c)?.to_vec(),
         scale,
-        beta: vector(op, "beta", beta, c)?.to_vec(),
+        beta: vector::<f32>(op, "beta", beta, c)?.to_vec(),
     })
 }
 
@@ -430,8 +445,8 @@ impl Primitive for LayerNorm {
         let x = inputs[0].f32(op)?;
         let axes = self.axes(x.ndim())?;
         let (m, perm) = to_rows(op, &x, &axes)?;
-        let gamma = vector(op, "gamma", &inputs[1], m.ncols())?;
-        let beta = vector(op, "beta", &inputs[2], m.ncols())?;
+        let gamma = vector::<f32>(op, "gamma", &inputs[1], m.ncols())?;
+        let beta = vector::<f32>(op, "beta", &inputs[2], m.ncols())?;
         let (xhat, _) = self.normalise(&m);
         let y = xhat * gamma + beta;
         from_rows(op, y, x.shape(), &perm).map(Value::F32)
@@ -467,7 +482,7 @@ impl Primitive for LayerNorm {
         let axes = self.axes(x.ndim())?;
         let (m, perm) = to_rows(op, &x, &axes)?;
         let (g, _) = to_rows(op, &grad, &axes)?;
-        let gamma = vector(op, "gamma", &inputs[1], m.ncols())?;
+        let gamma = vector::<f32>(op, "gamma", &inputs[1], m.ncols())?;
         let (xhat, inv) = self.normalise(&m);
         let k = m.ncols().max(1) as f32;
         let dxhat = &g * &gamma;

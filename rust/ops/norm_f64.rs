@@ -4,55 +4,11 @@
 //! its threaded kernels (`kernels::batch_norm`), float64 is asked for
 //! precision, not speed. Sums run in a fixed order.
 
+use super::norm::{from_rows, to_rows, vector};
 use super::InputGrads64;
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, normalize_axis, Value, ValueView};
 use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Axis, IxDyn};
-
-/// `x` with the axes `last` moved to the end, as a (rows, features) matrix,
-/// plus the permutation used (to undo it).
-fn to_rows(op: &str, x: &ArrayViewD<f64>, last: &[usize]) -> Result<(Array2<f64>, Vec<usize>)> {
-    let mut perm: Vec<usize> = (0..x.ndim()).filter(|a| !last.contains(a)).collect();
-    perm.extend_from_slice(last);
-    let features: usize = last.iter().map(|&a| x.shape()[a]).product();
-    let rows = x.len().checked_div(features).unwrap_or(0);
-    x.view()
-        .permuted_axes(IxDyn(&perm))
-        .as_standard_layout()
-        .into_owned()
-        .into_shape_with_order((rows, features))
-        .map(|m| (m, perm))
-        .map_err(|e| Error::shape(op, "a reshapeable input", e.to_string()))
-}
-
-/// Undoes `to_rows`: back to `shape` in the original axis order.
-fn from_rows(op: &str, m: Array2<f64>, shape: &[usize], perm: &[usize]) -> Result<ArrayD<f64>> {
-    let moved_shape: Vec<usize> = perm.iter().map(|&a| shape[a]).collect();
-    let moved = m
-        .into_shape_with_order(IxDyn(&moved_shape))
-        .map_err(|e| Error::shape(op, "a reshapeable result", e.to_string()))?;
-    let mut inverse = vec![0; perm.len()];
-    for (i, &p) in perm.iter().enumerate() {
-        inverse[p] = i;
-    }
-    Ok(moved
-        .permuted_axes(IxDyn(&inverse))
-        .as_standard_layout()
-        .into_owned())
-}
-
-/// A parameter vector with `len` values, in any shape.
-fn vector(op: &str, what: &str, v: &ValueView, len: usize) -> Result<Array1<f64>> {
-    let a = v.f64(op)?;
-    if a.len() != len {
-        return Err(Error::shape(
-            op,
-            format!("{what} with {len} values (one per normalised feature)"),
-            format!("{what} of shape {}", fmt_shape(a.shape())),
-        ));
-    }
-    Ok(a.iter().copied().collect())
-}
 
 /// `v` in the shape of parameter input `like`.
 fn shaped(op: &str, v: Array1<f64>, like: &ValueView) -> Result<ArrayD<f64>> {
@@ -86,7 +42,7 @@ fn batch(inputs: &[ValueView], axis: i64, training: bool) -> Result<Batch> {
     let axis = normalize_axis(op, axis, x.ndim())?;
     let c = x.shape()[axis];
     let (rows, perm) = to_rows(op, &x, &[axis])?;
-    let gamma = vector(op, "gamma", &inputs[1], c)?;
+    let gamma = vector::<f64>(op, "gamma", &inputs[1], c)?;
     let (mean, var) = if training {
         column_moments(&rows)
     } else {
@@ -113,7 +69,7 @@ pub fn batch_norm_forward(
 ) -> Result<Value> {
     let op = "batch_norm";
     let b = batch(inputs, axis, training)?;
-    let beta = vector(op, "beta", &inputs[2], b.mean.len())?;
+    let beta = vector::<f64>(op, "beta", &inputs[2], b.mean.len())?;
     let scale = b.var.mapv(|v| 1.0 / (v + epsilon).sqrt()) * &b.gamma;
     let y = (&b.rows - &b.mean) * &scale + &beta;
     from_rows(op, y, inputs[0].shape(), &b.perm).map(Value::F64)
@@ -211,8 +167,8 @@ pub fn layer_norm_forward(inputs: &[ValueView], axes: &[usize], epsilon: f64) ->
     expect_arity(op, inputs, 3)?;
     let x = inputs[0].f64(op)?;
     let (m, perm, xhat, _) = layer_rows(&x, axes, epsilon)?;
-    let gamma = vector(op, "gamma", &inputs[1], m.ncols())?;
-    let beta = vector(op, "beta", &inputs[2], m.ncols())?;
+    let gamma = vector::<f64>(op, "gamma", &inputs[1], m.ncols())?;
+    let beta = vector::<f64>(op, "beta", &inputs[2], m.ncols())?;
     let y = xhat * &gamma + &beta;
     from_rows(op, y, x.shape(), &perm).map(Value::F64)
 }
@@ -236,7 +192,7 @@ pub fn layer_norm_backward(
     }
     let (m, perm, xhat, inv) = layer_rows(&x, axes, epsilon)?;
     let (g, _) = to_rows(op, &grad, axes)?;
-    let gamma = vector(op, "gamma", &inputs[1], m.ncols())?;
+    let gamma = vector::<f64>(op, "gamma", &inputs[1], m.ncols())?;
     let k = m.ncols().max(1) as f64;
     let dxhat = &g * &gamma;
     let sum_d = dxhat.sum_axis(Axis(1)).insert_axis(Axis(1));
