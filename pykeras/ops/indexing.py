@@ -163,7 +163,7 @@ def scatter(indices: TensorLike, values: TensorLike, shape: Sequence[int]) -> Te
 
     >>> keras.ops.scatter([[0, 1], [1, 1]], np.array([1.0, 1.0]), shape=(2, 2))
     array([[0., 1.],
-           [0., 1.]], dtype=float32)
+           [0., 1.]])
     """
     op = "scatter"
     if C.is_symbolic(shape):

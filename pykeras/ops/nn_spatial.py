@@ -374,7 +374,7 @@ def max_pool(
     Example:
 
     >>> keras.ops.max_pool(np.arange(6.0).reshape(1, 6, 1), 2)[0, :, 0]
-    array([1., 3., 5.], dtype=float32)
+    array([1., 3., 5.])
     """
     return _pool("max_pool", "max", inputs, pool_size, strides, padding, data_format)
 
@@ -411,7 +411,7 @@ def average_pool(
     Example:
 
     >>> keras.ops.average_pool(np.arange(6.0).reshape(1, 6, 1), 2)[0, :, 0]
-    array([0.5, 2.5, 4.5], dtype=float32)
+    array([0.5, 2.5, 4.5])
     """
     return _pool("average_pool", "avg", inputs, pool_size, strides, padding, data_format)
 

@@ -81,7 +81,7 @@ def sort(x: TensorLike, axis: int | None = -1) -> Tensor:
     Example:
 
     >>> keras.ops.sort(np.array([[3.0, 1.0, 2.0]]))
-    array([[1., 2., 3.]], dtype=float32)
+    array([[1., 2., 3.]])
     """
     ints = _exact_integers(x)
     if ints is not None:

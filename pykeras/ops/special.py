@@ -38,8 +38,7 @@ def erf(x: TensorLike) -> Tensor:
 
     >>> x = np.array([-3.0, -2.0, -1.0, 0.0, 1.0])
     >>> keras.ops.erf(x)
-    array([-0.9999779, -0.9953223, -0.8427008,  0.       ,  0.8427008],
-          dtype=float32)
+    array([-0.99997791, -0.99532227, -0.84270079,  0.        ,  0.84270079])
     """
     return run("erf", [x])
 
@@ -59,7 +58,7 @@ def erfc(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.erfc(np.array([0.0, 1.0, 5.0]))
-    array([1.0000000e+00, 1.5729921e-01, 1.5374598e-12], dtype=float32)
+    array([1.00000000e+00, 1.57299207e-01, 1.53745979e-12])
     """
     return run("erfc", [x])
 
@@ -80,7 +79,6 @@ def erfinv(x: TensorLike) -> Tensor:
 
     >>> x = np.array([-0.5, -0.2, -0.1, 0.0, 0.3])
     >>> keras.ops.erfinv(x)
-    array([-0.47693628, -0.17914346, -0.08885599,  0.        ,  0.27246273],
-          dtype=float32)
+    array([-0.47693628, -0.17914345, -0.08885599,  0.        ,  0.27246271])
     """
     return run("erfinv", [x])

@@ -408,7 +408,7 @@ def stft(
     >>> keras.ops.stft(x, 3, 2, 3)[0]
     array([[ 0.75 , -0.375],
            [ 3.75 , -1.875],
-           [ 5.25 , -2.625]], dtype=float32)
+           [ 5.25 , -2.625]])
     """
     op = "stft"
     length, stride, n = _frame_args(op, sequence_length, sequence_stride, fft_length)
@@ -495,7 +495,7 @@ def istft(
 
     >>> x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
     >>> keras.ops.istft(keras.ops.stft(x, 4, 2, 4), 4, 2, 4).round(4)
-    array([0., 1., 2., 3., 4., 5., 6., 7.], dtype=float32)
+    array([0., 1., 2., 3., 4., 5., 6., 7.])
     """
     op = "istft"
     real, imag, shape = _pair(op, x, 2)
