@@ -37,6 +37,8 @@
 //!   could wait on it.
 //! - Locks (the variable store, the pool list) are plain mutexes taken by a
 //!   call's own threads: their holders never wait on another call's work.
+//! - **A forked child starts afresh** ([`fork`]): it forgets the parent's
+//!   pools, whose threads it does not have, and makes its own.
 
 use super::cancel::{self, Token, Watch};
 use crate::error::{Error, Result};
@@ -352,6 +354,7 @@ pub fn worth_splitting(elements: usize) -> bool {
 }
 
 mod bound;
+pub mod fork;
 #[cfg(test)]
 mod tests;
 

@@ -309,6 +309,40 @@ fn op_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
         .collect()
 }
 
+#[pyfunction]
+fn _before_fork() {
+    parallel::fork::before_fork();
+}
+
+#[pyfunction]
+fn _after_fork_in_parent() {
+    parallel::fork::after_fork_in_parent();
+}
+
+#[pyfunction]
+fn _after_fork_in_child() {
+    parallel::fork::after_fork_in_child();
+}
+
+/// Keeps the thread pools usable in a forked child (`multiprocessing`'s
+/// default start method on Linux): see `kernels::parallel::fork`.
+fn register_fork_hooks(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let os = py.import("os")?;
+    if !os.hasattr("register_at_fork")? {
+        return Ok(());
+    }
+    let hooks = PyDict::new(py);
+    hooks.set_item("before", wrap_pyfunction!(_before_fork, m)?)?;
+    hooks.set_item(
+        "after_in_parent",
+        wrap_pyfunction!(_after_fork_in_parent, m)?,
+    )?;
+    hooks.set_item("after_in_child", wrap_pyfunction!(_after_fork_in_child, m)?)?;
+    os.getattr("register_at_fork")?.call((), Some(&hooks))?;
+    Ok(())
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // An unknown or unsupported PYKERAS_ISA fails the import, naming the
@@ -326,6 +360,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(op_names, m)?)?;
     m.add_function(wrap_pyfunction!(op_output, m)?)?;
     m.add_function(wrap_pyfunction!(op_specs, m)?)?;
+    register_fork_hooks(m)?;
     m.add_class::<graph::PyGraph>()?;
     m.add_class::<graph::PyNodeInfo>()?;
     m.add_class::<graph::PyTape>()?;

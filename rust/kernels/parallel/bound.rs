@@ -15,6 +15,11 @@ use rayon::ThreadPoolBuilder;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+/// [`BOUND_SIZE`] of the bound thread in a forked child: its pool's other
+/// threads are gone, so it leases like any other thread (no pool has this
+/// size) and, between calls, is no pool thread (see [`in_pool_call`]).
+const ORPHANED: usize = usize::MAX;
+
 thread_local! {
     /// The size of the pool this thread is thread 0 of (0: not bound).
     static BOUND_SIZE: Cell<usize> = const { Cell::new(0) };
@@ -121,4 +126,20 @@ fn keep_bound_warm() {
         BOUND_POLLERS.fetch_sub(1, Ordering::SeqCst);
         POLLING_HERE.set(false);
     });
+}
+
+/// After a fork, in the child: the bound pool's other threads are gone, and
+/// the forking thread is the only thread. If it was the bound thread it
+/// becomes [`ORPHANED`] (it cannot leave the pool it joined); otherwise the
+/// bound thread does not exist here and this thread may bind a new pool.
+pub(super) fn after_fork_in_child() {
+    BOUND_RUNNING.store(false, Ordering::SeqCst);
+    BOUND_POLLERS.store(0, Ordering::SeqCst);
+    POLLING_HERE.set(false);
+    SPLITTING.set(false);
+    if BOUND_SIZE.get() > 0 {
+        BOUND_SIZE.set(ORPHANED);
+    } else {
+        CLAIMED.store(false, Ordering::SeqCst);
+    }
 }
