@@ -83,6 +83,10 @@ class OptimizerVariable:
     def value(self) -> np.ndarray:
         return self.numpy()
 
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
     def assign(self, value: Any) -> None:
         self._optimizer._assign_variable(self._index, value)
 

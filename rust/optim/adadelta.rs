@@ -1,6 +1,6 @@
 //! Adadelta, as Keras 3's `Adadelta.update_step`.
 
-use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{ftz, slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -52,9 +52,9 @@ impl Adadelta {
             return Err(slot_mismatch("Adadelta", slots.len()));
         };
         zip_update(var, grad, [acc_grad, acc_delta], |w, g, [ag, ad]| {
-            *ag = rho * *ag + one_minus_rho * (g * g);
+            *ag = ftz(rho * *ag + one_minus_rho * (g * g));
             let delta = -(((*ad + eps).sqrt() * g) / (*ag + eps).sqrt());
-            *ad = rho * *ad + one_minus_rho * (delta * delta);
+            *ad = ftz(rho * *ad + one_minus_rho * (delta * delta));
             *w += lr * delta;
         });
         Ok(())

@@ -1,6 +1,8 @@
 //! Adam (and AMSGrad), as Keras 3's `Adam.update_step`.
 
-use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{
+    ftz_below, slot_mismatch, subnormal_floor, update_in_either_float, zip_update, Rule, Step,
+};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -71,15 +73,19 @@ impl Adam {
         let one_minus_b1 = T::of(1.0 - self.beta_1);
         let one_minus_b2 = T::of(1.0 - self.beta_2);
         let eps = T::of(self.epsilon);
+        // Below these, a slot's products in the update are subnormal: see
+        // `ftz_below`.
+        let m_floor = subnormal_floor(&[one_minus_b1, alpha]);
+        let v_floor = subnormal_floor(&[one_minus_b2]);
         match slots {
             [m, v] => zip_update(var, grad, [m, v], |w, g, [m, v]| {
-                *m += (g - *m) * one_minus_b1;
-                *v += (g * g - *v) * one_minus_b2;
+                *m = ftz_below(*m + (g - *m) * one_minus_b1, m_floor);
+                *v = ftz_below(*v + (g * g - *v) * one_minus_b2, v_floor);
                 *w = *w - (*m * alpha) / (v.sqrt() + eps);
             }),
             [m, v, v_hat] => zip_update(var, grad, [m, v, v_hat], |w, g, [m, v, v_hat]| {
-                *m += (g - *m) * one_minus_b1;
-                *v += (g * g - *v) * one_minus_b2;
+                *m = ftz_below(*m + (g - *m) * one_minus_b1, m_floor);
+                *v = ftz_below(*v + (g * g - *v) * one_minus_b2, v_floor);
                 *v_hat = max_nan(*v_hat, *v);
                 *w = *w - (*m * alpha) / (v_hat.sqrt() + eps);
             }),

@@ -1,7 +1,9 @@
 //! Adamax, as Keras 3's `Adamax.update_step`.
 
 use super::adam::max_nan;
-use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{
+    ftz, ftz_below, slot_mismatch, subnormal_floor, update_in_either_float, zip_update, Rule, Step,
+};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -55,9 +57,11 @@ impl Adamax {
         let [m, u] = slots else {
             return Err(slot_mismatch("Adamax", slots.len()));
         };
+        // `m` enters the update as `lr * m`: see `ftz_below`.
+        let m_floor = subnormal_floor(&[one_minus_b1, lr]);
         zip_update(var, grad, [m, u], |w, g, [m, u]| {
-            *m += (g - *m) * one_minus_b1;
-            *u = max_nan(b2 * *u, g.abs());
+            *m = ftz_below(*m + (g - *m) * one_minus_b1, m_floor);
+            *u = ftz(max_nan(b2 * *u, g.abs()));
             *w = *w - (lr * *m) / ((T::one() - beta_1_power) * (*u + eps));
         });
         Ok(())

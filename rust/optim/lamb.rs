@@ -2,7 +2,7 @@
 //! Adam direction rescaled per variable by `||w|| / ||update||`.
 
 use super::clip::sum_squares;
-use super::{slot_mismatch, zip_update, Rule, Step};
+use super::{ftz, slot_mismatch, zip_update, Rule, Step};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -90,8 +90,8 @@ impl Lamb {
         // the step size needs the direction's norm before any weight moves.
         let mut update = grad.to_vec();
         zip_update(&mut update, grad, [m, v], |u, g, [m, v]| {
-            *m += (g - *m) * one_minus_b1;
-            *v += (g * g - *v) * one_minus_b2;
+            *m = ftz(*m + (g - *m) * one_minus_b1);
+            *v = ftz(*v + (g * g - *v) * one_minus_b2);
             *u = (*m / bias_1) / ((*v / bias_2).sqrt() + eps);
         });
         let zero = T::zero();

@@ -1,7 +1,7 @@
 //! Lion, as Keras 3's `Lion.update_step`: the sign of an interpolated
 //! momentum, then the momentum update with the second beta.
 
-use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{ftz, slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::{Error, Result};
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -74,7 +74,7 @@ impl Lion {
         };
         zip_update(var, grad, [m], |w, g, [m]| {
             *w = *w - lr * sign(*m * b1 + g * (one - b1));
-            *m = *m * b2 + g * (one - b2);
+            *m = ftz(*m * b2 + g * (one - b2));
         });
         Ok(())
     }

@@ -40,7 +40,7 @@ use crate::ops::Attrs;
 use base::Ema;
 use clip::Clip;
 use elementwise::{flat_mut, into_flat};
-pub(crate) use elementwise::{map_inplace, zip_update, CHUNK};
+pub(crate) use elementwise::{ftz, ftz_below, map_inplace, subnormal_floor, zip_update, CHUNK};
 use ndarray::ArrayD;
 use registry::rule_from;
 pub(crate) use rule::{slot_mismatch, update_in_either_float, Rule, Step};

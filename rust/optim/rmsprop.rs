@@ -1,7 +1,7 @@
 //! RMSprop (plain or centered, with optional momentum), as Keras 3's
 //! `RMSprop.update_step`.
 
-use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{ftz, slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -63,26 +63,26 @@ impl RmsProp {
         let mu = T::of(self.momentum);
         match (slots, self.momentum > 0.0, self.centered) {
             ([vel], false, false) => zip_update(var, grad, [vel], |w, g, [vel]| {
-                *vel = rho * *vel + one_minus_rho * (g * g);
+                *vel = ftz(rho * *vel + one_minus_rho * (g * g));
                 *w = *w - (lr * g) / (*vel + eps).sqrt();
             }),
             ([vel, mom], true, false) => zip_update(var, grad, [vel, mom], |w, g, [vel, mom]| {
-                *vel = rho * *vel + one_minus_rho * (g * g);
+                *vel = ftz(rho * *vel + one_minus_rho * (g * g));
                 let increment = (lr * g) / (*vel + eps).sqrt();
-                *mom = mu * *mom + increment;
+                *mom = ftz(mu * *mom + increment);
                 *w = *w - *mom;
             }),
             ([vel, avg], false, true) => zip_update(var, grad, [vel, avg], |w, g, [vel, avg]| {
-                *vel = rho * *vel + one_minus_rho * (g * g);
-                *avg = rho * *avg + one_minus_rho * g;
+                *vel = ftz(rho * *vel + one_minus_rho * (g * g));
+                *avg = ftz(rho * *avg + one_minus_rho * g);
                 *w = *w - (lr * g) / (*vel - *avg * *avg + eps).sqrt();
             }),
             ([vel, mom, avg], true, true) => {
                 zip_update(var, grad, [vel, mom, avg], |w, g, [vel, mom, avg]| {
-                    *vel = rho * *vel + one_minus_rho * (g * g);
-                    *avg = rho * *avg + one_minus_rho * g;
+                    *vel = ftz(rho * *vel + one_minus_rho * (g * g));
+                    *avg = ftz(rho * *avg + one_minus_rho * g);
                     let increment = (lr * g) / (*vel - *avg * *avg + eps).sqrt();
-                    *mom = mu * *mom + increment;
+                    *mom = ftz(mu * *mom + increment);
                     *w = *w - *mom;
                 })
             }

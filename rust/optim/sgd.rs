@@ -1,6 +1,6 @@
 //! SGD with optional (Nesterov) momentum, as Keras 3's `SGD.update_step`.
 
-use super::{float_in, slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{float_in, ftz, slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -59,12 +59,12 @@ impl Sgd {
                 let mu = T::of(self.momentum);
                 if self.nesterov {
                     zip_update(var, grad, [m], |w, g, [m]| {
-                        *m = *m * mu - g * lr;
+                        *m = ftz(*m * mu - g * lr);
                         *w += *m * mu - g * lr;
                     });
                 } else {
                     zip_update(var, grad, [m], |w, g, [m]| {
-                        *m = *m * mu - g * lr;
+                        *m = ftz(*m * mu - g * lr);
                         *w += *m;
                     });
                 }
