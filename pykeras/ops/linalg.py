@@ -5,9 +5,10 @@ leading ones, in float32 or float64. The core factors each matrix in
 float64 (LU with partial pivoting, Cholesky, Householder QR, Jacobi eigh and
 SVD), rounds float32 results once and gives float64 input float64 results,
 and each primitive has JAX's backward rule, so these functions train inside
-models. (`pinv`, `lstsq` and `matrix_rank` still default their cut-offs
-to float32's epsilon.) Functions with several results (`qr`, `eigh`, `svd`,
-`lu_factor`, `slogdet`) slice them from one packed primitive output.
+models (`pinv`, `lstsq` and `matrix_rank` default their cut-offs to the
+epsilon of the input's float type, as JAX does). Functions with several
+results (`qr`, `eigh`, `svd`, `lu_factor`, `slogdet`) slice them from one
+packed primitive output.
 
 As in JAX, singular input gives inf or NaN (`inv`, `solve`), `det` gives 0
 and `slogdet` `(0, -inf)`; `cholesky` of a matrix that is not positive

@@ -474,3 +474,29 @@ def test_fused_attention_path_equals_the_keras_checked_one(floatx64):
     got = fused.predict(ref["seq_x"], verbose=0)
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, plain.predict(ref["seq_x"], verbose=0), rtol=1e-12, atol=1e-13)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), small=st.floats(1e-11, 1e-8))
+def test_default_cutoffs_use_float64_epsilon(seed, small):
+    """A singular value far below float32's epsilon but above float64's
+    counts for float64 input, as in JAX with x64 (and NumPy)."""
+    rng = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    v, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    a = u[:, :3] * np.array([2.0, 1.0, small]) @ v.T
+    assert int(linalg.matrix_rank(a)) == np.linalg.matrix_rank(a) == 3
+    assert int(linalg.matrix_rank(a.astype(np.float32))) == 2
+    # The small direction is kept: pinv's norm is 1 / small (to the
+    # accuracy a condition number of 1 / small allows), not ~1.
+    p = np.asarray(linalg.pinv(a))
+    assert p.dtype == np.float64
+    np.testing.assert_allclose(np.linalg.norm(p, 2), 1.0 / small, rtol=1e-3)
+    # lstsq solves along the small direction too: x's norm is NumPy's
+    # (~|u3 . b| / small), not ~1. (The Jacobi SVD's vector of a singular
+    # value this small is accurate to ~eps / small only, hence rtol.)
+    b = rng.normal(size=(4, 2))
+    x = np.asarray(linalg.lstsq(a, b))
+    assert x.dtype == np.float64
+    want = np.linalg.lstsq(a, b, rcond=None)[0]
+    np.testing.assert_allclose(np.linalg.norm(x), np.linalg.norm(want), rtol=1e-2)
