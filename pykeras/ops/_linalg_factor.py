@@ -47,7 +47,7 @@ def pinv(x: Any, rcond: Any = None) -> Any:
         rcond: Cutoff ratio for small singular values. Singular values
             less than or equal to `rcond * largest_singular_value` are
             set to zero. If `None` (default), JAX's default is used:
-            `10 * max(M, N) * eps(float32)`.
+            `10 * max(M, N) * eps`, eps of `x`'s float type.
 
     Returns:
         A tensor of shape `(..., N, M)` containing the pseudoinverse
@@ -67,8 +67,8 @@ def pinv(x: Any, rcond: Any = None) -> Any:
             tuple(C.static_size("pinv", shape, i) for i in range(lead)) + (n, m), np.float32
         )
     if rcond is None:
-        rcond = 10.0 * max(m, n) * L.EPS32
-    cut = L.threshold("pinv", "rcond", rcond, lead)
+        rcond = 10.0 * max(m, n) * L.eps_of(x)
+    cut = L.threshold("pinv", "rcond", rcond, lead, L.float_type(x))
     u, s, vt = _svd_parts("pinv", x, shape)
     keep = run("greater", [s, run("mul", [_largest(s, lead), cut])])
     scaled = run("mul", [u, L.inverse_singular_values(s, keep)])
@@ -93,7 +93,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:
             of shape `(M,)` or `(M, K)`.
         rcond: Cut-off ratio for small singular values of `a`: those
             smaller than `rcond` times the largest are treated as zero.
-            `None`: `max(M, N) * eps(float32)`, as in JAX.
+            `None`: `max(M, N) * eps` (eps of `a`'s float type), as in JAX.
 
     Returns:
         Tensor with shape `(N,)` or `(N, K)` containing
@@ -123,10 +123,10 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:
         out = np.zeros((n, k), np.float32)
     else:
         if rcond is None:
-            rcond = max(m, n) * L.EPS32
-        cut = L.threshold("lstsq", "rcond", rcond, 0)
+            rcond = max(m, n) * L.eps_of(a)
+        cut = L.threshold("lstsq", "rcond", rcond, 0, L.float_type(a))
         # JAX's rule: keep s > 0 with s >= rcond * max(s); a negative rcond is eps.
-        cut = np.where(cut < 0, np.float32(L.EPS32), cut)
+        cut = np.where(cut < 0, cut.dtype.type(L.eps_of(a)), cut)
         u, s, vt = _svd_parts("lstsq", a, a_shape)
         keep = run(
             "mul",
@@ -152,7 +152,7 @@ def matrix_rank(x: Any, tol: Any = None) -> Any:
         x: Input tensor of shape `(..., M, N)`.
         tol: Absolute threshold below which singular values are treated
             as zero (a number, or one per matrix). If `None` (default),
-            JAX's: `max(s) * max(M, N) * eps(float32)`.
+            JAX's: `max(s) * max(M, N) * eps` (eps of `x`'s float type).
 
     Returns:
         An integer tensor of shape `(...,)` with the rank of each matrix
@@ -174,9 +174,9 @@ def matrix_rank(x: Any, tol: Any = None) -> Any:
     if tol is None:
         big = max(L.sizes("matrix_rank", shape))
         top = run("max", [s], axis=[lead], keepdims=True)
-        cut = run("mul", [top, np.float32(big * L.EPS32)])
+        cut = run("mul", [top, L.float_type(x)(big * L.eps_of(x))])
     else:
-        cut = L.threshold("matrix_rank", "tol", tol, lead)[..., 0]
+        cut = L.threshold("matrix_rank", "tol", tol, lead, L.float_type(x))[..., 0]
     rank = run("sum", [run("greater", [s, cut])], axis=[lead], keepdims=False)
     if C.any_symbolic([rank]):
         return rank

@@ -19,6 +19,20 @@ from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
 
 EPS32 = float(np.finfo(np.float32).eps)
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+def float_type(x: Any) -> Any:
+    """float64 for a float64 array or tensor (the core computes it in
+    float64), else float32: the type cut-offs are given in."""
+    dtype = getattr(x, "dtype", None)
+    return np.float64 if dtype is not None and str(dtype) == "float64" else np.float32
+
+
+def eps_of(x: Any) -> float:
+    """The machine epsilon of `x`'s float type, JAX's unit for default
+    cut-offs of small singular values."""
+    return EPS64 if float_type(x) is np.float64 else EPS32
 
 
 def matrix_shape(op: str, x: Any, name: str = "x") -> Any:
@@ -113,11 +127,11 @@ def check_bool(op: str, name: str, value: Any) -> Any:
     raise InvalidArgumentError(f"Op '{op}': {name} must be a bool. Received: {name}={value!r}")
 
 
-def threshold(op: str, name: str, value: Any, lead: Any) -> Any:
-    """A cut-off given as a number or per-matrix values, as a float32 array
-    that broadcasts against (..., 1, k) singular values."""
+def threshold(op: str, name: str, value: Any, lead: Any, dtype: Any = np.float32) -> Any:
+    """A cut-off given as a number or per-matrix values, as an array of
+    `dtype` that broadcasts against (..., 1, k) singular values."""
     try:
-        t = np.asarray(value, dtype=np.float32)
+        t = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
         raise InvalidArgumentError(
             f"Op '{op}': {name} must be a number or an array of numbers. Received: {name}={value!r}"

@@ -1,11 +1,14 @@
 """`keras.ops.linalg`: decompositions, inverses and solves.
 
 Every function works on matrices in the last two axes, batched over the
-leading ones, in float32. The core factors each matrix in float64 (LU with
-partial pivoting, Cholesky, Householder QR, Jacobi eigh and SVD) and rounds
-once, and each primitive has JAX's backward rule, so these functions train
-inside models. Functions with several results (`qr`, `eigh`, `svd`,
-`lu_factor`, `slogdet`) slice them from one packed primitive output.
+leading ones, in float32 or float64. The core factors each matrix in
+float64 (LU with partial pivoting, Cholesky, Householder QR, Jacobi eigh and
+SVD), rounds float32 results once and gives float64 input float64 results,
+and each primitive has JAX's backward rule, so these functions train inside
+models (`pinv`, `lstsq` and `matrix_rank` default their cut-offs to the
+epsilon of the input's float type, as JAX does). Functions with several
+results (`qr`, `eigh`, `svd`, `lu_factor`, `slogdet`) slice them from one
+packed primitive output.
 
 As in JAX, singular input gives inf or NaN (`inv`, `solve`), `det` gives 0
 and `slogdet` `(0, -inf)`; `cholesky` of a matrix that is not positive
@@ -78,7 +81,7 @@ def cholesky(x: TensorLike, upper: bool = False) -> Tensor:
 
     >>> keras.ops.cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
     array([[2., 0.],
-           [1., 1.]], dtype=float32)
+           [1., 1.]])
     """
     shape = L.square_shape("cholesky", x)
     upper = L.check_bool("cholesky", "upper", upper)
@@ -107,7 +110,7 @@ def slogdet(x: TensorLike) -> tuple[Any, Any]:
     Example:
 
     >>> keras.ops.slogdet(np.array([[0.0, 2.0], [1.0, 0.0]]))
-    (array(-1., dtype=float32), array(0.6931472, dtype=float32))
+    (array(-1.), array(0.69314718))
     """
     shape = L.square_shape("slogdet", x)
     packed = run("slogdet_packed", [x])

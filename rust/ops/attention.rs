@@ -14,9 +14,12 @@
 //! fully masked row attends uniformly instead of giving NaN, and their
 //! gradient is zero.
 
+#[path = "attention_f64.rs"]
+mod f64_rules;
+
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{fmt_dims, DType, Dim, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::kernels::fastmath;
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::matmul::gemm_serial;
@@ -34,15 +37,26 @@ const LARGE_NEGATIVE: f32 = -0.7 * f32::MAX;
 #[derive(Debug)]
 pub struct DotProductAttention {
     scale: f32,
+    /// The scale as given, for float64 (not float32's rounding of it).
+    scale64: f64,
     is_causal: bool,
 }
 
 impl DotProductAttention {
     pub fn new(attrs: &Attrs) -> Result<Self> {
+        let scale64 = attrs.float(OP, "scale", 1.0)?;
         Ok(Self {
-            scale: attrs.float(OP, "scale", 1.0)? as f32,
+            scale: scale64 as f32,
+            scale64,
             is_causal: attrs.bool(OP, "is_causal", false)?,
         })
+    }
+
+    fn scaling64(&self) -> f64_rules::Scaling {
+        f64_rules::Scaling {
+            scale: self.scale64,
+            is_causal: self.is_causal,
+        }
     }
 }
 
@@ -279,7 +293,32 @@ impl Primitive for DotProductAttention {
         check_specs(inputs)
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let x = f64_rules::read64(inputs)?;
+        let [dq, dk, dv] = f64_rules::backward(&x, self.scaling64(), grad)?;
+        let mut grads = vec![Some(dq), Some(dk), Some(dv)];
+        if inputs.len() == 4 {
+            grads.push(None);
+        }
+        Ok(grads)
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.first().is_some_and(ValueView::is_f64) {
+            let x = f64_rules::read64(inputs)?;
+            return Ok(Value::F64(f64_rules::forward(&x, self.scaling64())));
+        }
         let Inputs { q, k, v, mask } = read_inputs(inputs)?;
         let (batch, t, heads, _) = q.dim();
         let (s_len, hv) = (k.shape()[1], v.shape()[3]);

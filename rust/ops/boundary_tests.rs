@@ -173,12 +173,33 @@ fn the_registry_states_float64_support() {
         .map(|i| i.name)
         .collect();
     for name in [
-        "add", "exp", "sum", "matmul", "reshape", "concat", "pad", "where", "relu", "gelu",
-        "softmax", "conv2d",
+        "add",
+        "exp",
+        "sum",
+        "matmul",
+        "reshape",
+        "concat",
+        "pad",
+        "where",
+        "relu",
+        "gelu",
+        "softmax",
+        "conv2d",
+        "lstm_scan",
+        "gru_scan",
+        "simple_rnn_scan",
+        "time_last",
+        "dot_product_attention",
+        "inv",
+        "solve",
+        "cholesky",
+        "qr_packed",
+        "eigh_packed",
+        "svd_packed",
     ] {
         assert!(computed.contains(&name), "{name} should compute in float64");
     }
-    assert!(!computed.contains(&"lstm_scan") && !computed.contains(&"global_avg_pool1d"));
+    assert!(!computed.contains(&"global_avg_pool1d"));
 }
 
 /// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op

@@ -1,7 +1,10 @@
 //! Square-matrix linear algebra over the last two axes, batched over the
 //! leading ones: inv, solve, solve_triangular, cholesky, the sign and log
 //! of the determinant, and LU. Each matrix is factored in f64
-//! (`la_kernels.rs`) and rounded to float32 once. Backward rules are JAX's.
+//! (`la_kernels.rs`); float32 input gets its result rounded to float32
+//! once, float64 input (`Float64::Computed`) the float64 result. Each
+//! backward rule is written once, on f64 (`backward_f64`; the float32 rule
+//! is it rounded once). Backward rules are JAX's.
 //!
 //! An op has one output, so ops with several results pack them into one
 //! tensor, whose parts `pykeras/ops/linalg.py` slices apart (a gradient
@@ -19,11 +22,14 @@ mod batch;
 pub(super) mod jacobi;
 #[path = "la_kernels.rs"]
 pub(super) mod la;
-pub(super) use batch::{assemble, checked, map_mats, matrix_spec, pack, square_spec, unpack, Mats};
+pub(super) use batch::{
+    assemble, assemble_value, backward_via_f64, checked, map_mats, matrix_spec, pack, square_spec,
+    unpack, Mats,
+};
 
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, Dim, TensorSpec};
-use super::{Context, InputGrads, Primitive};
+use super::{Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{Value, ValueView};
 use la::Mat;
@@ -69,11 +75,30 @@ fn system_spec(op: &str, inputs: &[TensorSpec]) -> Result<TensorSpec> {
 }
 
 fn two(op: &str, inputs: &[ValueView]) -> Result<(Mats, Mats)> {
-    Ok((
-        Mats::of(op, &inputs[0].f32(op)?)?,
-        Mats::of(op, &inputs[1].f32(op)?)?,
-    ))
+    Ok((Mats::read(op, &inputs[0])?, Mats::read(op, &inputs[1])?))
 }
+
+/// The `Primitive` items of an op whose kernels run in f64 for float32
+/// and float64 alike: it computes float64 (`Float64::Computed`), and its
+/// float32 backward is its float64 rule rounded once (`backward_via_f64`).
+macro_rules! f64_native {
+    () => {
+        fn float64(&self) -> Float64 {
+            Float64::Computed
+        }
+
+        fn backward(
+            &self,
+            inputs: &[ValueView],
+            output: ArrayViewD<f32>,
+            grad: ArrayViewD<f32>,
+            ctx: &Context,
+        ) -> Result<InputGrads> {
+            backward_via_f64(self, inputs, output, grad, ctx)
+        }
+    };
+}
+pub(super) use f64_native;
 
 #[derive(Debug)]
 pub struct Inv;
@@ -91,21 +116,23 @@ impl Primitive for Inv {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        let x = inputs[0].f32("inv")?;
-        let n = x.shape()[x.ndim() - 1];
-        map_mats("inv", &x, &[n, n], |a| Ok(la::lu(&a).inverse())).map(Value::F32)
+        let n = inputs[0].shape().last().copied().unwrap_or(0);
+        map_mats("inv", &inputs[0], &[n, n], |a| Ok(la::lu(&a).inverse()))
     }
 
+    f64_native!();
+
     /// d(A^-1) = -A^-1 dA A^-1, so dA = -A^-T G A^-T.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        output: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let (y, g) = (Mats::of("inv", &output)?, Mats::of("inv", &grad)?);
+        let (y, g) = (Mats::of64("inv", &output)?, Mats::of64("inv", &grad)?);
         let out: Vec<Mat> = (0..y.count())
             .map(|i| {
                 let yt = y.get(i).t();
@@ -139,20 +166,23 @@ impl Primitive for Solve {
         let out: Vec<Mat> = (0..a.count())
             .map(|i| la::lu(&a.get(i)).solve(&b.get(i)))
             .collect();
-        assemble("solve", &b.lead, &[b.rows, b.cols], &out).map(Value::F32)
+        assemble_value("solve", &b.lead, &[b.rows, b.cols], &out, a.wide || b.wide)
     }
 
+    f64_native!();
+
     /// X = A^-1 B: dB = A^-T G, dA = -dB X^T.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        output: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
         let (a, b) = two("solve", inputs)?;
-        let (x, g) = (Mats::of("solve", &output)?, Mats::of("solve", &grad)?);
+        let (x, g) = (Mats::of64("solve", &output)?, Mats::of64("solve", &grad)?);
         let (mut ga, mut gb) = (Vec::new(), Vec::new());
         for i in 0..a.count() {
             let db = la::lu(&a.get(i).t()).solve(&g.get(i));
@@ -186,21 +216,25 @@ impl Primitive for SolveTriangular {
         let out: Vec<Mat> = (0..a.count())
             .map(|i| la::solve_triangular(&a.get(i), &b.get(i), self.lower, false))
             .collect();
-        assemble("solve_triangular", &b.lead, &[b.rows, b.cols], &out).map(Value::F32)
+        let wide = a.wide || b.wide;
+        assemble_value("solve_triangular", &b.lead, &[b.rows, b.cols], &out, wide)
     }
 
+    f64_native!();
+
     /// As solve's, with A's gradient kept to the triangle the op reads.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        output: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
         let op = "solve_triangular";
         let (a, b) = two(op, inputs)?;
-        let (x, g) = (Mats::of(op, &output)?, Mats::of(op, &grad)?);
+        let (x, g) = (Mats::of64(op, &output)?, Mats::of64(op, &grad)?);
         let lower = self.lower;
         let (mut ga, mut gb) = (Vec::new(), Vec::new());
         for i in 0..a.count() {
@@ -232,25 +266,26 @@ impl Primitive for Cholesky {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        let x = inputs[0].f32("cholesky")?;
-        let n = x.shape()[x.ndim() - 1];
-        map_mats("cholesky", &x, &[n, n], |a| {
+        let n = inputs[0].shape().last().copied().unwrap_or(0);
+        map_mats("cholesky", &inputs[0], &[n, n], |a| {
             Ok(la::cholesky(&a).unwrap_or_else(|| Mat::nan(n, n)))
         })
-        .map(Value::F32)
     }
+
+    f64_native!();
 
     /// JAX's rule (Murray 2016), through the symmetrisation of the input:
     /// dA = sym(L^-T phi(L^T G) L^-1), phi = lower triangle, diagonal halved.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        output: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let (l, g) = (Mats::of("cholesky", &output)?, Mats::of("cholesky", &grad)?);
+        let (l, g) = (Mats::of64("cholesky", &output)?, Mats::of64("cholesky", &grad)?);
         let out: Vec<Mat> = (0..l.count())
             .map(|i| {
                 let l = l.get(i);
@@ -297,36 +332,33 @@ impl Primitive for Slogdet {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        map_mats(
-            "slogdet_packed",
-            &inputs[0].f32("slogdet_packed")?,
-            &[2],
-            |a| {
-                let (sign, log) = la::lu(&a).slogdet();
-                Ok(Mat {
-                    rows: 1,
-                    cols: 2,
-                    data: vec![sign, log],
-                })
-            },
-        )
-        .map(Value::F32)
+        map_mats("slogdet_packed", &inputs[0], &[2], |a| {
+            let (sign, log) = la::lu(&a).slogdet();
+            Ok(Mat {
+                rows: 1,
+                cols: 2,
+                data: vec![sign, log],
+            })
+        })
     }
 
+    f64_native!();
+
     /// d log|det A| = tr(A^-1 dA): dA = g A^-T. The sign has no gradient.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        _: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        _: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let a = Mats::of("slogdet_packed", &inputs[0].f32("slogdet_packed")?)?;
-        let g: Vec<f32> = grad.iter().copied().collect();
+        let a = Mats::read("slogdet_packed", &inputs[0])?;
+        let g: Vec<f64> = grad.iter().copied().collect();
         let out: Vec<Mat> = (0..a.count())
             .map(|i| {
-                let w = f64::from(g.get(2 * i + 1).copied().unwrap_or(0.0));
+                let w = g.get(2 * i + 1).copied().unwrap_or(0.0);
                 la::lu(&a.get(i)).inverse().t().map(|v| w * v)
             })
             .collect();
@@ -356,9 +388,12 @@ impl Primitive for LuPacked {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        let x = inputs[0].f32("lu_packed")?;
-        let (m, n) = (x.shape()[x.ndim() - 2], x.shape()[x.ndim() - 1]);
-        map_mats("lu_packed", &x, &[m + 1, n], |a| {
+        let x = &inputs[0];
+        let (m, n) = match x.shape() {
+            [.., m, n] => (*m, *n),
+            _ => (0, 0), // refused by `checked` above
+        };
+        map_mats("lu_packed", x, &[m + 1, n], |a| {
             let f = la::lu(&a);
             let pivots = Mat {
                 rows: 1,
@@ -367,21 +402,23 @@ impl Primitive for LuPacked {
             };
             Ok(pack(&[&f.lu, &pivots], n))
         })
-        .map(Value::F32)
     }
+
+    f64_native!();
 
     /// JAX's rule: with M = L^-1 P dA U^-1, dLU = L tril(M, -1) + triu(M) U,
     /// so P dA gets L^-T (tril(L^T G, -1) + triu(G U^T)) U^-T.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        _: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        _: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let a = Mats::of("lu_packed", &inputs[0].f32("lu_packed")?)?;
-        let g = Mats::of("lu_packed", &grad)?;
+        let a = Mats::read("lu_packed", &inputs[0])?;
+        let g = Mats::of64("lu_packed", &grad)?;
         let n = a.rows;
         if a.cols != n {
             return Err(Error::argument(

@@ -1,10 +1,10 @@
 //! Dense linear algebra on small matrices, in f64: LU with partial pivoting,
 //! triangular solves, Cholesky and Householder QR (the Jacobi methods are in
-//! `la_jacobi.rs`). The ops of `decompositions.rs`
-//! and `orthogonal.rs` run these per matrix of a batch and round the
-//! result to float32 once, so the float32 results are as accurate as the
-//! input allows. Nothing here panics: sizes are the caller's (checked by the
-//! ops), indices stay inside them by construction.
+//! `la_jacobi.rs`). The ops of `decompositions.rs` and `orthogonal.rs` run
+//! these per matrix of a batch and give the result in the input's float
+//! type (float32 rounded once, so it is as accurate as the input allows;
+//! float64 as computed). Nothing here panics: sizes are the caller's
+//! (checked by the ops), indices stay inside them by construction.
 
 /// A row-major dense matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,19 +29,6 @@ impl Mat {
             m.data[i * n + i] = 1.0;
         }
         m
-    }
-
-    /// From float32 values, row-major; `values` holds `rows * cols` of them.
-    pub fn from_f32(values: &[f32], rows: usize, cols: usize) -> Self {
-        Self {
-            rows,
-            cols,
-            data: values.iter().map(|&v| f64::from(v)).collect(),
-        }
-    }
-
-    pub fn to_f32(&self) -> impl Iterator<Item = f32> + '_ {
-        self.data.iter().map(|&v| v as f32)
     }
 
     #[inline]

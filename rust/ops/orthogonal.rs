@@ -16,10 +16,13 @@
 
 use super::decompositions::jacobi;
 use super::decompositions::la::{self, Mat};
-use super::decompositions::{assemble, checked, matrix_spec, pack, square_spec, unpack, Mats};
+use super::decompositions::{
+    assemble, assemble_value, backward_via_f64, checked, f64_native, matrix_spec, pack,
+    square_spec, unpack, Mats,
+};
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Context, InputGrads, Primitive};
+use super::{Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{Value, ValueView};
 use ndarray::ArrayViewD;
@@ -84,7 +87,7 @@ impl Primitive for QrPacked {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        let a = Mats::of("qr_packed", &inputs[0].f32("qr_packed")?)?;
+        let a = Mats::read("qr_packed", &inputs[0])?;
         let (m, n) = (a.rows, a.cols);
         let (_, k, w) = self.layout(m, n);
         let out: Vec<Mat> = (0..a.count())
@@ -93,22 +96,25 @@ impl Primitive for QrPacked {
                 pack(&[&q, &r], w)
             })
             .collect();
-        assemble("qr_packed", &a.lead, &[m + k, w], &out).map(Value::F32)
+        assemble_value("qr_packed", &a.lead, &[m + k, w], &out, a.wide)
     }
+
+    f64_native!();
 
     /// JAX's rule; for a wide input (m < n), A = Q [R1 R2] splits into the
     /// square QR of A1 and R2 = Q^T A2. Complete mode with m > n has no
     /// rule here (JAX's needs a solve against Q's top block; not done).
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        _: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        _: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let a = Mats::of("qr_packed", &inputs[0].f32("qr_packed")?)?;
-        let g = Mats::of("qr_packed", &grad)?;
+        let a = Mats::read("qr_packed", &inputs[0])?;
+        let g = Mats::of64("qr_packed", &grad)?;
         let (m, n) = (a.rows, a.cols);
         if self.complete && m > n {
             return Err(Error::argument(
@@ -168,7 +174,7 @@ impl Primitive for EighPacked {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        let a = Mats::of("eigh_packed", &inputs[0].f32("eigh_packed")?)?;
+        let a = Mats::read("eigh_packed", &inputs[0])?;
         let n = a.rows;
         let out: Vec<Mat> = (0..a.count())
             .map(|i| {
@@ -186,21 +192,24 @@ impl Primitive for EighPacked {
                 )
             })
             .collect();
-        assemble("eigh_packed", &a.lead, &[n + 1, n], &out).map(Value::F32)
+        assemble_value("eigh_packed", &a.lead, &[n + 1, n], &out, a.wide)
     }
+
+    f64_native!();
 
     /// JAX's rule, through the symmetrisation of the input:
     /// dA = sym(V (diag(w̄) + F ∘ (V^T V̄)) V^T), F_ij = 1 / (w_j - w_i).
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        _: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        _: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let a = Mats::of("eigh_packed", &inputs[0].f32("eigh_packed")?)?;
-        let g = Mats::of("eigh_packed", &grad)?;
+        let a = Mats::read("eigh_packed", &inputs[0])?;
+        let g = Mats::of64("eigh_packed", &grad)?;
         let n = a.rows;
         let out: Vec<Mat> = (0..a.count())
             .map(|i| {
@@ -263,7 +272,7 @@ impl Primitive for SvdPacked {
 
     fn forward(&self, inputs: &[ValueView], _: &Context) -> Result<Value> {
         checked(self, inputs)?;
-        let a = Mats::of("svd_packed", &inputs[0].f32("svd_packed")?)?;
+        let a = Mats::read("svd_packed", &inputs[0])?;
         let (m, n) = (a.rows, a.cols);
         let k = m.min(n);
         let (_, _, rows, w) = self.layout(m, n);
@@ -288,20 +297,23 @@ impl Primitive for SvdPacked {
         } else {
             vec![k]
         };
-        assemble("svd_packed", &a.lead, &tail, &out).map(Value::F32)
+        assemble_value("svd_packed", &a.lead, &tail, &out, a.wide)
     }
+
+    f64_native!();
 
     /// JAX's rule (Townsend's form), from the reduced decomposition; as in
     /// JAX there is none for full U, V of a non-square input.
-    fn backward(
+    fn backward_f64(
         &self,
         inputs: &[ValueView],
-        _: ArrayViewD<f32>,
-        grad: ArrayViewD<f32>,
+        _: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
         _: &Context,
-    ) -> Result<InputGrads> {
+        _: &[bool],
+    ) -> Result<InputGrads64> {
         checked(self, inputs)?;
-        let a = Mats::of("svd_packed", &inputs[0].f32("svd_packed")?)?;
+        let a = Mats::read("svd_packed", &inputs[0])?;
         let (m, n) = (a.rows, a.cols);
         let k = m.min(n);
         if self.compute_uv && self.full_matrices && m != n {
@@ -310,7 +322,7 @@ impl Primitive for SvdPacked {
                 format!("the gradient of full_matrices=True is defined for square matrices only (as in JAX). Received: a matrix of {m} rows and {n} columns; use full_matrices=False"),
             ));
         }
-        let gflat: Vec<f32> = grad.iter().copied().collect();
+        let gflat: Vec<f64> = grad.iter().copied().collect();
         let per = gflat.len().checked_div(a.count()).unwrap_or(0);
         let (_, _, rows, w) = self.layout(m, n);
         let mut out = Vec::with_capacity(a.count());
@@ -320,12 +332,17 @@ impl Primitive for SvdPacked {
             if !self.compute_uv {
                 let mut inner = Mat::zeros(k, k);
                 for (j, &g) in chunk.iter().enumerate().take(k) {
-                    inner.set(j, j, f64::from(g));
+                    inner.set(j, j, g);
                 }
                 out.push(d.u.mm(&inner).mm(&d.v.t()));
                 continue;
             }
-            let parts = unpack(&Mat::from_f32(chunk, rows, w), &[(m, k), (1, k), (k, n)]);
+            let chunk = Mat {
+                rows,
+                cols: w,
+                data: chunk.to_vec(),
+            };
+            let parts = unpack(&chunk, &[(m, k), (1, k), (k, n)]);
             let (gu, gs, gv) = (&parts[0], &parts[1], parts[2].t());
             let s = &d.s;
             let f = |r: usize, c: usize| {

@@ -20,9 +20,14 @@
 //! states. The recurrent kernel's gradient is one GEMM over all steps at
 //! the end.
 
+#[path = "recurrent_f64.rs"]
+pub(super) mod f64_scan;
+#[path = "recurrent_gru_f64.rs"]
+pub(super) mod gru_f64;
+
 use super::registry::{OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Context, InputGrads, Primitive};
+use super::{Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::fastmath;
 use crate::kernels::matmul::{gemm_into, gemm_serial};
@@ -425,6 +430,28 @@ fn spec_check(op: &str, inputs: &[TensorSpec]) -> Result<TensorSpec> {
 #[derive(Debug)]
 pub struct TimeLast;
 
+/// `x[:, -1]` of any element type.
+fn last_step<T: Clone>(x: ArrayViewD<T>) -> Result<ArrayD<T>> {
+    check("time_last", x.shape())?;
+    let t = x.shape()[1];
+    Ok(x.index_axis(Axis(1), t - 1).to_owned())
+}
+
+/// The gradient of `x[:, -1]`: `grad` in the last step, zeros elsewhere.
+fn last_step_grad<T: Clone + num_traits::Zero>(
+    shape: &[usize],
+    grad: ArrayViewD<T>,
+) -> Result<ArrayD<T>> {
+    check("time_last", shape)?;
+    let mut g = ArrayD::<T>::zeros(IxDyn(shape));
+    let mut last = g.index_axis_mut(Axis(1), shape[1] - 1);
+    if last.shape() != grad.shape() {
+        return Err(crate::kernels::real::grad_shape_error("time_last"));
+    }
+    last.assign(&grad);
+    Ok(g)
+}
+
 impl Primitive for TimeLast {
     fn name(&self) -> &'static str {
         "time_last"
@@ -436,12 +463,16 @@ impl Primitive for TimeLast {
         Ok(x)
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("time_last", inputs, 1)?;
-        let x = inputs[0].f32("time_last")?;
-        check("time_last", x.shape())?;
-        let t = x.shape()[1];
-        Ok(Value::F32(x.index_axis(Axis(1), t - 1).to_owned()))
+        if let ValueView::F64(x) = &inputs[0] {
+            return Ok(Value::F64(last_step(x.view())?));
+        }
+        Ok(Value::F32(last_step(inputs[0].f32("time_last")?)?))
     }
 
     fn backward(
@@ -451,12 +482,22 @@ impl Primitive for TimeLast {
         grad: ArrayViewD<f32>,
         _ctx: &Context,
     ) -> Result<InputGrads> {
+        expect_arity("time_last", inputs, 1)?;
         let x = inputs[0].f32("time_last")?;
-        check("time_last", x.shape())?;
-        let t = x.shape()[1];
-        let mut g = ArrayD::<f32>::zeros(x.raw_dim());
-        g.index_axis_mut(Axis(1), t - 1).assign(&grad);
-        Ok(vec![Some(g)])
+        Ok(vec![Some(last_step_grad(x.shape(), grad)?)])
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity("time_last", inputs, 1)?;
+        let x = inputs[0].f64("time_last")?;
+        Ok(vec![Some(last_step_grad(x.shape(), grad)?)])
     }
 }
 
@@ -464,7 +505,7 @@ impl Primitive for TimeLast {
 #[derive(Debug)]
 pub struct TimeReverse;
 
-fn reversed(x: ArrayViewD<f32>) -> ArrayD<f32> {
+fn reversed<T: Clone>(x: ArrayViewD<T>) -> ArrayD<T> {
     x.slice_axis(Axis(1), Slice::new(0, None, -1))
         .as_standard_layout()
         .into_owned()
@@ -479,11 +520,30 @@ impl Primitive for TimeReverse {
         spec_check("time_reverse", inputs)
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         expect_arity("time_reverse", inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            check("time_reverse", x.shape())?;
+            return Ok(Value::F64(reversed(x.view())));
+        }
         let x = inputs[0].f32("time_reverse")?;
         check("time_reverse", x.shape())?;
         Ok(Value::F32(reversed(x)))
+    }
+
+    fn backward_f64(
+        &self,
+        _inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        Ok(vec![Some(reversed(grad))])
     }
 
     fn backward(

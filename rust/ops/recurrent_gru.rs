@@ -9,7 +9,9 @@ use super::recurrent::{
 };
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::TensorSpec;
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::recurrent::f64_scan::{load64, view3};
+use super::recurrent::gru_f64::Gru;
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::matmul::gemm_into;
 use crate::tensor::{Value, ValueView};
@@ -35,6 +37,15 @@ fn graph_err(e: impl ToString) -> Error {
 type GruGrads = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
 
 impl GruScan {
+    /// The float64 recurrence with this op's settings.
+    fn f64_rules(&self) -> Gru {
+        Gru {
+            reset_after: self.reset_after,
+            act: self.activation,
+            ra: self.recurrent_activation,
+        }
+    }
+
     /// The step's gates and recurrent products: `z` (B, 3H) gets the
     /// activated update and reset gates in its first 2H columns (the input
     /// part of the candidate in the last H); `rec` the recurrent products
@@ -248,7 +259,33 @@ impl Primitive for GruScan {
         spec_rule(GRU, inputs, 5, 3, 1)
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let x = load64(GRU, inputs, 1, 3, self.go_backwards)?;
+        let shape = [x.d.b, x.d.t, x.d.h];
+        let (out, g) = (view3(GRU, output, shape)?, view3(GRU, grad, shape)?);
+        let (dxp, dh0, du, drb) = self.f64_rules().backward(&x, out, g);
+        let drb = drb
+            .into_shape_with_order(inputs[3].shape())
+            .map_err(|e| Error::graph(e.to_string()))?;
+        Ok(vec![Some(dxp), Some(dh0), Some(du), Some(drb), None])
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.first().is_some_and(ValueView::is_f64) {
+            let x = load64(GRU, inputs, 1, 3, self.go_backwards)?;
+            return Ok(Value::F64(self.f64_rules().forward(&x)));
+        }
         let (v, d) = load(GRU, inputs, 5, 1, 3)?;
         check_bias(&v[3], d.h)?;
         let (xs, h0, rbs, ms) = (slice(&v[0]), slice(&v[1]), slice(&v[3]), slice(&v[4]));

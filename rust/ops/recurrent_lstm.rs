@@ -8,7 +8,8 @@ use super::recurrent::{
 };
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::TensorSpec;
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::recurrent::f64_scan::{load64, lstm_backward, lstm_forward, view3};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::Result;
 use crate::kernels::buffer::try_filled_vec;
 use crate::tensor::{Value, ValueView};
@@ -260,7 +261,32 @@ impl Primitive for LstmScan {
         spec_rule(LSTM, inputs, 5, 4, W)
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let x = load64(LSTM, inputs, 2, 4, self.go_backwards)?;
+        let shape = [x.d.b, x.d.t, W * x.d.h];
+        let (out, g) = (view3(LSTM, output, shape)?, view3(LSTM, grad, shape)?);
+        let (act, ra) = (self.activation, self.recurrent_activation);
+        let [dxp, dh0, dc0, du] = lstm_backward(&x, act, ra, out, g);
+        Ok(vec![Some(dxp), Some(dh0), Some(dc0), Some(du), None])
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.first().is_some_and(ValueView::is_f64) {
+            let x = load64(LSTM, inputs, 2, 4, self.go_backwards)?;
+            let (act, ra) = (self.activation, self.recurrent_activation);
+            return Ok(Value::F64(lstm_forward(&x, act, ra)));
+        }
         let (v, d) = load(LSTM, inputs, 5, 2, 4)?;
         let (xs, h0, c0, ms) = (slice(&v[0]), slice(&v[1]), slice(&v[2]), slice(&v[4]));
         let u = view2(&v[3])?;

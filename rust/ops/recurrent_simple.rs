@@ -7,7 +7,8 @@ use super::recurrent::{
 };
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::TensorSpec;
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::recurrent::f64_scan::{load64, simple_backward, simple_forward, view3};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::Result;
 use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayView2, ArrayViewD};
@@ -103,7 +104,30 @@ impl Primitive for SimpleRnnScan {
         spec_rule(SIMPLE, inputs, 4, 1, 1)
     }
 
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let x = load64(SIMPLE, inputs, 1, 1, self.go_backwards)?;
+        let shape = [x.d.b, x.d.t, x.d.h];
+        let (out, g) = (view3(SIMPLE, output, shape)?, view3(SIMPLE, grad, shape)?);
+        let [dxp, dh0, du] = simple_backward(&x, self.activation, out, g);
+        Ok(vec![Some(dxp), Some(dh0), Some(du), None])
+    }
+
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if inputs.first().is_some_and(ValueView::is_f64) {
+            let x = load64(SIMPLE, inputs, 1, 1, self.go_backwards)?;
+            return Ok(Value::F64(simple_forward(&x, self.activation)));
+        }
         let (v, d) = load(SIMPLE, inputs, 4, 1, 1)?;
         let (xs, h0, ms) = (slice(&v[0]), slice(&v[1]), slice(&v[3]));
         let u = view2(&v[2])?;

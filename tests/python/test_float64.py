@@ -193,7 +193,11 @@ def test_op_specs_say_which_ops_take_float64():
     for name in (*computed, *spatial, "batch_norm", "batch_moments", "layer_norm"):
         assert modes[name] == "computed", name
     assert modes["cast"] == "own"
-    assert modes["lstm_scan"] == modes["global_avg_pool1d"] == "narrowed"
+    sequence = ("lstm_scan", "gru_scan", "simple_rnn_scan", "dot_product_attention")
+    linear_algebra = ("inv", "solve", "cholesky", "slogdet_packed", "qr_packed", "svd_packed")
+    for name in (*sequence, *linear_algebra):
+        assert modes[name] == "computed", name
+    assert modes["global_avg_pool1d"] == "narrowed"
     assert set(modes.values()) <= {"computed", "narrowed", "own"}
 
 

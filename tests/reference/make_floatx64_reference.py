@@ -13,8 +13,13 @@ weights after it, the per-epoch losses, and `predict` on the data. The
 hidden activation is sigmoid, not tanh: Keras's `ops.tanh` casts float64
 input to `result_type(float64, float)`, float32 even under x64.
 
+It also records sequence models (an LSTM, a GRU reading backwards, a
+SimpleRNN, a self-attention MultiHeadAttention) trained the same way, their
+weights all drawn here. Their recurrent activation is sigmoid or relu, for
+the reason above (tanh is Keras's default).
+
 Output: tests/reference/data/floatx64_fit.npz, read by
-tests/python/test_floatx64.py.
+tests/python/test_floatx64.py and tests/python/test_float64_seq.py.
 """
 
 import os
@@ -119,6 +124,76 @@ CASES = {
 }
 
 
+SEQ_X = rng.normal(size=(8, 4, 3))
+SEQ_Y = rng.normal(size=(8, 2))
+
+
+def _mha_model(scores=True):
+    # With the scores returned Keras computes attention in float64 (einsum,
+    # softmax); its fused `dot_product_attention` (JAX's) takes the softmax
+    # in float32 and returns float32 even under x64.
+    inputs = keras.Input((4, 3))
+    mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    att = mha(inputs, inputs, return_attention_scores=True)[0] if scores else mha(inputs, inputs)
+    out = keras.layers.Dense(2)(keras.layers.Flatten()(att))
+    return keras.Model(inputs, out)
+
+
+# name -> (model builder, optimizer); each trains on SEQ_X, SEQ_Y with mse.
+SEQ_CASES = {
+    "lstm": (
+        lambda: keras.Sequential(
+            [
+                keras.Input((4, 3)),
+                keras.layers.LSTM(5, activation="sigmoid"),
+                keras.layers.Dense(2),
+            ]
+        ),
+        lambda: keras.optimizers.Adam(0.01),
+    ),
+    "gru_backwards": (
+        lambda: keras.Sequential(
+            [
+                keras.Input((4, 3)),
+                keras.layers.GRU(5, activation="sigmoid", go_backwards=True),
+                keras.layers.Dense(2),
+            ]
+        ),
+        lambda: keras.optimizers.SGD(0.1, momentum=0.9),
+    ),
+    "simple_rnn": (
+        lambda: keras.Sequential(
+            [
+                keras.Input((4, 3)),
+                keras.layers.SimpleRNN(5, activation="relu", return_sequences=True),
+                keras.layers.Flatten(),
+                keras.layers.Dense(2),
+            ]
+        ),
+        lambda: keras.optimizers.SGD(0.05),
+    ),
+    "mha": (_mha_model, lambda: keras.optimizers.Adam(0.01)),
+}
+
+
+def record_sequences(out: dict) -> None:
+    out["seq_x"], out["seq_y"] = SEQ_X, SEQ_Y
+    for name, (build, make_opt) in SEQ_CASES.items():
+        model = build()
+        init_rng = np.random.default_rng(len(name) + 100)
+        init = [init_rng.normal(scale=0.4, size=tuple(w.shape)) for w in model.weights]
+        model.set_weights(init)
+        assert all(w.dtype == "float64" for w in model.weights)
+        model.compile(optimizer=make_opt(), loss="mse")
+        hist = model.fit(SEQ_X, SEQ_Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        out[f"seq/{name}/loss"] = np.asarray(hist.history["loss"], np.float64)
+        for i, (w0, w) in enumerate(zip(init, model.get_weights())):
+            assert w.dtype == np.float64, (name, w.dtype)
+            out[f"seq/{name}/init{i}"] = w0
+            out[f"seq/{name}/w{i}"] = w
+        out[f"seq/{name}/predict"] = np.asarray(model.predict(SEQ_X, verbose=0))
+
+
 def main() -> None:
     out = {"x": X, "y_reg": Y_REG, "y_cls": Y_CLS, "y_bin": Y_BIN, "y_onehot": Y_ONEHOT, **W}
     for name, (make_opt, loss, units, activation, y) in CASES.items():
@@ -141,9 +216,10 @@ def main() -> None:
             assert w.dtype == np.float64, (name, w.dtype)
             out[f"{name}/w{i}"] = w
         out[f"{name}/predict"] = np.asarray(model.predict(X, verbose=0))
+    record_sequences(out)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     np.savez(OUT, **out)
-    print(f"wrote {OUT} ({len(CASES)} cases)")
+    print(f"wrote {OUT} ({len(CASES)} + {len(SEQ_CASES)} cases)")
 
 
 if __name__ == "__main__":
