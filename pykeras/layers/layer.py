@@ -77,6 +77,11 @@ def _shape_of(x: Any) -> Any:
     return tuple(np.shape(x))
 
 
+# Activations of a 16-bit compute dtype are float32 arrays in pykeras (see
+# `DTypePolicy`): their symbolic tensors say so.
+_STORED = {"bfloat16": "float32", "float16": "float32"}
+
+
 class Layer:
     """Base class of every layer.
 
@@ -438,12 +443,13 @@ class Layer:
         """The outputs as `KerasTensor`s (shape and dtype) for symbolic `inputs`.
 
         A layer that overrides `compute_output_shape` is taken at its word
-        (outputs in the layer's dtype); otherwise `call` runs on the symbolic
+        (outputs in the layer's compute dtype, as Keras's, except that 16-bit
+        floats are stored as float32 here); otherwise `call` runs on the symbolic
         tensors in shape-only mode.
         """
         if type(self).compute_output_shape is not Layer.compute_output_shape:
             out_shapes = self.compute_output_shape(map_structure(_shape_of, inputs))
-            return _make_outputs(out_shapes)
+            return _make_outputs(out_shapes, _STORED.get(self.compute_dtype, self.compute_dtype))
         return self._spec_from_call(inputs, args, kwargs)
 
     def _spec_from_call(self, inputs: Any, args: Any, kwargs: Any) -> Any:

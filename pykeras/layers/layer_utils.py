@@ -95,11 +95,13 @@ def _shape_struct(input_shape: Any) -> Any:
     return input_shape
 
 
-def _make_outputs(out_shapes: Any) -> Any:
+def _make_outputs(out_shapes: Any, dtype: Any = "float32") -> Any:
+    """`KerasTensor`s of `out_shapes` (a shape or a list/dict of them), each
+    of `dtype`."""
     if _is_shape(out_shapes) and (isinstance(out_shapes, tuple) or out_shapes):
-        return KerasTensor(tuple(out_shapes))
+        return KerasTensor(tuple(out_shapes), dtype)
     if isinstance(out_shapes, (list, tuple)):
-        return [_make_outputs(s) for s in out_shapes]
+        return [_make_outputs(s, dtype) for s in out_shapes]
     if isinstance(out_shapes, dict):
-        return {k: _make_outputs(v) for k, v in out_shapes.items()}
+        return {k: _make_outputs(v, dtype) for k, v in out_shapes.items()}
     raise TypeError(f"compute_output_shape returned an unexpected value: {out_shapes!r}")

@@ -31,7 +31,7 @@ from pykeras.engine.traceback_utils import filter_traceback
 from pykeras.engine.tracing import Tracer, active_tracer
 from pykeras.engine.tree import ShapeTuple, flatten, map_structure, pack_like
 from pykeras.export import export_model
-from pykeras.layers.layer import Layer, _make_outputs, _shape_of
+from pykeras.layers.layer import Layer, _shape_of
 from pykeras.metrics.metric import Metric
 from pykeras.models.fast_call import FastCall, fast_call_for
 from pykeras.optimizers.optimizer import Optimizer
@@ -702,7 +702,7 @@ class Model(Layer):
         self._maybe_build(inputs)
         with call_context.training_scope(training):
             inner = self._call_with_training(inputs, args, dict(kwargs), training)
-        outputs = _make_outputs(map_structure(lambda t: t.shape, inner))
+        outputs = map_structure(lambda t: KerasTensor(t.shape, t.dtype), inner)
         call_kwargs = dict(kwargs)
         if training is not None:
             call_kwargs["training"] = training
