@@ -140,6 +140,90 @@ impl Rule for Adafactor {
         zip_update(var, &u, [], |w, ui, []| *w -= alpha_t * (ui / denom));
         Ok(())
     }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    /// [`Rule::update_shaped`] in float64, in serial loops (Keras with
+    /// `jax_enable_x64` computes every term in float64).
+    fn update_f64(
+        &self,
+        step: &Step,
+        shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        let [r, c, v] = slots else {
+            return Err(slot_mismatch("Adafactor", slots.len()));
+        };
+        let t = (step.iterations + 1) as f64;
+        let inv_sqrt_t = 1.0 / t.sqrt();
+        let mut lr = step.lr64;
+        if !step.scheduled && self.relative_step {
+            lr = lr.min(inv_sqrt_t);
+        }
+        let rho_t = lr.min(inv_sqrt_t);
+        let alpha_t = self.epsilon_2.max(rms_f64(var)) * rho_t;
+        let beta_2_t = 1.0 - t.powf(self.beta_2_decay);
+        let keep = 1.0 - beta_2_t;
+        let rgs = |g: f64| g * g + self.epsilon_1;
+        if shape.len() >= 2 {
+            let (batch, rows, cols) = factored_dims(shape);
+            if r.len() != batch * rows || c.len() != batch * cols || v.len() != var.len() {
+                return Err(Error::graph(
+                    "internal error in optimizer 'Adafactor': slot sizes do not match the \
+                     variable (please report it)",
+                ));
+            }
+            let size = rows * cols;
+            for b in 0..batch {
+                let g = &grad[b * size..(b + 1) * size];
+                let r = &mut r[b * rows..(b + 1) * rows];
+                let c = &mut c[b * cols..(b + 1) * cols];
+                for (i, ri) in r.iter_mut().enumerate() {
+                    let row = &g[i * cols..(i + 1) * cols];
+                    let mean = row.iter().map(|&x| rgs(x)).sum::<f64>() / cols as f64;
+                    *ri = beta_2_t * *ri + keep * mean;
+                }
+                for (j, cj) in c.iter_mut().enumerate() {
+                    let sum: f64 = (0..rows).map(|i| rgs(g[i * cols + j])).sum();
+                    *cj = beta_2_t * *cj + keep * (sum / rows as f64);
+                }
+                let r_mean = r.iter().sum::<f64>() / rows as f64;
+                let v = &mut v[b * size..(b + 1) * size];
+                for (i, &ri) in r.iter().enumerate() {
+                    let scale = ri / r_mean;
+                    for (vij, &cj) in v[i * cols..(i + 1) * cols].iter_mut().zip(c.iter()) {
+                        *vij = scale * cj;
+                    }
+                }
+            }
+        } else {
+            for (vi, &g) in v.iter_mut().zip(grad) {
+                *vi = beta_2_t * *vi + keep * rgs(g);
+            }
+        }
+        let u: Vec<f64> = grad
+            .iter()
+            .zip(v.iter())
+            .map(|(g, vi)| g / vi.sqrt())
+            .collect();
+        let denom = 1f64.max(rms_f64(&u) / self.clip_threshold);
+        for (w, ui) in var.iter_mut().zip(&u) {
+            *w -= alpha_t * (ui / denom);
+        }
+        Ok(())
+    }
+}
+
+/// [`rms`] of float64 values, summed in order.
+fn rms_f64(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt()
 }
 
 /// Rows of a factored block handled as one work item: about [`CHUNK`]
