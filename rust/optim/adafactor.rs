@@ -145,8 +145,9 @@ impl Rule for Adafactor {
         true
     }
 
-    /// [`Rule::update_shaped`] in float64, in serial loops (Keras with
-    /// `jax_enable_x64` computes every term in float64).
+    /// [`Rule::update_shaped`] for a float64 variable, in serial loops, as
+    /// Keras with `jax_enable_x64` computes it: in float64, except that its
+    /// means are float32 ([`keras_mean`]).
     fn update_f64(
         &self,
         step: &Step,
@@ -184,14 +185,14 @@ impl Rule for Adafactor {
                 let c = &mut c[b * cols..(b + 1) * cols];
                 for (i, ri) in r.iter_mut().enumerate() {
                     let row = &g[i * cols..(i + 1) * cols];
-                    let mean = row.iter().map(|&x| rgs(x)).sum::<f64>() / cols as f64;
+                    let mean = keras_mean(row.iter().map(|&x| rgs(x)), cols);
                     *ri = beta_2_t * *ri + keep * mean;
                 }
                 for (j, cj) in c.iter_mut().enumerate() {
-                    let sum: f64 = (0..rows).map(|i| rgs(g[i * cols + j])).sum();
-                    *cj = beta_2_t * *cj + keep * (sum / rows as f64);
+                    let mean = keras_mean((0..rows).map(|i| rgs(g[i * cols + j])), rows);
+                    *cj = beta_2_t * *cj + keep * mean;
                 }
-                let r_mean = r.iter().sum::<f64>() / rows as f64;
+                let r_mean = keras_mean(r.iter().copied(), rows);
                 let v = &mut v[b * size..(b + 1) * size];
                 for (i, &ri) in r.iter().enumerate() {
                     let scale = ri / r_mean;
@@ -218,12 +219,25 @@ impl Rule for Adafactor {
     }
 }
 
-/// [`rms`] of float64 values, summed in order.
+/// Keras's `_rms` of float64 values: the square in float64, its mean as
+/// [`keras_mean`], the root in float64.
 fn rms_f64(x: &[f64]) -> f64 {
     if x.is_empty() {
         return 0.0;
     }
-    (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt()
+    keras_mean(x.iter().map(|v| v * v), x.len()).sqrt()
+}
+
+/// Keras's `ops.mean` of `n` float64 values on JAX: Keras asks `jnp.mean`
+/// for `dtype=result_type(float64, "float32")`, which Keras makes float32
+/// even under `jax_enable_x64`, so the values are rounded to float32, summed
+/// in float32 and scaled by the float32 `1 / n` (XLA's form of the division),
+/// and the mean is widened back. Summed in order, as XLA on CPU sums
+/// reductions it does not vectorize (rows of any length not a multiple of
+/// the vector width); other sizes agree with Keras to float32 rounding.
+fn keras_mean(values: impl Iterator<Item = f64>, n: usize) -> f64 {
+    let sum = values.fold(0f32, |acc, v| acc + v as f32);
+    f64::from(sum * (1.0 / n as f32))
 }
 
 /// Rows of a factored block handled as one work item: about [`CHUNK`]

@@ -5,10 +5,11 @@
 //! with their float32 update ([`super::Rule::update_f64`]); the float32 path
 //! ([`Optimizer::apply`]) is untouched.
 //!
-//! Every rule has a float64 body, and `use_ema` and
-//! `gradient_accumulation_steps` keep their state in float64 too. Not yet in
-//! float64 (each refused by name rather than narrowed): `MultiOptimizer` and
-//! one update mixing float32 and float64 variables.
+//! Every rule has a float64 body; `use_ema` and `gradient_accumulation_steps`
+//! keep their state in float64 too, and a `MultiOptimizer`'s sub-optimizers
+//! each update their variables in their own type. Not yet in float64 (refused
+//! by name rather than narrowed): one update (of one optimizer or
+//! sub-optimizer) mixing float32 and float64 variables.
 
 use super::base;
 use super::clip::Clip;
@@ -36,6 +37,10 @@ impl Optimizer {
         let mut float64 = Vec::with_capacity(vars.len());
         for &id in vars {
             float64.push(matches!(store.weight(id)?, Weight::F64(_)));
+        }
+        if self.multi.is_some() && float64.iter().any(|&f| f) {
+            // Each sub-optimizer updates its variables in their own type.
+            return self.apply_multi_values(store, vars, grads);
         }
         if !float64.iter().any(|&f| f) {
             let grads = grads
@@ -77,10 +82,9 @@ impl Optimizer {
     pub(super) fn refuse_float64(&self) -> Result<()> {
         let op = self.rule.class_name();
         if self.multi.is_some() {
-            return Err(Error::argument(
-                op,
-                "MultiOptimizer cannot update float64 variables yet; train them without it",
-            ));
+            // The parent keeps no slots and updates nothing itself; its
+            // sub-optimizers check their own variables.
+            return Ok(());
         }
         if !self.rule.supports_float64() {
             return Err(no_float64(op));
@@ -101,6 +105,12 @@ impl Optimizer {
         // Everything refused is refused before anything changes.
         self.refuse_float64()?;
         let op = self.rule.class_name();
+        if self.multi.is_some() {
+            return Err(Error::graph(
+                "internal error: a MultiOptimizer updated float64 variables itself (please \
+                 report it)",
+            ));
+        }
         check_pairs(op, vars, grads.len())?;
         let mut flat: Vec<Vec<f64>> = Vec::with_capacity(grads.len());
         for (&id, g) in vars.iter().zip(grads) {

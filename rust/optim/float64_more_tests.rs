@@ -93,7 +93,7 @@ fn float64_state_with_globals_and_base_slots_restores_exactly() {
         let w0 =
             ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![0.1, 0.2, -0.3, 0.4, 0.5, -0.6]).unwrap();
         let g = w0.mapv(|x| x * 0.7 + 0.01);
-        let (mut store, ids) = f64_store(&[w0.clone()]);
+        let (mut store, ids) = f64_store(std::slice::from_ref(&w0));
         let mut opt = Optimizer::new(name, &cfg).unwrap();
         for _ in 0..2 {
             opt.apply_values(&mut store, &ids, vec![Value::F64(g.clone())])
@@ -180,14 +180,18 @@ fn adafactor_factored_second_moment_in_float64() {
     let grad = ArrayD::from_shape_vec(IxDyn(&[2, 3]), g.to_vec()).unwrap();
     opt.apply_values(&mut store, &ids, vec![Value::F64(grad)])
         .unwrap();
-    let rms = |x: &[f64]| (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt();
+    // Keras's means are float32 (its `ops.mean` asks JAX for
+    // `result_type(float64, "float32")`): float32 values, sum and `1 / n`.
+    let mean = |x: &[f64]| {
+        let sum = x.iter().fold(0f32, |acc, &v| acc + v as f32);
+        f64::from(sum * (1.0 / x.len() as f32))
+    };
+    let rms = |x: &[f64]| mean(&x.iter().map(|v| v * v).collect::<Vec<_>>()).sqrt();
     // Step 1: beta_2_t = 1 - 1 = 0, so r and c are the plain means.
     let rgs: Vec<f64> = g.iter().map(|x| x * x + 1e-30).collect();
-    let r: Vec<f64> = (0..2)
-        .map(|i| rgs[i * 3..i * 3 + 3].iter().sum::<f64>() / 3.0)
-        .collect();
-    let c: Vec<f64> = (0..3).map(|j| (rgs[j] + rgs[3 + j]) / 2.0).collect();
-    let r_mean = (r[0] + r[1]) / 2.0;
+    let r: Vec<f64> = (0..2).map(|i| mean(&rgs[i * 3..i * 3 + 3])).collect();
+    let c: Vec<f64> = (0..3).map(|j| mean(&[rgs[j], rgs[3 + j]])).collect();
+    let r_mean = mean(&r);
     let u: Vec<f64> = (0..6)
         .map(|k| g[k] / ((r[k / 3] / r_mean) * c[k % 3]).sqrt())
         .collect();

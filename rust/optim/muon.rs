@@ -213,9 +213,9 @@ pub(crate) fn newton_schulz(
     Ok(())
 }
 
-/// [`newton_schulz`] in float64, as Keras computes it with
-/// `jax_enable_x64`: the Frobenius norm, the Gram products and the update in
-/// float64 (ndarray's serial float64 matrix products).
+/// [`newton_schulz`] for a float64 variable, as Keras computes it with
+/// `jax_enable_x64`: the Gram products and the update in float64 (ndarray's
+/// serial float64 matrix products), the Frobenius norm in float32 as Keras's.
 pub(crate) fn newton_schulz_f64(
     x: &mut [f64],
     rows: usize,
@@ -236,8 +236,19 @@ pub(crate) fn newton_schulz_f64(
     } else {
         view.to_owned()
     };
-    let norm = cur.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let denom = norm + 1e-7;
+    // Keras's `ops.norm` computes in `result_type(float64, float)`, which
+    // Keras makes float32 even under `jax_enable_x64`: the elements rounded
+    // to float32, their squares summed in order with fused multiply-adds
+    // (as XLA on CPU sums a matrix it does not vectorize), the root and the
+    // `+ 1e-7` in float32; x is then divided in float64. This is Keras's
+    // eager `apply` exactly; inside a jitted `fit`, XLA may fuse the
+    // transpose into the sum and add in another order, so there the norm
+    // can differ from Keras's by a float32 rounding.
+    let sum_sq = cur.iter().fold(0f32, |acc, &v| {
+        let v = v as f32;
+        v.mul_add(v, acc)
+    });
+    let denom = f64::from(sum_sq.sqrt() + 1e-7f32);
     cur.mapv_inplace(|v| v / denom);
     let (a, b, c) = abc;
     for _ in 0..steps {
