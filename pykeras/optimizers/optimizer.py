@@ -187,7 +187,8 @@ class Optimizer:
             raise TypeError(f"internal error: {new!r} is not a fresh native optimizer")
         new.iterations = old.iterations
         if self._learning_rate is None:
-            new.learning_rate = old.learning_rate
+            # The double, not the float32 rate: float64 variables update with it.
+            new.learning_rate = old.learning_rate_f64
         if self.built:
             ids = self._var_ids(self._trainable_variables)
             groups = self._variable_groups(self._trainable_variables)

@@ -140,6 +140,104 @@ impl Rule for Adafactor {
         zip_update(var, &u, [], |w, ui, []| *w -= alpha_t * (ui / denom));
         Ok(())
     }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    /// [`Rule::update_shaped`] for a float64 variable, in serial loops, as
+    /// Keras with `jax_enable_x64` computes it: in float64, except that its
+    /// means are float32 ([`keras_mean`]).
+    fn update_f64(
+        &self,
+        step: &Step,
+        shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        let [r, c, v] = slots else {
+            return Err(slot_mismatch("Adafactor", slots.len()));
+        };
+        let t = (step.iterations + 1) as f64;
+        let inv_sqrt_t = 1.0 / t.sqrt();
+        let mut lr = step.lr64;
+        if !step.scheduled && self.relative_step {
+            lr = lr.min(inv_sqrt_t);
+        }
+        let rho_t = lr.min(inv_sqrt_t);
+        let alpha_t = self.epsilon_2.max(rms_f64(var)) * rho_t;
+        let beta_2_t = 1.0 - t.powf(self.beta_2_decay);
+        let keep = 1.0 - beta_2_t;
+        let rgs = |g: f64| g * g + self.epsilon_1;
+        if shape.len() >= 2 {
+            let (batch, rows, cols) = factored_dims(shape);
+            if r.len() != batch * rows || c.len() != batch * cols || v.len() != var.len() {
+                return Err(Error::graph(
+                    "internal error in optimizer 'Adafactor': slot sizes do not match the \
+                     variable (please report it)",
+                ));
+            }
+            let size = rows * cols;
+            for b in 0..batch {
+                let g = &grad[b * size..(b + 1) * size];
+                let r = &mut r[b * rows..(b + 1) * rows];
+                let c = &mut c[b * cols..(b + 1) * cols];
+                for (i, ri) in r.iter_mut().enumerate() {
+                    let row = &g[i * cols..(i + 1) * cols];
+                    let mean = keras_mean(row.iter().map(|&x| rgs(x)), cols);
+                    *ri = beta_2_t * *ri + keep * mean;
+                }
+                for (j, cj) in c.iter_mut().enumerate() {
+                    let mean = keras_mean((0..rows).map(|i| rgs(g[i * cols + j])), rows);
+                    *cj = beta_2_t * *cj + keep * mean;
+                }
+                let r_mean = keras_mean(r.iter().copied(), rows);
+                let v = &mut v[b * size..(b + 1) * size];
+                for (i, &ri) in r.iter().enumerate() {
+                    let scale = ri / r_mean;
+                    for (vij, &cj) in v[i * cols..(i + 1) * cols].iter_mut().zip(c.iter()) {
+                        *vij = scale * cj;
+                    }
+                }
+            }
+        } else {
+            for (vi, &g) in v.iter_mut().zip(grad) {
+                *vi = beta_2_t * *vi + keep * rgs(g);
+            }
+        }
+        let u: Vec<f64> = grad
+            .iter()
+            .zip(v.iter())
+            .map(|(g, vi)| g / vi.sqrt())
+            .collect();
+        let denom = 1f64.max(rms_f64(&u) / self.clip_threshold);
+        for (w, ui) in var.iter_mut().zip(&u) {
+            *w -= alpha_t * (ui / denom);
+        }
+        Ok(())
+    }
+}
+
+/// Keras's `_rms` of float64 values: the square in float64, its mean as
+/// [`keras_mean`], the root in float64.
+fn rms_f64(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    keras_mean(x.iter().map(|v| v * v), x.len()).sqrt()
+}
+
+/// Keras's `ops.mean` of `n` float64 values on JAX: Keras asks `jnp.mean`
+/// for `dtype=result_type(float64, "float32")`, which Keras makes float32
+/// even under `jax_enable_x64`, so the values are rounded to float32, summed
+/// in float32 and scaled by the float32 `1 / n` (XLA's form of the division),
+/// and the mean is widened back. Summed in order, as XLA on CPU sums
+/// reductions it does not vectorize (rows of any length not a multiple of
+/// the vector width); other sizes agree with Keras to float32 rounding.
+fn keras_mean(values: impl Iterator<Item = f64>, n: usize) -> f64 {
+    let sum = values.fold(0f32, |acc, v| acc + v as f32);
+    f64::from(sum * (1.0 / n as f32))
 }
 
 /// Rows of a factored block handled as one work item: about [`CHUNK`]

@@ -5,6 +5,7 @@
 
 use super::elementwise::zip_update;
 use crate::error::{Error, Result};
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 /// The moving average of the weights Keras keeps with `use_ema=True`.
@@ -50,14 +51,15 @@ impl Ema {
 
     /// `average = m * average + (1 - m) * var`, with `m = 0` on the first
     /// (public) step so that the average starts at the weights.
-    pub fn update(&self, public_iterations: u64, average: &mut [f32], var: &[f32]) {
-        // Keras: cast(iterations != 0) * ema_momentum, a float32 tensor.
+    /// In the variable's type `T`, as Keras's average is.
+    pub fn update<T: Real>(&self, public_iterations: u64, average: &mut [T], var: &[T]) {
+        // Keras: cast(iterations != 0, var.dtype) * ema_momentum.
         let m = if public_iterations != 0 {
-            self.momentum as f32
+            T::of(self.momentum)
         } else {
-            0.0
+            T::zero()
         };
-        let one_minus = 1.0 - m;
+        let one_minus = T::one() - m;
         zip_update(average, var, [], |a, w, []| *a = m * *a + one_minus * w);
     }
 
@@ -84,15 +86,15 @@ pub(crate) fn accumulation_steps(op: &str, config: &Attrs) -> Result<Option<u64>
 }
 
 /// Adds `grad` into `acc` (a step that only accumulates).
-pub(crate) fn accumulate(acc: &mut [f32], grad: &[f32]) {
+pub(crate) fn accumulate<T: Real>(acc: &mut [T], grad: &[T]) {
     zip_update(acc, grad, [], |a, g, []| *a += g);
 }
 
 /// Turns `grad` into the mean `(grad + acc) / steps` and empties `acc`.
-pub(crate) fn take_mean(acc: &mut [f32], grad: &mut [f32], steps: u64) {
-    let n = steps as f32;
+pub(crate) fn take_mean<T: Real>(acc: &mut [T], grad: &mut [T], steps: u64) {
+    let n = T::of(steps as f64);
     for (g, a) in grad.iter_mut().zip(acc.iter_mut()) {
         *g = (*g + *a) / n;
-        *a = 0.0;
+        *a = T::zero();
     }
 }

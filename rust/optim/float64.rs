@@ -5,10 +5,13 @@
 //! with their float32 update ([`super::Rule::update_f64`]); the float32 path
 //! ([`Optimizer::apply`]) is untouched.
 //!
-//! Not yet in float64 (each refused by name rather than narrowed): EMA,
-//! gradient accumulation, `MultiOptimizer`, one update mixing float32 and
-//! float64 variables, and the rules without a float64 body.
+//! Every rule has a float64 body; `use_ema` and `gradient_accumulation_steps`
+//! keep their state in float64 too, and a `MultiOptimizer`'s sub-optimizers
+//! each update their variables in their own type. Not yet in float64 (refused
+//! by name rather than narrowed): one update (of one optimizer or
+//! sub-optimizer) mixing float32 and float64 variables.
 
+use super::base;
 use super::clip::Clip;
 use super::elementwise::{flat_mut, into_flat};
 use super::rule::no_float64;
@@ -34,6 +37,10 @@ impl Optimizer {
         let mut float64 = Vec::with_capacity(vars.len());
         for &id in vars {
             float64.push(matches!(store.weight(id)?, Weight::F64(_)));
+        }
+        if self.multi.is_some() && float64.iter().any(|&f| f) {
+            // Each sub-optimizer updates its variables in their own type.
+            return self.apply_multi_values(store, vars, grads);
         }
         if !float64.iter().any(|&f| f) {
             let grads = grads
@@ -74,20 +81,10 @@ impl Optimizer {
 
     pub(super) fn refuse_float64(&self) -> Result<()> {
         let op = self.rule.class_name();
-        let unsupported = if self.multi.is_some() {
-            Some("MultiOptimizer")
-        } else if self.ema.is_some() {
-            Some("use_ema=True")
-        } else if self.accumulation_steps.is_some() {
-            Some("gradient_accumulation_steps")
-        } else {
-            None
-        };
-        if let Some(what) = unsupported {
-            return Err(Error::argument(
-                op,
-                format!("{what} cannot update float64 variables yet; train them without it"),
-            ));
+        if self.multi.is_some() {
+            // The parent keeps no slots and updates nothing itself; its
+            // sub-optimizers check their own variables.
+            return Ok(());
         }
         if !self.rule.supports_float64() {
             return Err(no_float64(op));
@@ -95,7 +92,10 @@ impl Optimizer {
         Ok(())
     }
 
-    /// [`Optimizer::apply`] for float64 variables and gradients.
+    /// [`Optimizer::apply`] for float64 variables and gradients: gradient
+    /// accumulation, clipping, weight decay, the rule's update and the
+    /// moving average all in float64, as Keras computes them for float64
+    /// variables.
     fn apply_f64(
         &mut self,
         store: &mut Store,
@@ -105,6 +105,12 @@ impl Optimizer {
         // Everything refused is refused before anything changes.
         self.refuse_float64()?;
         let op = self.rule.class_name();
+        if self.multi.is_some() {
+            return Err(Error::graph(
+                "internal error: a MultiOptimizer updated float64 variables itself (please \
+                 report it)",
+            ));
+        }
         check_pairs(op, vars, grads.len())?;
         let mut flat: Vec<Vec<f64>> = Vec::with_capacity(grads.len());
         for (&id, g) in vars.iter().zip(grads) {
@@ -117,6 +123,56 @@ impl Optimizer {
             flat.iter_mut().for_each(|g| map_inplace(g, |x| x / scale));
         }
         self.built = true;
+        let base = self.base_slot_count();
+        // With accumulation, only every `steps`-th call updates (with the
+        // mean gradient); the others add into the accumulators.
+        let update_now = match self.accumulation_steps {
+            None => true,
+            Some(steps) => {
+                let acc_slot = base - 1;
+                let is_update = (self.iterations + 1).is_multiple_of(steps);
+                for (&id, g) in vars.iter().zip(flat.iter_mut()) {
+                    let st = self
+                        .state
+                        .get_mut(&id)
+                        .ok_or_else(|| slot_mismatch(op, 0))?;
+                    if is_update {
+                        base::take_mean(&mut st.slots64[acc_slot], g, steps);
+                    } else {
+                        base::accumulate(&mut st.slots64[acc_slot], g);
+                    }
+                }
+                is_update
+            }
+        };
+        if update_now {
+            self.update_variables_f64(store, vars, flat)?;
+        }
+        if let Some(ema) = self.ema {
+            let public = self.public_iterations();
+            let overwrite = ema.overwrites(public);
+            // Keras averages every trainable variable the optimizer was built on.
+            for (&id, st) in self.state.iter_mut() {
+                let var = weight_f64(store, id)?;
+                ema.update(public, &mut st.slots64[0], var);
+                if overwrite {
+                    var.copy_from_slice(&st.slots64[0]);
+                }
+            }
+        }
+        self.iterations += 1;
+        Ok(())
+    }
+
+    /// Clipping, weight decay and the rule's update of every float64 variable.
+    fn update_variables_f64(
+        &mut self,
+        store: &mut Store,
+        vars: &[VarId],
+        mut flat: Vec<Vec<f64>>,
+    ) -> Result<()> {
+        let op = self.rule.class_name();
+        let base = self.base_slot_count();
         clip_f64(self.clip, &mut flat);
         let step = Step {
             lr: self.learning_rate(),
@@ -131,7 +187,7 @@ impl Optimizer {
                 map_inplace(var, |w| w - w * wd * lr);
             }
         }
-        self.rule.begin_step(&step);
+        self.rule.begin_step_f64(&step);
         for (&id, g) in vars.iter().zip(&flat) {
             let st = self
                 .state
@@ -139,13 +195,13 @@ impl Optimizer {
                 .ok_or_else(|| slot_mismatch(op, 0))?;
             let var = weight_f64(store, id)?;
             self.rule
-                .update_f64(&step, &st.shape, var, g, &mut st.slots64)?;
+                .update_f64(&step, &st.shape, var, g, &mut st.slots64[base..])?;
         }
-        self.iterations += 1;
         Ok(())
     }
 
-    /// Creates a float64 variable's slots (in float64) on first sight.
+    /// Creates a float64 variable's slots (in float64) on first sight: the
+    /// base slots (average, accumulator) at zero, then the rule's.
     pub(super) fn ensure_state_f64(&mut self, id: VarId, value: &Weight) -> Result<()> {
         let shape = value.shape();
         if let Some(st) = self.state.get(&id) {
@@ -162,16 +218,24 @@ impl Optimizer {
             }
             return Ok(());
         }
+        let base = self.base_slot_count();
         let group = self.group(id);
         let mut slots64 = Vec::new();
         let mut slot_shapes = Vec::new();
-        for name in self.rule.slot_groups().iter().flatten() {
-            let slot_shape = self.rule.slot_shape_in(name, shape, group);
+        for (k, name) in self.slot_groups().iter().flatten().enumerate() {
+            let slot_shape = if k < base {
+                Some(shape.to_vec())
+            } else {
+                self.rule.slot_shape_in(name, shape, group)
+            };
             let n = slot_shape.as_ref().map_or(0, |s| s.iter().product());
             match value {
-                Weight::F64(a) if n == a.len() && self.rule.slot_copies_variable(name) => {
+                Weight::F64(a)
+                    if k >= base && n == a.len() && self.rule.slot_copies_variable(name) =>
+                {
                     slots64.push(a.iter().copied().collect());
                 }
+                _ if k < base => slots64.push(vec![0.0; n]),
                 _ => slots64.push(vec![self.rule.slot_init_f64(name); n]),
             }
             slot_shapes.push(slot_shape);

@@ -140,31 +140,46 @@ fn float64_state_restores_exactly() {
 }
 
 #[test]
-fn unsupported_float64_updates_are_refused_by_name_and_change_nothing() {
-    let cases = [
-        ("nadam", Attrs::new()),
-        ("sgd", Attrs::new().with("use_ema", Attr::Bool(true))),
-        (
-            "adam",
-            Attrs::new().with("gradient_accumulation_steps", Attr::Int(2)),
-        ),
-    ];
-    for (name, cfg) in cases {
-        let (mut store, ids) = f64_store(&[&[1.0]]);
-        let mut opt = Optimizer::new(name, &cfg).unwrap();
-        let built = opt.build(&store, &ids).unwrap_err().to_string();
-        assert!(built.contains("float64"), "{built}");
-        let err = opt
-            .apply_values(&mut store, &ids, vec![grad(&[1.0])])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains(opt.class_name()) && err.contains("float64"),
-            "{err}"
-        );
-        assert_eq!(weight(&store, ids[0])[[0]], 1.0);
-        assert_eq!(opt.iterations(), 0);
+fn multioptimizer_sub_optimizers_update_float64_variables_in_float64() {
+    // Variable 0 by Adam, variable 1 by SGD: each as its own optimizer would.
+    let (mut store, ids) = f64_store(&[&[0.5, -0.25], &[1.0]]);
+    let mut multi = Optimizer::new("multioptimizer", &Attrs::new()).unwrap();
+    for name in ["adam", "sgd"] {
+        multi
+            .add_child(Optimizer::new(name, &Attrs::new()).unwrap())
+            .unwrap();
     }
+    multi.assign_to_child(&ids[..1], 0).unwrap();
+    multi.assign_to_child(&ids[1..], 1).unwrap();
+    multi.build(&store, &ids).unwrap();
+    let (mut want, want_ids) = f64_store(&[&[0.5, -0.25], &[1.0]]);
+    let mut alone = [
+        Optimizer::new("adam", &Attrs::new()).unwrap(),
+        Optimizer::new("sgd", &Attrs::new()).unwrap(),
+    ];
+    for _ in 0..2 {
+        multi
+            .apply_values(&mut store, &ids, vec![grad(&[0.1, -0.3]), grad(&[0.7])])
+            .unwrap();
+        alone[0]
+            .apply_values(&mut want, &want_ids[..1], vec![grad(&[0.1, -0.3])])
+            .unwrap();
+        alone[1]
+            .apply_values(&mut want, &want_ids[1..], vec![grad(&[0.7])])
+            .unwrap();
+    }
+    for (&a, &b) in ids.iter().zip(&want_ids) {
+        assert_eq!(weight(&store, a), weight(&want, b));
+    }
+    assert_eq!(multi.iterations(), 2);
+    assert!(matches!(
+        multi.child(0).unwrap().variable_values(&ids[..1])[2].1,
+        Value::F64(_)
+    ));
+}
+
+#[test]
+fn one_update_mixing_float32_and_float64_is_refused() {
     // One update over float32 and float64 variables is refused too.
     let (mut store, mut ids) = f64_store(&[&[1.0]]);
     ids.push(store.insert(arr1(&[1.0f32]).into_dyn()));
@@ -200,7 +215,18 @@ fn every_float64_rule_agrees_with_its_float32_run() {
     let grads = [[0.1f64, -0.4, 0.7], [0.3, 0.2, -0.5], [-0.2, 0.6, 0.1]];
     let lr = Attrs::new().with("learning_rate", Attr::Float(0.05));
     for name in [
-        "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "lion",
+        "sgd",
+        "adam",
+        "adamw",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "adamax",
+        "lion",
+        "nadam",
+        "adafactor",
+        "schedulefreeadamw",
+        "muon",
     ] {
         let (mut s64, ids64) = f64_store(&[&w0]);
         let mut o64 = Optimizer::new(name, &lr).unwrap();

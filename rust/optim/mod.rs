@@ -556,5 +556,8 @@ mod tests_composite;
 #[path = "float64_tests.rs"]
 mod tests_float64;
 #[cfg(test)]
+#[path = "float64_more_tests.rs"]
+mod tests_float64_more;
+#[cfg(test)]
 #[path = "more_tests.rs"]
 mod tests_more;

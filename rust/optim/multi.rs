@@ -8,6 +8,7 @@
 use super::{Optimizer, Rule, Step};
 use crate::error::{fmt_shape, Error, Result};
 use crate::graph::store::{Store, VarId};
+use crate::tensor::Value;
 use ndarray::ArrayD;
 use std::collections::{HashMap, HashSet};
 
@@ -129,6 +130,47 @@ impl Optimizer {
         vars: &[VarId],
         grads: Vec<ArrayD<f32>>,
     ) -> Result<()> {
+        let split = self.split_by_child(store, vars, grads, |g| g.shape())?;
+        let multi = self.multi_mut()?;
+        for (child, (ids, gs)) in multi.children.iter_mut().zip(split) {
+            if !ids.is_empty() {
+                child.apply(store, &ids, gs)?;
+            }
+        }
+        self.built = true;
+        self.iterations += 1;
+        Ok(())
+    }
+
+    /// [`Optimizer::apply_multi`] from gradients in any float type: each
+    /// sub-optimizer updates its variables in their own type (float64 ones
+    /// in float64).
+    pub(super) fn apply_multi_values(
+        &mut self,
+        store: &mut Store,
+        vars: &[VarId],
+        grads: Vec<Value>,
+    ) -> Result<()> {
+        let split = self.split_by_child(store, vars, grads, |g| g.shape())?;
+        let multi = self.multi_mut()?;
+        for (child, (ids, gs)) in multi.children.iter_mut().zip(split) {
+            if !ids.is_empty() {
+                child.apply_values(store, &ids, gs)?;
+            }
+        }
+        self.built = true;
+        self.iterations += 1;
+        Ok(())
+    }
+
+    /// The variables and gradients of each sub-optimizer, all checked.
+    fn split_by_child<G>(
+        &mut self,
+        store: &Store,
+        vars: &[VarId],
+        grads: Vec<G>,
+        shape_of: impl Fn(&G) -> &[usize],
+    ) -> Result<Vec<(Vec<VarId>, Vec<G>)>> {
         if vars.len() != grads.len() {
             return Err(Error::argument(
                 CLASS_NAME,
@@ -140,8 +182,8 @@ impl Optimizer {
             ));
         }
         let multi = self.multi_mut()?;
-        let mut split: Vec<(Vec<VarId>, Vec<ArrayD<f32>>)> = (0..multi.children.len())
-            .map(|_| Default::default())
+        let mut split: Vec<(Vec<VarId>, Vec<G>)> = (0..multi.children.len())
+            .map(|_| (Vec::new(), Vec::new()))
             .collect();
         let mut seen = HashSet::new();
         for (&id, g) in vars.iter().zip(grads) {
@@ -160,25 +202,18 @@ impl Optimizer {
                     ),
                 )
             })?;
-            let shape = store.get(id)?.shape();
-            if g.shape() != shape {
+            let shape = store.weight(id)?.shape();
+            if shape_of(&g) != shape {
                 return Err(Error::shape(
                     CLASS_NAME,
                     format!("a gradient of shape {} for variable {id}", fmt_shape(shape)),
-                    format!("shape {}", fmt_shape(g.shape())),
+                    format!("shape {}", fmt_shape(shape_of(&g))),
                 ));
             }
             split[k].0.push(id);
             split[k].1.push(g);
         }
-        for (child, (ids, gs)) in multi.children.iter_mut().zip(split) {
-            if !ids.is_empty() {
-                child.apply(store, &ids, gs)?;
-            }
-        }
-        self.built = true;
-        self.iterations += 1;
-        Ok(())
+        Ok(split)
     }
 }
 

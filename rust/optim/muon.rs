@@ -9,6 +9,7 @@ use super::clip::sum_squares;
 use super::{slot_mismatch, zip_update, Rule, Step};
 use crate::error::{Error, Result};
 use crate::kernels::matmul::gemm_into;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 use ndarray::{Array2, ArrayView2};
 
@@ -78,33 +79,36 @@ impl Muon {
     }
 
     /// Keras's `_adamw_update_step` (Adam with `adam_beta_1/2`; the decay
-    /// was applied before, by `weight_decay_in`).
-    fn adamw(&self, lr: f32, t: f32, var: &mut [f32], grad: &[f32], m: &mut [f32], v: &mut [f32]) {
-        let b1_power = (self.adam_beta_1 as f32).powf(t);
-        let b2_power = (self.adam_beta_2 as f32).powf(t);
-        let alpha = lr * (1.0 - b2_power).sqrt() / (1.0 - b1_power);
-        let one_minus_b1 = (1.0 - self.adam_beta_1) as f32;
-        let one_minus_b2 = (1.0 - self.adam_beta_2) as f32;
-        let eps = self.epsilon as f32;
+    /// was applied before, by `weight_decay_in`), in the variable's type.
+    fn adamw<T: Real>(&self, lr: T, t: T, var: &mut [T], grad: &[T], m: &mut [T], v: &mut [T]) {
+        let one = T::one();
+        let b1_power = T::of(self.adam_beta_1).powf(t);
+        let b2_power = T::of(self.adam_beta_2).powf(t);
+        let alpha = lr * (one - b2_power).sqrt() / (one - b1_power);
+        let one_minus_b1 = T::of(1.0 - self.adam_beta_1);
+        let one_minus_b2 = T::of(1.0 - self.adam_beta_2);
+        let eps = T::of(self.epsilon);
         zip_update(var, grad, [m, v], |w, g, [m, v]| {
             *m += (g - *m) * one_minus_b1;
             *v += (g * g - *v) * one_minus_b2;
-            *w -= (*m * alpha) / (v.sqrt() + eps);
+            *w = *w - (*m * alpha) / (v.sqrt() + eps);
         });
     }
 
-    /// Keras's `_muon_update_step` for a (rows, cols) variable.
-    fn muon(
+    /// Keras's `_muon_update_step` for a (rows, cols) variable, in the
+    /// variable's type; `orthogonalize` is [`newton_schulz`] for it.
+    fn muon<T: Real>(
         &self,
-        lr: f32,
+        lr: T,
         shape: &[usize],
-        var: &mut [f32],
-        grad: &[f32],
-        m: &mut [f32],
+        var: &mut [T],
+        grad: &[T],
+        m: &mut [T],
+        orthogonalize: impl Fn(&mut [T], usize, usize, (f64, f64, f64), usize) -> Result<()>,
     ) -> Result<()> {
         // Keras: `m * (self.momentum - 1)` with the difference taken in double.
-        let decay = (self.momentum - 1.0) as f32;
-        let mu = self.momentum as f32;
+        let decay = T::of(self.momentum - 1.0);
+        let mu = T::of(self.momentum);
         zip_update(m, grad, [], |m, g, []| *m += g + *m * decay);
         let mut g = if self.nesterov {
             let mut g = grad.to_vec();
@@ -114,18 +118,44 @@ impl Muon {
             m.to_vec()
         };
         let (rows, cols) = (shape[0], shape[1]);
-        newton_schulz(&mut g, rows, cols, self.abc, self.ns_steps)?;
+        orthogonalize(&mut g, rows, cols, self.abc, self.ns_steps)?;
         // `lr_adjust(lr * update)`: `x * sqrt(max(rows, cols)) * rms_rate`.
         let scale = self
             .rms_rate
-            .map(|r| ((rows.max(cols) as f32).sqrt(), r as f32));
+            .map(|r| (T::of(rows.max(cols) as f64).sqrt(), T::of(r)));
         zip_update(var, &g, [], |w, u, []| {
             let mut step = lr * u;
             if let Some((root, rate)) = scale {
                 step = step * root * rate;
             }
-            *w -= step;
+            *w = *w - step;
         });
+        Ok(())
+    }
+
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        shape: &[usize],
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+        orthogonalize: impl Fn(&mut [T], usize, usize, (f64, f64, f64), usize) -> Result<()>,
+    ) -> Result<()> {
+        let [m, v] = slots else {
+            return Err(slot_mismatch("Muon", slots.len()));
+        };
+        let lr = step.lr_as::<T>();
+        // As in Keras, a kept velocity is what marks a variable as AdamW's.
+        if !v.is_empty() || var.is_empty() {
+            let lr = lr * T::of(self.adam_lr_ratio);
+            self.adamw(lr, step.local_step_as(), var, grad, m, v);
+        } else if shape.len() == 2 {
+            self.muon(lr, shape, var, grad, m, orthogonalize)?;
+        } else {
+            return Err(slot_mismatch("Muon", slots.len()));
+        }
         Ok(())
     }
 }
@@ -183,6 +213,60 @@ pub(crate) fn newton_schulz(
     Ok(())
 }
 
+/// [`newton_schulz`] for a float64 variable, as Keras computes it with
+/// `jax_enable_x64`: the Gram products and the update in float64 (ndarray's
+/// serial float64 matrix products), the Frobenius norm in float32 as Keras's.
+pub(crate) fn newton_schulz_f64(
+    x: &mut [f64],
+    rows: usize,
+    cols: usize,
+    abc: (f64, f64, f64),
+    steps: usize,
+) -> Result<()> {
+    let tall = rows > cols;
+    let view = ArrayView2::from_shape((rows, cols), &*x).map_err(|_| {
+        Error::graph(format!(
+            "internal error in optimizer 'Muon': {} values for a ({rows}, {cols}) update \
+             (please report it)",
+            x.len()
+        ))
+    })?;
+    let mut cur: Array2<f64> = if tall {
+        view.t().as_standard_layout().into_owned()
+    } else {
+        view.to_owned()
+    };
+    // Keras's `ops.norm` computes in `result_type(float64, float)`, which
+    // Keras makes float32 even under `jax_enable_x64`: the elements rounded
+    // to float32, their squares summed in order with fused multiply-adds
+    // (as XLA on CPU sums a matrix it does not vectorize), the root and the
+    // `+ 1e-7` in float32; x is then divided in float64. This is Keras's
+    // eager `apply` exactly; inside a jitted `fit`, XLA may fuse the
+    // transpose into the sum and add in another order, so there the norm
+    // can differ from Keras's by a float32 rounding.
+    let sum_sq = cur.iter().fold(0f32, |acc, &v| {
+        let v = v as f32;
+        v.mul_add(v, acc)
+    });
+    let denom = f64::from(sum_sq.sqrt() + 1e-7f32);
+    cur.mapv_inplace(|v| v / denom);
+    let (a, b, c) = abc;
+    for _ in 0..steps {
+        // temp_a = x @ x^T; temp_b = b * temp_a + (c * temp_a) @ temp_a;
+        // x = a * x + temp_b @ x.
+        let gram = cur.dot(&cur.t());
+        let poly = &gram * b + (&gram * c).dot(&gram);
+        cur = &cur * a + poly.dot(&cur);
+    }
+    let out = if tall {
+        cur.t().as_standard_layout().into_owned()
+    } else {
+        cur
+    };
+    x.copy_from_slice(out.as_slice().unwrap_or_default());
+    Ok(())
+}
+
 impl Rule for Muon {
     fn class_name(&self) -> &'static str {
         "Muon"
@@ -222,18 +306,21 @@ impl Rule for Muon {
         grad: &[f32],
         slots: &mut [Vec<f32>],
     ) -> Result<()> {
-        let [m, v] = slots else {
-            return Err(slot_mismatch("Muon", slots.len()));
-        };
-        // As in Keras, a kept velocity is what marks a variable as AdamW's.
-        if !v.is_empty() || var.is_empty() {
-            let lr = step.lr * self.adam_lr_ratio as f32;
-            self.adamw(lr, step.local_step(), var, grad, m, v);
-        } else if shape.len() == 2 {
-            self.muon(step.lr, shape, var, grad, m)?;
-        } else {
-            return Err(slot_mismatch("Muon", slots.len()));
-        }
-        Ok(())
+        self.update_as(step, shape, var, grad, slots, newton_schulz)
+    }
+
+    fn supports_float64(&self) -> bool {
+        true
+    }
+
+    fn update_f64(
+        &self,
+        step: &Step,
+        shape: &[usize],
+        var: &mut [f64],
+        grad: &[f64],
+        slots: &mut [Vec<f64>],
+    ) -> Result<()> {
+        self.update_as(step, shape, var, grad, slots, newton_schulz_f64)
     }
 }

@@ -2,13 +2,15 @@
 //! momentum schedule `u_t = beta_1 * (1 - 0.5 * 0.96^t)`, whose running
 //! product is optimizer state shared by all variables.
 
-use super::{slot_mismatch, zip_update, Rule, Step};
+use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::Result;
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2", "epsilon"];
 
-const DECAY: f32 = 0.96;
+/// Keras's `0.96`, cast to the variable's type.
+const DECAY: f64 = 0.96;
 
 #[derive(Debug)]
 pub(crate) struct Nadam {
@@ -16,8 +18,10 @@ pub(crate) struct Nadam {
     beta_2: f64,
     epsilon: f64,
     /// Product of `u_t` over the steps so far, this step's included once
-    /// `begin_step` ran.
-    u_product: f32,
+    /// `begin_step` ran. Keras keeps it in the first variable's dtype: for
+    /// float32 variables it holds a float32 value (widened exactly), for
+    /// float64 ones a float64 value.
+    u_product: f64,
 }
 
 impl Nadam {
@@ -30,6 +34,51 @@ impl Nadam {
             u_product: 1.0,
         })
     }
+
+    /// `u_product *= beta_1 * (1 - 0.5 * 0.96^t)` in `T`.
+    fn advance<T: Real>(&mut self, step: &Step) {
+        let u: T = T::of(self.u_product);
+        let t: T = step.local_step_as();
+        let b1 = T::of(self.beta_1);
+        let next = u * b1 * (T::one() - T::of(0.5) * T::of(DECAY).powf(t));
+        self.u_product = next.to_f64().unwrap_or(f64::NAN);
+    }
+
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
+        &self,
+        step: &Step,
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
+    ) -> Result<()> {
+        let lr = step.lr_as::<T>();
+        let one = T::one();
+        let half = T::of(0.5);
+        let (b1, b2) = (T::of(self.beta_1), T::of(self.beta_2));
+        let decay = T::of(DECAY);
+        let t: T = step.local_step_as();
+        let u_t = b1 * (one - half * decay.powf(t));
+        let u_t_1 = b1 * (one - half * decay.powf(t + one));
+        let u_product_t = T::of(self.u_product);
+        let u_product_t_1 = u_product_t * u_t_1;
+        let beta_2_power = b2.powf(t);
+        let eps = T::of(self.epsilon);
+        // Here Keras casts beta_1 and beta_2 first, so `1 - beta` is in `T`.
+        let (one_minus_b1, one_minus_b2) = (one - b1, one - b2);
+        let [m, v] = slots else {
+            return Err(slot_mismatch("Nadam", slots.len()));
+        };
+        zip_update(var, grad, [m, v], |w, g, [m, v]| {
+            *m += (g - *m) * one_minus_b1;
+            *v += (g * g - *v) * one_minus_b2;
+            let m_hat =
+                (u_t_1 * *m) / (one - u_product_t_1) + ((one - u_t) * g) / (one - u_product_t);
+            let v_hat = *v / (one - beta_2_power);
+            *w = *w - (m_hat * lr) / (v_hat.sqrt() + eps);
+        });
+        Ok(())
+    }
 }
 
 impl Rule for Nadam {
@@ -41,51 +90,23 @@ impl Rule for Nadam {
         vec![vec!["momentum", "velocity"]]
     }
 
-    fn globals(&self) -> Vec<(&'static str, f32)> {
+    fn globals(&self) -> Vec<(&'static str, f64)> {
         vec![("u_product", self.u_product)]
     }
 
-    fn set_globals(&mut self, values: &[f32]) {
+    fn set_globals(&mut self, values: &[f64]) {
         if let Some(&u) = values.first() {
             self.u_product = u;
         }
     }
 
     fn begin_step(&mut self, step: &Step) {
-        let b1 = self.beta_1 as f32;
-        self.u_product = self.u_product * b1 * (1.0 - 0.5 * DECAY.powf(step.local_step()));
+        self.advance::<f32>(step);
     }
 
-    fn update(
-        &self,
-        step: &Step,
-        var: &mut [f32],
-        grad: &[f32],
-        slots: &mut [Vec<f32>],
-    ) -> Result<()> {
-        let lr = step.lr;
-        let b1 = self.beta_1 as f32;
-        let b2 = self.beta_2 as f32;
-        let t = step.local_step();
-        let u_t = b1 * (1.0 - 0.5 * DECAY.powf(t));
-        let u_t_1 = b1 * (1.0 - 0.5 * DECAY.powf(t + 1.0));
-        let u_product_t = self.u_product;
-        let u_product_t_1 = u_product_t * u_t_1;
-        let beta_2_power = b2.powf(t);
-        let eps = self.epsilon as f32;
-        // Here Keras casts beta_1 and beta_2 first, so `1 - beta` is float32.
-        let (one_minus_b1, one_minus_b2) = (1.0 - b1, 1.0 - b2);
-        let [m, v] = slots else {
-            return Err(slot_mismatch("Nadam", slots.len()));
-        };
-        zip_update(var, grad, [m, v], |w, g, [m, v]| {
-            *m += (g - *m) * one_minus_b1;
-            *v += (g * g - *v) * one_minus_b2;
-            let m_hat =
-                (u_t_1 * *m) / (1.0 - u_product_t_1) + ((1.0 - u_t) * g) / (1.0 - u_product_t);
-            let v_hat = *v / (1.0 - beta_2_power);
-            *w -= (m_hat * lr) / (v_hat.sqrt() + eps);
-        });
-        Ok(())
+    fn begin_step_f64(&mut self, step: &Step) {
+        self.advance::<f64>(step);
     }
+
+    update_in_either_float!();
 }

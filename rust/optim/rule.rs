@@ -91,15 +91,24 @@ pub(crate) trait Rule: Send + Sync + std::fmt::Debug {
         Err(no_float64(self.class_name()))
     }
 
-    /// Scalar state shared by all variables, listed after the slots.
-    fn globals(&self) -> Vec<(&'static str, f32)> {
+    /// Scalar state shared by all variables, listed after the slots. Kept
+    /// in double: a float32 optimizer's globals are float32 values widened
+    /// (exactly), a float64 optimizer's are float64 (Keras gives them the
+    /// dtype of the first variable built on).
+    fn globals(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
 
-    fn set_globals(&mut self, _values: &[f32]) {}
+    fn set_globals(&mut self, _values: &[f64]) {}
 
-    /// Work done once per step before the variables are updated.
+    /// Work done once per step before float32 variables are updated.
     fn begin_step(&mut self, _step: &Step) {}
+
+    /// [`Rule::begin_step`] of an optimizer of float64 variables (Nadam's
+    /// `u_product` is then float64 and advances in float64).
+    fn begin_step_f64(&mut self, step: &Step) {
+        self.begin_step(step)
+    }
 
     /// The shape of a slot of a variable of shape `var_shape`, or None when
     /// Keras keeps no such slot for it (it is then empty and not listed).
@@ -200,8 +209,8 @@ pub(crate) fn no_float64(rule: &str) -> Error {
     Error::argument(
         rule,
         "this optimizer cannot update float64 variables yet (float64 updates exist for SGD, \
-         Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Lion, Ftrl and Lamb); use one of those, or \
-         float32 variables",
+         Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor, \
+         Muon and ScheduleFreeAdamW); use one of those, or float32 variables",
     )
 }
 

@@ -4,8 +4,9 @@
 //! kept at `(1 - beta_1) * z + beta_1 * x`, where x is the running uniform
 //! average of z, recovered from y and the previous z at each step.
 
-use super::{slot_mismatch, zip_update, Rule, Step};
+use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
 use crate::error::{Error, Result};
+use crate::kernels::real::Real;
 use crate::ops::Attrs;
 
 pub(crate) const KEYS: &[&str] = &["beta_1", "beta_2", "epsilon", "warmup_steps"];
@@ -66,31 +67,38 @@ impl Rule for ScheduleFreeAdamW {
         slot == "momentum"
     }
 
-    fn update(
+    update_in_either_float!();
+}
+
+impl ScheduleFreeAdamW {
+    /// Keras's `update_step` in the variable's type.
+    fn update_as<T: Real>(
         &self,
         step: &Step,
-        var: &mut [f32],
-        grad: &[f32],
-        slots: &mut [Vec<f32>],
+        var: &mut [T],
+        grad: &[T],
+        slots: &mut [Vec<T>],
     ) -> Result<()> {
         let [z, v] = slots else {
             return Err(slot_mismatch("ScheduleFreeAdamW", slots.len()));
         };
-        let t = step.local_step();
-        // Keras casts the betas to float32 first, so `1 - beta` is float32 here.
-        let (b1, b2, eps) = (self.beta_1 as f32, self.beta_2 as f32, self.epsilon as f32);
-        let mut lr = step.lr;
+        let one = T::one();
+        let t: T = step.local_step_as();
+        // Keras casts the betas to the variable's type first, so `1 - beta`
+        // is computed in it.
+        let (b1, b2, eps) = (T::of(self.beta_1), T::of(self.beta_2), T::of(self.epsilon));
+        let mut lr = step.lr_as::<T>();
         if self.warmup_steps > 0 {
-            lr *= (t / self.warmup_steps as f32).min(1.0);
+            lr = lr * (t / T::of(self.warmup_steps as f64)).min(one);
         }
-        let bias_correction_2 = 1.0 - b2.powf(t);
-        let weight = 1.0 / t;
-        let (one_minus_b1, one_minus_b2, one_minus_w) = (1.0 - b1, 1.0 - b2, 1.0 - weight);
+        let bias_correction_2 = one - b2.powf(t);
+        let weight = one / t;
+        let (one_minus_b1, one_minus_b2, one_minus_w) = (one - b1, one - b2, one - weight);
         zip_update(var, grad, [z, v], |y, g, [z, v]| {
             let z_old = *z;
             *v += (g * g - *v) * one_minus_b2;
             let denom = (*v / bias_correction_2).sqrt() + eps;
-            *z -= (lr * g) / denom;
+            *z = *z - (lr * g) / denom;
             let x_old = (*y - one_minus_b1 * z_old) / b1;
             let x_new = one_minus_w * x_old + weight * *z;
             *y = one_minus_b1 * *z + b1 * x_new;

@@ -11,8 +11,9 @@ impl Optimizer {
     /// The optimizer's state in Keras's `optimizer.variables` order:
     /// `iteration`, `learning_rate` (constant rates only), the slots group by
     /// group and within a group variable by variable, then global scalars
-    /// (Nadam's `u_product`). Slot entries are named by the slot alone
-    /// (`"momentum"`); Keras names them `{variable.path with / as _}_{slot}`.
+    /// (Nadam's `u_product`, float64 in an optimizer of float64 variables).
+    /// Slot entries are named by the slot alone (`"momentum"`); Keras names
+    /// them `{variable.path with / as _}_{slot}`.
     /// Variables never built or applied to are skipped. Entries are
     /// float32 (float64 state rounded: for shapes and float32 state; see
     /// [`Optimizer::variable_values`] for the values in their own types).
@@ -74,8 +75,14 @@ impl Optimizer {
             offset += group.len();
         }
         if self.built {
+            let float64 = self.has_float64();
             for (name, v) in self.rule.globals() {
-                out.push((name.to_string(), scalar(v)));
+                let value = if float64 {
+                    Value::F64(ArrayD::from_elem(IxDyn(&[]), v))
+                } else {
+                    scalar(v as f32)
+                };
+                out.push((name.to_string(), value));
             }
         }
         out
@@ -160,13 +167,22 @@ impl Optimizer {
             }
             offset += group.len();
         }
-        let globals: Vec<f32> = values
+        // Each global in its own type: float64 for an optimizer of float64
+        // variables, else float32 (a float64 value rounded to it).
+        let float64 = self.has_float64();
+        let globals: Vec<f64> = values
             .map(|a| {
-                a.narrowed()
-                    .into_f32(op)
+                let v = a
+                    .widened()
+                    .into_f64(op)
                     .ok()
                     .and_then(|a| a.iter().next().copied())
-                    .unwrap_or(0.0)
+                    .unwrap_or(0.0);
+                if float64 {
+                    v
+                } else {
+                    f64::from(v as f32)
+                }
             })
             .collect();
         self.rule.set_globals(&globals);

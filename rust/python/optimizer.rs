@@ -78,8 +78,13 @@ fn var_ids(ids: &[i64]) -> PyResult<Vec<VarId>> {
         .collect()
 }
 
-fn arrays(list: Vec<PyReadonlyArrayDyn<'_, f32>>) -> Vec<ndarray::ArrayD<f32>> {
-    list.iter().map(|a| a.as_array().to_owned()).collect()
+/// A value as a numpy array of its own type.
+fn value_to_py(py: Python<'_>, v: Value) -> Py<PyAny> {
+    match v {
+        Value::F64(a) => a.into_pyarray(py).into_any().unbind(),
+        Value::F32(a) => a.into_pyarray(py).into_any().unbind(),
+        Value::I64(a) => a.into_pyarray(py).into_any().unbind(),
+    }
 }
 
 /// float32 or float64 numpy arrays as values, in their own types.
@@ -146,6 +151,13 @@ impl PyOptimizer {
     #[getter]
     fn learning_rate(&self) -> f32 {
         self.inner.learning_rate()
+    }
+
+    /// The learning rate of the next step in double: a constant as given
+    /// (what a float64 update uses), a schedule's float32 value widened.
+    #[getter]
+    fn learning_rate_f64(&self) -> f64 {
+        self.inner.learning_rate_f64()
     }
 
     /// Sets a constant rate (kept in double for float64 variables).
@@ -225,14 +237,7 @@ impl PyOptimizer {
             .inner
             .variable_values(&ids)
             .into_iter()
-            .map(|(n, v)| {
-                let a = match v {
-                    Value::F64(a) => a.into_pyarray(py).into_any().unbind(),
-                    Value::F32(a) => a.into_pyarray(py).into_any().unbind(),
-                    Value::I64(a) => a.into_pyarray(py).into_any().unbind(),
-                };
-                (n, a)
-            })
+            .map(|(n, v)| (n, value_to_py(py, v)))
             .collect())
     }
 

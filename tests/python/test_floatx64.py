@@ -5,7 +5,8 @@ Variables keep float64 (reading, assigning with Keras's cast, saving and
 loading); under floatx float64, layers get float64 weights and compute in
 float64 where the core has float64 kernels; `fit` trains a float64 Dense
 MLP in float64 with SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
-Lion, Ftrl and Lamb and the mean squared error and (sparse/categorical/binary)
+Lion, Ftrl and Lamb (the other optimizers and optimizer features:
+test_floatx64_optim.py) and the mean squared error and (sparse/categorical/binary)
 cross-entropy losses, agreeing with Keras 3 (JAX, `jax_enable_x64`) at
 float64 tolerances (recorded by
 `tests/reference/make_floatx64_reference.py`).
@@ -95,11 +96,13 @@ def test_optimizer_updates_a_float64_variable_in_float64():
     np.testing.assert_allclose(v.numpy(), w, rtol=1e-15, atol=0)
 
 
-def test_optimizers_without_float64_updates_raise_naming_themselves():
-    v = keras.Variable(np.ones(2), dtype="float64")
-    with pytest.raises(ValueError, match=r"Nadam.*float64"):
-        keras.optimizers.Nadam().apply([np.ones(2)], [v])
-    np.testing.assert_array_equal(v.numpy(), np.ones(2))
+def test_one_update_mixing_float32_and_float64_is_refused_by_name():
+    v64 = keras.Variable(np.ones(2), dtype="float64")
+    v32 = keras.Variable(np.ones(2, np.float32))
+    with pytest.raises(ValueError, match=r"Adam.*mixes float32 and float64"):
+        keras.optimizers.Adam().apply([np.ones(2), np.ones(2, np.float32)], [v64, v32])
+    np.testing.assert_array_equal(v64.numpy(), np.ones(2))
+    np.testing.assert_array_equal(v32.numpy(), np.ones(2, np.float32))
 
 
 # ------------------------------------------------------------ floatx

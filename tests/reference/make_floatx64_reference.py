@@ -49,6 +49,13 @@ W = {
     "b1": rng.normal(scale=0.1, size=(6,)),
 }
 
+
+def _multi():
+    nadam = keras.optimizers.Nadam(0.01)
+    sgd = keras.optimizers.SGD(0.05, momentum=0.9)
+    return keras.optimizers.MultiOptimizer(lambda v: nadam if len(v.shape) == 2 else sgd)
+
+
 # name -> (optimizer, loss, output units, output activation, targets)
 CASES = {
     "sgd_mse": (
@@ -120,6 +127,52 @@ CASES = {
         1,
         "sigmoid",
         Y_BIN,
+    ),
+    # The optimizers and features with their own float64 state or code
+    # (tests/python/test_floatx64_optim.py): Nadam's float64 `u_product`,
+    # Adafactor's factored moments, Muon's Newton-Schulz step (kernels) and
+    # AdamW step (biases), ScheduleFreeAdamW's averaged iterate, the moving
+    # average (`use_ema`, the weights take it at the end of `fit`) and
+    # gradient accumulation.
+    "nadam_mse": (lambda: keras.optimizers.Nadam(0.01), "mse", 2, None, Y_REG),
+    "adafactor_mse": (lambda: keras.optimizers.Adafactor(0.05), "mse", 2, None, Y_REG),
+    # Three outputs: Keras's float32 Frobenius norm (see rust/optim/muon.rs)
+    # sums a (3, 6) matrix in order on XLA's CPU backend, a (2, 6) one
+    # vectorized. In a jitted `fit` XLA may still sum it in another order, so
+    # this case is compared at a looser tolerance; `muon_apply` below (eager
+    # `Optimizer.apply`) is the exact record.
+    "muon_mse": (lambda: keras.optimizers.Muon(0.02), "mse", 3, None, Y_ONEHOT),
+    "schedule_free_mse": (
+        lambda: keras.optimizers.ScheduleFreeAdamW(0.01, warmup_steps=2),
+        "mse",
+        2,
+        None,
+        Y_REG,
+    ),
+    "adam_ema_mse": (
+        lambda: keras.optimizers.Adam(0.01, use_ema=True, ema_overwrite_frequency=4),
+        "mse",
+        2,
+        None,
+        Y_REG,
+    ),
+    "sgd_accumulation_mse": (
+        lambda: keras.optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2),
+        "mse",
+        2,
+        None,
+        Y_REG,
+    ),
+    # Kernels by Nadam, biases by SGD with momentum.
+    "multi_mse": (lambda: _multi(), "mse", 2, None, Y_REG),
+    "nadam_accumulation_ema_clip_mse": (
+        lambda: keras.optimizers.Nadam(
+            0.01, clipnorm=0.5, use_ema=True, ema_momentum=0.9, gradient_accumulation_steps=2
+        ),
+        "mse",
+        2,
+        None,
+        Y_REG,
     ),
 }
 
@@ -194,8 +247,29 @@ def record_sequences(out: dict) -> None:
         out[f"seq/{name}/predict"] = np.asarray(model.predict(SEQ_X, verbose=0))
 
 
+# Variable shapes for `muon_apply`: Newton-Schulz on a wide and on a tall
+# (transposed) matrix, and AdamW on a vector.
+MUON_SHAPES = [(5, 6), (6, 3), (6,)]
+
+
+def record_muon_apply(out: dict) -> None:
+    """Three eager `Muon.apply` steps on float64 variables."""
+    apply_rng = np.random.default_rng(77)
+    for i, shape in enumerate(MUON_SHAPES):
+        w0 = apply_rng.normal(size=shape)
+        grads = [apply_rng.normal(size=shape) for _ in range(3)]
+        var = keras.Variable(w0.copy(), dtype="float64")
+        opt = keras.optimizers.Muon(0.02)
+        for g in grads:
+            opt.apply([g], [var])
+        out[f"muon_apply/{i}/w0"] = w0
+        out[f"muon_apply/{i}/grads"] = np.stack(grads)
+        out[f"muon_apply/{i}/w"] = np.asarray(var.numpy())
+
+
 def main() -> None:
     out = {"x": X, "y_reg": Y_REG, "y_cls": Y_CLS, "y_bin": Y_BIN, "y_onehot": Y_ONEHOT, **W}
+    record_muon_apply(out)
     for name, (make_opt, loss, units, activation, y) in CASES.items():
         k2 = np.random.default_rng(len(name)).normal(scale=0.5, size=(6, units))
         b2 = np.zeros((units,))

@@ -4,10 +4,9 @@
 //! updates every sub-optimizer; this view lets the Python sub-optimizer read
 //! and change its own part.
 
-use super::{arrays, compute, schedule_from, to_py, PyOptimizer};
+use super::{compute, float_values, schedule_from, to_py, value_to_py, PyOptimizer};
 use crate::graph::store;
 use crate::optim::{LearningRate, Optimizer};
-use numpy::{IntoPyArray, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -63,18 +62,20 @@ impl PySubOptimizer {
         })
     }
 
+    /// One step of this sub-optimizer: `grads[i]` (a float32 or float64
+    /// array) updates variable `var_ids[i]` in the variable's own type.
     fn apply(
         &self,
         py: Python<'_>,
         var_ids: Vec<i64>,
-        grads: Vec<PyReadonlyArrayDyn<'_, f32>>,
+        grads: Vec<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let ids = super::var_ids(&var_ids)?;
-        let grads = arrays(grads);
+        let grads = float_values(&grads)?;
         self.with(py, |o| {
             compute(py, move || {
                 let mut store = store::write()?;
-                o.apply(&mut store, &ids, grads)
+                o.apply_values(&mut store, &ids, grads)
             })
         })
     }
@@ -97,9 +98,16 @@ impl PySubOptimizer {
         self.with(py, |o| Ok(o.learning_rate()))
     }
 
+    /// The learning rate of the next step in double (see `Optimizer`'s).
+    #[getter]
+    fn learning_rate_f64(&self, py: Python<'_>) -> PyResult<f64> {
+        self.with(py, |o| Ok(o.learning_rate_f64()))
+    }
+
+    /// Sets a constant rate (kept in double for float64 variables).
     #[setter]
-    fn set_learning_rate(&self, py: Python<'_>, lr: f32) -> PyResult<()> {
-        self.with(py, |o| o.set_learning_rate(lr).map_err(to_py))
+    fn set_learning_rate(&self, py: Python<'_>, lr: f64) -> PyResult<()> {
+        self.with(py, |o| o.set_learning_rate_f64(lr).map_err(to_py))
     }
 
     #[getter]
@@ -150,10 +158,11 @@ impl PySubOptimizer {
 
     fn variables(&self, py: Python<'_>, var_ids: Vec<i64>) -> PyResult<Vec<(String, Py<PyAny>)>> {
         let ids = super::var_ids(&var_ids)?;
-        let state = self.with(py, |o| Ok(o.variables(&ids)))?;
+        // Each entry in its own type (a float64 variable's slots are float64).
+        let state = self.with(py, |o| Ok(o.variable_values(&ids)))?;
         Ok(state
             .into_iter()
-            .map(|(n, a)| (n, a.into_pyarray(py).into_any().unbind()))
+            .map(|(n, v)| (n, value_to_py(py, v)))
             .collect())
     }
 
@@ -165,11 +174,11 @@ impl PySubOptimizer {
         &self,
         py: Python<'_>,
         var_ids: Vec<i64>,
-        values: Vec<PyReadonlyArrayDyn<'_, f32>>,
+        values: Vec<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let ids = super::var_ids(&var_ids)?;
-        let values = arrays(values);
-        self.with(py, |o| o.set_variables(&ids, values).map_err(to_py))
+        let values = float_values(&values)?;
+        self.with(py, |o| o.set_variable_values(&ids, values).map_err(to_py))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
