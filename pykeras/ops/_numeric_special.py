@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
 
@@ -32,13 +33,17 @@ def nextafter(x1: Any, x2: Any) -> Any:
         x2: Input tensor indicating the direction for `x1` to move.
 
     Returns:
-        Output tensor (float32).
+        Output tensor (float32; float64 steps for float64 input).
 
     Example:
 
     >>> keras.ops.nextafter(np.array([1.0]), np.array([2.0]))
     array([1.0000001], dtype=float32)
     """
+    if (N.is_float64(x1) or N.is_float64(x2)) and not C.any_symbolic([x1, x2]):
+        # float64 steps, as Keras with x64 (no gradient flows here either).
+        a, b = np.broadcast_arrays(N.eager_array(x1), N.eager_array(x2))
+        return np.nextafter(a.astype(np.float64), b.astype(np.float64))
     x = run("stop_gradient", [run("mul", [x1, 1.0])])  # mul keeps -0.0
     y = run("stop_gradient", [run("mul", [x2, 1.0])])
     a = run("abs", [x])
@@ -166,4 +171,4 @@ def i0(x: Any) -> Any:
         "mul",
         [_chbevl(run("sub", [run("div", [32.0, a_far]), 2.0]), _I0_B), run("rsqrt", [a_far])],
     )
-    return _float(run("mul", [run("exp", [a]), N.where(near, small, large)]))
+    return N.float_result(run("mul", [run("exp", [a]), N.where(near, small, large)]))

@@ -29,22 +29,23 @@ Axis = Union[int, Sequence[int], None]
 METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def _check_q(op: str, q: Any, scale: float) -> np.ndarray:
+def _check_q(op: str, q: Any, scale: float, wide: bool = False) -> np.ndarray:
     if C.any_symbolic([q]):
         raise InvalidArgumentError(
             f"Op '{op}' needs its quantiles `q` as constants (numbers or an array), not a "
             f"symbolic tensor: they set the result's shape. Received: q={q!r}"
         )
     try:
-        values = np.asarray(N.eager_array(q), dtype=np.float32)
+        values = np.asarray(N.eager_array(q), dtype=np.float64 if wide else np.float32)
     except (TypeError, ValueError):
         raise InvalidArgumentError(f"Op '{op}' expected numbers as q. Received: q={q!r}") from None
     if values.ndim > 1:
         raise InvalidArgumentError(
             f"Op '{op}' expected q of rank 0 or 1. Received: q of shape {values.shape}"
         )
-    # Divided in float32, as Keras (JAX) computes percentiles.
-    return values / np.float32(scale) if scale != 1.0 else values
+    # Divided in float32, as Keras (JAX) computes percentiles (in float64
+    # for float64 `x`, as JAX with x64).
+    return values / values.dtype.type(scale) if scale != 1.0 else values
 
 
 def quantile_of(
@@ -63,7 +64,7 @@ def quantile_of(
             f"Op '{op}' expected method to be one of {', '.join(METHODS)}. "
             f"Received: method={method!r}"
         )
-    q = _check_q(op, q, scale)
+    q = _check_q(op, q, scale, N.is_float64(x))
     shape, axes = RC.axes(op, x, axis)
     reduced = list(range(len(shape))) if axes is None else axes
     RC.nonempty(op, shape, reduced)
@@ -117,7 +118,8 @@ def quantile_of(
             out = N.where(run("less_equal", [weight, 0.5]), low_value, high_value)
     dims = list(q.shape) + RC.out_dims(shape, axes, keepdims)
     out = C.reshape(op, out, dims, list(q.shape) + lead)
-    return N.finish(out, np.float32)
+    # float64 where x was (computed in float64, as Keras with x64), else float32.
+    return N.float_result(out)
 
 
 # ---------------------------------------------------------------- quantiles

@@ -6,7 +6,9 @@ graphs, with gradients from the primitives' rules. Branches that would give
 inf or NaN on the side `where` discards are fed a safe value instead, so no
 NaN leaks into a gradient (`0 * inf`).
 
-Eagerly, results have Keras's dtypes: float32 for the transcendental ones,
+Eagerly, results have Keras's dtypes: float32 for the transcendental ones
+(float64 input keeps float64 where Keras with x64 keeps it: `cbrt`, `fabs`,
+`hypot`, `deg2rad`, `heaviside`, `divide_no_nan`, ...),
 and the promoted input dtype for `fmax`, `fmin`, `fmod` (bool gives int32),
 `trunc` and `nan_to_num` (integers and bools pass through). Symbolic
 results are float32, as the core computes.
@@ -60,6 +62,7 @@ _F32 = np.dtype(np.float32)
 
 
 def _float(out: Any) -> Any:
+    """float32, as Keras casts these ops' float64 input (`result_type(x, float)`)."""
     return N.finish(out, _F32)
 
 
@@ -177,7 +180,7 @@ def cbrt(x: TensorLike) -> Tensor:
         x: Input tensor.
 
     Returns:
-        A tensor with the cube root of `x` (float32).
+        A tensor with the cube root of `x` (float32; float64 for float64 input).
 
     Example:
 
@@ -185,7 +188,7 @@ def cbrt(x: TensorLike) -> Tensor:
     array([-3.,  2.], dtype=float32)
     """
     root = run("pow", [run("abs", [x]), 1.0 / 3.0])
-    return _float(run("mul", [run("sign", [x]), root]))
+    return N.float_result(run("mul", [run("sign", [x]), root]))
 
 
 def deg2rad(x: TensorLike) -> Tensor:
@@ -198,14 +201,14 @@ def deg2rad(x: TensorLike) -> Tensor:
         x: Input tensor of angles in degrees.
 
     Returns:
-        A tensor containing angles converted to radians (float32).
+        A tensor containing angles converted to radians (float32; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.deg2rad(np.array([180.0, 90.0]))
     array([3.1415927, 1.5707964], dtype=float32)
     """
-    return _float(run("mul", [x, math.pi / 180.0]))
+    return N.float_result(run("mul", [x, math.pi / 180.0]))
 
 
 def rad2deg(x: TensorLike) -> Tensor:
@@ -218,14 +221,14 @@ def rad2deg(x: TensorLike) -> Tensor:
         x: Input tensor of angles in radians.
 
     Returns:
-        A tensor containing angles converted to degrees (float32).
+        A tensor containing angles converted to degrees (float32; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.rad2deg(np.array([np.pi, np.pi / 2]))
     array([180.,  90.], dtype=float32)
     """
-    return _float(run("mul", [x, 180.0 / math.pi]))
+    return N.float_result(run("mul", [x, 180.0 / math.pi]))
 
 
 def fabs(x: TensorLike) -> Tensor:
@@ -236,14 +239,14 @@ def fabs(x: TensorLike) -> Tensor:
 
     Returns:
         An array containing the absolute values of the elements of `x`
-        (float32, also for integer input).
+        (float32, also for integer input; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.fabs(np.array([-2, 3]))
     array([2., 3.], dtype=float32)
     """
-    return _float(run("abs", [x]))
+    return N.float_result(run("abs", [x]))
 
 
 # ---------------------------------------------------------------- min, max, remainders
@@ -336,7 +339,9 @@ def fmod(x1: TensorLike, x2: TensorLike) -> Tensor:
 
 
 def _trunc(x: Any) -> Any:
-    return N.where(run("less", [x, 0.0]), run("ceil", [x]), run("floor", [x]))
+    # float64 stays float64 (fmod's quotient needs all its digits).
+    ceil, floor = run("ceil", [x], keep_float64=True), run("floor", [x], keep_float64=True)
+    return N.where(run("less", [x, 0.0]), ceil, floor)
 
 
 def trunc(x: TensorLike) -> Tensor:
@@ -360,7 +365,7 @@ def trunc(x: TensorLike) -> Tensor:
     """
     if not N.float_input(x):
         return np.array(N.eager_array(x))
-    return _float(_trunc(x))
+    return N.float_result(_trunc(x))
 
 
 def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
@@ -376,7 +381,7 @@ def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
 
     Returns:
         A tensor with a shape determined by broadcasting `x1` and `x2`
-        (float32).
+        (float32; float64 for float64 input).
 
     Example:
 
@@ -384,7 +389,7 @@ def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
     array([0. , 0.5, 1. ], dtype=float32)
     """
     out = N.where(run("greater", [x1, 0.0]), 1.0, N.where(run("less", [x1, 0.0]), 0.0, x2))
-    return _float(N.where(N.isnan(x1), math.nan, out))
+    return N.float_result(N.where(N.isnan(x1), math.nan, out))
 
 
 def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
@@ -401,7 +406,7 @@ def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
 
     Returns:
         A tensor with a shape determined by broadcasting `x1` and `x2`
-        (float32).
+        (float32; float64 for float64 input).
 
     Example:
 
@@ -414,7 +419,7 @@ def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
     zero = run("equal", [big, 0.0])
     ratio = run("div", [small, N.where(zero, 1.0, big)])
     scaled = run("mul", [big, run("sqrt", [run("add", [1.0, run("square", [ratio])])])])
-    return _float(N.where(any_inf, N.INF, N.where(zero, big, scaled)))
+    return N.float_result(N.where(any_inf, N.INF, N.where(zero, big, scaled)))
 
 
 # ---------------------------------------------------------------- log-sum-exp pairs
@@ -555,7 +560,7 @@ def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
 
     Returns:
         The quotient `x1/x2`, element-wise, with zero where x2 is zero
-        (float32).
+        (float32; float64 for float64 input).
 
     Example:
 
@@ -564,7 +569,7 @@ def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
     """
     zero = run("equal", [x2, 0.0])
     quotient = run("div", [x1, N.where(zero, 1.0, x2)])
-    return _float(N.where(zero, 0.0, quotient))
+    return N.float_result(N.where(zero, 0.0, quotient))
 
 
 def nan_to_num(
@@ -594,8 +599,9 @@ def nan_to_num(
     """
     if not N.float_input(x):
         return np.array(N.eager_array(x))
-    posinf = N.F32_MAX if posinf is None else float(posinf)
-    neginf = -N.F32_MAX if neginf is None else float(neginf)
+    big = float(np.finfo(np.float64).max) if N.is_float64(x) else N.F32_MAX
+    posinf = big if posinf is None else float(posinf)
+    neginf = -big if neginf is None else float(neginf)
     out = N.where(run("equal", [x, N.INF]), posinf, x)
     out = N.where(run("equal", [x, -N.INF]), neginf, out)
-    return _float(N.where(N.isnan(x), float(nan), out))
+    return N.float_result(N.where(N.isnan(x), float(nan), out))
