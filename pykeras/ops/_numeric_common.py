@@ -82,8 +82,11 @@ def float_result(out: Any) -> Any:
 
 
 def is_float64(x: Any) -> bool:
-    """Whether `x` is an eager float64 array (not a Python float)."""
-    if C.any_symbolic([x]) or is_python_number(x):
+    """Whether `x` is a float64 array or tensor (symbolic, traced or on a
+    tape, by its dtype); a Python float is not."""
+    if C.any_symbolic([x]):
+        return str(getattr(x, "dtype", "")) == "float64"
+    if is_python_number(x):
         return False
     return eager_array(x).dtype == np.float64
 

@@ -37,7 +37,7 @@ def nextafter(x1: Any, x2: Any) -> Any:
 
     Example:
 
-    >>> keras.ops.nextafter(np.array([1.0]), np.array([2.0]))
+    >>> keras.ops.nextafter(np.float32([1.0]), np.float32([2.0]))
     array([1.0000001], dtype=float32)
     """
     if (N.is_float64(x1) or N.is_float64(x2)) and not C.any_symbolic([x1, x2]):
@@ -160,7 +160,7 @@ def i0(x: Any) -> Any:
     Example:
 
     >>> keras.ops.i0(np.array([1.0, 2.0]))
-    array([1.2660658, 2.2795854], dtype=float32)
+    array([1.26606588, 2.2795853 ])
     """
     a = run("abs", [x])
     near = run("less_equal", [a, 8.0])

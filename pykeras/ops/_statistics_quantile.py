@@ -162,7 +162,7 @@ def quantile(
     Example:
 
     >>> keras.ops.quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5)
-    array(2.5, dtype=float32)
+    array(2.5)
     """
     return quantile_of("quantile", x, q, axis, method, keepdims, False)
 
@@ -192,7 +192,7 @@ def nanquantile(
     Example:
 
     >>> keras.ops.nanquantile(np.array([1.0, np.nan, 3.0]), 0.5)
-    array(2., dtype=float32)
+    array(2.)
     """
     return quantile_of("nanquantile", x, q, axis, method, keepdims, True)
 
@@ -221,7 +221,7 @@ def percentile(
     Example:
 
     >>> keras.ops.percentile(np.array([1.0, 2.0, 3.0, 4.0]), 25)
-    array(1.75, dtype=float32)
+    array(1.75)
     """
     return quantile_of("percentile", x, q, axis, method, keepdims, False, 100.0)
 
@@ -250,7 +250,7 @@ def nanpercentile(
     Example:
 
     >>> keras.ops.nanpercentile(np.array([1.0, np.nan, 3.0]), 50)
-    array(2., dtype=float32)
+    array(2.)
     """
     return quantile_of("nanpercentile", x, q, axis, method, keepdims, True, 100.0)
 
@@ -272,7 +272,7 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     Example:
 
     >>> keras.ops.median(np.array([[3.0, 1.0, 2.0], [4.0, 6.0, 5.0]]), axis=1)
-    array([2., 5.], dtype=float32)
+    array([2., 5.])
     """
     return quantile_of("median", x, 0.5, axis, "linear", keepdims, False)
 
@@ -294,6 +294,6 @@ def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     Example:
 
     >>> keras.ops.nanmedian(np.array([1.0, np.nan, 3.0, 4.0]))
-    array(3., dtype=float32)
+    array(3.)
     """
     return quantile_of("nanmedian", x, 0.5, axis, "linear", keepdims, True)

@@ -185,7 +185,7 @@ def cbrt(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.cbrt(np.array([-27.0, 8.0]))
-    array([-3.,  2.], dtype=float32)
+    array([-3.,  2.])
     """
     root = run("pow", [run("abs", [x]), 1.0 / 3.0])
     return N.float_result(run("mul", [run("sign", [x]), root]))
@@ -206,7 +206,7 @@ def deg2rad(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.deg2rad(np.array([180.0, 90.0]))
-    array([3.1415927, 1.5707964], dtype=float32)
+    array([3.14159265, 1.57079633])
     """
     return N.float_result(run("mul", [x, math.pi / 180.0]))
 
@@ -226,7 +226,7 @@ def rad2deg(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.rad2deg(np.array([np.pi, np.pi / 2]))
-    array([180.,  90.], dtype=float32)
+    array([180.,  90.])
     """
     return N.float_result(run("mul", [x, 180.0 / math.pi]))
 
@@ -276,7 +276,7 @@ def fmax(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.fmax(np.array([1.0, np.nan]), np.array([np.nan, 2.0]))
-    array([1., 2.], dtype=float32)
+    array([1., 2.])
     """
     return _fext(x1, x2, "maximum")
 
@@ -298,7 +298,7 @@ def fmin(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.fmin(np.array([1.0, np.nan]), np.array([np.nan, 2.0]))
-    array([1., 2.], dtype=float32)
+    array([1., 2.])
     """
     return _fext(x1, x2, "minimum")
 
@@ -361,7 +361,7 @@ def trunc(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.trunc(np.array([-1.7, -1.5, -0.2, 0.2, 1.5, 1.7, 2.0]))
-    array([-1., -1., -0.,  0.,  1.,  1.,  2.], dtype=float32)
+    array([-1., -1., -0.,  0.,  1.,  1.,  2.])
     """
     if not N.float_input(x):
         return np.array(N.eager_array(x))
@@ -411,7 +411,7 @@ def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.hypot(np.array([3.0, 5.0]), np.array([4.0, 12.0]))
-    array([ 5., 13.], dtype=float32)
+    array([ 5., 13.])
     """
     a, b = run("abs", [x1]), run("abs", [x2])
     any_inf = N.logical_or(N.isinf(a), N.isinf(b))
@@ -565,7 +565,7 @@ def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.divide_no_nan(np.array([1.0, 4.0]), np.array([0.0, 2.0]))
-    array([0., 2.], dtype=float32)
+    array([0., 2.])
     """
     zero = run("equal", [x2, 0.0])
     quotient = run("div", [x1, N.where(zero, 1.0, x2)])
@@ -595,7 +595,7 @@ def nan_to_num(
     Example:
 
     >>> keras.ops.nan_to_num(np.array([np.nan, np.inf, 1.0]))
-    array([0.0000000e+00, 3.4028235e+38, 1.0000000e+00], dtype=float32)
+    array([0.00000000e+000, 1.79769313e+308, 1.00000000e+000])
     """
     if not N.float_input(x):
         return np.array(N.eager_array(x))

@@ -230,7 +230,7 @@ def nansum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nansum(np.array([1.0, np.nan, 2.0]))
-    array(3., dtype=float32)
+    array(3.)
     """
     _, axes = RC.axes("nansum", x, axis)
     total = run("sum", [_zeroed(x)], axis=axes, keepdims=bool(keepdims))
@@ -265,7 +265,7 @@ def nanmean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanmean(np.array([1.0, np.nan, 2.0]))
-    array(1.5, dtype=float32)
+    array(1.5)
     """
     _, axes = RC.axes("nanmean", x, axis)
     total = run("sum", [_zeroed(x)], axis=axes, keepdims=bool(keepdims))
@@ -293,7 +293,7 @@ def nanvar(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanvar(np.array([1.0, np.nan, 3.0]))
-    array(1., dtype=float32)
+    array(1.)
     """
     return RC.finish(_nanmoments("nanvar", x, axis, keepdims), x, "real")
 
@@ -315,7 +315,7 @@ def nanstd(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanstd(np.array([1.0, np.nan, 3.0]))
-    array(1., dtype=float32)
+    array(1.)
     """
     variance = _nanmoments("nanstd", x, axis, keepdims)
     return RC.finish(run("sqrt", [variance]), x, "real")
@@ -341,7 +341,7 @@ def nanprod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanprod(np.array([2.0, np.nan, 3.0]))
-    array(6., dtype=float32)
+    array(6.)
     """
     out = S.prod(_zeroed(x, 1.0), axis=axis, keepdims=keepdims)
     return RC.finish(out, x, "int_real")
@@ -363,7 +363,7 @@ def nancumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -
     Example:
 
     >>> keras.ops.nancumsum(np.array([1.0, np.nan, 2.0]))
-    array([1., 1., 3.], dtype=float32)
+    array([1., 1., 3.])
     """
     dtype = RC.check_dtype("nancumsum", dtype)
     out = S._scan("nancumsum", _zeroed(x), axis, "add", 0.0, None)
@@ -386,7 +386,7 @@ def nancumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) 
     Example:
 
     >>> keras.ops.nancumprod(np.array([2.0, np.nan, 3.0]))
-    array([2., 2., 6.], dtype=float32)
+    array([2., 2., 6.])
     """
     dtype = RC.check_dtype("nancumprod", dtype)
     out = S._scan("nancumprod", _zeroed(x, 1.0), axis, "mul", 1.0, None)
@@ -496,7 +496,7 @@ def corrcoef(x: TensorLike) -> Tensor:
 
     >>> keras.ops.corrcoef(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
     array([[ 1., -1.],
-           [-1.,  1.]], dtype=float32)
+           [-1.,  1.]])
     """
     shape = C.shape_of("corrcoef", x)
     if len(shape) not in (1, 2):
@@ -536,7 +536,7 @@ def trapezoid(
     Example:
 
     >>> keras.ops.trapezoid(np.array([1.0, 2.0, 3.0]))
-    array(4., dtype=float32)
+    array(4.)
     """
     shape = C.shape_of("trapezoid", y)
     if len(shape) == 0:

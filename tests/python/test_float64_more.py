@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 import pykeras as keras
 from pykeras import layers, ops
+from pykeras.ops._dispatch import run
 
 RTOL, ATOL = 1e-11, 1e-12
 
@@ -79,7 +80,8 @@ def test_global_pooling_in_float64(data, rank, mode, keepdims, channels_first):
     shape = (2, 3, *spatial) if channels_first else (2, *spatial, 3)
     x = data.draw(f64(shape)) + 1e-9
     fmt = "channels_first" if channels_first else "channels_last"
-    out = GLOBAL[(rank, mode)](data_format=fmt, keepdims=keepdims)(x)
+    # A float64 layer (a float32 one casts its input to float32, as Keras's).
+    out = GLOBAL[(rank, mode)](data_format=fmt, keepdims=keepdims, dtype="float64")(x)
     axes = tuple(range(2, rank + 2)) if channels_first else tuple(range(1, rank + 1))
     reduce = np.mean if mode == "avg" else np.max
     check(out, reduce(x, axis=axes, keepdims=keepdims))
@@ -91,7 +93,7 @@ def test_global_pooling_gradients_match_central_differences(rank, mode):
     rng = np.random.default_rng(rank * 10 + len(mode))
     x = rng.standard_normal((2, *([3] * rank), 4))
     w = rng.standard_normal((2, 4))
-    layer = GLOBAL[(rank, mode)]()
+    layer = GLOBAL[(rank, mode)](dtype="float64")
     g = tape_grad(lambda v: ops.sum(layer(v) * w), x)
     want = numeric_grad(lambda v: float(np.sum(np.asarray(layer(v)) * w)), x)
     check(g, want, rtol=1e-8, atol=1e-9)
@@ -169,14 +171,18 @@ def test_segment_sum_in_a_functional_float64_model():
 
 def test_dropout_in_float64_keeps_the_float32_mask():
     x = 1.0 + np.arange(600, dtype=np.float64).reshape(6, 100) * 1e-10
-    layer = layers.Dropout(0.3, seed=7)
-    y64 = np.asarray(layer(x, training=True))
-    y32 = np.asarray(layers.Dropout(0.3, seed=7)(x.astype(np.float32), training=True))
+    attrs = {"rate": 0.3, "seed": 7}
+    y64 = np.asarray(run("dropout", [x], training_mode=True, step_seed=5, **attrs))
+    y32 = run("dropout", [x.astype(np.float32)], training_mode=True, step_seed=5, **attrs)
     assert y64.dtype == np.float64
-    np.testing.assert_array_equal(y64 == 0.0, y32 == 0.0)
+    np.testing.assert_array_equal(y64 == 0.0, np.asarray(y32) == 0.0)
     kept = y64 != 0.0
     assert 300 < kept.sum() < 540
     check(y64[kept], x[kept] / 0.7, rtol=1e-15, atol=0.0)
+    layer = layers.Dropout(0.3, seed=7, dtype="float64")
+    y = np.asarray(layer(x, training=True))
+    assert y.dtype == np.float64
+    check(y[y != 0.0], x[y != 0.0] / 0.7, rtol=1e-15, atol=0.0)
     check(layer(x, training=False), x, rtol=0.0, atol=0.0)
 
 
@@ -237,11 +243,11 @@ def test_random_draws_with_a_seed_generator_under_floatx_float64(floatx64):
 def test_random_draw_in_a_traced_float64_model(floatx64):
     class Noisy(keras.Model):
         def call(self, x):
-            return x + keras.random.normal(ops.shape(x), stddev=1e-3, seed=11)
+            return x + keras.random.normal((8, 3), stddev=1e-3, seed=11)
 
     model = Noisy()
     x = np.random.default_rng(1).standard_normal((8, 3))
-    out = model.predict(x, verbose=0)
+    out = model.predict(x, batch_size=8, verbose=0)
     assert out.dtype == np.float64
     noise = out - x
     assert np.all(np.abs(noise) < 1e-2) and np.mean(noise != noise.astype(np.float32)) > 0.9
