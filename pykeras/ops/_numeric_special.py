@@ -42,8 +42,8 @@ def nextafter(x1: Any, x2: Any) -> Any:
     """
     if (N.is_float64(x1) or N.is_float64(x2)) and not C.any_symbolic([x1, x2]):
         # float64 steps, as Keras with x64 (no gradient flows here either).
-        a, b = np.broadcast_arrays(N.eager_array(x1), N.eager_array(x2))
-        return np.nextafter(a.astype(np.float64), b.astype(np.float64))
+        left, right = np.broadcast_arrays(N.eager_array(x1), N.eager_array(x2))
+        return np.nextafter(left.astype(np.float64), right.astype(np.float64))
     x = run("stop_gradient", [run("mul", [x1, 1.0])])  # mul keeps -0.0
     y = run("stop_gradient", [run("mul", [x2, 1.0])])
     a = run("abs", [x])
