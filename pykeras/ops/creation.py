@@ -56,14 +56,6 @@ def _dtype(op: str, dtype: Any, default: str = "float32") -> np.dtype:
         ) from None
 
 
-def _float_default(*values: Any) -> str:
-    """The default float type of a sequence between `values`: float64 if
-    one is a float64 array or NumPy scalar (as Keras with JAX's x64),
-    float32 otherwise."""
-    wide = any(isinstance(v, (np.ndarray, np.generic)) and v.dtype == np.float64 for v in values)
-    return "float64" if wide else "float32"
-
-
 def _sized(op: str, shape: Any, value: Any, dtype: Any) -> Any:
     """A tensor of `value` whose shape holds sizes known at run time only
     (scalar tensors from `ops.shape`), or None for a shape of ints."""
@@ -491,7 +483,7 @@ def linspace(
     num = C.check_int("linspace", "num", num, low=0)
     if C.any_symbolic([start, stop]):
         return _symbolic_linspace("linspace", start, stop, num, endpoint, retstep, dtype, axis)
-    dtype = _dtype("linspace", dtype, _float_default(start, stop))
+    dtype = _dtype("linspace", dtype, C.float_default(start, stop))
     start, stop = _endpoints("linspace", start, stop, axis)
     samples, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True, axis=axis)
     samples = (samples if dtype.kind == "f" else np.floor(samples)).astype(dtype)
@@ -540,7 +532,7 @@ def logspace(
     if C.any_symbolic([start, stop]):
         exponents = _symbolic_linspace("logspace", start, stop, num, endpoint, False, dtype, axis)
         return run("exponential", [exponents * float(np.log(base))])
-    dtype = _dtype("logspace", dtype, _float_default(start, stop))
+    dtype = _dtype("logspace", dtype, C.float_default(start, stop))
     start, stop = _endpoints("logspace", start, stop, axis)
     exponents = np.linspace(start, stop, num, endpoint=endpoint, axis=axis)
     samples = np.power(np.asarray(base, np.float64), exponents)

@@ -14,7 +14,8 @@ and the promoted input dtype for `fmax`, `fmin`, `fmod` (bool gives int32),
 results are float32, as the core computes.
 
 Integers are computed in float32, so they are exact below 2**24.
-`nextafter` and `i0` live in `_numeric_special.py`.
+`nextafter`, `i0`, `divide_no_nan` and `nan_to_num` live in
+`_numeric_special.py`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pykeras.errors import DTypeError
 from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
-from pykeras.ops._numeric_special import i0, nextafter
+from pykeras.ops._numeric_special import divide_no_nan, i0, nan_to_num, nextafter
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import Tensor, TensorLike
@@ -543,65 +544,3 @@ def ldexp(x1: TensorLike, x2: TensorLike) -> Tensor:
     rest = run("sub", [x2, half])
     out = run("mul", [run("mul", [x1, run("pow", [2.0, half])]), run("pow", [2.0, rest])])
     return _float(out)
-
-
-# ---------------------------------------------------------------- safe division, NaN
-
-
-def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """Safe element-wise division which returns 0 where the denominator is 0.
-
-    Whatever the numerator (NaN and inf included), as in Keras; the
-    gradient is zero there too.
-
-    Args:
-        x1: First input tensor.
-        x2: Second input tensor.
-
-    Returns:
-        The quotient `x1/x2`, element-wise, with zero where x2 is zero
-        (float32; float64 for float64 input).
-
-    Example:
-
-    >>> keras.ops.divide_no_nan(np.array([1.0, 4.0]), np.array([0.0, 2.0]))
-    array([0., 2.])
-    """
-    zero = run("equal", [x2, 0.0])
-    quotient = run("div", [x1, N.where(zero, 1.0, x2)])
-    return N.float_result(N.where(zero, 0.0, quotient))
-
-
-def nan_to_num(
-    x: TensorLike, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
-) -> Tensor:
-    """Replace NaN with zero and infinity with large finite numbers.
-
-    Args:
-        x: Input data.
-        nan: Optional float or int. Value to replace `NaN` entries with.
-        posinf: Optional float or int.
-            Value to replace positive infinity with. Defaults to the
-            largest float32.
-        neginf: Optional float or int.
-            Value to replace negative infinity with. Defaults to the
-            lowest float32.
-
-    Returns:
-        `x`, with non-finite values replaced (integer and bool arrays are
-        returned unchanged, with their dtype). The gradient passes through
-        the finite values.
-
-    Example:
-
-    >>> keras.ops.nan_to_num(np.array([np.nan, np.inf, 1.0]))
-    array([0.00000000e+000, 1.79769313e+308, 1.00000000e+000])
-    """
-    if not N.float_input(x):
-        return np.array(N.eager_array(x))
-    big = float(np.finfo(np.float64).max) if N.is_float64(x) else N.F32_MAX
-    posinf = big if posinf is None else float(posinf)
-    neginf = -big if neginf is None else float(neginf)
-    out = N.where(run("equal", [x, N.INF]), posinf, x)
-    out = N.where(run("equal", [x, -N.INF]), neginf, out)
-    return N.float_result(N.where(N.isnan(x), float(nan), out))

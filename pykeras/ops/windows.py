@@ -198,10 +198,7 @@ def geomspace(
     num = C.check_int(op, "num", num, low=0)
     if C.any_symbolic([start, stop]):
         return _symbolic_geomspace(start, stop, num, endpoint, dtype, axis)
-    wide = any(
-        isinstance(v, (np.ndarray, np.generic)) and v.dtype == np.float64 for v in (start, stop)
-    )
-    dtype = _dtype(op, dtype, wide)
+    dtype = _dtype(op, dtype, C.float_default(start, stop) == "float64")
     a, b = np.asarray(start, np.float64), np.asarray(stop, np.float64)
     try:
         rank = len(np.broadcast_shapes(a.shape, b.shape))
