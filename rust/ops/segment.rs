@@ -18,7 +18,6 @@ use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
 use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
-use crate::kernels::real::Real;
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use std::sync::Arc;
@@ -32,16 +31,16 @@ enum Kind {
 }
 
 impl Kind {
-    fn identity<T: Real>(self) -> T {
+    fn identity(self) -> f32 {
         match self {
-            Kind::Sum => T::zero(),
-            Kind::Max => T::neg_infinity(),
-            Kind::Min => T::infinity(),
-            Kind::Prod => T::one(),
+            Kind::Sum => 0.0,
+            Kind::Max => f32::NEG_INFINITY,
+            Kind::Min => f32::INFINITY,
+            Kind::Prod => 1.0,
         }
     }
 
-    fn combine<T: Real>(self, acc: T, v: T) -> T {
+    fn combine(self, acc: f32, v: f32) -> f32 {
         match self {
             Kind::Sum => acc + v,
             Kind::Prod => acc * v,
@@ -55,8 +54,8 @@ impl Kind {
 
 /// A call's inputs: data as rows of `inner` values, and each row's segment
 /// (None for a dropped id).
-struct Unpacked<T> {
-    data: Vec<T>,
+struct Unpacked {
+    data: Vec<f32>,
     rows: usize,
     inner: usize,
     segs: Vec<Option<usize>>,
@@ -108,37 +107,29 @@ impl Segment {
         let keep = |v: i64| (0..bound).contains(&v).then_some(v as usize);
         match ids {
             ValueView::I64(a) => Ok(a.iter().map(|&v| keep(v)).collect()),
-            // float32 ids are widened to float64 at the op's boundary when
-            // the data is float64.
-            ValueView::F64(a) => a.iter().map(|&v| self.float_id(v, "float64", keep)).collect(),
+            // float32 ids are widened to float64 with float64 data.
+            ValueView::F64(a) => a.iter().map(|&v| float_id(self.name, v, keep)).collect(),
             ValueView::F32(a) => a
                 .iter()
-                .map(|&v| self.float_id(f64::from(v), "float32", keep))
+                .map(|&v| {
+                    if v.fract() != 0.0 || !v.is_finite() {
+                        Err(Error::dtype(
+                            self.name,
+                            "whole-number segment ids",
+                            format!("float32 with the value {v}"),
+                        ))
+                    } else {
+                        Ok(keep(v as i64))
+                    }
+                })
                 .collect(),
         }
     }
 
-    /// A float id's segment, if it is a whole number.
-    fn float_id(
-        &self,
-        v: f64,
-        dtype: &str,
-        keep: impl Fn(i64) -> Option<usize>,
-    ) -> Result<Option<usize>> {
-        if v.fract() != 0.0 || !v.is_finite() {
-            return Err(Error::dtype(
-                self.name,
-                "whole-number segment ids",
-                format!("{dtype} with the value {v}"),
-            ));
-        }
-        Ok(keep(v as i64))
-    }
-
     /// The inputs checked, with data as a contiguous (rows, inner) buffer.
-    fn unpack<T: Real>(&self, inputs: &[ValueView]) -> Result<Unpacked<T>> {
+    fn unpack(&self, inputs: &[ValueView]) -> Result<Unpacked> {
         expect_arity(self.name, inputs, 2)?;
-        let data = T::view_of(&inputs[0], self.name)?;
+        let data = inputs[0].f32(self.name)?;
         if data.ndim() == 0 {
             return Err(Error::shape(
                 self.name,
@@ -195,11 +186,28 @@ impl Primitive for Segment {
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
-        expect_arity(self.name, inputs, 2)?;
-        match inputs[0] {
-            ValueView::F64(_) => self.forward_t::<f64>(inputs),
-            _ => self.forward_t::<f32>(inputs),
+        if let Some(ValueView::F64(_)) = inputs.first() {
+            return self.forward_f64(inputs);
         }
+        let Unpacked {
+            data, inner, segs, ..
+        } = self.unpack(inputs)?;
+        let kind = self.kind;
+        let mut out = vec![kind.identity(); self.num_segments * inner];
+        // Rows are combined in order, so the result is deterministic.
+        for (row, seg) in data.chunks(inner.max(1)).zip(&segs) {
+            if let Some(s) = *seg {
+                let acc = &mut out[s * inner..(s + 1) * inner];
+                for (a, &v) in acc.iter_mut().zip(row) {
+                    *a = kind.combine(*a, v);
+                }
+            }
+        }
+        let shape = self.out_shape(inputs[0].shape());
+        Ok(Value::F32(
+            ArrayD::from_shape_vec(IxDyn(&shape), out)
+                .map_err(|e| Error::shape(self.name, "a consistent output", e.to_string()))?,
+        ))
     }
 
     fn float64(&self) -> Float64 {
@@ -214,7 +222,7 @@ impl Primitive for Segment {
         _ctx: &Context,
         _needed: &[bool],
     ) -> Result<InputGrads64> {
-        self.backward_t(inputs, output, grad)
+        self.backward_f64_rule(inputs, output, grad)
     }
 
     fn backward(
@@ -224,47 +232,12 @@ impl Primitive for Segment {
         grad: ArrayViewD<f32>,
         _ctx: &Context,
     ) -> Result<InputGrads> {
-        self.backward_t(inputs, output, grad)
-    }
-}
-
-impl Segment {
-    /// The reduction in `T` (float32 or float64 data).
-    fn forward_t<T: Real>(&self, inputs: &[ValueView]) -> Result<Value> {
-        let Unpacked {
-            data, inner, segs, ..
-        } = self.unpack::<T>(inputs)?;
-        let kind = self.kind;
-        let mut out = vec![kind.identity(); self.num_segments * inner];
-        // Rows are combined in order, so the result is deterministic.
-        for (row, seg) in data.chunks(inner.max(1)).zip(&segs) {
-            if let Some(s) = *seg {
-                let acc = &mut out[s * inner..(s + 1) * inner];
-                for (a, &v) in acc.iter_mut().zip(row) {
-                    *a = kind.combine(*a, v);
-                }
-            }
-        }
-        let shape = self.out_shape(inputs[0].shape());
-        Ok(T::wrap(
-            ArrayD::from_shape_vec(IxDyn(&shape), out)
-                .map_err(|e| Error::shape(self.name, "a consistent output", e.to_string()))?,
-        ))
-    }
-
-    /// The data's gradient in `T` (the ids get none).
-    fn backward_t<T: Real>(
-        &self,
-        inputs: &[ValueView],
-        output: ArrayViewD<T>,
-        grad: ArrayViewD<T>,
-    ) -> Result<Vec<Option<ArrayD<T>>>> {
         let Unpacked {
             data,
             rows,
             inner,
             segs,
-        } = self.unpack::<T>(inputs)?;
+        } = self.unpack(inputs)?;
         let shape = self.out_shape(inputs[0].shape());
         if grad.shape() != shape.as_slice() || output.shape() != shape.as_slice() {
             return Err(Error::shape(
@@ -273,10 +246,10 @@ impl Segment {
                 fmt_shape(grad.shape()),
             ));
         }
-        let g: Vec<T> = grad.as_standard_layout().iter().copied().collect();
-        let y: Vec<T> = output.as_standard_layout().iter().copied().collect();
-        let mut dx = vec![T::zero(); rows * inner];
-        let is_hit = |v: T, best: T| v == best || (v.is_nan() && best.is_nan());
+        let g: Vec<f32> = grad.as_standard_layout().iter().copied().collect();
+        let y: Vec<f32> = output.as_standard_layout().iter().copied().collect();
+        let mut dx = vec![0.0f32; rows * inner];
+        let is_hit = |v: f32, best: f32| v == best || (v.is_nan() && best.is_nan());
         match self.kind {
             Kind::Sum => {
                 for (d, _, s) in kept_rows(&mut dx, &data, &segs, inner) {
@@ -299,7 +272,7 @@ impl Segment {
                     for (j, (dj, &v)) in d.iter_mut().zip(row).enumerate() {
                         let at = s * inner + j;
                         if is_hit(v, y[at]) {
-                            *dj = g[at] / T::of(f64::from(count[at]));
+                            *dj = g[at] / count[at] as f32;
                         }
                     }
                 }
@@ -307,17 +280,16 @@ impl Segment {
             Kind::Prod => {
                 // Per output element: the product of the non-zero values
                 // and the number of zeros, so each element's "product of the
-                // others" needs no division by zero. The product is kept in
-                // float64 (float32 data's products then round once).
+                // others" needs no division by zero.
                 let mut nonzero = vec![1.0f64; self.num_segments * inner];
                 let mut zeros = vec![0u32; self.num_segments * inner];
                 for (row, s) in data.chunks(inner.max(1)).zip(&segs) {
                     if let Some(s) = *s {
                         for (j, &v) in row.iter().enumerate() {
-                            if v == T::zero() {
+                            if v == 0.0 {
                                 zeros[s * inner + j] += 1;
                             } else {
-                                nonzero[s * inner + j] *= wide(v);
+                                nonzero[s * inner + j] *= f64::from(v);
                             }
                         }
                     }
@@ -325,12 +297,12 @@ impl Segment {
                 for (d, row, s) in kept_rows(&mut dx, &data, &segs, inner) {
                     for (j, (dj, &v)) in d.iter_mut().zip(row).enumerate() {
                         let at = s * inner + j;
-                        let others = match (zeros[at], v == T::zero()) {
-                            (0, _) => nonzero[at] / wide(v),
+                        let others = match (zeros[at], v == 0.0) {
+                            (0, _) => nonzero[at] / f64::from(v),
                             (1, true) => nonzero[at],
                             _ => 0.0,
                         };
-                        *dj = T::of(wide(g[at]) * others);
+                        *dj = (f64::from(g[at]) * others) as f32;
                     }
                 }
             }
@@ -341,23 +313,23 @@ impl Segment {
     }
 }
 
-/// `v` in float64 (exact for float32 and float64).
-fn wide<T: Real>(v: T) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
-}
-
 /// `(gradient row, data row, segment)` for every row whose id is kept.
-fn kept_rows<'a, T>(
-    dx: &'a mut [T],
-    data: &'a [T],
+fn kept_rows<'a>(
+    dx: &'a mut [f32],
+    data: &'a [f32],
     segs: &'a [Option<usize>],
     inner: usize,
-) -> impl Iterator<Item = (&'a mut [T], &'a [T], usize)> {
+) -> impl Iterator<Item = (&'a mut [f32], &'a [f32], usize)> {
     dx.chunks_mut(inner.max(1))
         .zip(data.chunks(inner.max(1)))
         .zip(segs)
         .filter_map(|((d, r), s)| s.map(|s| (d, r, s)))
 }
+
+#[path = "segment_f64.rs"]
+mod f64_rule;
+
+use f64_rule::float_id;
 
 /// Ids 3 and -1 are outside `num_segments`: the example checks they are
 /// dropped (every segment holds a row, so no identity reaches the loss).
