@@ -51,10 +51,12 @@ class GradientFnTracer(Tracer):
             self.inner_nodes.append(inner)
         return inner
 
-    def node_for(self, x: Any, index: bool = False, what: str = "input") -> int:
+    def node_for(
+        self, x: Any, index: bool = False, what: str = "input", wide: bool | None = None
+    ) -> int:
         if isinstance(x, GraphTensor) and x.tracer is self.outer:
             return self.capture(x.node)
-        return super().node_for(x, index, what)
+        return super().node_for(x, index, what, wide)
 
     def _variable_node(self, variable: Any) -> Any:
         # A weight is read from the outer graph (its value at this step).

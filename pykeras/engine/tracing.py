@@ -125,8 +125,11 @@ class Tracer:
             )
         return self._variables[key][0]
 
-    def node_for(self, x: Any, index: bool = False, what: str = "input") -> int:
-        """The node id for `x`: a graph tensor, a variable or a constant."""
+    def node_for(
+        self, x: Any, index: bool = False, what: str = "input", wide: bool | None = None
+    ) -> int:
+        """The node id for `x`: a graph tensor, a variable or a constant
+        (float64 if `wide`, float32 if not, by floatx if None)."""
         if (
             isinstance(x, GraphTensor)
             and x.tracer is not self
@@ -149,7 +152,9 @@ class Tracer:
         # keeps it float32, as Keras casts float64 data to a float32 Input);
         # float64 flows from float64 Inputs. Under `set_floatx("float64")`
         # they are float64, as Keras's floatx constants are.
-        to_floatx = to_float64 if config.floatx() == "float64" else to_float32
+        if wide is None:
+            wide = config.floatx() == "float64"
+        to_floatx = to_float64 if wide else to_float32
         array = to_index(x, what) if index else to_floatx(x, what)
         # ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps shape ().
         return self.graph.constant(np.ascontiguousarray(array).reshape(np.shape(array)))
@@ -213,9 +218,7 @@ class Tracer:
     ) -> GraphTensor:
         """Adds op `name` on `inputs`; `dtype` overrides the result's
         logical dtype (else `_dtype_rules.result_dtype`)."""
-        nodes = [
-            self.node_for(x, i in index_inputs, f"{name} input {i}") for i, x in enumerate(inputs)
-        ]
+        nodes = self._input_nodes(name, inputs, index_inputs)
         try:
             node = self.graph.op(name, nodes, attrs)
         except DTypeError:
@@ -231,6 +234,32 @@ class Tracer:
         assert _RESULT_DTYPE is not None, "pykeras.ops sets the result dtype rule"
         logical = dtype or _RESULT_DTYPE(name, inputs, index_inputs, core)
         return GraphTensor(self, node, None if spec is None else spec[0], logical)
+
+    def _input_nodes(
+        self, name: str, inputs: Sequence[Any], index_inputs: Container[int]
+    ) -> list[int]:
+        """The nodes of an op's inputs. A Python float is weak, as in eager
+        calls (`_dispatch.run`) and JAX: beside float32 tensors it is a
+        float32 constant, beside a float64 one float64 (`x * 0.5` keeps
+        `x`'s type whatever floatx is); alone, floatx decides."""
+        weak = [type(x) is float and i not in index_inputs for i, x in enumerate(inputs)]
+        nodes: list[int | None] = [
+            None if w else self.node_for(x, i in index_inputs, f"{name} input {i}")
+            for i, (x, w) in enumerate(zip(inputs, weak))
+        ]
+        wide: bool | None = None
+        if any(weak):
+            floats = []
+            for node in nodes:
+                spec = None if node is None else self.graph.spec(node)
+                if spec is not None and spec[1] in ("float32", "float64"):
+                    floats.append(spec[1])
+            if floats:
+                wide = "float64" in floats
+        return [
+            self.node_for(x, False, f"{name} input {i}", wide) if node is None else node
+            for i, (x, node) in enumerate(zip(inputs, nodes))
+        ]
 
     def _coerced(self, nodes: Any, index_inputs: Any) -> Any:
         """`nodes` with int64 data inputs cast to float32 and float32 index

@@ -241,3 +241,11 @@ def _map(f: Callable[..., Any], out: Any) -> Any:
     if isinstance(out, (list, tuple)):
         return [f(o) for o in out]
     return f(out)
+
+
+def float_default(*values: Any) -> str:
+    """The default float type of a sequence between `values` (`linspace`,
+    `geomspace`): float64 if one is a float64 array or NumPy scalar (as
+    Keras with JAX's x64), float32 otherwise."""
+    wide = any(isinstance(v, (np.ndarray, np.generic)) and v.dtype == np.float64 for v in values)
+    return "float64" if wide else "float32"

@@ -122,13 +122,14 @@ def cdist(x: Any, y: Any) -> Any:
         y: Tensor of shape `(..., n, d)`.
 
     Returns:
-        Tensor of shape `(..., m, n)` with the pairwise distances, float32.
+        Tensor of shape `(..., m, n)` with the pairwise distances, float32
+        (float64 for float64 inputs).
         As in Keras, the gradient is NaN where a distance is 0.
 
     Example:
 
     >>> keras.ops.cdist(np.zeros((1, 2)), np.array([[3.0, 4.0]]))
-    array([[5.]], dtype=float32)
+    array([[5.]])
     """
     op = "cdist"
     sx, sy = C.shape_of(op, x), C.shape_of(op, y)
@@ -169,7 +170,7 @@ def correlate(x1: Any, x2: Any, mode: str = "valid") -> Any:
     Example:
 
     >>> keras.ops.correlate(np.arange(5.0), np.array([1.0, 2.0]))
-    array([ 2.,  5.,  8., 11.], dtype=float32)
+    array([ 2.,  5.,  8., 11.])
     """
     op = "correlate"
     if mode not in ("valid", "same", "full"):

@@ -49,6 +49,7 @@ def run(
     training_mode: bool = False,
     step_seed: int = 0,
     keras_dtype: str | None = None,
+    keep_float64: bool = False,
     **attrs: Any,
 ) -> Tensor:
     """Runs op `name` on `inputs`.
@@ -61,6 +62,8 @@ def run(
         step_seed: the step seed dropout draws its mask from, for eager runs.
         keras_dtype: the symbolic result's Keras dtype, where the op's rule
             (`_dtype_rules`) does not give it (creation ops).
+        keep_float64: keep an eager float64 result float64 even for the ops
+            Keras casts to float32 (`floor` inside a float64 composite).
         **attrs: the op's attributes; `None` values are left out.
 
     Returns:
@@ -91,6 +94,11 @@ def run(
             x = x.numpy()
         elif type(x) is float:
             weak = True
+            if (x > _F32_MAX or x < -_F32_MAX) and i not in index_inputs:
+                # Past float32's range: inf in float32 (without NumPy's
+                # overflow warning); float64 keeps it below.
+                arrays.append(np.asarray(np.copysign(np.inf, x), np.float32))
+                continue
         convert = to_index if i in index_inputs else to_float
         arrays.append(convert(x, f"{name} input {i}"))
     if weak:
@@ -110,7 +118,7 @@ def run(
     # build on that, and restore Keras's dtype themselves where an integer
     # or bool result is exact (`_composite.rearrange`).
     result = _core.op(name, arrays, attrs, training_mode, step_seed)
-    if result.dtype is _F64 and name in CAST_THROUGH_RESULT_TYPE:
+    if result.dtype is _F64 and name in CAST_THROUGH_RESULT_TYPE and not keep_float64:
         # Keras (on JAX, x64 too) casts these ops' float64 input to
         # `result_type(float64, float)`, which is float32.
         return result.astype(np.float32)
@@ -118,6 +126,7 @@ def run(
 
 
 _F64 = np.dtype(np.float64)
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def core_dtype(dtype: object) -> str:

@@ -289,7 +289,9 @@ def finish(out: Any, inputs: Any, kind: str = "promote") -> Any:
         return out
     out = np.asarray(out)
     if kind == "float":
-        return out.astype(np.float32)
+        # float32, or float64 computed from float64 (as Keras with x64).
+        wide = out.dtype == np.float64 and _has_float64(inputs)
+        return out if wide else out.astype(np.float32)
     dtype = eager_dtype(inputs)
     if kind == "sum" and dtype == np.bool_:
         dtype = np.dtype(np.int32)

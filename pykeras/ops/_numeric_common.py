@@ -38,13 +38,16 @@ def eager_dtype(values: list[Any], bool_to_int: bool = False) -> np.dtype:
     """Keras's (JAX's) result dtype for an elementwise op on eager `values`.
 
     Arrays promote as NumPy does, except that any float gives float32 (the
-    core's type); Python numbers take the arrays' kind unless they raise it
+    core's type) unless a float64 array takes part (float64, as Keras with
+    JAX's x64); Python numbers take the arrays' kind unless they raise it
     (a Python float makes an integer result float32, a Python int makes a
     bool one int32). `bool_to_int` turns an all-bool result into int32, as
     arithmetic (`fmod`, shifts) does in Keras.
     """
     arrays = [eager_array(v) for v in values if not is_python_number(v)]
     scalars = [v for v in values if is_python_number(v)]
+    if any(a.dtype == np.float64 for a in arrays):
+        return np.dtype(np.float64)
     if any(a.dtype.kind == "f" for a in arrays) or any(isinstance(s, float) for s in scalars):
         return np.dtype(np.float32)
     ints = [a for a in arrays if a.dtype.kind in "iu"]
@@ -66,6 +69,26 @@ def finish(out: Any, dtype: Any) -> Any:
     if dtype.kind in "iub" and out.dtype.kind == "f":
         out = np.where(np.isnan(out), 0.0, out)
     return out.astype(dtype)
+
+
+def float_result(out: Any) -> Any:
+    """An eager float result as float32, or as float64 where it was computed
+    in float64 (float64 input, as Keras with JAX's x64 keeps it); symbolic
+    results go through."""
+    if C.any_symbolic([out]):
+        return out
+    out = np.asarray(out)
+    return out if out.dtype == np.float64 else finish(out, np.float32)
+
+
+def is_float64(x: Any) -> bool:
+    """Whether `x` is a float64 array or tensor (symbolic, traced or on a
+    tape, by its dtype); a Python float is not."""
+    if C.any_symbolic([x]):
+        return str(getattr(x, "dtype", "")) == "float64"
+    if is_python_number(x):
+        return False
+    return eager_array(x).dtype == np.float64
 
 
 def float_input(x: Any) -> bool:

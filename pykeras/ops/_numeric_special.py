@@ -1,17 +1,22 @@
-"""`nextafter` and `i0` for `numeric.py`: float32 bit steps and a Bessel
-function, written with the core's primitives (so they run inside models
-too), kept apart to keep each file short.
+"""`nextafter`, `i0`, `divide_no_nan` and `nan_to_num` for `numeric.py`:
+float32 bit steps, a Bessel function, safe division and NaN replacement,
+written with the core's primitives (so they run inside models too), kept
+apart to keep each file short.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
+
+if TYPE_CHECKING:
+    from pykeras.engine.typing import Tensor, TensorLike
 
 
 def _float(out: Any) -> Any:
@@ -32,13 +37,17 @@ def nextafter(x1: Any, x2: Any) -> Any:
         x2: Input tensor indicating the direction for `x1` to move.
 
     Returns:
-        Output tensor (float32).
+        Output tensor (float32; float64 steps for float64 input).
 
     Example:
 
-    >>> keras.ops.nextafter(np.array([1.0]), np.array([2.0]))
+    >>> keras.ops.nextafter(np.float32([1.0]), np.float32([2.0]))
     array([1.0000001], dtype=float32)
     """
+    if (N.is_float64(x1) or N.is_float64(x2)) and not C.any_symbolic([x1, x2]):
+        # float64 steps, as Keras with x64 (no gradient flows here either).
+        left, right = np.broadcast_arrays(N.eager_array(x1), N.eager_array(x2))
+        return np.nextafter(left.astype(np.float64), right.astype(np.float64))
     x = run("stop_gradient", [run("mul", [x1, 1.0])])  # mul keeps -0.0
     y = run("stop_gradient", [run("mul", [x2, 1.0])])
     a = run("abs", [x])
@@ -155,7 +164,7 @@ def i0(x: Any) -> Any:
     Example:
 
     >>> keras.ops.i0(np.array([1.0, 2.0]))
-    array([1.2660658, 2.2795854], dtype=float32)
+    array([1.26606588, 2.2795853 ])
     """
     a = run("abs", [x])
     near = run("less_equal", [a, 8.0])
@@ -166,4 +175,66 @@ def i0(x: Any) -> Any:
         "mul",
         [_chbevl(run("sub", [run("div", [32.0, a_far]), 2.0]), _I0_B), run("rsqrt", [a_far])],
     )
-    return _float(run("mul", [run("exp", [a]), N.where(near, small, large)]))
+    return N.float_result(run("mul", [run("exp", [a]), N.where(near, small, large)]))
+
+
+# ---------------------------------------------------------------- safe division, NaN
+
+
+def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """Safe element-wise division which returns 0 where the denominator is 0.
+
+    Whatever the numerator (NaN and inf included), as in Keras; the
+    gradient is zero there too.
+
+    Args:
+        x1: First input tensor.
+        x2: Second input tensor.
+
+    Returns:
+        The quotient `x1/x2`, element-wise, with zero where x2 is zero
+        (float32; float64 for float64 input).
+
+    Example:
+
+    >>> keras.ops.divide_no_nan(np.array([1.0, 4.0]), np.array([0.0, 2.0]))
+    array([0., 2.])
+    """
+    zero = run("equal", [x2, 0.0])
+    quotient = run("div", [x1, N.where(zero, 1.0, x2)])
+    return N.float_result(N.where(zero, 0.0, quotient))
+
+
+def nan_to_num(
+    x: TensorLike, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    """Replace NaN with zero and infinity with large finite numbers.
+
+    Args:
+        x: Input data.
+        nan: Optional float or int. Value to replace `NaN` entries with.
+        posinf: Optional float or int.
+            Value to replace positive infinity with. Defaults to the
+            largest float32.
+        neginf: Optional float or int.
+            Value to replace negative infinity with. Defaults to the
+            lowest float32.
+
+    Returns:
+        `x`, with non-finite values replaced (integer and bool arrays are
+        returned unchanged, with their dtype). The gradient passes through
+        the finite values.
+
+    Example:
+
+    >>> keras.ops.nan_to_num(np.array([np.nan, np.inf, 1.0]))
+    array([0.00000000e+000, 1.79769313e+308, 1.00000000e+000])
+    """
+    if not N.float_input(x):
+        return np.array(N.eager_array(x))
+    big = float(np.finfo(np.float64).max) if N.is_float64(x) else N.F32_MAX
+    posinf = big if posinf is None else float(posinf)
+    neginf = -big if neginf is None else float(neginf)
+    out = N.where(run("equal", [x, N.INF]), posinf, x)
+    out = N.where(run("equal", [x, -N.INF]), neginf, out)
+    return N.float_result(N.where(N.isnan(x), float(nan), out))

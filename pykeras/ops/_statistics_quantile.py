@@ -29,22 +29,23 @@ Axis = Union[int, Sequence[int], None]
 METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def _check_q(op: str, q: Any, scale: float) -> np.ndarray:
+def _check_q(op: str, q: Any, scale: float, wide: bool = False) -> np.ndarray:
     if C.any_symbolic([q]):
         raise InvalidArgumentError(
             f"Op '{op}' needs its quantiles `q` as constants (numbers or an array), not a "
             f"symbolic tensor: they set the result's shape. Received: q={q!r}"
         )
     try:
-        values = np.asarray(N.eager_array(q), dtype=np.float32)
+        values = np.asarray(N.eager_array(q), dtype=np.float64 if wide else np.float32)
     except (TypeError, ValueError):
         raise InvalidArgumentError(f"Op '{op}' expected numbers as q. Received: q={q!r}") from None
     if values.ndim > 1:
         raise InvalidArgumentError(
             f"Op '{op}' expected q of rank 0 or 1. Received: q of shape {values.shape}"
         )
-    # Divided in float32, as Keras (JAX) computes percentiles.
-    return values / np.float32(scale) if scale != 1.0 else values
+    # Divided in float32, as Keras (JAX) computes percentiles (in float64
+    # for float64 `x`, as JAX with x64).
+    return values / values.dtype.type(scale) if scale != 1.0 else values
 
 
 def quantile_of(
@@ -63,7 +64,7 @@ def quantile_of(
             f"Op '{op}' expected method to be one of {', '.join(METHODS)}. "
             f"Received: method={method!r}"
         )
-    q = _check_q(op, q, scale)
+    q = _check_q(op, q, scale, N.is_float64(x))
     shape, axes = RC.axes(op, x, axis)
     reduced = list(range(len(shape))) if axes is None else axes
     RC.nonempty(op, shape, reduced)
@@ -117,7 +118,8 @@ def quantile_of(
             out = N.where(run("less_equal", [weight, 0.5]), low_value, high_value)
     dims = list(q.shape) + RC.out_dims(shape, axes, keepdims)
     out = C.reshape(op, out, dims, list(q.shape) + lead)
-    return N.finish(out, np.float32)
+    # float64 where x was (computed in float64, as Keras with x64), else float32.
+    return N.float_result(out)
 
 
 # ---------------------------------------------------------------- quantiles
@@ -160,7 +162,7 @@ def quantile(
     Example:
 
     >>> keras.ops.quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5)
-    array(2.5, dtype=float32)
+    array(2.5)
     """
     return quantile_of("quantile", x, q, axis, method, keepdims, False)
 
@@ -190,7 +192,7 @@ def nanquantile(
     Example:
 
     >>> keras.ops.nanquantile(np.array([1.0, np.nan, 3.0]), 0.5)
-    array(2., dtype=float32)
+    array(2.)
     """
     return quantile_of("nanquantile", x, q, axis, method, keepdims, True)
 
@@ -219,7 +221,7 @@ def percentile(
     Example:
 
     >>> keras.ops.percentile(np.array([1.0, 2.0, 3.0, 4.0]), 25)
-    array(1.75, dtype=float32)
+    array(1.75)
     """
     return quantile_of("percentile", x, q, axis, method, keepdims, False, 100.0)
 
@@ -248,7 +250,7 @@ def nanpercentile(
     Example:
 
     >>> keras.ops.nanpercentile(np.array([1.0, np.nan, 3.0]), 50)
-    array(2., dtype=float32)
+    array(2.)
     """
     return quantile_of("nanpercentile", x, q, axis, method, keepdims, True, 100.0)
 
@@ -270,7 +272,7 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     Example:
 
     >>> keras.ops.median(np.array([[3.0, 1.0, 2.0], [4.0, 6.0, 5.0]]), axis=1)
-    array([2., 5.], dtype=float32)
+    array([2., 5.])
     """
     return quantile_of("median", x, 0.5, axis, "linear", keepdims, False)
 
@@ -292,6 +294,6 @@ def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     Example:
 
     >>> keras.ops.nanmedian(np.array([1.0, np.nan, 3.0, 4.0]))
-    array(3., dtype=float32)
+    array(3.)
     """
     return quantile_of("nanmedian", x, 0.5, axis, "linear", keepdims, True)

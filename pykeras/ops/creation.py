@@ -483,12 +483,12 @@ def linspace(
     num = C.check_int("linspace", "num", num, low=0)
     if C.any_symbolic([start, stop]):
         return _symbolic_linspace("linspace", start, stop, num, endpoint, retstep, dtype, axis)
-    dtype = _dtype("linspace", dtype)
+    dtype = _dtype("linspace", dtype, C.float_default(start, stop))
     start, stop = _endpoints("linspace", start, stop, axis)
     samples, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True, axis=axis)
     samples = (samples if dtype.kind == "f" else np.floor(samples)).astype(dtype)
     if retstep:
-        return samples, np.asarray(step, np.float32)
+        return samples, np.asarray(step, dtype if dtype.kind == "f" else np.float32)
     return samples
 
 
@@ -532,7 +532,7 @@ def logspace(
     if C.any_symbolic([start, stop]):
         exponents = _symbolic_linspace("logspace", start, stop, num, endpoint, False, dtype, axis)
         return run("exponential", [exponents * float(np.log(base))])
-    dtype = _dtype("logspace", dtype)
+    dtype = _dtype("logspace", dtype, C.float_default(start, stop))
     start, stop = _endpoints("logspace", start, stop, axis)
     exponents = np.linspace(start, stop, num, endpoint=endpoint, axis=axis)
     samples = np.power(np.asarray(base, np.float64), exponents)

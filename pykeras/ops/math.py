@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from pykeras.errors import ShapeError
 from pykeras.ops import _composite as C
 from pykeras.ops._dispatch import run
@@ -275,7 +277,12 @@ def round(x: TensorLike, decimals: int = 0) -> Tensor:
 
 def floor_divide(x1: TensorLike, x2: TensorLike) -> Tensor:
     """Elementwise `floor(x1 / x2)`, broadcasting (no gradient)."""
-    return floor(divide(x1, x2))
+    q = divide(x1, x2)
+    if isinstance(q, np.ndarray) and q.dtype == np.float64:
+        # float64, as Keras with x64 (its `floor` alone casts float64 to
+        # float32); eager only, and the gradient is zero anyway.
+        return np.floor(q)
+    return floor(q)
 
 
 def mod(x1: TensorLike, x2: TensorLike) -> Tensor:

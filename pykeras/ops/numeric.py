@@ -6,13 +6,16 @@ graphs, with gradients from the primitives' rules. Branches that would give
 inf or NaN on the side `where` discards are fed a safe value instead, so no
 NaN leaks into a gradient (`0 * inf`).
 
-Eagerly, results have Keras's dtypes: float32 for the transcendental ones,
+Eagerly, results have Keras's dtypes: float32 for the transcendental ones
+(float64 input keeps float64 where Keras with x64 keeps it: `cbrt`, `fabs`,
+`hypot`, `deg2rad`, `heaviside`, `divide_no_nan`, ...),
 and the promoted input dtype for `fmax`, `fmin`, `fmod` (bool gives int32),
 `trunc` and `nan_to_num` (integers and bools pass through). Symbolic
 results are float32, as the core computes.
 
 Integers are computed in float32, so they are exact below 2**24.
-`nextafter` and `i0` live in `_numeric_special.py`.
+`nextafter`, `i0`, `divide_no_nan` and `nan_to_num` live in
+`_numeric_special.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pykeras.errors import DTypeError
 from pykeras.ops import _composite as C
 from pykeras.ops import _numeric_common as N
 from pykeras.ops._dispatch import run
-from pykeras.ops._numeric_special import i0, nextafter
+from pykeras.ops._numeric_special import divide_no_nan, i0, nan_to_num, nextafter
 
 if TYPE_CHECKING:
     from pykeras.engine.typing import Tensor, TensorLike
@@ -60,6 +63,7 @@ _F32 = np.dtype(np.float32)
 
 
 def _float(out: Any) -> Any:
+    """float32, as Keras casts these ops' float64 input (`result_type(x, float)`)."""
     return N.finish(out, _F32)
 
 
@@ -177,15 +181,15 @@ def cbrt(x: TensorLike) -> Tensor:
         x: Input tensor.
 
     Returns:
-        A tensor with the cube root of `x` (float32).
+        A tensor with the cube root of `x` (float32; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.cbrt(np.array([-27.0, 8.0]))
-    array([-3.,  2.], dtype=float32)
+    array([-3.,  2.])
     """
     root = run("pow", [run("abs", [x]), 1.0 / 3.0])
-    return _float(run("mul", [run("sign", [x]), root]))
+    return N.float_result(run("mul", [run("sign", [x]), root]))
 
 
 def deg2rad(x: TensorLike) -> Tensor:
@@ -198,14 +202,14 @@ def deg2rad(x: TensorLike) -> Tensor:
         x: Input tensor of angles in degrees.
 
     Returns:
-        A tensor containing angles converted to radians (float32).
+        A tensor containing angles converted to radians (float32; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.deg2rad(np.array([180.0, 90.0]))
-    array([3.1415927, 1.5707964], dtype=float32)
+    array([3.14159265, 1.57079633])
     """
-    return _float(run("mul", [x, math.pi / 180.0]))
+    return N.float_result(run("mul", [x, math.pi / 180.0]))
 
 
 def rad2deg(x: TensorLike) -> Tensor:
@@ -218,14 +222,14 @@ def rad2deg(x: TensorLike) -> Tensor:
         x: Input tensor of angles in radians.
 
     Returns:
-        A tensor containing angles converted to degrees (float32).
+        A tensor containing angles converted to degrees (float32; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.rad2deg(np.array([np.pi, np.pi / 2]))
-    array([180.,  90.], dtype=float32)
+    array([180.,  90.])
     """
-    return _float(run("mul", [x, 180.0 / math.pi]))
+    return N.float_result(run("mul", [x, 180.0 / math.pi]))
 
 
 def fabs(x: TensorLike) -> Tensor:
@@ -236,14 +240,14 @@ def fabs(x: TensorLike) -> Tensor:
 
     Returns:
         An array containing the absolute values of the elements of `x`
-        (float32, also for integer input).
+        (float32, also for integer input; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.fabs(np.array([-2, 3]))
     array([2., 3.], dtype=float32)
     """
-    return _float(run("abs", [x]))
+    return N.float_result(run("abs", [x]))
 
 
 # ---------------------------------------------------------------- min, max, remainders
@@ -273,7 +277,7 @@ def fmax(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.fmax(np.array([1.0, np.nan]), np.array([np.nan, 2.0]))
-    array([1., 2.], dtype=float32)
+    array([1., 2.])
     """
     return _fext(x1, x2, "maximum")
 
@@ -295,7 +299,7 @@ def fmin(x1: TensorLike, x2: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.fmin(np.array([1.0, np.nan]), np.array([np.nan, 2.0]))
-    array([1., 2.], dtype=float32)
+    array([1., 2.])
     """
     return _fext(x1, x2, "minimum")
 
@@ -336,7 +340,9 @@ def fmod(x1: TensorLike, x2: TensorLike) -> Tensor:
 
 
 def _trunc(x: Any) -> Any:
-    return N.where(run("less", [x, 0.0]), run("ceil", [x]), run("floor", [x]))
+    # float64 stays float64 (fmod's quotient needs all its digits).
+    ceil, floor = run("ceil", [x], keep_float64=True), run("floor", [x], keep_float64=True)
+    return N.where(run("less", [x, 0.0]), ceil, floor)
 
 
 def trunc(x: TensorLike) -> Tensor:
@@ -356,11 +362,11 @@ def trunc(x: TensorLike) -> Tensor:
     Example:
 
     >>> keras.ops.trunc(np.array([-1.7, -1.5, -0.2, 0.2, 1.5, 1.7, 2.0]))
-    array([-1., -1., -0.,  0.,  1.,  1.,  2.], dtype=float32)
+    array([-1., -1., -0.,  0.,  1.,  1.,  2.])
     """
     if not N.float_input(x):
         return np.array(N.eager_array(x))
-    return _float(_trunc(x))
+    return N.float_result(_trunc(x))
 
 
 def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
@@ -376,7 +382,7 @@ def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
 
     Returns:
         A tensor with a shape determined by broadcasting `x1` and `x2`
-        (float32).
+        (float32; float64 for float64 input).
 
     Example:
 
@@ -384,7 +390,7 @@ def heaviside(x1: TensorLike, x2: TensorLike) -> Tensor:
     array([0. , 0.5, 1. ], dtype=float32)
     """
     out = N.where(run("greater", [x1, 0.0]), 1.0, N.where(run("less", [x1, 0.0]), 0.0, x2))
-    return _float(N.where(N.isnan(x1), math.nan, out))
+    return N.float_result(N.where(N.isnan(x1), math.nan, out))
 
 
 def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
@@ -401,12 +407,12 @@ def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
 
     Returns:
         A tensor with a shape determined by broadcasting `x1` and `x2`
-        (float32).
+        (float32; float64 for float64 input).
 
     Example:
 
     >>> keras.ops.hypot(np.array([3.0, 5.0]), np.array([4.0, 12.0]))
-    array([ 5., 13.], dtype=float32)
+    array([ 5., 13.])
     """
     a, b = run("abs", [x1]), run("abs", [x2])
     any_inf = N.logical_or(N.isinf(a), N.isinf(b))
@@ -414,7 +420,7 @@ def hypot(x1: TensorLike, x2: TensorLike) -> Tensor:
     zero = run("equal", [big, 0.0])
     ratio = run("div", [small, N.where(zero, 1.0, big)])
     scaled = run("mul", [big, run("sqrt", [run("add", [1.0, run("square", [ratio])])])])
-    return _float(N.where(any_inf, N.INF, N.where(zero, big, scaled)))
+    return N.float_result(N.where(any_inf, N.INF, N.where(zero, big, scaled)))
 
 
 # ---------------------------------------------------------------- log-sum-exp pairs
@@ -538,64 +544,3 @@ def ldexp(x1: TensorLike, x2: TensorLike) -> Tensor:
     rest = run("sub", [x2, half])
     out = run("mul", [run("mul", [x1, run("pow", [2.0, half])]), run("pow", [2.0, rest])])
     return _float(out)
-
-
-# ---------------------------------------------------------------- safe division, NaN
-
-
-def divide_no_nan(x1: TensorLike, x2: TensorLike) -> Tensor:
-    """Safe element-wise division which returns 0 where the denominator is 0.
-
-    Whatever the numerator (NaN and inf included), as in Keras; the
-    gradient is zero there too.
-
-    Args:
-        x1: First input tensor.
-        x2: Second input tensor.
-
-    Returns:
-        The quotient `x1/x2`, element-wise, with zero where x2 is zero
-        (float32).
-
-    Example:
-
-    >>> keras.ops.divide_no_nan(np.array([1.0, 4.0]), np.array([0.0, 2.0]))
-    array([0., 2.], dtype=float32)
-    """
-    zero = run("equal", [x2, 0.0])
-    quotient = run("div", [x1, N.where(zero, 1.0, x2)])
-    return _float(N.where(zero, 0.0, quotient))
-
-
-def nan_to_num(
-    x: TensorLike, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
-) -> Tensor:
-    """Replace NaN with zero and infinity with large finite numbers.
-
-    Args:
-        x: Input data.
-        nan: Optional float or int. Value to replace `NaN` entries with.
-        posinf: Optional float or int.
-            Value to replace positive infinity with. Defaults to the
-            largest float32.
-        neginf: Optional float or int.
-            Value to replace negative infinity with. Defaults to the
-            lowest float32.
-
-    Returns:
-        `x`, with non-finite values replaced (integer and bool arrays are
-        returned unchanged, with their dtype). The gradient passes through
-        the finite values.
-
-    Example:
-
-    >>> keras.ops.nan_to_num(np.array([np.nan, np.inf, 1.0]))
-    array([0.0000000e+00, 3.4028235e+38, 1.0000000e+00], dtype=float32)
-    """
-    if not N.float_input(x):
-        return np.array(N.eager_array(x))
-    posinf = N.F32_MAX if posinf is None else float(posinf)
-    neginf = -N.F32_MAX if neginf is None else float(neginf)
-    out = N.where(run("equal", [x, N.INF]), posinf, x)
-    out = N.where(run("equal", [x, -N.INF]), neginf, out)
-    return _float(N.where(N.isnan(x), float(nan), out))

@@ -18,8 +18,9 @@ in Functional models and in traced graphs, and are differentiable:
 - `sorted` is a hint that the ids are sorted; results are the same either
   way, so it is accepted and not needed.
 - Eagerly, integer data keeps its dtype and is reduced exactly by NumPy
-  (integer results have no gradient); other data gives float32. Symbolic
-  results are float32.
+  (integer results have no gradient); float64 data is reduced in float64
+  (as Keras with x64), other data gives float32. Symbolic results are
+  float32 (float64 for float64 inputs).
 """
 
 from __future__ import annotations

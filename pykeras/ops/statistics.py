@@ -13,7 +13,8 @@ Keras on JAX.
 Eagerly, results have Keras's dtypes: `nanmax`/`nanmin`/`ptp`/`diff` keep
 an integer (or bool) input's dtype, `nansum`/`nanprod`/`nancumsum`/
 `nancumprod` keep integers and make bools int32, the arg-reductions give
-int32 and the rest float32. Integers are computed in float32, so they are
+int32 and the rest float32; float64 input computed in float64 keeps float64
+(as Keras with JAX's x64). Integers are computed in float32, so they are
 exact below 2**24. Symbolic results are float32 (indices as float32).
 
 Quantiles (`quantile`, `percentile`, `median` and the `nan*` forms) sort
@@ -229,11 +230,11 @@ def nansum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nansum(np.array([1.0, np.nan, 2.0]))
-    array(3., dtype=float32)
+    array(3.)
     """
     _, axes = RC.axes("nansum", x, axis)
     total = run("sum", [_zeroed(x)], axis=axes, keepdims=bool(keepdims))
-    return RC.finish(total, x, "int")
+    return RC.finish(total, x, "int_real")
 
 
 def _nanmoments(op: str, x: Any, axis: Any, keepdims: bool) -> Any:
@@ -264,12 +265,12 @@ def nanmean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanmean(np.array([1.0, np.nan, 2.0]))
-    array(1.5, dtype=float32)
+    array(1.5)
     """
     _, axes = RC.axes("nanmean", x, axis)
     total = run("sum", [_zeroed(x)], axis=axes, keepdims=bool(keepdims))
     count = run("sum", [_valid(x)], axis=axes, keepdims=bool(keepdims))
-    return RC.finish(run("div", [total, count]), x, "float")
+    return RC.finish(run("div", [total, count]), x, "real")
 
 
 def nanvar(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -292,9 +293,9 @@ def nanvar(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanvar(np.array([1.0, np.nan, 3.0]))
-    array(1., dtype=float32)
+    array(1.)
     """
-    return RC.finish(_nanmoments("nanvar", x, axis, keepdims), x, "float")
+    return RC.finish(_nanmoments("nanvar", x, axis, keepdims), x, "real")
 
 
 def nanstd(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -314,10 +315,10 @@ def nanstd(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanstd(np.array([1.0, np.nan, 3.0]))
-    array(1., dtype=float32)
+    array(1.)
     """
     variance = _nanmoments("nanstd", x, axis, keepdims)
-    return RC.finish(run("sqrt", [variance]), x, "float")
+    return RC.finish(run("sqrt", [variance]), x, "real")
 
 
 def nanprod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -340,10 +341,10 @@ def nanprod(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Example:
 
     >>> keras.ops.nanprod(np.array([2.0, np.nan, 3.0]))
-    array(6., dtype=float32)
+    array(6.)
     """
     out = S.prod(_zeroed(x, 1.0), axis=axis, keepdims=keepdims)
-    return RC.finish(out, x, "int")
+    return RC.finish(out, x, "int_real")
 
 
 def nancumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -362,11 +363,11 @@ def nancumsum(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -
     Example:
 
     >>> keras.ops.nancumsum(np.array([1.0, np.nan, 2.0]))
-    array([1., 1., 3.], dtype=float32)
+    array([1., 1., 3.])
     """
     dtype = RC.check_dtype("nancumsum", dtype)
     out = S._scan("nancumsum", _zeroed(x), axis, "add", 0.0, None)
-    return RC.finish(out, x, "int", dtype)
+    return RC.finish(out, x, "int_real", dtype)
 
 
 def nancumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -385,11 +386,11 @@ def nancumprod(x: TensorLike, axis: int | None = None, dtype: DTypeLike = None) 
     Example:
 
     >>> keras.ops.nancumprod(np.array([2.0, np.nan, 3.0]))
-    array([2., 2., 6.], dtype=float32)
+    array([2., 2., 6.])
     """
     dtype = RC.check_dtype("nancumprod", dtype)
     out = S._scan("nancumprod", _zeroed(x, 1.0), axis, "mul", 1.0, None)
-    return RC.finish(out, x, "int", dtype)
+    return RC.finish(out, x, "int_real", dtype)
 
 
 # ---------------------------------------------------------------- ranges, differences
@@ -495,7 +496,7 @@ def corrcoef(x: TensorLike) -> Tensor:
 
     >>> keras.ops.corrcoef(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
     array([[ 1., -1.],
-           [-1.,  1.]], dtype=float32)
+           [-1.,  1.]])
     """
     shape = C.shape_of("corrcoef", x)
     if len(shape) not in (1, 2):
@@ -512,7 +513,7 @@ def corrcoef(x: TensorLike) -> Tensor:
     if len(shape) == 1 or shape[0] == 1:
         # One variable: a scalar, as NumPy's and Keras's.
         out = C.reshape("corrcoef", out, [], [1, 1])
-    return RC.finish(out, x, "float")
+    return RC.finish(out, x, "real")
 
 
 def trapezoid(
@@ -535,7 +536,7 @@ def trapezoid(
     Example:
 
     >>> keras.ops.trapezoid(np.array([1.0, 2.0, 3.0]))
-    array(4., dtype=float32)
+    array(4.)
     """
     shape = C.shape_of("trapezoid", y)
     if len(shape) == 0:
@@ -545,7 +546,7 @@ def trapezoid(
     mids = run("mul", [run("add", [head, tail]), 0.5])
     if x is None:
         area = run("mul", [run("sum", [mids], axis=[ax]), float(dx)])
-        return RC.finish(area, y, "float")
+        return RC.finish(area, y, "real")
     x_shape = C.shape_of("trapezoid", x)
     if len(x_shape) == 1:
         if None not in (x_shape[0], shape[ax]) and x_shape[0] != shape[ax]:
@@ -565,4 +566,4 @@ def trapezoid(
             f"Received: x of shape {C.dims_text(x_shape)}, y of shape {C.dims_text(shape)}"
         )
     area = run("sum", [run("mul", [mids, steps])], axis=[ax])
-    return RC.finish(area, y, "float")
+    return RC.finish(area, y, "real")

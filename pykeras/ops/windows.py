@@ -198,7 +198,7 @@ def geomspace(
     num = C.check_int(op, "num", num, low=0)
     if C.any_symbolic([start, stop]):
         return _symbolic_geomspace(start, stop, num, endpoint, dtype, axis)
-    dtype = _dtype(op, dtype)
+    dtype = _dtype(op, dtype, C.float_default(start, stop) == "float64")
     a, b = np.asarray(start, np.float64), np.asarray(stop, np.float64)
     try:
         rank = len(np.broadcast_shapes(a.shape, b.shape))
@@ -212,16 +212,19 @@ def geomspace(
     samples = np.geomspace(
         np.where(valid, a, 1.0), np.where(valid, b, 1.0), num, endpoint=endpoint, axis=axis
     )
-    samples = np.where(np.expand_dims(valid, axis), samples, np.nan).astype(np.float32)
+    # float64 samples stay float64 (float64 endpoints, as Keras with x64).
+    samples = np.where(np.expand_dims(valid, axis), samples, np.nan)
+    if dtype != np.float64:
+        samples = samples.astype(np.float32)
     # Integer types truncate the float32 samples, as Keras does: 7.99999...
     # in float64 is 8.0 in float32, and Keras gives 8.
     with np.errstate(invalid="ignore"):
         return samples.astype(dtype)
 
 
-def _dtype(op: str, dtype: Any) -> Any:
+def _dtype(op: str, dtype: Any, wide: bool = False) -> Any:
     if dtype is None:
-        return np.dtype(np.float32)
+        return np.dtype(np.float64 if wide else np.float32)
     try:
         return np.dtype(getattr(dtype, "name", dtype))
     except TypeError:

@@ -62,8 +62,8 @@ def normal(
             compiled model).
         mean: the mean (a float, or a tensor broadcastable to `shape`).
         stddev: the standard deviation (a float or a tensor).
-        dtype: a floating point dtype (default float32; eager results only,
-            symbolic ones are float32).
+        dtype: a floating point dtype (default float32; float64, drawn in
+            float64, under `set_floatx("float64")`).
         seed: None, an int or a `SeedGenerator`.
 
     Returns:
@@ -75,11 +75,12 @@ def normal(
     (2, 3)
     """
     out_dtype = _draw.out_dtype("normal", dtype, "float32", "f")
+    wide = _draw.draw_dtype(out_dtype)
     m, s = _draw.scalar(mean), _draw.scalar(stddev)
     if m is not None and s is not None:
-        z = _draw.draw("normal", "random_normal", shape, seed, mean=m, stddev=s)
+        z = _draw.draw("normal", "random_normal", shape, seed, mean=m, stddev=s, **wide)
     else:
-        z = _affine(_draw.draw("normal", "random_normal", shape, seed), stddev, mean)
+        z = _affine(_draw.draw("normal", "random_normal", shape, seed, **wide), stddev, mean)
     return _draw.finish(z, out_dtype)
 
 
@@ -96,7 +97,8 @@ def uniform(
         shape: the shape of the random values.
         minval: the lower bound (included; a float or a tensor).
         maxval: the upper bound (excluded; a float or a tensor).
-        dtype: a floating point dtype (default float32).
+        dtype: a floating point dtype (default float32; float64, drawn in
+            float64, under `set_floatx("float64")`).
         seed: None, an int or a `SeedGenerator`.
 
     Returns:
@@ -109,15 +111,16 @@ def uniform(
     True
     """
     out_dtype = _draw.out_dtype("uniform", dtype, "float32", "f")
+    wide = _draw.draw_dtype(out_dtype)
     lo, hi = _draw.scalar(minval), _draw.scalar(maxval)
     if lo is not None and hi is not None and lo < hi:
-        u = _draw.draw("uniform", "random_uniform", shape, seed, minval=lo, maxval=hi)
+        u = _draw.draw("uniform", "random_uniform", shape, seed, minval=lo, maxval=hi, **wide)
     elif lo is not None and hi is not None:
         # An empty range gives minval everywhere, as JAX's uniform does.
-        u = _affine(_draw.draw("uniform", "random_uniform", shape, seed), 0.0, lo)
+        u = _affine(_draw.draw("uniform", "random_uniform", shape, seed, **wide), 0.0, lo)
     else:
         width = run("sub", [maxval, minval])
-        u = _affine(_draw.draw("uniform", "random_uniform", shape, seed), width, minval)
+        u = _affine(_draw.draw("uniform", "random_uniform", shape, seed, **wide), width, minval)
     return _draw.finish(u, out_dtype)
 
 
@@ -135,7 +138,8 @@ def truncated_normal(
         shape: the shape of the random values.
         mean: the mean (a float or a tensor).
         stddev: the standard deviation of the normal before truncation.
-        dtype: a floating point dtype (default float32).
+        dtype: a floating point dtype (default float32; float64, drawn in
+            float64, under `set_floatx("float64")`).
         seed: None, an int or a `SeedGenerator`.
 
     Returns:
@@ -148,12 +152,13 @@ def truncated_normal(
     True
     """
     out_dtype = _draw.out_dtype("truncated_normal", dtype, "float32", "f")
+    wide = _draw.draw_dtype(out_dtype)
     m, s = _draw.scalar(mean), _draw.scalar(stddev)
     op = "random_truncated_normal"
     if m is not None and s is not None:
-        z = _draw.draw("truncated_normal", op, shape, seed, mean=m, stddev=s)
+        z = _draw.draw("truncated_normal", op, shape, seed, mean=m, stddev=s, **wide)
     else:
-        z = _affine(_draw.draw("truncated_normal", op, shape, seed), stddev, mean)
+        z = _affine(_draw.draw("truncated_normal", op, shape, seed, **wide), stddev, mean)
     return _draw.finish(z, out_dtype)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pykeras import config
 from pykeras.engine import symbolic_scope, tracing
 from pykeras.engine.keras_tensor import KerasTensor
 from pykeras.engine.tracing import GraphTensor
@@ -143,6 +144,8 @@ def draw(
     (a data-parallel worker draws what one process draws for it).
     """
     dims = shape_arg(op, shape)
+    if attrs.get("dtype") == "float64":
+        core_dtype = "float64"
     sized = [d for d in dims if is_size_tensor(d)]
     tensors = [] if like is None else [like]
     tracer = active_tracer(tensors + sized)
@@ -225,9 +228,12 @@ def in_graph(tensors: Sequence[Any] = ()) -> bool:
 
 def out_dtype(op: str, dtype: DTypeLike, default: str, kind: str) -> np.dtype:
     """The NumPy dtype of an eager result. `kind`: "f" floats, "i" integers.
-    As Keras on JAX (without x64), 64-bit requests give 32-bit results."""
+    As Keras on JAX (without x64), 64-bit requests give 32-bit results,
+    except float64 under `set_floatx("float64")` (pykeras's x64: float
+    draws are then float64 by default, as Keras's `dtype or floatx()`)."""
+    wide = kind == "f" and config.floatx() == "float64"
     if dtype is None:
-        return np.dtype(default)
+        return np.dtype("float64" if wide else default)
     name = getattr(dtype, "name", dtype)
     try:
         resolved = np.dtype(str(name))
@@ -239,7 +245,15 @@ def out_dtype(op: str, dtype: DTypeLike, default: str, kind: str) -> np.dtype:
         raise InvalidArgumentError(
             f"`keras.random.{op}` requires {want} `dtype`. Received: dtype={dtype!r}"
         )
+    if wide and resolved.name == "float64":
+        return resolved
     return {"float64": np.dtype("float32"), "int64": np.dtype("int32")}.get(resolved.name, resolved)
+
+
+def draw_dtype(dtype: np.dtype) -> dict[str, str]:
+    """The float draws' `dtype` attribute for a result of `dtype`: float64
+    results are drawn in float64 (not float32 draws widened)."""
+    return {"dtype": "float64"} if dtype == np.float64 else {}
 
 
 def finish(result: Tensor, dtype: np.dtype) -> Tensor:

@@ -126,6 +126,101 @@ pub fn pool_backward_f64(
     Ok(dx)
 }
 
+/// Global pooling of contiguous `x` (N, S, C) in float64: (N, C) of each
+/// channel's max over the S positions (`max`; the first maximum wins, a NaN
+/// wins) or their mean (the serial form of `pool::global_pool_forward`).
+pub fn global_pool_forward_f64(
+    op: &str,
+    x: &[f64],
+    (batch, s, c): (usize, usize, usize),
+    max: bool,
+) -> Result<Vec<f64>> {
+    check_global(op, x.len(), None, (batch, s, c))?;
+    let mut y = vec![0.0; batch * c];
+    if c == 0 || s == 0 {
+        return Ok(y);
+    }
+    for (img, dst) in x.chunks_exact(s * c).zip(y.chunks_exact_mut(c)) {
+        for (p, src) in img.chunks_exact(c).enumerate() {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                if !max {
+                    *d += v;
+                } else if p == 0 || beats(v, *d) {
+                    *d = v;
+                }
+            }
+        }
+        if !max {
+            let n = s as f64;
+            dst.iter_mut().for_each(|d| *d /= n);
+        }
+    }
+    Ok(y)
+}
+
+/// The input gradient (N, S, C) of `global_pool_forward_f64` for `grad`
+/// (N, C): spread evenly over the positions (mean) or given to each
+/// channel's first argmax (max).
+pub fn global_pool_backward_f64(
+    op: &str,
+    x: &[f64],
+    grad: &[f64],
+    (batch, s, c): (usize, usize, usize),
+    max: bool,
+) -> Result<Vec<f64>> {
+    check_global(op, x.len(), Some(grad.len()), (batch, s, c))?;
+    let mut dx = vec![0.0; x.len()];
+    if c == 0 || s == 0 {
+        return Ok(dx);
+    }
+    let mut best = vec![0.0; c];
+    let mut arg = vec![0usize; c];
+    for ((img, img_dx), gb) in x
+        .chunks_exact(s * c)
+        .zip(dx.chunks_exact_mut(s * c))
+        .zip(grad.chunks_exact(c))
+    {
+        if !max {
+            let n = s as f64;
+            for row in img_dx.chunks_exact_mut(c) {
+                for (d, &gv) in row.iter_mut().zip(gb) {
+                    *d = gv / n;
+                }
+            }
+            continue;
+        }
+        for (p, src) in img.chunks_exact(c).enumerate() {
+            for (ch, &v) in src.iter().enumerate() {
+                if p == 0 || beats(v, best[ch]) {
+                    best[ch] = v;
+                    arg[ch] = p * c + ch;
+                }
+            }
+        }
+        for (&i, &gv) in arg.iter().zip(gb) {
+            img_dx[i] = gv;
+        }
+    }
+    Ok(dx)
+}
+
+/// Checks `x` (and `grad`) against (N, S, C), so slicing cannot panic.
+fn check_global(
+    op: &str,
+    x: usize,
+    grad: Option<usize>,
+    (batch, s, c): (usize, usize, usize),
+) -> Result<()> {
+    if x != batch * s * c || grad.is_some_and(|n| n != batch * c) {
+        return Err(Error::shape(
+            op,
+            "an input and gradient of the pooling's sizes",
+            format!("{x} and {grad:?} floats"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[path = "pool_f64_tests.rs"]
 mod tests;

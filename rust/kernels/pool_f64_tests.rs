@@ -103,3 +103,26 @@ fn wrong_sizes_are_errors() {
     let x = data(g.batch * g.image_len(), 1);
     assert!(pool_backward_f64("avg_pool2d", &g, &x, &[1.0], false).is_err());
 }
+
+/// Global pooling in float64 is the float32 kernel's rule on float32-exact
+/// data (ties and all), forward and backward, and sizes are checked.
+#[test]
+fn global_pool_matches_float32_kernels() {
+    use crate::kernels::pool::{global_pool_backward, global_pool_forward};
+    let dims = (3, 7, 4);
+    let x = data(dims.0 * dims.1 * dims.2, 4);
+    let gy = data(dims.0 * dims.2, 9);
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let gy32: Vec<f32> = gy.iter().map(|&v| v as f32).collect();
+    for max in [true, false] {
+        let y = global_pool_forward_f64("global_pool", &x, dims, max).unwrap();
+        let y32 = global_pool_forward(&x32, dims.0, dims.1, dims.2, max);
+        let dx = global_pool_backward_f64("global_pool", &x, &gy, dims, max).unwrap();
+        let dx32 = global_pool_backward(&x32, &gy32, dims.0, dims.1, dims.2, max);
+        for (a, b) in y.iter().zip(&y32).chain(dx.iter().zip(&dx32)) {
+            assert!((a - f64::from(*b)).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
+    assert!(global_pool_forward_f64("global_pool", &[1.0], dims, true).is_err());
+    assert!(global_pool_backward_f64("global_pool", &x, &[1.0], dims, false).is_err());
+}

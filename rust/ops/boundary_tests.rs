@@ -46,14 +46,20 @@ fn mixed_float_inputs_promote_to_float64() {
     assert_eq!(out, Value::F64(f64s(&[2], |_| 0.125 + 0.5e-12)));
 }
 
+/// A shuffle's seed input is the float32 pair of a SeedGenerator.
+fn seed() -> Value {
+    Value::F32(ArrayD::from_shape_vec(IxDyn(&[2]), vec![3.0, 0.0]).unwrap())
+}
+
 #[test]
 fn ops_without_float64_kernels_compute_in_float32() {
-    let x = f64s(&[1, 3, 1], |i| i as f64 - 1.0 + 1e-12);
-    let out = run("global_avg_pool1d", &Attrs::new(), &[Value::F64(x.clone())]);
+    let x = f64s(&[3, 1], |i| i as f64 - 1.0 + 1e-12);
+    let attrs = Attrs::new();
+    let out = run("random_shuffle", &attrs, &[seed(), Value::F64(x.clone())]);
     let x32 = Value::F32(x.mapv(|v| v as f32));
-    assert_eq!(out, run("global_avg_pool1d", &Attrs::new(), &[x32]));
-    let pool = build("global_avg_pool1d", &Attrs::new()).unwrap();
-    assert_eq!(pool.float64(), Float64::Narrowed);
+    assert_eq!(out, run("random_shuffle", &attrs, &[seed(), x32]));
+    let shuffle = build("random_shuffle", &attrs).unwrap();
+    assert_eq!(shuffle.float64(), Float64::Narrowed);
 }
 
 #[test]
@@ -63,9 +69,10 @@ fn specs_say_float64_where_it_is_computed() {
     let add = build("add", &Attrs::new()).unwrap();
     let out = output_spec(add.as_ref(), &[f64_spec.clone(), f32_spec]).unwrap();
     assert_eq!(out, TensorSpec::new(vec![None, Some(4)], DType::F64));
-    let pool = build("global_avg_pool1d", &Attrs::new()).unwrap();
+    let shuffle = build("random_shuffle", &Attrs::new()).unwrap();
+    let seed_spec = TensorSpec::new(vec![Some(2)], DType::F32);
     let f64_3d = TensorSpec::new(vec![None, Some(4), Some(2)], DType::F64);
-    let out = output_spec(pool.as_ref(), std::slice::from_ref(&f64_3d)).unwrap();
+    let out = output_spec(shuffle.as_ref(), &[seed_spec, f64_3d]).unwrap();
     assert_eq!(out.dtype, DType::F32);
     let mut attrs = Attrs::new();
     attrs.insert("dtype", crate::ops::Attr::Str("float32".into()));
@@ -199,7 +206,15 @@ fn the_registry_states_float64_support() {
     ] {
         assert!(computed.contains(&name), "{name} should compute in float64");
     }
-    assert!(!computed.contains(&"global_avg_pool1d"));
+    for name in [
+        "global_avg_pool1d",
+        "global_max_pool2d",
+        "segment_sum",
+        "dropout",
+    ] {
+        assert!(computed.contains(&name), "{name} should compute in float64");
+    }
+    assert!(!computed.contains(&"random_shuffle"));
 }
 
 /// A float64 Dense chain (matmul, bias_add, relu) in a fused plan runs op

@@ -4,7 +4,7 @@
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
 use super::spec::{self, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::kernels::buffer::try_filled;
 use crate::kernels::parallel::worth_splitting;
@@ -16,6 +16,8 @@ use rayon::prelude::*;
 #[derive(Debug)]
 pub struct Dropout {
     rate: f32,
+    /// The rate as given, for float64's scale 1 / (1 - rate).
+    rate64: f64,
     seed: u64,
     /// An explicit `training=` from the layer call; otherwise the run's mode.
     training: Option<bool>,
@@ -32,6 +34,7 @@ impl Dropout {
         }
         Ok(Self {
             rate: rate as f32,
+            rate64: rate,
             seed: attrs.int("dropout", "seed", 0)? as u64,
             training: attrs.opt_bool("dropout", "training")?,
         })
@@ -104,6 +107,24 @@ impl Dropout {
     }
 }
 
+impl Dropout {
+    /// [`Self::apply`] in float64: the float32 mask (element `i` is kept
+    /// when the float32 draw at its global index is at least `rate`), the
+    /// kept values scaled by float64's 1 / (1 - rate). A plain serial loop
+    /// (float64 is asked for precision, not speed).
+    fn apply_f64(&self, values: ArrayViewD<f64>, ctx: &Context) -> ArrayD<f64> {
+        let stream = Stream::new(self.seed, ctx.seed);
+        let scale = 1.0 / (1.0 - self.rate64);
+        let mut out = values.as_standard_layout().into_owned();
+        let base = ctx.element_offset(out.len());
+        for (i, x) in out.iter_mut().enumerate() {
+            let keep = stream.uniform(base + i as u64) >= self.rate;
+            *x = if keep { *x * scale } else { 0.0 };
+        }
+        out
+    }
+}
+
 /// Elements per parallel task (a power of two, so no chunk straddles a
 /// generator block unless the batch's global offset is not a multiple of it:
 /// the draws' 32-bit offsets then wrap inside the block, 2^32 elements on).
@@ -120,11 +141,37 @@ impl Primitive for Dropout {
 
     fn forward(&self, inputs: &[ValueView], ctx: &Context) -> Result<Value> {
         expect_arity("dropout", inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            if !self.active(ctx) {
+                return Ok(Value::F64(x.to_owned()));
+            }
+            return Ok(Value::F64(self.apply_f64(x.view(), ctx)));
+        }
         let x = inputs[0].f32("dropout")?;
         if !self.active(ctx) {
             return Ok(Value::F32(x.to_owned()));
         }
         Ok(Value::F32(self.apply(x, ctx)?))
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        expect_arity("dropout", inputs, 1)?;
+        if !self.active(ctx) {
+            return Ok(vec![Some(grad.to_owned())]);
+        }
+        // The same mask, recomputed from the seeds.
+        Ok(vec![Some(self.apply_f64(grad, ctx))])
     }
 
     fn backward(
@@ -203,5 +250,31 @@ mod tests {
         assert_eq!(whole.slice(ndarray::s![16.., ..]).into_dyn(), second.view());
         // Without the offset the second worker would repeat the first's mask.
         assert_ne!(run(16..32, 0, features), second);
+    }
+
+    /// float64 dropout keeps float32's mask and scales in float64.
+    #[test]
+    fn float64_has_the_float32_mask_and_a_float64_scale() {
+        let op = Dropout::new(&Attrs::new().with("rate", crate::ops::Attr::Float(0.3)))
+            .expect("dropout");
+        let ctx = Context {
+            training: true,
+            seed: 11,
+            sample_offset: 0,
+            batch_rows: 4,
+        };
+        let x64 = ArrayD::from_shape_fn(IxDyn(&[4, 50]), |i| 1.0 + (i[0] * 50 + i[1]) as f64 * 1e-3);
+        let x32 = x64.mapv(|v| v as f32);
+        let y64 = op.apply_f64(x64.view(), &ctx);
+        let y32 = op.apply(x32.view(), &ctx).expect("dropout");
+        let mut kept = 0;
+        for ((&a, &b), &x) in y64.iter().zip(y32.iter()).zip(x64.iter()) {
+            assert_eq!(a == 0.0, b == 0.0);
+            if a != 0.0 {
+                kept += 1;
+                assert!((a - x / 0.7).abs() <= 1e-15 * a.abs(), "{a} vs {x}");
+            }
+        }
+        assert!((100..180).contains(&kept), "{kept}");
     }
 }

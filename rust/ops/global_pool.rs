@@ -3,11 +3,14 @@
 
 use super::registry::{Lit, OpInfo, Sample};
 use std::sync::Arc;
-use super::conv::{contiguous, expect_grad_shape, rank_error, to_array};
+use super::conv::{
+    contiguous, contiguous_f64, expect_grad_shape, rank_error, to_array, to_array_t,
+};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::kernels::pool::{global_pool_backward, global_pool_forward};
+use crate::kernels::pool_f64::{global_pool_backward_f64, global_pool_forward_f64};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::ArrayViewD;
 
@@ -101,10 +104,37 @@ impl Primitive for GlobalPool {
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
         let op = self.name;
         expect_arity(op, inputs, 1)?;
+        if let ValueView::F64(x) = &inputs[0] {
+            let (n, s, c) = self.dims(x.shape())?;
+            let y = global_pool_forward_f64(op, &contiguous_f64(x), (n, s, c), self.max)?;
+            return to_array_t(op, &self.output_shape(n, c), y).map(Value::F64);
+        }
         let x = inputs[0].f32(op)?;
         let (n, s, c) = self.dims(x.shape())?;
         let y = global_pool_forward(&contiguous(&x), n, s, c, self.max);
         to_array(op, &self.output_shape(n, c), y).map(Value::F32)
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        let op = self.name;
+        expect_arity(op, inputs, 1)?;
+        let x = inputs[0].f64(op)?;
+        let (n, s, c) = self.dims(x.shape())?;
+        expect_grad_shape(op, grad.shape(), &self.output_shape(n, c))?;
+        let (xs, gs) = (contiguous_f64(&x), contiguous_f64(&grad));
+        let dx = global_pool_backward_f64(op, &xs, &gs, (n, s, c), self.max)?;
+        Ok(vec![Some(to_array_t(op, x.shape(), dx)?)])
     }
 
     fn backward(

@@ -18,7 +18,7 @@
 
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{DType, Dim, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{Error, Result};
 use crate::tensor::{Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
@@ -66,9 +66,10 @@ impl Seeding {
         })
     }
 
-    /// The seed input must be the pair `[seed, counter]`.
+    /// The seed input must be the pair `[seed, counter]` (float32, or
+    /// float64 for a state variable made under `set_floatx("float64")`).
     fn check_spec(op: &str, seed: &TensorSpec) -> Result<()> {
-        if seed.dtype != DType::F32 || seed.rank() != 1 || seed.shape[0].is_some_and(|d| d != 2) {
+        if !matches!(seed.dtype, DType::F32 | DType::F64) || seed.rank() != 1 || seed.shape[0].is_some_and(|d| d != 2) {
             return Err(Error::shape(
                 op,
                 "a seed input of shape (2,) (a SeedGenerator state)",
@@ -80,8 +81,12 @@ impl Seeding {
 
     /// One key per (op, attribute seed, state, step seed).
     fn key(&self, op: &str, salt: u64, seed: &ValueView, ctx: &Context) -> Result<u64> {
-        let state = seed.f32(op)?;
         Self::check_spec(op, &TensorSpec::of_view(seed))?;
+        // A float64 state is taken as float32, as the float32 state is.
+        let state: Vec<f32> = match seed {
+            ValueView::F64(a) => a.iter().map(|&v| v as f32).collect(),
+            other => other.f32(op)?.iter().copied().collect(),
+        };
         let mut key = mix64(self.seed ^ mix64(salt));
         for &s in state.iter() {
             // 0.0 and -0.0 are the same state.
@@ -106,6 +111,8 @@ pub struct Draw {
     /// index in the global batch.
     batch_major: bool,
     seeding: Seeding,
+    /// Float draws in float64 (the `dtype` attribute), else float32.
+    wide: bool,
 }
 
 impl Draw {
@@ -168,6 +175,16 @@ impl Draw {
             }
             _ => {}
         }
+        let wide = match attrs.string(name, "dtype", "float32")?.as_str() {
+            "float32" => false,
+            "float64" if !matches!(kind, Kind::Randint { .. }) => true,
+            other => {
+                return bad(format!(
+                    "dtype must be float32 or float64 (float draws only; randint draws \
+                     int64). Received: dtype={other}"
+                ))
+            }
+        };
         let shape = attrs.opt_ints(name, "shape")?.unwrap_or_default();
         if let Some(d) = shape.iter().find(|&&d| d < -1) {
             return bad(format!(
@@ -180,6 +197,7 @@ impl Draw {
             shape,
             batch_major: attrs.bool(name, "batch_major", false)?,
             seeding: Seeding::new(name, attrs)?,
+            wide,
         })
     }
 
@@ -270,6 +288,7 @@ impl Primitive for Draw {
         Seeding::check_spec(self.name, &inputs[0])?;
         let dtype = match self.kind {
             Kind::Randint { .. } => DType::I64,
+            _ if self.wide => DType::F64,
             _ => DType::F32,
         };
         Ok(TensorSpec::new(self.dims(like)?, dtype))
@@ -302,6 +321,9 @@ impl Primitive for Draw {
                     .map_err(|e| Error::shape(self.name, "a valid shape", e.to_string()))?,
             ));
         }
+        if self.wide {
+            return self.forward_f64(key, base, &dims);
+        }
         let upper = match self.kind {
             Kind::Uniform { maxval, .. } => Some(maxval as f32),
             _ => None,
@@ -320,6 +342,23 @@ impl Primitive for Draw {
         ))
     }
 
+    fn float64(&self) -> Float64 {
+        // The `dtype` attribute, not the inputs, decides the result's type
+        // (a float64 seed state or `like` input only lends its values or size).
+        Float64::Own
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        _output: ArrayViewD<f64>,
+        _grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        Ok(vec![None; inputs.len()])
+    }
+
     fn backward(
         &self,
         inputs: &[ValueView],
@@ -328,6 +367,31 @@ impl Primitive for Draw {
         _ctx: &Context,
     ) -> Result<InputGrads> {
         Ok(vec![None; inputs.len()])
+    }
+}
+
+impl Draw {
+    /// The float64 draw: each element as the float32 one draws it before
+    /// rounding (53-bit uniforms), uniform draws kept below `maxval`.
+    fn forward_f64(&self, key: u64, base: u64, dims: &[usize]) -> Result<Value> {
+        let upper = match self.kind {
+            Kind::Uniform { maxval, .. } => Some(maxval),
+            _ => None,
+        };
+        let n: usize = dims.iter().product();
+        let out: Vec<f64> = (0..n as u64)
+            .map(|i| {
+                let v = self.element(&mut Draws::new(key, base + i));
+                match upper {
+                    Some(top) if v >= top => top.next_down(),
+                    _ => v,
+                }
+            })
+            .collect();
+        Ok(Value::F64(
+            ArrayD::from_shape_vec(IxDyn(dims), out)
+                .map_err(|e| Error::shape(self.name, "a valid shape", e.to_string()))?,
+        ))
     }
 }
 
@@ -430,16 +494,18 @@ fn count(op: &str, attrs: &Attrs, key: &str, default: i64) -> Result<usize> {
 
 const SEED_ATTRS: [(&str, Lit); 2] = [("seed", Lit::Int(0)), ("step", Lit::Bool(false))];
 const SHAPED: &[Sample] = &[Sample::F32(&[2])];
+/// The float draws' result type: "float32" or "float64".
+const DTYPE: (&str, Lit) = ("dtype", Lit::Str("float32"));
 
 macro_rules! draw_op {
-    ($name:literal, $doc:literal, [$(($k:literal, $v:expr)),*]) => {
+    ($name:literal, $doc:literal, [$($attr:expr),*]) => {
         OpInfo {
             name: $name,
             doc: $doc,
             inputs: &["seed", "like..."],
             attrs: &[
                 ("shape", Lit::Ints(&[])),
-                $(($k, $v),)*
+                $($attr,)*
                 ("batch_major", Lit::Bool(false)),
                 SEED_ATTRS[0],
                 SEED_ATTRS[1],
@@ -457,17 +523,17 @@ pub(super) const OPS: &[OpInfo] = &[
     draw_op!(
         "random_uniform",
         "uniform floats in [minval, maxval) of a given shape",
-        [("minval", Lit::Float(0.0)), ("maxval", Lit::Float(1.0))]
+        [("minval", Lit::Float(0.0)), ("maxval", Lit::Float(1.0)), DTYPE]
     ),
     draw_op!(
         "random_normal",
         "normal floats (mean, stddev) of a given shape",
-        [("mean", Lit::Float(0.0)), ("stddev", Lit::Float(1.0))]
+        [("mean", Lit::Float(0.0)), ("stddev", Lit::Float(1.0)), DTYPE]
     ),
     draw_op!(
         "random_truncated_normal",
         "normal floats redrawn until within 2 stddevs of the mean",
-        [("mean", Lit::Float(0.0)), ("stddev", Lit::Float(1.0))]
+        [("mean", Lit::Float(0.0)), ("stddev", Lit::Float(1.0)), DTYPE]
     ),
     draw_op!(
         "random_randint",
@@ -477,14 +543,15 @@ pub(super) const OPS: &[OpInfo] = &[
     draw_op!(
         "random_gamma",
         "Gamma(alpha, 1) floats of a given shape",
-        [("alpha", Lit::Float(1.0))]
+        [("alpha", Lit::Float(1.0)), DTYPE]
     ),
     draw_op!(
         "random_binomial",
         "Binomial(counts, probabilities) counts as floats",
         [
             ("counts", Lit::Float(1.0)),
-            ("probabilities", Lit::Float(0.5))
+            ("probabilities", Lit::Float(0.5)),
+            DTYPE
         ]
     ),
     OpInfo {

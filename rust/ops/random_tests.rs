@@ -46,3 +46,46 @@ fn other_draws_ignore_the_offset() {
     // no place in the global batch either.
     assert_eq!(draw(true, 3, 5, &[4]), draw(true, 3, 0, &[4]));
 }
+
+/// A draw of `name` (shape (400,)) with `dtype`, from a float64 seed state
+/// (a SeedGenerator made under `set_floatx("float64")`).
+fn draw_as(name: &'static str, dtype: &str) -> Value {
+    let attrs = Attrs::new()
+        .with("shape", Attr::Ints(vec![400]))
+        .with("seed", Attr::Int(4))
+        .with("maxval", Attr::Float(1e-30))
+        .with("minval", Attr::Float(-1e-30))
+        .with("dtype", Attr::Str(dtype.into()));
+    let op = Draw::new(name, &attrs).expect("a draw");
+    let seed = ArrayD::from_shape_vec(IxDyn(&[2]), vec![5.0f64, 2.0]).expect("seed");
+    let spec = op.output_spec(&[TensorSpec::of_view(&ValueView::F64(seed.view()))]);
+    let out = op
+        .forward(&[ValueView::F64(seed.view())], &Context::default())
+        .expect("draw");
+    assert_eq!(spec.expect("spec").dtype, TensorSpec::of_value(&out).dtype);
+    out
+}
+
+#[test]
+fn float64_draws_are_the_float32_draws_before_rounding() {
+    for name in ["random_uniform", "random_normal", "random_truncated_normal"] {
+        let (Value::F64(wide), Value::F32(narrow)) =
+            (draw_as(name, "float64"), draw_as(name, "float32"))
+        else {
+            panic!("{name}: float64 and float32 draws");
+        };
+        let mut finer = 0;
+        for (&w, &n) in wide.iter().zip(narrow.iter()) {
+            assert_eq!(w as f32, n, "{name}");
+            finer += usize::from(f64::from(w as f32) != w);
+        }
+        assert!(finer > 390, "{name}: {finer} of 400 need float64");
+    }
+    // The tiny uniform range stays inside [minval, maxval).
+    if let Value::F64(u) = draw_as("random_uniform", "float64") {
+        assert!(u.iter().all(|&v| (-1e-30..1e-30).contains(&v)));
+    }
+    let bad = Attrs::new().with("dtype", Attr::Str("float64".into()));
+    assert!(Draw::new("random_randint", &bad).is_err());
+    assert!(Draw::new("random_normal", &Attrs::new().with("dtype", Attr::Str("int8".into()))).is_err());
+}

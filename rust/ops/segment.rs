@@ -16,7 +16,7 @@
 
 use super::registry::{Lit, OpInfo, Sample};
 use super::spec::{self, fmt_dims, DType, TensorSpec};
-use super::{Attrs, Context, InputGrads, Primitive};
+use super::{Attrs, Context, Float64, InputGrads, InputGrads64, Primitive};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::{expect_arity, Value, ValueView};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -107,8 +107,8 @@ impl Segment {
         let keep = |v: i64| (0..bound).contains(&v).then_some(v as usize);
         match ids {
             ValueView::I64(a) => Ok(a.iter().map(|&v| keep(v)).collect()),
-            // Rounded to float32 at the op's boundary (no float64 kernel).
-            ValueView::F64(_) => Err(Error::dtype(self.name, "int64 or float32 ids", "float64")),
+            // float32 ids are widened to float64 with float64 data.
+            ValueView::F64(a) => a.iter().map(|&v| float_id(self.name, v, keep)).collect(),
             ValueView::F32(a) => a
                 .iter()
                 .map(|&v| {
@@ -186,6 +186,9 @@ impl Primitive for Segment {
     }
 
     fn forward(&self, inputs: &[ValueView], _ctx: &Context) -> Result<Value> {
+        if let Some(ValueView::F64(_)) = inputs.first() {
+            return self.forward_f64(inputs);
+        }
         let Unpacked {
             data, inner, segs, ..
         } = self.unpack(inputs)?;
@@ -205,6 +208,21 @@ impl Primitive for Segment {
             ArrayD::from_shape_vec(IxDyn(&shape), out)
                 .map_err(|e| Error::shape(self.name, "a consistent output", e.to_string()))?,
         ))
+    }
+
+    fn float64(&self) -> Float64 {
+        Float64::Computed
+    }
+
+    fn backward_f64(
+        &self,
+        inputs: &[ValueView],
+        output: ArrayViewD<f64>,
+        grad: ArrayViewD<f64>,
+        _ctx: &Context,
+        _needed: &[bool],
+    ) -> Result<InputGrads64> {
+        self.backward_f64_rule(inputs, output, grad)
     }
 
     fn backward(
@@ -307,6 +325,11 @@ fn kept_rows<'a>(
         .zip(segs)
         .filter_map(|((d, r), s)| s.map(|s| (d, r, s)))
 }
+
+#[path = "segment_f64.rs"]
+mod f64_rule;
+
+use f64_rule::float_id;
 
 /// Ids 3 and -1 are outside `num_segments`: the example checks they are
 /// dropped (every segment holds a row, so no identity reaches the loss).

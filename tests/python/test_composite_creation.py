@@ -145,22 +145,27 @@ def test_linspace_logspace(num, endpoint, dtype, data):
     start = rng.uniform(-3, 3, shape).round(2) if shape else round(float(rng.uniform(-3, 3)), 2)
     stop = round(float(rng.uniform(-3, 3)), 2)
     axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
-    want = _np_dtype(dtype)
+    # A float64 array endpoint makes the default float64 (as Keras with x64).
+    default = np.dtype(np.float64 if isinstance(start, np.ndarray) else np.float32)
+    want = default if dtype is None else _np_dtype(dtype)
+    wide = want == np.float64
 
     samples, step = np.linspace(start, stop, num, endpoint, retstep=True, axis=axis)
     got, got_step = ops.linspace(start, stop, num, endpoint, True, dtype, axis)
-    exact = samples.astype(np.float32) if want.kind == "f" else np.floor(samples)
+    exact = (
+        samples if wide else samples.astype(np.float32) if want.kind == "f" else np.floor(samples)
+    )
     assert_same(got, exact.astype(want), rtol=1e-6 if want.kind == "f" else 0.0)
-    assert_same(got_step, np.asarray(step, np.float32))
+    assert_same(got_step, np.asarray(step, np.float64 if wide else np.float32))
     assert_same(
         ops.linspace(start, stop, num, axis=axis),
-        np.linspace(start, stop, num, axis=axis).astype(np.float32),
+        np.linspace(start, stop, num, axis=axis).astype(default),
         rtol=1e-6,
     )
 
     powers = np.logspace(start, stop, num, endpoint, base=2.0, axis=axis)
     got = ops.logspace(start, stop, num, endpoint, 2.0, dtype, axis)
-    exact = powers.astype(np.float32) if want.kind == "f" else np.floor(powers)
+    exact = powers if wide else powers.astype(np.float32) if want.kind == "f" else np.floor(powers)
     assert_same(got, exact.astype(want), rtol=1e-6 if want.kind == "f" else 0.0)
 
 

@@ -221,8 +221,12 @@ def test_cdist(lead, m, n, seed):
     x, y = rng.uniform(-2, 2, (*lead, m, d)), rng.uniform(-2, 2, (n, d))
     want = np.sqrt(((x[..., :, None, :] - y[..., None, :, :]) ** 2).sum(-1))
     got = ops.cdist(x, y)
-    assert got.dtype == np.float32 and got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # float64 inputs: computed in float64 and float64, as Keras with x64.
+    assert got.dtype == np.float64 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12)
+    got32 = ops.cdist(x.astype(np.float32), y.astype(np.float32))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=1e-5, atol=1e-5)
 
 
 @SETTINGS

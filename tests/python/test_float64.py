@@ -166,13 +166,17 @@ def test_gradients_in_float64(x, w):
 
 
 def test_ops_without_float64_kernels_compute_in_float32():
-    """segment_sum has no float64 kernel: it rounds float64 input to float32
-    and returns what it returns on float32, as before float64 existed."""
-    x = np.array([-1.0, 0.5 + 1e-12, 2.0, 1e-9])
-    ids = np.array([0, 0, 1, 1])
-    out = np.asarray(ops.segment_sum(x, ids, num_segments=2))
+    """random_shuffle has no float64 kernel: it rounds float64 input to
+    float32 and returns what it returns on float32, as before float64
+    existed (`keras.random.shuffle` moves positions instead, exact in any
+    dtype)."""
+    x = np.array([[-1.0, 0.5 + 1e-12], [2.0, 1e-9], [3.0, 4.0]])
+    seed = np.array([3.0, 0.0], np.float32)
+    out = _core.op("random_shuffle", [seed, x], {"axis": 0, "seed": 3}, False, 0)
     assert out.dtype == np.float32
-    expected = ops.segment_sum(x.astype(np.float32), ids, num_segments=2)
+    expected = _core.op(
+        "random_shuffle", [seed, x.astype(np.float32)], {"axis": 0, "seed": 3}, False, 0
+    )
     np.testing.assert_array_equal(out, expected)
 
 
@@ -195,9 +199,11 @@ def test_op_specs_say_which_ops_take_float64():
     assert modes["cast"] == "own"
     sequence = ("lstm_scan", "gru_scan", "simple_rnn_scan", "dot_product_attention")
     linear_algebra = ("inv", "solve", "cholesky", "slogdet_packed", "qr_packed", "svd_packed")
-    for name in (*sequence, *linear_algebra):
+    misc = ("global_avg_pool1d", "global_max_pool2d", "segment_sum", "dropout")
+    for name in (*sequence, *linear_algebra, *misc):
         assert modes[name] == "computed", name
-    assert modes["global_avg_pool1d"] == "narrowed"
+    assert modes["random_normal"] == "own"
+    assert modes["random_shuffle"] == "narrowed"
     assert set(modes.values()) <= {"computed", "narrowed", "own"}
 
 

@@ -22,6 +22,7 @@ INPUTS = {k: np.asarray(v, np.float64) for k, v in DATA["inputs"].items()}
 # The generator's fixed indices.
 IDS = np.array([2, 0, 3, 3, 1])
 ALONG = np.array([[1, 0], [3, 3], [2, 1]])
+SEGS = np.array([1, 0, 1])
 
 # The same calls as the generator's, on pykeras.
 CALLS = {
@@ -86,6 +87,17 @@ CALLS = {
     "dot": lambda row, m: ops.dot(row, m),
     "erf": lambda a: ops.erf(a),
     "erfinv": lambda a: ops.erfinv(ops.multiply(a, 0.4)),
+    "segment_sum": lambda a: ops.segment_sum(a, SEGS, num_segments=3),
+    "segment_max": lambda a: ops.segment_max(a, SEGS, num_segments=2),
+    "cbrt": lambda a: ops.cbrt(a),
+    "hypot": lambda a, b: ops.hypot(a, b),
+    "deg2rad": lambda a: ops.deg2rad(a),
+    "divide_no_nan": lambda a, pos: ops.divide_no_nan(a, pos),
+    "fmod": lambda a, pos: ops.fmod(a, pos),
+    "median_axis": lambda a: ops.median(a, axis=1),
+    "quantile": lambda a: ops.quantile(a, 0.3, axis=0),
+    "nanmean_axis": lambda a: ops.nanmean(a, axis=0),
+    "cdist": lambda a, m: ops.cdist(a, ops.transpose(m)),
 }
 
 

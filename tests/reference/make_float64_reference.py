@@ -43,6 +43,7 @@ INPUTS = {"a": A, "b": B, "row": ROW, "pos": POS, "m": M}
 
 IDS = np.array([2, 0, 3, 3, 1])
 ALONG = np.array([[1, 0], [3, 3], [2, 1]])
+SEGS = np.array([1, 0, 1])
 
 NEW_CASES = {
     "softmax": (lambda a, b: ops.multiply(ops.softmax(a), b), ["a", "b"], True),
@@ -80,6 +81,18 @@ NEW_CASES = {
     "dot": (lambda row, m: ops.dot(row, m), ["row", "m"], True),
     "erf": (lambda a: ops.erf(a), ["a"], True),
     "erfinv": (lambda a: ops.erfinv(ops.multiply(a, 0.4)), ["a"], True),
+    # Session 14: segment reductions and composites that keep float64.
+    "segment_sum": (lambda a: ops.segment_sum(a, SEGS, num_segments=3), ["a"], True),
+    "segment_max": (lambda a: ops.segment_max(a, SEGS, num_segments=2), ["a"], True),
+    "cbrt": (lambda a: ops.cbrt(a), ["a"], True),
+    "hypot": (lambda a, b: ops.hypot(a, b), ["a", "b"], True),
+    "deg2rad": (lambda a: ops.deg2rad(a), ["a"], True),
+    "divide_no_nan": (lambda a, pos: ops.divide_no_nan(a, pos), ["a", "pos"], True),
+    "fmod": (lambda a, pos: ops.fmod(a, pos), ["a", "pos"], False),
+    "median_axis": (lambda a: ops.median(a, axis=1), ["a"], True),
+    "quantile": (lambda a: ops.quantile(a, 0.3, axis=0), ["a"], True),
+    "nanmean_axis": (lambda a: ops.nanmean(a, axis=0), ["a"], True),
+    "cdist": (lambda a, m: ops.cdist(a, ops.transpose(m)), ["a", "m"], True),
 }
 
 # name -> (the call, the names of its float64 inputs, differentiable)
