@@ -395,10 +395,14 @@ impl Primitive for LuPacked {
         };
         map_mats("lu_packed", x, &[m + 1, n], |a| {
             let f = la::lu(&a);
+            // min(m, n) pivots in a row of n (a wide matrix has fewer
+            // pivots than columns; the rest of the row is padding).
             let pivots = Mat {
                 rows: 1,
                 cols: n,
-                data: f.pivots.iter().map(|&p| p as f64).collect(),
+                data: (0..n)
+                    .map(|j| f.pivots.get(j).map_or(0.0, |&p| p as f64))
+                    .collect(),
             };
             Ok(pack(&[&f.lu, &pivots], n))
         })

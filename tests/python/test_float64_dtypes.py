@@ -50,8 +50,8 @@ MASKS = {
     "logical_not",
 }
 # Calls the survey makes that pykeras refuses or lacks, not dtype questions:
-# complex results, 3-D convolution, arguments pykeras requires as numbers or
-# lists, and the linear algebra left to its own float64 work.
+# complex results, 3-D convolution, and arguments pykeras requires as numbers
+# or lists.
 NOT_COMPARED = {
     "polar": "complex results are not supported",
     "view_as_real": "complex inputs are not supported",
@@ -60,10 +60,6 @@ NOT_COMPARED = {
     "clip": "takes numbers as bounds",
     "threshold": "takes numbers as threshold and default value",
     "where": "takes x1 and x2 with the condition",
-    "lu_factor": "linear algebra in float64 is separate work",
-    "qr": "linear algebra in float64 is separate work",
-    "svd": "linear algebra in float64 is separate work",
-    "pinv": "linear algebra in float64 is separate work",
 }
 
 

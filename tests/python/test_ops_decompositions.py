@@ -202,6 +202,24 @@ def test_lu_factor_rebuilds_with_pivots(batch, n, seed):
 
 
 @SETTINGS
+@given(m=st.integers(1, 5), n=st.integers(1, 5), seed=seeds)
+def test_lu_factor_of_a_rectangular_matrix_rebuilds_it(m, n, seed):
+    """Wide and tall matrices, as LAPACK's getrf: min(m, n) pivots, and
+    P @ A == L @ U with L (m, k) unit lower and U (k, n) upper."""
+    a = rng_for(seed).standard_normal((m, n)).astype(np.float32)
+    lu, piv = ops.lu_factor(a)
+    k = min(m, n)
+    assert lu.shape == (m, n) and piv.shape == (k,) and piv.dtype == np.int32
+    f = f64(lu)
+    rows = np.arange(m)
+    for j, pj in enumerate(piv):
+        rows[[j, pj]] = rows[[pj, j]]
+    lower = np.tril(f, -1)[:, :k] + np.eye(m, k)
+    upper = np.triu(f)[:k, :]
+    np.testing.assert_allclose(lower @ upper, f64(a)[rows], atol=2e-5)
+
+
+@SETTINGS
 @given(batch=batches, m=sizes, n=sizes, seed=seeds)
 def test_pinv_and_matrix_rank(batch, m, n, seed):
     rng = rng_for(seed)
