@@ -62,6 +62,14 @@ def make(class_name, kwargs, name=None):
     return getattr(optimizers, class_name)(**kwargs)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fresh_names():
+    """Keras recorded these cases in a fresh session, in this order: automatic
+    optimizer names (`multi_optimizer`, `multi_optimizer_1`) follow from that,
+    not from the test files run before this one."""
+    keras.backend.clear_session()
+
+
 def json_normal(value):
     return json.loads(json.dumps(value))
 
