@@ -2,7 +2,9 @@
 //! momentum schedule `u_t = beta_1 * (1 - 0.5 * 0.96^t)`, whose running
 //! product is optimizer state shared by all variables.
 
-use super::{slot_mismatch, update_in_either_float, zip_update, Rule, Step};
+use super::{
+    ftz_below, slot_mismatch, subnormal_floor, update_in_either_float, zip_update, Rule, Step,
+};
 use crate::error::Result;
 use crate::kernels::real::Real;
 use crate::ops::Attrs;
@@ -69,9 +71,13 @@ impl Nadam {
         let [m, v] = slots else {
             return Err(slot_mismatch("Nadam", slots.len()));
         };
+        // `m` enters the update as `u_t_1 * m * lr` (over a divisor below
+        // 1): below these floors a product is subnormal; see `ftz_below`.
+        let m_floor = subnormal_floor(&[one_minus_b1, u_t_1 * lr]);
+        let v_floor = subnormal_floor(&[one_minus_b2]);
         zip_update(var, grad, [m, v], |w, g, [m, v]| {
-            *m += (g - *m) * one_minus_b1;
-            *v += (g * g - *v) * one_minus_b2;
+            *m = ftz_below(*m + (g - *m) * one_minus_b1, m_floor);
+            *v = ftz_below(*v + (g * g - *v) * one_minus_b2, v_floor);
             let m_hat =
                 (u_t_1 * *m) / (one - u_product_t_1) + ((one - u_t) * g) / (one - u_product_t);
             let v_hat = *v / (one - beta_2_power);

@@ -53,6 +53,7 @@ def _decay(optimizer):
         lambda: keras.optimizers.Adam(learning_rate=1e-3),
         lambda: keras.optimizers.Adam(learning_rate=1e-3, amsgrad=True),
         lambda: keras.optimizers.Adamax(learning_rate=1e-3),
+        lambda: keras.optimizers.Nadam(learning_rate=1e-3),
         lambda: keras.optimizers.RMSprop(learning_rate=1e-3, momentum=0.9, centered=True),
         lambda: keras.optimizers.SGD(learning_rate=1e-2, momentum=0.9),
         lambda: keras.optimizers.SGD(learning_rate=1e-2, momentum=0.9, nesterov=True),
@@ -60,7 +61,7 @@ def _decay(optimizer):
         lambda: keras.optimizers.Lamb(learning_rate=1e-3),
         lambda: keras.optimizers.Adadelta(learning_rate=1.0),
     ],
-    ids=["adam", "amsgrad", "adamax", "rmsprop", "sgd", "nesterov", "lion", "lamb", "adadelta"],
+    ids=["adam", "amsgrad", "adamax", "nadam", "rmsprop", "sgd", "nesterov", "lion", "lamb", "adadelta"],
 )
 def test_decaying_slots_are_flushed_not_subnormal(optimizer):
     _decay(optimizer())
