@@ -61,7 +61,18 @@ def _decay(optimizer):
         lambda: keras.optimizers.Lamb(learning_rate=1e-3),
         lambda: keras.optimizers.Adadelta(learning_rate=1.0),
     ],
-    ids=["adam", "amsgrad", "adamax", "nadam", "rmsprop", "sgd", "nesterov", "lion", "lamb", "adadelta"],
+    ids=[
+        "adam",
+        "amsgrad",
+        "adamax",
+        "nadam",
+        "rmsprop",
+        "sgd",
+        "nesterov",
+        "lion",
+        "lamb",
+        "adadelta",
+    ],
 )
 def test_decaying_slots_are_flushed_not_subnormal(optimizer):
     _decay(optimizer())
