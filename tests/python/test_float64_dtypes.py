@@ -32,23 +32,10 @@ def leaves(out):
     return [out]
 
 
-# pykeras's conventions where Keras-x64 differs (documented in
+# pykeras's convention where Keras-x64 differs (documented in
 # docs/dtypes-and-dynamic-shapes.md): positions and counts are int32 (Keras's
-# default without x64), and eager comparisons and logical ops give the 0/1
-# float32 mask.
+# default without x64).
 INT_RESULT = {"int64": "int32"}
-MASKS = {
-    "equal",
-    "not_equal",
-    "greater",
-    "greater_equal",
-    "less",
-    "less_equal",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "logical_not",
-}
 # Calls the survey makes that pykeras refuses or lacks, not dtype questions:
 # complex results, 3-D convolution, and arguments pykeras requires as numbers
 # or lists.
@@ -63,9 +50,7 @@ NOT_COMPARED = {
 }
 
 
-def expected(name, keras_dtypes):
-    if name in MASKS:
-        return ["float32"]
+def expected(keras_dtypes):
     return [INT_RESULT.get(d, d) for d in keras_dtypes]
 
 
@@ -81,4 +66,4 @@ def test_float64_result_dtypes_match_keras_with_x64(name):
     case = CASES[name]
     out = getattr(ops, name)(*[example() for _ in range(case["nargs"])])
     got = [str(np.asarray(v).dtype) for v in leaves(out)]
-    assert got == expected(name, case["dtypes"])
+    assert got == expected(case["dtypes"])

@@ -105,10 +105,6 @@ CALLS = {
 # float32 (its result_type maps 64-bit types to 32-bit ones), then returns
 # float64: its values carry float32's precision, pykeras's float64's.
 KERAS_COMPUTES_IN_FLOAT32 = {"mean_axis"}
-# Eager comparisons return pykeras's 0/1 float32 mask whatever the input
-# type (as before float64; `docs/dtypes-and-dynamic-shapes.md`), where
-# Keras returns bool: the values are compared, not the dtype.
-MASKS = {"greater", "equal_self"}
 # Index results: Keras with x64 gives int64, pykeras int32 (Keras's
 # default, without x64): the positions are compared, not the dtype.
 INDICES = {"argmax_axis", "argmin_axis", "argsort_axis"}
@@ -127,9 +123,7 @@ def tolerance(dtype):
 def test_values_and_dtypes_match_keras_with_x64(name):
     case = DATA["cases"][name]
     out = np.asarray(CALLS[name](*[INPUTS[n] for n in case["inputs"]]))
-    if name in MASKS:
-        assert case["dtype"] == "bool" and out.dtype == np.float32
-    elif name in INDICES:
+    if name in INDICES:
         assert case["dtype"] == "int64" and out.dtype == np.int32
     else:
         assert str(out.dtype) == case["dtype"]
